@@ -1,0 +1,91 @@
+"""Checkpoints: a directory with ``config.json``, ``vocab.json`` and ``model.safetensors``.
+
+Written to a temporary sibling directory and swapped in by renames, so a crash while saving
+never leaves a half-written checkpoint where a good one was.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import load_file, save_file
+
+from .features import Vocab
+from .model import BiLSTMCRF, ModelConfig
+
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint directory that is missing or unreadable."""
+
+
+def checkpoints_dir() -> Path:
+    """``$NER_CHECKPOINTS`` if set, else ``checkpoints/`` of this checkout."""
+    return Path(os.environ.get("NER_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
+
+
+def resolve(name_or_path: str | os.PathLike) -> Path:
+    """A checkpoint directory from a path or a name under :func:`checkpoints_dir`."""
+    path = Path(name_or_path)
+    if path.is_dir():
+        return path
+    named = checkpoints_dir() / str(name_or_path)
+    if named.is_dir():
+        return named
+    raise CheckpointError(f"no checkpoint at {path} nor {named}")
+
+
+def save_checkpoint(model: BiLSTMCRF, directory: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` (its config, vocabularies and weights) and ``meta`` atomically."""
+    directory = Path(directory)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
+    try:
+        labels = model.vocab.labels
+        config = {
+            "format_version": FORMAT_VERSION,
+            "model_type": "bilstm_crf",
+            "model": model.config.to_dict(),
+            "id2label": {str(i): t for i, t in enumerate(labels)},
+            "label2id": {t: i for i, t in enumerate(labels)},
+            "meta": meta or {},
+        }
+        (tmp / "config.json").write_text(json.dumps(config, indent=2))
+        (tmp / "vocab.json").write_text(json.dumps({"words": model.vocab.words, "chars": model.vocab.chars}))
+        state = {k: v.contiguous() for k, v in model.state_dict().items()}
+        save_file(state, str(tmp / "model.safetensors"))
+        old = None
+        if directory.exists():
+            old = directory.with_name(directory.name + ".old-" + tmp.name.rsplit("-", 1)[-1])
+            os.rename(directory, old)
+        os.rename(tmp, directory)
+        if old is not None:
+            shutil.rmtree(old)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return directory
+
+
+def load_checkpoint(directory: str | os.PathLike) -> tuple[BiLSTMCRF, dict[str, Any]]:
+    """The model in eval mode and the checkpoint's ``meta``."""
+    directory = resolve(directory)
+    try:
+        config = json.loads((directory / "config.json").read_text())
+        vocab_data = json.loads((directory / "vocab.json").read_text())
+        state = load_file(str(directory / "model.safetensors"))
+    except (OSError, ValueError) as err:
+        raise CheckpointError(f"{directory}: unreadable checkpoint ({err})") from None
+    if config.get("model_type") != "bilstm_crf":
+        raise CheckpointError(f"{directory}: unknown model type {config.get('model_type')!r}")
+    labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
+    vocab = Vocab(vocab_data["words"], vocab_data["chars"], labels)
+    model = BiLSTMCRF(ModelConfig(**config["model"]), vocab)
+    model.load_state_dict(state)
+    model.eval()
+    return model, config.get("meta", {})

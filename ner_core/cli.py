@@ -1,0 +1,137 @@
+"""``python -m ner_core {train,evaluate,predict}``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from .checkpoint import CheckpointError, checkpoints_dir
+from .corpus import CorpusError, Sentence, default_corpus_path, read_corpus, split_corpus
+from .tags import ENTITY_TYPES, STRONG_TYPES, WEAK_TYPES
+
+DEFAULT_MODEL = "bilstm_crf"
+TYPE_GROUPS = {"weak": sorted(WEAK_TYPES), "strong": sorted(STRONG_TYPES)}
+
+
+def _types(value: str) -> tuple[str, ...]:
+    """``"art,eve"`` or a group name (``weak`` / ``strong``) -> entity types."""
+    types: list[str] = []
+    for part in filter(None, value.split(",")):
+        types += TYPE_GROUPS.get(part, [part])
+    unknown = set(types) - set(ENTITY_TYPES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown entity type(s): {', '.join(sorted(unknown))}")
+    return tuple(types)
+
+
+def _load_data(path: Path | None, split: str | None) -> list[Sentence]:
+    """A file's sentences; with ``split``, that part of the project's split of it."""
+    sentences = read_corpus(path or default_corpus_path())
+    return split_corpus(sentences).part(split) if split and split != "all" else sentences
+
+
+def _model_path(args: argparse.Namespace) -> Path:
+    return Path(args.checkpoint) if args.checkpoint else checkpoints_dir() / args.model
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    from .model import ModelConfig
+    from .train import TrainConfig, train
+
+    split = split_corpus(read_corpus(args.data or default_corpus_path()))
+    train_set = split.train[: args.limit] if args.limit else split.train
+    config = TrainConfig(
+        epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
+        seed=args.seed, threads=args.threads, mask_types=args.mask_types,
+    )
+    out = Path(args.out) if args.out else checkpoints_dir() / args.name
+    result = train(train_set, split.val, config, ModelConfig(hidden=args.hidden), out_dir=out)
+    print(f"best val micro F1 {result.best_f1:.4f}; checkpoint in {out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from .evaluate import evaluate
+    from .metrics import format_table
+    from .tagger import Tagger
+
+    split = args.split or ("all" if args.data else "test")
+    sentences = _load_data(args.data, split)
+    tagger = Tagger.from_checkpoint(_model_path(args))
+    scores = evaluate(tagger, sentences, tagger.meta.get("train", {}).get("mask_types", ()))
+    print(format_table(scores))
+    print(f"{scores['sentences']} sentences, {scores['tokens']} tokens, {scores['seconds']} s")
+    if args.json:
+        keys = ("micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall", "per_type")
+        print(json.dumps({k: scores[k] for k in keys} | {k: scores[k] for k in ("sentences", "tokens", "seconds")}))
+    return 0
+
+
+def cmd_predict(args: argparse.Namespace) -> int:
+    from .tagger import Tagger
+    from .tokenize import tokenize
+
+    sentences = tokenize(args.text)
+    if not sentences:
+        print("error: the text is empty; nothing to tag", file=sys.stderr)
+        return 1
+    tagged = Tagger.from_checkpoint(_model_path(args)).tag(sentences)
+    if args.json:
+        rows = [[{"token": w, "tag": t, "prob": round(p, 4)} for w, t, p in zip(s.words, s.tags, s.probs)] for s in tagged]
+        print(json.dumps(rows))
+    else:
+        for sentence in tagged:
+            for word, tag, prob in zip(sentence.words, sentence.tags, sentence.probs):
+                print(f"{word}\t{tag}\t{prob:.3f}")
+            print()
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def model_args(p: argparse.ArgumentParser) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--model", default=DEFAULT_MODEL, help="checkpoint name under checkpoints/")
+        group.add_argument("--checkpoint", help="checkpoint directory")
+
+    p = sub.add_parser("train", help="train a Bi-LSTM-CRF on the train split")
+    p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
+    p.add_argument("--name", default=DEFAULT_MODEL, help="checkpoint name under checkpoints/")
+    p.add_argument("--out", help="checkpoint directory (overrides --name)")
+    p.add_argument("--mask-types", type=_types, default=(), help="types set to O, e.g. 'weak' or 'art,eve,nat'")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--patience", type=int, default=4)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--limit", type=int, help="use only the first N training sentences")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("evaluate", help="entity-level scores on a corpus file")
+    p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
+    p.add_argument("--split", choices=("train", "val", "test", "all"), help="part of the file's split to score")
+    p.add_argument("--json", action="store_true", help="end with one JSON line")
+    model_args(p)
+    p.set_defaults(func=cmd_evaluate)
+
+    p = sub.add_parser("predict", help="tag free text")
+    p.add_argument("--text", required=True)
+    p.add_argument("--json", action="store_true")
+    model_args(p)
+    p.set_defaults(func=cmd_predict)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (CorpusError, CheckpointError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1

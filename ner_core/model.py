@@ -1,0 +1,106 @@
+"""The Bi-LSTM-CRF tagger: word (GloVe) + char CNN + casing embeddings -> BiLSTM -> CRF."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import Tensor, nn
+
+from .crf import CRF
+from .features import CASINGS, Batch, Vocab
+from .tags import OUTSIDE
+
+
+@dataclass
+class ModelConfig:
+    word_dim: int = 50
+    char_dim: int = 30
+    char_filters: int = 50
+    char_kernel: int = 3
+    casing_dim: int = 8
+    hidden: int = 128
+    lstm_layers: int = 1
+    dropout: float = 0.5
+    word_dropout: float = 0.05
+
+    def __post_init__(self) -> None:
+        for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1 or not 0 <= self.word_dropout < 1:
+            raise ValueError("dropout and word_dropout must be in [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def iob2_constraints(labels: list[str]) -> tuple[Tensor, Tensor]:
+    """Allowed transitions and start tags of IOB2: ``I-x`` only after ``B-x`` or ``I-x``."""
+    k = len(labels)
+    allowed = torch.ones(k, k, dtype=torch.bool)
+    start = torch.ones(k, dtype=torch.bool)
+    for j, tag in enumerate(labels):
+        if tag.startswith("I-"):
+            start[j] = False
+            for i, prev in enumerate(labels):
+                allowed[i, j] = prev != OUTSIDE and prev[2:] == tag[2:]
+    return allowed, start
+
+
+class BiLSTMCRF(nn.Module):
+    """Emissions from a BiLSTM over word, character and casing features; a CRF on top."""
+
+    def __init__(self, config: ModelConfig, vocab: Vocab) -> None:
+        super().__init__()
+        self.config, self.vocab = config, vocab
+        self.word_emb = nn.Embedding(len(vocab.words), config.word_dim, padding_idx=0)
+        self.char_emb = nn.Embedding(len(vocab.chars), config.char_dim, padding_idx=0)
+        self.char_cnn = nn.Conv1d(config.char_dim, config.char_filters, config.char_kernel, padding=config.char_kernel // 2)
+        self.casing_emb = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
+        self.dropout = nn.Dropout(config.dropout)
+        self.lstm = nn.LSTM(
+            config.word_dim + config.char_filters + config.casing_dim,
+            config.hidden,
+            num_layers=config.lstm_layers,
+            batch_first=True,
+            bidirectional=True,
+            dropout=config.dropout if config.lstm_layers > 1 else 0.0,
+        )
+        self.emit = nn.Linear(2 * config.hidden, len(vocab.labels))
+        allowed, start = iob2_constraints(vocab.labels)
+        self.crf = CRF(len(vocab.labels), allowed, start)
+
+    def init_word_vectors(self, vectors: Tensor, found: Tensor) -> None:
+        """Copy pre-trained vectors into the rows where ``found`` is true."""
+        with torch.no_grad():
+            self.word_emb.weight[found] = vectors[found]
+
+    def emissions(self, batch: Batch) -> Tensor:
+        words = batch.words  # (B, T)
+        if self.training and self.config.word_dropout > 0:
+            drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
+            words = words.masked_fill(drop, 1)  # 1 = UNK
+        b, t, c = batch.chars.shape
+        chars = self.char_emb(batch.chars.view(b * t, c)).transpose(1, 2)  # (B*T, char_dim, C)
+        char_feat = self.char_cnn(chars).max(dim=2).values.view(b, t, -1)  # (B, T, filters)
+        x = torch.cat([self.word_emb(words), char_feat, self.casing_emb(batch.casing)], dim=2)  # (B, T, D)
+        lengths = batch.mask.sum(1).cpu()
+        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(x), lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)  # (B, T, 2H)
+        return self.emit(self.dropout(out))  # (B, T, K)
+
+    def forward_loss(self, batch: Batch) -> Tensor:
+        """Mean negative log-likelihood per sentence."""
+        return -self.crf(self.emissions(batch), batch.tags, batch.mask, reduction="mean")
+
+    @torch.inference_mode()
+    def predict(self, batch: Batch) -> tuple[list[list[str]], list[list[float]], Tensor]:
+        """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``."""
+        emissions = self.emissions(batch)
+        paths = self.crf.decode(emissions, batch.mask)
+        marginals = self.crf.marginals(emissions, batch.mask)
+        labels = self.vocab.labels
+        tags = [[labels[i] for i in path] for path in paths]
+        probs = [marginals[b, torch.arange(len(p)), torch.tensor(p)].tolist() for b, p in enumerate(paths)]
+        return tags, probs, marginals
