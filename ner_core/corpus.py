@@ -226,10 +226,11 @@ def _format_kaggle(sentences: Iterable[Sentence]) -> str:
 def _format_conll(sentences: Iterable[Sentence]) -> str:
     lines: list[str] = []
     for sentence in sentences:
-        for word, tag in zip(sentence.words, sentence.tags):
-            if any(c.isspace() for c in word):
+        pos = sentence.pos or (None,) * len(sentence)
+        for word, p, tag in zip(sentence.words, pos, sentence.tags):
+            if any(c.isspace() for c in word + (p or "")):
                 raise CorpusError(f"cannot write the token {word!r} to CoNLL: it holds whitespace")
-            lines.append(f"{word}\t{tag}")
+            lines.append(f"{word}\t{p}\t{tag}" if p else f"{word}\t{tag}")
         lines.append("")
     return "\n".join(lines) + "\n"
 

@@ -2,6 +2,12 @@
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
+
+
+class Token(NamedTuple):
+    text: str
+    start: int  # character offset in the original text
 
 
 @functools.lru_cache(maxsize=1)
@@ -14,8 +20,13 @@ def _nlp():
     return nlp
 
 
-def tokenize(text: str) -> list[list[str]]:
-    """Sentences of non-whitespace tokens; ``[]`` for blank text."""
+def tokenize_with_offsets(text: str) -> list[list[Token]]:
+    """Sentences of non-whitespace tokens with their character offsets; ``[]`` for blank text."""
     doc = _nlp()(text)
-    sentences = [[t.text for t in sent if not t.is_space] for sent in doc.sents]
+    sentences = [[Token(t.text, t.idx) for t in sent if not t.is_space] for sent in doc.sents]
     return [s for s in sentences if s]
+
+
+def tokenize(text: str) -> list[list[str]]:
+    """Sentences of tokens; ``[]`` for blank text."""
+    return [[t.text for t in sentence] for sentence in tokenize_with_offsets(text)]

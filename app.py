@@ -1,0 +1,6 @@
+"""NER workbench: page config and navigation only."""
+import streamlit as st
+
+st.set_page_config(page_title="NER workbench", page_icon="🏷️", layout="wide")
+navigation = st.navigation([st.Page("pages/predict.py", title="Predict", icon="🔎", default=True)])
+navigation.run()

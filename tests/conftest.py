@@ -1,0 +1,27 @@
+import os
+
+import pytest
+
+from ner_core.corpus import default_corpus_path, read_corpus, split_corpus
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    return read_corpus(default_corpus_path())
+
+
+@pytest.fixture(scope="session")
+def split(corpus):
+    return split_corpus(corpus)
+
+
+@pytest.fixture(scope="session")
+def tiny_model(split, tmp_path_factory):
+    """A Bi-LSTM-CRF trained for a few epochs on 200 sentences, saved as a checkpoint."""
+    from ner_core.train import TrainConfig, train
+
+    out = tmp_path_factory.mktemp("ckpt") / "tiny"
+    result = train(split.train[:200], split.train[:200], TrainConfig(epochs=12, patience=12, batch_size=16, lr=5e-3), out_dir=out, progress=False)
+    return result, out

@@ -1,0 +1,38 @@
+"""The app's pages, rendered with Streamlit's AppTest against a real (tiny) checkpoint."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def app(tiny_model, monkeypatch):
+    _, ckpt = tiny_model
+    monkeypatch.setenv("NER_MODEL", str(ckpt))
+    import importlib
+
+    import pages.ui
+
+    importlib.reload(pages.ui)
+    return AppTest.from_file(APP, default_timeout=60)
+
+
+def test_predict_page_tags_a_sentence(app):
+    app.run()
+    assert not app.exception
+    app.text_area(key="predict_text").set_value("John Smith flew to London on Friday .").run()
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert table["token"].tolist() == ["John", "Smith", "flew", "to", "London", "on", "Friday", "."]
+    assert table["probability"].between(0, 1).all()
+    assert set(table["tag"]) <= set(__import__("ner_core").ALL_TAGS)
+
+
+def test_predict_page_empty_text(app):
+    app.run()
+    app.text_area(key="predict_text").set_value("   ").run()
+    assert not app.exception
+    assert "Type some text" in app.info[0].value

@@ -1,0 +1,91 @@
+import hashlib
+import zipfile
+
+import pytest
+
+from ner_core.corpus import CorpusError, Sentence, read_corpus, read_corpus_bytes, split_corpus, split_indices, write_corpus
+
+SAMPLE = [
+    Sentence(("John", "lives", "in", "New", "York", "."), ("B-per", "O", "O", "B-geo", "I-geo", "O"), ("NNP", "VBZ", "IN", "NNP", "NNP", ".")),
+    Sentence(("Prices", "rose", "3,5", '"', "percent", '"'), ("O", "O", "O", "O", "O", "O"), ("NNS", "VBD", "CD", "``", "NN", "''")),
+    Sentence(("Café", "Hürriyet", "opened", "on", "Monday"), ("B-org", "I-org", "O", "O", "B-tim"), ("NNP", "NNP", "VBD", "IN", "NNP")),
+]
+
+
+def test_full_corpus_reads_every_sentence(corpus):
+    assert len(corpus) == 43164
+    assert sum(len(s) for s in corpus) == 943012
+    assert corpus[0].words[:3] == ("Thousands", "of", "demonstrators") and corpus[0].tags[6] == "B-geo"
+
+
+@pytest.mark.parametrize("name", ["out.csv", "out.conll"])
+def test_round_trip(tmp_path, name):
+    path = tmp_path / name
+    write_corpus(SAMPLE, path)
+    back = read_corpus(path)
+    assert back == SAMPLE
+    assert [s.pos for s in back] == [s.pos for s in SAMPLE]
+
+
+def test_zipped_kaggle_and_latin1(tmp_path):
+    text = "Sentence #,Word,POS,Tag\nSentence: 1,Café,NNP,B-geo\n,\"a,b\",NN,O\n"
+    plain = tmp_path / "latin.csv"
+    plain.write_bytes(text.encode("latin-1"))
+    archive = tmp_path / "latin.csv.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.write(plain, "inner.csv")
+    for path in (plain, archive):
+        assert read_corpus(path) == [Sentence(("Café", "a,b"), ("B-geo", "O"))]
+
+
+def test_conll_with_docstart_and_pos(tmp_path):
+    path = tmp_path / "x.conll"
+    path.write_text("-DOCSTART- O\n\nParis NNP B-geo\nis VBZ O\n\n\nOK UH O\n")
+    assert read_corpus(path) == [Sentence(("Paris", "is"), ("B-geo", "O")), Sentence(("OK",), ("O",))]
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("x.json", b"{}", r"x.json: unknown corpus format"),
+        ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN\n", r"x.csv:3: expected 4 columns"),
+        ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN,B-foo\n", r"x.csv:3: unknown tag 'B-foo'"),
+        ("x.csv", b"Word,Tag\na,O\n", r"x.csv:1: expected the header"),
+        ("x.csv", b"Sentence #,Word,POS,Tag\n,a,DT,O\n", r"x.csv:2: the first row of a sentence must carry"),
+        ("x.csv", b"", r"x.csv: the file is empty"),
+        ("x.conll", b"Paris B-geo\nis O extra more\n", r"x.conll:2: expected 2 columns"),
+        ("x.conll", b"Paris B-GEO\n", r"x.conll:1: unknown tag 'B-GEO'"),
+        ("x.conll", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"x.conll: not a text file"),
+        ("x.csv.zip", b"PK\x03\x04 broken", r"x.csv.zip: not a valid zip archive"),
+        ("x.conll", b"\n\n", r"x.conll: no sentences"),
+    ],
+)
+def test_bad_input_names_file_and_line(tmp_path, name, content, message):
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(CorpusError, match=message):
+        read_corpus(path)
+
+
+def test_upload_errors_name_the_uploaded_file():
+    with pytest.raises(CorpusError, match=r"^mine.conll:1: unknown tag"):
+        read_corpus_bytes(b"Paris B-city\n", "mine.conll")
+
+
+def test_split_is_deterministic_and_disjoint():
+    train, val, test = split_indices(43164)
+    assert (len(train), len(val), len(test)) == (34531, 4316, 4317)
+    assert not set(train) & set(val) and not set(val) & set(test) and len(set(train + val + test)) == 43164
+    assert split_indices(43164) == (train, val, test)
+    # A fixed fingerprint: the split must be the same on every machine and library version.
+    digest = hashlib.sha1(",".join(map(str, test)).encode()).hexdigest()[:12]
+    assert digest == EXPECTED_TEST_DIGEST
+
+
+EXPECTED_TEST_DIGEST = "d113e6c86f86"
+
+
+def test_split_corpus_parts(split):
+    assert split.part("test")[0] is split.test[0]
+    with pytest.raises(ValueError, match="unknown split 'dev'"):
+        split.part("dev")

@@ -1,0 +1,106 @@
+"""A tiny training run, checkpoint round trip, and the CLI on it (marked slow: it trains)."""
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ner_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ner_core.evaluate import evaluate
+from ner_core.tagger import Tagger
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def test_loss_falls_and_fits_training_sentences(tiny_model, split):
+    result, _ = tiny_model
+    losses = [h.loss for h in result.history]
+    assert losses[-1] < 0.5 * losses[0]
+    scores = evaluate(Tagger(result.model), split.train[:200])
+    assert scores["micro_f1"] > 0.6
+
+
+def test_save_load_gives_identical_predictions(tiny_model, split, tmp_path):
+    result, _ = tiny_model
+    path = save_checkpoint(result.model, tmp_path / "copy", {"note": "x"})
+    loaded, meta = load_checkpoint(path)
+    assert meta == {"note": "x"}
+    sentences = [s.words for s in split.val[:50]]
+    before, after = Tagger(result.model).tag(sentences), Tagger(loaded).tag(sentences)
+    assert [s.tags for s in before] == [s.tags for s in after]
+    assert [s.probs for s in before] == [s.probs for s in after]
+    assert loaded.vocab.labels == result.model.vocab.labels
+    assert sorted(os.listdir(path)) == ["config.json", "model.safetensors", "vocab.json"]
+
+
+def test_failed_save_keeps_the_previous_checkpoint(tiny_model, tmp_path, monkeypatch):
+    result, _ = tiny_model
+    path = save_checkpoint(result.model, tmp_path / "good")
+    before = (path / "model.safetensors").read_bytes()
+
+    def crash(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("ner_core.checkpoint.save_file", crash)
+    with pytest.raises(OSError, match="disk full"):
+        save_checkpoint(result.model, path)
+    assert (path / "model.safetensors").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good"]
+
+
+def test_missing_checkpoint_is_a_clear_error(tmp_path):
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "nothing")
+
+
+def test_probabilities_are_marginals(tiny_model, split):
+    result, _ = tiny_model
+    tagger = Tagger(result.model)
+    words = [s.words for s in split.val[:20]]
+    for tagged, marginals in zip(tagger.tag(words), tagger.marginals(words)):
+        torch.testing.assert_close(marginals.sum(1), torch.ones(len(tagged.words)), atol=1e-4, rtol=0)
+        ids = [tagger.labels.index(t) for t in tagged.tags]
+        assert list(tagged.probs) == pytest.approx(marginals[range(len(ids)), ids].tolist())
+
+
+def run_cli(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "ner_core", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+def test_evaluate_cli_json(tiny_model, tmp_path, split):
+    from ner_core.corpus import write_corpus
+
+    _, ckpt = tiny_model
+    data = tmp_path / "some.conll"
+    write_corpus(split.val[:100], data)
+    out = run_cli("evaluate", "--data", str(data), "--checkpoint", str(ckpt), "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert {"micro_f1", "macro_f1", "weighted_f1", "per_type", "sentences", "tokens", "seconds"} <= set(report)
+    assert report["sentences"] == 100 and report["tokens"] == sum(len(s) for s in split.val[:100])
+    assert set(report["per_type"]["geo"]) == {"precision", "recall", "f1", "support"}
+    assert 0 <= report["micro_f1"] <= 1
+
+
+def test_predict_cli(tiny_model):
+    _, ckpt = tiny_model
+    out = run_cli("predict", "--checkpoint", str(ckpt), "--text", "Angela Merkel visited Paris on Monday.", "--json")
+    assert out.returncode == 0, out.stderr
+    rows = json.loads(out.stdout.strip().splitlines()[-1])
+    assert [r["token"] for r in rows[0]] == ["Angela", "Merkel", "visited", "Paris", "on", "Monday", "."]
+    assert all(0 < r["prob"] <= 1 for r in rows[0])
+    empty = run_cli("predict", "--checkpoint", str(ckpt), "--text", "   ")
+    assert empty.returncode == 1 and "the text is empty" in empty.stderr
+
+
+def test_evaluate_cli_reports_bad_file(tmp_path, tiny_model):
+    _, ckpt = tiny_model
+    bad = tmp_path / "bad.csv"
+    bad.write_text("Sentence #,Word,POS,Tag\nSentence: 1,a,DT,B-xyz\n")
+    out = run_cli("evaluate", "--data", str(bad), "--checkpoint", str(ckpt))
+    assert out.returncode == 1 and "bad.csv:2: unknown tag 'B-xyz'" in out.stderr
