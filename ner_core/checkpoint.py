@@ -13,11 +13,17 @@ from pathlib import Path
 from typing import Any
 
 from safetensors.torch import load_file, save_file
+from torch import nn
 
+from .detector import DetectorConfig, WeakSentenceDetector
 from .features import Vocab
 from .model import BiLSTMCRF, ModelConfig
 
 FORMAT_VERSION = 1
+MODEL_TYPES: dict[str, tuple[type[nn.Module], type]] = {
+    "bilstm_crf": (BiLSTMCRF, ModelConfig),
+    "detector": (WeakSentenceDetector, DetectorConfig),
+}
 
 
 class CheckpointError(ValueError):
@@ -40,25 +46,14 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     raise CheckpointError(f"no checkpoint at {path} nor {named}")
 
 
-def save_checkpoint(model: BiLSTMCRF, directory: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
-    """Write ``model`` (its config, vocabularies and weights) and ``meta`` atomically."""
+def write_atomically(directory: str | os.PathLike, files: dict[str, bytes]) -> Path:
+    """Replace ``directory`` by one holding ``files``; on any error the old one is left as it was."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
     try:
-        labels = model.vocab.labels
-        config = {
-            "format_version": FORMAT_VERSION,
-            "model_type": "bilstm_crf",
-            "model": model.config.to_dict(),
-            "id2label": {str(i): t for i, t in enumerate(labels)},
-            "label2id": {t: i for i, t in enumerate(labels)},
-            "meta": meta or {},
-        }
-        (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        (tmp / "vocab.json").write_text(json.dumps({"words": model.vocab.words, "chars": model.vocab.chars}))
-        state = {k: v.contiguous() for k, v in model.state_dict().items()}
-        save_file(state, str(tmp / "model.safetensors"))
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
         old = None
         if directory.exists():
             old = directory.with_name(directory.name + ".old-" + tmp.name.rsplit("-", 1)[-1])
@@ -72,8 +67,33 @@ def save_checkpoint(model: BiLSTMCRF, directory: str | os.PathLike, meta: dict[s
     return directory
 
 
-def load_checkpoint(directory: str | os.PathLike) -> tuple[BiLSTMCRF, dict[str, Any]]:
-    """The model in eval mode and the checkpoint's ``meta``."""
+def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:
+    """Write ``model`` (its config, vocabularies, label list and weights) and ``meta`` atomically."""
+    model_type = next(name for name, (cls, _) in MODEL_TYPES.items() if isinstance(model, cls))
+    labels = model.vocab.labels
+    config = {
+        "format_version": FORMAT_VERSION,
+        "model_type": model_type,
+        "model": model.config.to_dict(),
+        "id2label": {str(i): t for i, t in enumerate(labels)},
+        "label2id": {t: i for i, t in enumerate(labels)},
+        "meta": meta or {},
+    }
+    with tempfile.TemporaryDirectory() as scratch:
+        weights = Path(scratch) / "model.safetensors"
+        frozen = set(getattr(model, "frozen_keys", list)())
+        state = {k: v.contiguous() for k, v in model.state_dict().items() if k not in frozen}
+        save_file(state, str(weights))
+        files = {
+            "config.json": json.dumps(config, indent=2).encode(),
+            "vocab.json": json.dumps({"words": model.vocab.words, "chars": model.vocab.chars}).encode(),
+            "model.safetensors": weights.read_bytes(),
+        }
+    return write_atomically(directory, files)
+
+
+def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
+    """The model (a tagger or a detector) in eval mode, and the checkpoint's ``meta``."""
     directory = resolve(directory)
     try:
         config = json.loads((directory / "config.json").read_text())
@@ -81,11 +101,16 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[BiLSTMCRF, dict[str, 
         state = load_file(str(directory / "model.safetensors"))
     except (OSError, ValueError) as err:
         raise CheckpointError(f"{directory}: unreadable checkpoint ({err})") from None
-    if config.get("model_type") != "bilstm_crf":
+    if config.get("model_type") not in MODEL_TYPES:
         raise CheckpointError(f"{directory}: unknown model type {config.get('model_type')!r}")
+    model_cls, config_cls = MODEL_TYPES[config["model_type"]]
     labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
     vocab = Vocab(vocab_data["words"], vocab_data["chars"], labels)
-    model = BiLSTMCRF(ModelConfig(**config["model"]), vocab)
-    model.load_state_dict(state)
+    model = model_cls(config_cls(**config["model"]), vocab)
+    if hasattr(model, "restore_frozen"):
+        model.restore_frozen()
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if unexpected or set(missing) - set(getattr(model, "frozen_keys", list)()):
+        raise CheckpointError(f"{directory}: weights do not match the model (missing {missing}, unexpected {unexpected})")
     model.eval()
     return model, config.get("meta", {})

@@ -42,25 +42,30 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     split = split_corpus(read_corpus(args.data or default_corpus_path()))
     train_set = split.train[: args.limit] if args.limit else split.train
+    if args.others_per_weak is not None or args.oversample > 1:
+        from .sampling import weak_training_set
+
+        train_set = weak_training_set(train_set, args.others_per_weak or 0, args.oversample, args.seed)
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-        seed=args.seed, threads=args.threads, mask_types=args.mask_types,
+        seed=args.seed, threads=args.threads, mask_types=args.mask_types, lr_decay=args.lr_decay,
     )
     out = Path(args.out) if args.out else checkpoints_dir() / args.name
     result = train(train_set, split.val, config, ModelConfig(hidden=args.hidden), out_dir=out)
-    print(f"best val micro F1 {result.best_f1:.4f}; checkpoint in {out}")
+    print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from .evaluate import evaluate
     from .metrics import format_table
-    from .tagger import Tagger
+    from .pipeline import load_any
 
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
-    tagger = Tagger.from_checkpoint(_model_path(args))
-    scores = evaluate(tagger, sentences, tagger.meta.get("train", {}).get("mask_types", ()))
+    model = load_any(_model_path(args))
+    masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
+    scores = evaluate(model, sentences, masked)
     print(format_table(scores))
     print(f"{scores['sentences']} sentences, {scores['tokens']} tokens, {scores['seconds']} s")
     if args.json:
@@ -89,6 +94,18 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_experiments(args: argparse.Namespace) -> int:
+    from .experiments import RetrainSettings, run_experiments
+
+    split = split_corpus(read_corpus(args.data or default_corpus_path()))
+    if args.limit:
+        split = type(split)(split.train[: args.limit], split.val[: args.limit], split.test[: args.limit])
+    retrain = RetrainSettings(epochs=args.epochs, detector_epochs=args.detector_epochs, threads=args.threads) if args.retrain else None
+    root = Path(args.checkpoints) if args.checkpoints else None
+    run_experiments(split, Path(args.out), root, retrain)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -107,10 +124,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
+    p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement")
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="use only the first N training sentences")
+    p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
+    p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="entity-level scores on a corpus file")
@@ -125,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     model_args(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("experiments", help="regenerate Tables 2-4 on the test split")
+    p.add_argument("--out", default="reports", help="directory for the markdown tables")
+    p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
+    p.add_argument("--checkpoints", help="checkpoint directory (default: checkpoints/)")
+    p.add_argument("--retrain", action="store_true", help="retrain every model first (about an hour on 2 cores)")
+    p.add_argument("--epochs", type=int, default=30)
+    p.add_argument("--detector-epochs", type=int, default=8)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--limit", type=int, help="use only the first N sentences of each split (for a quick check)")
+    p.set_defaults(func=cmd_experiments)
     return parser
 
 

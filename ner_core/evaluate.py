@@ -2,15 +2,18 @@
 from __future__ import annotations
 
 import time
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .corpus import Sentence
 from .metrics import entity_scores
-from .tagger import Tagger
 from .tags import mask_types
 
+if TYPE_CHECKING:
+    from .pipeline import VotedPipeline
+    from .tagger import Tagger
 
-def evaluate(tagger: Tagger, sentences: Sequence[Sentence], masked: Iterable[str] = ()) -> dict[str, Any]:
+
+def evaluate(tagger: "Tagger | VotedPipeline", sentences: Sequence[Sentence], masked: Iterable[str] = ()) -> dict[str, Any]:
     """Tag ``sentences`` and score against their gold tags (with ``masked`` types set to ``O``)."""
     masked = tuple(masked)
     started = time.perf_counter()

@@ -46,6 +46,7 @@ class Batch:
     casing: Tensor  # (B, T) casing ids
     mask: Tensor  # (B, T) bool
     tags: Tensor | None = None  # (B, T) tag ids
+    labels: Tensor | None = None  # (B,) sentence labels (the detector's)
 
 
 @dataclass

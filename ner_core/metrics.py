@@ -55,3 +55,26 @@ def format_table(scores: dict[str, Any]) -> str:
             f"{scores[avg + '_f1']:.3f} | {total} |"
         )
     return "\n".join(lines)
+
+
+def binary_scores(labels: Sequence[int], probs: Sequence[float], threshold: float = 0.5) -> dict[str, float]:
+    """The detector's scores for class 1: accuracy on class 1 (= recall), precision, F1, ROC-AUC."""
+    from sklearn.metrics import precision_recall_fscore_support, roc_auc_score
+
+    labels = list(labels)
+    predicted = [int(p >= threshold) for p in probs]
+    on_negatives = [p for p, y in zip(predicted, labels) if y == 0]
+    precision, recall, f1, _ = precision_recall_fscore_support(
+        labels, predicted, average="binary", pos_label=1, zero_division=0
+    )
+    both_classes = len(set(labels)) == 2
+    return {
+        "class1_accuracy": float(recall),
+        "class0_accuracy": on_negatives.count(0) / max(1, len(on_negatives)),
+        "precision": float(precision),
+        "recall": float(recall),
+        "f1": float(f1),
+        "roc_auc": float(roc_auc_score(labels, probs)) if both_classes else float("nan"),
+        "predicted_positive": int(sum(predicted)),
+        "support": int(sum(labels)),
+    }

@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from typing import Sequence
 
 import torch
 from torch import Tensor, nn
 
+from .corpus import Sentence
 from .crf import CRF
 from .features import CASINGS, Batch, Vocab
 from .tags import OUTSIDE
@@ -89,6 +91,10 @@ class BiLSTMCRF(nn.Module):
         out, _ = self.lstm(packed)
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)  # (B, T, 2H)
         return self.emit(self.dropout(out))  # (B, T, K)
+
+    def encode(self, sentences: Sequence[Sentence]) -> Batch:
+        """A training batch: words and gold tags."""
+        return self.vocab.encode([s.words for s in sentences], [s.tags for s in sentences])
 
     def forward_loss(self, batch: Batch) -> Tensor:
         """Mean negative log-likelihood per sentence."""

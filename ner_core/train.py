@@ -1,14 +1,18 @@
-"""Training: mini-batches bucketed by length, Adam, early stopping on val entity F1."""
+"""Training: length-bucketed mini-batches, Adam with LR decay on plateau, early stopping.
+
+:func:`fit` is the one training loop; it only needs ``model.encode(sentences)``,
+``model.forward_loss(batch)`` and a validation score. :func:`train` builds and fits a tagger.
+"""
 from __future__ import annotations
 
 import os
 import random
 import time
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
+from torch import nn
 from tqdm import tqdm
 
 from .checkpoint import save_checkpoint
@@ -31,6 +35,7 @@ class TrainConfig:
     threads: int = 2
     grad_clip: float = 5.0
     min_count: int = 2
+    lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without improvement
     mask_types: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
@@ -38,6 +43,8 @@ class TrainConfig:
         if unknown:
             raise ValueError(f"unknown entity types to mask: {', '.join(sorted(unknown))}")
         self.mask_types = tuple(self.mask_types)
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or self.threads < 1:
             raise ValueError("epochs, batch_size, patience and threads must be at least 1")
 
@@ -46,27 +53,25 @@ class TrainConfig:
 class EpochReport:
     epoch: int
     loss: float
-    val_f1: float
-    best_f1: float
+    val_score: float
+    best_score: float
     seconds: float
     improved: bool
 
 
 @dataclass
 class TrainResult:
-    model: BiLSTMCRF
-    best_f1: float
+    model: nn.Module
+    best_score: float
     history: list[EpochReport] = field(default_factory=list)
 
 
-def build_model(train: Sequence[Sentence], config: ModelConfig, min_count: int = 2) -> BiLSTMCRF:
-    """A fresh model whose vocabulary comes from ``train``, word vectors from GloVe."""
+def init_vocab_and_vectors(train: Sequence[Sentence], min_count: int) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
+    """Vocabulary of ``train`` and its GloVe vectors with a found-mask (PAD and UNK excluded)."""
     vocab = Vocab.build([s.words for s in train], glove_index(), min_count)
-    model = BiLSTMCRF(config, vocab)
     vectors, found = glove_vectors(vocab.words)
-    found[:2] = False  # PAD and UNK keep their own vectors
-    model.init_word_vectors(torch.from_numpy(vectors), torch.from_numpy(found))
-    return model
+    found[:2] = False
+    return vocab, torch.from_numpy(vectors), torch.from_numpy(found)
 
 
 def _batches(sentences: list[Sentence], size: int, rng: random.Random) -> list[list[Sentence]]:
@@ -82,6 +87,63 @@ def _batches(sentences: list[Sentence], size: int, rng: random.Random) -> list[l
     return batches
 
 
+def fit(
+    model: nn.Module,
+    data: Sequence[Sentence],
+    val_score: Callable[[nn.Module], float],
+    config: TrainConfig,
+    on_improve: Callable[[nn.Module, list[EpochReport]], None] | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    progress: bool = True,
+    desc: str = "train",
+) -> TrainResult:
+    """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``."""
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    data = [s for s in data if len(s)]
+    if not data:
+        raise ValueError("no training sentences")
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
+    best, best_state, waited, history = float("-inf"), None, 0, []
+    bar = tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep")
+    for epoch in range(1, config.epochs + 1):
+        started, total, steps = time.perf_counter(), 0.0, 0
+        model.train()
+        for batch_sents in _batches(list(data), config.batch_size, rng):
+            loss = model.forward_loss(model.encode(batch_sents))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            total, steps = total + loss.item(), steps + 1
+        model.eval()
+        score = val_score(model)
+        improved = score > best
+        if improved:
+            best, waited = score, 0
+            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            waited += 1
+        report = EpochReport(epoch, total / steps, score, best, time.perf_counter() - started, improved)
+        history.append(report)
+        scheduler.step(score)
+        bar.update(1)
+        bar.set_postfix(loss=f"{report.loss:.3f}", val=f"{score:.4f}", best=f"{best:.4f}")
+        if on_epoch is not None:
+            on_epoch(report)
+        if improved and on_improve is not None:
+            on_improve(model, history)
+        if waited >= config.patience:
+            break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(model, best, history)
+
+
 def train(
     train_set: Sequence[Sentence],
     val_set: Sequence[Sentence],
@@ -92,53 +154,25 @@ def train(
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
 ) -> TrainResult:
-    """Train (or continue training ``model``); keep the best epoch by val F1 and save it to ``out_dir``."""
-    torch.set_num_threads(config.threads)
-    torch.manual_seed(config.seed)
-    rng = random.Random(config.seed)
+    """Train a Bi-LSTM-CRF (or continue ``model``) with early stopping on val entity micro F1.
+
+    Types in ``config.mask_types`` become ``O`` in training and validation; the best epoch is
+    saved to ``out_dir`` as soon as it is reached.
+    """
     data = [Sentence(s.words, tuple(mask_types(s.tags, config.mask_types))) for s in train_set if len(s)]
     val = [s for s in val_set if len(s)]
-    if not data:
-        raise ValueError("no training sentences")
-    if model is None:
-        model = build_model(data, model_config or ModelConfig(), config.min_count)
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr)
+    if model is None and data:
+        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
+        model = BiLSTMCRF(model_config or ModelConfig(), vocab)
+        model.init_word_vectors(vectors, found)
     meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}}
-    best_f1, best_state, waited, history = -1.0, None, 0, []
-    bar = tqdm(total=config.epochs, desc="epochs", disable=not progress, unit="ep")
-    for epoch in range(1, config.epochs + 1):
-        started, total, steps = time.perf_counter(), 0.0, 0
-        model.train()
-        for batch_sents in _batches(data, config.batch_size, rng):
-            batch = model.vocab.encode([s.words for s in batch_sents], [s.tags for s in batch_sents])
-            loss = model.forward_loss(batch)
-            optimizer.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            total, steps = total + loss.item(), steps + 1
-        model.eval()
-        val_f1 = evaluate(Tagger(model), val, config.mask_types)["micro_f1"] if val else 0.0
-        improved = val_f1 > best_f1
-        if improved:
-            best_f1, waited = val_f1, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        else:
-            waited += 1
-        report = EpochReport(epoch, total / steps, val_f1, best_f1, time.perf_counter() - started, improved)
-        history.append(report)
-        bar.update(1)
-        bar.set_postfix(loss=f"{report.loss:.3f}", val_f1=f"{val_f1:.4f}", best=f"{best_f1:.4f}")
-        if on_epoch is not None:
-            on_epoch(report)
-        if improved and out_dir is not None:
-            meta["history"] = [asdict(h) for h in history]
-            meta["val_micro_f1"] = best_f1
-            save_checkpoint(model, out_dir, meta)
-        if waited >= config.patience:
-            break
-    bar.close()
-    if best_state is not None:
-        model.load_state_dict(best_state)
-    model.eval()
-    return TrainResult(model, best_f1, history)
+
+    def score(m: nn.Module) -> float:
+        return evaluate(Tagger(m), val, config.mask_types)["micro_f1"] if val else 0.0
+
+    def save(m: nn.Module, history: list[EpochReport]) -> None:
+        if out_dir is not None:
+            meta.update(history=[asdict(h) for h in history], val_micro_f1=history[-1].best_score)
+            save_checkpoint(m, out_dir, meta)
+
+    return fit(model, data, score, config, save, on_epoch, progress, desc="tagger")

@@ -1,0 +1,226 @@
+"""Tables 2-4 of the study, regenerated from checkpoints on the test split.
+
+Table 2: the weak-sentence detectors (architecture x loss x training data).
+Table 3: the strong and weak taggers on their own types, beside the single model.
+Table 4: Single vs Double (strong + weak, voted everywhere) vs Our method (detector + vote).
+"""
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .checkpoint import CheckpointError, checkpoints_dir, load_checkpoint
+from .corpus import Sentence, Split
+from .detector import DetectorConfig, detector_proba, holds_weak_entity
+from .metrics import binary_scores, entity_scores
+from .pipeline import VotedPipeline, save_pipeline, vote
+from .sampling import weak_training_set
+from .tagger import TaggedSentence, Tagger
+from .tags import ENTITY_TYPES, STRONG_TYPES, WEAK_TYPES, mask_types
+from .train import TrainConfig, train
+from .train_detector import score_detector, train_detector
+
+ARCHS = ("rnn_cnn", "lstm_attn", "self_attn")
+LOSSES = {"ce": None, "weighted": (0.02, 0.98)}
+DATA = ("full", "balanced")
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+
+
+@dataclass(frozen=True)
+class Family:
+    """The checkpoint names of one model family."""
+
+    label: str
+    single: str
+    strong: str
+    weak: str
+    voted: str
+    double: str
+
+
+FAMILIES = (Family("Bi-LSTM-CRF", "bilstm_crf", "strong", "weak", "voted", "double"),)
+DETECTOR = "detector"
+
+
+def detector_name(arch: str, loss: str, data: str) -> str:
+    return f"detectors/{arch}-{loss}-{data}"
+
+
+# ---------------------------------------------------------------- training
+
+
+@dataclass
+class RetrainSettings:
+    epochs: int = 30
+    detector_epochs: int = 8
+    threads: int = 2
+    others_per_weak: float = 4.0
+    oversample: int = 3
+
+
+def retrain_all(split: Split, root: Path, settings: RetrainSettings, log: Callable[[str], None] = print) -> dict[str, float]:
+    """Train every checkpoint the tables need; return the seconds each took."""
+    times: dict[str, float] = {}
+
+    def timed(name: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        result = fn()
+        times[name] = round(time.perf_counter() - started, 1)
+        log(f"{name}: {times[name]} s")
+        return result
+
+    tagger = TrainConfig(epochs=settings.epochs, threads=settings.threads)
+    weak_cfg = TrainConfig(epochs=settings.epochs, patience=6, threads=settings.threads, mask_types=tuple(sorted(STRONG_TYPES)))
+    weak_data = weak_training_set(split.train, settings.others_per_weak, settings.oversample, tagger.seed)
+    for family in FAMILIES:
+        timed(family.single, lambda: train(split.train, split.val, tagger, out_dir=root / family.single, progress=False))
+        strong_cfg = TrainConfig(epochs=settings.epochs, threads=settings.threads, mask_types=tuple(sorted(WEAK_TYPES)))
+        timed(family.strong, lambda: train(split.train, split.val, strong_cfg, out_dir=root / family.strong, progress=False))
+        timed(family.weak, lambda: train(weak_data, split.val, weak_cfg, out_dir=root / family.weak, progress=False))
+    det_cfg = TrainConfig(epochs=settings.detector_epochs, patience=3, threads=settings.threads)
+    for arch, loss, data in itertools.product(ARCHS, LOSSES, DATA):
+        name = detector_name(arch, loss, data)
+        timed(name, lambda: train_detector(
+            split.train, split.val, det_cfg, DetectorConfig(arch=arch, class_weights=LOSSES[loss]),
+            balanced=data == "balanced", select_on="roc_auc", out_dir=root / name, progress=False,
+        ))
+    return times
+
+
+# ---------------------------------------------------------------- evaluation
+
+
+def _load_tagger(root: Path, name: str) -> Tagger:
+    model, meta = load_checkpoint(root / name)
+    return Tagger(model, meta)
+
+
+def tune_threshold(strong: list[TaggedSentence], weak: list[TaggedSentence], probs: list[float], gold: list[Sequence[str]]) -> tuple[float, float]:
+    """The detector threshold with the best voted macro F1 on these (val) sentences."""
+    best = (0.5, -1.0)
+    for threshold in THRESHOLDS:
+        tags = [vote(s, w, p, threshold).tags for s, w, p in zip(strong, weak, probs)]
+        macro = entity_scores(gold, tags)["macro_f1"]
+        if macro > best[1]:
+            best = (threshold, macro)
+    return best
+
+
+def select_detector(split: Split, root: Path) -> tuple[str, dict[str, float]]:
+    """The detector with the best val ROC-AUC among those trained."""
+    scored = []
+    for arch, loss, data in itertools.product(ARCHS, LOSSES, DATA):
+        name = detector_name(arch, loss, data)
+        if (root / name).is_dir():
+            model, _ = load_checkpoint(root / name)
+            scored.append((score_detector(model, split.val)["roc_auc"], name))
+    if not scored:
+        raise CheckpointError(f"no detector checkpoints under {root / 'detectors'}")
+    auc, name = max(scored)
+    return name, {"val_roc_auc": auc}
+
+
+def build_pipelines(split: Split, root: Path, family: Family, detector: str) -> float:
+    """Write the family's "voted" (threshold tuned on val) and "double" pipelines; return the threshold."""
+    strong, weak = _load_tagger(root, family.strong), _load_tagger(root, family.weak)
+    words = [s.words for s in split.val]
+    det_model, _ = load_checkpoint(root / detector)
+    threshold, _ = tune_threshold(strong.tag(words), weak.tag(words), detector_proba(det_model, words), [s.tags for s in split.val])
+    save_pipeline(root / family.voted, family.strong, family.weak, detector, threshold)
+    save_pipeline(root / family.double, family.strong, family.weak, None, threshold)
+    return threshold
+
+
+def table2(test: Sequence[Sentence], root: Path) -> tuple[str, list[dict[str, Any]]]:
+    rows = []
+    for arch, loss, data in itertools.product(ARCHS, LOSSES, DATA):
+        name = detector_name(arch, loss, data)
+        if not (root / name).is_dir():
+            continue
+        model, _ = load_checkpoint(root / name)
+        rows.append({"detector": name, "arch": arch, "loss": loss, "data": data, **score_detector(model, test)})
+    lines = [
+        "| architecture | loss | training data | class-1 acc | class-0 acc | precision | recall | F1 | ROC-AUC |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['arch']} | {r['loss']} | {r['data']} | {r['class1_accuracy']:.3f} | {r['class0_accuracy']:.3f} | "
+            f"{r['precision']:.3f} | {r['recall']:.3f} | {r['f1']:.3f} | {r['roc_auc']:.3f} |"
+        )
+    return "\n".join(lines), rows
+
+
+def _f1_row(name: str, scores: dict[str, Any], types: Sequence[str]) -> str:
+    cells = [f"{scores['per_type'].get(t, {}).get('f1', 0.0):.3f}" for t in types]
+    averages = [f"{scores[k]:.3f}" for k in ("micro_f1", "weighted_f1", "macro_f1")]
+    return f"| {name} | " + " | ".join(cells + averages) + " |"
+
+
+def _f1_header(types: Sequence[str]) -> list[str]:
+    return ["| system | " + " | ".join(types) + " | micro | weighted | macro |", "|---|" + "---:|" * (len(types) + 3)]
+
+
+def table3(test: Sequence[Sentence], root: Path) -> tuple[str, dict[str, Any]]:
+    gold = [s.tags for s in test]
+    words = [s.words for s in test]
+    lines, results = _f1_header(ENTITY_TYPES), {}
+    for family in FAMILIES:
+        for label, name, masked in (
+            ("single", family.single, ()),
+            ("strong (weak types masked)", family.strong, WEAK_TYPES),
+            ("weak (strong types masked)", family.weak, STRONG_TYPES),
+        ):
+            pred = [t.tags for t in _load_tagger(root, name).tag(words)]
+            scores = entity_scores([mask_types(g, masked) for g in gold], [mask_types(p, masked) for p in pred])
+            results[name] = scores
+            lines.append(_f1_row(f"{family.label} {label}", scores, ENTITY_TYPES))
+    return "\n".join(lines), results
+
+
+def table4(test: Sequence[Sentence], root: Path) -> tuple[str, dict[str, Any]]:
+    gold = [s.tags for s in test]
+    words = [s.words for s in test]
+    lines, results = _f1_header(ENTITY_TYPES), {}
+    for family in FAMILIES:
+        systems = (
+            ("Single", _load_tagger(root, family.single)),
+            ("Double", VotedPipeline.load(root / family.double)),
+            ("Our method", VotedPipeline.load(root / family.voted)),
+        )
+        for label, system in systems:
+            scores = entity_scores(gold, [t.tags for t in system.tag(words)])
+            results[f"{family.label} {label}"] = scores
+            lines.append(_f1_row(f"{family.label} {label}", scores, ENTITY_TYPES))
+    return "\n".join(lines), results
+
+
+def run_experiments(split: Split, out: Path, root: Path | None = None, retrain: RetrainSettings | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
+    """Write ``table2.md``, ``table3.md``, ``table4.md`` and ``experiments.json`` to ``out``."""
+    root = root or checkpoints_dir()
+    out.mkdir(parents=True, exist_ok=True)
+    summary: dict[str, Any] = {"test_sentences": len(split.test), "test_weak_sentences": sum(holds_weak_entity(s.tags) for s in split.test)}
+    if retrain is not None:
+        summary["training_seconds"] = retrain_all(split, root, retrain, log)
+        detector, selection = select_detector(split, root)
+        model, meta = load_checkpoint(root / detector)
+        from .checkpoint import save_checkpoint
+
+        save_checkpoint(model, root / DETECTOR, {**meta, "selected_from": detector, **selection})
+        summary["thresholds"] = {f.voted: build_pipelines(split, root, f, DETECTOR) for f in FAMILIES}
+    started = time.perf_counter()
+    text2, rows2 = table2(split.test, root)
+    text3, res3 = table3(split.test, root)
+    text4, res4 = table4(split.test, root)
+    summary.update(table2=rows2, table3=res3, table4=res4, evaluation_seconds=round(time.perf_counter() - started, 1))
+    note = f"Test split: {len(split.test)} sentences, {summary['test_weak_sentences']} of them with a weak entity. Entity-level F1 (seqeval, IOB2 strict).\n\n"
+    (out / "table2.md").write_text("# Table 2: weak-sentence detectors (test split, threshold 0.5)\n\n" + note + text2 + "\n")
+    (out / "table3.md").write_text("# Table 3: strong and weak taggers, each on its own types (test split)\n\n" + note + text3 + "\n")
+    (out / "table4.md").write_text("# Table 4: Single vs Double vs Our method (test split)\n\n" + note + text4 + "\n")
+    (out / "experiments.json").write_text(json.dumps(summary, indent=2, default=float))
+    log(text4)
+    return summary

@@ -1,0 +1,53 @@
+"""Training the weak-sentence detector on full or balanced data, selected on a val metric."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict
+from typing import Sequence
+
+from torch import nn
+
+from .checkpoint import save_checkpoint
+from .corpus import Sentence
+from .detector import DetectorConfig, WeakSentenceDetector, detector_proba, holds_weak_entity
+from .metrics import binary_scores
+from .sampling import balance
+from .train import EpochReport, TrainConfig, TrainResult, fit, init_vocab_and_vectors
+
+SELECTION_METRICS = ("class1_accuracy", "f1", "roc_auc")
+
+
+def score_detector(model: WeakSentenceDetector, sentences: Sequence[Sentence], threshold: float = 0.5) -> dict[str, float]:
+    labels = [holds_weak_entity(s.tags) for s in sentences]
+    return binary_scores(labels, detector_proba(model, [s.words for s in sentences]), threshold)
+
+
+def train_detector(
+    train_set: Sequence[Sentence],
+    val_set: Sequence[Sentence],
+    config: TrainConfig,
+    detector_config: DetectorConfig | None = None,
+    balanced: bool = False,
+    select_on: str = "class1_accuracy",
+    out_dir: str | os.PathLike | None = None,
+    progress: bool = True,
+) -> TrainResult:
+    """Train a detector; keep the epoch with the best ``select_on`` on ``val_set``."""
+    if select_on not in SELECTION_METRICS:
+        raise ValueError(f"unknown selection metric {select_on!r}: expected one of {', '.join(SELECTION_METRICS)}")
+    data = balance(train_set, config.seed) if balanced else list(train_set)
+    vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
+    vocab.labels = ["no_weak", "weak"]
+    model = WeakSentenceDetector(detector_config or DetectorConfig(), vocab)
+    model.init_word_vectors(vectors, found)
+    meta = {"train": {**asdict(config), "balanced": balanced, "select_on": select_on, "sentences": len(data)}}
+
+    def score(m: nn.Module) -> float:
+        return score_detector(m, val_set)[select_on]
+
+    def save(m: nn.Module, history: list[EpochReport]) -> None:
+        if out_dir is not None:
+            meta.update(history=[asdict(h) for h in history], val=score_detector(m, val_set))
+            save_checkpoint(m, out_dir, meta)
+
+    return fit(model, data, score, config, save, progress=progress, desc=f"detector {model.config.arch}")
