@@ -4,13 +4,13 @@ from .corpus import CorpusError, Sentence, Split, default_corpus_path, read_corp
 from .crf import CRF
 from .evaluate import evaluate
 from .metrics import entity_scores
-from .model import BiLSTMCRF, ModelConfig
+from .model import CRFTagger, ModelConfig
 from .tagger import TaggedSentence, Tagger
 from .tags import ALL_TAGS, ENTITY_TYPES, STRONG_TYPES, WEAK_TYPES, Span, mask_types, repair_iob2, spans
 from .train import TrainConfig, train
 
 __all__ = [
-    "ALL_TAGS", "BiLSTMCRF", "CRF", "CheckpointError", "CorpusError", "ENTITY_TYPES", "ModelConfig",
+    "ALL_TAGS", "CRFTagger", "CRF", "CheckpointError", "CorpusError", "ENTITY_TYPES", "ModelConfig",
     "STRONG_TYPES", "Sentence", "Span", "Split", "TaggedSentence", "Tagger", "TrainConfig", "WEAK_TYPES",
     "default_corpus_path", "entity_scores", "evaluate", "load_checkpoint", "mask_types", "read_corpus",
     "repair_iob2", "save_checkpoint", "spans", "split_corpus", "train", "write_corpus",

@@ -17,11 +17,11 @@ from torch import nn
 
 from .detector import DetectorConfig, WeakSentenceDetector
 from .features import Vocab
-from .model import BiLSTMCRF, ModelConfig
+from .model import CRFTagger, ModelConfig
 
 FORMAT_VERSION = 1
 MODEL_TYPES: dict[str, tuple[type[nn.Module], type]] = {
-    "bilstm_crf": (BiLSTMCRF, ModelConfig),
+    "crf_tagger": (CRFTagger, ModelConfig),
     "detector": (WeakSentenceDetector, DetectorConfig),
 }
 

@@ -51,7 +51,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         seed=args.seed, threads=args.threads, mask_types=args.mask_types, lr_decay=args.lr_decay,
     )
     out = Path(args.out) if args.out else checkpoints_dir() / args.name
-    result = train(train_set, split.val, config, ModelConfig(hidden=args.hidden), out_dir=out)
+    model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden)
+    result = train(train_set, split.val, config, model_config, out_dir=out)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
 
@@ -126,6 +127,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement")
     p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--head", choices=("lstm", "ff"), default="lstm", help="BiLSTM or feed-forward (BERT-FF)")
+    p.add_argument("--encoder", choices=("minilm-first", "minilm-mean"), help="add frozen MiniLM word features")
+    p.add_argument("--no-word-features", action="store_true", help="drop GloVe/char/casing inputs (BERT-FF)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="use only the first N training sentences")

@@ -16,7 +16,8 @@ from typing import Any, Callable, Sequence
 from .checkpoint import CheckpointError, checkpoints_dir, load_checkpoint
 from .corpus import Sentence, Split
 from .detector import DetectorConfig, detector_proba, holds_weak_entity
-from .metrics import binary_scores, entity_scores
+from .metrics import entity_scores
+from .model import ModelConfig
 from .pipeline import VotedPipeline, save_pipeline, vote
 from .sampling import weak_training_set
 from .tagger import TaggedSentence, Tagger
@@ -32,9 +33,10 @@ THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 
 @dataclass(frozen=True)
 class Family:
-    """The checkpoint names of one model family."""
+    """One model family: how its taggers are built, and its checkpoint names."""
 
     label: str
+    config: ModelConfig
     single: str
     strong: str
     weak: str
@@ -42,7 +44,13 @@ class Family:
     double: str
 
 
-FAMILIES = (Family("Bi-LSTM-CRF", "bilstm_crf", "strong", "weak", "voted", "double"),)
+FAMILIES = (
+    Family("Bi-LSTM-CRF", ModelConfig(), "bilstm_crf", "strong", "weak", "voted", "double"),
+    Family(
+        "BERT-FF", ModelConfig(word_features=False, encoder="minilm-first", head="ff", hidden=128),
+        "bert_ff", "bert_strong", "bert_weak", "voted-bert", "double-bert",
+    ),
+)
 DETECTOR = "detector"
 
 
@@ -76,11 +84,11 @@ def retrain_all(split: Split, root: Path, settings: RetrainSettings, log: Callab
     tagger = TrainConfig(epochs=settings.epochs, threads=settings.threads)
     weak_cfg = TrainConfig(epochs=settings.epochs, patience=6, threads=settings.threads, mask_types=tuple(sorted(STRONG_TYPES)))
     weak_data = weak_training_set(split.train, settings.others_per_weak, settings.oversample, tagger.seed)
-    for family in FAMILIES:
-        timed(family.single, lambda: train(split.train, split.val, tagger, out_dir=root / family.single, progress=False))
-        strong_cfg = TrainConfig(epochs=settings.epochs, threads=settings.threads, mask_types=tuple(sorted(WEAK_TYPES)))
-        timed(family.strong, lambda: train(split.train, split.val, strong_cfg, out_dir=root / family.strong, progress=False))
-        timed(family.weak, lambda: train(weak_data, split.val, weak_cfg, out_dir=root / family.weak, progress=False))
+    strong_cfg = TrainConfig(epochs=settings.epochs, threads=settings.threads, mask_types=tuple(sorted(WEAK_TYPES)))
+    for f in FAMILIES:
+        timed(f.single, lambda: train(split.train, split.val, tagger, f.config, root / f.single, progress=False))
+        timed(f.strong, lambda: train(split.train, split.val, strong_cfg, f.config, root / f.strong, progress=False))
+        timed(f.weak, lambda: train(weak_data, split.val, weak_cfg, f.config, root / f.weak, progress=False))
     det_cfg = TrainConfig(epochs=settings.detector_epochs, patience=3, threads=settings.threads)
     for arch, loss, data in itertools.product(ARCHS, LOSSES, DATA):
         name = detector_name(arch, loss, data)

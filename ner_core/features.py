@@ -47,6 +47,7 @@ class Batch:
     mask: Tensor  # (B, T) bool
     tags: Tensor | None = None  # (B, T) tag ids
     labels: Tensor | None = None  # (B,) sentence labels (the detector's)
+    encoder: Tensor | None = None  # (B, T, 384) frozen encoder features
 
 
 @dataclass

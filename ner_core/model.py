@@ -1,9 +1,16 @@
-"""The Bi-LSTM-CRF tagger: word (GloVe) + char CNN + casing embeddings -> BiLSTM -> CRF."""
+"""The neural CRF tagger of both families.
+
+Inputs: word features (GloVe word + char CNN + casing embeddings) and/or frozen MiniLM word
+features. Encoder: a BiLSTM ("Bi-LSTM-CRF", and the fusion of both inputs) or one feed-forward
+layer ("BERT-FF"). Emission scores go to a linear-chain CRF, which gives the loss, the Viterbi
+tags and each token's marginal probabilities.
+"""
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -12,9 +19,15 @@ from .crf import CRF
 from .features import CASINGS, Batch, Vocab
 from .tags import OUTSIDE
 
+HEADS = ("lstm", "ff")
+ENCODERS = (None, "minilm-first", "minilm-mean")
+
 
 @dataclass
 class ModelConfig:
+    word_features: bool = True  # GloVe words + char CNN + casing
+    encoder: str | None = None  # frozen MiniLM features: "minilm-first" or "minilm-mean"
+    head: str = "lstm"  # "lstm" (BiLSTM) or "ff" (one feed-forward layer)
     word_dim: int = 50
     char_dim: int = 30
     char_filters: int = 50
@@ -26,6 +39,12 @@ class ModelConfig:
     word_dropout: float = 0.05
 
     def __post_init__(self) -> None:
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}: expected one of {', '.join(HEADS)}")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {self.encoder!r}: expected one of minilm-first, minilm-mean")
+        if not self.word_features and self.encoder is None:
+            raise ValueError("a model needs word features, an encoder, or both")
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -49,52 +68,79 @@ def iob2_constraints(labels: list[str]) -> tuple[Tensor, Tensor]:
     return allowed, start
 
 
-class BiLSTMCRF(nn.Module):
-    """Emissions from a BiLSTM over word, character and casing features; a CRF on top."""
+class CRFTagger(nn.Module):
+    """Emission scores from word and/or encoder features through a BiLSTM or a feed-forward layer; a CRF on top."""
 
     def __init__(self, config: ModelConfig, vocab: Vocab) -> None:
         super().__init__()
         self.config, self.vocab = config, vocab
-        self.word_emb = nn.Embedding(len(vocab.words), config.word_dim, padding_idx=0)
-        self.char_emb = nn.Embedding(len(vocab.chars), config.char_dim, padding_idx=0)
-        self.char_cnn = nn.Conv1d(config.char_dim, config.char_filters, config.char_kernel, padding=config.char_kernel // 2)
-        self.casing_emb = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
+        dim = 0
+        if config.word_features:
+            self.word_emb = nn.Embedding(len(vocab.words), config.word_dim, padding_idx=0)
+            self.char_emb = nn.Embedding(len(vocab.chars), config.char_dim, padding_idx=0)
+            self.char_cnn = nn.Conv1d(config.char_dim, config.char_filters, config.char_kernel, padding=config.char_kernel // 2)
+            self.casing_emb = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
+            dim += config.word_dim + config.char_filters + config.casing_dim
+        if config.encoder:
+            from .encoder import ENCODER_DIM
+
+            dim += ENCODER_DIM
         self.dropout = nn.Dropout(config.dropout)
-        self.lstm = nn.LSTM(
-            config.word_dim + config.char_filters + config.casing_dim,
-            config.hidden,
-            num_layers=config.lstm_layers,
-            batch_first=True,
-            bidirectional=True,
-            dropout=config.dropout if config.lstm_layers > 1 else 0.0,
-        )
+        if config.head == "lstm":
+            self.lstm = nn.LSTM(
+                dim, config.hidden, num_layers=config.lstm_layers, batch_first=True, bidirectional=True,
+                dropout=config.dropout if config.lstm_layers > 1 else 0.0,
+            )
+        else:
+            self.ff = nn.Linear(dim, 2 * config.hidden)
         self.emit = nn.Linear(2 * config.hidden, len(vocab.labels))
         allowed, start = iob2_constraints(vocab.labels)
         self.crf = CRF(len(vocab.labels), allowed, start)
 
     def init_word_vectors(self, vectors: Tensor, found: Tensor) -> None:
         """Copy pre-trained vectors into the rows where ``found`` is true."""
-        with torch.no_grad():
-            self.word_emb.weight[found] = vectors[found]
+        if self.config.word_features:
+            with torch.no_grad():
+                self.word_emb.weight[found] = vectors[found]
 
-    def emissions(self, batch: Batch) -> Tensor:
-        words = batch.words  # (B, T)
-        if self.training and self.config.word_dropout > 0:
-            drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
-            words = words.masked_fill(drop, 1)  # 1 = UNK
-        b, t, c = batch.chars.shape
-        chars = self.char_emb(batch.chars.view(b * t, c)).transpose(1, 2)  # (B*T, char_dim, C)
-        char_feat = self.char_cnn(chars).max(dim=2).values.view(b, t, -1)  # (B, T, filters)
-        x = torch.cat([self.word_emb(words), char_feat, self.casing_emb(batch.casing)], dim=2)  # (B, T, D)
-        lengths = batch.mask.sum(1).cpu()
-        packed = nn.utils.rnn.pack_padded_sequence(self.dropout(x), lengths, batch_first=True, enforce_sorted=False)
-        out, _ = self.lstm(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)  # (B, T, 2H)
-        return self.emit(self.dropout(out))  # (B, T, K)
+    def batch(self, words: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
+        """Tensors for ``words`` (and ``tags``), with encoder features when the model uses them."""
+        batch = self.vocab.encode(words, tags)
+        if self.config.encoder:
+            from .encoder import ENCODER_DIM, word_encoder
+
+            features = word_encoder(self.config.encoder.split("-", 1)[1])(words)
+            padded = np.zeros((len(words), batch.mask.size(1), ENCODER_DIM), dtype=np.float32)
+            for b, f in enumerate(features):
+                padded[b, : len(f)] = f
+            batch.encoder = torch.from_numpy(padded)
+        return batch
 
     def encode(self, sentences: Sequence[Sentence]) -> Batch:
         """A training batch: words and gold tags."""
-        return self.vocab.encode([s.words for s in sentences], [s.tags for s in sentences])
+        return self.batch([s.words for s in sentences], [s.tags for s in sentences])
+
+    def emissions(self, batch: Batch) -> Tensor:
+        parts = []
+        if self.config.word_features:
+            words = batch.words  # (B, T)
+            if self.training and self.config.word_dropout > 0:
+                drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
+                words = words.masked_fill(drop, 1)  # 1 = UNK
+            b, t, c = batch.chars.shape
+            chars = self.char_emb(batch.chars.view(b * t, c)).transpose(1, 2)  # (B*T, char_dim, C)
+            char_feat = self.char_cnn(chars).max(dim=2).values.view(b, t, -1)  # (B, T, filters)
+            parts += [self.word_emb(words), char_feat, self.casing_emb(batch.casing)]
+        if self.config.encoder:
+            parts.append(batch.encoder)  # (B, T, 384)
+        x = self.dropout(torch.cat(parts, dim=2))  # (B, T, D)
+        if self.config.head == "ff":
+            return self.emit(self.dropout(torch.relu(self.ff(x))))  # (B, T, K)
+        t = x.size(1)
+        packed = nn.utils.rnn.pack_padded_sequence(x, batch.mask.sum(1).cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)  # (B, T, 2H)
+        return self.emit(self.dropout(out))  # (B, T, K)
 
     def forward_loss(self, batch: Batch) -> Tensor:
         """Mean negative log-likelihood per sentence."""

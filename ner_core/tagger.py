@@ -8,7 +8,7 @@ from typing import Any, Iterator, Sequence
 import torch
 
 from .checkpoint import load_checkpoint
-from .model import BiLSTMCRF
+from .model import CRFTagger
 
 
 @dataclass(frozen=True)
@@ -23,7 +23,7 @@ class TaggedSentence:
 class Tagger:
     """A trained model ready to tag; load one with :meth:`from_checkpoint`."""
 
-    def __init__(self, model: BiLSTMCRF, meta: dict[str, Any] | None = None, batch_size: int = 256) -> None:
+    def __init__(self, model: CRFTagger, meta: dict[str, Any] | None = None, batch_size: int = 256) -> None:
         self.model, self.meta, self.batch_size = model.eval(), meta or {}, batch_size
 
     @classmethod
@@ -40,7 +40,7 @@ class Tagger:
         order = sorted((i for i, s in enumerate(sentences) if len(s)), key=lambda i: len(sentences[i]))
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
-            tags, probs, marginals = self.model.predict(self.model.vocab.encode([sentences[i] for i in chunk]))
+            tags, probs, marginals = self.model.predict(self.model.batch([sentences[i] for i in chunk]))
             for b, i in enumerate(chunk):
                 yield i, tags[b], probs[b], marginals[b, : len(sentences[i])]
 

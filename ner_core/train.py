@@ -20,7 +20,7 @@ from .corpus import Sentence
 from .evaluate import evaluate
 from .features import Vocab
 from .glove import glove_index, glove_vectors
-from .model import BiLSTMCRF, ModelConfig
+from .model import CRFTagger, ModelConfig
 from .tagger import Tagger
 from .tags import ENTITY_TYPES, mask_types
 
@@ -150,7 +150,7 @@ def train(
     config: TrainConfig,
     model_config: ModelConfig | None = None,
     out_dir: str | os.PathLike | None = None,
-    model: BiLSTMCRF | None = None,
+    model: CRFTagger | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
 ) -> TrainResult:
@@ -163,7 +163,7 @@ def train(
     val = [s for s in val_set if len(s)]
     if model is None and data:
         vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
-        model = BiLSTMCRF(model_config or ModelConfig(), vocab)
+        model = CRFTagger(model_config or ModelConfig(), vocab)
         model.init_word_vectors(vectors, found)
     meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}}
 

@@ -3,7 +3,7 @@ import zipfile
 
 import pytest
 
-from ner_core.corpus import CorpusError, Sentence, read_corpus, read_corpus_bytes, split_corpus, split_indices, write_corpus
+from ner_core.corpus import CorpusError, Sentence, read_corpus, read_corpus_bytes, split_indices, write_corpus
 
 SAMPLE = [
     Sentence(("John", "lives", "in", "New", "York", "."), ("B-per", "O", "O", "B-geo", "I-geo", "O"), ("NNP", "VBZ", "IN", "NNP", "NNP", ".")),
