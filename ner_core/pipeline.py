@@ -61,6 +61,17 @@ class VotedSentence:
     def probs(self) -> tuple[float, ...]:
         return tuple(t.prob for t in self.tokens)
 
+    def rows(self) -> list[dict[str, object]]:
+        """One flat record per token, for tables."""
+        return [
+            {
+                "token": t.word, "strong": t.strong_tag, "p strong": round(t.strong_prob, 3),
+                "weak": t.weak_tag, "p weak": round(t.weak_prob, 3),
+                "voted": t.tag, "p voted": round(t.prob, 3), "rule": t.rule + (" (IOB2 repaired)" if t.repaired else ""),
+            }
+            for t in self.tokens
+        ]
+
 
 def vote(strong: TaggedSentence, weak: TaggedSentence, detector_prob: float | None, threshold: float) -> VotedSentence:
     """Merge two taggers' outputs for one sentence by the study's rule."""
@@ -98,6 +109,10 @@ class VotedPipeline:
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.strong, self.weak, self.detector, self.threshold = strong, weak, detector, threshold
+
+    def with_threshold(self, threshold: float) -> "VotedPipeline":
+        """The same models with another detector threshold."""
+        return VotedPipeline(self.strong, self.weak, self.detector, threshold)
 
     def run(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
         """The full per-token record for each sentence."""

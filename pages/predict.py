@@ -1,19 +1,33 @@
-"""Predict: type text, see each token's tag and probability."""
+"""Predict: type text, see each token's strong / weak / voted tag and probability."""
 import pandas as pd
 import streamlit as st
 
 from ner_core.checkpoint import CheckpointError
+from ner_core.pipeline import VotedPipeline
 from ner_core.tokenize import tokenize_with_offsets
-from pages.ui import DEFAULT_MODEL, entities_html, load_tagger
+from pages.ui import available_models, confidence_chart, entities_html, load_model
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000
 
 st.title("Predict")
-text = st.text_area("Text to tag", EXAMPLE, height=120, key="predict_text")
+models = available_models()
+if not models:
+    st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
+    st.stop()
+family = st.sidebar.radio("Model family", list(models), key="predict_family")
+try:
+    model = load_model(models[family])
+except CheckpointError as err:
+    st.error(f"The model could not be loaded: {err}")
+    st.stop()
+if isinstance(model, VotedPipeline) and model.detector is not None:
+    threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key="predict_threshold")
+    model = model.with_threshold(threshold)
+
+text = st.text_area("Text to tag (several sentences are fine)", EXAMPLE, height=120, key="predict_text")
 sentences = tokenize_with_offsets(text)
 n_tokens = sum(len(s) for s in sentences)
-
 if not sentences:
     st.info("Type some text to tag.")
     st.stop()
@@ -21,20 +35,21 @@ if n_tokens > MAX_TOKENS:
     st.error(f"The text has {n_tokens:,} tokens; the limit is {MAX_TOKENS:,}. Tag it in parts or use the CLI.")
     st.stop()
 
-try:
-    tagger = load_tagger(DEFAULT_MODEL)
-except CheckpointError as err:
-    st.error(f"No model to tag with: {err}")
-    st.stop()
-
-tagged = tagger.tag([[t.text for t in s] for s in sentences])
-st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · model `{DEFAULT_MODEL}`")
-for tokens, result in zip(sentences, tagged):
-    st.html(entities_html(text, tokens, result.tags))
-
-rows = [
-    {"sentence": i + 1, "token": w, "tag": t, "probability": round(p, 3)}
-    for i, s in enumerate(tagged)
-    for w, t, p in zip(s.words, s.tags, s.probs)
-]
-st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+results = model.tag([[t.text for t in s] for s in sentences])
+st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · `{models[family]}`")
+for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
+    with st.container(border=True):
+        if isinstance(model, VotedPipeline):
+            rows = result.rows()
+            detector = "no detector: voted everywhere" if result.detector_prob is None else (
+                f"detector P(weak entity) = {result.detector_prob:.3f} → {'vote' if result.voted else 'strong model only'}"
+            )
+            st.caption(f"Sentence {i} · {detector}")
+            tag_key, prob_key = "voted", "p voted"
+        else:
+            rows = [{"token": w, "tag": t, "probability": round(p, 3)} for w, t, p in zip(result.words, result.tags, result.probs)]
+            st.caption(f"Sentence {i}")
+            tag_key, prob_key = "tag", "probability"
+        st.html(entities_html(text, tokens, result.tags))
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        st.plotly_chart(confidence_chart(rows, tag_key, prob_key), key=f"predict_chart_{i}")

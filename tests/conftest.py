@@ -25,3 +25,16 @@ def tiny_model(split, tmp_path_factory):
     out = tmp_path_factory.mktemp("ckpt") / "tiny"
     result = train(split.train[:200], split.train[:200], TrainConfig(epochs=12, patience=12, batch_size=16, lr=5e-3), out_dir=out, progress=False)
     return result, out
+
+
+@pytest.fixture(scope="session")
+def small_run(split, tmp_path_factory):
+    """Every model of the method retrained on a small subset, pipelines built, tables written."""
+    from ner_core.corpus import Split
+    from ner_core.experiments import RetrainSettings, run_experiments
+
+    base = tmp_path_factory.mktemp("exp")
+    small = Split(split.train[:400], split.val[:150], split.test[:150])
+    settings = RetrainSettings(epochs=2, detector_epochs=1, threads=2)
+    summary = run_experiments(small, base / "reports", base / "ckpt", settings, log=lambda _: None)
+    return base, small, summary

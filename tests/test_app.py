@@ -12,11 +12,6 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 def app(tiny_model, monkeypatch):
     _, ckpt = tiny_model
     monkeypatch.setenv("NER_MODEL", str(ckpt))
-    import importlib
-
-    import pages.ui
-
-    importlib.reload(pages.ui)
     return AppTest.from_file(APP, default_timeout=60)
 
 
@@ -36,3 +31,19 @@ def test_predict_page_empty_text(app):
     app.text_area(key="predict_text").set_value("   ").run()
     assert not app.exception
     assert "Type some text" in app.info[0].value
+
+
+def test_predict_page_shows_the_voted_record(small_run, monkeypatch):
+    base, _, _ = small_run
+    monkeypatch.setenv("NER_MODEL", str(base / "ckpt" / "voted"))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.exception
+    app.text_area(key="predict_text").set_value("Hurricane Katrina hit New Orleans . The Iliad is old .").run()
+    assert not app.exception
+    assert len(app.dataframe) == 2  # one table per sentence
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["token", "strong", "p strong", "weak", "p weak", "voted", "p voted", "rule"]
+    assert "detector P(weak entity)" in app.caption[1].value
+    app.sidebar.slider(key="predict_threshold").set_value(1.0).run()  # detector never fires: strong only
+    assert (app.dataframe[0].value["voted"] == app.dataframe[0].value["strong"]).all()

@@ -8,21 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from ner_core.corpus import Split
-from ner_core.experiments import RetrainSettings, run_experiments
 from ner_core.pipeline import VotedPipeline
 from ner_core.tags import is_valid_iob2
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def small_run(split, tmp_path_factory):
-    base = tmp_path_factory.mktemp("exp")
-    small = Split(split.train[:400], split.val[:150], split.test[:150])
-    summary = run_experiments(small, base / "reports", base / "ckpt", RetrainSettings(epochs=2, detector_epochs=1, threads=2), log=lambda _: None)
-    return base, small, summary
 
 
 def test_tables_are_written(small_run):

@@ -1,0 +1,39 @@
+from ner_core.errors import (
+    CORRECT,
+    MISSED,
+    NONE,
+    SPURIOUS,
+    WRONG_BOTH,
+    WRONG_BOUNDARY,
+    WRONG_TYPE,
+    compare,
+    entity_confusion,
+    error_counts,
+    token_confusion,
+)
+from ner_core.tags import Span
+
+
+def test_each_category_on_hand_made_cases():
+    assert [e.category for e in compare(["B-per", "I-per"], ["B-per", "I-per"])] == [CORRECT]
+    assert compare(["B-per", "O"], ["O", "O"])[0].category == MISSED
+    assert compare(["O", "O"], ["O", "B-geo"])[0].category == SPURIOUS
+    assert compare(["B-geo", "O"], ["B-gpe", "O"])[0].category == WRONG_TYPE
+    assert compare(["B-org", "I-org", "I-org"], ["O", "B-org", "I-org"])[0].category == WRONG_BOUNDARY
+    assert compare(["B-org", "I-org", "O"], ["O", "B-geo", "I-geo"])[0].category == WRONG_BOTH
+
+
+def test_one_gold_entity_split_in_two_predictions():
+    errors = compare(["B-org", "I-org", "I-org"], ["B-org", "B-geo", "I-geo"])
+    assert [e.category for e in errors] == [WRONG_BOUNDARY, WRONG_BOTH]
+    assert errors[1].pred == Span("geo", 1, 3)
+
+
+def test_counts_and_confusions():
+    gold = [["B-per", "O", "B-geo", "O"], ["B-tim", "O"]]
+    pred = [["B-per", "O", "B-org", "B-geo"], ["O", "O"]]
+    assert error_counts(gold, pred) == {CORRECT: 1, WRONG_TYPE: 1, SPURIOUS: 1, MISSED: 1}
+    assert entity_confusion(gold, pred) == {("per", "per"): 1, ("geo", "org"): 1, (NONE, "geo"): 1, ("tim", NONE): 1}
+    tokens = token_confusion(gold, pred)
+    assert tokens[("O", "O")] == 2 and tokens[("geo", "org")] == 1 and tokens[("O", "geo")] == 1 and tokens[("tim", "O")] == 1
+    assert sum(tokens.values()) == 6
