@@ -2,5 +2,10 @@
 import streamlit as st
 
 st.set_page_config(page_title="NER workbench", page_icon="🏷️", layout="wide")
-navigation = st.navigation([st.Page("pages/predict.py", title="Predict", icon="🔎", default=True)])
+navigation = st.navigation(
+    [
+        st.Page("pages/predict.py", title="Predict", icon="🔎", default=True),
+        st.Page("pages/errors.py", title="Error analysis", icon="📊"),
+    ]
+)
 navigation.run()

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple
+from typing import NamedTuple, Sequence
 
 
 class Token(NamedTuple):
@@ -30,3 +30,12 @@ def tokenize_with_offsets(text: str) -> list[list[Token]]:
 def tokenize(text: str) -> list[list[str]]:
     """Sentences of tokens; ``[]`` for blank text."""
     return [[t.text for t in sentence] for sentence in tokenize_with_offsets(text)]
+
+
+def join_tokens(words: Sequence[str]) -> tuple[str, list[Token]]:
+    """Text of ``words`` joined by single spaces, and each word as a :class:`Token` of it."""
+    tokens, position = [], 0
+    for word in words:
+        tokens.append(Token(word, position))
+        position += len(word) + 1
+    return " ".join(words), tokens

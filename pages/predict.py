@@ -2,28 +2,15 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.checkpoint import CheckpointError
 from ner_core.pipeline import VotedPipeline
 from ner_core.tokenize import tokenize_with_offsets
-from pages.ui import available_models, confidence_chart, entities_html, load_model
+from pages.ui import choose_model, confidence_chart, entities_html
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000
 
 st.title("Predict")
-models = available_models()
-if not models:
-    st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
-    st.stop()
-family = st.sidebar.radio("Model family", list(models), key="predict_family")
-try:
-    model = load_model(models[family])
-except CheckpointError as err:
-    st.error(f"The model could not be loaded: {err}")
-    st.stop()
-if isinstance(model, VotedPipeline) and model.detector is not None:
-    threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key="predict_threshold")
-    model = model.with_threshold(threshold)
+model_key, model = choose_model("predict")
 
 text = st.text_area("Text to tag (several sentences are fine)", EXAMPLE, height=120, key="predict_text")
 sentences = tokenize_with_offsets(text)
@@ -36,7 +23,7 @@ if n_tokens > MAX_TOKENS:
     st.stop()
 
 results = model.tag([[t.text for t in s] for s in sentences])
-st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · `{models[family]}`")
+st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · `{model_key}`")
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
     with st.container(border=True):
         if isinstance(model, VotedPipeline):

@@ -8,7 +8,9 @@ import plotly.express as px
 import streamlit as st
 from spacy import displacy
 
-from ner_core.checkpoint import checkpoints_dir, resolve
+from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
+from ner_core.checkpoint import CheckpointError, checkpoints_dir, resolve
+from ner_core.corpus import Sentence, Split, default_corpus_path, read_corpus, split_corpus
 from ner_core.pipeline import VotedPipeline, load_any
 from ner_core.tagger import Tagger
 from ner_core.tags import ENTITY_TYPES, spans
@@ -58,4 +60,52 @@ def confidence_chart(rows: list[dict], tag_key: str, prob_key: str):
     colours = {f"{p}-{t}": c for t, c in COLOURS.items() for p in "BI"} | {"O": "#d0d0d0"}
     fig = px.bar(data, x="position", y="probability", color="tag", color_discrete_map=colours, range_y=[0, 1])
     fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), xaxis_title=None)
+    return fig
+
+
+def choose_model(page: str) -> tuple[str, Tagger | VotedPipeline]:
+    """Sidebar: model family (and detector threshold for a pipeline); stops the page if there is none."""
+    models = available_models()
+    if not models:
+        st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
+        st.stop()
+    family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
+    try:
+        model = load_model(models[family])
+    except CheckpointError as err:
+        st.error(f"The model could not be loaded: {err}")
+        st.stop()
+    if isinstance(model, VotedPipeline) and model.detector is not None:
+        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=f"{page}_threshold")
+        model = model.with_threshold(threshold)
+        return f"{models[family]}@{threshold:.2f}", model
+    return models[family], model
+
+
+@st.cache_resource
+def analyses() -> dict:
+    """Per-process store of corpus analyses, keyed by (model, data source)."""
+    return {}
+
+
+@st.cache_resource(show_spinner="Reading the corpus…")
+def default_split() -> Split:
+    return split_corpus(read_corpus(default_corpus_path()))
+
+
+def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
+    """The analysis of ``sentences`` by ``model``, computed once (with a progress bar) and cached."""
+    store, key = analyses(), (model_key, source_key)
+    if key not in store:
+        bar = st.progress(0.0, text=f"Tagging {len(sentences):,} sentences…")
+        store[key] = analyse(model, sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
+        bar.empty()
+    return store[key]
+
+
+def heatmap(counts, title: str):
+    labels, matrix = confusion_matrix(counts)
+    fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
+                    labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
+    fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
     return fig

@@ -47,3 +47,18 @@ def test_predict_page_shows_the_voted_record(small_run, monkeypatch):
     assert "detector P(weak entity)" in app.caption[1].value
     app.sidebar.slider(key="predict_threshold").set_value(1.0).run()  # detector never fires: strong only
     assert (app.dataframe[0].value["voted"] == app.dataframe[0].value["strong"]).all()
+
+
+def test_error_analysis_page(app):
+    app.switch_page("pages/errors.py")
+    app.run(timeout=300)
+    assert not app.exception
+    scores = app.dataframe[0].value
+    assert "geo" in scores.index and ("f1", "single") in scores.columns
+    counts = app.dataframe[1].value
+    assert list(counts.columns) == ["missed entity", "spurious entity", "wrong type", "wrong boundary", "wrong type and boundary"]
+    assert counts.iloc[0].sum() > 0
+    app.multiselect(key="errors_categories").set_value(["missed entity"]).run()
+    assert not app.exception
+    listed = app.dataframe[2].value
+    assert len(listed) > 0 and all("missed entity" in e for e in listed["errors"])

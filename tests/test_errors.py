@@ -37,3 +37,22 @@ def test_counts_and_confusions():
     tokens = token_confusion(gold, pred)
     assert tokens[("O", "O")] == 2 and tokens[("geo", "org")] == 1 and tokens[("O", "geo")] == 1 and tokens[("tim", "O")] == 1
     assert sum(tokens.values()) == 6
+
+
+def test_confusion_matrix_and_filters():
+    from collections import Counter
+
+    from ner_core.analysis import confusion_matrix, filter_sentences
+
+    labels, matrix = confusion_matrix(Counter({("geo", "org"): 2, ("none", "geo"): 1, ("geo", "geo"): 5}))
+    assert labels == ["geo", "org", "none"]
+    assert matrix == [[5, 2, 0], [0, 0, 0], [1, 0, 0]]
+    rows = [
+        {"text": "Paris is big", "types": ["geo"], "errors": [], "disagreement": False, "voted": True, "min_confidence": 0.9},
+        {"text": "The Iliad", "types": ["art"], "errors": ["missed entity"], "disagreement": True, "voted": False, "min_confidence": 0.4},
+    ]
+    assert filter_sentences(rows, types=["art"]) == [rows[1]]
+    assert filter_sentences(rows, errors=["missed entity"], disagreement=True) == [rows[1]]
+    assert filter_sentences(rows, detector="yes") == [rows[0]]
+    assert filter_sentences(rows, confidence=(0.0, 0.5)) == [rows[1]]
+    assert filter_sentences(rows, query="paris") == [rows[0]]

@@ -1,0 +1,67 @@
+"""Error analysis: a split or an uploaded corpus, tagged and compared with gold."""
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from ner_core.analysis import filter_sentences
+from ner_core.corpus import CorpusError, read_corpus_bytes
+from ner_core.errors import CATEGORIES
+from ner_core.tags import ENTITY_TYPES
+from ner_core.tokenize import join_tokens
+from pages.ui import choose_model, default_split, entities_html, get_analysis, heatmap
+
+st.title("Error analysis")
+model_key, model = choose_model("errors")
+source = st.radio("Data", ["test", "val", "train", "upload a corpus file"], horizontal=True, key="errors_source")
+if source == "upload a corpus file":
+    upload = st.file_uploader("Kaggle CSV (.csv, .csv.zip) or CoNLL (.conll, .txt)", key="errors_upload")
+    if upload is None:
+        st.stop()
+    try:
+        sentences = read_corpus_bytes(upload.getvalue(), upload.name)
+    except CorpusError as err:
+        st.error(f"This file cannot be used: {err}")
+        st.stop()
+    source_key = f"upload:{upload.name}:{upload.size}:{upload.file_id}"
+else:
+    sentences, source_key = default_split().part(source), f"split:{source}"
+
+analysis = get_analysis(model_key, model, source_key, sentences)
+st.caption(f"{len(analysis.sentences):,} sentences · `{model_key}`")
+
+st.subheader("Scores by type")
+scores = pd.DataFrame(analysis.score_rows)
+st.dataframe(scores.pivot_table(index="type", columns="system", values=["f1", "precision", "recall"], sort=False).round(3), width="stretch")
+per_type = scores[scores["type"].isin(ENTITY_TYPES)]
+st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="group", range_y=[0, 1]), key="errors_bars")
+
+st.subheader("Errors")
+counts = analysis.error_counts
+st.dataframe(pd.DataFrame([counts]), hide_index=True)
+left, right = st.columns(2)
+left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
+right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")
+
+st.subheader("Sentences")
+rows = analysis.sentence_rows
+c1, c2, c3 = st.columns(3)
+types = c1.multiselect("Entity type", ENTITY_TYPES, key="errors_types")
+errors = c2.multiselect("Error category", CATEGORIES, key="errors_categories")
+query = c3.text_input("Word search", key="errors_query")
+c4, c5, c6 = st.columns(3)
+disagreement = c4.checkbox("Systems disagree", key="errors_disagree")
+detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_detector")
+confidence = c6.slider("Lowest token confidence", 0.0, 1.0, (0.0, 1.0), key="errors_confidence")
+matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
+st.caption(f"{len(matches):,} of {len(rows):,} sentences")
+table = pd.DataFrame(matches, columns=["index", "text", "errors", "types", "min_confidence", "detector_prob"])
+st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences")
+if matches:
+    pick = st.selectbox("Show sentence", [r["index"] for r in matches], key="errors_pick")
+    sentence = analysis.sentences[pick]
+    text, tokens = join_tokens(sentence.words)
+    gold_col, pred_col = st.columns(2)
+    gold_col.markdown("**Gold**")
+    gold_col.html(entities_html(text, tokens, sentence.tags))
+    pred_col.markdown("**Predicted**")
+    pred_col.html(entities_html(text, tokens, analysis.predicted[pick]))
