@@ -107,6 +107,23 @@ def cmd_experiments(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_label_issues(args: argparse.Namespace) -> int:
+    from .label_issues import find_label_issues
+    from .tagger import Tagger
+
+    split = args.split or ("all" if args.data else "test")
+    sentences = _load_data(args.data, split)
+    issues = find_label_issues(Tagger.from_checkpoint(_model_path(args)), sentences, args.top)
+    for issue in issues:
+        words = sentences[issue.sentence].words
+        context = " ".join(words[max(0, issue.token - 4) : issue.token + 5])
+        print(f"{issue.score:.4f}\tsentence {issue.sentence} token {issue.token} {words[issue.token]!r}: "
+              f"{issue.given} -> {issue.suggested}\t{context}")
+    if args.json:
+        print(json.dumps([i.to_dict() for i in issues]))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +166,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     model_args(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")
+    p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
+    p.add_argument("--split", choices=("train", "val", "test", "all"), help="part of the file's split to check")
+    p.add_argument("--top", type=int, help="show only the N most suspicious")
+    p.add_argument("--json", action="store_true", help="end with one JSON line")
+    model_args(p)
+    p.set_defaults(func=cmd_label_issues)
 
     p = sub.add_parser("experiments", help="regenerate Tables 2-4 on the test split")
     p.add_argument("--out", default="reports", help="directory for the markdown tables")
