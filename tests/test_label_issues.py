@@ -1,0 +1,54 @@
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ner_core.corpus import write_corpus
+from ner_core.label_issues import find_label_issues
+from ner_core.noise import plant_noise
+from ner_core.tagger import Tagger
+from ner_core.tags import is_valid_iob2
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+def test_plant_noise_changes_about_the_rate(split):
+    noisy, changed = plant_noise(split.val[:1000], rate=0.05, seed=3)
+    assert len(noisy) == 1000 and changed
+    assert all(is_valid_iob2(s.tags) for s in noisy)
+    assert all(noisy[i].tags[t] != split.val[i].tags[t] for i, t in changed)
+    untouched = {i for i, _ in changed}
+    assert all(noisy[i] == split.val[i] for i in range(1000) if i not in untouched)
+
+
+def test_planted_errors_rank_high(tiny_model, split):
+    result, _ = tiny_model
+    noisy, changed = plant_noise(split.val[:400], rate=0.2, seed=1)
+    issues = find_label_issues(Tagger(result.model), noisy)
+    base_rate = len(changed) / sum(len(s) for s in noisy)
+    top = issues[:50]
+    precision = sum((i.sentence, i.token) in changed for i in top) / len(top)
+    assert precision > 5 * base_rate
+    assert [i.score for i in issues] == sorted((i.score for i in issues), reverse=True)
+
+
+def test_label_issues_cli_json(tiny_model, split, tmp_path):
+    _, ckpt = tiny_model
+    noisy, _ = plant_noise(split.val[:200], rate=0.2, seed=2)
+    data = tmp_path / "noisy.conll"
+    write_corpus(noisy, data)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    out = subprocess.run(
+        [sys.executable, "-m", "ner_core", "label-issues", "--data", str(data), "--checkpoint", str(ckpt), "--json", "--top", "10"],
+        capture_output=True, text=True, env=env, cwd=ROOT,
+    )
+    assert out.returncode == 0, out.stderr
+    issues = json.loads(out.stdout.strip().splitlines()[-1])
+    assert 0 < len(issues) <= 10
+    assert set(issues[0]) == {"sentence", "token", "given", "suggested", "score"}
+    first = issues[0]
+    assert noisy[first["sentence"]].tags[first["token"]] == first["given"] != first["suggested"]
