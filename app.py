@@ -6,6 +6,7 @@ navigation = st.navigation(
     [
         st.Page("pages/predict.py", title="Predict", icon="🔎", default=True),
         st.Page("pages/errors.py", title="Error analysis", icon="📊"),
+        st.Page("pages/suspicious.py", title="Suspicious annotations", icon="🚩"),
     ]
 )
 navigation.run()

@@ -11,6 +11,7 @@ from spacy import displacy
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
 from ner_core.checkpoint import CheckpointError, checkpoints_dir, resolve
 from ner_core.corpus import Sentence, Split, default_corpus_path, read_corpus, split_corpus
+from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
 from ner_core.tagger import Tagger
 from ner_core.tags import ENTITY_TYPES, spans
@@ -20,16 +21,17 @@ FAMILIES = {"Bi-LSTM-CRF": ("voted", "bilstm_crf"), "BERT-FF": ("voted-bert", "b
 COLOURS = dict(zip(ENTITY_TYPES, ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2")))
 
 
-def available_models() -> dict[str, str]:
+def available_models(single: bool = False) -> dict[str, str]:
     """Family label -> the checkpoint to use (its voted pipeline, else its single model).
 
-    ``$NER_MODEL`` (a name or path) replaces the list with that one model.
+    With ``single``, only single taggers. ``$NER_MODEL`` (a name or path) replaces the list
+    with that one model.
     """
     if os.environ.get("NER_MODEL"):
         return {"custom": os.environ["NER_MODEL"]}
     found = {}
     for label, names in FAMILIES.items():
-        for name in names:
+        for name in names[1:] if single else names:
             if (checkpoints_dir() / name).is_dir():
                 found[label] = name
                 break
@@ -109,3 +111,12 @@ def heatmap(counts, title: str):
                     labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
     fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
     return fig
+
+
+def label_issues(model_key: str, tagger: Tagger, source_key: str, sentences: list[Sentence]) -> list[LabelIssue]:
+    """Ranked label issues of ``sentences``, computed once per (model, data) and cached."""
+    store, key = analyses(), ("label-issues", model_key, source_key)
+    if key not in store:
+        with st.spinner(f"Scoring {len(sentences):,} sentences…"):
+            store[key] = find_label_issues(tagger, sentences)
+    return store[key]

@@ -62,3 +62,13 @@ def test_error_analysis_page(app):
     assert not app.exception
     listed = app.dataframe[2].value
     assert len(listed) > 0 and all("missed entity" in e for e in listed["errors"])
+
+
+def test_suspicious_page_lists_issues(app):
+    app.switch_page("pages/suspicious.py")
+    app.run(timeout=300)
+    assert not app.exception
+    table = app.dataframe[0].value
+    assert len(table) > 0 and (table["given"] != table["suggested"]).all()
+    assert table["score"].is_monotonic_decreasing
+    assert table["text"].str.contains("【").all()
