@@ -8,6 +8,7 @@ from pages.ui import choose_model, confidence_chart, entities_html
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000
+DETAILED_SENTENCES = 20
 
 st.title("Predict")
 model_key, model = choose_model("predict")
@@ -24,19 +25,27 @@ if n_tokens > MAX_TOKENS:
 
 results = model.tag([[t.text for t in s] for s in sentences])
 st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · `{model_key}`")
+all_rows = []
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
+    voted = isinstance(model, VotedPipeline)
+    rows = result.rows() if voted else [
+        {"token": w, "tag": t, "probability": round(p, 3)} for w, t, p in zip(result.words, result.tags, result.probs)
+    ]
+    all_rows += [{"sentence": i, **r} for r in rows]
+    if i > DETAILED_SENTENCES:
+        continue
     with st.container(border=True):
-        if isinstance(model, VotedPipeline):
-            rows = result.rows()
+        if voted:
             detector = "no detector: voted everywhere" if result.detector_prob is None else (
                 f"detector P(weak entity) = {result.detector_prob:.3f} → {'vote' if result.voted else 'strong model only'}"
             )
             st.caption(f"Sentence {i} · {detector}")
-            tag_key, prob_key = "voted", "p voted"
         else:
-            rows = [{"token": w, "tag": t, "probability": round(p, 3)} for w, t, p in zip(result.words, result.tags, result.probs)]
             st.caption(f"Sentence {i}")
-            tag_key, prob_key = "tag", "probability"
         st.html(entities_html(text, tokens, result.tags))
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+        tag_key, prob_key = ("voted", "p voted") if voted else ("tag", "probability")
         st.plotly_chart(confidence_chart(rows, tag_key, prob_key), key=f"predict_chart_{i}")
+if len(sentences) > DETAILED_SENTENCES:
+    st.info(f"Details are shown for the first {DETAILED_SENTENCES} of {len(sentences):,} sentences; download them all below.")
+st.download_button("Download all tokens (CSV)", pd.DataFrame(all_rows).to_csv(index=False), "predictions.csv", key="predict_download")

@@ -72,3 +72,19 @@ def test_suspicious_page_lists_issues(app):
     assert len(table) > 0 and (table["given"] != table["suggested"]).all()
     assert table["score"].is_monotonic_decreasing
     assert table["text"].str.contains("【").all()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["東京は日本の首都です。 Москва — столица России.", "!!! ... ??? ---", " ".join(["Paris is in France ."] * 2000)],
+    ids=["non-latin", "punctuation", "10k-tokens"],
+)
+def test_predict_page_odd_input(app, text):
+    app.run()
+    app.text_area(key="predict_text").set_value(text).run(timeout=120)
+    assert not app.exception
+    shown = sum(len(df.value) for df in app.dataframe)
+    assert shown > 0
+    if len(text) > 10_000:
+        assert "10,000 tokens" in app.caption[0].value and len(app.dataframe) == 20
+        assert "first 20 of 2,000 sentences" in app.info[0].value
