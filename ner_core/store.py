@@ -1,0 +1,211 @@
+"""Corrections of gold annotations, in a database (SQLite by default, any SQLAlchemy URL).
+
+Every change is a row: dataset, sentence, token, old tag, new tag, author, time. A save of one
+sentence is one batch (one transaction); undo marks the latest live batch as reverted. The
+corrected corpus is the original file plus, per token, the latest live correction; the original
+file is never modified.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Sequence
+
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, create_engine, event, func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from .corpus import Sentence, read_corpus
+from .tags import is_known_tag, iob2_errors, repair_iob2, tag_type
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Dataset(Base):
+    __tablename__ = "datasets"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    path: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Correction(Base):
+    __tablename__ = "corrections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    sentence: Mapped[int] = mapped_column(Integer, index=True)
+    token: Mapped[int] = mapped_column(Integer)
+    old_tag: Mapped[str] = mapped_column(String(16))
+    new_tag: Mapped[str] = mapped_column(String(16))
+    author: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    batch: Mapped[str] = mapped_column(String(32), index=True)
+    reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be stored (unknown tag, wrong length, invalid IOB2)."""
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    changed: int  # tokens whose tag changed
+    repaired: list[int]  # positions turned from I-x into B-x to keep IOB2 valid
+
+
+def default_db_url() -> str:
+    """``$NER_DB_URL``, else a SQLite file under ``$NER_DATA_DIR`` (default ``data/``)."""
+    if os.environ.get("NER_DB_URL"):
+        return os.environ["NER_DB_URL"]
+    data_dir = Path(os.environ.get("NER_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{data_dir / 'workbench.db'}"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    """An engine with the schema created; SQLite gets WAL, synchronous FULL and a busy timeout."""
+    url = url or default_db_url()
+    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
+    if url.startswith("sqlite"):
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(connection, _record) -> None:
+            cursor = connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=FULL")
+            cursor.close()
+
+    Base.metadata.create_all(engine)
+    return engine
+
+
+class CorrectionStore:
+    """Corrections of one corpus file (a "dataset"), read and written through ``engine``."""
+
+    def __init__(self, engine: Engine, dataset: str, path: str | os.PathLike, sentences: Sequence[Sentence] | None = None) -> None:
+        self.engine, self.name, self.path = engine, dataset, str(path)
+        self.original = list(sentences) if sentences is not None else read_corpus(path)
+        with Session(engine) as session, session.begin():
+            row = session.scalar(select(Dataset).where(Dataset.name == dataset))
+            if row is None:
+                row = Dataset(name=dataset, path=self.path, created_at=_now())
+                session.add(row)
+                session.flush()
+            self.dataset_id = row.id
+
+    # ------------------------------------------------------------ writing
+
+    def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", repair: bool = True) -> SaveResult:
+        """Store the tags of one sentence: one row per changed token, in one transaction.
+
+        Tags that break IOB2 are repaired (``I-x`` -> ``B-x``) or, with ``repair=False``, refused.
+        """
+        current = self.tags(sentence)
+        tags = list(tags)
+        if len(tags) != len(current):
+            raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
+        unknown = sorted({t for t in tags if not is_known_tag(t)})
+        if unknown:
+            raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+        broken = iob2_errors(tags)
+        if broken and not repair:
+            raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
+        tags = repair_iob2(tags)
+        batch, now = uuid.uuid4().hex, _now()
+        rows = [
+            Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=new,
+                       author=author, created_at=now, batch=batch)
+            for i, (old, new) in enumerate(zip(current, tags)) if old != new
+        ]
+        if rows:
+            with Session(self.engine) as session, session.begin():
+                session.add_all(rows)
+        return SaveResult(len(rows), broken)
+
+    def undo(self, author: str | None = None) -> int:
+        """Revert the latest live batch (of ``author`` if given); returns its sentence, or -1 if none."""
+        with Session(self.engine) as session, session.begin():
+            query = select(Correction).where(Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False))
+            if author:
+                query = query.where(Correction.author == author)
+            latest = session.scalar(query.order_by(Correction.id.desc()).limit(1))
+            if latest is None:
+                return -1
+            session.execute(update(Correction).where(Correction.batch == latest.batch).values(reverted=True))
+            return latest.sentence
+
+    # ------------------------------------------------------------ reading
+
+    def _live(self, session: Session, sentence: int | None = None) -> list[Correction]:
+        query = select(Correction).where(Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False))
+        if sentence is not None:
+            query = query.where(Correction.sentence == sentence)
+        return list(session.scalars(query.order_by(Correction.id)))
+
+    def tags(self, sentence: int) -> list[str]:
+        """The current tags of a sentence: original plus the latest live correction per token."""
+        if not 0 <= sentence < len(self.original):
+            raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)}")
+        tags = list(self.original[sentence].tags)
+        with Session(self.engine) as session:
+            for row in self._live(session, sentence):
+                tags[row.token] = row.new_tag
+        return tags
+
+    def corrected(self) -> list[Sentence]:
+        """The whole corrected corpus."""
+        with Session(self.engine) as session:
+            rows = self._live(session)
+        tags = {}
+        for row in rows:
+            tags.setdefault(row.sentence, list(self.original[row.sentence].tags))[row.token] = row.new_tag
+        return [Sentence(s.words, tuple(tags[i]), s.pos) if i in tags else s for i, s in enumerate(self.original)]
+
+    def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
+        """Every change (reverted ones too), newest first."""
+        with Session(self.engine) as session:
+            query = select(Correction).where(Correction.dataset_id == self.dataset_id)
+            if sentence is not None:
+                query = query.where(Correction.sentence == sentence)
+            rows = session.scalars(query.order_by(Correction.id.desc()).limit(limit))
+            return [
+                {"time": r.created_at, "sentence": r.sentence, "token": r.token,
+                 "word": self.original[r.sentence].words[r.token], "old": r.old_tag, "new": r.new_tag,
+                 "author": r.author, "undone": r.reverted}
+                for r in rows
+            ]
+
+    def corrected_sentence_ids(self) -> set[int]:
+        """Sentences whose current tags differ from the original."""
+        corrected = self.corrected()
+        return {i for i, (a, b) in enumerate(zip(self.original, corrected)) if a.tags != b.tags}
+
+    def version(self) -> str:
+        """``"<rows>:<reverted rows>"``: changes with every save and undo (a cache key, a retrain's data version)."""
+        with Session(self.engine) as session:
+            mine = Correction.dataset_id == self.dataset_id
+            total = session.scalar(select(func.count()).where(mine))
+            reverted = session.scalar(select(func.count()).where(mine, Correction.reverted.is_(True)))
+        return f"{total}:{reverted}"
+
+    def counts(self) -> dict[str, object]:
+        """Corrected sentences and tokens, and corrected tokens by (new) entity type."""
+        corrected = self.corrected()
+        by_type: Counter = Counter()
+        tokens = 0
+        for before, after in zip(self.original, corrected):
+            for a, b in zip(before.tags, after.tags):
+                if a != b:
+                    tokens += 1
+                    by_type[tag_type(b) or tag_type(a) or "O"] += 1
+        return {"sentences": len(self.corrected_sentence_ids()), "tokens": tokens, "by_type": dict(by_type)}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
