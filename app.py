@@ -7,6 +7,7 @@ navigation = st.navigation(
         st.Page("pages/predict.py", title="Predict", icon="🔎", default=True),
         st.Page("pages/errors.py", title="Error analysis", icon="📊"),
         st.Page("pages/suspicious.py", title="Suspicious annotations", icon="🚩"),
+        st.Page("pages/annotate.py", title="Annotate", icon="✏️"),
     ]
 )
 navigation.run()

@@ -197,18 +197,24 @@ def _parse_conll(text: str, path: Path) -> list[Sentence]:
 # ---------------------------------------------------------------- writing
 
 
+def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
+    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle) or ``conll``."""
+    if fmt == "csv":
+        return _format_kaggle(sentences)
+    if fmt == "conll":
+        return _format_conll(sentences)
+    raise CorpusError(f"cannot write the format {fmt!r}; use csv (Kaggle) or conll")
+
+
 def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike) -> None:
-    """Write in the format the file name implies (see :func:`read_corpus`), atomically."""
+    """Write (UTF-8) in the format the file name implies (see :func:`read_corpus`), atomically."""
     path = Path(path)
     name = path.name.lower()
-    if name.endswith(".csv"):
-        text, encoding = _format_kaggle(sentences), "utf-8"
-    elif name.endswith(CONLL_SUFFIXES):
-        text, encoding = _format_conll(sentences), "utf-8"
-    else:
+    if not name.endswith((".csv",) + CONLL_SUFFIXES):
         raise CorpusError(f"{path}: cannot write this format; use .csv (Kaggle) or .conll")
+    text = format_corpus(sentences, "csv" if name.endswith(".csv") else "conll")
     tmp = path.with_name(path.name + ".tmp-write")
-    tmp.write_text(text, encoding=encoding, newline="")
+    tmp.write_text(text, encoding="utf-8", newline="")
     os.replace(tmp, path)
 
 

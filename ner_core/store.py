@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from .corpus import Sentence, read_corpus
-from .tags import is_known_tag, iob2_errors, repair_iob2, tag_type
+from .tags import iob2_errors, is_known_tag, repair_iob2, tag_type
 
 
 class Base(DeclarativeBase):

@@ -10,9 +10,10 @@ from spacy import displacy
 
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
 from ner_core.checkpoint import CheckpointError, checkpoints_dir, resolve
-from ner_core.corpus import Sentence, Split, default_corpus_path, read_corpus, split_corpus
+from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, read_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
+from ner_core.store import CorrectionStore, default_db_url, make_engine
 from ner_core.tagger import Tagger
 from ner_core.tags import ENTITY_TYPES, spans
 from ner_core.tokenize import Token
@@ -120,3 +121,31 @@ def label_issues(model_key: str, tagger: Tagger, source_key: str, sentences: lis
         with st.spinner(f"Scoring {len(sentences):,} sentences…"):
             store[key] = find_label_issues(tagger, sentences)
     return store[key]
+
+
+def correction_store() -> CorrectionStore:
+    """Corrections of the default corpus (dataset "default"), in the configured database."""
+    return _store(default_db_url(), str(default_corpus_path()))
+
+
+@st.cache_resource(show_spinner="Opening the corrections database…")
+def _store(url: str, corpus: str) -> CorrectionStore:
+    return CorrectionStore(make_engine(url), "default", corpus)
+
+
+@st.cache_resource
+def corpus_index(part: str) -> list[int]:
+    """Corpus indices of a split's sentences, in the split's order."""
+    train, val, test = split_indices(len(correction_store().original))
+    return {"train": train, "val": val, "test": test}[part]
+
+
+def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
+    st.page_link("pages/annotate.py", label=label or f"Correct sentence {corpus_sentence}", icon="✏️",
+                 query_params={"sentence": str(corpus_sentence)})
+
+
+@st.cache_data(max_entries=4, show_spinner="Preparing the export…")
+def corpus_export(version: str, fmt: str) -> str:
+    """The corrected default corpus as Kaggle CSV or CoNLL text (cached per data version)."""
+    return format_corpus(correction_store().corrected(), fmt)

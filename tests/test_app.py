@@ -88,3 +88,29 @@ def test_predict_page_odd_input(app, text):
     if len(text) > 10_000:
         assert "10,000 tokens" in app.caption[0].value and len(app.dataframe) == 20
         assert "first 20 of 2,000 sentences" in app.info[0].value
+
+
+def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, tiny_model):
+    from ner_core.corpus import default_corpus_path
+    from ner_core.store import CorrectionStore, make_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "7"
+    app.run(timeout=120)
+    assert not app.exception and app.session_state.annotate_sentence == 7
+    table = app.dataframe[0].value
+    predicted, gold = list(table["predicted"]), list(table["gold"])
+    app.button(key="annotate_accept").click().run()
+    assert not app.exception
+    assert "Prediction accepted" in app.success[0].value
+    changed = sum(a != b for a, b in zip(predicted, gold))
+    assert f"{changed} token(s) changed" in app.success[0].value
+    store = CorrectionStore(make_engine(url), "default", default_corpus_path())
+    assert store.tags(7) == predicted  # persisted: a fresh connection sees it
+    assert list(app.dataframe[0].value["gold"]) == predicted
+    app.button(key="annotate_undo").click().run()
+    assert list(app.dataframe[0].value["gold"]) == gold and store.tags(7) == gold
+    app.button(key="annotate_next").click().run()
+    assert app.session_state.annotate_sentence == 8
