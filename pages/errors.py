@@ -8,7 +8,7 @@ from ner_core.corpus import CorpusError, read_corpus_bytes
 from ner_core.errors import CATEGORIES
 from ner_core.tags import ENTITY_TYPES
 from ner_core.tokenize import join_tokens
-from pages.ui import choose_model, default_split, entities_html, get_analysis, heatmap
+from pages.ui import annotate_link, choose_model, corpus_index, default_split, entities_html, get_analysis, heatmap
 
 st.title("Error analysis")
 model_key, model = choose_model("errors")
@@ -65,3 +65,5 @@ if matches:
     gold_col.html(entities_html(text, tokens, sentence.tags))
     pred_col.markdown("**Predicted**")
     pred_col.html(entities_html(text, tokens, analysis.predicted[pick]))
+    if source in ("train", "val", "test"):
+        annotate_link(corpus_index(source)[pick])

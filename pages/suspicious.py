@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.tags import ENTITY_TYPES, tag_type
-from pages.ui import available_models, default_split, label_issues, load_model
+from pages.ui import annotate_link, available_models, corpus_index, default_split, label_issues, load_model
 
 st.title("Suspicious annotations")
 st.caption(
@@ -33,3 +33,7 @@ for issue in issues[:1000]:
                  "given": issue.given, "suggested": issue.suggested, "text": " ".join(words)})
 st.dataframe(pd.DataFrame(rows, columns=["score", "sentence", "token", "given", "suggested", "text"]),
              hide_index=True, width="stretch", key="suspicious_table")
+if rows:
+    pick = st.selectbox("Open a sentence to correct it", sorted({r["sentence"] for r in rows}, key=[r["sentence"] for r in rows].index),
+                        key="suspicious_pick")
+    annotate_link(corpus_index(part)[pick])
