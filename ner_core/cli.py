@@ -52,7 +52,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else checkpoints_dir() / args.name
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden)
-    result = train(train_set, split.val, config, model_config, out_dir=out)
+    model = None
+    if args.init_from:
+        from .checkpoint import load_checkpoint
+
+        model, _ = load_checkpoint(args.init_from)
+    result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
 
@@ -101,7 +106,9 @@ def cmd_experiments(args: argparse.Namespace) -> int:
     split = split_corpus(read_corpus(args.data or default_corpus_path()))
     if args.limit:
         split = type(split)(split.train[: args.limit], split.val[: args.limit], split.test[: args.limit])
-    retrain = RetrainSettings(epochs=args.epochs, detector_epochs=args.detector_epochs, threads=args.threads) if args.retrain else None
+    retrain = None
+    if args.retrain:
+        retrain = RetrainSettings(epochs=args.epochs, weak_epochs=args.epochs + 10, detector_epochs=args.detector_epochs, threads=args.threads)
     root = Path(args.checkpoints) if args.checkpoints else None
     run_experiments(split, Path(args.out), root, retrain)
     return 0
@@ -150,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="use only the first N training sentences")
+    p.add_argument("--init-from", help="warm start from this checkpoint (name or directory); its architecture is kept")
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
     p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
     p.set_defaults(func=cmd_train)
@@ -181,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--checkpoints", help="checkpoint directory (default: checkpoints/)")
     p.add_argument("--retrain", action="store_true", help="retrain every model first (about an hour on 2 cores)")
     p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--detector-epochs", type=int, default=8)
+    p.add_argument("--detector-epochs", type=int, default=6)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="use only the first N sentences of each split (for a quick check)")
     p.set_defaults(func=cmd_experiments)

@@ -64,9 +64,10 @@ def detector_name(arch: str, loss: str, data: str) -> str:
 @dataclass
 class RetrainSettings:
     epochs: int = 30
-    detector_epochs: int = 8
+    weak_epochs: int = 40
+    detector_epochs: int = 6
     threads: int = 2
-    others_per_weak: float = 4.0
+    others_per_weak: float = 10.0
     oversample: int = 3
 
 
@@ -82,7 +83,7 @@ def retrain_all(split: Split, root: Path, settings: RetrainSettings, log: Callab
         return result
 
     tagger = TrainConfig(epochs=settings.epochs, threads=settings.threads)
-    weak_cfg = TrainConfig(epochs=settings.epochs, patience=6, threads=settings.threads, mask_types=tuple(sorted(STRONG_TYPES)))
+    weak_cfg = TrainConfig(epochs=settings.weak_epochs, patience=6, threads=settings.threads, mask_types=tuple(sorted(STRONG_TYPES)))
     weak_data = weak_training_set(split.train, settings.others_per_weak, settings.oversample, tagger.seed)
     strong_cfg = TrainConfig(epochs=settings.epochs, threads=settings.threads, mask_types=tuple(sorted(WEAK_TYPES)))
     for f in FAMILIES:

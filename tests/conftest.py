@@ -35,6 +35,6 @@ def small_run(split, tmp_path_factory):
 
     base = tmp_path_factory.mktemp("exp")
     small = Split(split.train[:400], split.val[:150], split.test[:150])
-    settings = RetrainSettings(epochs=2, detector_epochs=1, threads=2)
+    settings = RetrainSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=2)
     summary = run_experiments(small, base / "reports", base / "ckpt", settings, log=lambda _: None)
     return base, small, summary
