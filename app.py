@@ -8,6 +8,8 @@ navigation = st.navigation(
         st.Page("pages/errors.py", title="Error analysis", icon="📊"),
         st.Page("pages/suspicious.py", title="Suspicious annotations", icon="🚩"),
         st.Page("pages/annotate.py", title="Annotate", icon="✏️"),
+        st.Page("pages/retrain.py", title="Retrain", icon="🔁"),
+        st.Page("pages/registry.py", title="Registry", icon="🗂️"),
     ]
 )
 navigation.run()

@@ -131,6 +131,25 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retrain(args: argparse.Namespace) -> int:
+    from .jobs import run_job
+    from .retrain import RetrainSpec, run_retrain
+
+    if args.job:
+        return run_job(Path(args.job))
+    spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit)
+
+    def report(event: dict) -> None:
+        print(json.dumps(event), flush=True)
+
+    result = run_retrain(spec, report)
+    entry = result["entry"]
+    print(f"registered {entry['id']} (not active); activate it from the app's registry page")
+    for system, c in result["comparisons"].items():
+        print(f"{system}: test micro F1 {c['old']['micro_f1']:.4f} -> {c['new']['micro_f1']:.4f}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +201,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="end with one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_label_issues)
+
+    p = sub.add_parser("retrain", help="retrain models from the corrected corpus into a new registry entry")
+    p.add_argument("--models", type=lambda v: [m for m in v.split(",") if m], default=["strong", "weak", "detector"],
+                   help="comma-separated: bilstm_crf, strong, weak, detector, bert_ff, bert_strong, bert_weak")
+    p.add_argument("--scratch", action="store_true", help="train from scratch instead of warm-starting from the active models")
+    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--limit", type=int, help="train on the first N training sentences only")
+    p.add_argument("--job", help=argparse.SUPPRESS)  # the app's background process
+    p.set_defaults(func=cmd_retrain)
 
     p = sub.add_parser("experiments", help="regenerate Tables 2-4 on the test split")
     p.add_argument("--out", default="reports", help="directory for the markdown tables")

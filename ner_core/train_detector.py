@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import asdict
-from typing import Sequence
+from typing import Callable, Sequence
 
 from torch import nn
 
@@ -31,15 +31,18 @@ def train_detector(
     select_on: str = "class1_accuracy",
     out_dir: str | os.PathLike | None = None,
     progress: bool = True,
+    model: WeakSentenceDetector | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
 ) -> TrainResult:
-    """Train a detector; keep the epoch with the best ``select_on`` on ``val_set``."""
+    """Train a detector (or continue ``model``); keep the epoch with the best ``select_on`` on ``val_set``."""
     if select_on not in SELECTION_METRICS:
         raise ValueError(f"unknown selection metric {select_on!r}: expected one of {', '.join(SELECTION_METRICS)}")
     data = balance(train_set, config.seed) if balanced else list(train_set)
-    vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
-    vocab.labels = ["no_weak", "weak"]
-    model = WeakSentenceDetector(detector_config or DetectorConfig(), vocab)
-    model.init_word_vectors(vectors, found)
+    if model is None:
+        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
+        vocab.labels = ["no_weak", "weak"]
+        model = WeakSentenceDetector(detector_config or DetectorConfig(), vocab)
+        model.init_word_vectors(vectors, found)
     meta = {"train": {**asdict(config), "balanced": balanced, "select_on": select_on, "sentences": len(data)}}
 
     def score(m: nn.Module) -> float:
@@ -50,4 +53,4 @@ def train_detector(
             meta.update(history=[asdict(h) for h in history], val=score_detector(m, val_set))
             save_checkpoint(m, out_dir, meta)
 
-    return fit(model, data, score, config, save, progress=progress, desc=f"detector {model.config.arch}")
+    return fit(model, data, score, config, save, on_epoch, progress=progress, desc=f"detector {model.config.arch}")

@@ -8,7 +8,7 @@ from ner_core.corpus import CorpusError, read_corpus_bytes
 from ner_core.errors import CATEGORIES
 from ner_core.tags import ENTITY_TYPES
 from ner_core.tokenize import join_tokens
-from pages.ui import annotate_link, choose_model, corpus_index, default_split, entities_html, get_analysis, heatmap
+from pages.ui import annotate_link, choose_model, corpus_index, current_split, entities_html, get_analysis, heatmap
 
 st.title("Error analysis")
 model_key, model = choose_model("errors")
@@ -24,7 +24,8 @@ if source == "upload a corpus file":
         st.stop()
     source_key = f"upload:{upload.name}:{upload.size}:{upload.file_id}"
 else:
-    sentences, source_key = default_split().part(source), f"split:{source}"
+    split, version = current_split()
+    sentences, source_key = split.part(source), f"split:{source}@{version}"
 
 analysis = get_analysis(model_key, model, source_key, sentences)
 st.caption(f"{len(analysis.sentences):,} sentences · `{model_key}`")

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.tags import ENTITY_TYPES, tag_type
-from pages.ui import annotate_link, available_models, corpus_index, default_split, label_issues, load_model
+from pages.ui import annotate_link, available_models, corpus_index, current_split, label_issues, load_model
 
 st.title("Suspicious annotations")
 st.caption(
@@ -18,8 +18,9 @@ name = models[st.sidebar.radio("Model family", list(models), key="suspicious_fam
 part = st.radio("Split", ["test", "val", "train"], horizontal=True, key="suspicious_split")
 if part == "train":
     st.warning("The model trained on these sentences, so it has partly memorised their errors: expect fewer to be found.")
-sentences = default_split().part(part)
-issues = label_issues(name, load_model(name), f"split:{part}", sentences)
+split, version = current_split()
+sentences = split.part(part)
+issues = label_issues(name, load_model(name), f"split:{part}@{version}", sentences)
 
 types = st.multiselect("Entity type (given or suggested)", ENTITY_TYPES, key="suspicious_types")
 if types:

@@ -4,15 +4,17 @@ from __future__ import annotations
 import os
 from typing import Sequence
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 from spacy import displacy
 
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
-from ner_core.checkpoint import CheckpointError, checkpoints_dir, resolve
-from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, read_corpus, split_corpus, split_indices
+from ner_core.checkpoint import CheckpointError, resolve
+from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
+from ner_core.registry import active_dir
 from ner_core.store import CorrectionStore, default_db_url, make_engine
 from ner_core.tagger import Tagger
 from ner_core.tags import ENTITY_TYPES, spans
@@ -30,11 +32,11 @@ def available_models(single: bool = False) -> dict[str, str]:
     """
     if os.environ.get("NER_MODEL"):
         return {"custom": os.environ["NER_MODEL"]}
-    found = {}
+    found, active = {}, active_dir()
     for label, names in FAMILIES.items():
         for name in names[1:] if single else names:
-            if (checkpoints_dir() / name).is_dir():
-                found[label] = name
+            if (active / name).is_dir():
+                found[label] = str(active / name)
                 break
     return found
 
@@ -91,9 +93,15 @@ def analyses() -> dict:
     return {}
 
 
-@st.cache_resource(show_spinner="Reading the corpus…")
-def default_split() -> Split:
-    return split_corpus(read_corpus(default_corpus_path()))
+def current_split() -> tuple[Split, str]:
+    """The split of the corrected default corpus, and its data version (a cache key)."""
+    version = correction_store().version()
+    return _split(version), version
+
+
+@st.cache_resource(max_entries=2, show_spinner="Applying the corrections…")
+def _split(version: str) -> Split:
+    return split_corpus(correction_store().corrected())
 
 
 def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
@@ -149,3 +157,13 @@ def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
 def corpus_export(version: str, fmt: str) -> str:
     """The corrected default corpus as Kaggle CSV or CoNLL text (cached per data version)."""
     return format_corpus(correction_store().corrected(), fmt)
+
+
+def comparison_table(comparison: dict) -> pd.DataFrame:
+    """Old vs new F1 per type and overall, on the test split and on the corrected sentences."""
+    columns = {}
+    for key, label in (("old", "old (test)"), ("new", "new (test)"), ("old_corrected", "old (corrected sentences)"), ("new_corrected", "new (corrected sentences)")):
+        if key in comparison:
+            scores = comparison[key]
+            columns[label] = {t: r["f1"] for t, r in scores["per_type"].items()} | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")}
+    return pd.DataFrame(columns).round(4)

@@ -1,0 +1,135 @@
+"""Retraining from the corrected corpus into a new registry entry, with old vs new metrics.
+
+The active entry is never touched: new checkpoints are built in a temporary directory that is
+registered (not activated) only when every model has trained and been scored.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from .checkpoint import CheckpointError, load_checkpoint
+from .corpus import Sentence, default_corpus_path, split_corpus
+from .detector import DetectorConfig
+from .metrics import entity_scores
+from .model import ModelConfig
+from .pipeline import load_any
+from .registry import active_dir, load_index, new_entry_dir, register
+from .sampling import weak_training_set
+from .store import CorrectionStore, make_engine
+from .tags import STRONG_TYPES, WEAK_TYPES
+from .train import EpochReport, TrainConfig, train
+from .train_detector import train_detector
+
+# name -> (types masked to O, trained on the weak sample?)
+TAGGERS = {
+    "bilstm_crf": ((), False), "strong": (tuple(sorted(WEAK_TYPES)), False), "weak": (tuple(sorted(STRONG_TYPES)), True),
+    "bert_ff": ((), False), "bert_strong": (tuple(sorted(WEAK_TYPES)), False), "bert_weak": (tuple(sorted(STRONG_TYPES)), True),
+}
+MODELS = tuple(TAGGERS) + ("detector",)
+SYSTEMS = ("voted", "bilstm_crf", "voted-bert", "bert_ff")  # compared old vs new, in this order
+
+
+@dataclass
+class RetrainSpec:
+    models: list[str] = field(default_factory=lambda: ["strong", "weak", "detector"])
+    warm_start: bool = True
+    epochs: int = 3
+    threads: int = 2
+    limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
+
+    def __post_init__(self) -> None:
+        unknown = set(self.models) - set(MODELS)
+        if unknown or not self.models:
+            raise ValueError(f"choose models among {', '.join(MODELS)}; unknown: {', '.join(sorted(unknown)) or 'none given'}")
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+
+
+def _compare(name: str, old_dir: Path, new_dir: Path, test: list[Sentence], corrected: list[Sentence]) -> dict[str, Any]:
+    out = {}
+    for label, directory in (("old", old_dir), ("new", new_dir)):
+        model = load_any(directory / name)
+        out[label] = entity_scores([s.tags for s in test], [r.tags for r in model.tag([s.words for s in test])])
+        if corrected:
+            out[f"{label}_corrected"] = entity_scores([s.tags for s in corrected], [r.tags for r in model.tag([s.words for s in corrected])])
+    return out
+
+
+def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = lambda _: None, store: CorrectionStore | None = None) -> dict[str, Any]:
+    """Train ``spec.models`` on the corrected corpus, score old vs new, register the new entry."""
+    started = time.perf_counter()
+    store = store or CorrectionStore(make_engine(), "default", default_corpus_path())
+    corpus = store.corrected()
+    corrected_ids = store.corrected_sentence_ids()
+    split = split_corpus(corpus)
+    train_set = split.train[: spec.limit] if spec.limit else split.train
+    base_id = load_index()["active"]
+    base = active_dir()
+    entry_id = datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S")
+    built = new_entry_dir(entry_id, base)
+    try:
+        result = _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base, built, started)
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    entry = register(entry_id, built, {"base": base_id, **result["info"]})
+    return {"entry": entry, "comparisons": result["comparisons"]}
+
+
+def _uses(directory: Path, members: set[str]) -> bool:
+    """Whether a checkpoint or pipeline directory is, or contains, one of ``members``."""
+    spec_file = directory / "pipeline.json"
+    if not spec_file.is_file():
+        return directory.name in members
+    spec = json.loads(spec_file.read_text())
+    return bool({spec.get("strong"), spec.get("weak"), spec.get("detector")} & members)
+
+
+def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base: Path, built: Path, started: float) -> dict:
+    done: list[str] = []
+    for name in spec.models:
+        if not (base / name).is_dir():
+            raise CheckpointError(f"the active model set has no {name!r} to retrain")
+        config = TrainConfig(epochs=spec.epochs, patience=spec.epochs, threads=spec.threads)
+        old, meta = load_checkpoint(base / name)
+        epoch_started = time.perf_counter()
+
+        def on_epoch(r: EpochReport, name: str = name) -> None:
+            per_epoch = (time.perf_counter() - epoch_started) / r.epoch
+            left = (spec.epochs - r.epoch + spec.epochs * (len(spec.models) - len(done) - 1)) * per_epoch
+            report({"model": name, "epoch": r.epoch, "epochs": spec.epochs, "loss": round(r.loss, 4),
+                    "val": round(r.val_score, 4), "seconds": round(time.perf_counter() - started, 1), "eta_seconds": round(left)})
+
+        if name == "detector":
+            balanced = bool(meta.get("train", {}).get("balanced", False))
+            train_detector(train_set, split.val, config, DetectorConfig(**old.config.to_dict()), balanced=balanced,
+                           select_on="roc_auc", out_dir=built / name, progress=False,
+                           model=old if spec.warm_start else None, on_epoch=on_epoch)
+        else:
+            masked, weak_sample = TAGGERS[name]
+            data = weak_training_set(train_set, 10.0, 3, config.seed) if weak_sample else train_set
+            config.mask_types = masked
+            train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
+                  model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False)
+        done.append(name)
+    report({"stage": "scoring old vs new"})
+    corrected = [corpus[i] for i in sorted(corrected_ids)]
+    comparisons = {
+        system: _compare(system, base, built, split.test, corrected)
+        for system in SYSTEMS
+        if (built / system).is_dir() and _uses(built / system, set(spec.models))
+    }
+    counts = store.counts()
+    info = {
+        "models": spec.models, "spec": asdict(spec), "data_version": store.version(),
+        "corrections": counts["tokens"], "corrected_sentences": counts["sentences"],
+        "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return {"info": info, "comparisons": comparisons}
