@@ -12,6 +12,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
@@ -99,7 +100,7 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, 
         config = json.loads((directory / "config.json").read_text())
         vocab_data = json.loads((directory / "vocab.json").read_text())
         state = load_file(str(directory / "model.safetensors"))
-    except (OSError, ValueError) as err:
+    except (OSError, ValueError, SafetensorError) as err:
         raise CheckpointError(f"{directory}: unreadable checkpoint ({err})") from None
     if config.get("model_type") not in MODEL_TYPES:
         raise CheckpointError(f"{directory}: unknown model type {config.get('model_type')!r}")

@@ -1,0 +1,92 @@
+"""Retrain jobs end to end, against the small model set of ``small_run``: progress, registry,
+activation, one job at a time, and failed or killed jobs that leave everything untouched."""
+import json
+import os
+import shutil
+import signal
+import time
+
+import pytest
+
+from ner_core.corpus import default_corpus_path
+from ner_core.jobs import JobError, job_status, start_job
+from ner_core.pipeline import load_any
+from ner_core.registry import SHIPPED, activate, active_dir, load_index, registry_dir, roll_back
+from ner_core.retrain import RetrainSpec
+from ner_core.store import CorrectionStore, make_engine
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def workspace(small_run, tmp_path, monkeypatch):
+    base, _, _ = small_run
+    ckpt = tmp_path / "checkpoints"
+    shutil.copytree(base / "ckpt", ckpt)
+    monkeypatch.setenv("NER_CHECKPOINTS", str(ckpt))
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = CorrectionStore(make_engine(), "default", default_corpus_path())
+    tags = list(store.original[0].tags)
+    assert tags[-1] == "O"
+    store.save(0, tags[:-1] + ["B-art"], author="test")
+    return ckpt
+
+
+def wait(job: str, timeout: float = 400) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status = job_status(job)
+        if status["state"] not in ("starting", "running"):
+            return status
+        time.sleep(0.5)
+    raise AssertionError(f"job {job} still running after {timeout} s")
+
+
+SPEC = RetrainSpec(["strong", "detector"], warm_start=True, epochs=1, threads=1, limit=200)
+
+
+def test_job_reports_progress_registers_and_activates(workspace):
+    job = start_job(SPEC)
+    with pytest.raises(JobError, match="a retrain is already running"):
+        start_job(SPEC)
+    status = wait(job)
+    assert status["state"] == "succeeded", status.get("traceback")
+    epochs = [e for e in status["progress"] if "epoch" in e]
+    assert [e["model"] for e in epochs] == ["strong", "detector"] and all("eta_seconds" in e for e in epochs)
+    entry = status["entry"]
+    assert entry["corrections"] == 1 and entry["base"] == SHIPPED
+    assert "voted" in status["comparisons"] and {"old", "new", "old_corrected", "new_corrected"} <= set(status["comparisons"]["voted"])
+    assert load_index()["active"] == SHIPPED and active_dir() == workspace  # registered, not active
+    new_dir = registry_dir() / entry["id"]
+    assert (new_dir / "strong" / "model.safetensors").read_bytes() != (workspace / "strong" / "model.safetensors").read_bytes()
+    assert (new_dir / "weak" / "model.safetensors").read_bytes() == (workspace / "weak" / "model.safetensors").read_bytes()
+    activate(entry["id"])
+    assert active_dir() == new_dir
+    pipeline = load_any(active_dir() / "voted")
+    assert pipeline.strong.model.crf.transitions.data_ptr() and pipeline.detector is not None
+    assert roll_back() == SHIPPED and active_dir() == workspace
+
+
+def test_failed_job_leaves_everything_untouched(workspace):
+    (workspace / "strong" / "model.safetensors").write_bytes(b"not weights")
+    before = json.dumps(load_index())
+    status = wait(start_job(SPEC))
+    assert status["state"] == "failed" and "unreadable checkpoint" in status["error"]
+    assert json.dumps(load_index()) == before
+    assert not list(registry_dir().glob("*.tmp-build")) if registry_dir().exists() else True
+    store = CorrectionStore(make_engine(), "default", default_corpus_path())
+    assert store.tags(0)[-1] == "B-art"  # the correction is still there
+
+
+def test_killed_job_is_reported_and_a_new_one_can_start(workspace):
+    job = start_job(RetrainSpec(["strong"], epochs=50, threads=1, limit=2000))
+    pid = int((registry_dir().parent / "jobs" / job / "pid").read_text())
+    time.sleep(3)
+    os.kill(pid, signal.SIGKILL)
+    time.sleep(1)
+    status = job_status(job)
+    assert status["state"] == "killed"
+    assert load_index()["entries"] == []
+    again = start_job(RetrainSpec(["detector"], epochs=1, threads=1, limit=200))
+    assert wait(again)["state"] == "succeeded"
