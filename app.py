@@ -1,15 +1,15 @@
 """NER workbench: page config and navigation only."""
 import streamlit as st
 
-st.set_page_config(page_title="NER workbench", page_icon="🏷️", layout="wide")
+st.set_page_config(page_title="NER workbench", page_icon=":material/label:", layout="wide")
 navigation = st.navigation(
     [
-        st.Page("pages/predict.py", title="Predict", icon="🔎", default=True),
-        st.Page("pages/errors.py", title="Error analysis", icon="📊"),
-        st.Page("pages/suspicious.py", title="Suspicious annotations", icon="🚩"),
-        st.Page("pages/annotate.py", title="Annotate", icon="✏️"),
-        st.Page("pages/retrain.py", title="Retrain", icon="🔁"),
-        st.Page("pages/registry.py", title="Registry", icon="🗂️"),
+        st.Page("pages/predict.py", title="Predict", icon=":material/search:", default=True),
+        st.Page("pages/errors.py", title="Error analysis", icon=":material/analytics:"),
+        st.Page("pages/suspicious.py", title="Suspicious annotations", icon=":material/flag:"),
+        st.Page("pages/annotate.py", title="Annotate", icon=":material/edit:"),
+        st.Page("pages/retrain.py", title="Retrain", icon=":material/model_training:"),
+        st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
     ]
 )
 navigation.run()

@@ -149,7 +149,7 @@ def corpus_index(part: str) -> list[int]:
 
 
 def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
-    st.page_link("pages/annotate.py", label=label or f"Correct sentence {corpus_sentence}", icon="✏️",
+    st.page_link("pages/annotate.py", label=label or f"Correct sentence {corpus_sentence}", icon=":material/edit:",
                  query_params={"sentence": str(corpus_sentence)})
 
 

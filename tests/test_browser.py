@@ -1,0 +1,116 @@
+"""The workbench in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
+
+Predict a sentence, correct a sentence and see the correction survive a reload, start a tiny
+retrain and see it finish. Screenshots go to ``docs/`` when ``NER_SCREENSHOTS=1``.
+"""
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+SHOTS = ROOT / "docs" if os.environ.get("NER_SCREENSHOTS") else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(small_run, tmp_path_factory):
+    base, _, _ = small_run
+    tmp = tmp_path_factory.mktemp("browser")
+    shutil.copytree(base / "ckpt", tmp / "checkpoints")
+    port = free_port()
+    env = {**os.environ, "NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"),
+           "NER_DB_URL": f"sqlite:///{tmp / 'db.sqlite'}", "HF_HUB_OFFLINE": "1"}
+    env.pop("NER_MODEL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync"],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(120_000)
+        yield page
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    if SHOTS is not None:
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / name), full_page=True)
+
+
+def test_type_a_sentence_and_see_the_tags(page, server):
+    page.goto(server)
+    box = page.get_by_label("Text to tag (several sentences are fine)")
+    box.fill("John Smith flew from London to Paris on Friday .")
+    box.press("Control+Enter")
+    page.get_by_text("1 sentence(s), 10 tokens").wait_for()
+    page.get_by_text("detector P(weak entity)").first.wait_for()
+    shot(page, "predict.png")
+
+
+def test_correct_a_sentence_and_reload(page, server):
+    for sentence in range(20):  # the first sentence the tiny model gets wrong
+        page.goto(server + f"/annotate?sentence={sentence}")
+        page.get_by_text("Gold (current)").wait_for()
+        views = page.locator("[data-testid='stHtml']")
+        gold, predicted = views.nth(0).inner_text(), views.nth(1).inner_text()
+        if gold != predicted:
+            break
+    assert gold != predicted
+    page.get_by_role("button", name="Accept the prediction").click()
+    page.get_by_text("Prediction accepted").wait_for()
+    page.reload()
+    page.get_by_text("Gold (current)").wait_for()
+    page.get_by_text("History of this sentence").click()
+    views = page.locator("[data-testid='stHtml']")
+    assert views.nth(0).inner_text() == predicted  # the correction is stored, not just shown
+    shot(page, "annotate.png")
+
+
+def test_start_a_tiny_retrain_and_see_it_finish(page, server):
+    page.goto(server + "/retrain")
+    page.get_by_label("Epochs").fill("1")
+    page.get_by_label("Train on the first N training sentences (0 = all)").fill("100")
+    page.get_by_role("button", name="Start retraining").click()
+    page.get_by_text("(not active)").wait_for(timeout=600_000)
+    shot(page, "retrain.png")
+    page.goto(server + "/registry")
+    page.get_by_text("Model registry").wait_for()
+    shot(page, "registry.png")
