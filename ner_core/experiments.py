@@ -165,7 +165,7 @@ def table2(test: Sequence[Sentence], root: Path) -> tuple[str, list[dict[str, An
 
 
 def _f1_row(name: str, scores: dict[str, Any], types: Sequence[str]) -> str:
-    cells = [f"{scores['per_type'].get(t, {}).get('f1', 0.0):.3f}" for t in types]
+    cells = [f"{scores['per_type'][t]['f1']:.3f}" if t in scores["per_type"] else "–" for t in types]
     averages = [f"{scores[k]:.3f}" for k in ("micro_f1", "weighted_f1", "macro_f1")]
     return f"| {name} | " + " | ".join(cells + averages) + " |"
 
