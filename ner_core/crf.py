@@ -92,13 +92,14 @@ class CRF(nn.Module):
         return torch.logsumexp(final + end, dim=1)
 
     def marginals(self, emissions: Tensor, mask: Tensor | None = None) -> Tensor:
-        """``P(y_t = k | x)`` by forward-backward, shape ``(B, T, K)``; zero at padding."""
+        """``P(y_t = k | x)`` by forward-backward (in float64), shape ``(B, T, K)``; zero at padding."""
         mask = self._validate(emissions, None, mask)
-        alpha = self._forward_alphas(emissions, mask)  # (B, T, K)
-        beta = self._backward_betas(emissions, mask)  # (B, T, K)
-        log_z = self.log_partition(emissions, mask)  # (B,)
+        scores = emissions.double()  # float32 sums drift by ~1e-4 over long sentences
+        alpha = self._forward_alphas(scores, mask)  # (B, T, K)
+        beta = self._backward_betas(scores, mask)  # (B, T, K)
+        log_z = self.log_partition(scores, mask)  # (B,)
         probs = torch.exp(alpha + beta - log_z[:, None, None])  # (B, T, K)
-        return probs * mask[:, :, None]
+        return (probs * mask[:, :, None]).to(emissions.dtype)
 
     def decode(self, emissions: Tensor, mask: Tensor | None = None) -> list[list[int]]:
         """The Viterbi path of each sequence (unpadded)."""

@@ -96,6 +96,8 @@ def start_job(spec: RetrainSpec) -> str:
             [sys.executable, "-m", "ner_core", "retrain", "--job", str(directory)],
             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
             cwd=Path(__file__).resolve().parent.parent,
+            # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine
+            env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
         )
     (directory / "pid").write_text(str(proc.pid))
     return job_id

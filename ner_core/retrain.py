@@ -6,6 +6,7 @@ registered (not activated) only when every model has trained and been scored.
 from __future__ import annotations
 
 import json
+import random
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,9 +27,9 @@ from .tags import STRONG_TYPES, WEAK_TYPES
 from .train import EpochReport, TrainConfig, train
 from .train_detector import train_detector
 
-# name -> (types masked to O, trained on the weak sample?)
+# name -> (types masked to O, trained on the weak sample when from scratch?)
 TAGGERS = {
-    "bilstm_crf": ((), False), "strong": (tuple(sorted(WEAK_TYPES)), False), "weak": (tuple(sorted(STRONG_TYPES)), True),
+    "bilstm_crf": ((), False), "strong": (tuple(sorted(WEAK_TYPES)), False), "weak": (tuple(sorted(STRONG_TYPES)), False),
     "bert_ff": ((), False), "bert_strong": (tuple(sorted(WEAK_TYPES)), False), "bert_weak": (tuple(sorted(STRONG_TYPES)), True),
 }
 MODELS = tuple(TAGGERS) + ("detector",)
@@ -42,6 +43,7 @@ class RetrainSpec:
     epochs: int = 3
     threads: int = 2
     limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
+    replay: int = 3000  # warm start: the corrected sentences plus this many others, drawn at random
 
     def __post_init__(self) -> None:
         unknown = set(self.models) - set(MODELS)
@@ -69,6 +71,8 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     corrected_ids = store.corrected_sentence_ids()
     split = split_corpus(corpus)
     train_set = split.train[: spec.limit] if spec.limit else split.train
+    if spec.warm_start:
+        train_set = _with_replay(train_set, corrected_ids, corpus, spec.replay)
     base_id = load_index()["active"]
     base = active_dir()
     entry_id = datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S")
@@ -80,6 +84,14 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
         raise
     entry = register(entry_id, built, {"base": base_id, **result["info"]})
     return {"entry": entry, "comparisons": result["comparisons"]}
+
+
+def _with_replay(train_set: list[Sentence], corrected: set[int], corpus: list[Sentence], replay: int, seed: int = 13) -> list[Sentence]:
+    """The corrected sentences among ``train_set`` plus ``replay`` others drawn at random: a fine-tuning set."""
+    fixed = {corpus[i] for i in corrected}
+    mine = [s for s in train_set if s in fixed]
+    others = [s for s in train_set if s not in fixed]
+    return mine + random.Random(seed).sample(others, min(replay, len(others)))
 
 
 def _uses(directory: Path, members: set[str]) -> bool:
@@ -113,7 +125,7 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
                            model=old if spec.warm_start else None, on_epoch=on_epoch)
         else:
             masked, weak_sample = TAGGERS[name]
-            data = weak_training_set(train_set, 10.0, 3, config.seed) if weak_sample else train_set
+            data = weak_training_set(train_set, 10.0, 3, config.seed) if weak_sample and not spec.warm_start else train_set
             config.mask_types = masked
             train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
                   model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False)
