@@ -1,6 +1,6 @@
 """Render time of each app page with the shipped models and the full corpus (Streamlit AppTest).
 
-    python benchmarks/pages.py
+    python benchmarks/page_render.py
 
 Prints the first render (cold: models load, the corpus is read and tagged) and the next render
 (warm: everything cached). Goal: warm render <= 2 s for every page.
