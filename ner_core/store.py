@@ -209,3 +209,30 @@ class CorrectionStore:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def list_datasets(engine: Engine) -> dict[str, str]:
+    """Dataset name -> corpus file, for every dataset the database knows."""
+    with Session(engine) as session:
+        return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
+
+
+def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike) -> CorrectionStore:
+    """Check an uploaded corpus, keep a copy under ``directory`` and register it as dataset ``name``.
+
+    A file that cannot be read (format, encoding, unknown tags) raises :class:`CorpusError` with the
+    reason; nothing is written then.
+    """
+    from .corpus import read_corpus_bytes
+
+    name = name.strip()
+    if not name or not all(c.isalnum() or c in "-_ ." for c in name):
+        raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
+    if name in list_datasets(engine):
+        raise CorrectionError(f"a dataset named {name!r} exists already")
+    sentences = read_corpus_bytes(data, filename)
+    suffix = "".join(Path(filename).suffixes[-2:]).lower()
+    target = Path(directory) / f"{uuid.uuid4().hex}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return CorrectionStore(engine, name, target, sentences)

@@ -8,13 +8,24 @@ from ner_core.corpus import CorpusError
 from ner_core.store import CorrectionError
 from ner_core.tags import ALL_TAGS, spans, tags_from_spans
 from ner_core.tokenize import join_tokens
-from pages.ui import choose_model, corpus_export, correction_store, entities_html
+from pages.ui import choose_model, corpus_export, correction_store, datasets, entities_html, import_upload
 
 st.title("Annotate")
-store = correction_store()
+with st.sidebar.expander("Import a corpus file as a new dataset"):
+    upload = st.file_uploader("Kaggle CSV (.csv, .csv.zip) or CoNLL (.conll, .txt)", key="annotate_upload")
+    name = st.text_input("Dataset name", key="annotate_upload_name")
+    if st.button("Import", key="annotate_import", disabled=upload is None or not name):
+        try:
+            import_upload(name, upload.getvalue(), upload.name)
+            st.success(f"Imported {name!r}.")
+        except (CorpusError, CorrectionError) as err:
+            st.error(f"Refused: {err}")
+dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="annotate_dataset")
+store = correction_store(dataset)
 n = len(store.original)
 if "annotate_sentence" not in st.session_state:
     st.session_state.annotate_sentence = min(max(int(st.query_params.get("sentence", 0)), 0), n - 1)
+st.session_state.annotate_sentence = min(st.session_state.annotate_sentence, n - 1)
 
 
 def move(step: int) -> None:
@@ -76,6 +87,7 @@ with st.expander("All corrections and export"):
     st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
     for fmt in ("csv", "conll"):
         try:
-            st.download_button(f"Export the corrected corpus ({fmt})", corpus_export(store.version(), fmt), f"corrected.{fmt}", key=f"annotate_export_{fmt}")
+            st.download_button(f"Export the corrected corpus ({fmt})", corpus_export(dataset, store.version(), fmt),
+                               f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}")
         except CorpusError as err:
             st.error(str(err))

@@ -14,8 +14,8 @@ from ner_core.checkpoint import CheckpointError, resolve
 from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
-from ner_core.registry import active_dir
-from ner_core.store import CorrectionStore, default_db_url, make_engine
+from ner_core.registry import active_dir, data_dir
+from ner_core.store import CorrectionStore, default_db_url, import_dataset, list_datasets, make_engine
 from ner_core.tagger import Tagger
 from ner_core.tags import ENTITY_TYPES, spans
 from ner_core.tokenize import Token
@@ -131,14 +131,30 @@ def label_issues(model_key: str, tagger: Tagger, source_key: str, sentences: lis
     return store[key]
 
 
-def correction_store() -> CorrectionStore:
-    """Corrections of the default corpus (dataset "default"), in the configured database."""
-    return _store(default_db_url(), str(default_corpus_path()))
+def correction_store(dataset: str = "default") -> CorrectionStore:
+    """Corrections of a dataset (``default``: the project's corpus), in the configured database."""
+    path = str(default_corpus_path()) if dataset == "default" else datasets()[dataset]
+    return _store(default_db_url(), dataset, path)
 
 
 @st.cache_resource(show_spinner="Opening the corrections database…")
-def _store(url: str, corpus: str) -> CorrectionStore:
-    return CorrectionStore(make_engine(url), "default", corpus)
+def _store(url: str, dataset: str, corpus: str) -> CorrectionStore:
+    return CorrectionStore(db_engine(url), dataset, corpus)
+
+
+@st.cache_resource
+def db_engine(url: str):
+    return make_engine(url)
+
+
+def datasets() -> dict[str, str]:
+    """Every dataset: the default corpus first, then the imported ones."""
+    return {"default": str(default_corpus_path())} | list_datasets(db_engine(default_db_url()))
+
+
+def import_upload(name: str, data: bytes, filename: str) -> None:
+    """Register an uploaded corpus as a dataset (raises with the reason when it is unusable)."""
+    import_dataset(db_engine(default_db_url()), name, data, filename, data_dir() / "datasets")
 
 
 @st.cache_resource
@@ -154,9 +170,9 @@ def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
 
 
 @st.cache_data(max_entries=4, show_spinner="Preparing the export…")
-def corpus_export(version: str, fmt: str) -> str:
-    """The corrected default corpus as Kaggle CSV or CoNLL text (cached per data version)."""
-    return format_corpus(correction_store().corrected(), fmt)
+def corpus_export(dataset: str, version: str, fmt: str) -> str:
+    """A corrected dataset as Kaggle CSV or CoNLL text (cached per data version)."""
+    return format_corpus(correction_store(dataset).corrected(), fmt)
 
 
 def comparison_table(comparison: dict) -> pd.DataFrame:

@@ -122,3 +122,25 @@ def test_sigkill_mid_burst_keeps_every_committed_correction(tmp_path, corpus_fil
     store = CorrectionStore(make_engine(url), "demo", corpus_file)
     authors = {h["author"] for h in store.history(limit=100000)}
     assert {str(i) for i in committed} <= authors
+
+
+def test_import_a_dataset_and_refuse_bad_uploads(tmp_path):
+    from ner_core.corpus import CorpusError
+    from ner_core.store import import_dataset, list_datasets
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    store = import_dataset(engine, "my upload", b"Paris B-geo\nis O\n\nOK O\n", "mine.conll", tmp_path / "datasets")
+    assert len(store.original) == 2 and list(list_datasets(engine)) == ["my upload"]
+    store.save(1, ["B-org"])
+    reopened = CorrectionStore(engine, "my upload", list_datasets(engine)["my upload"])
+    assert reopened.tags(1) == ["B-org"]
+    for data, filename, reason in [
+        (b"Paris B-city\n", "x.conll", "unknown tag 'B-city'"),
+        ("Paris B-geo\n".encode("utf-16"), "x.conll", "not a text file"),
+        (b"{}", "x.json", "unknown corpus format"),
+    ]:
+        with pytest.raises(CorpusError, match=reason):
+            import_dataset(engine, "bad", data, filename, tmp_path / "datasets")
+    with pytest.raises(CorrectionError, match="exists already"):
+        import_dataset(engine, "my upload", b"A O\n", "y.conll", tmp_path / "datasets")
+    assert list(list_datasets(engine)) == ["my upload"]
