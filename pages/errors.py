@@ -39,6 +39,10 @@ st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="grou
 st.subheader("Errors")
 counts = analysis.error_counts
 st.dataframe(pd.DataFrame([counts]), hide_index=True)
+for category in CATEGORIES:
+    with st.expander(f"Examples: {category} ({counts[category]:,})"):
+        examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
+        st.dataframe(pd.DataFrame(examples, columns=["index", "text", "types"]), hide_index=True, width="stretch")
 left, right = st.columns(2)
 left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
 right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")

@@ -60,7 +60,8 @@ def test_error_analysis_page(app):
     assert counts.iloc[0].sum() > 0
     app.multiselect(key="errors_categories").set_value(["missed entity"]).run()
     assert not app.exception
-    listed = app.dataframe[2].value
+    assert len(app.expander) == 5 and len(app.dataframe[2].value) > 0  # examples of missed entities
+    listed = app.dataframe[7].value
     assert len(listed) > 0 and all("missed entity" in e for e in listed["errors"])
 
 
