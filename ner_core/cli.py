@@ -216,7 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default="reports", help="directory for the markdown tables")
     p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
     p.add_argument("--checkpoints", help="checkpoint directory (default: checkpoints/)")
-    p.add_argument("--retrain", action="store_true", help="retrain every model first (about an hour on 2 cores)")
+    p.add_argument("--retrain", action="store_true", help="retrain every model first (long: every tagger, 12 detectors)")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--detector-epochs", type=int, default=6)
     p.add_argument("--threads", type=int, default=2)
