@@ -14,7 +14,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .corpus import Sentence
-from .features import CASINGS, Batch, Vocab
+from .features import CASINGS, Batch, Vocab, length_batches
 from .tags import WEAK_TYPES, tag_type
 
 ARCHITECTURES = ("rnn_cnn", "lstm_attn", "self_attn")
@@ -151,9 +151,7 @@ def _positions(length: int, dim: int) -> Tensor:
 def detector_proba(model: WeakSentenceDetector, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> list[float]:
     """``P(weak entity)`` for each sentence (0 for an empty one), batched by length."""
     out = [0.0] * len(sentences)
-    order = sorted((i for i, s in enumerate(sentences) if len(s)), key=lambda i: len(sentences[i]))
-    for start in range(0, len(order), batch_size):
-        chunk = order[start : start + batch_size]
+    for chunk in length_batches(sentences, batch_size):
         probs = model.predict_proba(model.vocab.encode([sentences[i] for i in chunk])).tolist()
         for i, p in zip(chunk, probs):
             out[i] = p

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -101,3 +101,10 @@ class Vocab:
         return Batch(
             torch.from_numpy(words), torch.from_numpy(chars), torch.from_numpy(shape), torch.from_numpy(mask), tag_ids
         )
+
+
+def length_batches(sentences: Sequence[Sequence[str]], size: int) -> Iterator[list[int]]:
+    """Indices of the non-empty sentences, in batches of similar length (less padding)."""
+    order = sorted((i for i, s in enumerate(sentences) if len(s)), key=lambda i: len(sentences[i]))
+    for start in range(0, len(order), size):
+        yield order[start : start + size]

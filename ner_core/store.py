@@ -196,15 +196,14 @@ class CorrectionStore:
 
     def counts(self) -> dict[str, object]:
         """Corrected sentences and tokens, and corrected tokens by (new) entity type."""
-        corrected = self.corrected()
         by_type: Counter = Counter()
-        tokens = 0
-        for before, after in zip(self.original, corrected):
-            for a, b in zip(before.tags, after.tags):
-                if a != b:
-                    tokens += 1
-                    by_type[tag_type(b) or tag_type(a) or "O"] += 1
-        return {"sentences": len(self.corrected_sentence_ids()), "tokens": tokens, "by_type": dict(by_type)}
+        sentences = tokens = 0
+        for before, after in zip(self.original, self.corrected()):
+            changed = [(a, b) for a, b in zip(before.tags, after.tags) if a != b]
+            sentences += bool(changed)
+            tokens += len(changed)
+            by_type.update(tag_type(b) or tag_type(a) or "O" for a, b in changed)
+        return {"sentences": sentences, "tokens": tokens, "by_type": dict(by_type)}
 
 
 def _now() -> datetime:

@@ -8,6 +8,7 @@ from typing import Any, Iterator, Sequence
 import torch
 
 from .checkpoint import load_checkpoint
+from .features import length_batches
 from .model import CRFTagger
 
 
@@ -37,9 +38,7 @@ class Tagger:
 
     def _predict(self, sentences: Sequence[Sequence[str]]) -> Iterator[tuple[int, list[str], list[float], torch.Tensor]]:
         """Yield ``(index, tags, probs, marginals)`` for each non-empty sentence, batched by length."""
-        order = sorted((i for i, s in enumerate(sentences) if len(s)), key=lambda i: len(sentences[i]))
-        for start in range(0, len(order), self.batch_size):
-            chunk = order[start : start + self.batch_size]
+        for chunk in length_batches(sentences, self.batch_size):
             tags, probs, marginals = self.model.predict(self.model.batch([sentences[i] for i in chunk]))
             for b, i in enumerate(chunk):
                 yield i, tags[b], probs[b], marginals[b, : len(sentences[i])]
