@@ -49,9 +49,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
         seed=args.seed, threads=args.threads, mask_types=args.mask_types, lr_decay=args.lr_decay,
+        average_from=args.average_from,
     )
     out = Path(args.out) if args.out else checkpoints_dir() / args.name
-    model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden)
+    model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
+                               open_vocab=args.open_vocab)
     model = None
     if args.init_from:
         from .checkpoint import load_checkpoint
@@ -169,9 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement")
+    p.add_argument("--average-from", type=int, default=0,
+                   help="average the weights from this epoch on (stochastic weight averaging; 0: off)")
     p.add_argument("--hidden", type=int, default=128)
     p.add_argument("--head", choices=("lstm", "ff"), default="lstm", help="BiLSTM or feed-forward (BERT-FF)")
     p.add_argument("--encoder", choices=("minilm-first", "minilm-mean"), help="add frozen MiniLM word features")
+    p.add_argument("--open-vocab", action="store_true",
+                   help="frozen GloVe vectors for every word GloVe knows (not only the training words)")
     p.add_argument("--no-word-features", action="store_true", help="drop GloVe/char/casing inputs (BERT-FF)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)

@@ -48,6 +48,7 @@ class Batch:
     tags: Tensor | None = None  # (B, T) tag ids
     labels: Tensor | None = None  # (B,) sentence labels (the detector's)
     encoder: Tensor | None = None  # (B, T, 384) frozen encoder features
+    glove: Tensor | None = None  # (B, T, 50) frozen GloVe vectors (zero where GloVe lacks the word)
 
 
 @dataclass

@@ -16,7 +16,8 @@ from torch import Tensor, nn
 
 from .corpus import Sentence
 from .crf import CRF
-from .features import CASINGS, Batch, Vocab
+from .features import CASINGS, Batch, Vocab, word_key
+from .glove import GLOVE_DIM, glove_vectors
 from .tags import OUTSIDE
 
 HEADS = ("lstm", "ff")
@@ -27,6 +28,7 @@ ENCODERS = (None, "minilm-first", "minilm-mean")
 class ModelConfig:
     word_features: bool = True  # GloVe words + char CNN + casing
     encoder: str | None = None  # frozen MiniLM features: "minilm-first" or "minilm-mean"
+    open_vocab: bool = False  # frozen GloVe for every word GloVe knows, plus a trained offset per training word
     head: str = "lstm"  # "lstm" (BiLSTM) or "ff" (one feed-forward layer)
     word_dim: int = 50
     char_dim: int = 30
@@ -45,6 +47,8 @@ class ModelConfig:
             raise ValueError(f"unknown encoder {self.encoder!r}: expected one of minilm-first, minilm-mean")
         if not self.word_features and self.encoder is None:
             raise ValueError("a model needs word features, an encoder, or both")
+        if self.open_vocab and (not self.word_features or self.word_dim != GLOVE_DIM):
+            raise ValueError(f"open_vocab needs word features of GloVe's size ({GLOVE_DIM})")
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -98,14 +102,23 @@ class CRFTagger(nn.Module):
         self.crf = CRF(len(vocab.labels), allowed, start)
 
     def init_word_vectors(self, vectors: Tensor, found: Tensor) -> None:
-        """Copy pre-trained vectors into the rows where ``found`` is true."""
+        """Copy pre-trained vectors into the rows where ``found`` is true.
+
+        With ``open_vocab`` the GloVe vectors come with each batch instead, and those rows start at
+        zero: they hold the trained offset from GloVe.
+        """
         if self.config.word_features:
             with torch.no_grad():
-                self.word_emb.weight[found] = vectors[found]
+                self.word_emb.weight[found] = 0.0 if self.config.open_vocab else vectors[found]
 
     def batch(self, words: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
         """Tensors for ``words`` (and ``tags``), with encoder features when the model uses them."""
         batch = self.vocab.encode(words, tags)
+        if self.config.open_vocab:
+            vectors = glove_vectors([word_key(w) for sentence in words for w in sentence])[0]
+            padded = np.zeros((len(words), batch.mask.size(1), GLOVE_DIM), dtype=np.float32)
+            padded[batch.mask.numpy()] = vectors  # row-major order of the mask = token order
+            batch.glove = torch.from_numpy(padded)
         if self.config.encoder:
             from .encoder import ENCODER_DIM, word_encoder
 
@@ -123,14 +136,16 @@ class CRFTagger(nn.Module):
     def emissions(self, batch: Batch) -> Tensor:
         parts = []
         if self.config.word_features:
-            words = batch.words  # (B, T)
+            words, glove = batch.words, batch.glove  # (B, T), (B, T, 50) or None
             if self.training and self.config.word_dropout > 0:
                 drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
                 words = words.masked_fill(drop, 1)  # 1 = UNK
+                glove = None if glove is None else glove.masked_fill(drop[:, :, None], 0.0)
             b, t, c = batch.chars.shape
             chars = self.char_emb(batch.chars.view(b * t, c)).transpose(1, 2)  # (B*T, char_dim, C)
             char_feat = self.char_cnn(chars).max(dim=2).values.view(b, t, -1)  # (B, T, filters)
-            parts += [self.word_emb(words), char_feat, self.casing_emb(batch.casing)]
+            word = self.word_emb(words) if glove is None else self.word_emb(words) + glove
+            parts += [word, char_feat, self.casing_emb(batch.casing)]
         if self.config.encoder:
             parts.append(batch.encoder)  # (B, T, 384)
         x = self.dropout(torch.cat(parts, dim=2))  # (B, T, D)

@@ -13,6 +13,7 @@ from typing import Any, Callable, Sequence
 
 import torch
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from .checkpoint import save_checkpoint
@@ -37,6 +38,7 @@ class TrainConfig:
     min_count: int = 2
     lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without improvement
     mask_types: tuple[str, ...] = ()
+    average_from: int = 0  # from this epoch on, score and keep the running average of the weights (0: off)
 
     def __post_init__(self) -> None:
         unknown = set(self.mask_types) - set(ENTITY_TYPES)
@@ -47,6 +49,8 @@ class TrainConfig:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or self.threads < 1:
             raise ValueError("epochs, batch_size, patience and threads must be at least 1")
+        if self.average_from < 0:
+            raise ValueError(f"average_from must be 0 (off) or an epoch number, got {self.average_from}")
 
 
 @dataclass
@@ -97,7 +101,11 @@ def fit(
     progress: bool = True,
     desc: str = "train",
 ) -> TrainResult:
-    """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``."""
+    """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``.
+
+    With ``config.average_from`` set, from that epoch on the weights are averaged over epochs
+    (stochastic weight averaging) and the average is what is scored and kept.
+    """
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     rng = random.Random(config.seed)
@@ -105,7 +113,10 @@ def fit(
     if not data:
         raise ValueError("no training sentences")
     optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
-    scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
+    scheduler = None
+    if config.lr_decay < 1:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
+    average = AveragedModel(model) if config.average_from else None
     best, best_state, waited, history = float("-inf"), None, 0, []
     bar = tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep")
     for epoch in range(1, config.epochs + 1):
@@ -118,23 +129,28 @@ def fit(
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             total, steps = total + loss.item(), steps + 1
-        model.eval()
-        score = val_score(model)
+        scored = model
+        if average is not None and epoch >= config.average_from:
+            average.update_parameters(model)
+            scored = average.module
+        scored.eval()
+        score = val_score(scored)
         improved = score > best
         if improved:
             best, waited = score, 0
-            best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
         else:
             waited += 1
         report = EpochReport(epoch, total / steps, score, best, time.perf_counter() - started, improved)
         history.append(report)
-        scheduler.step(score)
+        if scheduler is not None:
+            scheduler.step(score)
         bar.update(1)
         bar.set_postfix(loss=f"{report.loss:.3f}", val=f"{score:.4f}", best=f"{best:.4f}")
         if on_epoch is not None:
             on_epoch(report)
         if improved and on_improve is not None:
-            on_improve(model, history)
+            on_improve(scored, history)
         if waited >= config.patience:
             break
     bar.close()

@@ -104,3 +104,23 @@ def test_evaluate_cli_reports_bad_file(tmp_path, tiny_model):
     bad.write_text("Sentence #,Word,POS,Tag\nSentence: 1,a,DT,B-xyz\n")
     out = run_cli("evaluate", "--data", str(bad), "--checkpoint", str(ckpt))
     assert out.returncode == 1 and "bad.csv:2: unknown tag 'B-xyz'" in out.stderr
+
+
+def test_weight_averaging_keeps_the_mean_of_the_epochs(tiny_model, split):
+    """average_from=1 over two epochs keeps the mean of the weights after epoch 1 and epoch 2."""
+    import copy
+
+    from ner_core.train import TrainConfig, fit
+
+    start, data = tiny_model[0].model, split.train[:64]
+    rising = iter(range(100))
+
+    def run(epochs: int, average_from: int = 0):
+        config = TrainConfig(epochs=epochs, patience=5, batch_size=16, lr=1e-3, lr_decay=1.0, threads=1, average_from=average_from)
+        return fit(copy.deepcopy(start), data, lambda m: next(rising), config, progress=False).model.state_dict()
+
+    after_one, after_two, averaged = run(1), run(2), run(2, average_from=1)
+    changed = [k for k, v in after_one.items() if v.is_floating_point() and not torch.equal(v, after_two[k])]
+    assert changed
+    for key in changed:
+        torch.testing.assert_close(averaged[key], (after_one[key] + after_two[key]) / 2)
