@@ -53,7 +53,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     )
     out = Path(args.out) if args.out else checkpoints_dir() / args.name
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
-                               open_vocab=args.open_vocab)
+                               lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
+                               pos_tags=tuple(sorted({p for s in train_set if s.pos for p in s.pos})) if args.aux_pos else ())
     model = None
     if args.init_from:
         from .checkpoint import load_checkpoint
@@ -174,6 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--average-from", type=int, default=0,
                    help="average the weights from this epoch on (stochastic weight averaging; 0: off)")
     p.add_argument("--hidden", type=int, default=128)
+    p.add_argument("--lstm-layers", type=int, default=1)
+    p.add_argument("--aux-pos", action="store_true", help="also learn the corpus's POS tags (training only)")
     p.add_argument("--head", choices=("lstm", "ff"), default="lstm", help="BiLSTM or feed-forward (BERT-FF)")
     p.add_argument("--encoder", choices=("minilm-first", "minilm-mean"), help="add frozen MiniLM word features")
     p.add_argument("--open-vocab", action="store_true",

@@ -49,6 +49,7 @@ class Batch:
     labels: Tensor | None = None  # (B,) sentence labels (the detector's)
     encoder: Tensor | None = None  # (B, T, 384) frozen encoder features
     glove: Tensor | None = None  # (B, T, 50) frozen GloVe vectors (zero where GloVe lacks the word)
+    pos: Tensor | None = None  # (B, T) gold POS ids for the auxiliary head (-100: none)
 
 
 @dataclass

@@ -29,6 +29,8 @@ class ModelConfig:
     word_features: bool = True  # GloVe words + char CNN + casing
     encoder: str | None = None  # frozen MiniLM features: "minilm-first" or "minilm-mean"
     open_vocab: bool = False  # frozen GloVe for every word GloVe knows, plus a trained offset per training word
+    pos_tags: tuple[str, ...] = ()  # auxiliary POS-tagging head over these tags, used in training only (empty: off)
+    pos_weight: float = 1.0  # weight of the auxiliary POS loss
     head: str = "lstm"  # "lstm" (BiLSTM) or "ff" (one feed-forward layer)
     word_dim: int = 50
     char_dim: int = 30
@@ -54,6 +56,10 @@ class ModelConfig:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1 or not 0 <= self.word_dropout < 1:
             raise ValueError("dropout and word_dropout must be in [0, 1)")
+
+        if self.pos_tags and self.head != "lstm":
+            raise ValueError("the auxiliary POS head needs the BiLSTM head")
+        self.pos_tags = tuple(self.pos_tags)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -98,6 +104,9 @@ class CRFTagger(nn.Module):
         else:
             self.ff = nn.Linear(dim, 2 * config.hidden)
         self.emit = nn.Linear(2 * config.hidden, len(vocab.labels))
+        if config.pos_tags:
+            self.pos_ids = {t: i for i, t in enumerate(config.pos_tags)}
+            self.pos_head = nn.Linear(2 * config.hidden, len(config.pos_tags))
         allowed, start = iob2_constraints(vocab.labels)
         self.crf = CRF(len(vocab.labels), allowed, start)
 
@@ -130,10 +139,21 @@ class CRFTagger(nn.Module):
         return batch
 
     def encode(self, sentences: Sequence[Sentence]) -> Batch:
-        """A training batch: words and gold tags."""
-        return self.batch([s.words for s in sentences], [s.tags for s in sentences])
+        """A training batch: words and gold tags (and gold POS tags for the auxiliary head)."""
+        batch = self.batch([s.words for s in sentences], [s.tags for s in sentences])
+        if self.config.pos_tags:
+            pos = torch.full(batch.mask.shape, -100, dtype=torch.long)  # -100: no POS loss there
+            for b, s in enumerate(sentences):
+                if s.pos is not None:
+                    pos[b, : len(s)] = torch.tensor([self.pos_ids.get(p, -100) for p in s.pos])
+            batch.pos = pos
+        return batch
 
     def emissions(self, batch: Batch) -> Tensor:
+        return self.emit(self.dropout(self.hidden_states(batch)))  # (B, T, K)
+
+    def hidden_states(self, batch: Batch) -> Tensor:
+        """The encoder's output per token ``(B, T, 2H)``."""
         parts = []
         if self.config.word_features:
             words, glove = batch.words, batch.glove  # (B, T), (B, T, 50) or None
@@ -150,16 +170,21 @@ class CRFTagger(nn.Module):
             parts.append(batch.encoder)  # (B, T, 384)
         x = self.dropout(torch.cat(parts, dim=2))  # (B, T, D)
         if self.config.head == "ff":
-            return self.emit(self.dropout(torch.relu(self.ff(x))))  # (B, T, K)
+            return torch.relu(self.ff(x))
         t = x.size(1)
         packed = nn.utils.rnn.pack_padded_sequence(x, batch.mask.sum(1).cpu(), batch_first=True, enforce_sorted=False)
         out, _ = self.lstm(packed)
-        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)  # (B, T, 2H)
-        return self.emit(self.dropout(out))  # (B, T, K)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)
+        return out
 
     def forward_loss(self, batch: Batch) -> Tensor:
-        """Mean negative log-likelihood per sentence."""
-        return -self.crf(self.emissions(batch), batch.tags, batch.mask, reduction="mean")
+        """Mean negative log-likelihood per sentence (plus the weighted POS loss per sentence, if on)."""
+        states = self.dropout(self.hidden_states(batch))
+        loss = -self.crf(self.emit(states), batch.tags, batch.mask, reduction="mean")
+        if self.config.pos_tags and batch.pos is not None:
+            pos_loss = nn.functional.cross_entropy(self.pos_head(states).transpose(1, 2), batch.pos, reduction="sum")
+            loss = loss + self.config.pos_weight * pos_loss / batch.mask.size(0)
+        return loss
 
     @torch.inference_mode()
     def predict(self, batch: Batch) -> tuple[list[list[str]], list[list[float]], Tensor]:

@@ -39,3 +39,27 @@ def test_open_vocab_training_words_start_at_their_glove_vector(open_model):
 def test_open_vocab_needs_glove_sized_word_features():
     with pytest.raises(ValueError, match="open_vocab"):
         ModelConfig(open_vocab=True, word_dim=100)
+
+
+def test_auxiliary_pos_loss_is_added_per_sentence_and_ignores_sentences_without_pos():
+    from ner_core.corpus import Sentence
+
+    sentences = [
+        Sentence(("John", "lives", "here"), ("B-per", "O", "O"), ("NNP", "VBZ", "RB")),
+        Sentence(("Paris", "."), ("B-geo", "O")),  # no POS (a CoNLL file without the column)
+    ]
+    vocab = Vocab.build([s.words for s in sentences], glove_index(), min_count=1)
+    torch.manual_seed(0)
+    model = CRFTagger(ModelConfig(pos_tags=("NNP", "RB", "VBZ"), pos_weight=0.5, dropout=0.0, word_dropout=0.0), vocab)
+    batch = model.encode(sentences)
+    assert batch.pos.tolist() == [[0, 2, 1], [-100, -100, -100]]
+    with torch.no_grad():
+        total = model.forward_loss(batch)
+        states = model.hidden_states(batch)
+        crf = -model.crf(model.emit(states), batch.tags, batch.mask, reduction="mean")
+        pos = torch.nn.functional.cross_entropy(model.pos_head(states[0]), batch.pos[0], reduction="sum")
+    torch.testing.assert_close(total, crf + 0.5 * pos / 2)
+    tags_before = model.predict(model.batch([s.words for s in sentences]))[0]
+    with torch.no_grad():
+        model.pos_head.weight.add_(1.0)  # the POS head never changes the NER prediction
+    assert model.predict(model.batch([s.words for s in sentences]))[0] == tags_before
