@@ -52,9 +52,12 @@ def cmd_train(args: argparse.Namespace) -> int:
         average_from=args.average_from,
     )
     out = Path(args.out) if args.out else checkpoints_dir() / args.name
+    pos_tags = tuple(sorted({p for s in train_set if s.pos for p in s.pos})) if args.aux_pos else ()
+    if args.aux_pos and not pos_tags:
+        raise ValueError("--aux-pos needs a corpus with a POS column")
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
                                lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
-                               pos_tags=tuple(sorted({p for s in train_set if s.pos for p in s.pos})) if args.aux_pos else ())
+                               pos_tags=pos_tags)
     model = None
     if args.init_from:
         from .checkpoint import load_checkpoint
@@ -171,7 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement")
+    p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement (1: constant)")
     p.add_argument("--average-from", type=int, default=0,
                    help="average the weights from this epoch on (stochastic weight averaging; 0: off)")
     p.add_argument("--hidden", type=int, default=128)
