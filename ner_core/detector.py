@@ -89,7 +89,10 @@ class WeakSentenceDetector(nn.Module):
         self.out = nn.Linear(out_dim, 2)
 
     def init_word_vectors(self, vectors: Tensor, found: Tensor) -> None:
+        """GloVe rows where ``found``; frozen, the other rows are zero so that a load rebuilds them exactly."""
         with torch.no_grad():
+            if self.config.freeze_embeddings:
+                self.word_emb.weight.zero_()
             self.word_emb.weight[found] = vectors[found]
         self.word_emb.weight.requires_grad_(not self.config.freeze_embeddings)
 

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from ner_core.pipeline import VotedPipeline
 from ner_core.tags import is_valid_iob2
@@ -51,3 +52,16 @@ def test_evaluate_cli_on_the_voted_pipeline(small_run):
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout.strip().splitlines()[-1])
     assert report["sentences"] == 4316 and {"micro_f1", "macro_f1", "per_type"} <= set(report)
+
+
+def test_a_detector_loads_to_the_same_probabilities_every_time(small_run):
+    """Frozen GloVe rows are not saved; whatever a load rebuilds must be what was trained."""
+    from ner_core.checkpoint import load_checkpoint
+    from ner_core.detector import detector_proba
+
+    base, small, _ = small_run
+    words = [s.words for s in small.test] + [("Qzxvw", "visited", "Blorptown", ".")]
+    first, _ = load_checkpoint(base / "ckpt" / "detector")
+    torch.manual_seed(1)  # a different random state while the second copy is built
+    second, _ = load_checkpoint(base / "ckpt" / "detector")
+    assert detector_proba(first, words) == detector_proba(second, words)
