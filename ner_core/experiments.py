@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .checkpoint import CheckpointError, checkpoints_dir, load_checkpoint
+from .checkpoint import CheckpointError, checkpoints_dir, load_checkpoint, save_checkpoint
 from .corpus import Sentence, Split
 from .detector import DetectorConfig, detector_proba, holds_weak_entity
 from .metrics import entity_scores
@@ -219,8 +219,6 @@ def run_experiments(split: Split, out: Path, root: Path | None = None, retrain: 
         summary["training_seconds"] = retrain_all(split, root, retrain, log)
         detector, selection = select_detector(split, root)
         model, meta = load_checkpoint(root / detector)
-        from .checkpoint import save_checkpoint
-
         save_checkpoint(model, root / DETECTOR, {**meta, "selected_from": detector, **selection})
         summary["thresholds"] = {f.voted: build_pipelines(split, root, f, DETECTOR) for f in FAMILIES}
     started = time.perf_counter()

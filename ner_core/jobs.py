@@ -13,6 +13,7 @@ import sys
 import traceback
 import uuid
 from dataclasses import asdict
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,6 @@ def start_job(spec: RetrainSpec) -> str:
             raise JobError(f"a retrain is already running (job {holder}); wait for it to finish") from None
         lock.unlink(missing_ok=True)  # stale: its job ended
         return start_job(spec)
-    from datetime import datetime, timezone
-
     job_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     directory = jobs_dir() / job_id
     directory.mkdir()

@@ -51,15 +51,14 @@ class ModelConfig:
             raise ValueError("a model needs word features, an encoder, or both")
         if self.open_vocab and (not self.word_features or self.word_dim != GLOVE_DIM):
             raise ValueError(f"open_vocab needs word features of GloVe's size ({GLOVE_DIM})")
+        if self.pos_tags and self.head != "lstm":
+            raise ValueError("the auxiliary POS head needs the BiLSTM head")
+        self.pos_tags = tuple(self.pos_tags)
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
         if not 0 <= self.dropout < 1 or not 0 <= self.word_dropout < 1:
             raise ValueError("dropout and word_dropout must be in [0, 1)")
-
-        if self.pos_tags and self.head != "lstm":
-            raise ValueError("the auxiliary POS head needs the BiLSTM head")
-        self.pos_tags = tuple(self.pos_tags)
 
     def to_dict(self) -> dict:
         return asdict(self)

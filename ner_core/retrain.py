@@ -17,6 +17,7 @@ from typing import Any, Callable
 from .checkpoint import CheckpointError, load_checkpoint
 from .corpus import Sentence, default_corpus_path, split_corpus
 from .detector import DetectorConfig
+from .experiments import FAMILIES
 from .metrics import entity_scores
 from .model import ModelConfig
 from .pipeline import load_any
@@ -27,10 +28,11 @@ from .tags import STRONG_TYPES, WEAK_TYPES
 from .train import EpochReport, TrainConfig, train
 from .train_detector import train_detector
 
-# name -> (types masked to O, trained on the weak sample when from scratch?)
+# tagger name -> types masked to O
 TAGGERS = {
-    "bilstm_crf": ((), False), "strong": (tuple(sorted(WEAK_TYPES)), False), "weak": (tuple(sorted(STRONG_TYPES)), False),
-    "bert_ff": ((), False), "bert_strong": (tuple(sorted(WEAK_TYPES)), False), "bert_weak": (tuple(sorted(STRONG_TYPES)), True),
+    name: masked
+    for f in FAMILIES
+    for name, masked in ((f.single, ()), (f.strong, tuple(sorted(WEAK_TYPES))), (f.weak, tuple(sorted(STRONG_TYPES))))
 }
 MODELS = tuple(TAGGERS) + ("detector",)
 SYSTEMS = ("voted", "bilstm_crf", "voted-bert", "bert_ff")  # compared old vs new, in this order
@@ -124,9 +126,11 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
                            select_on="roc_auc", out_dir=built / name, progress=False,
                            model=old if spec.warm_start else None, on_epoch=on_epoch)
         else:
-            masked, weak_sample = TAGGERS[name]
-            data = weak_training_set(train_set, 10.0, 3, config.seed) if weak_sample and not spec.warm_start else train_set
-            config.mask_types = masked
+            data = train_set
+            family = next((f for f in FAMILIES if f.weak == name), None)
+            if family is not None and not spec.warm_start:  # from scratch: the family's weak-tagger data
+                data = weak_training_set(train_set, family.weak_others_per_weak, family.weak_oversample, config.seed)
+            config.mask_types = TAGGERS[name]
             train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
                   model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False)
         done.append(name)
