@@ -57,12 +57,16 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise ValueError("--aux-pos needs a corpus with a POS column")
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
                                lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
-                               pos_tags=pos_tags)
+                               pos_tags=pos_tags, dropout=args.dropout, char_encoder=args.char_encoder,
+                               recall_margin=args.recall_margin, margin_types=args.margin_types)
     model = None
     if args.init_from:
+        from dataclasses import replace
+
         from .checkpoint import load_checkpoint
 
         model, _ = load_checkpoint(args.init_from)
+        model.config = replace(model.config, recall_margin=args.recall_margin, margin_types=args.margin_types)
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
@@ -184,6 +188,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoder", choices=("minilm-first", "minilm-mean"), help="add frozen MiniLM word features")
     p.add_argument("--open-vocab", action="store_true",
                    help="frozen GloVe vectors for every word GloVe knows (not only the training words)")
+    p.add_argument("--char-encoder", choices=("cnn", "lstm"), default="cnn", help="char features: CNN or BiLSTM")
+    p.add_argument("--dropout", type=float, default=0.5)
+    p.add_argument("--recall-margin", type=float, default=0.0,
+                   help="softmax-margin cost of missing a gold entity (the CRF's class weight; 0: plain NLL)")
+    p.add_argument("--margin-types", type=_types, default=(), help="types the margin applies to (default: all)")
     p.add_argument("--no-word-features", action="store_true", help="drop GloVe/char/casing inputs (BERT-FF)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)

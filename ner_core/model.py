@@ -21,6 +21,7 @@ from .glove import GLOVE_DIM, glove_vectors
 from .tags import OUTSIDE
 
 HEADS = ("lstm", "ff")
+CHAR_ENCODERS = ("cnn", "lstm")
 ENCODERS = (None, "minilm-first", "minilm-mean")
 
 
@@ -34,13 +35,16 @@ class ModelConfig:
     head: str = "lstm"  # "lstm" (BiLSTM) or "ff" (one feed-forward layer)
     word_dim: int = 50
     char_dim: int = 30
-    char_filters: int = 50
+    char_encoder: str = "cnn"  # "cnn" (max-pooled convolution) or "lstm" (last states of a char BiLSTM)
+    char_filters: int = 50  # size of the char feature (CNN filters; the BiLSTM's two directions together)
     char_kernel: int = 3
     casing_dim: int = 8
     hidden: int = 128
     lstm_layers: int = 1
     dropout: float = 0.5
     word_dropout: float = 0.05
+    recall_margin: float = 0.0  # training only: softmax-margin cost of every wrong tag at gold entity tokens
+    margin_types: tuple[str, ...] = ()  # the entity types that cost applies to (empty: all)
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -53,7 +57,13 @@ class ModelConfig:
             raise ValueError(f"open_vocab needs word features of GloVe's size ({GLOVE_DIM})")
         if self.pos_tags and self.head != "lstm":
             raise ValueError("the auxiliary POS head needs the BiLSTM head")
-        self.pos_tags = tuple(self.pos_tags)
+        if self.char_encoder not in CHAR_ENCODERS:
+            raise ValueError(f"unknown char encoder {self.char_encoder!r}: expected cnn or lstm")
+        if self.char_encoder == "lstm" and self.char_filters % 2:
+            raise ValueError("a char BiLSTM needs an even char_filters (its two directions)")
+        if self.recall_margin < 0:
+            raise ValueError(f"recall_margin must be non-negative, got {self.recall_margin}")
+        self.pos_tags, self.margin_types = tuple(self.pos_tags), tuple(self.margin_types)
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:
                 raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
@@ -87,7 +97,10 @@ class CRFTagger(nn.Module):
         if config.word_features:
             self.word_emb = nn.Embedding(len(vocab.words), config.word_dim, padding_idx=0)
             self.char_emb = nn.Embedding(len(vocab.chars), config.char_dim, padding_idx=0)
-            self.char_cnn = nn.Conv1d(config.char_dim, config.char_filters, config.char_kernel, padding=config.char_kernel // 2)
+            if config.char_encoder == "cnn":
+                self.char_cnn = nn.Conv1d(config.char_dim, config.char_filters, config.char_kernel, padding=config.char_kernel // 2)
+            else:
+                self.char_lstm = nn.LSTM(config.char_dim, config.char_filters // 2, batch_first=True, bidirectional=True)
             self.casing_emb = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
             dim += config.word_dim + config.char_filters + config.casing_dim
         if config.encoder:
@@ -160,9 +173,7 @@ class CRFTagger(nn.Module):
                 drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
                 words = words.masked_fill(drop, 1)  # 1 = UNK
                 glove = None if glove is None else glove.masked_fill(drop[:, :, None], 0.0)
-            b, t, c = batch.chars.shape
-            chars = self.char_emb(batch.chars.view(b * t, c)).transpose(1, 2)  # (B*T, char_dim, C)
-            char_feat = self.char_cnn(chars).max(dim=2).values.view(b, t, -1)  # (B, T, filters)
+            char_feat = self.char_features(batch.chars)
             word = self.word_emb(words) if glove is None else self.word_emb(words) + glove
             parts += [word, char_feat, self.casing_emb(batch.casing)]
         if self.config.encoder:
@@ -176,10 +187,34 @@ class CRFTagger(nn.Module):
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)
         return out
 
+    def char_features(self, chars: Tensor) -> Tensor:
+        """``(B, T, C)`` char ids -> ``(B, T, char_filters)`` features per word."""
+        b, t, c = chars.shape
+        embedded = self.char_emb(chars.view(b * t, c))  # (B*T, C, char_dim)
+        if self.config.char_encoder == "cnn":
+            return self.char_cnn(embedded.transpose(1, 2)).max(dim=2).values.view(b, t, -1)
+        lengths = (chars.view(b * t, c) != 0).sum(1).clamp(min=1).cpu()  # padding words: one PAD char
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        _, (last, _) = self.char_lstm(packed)  # (2, B*T, filters/2): final forward and backward states
+        return torch.cat([last[0], last[1]], dim=1).view(b, t, -1)
+
     def forward_loss(self, batch: Batch) -> Tensor:
-        """Mean negative log-likelihood per sentence (plus the weighted POS loss per sentence, if on)."""
+        """Mean negative log-likelihood per sentence (plus the weighted POS loss per sentence, if on).
+
+        With ``recall_margin`` the loss is the CRF's softmax-margin (Gimpel & Smith, 2010): at each
+        token whose gold tag is an entity of ``margin_types``, every other tag's emission gets
+        ``+recall_margin`` before the partition function, so missing such an entity costs more —
+        the CRF's counterpart of a class weight.
+        """
         states = self.dropout(self.hidden_states(batch))
-        loss = -self.crf(self.emit(states), batch.tags, batch.mask, reduction="mean")
+        emissions = self.emit(states)
+        if self.config.recall_margin and batch.tags is not None:
+            types = self.config.margin_types
+            labels = torch.tensor([t != OUTSIDE and (not types or t[2:] in types) for t in self.vocab.labels])
+            costly = labels[batch.tags] & batch.mask  # (B, T): gold entity tokens of those types
+            wrong = torch.ones_like(emissions).scatter_(2, batch.tags.unsqueeze(2), 0.0)
+            emissions = emissions + self.config.recall_margin * costly.unsqueeze(2) * wrong
+        loss = -self.crf(emissions, batch.tags, batch.mask, reduction="mean")
         if self.config.pos_tags and batch.pos is not None:
             pos_loss = nn.functional.cross_entropy(self.pos_head(states).transpose(1, 2), batch.pos, reduction="sum")
             loss = loss + self.config.pos_weight * pos_loss / batch.mask.size(0)

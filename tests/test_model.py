@@ -1,4 +1,4 @@
-"""The tagger's inputs: the open-vocabulary GloVe option and the config checks."""
+"""The tagger's options: open-vocabulary GloVe, auxiliary POS loss, char BiLSTM, recall margin, config checks."""
 import numpy as np
 import pytest
 import torch
@@ -63,3 +63,57 @@ def test_auxiliary_pos_loss_is_added_per_sentence_and_ignores_sentences_without_
     with torch.no_grad():
         model.pos_head.weight.add_(1.0)  # the POS head never changes the NER prediction
     assert model.predict(model.batch([s.words for s in sentences]))[0] == tags_before
+
+
+def _tiny(config: ModelConfig, sentences) -> CRFTagger:
+    vocab = Vocab.build([s.words for s in sentences], glove_index(), min_count=1)
+    torch.manual_seed(0)
+    return CRFTagger(config, vocab)
+
+
+def test_recall_margin_adds_the_cost_to_wrong_tags_at_gold_entities_of_its_types_only():
+    from ner_core.corpus import Sentence
+
+    sentences = [Sentence(("the", "Koran", "says", "Paris"), ("O", "B-art", "O", "B-geo"))]
+    plain = _tiny(ModelConfig(dropout=0.0, word_dropout=0.0), sentences)
+    margin = _tiny(ModelConfig(dropout=0.0, word_dropout=0.0, recall_margin=2.0, margin_types=("art",)), sentences)
+    batch = margin.encode(sentences)
+    with torch.no_grad():
+        emissions = margin.emissions(batch)
+        expected = emissions.clone()
+        art = margin.vocab.labels.index("B-art")
+        for k in range(len(margin.vocab.labels)):
+            if k != art:
+                expected[0, 1, k] += 2.0  # only token 1 (gold B-art); B-geo at token 3 is not in margin_types
+        want = -margin.crf(expected, batch.tags, batch.mask, reduction="mean")
+        torch.testing.assert_close(margin.forward_loss(batch), want)
+        assert margin.forward_loss(batch) > plain.forward_loss(plain.encode(sentences))  # same weights (seed 0)
+        torch.testing.assert_close(plain.forward_loss(batch), -plain.crf(emissions, batch.tags, batch.mask, reduction="mean"))
+
+
+def test_char_bilstm_features_ignore_padding_and_survive_save_and_load(tmp_path):
+    from ner_core.checkpoint import load_checkpoint, save_checkpoint
+    from ner_core.corpus import Sentence
+
+    sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
+    model = _tiny(ModelConfig(char_encoder="lstm", char_filters=20), sentences).eval()
+    short = model.batch([["Al"]])
+    padded = model.batch([["Al", "extraordinarily"]])  # pads "Al" to the longer word's width
+    with torch.no_grad():
+        alone = model.char_features(short.chars)[0, 0]
+        torch.testing.assert_close(model.char_features(padded.chars)[0, 0], alone)
+        assert alone.shape == (20,)
+    save_checkpoint(model, tmp_path / "ck", {})
+    loaded, _ = load_checkpoint(tmp_path / "ck")
+    batch = model.batch([s.words for s in sentences])
+    assert loaded.config.char_encoder == "lstm"
+    torch.testing.assert_close(loaded.predict(batch)[2], model.predict(batch)[2])
+
+
+def test_char_encoder_and_margin_are_checked():
+    with pytest.raises(ValueError, match="char encoder"):
+        ModelConfig(char_encoder="gru")
+    with pytest.raises(ValueError, match="even"):
+        ModelConfig(char_encoder="lstm", char_filters=25)
+    with pytest.raises(ValueError, match="recall_margin"):
+        ModelConfig(recall_margin=-1)
