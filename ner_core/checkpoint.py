@@ -15,6 +15,7 @@ from typing import Any
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
+from torch.optim.swa_utils import AveragedModel
 
 from .detector import DetectorConfig, WeakSentenceDetector
 from .features import Vocab
@@ -115,3 +116,20 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, 
         raise CheckpointError(f"{directory}: weights do not match the model (missing {missing}, unexpected {unexpected})")
     model.eval()
     return model, config.get("meta", {})
+
+
+def average_checkpoints(sources: list[str | os.PathLike], directory: str | os.PathLike) -> Path:
+    """Save the weight average of ``sources`` (a "model soup"): taggers of one architecture and
+    vocabulary, e.g. warm restarts of one run with different seeds."""
+    if len(sources) < 2:
+        raise CheckpointError("averaging needs at least two checkpoints")
+    loaded = [load_checkpoint(s) for s in sources]
+    first = loaded[0][0]
+    for source, (model, _) in zip(sources[1:], loaded[1:]):
+        if model.config != first.config or model.vocab.to_dict() != first.vocab.to_dict():
+            raise CheckpointError(f"{source}: not the same architecture and vocabulary as {sources[0]}")
+    average = AveragedModel(first)
+    for model, _ in loaded:
+        average.update_parameters(model)
+    meta = {"train": loaded[0][1].get("train", {}), "averaged_from": [str(s) for s in sources]}
+    return save_checkpoint(average.module, directory, meta)

@@ -1,4 +1,4 @@
-"""``python -m ner_core {train,evaluate,predict}``."""
+"""``python -m ner_core {train,average,evaluate,predict,...}``."""
 from __future__ import annotations
 
 import argparse
@@ -69,6 +69,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         model.config = replace(model.config, recall_margin=args.recall_margin, margin_types=args.margin_types)
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
+    return 0
+
+
+def cmd_average(args: argparse.Namespace) -> int:
+    from .checkpoint import average_checkpoints, load_checkpoint
+    from .evaluate import evaluate
+    from .tagger import Tagger
+
+    out = average_checkpoints(args.checkpoints, args.out)
+    val = split_corpus(read_corpus(args.data or default_corpus_path())).val
+    for path in [*args.checkpoints, out]:
+        model, meta = load_checkpoint(path)
+        masked = meta.get("train", {}).get("mask_types", ())
+        print(f"{path}: val micro F1 {evaluate(Tagger(model), val, masked)['micro_f1']:.4f}")
     return 0
 
 
@@ -201,6 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
     p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("average", help="average the weights of taggers of one architecture (a model soup)")
+    p.add_argument("checkpoints", nargs="+", help="checkpoint names or directories")
+    p.add_argument("--out", required=True, help="directory for the averaged checkpoint")
+    p.add_argument("--data", type=Path, help="corpus for the val scores printed (default: the default corpus)")
+    p.set_defaults(func=cmd_average)
 
     p = sub.add_parser("evaluate", help="entity-level scores on a corpus file")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")

@@ -117,3 +117,25 @@ def test_char_encoder_and_margin_are_checked():
         ModelConfig(char_encoder="lstm", char_filters=25)
     with pytest.raises(ValueError, match="recall_margin"):
         ModelConfig(recall_margin=-1)
+
+
+def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architectures(tmp_path):
+    from ner_core.checkpoint import CheckpointError, average_checkpoints, load_checkpoint, save_checkpoint
+    from ner_core.corpus import Sentence
+
+    sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
+    a = _tiny(ModelConfig(), sentences)
+    torch.manual_seed(1)
+    b = CRFTagger(ModelConfig(), a.vocab)
+    save_checkpoint(a, tmp_path / "a")
+    save_checkpoint(b, tmp_path / "b")
+    average_checkpoints([tmp_path / "a", tmp_path / "b"], tmp_path / "soup")
+    soup, meta = load_checkpoint(tmp_path / "soup")
+    assert meta["averaged_from"] == [str(tmp_path / "a"), str(tmp_path / "b")]
+    for name, weight in soup.state_dict().items():
+        if weight.is_floating_point():
+            torch.testing.assert_close(weight, (a.state_dict()[name] + b.state_dict()[name]) / 2)
+    save_checkpoint(_tiny(ModelConfig(hidden=16), sentences), tmp_path / "small")
+    with pytest.raises(CheckpointError, match="same architecture"):
+        average_checkpoints([tmp_path / "a", tmp_path / "small"], tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
