@@ -18,7 +18,7 @@ from .corpus import Sentence
 from .crf import CRF
 from .features import CASINGS, Batch, Vocab, word_key
 from .glove import GLOVE_DIM, glove_vectors
-from .tags import OUTSIDE
+from .tags import ENTITY_TYPES, OUTSIDE
 
 HEADS = ("lstm", "ff")
 CHAR_ENCODERS = ("cnn", "lstm")
@@ -63,6 +63,8 @@ class ModelConfig:
             raise ValueError("a char BiLSTM needs an even char_filters (its two directions)")
         if self.recall_margin < 0:
             raise ValueError(f"recall_margin must be non-negative, got {self.recall_margin}")
+        if set(self.margin_types) - set(ENTITY_TYPES):
+            raise ValueError(f"unknown margin types: {', '.join(sorted(set(self.margin_types) - set(ENTITY_TYPES)))}")
         self.pos_tags, self.margin_types = tuple(self.pos_tags), tuple(self.margin_types)
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:

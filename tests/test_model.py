@@ -117,6 +117,8 @@ def test_char_encoder_and_margin_are_checked():
         ModelConfig(char_encoder="lstm", char_filters=25)
     with pytest.raises(ValueError, match="recall_margin"):
         ModelConfig(recall_margin=-1)
+    with pytest.raises(ValueError, match="unknown margin types: fish"):
+        ModelConfig(recall_margin=1, margin_types=("art", "fish"))
 
 
 def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architectures(tmp_path):
