@@ -48,9 +48,9 @@ class Family:
 
 
 FAMILIES = (
-    # The best weak taggers on val (reports/weak_classes.md): all sentences and a recall margin
-    # of 3 for Bi-LSTM-CRF; weak sentences x3 + 10 others per weak one for BERT-FF. Dropout 0.4
-    # gave the best Bi-LSTM-CRF single and strong taggers on val (README).
+    # The best taggers on val (README, reports/weak_classes.md): Bi-LSTM-CRF with dropout 0.4,
+    # its weak tagger on all sentences with a recall margin of 3; the BERT-FF weak tagger on weak
+    # sentences x3 + 10 others per weak one.
     Family("Bi-LSTM-CRF", ModelConfig(dropout=0.4), "bilstm_crf", "strong", "weak", "voted", "double", 0.0, 1, 3.0),
     Family(
         "BERT-FF", ModelConfig(word_features=False, encoder="minilm-first", head="ff", hidden=128),
