@@ -55,10 +55,12 @@ def cmd_train(args: argparse.Namespace) -> int:
     pos_tags = tuple(sorted({p for s in train_set if s.pos for p in s.pos})) if args.aux_pos else ()
     if args.aux_pos and not pos_tags:
         raise ValueError("--aux-pos needs a corpus with a POS column")
+    # Training-only settings: given on the command line, they also apply to an --init-from model.
+    regularization = {k: v for k, v in (("dropout", args.dropout), ("recall_margin", args.recall_margin),
+                                        ("margin_types", args.margin_types)) if v is not None}
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
                                lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
-                               pos_tags=pos_tags, dropout=args.dropout, char_encoder=args.char_encoder,
-                               recall_margin=args.recall_margin, margin_types=args.margin_types)
+                               pos_tags=pos_tags, char_encoder=args.char_encoder, **regularization)
     model = None
     if args.init_from:
         from dataclasses import replace
@@ -66,7 +68,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .checkpoint import load_checkpoint
 
         model, _ = load_checkpoint(args.init_from)
-        model.config = replace(model.config, recall_margin=args.recall_margin, margin_types=args.margin_types)
+        model.config = replace(model.config, **regularization)
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
@@ -203,15 +205,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--open-vocab", action="store_true",
                    help="frozen GloVe vectors for every word GloVe knows (not only the training words)")
     p.add_argument("--char-encoder", choices=("cnn", "lstm"), default="cnn", help="char features: CNN or BiLSTM")
-    p.add_argument("--dropout", type=float, default=0.5)
-    p.add_argument("--recall-margin", type=float, default=0.0,
-                   help="softmax-margin cost of missing a gold entity (the CRF's class weight; 0: plain NLL)")
-    p.add_argument("--margin-types", type=_types, default=(), help="types the margin applies to (default: all)")
+    p.add_argument("--dropout", type=float, help="dropout rate (default 0.5; with --init-from: the checkpoint's)")
+    p.add_argument("--recall-margin", type=float,
+                   help="softmax-margin cost of missing a gold entity (the CRF's class weight; default 0: plain NLL)")
+    p.add_argument("--margin-types", type=_types, help="types the margin applies to (default: all)")
     p.add_argument("--no-word-features", action="store_true", help="drop GloVe/char/casing inputs (BERT-FF)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="use only the first N training sentences")
-    p.add_argument("--init-from", help="warm start from this checkpoint (name or directory); its architecture is kept")
+    p.add_argument("--init-from", help="warm start from this checkpoint (name or directory); its architecture is kept, "
+                   "--dropout / --recall-margin / --margin-types apply when given")
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
     p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
     p.set_defaults(func=cmd_train)

@@ -109,7 +109,6 @@ class CRFTagger(nn.Module):
             from .encoder import ENCODER_DIM
 
             dim += ENCODER_DIM
-        self.dropout = nn.Dropout(config.dropout)
         if config.head == "lstm":
             self.lstm = nn.LSTM(
                 dim, config.hidden, num_layers=config.lstm_layers, batch_first=True, bidirectional=True,
@@ -163,8 +162,12 @@ class CRFTagger(nn.Module):
             batch.pos = pos
         return batch
 
+    def drop(self, x: Tensor) -> Tensor:
+        """Dropout at ``config.dropout`` (read at each call, so a warm start can change it)."""
+        return nn.functional.dropout(x, self.config.dropout, self.training)
+
     def emissions(self, batch: Batch) -> Tensor:
-        return self.emit(self.dropout(self.hidden_states(batch)))  # (B, T, K)
+        return self.emit(self.drop(self.hidden_states(batch)))  # (B, T, K)
 
     def hidden_states(self, batch: Batch) -> Tensor:
         """The encoder's output per token ``(B, T, 2H)``."""
@@ -180,7 +183,7 @@ class CRFTagger(nn.Module):
             parts += [word, char_feat, self.casing_emb(batch.casing)]
         if self.config.encoder:
             parts.append(batch.encoder)  # (B, T, 384)
-        x = self.dropout(torch.cat(parts, dim=2))  # (B, T, D)
+        x = self.drop(torch.cat(parts, dim=2))  # (B, T, D)
         if self.config.head == "ff":
             return torch.relu(self.ff(x))
         t = x.size(1)
@@ -208,7 +211,7 @@ class CRFTagger(nn.Module):
         ``+recall_margin`` before the partition function, so missing such an entity costs more —
         the CRF's counterpart of a class weight.
         """
-        states = self.dropout(self.hidden_states(batch))
+        states = self.drop(self.hidden_states(batch))
         emissions = self.emit(states)
         if self.config.recall_margin and batch.tags is not None:
             types = self.config.margin_types

@@ -133,3 +133,23 @@ def test_train_cli_refuses_aux_pos_without_a_pos_column(tmp_path):
     assert out.returncode == 1
     assert "--aux-pos needs a corpus with a POS column" in out.stderr
     assert not (tmp_path / "m").exists()
+
+
+def test_train_cli_warm_start_keeps_the_checkpoint_settings_unless_given(tiny_model, split, tmp_path):
+    from ner_core.corpus import write_corpus
+
+    _, ckpt = tiny_model
+    data = tmp_path / "few.conll"
+    write_corpus(split.train[:40], data)
+
+    def model_config(out: str, *flags: str) -> dict:
+        done = run_cli("train", "--data", str(data), "--init-from", str(ckpt), "--epochs", "1", "--threads", "1", "--out", out, *flags)
+        assert done.returncode == 0, done.stderr
+        return json.loads((Path(out) / "config.json").read_text())["model"]
+
+    base = json.loads((Path(ckpt) / "config.json").read_text())["model"]
+    given = model_config(str(tmp_path / "a"), "--dropout", "0.3", "--recall-margin", "2", "--margin-types", "weak")
+    assert (given["dropout"], given["recall_margin"], given["margin_types"]) == (0.3, 2.0, ["art", "eve", "nat"])
+    assert given["hidden"] == base["hidden"]  # the architecture is the checkpoint's
+    kept = model_config(str(tmp_path / "b"))
+    assert (kept["dropout"], kept["recall_margin"]) == (base["dropout"], base["recall_margin"])
