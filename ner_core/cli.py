@@ -37,7 +37,7 @@ def _model_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .model import ModelConfig
+    from .model import CRFTagger, ModelConfig
     from .train import TrainConfig, train
 
     split = split_corpus(read_corpus(args.data or default_corpus_path()))
@@ -68,6 +68,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         from .checkpoint import load_checkpoint
 
         model, _ = load_checkpoint(args.init_from)
+        if not isinstance(model, CRFTagger):
+            raise ValueError(f"--init-from {args.init_from}: not a tagger checkpoint")
         model.config = replace(model.config, **regularization)
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")

@@ -153,3 +153,6 @@ def test_train_cli_warm_start_keeps_the_checkpoint_settings_unless_given(tiny_mo
     assert given["hidden"] == base["hidden"]  # the architecture is the checkpoint's
     kept = model_config(str(tmp_path / "b"))
     assert (kept["dropout"], kept["recall_margin"]) == (base["dropout"], base["recall_margin"])
+    refused = run_cli("train", "--data", str(data), "--init-from", "detector", "--epochs", "1", "--out", str(tmp_path / "c"))
+    assert refused.returncode == 1 and "not a tagger checkpoint" in refused.stderr
+    assert not (tmp_path / "c").exists()
