@@ -56,11 +56,11 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.aux_pos and not pos_tags:
         raise ValueError("--aux-pos needs a corpus with a POS column")
     # Training-only settings: given on the command line, they also apply to an --init-from model.
-    regularization = {k: v for k, v in (("dropout", args.dropout), ("recall_margin", args.recall_margin),
-                                        ("margin_types", args.margin_types)) if v is not None}
+    training_only = {k: v for k, v in (("dropout", args.dropout), ("recall_margin", args.recall_margin),
+                                       ("margin_types", args.margin_types)) if v is not None}
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
                                lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
-                               pos_tags=pos_tags, char_encoder=args.char_encoder, **regularization)
+                               pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
     model = None
     if args.init_from:
         from dataclasses import replace
@@ -70,7 +70,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         model, _ = load_checkpoint(args.init_from)
         if not isinstance(model, CRFTagger):
             raise ValueError(f"--init-from {args.init_from}: not a tagger checkpoint")
-        model.config = replace(model.config, **regularization)
+        model.config = replace(model.config, **training_only)
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
