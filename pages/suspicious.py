@@ -1,40 +1,87 @@
-"""Suspicious annotations: gold tags the model finds unlikely, ranked (cleanlab)."""
+"""Suspicious annotations: gold tags the model finds unlikely (cleanlab), and strings the corpus tags more than one way."""
 import pandas as pd
 import streamlit as st
 
+from ner_core.consistency import occurrences
 from ner_core.tags import ENTITY_TYPES, tag_type
-from pages.ui import annotate_link, available_models, corpus_index, current_split, label_issues, load_model
+from pages.ui import (annotate_link, available_models, corpus_index, current_split, inconsistencies, label_issues,
+                      load_model)
 
 st.title("Suspicious annotations")
-st.caption(
-    "Tokens whose gold tag the model finds unlikely, ranked by cleanlab from the CRF's per-token "
-    "probabilities. The model never trained on the val and test splits, so their ranking is out-of-sample."
-)
-models = available_models(single=True)
-if not models:
-    st.error("No trained single model under checkpoints/.")
-    st.stop()
-name = models[st.sidebar.radio("Model family", list(models), key="suspicious_family")]
-part = st.radio("Split", ["test", "val", "train"], horizontal=True, key="suspicious_split")
-if part == "train":
-    st.warning("The model trained on these sentences, so it has partly memorised their errors: expect fewer to be found.")
-split, version = current_split()
-sentences = split.part(part)
-issues = label_issues(name, load_model(name), f"split:{part}@{version}", sentences)
+MODEL, CORPUS = "Tags the model doubts", "Strings tagged more than one way"
+mode = st.radio("Find", [MODEL, CORPUS], horizontal=True, key="suspicious_mode")
+types = st.multiselect("Entity type", ENTITY_TYPES, key="suspicious_types")
 
-types = st.multiselect("Entity type (given or suggested)", ENTITY_TYPES, key="suspicious_types")
-if types:
-    issues = [i for i in issues if {tag_type(i.given), tag_type(i.suggested)} & set(types)]
-st.caption(f"{len(issues):,} suspicious tokens in {len({i.sentence for i in issues}):,} sentences")
-rows = []
-for issue in issues[:1000]:
-    words = list(sentences[issue.sentence].words)
-    words[issue.token] = f"【{words[issue.token]}】"
-    rows.append({"score": round(issue.score, 4), "sentence": issue.sentence, "token": issue.token,
-                 "given": issue.given, "suggested": issue.suggested, "text": " ".join(words)})
-st.dataframe(pd.DataFrame(rows, columns=["score", "sentence", "token", "given", "suggested", "text"]),
-             hide_index=True, width="stretch", key="suspicious_table")
-if rows:
-    pick = st.selectbox("Open a sentence to correct it", sorted({r["sentence"] for r in rows}, key=[r["sentence"] for r in rows].index),
-                        key="suspicious_pick")
-    annotate_link(corpus_index(part)[pick])
+
+def model_doubts() -> None:
+    st.caption(
+        "Tokens whose gold tag the model finds unlikely, ranked by cleanlab from the CRF's per-token "
+        "probabilities. The model never trained on the val and test splits, so their ranking is out-of-sample."
+    )
+    models = available_models(single=True)
+    if not models:
+        st.error("No trained single model under checkpoints/.")
+        st.stop()
+    name = models[st.sidebar.radio("Model family", list(models), key="suspicious_family")]
+    part = st.radio("Split", ["test", "val", "train"], horizontal=True, key="suspicious_split")
+    if part == "train":
+        st.warning("The model trained on these sentences, so it has partly memorised their errors: expect fewer to be found.")
+    split, version = current_split()
+    sentences = split.part(part)
+    issues = label_issues(name, load_model(name), f"split:{part}@{version}", sentences)
+    if types:
+        issues = [i for i in issues if {tag_type(i.given), tag_type(i.suggested)} & set(types)]
+    st.caption(f"{len(issues):,} suspicious tokens in {len({i.sentence for i in issues}):,} sentences")
+    rows = []
+    for issue in issues[:1000]:
+        words = list(sentences[issue.sentence].words)
+        words[issue.token] = f"【{words[issue.token]}】"
+        rows.append({"score": round(issue.score, 4), "sentence": issue.sentence, "token": issue.token,
+                     "given": issue.given, "suggested": issue.suggested, "text": " ".join(words)})
+    st.dataframe(pd.DataFrame(rows, columns=["score", "sentence", "token", "given", "suggested", "text"]),
+                 hide_index=True, width="stretch", key="suspicious_table")
+    if rows:
+        pick = st.selectbox("Open a sentence to correct it", sorted({r["sentence"] for r in rows}, key=[r["sentence"] for r in rows].index),
+                            key="suspicious_pick")
+        annotate_link(corpus_index(part)[pick])
+
+
+def corpus_inconsistencies() -> None:
+    st.caption(
+        "Entity strings of the whole corrected corpus that are annotated in more than one way: as different "
+        "types, or as an entity in some sentences and O in others. Some are right (\"U.S.\" is a place or, "
+        "standing for its government, an organisation); many are not (\"H5N1\" is nat in some sentences, O in most). "
+        "No model is involved. Occurrences inside longer entities are not counted."
+    )
+    _, version = current_split()
+    corpus, found = inconsistencies(version)
+    if types:
+        found = [f for f in found if set(f.labels) & set(types)]
+    st.caption(f"{len(found):,} strings; ranked by the occurrences that differ from the most frequent annotation")
+    rows = [{"string": " ".join(f.words), "occurrences": f.occurrences, "most often": f.majority,
+             "share": round(f.share(f.majority), 3), "differ": f.minority,
+             "annotations": " · ".join(f"{label} {n}" for label, n in sorted(f.labels.items(), key=lambda x: -x[1]))}
+            for f in found[:2000]]
+    st.dataframe(pd.DataFrame(rows, columns=["string", "occurrences", "most often", "share", "differ", "annotations"]),
+                 hide_index=True, width="stretch", key="consistency_table")
+    if not rows:
+        return
+    chosen = found[st.selectbox("String", range(len(rows)), format_func=lambda i: rows[i]["string"], key="consistency_pick")]
+    places = [o for o in occurrences(corpus, [chosen.words]) if o.label is not None]
+    shown = st.multiselect("Annotated as", sorted(chosen.labels), default=[lab for lab in chosen.labels if lab != chosen.majority],
+                           key=f"consistency_labels:{' '.join(chosen.words)}")  # a fresh default per string
+    places = [o for o in places if o.label in shown]
+    table = [{"sentence": o.sentence, "annotated as": o.label,
+              "text": " ".join(corpus[o.sentence].words[:o.start] + (f"【{' '.join(o.words)}】",) + corpus[o.sentence].words[o.start + len(o.words):])}
+             for o in places]
+    st.caption(f"{len(table):,} sentences")
+    st.dataframe(pd.DataFrame(table, columns=["sentence", "annotated as", "text"]), hide_index=True, width="stretch",
+                 key="consistency_sentences")
+    if table:
+        annotate_link(st.selectbox("Open a sentence to correct it", [r["sentence"] for r in table], key="consistency_sentence"))
+
+
+if mode == MODEL:
+    model_doubts()
+else:
+    corpus_inconsistencies()

@@ -11,6 +11,7 @@ from spacy import displacy
 
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
 from ner_core.checkpoint import CheckpointError, resolve
+from ner_core.consistency import StringLabels, inconsistent_strings
 from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
@@ -120,6 +121,13 @@ def heatmap(counts, title: str):
                     labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
     fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
     return fig
+
+
+@st.cache_resource(max_entries=2, show_spinner="Counting how each entity string is tagged…")
+def inconsistencies(version: str) -> tuple[list[Sentence], list[StringLabels]]:
+    """The corrected default corpus and its entity strings tagged more than one way."""
+    corpus = correction_store().corrected()
+    return corpus, inconsistent_strings(corpus)
 
 
 def label_issues(model_key: str, tagger: Tagger, source_key: str, sentences: list[Sentence]) -> list[LabelIssue]:
