@@ -66,7 +66,8 @@ def corpus_inconsistencies() -> None:
                  hide_index=True, width="stretch", key="consistency_table")
     if not rows:
         return
-    chosen = found[st.selectbox("String", range(len(rows)), format_func=lambda i: rows[i]["string"], key="consistency_pick")]
+    by_string = {row["string"]: labels for row, labels in zip(rows, found)}
+    chosen = by_string[st.selectbox("String", list(by_string), key="consistency_pick")]
     places = [o for o in occurrences(corpus, [chosen.words]) if o.label is not None]
     shown = st.multiselect("Annotated as", sorted(chosen.labels), default=[lab for lab in chosen.labels if lab != chosen.majority],
                            key=f"consistency_labels:{' '.join(chosen.words)}")  # a fresh default per string
