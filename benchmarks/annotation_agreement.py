@@ -5,7 +5,8 @@
 Prints two measures on the shipped split (no model involved):
 
 1. Sentences whose words occur more than once: the entity F1 (seqeval, IOB2 strict) of one
-   copy's gold tags scored against another's, within train and between train and val / test.
+   copy's gold tags scored against another's, within train and between train and val / test;
+   over all pairs, and counting a pair of annotations repeated word for word once.
    Identical words, two annotations: where they disagree, no tagger can match both.
 2. For each gold entity of val and test, how the same words are annotated in train: the share of
    the string's train occurrences whose tokens all carry that type. "H5N1", for one, is tagged
@@ -33,12 +34,13 @@ def main() -> None:
     split = split_corpus(read_corpus(args.data))
 
     print("1. duplicate sentences: one copy's gold scored against another's (entity F1)")
-    print("pairs | entities | micro F1 | per type F1 (entities)")
+    print("copies | pairs | entities | micro F1 | per type F1 (entities)")
     for name, other in (("train-train", None), ("train-val", split.val), ("train-test", split.test)):
-        n, scores = duplicate_agreement(split.train, other)
-        per_type = ", ".join(f"{t} {row['f1']:.2f} ({row['support']})" for t, row in scores["per_type"].items())
-        support = sum(row["support"] for row in scores["per_type"].values())
-        print(f"{name}: {n} | {support} | {scores['micro_f1']:.3f} | {per_type}")
+        for distinct in (False, True):
+            n, scores = duplicate_agreement(split.train, other, distinct)
+            per_type = ", ".join(f"{t} {row['f1']:.2f} ({row['support']})" for t, row in scores["per_type"].items())
+            support = sum(row["support"] for row in scores["per_type"].values())
+            print(f"{name}, {'distinct pairs' if distinct else 'all pairs'} | {n} | {support} | {scores['micro_f1']:.3f} | {per_type}")
 
     print("\n2. held-out entities: share of the same string's train occurrences annotated with the same type")
     print("split | type | entities | string in train | median share | share < 0.5")

@@ -79,18 +79,23 @@ def inconsistent_strings(sentences: Sequence[Sentence], min_occurrences: int = 2
     return sorted(found, key=lambda x: (-x.minority, -x.occurrences, x.words))
 
 
-def duplicate_agreement(reference: Sequence[Sentence], other: Sequence[Sentence] | None = None) -> tuple[int, dict]:
+def duplicate_agreement(reference: Sequence[Sentence], other: Sequence[Sentence] | None = None,
+                        distinct: bool = False) -> tuple[int, dict]:
     """Entity scores of one annotation of a word sequence against another of the same words.
 
     Pairs each sentence of ``other`` with every sentence of ``reference`` that has the same words
     (or, without ``other``, repeated sentences within ``reference`` with their first copy);
-    returns the number of pairs and :func:`~ner_core.metrics.entity_scores` over them.
+    with ``distinct``, a pair of annotations repeated word for word counts once (boilerplate such
+    as a news agency's sign-off recurs dozens of times). Returns the number of pairs and
+    :func:`~ner_core.metrics.entity_scores` over them.
     """
     seen: dict[tuple[str, ...], list[tuple[str, ...]]] = defaultdict(list)
     for s in reference:
         seen[s.words].append(s.tags)
     if other is None:
-        pairs = [(tags[0], t) for tags in seen.values() for t in tags[1:]]
+        pairs = [(words, tags[0], t) for words, tags in seen.items() for t in tags[1:]]
     else:
-        pairs = [(s.tags, t) for s in other for t in seen.get(s.words, [])]
-    return len(pairs), entity_scores([g for g, _ in pairs], [p for _, p in pairs])
+        pairs = [(s.words, s.tags, t) for s in other for t in seen.get(s.words, [])]
+    if distinct:
+        pairs = list(dict.fromkeys(pairs))
+    return len(pairs), entity_scores([g for _, g, _ in pairs], [p for _, _, p in pairs])

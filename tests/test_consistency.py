@@ -50,3 +50,9 @@ def test_duplicate_agreement_scores_one_copy_against_another():
     assert pairs == 1 and scores["micro_f1"] == pytest.approx(0.5)  # one of two entities agrees
     pairs, scores = duplicate_agreement(train, [sent("Asia and Europe", "B-geo O B-geo"), sent("Venus", "B-geo")])
     assert pairs == 2 and scores["micro_f1"] == pytest.approx(0.75)  # 3 of 4 entity pairs agree
+    reference, repeated = train + [sent("Mars", "B-geo")], [sent("Mars", "B-geo")] * 3
+    assert duplicate_agreement(reference, repeated)[0] == 6  # three copies, each against two in reference
+    pairs, scores = duplicate_agreement(reference, repeated, distinct=True)
+    assert pairs == 2 and scores["micro_f1"] == pytest.approx(2 / 3)  # geo against geo, geo against O
+    other = [sent("Mars", "O"), sent("Venus", "O")]  # same tags, different words: two distinct pairs
+    assert duplicate_agreement([sent("Mars", "O"), sent("Venus", "O")], other, distinct=True)[0] == 2
