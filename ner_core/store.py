@@ -1,7 +1,8 @@
 """Corrections of gold annotations, in a database (SQLite by default, any SQLAlchemy URL).
 
 Every change is a row: dataset, sentence, token, old tag, new tag, author, time. A save of one
-sentence is one batch (one transaction); undo marks the latest live batch as reverted. The
+sentence (or of several at once) is one batch (one transaction); undo marks the latest live batch
+as reverted. The
 corrected corpus is the original file plus, per token, the latest live correction; the original
 file is never modified.
 """
@@ -13,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, create_engine, event, func, select, update
 from sqlalchemy.engine import Engine
@@ -106,27 +107,37 @@ class CorrectionStore:
 
         Tags that break IOB2 are repaired (``I-x`` -> ``B-x``) or, with ``repair=False``, refused.
         """
-        current = self.tags(sentence)
-        tags = list(tags)
-        if len(tags) != len(current):
-            raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
-        unknown = sorted({t for t in tags if not is_known_tag(t)})
-        if unknown:
-            raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
-        broken = iob2_errors(tags)
-        if broken and not repair:
-            raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
-        tags = repair_iob2(tags)
+        return self.save_many({sentence: tags}, author, repair)
+
+    def save_many(self, changes: Mapping[int, Sequence[str]], author: str = "anonymous", repair: bool = True) -> SaveResult:
+        """Store the tags of several sentences as one batch: all or nothing, undone together.
+
+        Every sentence is checked before anything is written; ``repaired`` lists the repaired
+        positions of the first sentence with any (the only one, for a single sentence).
+        """
         batch, now = uuid.uuid4().hex, _now()
-        rows = [
-            Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=new,
-                       author=author, created_at=now, batch=batch)
-            for i, (old, new) in enumerate(zip(current, tags)) if old != new
-        ]
+        rows, repaired = [], []
+        for sentence, tags in changes.items():
+            current = self.tags(sentence)
+            tags = list(tags)
+            if len(tags) != len(current):
+                raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
+            unknown = sorted({t for t in tags if not is_known_tag(t)})
+            if unknown:
+                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+            broken = iob2_errors(tags)
+            if broken and not repair:
+                raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
+            repaired = repaired or broken
+            rows += [
+                Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=new,
+                           author=author, created_at=now, batch=batch)
+                for i, (old, new) in enumerate(zip(current, repair_iob2(tags))) if old != new
+            ]
         if rows:
             with Session(self.engine) as session, session.begin():
                 session.add_all(rows)
-        return SaveResult(len(rows), broken)
+        return SaveResult(len(rows), repaired)
 
     def undo(self, author: str | None = None) -> int:
         """Revert the latest live batch (of ``author`` if given); returns its sentence, or -1 if none."""

@@ -78,6 +78,16 @@ def tags_from_spans(length: int, entities: Iterable[Span]) -> list[str]:
     return tags
 
 
+def replace_span(tags: Sequence[str], start: int, end: int, label: str) -> list[str]:
+    """``tags`` with tokens ``[start, end)`` made one entity of type ``label`` (or all ``O``).
+
+    Entities that overlap the range are dropped; the rest are kept.
+    """
+    kept = [s for s in spans(tags) if s.end <= start or s.start >= end]
+    new = [Span(label, start, end)] if label != OUTSIDE else []
+    return tags_from_spans(len(tags), kept + new)
+
+
 def mask_types(tags: Sequence[str], types: Iterable[str]) -> list[str]:
     """Replace every tag of the given entity types by ``O``."""
     masked = frozenset(types)

@@ -6,7 +6,7 @@ import streamlit as st
 
 from ner_core.corpus import CorpusError
 from ner_core.store import CorrectionError
-from ner_core.tags import ALL_TAGS, spans, tags_from_spans
+from ner_core.tags import ALL_TAGS, replace_span, spans
 from ner_core.tokenize import join_tokens
 from pages.ui import choose_model, corpus_export, correction_store, datasets, entities_html, import_upload
 
@@ -73,7 +73,7 @@ actions[2].button("↩ Undo my last change", on_click=lambda: store.undo(author)
 entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
                               format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
 if entity is not None:
-    merged = tags_from_spans(len(words), [s for s in spans(gold) if s.end <= entity.start or s.start >= entity.end] + [entity])
+    merged = replace_span(gold, entity.start, entity.end, entity.type)
     actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted"), key="annotate_accept_span")
 if "annotate_message" in st.session_state:
     kind, message = st.session_state.pop("annotate_message")

@@ -1,11 +1,14 @@
 """Suspicious annotations: gold tags the model finds unlikely (cleanlab), and strings the corpus tags more than one way."""
+import os
+
 import pandas as pd
 import streamlit as st
 
 from ner_core.consistency import occurrences
-from ner_core.tags import ENTITY_TYPES, tag_type
-from pages.ui import (annotate_link, available_models, corpus_index, current_split, inconsistencies, label_issues,
-                      load_model)
+from ner_core.store import CorrectionError
+from ner_core.tags import ENTITY_TYPES, OUTSIDE, replace_span, tag_type
+from pages.ui import (annotate_link, available_models, corpus_index, correction_store, current_split, inconsistencies,
+                      label_issues, load_model)
 
 st.title("Suspicious annotations")
 MODEL, CORPUS = "Tags the model doubts", "Strings tagged more than one way"
@@ -67,22 +70,53 @@ def corpus_inconsistencies() -> None:
     if not rows:
         return
     by_string = {row["string"]: labels for row, labels in zip(rows, found)}
-    chosen = by_string[st.selectbox("String", list(by_string), key="consistency_pick")]
+    string = st.selectbox("String", list(by_string), key="consistency_pick")
+    chosen = by_string[string]
     places = [o for o in occurrences(corpus, [chosen.words]) if o.label is not None]
     shown = st.multiselect("Annotated as", sorted(chosen.labels), default=[lab for lab in chosen.labels if lab != chosen.majority],
-                           key=f"consistency_labels:{' '.join(chosen.words)}")  # a fresh default per string
+                           key=f"consistency_labels:{string}")  # a fresh default per string
     places = [o for o in places if o.label in shown]
     table = [{"sentence": o.sentence, "annotated as": o.label,
               "text": " ".join(corpus[o.sentence].words[:o.start] + (f"【{' '.join(o.words)}】",) + corpus[o.sentence].words[o.start + len(o.words):])}
              for o in places]
-    st.caption(f"{len(table):,} sentences")
+    st.caption(f"{len(table):,} occurrences")
     st.dataframe(pd.DataFrame(table, columns=["sentence", "annotated as", "text"]), hide_index=True, width="stretch",
                  key="consistency_sentences")
-    if table:
-        annotate_link(st.selectbox("Open a sentence to correct it", [r["sentence"] for r in table], key="consistency_sentence"))
+    if not table:
+        return
+    annotate_link(st.selectbox("Open a sentence to correct it", [r["sentence"] for r in table], key="consistency_sentence"))
+    labels = [OUTSIDE, *ENTITY_TYPES]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    label = left.selectbox(f"Or annotate all {len(places):,} occurrences shown as", labels, index=labels.index(chosen.majority),
+                           key=f"consistency_to:{string}")
+    right.button("Apply", on_click=relabel, args=(corpus, places, label, string), key="consistency_apply", type="primary",
+                 width="stretch")
+
+
+def relabel(corpus: list, places: list, label: str, string: str) -> None:
+    """Save every listed occurrence as ``label`` in one batch (one undo reverts it)."""
+    changes: dict[int, list[str]] = {}
+    for o in places:
+        changes[o.sentence] = replace_span(changes.get(o.sentence, corpus[o.sentence].tags), o.start, o.start + len(o.words), label)
+    try:
+        result = correction_store().save_many(changes, author=st.session_state.suspicious_author)
+    except CorrectionError as err:
+        st.session_state.consistency_message = ("error", f"Nothing saved: {err}")
+        return
+    st.session_state.consistency_message = (
+        "success", f"\"{string}\" annotated as {label} in {len(changes):,} sentences ({result.changed:,} tags changed). "
+                   "↩ Undo reverts the whole change.")
 
 
 if mode == MODEL:
     model_doubts()
 else:
+    author = st.sidebar.text_input("Your name", os.environ.get("USER", "annotator"), key="suspicious_author")
+    if st.sidebar.button("↩ Undo my last change", key="consistency_undo"):
+        sentence = correction_store().undo(author)
+        st.session_state.consistency_message = ("info", f"Undone (sentence {sentence} and any saved with it)." if sentence >= 0
+                                                else "Nothing of yours to undo.")
+    if "consistency_message" in st.session_state:
+        kind, message = st.session_state.pop("consistency_message")
+        getattr(st, kind)(message)
     corpus_inconsistencies()

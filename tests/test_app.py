@@ -94,6 +94,15 @@ def test_suspicious_page_lists_strings_tagged_more_than_one_way(app, monkeypatch
     assert len(places) == expected["nat"] and (places["annotated as"] == "nat").all()
     assert places["text"].str.contains("【H5N1】").all()
 
+    assert app.selectbox(key="consistency_to:H5N1").value == "O"  # the majority annotation by default
+    app.button(key="consistency_apply").click().run()
+    assert not app.exception
+    assert f"annotated as O in {expected['nat']} sentences" in app.success[0].value
+    assert "H5N1" not in set(app.dataframe[0].value["string"])  # now consistent
+    app.sidebar.button(key="consistency_undo").click().run()  # one undo reverts all of it
+    assert not app.exception
+    assert "H5N1" in set(app.dataframe[0].value["string"])
+
 
 @pytest.mark.parametrize(
     "text",

@@ -80,6 +80,21 @@ def test_invalid_corrections(tmp_path, corpus_file):
         store.tags(9)
 
 
+def test_save_many_is_one_batch_all_or_nothing(tmp_path, corpus_file):
+    store = open_store(tmp_path, corpus_file)
+    store.save(0, ["B-per", "O", "O", "B-gpe"], author="ann")
+    result = store.save_many({1: ["O", "B-art", "O", "O"], 2: ["O", "B-nat", "O"]}, author="ann")
+    assert result.changed == 2 and store.tags(1)[1] == "B-art" and store.tags(2)[1] == "B-nat"
+    assert store.undo("ann") in (1, 2)  # one undo reverts the whole batch
+    assert store.tags(1) == list(SENTENCES[1].tags) and store.tags(2) == list(SENTENCES[2].tags)
+    assert store.tags(0) == ["B-per", "O", "O", "B-gpe"]  # the earlier batch stays
+    with pytest.raises(CorrectionError, match="unknown tag"):
+        store.save_many({1: ["O", "B-art", "O", "O"], 2: ["O", "B-xyz", "O"]})
+    with pytest.raises(CorrectionError, match="no sentence 9"):
+        store.save_many({1: ["O", "B-art", "O", "O"], 9: ["O"]})
+    assert store.tags(1) == list(SENTENCES[1].tags)  # nothing of a refused batch was written
+
+
 def test_two_writers_lose_nothing(tmp_path, corpus_file):
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     stores = [CorrectionStore(make_engine(url), "demo", corpus_file) for _ in range(2)]

@@ -7,6 +7,7 @@ from ner_core.tags import (
     is_valid_iob2,
     mask_types,
     repair_iob2,
+    replace_span,
     spans,
     tags_from_spans,
 )
@@ -50,3 +51,12 @@ def test_mask_types():
     tags = ["B-art", "I-art", "O", "B-geo", "B-nat"]
     assert mask_types(tags, {"art", "eve", "nat"}) == ["O", "O", "O", "B-geo", "O"]
     assert mask_types(tags, {"geo"}) == ["B-art", "I-art", "O", "O", "B-nat"]
+
+
+def test_replace_span():
+    tags = ["B-per", "I-per", "O", "B-geo", "O"]
+    assert replace_span(tags, 2, 3, "org") == ["B-per", "I-per", "B-org", "B-geo", "O"]
+    assert replace_span(tags, 3, 4, "O") == ["B-per", "I-per", "O", "O", "O"]
+    assert replace_span(tags, 3, 5, "gpe") == ["B-per", "I-per", "O", "B-gpe", "I-gpe"]
+    assert replace_span(tags, 1, 3, "org") == ["O", "B-org", "I-org", "B-geo", "O"]  # the overlapped per entity goes
+    assert tags == ["B-per", "I-per", "O", "B-geo", "O"]  # not modified in place
