@@ -89,17 +89,22 @@ def corpus_inconsistencies() -> None:
     left, right = st.columns([3, 1], vertical_alignment="bottom")
     label = left.selectbox(f"Or annotate all {len(places):,} occurrences shown as", labels, index=labels.index(chosen.majority),
                            key=f"consistency_to:{string}")
-    right.button("Apply", on_click=relabel, args=(corpus, places, label, string), key="consistency_apply", type="primary",
+    right.button("Apply", on_click=relabel, args=(places, label, string), key="consistency_apply", type="primary",
                  width="stretch")
 
 
-def relabel(corpus: list, places: list, label: str, string: str) -> None:
-    """Save every listed occurrence as ``label`` in one batch (one undo reverts it)."""
-    changes: dict[int, list[str]] = {}
+def relabel(places: list, label: str, string: str) -> None:
+    """Save every listed occurrence as ``label`` in one batch (one undo reverts it).
+
+    Starts from each sentence's tags as stored now, so that a correction saved meanwhile (another
+    tab, another annotator) to the rest of the sentence is kept.
+    """
+    store, changes = correction_store(), {}
     for o in places:
-        changes[o.sentence] = replace_span(changes.get(o.sentence, corpus[o.sentence].tags), o.start, o.start + len(o.words), label)
+        current = changes.get(o.sentence) or store.tags(o.sentence)
+        changes[o.sentence] = replace_span(current, o.start, o.start + len(o.words), label)
     try:
-        result = correction_store().save_many(changes, author=st.session_state.suspicious_author)
+        result = store.save_many(changes, author=st.session_state.suspicious_author)
     except CorrectionError as err:
         st.session_state.consistency_message = ("error", f"Nothing saved: {err}")
         return
