@@ -16,6 +16,11 @@ mode = st.radio("Find", [MODEL, CORPUS], horizontal=True, key="suspicious_mode")
 types = st.multiselect("Entity type", ENTITY_TYPES, key="suspicious_types")
 
 
+def marked(words: tuple[str, ...], start: int, end: int) -> str:
+    """The sentence with words ``[start, end)`` between »guillemets« (in every font, unlike 【】)."""
+    return " ".join([*words[:start], f"»{' '.join(words[start:end])}«", *words[end:]])
+
+
 def model_doubts() -> None:
     st.caption(
         "Tokens whose gold tag the model finds unlikely, ranked by cleanlab from the CRF's per-token "
@@ -37,10 +42,9 @@ def model_doubts() -> None:
     st.caption(f"{len(issues):,} suspicious tokens in {len({i.sentence for i in issues}):,} sentences")
     rows = []
     for issue in issues[:1000]:
-        words = list(sentences[issue.sentence].words)
-        words[issue.token] = f"【{words[issue.token]}】"
         rows.append({"score": round(issue.score, 4), "sentence": issue.sentence, "token": issue.token,
-                     "given": issue.given, "suggested": issue.suggested, "text": " ".join(words)})
+                     "given": issue.given, "suggested": issue.suggested,
+                     "text": marked(sentences[issue.sentence].words, issue.token, issue.token + 1)})
     st.dataframe(pd.DataFrame(rows, columns=["score", "sentence", "token", "given", "suggested", "text"]),
                  hide_index=True, width="stretch", key="suspicious_table")
     if rows:
@@ -77,7 +81,7 @@ def corpus_inconsistencies() -> None:
                            key=f"consistency_labels:{string}")  # a fresh default per string
     places = [o for o in places if o.label in shown]
     table = [{"sentence": o.sentence, "annotated as": o.label,
-              "text": " ".join(corpus[o.sentence].words[:o.start] + (f"【{' '.join(o.words)}】",) + corpus[o.sentence].words[o.start + len(o.words):])}
+              "text": marked(corpus[o.sentence].words, o.start, o.start + len(o.words))}
              for o in places]
     st.caption(f"{len(table):,} occurrences")
     st.dataframe(pd.DataFrame(table, columns=["sentence", "annotated as", "text"]), hide_index=True, width="stretch",

@@ -72,7 +72,7 @@ def test_suspicious_page_lists_issues(app):
     table = app.dataframe[0].value
     assert len(table) > 0 and (table["given"] != table["suggested"]).all()
     assert table["score"].is_monotonic_decreasing
-    assert table["text"].str.contains("【").all()
+    assert table["text"].str.contains("»").all()
 
 
 def test_suspicious_page_lists_strings_tagged_more_than_one_way(app, monkeypatch, tmp_path, corpus):
@@ -92,7 +92,7 @@ def test_suspicious_page_lists_strings_tagged_more_than_one_way(app, monkeypatch
     assert not app.exception
     places = app.dataframe[1].value  # the minority annotations: H5N1 as nat
     assert len(places) == expected["nat"] and (places["annotated as"] == "nat").all()
-    assert places["text"].str.contains("【H5N1】").all()
+    assert places["text"].str.contains("»H5N1«").all()
 
     assert app.selectbox(key="consistency_to:H5N1").value == "O"  # the majority annotation by default
     app.button(key="consistency_apply").click().run()
