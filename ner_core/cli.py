@@ -15,6 +15,18 @@ DEFAULT_MODEL = "bilstm_crf"
 TYPE_GROUPS = {"weak": sorted(WEAK_TYPES), "strong": sorted(STRONG_TYPES)}
 
 
+def _type_margins(value: str) -> tuple[tuple[str, float], ...]:
+    """``"art=6,eve=3"`` -> ``(("art", 6.0), ("eve", 3.0))``."""
+    try:
+        pairs = tuple((t, float(m)) for t, m in (part.split("=") for part in filter(None, value.split(","))))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected type=margin pairs such as art=6,eve=3, got {value!r}") from None
+    unknown = {t for t, _ in pairs} - set(ENTITY_TYPES)
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown entity type(s): {', '.join(sorted(unknown))}")
+    return pairs
+
+
 def _types(value: str) -> tuple[str, ...]:
     """``"art,eve"`` or a group name (``weak`` / ``strong``) -> entity types."""
     types: list[str] = []
@@ -57,7 +69,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         raise ValueError("--aux-pos needs a corpus with a POS column")
     # Training-only settings: given on the command line, they also apply to an --init-from model.
     training_only = {k: v for k, v in (("dropout", args.dropout), ("recall_margin", args.recall_margin),
-                                       ("margin_types", args.margin_types)) if v is not None}
+                                       ("margin_types", args.margin_types), ("type_margins", args.type_margins))
+                     if v is not None}
     model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
                                lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
                                pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
@@ -211,12 +224,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--recall-margin", type=float,
                    help="softmax-margin cost of missing a gold entity (the CRF's class weight; default 0: plain NLL)")
     p.add_argument("--margin-types", type=_types, help="types the margin applies to (default: all)")
+    p.add_argument("--type-margins", type=_type_margins, help="a margin per type, e.g. 'art=6,eve=3' (overrides --recall-margin)")
     p.add_argument("--no-word-features", action="store_true", help="drop GloVe/char/casing inputs (BERT-FF)")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="use only the first N training sentences")
     p.add_argument("--init-from", help="warm start from this checkpoint (name or directory); its architecture is kept, "
-                   "--dropout / --recall-margin / --margin-types apply when given")
+                   "--dropout and the margins apply when given")
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
     p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
     p.set_defaults(func=cmd_train)

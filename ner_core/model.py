@@ -45,6 +45,7 @@ class ModelConfig:
     word_dropout: float = 0.05
     recall_margin: float = 0.0  # training only: softmax-margin cost of every wrong tag at gold entity tokens
     margin_types: tuple[str, ...] = ()  # the entity types that cost applies to (empty: all)
+    type_margins: tuple[tuple[str, float], ...] = ()  # training only: (type, cost) pairs overriding recall_margin
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -65,6 +66,9 @@ class ModelConfig:
             raise ValueError(f"recall_margin must be non-negative, got {self.recall_margin}")
         if set(self.margin_types) - set(ENTITY_TYPES):
             raise ValueError(f"unknown margin types: {', '.join(sorted(set(self.margin_types) - set(ENTITY_TYPES)))}")
+        self.type_margins = tuple((str(t), float(m)) for t, m in self.type_margins)
+        if set(t for t, _ in self.type_margins) - set(ENTITY_TYPES) or any(m < 0 for _, m in self.type_margins):
+            raise ValueError(f"type_margins must pair known entity types with non-negative costs, got {self.type_margins}")
         self.pos_tags, self.margin_types = tuple(self.pos_tags), tuple(self.margin_types)
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:
@@ -206,24 +210,30 @@ class CRFTagger(nn.Module):
     def forward_loss(self, batch: Batch) -> Tensor:
         """Mean negative log-likelihood per sentence (plus the weighted POS loss per sentence, if on).
 
-        With ``recall_margin`` the loss is the CRF's softmax-margin (Gimpel & Smith, 2010): at each
-        token whose gold tag is an entity of ``margin_types``, every other tag's emission gets
-        ``+recall_margin`` before the partition function, so missing such an entity costs more —
-        the CRF's counterpart of a class weight.
+        With a margin the loss is the CRF's softmax-margin (Gimpel & Smith, 2010): at each token
+        whose gold tag is an entity, every other tag's emission gets that entity type's margin
+        (:meth:`label_margins`) before the partition function, so missing such an entity costs
+        more — the CRF's counterpart of a class weight.
         """
         states = self.drop(self.hidden_states(batch))
         emissions = self.emit(states)
-        if self.config.recall_margin and batch.tags is not None:
-            types = self.config.margin_types
-            labels = torch.tensor([t != OUTSIDE and (not types or t[2:] in types) for t in self.vocab.labels])
-            costly = labels[batch.tags] & batch.mask  # (B, T): gold entity tokens of those types
+        margins = self.label_margins()
+        if margins.any() and batch.tags is not None:
+            cost = margins[batch.tags] * batch.mask  # (B, T): the margin of each token's gold tag
             wrong = torch.ones_like(emissions).scatter_(2, batch.tags.unsqueeze(2), 0.0)
-            emissions = emissions + self.config.recall_margin * costly.unsqueeze(2) * wrong
+            emissions = emissions + cost.unsqueeze(2) * wrong
         loss = -self.crf(emissions, batch.tags, batch.mask, reduction="mean")
         if self.config.pos_tags and batch.pos is not None:
             pos_loss = nn.functional.cross_entropy(self.pos_head(states).transpose(1, 2), batch.pos, reduction="sum")
             loss = loss + self.config.pos_weight * pos_loss / batch.mask.size(0)
         return loss
+
+    def label_margins(self) -> Tensor:
+        """Training cost per gold label: ``type_margins`` where given, else ``recall_margin`` for
+        the types of ``margin_types`` (all when empty), 0 for ``O`` and the other types."""
+        per_type, types = dict(self.config.type_margins), self.config.margin_types
+        default = [self.config.recall_margin if not types or t[2:] in types else 0.0 for t in self.vocab.labels]
+        return torch.tensor([0.0 if t == OUTSIDE else per_type.get(t[2:], d) for t, d in zip(self.vocab.labels, default)])
 
     @torch.inference_mode()
     def predict(self, batch: Batch) -> tuple[list[list[str]], list[list[float]], Tensor]:

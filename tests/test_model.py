@@ -91,6 +91,25 @@ def test_recall_margin_adds_the_cost_to_wrong_tags_at_gold_entities_of_its_types
         torch.testing.assert_close(plain.forward_loss(batch), -plain.crf(emissions, batch.tags, batch.mask, reduction="mean"))
 
 
+def test_type_margins_override_the_recall_margin_per_type():
+    from ner_core.corpus import Sentence
+
+    sentences = [Sentence(("the", "Koran", "says", "Paris"), ("O", "B-art", "O", "B-geo"))]
+    model = _tiny(ModelConfig(dropout=0.0, word_dropout=0.0, recall_margin=2.0, type_margins=(("art", 5.0),)), sentences)
+    margins = dict(zip(model.vocab.labels, model.label_margins().tolist()))
+    assert margins["B-art"] == margins["I-art"] == 5.0 and margins["B-geo"] == 2.0 and margins["O"] == 0.0
+    batch = model.encode(sentences)
+    with torch.no_grad():
+        expected = model.emissions(batch).clone()
+        gold = batch.tags[0].tolist()
+        for k in range(len(model.vocab.labels)):
+            expected[0, 1, k] += 5.0 * (k != gold[1])  # B-art: its own margin
+            expected[0, 3, k] += 2.0 * (k != gold[3])  # B-geo: the recall margin
+        torch.testing.assert_close(model.forward_loss(batch), -model.crf(expected, batch.tags, batch.mask, reduction="mean"))
+    with pytest.raises(ValueError, match="type_margins"):
+        ModelConfig(type_margins=(("fish", 1.0),))
+
+
 def test_char_bilstm_features_ignore_padding_and_survive_save_and_load(tmp_path):
     from ner_core.checkpoint import load_checkpoint, save_checkpoint
     from ner_core.corpus import Sentence
