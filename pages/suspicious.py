@@ -4,11 +4,10 @@ import os
 import pandas as pd
 import streamlit as st
 
-from ner_core.consistency import occurrences
 from ner_core.store import CorrectionError
 from ner_core.tags import ENTITY_TYPES, OUTSIDE, replace_span, tag_type
 from pages.ui import (annotate_link, available_models, corpus_index, correction_store, current_split, inconsistencies,
-                      label_issues, load_model)
+                      label_issues, load_model, string_occurrences)
 
 st.title("Suspicious annotations")
 MODEL, CORPUS = "Tags the model doubts", "Strings tagged more than one way"
@@ -76,7 +75,7 @@ def corpus_inconsistencies() -> None:
     by_string = {row["string"]: labels for row, labels in zip(rows, found)}
     string = st.selectbox("String", list(by_string), key="consistency_pick")
     chosen = by_string[string]
-    places = [o for o in occurrences(corpus, [chosen.words]) if o.label is not None]
+    places = string_occurrences(version, chosen.words)
     shown = st.multiselect("Annotated as", sorted(chosen.labels), default=[lab for lab in chosen.labels if lab != chosen.majority],
                            key=f"consistency_labels:{string}")  # a fresh default per string
     places = [o for o in places if o.label in shown]

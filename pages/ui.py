@@ -11,7 +11,7 @@ from spacy import displacy
 
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
 from ner_core.checkpoint import CheckpointError, resolve
-from ner_core.consistency import StringLabels, inconsistent_strings
+from ner_core.consistency import Occurrence, StringLabels, inconsistent_strings, occurrences
 from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
@@ -128,6 +128,12 @@ def inconsistencies(version: str) -> tuple[list[Sentence], list[StringLabels]]:
     """The corrected default corpus and its entity strings tagged more than one way."""
     corpus = correction_store().corrected()
     return corpus, inconsistent_strings(corpus)
+
+
+@st.cache_resource(max_entries=64)
+def string_occurrences(version: str, words: tuple[str, ...]) -> list[Occurrence]:
+    """Where ``words`` occur in the corrected corpus as an entity or all ``O`` (a corpus scan: once per string and version)."""
+    return [o for o in occurrences(inconsistencies(version)[0], [words]) if o.label is not None]
 
 
 def label_issues(model_key: str, tagger: Tagger, source_key: str, sentences: list[Sentence]) -> list[LabelIssue]:
