@@ -231,9 +231,11 @@ class CRFTagger(nn.Module):
     def label_margins(self) -> Tensor:
         """Training cost per gold label: ``type_margins`` where given, else ``recall_margin`` for
         the types of ``margin_types`` (all when empty), 0 for ``O`` and the other types."""
-        per_type, types = dict(self.config.type_margins), self.config.margin_types
-        default = [self.config.recall_margin if not types or t[2:] in types else 0.0 for t in self.vocab.labels]
-        return torch.tensor([0.0 if t == OUTSIDE else per_type.get(t[2:], d) for t, d in zip(self.vocab.labels, default)])
+        per_type, types, margin = dict(self.config.type_margins), self.config.margin_types, self.config.recall_margin
+        return torch.tensor([
+            0.0 if t == OUTSIDE else per_type.get(t[2:], margin if not types or t[2:] in types else 0.0)
+            for t in self.vocab.labels
+        ])
 
     @torch.inference_mode()
     def predict(self, batch: Batch) -> tuple[list[list[str]], list[list[float]], Tensor]:
