@@ -14,9 +14,33 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
 from .checkpoint import CheckpointError, checkpoints_dir
+from .db import Base
 
 SHIPPED = "shipped"
+
+
+class RegistryEntry(Base):
+    """A retrained checkpoint set of a dataset; its files are under ``<data>/registry/<id>/``."""
+    __tablename__ = "registry_entries"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(200), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    info: Mapped[dict] = mapped_column(JSON)
+
+
+class Activation(Base):
+    """One activation of an entry; the active entry is the latest not rolled back."""
+    __tablename__ = "registry_activations"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(200), index=True)
+    entry_id: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str | None] = mapped_column(String(100))
+    activated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    rolled_back: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 def data_dir() -> Path:

@@ -16,16 +16,15 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Mapping, Sequence
 
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, create_engine, event, func, select, update
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .corpus import Sentence, read_corpus
+from .db import Base, default_db_url, make_engine
 from .tags import iob2_errors, is_known_tag, repair_iob2, tag_type
 
-
-class Base(DeclarativeBase):
-    pass
+__all__ = ["Base", "CorrectionError", "CorrectionStore", "SaveResult", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
 
 
 class Dataset(Base):
@@ -50,6 +49,16 @@ class Correction(Base):
     reverted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
+class SentenceVersion(Base):
+    """A sentence's version: 0 before its first save, bumped by every save and undo that touches it."""
+    __tablename__ = "sentence_versions"
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
+    sentence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(Integer)
+    author: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class CorrectionError(ValueError):
     """A correction that cannot be stored (unknown tag, wrong length, invalid IOB2)."""
 
@@ -58,32 +67,6 @@ class CorrectionError(ValueError):
 class SaveResult:
     changed: int  # tokens whose tag changed
     repaired: list[int]  # positions turned from I-x into B-x to keep IOB2 valid
-
-
-def default_db_url() -> str:
-    """``$NER_DB_URL``, else a SQLite file under ``$NER_DATA_DIR`` (default ``data/``)."""
-    if os.environ.get("NER_DB_URL"):
-        return os.environ["NER_DB_URL"]
-    data_dir = Path(os.environ.get("NER_DATA_DIR", Path(__file__).resolve().parent.parent / "data"))
-    data_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{data_dir / 'workbench.db'}"
-
-
-def make_engine(url: str | None = None) -> Engine:
-    """An engine with the schema created; SQLite gets WAL, synchronous FULL and a busy timeout."""
-    url = url or default_db_url()
-    engine = create_engine(url, connect_args={"timeout": 30} if url.startswith("sqlite") else {})
-    if url.startswith("sqlite"):
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(connection, _record) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=FULL")
-            cursor.close()
-
-    Base.metadata.create_all(engine)
-    return engine
 
 
 class CorrectionStore:

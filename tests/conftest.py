@@ -38,3 +38,26 @@ def small_run(split, tmp_path_factory):
     settings = RetrainSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=2)
     summary = run_experiments(small, base / "reports", base / "ckpt", settings, log=lambda _: None)
     return base, small, summary
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """A fresh, empty database: a SQLite file, or a new database on the PostgreSQL server of
+    ``$NER_TEST_DB_URL`` (a plain ``postgresql://user@host:port/db`` URL), dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db.sqlite'}"
+        return
+    server = os.environ.get("NER_TEST_DB_URL")
+    if not server:
+        pytest.skip("NER_TEST_DB_URL is not set: no PostgreSQL server to test against (.ci/run starts one)")
+    import uuid
+
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = f"ner_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{name}"')
+    yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    with psycopg.connect(server, autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -1,0 +1,81 @@
+"""The schema: migrations equal the models, an old database is upgraded in place, and two
+processes opening a fresh database at once both succeed. On SQLite and PostgreSQL."""
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect, text
+
+from ner_core.db import driver_url, head_revision, make_engine, metadata
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_migrations_build_exactly_the_models(db_url):
+    engine = make_engine(db_url)
+    with engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), metadata())
+        assert diff == [], f"the migrations and the models differ: {diff}"
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
+
+
+def old_schema() -> MetaData:
+    """The tables as ``create_all`` made them before migrations existed (git d5300af)."""
+    old = MetaData()
+    Table("datasets", old, Column("id", Integer, primary_key=True), Column("name", String(200), unique=True, nullable=False),
+          Column("path", String(1000), nullable=False), Column("created_at", DateTime(timezone=True), nullable=False))
+    Table("corrections", old, Column("id", Integer, primary_key=True),
+          Column("dataset_id", ForeignKey("datasets.id"), index=True, nullable=False),
+          Column("sentence", Integer, index=True, nullable=False), Column("token", Integer, nullable=False),
+          Column("old_tag", String(16), nullable=False), Column("new_tag", String(16), nullable=False),
+          Column("author", String(100), nullable=False), Column("created_at", DateTime(timezone=True), nullable=False),
+          Column("batch", String(32), index=True, nullable=False), Column("reverted", Boolean, nullable=False))
+    return old
+
+
+def test_a_database_from_before_migrations_is_upgraded_in_place(db_url):
+    old = old_schema()
+    engine = create_engine(driver_url(db_url))
+    old.create_all(engine)
+    now = datetime.now(timezone.utc)
+    with engine.begin() as connection:
+        connection.execute(old.tables["datasets"].insert(), [{"id": 1, "name": "default", "path": "x.csv", "created_at": now}])
+        connection.execute(old.tables["corrections"].insert(), [
+            {"dataset_id": 1, "sentence": 3, "token": 0, "old_tag": "O", "new_tag": "B-geo", "author": "ann",
+             "created_at": now, "batch": "b1", "reverted": False}])
+    engine.dispose()
+    upgraded = make_engine(db_url)
+    with upgraded.connect() as connection:
+        assert connection.execute(text("SELECT sentence, new_tag, author FROM corrections")).all() == [(3, "B-geo", "ann")]
+        assert connection.scalar(text("SELECT name FROM datasets")) == "default"
+        assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
+        assert compare_metadata(MigrationContext.configure(connection), metadata()) == []
+    assert {"jobs", "registry_entries", "sentence_versions"} <= set(inspect(upgraded).get_table_names())
+
+
+OPENER = """
+import os, sys, time
+import ner_core.db
+print("ready", flush=True)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.005)
+from ner_core.db import make_engine
+make_engine(sys.argv[1])
+print("ok")
+"""
+
+
+def test_processes_opening_a_fresh_database_at_once(db_url, tmp_path):
+    go = tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", OPENER, db_url, str(go)], cwd=ROOT, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(4)]
+    assert [p.stdout.readline() for p in procs] == ["ready\n"] * 4  # every process has imported and waits
+    go.touch()
+    outcomes = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0] * 4, [err for _, err in outcomes]
+    with make_engine(db_url).connect() as connection:
+        assert connection.scalar(text("SELECT count(*) FROM alembic_version")) == 1
