@@ -1,0 +1,372 @@
+"""The review queue: suspicious annotations of one dataset split, ranked, decided one at a time.
+
+Items come from pluggable sources, each a list of :class:`Candidate` (corpus sentence index,
+token range, given and suggested label, score): model-based label issues
+(:func:`model_candidates`) and strings the corpus tags more than one way
+(:func:`consistency_candidates`). :meth:`ReviewQueue.fill` stores them once per source and key
+(a restart does not recompute them). An item stays open until it is decided (suggestion
+accepted, gold kept, or sentence edited): a decision is stored and the item leaves the queue for
+good; skipping is not a decision. Every decision states the sentence version it was made on, so
+a stale one is refused by the store (:class:`~ner_core.store.StaleSaveError`) and nothing is
+overwritten silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Sequence
+
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, exists, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .consistency import inconsistent_strings, occurrences
+from .corpus import Sentence
+from .db import Base
+from .label_issues import LabelIssue
+from .store import CorrectionStore
+from .tags import OUTSIDE, repair_iob2, replace_span, tag_type
+
+SPLITS = ("train", "val", "test")
+MODEL, CONSISTENCY = "model", "consistency"
+SOURCES = (MODEL, CONSISTENCY)
+ACCEPTED, KEPT, EDITED = "accepted", "kept", "edited"
+
+
+class ReviewItem(Base):
+    __tablename__ = "review_items"
+    __table_args__ = (UniqueConstraint("dataset_id", "split", "source", "sentence", "start", "end", "given", "suggested",
+                                       name="uq_review_items_candidate"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    split: Mapped[str] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20))
+    sentence: Mapped[int] = mapped_column(Integer)  # corpus index
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    given: Mapped[str] = mapped_column(String(40))
+    suggested: Mapped[str] = mapped_column(String(40))
+    given_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    suggested_type: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    score: Mapped[float] = mapped_column(Float)
+    detail: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReviewDecision(Base):
+    __tablename__ = "review_decisions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("review_items.id"), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    author: Mapped[str] = mapped_column(String(100))
+    sentence: Mapped[int] = mapped_column(Integer)
+    changed: Mapped[int] = mapped_column(Integer)  # tokens whose tag the decision changed
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class ReviewFill(Base):
+    """That a source has been added to a split's queue, for a key (a model, a scoring run, a data version)."""
+    __tablename__ = "review_fills"
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
+    split: Mapped[str] = mapped_column(String(10), primary_key=True)
+    source: Mapped[str] = mapped_column(String(20), primary_key=True)
+    key: Mapped[str] = mapped_column(String(300), primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A suspicious annotation: tokens ``[start, end)`` of corpus sentence ``sentence``.
+
+    ``given`` and ``suggested`` are tags (``B-geo``, ``O``) for a model item, entity labels
+    (``geo``, ``O``) for a consistency item; ``score`` in [0, 1], higher is more suspicious.
+    """
+
+    source: str
+    sentence: int
+    start: int
+    end: int
+    given: str
+    suggested: str
+    score: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class QueueItem(Candidate):
+    id: int = 0
+    split: str = "train"
+
+    @property
+    def types(self) -> set[str]:
+        return {t for t in (_type(self.given), _type(self.suggested)) if t}
+
+    def apply(self, tags: Sequence[str]) -> list[str]:
+        """``tags`` with the suggestion applied (IOB2 kept valid)."""
+        if self.source == CONSISTENCY:
+            return replace_span(tags, self.start, self.end, self.suggested)
+        changed = list(tags)
+        changed[self.start] = self.suggested
+        return repair_iob2(changed)
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo reverted: the decision (if any) and its item, the tags set back on ``sentence``, every sentence touched."""
+
+    sentence: int
+    item: QueueItem | None
+    action: str | None
+    tokens: int
+    sentences: Sequence[int] = ()
+
+    def __str__(self) -> str:
+        what = (f"your decision '{self.action}' on {self.item.given} -> {self.item.suggested} (the item is back in the queue)"
+                if self.item else "your last save")
+        more = f"; {len(self.sentences)} sentences set back in all" if len(self.sentences) > 1 else ""
+        return f"Undone on sentence {self.sentence}: {what}, {self.tokens} tag(s) set back{more}."
+
+
+def _type(label: str) -> str | None:
+    return None if label == OUTSIDE else (tag_type(label) if label[:2] in ("B-", "I-") else label)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def model_candidates(issues: Iterable[LabelIssue], corpus_indices: Sequence[int] | None = None) -> list[Candidate]:
+    """Label issues as candidates; ``corpus_indices[i]`` is the corpus index of the issues' sentence ``i``
+    (none: the issues already number sentences by corpus index)."""
+    return [
+        Candidate(MODEL, corpus_indices[i.sentence] if corpus_indices is not None else i.sentence, i.token, i.token + 1,
+                  i.given, i.suggested, round(float(i.score), 6), f"model: P({i.given}) = {1 - i.score:.3f}")
+        for i in issues
+    ]
+
+
+def consistency_candidates(corpus: Sequence[Sentence], indices: Iterable[int]) -> list[Candidate]:
+    """Occurrences, in the sentences ``indices`` of ``corpus``, of an entity string the corpus tags in
+    more than one way, where the occurrence differs from the string's most frequent annotation.
+
+    The suggestion is that annotation; the score its share of the string's occurrences.
+    """
+    strings = {s.words: s for s in inconsistent_strings(corpus)}
+    indices = list(indices)
+    found = []
+    for o in occurrences([corpus[i] for i in indices], strings):
+        labels = strings[o.words]
+        if o.label is None or o.label == labels.majority:
+            continue
+        counts = " · ".join(f"{label} {n}" for label, n in sorted(labels.labels.items(), key=lambda x: -x[1]))
+        found.append(Candidate(CONSISTENCY, indices[o.sentence], o.start, o.start + len(o.words), o.label, labels.majority,
+                               round(labels.share(labels.majority), 6), f"\"{' '.join(o.words)}\" in the corpus: {counts}"[:300]))
+    return found
+
+
+ModelSource = tuple[str, Callable[[], Iterable[LabelIssue]]]
+"""A model-based source: its key (a scoring run, a model) and a function listing its issues by corpus index."""
+
+
+def fill_queue(queue: "ReviewQueue", split: str, indices: Sequence[int], corpus: Callable[[], Sequence[Sentence]],
+               model: ModelSource | None = None) -> int:
+    """Add the sources not yet in the queue of ``split`` (sentences ``indices`` of ``corpus()``, the
+    current tags); each is computed only when its key is new. Returns the items added."""
+    added = 0
+    if not queue.filled(split, CONSISTENCY, "corpus"):
+        added += queue.fill(split, CONSISTENCY, "corpus", consistency_candidates(corpus(), indices))
+    if model is not None and not queue.filled(split, MODEL, model[0]):
+        wanted = set(indices)
+        added += queue.fill(split, MODEL, model[0], model_candidates(i for i in model[1]() if i.sentence in wanted))
+    return added
+
+
+class ReviewQueue:
+    """The review queue of one dataset (all its splits), stored beside its corrections."""
+
+    def __init__(self, store: CorrectionStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------ filling
+
+    def filled(self, split: str, source: str, key: str) -> bool:
+        with Session(self.store.engine) as session:
+            return session.get(ReviewFill, (self.store.dataset_id, split, source, key)) is not None
+
+    def fill(self, split: str, source: str, key: str, candidates: Iterable[Candidate]) -> int:
+        """Add ``candidates`` of ``source`` to the queue of ``split`` once per ``key``; returns the items added.
+
+        A candidate already in the queue (decided or not) is not added again.
+        """
+        _check(split, source)
+        with Session(self.store.engine) as session, session.begin():
+            if session.get(ReviewFill, (self.store.dataset_id, split, source, key)) is not None:
+                return 0
+            present = set(session.execute(
+                select(ReviewItem.sentence, ReviewItem.start, ReviewItem.end, ReviewItem.given, ReviewItem.suggested)
+                .where(*self._where(split), ReviewItem.source == source)).tuples())
+            now, new = _now(), []
+            for c in candidates:
+                if c.source != source:
+                    raise ValueError(f"a {c.source!r} candidate given as source {source!r}")
+                if (c.sentence, c.start, c.end, c.given, c.suggested) in present:
+                    continue
+                present.add((c.sentence, c.start, c.end, c.given, c.suggested))
+                new.append(ReviewItem(dataset_id=self.store.dataset_id, split=split, source=source, sentence=c.sentence,
+                                      start=c.start, end=c.end, given=c.given, suggested=c.suggested,
+                                      given_type=_type(c.given), suggested_type=_type(c.suggested), score=c.score,
+                                      detail=c.detail, created_at=now))
+            session.add_all(new)
+            session.add(ReviewFill(dataset_id=self.store.dataset_id, split=split, source=source, key=key, items=len(new),
+                                   created_at=now))
+            return len(new)
+
+    # ------------------------------------------------------------ reading
+
+    def _where(self, split: str) -> list:
+        return [ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.split == split]
+
+    def _open(self, split: str, types: Iterable[str] | None, sources: Iterable[str] | None) -> list:
+        decided = exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))
+        where = [*self._where(split), ~decided]
+        if types:
+            types = list(types)
+            where.append(ReviewItem.given_type.in_(types) | ReviewItem.suggested_type.in_(types))
+        if sources:
+            where.append(ReviewItem.source.in_(list(sources)))
+        return where
+
+    def items(self, split: str, types: Iterable[str] | None = None, sources: Iterable[str] | None = None,
+              limit: int | None = None, skip: Iterable[int] = ()) -> list[QueueItem]:
+        """Open items, most suspicious first (filtered by entity type and source; ``skip``: item ids left out)."""
+        query = (select(ReviewItem).where(*self._open(split, types, sources))
+                 .order_by(ReviewItem.score.desc(), ReviewItem.id))
+        skip = list(skip)
+        if skip:
+            query = query.where(ReviewItem.id.not_in(skip))
+        if limit is not None:
+            query = query.limit(limit)
+        with Session(self.store.engine) as session:
+            return [_item(row) for row in session.scalars(query)]
+
+    def count(self, split: str, types: Iterable[str] | None = None, sources: Iterable[str] | None = None) -> int:
+        """Open items (with the same filters as :meth:`items`)."""
+        with Session(self.store.engine) as session:
+            return session.scalar(select(func.count()).select_from(ReviewItem).where(*self._open(split, types, sources)))
+
+    def item(self, item_id: int) -> QueueItem:
+        with Session(self.store.engine) as session:
+            row = session.get(ReviewItem, item_id)
+            if row is None or row.dataset_id != self.store.dataset_id:
+                raise KeyError(f"no review item {item_id} in dataset {self.store.name!r}")
+            return _item(row)
+
+    def is_open(self, item_id: int) -> bool:
+        with Session(self.store.engine) as session:
+            return not session.scalar(select(exists().where(ReviewDecision.item_id == item_id,
+                                                            ReviewDecision.reverted.is_(False))))
+
+    def decisions(self, split: str | None = None) -> list[dict]:
+        """Every live decision, newest first."""
+        query = (select(ReviewDecision, ReviewItem).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id)
+                 .where(ReviewItem.dataset_id == self.store.dataset_id, ReviewDecision.reverted.is_(False))
+                 .order_by(ReviewDecision.id.desc()))
+        if split:
+            query = query.where(ReviewItem.split == split)
+        with Session(self.store.engine) as session:
+            return [{"item": i.id, "sentence": i.sentence, "action": d.action, "author": d.author, "changed": d.changed,
+                     "time": d.created_at} for d, i in session.execute(query).tuples()]
+
+    # ------------------------------------------------------------ deciding
+
+    def decide(self, item_id: int, action: str, author: str, version: int, tags: Sequence[str] | None = None) -> int:
+        """Decide an item from the sentence as it was at ``version``; returns the tokens changed.
+
+        ``accepted`` applies the suggestion, ``kept`` keeps the gold (nothing changes), ``edited``
+        stores ``tags``. The store refuses a stale version (:class:`~ner_core.store.StaleSaveError`)
+        and nothing is recorded then.
+        """
+        item = self.item(item_id)
+        current = self.store.tags(item.sentence)
+        if action == ACCEPTED:
+            tags = item.apply(current)
+        elif action == KEPT:
+            tags = current
+        elif action == EDITED:
+            if tags is None:
+                raise ValueError("an edit needs the edited tags")
+        else:
+            raise ValueError(f"unknown decision {action!r}: use {ACCEPTED}, {KEPT} or {EDITED}")
+        changed = self.store.save(item.sentence, list(tags), author=author, expected_version=version).changed
+        with Session(self.store.engine) as session, session.begin():
+            session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
+                                       changed=changed, created_at=_now()))
+        return changed
+
+    def alike(self, item: QueueItem) -> dict[int, list[str]]:
+        """For a consistency item: every sentence of the dataset (any split) where its string is
+        annotated otherwise than the suggestion, with its current tags changed to the suggestion."""
+        if item.source != CONSISTENCY:
+            raise ValueError("only a consistency item names a string to annotate alike")
+        words = tuple(self.store.original[item.sentence].words[item.start:item.end])
+        corpus, changes = self.store.corrected(), {}
+        for o in occurrences(corpus, [words]):
+            if o.label is not None and o.label != item.suggested:
+                changes[o.sentence] = replace_span(changes.get(o.sentence, corpus[o.sentence].tags), o.start,
+                                                   o.start + len(words), item.suggested)
+        return changes
+
+    def decide_alike(self, item: QueueItem, changes: dict[int, list[str]], author: str) -> int:
+        """Save ``changes`` (from :meth:`alike`) as one batch, all or nothing, and decide the open
+        items it settles (same string, same suggestion); one undo reverts it all. Returns the tokens changed."""
+        words = tuple(self.store.original[item.sentence].words[item.start:item.end])
+        changed = self.store.save_many(changes, author=author).changed
+        now = _now()
+        with Session(self.store.engine) as session, session.begin():
+            rows = session.scalars(select(ReviewItem).where(
+                ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.source == CONSISTENCY,
+                ReviewItem.suggested == item.suggested, ReviewItem.sentence.in_(list(changes)),
+                ~exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))))
+            for row in rows:
+                if tuple(self.store.original[row.sentence].words[row.start:row.end]) == words:
+                    session.add(ReviewDecision(item_id=row.id, action=ACCEPTED, author=author, sentence=row.sentence,
+                                               changed=changed, created_at=now))
+        return changed
+
+    def undo(self, author: str, sentence: int) -> Undone | None:
+        """Undo ``author``'s last decision (or, without one, last save) on ``sentence``: its tags are set
+        back and its item reopens; a decision that annotated a string alike undoes that whole batch.
+        ``None`` when there is nothing of ``author``'s to undo there."""
+        with Session(self.store.engine) as session, session.begin():
+            decision = session.scalar(
+                select(ReviewDecision).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id)
+                .where(ReviewItem.dataset_id == self.store.dataset_id, ReviewDecision.sentence == sentence,
+                       ReviewDecision.author == author, ReviewDecision.reverted.is_(False))
+                .order_by(ReviewDecision.id.desc()).limit(1))
+            if decision is not None:  # with the decisions made with it (an "annotate alike" batch)
+                together = session.execute(
+                    update(ReviewDecision).where(ReviewDecision.author == author, ReviewDecision.reverted.is_(False),
+                                                 ReviewDecision.created_at == decision.created_at).values(reverted=True))
+                item, action, changed = _item(session.get(ReviewItem, decision.item_id)), decision.action, decision.changed
+                bulk = together.rowcount > 1
+        if decision is None:
+            reverted = self.store.undo(author, sentence=sentence)
+            return None if reverted is None else Undone(sentence, None, None, len(reverted.tokens))
+        if not changed:
+            return Undone(sentence, item, action, 0)
+        reverted = self.store.undo(author, sentence=None if bulk else sentence)
+        return Undone(sentence, item, action, len(reverted.tokens) if reverted else 0,
+                      reverted.sentences if reverted else [sentence])
+
+
+def _check(split: str, source: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+
+
+def _item(row: ReviewItem) -> QueueItem:
+    return QueueItem(row.source, row.sentence, row.start, row.end, row.given, row.suggested, row.score, row.detail,
+                     id=row.id, split=row.split)

@@ -1,0 +1,164 @@
+"""The review queue: filled once per source, ranked, filtered, decided for good, stale decisions refused, undo scoped."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ner_core.corpus import Sentence, format_corpus
+from ner_core.db import make_engine
+from ner_core.label_issues import LabelIssue
+from ner_core.review_queue import (ACCEPTED, CONSISTENCY, EDITED, KEPT, MODEL, ReviewQueue, consistency_candidates, fill_queue,
+                                   model_candidates)
+from ner_core.store import CorrectionStore, StaleSaveError
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def s(words: str, tags: str) -> Sentence:
+    words, tags = tuple(words.split()), tuple(tags.split())
+    return Sentence(words, tags, tuple("NN" for _ in words))
+
+
+SENTENCES = [
+    s("H5N1 spread in Asia .", "B-nat O O B-geo O"),
+    s("The H5N1 virus is back .", "O O O O O O"),
+    s("H5N1 was found in Turkey .", "O O O O B-geo O"),
+    s("Experts fear H5N1 .", "O O O O"),
+    s("John Smith visited Paris .", "B-per I-per O B-geo O"),
+    s("Paris is big .", "B-org O O O"),
+]
+ISSUES = [  # as from a model, numbered by corpus index
+    LabelIssue(4, 3, "B-geo", "O", 0.30),
+    LabelIssue(5, 0, "B-org", "B-geo", 0.90),
+    LabelIssue(4, 0, "B-per", "B-org", 0.55),
+]
+
+
+@pytest.fixture
+def db(tmp_path):
+    return f"sqlite:///{tmp_path / 'queue.db'}"
+
+
+def open_queue(db: str, tmp_path) -> ReviewQueue:
+    """A fresh engine, store and queue on the database file: what a restarted server builds."""
+    return ReviewQueue(CorrectionStore(make_engine(db), "tiny", tmp_path / "tiny.csv", SENTENCES))
+
+
+def filled(db, tmp_path) -> ReviewQueue:
+    queue = open_queue(db, tmp_path)
+    fill_queue(queue, "train", range(len(SENTENCES)), lambda: SENTENCES, ("run-1", lambda: ISSUES))
+    return queue
+
+
+def test_consistency_candidates_suggest_the_majority():
+    found = consistency_candidates(SENTENCES, range(len(SENTENCES)))
+    h5n1 = [c for c in found if SENTENCES[c.sentence].words[c.start] == "H5N1"]
+    assert [(c.sentence, c.given, c.suggested, c.score) for c in h5n1] == [(0, "nat", "O", 0.75)]
+    assert "H5N1" in h5n1[0].detail and "O 3" in h5n1[0].detail
+    assert consistency_candidates(SENTENCES, [1, 2, 3]) == []  # only the given sentences' occurrences
+
+
+def test_model_candidates_number_sentences_by_corpus_index():
+    local = [LabelIssue(0, 1, "O", "B-geo", 0.5)]  # sentence 0 of a split whose corpus indices are [7, 9]
+    (candidate,) = model_candidates(local, [7, 9])
+    assert (candidate.source, candidate.sentence, candidate.start, candidate.end) == (MODEL, 7, 1, 2)
+
+
+def test_items_are_ranked_by_score_and_filtered(db, tmp_path):
+    queue = filled(db, tmp_path)
+    items = queue.items("train")
+    assert [i.score for i in items] == sorted((i.score for i in items), reverse=True)
+    assert {i.source for i in items} == {MODEL, CONSISTENCY}
+    assert [i.sentence for i in queue.items("train", sources=[MODEL])] == [5, 4, 4]
+    assert {i.sentence for i in queue.items("train", types=["nat"])} == {0}
+    assert [i.given for i in queue.items("train", types=["per"])] == ["B-per"]
+    assert queue.count("train", sources=[MODEL]) == 3
+    assert queue.items("val") == []
+
+
+def test_the_queue_survives_a_restart_and_decided_items_leave_for_good(db, tmp_path):
+    queue = filled(db, tmp_path)
+    first, second, third = queue.items("train", sources=[MODEL])
+    store = queue.store
+    queue.decide(first.id, ACCEPTED, "ann", store.sentence_version(first.sentence))
+    queue.decide(second.id, KEPT, "ann", store.sentence_version(second.sentence))  # "the gold was right"
+    restarted = open_queue(db, tmp_path)
+    assert fill_queue(restarted, "train", range(len(SENTENCES)), lambda: SENTENCES, ("run-1", lambda: ISSUES)) == 0
+    assert [i.id for i in restarted.items("train", sources=[MODEL])] == [third.id]
+    assert restarted.store.tags(5)[0] == "B-geo"  # accepted: the suggestion is stored
+    assert restarted.store.tags(4)[3] == "B-geo"  # kept: nothing changed
+    assert {d["action"] for d in restarted.decisions("train")} == {ACCEPTED, KEPT}
+    # a new scoring run adds only candidates not seen before; decided ones do not come back
+    more = [*ISSUES, LabelIssue(2, 0, "O", "B-nat", 0.8)]
+    assert fill_queue(restarted, "train", range(len(SENTENCES)), lambda: SENTENCES, ("run-2", lambda: more)) == 1
+    assert first.id not in {i.id for i in restarted.items("train")}
+
+
+def test_a_stale_decision_is_refused_and_nothing_is_recorded(db, tmp_path):
+    queue = filled(db, tmp_path)
+    item = queue.items("train", sources=[MODEL])[0]  # sentence 5: "Paris" B-org -> B-geo
+    seen = queue.store.sentence_version(item.sentence)
+    other = ["B-per", "O", "O", "O"]
+    queue.store.save(item.sentence, other, author="bob", expected_version=seen)  # another tab saves first
+    with pytest.raises(StaleSaveError) as refused:
+        queue.decide(item.id, EDITED, "ann", seen, ["B-nat", "O", "O", "O"])
+    assert refused.value.tags == other and refused.value.author == "bob" and refused.value.version == seen + 1
+    with pytest.raises(StaleSaveError):
+        queue.decide(item.id, KEPT, "ann", seen)  # keeping the gold is a decision on a version too
+    assert queue.is_open(item.id) and queue.store.tags(item.sentence) == other
+    queue.decide(item.id, EDITED, "ann", refused.value.version, ["B-geo", "O", "O", "O"])  # overwrite, knowingly
+    assert not queue.is_open(item.id) and queue.store.tags(item.sentence)[0] == "B-geo"
+
+
+def test_undo_acts_only_on_the_authors_decision_on_that_sentence(db, tmp_path):
+    queue = filled(db, tmp_path)
+    paris, per = queue.items("train", sources=[MODEL])[:2]  # sentences 5 and 4
+    store = queue.store
+    queue.decide(paris.id, ACCEPTED, "ann", store.sentence_version(5))
+    queue.decide(per.id, ACCEPTED, "bob", store.sentence_version(4))
+    assert queue.undo("ann", 4) is None  # bob's decision there is not ann's to undo
+    assert queue.undo("bob", 5) is None
+    undone = queue.undo("ann", 5)
+    assert undone.item.id == paris.id and undone.action == ACCEPTED and undone.tokens == 1
+    assert "sentence 5" in str(undone)
+    assert queue.is_open(paris.id) and store.tags(5)[0] == "B-org"
+    assert not queue.is_open(per.id) and store.tags(4)[0] == "B-org"  # bob's decision stands
+    assert queue.undo("ann", 5) is None  # nothing left of ann's there
+
+
+def test_annotate_alike_changes_every_occurrence_and_one_undo_reverts_it(db, tmp_path):
+    queue = filled(db, tmp_path)
+    (item,) = queue.items("train", types=["nat"])
+    changes = queue.alike(item)
+    assert sorted(changes) == [0] and changes[0][0] == "O"
+    assert queue.decide_alike(item, changes, "ann") == 1
+    assert not queue.is_open(item.id) and queue.store.tags(0)[0] == "O"
+    undone = queue.undo("ann", 0)
+    assert undone.tokens == 1 and queue.is_open(item.id) and queue.store.tags(0)[0] == "B-nat"
+
+
+@pytest.fixture
+def review_app(tmp_path, monkeypatch, corpus):
+    """The app over a 300-sentence corpus file, with a fresh database."""
+    path = tmp_path / "small.csv"
+    path.write_text(format_corpus(corpus[:300], "csv"))
+    monkeypatch.setenv("NER_CORPUS", str(path))
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'app.db'}")
+    monkeypatch.setenv("NER_CHECKPOINTS", str(tmp_path / "no-checkpoints"))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.switch_page("pages/review.py")
+    return app
+
+
+def test_review_page_shows_the_first_item_and_the_next_ones(review_app):
+    app = review_app
+    app.run()
+    assert not app.exception
+    assert app.session_state["review_split"] == "train"
+    upcoming = app.dataframe[0].value
+    assert len(upcoming) > 0 and upcoming["score"].is_monotonic_decreasing
+    assert set(upcoming["source"]) == {CONSISTENCY}  # no model, no cross-validated scores: strings only
+    app.radio(key="review_split").set_value("test").run()
+    assert not app.exception
+    assert "evaluation only" in app.info[0].value
