@@ -191,6 +191,30 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_users(args: argparse.Namespace) -> int:
+    from .db import make_engine
+    from .users import add_user, list_users
+
+    engine = make_engine()
+    if args.action == "list":
+        for user in list_users(engine):
+            print(f"{user.name}\t{user.role}")
+        return 0
+    if not args.name or not args.role:
+        raise ValueError("users add needs NAME and --role")
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        import getpass
+
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise ValueError("the two passwords differ; nothing was stored")
+    user = add_user(engine, args.name, args.role, password)
+    print(f"added {user.name} ({user.role})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -271,6 +295,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--limit", type=int, help="train on the first N training sentences only")
     p.add_argument("--job", help=argparse.SUPPRESS)  # the app's background process
     p.set_defaults(func=cmd_retrain)
+
+    p = sub.add_parser("users", help="add or list the people who sign in to the app (none: one person, no sign-in)")
+    p.add_argument("action", choices=("add", "list"))
+    p.add_argument("name", nargs="?", help="user name (add): letters, digits, '_', '.', '-'")
+    p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may)")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin (else prompt)")
+    p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("experiments", help="regenerate Tables 2-4 on the test split")
     p.add_argument("--out", default="reports", help="directory for the markdown tables")

@@ -1,13 +1,13 @@
 """A team: users and sign-in sessions, double annotation, review of corrections.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,130 @@
+"""Double annotation, agreement (hand-computed F1 and kappa), adjudication and the review of corrections."""
+import math
+
+import pytest
+
+from ner_core.agreement import (
+    AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assigned_to, disagreements, kappa, pair_agreement,
+    save_annotation,
+)
+from ner_core.corpus import Sentence
+from ner_core.correction_review import ReviewError, decide, decisions, pending
+from ner_core.db import make_engine
+from ner_core.store import CorrectionStore
+from ner_core.users import RoleError, User, add_user
+
+ANN, BOB = User("ann", "annotator"), User("bob", "annotator")
+RITA, ROOT = User("rita", "reviewer"), User("root", "admin")
+SENTENCES = [
+    Sentence(("John", "Smith", "visited", "Paris"), ("B-per", "I-per", "O", "B-geo")),
+    Sentence(("The", "UN", "met", "today"), ("O", "B-org", "O", "B-tim")),
+    Sentence(("Rain", "fell"), ("O", "O")),
+    Sentence(("Obama", "spoke"), ("B-per", "O")),
+]
+
+
+@pytest.fixture
+def store(db_url):
+    engine = make_engine(db_url)
+    for user in (ANN, BOB, RITA, ROOT):
+        add_user(engine, user.name, user.role, "correct horse")
+    yield CorrectionStore(engine, "demo", "demo.conll", SENTENCES)
+    engine.dispose()
+
+
+def test_entity_f1_and_kappa_by_hand():
+    a = [["B-per", "I-per", "O", "B-geo"], ["O", "B-org", "O", "O"]]
+    b = [["B-per", "O", "O", "B-geo"], ["O", "B-org", "O", "B-tim"]]
+    scores = pair_agreement(a, b)
+    # A's entities: per(0-2), geo, org; B's: per(0-1), geo, org, tim. Shared: geo, org.
+    # P = 2/4, R = 2/3, F1 = 2PR/(P+R) = 4/7.
+    assert scores["entity_f1"] == pytest.approx(4 / 7)
+    assert scores["per_type"]["per"]["f1"] == 0.0 and scores["per_type"]["geo"]["f1"] == 1.0
+    assert scores["per_type"]["tim"]["f1"] == 0.0
+    # 8 tokens. A: B-per 1, I-per 1, O 4, B-geo 1, B-org 1. B: B-per 1, O 4, B-geo 1, B-org 1, B-tim 1.
+    # agree on 6 of 8: po = 0.75; pe = (1*1 + 1*0 + 4*4 + 1*1 + 1*1 + 0*1) / 64 = 19/64; kappa = 29/45.
+    assert scores["kappa"] == pytest.approx((0.75 - 19 / 64) / (1 - 19 / 64)) == pytest.approx(29 / 45)
+    # per: A marks tokens 0,1, B token 0: po = 7/8; pe = (2*1 + 6*7)/64 = 44/64.
+    assert scores["per_type"]["per"]["kappa"] == pytest.approx((7 / 8 - 44 / 64) / (1 - 44 / 64))
+    assert scores["per_type"]["geo"]["kappa"] == pytest.approx(1.0)
+    assert math.isnan(kappa(["O", "O"], ["O", "O"]))  # one label on both sides: undefined
+
+
+def test_assign_annotate_measure_and_adjudicate(store):
+    chosen = assign(store, 0.5, ("ann", "bob"), ROOT, seed=1)
+    assert len(chosen) == 2 and assigned_to(store, "ann") == chosen == assigned_to(store, "bob")
+    assert assigned_to(store, "rita") == []
+    first, second = chosen
+    words = {i: SENTENCES[i].words for i in chosen}
+    save_annotation(store, first, ["O"] * len(words[first]), ANN)
+    save_annotation(store, first, ["B-art"] + ["O"] * (len(words[first]) - 1), ANN)  # a second save replaces the first
+    save_annotation(store, first, ["O"] * len(words[first]), BOB)
+    save_annotation(store, second, list(SENTENCES[second].tags), ANN)
+    save_annotation(store, second, list(SENTENCES[second].tags), BOB)
+    assert annotation(store, first, "ann")[0] == "B-art"
+    assert store.history() == []  # double annotations are not corrections
+
+    [pair] = agreement(store)
+    assert pair.annotators == ("ann", "bob") and pair.sentences == 2 and pair.disagreements == 1
+    [d] = disagreements(store)
+    assert (d.sentence, d.tags_a[0], d.tags_b[0]) == (first, "B-art", "O")
+
+    result = adjudicate(store, first, d.tags_a, "A", RITA)
+    assert result.changed == 1 and store.tags(first)[0] == "B-art"
+    assert store.history(first)[0]["author"] == "rita"  # written as a correction, by the adjudicator
+    assert disagreements(store) == [] and assigned_to(store, "ann") == [second]
+    with pytest.raises(AgreementError, match=f"sentence {first} was adjudicated already, by rita"):
+        adjudicate(store, first, d.tags_b, "B", ROOT)
+    with pytest.raises(AgreementError, match="was adjudicated by rita"):
+        save_annotation(store, first, ["O"] * len(words[first]), ANN)
+    assert adopt_agreed(store, RITA) == 1 and assigned_to(store, "ann") == []
+    assert agreement(store)[0].sentences == 2  # agreement still counts adjudicated sentences
+
+
+def test_refusals_change_nothing(store):
+    with pytest.raises(RoleError, match="ann is an annotator: only admins may assign"):
+        assign(store, 0.5, ("ann", "bob"), ANN)
+    with pytest.raises(AgreementError, match="two different annotators"):
+        assign(store, 0.5, ("ann", "ann"), ROOT)
+    with pytest.raises(AgreementError, match="no user named \"'; DROP TABLE users; --\""):
+        assign(store, 0.5, ("ann", "'; DROP TABLE users; --"), ROOT)
+    with pytest.raises(AgreementError, match=r"the share must be in \(0, 1\]"):
+        assign(store, 1.5, ("ann", "bob"), ROOT)
+    assert assigned_to(store, "ann") == []
+    [sentence] = assign(store, 0.25, ("ann", "bob"), ROOT)
+    length = len(SENTENCES[sentence].words)
+    with pytest.raises(AgreementError, match=f"sentence {sentence} is not assigned to rita"):
+        save_annotation(store, sentence, ["O"] * length, RITA)
+    with pytest.raises(ValueError, match="unknown tag"):
+        save_annotation(store, sentence, ["<img src=x onerror=alert(1)>"] * length, ANN)
+    save_annotation(store, sentence, ["B-geo"] + ["O"] * (length - 1), ANN)
+    save_annotation(store, sentence, ["O"] * length, BOB)
+    with pytest.raises(RoleError, match="ann is an annotator: only reviewers and admins may adjudicate"):
+        adjudicate(store, sentence, ["O"] * length, "B", ANN)
+    with pytest.raises(ValueError, match="tags"):  # wrong length: the store refuses, the claim is released
+        adjudicate(store, sentence, ["O"], "edited", RITA)
+    assert len(disagreements(store)) == 1 and store.history() == []
+
+
+def test_reviewers_accept_or_reject_correction_batches(store):
+    store.save(0, ["B-per", "I-per", "O", "B-gpe"], author="ann")
+    store.save(3, ["O", "O"], author="ann")
+    store.save(2, ["B-nat", "O"], author="rita")
+    first, second, own = pending(store)
+    assert (first.author, first.sentences, first.changes[0].word, first.changes[0].new) == ("ann", [0], "Paris", "B-gpe")
+    with pytest.raises(RoleError, match="ann is an annotator: only reviewers and admins may review"):
+        decide(store, first.batch, "accepted", ANN)
+    with pytest.raises(ReviewError, match="does not review their own"):
+        decide(store, own.batch, "accepted", RITA)
+    with pytest.raises(ReviewError, match="no correction batch"):
+        decide(store, "'; DROP TABLE corrections; --", "accepted", RITA)
+    assert len(pending(store)) == 3 and decisions(store) == []
+
+    decide(store, first.batch, "accepted", RITA)
+    decide(store, second.batch, "rejected", RITA)
+    assert store.tags(0)[3] == "B-gpe" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
+    assert [b.batch for b in pending(store)] == [own.batch]
+    assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("rejected", "rita"), ("accepted", "rita")]
+    with pytest.raises(ReviewError, match="was accepted already, by rita"):
+        decide(store, first.batch, "rejected", ROOT)
+    assert store.tags(0)[3] == "B-gpe"

@@ -1,0 +1,151 @@
+"""Users, sign-in and roles, on SQLite and PostgreSQL: refusals are clear and change nothing."""
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from ner_core.db import make_engine
+from ner_core.users import (
+    RoleError, SignInError, User, UserError, add_user, allowed, has_users, list_users, refusal, require, sign_in, sign_out,
+    user_for_token,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+SQL = "'; DROP TABLE users; --"
+HTML = "<img src=x onerror=alert(1)>"
+
+
+@pytest.fixture
+def engine(db_url):
+    engine = make_engine(db_url)
+    yield engine
+    engine.dispose()
+
+
+def table_dump(engine) -> list:
+    with engine.connect() as connection:
+        return [tuple(r) for t in ("users", "user_sessions") for r in connection.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+
+
+def test_add_sign_in_and_sign_out(engine):
+    assert not has_users(engine)
+    add_user(engine, "ann", "annotator", "correct horse")
+    add_user(engine, "Zoë.r-2", "reviewer", "battery staple")
+    assert has_users(engine)
+    assert list_users(engine) == [User("Zoë.r-2", "reviewer"), User("ann", "annotator")]
+    token = sign_in(engine, "ann", "correct horse")
+    assert user_for_token(engine, token) == User("ann", "annotator")
+    sign_out(engine, token)
+    with pytest.raises(SignInError, match="unknown session: sign in again"):
+        user_for_token(engine, token)
+
+
+def test_wrong_password_and_unknown_name_get_one_message_and_change_nothing(engine):
+    add_user(engine, "ann", "annotator", "correct horse")
+    before = table_dump(engine)
+    for name, password in (("ann", "correct hors"), ("ann", ""), ("bob", "correct horse"), (SQL, SQL), (HTML, "x" * 9)):
+        with pytest.raises(SignInError, match="^wrong user name or password$"):
+            sign_in(engine, name, password)
+    assert table_dump(engine) == before
+
+
+def test_an_expired_session_is_refused_with_its_time(engine):
+    add_user(engine, "ann", "annotator", "correct horse")
+    token = sign_in(engine, "ann", "correct horse", lifetime=timedelta(minutes=5))
+    assert user_for_token(engine, token, now=datetime.now(timezone.utc) + timedelta(minutes=4)).name == "ann"
+    with pytest.raises(SignInError, match=r"your session expired at \d{4}-\d\d-\d\d \d\d:\d\d UTC: sign in again"):
+        user_for_token(engine, token, now=datetime.now(timezone.utc) + timedelta(minutes=6))
+    expired = sign_in(engine, "ann", "correct horse", lifetime=timedelta(seconds=-1))
+    with pytest.raises(SignInError, match="expired"):
+        user_for_token(engine, expired)
+
+
+def test_invalid_names_are_refused_and_nothing_is_written(engine):
+    add_user(engine, "root", "admin", "correct horse")
+    before = table_dump(engine)
+    for name in (SQL, HTML, "", " ann", "ann ", "_ann", "a" * 41, "ann\n", "ann\x00", "ann;", "o'brien"):
+        with pytest.raises(UserError, match=r"invalid user name .*: 1-40 letters, digits, '_', '.' or '-'"):
+            add_user(engine, name, "annotator", "correct horse")
+    with pytest.raises(UserError, match="unknown role 'owner': choose annotator, reviewer, admin"):
+        add_user(engine, "ann", "owner", "correct horse")
+    with pytest.raises(UserError, match="at least 8 characters"):
+        add_user(engine, "ann", "annotator", "short")
+    with pytest.raises(UserError, match="a user named 'ROOT' exists already"):
+        add_user(engine, "ROOT", "annotator", "correct horse")
+    assert table_dump(engine) == before
+    assert [u.name for u in list_users(engine)] == ["root"]
+
+
+def test_metacharacters_in_passwords_and_tokens_are_plain_data(engine):
+    password = SQL + HTML
+    add_user(engine, "ann", "annotator", password)
+    token = sign_in(engine, "ann", password)  # the exact string round-trips through the hash
+    before = table_dump(engine)
+    for bad in (SQL, HTML, token + "'", token[:-1], "", "' OR '1'='1"):
+        with pytest.raises(SignInError, match="unknown session"):
+            user_for_token(engine, bad)
+        sign_out(engine, bad)  # an unknown token signs nobody out
+    assert table_dump(engine) == before
+    assert user_for_token(engine, token).name == "ann"
+
+
+def test_the_password_is_stored_only_as_an_argon2_hash(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    engine = make_engine(url)
+    add_user(engine, "ann", "admin", "S3cret-pass phrase")
+    token = sign_in(engine, "ann", "S3cret-pass phrase")
+    with engine.connect() as connection:
+        stored = connection.scalar(text("SELECT password_hash FROM users"))
+        sessions = connection.execute(text("SELECT token_sha256 FROM user_sessions")).scalars().all()
+    engine.dispose()
+    assert stored.startswith("$argon2id$")
+    assert token not in sessions and len(sessions[0]) == 64  # only the token's SHA-256 is kept
+    raw = b"".join(p.read_bytes() for p in tmp_path.iterdir() if p.name.startswith("db.sqlite"))
+    assert b"S3cret-pass phrase" not in raw and token.encode() not in raw
+    assert stored.encode() in raw  # the file was read with its content (WAL included)
+
+
+def test_roles_allow_their_actions_and_those_below():
+    ann, rev, root = User("ann", "annotator"), User("rita", "reviewer"), User("root", "admin")
+    assert allowed(ann, "correct") and not allowed(ann, "review") and not allowed(ann, "retrain")
+    assert allowed(rev, "correct") and allowed(rev, "review") and not allowed(rev, "activate")
+    assert all(allowed(root, a) for a in ("correct", "review", "retrain", "activate", "roll back", "import", "delete dataset"))
+    assert allowed(None, "retrain")  # no users defined, or the command line
+    assert refusal(ann, "retrain") == "ann is an annotator: only admins may retrain"
+    assert refusal(ann, "review") == "ann is an annotator: only reviewers and admins may review"
+    with pytest.raises(RoleError, match="rita is a reviewer: only admins may activate"):
+        require(rev, "activate")
+    with pytest.raises(ValueError, match="unknown action 'fly'"):
+        require(root, "fly")
+
+
+def test_only_an_admin_adds_users(engine):
+    add_user(engine, "root", "admin", "correct horse")
+    before = table_dump(engine)
+    with pytest.raises(RoleError, match="only admins may manage users"):
+        add_user(engine, "eve", "admin", "correct horse", by=User("ann", "annotator"))
+    assert table_dump(engine) == before
+    add_user(engine, "ann", "annotator", "correct horse", by=User("root", "admin"))
+
+
+def run_cli(args, url, stdin=""):
+    return subprocess.run([sys.executable, "-m", "ner_core", "users", *args], input=stdin, text=True, capture_output=True,
+                          cwd=ROOT, env={"NER_DB_URL": url, "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+
+
+def test_the_users_command(db_url):
+    added = run_cli(["add", "ann", "--role", "annotator", "--password-stdin"], db_url, "correct horse\n")
+    assert added.returncode == 0, added.stderr
+    assert "correct horse" not in added.stdout + added.stderr
+    refused = run_cli(["add", SQL, "--role", "admin", "--password-stdin"], db_url, "correct horse\n")
+    assert refused.returncode == 1 and "error: invalid user name" in refused.stderr
+    short = run_cli(["add", "bob", "--role", "admin", "--password-stdin"], db_url, "short\n")
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    listed = run_cli(["list"], db_url)
+    assert listed.stdout.split() == ["ann", "annotator"]
+    engine = make_engine(db_url)
+    assert user_for_token(engine, sign_in(engine, "ann", "correct horse")).role == "annotator"
+    engine.dispose()
