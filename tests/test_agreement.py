@@ -70,7 +70,8 @@ def test_assign_annotate_measure_and_adjudicate(store):
     assert (d.sentence, d.tags_a[0], d.tags_b[0]) == (first, "B-art", "O")
 
     result = adjudicate(store, first, d.tags_a, "A", RITA)
-    assert result.changed == 1 and store.tags(first)[0] == "B-art"
+    assert result.changed == sum(x != y for x, y in zip(d.tags_a, SENTENCES[first].tags)) > 0
+    assert store.tags(first) == d.tags_a
     assert store.history(first)[0]["author"] == "rita"  # written as a correction, by the adjudicator
     assert disagreements(store) == [] and assigned_to(store, "ann") == [second]
     with pytest.raises(AgreementError, match=f"sentence {first} was adjudicated already, by rita"):

@@ -1,19 +1,17 @@
 """Users, sign-in and roles, on SQLite and PostgreSQL: refusals are clear and change nothing."""
-import subprocess
-import sys
+import io
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
+from ner_core.cli import main
 from ner_core.db import make_engine
 from ner_core.users import (
     RoleError, SignInError, User, UserError, add_user, allowed, has_users, list_users, refusal, require, sign_in, sign_out,
     user_for_token,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
 SQL = "'; DROP TABLE users; --"
 HTML = "<img src=x onerror=alert(1)>"
 
@@ -131,21 +129,24 @@ def test_only_an_admin_adds_users(engine):
     add_user(engine, "ann", "annotator", "correct horse", by=User("root", "admin"))
 
 
-def run_cli(args, url, stdin=""):
-    return subprocess.run([sys.executable, "-m", "ner_core", "users", *args], input=stdin, text=True, capture_output=True,
-                          cwd=ROOT, env={"NER_DB_URL": url, "PATH": "/usr/bin:/bin", "HF_HUB_OFFLINE": "1"})
+def run_cli(args, url, monkeypatch, capsys, stdin=""):
+    """``python -m ner_core users ...`` in this process (a subprocess would import torch again)."""
+    monkeypatch.setenv("NER_DB_URL", url)
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    code = main(["users", *args])
+    out, err = capsys.readouterr()
+    return code, out, err
 
 
-def test_the_users_command(db_url):
-    added = run_cli(["add", "ann", "--role", "annotator", "--password-stdin"], db_url, "correct horse\n")
-    assert added.returncode == 0, added.stderr
-    assert "correct horse" not in added.stdout + added.stderr
-    refused = run_cli(["add", SQL, "--role", "admin", "--password-stdin"], db_url, "correct horse\n")
-    assert refused.returncode == 1 and "error: invalid user name" in refused.stderr
-    short = run_cli(["add", "bob", "--role", "admin", "--password-stdin"], db_url, "short\n")
-    assert short.returncode == 1 and "at least 8 characters" in short.stderr
-    listed = run_cli(["list"], db_url)
-    assert listed.stdout.split() == ["ann", "annotator"]
+def test_the_users_command(db_url, monkeypatch, capsys):
+    code, out, err = run_cli(["add", "ann", "--role", "annotator", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
+    assert (code, out) == (0, "added ann (annotator)\n"), err
+    code, out, err = run_cli(["add", SQL, "--role", "admin", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
+    assert code == 1 and err.startswith("error: invalid user name")
+    code, out, err = run_cli(["add", "bob", "--role", "owner", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
+    assert code == 1 and "unknown role 'owner'" in err
+    code, out, err = run_cli(["list"], db_url, monkeypatch, capsys)
+    assert (code, out) == (0, "ann\tannotator\n")
     engine = make_engine(db_url)
     assert user_for_token(engine, sign_in(engine, "ann", "correct horse")).role == "annotator"
     engine.dispose()
