@@ -1,46 +1,46 @@
-"""Reading and writing corpora: the Kaggle CSV (plain or zipped) and CoNLL/IOB text files.
+"""Reading, writing and splitting corpora in the standard formats.
 
-Both readers either return every sentence of a file or raise :class:`CorpusError` naming the
-file and the line; nothing is ever half-loaded.
+=============  ==========================================  ==========================
+format         file names                                  module
+=============  ==========================================  ==========================
+``csv``        ``.csv`` (Kaggle ``Sentence #,Word,POS,Tag``)  :mod:`.formats.kaggle`
+``conll``      ``.conll .iob .iob2 .bio .txt .tsv``        :mod:`.formats.conll`
+``jsonl``      ``.jsonl .json`` (tokens+tags or text+spans)  :mod:`.formats.jsonl`
+``spacy``      ``.spacy`` (spaCy ``DocBin``)                :mod:`.formats.docbin`
+=============  ==========================================  ==========================
+
+A ``.zip`` holding one file is read as that file (``x.csv.zip``), as a stream within a size cap;
+text is decoded as described in :mod:`.formats.source` (UTF-8, UTF-16 with a BOM, or latin-1, never
+a silent fallback). Any well-formed tag is accepted (:mod:`.tag_schemes`) and every file is held in
+IOB2: IOB1, BIOES and BILOU are converted on reading and ``I-`` tags that began an entity are
+repaired, all counted in the :class:`CorpusFile` report. A reader returns every sentence of a file
+or raises :class:`CorpusError` naming the file and the line; nothing is ever half-loaded.
 """
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import os
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .tags import is_known_tag
+from .formats import conll, docbin, jsonl, kaggle
+from .formats.base import CorpusError, Reading, Sentence
+from .formats.source import decode, max_bytes, read_source
+from .tag_schemes import IOB2Converter
 
-KAGGLE_HEADER = ["Sentence #", "Word", "POS", "Tag"]
+__all__ = [
+    "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
+    "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split",
+    "read_corpus", "read_corpus_bytes", "split_corpus", "split_indices", "write_corpus",
+]
+
 CONLL_SUFFIXES = (".conll", ".iob", ".iob2", ".bio", ".txt", ".tsv")
+FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",), "conll": CONLL_SUFFIXES, "jsonl": (".jsonl", ".json"), "spacy": (".spacy",),
+}
+"""Format name -> the file suffixes read and written as that format."""
 DEFAULT_CORPUS_ENV = "NER_CORPUS"
-
-
-class CorpusError(ValueError):
-    """A corpus file that cannot be read; the message names the file and, where known, the line."""
-
-
-@dataclass(frozen=True)
-class Sentence:
-    """One tokenised sentence with its gold IOB2 tags (and POS tags where the file has them)."""
-
-    words: tuple[str, ...]
-    tags: tuple[str, ...]
-    pos: tuple[str, ...] | None = field(default=None, compare=False)
-
-    def __post_init__(self) -> None:
-        if len(self.words) != len(self.tags):
-            raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
-        if self.pos is not None and len(self.pos) != len(self.words):
-            raise ValueError(f"{len(self.words)} words but {len(self.pos)} POS tags")
-
-    def __len__(self) -> int:
-        return len(self.words)
 
 
 @dataclass(frozen=True)
@@ -48,11 +48,39 @@ class Split:
     train: list[Sentence]
     val: list[Sentence]
     test: list[Sentence]
+    sources: tuple[str, ...] = field(default=(), compare=False)  # a summary line per file read
 
     def part(self, name: str) -> list[Sentence]:
         if name not in ("train", "val", "test"):
             raise ValueError(f"unknown split {name!r}: expected train, val or test")
         return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A corpus file read: its sentences (IOB2) and what reading it took."""
+
+    name: str
+    sentences: list[Sentence]
+    format: str  # a key of FORMATS
+    encoding: str | None  # None for the binary DocBin
+    scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU
+    converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
+    notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(s) for s in self.sentences)
+
+    def summary(self) -> str:
+        """One line: format, encoding, sizes, and what was converted or skipped."""
+        parts = [f"{self.name}: {self.format}", *([self.encoding] if self.encoding else []),
+                 f"{len(self.sentences):,} sentences, {self.tokens:,} tokens, tags {self.scheme}"]
+        if self.converted:
+            changes = ", ".join(f"{k} {v:,}" for k, v in sorted(self.converted.items()))
+            parts.append(f"converted to IOB2 ({changes} tags)")
+        parts += [f"{k}: {v:,}" for k, v in sorted(self.notes.items())]
+        return ", ".join(parts)
 
 
 def default_corpus_path() -> Path:
@@ -66,179 +94,108 @@ def default_corpus_path() -> Path:
 # ---------------------------------------------------------------- reading
 
 
-def read_corpus(path: str | os.PathLike) -> list[Sentence]:
-    """Read a Kaggle CSV (``.csv`` / ``.csv.zip``) or CoNLL file (``.conll``, ``.txt``, ...)."""
+def format_of(name: str) -> str:
+    """The format a file name implies (see :data:`FORMATS`); a ``.zip`` is named by its content."""
+    lower = name.lower().removesuffix(".zip")
+    for fmt, suffixes in FORMATS.items():
+        if lower.endswith(suffixes):
+            return fmt
+    known = ", ".join(f"{fmt} ({' '.join(suffixes)})" for fmt, suffixes in FORMATS.items())
+    raise CorpusError(f"{name}: unknown corpus format; expected one of: {known}, or one of them zipped")
+
+
+def load_corpus(path: str | os.PathLike, *, encoding: str | None = None) -> CorpusFile:
+    """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection."""
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
-    text = _read_text(path)
-    name = path.name.lower()
-    if name.endswith((".csv", ".csv.zip", ".zip")):
-        return _parse_kaggle(text, path)
-    if name.endswith(CONLL_SUFFIXES):
-        return _parse_conll(text, path)
-    raise CorpusError(
-        f"{path}: unknown corpus format; expected .csv, .csv.zip (Kaggle) or one of "
-        f"{', '.join(CONLL_SUFFIXES)} (CoNLL)"
-    )
+    return _load(path, str(path), encoding)
+
+
+def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None) -> CorpusFile:
+    """Read an uploaded corpus held in memory; ``filename`` decides the format and names it in errors."""
+    return _load(data, filename, encoding)
+
+
+def read_corpus(path: str | os.PathLike) -> list[Sentence]:
+    """The sentences of a corpus file (see :func:`load_corpus`)."""
+    return load_corpus(path).sentences
 
 
 def read_corpus_bytes(data: bytes, filename: str) -> list[Sentence]:
-    """Read an uploaded corpus held in memory; ``filename`` decides the format."""
-    import tempfile
-
-    suffix = "".join(Path(filename).suffixes[-2:]) or ".txt"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / ("upload" + suffix)
-        path.write_bytes(data)
-        try:
-            return read_corpus(path)
-        except CorpusError as err:
-            raise CorpusError(str(err).replace(str(path), filename)) from None
+    """The sentences of an uploaded corpus (see :func:`load_corpus_bytes`)."""
+    return load_corpus_bytes(data, filename).sentences
 
 
-def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
-    if path.name.lower().endswith(".zip"):
-        try:
-            with zipfile.ZipFile(io.BytesIO(raw)) as archive:
-                members = [m for m in archive.namelist() if not m.endswith("/")]
-                if len(members) != 1:
-                    raise CorpusError(f"{path}: a zipped corpus must hold exactly one file, found {len(members)}")
-                raw = archive.read(members[0])
-        except zipfile.BadZipFile:
-            raise CorpusError(f"{path}: not a valid zip archive") from None
-    if b"\x00" in raw[:65536]:
-        raise CorpusError(f"{path}: not a text file (it holds NUL bytes)")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+def _load(source: Path | bytes, name: str, encoding: str | None) -> CorpusFile:
+    if not name.lower().endswith(".zip"):
+        format_of(name)  # refuse an unknown format before reading anything
+    limit = max_bytes()
+    raw, inner = read_source(source, name, limit)
+    fmt = format_of(inner)
+    reading = Reading(name)
+    if fmt == "spacy":
+        text_encoding, raw_sentences = None, docbin.read(raw, reading, limit)
+    else:
+        text, text_encoding = decode(raw, name, encoding)
+        del raw
+        raw_sentences = {"csv": kaggle.read, "conll": conll.read, "jsonl": jsonl.read}[fmt](text, reading)
+    if not raw_sentences:
+        raise reading.error("no sentences")
+    converter = IOB2Converter()
+    sentences = [Sentence(words, converter.convert(tags), pos) for words, tags, pos in raw_sentences]
+    return CorpusFile(name, sentences, fmt, text_encoding, converter.scheme, dict(converter.changes), dict(reading.notes))
 
 
-def _check_tag(tag: str, path: Path, line: int) -> str:
-    if not is_known_tag(tag):
-        raise CorpusError(f"{path}:{line}: unknown tag {tag!r}")
-    return tag
+def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
+               test: str | os.PathLike | None = None, seed: int = 13) -> Split:
+    """A split from one corpus file, or from separate train / dev / test files used as given.
 
-
-def _parse_kaggle(text: str, path: Path) -> list[Sentence]:
-    rows = csv.reader(io.StringIO(text, newline=""))
-    header = next(rows, None)
-    if header is None:
-        raise CorpusError(f"{path}: the file is empty")
-    if [h.strip() for h in header] != KAGGLE_HEADER:
-        raise CorpusError(f"{path}:1: expected the header {','.join(KAGGLE_HEADER)}, got {','.join(header)}")
-    sentences: list[Sentence] = []
-    words: list[str] = []
-    pos: list[str] = []
-    tags: list[str] = []
-    for row in rows:
-        line = rows.line_num
-        if not row:
-            continue
-        if len(row) != 4:
-            raise CorpusError(f"{path}:{line}: expected 4 columns (Sentence #,Word,POS,Tag), got {len(row)}")
-        sid, word, tag_pos, tag = row
-        if sid.strip():
-            if words:
-                sentences.append(Sentence(tuple(words), tuple(tags), tuple(pos)))
-            words, pos, tags = [], [], []
-        elif not words:
-            raise CorpusError(f"{path}:{line}: the first row of a sentence must carry its 'Sentence #'")
-        if not word:
-            raise CorpusError(f"{path}:{line}: empty word")
-        words.append(word)
-        pos.append(tag_pos)
-        tags.append(_check_tag(tag.strip(), path, line))
-    if words:
-        sentences.append(Sentence(tuple(words), tuple(tags), tuple(pos)))
-    if not sentences:
-        raise CorpusError(f"{path}: no sentences")
-    return sentences
-
-
-def _parse_conll(text: str, path: Path) -> list[Sentence]:
-    sentences: list[Sentence] = []
-    words: list[str] = []
-    pos: list[str] = []
-    tags: list[str] = []
-    has_pos = True
-
-    def flush() -> None:
-        nonlocal words, pos, tags, has_pos
-        if words:
-            sentences.append(Sentence(tuple(words), tuple(tags), tuple(pos) if has_pos else None))
-        words, pos, tags, has_pos = [], [], [], True
-
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        fields = line.split()
-        if not fields:
-            flush()
-            continue
-        if fields[0] == "-DOCSTART-":
-            continue
-        if len(fields) not in (2, 3):
-            raise CorpusError(
-                f"{path}:{line_no}: expected 2 columns (token tag) or 3 (token POS tag), got {len(fields)}"
-            )
-        words.append(fields[0])
-        tags.append(_check_tag(fields[-1], path, line_no))
-        if len(fields) == 3:
-            pos.append(fields[1])
-        else:
-            has_pos = False
-    flush()
-    if not sentences:
-        raise CorpusError(f"{path}: no sentences")
-    return sentences
+    Only ``train``: the project's seeded 80/10/10 split (:func:`split_corpus`). With ``dev``: the
+    files as given (no ``test``: an empty test part). With ``test`` but no ``dev``: the dev part is
+    a seeded 10% of the train file's sentences, the rest trains.
+    """
+    files = {part: load_corpus(p) for part, p in (("train", train), ("val", dev), ("test", test)) if p is not None}
+    sources = tuple(f.summary() for f in files.values())
+    if dev is None and test is None:
+        parts = split_corpus(files["train"].sentences, seed)
+        return Split(parts.train, parts.val, parts.test, sources)
+    if dev is None:
+        sentences = files["train"].sentences
+        rest, held_out, rounding = split_indices(len(sentences), seed, (0.9, 0.1, 0.0))
+        return Split([sentences[i] for i in sorted(rest + rounding)], [sentences[i] for i in held_out],
+                     files["test"].sentences, sources)
+    return Split(files["train"].sentences, files["val"].sentences,
+                 files["test"].sentences if test is not None else [], sources)
 
 
 # ---------------------------------------------------------------- writing
 
 
+def corpus_bytes(sentences: Iterable[Sentence], fmt: str) -> bytes:
+    """A corpus file's bytes in format ``fmt`` (a key of :data:`FORMATS`); text formats in UTF-8."""
+    if fmt == "spacy":
+        return docbin.write(sentences)
+    return format_corpus(sentences, fmt).encode("utf-8")
+
+
 def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
-    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle) or ``conll``."""
-    if fmt == "csv":
-        return _format_kaggle(sentences)
-    if fmt == "conll":
-        return _format_conll(sentences)
-    raise CorpusError(f"cannot write the format {fmt!r}; use csv (Kaggle) or conll")
+    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``."""
+    writers = {"csv": kaggle.write, "conll": conll.write, "jsonl": jsonl.write}
+    if fmt not in writers:
+        raise CorpusError(f"cannot write the format {fmt!r} as text; use one of {', '.join(writers)} (or corpus_bytes)")
+    return writers[fmt](sentences)
 
 
 def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike) -> None:
-    """Write (UTF-8) in the format the file name implies (see :func:`read_corpus`), atomically."""
+    """Write in the format the file name implies (see :data:`FORMATS`; not zipped), atomically."""
     path = Path(path)
-    name = path.name.lower()
-    if not name.endswith((".csv",) + CONLL_SUFFIXES):
-        raise CorpusError(f"{path}: cannot write this format; use .csv (Kaggle) or .conll")
-    text = format_corpus(sentences, "csv" if name.endswith(".csv") else "conll")
+    if path.name.lower().endswith(".zip"):
+        raise CorpusError(f"{path}: cannot write a zip; write the file and zip it")
+    data = corpus_bytes(sentences, format_of(path.name))
     tmp = path.with_name(path.name + ".tmp-write")
-    tmp.write_text(text, encoding="utf-8", newline="")
+    tmp.write_bytes(data)
     os.replace(tmp, path)
-
-
-def _format_kaggle(sentences: Iterable[Sentence]) -> str:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(KAGGLE_HEADER)
-    for n, sentence in enumerate(sentences, start=1):
-        pos = sentence.pos or ("",) * len(sentence)
-        for i, (word, p, tag) in enumerate(zip(sentence.words, pos, sentence.tags)):
-            writer.writerow([f"Sentence: {n}" if i == 0 else "", word, p, tag])
-    return out.getvalue()
-
-
-def _format_conll(sentences: Iterable[Sentence]) -> str:
-    lines: list[str] = []
-    for sentence in sentences:
-        pos = sentence.pos or (None,) * len(sentence)
-        for word, p, tag in zip(sentence.words, pos, sentence.tags):
-            if any(c.isspace() for c in word + (p or "")):
-                raise CorpusError(f"cannot write the token {word!r} to CoNLL: it holds whitespace")
-            lines.append(f"{word}\t{p}\t{tag}" if p else f"{word}\t{tag}")
-        lines.append("")
-    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------- splitting

@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select, update
 from sqlalchemy.engine import Engine
@@ -210,22 +210,32 @@ def list_datasets(engine: Engine) -> dict[str, str]:
         return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
 
 
-def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike) -> CorrectionStore:
-    """Check an uploaded corpus, keep a copy under ``directory`` and register it as dataset ``name``.
+def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
+                   log: Callable[[str], None] | None = None) -> CorrectionStore:
+    """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
 
-    A file that cannot be read (format, encoding, unknown tags) raises :class:`CorpusError` with the
-    reason; nothing is written then.
+    The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
+    reader change cannot move the tokens its corrections point at. ``log`` receives the read's
+    summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
+    encoding, malformed tags, size) raises :class:`CorpusError` with the reason; nothing is
+    written then.
     """
-    from .corpus import read_corpus_bytes
+    from .corpus import load_corpus_bytes, write_corpus
 
     name = name.strip()
     if not name or not all(c.isalnum() or c in "-_ ." for c in name):
         raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
     if name in list_datasets(engine):
         raise CorrectionError(f"a dataset named {name!r} exists already")
-    sentences = read_corpus_bytes(data, filename)
-    suffix = "".join(Path(filename).suffixes[-2:]).lower()
-    target = Path(directory) / f"{uuid.uuid4().hex}{suffix}"
+    read = load_corpus_bytes(data, filename)
+    target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
-    return CorrectionStore(engine, name, target, sentences)
+    write_corpus(read.sentences, target)
+    try:
+        store = CorrectionStore(engine, name, target, read.sentences)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    if log is not None:
+        log(read.summary())
+    return store

@@ -1,0 +1,51 @@
+"""What every format module shares: the sentence, the error, and the state of one read."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ..tag_schemes import TagChecker
+
+RawSentence = tuple[tuple[str, ...], tuple[str, ...], "tuple[str, ...] | None"]
+"""A sentence as a reader finds it: words, tags (well formed, any scheme), POS tags or ``None``."""
+
+
+class CorpusError(ValueError):
+    """A corpus file that cannot be read; the message names the file and, where known, the line."""
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """One tokenised sentence with its gold IOB2 tags (and POS tags where the file has them)."""
+
+    words: tuple[str, ...]
+    tags: tuple[str, ...]
+    pos: tuple[str, ...] | None = field(default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.words) != len(self.tags):
+            raise ValueError(f"{len(self.words)} words but {len(self.tags)} tags")
+        if self.pos is not None and len(self.pos) != len(self.words):
+            raise ValueError(f"{len(self.words)} words but {len(self.pos)} POS tags")
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+
+@dataclass
+class Reading:
+    """One file being read: its name for messages, a tag checker, and counts of what was changed."""
+
+    name: str
+    notes: Counter = field(default_factory=Counter)
+    checker: TagChecker = field(default_factory=TagChecker)
+
+    def error(self, reason: str, line: int | None = None) -> CorpusError:
+        return CorpusError(f"{self.name}:{line}: {reason}" if line is not None else f"{self.name}: {reason}")
+
+    def tag(self, tag: str, line: int | None) -> str:
+        """``tag`` if well formed, else raise naming the line."""
+        problem = self.checker.problem(tag)
+        if problem is not None:
+            raise self.error(problem, line)
+        return tag

@@ -1,0 +1,94 @@
+"""CoNLL / IOB text: one token a line, the token first and the tag last, a blank line between sentences.
+
+Reading: a line holding a tab is split on tabs (ASCII spaces around a field are dropped);
+otherwise on runs of ASCII spaces. Only ``\\n`` ends a line (a trailing ``\\r`` is dropped), so a
+token may hold any other whitespace, such as U+0085 or U+00A0. With three or more columns the
+second is taken as the POS tag. ``-DOCSTART-`` lines are skipped, and so is a comment line that
+begins a sentence with ``#`` and does not end in a tag (``# id 17 domain=news``, as MultiCoNER
+writes); lines of spaces or tabs only separate sentences.
+
+Writing: tab-separated ``token<TAB>POS<TAB>tag`` (``token<TAB>tag`` without POS). A token that
+holds whitespace other than a tab, ``\\n`` or ``\\r`` is written as it is and reads back unchanged
+with this reader (tools that split on any whitespace would split it). A token or POS tag holding a
+tab, ``\\n`` or ``\\r``, beginning or ending with a space, or equal to ``-DOCSTART-`` cannot be
+written and raises :class:`~ner_core.formats.base.CorpusError`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+from ..tag_schemes import tag_problem
+from .base import CorpusError, RawSentence, Reading, Sentence
+
+DOCSTART = "-DOCSTART-"
+_SPACES = re.compile(" +")
+
+
+def _fields(line: str) -> list[str]:
+    if "\t" in line:
+        return [f.strip(" ") for f in line.split("\t")]
+    return _SPACES.split(line.strip(" "))
+
+
+def read(text: str, reading: Reading) -> list[RawSentence]:
+    sentences: list[RawSentence] = []
+    words: list[str] = []
+    pos: list[str] = []
+    tags: list[str] = []
+    has_pos = True
+
+    def flush() -> None:
+        nonlocal words, pos, tags, has_pos
+        if words:
+            sentences.append((tuple(words), tuple(tags), tuple(pos) if has_pos else None))
+        words, pos, tags, has_pos = [], [], [], True
+
+    for line_no, line in enumerate(text.split("\n"), start=1):
+        line = line.removesuffix("\r")
+        if not line.strip(" \t"):
+            flush()
+            continue
+        fields = _fields(line)
+        if fields[0] == DOCSTART:
+            continue
+        if not words and line.startswith("#") and tag_problem(fields[-1]) is not None:
+            reading.notes["comment lines skipped"] += 1
+            continue
+        if len(fields) < 2:
+            raise reading.error("expected at least 2 columns (token ... tag), got 1", line_no)
+        if not fields[0]:
+            raise reading.error("empty token", line_no)
+        words.append(fields[0])
+        tags.append(reading.tag(fields[-1], line_no))
+        if len(fields) >= 3:
+            pos.append(fields[1])
+        else:
+            has_pos = False
+    flush()
+    return sentences
+
+
+def _check_writable(text: str) -> None:
+    if text == DOCSTART or text != text.strip(" ") or any(c in text for c in "\t\n\r"):
+        raise CorpusError(
+            f"cannot write {text!r} to CoNLL: a token or POS tag may not hold a tab or line break, "
+            f"begin or end with a space, or be {DOCSTART}"
+        )
+
+
+def write(sentences: Iterable[Sentence]) -> str:
+    lines: list[str] = []
+    for sentence in sentences:
+        pos = sentence.pos
+        for i, (word, tag) in enumerate(zip(sentence.words, sentence.tags)):
+            if not word:
+                raise CorpusError("cannot write an empty token to CoNLL")
+            _check_writable(word)
+            if pos is None:
+                lines.append(f"{word}\t{tag}")
+            else:
+                _check_writable(pos[i])
+                lines.append(f"{word}\t{pos[i]}\t{tag}")
+        lines.append("")
+    return "\n".join(lines) + "\n"

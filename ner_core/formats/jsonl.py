@@ -1,0 +1,215 @@
+"""JSON lines (or one JSON array) of records: tokens with tags, or text with character spans.
+
+One record is one sentence. A record holds either
+
+* tokens and tags: ``{"tokens": [...], "tags": [...]}``; ``words`` for ``tokens``, ``ner_tags`` or
+  ``labels`` for ``tags`` (tag strings), and ``pos`` or ``pos_tags`` (strings) optionally; or
+* text and character spans ``[start, end)``, as annotation tools export them: Prodigy
+  ``{"text", "spans": [{"start", "end", "label"}]}`` (its own ``tokens`` are used when they carry
+  offsets; ``"answer": "reject"`` / ``"ignore"`` records are skipped), doccano
+  ``{"text", "label": [[start, end, label]]}`` or ``"entities": [{"start_offset", "end_offset",
+  "label"}]``, Label Studio's JSON export ``{"data": {"text"}, "annotations": [{"result":
+  [{"value": {"start", "end", "labels"}}]}]}`` (the first annotation not cancelled; tasks without
+  one are skipped) and its JSON-MIN ``{"text", "label": [{"start", "end", "labels"}]}``.
+  The text is tokenised with spaCy's English tokenizer. Whitespace at a span's edges is trimmed
+  (counted); a span that then does not begin and end on token boundaries, overlaps another or
+  lies outside the text is refused with its line.
+
+Writing: ``{"tokens", "tags"}`` (and ``"pos"`` where known) per line.
+"""
+from __future__ import annotations
+
+import json
+import re
+from typing import Iterable, Iterator
+
+from ..tag_schemes import type_problem
+from ..tokenize import tokenize_with_offsets
+from .base import RawSentence, Reading, Sentence
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+_TOKEN_KEYS = ("tokens", "words")
+_TAG_KEYS = ("tags", "ner_tags", "labels")
+_POS_KEYS = ("pos", "pos_tags")
+_SPAN_KEYS = ("spans", "entities", "label")
+
+
+def read(text: str, reading: Reading) -> list[RawSentence]:
+    sentences = []
+    for line, record in _records(text, reading):
+        sentence = _record(record, line, reading)
+        if sentence is not None:
+            sentences.append(sentence)
+    return sentences
+
+
+def write(sentences: Iterable[Sentence]) -> str:
+    lines = []
+    for sentence in sentences:
+        record: dict = {"tokens": list(sentence.words), "tags": list(sentence.tags)}
+        if sentence.pos is not None:
+            record["pos"] = list(sentence.pos)
+        lines.append(json.dumps(record, ensure_ascii=False))
+    return "\n".join(lines) + "\n"
+
+
+def _records(text: str, reading: Reading) -> Iterator[tuple[int, object]]:
+    """``(line, record)`` for each line of JSON lines, or each element of one JSON array."""
+    start = _JSON_SPACE.match(text).end()
+    if not text.startswith("[", start):
+        for line_no, line in enumerate(text.split("\n"), start=1):
+            if line.strip():
+                try:
+                    yield line_no, json.loads(line)
+                except json.JSONDecodeError as err:
+                    raise reading.error(f"invalid JSON: {err.msg} (column {err.colno})", line_no) from None
+        return
+    decoder, position, line, counted = json.JSONDecoder(), start + 1, 1, 0
+    while True:
+        position = _JSON_SPACE.match(text, position).end()
+        line, counted = line + text.count("\n", counted, position), position
+        if text.startswith("]", position):
+            break
+        try:
+            record, position = decoder.raw_decode(text, position)
+        except json.JSONDecodeError as err:
+            raise reading.error(f"invalid JSON: {err.msg} (column {err.colno})", err.lineno) from None
+        yield line, record
+        position = _JSON_SPACE.match(text, position).end()
+        if text.startswith(",", position):
+            position += 1
+        elif not text.startswith("]", position):
+            raise reading.error("invalid JSON: expected ',' or ']' after a record", text.count("\n", 0, position) + 1)
+    if text[position + 1 :].strip():
+        raise reading.error("invalid JSON: text after the closing ']'", text.count("\n", 0, position) + 1)
+
+
+def _first(record: dict, keys: tuple[str, ...]) -> str | None:
+    return next((k for k in keys if k in record), None)
+
+
+def _record(record: object, line: int, reading: Reading) -> RawSentence | None:
+    if not isinstance(record, dict):
+        raise reading.error(f"expected a record (a JSON object), got {type(record).__name__}", line)
+    if record.get("answer") in ("reject", "ignore"):
+        reading.notes["rejected or ignored records skipped"] += 1
+        return None
+    if isinstance(record.get("data"), dict) and ("annotations" in record or "completions" in record):
+        return _label_studio(record, line, reading)
+    token_key, tag_key = _first(record, _TOKEN_KEYS), _first(record, _TAG_KEYS)
+    if token_key and tag_key:
+        return _from_tags(record, token_key, tag_key, line, reading)
+    if isinstance(record.get("text"), str) and (_first(record, _SPAN_KEYS) or isinstance(record.get("tokens"), list)):
+        items = record.get(_first(record, _SPAN_KEYS) or "spans") or []
+        return _from_spans(record["text"], items, record.get("tokens"), line, reading)
+    raise reading.error(
+        "a record needs tokens and tags (keys tokens/words and tags/ner_tags/labels) or text and spans "
+        "(keys text and spans/entities/label, or Label Studio's data and annotations)",
+        line,
+    )
+
+
+def _from_tags(record: dict, token_key: str, tag_key: str, line: int, reading: Reading) -> RawSentence | None:
+    words, tags = record[token_key], record[tag_key]
+    if not isinstance(words, list) or not all(isinstance(w, str) and w for w in words):
+        raise reading.error(f"'{token_key}' must be a list of non-empty strings", line)
+    if not isinstance(tags, list) or len(tags) != len(words):
+        raise reading.error(f"'{tag_key}' must be a list of as many tags as there are tokens ({len(words)})", line)
+    if not all(isinstance(t, str) for t in tags):
+        raise reading.error(
+            f"'{tag_key}' holds numbers: give the tag strings (B-PER, ...), not label ids", line
+        )
+    if not words:
+        reading.notes["empty records skipped"] += 1
+        return None
+    pos_key = _first(record, _POS_KEYS)
+    pos = record.get(pos_key) if pos_key else None
+    pos_ok = isinstance(pos, list) and len(pos) == len(words) and all(isinstance(p, str) for p in pos)
+    return tuple(words), tuple(reading.tag(t, line) for t in tags), tuple(pos) if pos_ok else None
+
+
+def _label_studio(record: dict, line: int, reading: Reading) -> RawSentence | None:
+    data = record["data"]
+    text = data.get("text")
+    if not isinstance(text, str):
+        strings = [v for v in data.values() if isinstance(v, str)]
+        if len(strings) != 1:
+            raise reading.error("a Label Studio task needs its text in data.text", line)
+        text = strings[0]
+    annotations = [a for a in record.get("annotations") or record.get("completions") or []
+                   if isinstance(a, dict) and not a.get("was_cancelled")]
+    if not annotations:
+        reading.notes["tasks without an annotation skipped"] += 1
+        return None
+    results = [r for r in annotations[0].get("result") or [] if isinstance(r, dict) and r.get("type", "labels") == "labels"]
+    return _from_spans(text, results, None, line, reading)
+
+
+def _span(item: object, line: int, reading: Reading) -> tuple[int, int, str]:
+    """``(start, end, label)`` of one span in any of the accepted shapes."""
+    if isinstance(item, (list, tuple)) and len(item) == 3:
+        start, end, label = item
+    elif isinstance(item, dict):
+        value = item.get("value", item) if isinstance(item.get("value"), dict) else item
+        start, end = value.get("start", value.get("start_offset")), value.get("end", value.get("end_offset"))
+        label = value.get("label", value.get("labels"))
+        if isinstance(label, list):
+            if len(label) != 1:
+                raise reading.error(f"the span {start}-{end} has {len(label)} labels; expected one", line)
+            label = label[0]
+    else:
+        raise reading.error(f"a span must be [start, end, label] or an object, got {item!r}", line)
+    if not (isinstance(start, int) and isinstance(end, int)) or isinstance(start, bool) or isinstance(end, bool):
+        raise reading.error(f"a span needs integer start and end offsets, got {item!r}", line)
+    problem = type_problem(label) if isinstance(label, str) else f"a span's label must be a string, got {label!r}"
+    if problem is not None:
+        raise reading.error(problem, line)
+    return start, end, label
+
+
+def _tokens(text: str, tokens: object) -> list[tuple[int, int]]:
+    """Token ``(start, end)`` offsets: the record's own (Prodigy) where they carry offsets, else spaCy's."""
+    if isinstance(tokens, list) and tokens and all(isinstance(t, dict) and isinstance(t.get("start"), int)
+                                                   and isinstance(t.get("end"), int) for t in tokens):
+        offsets = [(t["start"], t["end"]) for t in tokens]
+        if all(0 <= s < e <= len(text) for s, e in offsets):
+            return [(s, e) for s, e in offsets if not text[s:e].isspace()]
+    return [(t.start, t.start + len(t.text)) for sentence in tokenize_with_offsets(text) for t in sentence]
+
+
+def _from_spans(text: str, items: object, tokens: object, line: int, reading: Reading) -> RawSentence | None:
+    if not isinstance(items, list):
+        raise reading.error(f"the spans must be a list, got {type(items).__name__}", line)
+    offsets = _tokens(text, tokens)
+    if not offsets:
+        reading.notes["empty records skipped"] += 1
+        return None
+    starts = {s: i for i, (s, _) in enumerate(offsets)}
+    ends = {e: i for i, (_, e) in enumerate(offsets)}
+    tags = ["O"] * len(offsets)
+    owner: list[tuple[int, int] | None] = [None] * len(offsets)
+    for start, end, label in sorted(_span(item, line, reading) for item in items):
+        if not 0 <= start < end <= len(text):
+            raise reading.error(f"the span {start}-{end} ({label}) lies outside the text of {len(text)} characters", line)
+        trimmed_start, trimmed_end = start, end
+        while trimmed_start < trimmed_end and text[trimmed_start].isspace():
+            trimmed_start += 1
+        while trimmed_end > trimmed_start and text[trimmed_end - 1].isspace():
+            trimmed_end -= 1
+        if (trimmed_start, trimmed_end) != (start, end):
+            reading.notes["span edges trimmed of whitespace"] += 1
+        if trimmed_start not in starts or trimmed_end not in ends:
+            around = [text[s:e] for s, e in offsets if e > start and s < end]
+            raise reading.error(
+                f"the span {start}-{end} {text[start:end]!r} ({label}) does not begin and end on token "
+                f"boundaries; spaCy's tokens there: {', '.join(map(repr, around))}",
+                line,
+            )
+        first, last = starts[trimmed_start], ends[trimmed_end]
+        clash = next((o for o in owner[first : last + 1] if o is not None), None)
+        if clash is not None:
+            raise reading.error(f"the span {start}-{end} ({label}) overlaps the span {clash[0]}-{clash[1]}", line)
+        for i in range(first, last + 1):
+            tags[i] = ("B-" if i == first else "I-") + label
+            owner[i] = (start, end)
+    return tuple(text[s:e] for s, e in offsets), tuple(tags), None

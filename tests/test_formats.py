@@ -1,0 +1,343 @@
+"""Corpus formats: files as other tools write them (tests/data), odd cases, refusals, round trips."""
+import codecs
+import csv
+import io
+import time
+import tracemalloc
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from ner_core.corpus import (
+    CorpusError, Sentence, corpus_bytes, format_corpus, load_corpus, load_corpus_bytes, load_split, read_corpus,
+    split_corpus, write_corpus,
+)
+from ner_core.formats.kaggle import escape_cell, unescape_cell
+
+DATA = Path(__file__).parent / "data"
+
+
+def words_tags(sentences):
+    return [(list(s.words), list(s.tags)) for s in sentences]
+
+
+# ---------------------------------------------------------------- CoNLL and tag schemes
+
+
+def test_conll2003_iob1_with_docstart_and_four_columns():
+    read = load_corpus(DATA / "conll2003_iob1.txt")
+    assert words_tags(read.sentences) == [
+        (["EU", "rejects", "German", "call", "to", "boycott", "British", "lamb", "."],
+         ["B-ORG", "O", "B-MISC", "O", "O", "O", "B-MISC", "O", "O"]),
+        (["Peter", "Blackburn"], ["B-PER", "I-PER"]),
+        (["BRUSSELS", "1996-08-22"], ["B-LOC", "O"]),
+        (["Flights", "from", "Bonn", "Berlin", "resumed", "."], ["O", "O", "B-LOC", "B-LOC", "O", "O"]),
+    ]
+    assert read.sentences[0].pos[:3] == ("NNP", "VBZ", "JJ")
+    assert (read.format, read.encoding, read.scheme, read.converted) == ("conll", "utf-8", "IOB1", {"I->B": 6})
+    assert "IOB1" in read.summary() and "I->B 6" in read.summary()
+
+
+def test_bioes_tab_separated_with_bom_and_a_blank_line_of_spaces(tmp_path):
+    path = tmp_path / "bom.tsv"
+    path.write_bytes(codecs.BOM_UTF8 + (DATA / "bioes.tsv").read_bytes())
+    for source in (DATA / "bioes.tsv", path):
+        read = load_corpus(source)
+        assert words_tags(read.sentences) == [
+            (["Aspirin", "reduces", "fever", "in", "New", "South", "Wales", "."],
+             ["B-drug", "O", "O", "O", "B-location", "I-location", "I-location", "O"]),
+            (["500", "mg", "daily"], ["B-dose", "I-dose", "O"]),
+        ]
+        assert read.scheme == "BIOES" and read.converted == {"S->B": 1, "E->I": 2}
+    assert load_corpus(path).encoding == "utf-8-sig"
+
+
+def test_bilou():
+    read = load_corpus(DATA / "bilou.conll")
+    assert words_tags(read.sentences)[0][1] == ["B-org", "I-org", "I-org", "O", "B-dose", "I-dose", "O", "B-drug"]
+    assert read.scheme == "BILOU" and read.converted == {"L->I": 2, "U->B": 2}
+    assert read.sentences[1].pos is None
+
+
+def test_multiconer_comment_lines_and_a_hash_token():
+    read = load_corpus(DATA / "multiconer.conll")
+    assert words_tags(read.sentences) == [
+        (["le", "hôtel", "de", "ville", "de", "paris"], ["O", "B-LOC", "I-LOC", "I-LOC", "O", "B-LOC"]),
+        (["#", "1", "pour", "stéphane"], ["O", "O", "O", "B-PER"]),
+    ]
+    assert read.notes == {"comment lines skipped": 2}
+
+
+def test_i_after_o_in_an_iob2_file_is_repaired_and_counted():
+    data = b"The O\nUN I-org\nsaid O\n\nin O\nB-foo.bar B-geo\nKabul I-geo\nvia O\nI-x I-per\n"
+    read = load_corpus_bytes(data, "slip.conll")
+    assert [s.tags for s in read.sentences] == [("O", "B-org", "O"), ("O", "B-geo", "I-geo", "O", "B-per")]
+    assert read.scheme == "IOB2" and read.converted == {"I->B": 2}
+
+
+def test_any_type_is_accepted():
+    read = load_corpus_bytes(b"a B-drug\nb I-drug\nc B-Dose_2.x-y\nd B-ORT\n", "x.conll")
+    assert read.sentences[0].tags == ("B-drug", "I-drug", "B-Dose_2.x-y", "B-ORT")
+
+
+@pytest.mark.parametrize("name, data, message", [
+    ("x.conll", b"a O\nb X-foo\n", r"^x.conll:2: malformed tag 'X-foo': the prefix must be one of"),
+    ("x.conll", b"a B-\n", r"^x.conll:1: malformed tag 'B-': no entity type after B-"),
+    ("x.conll", b"a PER\n", r"^x.conll:1: malformed tag 'PER': expected O or PREFIX-TYPE"),
+    ("x.conll", b"a b-per\n", r"^x.conll:1: malformed tag 'b-per'"),
+    ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN,\n", r"^x.csv:3: empty tag"),
+    ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,B-foo bar\n", r"^x.csv:2: malformed tag 'B-foo bar': a type holds"),
+    ("x.jsonl", b'{"tokens": ["a"], "tags": ["B-"]}\n', r"^x.jsonl:1: malformed tag 'B-'"),
+    ("x.conll", b"a\n", r"^x.conll:1: expected at least 2 columns"),
+])
+def test_malformed_tags_and_lines_are_refused_with_file_and_line(name, data, message):
+    with pytest.raises(CorpusError, match=message):
+        load_corpus_bytes(data, name)
+
+
+# ---------------------------------------------------------------- encodings
+
+
+@pytest.mark.parametrize("codec, bom, expected", [
+    ("utf-8", b"", "utf-8"), ("utf-8", codecs.BOM_UTF8, "utf-8-sig"),
+    ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16"), ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
+    ("latin-1", b"", "latin-1"),
+])
+def test_encodings(codec, bom, expected):
+    text = "Müller B-per\nin O\nKöln B-geo\n\nCafé B-org\n"
+    read = load_corpus_bytes(bom + text.encode(codec), "x.conll")
+    assert read.encoding == expected
+    assert words_tags(read.sentences) == [(["Müller", "in", "Köln"], ["B-per", "O", "B-geo"]), (["Café"], ["B-org"])]
+
+
+def test_one_bad_byte_in_a_utf8_file_is_refused_with_its_line():
+    data = "Müller B-per\nin O\n".encode() + b"K\xf6ln B-geo\n"
+    with pytest.raises(CorpusError, match=r"^up.conll:3: byte 0xf6 is not valid utf-8, yet the file holds UTF-8"):
+        load_corpus_bytes(data, "up.conll")
+    assert load_corpus_bytes(data, "up.conll", encoding="latin-1").sentences[0].words == ("MÃ¼ller", "in", "Köln")
+
+
+def test_utf16_without_bom_is_not_text():
+    with pytest.raises(CorpusError, match=r"not a text file .* UTF-16 needs a byte-order mark"):
+        load_corpus_bytes("a O\n".encode("utf-16-le"), "x.conll")
+
+
+# ---------------------------------------------------------------- JSON lines and character spans
+
+
+def test_jsonl_tokens_and_string_tags():
+    read = load_corpus(DATA / "hf_tokens.jsonl")
+    assert words_tags(read.sentences)[1] == (["Peter", "Blackburn"], ["B-PER", "I-PER"])
+    assert read.sentences[0].pos[0] == "NNP" and read.sentences[1].pos is None  # numeric POS ids are ignored
+    assert read.format == "jsonl"
+
+
+def test_prodigy_spans_with_its_tokens_and_skipped_answers():
+    read = load_corpus(DATA / "prodigy.jsonl")
+    assert words_tags(read.sentences) == [
+        (["Angela", "Merkel", "visited", "Paris", "."], ["B-PERSON", "I-PERSON", "O", "B-GPE", "O"]),
+        (["No", "entities", "here", ",", "Dr.", "Who", "?"], ["O"] * 7),
+    ]
+    assert read.notes == {"rejected or ignored records skipped": 1}
+
+
+def test_doccano_label_and_entities():
+    assert words_tags(read_corpus(DATA / "doccano.jsonl")) == [
+        (["Metformin", "500", "mg", "twice", "daily", "."], ["B-drug", "B-dose", "I-dose", "O", "O", "O"]),
+        (["EU", "rejects", "German", "call", "."], ["B-org", "O", "B-misc", "O", "O"]),
+    ]
+
+
+def test_label_studio_export_and_json_min():
+    read = load_corpus(DATA / "label_studio.json")
+    assert words_tags(read.sentences) == [
+        (["Angela", "Merkel", "met", "Macron", "in", "Berlin", "."], ["B-PER", "I-PER", "O", "O", "O", "B-LOC", "O"]),
+    ]
+    assert read.notes == {"tasks without an annotation skipped": 1}
+    assert words_tags(read_corpus(DATA / "label_studio_min.json")) == [(["Aspirin", "100", "mg"], ["B-drug", "B-dose", "I-dose"])]
+
+
+def test_span_edges_with_whitespace_are_trimmed():
+    read = load_corpus_bytes(b'{"text": "in New York now", "spans": [{"start": 2, "end": 12, "label": "geo"}]}', "x.jsonl")
+    assert read.sentences[0].tags == ("O", "B-geo", "I-geo", "O") and read.notes == {"span edges trimmed of whitespace": 1}
+
+
+@pytest.mark.parametrize("record, message", [
+    ('{"text": "New Yorkers cheered", "label": [[0, 8, "geo"]]}',
+     r"^x.jsonl:2: the span 0-8 'New York' \(geo\) does not begin and end on token boundaries; spaCy's tokens there: 'New', 'Yorkers'"),
+    ('{"text": "New York", "label": [[0, 8, "geo"], [4, 8, "city"]]}', r"^x.jsonl:2: the span 4-8 \(city\) overlaps the span 0-8"),
+    ('{"text": "abc", "label": [[0, 9, "geo"]]}', r"^x.jsonl:2: the span 0-9 \(geo\) lies outside the text"),
+    ('{"text": "abc", "label": [[0, 3, "a b"]]}', r"^x.jsonl:2: label 'a b'"),
+    ('{"tokens": ["a"], "ner_tags": [3]}', r"^x.jsonl:2: 'ner_tags' holds numbers"),
+    ('{"tokens": ["a", "b"], "tags": ["O"]}', r"^x.jsonl:2: 'tags' must be a list of as many tags"),
+    ('{"sentence": "abc"}', r"^x.jsonl:2: a record needs tokens and tags"),
+    ('{"text": "abc", "label": [[0, 3', r"^x.jsonl:2: invalid JSON"),
+])
+def test_bad_json_records_are_refused_with_their_line(record, message):
+    data = ('{"tokens": ["ok"], "tags": ["O"]}\n' + record + "\n").encode()
+    with pytest.raises(CorpusError, match=message):
+        load_corpus_bytes(data, "x.jsonl")
+
+
+def test_a_bad_record_in_a_json_array_is_reported_with_its_line():
+    data = b'[\n  {"tokens": ["a"], "tags": ["O"]},\n  {"tokens": ["b"],\n   "tags": ["Q"]}\n]\n'
+    with pytest.raises(CorpusError, match=r"^x.json:3: malformed tag 'Q'"):
+        load_corpus_bytes(data, "x.json")
+
+
+# ---------------------------------------------------------------- spaCy DocBin
+
+
+def test_docbin_written_by_spacy():
+    import spacy
+    from spacy.tokens import DocBin, Span
+
+    nlp = spacy.blank("en")
+    doc = nlp("Angela Merkel visited Paris.  Then she left.")
+    doc.ents = [Span(doc, 0, 2, "PERSON"), Span(doc, 3, 4, "GPE")]
+    for token in doc:
+        token.is_sent_start = token.i in (0, 6)
+    plain = nlp("No entities")  # no entity annotation at all
+    read = load_corpus_bytes(DocBin(docs=[doc, plain]).to_bytes(), "train.spacy")
+    assert words_tags(read.sentences) == [
+        (["Angela", "Merkel", "visited", "Paris", "."], ["B-PERSON", "I-PERSON", "O", "B-GPE", "O"]),
+        (["Then", "she", "left", "."], ["O"] * 4),
+        (["No", "entities"], ["O", "O"]),
+    ]
+    assert read.notes == {"whitespace tokens dropped": 1} and read.encoding is None and read.format == "spacy"
+
+
+def test_not_a_docbin():
+    with pytest.raises(CorpusError, match=r"^x.spacy: not a spaCy DocBin"):
+        load_corpus_bytes(b"hello", "x.spacy")
+
+
+# ---------------------------------------------------------------- uploads: size, zip bombs, CSV fields
+
+
+def _zip(member: str, payload: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(member, payload)
+    return out.getvalue()
+
+
+def test_zip_bomb_is_refused_quickly_with_bounded_memory(monkeypatch):
+    monkeypatch.setenv("NER_MAX_UPLOAD_MB", "2")
+    bomb = _zip("ner.csv", b"Sentence #,Word,POS,Tag\n" + b"0" * 60_000_000)
+    assert len(bomb) < 100_000
+    tracemalloc.start()
+    started = time.perf_counter()
+    with pytest.raises(CorpusError, match=r"^bomb.csv.zip: ner.csv expands to 60.0 MB, over the limit of 2.0 MB \(set NER_MAX_UPLOAD_MB"):
+        load_corpus_bytes(bomb, "bomb.csv.zip")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert time.perf_counter() - started < 1 and peak < 1_000_000
+
+
+def test_zip_member_that_lies_about_its_size_is_read_no_further(monkeypatch):
+    monkeypatch.setenv("NER_MAX_UPLOAD_MB", "2")
+    bomb = bytearray(_zip("ner.csv", b"0" * 20_000_000))
+    declared = (20_000_000).to_bytes(4, "little")
+    assert bomb.count(declared) == 2  # the local header and the central directory
+    bomb = bytes(bomb).replace(declared, (1000).to_bytes(4, "little"))
+    tracemalloc.start()
+    with pytest.raises(CorpusError, match=r"^lie.csv.zip: not a valid zip archive"):
+        load_corpus_bytes(bomb, "lie.csv.zip")
+    assert tracemalloc.get_traced_memory()[1] < 5_000_000
+    tracemalloc.stop()
+
+
+def test_size_cap_for_plain_files_and_docbin(monkeypatch):
+    monkeypatch.setenv("NER_MAX_UPLOAD_MB", "0.001")
+    with pytest.raises(CorpusError, match=r"^big.conll: 0.0 MB, over the limit of 0.0 MB"):
+        load_corpus_bytes(b"a O\n" * 300, "big.conll")
+    import zlib
+
+    with pytest.raises(CorpusError, match=r"^big.spacy: expands to more than the limit"):
+        load_corpus_bytes(zlib.compress(b"\0" * 100_000), "big.spacy")
+    monkeypatch.setenv("NER_MAX_UPLOAD_MB", "lots")
+    with pytest.raises(CorpusError, match="NER_MAX_UPLOAD_MB='lots' is not a number"):
+        load_corpus_bytes(b"a O\n", "x.conll")
+
+
+def test_zip_must_hold_one_file():
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("a.csv", "x")
+        archive.writestr("b.csv", "y")
+    with pytest.raises(CorpusError, match="must hold exactly one file, found 2"):
+        load_corpus_bytes(out.getvalue(), "two.zip")
+
+
+def test_zipped_conll_is_named_by_its_member():
+    read = load_corpus_bytes(_zip("train.conll", b"Paris B-geo\n"), "upload.zip")
+    assert read.format == "conll" and read.sentences[0].tags == ("B-geo",)
+
+
+def test_csv_field_over_the_limit_is_a_corpus_error_with_its_line():
+    data = b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n," + b"x" * 200_000 + b",NN,O\n"
+    with pytest.raises(CorpusError, match=r"^huge.csv:3: unreadable CSV: a field longer than 131,072 characters"):
+        load_corpus_bytes(data, "huge.csv")
+
+
+# ---------------------------------------------------------------- writers
+
+
+ODD = [
+    Sentence(("=HYPERLINK(\"http://x\",\"y\")", "+1", "-", "@user", "'=x", "''+y", "'s", "\tz", "\rw"),
+             ("B-org", "O", "O", "B-per", "O", "O", "O", "O", "O"), ("NNP", "-LRB-", ":", "NN", "POS", "'", "POS", "X", "Y")),
+    Sentence(("\x85", "5\xa0storm", "Müller", "日本", "a\u2028b", "#"), ("O", "B-eve", "B-per", "B-geo", "O", "O"), None),
+    Sentence(("Aspirin",), ("B-drug.name",), ("NN",)),
+]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".conll", ".jsonl", ".spacy"])
+def test_every_writer_round_trips(tmp_path, suffix):
+    sentences = ODD if suffix != ".conll" else [ODD[1], ODD[2], Sentence(ODD[0].words[:7], ODD[0].tags[:7], ODD[0].pos[:7])]
+    path = tmp_path / f"out{suffix}"
+    write_corpus(sentences, path)
+    back = read_corpus(path)
+    assert back == sentences
+    if suffix != ".csv":  # Kaggle CSV has a POS column for every sentence
+        assert [s.pos for s in back] == [s.pos for s in sentences]
+
+
+def test_conll_refuses_tokens_it_cannot_write():
+    with pytest.raises(CorpusError, match=r"cannot write '\\tz' to CoNLL"):
+        format_corpus([Sentence(("\tz",), ("O",))], "conll")
+
+
+def test_csv_export_is_safe_in_a_spreadsheet():
+    text = format_corpus(ODD, "csv")
+    cells = [cell for row in csv.reader(io.StringIO(text, newline="")) for cell in row]
+    assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")]
+    assert "'=HYPERLINK" in text and "'''=x" not in text and "''=x" in text and "'''+y" in text
+    for cell in ["=1", "'=1", "''=1", "'s", "", "-", "a=b", "'"]:
+        assert unescape_cell(escape_cell(cell)) == cell
+
+
+def test_corpus_bytes_and_unknown_formats(tmp_path):
+    assert corpus_bytes(ODD[2:], "jsonl") == '{"tokens": ["Aspirin"], "tags": ["B-drug.name"], "pos": ["NN"]}\n'.encode()
+    with pytest.raises(CorpusError, match="cannot write the format 'xml'"):
+        format_corpus(ODD, "xml")
+    with pytest.raises(CorpusError, match="out.xml: unknown corpus format"):
+        write_corpus(ODD, tmp_path / "out.xml")
+
+
+# ---------------------------------------------------------------- train / dev / test files
+
+
+def test_load_split(tmp_path):
+    sentences = [Sentence((f"w{i}",), ("O",)) for i in range(50)]
+    for name, part in (("all", sentences), ("dev", sentences[:5]), ("test", sentences[5:9])):
+        write_corpus(part, tmp_path / f"{name}.conll")
+    one = load_split(tmp_path / "all.conll")
+    assert one == split_corpus(sentences) and one.sources[0].endswith("conll, utf-8, 50 sentences, 50 tokens, tags IOB2")
+    given = load_split(tmp_path / "all.conll", tmp_path / "dev.conll", tmp_path / "test.conll")
+    assert (given.train, given.val, given.test) == (sentences, sentences[:5], sentences[5:9]) and len(given.sources) == 3
+    no_dev = load_split(tmp_path / "all.conll", test=tmp_path / "test.conll")
+    assert (len(no_dev.train), len(no_dev.val), no_dev.test) == (45, 5, sentences[5:9])
+    assert sorted(no_dev.train + no_dev.val, key=lambda s: int(s.words[0][1:])) == sentences
+    assert load_split(tmp_path / "all.conll", tmp_path / "dev.conll").test == []
