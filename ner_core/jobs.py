@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from .db import Base
 from .registry import data_dir
 from .retrain import RetrainSpec, run_retrain
+from .users import User, require
 
 
 class Job(Base):
@@ -104,8 +105,9 @@ def running_job() -> str | None:
     return job if job and job_status(job)["state"] in ("starting", "running") else None
 
 
-def start_job(spec: RetrainSpec) -> str:
-    """Start a retrain in a new process; refused while another job runs."""
+def start_job(spec: RetrainSpec, user: User | None = None) -> str:
+    """Start a retrain in a new process; refused while another job runs, or unless ``user`` may retrain."""
+    require(user, "retrain")
     lock = jobs_dir() / "LOCK"
     try:
         fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
@@ -114,7 +116,7 @@ def start_job(spec: RetrainSpec) -> str:
         if holder and (jobs_dir() / holder / "status.json").is_file() and job_status(holder)["state"] in ("starting", "running"):
             raise JobError(f"a retrain is already running (job {holder}); wait for it to finish") from None
         lock.unlink(missing_ok=True)  # stale: its job ended
-        return start_job(spec)
+        return start_job(spec, user)
     job_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
     directory = jobs_dir() / job_id
     directory.mkdir()

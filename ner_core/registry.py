@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from .checkpoint import CheckpointError, checkpoints_dir
 from .db import Base
+from .users import User, require
 
 SHIPPED = "shipped"
 
@@ -111,7 +112,9 @@ def register(entry_id: str, built: Path, info: dict[str, Any]) -> dict[str, Any]
     return entry
 
 
-def activate(entry_id: str) -> None:
+def activate(entry_id: str, user: User | None = None) -> None:
+    """Make ``entry_id`` the active entry (``user``: the acting user, an admin once users exist)."""
+    require(user, "activate")
     index = load_index()
     if entry_id != SHIPPED and entry_id not in {e["id"] for e in index["entries"]}:
         raise CheckpointError(f"no registry entry {entry_id!r}")
@@ -120,8 +123,9 @@ def activate(entry_id: str) -> None:
     _save_index(index)
 
 
-def roll_back() -> str:
+def roll_back(user: User | None = None) -> str:
     """Re-activate the entry that was active before the current one; returns its id."""
+    require(user, "roll back")
     index = load_index()
     history = index["history"]
     if len(history) < 2:

@@ -150,3 +150,22 @@ def test_the_users_command(db_url, monkeypatch, capsys):
     engine = make_engine(db_url)
     assert user_for_token(engine, sign_in(engine, "ann", "correct horse")).role == "annotator"
     engine.dispose()
+
+
+def test_retrain_activate_and_roll_back_refuse_non_admins_and_change_nothing(tmp_path, monkeypatch):
+    from ner_core.jobs import jobs_dir, start_job
+    from ner_core.registry import activate, load_index, roll_back
+    from ner_core.retrain import RetrainSpec
+
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
+    before = load_index()
+    for user in (User("ann", "annotator"), User("rita", "reviewer")):
+        with pytest.raises(RoleError, match=f"{user.name} is an? {user.role}: only admins may retrain"):
+            start_job(RetrainSpec(["strong"], epochs=1), user)
+        with pytest.raises(RoleError, match="only admins may activate"):
+            activate("shipped", user)
+        with pytest.raises(RoleError, match="only admins may roll back"):
+            roll_back(user)
+    assert load_index() == before and list(jobs_dir().iterdir()) == []
+    activate("shipped", User("root", "admin"))  # an admin may
+    assert load_index()["history"] == ["shipped", "shipped"]
