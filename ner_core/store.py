@@ -1,10 +1,11 @@
 """Corrections of gold annotations, in a database (SQLite by default, any SQLAlchemy URL).
 
 Every change is a row: dataset, sentence, token, old tag, new tag, author, time. A save of one
-sentence (or of several at once) is one batch (one transaction); undo marks the latest live batch
-as reverted. The
-corrected corpus is the original file plus, per token, the latest live correction; the original
-file is never modified.
+sentence (or of several at once) is one batch (one transaction); undo marks an author's latest
+live batch as reverted. Every sentence has a version, bumped in the same transaction by each save
+and undo that changes it: a save may name the version it was edited from and is refused when it is
+stale (two tabs, two annotators). The corrected corpus is the original file plus, per token, the
+latest live correction; the original file is never modified.
 """
 from __future__ import annotations
 
@@ -14,17 +15,18 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Mapping, Sequence
+from typing import Callable, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .corpus import Sentence, read_corpus
 from .db import Base, default_db_url, make_engine
 from .tags import iob2_errors, is_known_tag, repair_iob2, tag_type
 
-__all__ = ["Base", "CorrectionError", "CorrectionStore", "SaveResult", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
+__all__ = ["Base", "CorrectionError", "CorrectionStore", "SaveResult", "StaleSaveError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
 
 
 class Dataset(Base):
@@ -63,6 +65,29 @@ class CorrectionError(ValueError):
     """A correction that cannot be stored (unknown tag, wrong length, invalid IOB2)."""
 
 
+class StaleSaveError(CorrectionError):
+    """A save edited from a version of the sentence that is no longer current; nothing was written."""
+
+    def __init__(self, sentence: int, tags: list[str], version: int, author: str | None) -> None:
+        self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
+        super().__init__(f"sentence {sentence} was changed by {author or 'someone'} since you opened it "
+                         f"(now version {version}); nothing was saved: reload it and redo your change")
+
+
+class _Stale(Exception):
+    """Internal: a compare-and-swap lost; the transaction is rolled back."""
+
+
+class _Unchanged(Exception):
+    """Internal: a save that changes no tag; the transaction is rolled back."""
+
+
+class Undone(NamedTuple):
+    sentence: int  # the first sentence undone
+    tokens: list[int]  # its token positions undone
+    sentences: list[int]  # every sentence undone (a batch may span several)
+
+
 @dataclass(frozen=True)
 class SaveResult:
     changed: int  # tokens whose tag changed
@@ -75,64 +100,135 @@ class CorrectionStore:
     def __init__(self, engine: Engine, dataset: str, path: str | os.PathLike, sentences: Sequence[Sentence] | None = None) -> None:
         self.engine, self.name, self.path = engine, dataset, str(path)
         self.original = list(sentences) if sentences is not None else read_corpus(path)
-        with Session(engine) as session, session.begin():
-            row = session.scalar(select(Dataset).where(Dataset.name == dataset))
-            if row is None:
-                row = Dataset(name=dataset, path=self.path, created_at=_now())
-                session.add(row)
-                session.flush()
-            self.dataset_id = row.id
+        for _ in range(2):  # a second process may create the dataset's row at the same moment
+            try:
+                with Session(engine) as session, session.begin():
+                    row = session.scalar(select(Dataset).where(Dataset.name == dataset))
+                    if row is None:
+                        row = Dataset(name=dataset, path=self.path, created_at=_now())
+                        session.add(row)
+                        session.flush()
+                    self.dataset_id = row.id
+                    return
+            except IntegrityError:
+                continue
 
     # ------------------------------------------------------------ writing
 
-    def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", repair: bool = True) -> SaveResult:
+    def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", expected_version: int | None = None,
+             repair: bool = True) -> SaveResult:
         """Store the tags of one sentence: one row per changed token, in one transaction.
 
         Tags that break IOB2 are repaired (``I-x`` -> ``B-x``) or, with ``repair=False``, refused.
+        With ``expected_version`` (from :meth:`sentence_version` when the sentence was opened), a
+        sentence changed since then is refused with :class:`StaleSaveError` and nothing is written.
         """
-        return self.save_many({sentence: tags}, author, repair)
+        expected = None if expected_version is None else {sentence: expected_version}
+        return self.save_many({sentence: tags}, author, expected, repair)
 
-    def save_many(self, changes: Mapping[int, Sequence[str]], author: str = "anonymous", repair: bool = True) -> SaveResult:
+    def save_many(self, changes: Mapping[int, Sequence[str]], author: str = "anonymous",
+                  expected: Mapping[int, int] | None = None, repair: bool = True) -> SaveResult:
         """Store the tags of several sentences as one batch: all or nothing, undone together.
 
         Every sentence is checked before anything is written; ``repaired`` lists the repaired
-        positions of the first sentence with any (the only one, for a single sentence).
+        positions of the first sentence with any (the only one, for a single sentence). Each changed
+        sentence's version is bumped in the same transaction; ``expected`` maps sentences to the
+        version they were edited from (compare-and-swap: a stale one refuses the whole batch).
         """
+        for sentence in changes:
+            self._check_index(sentence)
         batch, now = uuid.uuid4().hex, _now()
-        rows, repaired = [], []
-        for sentence, tags in changes.items():
-            current = self.tags(sentence)
-            tags = list(tags)
-            if len(tags) != len(current):
-                raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
-            unknown = sorted({t for t in tags if not is_known_tag(t)})
-            if unknown:
-                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
-            broken = iob2_errors(tags)
-            if broken and not repair:
-                raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
-            repaired = repaired or broken
-            rows += [
-                Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=new,
-                           author=author, created_at=now, batch=batch)
-                for i, (old, new) in enumerate(zip(current, repair_iob2(tags))) if old != new
-            ]
-        if rows:
+        expected = expected or {}
+        try:
             with Session(self.engine) as session, session.begin():
+                # versions first: the row locks serialise concurrent saves of a sentence before it is read
+                for sentence in sorted(changes):
+                    if not _bump(session, self.dataset_id, sentence, author, now, expected.get(sentence)):
+                        raise _Stale(sentence)
+                rows, repaired = [], []
+                for sentence, tags in changes.items():
+                    current = self._current(session, sentence)
+                    tags = list(tags)
+                    if len(tags) != len(current):
+                        raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
+                    unknown = sorted({t for t in tags if not is_known_tag(t)})
+                    if unknown:
+                        raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+                    broken = iob2_errors(tags)
+                    if broken and not repair:
+                        raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
+                    repaired = repaired or broken
+                    rows += [
+                        Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=new,
+                                   author=author, created_at=now, batch=batch, reverted=False)
+                        for i, (old, new) in enumerate(zip(current, repair_iob2(tags))) if old != new
+                    ]
+                if not rows:
+                    raise _Unchanged(repaired)  # no version bump either
                 session.add_all(rows)
+        except _Stale as stale:
+            raise self._stale(stale.args[0]) from None
+        except _Unchanged as unchanged:
+            return SaveResult(0, unchanged.args[0])
         return SaveResult(len(rows), repaired)
 
-    def undo(self, author: str | None = None) -> int:
-        """Revert the latest live batch (of ``author`` if given); returns its sentence, or -1 if none."""
+    def undo(self, author: str, sentence: int | None = None) -> Undone | None:
+        """Revert ``author``'s latest live batch (only its rows of ``sentence`` if given).
+
+        Returns the sentence and token positions undone, or None when the author has nothing live;
+        an empty author is refused (it would match nobody's or anybody's batch).
+        """
+        if not author or not author.strip():
+            raise CorrectionError("undo needs the name of the annotator whose last change to revert")
+        if sentence is not None:
+            self._check_index(sentence)
+        while True:
+            try:
+                return self._undo_latest(author, sentence)
+            except _Stale:  # undone by a concurrent call meanwhile: look again
+                continue
+
+    def _undo_latest(self, author: str, sentence: int | None) -> Undone | None:
         with Session(self.engine) as session, session.begin():
-            query = select(Correction).where(Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False))
-            if author:
-                query = query.where(Correction.author == author)
-            latest = session.scalar(query.order_by(Correction.id.desc()).limit(1))
+            live = [Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.author == author]
+            if sentence is not None:
+                live.append(Correction.sentence == sentence)
+            latest = session.scalar(select(Correction).where(*live).order_by(Correction.id.desc()).limit(1))
             if latest is None:
-                return -1
-            session.execute(update(Correction).where(Correction.batch == latest.batch).values(reverted=True))
-            return latest.sentence
+                return None
+            rows = session.execute(select(Correction.sentence, Correction.token).where(*live, Correction.batch == latest.batch)
+                                   .order_by(Correction.sentence, Correction.token)).all()
+            done = session.execute(update(Correction).where(*live, Correction.batch == latest.batch).values(reverted=True))
+            if done.rowcount != len(rows):
+                raise _Stale(latest.batch)
+            now = _now()
+            for touched in sorted({s for s, _ in rows}):
+                _bump(session, self.dataset_id, touched, author, now, None)
+            first = rows[0][0]
+            return Undone(first, [t for s, t in rows if s == first], sorted({s for s, _ in rows}))
+
+    def sentence_version(self, sentence: int) -> int:
+        """How many saves and undos have changed the sentence (0: never); pass it back to :meth:`save`."""
+        self._check_index(sentence)
+        with Session(self.engine) as session:
+            row = session.get(SentenceVersion, (self.dataset_id, sentence))
+            return row.version if row else 0
+
+    def _stale(self, sentence: int) -> StaleSaveError:
+        with Session(self.engine) as session:
+            row = session.get(SentenceVersion, (self.dataset_id, sentence))
+            tags = self._current(session, sentence)
+        return StaleSaveError(sentence, tags, row.version if row else 0, row.author if row else None)
+
+    def _check_index(self, sentence: int) -> None:
+        if not 0 <= sentence < len(self.original):
+            raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)}")
+
+    def _current(self, session: Session, sentence: int) -> list[str]:
+        tags = list(self.original[sentence].tags)
+        for row in self._live(session, sentence):
+            tags[row.token] = row.new_tag
+        return tags
 
     # ------------------------------------------------------------ reading
 
@@ -144,13 +240,9 @@ class CorrectionStore:
 
     def tags(self, sentence: int) -> list[str]:
         """The current tags of a sentence: original plus the latest live correction per token."""
-        if not 0 <= sentence < len(self.original):
-            raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)}")
-        tags = list(self.original[sentence].tags)
+        self._check_index(sentence)
         with Session(self.engine) as session:
-            for row in self._live(session, sentence):
-                tags[row.token] = row.new_tag
-        return tags
+            return self._current(session, sentence)
 
     def corrected(self) -> list[Sentence]:
         """The whole corrected corpus."""
@@ -202,6 +294,26 @@ class CorrectionStore:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def _bump(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:
+    """Version + 1 (compare-and-swap when ``expected`` is given); False when the version was not ``expected``."""
+    key = (SentenceVersion.dataset_id == dataset_id, SentenceVersion.sentence == sentence)
+    if expected is not None:
+        key += (SentenceVersion.version == expected,)
+    while True:
+        done = session.execute(update(SentenceVersion).where(*key).values(version=SentenceVersion.version + 1, author=author, updated_at=now))
+        if done.rowcount == 1:
+            return True
+        if expected not in (None, 0):
+            return False
+        try:  # no row yet: version 0 -> 1 (a concurrent first save wins the insert, the other one retries or is stale)
+            with session.begin_nested():
+                session.add(SentenceVersion(dataset_id=dataset_id, sentence=sentence, version=1, author=author, updated_at=now))
+            return True
+        except IntegrityError:
+            if expected == 0:
+                return False
 
 
 def list_datasets(engine: Engine) -> dict[str, str]:
