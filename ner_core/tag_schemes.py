@@ -13,7 +13,8 @@ import re
 from collections import Counter
 from typing import Sequence
 
-OUTSIDE = "O"
+from .tags import OUTSIDE
+
 PREFIXES = frozenset("BIESLU")
 _TYPE = re.compile(r"[\w.\-]+")
 

@@ -304,9 +304,22 @@ def test_every_writer_round_trips(tmp_path, suffix):
         assert [s.pos for s in back] == [s.pos for s in sentences]
 
 
-def test_conll_refuses_tokens_it_cannot_write():
-    with pytest.raises(CorpusError, match=r"cannot write '\\tz' to CoNLL"):
-        format_corpus([Sentence(("\tz",), ("O",))], "conll")
+@pytest.mark.parametrize("token", ["\tz", "a\nb", "x\r", " lead", "trail ", "-DOCSTART-"])
+def test_conll_refuses_tokens_it_cannot_write(token):
+    with pytest.raises(CorpusError, match=f"cannot write {token!r} to CoNLL".replace("\\", "\\\\")):
+        format_corpus([Sentence(("ok", token), ("O", "O"))], "conll")
+
+
+def test_conll_export_is_tab_separated():
+    assert format_corpus(ODD[1:], "conll") == (
+        "\x85\tO\n5\xa0storm\tB-eve\nMüller\tB-per\n日本\tB-geo\na\u2028b\tO\n#\tO\n\nAspirin\tNN\tB-drug.name\n\n"
+    )
+
+
+def test_kaggle_sample():
+    read = load_corpus(DATA / "kaggle.csv")
+    assert words_tags(read.sentences)[1] == (["Iranian", "officials", "say"], ["B-gpe", "O", "O"])
+    assert read.sentences[0].pos[-2:] == ("NNP", ".") and (read.format, read.encoding) == ("csv", "utf-8")
 
 
 def test_csv_export_is_safe_in_a_spreadsheet():

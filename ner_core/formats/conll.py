@@ -22,13 +22,14 @@ from ..tag_schemes import tag_problem
 from .base import CorpusError, RawSentence, Reading, Sentence
 
 DOCSTART = "-DOCSTART-"
-_SPACES = re.compile(" +")
+_UNWRITABLE = re.compile(r"[\t\n\r]|(?:\A|\x00) | (?:\Z|\x00)")
 
 
 def _fields(line: str) -> list[str]:
     if "\t" in line:
-        return [f.strip(" ") for f in line.split("\t")]
-    return _SPACES.split(line.strip(" "))
+        fields = line.split("\t")
+        return [f.strip(" ") for f in fields] if " " in line else fields
+    return [f for f in line.split(" ") if f]
 
 
 def read(text: str, reading: Reading) -> list[RawSentence]:
@@ -37,6 +38,7 @@ def read(text: str, reading: Reading) -> list[RawSentence]:
     pos: list[str] = []
     tags: list[str] = []
     has_pos = True
+    good = reading.checker.good
 
     def flush() -> None:
         nonlocal words, pos, tags, has_pos
@@ -60,7 +62,8 @@ def read(text: str, reading: Reading) -> list[RawSentence]:
         if not fields[0]:
             raise reading.error("empty token", line_no)
         words.append(fields[0])
-        tags.append(reading.tag(fields[-1], line_no))
+        tag = fields[-1]
+        tags.append(tag if tag in good else reading.tag(tag, line_no))
         if len(fields) >= 3:
             pos.append(fields[1])
         else:
@@ -69,26 +72,27 @@ def read(text: str, reading: Reading) -> list[RawSentence]:
     return sentences
 
 
-def _check_writable(text: str) -> None:
-    if text == DOCSTART or text != text.strip(" ") or any(c in text for c in "\t\n\r"):
-        raise CorpusError(
-            f"cannot write {text!r} to CoNLL: a token or POS tag may not hold a tab or line break, "
-            f"begin or end with a space, or be {DOCSTART}"
-        )
+def _check_writable(texts: tuple[str, ...]) -> None:
+    joined = "\x00".join(texts)  # one scan per sentence; the culprit is searched only on failure
+    if not _UNWRITABLE.search(joined) and DOCSTART not in texts:
+        return
+    bad = next(t for t in texts if _UNWRITABLE.search(t) or t == DOCSTART)
+    raise CorpusError(
+        f"cannot write {bad!r} to CoNLL: a token or POS tag may not hold a tab or line break, "
+        f"begin or end with a space, or be {DOCSTART}"
+    )
 
 
 def write(sentences: Iterable[Sentence]) -> str:
     lines: list[str] = []
     for sentence in sentences:
-        pos = sentence.pos
-        for i, (word, tag) in enumerate(zip(sentence.words, sentence.tags)):
-            if not word:
-                raise CorpusError("cannot write an empty token to CoNLL")
-            _check_writable(word)
-            if pos is None:
-                lines.append(f"{word}\t{tag}")
-            else:
-                _check_writable(pos[i])
-                lines.append(f"{word}\t{pos[i]}\t{tag}")
+        if not all(sentence.words):
+            raise CorpusError("cannot write an empty token to CoNLL")
+        _check_writable(sentence.words)
+        if sentence.pos is None:
+            lines.extend(f"{word}\t{tag}" for word, tag in zip(sentence.words, sentence.tags))
+        else:
+            _check_writable(sentence.pos)
+            lines.extend(f"{w}\t{p}\t{t}" for w, p, t in zip(sentence.words, sentence.pos, sentence.tags))
         lines.append("")
     return "\n".join(lines) + "\n"

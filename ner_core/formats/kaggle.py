@@ -17,6 +17,7 @@ from .base import RawSentence, Reading, Sentence
 
 HEADER = ["Sentence #", "Word", "POS", "Tag"]
 _ESCAPED = re.compile(r"'*[=+\-@\t\r]")
+_RISKY_FIRST = frozenset("'=+-@\t\r")
 
 
 def escape_cell(cell: str) -> str:
@@ -82,5 +83,7 @@ def write(sentences: Iterable[Sentence]) -> str:
     for n, sentence in enumerate(sentences, start=1):
         pos = sentence.pos or ("",) * len(sentence)
         for i, (word, p, tag) in enumerate(zip(sentence.words, pos, sentence.tags)):
-            writer.writerow([f"Sentence: {n}" if i == 0 else "", escape_cell(word), escape_cell(p), tag])
+            writer.writerow([f"Sentence: {n}" if i == 0 else "",
+                             escape_cell(word) if word[:1] in _RISKY_FIRST else word,
+                             escape_cell(p) if p[:1] in _RISKY_FIRST else p, tag])
     return out.getvalue()

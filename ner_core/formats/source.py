@@ -7,7 +7,8 @@ read as a stream that stops one byte past the cap, so a zip bomb never fills mem
 Encoding, in this order: a UTF-8 or UTF-16 byte-order mark decides; else UTF-8 if the whole file
 decodes; else latin-1, but only when the file holds no valid multi-byte UTF-8 sequence at all (a
 latin-1 file such as the GMB corpus). A file with UTF-8 text *and* an invalid byte is refused with
-the line of that byte rather than read as latin-1 ("MÃ¼ller"). The encoding used is reported.
+the line of that byte rather than read as latin-1 ("MÃ¼ller"). The encoding used is reported;
+a caller may force one instead.
 """
 from __future__ import annotations
 
