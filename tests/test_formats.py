@@ -104,8 +104,9 @@ def test_malformed_tags_and_lines_are_refused_with_file_and_line(name, data, mes
     ("utf-16-le", codecs.BOM_UTF16_LE, "utf-16"), ("utf-16-be", codecs.BOM_UTF16_BE, "utf-16"),
     ("latin-1", b"", "latin-1"),
 ])
-def test_encodings(codec, bom, expected):
-    text = "Müller B-per\nin O\nKöln B-geo\n\nCafé B-org\n"
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_encodings(codec, bom, expected, newline):
+    text = "Müller B-per\nin O\nKöln B-geo\n\nCafé B-org\n".replace("\n", newline)
     read = load_corpus_bytes(bom + text.encode(codec), "x.conll")
     assert read.encoding == expected
     assert words_tags(read.sentences) == [(["Müller", "in", "Köln"], ["B-per", "O", "B-geo"]), (["Café"], ["B-org"])]
