@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ner_core.consistency import duplicate_agreement, string_labels  # noqa: E402
 from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.tags import WEAK_TYPES, spans  # noqa: E402
+from ner_core.tags import TagSet, spans  # noqa: E402
 
 
 def main() -> None:
@@ -32,6 +32,7 @@ def main() -> None:
     parser.add_argument("--data", default=str(default_corpus_path()))
     args = parser.parse_args()
     split = split_corpus(read_corpus(args.data))
+    weak_types = TagSet.from_sentences(split.train).weak
 
     print("1. duplicate sentences: one copy's gold scored against another's (entity F1)")
     print("copies | pairs | entities | micro F1 | per type F1 (entities)")
@@ -48,7 +49,7 @@ def main() -> None:
         entities = [(s.words[a:b], t) for s in part for t, a, b in spans(s.tags)]
         in_train = string_labels(split.train, {words for words, _ in entities})
         counts = Counter(t for _, t in entities)
-        for t in sorted(counts, key=lambda t: (t not in WEAK_TYPES, t)):
+        for t in sorted(counts, key=lambda t: (t not in weak_types, t)):
             shares = sorted(in_train[w].share(t) for w, u in entities if u == t and w in in_train)
             median = shares[len(shares) // 2] if shares else float("nan")
             print(f"{name} | {t} | {counts[t]} | {len(shares)} | {median:.2f} | {sum(v < 0.5 for v in shares)}")

@@ -23,11 +23,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ner_core.checkpoint import checkpoints_dir, load_checkpoint  # noqa: E402
 from ner_core.corpus import Sentence, default_corpus_path, read_corpus, split_corpus  # noqa: E402
 from ner_core.detector import detector_proba  # noqa: E402
-from ner_core.experiments import DETECTOR, FAMILIES, tune_threshold  # noqa: E402
+from ner_core.experiments import DETECTOR, FAMILIES  # noqa: E402
+from ner_core.method import tune_threshold  # noqa: E402
 from ner_core.metrics import entity_scores  # noqa: E402
 from ner_core.pipeline import vote  # noqa: E402
 from ner_core.tagger import TaggedSentence, Tagger  # noqa: E402
-from ner_core.tags import WEAK_TYPES, repair_iob2  # noqa: E402
+from ner_core.tags import TagSet, repair_iob2  # noqa: E402
 
 
 class AveragedTagger:
@@ -51,8 +52,8 @@ class AveragedTagger:
         return out
 
 
-def line(name: str, val: dict, test: dict) -> str:
-    weak = " / ".join(f"{test['per_type'].get(t, {}).get('f1', 0.0):.3f}" for t in sorted(WEAK_TYPES))
+def line(name: str, val: dict, test: dict, weak_types: Sequence[str]) -> str:
+    weak = " / ".join(f"{test['per_type'].get(t, {}).get('f1', 0.0):.3f}" for t in weak_types)
     return (f"{name} | {val['micro_f1']:.4f} | {val['macro_f1']:.3f} | {test['micro_f1']:.4f} | "
             f"{test['macro_f1']:.3f} | {weak}")
 
@@ -84,16 +85,17 @@ def main() -> None:
     split = split_corpus(read_corpus(default_corpus_path()))
     paths = args.taggers or args.weak
     members = [Tagger.from_checkpoint(p) for p in paths]
-    print("model | val micro | val macro | test micro | test macro | test " + " / ".join(sorted(WEAK_TYPES)))
+    weak_types = sorted(TagSet.from_sentences(split.train).weak)
+    print("model | val micro | val macro | test micro | test macro | test " + " / ".join(weak_types))
     for path, member in [*zip(paths, members), (f"mean of {len(members)}", None)]:
         tagger = AveragedTagger([member] if member else members)
         if args.taggers:
             val, test = (entity_scores([s.tags for s in part], [p.tags for p in tagger.tag([s.words for s in part])])
                          for part in (split.val, split.test))
-            print(line(path, val, test), flush=True)
+            print(line(path, val, test, weak_types), flush=True)
         else:
             threshold, val, test = score_voted(tagger, split.val, split.test)
-            print(line(f"voted with {path} (threshold {threshold})", val, test), flush=True)
+            print(line(f"voted with {path} (threshold {threshold})", val, test, weak_types), flush=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # no
 from ner_core.evaluate import evaluate  # noqa: E402
 from ner_core.experiments import DETECTOR, FAMILIES, build_pipelines  # noqa: E402
 from ner_core.pipeline import VotedPipeline  # noqa: E402
-from ner_core.tags import WEAK_TYPES  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +33,8 @@ def main() -> None:
     family = FAMILIES[args.family == "bert"]
     split = split_corpus(read_corpus(default_corpus_path()))
     shipped = checkpoints_dir()
-    print("weak | strong | threshold | system | val micro | val macro | test micro | test macro | test " + " / ".join(sorted(WEAK_TYPES)))
+    weak_types = sorted(VotedPipeline.load(shipped / family.voted).tagset.weak)
+    print("weak | strong | threshold | system | val micro | val macro | test micro | test macro | test " + " / ".join(weak_types))
     for weak in args.weak or [str(shipped / family.weak)]:
         strong = args.strong or str(shipped / family.strong)
         with tempfile.TemporaryDirectory() as scratch:
@@ -46,7 +46,7 @@ def main() -> None:
             for system in (family.voted, family.double):
                 pipeline = VotedPipeline.load(root / system)
                 val, test = evaluate(pipeline, split.val), evaluate(pipeline, split.test)
-                weak_f1 = " / ".join(f"{test['per_type'].get(t, {}).get('f1', 0.0):.3f}" for t in sorted(WEAK_TYPES))
+                weak_f1 = " / ".join(f"{test['per_type'].get(t, {}).get('f1', 0.0):.3f}" for t in weak_types)
                 print(f"{weak} | {strong} | {threshold} | {system} | {val['micro_f1']:.4f} | {val['macro_f1']:.3f} | "
                       f"{test['micro_f1']:.4f} | {test['macro_f1']:.3f} | {weak_f1}", flush=True)
 

@@ -9,8 +9,9 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
@@ -50,12 +51,21 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
 
 def write_atomically(directory: str | os.PathLike, files: dict[str, bytes]) -> Path:
     """Replace ``directory`` by one holding ``files``; on any error the old one is left as it was."""
+    with building(directory) as tmp:
+        for name, data in files.items():
+            (tmp / name).write_bytes(data)
+    return Path(directory)
+
+
+@contextmanager
+def building(directory: str | os.PathLike) -> Iterator[Path]:
+    """A temporary sibling of ``directory`` to fill; on success it replaces ``directory`` by
+    renames, on any error it is removed and ``directory`` is left as it was."""
     directory = Path(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
     try:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
+        yield tmp
         old = None
         if directory.exists():
             old = directory.with_name(directory.name + ".old-" + tmp.name.rsplit("-", 1)[-1])
@@ -66,7 +76,6 @@ def write_atomically(directory: str | os.PathLike, files: dict[str, bytes]) -> P
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-    return directory
 
 
 def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:

@@ -8,34 +8,51 @@ from pathlib import Path
 from typing import Sequence
 
 from .checkpoint import CheckpointError, checkpoints_dir
-from .corpus import CorpusError, Sentence, default_corpus_path, read_corpus, split_corpus
-from .tags import ENTITY_TYPES, STRONG_TYPES, WEAK_TYPES
+from .corpus import CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
+from .tags import WEAK_SHARE, TagSet
 
 DEFAULT_MODEL = "bilstm_crf"
-TYPE_GROUPS = {"weak": sorted(WEAK_TYPES), "strong": sorted(STRONG_TYPES)}
 
 
 def _type_margins(value: str) -> tuple[tuple[str, float], ...]:
-    """``"art=6,eve=3"`` -> ``(("art", 6.0), ("eve", 3.0))``."""
+    """``"art=6,eve=3"`` -> ``(("art", 6.0), ("eve", 3.0))`` (the model checks the types)."""
     try:
-        pairs = tuple((t, float(m)) for t, m in (part.split("=") for part in filter(None, value.split(","))))
+        return tuple((t, float(m)) for t, m in (part.split("=") for part in filter(None, value.split(","))))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected type=margin pairs such as art=6,eve=3, got {value!r}") from None
-    unknown = {t for t, _ in pairs} - set(ENTITY_TYPES)
-    if unknown:
-        raise argparse.ArgumentTypeError(f"unknown entity type(s): {', '.join(sorted(unknown))}")
-    return pairs
 
 
-def _types(value: str) -> tuple[str, ...]:
-    """``"art,eve"`` or a group name (``weak`` / ``strong``) -> entity types."""
-    types: list[str] = []
-    for part in filter(None, value.split(",")):
-        types += TYPE_GROUPS.get(part, [part])
-    unknown = set(types) - set(ENTITY_TYPES)
+def _names(value: str) -> tuple[str, ...]:
+    """``"art,eve"`` -> ``("art", "eve")``."""
+    return tuple(filter(None, (part.strip() for part in value.split(","))))
+
+
+def _expand(types: Sequence[str], tagset: TagSet) -> tuple[str, ...]:
+    """Entity types, the group names ``weak`` and ``strong`` standing for the tag set's."""
+    out: list[str] = []
+    for t in types:
+        out += sorted(tagset.weak) if t == "weak" else list(tagset.strong) if t == "strong" else [t]
+    unknown = sorted(set(out) - set(tagset.types))
     if unknown:
-        raise argparse.ArgumentTypeError(f"unknown entity type(s): {', '.join(sorted(unknown))}")
-    return tuple(types)
+        raise ValueError(f"unknown entity type(s): {', '.join(unknown)}; the types are {', '.join(tagset.types)}")
+    return tuple(out)
+
+
+def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
+    """``--data`` alone: the seeded 80/10/10 split of that file; with ``--dev``: the files as given.
+    The tag set is the training part's, weak types by ``--weak-types`` or ``--weak-share``."""
+    split = load_split(args.data or default_corpus_path(), args.dev)
+    if args.limit:
+        split = replace(split, train=split.train[: args.limit])
+    return split, TagSet.from_sentences(split.train, args.weak_share, args.weak_types)
+
+
+def _out_dir(args: argparse.Namespace) -> Path:
+    if args.out:
+        return Path(args.out)
+    if args.name:
+        return checkpoints_dir() / args.name
+    raise ValueError("give --name NAME (a checkpoint under checkpoints/ or $NER_CHECKPOINTS) or --out DIR")
 
 
 def _load_data(path: Path | None, split: str | None) -> list[Sentence]:
@@ -49,43 +66,77 @@ def _model_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .model import CRFTagger, ModelConfig
+    from .model import CRFTagger
     from .train import TrainConfig, train
 
-    split = split_corpus(read_corpus(args.data or default_corpus_path()))
-    train_set = split.train[: args.limit] if args.limit else split.train
+    from .method import Recipe
+
+    if args.name is None and args.out is None and args.data is None:
+        args.name = DEFAULT_MODEL  # the shipped model is the default corpus's
+    out = _out_dir(args)
+    split, tagset = _training_data(args)
+    print(tagset.describe(), file=sys.stderr)
+    train_set = split.train
     if args.others_per_weak is not None or args.oversample > 1:
         from .sampling import weak_training_set
 
-        train_set = weak_training_set(train_set, args.others_per_weak or 0, args.oversample, args.seed)
+        train_set = weak_training_set(train_set, tagset.weak, args.others_per_weak or 0, args.oversample, args.seed)
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
-        seed=args.seed, threads=args.threads, mask_types=args.mask_types, lr_decay=args.lr_decay,
+        seed=args.seed, threads=args.threads, mask_types=_expand(args.mask_types, tagset), lr_decay=args.lr_decay,
         average_from=args.average_from,
     )
-    out = Path(args.out) if args.out else checkpoints_dir() / args.name
     pos_tags = tuple(sorted({p for s in train_set if s.pos for p in s.pos})) if args.aux_pos else ()
     if args.aux_pos and not pos_tags:
         raise ValueError("--aux-pos needs a corpus with a POS column")
     # Training-only settings: given on the command line, they also apply to an --init-from model.
+    margin_types = None if args.margin_types is None else _expand(args.margin_types, tagset)
     training_only = {k: v for k, v in (("dropout", args.dropout), ("recall_margin", args.recall_margin),
-                                       ("margin_types", args.margin_types), ("type_margins", args.type_margins))
+                                       ("margin_types", margin_types), ("type_margins", args.type_margins))
                      if v is not None}
-    model_config = ModelConfig(word_features=not args.no_word_features, encoder=args.encoder, head=args.head, hidden=args.hidden,
-                               lstm_layers=args.lstm_layers, open_vocab=args.open_vocab,
-                               pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
+    base = Recipe().model
+    open_vocab = args.open_vocab if args.open_vocab is not None else base.open_vocab and not args.no_word_features
+    model_config = replace(base, word_features=not args.no_word_features, encoder=args.encoder, head=args.head,
+                           hidden=args.hidden, lstm_layers=args.lstm_layers, open_vocab=open_vocab,
+                           pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
     model = None
     if args.init_from:
-        from dataclasses import replace
-
         from .checkpoint import load_checkpoint
 
         model, _ = load_checkpoint(args.init_from)
         if not isinstance(model, CRFTagger):
             raise ValueError(f"--init-from {args.init_from}: not a tagger checkpoint")
         model.config = replace(model.config, **training_only)
-    result = train(train_set, split.val, config, model_config, out_dir=out, model=model)
+    result = train(train_set, split.val, config, model_config, out_dir=out, model=model, tagset=tagset)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
+    return 0
+
+
+def cmd_train_method(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from .method import MethodSettings, Recipe, train_method
+
+    out = _out_dir(args)
+    split, tagset = _training_data(args)
+    print(tagset.describe(), file=sys.stderr)
+    if not tagset.weak:
+        print("no weak type: training the single model only (no strong/weak taggers, detector or vote)", file=sys.stderr)
+    recipe = Recipe()
+    if args.open_vocab is not None:
+        recipe = replace(recipe, model=replace(recipe.model, open_vocab=args.open_vocab))
+    settings = MethodSettings(epochs=args.epochs, weak_epochs=args.weak_epochs, detector_epochs=args.detector_epochs,
+                              threads=args.threads, seed=args.seed, recipe=recipe)
+
+    def report(event: dict) -> None:
+        if event["done"] == 0:
+            eta = "" if event["eta_seconds"] is None else f"; at most {event['eta_seconds'] / 60:.0f} min left in all"
+            tqdm.write(f"{event['stage']}: up to {event['total']} epochs{eta}", file=sys.stderr)
+
+    summary = train_method(split, tagset, out, settings, report)
+    what = "voted pipeline (strong, weak, detector)" if summary["pipeline"] else "single model"
+    print(f"{what} in {out}; dev micro F1 {summary['dev_micro_f1']:.4f}")
+    print(json.dumps(summary))
     return 0
 
 
@@ -142,14 +193,15 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_experiments(args: argparse.Namespace) -> int:
-    from .experiments import RetrainSettings, run_experiments
+    from .experiments import run_experiments
+    from .method import MethodSettings
 
     split = split_corpus(read_corpus(args.data or default_corpus_path()))
     if args.limit:
         split = type(split)(split.train[: args.limit], split.val[: args.limit], split.test[: args.limit])
     retrain = None
     if args.retrain:
-        retrain = RetrainSettings(epochs=args.epochs, weak_epochs=args.epochs + 10, detector_epochs=args.detector_epochs, threads=args.threads)
+        retrain = MethodSettings(epochs=args.epochs, weak_epochs=args.epochs + 10, detector_epochs=args.detector_epochs, threads=args.threads)
     root = Path(args.checkpoints) if args.checkpoints else None
     run_experiments(split, Path(args.out), root, retrain)
     return 0
@@ -157,38 +209,70 @@ def cmd_experiments(args: argparse.Namespace) -> int:
 
 def cmd_label_issues(args: argparse.Namespace) -> int:
     from .label_issues import find_label_issues
-    from .tagger import Tagger
 
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
-    issues = find_label_issues(Tagger.from_checkpoint(_model_path(args)), sentences, args.top)
+    if args.cross_val:
+        issues = _cross_val_issues(args, sentences)
+    else:
+        from .pipeline import load_any
+
+        issues = find_label_issues(load_any(_model_path(args)), sentences)
+    if split != "all":  # report positions in the file, not in the split
+        from dataclasses import replace
+
+        from .corpus import split_indices
+
+        index = split_indices(len(read_corpus(args.data or default_corpus_path())))[("train", "val", "test").index(split)]
+        issues = [replace(i, sentence=index[i.sentence]) for i in issues]
+        sentences = dict(zip(index, sentences))
+    issues = issues[: args.top] if args.top else issues
+    if args.json:  # stdout holds only the JSON; progress goes to stderr
+        print(json.dumps([i.to_dict() | {"word": sentences[i.sentence].words[i.token]} for i in issues]))
+        return 0
     for issue in issues:
         words = sentences[issue.sentence].words
         context = " ".join(words[max(0, issue.token - 4) : issue.token + 5])
         print(f"{issue.score:.4f}\tsentence {issue.sentence} token {issue.token} {words[issue.token]!r}: "
               f"{issue.given} -> {issue.suggested}\t{context}")
-    if args.json:
-        print(json.dumps([i.to_dict() for i in issues]))
     return 0
 
 
+def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> list:
+    """Label issues of ``sentences`` scored by K fold models, each trained on the other folds."""
+    import tempfile
+
+    from .cross_val import CrossValConfig, cross_validate
+    from .label_issues import issues_from_marginals
+
+    config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(args.models_dir) if args.models_dir else Path(scratch)
+        result = cross_validate(sentences, config, out, init_from=args.init_from)
+    return issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
+
+
 def cmd_retrain(args: argparse.Namespace) -> int:
-    from .jobs import run_job
-    from .retrain import RetrainSpec, run_retrain
+    from .jobs import JobError, run_here
+    from .retrain import RetrainSpec
 
-    if args.job:
-        return run_job(Path(args.job))
     spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit)
-
-    def report(event: dict) -> None:
-        print(json.dumps(event), flush=True)
-
-    result = run_retrain(spec, report)
+    try:  # the same one-at-a-time lock as the app's background jobs
+        result = run_here("retrain", spec, echo=lambda event: print(json.dumps(event), flush=True))
+    except JobError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     entry = result["entry"]
     print(f"registered {entry['id']} (not active); activate it from the app's registry page")
     for system, c in result["comparisons"].items():
         print(f"{system}: test micro F1 {c['old']['micro_f1']:.4f} -> {c['new']['micro_f1']:.4f}")
     return 0
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    from .jobs import run_job
+
+    return run_job(args.id)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -224,11 +308,23 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--model", default=DEFAULT_MODEL, help="checkpoint name under checkpoints/")
         group.add_argument("--checkpoint", help="checkpoint directory")
 
-    p = sub.add_parser("train", help="train a Bi-LSTM-CRF on the train split")
-    p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
-    p.add_argument("--name", default=DEFAULT_MODEL, help="checkpoint name under checkpoints/")
-    p.add_argument("--out", help="checkpoint directory (overrides --name)")
-    p.add_argument("--mask-types", type=_types, default=(), help="types set to O, e.g. 'weak' or 'art,eve,nat'")
+    def data_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--data", type=Path, help="training file, any format (default: $NER_CORPUS or ../shared/data); "
+                       "alone it is split 80/10/10 (seeded) and the 80 trains")
+        p.add_argument("--dev", type=Path, help="dev file for early stopping (then all of --data trains)")
+        p.add_argument("--out", help="output directory (overrides --name)")
+        p.add_argument("--weak-types", type=_names, help="the weak (rare) types, e.g. 'art,eve,nat' "
+                       "(default: types under --weak-share of the training entities)")
+        p.add_argument("--weak-share", type=float, default=WEAK_SHARE,
+                       help=f"a type with less than this share of the training entities is weak (default {WEAK_SHARE})")
+        p.add_argument("--seed", type=int, default=13)
+        p.add_argument("--threads", type=int, default=2)
+        p.add_argument("--limit", type=int, help="use only the first N training sentences")
+
+    p = sub.add_parser("train", help="train a Bi-LSTM-CRF on a corpus's tag set")
+    data_args(p)
+    p.add_argument("--name", help="checkpoint name under checkpoints/ (default without --data: bilstm_crf)")
+    p.add_argument("--mask-types", type=_names, default=(), help="types set to O, e.g. 'weak' or 'art,eve,nat'")
     p.add_argument("--epochs", type=int, default=30)
     p.add_argument("--patience", type=int, default=4)
     p.add_argument("--batch-size", type=int, default=32)
@@ -241,23 +337,31 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--aux-pos", action="store_true", help="also learn the corpus's POS tags (training only)")
     p.add_argument("--head", choices=("lstm", "ff"), default="lstm", help="BiLSTM or feed-forward (BERT-FF)")
     p.add_argument("--encoder", choices=("minilm-first", "minilm-mean"), help="add frozen MiniLM word features")
-    p.add_argument("--open-vocab", action="store_true",
-                   help="frozen GloVe vectors for every word GloVe knows (not only the training words)")
+    p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
+                   help="frozen GloVe vectors for every word GloVe knows, not only the training words (default: on, "
+                   "with word features)")
     p.add_argument("--char-encoder", choices=("cnn", "lstm"), default="cnn", help="char features: CNN or BiLSTM")
-    p.add_argument("--dropout", type=float, help="dropout rate (default 0.5; with --init-from: the checkpoint's)")
+    p.add_argument("--dropout", type=float, help="dropout rate (default 0.4; with --init-from: the checkpoint's)")
     p.add_argument("--recall-margin", type=float,
                    help="softmax-margin cost of missing a gold entity (the CRF's class weight; default 0: plain NLL)")
-    p.add_argument("--margin-types", type=_types, help="types the margin applies to (default: all)")
+    p.add_argument("--margin-types", type=_names, help="types the margin applies to, or 'weak' (default: all)")
     p.add_argument("--type-margins", type=_type_margins, help="a margin per type, e.g. 'art=6,eve=3' (overrides --recall-margin)")
     p.add_argument("--no-word-features", action="store_true", help="drop GloVe/char/casing inputs (BERT-FF)")
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--limit", type=int, help="use only the first N training sentences")
     p.add_argument("--init-from", help="warm start from this checkpoint (name or directory); its architecture is kept, "
                    "--dropout and the margins apply when given")
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
     p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("train-method", help="train strong and weak taggers, the detector and the voted pipeline")
+    data_args(p)
+    p.add_argument("--name", help="name under checkpoints/ (or $NER_CHECKPOINTS) for the pipeline and its members")
+    p.add_argument("--epochs", type=int, default=30, help="most epochs of the strong tagger (early stopping on dev)")
+    p.add_argument("--weak-epochs", type=int, default=40, help="most epochs of the weak tagger")
+    p.add_argument("--detector-epochs", type=int, default=6, help="most epochs of the detector")
+    p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
+                   help="frozen GloVe vectors for every word GloVe knows (default: on)")
+    p.set_defaults(func=cmd_train_method)
 
     p = sub.add_parser("average", help="average the weights of taggers of one architecture (a model soup)")
     p.add_argument("checkpoints", nargs="+", help="checkpoint names or directories")
@@ -282,7 +386,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
     p.add_argument("--split", choices=("train", "val", "test", "all"), help="part of the file's split to check")
     p.add_argument("--top", type=int, help="show only the N most suspicious")
-    p.add_argument("--json", action="store_true", help="end with one JSON line")
+    p.add_argument("--json", action="store_true",
+                   help="print only one JSON line: a list of {sentence (index in the file), token, word, given, "
+                        "suggested, score, fold}, most suspicious first")
+    p.add_argument("--cross-val", type=int, metavar="K",
+                   help="score out-of-sample: train K taggers, each on the other folds of the data, and score every "
+                        "sentence with the one that did not see it (fast settings: BiLSTM 64, batches of 64, lr 3e-3, "
+                        "a fixed number of epochs; one fold takes about K-1/K of the data times --cv-epochs)")
+    p.add_argument("--cv-epochs", type=int, default=8, help="epochs per fold model (default 8)")
+    p.add_argument("--cv-batch-size", type=int, default=64, help="batch size of the fold models (default 64)")
+    p.add_argument("--threads", type=int, default=1, help="torch threads for the fold models (default 1)")
+    p.add_argument("--init-from", help="with --cross-val: start each fold model from this checkpoint; refused unless "
+                   "the checkpoint records its training data and never saw a sentence of the data")
+    p.add_argument("--models-dir", help="with --cross-val: keep the fold models here (default: a temporary directory)")
     model_args(p)
     p.set_defaults(func=cmd_label_issues)
 
@@ -293,8 +409,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=3)
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--limit", type=int, help="train on the first N training sentences only")
-    p.add_argument("--job", help=argparse.SUPPRESS)  # the app's background process
     p.set_defaults(func=cmd_retrain)
+
+    p = sub.add_parser("job", help="run a background job recorded in the database (the app starts these)")
+    p.add_argument("id", help="the job's id")
+    p.set_defaults(func=cmd_job)
 
     p = sub.add_parser("users", help="add or list the people who sign in to the app (none: one person, no sign-in)")
     p.add_argument("action", choices=("add", "list"))

@@ -1,4 +1,4 @@
-"""The weak-sentence detector: does a sentence hold an art, eve or nat entity?
+"""The weak-sentence detector: does a sentence hold an entity of a weak type (GMB: art, eve, nat)?
 
 Three encoders over GloVe 50d word vectors (plus casing), as in the study: RNN-CNN, LSTM with
 attention, and self-attention; trained with plain or class-weighted cross-entropy.
@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Collection, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -15,14 +15,14 @@ from torch import Tensor, nn
 
 from .corpus import Sentence
 from .features import CASINGS, Batch, Vocab, length_batches
-from .tags import WEAK_TYPES, tag_type
+from .tags import tag_type
 
 ARCHITECTURES = ("rnn_cnn", "lstm_attn", "self_attn")
 
 
-def holds_weak_entity(tags: tuple[str, ...] | list[str]) -> int:
-    """The detector's label of a sentence: 1 if any token is of a weak type."""
-    return int(any(tag_type(t) in WEAK_TYPES for t in tags))
+def holds_weak_entity(tags: Sequence[str], weak: Collection[str]) -> int:
+    """The detector's label of a sentence: 1 if any token is of one of the ``weak`` types."""
+    return int(any(tag_type(t) in weak for t in tags))
 
 
 def weighted_cross_entropy(logits: Tensor, target: Tensor, weights: tuple[float, float] | None) -> Tensor:
@@ -40,6 +40,7 @@ def weighted_cross_entropy(logits: Tensor, target: Tensor, weights: tuple[float,
 
 @dataclass
 class DetectorConfig:
+    weak_types: tuple[str, ...]  # the entity types whose sentences it detects
     arch: str = "rnn_cnn"
     word_dim: int = 50
     casing_dim: int = 8
@@ -51,6 +52,9 @@ class DetectorConfig:
     freeze_embeddings: bool = True  # GloVe rows are then rebuilt at load time, not saved
 
     def __post_init__(self) -> None:
+        self.weak_types = tuple(self.weak_types)
+        if not self.weak_types:
+            raise ValueError("a detector needs the weak types it detects")
         if self.arch not in ARCHITECTURES:
             raise ValueError(f"unknown detector architecture {self.arch!r}: expected one of {', '.join(ARCHITECTURES)}")
         if self.class_weights is not None:
@@ -130,7 +134,7 @@ class WeakSentenceDetector(nn.Module):
     def encode(self, sentences: Sequence[Sentence]) -> Batch:
         """A training batch: words and each sentence's label."""
         batch = self.vocab.encode([s.words for s in sentences])
-        batch.labels = torch.tensor([holds_weak_entity(s.tags) for s in sentences])
+        batch.labels = torch.tensor([holds_weak_entity(s.tags, self.config.weak_types) for s in sentences])
         return batch
 
     def forward_loss(self, batch: Batch) -> Tensor:

@@ -15,46 +15,43 @@ from typing import Any, Callable, Sequence
 
 from .checkpoint import CheckpointError, checkpoints_dir, load_checkpoint, save_checkpoint
 from .corpus import Sentence, Split
-from .detector import DetectorConfig, detector_proba, holds_weak_entity
+from .detector import holds_weak_entity
+from .method import MethodSettings, Recipe, dev_threshold, train_tagger, train_weak_detector
 from .metrics import entity_scores
 from .model import ModelConfig
-from .pipeline import VotedPipeline, save_pipeline, vote
-from .sampling import weak_training_set
-from .tagger import TaggedSentence, Tagger
-from .tags import ENTITY_TYPES, STRONG_TYPES, WEAK_TYPES, mask_types
-from .train import TrainConfig, train
-from .train_detector import score_detector, train_detector
+from .pipeline import VotedPipeline, save_pipeline
+from .tagger import Tagger
+from .tags import TagSet, mask_types
+from .train_detector import score_detector
 
 ARCHS = ("rnn_cnn", "lstm_attn", "self_attn")
 LOSSES = {"ce": None, "weighted": (0.02, 0.98)}
 DATA = ("full", "balanced")
-THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 
 
 @dataclass(frozen=True)
 class Family:
-    """One model family: how its taggers are built, and its checkpoint names."""
+    """One model family: how its models are built, and its checkpoint names."""
 
     label: str
-    config: ModelConfig
+    recipe: Recipe
     single: str
     strong: str
     weak: str
     voted: str
     double: str
-    weak_others_per_weak: float  # the weak tagger's data: weak sentences + this many others per one (0: all)
-    weak_oversample: int  # ... with the weak sentences repeated this many times
-    weak_margin: float  # the weak tagger's recall margin (softmax-margin cost of a missed entity)
 
 
 FAMILIES = (
     # The best taggers on val (README, reports/weak_classes.md): Bi-LSTM-CRF with dropout 0.4,
     # its weak tagger on all sentences with a recall margin of 3; the BERT-FF weak tagger on weak
     # sentences x3 + 10 others per weak one.
-    Family("Bi-LSTM-CRF", ModelConfig(dropout=0.4), "bilstm_crf", "strong", "weak", "voted", "double", 0.0, 1, 3.0),
+    Family("Bi-LSTM-CRF", Recipe(ModelConfig(dropout=0.4)), "bilstm_crf", "strong", "weak", "voted", "double"),
     Family(
-        "BERT-FF", ModelConfig(word_features=False, encoder="minilm-first", head="ff", hidden=128),
-        "bert_ff", "bert_strong", "bert_weak", "voted-bert", "double-bert", 10.0, 3, 0.0,
+        "BERT-FF",
+        Recipe(ModelConfig(word_features=False, encoder="minilm-first", head="ff", hidden=128),
+               weak_others_per_weak=10.0, weak_oversample=3, weak_margin=0.0),
+        "bert_ff", "bert_strong", "bert_weak", "voted-bert", "double-bert",
     ),
 )
 DETECTOR = "detector"
@@ -67,15 +64,7 @@ def detector_name(arch: str, loss: str, data: str) -> str:
 # ---------------------------------------------------------------- training
 
 
-@dataclass
-class RetrainSettings:
-    epochs: int = 30
-    weak_epochs: int = 40
-    detector_epochs: int = 6
-    threads: int = 2
-
-
-def retrain_all(split: Split, root: Path, settings: RetrainSettings, log: Callable[[str], None] = print) -> dict[str, float]:
+def retrain_all(split: Split, root: Path, settings: MethodSettings, tagset: TagSet, log: Callable[[str], None] = print) -> dict[str, float]:
     """Train every checkpoint the tables need; return the seconds each took."""
     times: dict[str, float] = {}
 
@@ -86,22 +75,14 @@ def retrain_all(split: Split, root: Path, settings: RetrainSettings, log: Callab
         log(f"{name}: {times[name]} s")
         return result
 
-    tagger = TrainConfig(epochs=settings.epochs, threads=settings.threads)
-    weak_cfg = TrainConfig(epochs=settings.weak_epochs, patience=6, threads=settings.threads, mask_types=tuple(sorted(STRONG_TYPES)))
-    strong_cfg = TrainConfig(epochs=settings.epochs, threads=settings.threads, mask_types=tuple(sorted(WEAK_TYPES)))
     for f in FAMILIES:
-        timed(f.single, lambda: train(split.train, split.val, tagger, f.config, root / f.single, progress=False))
-        timed(f.strong, lambda: train(split.train, split.val, strong_cfg, f.config, root / f.strong, progress=False))
-        weak_data = weak_training_set(split.train, f.weak_others_per_weak, f.weak_oversample, tagger.seed)
-        weak_model = replace(f.config, recall_margin=f.weak_margin)
-        timed(f.weak, lambda: train(weak_data, split.val, weak_cfg, weak_model, root / f.weak, progress=False))
-    det_cfg = TrainConfig(epochs=settings.detector_epochs, patience=3, threads=settings.threads)
+        for role in ("single", "strong", "weak"):
+            name = getattr(f, role)
+            timed(name, lambda: train_tagger(role, split, tagset, root / name, settings, f.recipe))
     for arch, loss, data in itertools.product(ARCHS, LOSSES, DATA):
         name = detector_name(arch, loss, data)
-        timed(name, lambda: train_detector(
-            split.train, split.val, det_cfg, DetectorConfig(arch=arch, class_weights=LOSSES[loss]),
-            balanced=data == "balanced", select_on="roc_auc", out_dir=root / name, progress=False,
-        ))
+        recipe = replace(settings.recipe, detector_arch=arch, detector_weights=LOSSES[loss])
+        timed(name, lambda: train_weak_detector(split, tagset, root / name, settings, recipe, balanced=data == "balanced"))
     return times
 
 
@@ -111,17 +92,6 @@ def retrain_all(split: Split, root: Path, settings: RetrainSettings, log: Callab
 def _load_tagger(root: Path, name: str) -> Tagger:
     model, meta = load_checkpoint(root / name)
     return Tagger(model, meta)
-
-
-def tune_threshold(strong: list[TaggedSentence], weak: list[TaggedSentence], probs: list[float], gold: list[Sequence[str]]) -> tuple[float, float]:
-    """The detector threshold with the best voted macro F1 on these (val) sentences."""
-    best = (0.5, -1.0)
-    for threshold in THRESHOLDS:
-        tags = [vote(s, w, p, threshold).tags for s, w, p in zip(strong, weak, probs)]
-        macro = entity_scores(gold, tags)["macro_f1"]
-        if macro > best[1]:
-            best = (threshold, macro)
-    return best
 
 
 def select_detector(split: Split, root: Path) -> tuple[str, dict[str, float]]:
@@ -140,10 +110,8 @@ def select_detector(split: Split, root: Path) -> tuple[str, dict[str, float]]:
 
 def build_pipelines(split: Split, root: Path, family: Family, detector: str) -> float:
     """Write the family's "voted" (threshold tuned on val) and "double" pipelines; return the threshold."""
-    strong, weak = _load_tagger(root, family.strong), _load_tagger(root, family.weak)
-    words = [s.words for s in split.val]
     det_model, _ = load_checkpoint(root / detector)
-    threshold, _ = tune_threshold(strong.tag(words), weak.tag(words), detector_proba(det_model, words), [s.tags for s in split.val])
+    threshold = dev_threshold(split.val, _load_tagger(root, family.strong), _load_tagger(root, family.weak), det_model)
     save_pipeline(root / family.voted, family.strong, family.weak, detector, threshold)
     save_pipeline(root / family.double, family.strong, family.weak, None, threshold)
     return threshold
@@ -179,27 +147,29 @@ def _f1_header(types: Sequence[str]) -> list[str]:
     return ["| system | " + " | ".join(types) + " | micro | weighted | macro |", "|---|" + "---:|" * (len(types) + 3)]
 
 
-def table3(test: Sequence[Sentence], root: Path) -> tuple[str, dict[str, Any]]:
+def table3(test: Sequence[Sentence], root: Path, tagset: TagSet) -> tuple[str, dict[str, Any]]:
     gold = [s.tags for s in test]
     words = [s.words for s in test]
-    lines, results = _f1_header(ENTITY_TYPES), {}
+    columns = tagset.strong + tuple(sorted(tagset.weak))
+    lines, results = _f1_header(columns), {}
     for family in FAMILIES:
         for label, name, masked in (
             ("single", family.single, ()),
-            ("strong (weak types masked)", family.strong, WEAK_TYPES),
-            ("weak (strong types masked)", family.weak, STRONG_TYPES),
+            ("strong (weak types masked)", family.strong, tagset.weak),
+            ("weak (strong types masked)", family.weak, tagset.strong),
         ):
             pred = [t.tags for t in _load_tagger(root, name).tag(words)]
             scores = entity_scores([mask_types(g, masked) for g in gold], [mask_types(p, masked) for p in pred])
             results[name] = scores
-            lines.append(_f1_row(f"{family.label} {label}", scores, ENTITY_TYPES))
+            lines.append(_f1_row(f"{family.label} {label}", scores, columns))
     return "\n".join(lines), results
 
 
-def table4(test: Sequence[Sentence], root: Path) -> tuple[str, dict[str, Any]]:
+def table4(test: Sequence[Sentence], root: Path, tagset: TagSet) -> tuple[str, dict[str, Any]]:
     gold = [s.tags for s in test]
     words = [s.words for s in test]
-    lines, results = _f1_header(ENTITY_TYPES), {}
+    columns = tagset.strong + tuple(sorted(tagset.weak))
+    lines, results = _f1_header(columns), {}
     for family in FAMILIES:
         systems = (
             ("Single", _load_tagger(root, family.single)),
@@ -209,25 +179,36 @@ def table4(test: Sequence[Sentence], root: Path) -> tuple[str, dict[str, Any]]:
         for label, system in systems:
             scores = entity_scores(gold, [t.tags for t in system.tag(words)])
             results[f"{family.label} {label}"] = scores
-            lines.append(_f1_row(f"{family.label} {label}", scores, ENTITY_TYPES))
+            lines.append(_f1_row(f"{family.label} {label}", scores, columns))
     return "\n".join(lines), results
 
 
-def run_experiments(split: Split, out: Path, root: Path | None = None, retrain: RetrainSettings | None = None, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Write ``table2.md``, ``table3.md``, ``table4.md`` and ``experiments.json`` to ``out``."""
+def run_experiments(
+    split: Split, out: Path, root: Path | None = None, retrain: MethodSettings | None = None,
+    log: Callable[[str], None] = print, tagset: TagSet | None = None,
+) -> dict[str, Any]:
+    """Write ``table2.md``, ``table3.md``, ``table4.md`` and ``experiments.json`` to ``out``.
+
+    ``tagset`` (default: from the training split) names the strong and weak types; the dataset
+    needs at least one weak type.
+    """
     root = root or checkpoints_dir()
+    tagset = tagset or TagSet.from_sentences(split.train)
+    if not tagset.weak:
+        raise ValueError(f"the tables compare the single model with the method, which needs a weak type ({tagset.describe()})")
     out.mkdir(parents=True, exist_ok=True)
-    summary: dict[str, Any] = {"test_sentences": len(split.test), "test_weak_sentences": sum(holds_weak_entity(s.tags) for s in split.test)}
+    weak_sentences = sum(holds_weak_entity(s.tags, tagset.weak) for s in split.test)
+    summary: dict[str, Any] = {"test_sentences": len(split.test), "test_weak_sentences": weak_sentences}
     if retrain is not None:
-        summary["training_seconds"] = retrain_all(split, root, retrain, log)
+        summary["training_seconds"] = retrain_all(split, root, retrain, tagset, log)
         detector, selection = select_detector(split, root)
         model, meta = load_checkpoint(root / detector)
         save_checkpoint(model, root / DETECTOR, {**meta, "selected_from": detector, **selection})
         summary["thresholds"] = {f.voted: build_pipelines(split, root, f, DETECTOR) for f in FAMILIES}
     started = time.perf_counter()
     text2, rows2 = table2(split.test, root)
-    text3, res3 = table3(split.test, root)
-    text4, res4 = table4(split.test, root)
+    text3, res3 = table3(split.test, root, tagset)
+    text4, res4 = table4(split.test, root, tagset)
     summary.update(table2=rows2, table3=res3, table4=res4, evaluation_seconds=round(time.perf_counter() - started, 1))
     note = f"Test split: {len(split.test)} sentences, {summary['test_weak_sentences']} of them with a weak entity. Entity-level F1 (seqeval, IOB2 strict).\n\n"
     (out / "table2.md").write_text("# Table 2: weak-sentence detectors (test split, threshold 0.5)\n\n" + note + text2 + "\n")

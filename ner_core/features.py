@@ -9,8 +9,6 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .tags import ALL_TAGS
-
 PAD, UNK = "<pad>", "<unk>"
 MAX_WORD_CHARS = 20
 CASINGS = ("pad", "lower", "title", "upper", "mixed", "digit", "has_digit", "punct", "other")
@@ -67,12 +65,13 @@ class Vocab:
         self.casing2id = {c: i for i, c in enumerate(CASINGS)}
 
     @classmethod
-    def build(cls, sentences: Sequence[Sequence[str]], known: set[str] | dict, min_count: int = 2) -> "Vocab":
-        """Words of the training data that GloVe knows, plus unknown ones seen ``min_count`` times."""
+    def build(cls, sentences: Sequence[Sequence[str]], known: set[str] | dict, labels: Sequence[str], min_count: int = 2) -> "Vocab":
+        """Words of the training data that GloVe knows, plus unknown ones seen ``min_count`` times;
+        ``labels`` is the model's output list (a :class:`~ner_core.tags.TagSet`'s ``labels``)."""
         counts = Counter(word_key(w) for s in sentences for w in s)
         words = sorted(w for w, n in counts.items() if w in known or n >= min_count)
         chars = sorted({c for s in sentences for w in s for c in w})
-        return cls([PAD, UNK] + words, [PAD, UNK] + chars, list(ALL_TAGS))
+        return cls([PAD, UNK] + words, [PAD, UNK] + chars, list(labels))
 
     def to_dict(self) -> dict:
         return {"words": self.words, "chars": self.chars, "labels": self.labels}

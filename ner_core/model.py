@@ -18,7 +18,7 @@ from .corpus import Sentence
 from .crf import CRF
 from .features import CASINGS, Batch, Vocab, word_key
 from .glove import GLOVE_DIM, glove_vectors
-from .tags import ENTITY_TYPES, OUTSIDE
+from .tags import OUTSIDE, TagSet
 
 HEADS = ("lstm", "ff")
 CHAR_ENCODERS = ("cnn", "lstm")
@@ -64,11 +64,9 @@ class ModelConfig:
             raise ValueError("a char BiLSTM needs an even char_filters (its two directions)")
         if self.recall_margin < 0:
             raise ValueError(f"recall_margin must be non-negative, got {self.recall_margin}")
-        if set(self.margin_types) - set(ENTITY_TYPES):
-            raise ValueError(f"unknown margin types: {', '.join(sorted(set(self.margin_types) - set(ENTITY_TYPES)))}")
         self.type_margins = tuple((str(t), float(m)) for t, m in self.type_margins)
-        if set(t for t, _ in self.type_margins) - set(ENTITY_TYPES) or any(m < 0 for _, m in self.type_margins):
-            raise ValueError(f"type_margins must pair known entity types with non-negative costs, got {self.type_margins}")
+        if any(m < 0 for _, m in self.type_margins):
+            raise ValueError(f"type_margins must pair entity types with non-negative costs, got {self.type_margins}")
         self.pos_tags, self.margin_types = tuple(self.pos_tags), tuple(self.margin_types)
         for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
             if getattr(self, name) <= 0:
@@ -78,6 +76,12 @@ class ModelConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def check_types(self, types: Sequence[str]) -> None:
+        """Refuse margin types that are not among the model's entity ``types``."""
+        unknown = (set(self.margin_types) | {t for t, _ in self.type_margins}) - set(types)
+        if unknown:
+            raise ValueError(f"unknown margin types: {', '.join(sorted(unknown))}; the types are {', '.join(types)}")
 
 
 def iob2_constraints(labels: list[str]) -> tuple[Tensor, Tensor]:
@@ -98,6 +102,7 @@ class CRFTagger(nn.Module):
 
     def __init__(self, config: ModelConfig, vocab: Vocab) -> None:
         super().__init__()
+        config.check_types(TagSet.from_labels(vocab.labels).types)
         self.config, self.vocab = config, vocab
         dim = 0
         if config.word_features:

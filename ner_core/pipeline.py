@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from .checkpoint import CheckpointError, load_checkpoint, resolve, write_atomically
+import torch
+
+from .checkpoint import CheckpointError, load_checkpoint, resolve
 from .detector import WeakSentenceDetector, detector_proba
 from .tagger import TaggedSentence, Tagger
-from .tags import OUTSIDE, repair_iob2
+from .tags import OUTSIDE, TagSet, repair_iob2
 
 PIPELINE_FILE = "pipeline.json"
 
@@ -100,6 +102,13 @@ def vote(strong: TaggedSentence, weak: TaggedSentence, detector_prob: float | No
     return VotedSentence(strong.words, detector_prob, use_vote, tokens)
 
 
+def revote(sentence: VotedSentence, threshold: float) -> VotedSentence:
+    """``sentence`` voted again at another detector threshold, from its stored strong and weak outputs."""
+    strong = TaggedSentence(sentence.words, tuple(t.strong_tag for t in sentence.tokens), tuple(t.strong_prob for t in sentence.tokens))
+    weak = TaggedSentence(sentence.words, tuple(t.weak_tag for t in sentence.tokens), tuple(t.weak_prob for t in sentence.tokens))
+    return vote(strong, weak, sentence.detector_prob, threshold)
+
+
 class VotedPipeline:
     """Strong + weak taggers merged by :func:`vote`; with a detector ("our method") or without ("Double")."""
 
@@ -109,6 +118,11 @@ class VotedPipeline:
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.strong, self.weak, self.detector, self.threshold = strong, weak, detector, threshold
+
+    @property
+    def tagset(self) -> TagSet:
+        """The strong tagger's types; the weak ones are those it was trained with masked."""
+        return TagSet(self.strong.tagset.types, frozenset(self.strong.masked))
 
     def with_threshold(self, threshold: float) -> "VotedPipeline":
         """The same models with another detector threshold."""
@@ -123,6 +137,35 @@ class VotedPipeline:
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
         """Same as :meth:`run`; lets a pipeline stand wherever a :class:`Tagger` is scored."""
         return self.run(sentences)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.strong.labels
+
+    def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
+        """Per-token distributions over :attr:`labels` that follow the vote, taking the two
+        taggers as independent: ``O`` where both say ``O``, one tagger's entity tag where the other
+        says ``O``, and where both name an entity, the more probable of the two (as :func:`vote`
+        does). Where the detector says no, the strong tagger's marginals. Lets a pipeline stand
+        wherever a :class:`Tagger`'s marginals are used (label issues)."""
+        if self.weak.labels != self.labels:
+            raise ValueError("the strong and weak taggers have different label lists")
+        probs = detector_proba(self.detector, sentences) if self.detector is not None else [1.0] * len(sentences)
+        out = []
+        for strong, weak, p in zip(self.strong.marginals(sentences), self.weak.marginals(sentences), probs):
+            if p < self.threshold:
+                out.append(strong)
+                continue
+            o = self.labels.index(OUTSIDE)
+            entity = [k for k in range(len(self.labels)) if k != o]
+            s_o, w_o, s_e, w_e = strong[:, o], weak[:, o], strong[:, entity], weak[:, entity]  # (T,), (T,), (T, E), (T, E)
+            both = s_e[:, :, None] * w_e[:, None, :]  # (T, E, E): strong says i, weak says j
+            strong_wins = s_e[:, :, None] >= w_e[:, None, :]
+            merged = torch.zeros_like(strong)
+            merged[:, o] = s_o * w_o
+            merged[:, entity] = s_e * w_o[:, None] + w_e * s_o[:, None] + (both * strong_wins).sum(2) + (both * ~strong_wins).sum(1)
+            out.append(merged)
+        return out
 
     @classmethod
     def load(cls, path: str | os.PathLike) -> "VotedPipeline":
@@ -144,15 +187,25 @@ class VotedPipeline:
 
 
 def _member(directory: Path, name: str) -> Path:
-    """A member checkpoint: relative to the pipeline's directory, or a name under checkpoints/."""
-    local = directory.parent / name
-    return local if local.is_dir() else resolve(name)
+    """A member checkpoint: inside the pipeline's directory, beside it, or a name under checkpoints/."""
+    for local in (directory / name, directory.parent / name):
+        if local.is_dir():
+            return local
+    return resolve(name)
 
 
 def save_pipeline(directory: str | os.PathLike, strong: str, weak: str, detector: str | None, threshold: float) -> Path:
-    """Write a pipeline spec; members are checkpoint names beside ``directory``."""
+    """Write a pipeline spec; members are checkpoint names beside ``directory`` (see :func:`_member`).
+
+    Checkpoints already inside ``directory`` are kept.
+    """
     spec = {"type": "voted", "strong": strong, "weak": weak, "detector": detector, "threshold": threshold}
-    return write_atomically(directory, {PIPELINE_FILE: json.dumps(spec, indent=2).encode()})
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / (PIPELINE_FILE + ".tmp")
+    tmp.write_text(json.dumps(spec, indent=2))
+    os.replace(tmp, directory / PIPELINE_FILE)
+    return directory
 
 
 def load_any(path: str | os.PathLike) -> Tagger | VotedPipeline:

@@ -24,16 +24,11 @@ from .pipeline import load_any
 from .registry import active_dir, load_index, new_entry_dir, register
 from .sampling import weak_training_set
 from .store import CorrectionStore, make_engine
-from .tags import STRONG_TYPES, WEAK_TYPES
+from .tags import TagSet
 from .train import EpochReport, TrainConfig, train
 from .train_detector import train_detector
 
-# tagger name -> types masked to O
-TAGGERS = {
-    name: masked
-    for f in FAMILIES
-    for name, masked in ((f.single, ()), (f.strong, tuple(sorted(WEAK_TYPES))), (f.weak, tuple(sorted(STRONG_TYPES))))
-}
+TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
 MODELS = tuple(TAGGERS) + ("detector",)
 SYSTEMS = ("voted", "bilstm_crf", "voted-bert", "bert_ff")  # compared old vs new, in this order
 
@@ -126,13 +121,15 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
                            select_on="roc_auc", out_dir=built / name, progress=False,
                            model=old if spec.warm_start else None, on_epoch=on_epoch)
         else:
-            data = train_set
+            data, tagset = train_set, TagSet.from_labels(old.vocab.labels)
+            config.mask_types = tuple(meta.get("train", {}).get("mask_types", ()))  # the checkpoint's own mask
             family = next((f for f in FAMILIES if f.weak == name), None)
             if family is not None and not spec.warm_start:  # from scratch: the family's weak-tagger data
-                data = weak_training_set(train_set, family.weak_others_per_weak, family.weak_oversample, config.seed)
-            config.mask_types = TAGGERS[name]
+                weak_types = [t for t in tagset.types if t not in config.mask_types]
+                recipe = family.recipe
+                data = weak_training_set(train_set, weak_types, recipe.weak_others_per_weak, recipe.weak_oversample, config.seed)
             train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
-                  model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False)
+                  model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset)
         done.append(name)
     report({"stage": "scoring old vs new"})
     corrected = [corpus[i] for i in sorted(corrected_ids)]

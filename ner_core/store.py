@@ -14,6 +14,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Mapping, NamedTuple, Sequence
 
@@ -24,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .corpus import Sentence, read_corpus
 from .db import Base, default_db_url, make_engine
-from .tags import iob2_errors, is_known_tag, repair_iob2, tag_type
+from .tags import TagSet, iob2_errors, repair_iob2, tag_type
 
 __all__ = ["Base", "CorrectionError", "CorrectionStore", "SaveResult", "StaleSaveError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
 
@@ -113,6 +114,11 @@ class CorrectionStore:
             except IntegrityError:
                 continue
 
+    @cached_property
+    def tagset(self) -> TagSet:
+        """The dataset's entity types (from its original file) and which are weak; corrections use these tags."""
+        return TagSet.from_sentences(self.original)
+
     # ------------------------------------------------------------ writing
 
     def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", expected_version: int | None = None,
@@ -151,7 +157,7 @@ class CorrectionStore:
                     tags = list(tags)
                     if len(tags) != len(current):
                         raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
-                    unknown = sorted({t for t in tags if not is_known_tag(t)})
+                    unknown = self.tagset.unknown_tags(tags)
                     if unknown:
                         raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
                     broken = iob2_errors(tags)

@@ -10,6 +10,7 @@ import torch
 from .checkpoint import load_checkpoint
 from .features import length_batches
 from .model import CRFTagger
+from .tags import TagSet
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,16 @@ class Tagger:
     @property
     def labels(self) -> list[str]:
         return self.model.vocab.labels
+
+    @property
+    def masked(self) -> tuple[str, ...]:
+        """The types set to ``O`` in training (a strong tagger: the weak types; a weak one: the strong)."""
+        return tuple(self.meta.get("train", {}).get("mask_types", ()))
+
+    @property
+    def tagset(self) -> TagSet:
+        """The model's entity types (from its label list; which are weak is a pipeline's to say)."""
+        return TagSet.from_labels(self.labels)
 
     def _predict(self, sentences: Sequence[Sequence[str]]) -> Iterator[tuple[int, list[str], list[float], torch.Tensor]]:
         """Yield ``(index, tags, probs, marginals)`` for each non-empty sentence, batched by length."""

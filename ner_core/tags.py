@@ -1,13 +1,17 @@
-"""The tag inventory and IOB2 helpers: validation, repair, entity spans, type masking."""
+"""The tag inventory of a dataset (:class:`TagSet`) and IOB2 helpers: validation, repair, spans, masking."""
 from __future__ import annotations
 
-from typing import Iterable, NamedTuple, Sequence
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Iterable, Mapping, NamedTuple, Protocol, Sequence
 
-ENTITY_TYPES: tuple[str, ...] = ("geo", "gpe", "per", "org", "tim", "art", "eve", "nat")
-STRONG_TYPES: frozenset[str] = frozenset({"geo", "gpe", "per", "org", "tim"})
-WEAK_TYPES: frozenset[str] = frozenset({"art", "eve", "nat"})
 OUTSIDE = "O"
-ALL_TAGS: tuple[str, ...] = (OUTSIDE,) + tuple(f"{p}-{t}" for t in ENTITY_TYPES for p in ("B", "I"))
+# Weak ("rare") types: those with less than this share of the training data's entity mentions.
+# On the default corpus's train split (80/10/10, seed 13) the shares are geo 0.336, tim 0.182,
+# org 0.181, per 0.152, gpe 0.141 | art 0.0035, eve 0.0028, nat 0.0016: 0.02 is 5.7x the
+# largest weak share and 1/7 of the smallest strong one, so it picks exactly art, eve, nat.
+WEAK_SHARE = 0.02
 
 
 class Span(NamedTuple):
@@ -21,13 +25,6 @@ class Span(NamedTuple):
 def tag_type(tag: str) -> str | None:
     """The entity type of a tag (``"B-geo"`` -> ``"geo"``), ``None`` for ``O``."""
     return None if tag == OUTSIDE else tag[2:]
-
-
-def is_known_tag(tag: str) -> bool:
-    return tag in _KNOWN
-
-
-_KNOWN = frozenset(ALL_TAGS)
 
 
 def iob2_errors(tags: Sequence[str]) -> list[int]:
@@ -92,3 +89,102 @@ def mask_types(tags: Sequence[str], types: Iterable[str]) -> list[str]:
     """Replace every tag of the given entity types by ``O``."""
     masked = frozenset(types)
     return [OUTSIDE if tag_type(t) in masked else t for t in tags]
+
+
+class HasTags(Protocol):
+    tags: Sequence[str]
+
+
+def mention_shares(sentences: Iterable[HasTags]) -> dict[str, float]:
+    """Each entity type's share of the entity mentions in ``sentences`` (most frequent first).
+
+    Raises ``ValueError`` on a tag that is not ``O``, ``B-type`` or ``I-type``.
+    """
+    counts: Counter[str] = Counter()
+    for sentence in sentences:
+        for tag in sentence.tags:
+            _check_tag(tag)
+        counts.update(span.type for span in spans(sentence.tags))
+    total = sum(counts.values())
+    return {t: n / total for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
+
+
+def _check_tag(tag: str) -> None:
+    if tag != OUTSIDE and (tag[:2] not in ("B-", "I-") or not tag[2:] or any(c.isspace() for c in tag)):
+        raise ValueError(f"not an IOB2 tag: {tag!r} (expected O, B-type or I-type)")
+
+
+@dataclass(frozen=True)
+class TagSet:
+    """A dataset's entity types, the weak (rare) ones among them, and the tagger's label list.
+
+    ``labels`` is ``O`` then ``B-t``, ``I-t`` for each type in ``types`` order; a checkpoint keeps
+    its own list (``id2label``), so this order only matters for new models.
+    """
+
+    types: tuple[str, ...]
+    weak: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "types", tuple(self.types))
+        object.__setattr__(self, "weak", frozenset(self.weak))
+        if not self.types:
+            raise ValueError("a tag set needs at least one entity type")
+        if len(set(self.types)) != len(self.types):
+            raise ValueError(f"duplicate entity types: {', '.join(self.types)}")
+        for t in self.types:
+            _check_tag("B-" + t)
+        unknown = self.weak - set(self.types)
+        if unknown:
+            raise ValueError(f"unknown weak type(s): {', '.join(sorted(unknown))}; the types are {', '.join(self.types)}")
+        if self.weak and not self.strong:
+            raise ValueError("every type is weak: at least one type must be strong")
+
+    @classmethod
+    def from_sentences(
+        cls, sentences: Iterable[HasTags], weak_share: float = WEAK_SHARE, weak: Iterable[str] | None = None
+    ) -> "TagSet":
+        """The types tagged in ``sentences`` (sorted by name); weak: ``weak`` if given, else the
+        types with less than ``weak_share`` of the entity mentions."""
+        shares = mention_shares(sentences)
+        if weak is None:
+            weak = [t for t, share in shares.items() if share < weak_share]
+        return cls(tuple(sorted(shares)), frozenset(weak))
+
+    @classmethod
+    def from_labels(cls, labels: Iterable[str], weak: Iterable[str] = ()) -> "TagSet":
+        """The types of a label list (a checkpoint's ``id2label`` values), in their order."""
+        types: dict[str, None] = {}
+        for label in labels:
+            _check_tag(label)
+            if label != OUTSIDE:
+                types[label[2:]] = None
+        return cls(tuple(types), frozenset(weak))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Sequence[str]]) -> "TagSet":
+        return cls(tuple(data["types"]), frozenset(data.get("weak", ())))
+
+    def to_dict(self) -> dict[str, list[str]]:
+        return {"types": list(self.types), "weak": sorted(self.weak)}
+
+    @property
+    def strong(self) -> tuple[str, ...]:
+        return tuple(t for t in self.types if t not in self.weak)
+
+    @cached_property
+    def labels(self) -> tuple[str, ...]:
+        return (OUTSIDE,) + tuple(f"{p}-{t}" for t in self.types for p in ("B", "I"))
+
+    @cached_property
+    def label2id(self) -> dict[str, int]:
+        return {label: i for i, label in enumerate(self.labels)}
+
+    def unknown_tags(self, tags: Iterable[str]) -> list[str]:
+        """The tags in ``tags`` that are not labels of this set, sorted."""
+        return sorted(set(tags) - set(self.label2id))
+
+    def describe(self) -> str:
+        """One line for a terminal: the types, strong and weak."""
+        weak = ", ".join(sorted(self.weak)) or "none (the single model only)"
+        return f"{len(self.types)} entity types; strong: {', '.join(self.strong)}; weak: {weak}"

@@ -23,7 +23,7 @@ from .features import Vocab
 from .glove import glove_index, glove_vectors
 from .model import CRFTagger, ModelConfig
 from .tagger import Tagger
-from .tags import ENTITY_TYPES, mask_types
+from .tags import TagSet, mask_types
 
 
 @dataclass
@@ -41,9 +41,6 @@ class TrainConfig:
     average_from: int = 0  # from this epoch on, score and keep the running average of the weights (0: off)
 
     def __post_init__(self) -> None:
-        unknown = set(self.mask_types) - set(ENTITY_TYPES)
-        if unknown:
-            raise ValueError(f"unknown entity types to mask: {', '.join(sorted(unknown))}")
         self.mask_types = tuple(self.mask_types)
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
@@ -70,9 +67,11 @@ class TrainResult:
     history: list[EpochReport] = field(default_factory=list)
 
 
-def init_vocab_and_vectors(train: Sequence[Sentence], min_count: int) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
+def init_vocab_and_vectors(
+    train: Sequence[Sentence], min_count: int, labels: Sequence[str]
+) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
     """Vocabulary of ``train`` and its GloVe vectors with a found-mask (PAD and UNK excluded)."""
-    vocab = Vocab.build([s.words for s in train], glove_index(), min_count)
+    vocab = Vocab.build([s.words for s in train], glove_index(), labels, min_count)
     vectors, found = glove_vectors(vocab.words)
     found[:2] = False
     return vocab, torch.from_numpy(vectors), torch.from_numpy(found)
@@ -122,7 +121,8 @@ def fit(
     for epoch in range(1, config.epochs + 1):
         started, total, steps = time.perf_counter(), 0.0, 0
         model.train()
-        for batch_sents in _batches(list(data), config.batch_size, rng):
+        batches = _batches(list(data), config.batch_size, rng)
+        for batch_sents in tqdm(batches, desc=f"epoch {epoch}", disable=not progress, unit="batch", leave=False):
             loss = model.forward_loss(model.encode(batch_sents))
             optimizer.zero_grad()
             loss.backward()
@@ -169,16 +169,28 @@ def train(
     model: CRFTagger | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
+    tagset: TagSet | None = None,
 ) -> TrainResult:
     """Train a Bi-LSTM-CRF (or continue ``model``) with early stopping on val entity micro F1.
 
+    A new model's labels are those of ``tagset`` (default: the types tagged in ``train_set``).
     Types in ``config.mask_types`` become ``O`` in training and validation; the best epoch is
     saved to ``out_dir`` as soon as it is reached.
     """
+    if model is None:
+        tagset = tagset or TagSet.from_sentences(train_set)
+    else:
+        tagset = TagSet.from_labels(model.vocab.labels)
+    unknown = sorted(set(config.mask_types) - set(tagset.types))
+    if unknown:
+        raise ValueError(f"unknown entity types to mask: {', '.join(unknown)}; the types are {', '.join(tagset.types)}")
+    outside = tagset.unknown_tags(t for s in train_set for t in s.tags)
+    if outside:
+        raise ValueError(f"training tags the model has no label for: {', '.join(outside)}")
     data = [Sentence(s.words, tuple(mask_types(s.tags, config.mask_types))) for s in train_set if len(s)]
     val = [s for s in val_set if len(s)]
     if model is None and data:
-        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
+        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count, tagset.labels)
         model = CRFTagger(model_config or ModelConfig(), vocab)
         model.init_word_vectors(vectors, found)
     meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}}

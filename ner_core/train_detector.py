@@ -18,7 +18,8 @@ SELECTION_METRICS = ("class1_accuracy", "f1", "roc_auc")
 
 
 def score_detector(model: WeakSentenceDetector, sentences: Sequence[Sentence], threshold: float = 0.5) -> dict[str, float]:
-    labels = [holds_weak_entity(s.tags) for s in sentences]
+    """Binary scores (:func:`~ner_core.metrics.binary_scores`) against the gold sentence labels."""
+    labels = [holds_weak_entity(s.tags, model.config.weak_types) for s in sentences]
     return binary_scores(labels, detector_proba(model, [s.words for s in sentences]), threshold)
 
 
@@ -26,7 +27,7 @@ def train_detector(
     train_set: Sequence[Sentence],
     val_set: Sequence[Sentence],
     config: TrainConfig,
-    detector_config: DetectorConfig | None = None,
+    detector_config: DetectorConfig,
     balanced: bool = False,
     select_on: str = "class1_accuracy",
     out_dir: str | os.PathLike | None = None,
@@ -37,11 +38,11 @@ def train_detector(
     """Train a detector (or continue ``model``); keep the epoch with the best ``select_on`` on ``val_set``."""
     if select_on not in SELECTION_METRICS:
         raise ValueError(f"unknown selection metric {select_on!r}: expected one of {', '.join(SELECTION_METRICS)}")
-    data = balance(train_set, config.seed) if balanced else list(train_set)
+    weak_types = model.config.weak_types if model is not None else detector_config.weak_types
+    data = balance(train_set, weak_types, config.seed) if balanced else list(train_set)
     if model is None:
-        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count)
-        vocab.labels = ["no_weak", "weak"]
-        model = WeakSentenceDetector(detector_config or DetectorConfig(), vocab)
+        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count, ["no_weak", "weak"])
+        model = WeakSentenceDetector(detector_config, vocab)
         model.init_word_vectors(vectors, found)
     meta = {"train": {**asdict(config), "balanced": balanced, "select_on": select_on, "sentences": len(data)}}
 

@@ -31,11 +31,12 @@ def tiny_model(split, tmp_path_factory):
 def small_run(split, tmp_path_factory):
     """Every model of the method retrained on a small subset, pipelines built, tables written."""
     from ner_core.corpus import Split
-    from ner_core.experiments import RetrainSettings, run_experiments
+    from ner_core.experiments import run_experiments
+    from ner_core.method import MethodSettings
 
     base = tmp_path_factory.mktemp("exp")
     small = Split(split.train[:400], split.val[:150], split.test[:150])
-    settings = RetrainSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=2)
+    settings = MethodSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=2, progress=False)
     summary = run_experiments(small, base / "reports", base / "ckpt", settings, log=lambda _: None)
     return base, small, summary
 

@@ -3,14 +3,18 @@ import numpy as np
 import pytest
 import torch
 
+from ner_core.corpus import Sentence
 from ner_core.features import Vocab
 from ner_core.glove import glove_index, glove_vectors
 from ner_core.model import CRFTagger, ModelConfig
+from ner_core.tags import TagSet
+
+LABELS = TagSet(("geo", "per", "org", "art")).labels
 
 
 @pytest.fixture(scope="module")
 def open_model():
-    vocab = Vocab.build([["The", "river", "flows", "."]], glove_index(), min_count=1)
+    vocab = Vocab.build([["The", "river", "flows", "."]], glove_index(), LABELS, min_count=1)
     model = CRFTagger(ModelConfig(open_vocab=True), vocab)
     vectors, found = glove_vectors(vocab.words)
     model.init_word_vectors(torch.from_numpy(vectors), torch.from_numpy(found))
@@ -42,13 +46,11 @@ def test_open_vocab_needs_glove_sized_word_features():
 
 
 def test_auxiliary_pos_loss_is_added_per_sentence_and_ignores_sentences_without_pos():
-    from ner_core.corpus import Sentence
-
     sentences = [
         Sentence(("John", "lives", "here"), ("B-per", "O", "O"), ("NNP", "VBZ", "RB")),
         Sentence(("Paris", "."), ("B-geo", "O")),  # no POS (a CoNLL file without the column)
     ]
-    vocab = Vocab.build([s.words for s in sentences], glove_index(), min_count=1)
+    vocab = Vocab.build([s.words for s in sentences], glove_index(), LABELS, min_count=1)
     torch.manual_seed(0)
     model = CRFTagger(ModelConfig(pos_tags=("NNP", "RB", "VBZ"), pos_weight=0.5, dropout=0.0, word_dropout=0.0), vocab)
     batch = model.encode(sentences)
@@ -66,14 +68,12 @@ def test_auxiliary_pos_loss_is_added_per_sentence_and_ignores_sentences_without_
 
 
 def _tiny(config: ModelConfig, sentences) -> CRFTagger:
-    vocab = Vocab.build([s.words for s in sentences], glove_index(), min_count=1)
+    vocab = Vocab.build([s.words for s in sentences], glove_index(), LABELS, min_count=1)
     torch.manual_seed(0)
     return CRFTagger(config, vocab)
 
 
 def test_recall_margin_adds_the_cost_to_wrong_tags_at_gold_entities_of_its_types_only():
-    from ner_core.corpus import Sentence
-
     sentences = [Sentence(("the", "Koran", "says", "Paris"), ("O", "B-art", "O", "B-geo"))]
     plain = _tiny(ModelConfig(dropout=0.0, word_dropout=0.0), sentences)
     margin = _tiny(ModelConfig(dropout=0.0, word_dropout=0.0, recall_margin=2.0, margin_types=("art",)), sentences)
@@ -92,8 +92,6 @@ def test_recall_margin_adds_the_cost_to_wrong_tags_at_gold_entities_of_its_types
 
 
 def test_type_margins_override_the_recall_margin_per_type():
-    from ner_core.corpus import Sentence
-
     sentences = [Sentence(("the", "Koran", "says", "Paris"), ("O", "B-art", "O", "B-geo"))]
     model = _tiny(ModelConfig(dropout=0.0, word_dropout=0.0, recall_margin=2.0, type_margins=(("art", 5.0),)), sentences)
     margins = dict(zip(model.vocab.labels, model.label_margins().tolist()))
@@ -107,13 +105,13 @@ def test_type_margins_override_the_recall_margin_per_type():
             expected[0, 3, k] += 2.0 * (k != gold[3])  # B-geo: the recall margin
         torch.testing.assert_close(model.forward_loss(batch), -model.crf(expected, batch.tags, batch.mask, reduction="mean"))
     with pytest.raises(ValueError, match="type_margins"):
-        ModelConfig(type_margins=(("fish", 1.0),))
+        ModelConfig(type_margins=(("art", -1.0),))
+    with pytest.raises(ValueError, match="unknown margin types: fish; the types are geo, per, org, art"):
+        _tiny(ModelConfig(type_margins=(("fish", 1.0),)), sentences)
 
 
 def test_char_bilstm_features_ignore_padding_and_survive_save_and_load(tmp_path):
     from ner_core.checkpoint import load_checkpoint, save_checkpoint
-    from ner_core.corpus import Sentence
-
     sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
     model = _tiny(ModelConfig(char_encoder="lstm", char_filters=20), sentences).eval()
     short = model.batch([["Al"]])
@@ -137,13 +135,11 @@ def test_char_encoder_and_margin_are_checked():
     with pytest.raises(ValueError, match="recall_margin"):
         ModelConfig(recall_margin=-1)
     with pytest.raises(ValueError, match="unknown margin types: fish"):
-        ModelConfig(recall_margin=1, margin_types=("art", "fish"))
+        _tiny(ModelConfig(recall_margin=1, margin_types=("art", "fish")), [Sentence(("x",), ("B-art",))])
 
 
 def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architectures(tmp_path):
     from ner_core.checkpoint import CheckpointError, average_checkpoints, load_checkpoint, save_checkpoint
-    from ner_core.corpus import Sentence
-
     sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
     a = _tiny(ModelConfig(), sentences)
     torch.manual_seed(1)

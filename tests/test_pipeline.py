@@ -76,9 +76,11 @@ def test_weighted_loss_matches_hand_computation():
 def test_sampling():
     weak = Sentence(("x",), ("B-art",))
     others = [Sentence((str(i),), ("O",)) for i in range(10)]
-    assert holds_weak_entity(weak.tags) and not holds_weak_entity(others[0].tags)
+    weak_types = {"art", "eve"}
+    assert holds_weak_entity(weak.tags, weak_types) and not holds_weak_entity(others[0].tags, weak_types)
+    assert not holds_weak_entity(weak.tags, {"nat"})
     data = [weak] + others
-    assert sorted(map(holds_weak_entity, (s.tags for s in balance(data, 1)))) == [0, 1]
-    sample = weak_training_set(data, others_per_weak=3, oversample=2, seed=1)
-    assert sum(holds_weak_entity(s.tags) for s in sample) == 2 and len(sample) == 5
-    assert len(weak_training_set(data, others_per_weak=0, oversample=1, seed=1)) == 11
+    assert sorted(holds_weak_entity(s.tags, weak_types) for s in balance(data, weak_types, 1)) == [0, 1]
+    sample = weak_training_set(data, weak_types, others_per_weak=3, oversample=2, seed=1)
+    assert sum(holds_weak_entity(s.tags, weak_types) for s in sample) == 2 and len(sample) == 5
+    assert len(weak_training_set(data, weak_types, others_per_weak=0, oversample=1, seed=1)) == 11

@@ -1,11 +1,14 @@
 import pytest
 
+from ner_core.corpus import Sentence
 from ner_core.tags import (
-    ALL_TAGS,
+    WEAK_SHARE,
     Span,
+    TagSet,
     iob2_errors,
     is_valid_iob2,
     mask_types,
+    mention_shares,
     repair_iob2,
     replace_span,
     spans,
@@ -13,8 +16,46 @@ from ner_core.tags import (
 )
 
 
-def test_tag_inventory():
-    assert len(ALL_TAGS) == 17 and ALL_TAGS[0] == "O" and "B-nat" in ALL_TAGS and "I-art" in ALL_TAGS
+def test_tag_set_from_labels_keeps_their_order():
+    labels = ["O", "B-geo", "I-geo", "B-art", "I-art"]
+    tagset = TagSet.from_labels(labels, weak={"art"})
+    assert tagset.types == ("geo", "art") and tagset.strong == ("geo",) and tagset.weak == {"art"}
+    assert list(tagset.labels) == labels and tagset.label2id["B-art"] == 3
+    assert TagSet.from_dict(tagset.to_dict()) == tagset and hash(tagset) == hash(TagSet(("geo", "art"), frozenset({"art"})))
+
+
+def test_tag_set_from_sentences_picks_rare_types_as_weak():
+    sentences = [Sentence(("a", "b"), ("B-drug", "I-drug"))] * 60 + [Sentence(("c",), ("B-dose",))] * 39 + [Sentence(("d",), ("B-route",))]
+    tagset = TagSet.from_sentences(sentences)  # route: 1 of 100 mentions
+    assert tagset.types == ("dose", "drug", "route") and tagset.weak == {"route"} and tagset.strong == ("dose", "drug")
+    assert TagSet.from_sentences(sentences, weak_share=0.005).weak == frozenset()
+    assert TagSet.from_sentences(sentences, weak=["dose"]).weak == {"dose"}
+    assert tagset.unknown_tags(["B-drug", "B-geo", "O"]) == ["B-geo"]
+    assert "weak: none (the single model only)" in TagSet(("drug",)).describe()
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda: TagSet(()), "at least one entity type"),
+        (lambda: TagSet(("a", "a")), "duplicate entity types"),
+        (lambda: TagSet(("a", "b"), frozenset({"c"})), r"unknown weak type\(s\): c; the types are a, b"),
+        (lambda: TagSet(("a",), frozenset({"a"})), "at least one type must be strong"),
+        (lambda: TagSet.from_labels(["O", "MISC"]), "not an IOB2 tag: 'MISC'"),
+        (lambda: TagSet.from_sentences([Sentence(("x",), ("O",))]), "at least one entity type"),
+    ],
+)
+def test_tag_set_refuses(make, message):
+    with pytest.raises(ValueError, match=message):
+        make()
+
+
+def test_default_corpus_weak_types_are_art_eve_nat(split):
+    """The weak-share threshold picks the study's weak types on the default corpus's train split."""
+    shares = mention_shares(split.train)
+    tagset = TagSet.from_sentences(split.train)
+    assert tagset.weak == {"art", "eve", "nat"} and set(tagset.strong) == {"geo", "gpe", "org", "per", "tim"}
+    assert max(shares[t] for t in tagset.weak) * 4 < WEAK_SHARE < min(shares[t] for t in tagset.strong) / 4  # margin both sides
 
 
 @pytest.mark.parametrize(

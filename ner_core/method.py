@@ -1,0 +1,226 @@
+"""The study's method on any dataset: strong and weak taggers, a weak-sentence detector, the vote.
+
+:func:`train_method` trains it from a split and a :class:`~ner_core.tags.TagSet` into one
+directory, built aside and swapped in when everything has trained::
+
+    NAME/pipeline.json   the voted pipeline, its detector threshold tuned on dev
+    NAME/strong/         a tagger with the weak types masked to O
+    NAME/weak/           a tagger with the strong types masked, trained with a recall margin
+    NAME/detector/       does a sentence hold an entity of a weak type?
+
+A dataset with no weak type gets the single tagger only: ``NAME/`` is then its checkpoint.
+The training helpers here are also what :mod:`ner_core.experiments` retrains the tables with.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from .checkpoint import building, load_checkpoint
+from .corpus import Sentence, Split
+from .detector import DetectorConfig, WeakSentenceDetector, detector_proba
+from .evaluate import evaluate
+from .metrics import entity_scores
+from .model import ModelConfig
+from .pipeline import VotedPipeline, save_pipeline, vote
+from .sampling import weak_training_set
+from .tagger import TaggedSentence, Tagger
+from .tags import TagSet
+from .train import EpochReport, TrainConfig, TrainResult, train
+from .train_detector import score_detector, train_detector
+
+ROLES = ("single", "strong", "weak")
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+DETECTOR_EPOCH_SHARE = 0.3  # a detector epoch's time as a share of a tagger epoch's, until one is measured
+
+Report = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model family builds the method's models. The default is the shipped Bi-LSTM-CRF's
+    (README: dropout 0.4, the weak tagger on every sentence with a recall margin of 3, an
+    LSTM-attention detector with the class-weighted loss) plus the open vocabulary: a word that
+    the training file lacks but GloVe knows keeps its GloVe vector, which pays off where the
+    test data's words are not the training data's (another file, a smaller corpus)."""
+
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(dropout=0.4, open_vocab=True))
+    weak_others_per_weak: float = 0.0  # the weak tagger's data: weak sentences + this many others per one (0: all)
+    weak_oversample: int = 1  # ... with the weak sentences repeated this many times
+    weak_margin: float = 3.0  # the weak tagger's recall margin (softmax-margin cost of a missed entity)
+    detector_arch: str = "lstm_attn"
+    detector_weights: tuple[float, float] | None = (0.02, 0.98)  # class weights of the detector's loss
+
+
+@dataclass
+class MethodSettings:
+    """How long and on what to train: the most epochs per model (early stopping on dev decides)."""
+
+    epochs: int = 30
+    weak_epochs: int = 40
+    detector_epochs: int = 6
+    patience: int = 4
+    weak_patience: int = 6
+    detector_patience: int = 3
+    threads: int = 2
+    seed: int = 13
+    recipe: Recipe = field(default_factory=Recipe)
+    progress: bool = True  # tqdm bars on the terminal
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+def train_tagger(
+    role: str,
+    split: Split,
+    tagset: TagSet,
+    out: Path,
+    settings: MethodSettings,
+    recipe: Recipe | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> TrainResult:
+    """Train the ``single``, ``strong`` (weak types masked) or ``weak`` (strong types masked) tagger into ``out``."""
+    if role not in ROLES:
+        raise ValueError(f"unknown tagger role {role!r}: expected one of {', '.join(ROLES)}")
+    recipe = recipe or settings.recipe
+    data, model = split.train, recipe.model
+    epochs, patience, masked = settings.epochs, settings.patience, ()
+    if role == "strong":
+        masked = tuple(sorted(tagset.weak))
+    elif role == "weak":
+        data = weak_training_set(split.train, tagset.weak, recipe.weak_others_per_weak, recipe.weak_oversample, settings.seed)
+        model = replace(model, recall_margin=recipe.weak_margin)
+        epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
+    config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked)
+    return train(data, split.val, config, model, out, on_epoch=on_epoch, progress=settings.progress, tagset=tagset)
+
+
+def train_weak_detector(
+    split: Split,
+    tagset: TagSet,
+    out: Path,
+    settings: MethodSettings,
+    recipe: Recipe | None = None,
+    balanced: bool = False,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+) -> TrainResult:
+    """Train a detector of ``tagset``'s weak types into ``out`` (the recipe's architecture and
+    loss; on all training sentences or ``balanced``), kept at its best dev ROC-AUC."""
+    recipe = recipe or settings.recipe
+    config = TrainConfig(epochs=settings.detector_epochs, patience=settings.detector_patience, threads=settings.threads, seed=settings.seed)
+    detector = DetectorConfig(tuple(sorted(tagset.weak)), arch=recipe.detector_arch, class_weights=recipe.detector_weights)
+    return train_detector(split.train, split.val, config, detector, balanced=balanced, select_on="roc_auc",
+                          out_dir=out, progress=settings.progress, on_epoch=on_epoch)
+
+
+def tune_threshold(strong: list[TaggedSentence], weak: list[TaggedSentence], probs: list[float], gold: list[Sequence[str]]) -> tuple[float, float]:
+    """The detector threshold with the best voted macro F1 on these (dev) sentences, and that F1."""
+    best = (0.5, -1.0)
+    for threshold in THRESHOLDS:
+        tags = [vote(s, w, p, threshold).tags for s, w, p in zip(strong, weak, probs)]
+        macro = entity_scores(gold, tags)["macro_f1"]
+        if macro > best[1]:
+            best = (threshold, macro)
+    return best
+
+
+def dev_threshold(dev: Sequence[Sentence], strong: Tagger, weak: Tagger, detector: WeakSentenceDetector) -> float:
+    """:func:`tune_threshold` on the ``dev`` sentences."""
+    words = [s.words for s in dev]
+    return tune_threshold(strong.tag(words), weak.tag(words), detector_proba(detector, words), [s.tags for s in dev])[0]
+
+
+class _Progress:
+    """Progress events for :func:`train_method`: per epoch, with an upper bound on the time left
+    (the remaining stages at their most epochs; early stopping usually ends them sooner)."""
+
+    def __init__(self, stages: list[tuple[str, int]], report: Report) -> None:
+        self.stages, self.report, self.started = stages, report, time.perf_counter()
+        self.epoch_seconds: dict[str, float] = {}
+
+    def _per_epoch(self, stage: str) -> float | None:
+        if stage in self.epoch_seconds:
+            return self.epoch_seconds[stage]
+        taggers = [s for name, s in self.epoch_seconds.items() if name != "detector"]
+        if not taggers:
+            return None
+        return sum(taggers) / len(taggers) * (DETECTOR_EPOCH_SHARE if stage == "detector" else 1.0)
+
+    def _eta(self, index: int, done: int) -> int | None:
+        left = 0.0
+        for i, (stage, total) in enumerate(self.stages[index:], start=index):
+            per_epoch = self._per_epoch(stage)
+            if per_epoch is None:
+                return None
+            left += per_epoch * (total - done if i == index else total)
+        return round(left)
+
+    def start(self, stage: str) -> Callable[[EpochReport], None]:
+        """Report the start of ``stage``; return its per-epoch callback."""
+        index = [s for s, _ in self.stages].index(stage)
+        total = self.stages[index][1]
+        stage_started = time.perf_counter()
+        self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0)})
+
+        def on_epoch(r: EpochReport) -> None:
+            self.epoch_seconds[stage] = (time.perf_counter() - stage_started) / r.epoch
+            self.report({"stage": stage, "done": r.epoch, "total": total, "eta_seconds": self._eta(index, r.epoch),
+                         "loss": round(r.loss, 4), "val": round(r.val_score, 4), "best": round(r.best_score, 4),
+                         "seconds": round(time.perf_counter() - self.started, 1)})
+
+        return on_epoch
+
+    def finish(self, stage: str, **extra: Any) -> None:
+        total = dict(self.stages)[stage]
+        self.report({"stage": stage, "done": total, "total": total, "eta_seconds": 0,
+                     "seconds": round(time.perf_counter() - self.started, 1), **extra})
+
+
+def train_method(
+    split: Split,
+    tagset: TagSet,
+    out_dir: str | Path,
+    settings: MethodSettings | None = None,
+    report: Report = lambda event: None,
+) -> dict[str, Any]:
+    """Train the method on ``split`` (early stopping and the threshold on ``split.val``) into ``out_dir``.
+
+    ``report`` gets progress events: dicts with ``stage`` (``single``, ``strong``, ``weak``,
+    ``detector``, ``threshold``), ``done`` and ``total`` (epochs, or 0/1), and ``eta_seconds``
+    (an upper bound; ``None`` until one epoch is timed). Returns a summary with the dev scores.
+    """
+    settings = settings or MethodSettings()
+    out_dir = Path(out_dir)
+    if not split.train or not split.val:
+        raise ValueError("training the method needs training and dev sentences")
+    started = time.perf_counter()
+    summary: dict[str, Any] = {"tagset": tagset.to_dict(), "train_sentences": len(split.train), "dev_sentences": len(split.val)}
+    if not tagset.weak:
+        progress = _Progress([("single", settings.epochs)], report)
+        result = train_tagger("single", split, tagset, out_dir, settings, on_epoch=progress.start("single"))
+        progress.finish("single", note="no weak type: the single model only")
+        return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, "seconds": round(time.perf_counter() - started, 1)}
+    progress = _Progress(
+        [("strong", settings.epochs), ("weak", settings.weak_epochs), ("detector", settings.detector_epochs), ("threshold", 1)], report
+    )
+    with building(out_dir) as tmp:
+        strong = train_tagger("strong", split, tagset, tmp / "strong", settings, on_epoch=progress.start("strong"))
+        weak = train_tagger("weak", split, tagset, tmp / "weak", settings, on_epoch=progress.start("weak"))
+        train_weak_detector(split, tagset, tmp / "detector", settings, on_epoch=progress.start("detector"))
+        progress.start("threshold")
+        detector, _ = load_checkpoint(tmp / "detector")
+        threshold = dev_threshold(split.val, Tagger.from_checkpoint(tmp / "strong"), Tagger.from_checkpoint(tmp / "weak"), detector)
+        save_pipeline(tmp, "strong", "weak", "detector", threshold)
+        voted = evaluate(VotedPipeline.load(tmp), split.val)
+        progress.finish("threshold", threshold=threshold)
+        summary.update(
+            pipeline=True, threshold=threshold, dev_strong_micro_f1=strong.best_score, dev_weak_micro_f1=weak.best_score,
+            dev_detector_roc_auc=score_detector(detector, split.val)["roc_auc"],
+            dev_micro_f1=voted["micro_f1"], dev_macro_f1=voted["macro_f1"],
+        )
+    return {**summary, "seconds": round(time.perf_counter() - started, 1)}

@@ -1,0 +1,172 @@
+"""The whole method on a corpus with another tag set (drug, dose and a rare route): every model
+trained through the real functions and the CLI, evaluated, and its label issues listed."""
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from ner_core.corpus import Sentence, Split, write_corpus
+from ner_core.method import MethodSettings, train_method
+from ner_core.pipeline import VotedPipeline, load_any
+from ner_core.tags import TagSet
+
+ROOT = Path(__file__).resolve().parent.parent
+TYPES = ("dose", "drug", "route")
+pytestmark = pytest.mark.slow
+
+
+def make_sentences(n: int, routes: int, seed: int) -> list[Sentence]:
+    """``n`` drug sentences, ``routes`` of them with a route (the weak type: ~1% of the mentions)."""
+    rng = random.Random(seed)
+    drugs = ["aspirin", "ibuprofen", "metformin", "warfarin", "insulin", "heparin", "paracetamol", "lisinopril"]
+    out = []
+    for i in range(n):
+        drug, dose = rng.choice(drugs), [str(rng.choice([5, 10, 20, 50, 100])), rng.choice(["mg", "ml"])]
+        route = [rng.choice(["orally", "intravenously", "subcutaneously"])] if i < routes else []
+        kind = rng.randrange(3)
+        if kind == 0:
+            words = ["the", "patient", "received", *dose, "of", drug, *route, "."]
+            tags = ["O", "O", "O", "B-dose", "I-dose", "O", "B-drug", *["B-route"] * len(route), "O"]
+        elif kind == 1:
+            words = ["give", drug, *dose, *route, "daily", "."]
+            tags = ["O", "B-drug", "B-dose", "I-dose", *["B-route"] * len(route), "O", "O"]
+        else:
+            words = ["she", "stopped", drug, *route, "after", *dose, "."]
+            tags = ["O", "O", "B-drug", *["B-route"] * len(route), "O", "B-dose", "I-dose", "O"]
+        out.append(Sentence(tuple(words), tuple(tags)))
+    return out
+
+
+SETTINGS = MethodSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=1, progress=False)
+
+
+def run_cli(*args: str, checkpoints: Path | None = None) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    if checkpoints is not None:
+        env["NER_CHECKPOINTS"] = str(checkpoints)
+    return subprocess.run([sys.executable, "-m", "ner_core", *args], capture_output=True, text=True, env=env, cwd=ROOT)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("drugs")
+    parts = {"train": make_sentences(150, 3, 1), "dev": make_sentences(30, 3, 2), "test": make_sentences(30, 3, 3),
+             "common": make_sentences(60, 0, 4)}
+    for name, sentences in parts.items():
+        write_corpus(sentences, root / f"{name}.conll")
+    return {name: root / f"{name}.conll" for name in parts}
+
+
+@pytest.fixture(scope="module")
+def method(files, tmp_path_factory):
+    """The method trained in-process on the train file (dev for early stopping), with its progress events."""
+    from ner_core.corpus import load_split
+
+    split = load_split(files["train"], files["dev"])
+    tagset = TagSet.from_sentences(split.train)
+    events: list[dict] = []
+    out = tmp_path_factory.mktemp("ckpt") / "drugs"
+    summary = train_method(split, tagset, out, SETTINGS, events.append)
+    return out, tagset, summary, events, split
+
+
+def test_the_rare_type_is_weak(method):
+    _, tagset, summary, _, _ = method
+    assert tagset.types == TYPES and tagset.weak == {"route"} and tagset.strong == ("dose", "drug")
+    assert summary["pipeline"] and summary["tagset"] == {"types": list(TYPES), "weak": ["route"]}
+    assert 0.05 <= summary["threshold"] <= 0.95 and 0 <= summary["dev_macro_f1"] <= 1
+
+
+def test_every_member_is_saved_with_the_types(method):
+    out, tagset, _, _, _ = method
+    assert sorted(p.name for p in out.iterdir()) == ["detector", "pipeline.json", "strong", "weak"]
+    for member, masked in (("strong", ["route"]), ("weak", ["dose", "drug"])):
+        config = json.loads((out / member / "config.json").read_text())
+        assert list(config["id2label"].values()) == list(tagset.labels) == [
+            "O", "B-dose", "I-dose", "B-drug", "I-drug", "B-route", "I-route"]
+        assert config["meta"]["train"]["mask_types"] == masked
+    detector = json.loads((out / "detector" / "config.json").read_text())
+    assert detector["model"]["weak_types"] == ["route"] and detector["model"]["arch"] == "lstm_attn"
+    pipeline = load_any(out)
+    assert isinstance(pipeline, VotedPipeline) and pipeline.tagset == tagset and pipeline.detector is not None
+    assert not list(out.parent.glob("drugs.tmp-*"))  # built aside, swapped in
+
+
+def test_progress_events_cover_every_stage(method):
+    _, _, _, events, _ = method
+    assert all({"stage", "done", "total", "eta_seconds"} <= set(e) for e in events)
+    stages = [e["stage"] for e in events]
+    assert stages == sorted(stages, key=["strong", "weak", "detector", "threshold"].index)
+    assert set(stages) == {"strong", "weak", "detector", "threshold"}
+    strong = [e for e in events if e["stage"] == "strong"]
+    assert [e["done"] for e in strong] == [0, 1, 2] and strong[0]["eta_seconds"] is None
+    assert all(e["eta_seconds"] >= 0 for e in events[1:]) and events[-1]["eta_seconds"] == 0
+    assert events[-1]["done"] == events[-1]["total"]
+
+
+def test_pipeline_marginals_are_distributions_that_follow_the_vote(method):
+    out, _, _, _, split = method
+    pipeline = load_any(out).with_threshold(0.0)  # vote everywhere
+    words = [s.words for s in split.val[:10]]
+    for marginals, strong, weak in zip(pipeline.marginals(words), pipeline.strong.marginals(words), pipeline.weak.marginals(words)):
+        torch.testing.assert_close(marginals.sum(1), torch.ones(len(marginals)), atol=1e-5, rtol=0)
+        o = pipeline.labels.index("O")
+        torch.testing.assert_close(marginals[:, o], strong[:, o] * weak[:, o])
+    skip = load_any(out).with_threshold(1.0)  # the detector never says yes above 1: strong only
+    for marginals, strong in zip(skip.marginals(words[:3]), skip.strong.marginals(words[:3])):
+        assert torch.equal(marginals, strong)
+
+
+def test_evaluate_and_label_issues_cli_on_the_pipeline(method, files):
+    out, tagset, _, _, _ = method
+    done = run_cli("evaluate", "--data", str(files["test"]), "--checkpoint", str(out), "--json")
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert set(report["per_type"]) == set(TYPES) and report["sentences"] == 30
+    assert report["per_type"]["route"]["support"] == 3
+    issues = run_cli("label-issues", "--data", str(files["test"]), "--model", out.name, "--json", checkpoints=out.parent)
+    assert issues.returncode == 0, issues.stderr
+    listed = json.loads(issues.stdout.strip().splitlines()[-1])
+    assert isinstance(listed, list)
+    assert all(i["given"] in tagset.labels and i["suggested"] in tagset.labels for i in listed)
+
+
+def test_train_cli_trains_the_single_model_on_the_files_tag_set(files, tmp_path):
+    done = run_cli("train", "--data", str(files["train"]), "--dev", str(files["dev"]), "--name", "single",
+                   "--epochs", "2", "--threads", "1", checkpoints=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert "weak: route" in done.stderr
+    config = json.loads((tmp_path / "single" / "config.json").read_text())
+    assert list(config["id2label"].values()) == list(TagSet(TYPES).labels)
+    assert config["meta"]["train"]["sentences"] == 150  # all of the train file; dev only stops
+    scored = run_cli("evaluate", "--data", str(files["test"]), "--model", "single", "--json", checkpoints=tmp_path)
+    assert scored.returncode == 0, scored.stderr
+    assert set(json.loads(scored.stdout.strip().splitlines()[-1])["per_type"]) <= set(TYPES)
+
+
+def test_train_method_without_a_weak_type_trains_the_single_model_only(files, tmp_path):
+    done = run_cli("train-method", "--data", str(files["common"]), "--out", str(tmp_path / "plain"),
+                   "--epochs", "1", "--threads", "1")
+    assert done.returncode == 0, done.stderr
+    assert "no weak type: training the single model only" in done.stderr
+    assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["config.json", "model.safetensors", "vocab.json"]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["pipeline"] is False
+
+
+def test_train_cli_refuses_unknown_types_and_a_missing_name(files, tmp_path):
+    unknown = run_cli("train-method", "--data", str(files["train"]), "--out", str(tmp_path / "x"), "--weak-types", "geo")
+    assert unknown.returncode == 1 and "unknown weak type(s): geo; the types are dose, drug, route" in unknown.stderr
+    nameless = run_cli("train", "--data", str(files["train"]))
+    assert nameless.returncode == 1 and "give --name NAME" in nameless.stderr
+    assert not (tmp_path / "x").exists()
+
+
+def test_method_needs_dev_sentences(tmp_path):
+    split = Split(make_sentences(10, 1, 5), [], [])
+    with pytest.raises(ValueError, match="needs training and dev sentences"):
+        train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
