@@ -25,7 +25,8 @@ from sqlalchemy.orm import DeclarativeBase
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # modules whose import defines tables on Base (one line per module; migrations chain 0001 -> 0002 -> ...)
 TABLE_MODULES = ("ner_core.store", "ner_core.registry", "ner_core.jobs",
-                 "ner_core.users", "ner_core.agreement", "ner_core.correction_review", "ner_core.review_queue")
+                 "ner_core.users", "ner_core.agreement", "ner_core.correction_review", "ner_core.review_queue",
+                 "ner_core.issue_scores")
 PG_LOCK_KEY = 0x4E45525F  # pg_advisory_lock key held while migrating ("NER_")
 
 

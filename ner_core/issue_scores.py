@@ -1,0 +1,126 @@
+"""Cross-validated label issues stored in the database, so the review queue reads instead of recomputing.
+
+A run (:class:`IssueRun`) is one cross-validation of a dataset at a data version; it keeps the
+label list, the confident-learning thresholds and where its fold models are (under
+``$NER_DATA_DIR/cross_val/``). Each sentence has one row (:class:`IssueScore`): the fold that
+scored it, the fingerprint of its words and tags at that time, and its flagged tokens. A correction
+changes only its own sentence's fingerprint, so only that row is stale; :func:`stored_issues`
+re-scores such a sentence with the fold model that did not see it and stores the result.
+"""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from .corpus import Sentence
+from .cross_val import CrossValConfig, CrossValResult, cross_validate, fold_marginals, tag_fingerprint
+from .db import Base, data_dir
+from .label_issues import LabelIssue, confident_thresholds, issues_from_marginals, sentence_issues
+
+
+class IssueRun(Base):
+    """One cross-validated scoring of a dataset at a data version."""
+
+    __tablename__ = "label_issue_runs"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    dataset: Mapped[str] = mapped_column(String(200), index=True)
+    data_version: Mapped[str] = mapped_column(String(64))
+    folds: Mapped[int] = mapped_column(Integer)
+    labels: Mapped[list] = mapped_column(JSON)
+    thresholds: Mapped[list] = mapped_column(JSON)
+    models_dir: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IssueScore(Base):
+    """A sentence's flagged tokens (``[token, given, suggested, score]`` lists) in a run."""
+
+    __tablename__ = "label_issue_scores"
+    __table_args__ = (UniqueConstraint("run_id", "sentence"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[str] = mapped_column(ForeignKey("label_issue_runs.id"), index=True)
+    sentence: Mapped[int] = mapped_column(Integer)
+    fold: Mapped[int] = mapped_column(Integer)
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    issues: Mapped[list] = mapped_column(JSON)
+
+
+def models_root(dataset: str) -> Path:
+    """``$NER_DATA_DIR/cross_val/<dataset>/``: the fold models of a dataset's runs."""
+    return data_dir() / "cross_val" / re.sub(r"[^\w.-]+", "_", dataset)
+
+
+def store_run(engine: Engine, dataset: str, data_version: str, sentences: Sequence[Sentence], result: CrossValResult,
+              models_dir: str | os.PathLike) -> str:
+    """Rank ``result`` with cleanlab and store it as the dataset's newest run; returns the run id."""
+    issues = issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
+    by_sentence: dict[int, list[list[Any]]] = defaultdict(list)
+    for issue in issues:
+        by_sentence[issue.sentence].append([issue.token, issue.given, issue.suggested, round(issue.score, 6)])
+    run_id = uuid.uuid4().hex
+    run = IssueRun(id=run_id, dataset=dataset, data_version=data_version, folds=max(result.folds) + 1,
+                   labels=result.labels, thresholds=confident_thresholds(sentences, result.marginals, result.labels),
+                   models_dir=str(models_dir), created_at=datetime.now(timezone.utc))
+    rows = [{"run_id": run_id, "sentence": i, "fold": result.folds[i], "fingerprint": tag_fingerprint(s), "issues": by_sentence.get(i, [])}
+            for i, s in enumerate(sentences)]
+    with Session(engine) as session, session.begin():
+        session.add(run)
+        session.flush()
+        session.execute(IssueScore.__table__.insert(), rows)
+    return run_id
+
+
+def latest_run(engine: Engine, dataset: str) -> IssueRun | None:
+    with Session(engine, expire_on_commit=False) as session:
+        return session.scalar(select(IssueRun).where(IssueRun.dataset == dataset).order_by(IssueRun.created_at.desc()).limit(1))
+
+
+def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], rescore: bool = True) -> list[LabelIssue]:
+    """The newest run's issues for ``sentences`` (the dataset's current, corrected sentences), most
+    suspicious first; ``[]`` when the dataset was never cross-validated.
+
+    A sentence whose words or tags changed since the run is re-scored with its fold model (and the
+    row updated), or, with ``rescore=False`` or without the fold models on disk, left out.
+    """
+    run = latest_run(engine, dataset)
+    if run is None:
+        return []
+    issues: list[LabelIssue] = []
+    stale: dict[int, list[IssueScore]] = defaultdict(list)
+    with Session(engine) as session, session.begin():
+        for row in session.scalars(select(IssueScore).where(IssueScore.run_id == run.id)):
+            if row.sentence >= len(sentences):
+                continue
+            if row.fingerprint == tag_fingerprint(sentences[row.sentence]):
+                issues += [LabelIssue(row.sentence, t, g, s, sc, row.fold) for t, g, s, sc in row.issues]
+            else:
+                stale[row.fold].append(row)
+        for fold, rows in stale.items():
+            model_dir = Path(run.models_dir) / f"fold{fold}"
+            if not rescore or not model_dir.is_dir():
+                continue
+            labels, marginals = fold_marginals(model_dir, [sentences[r.sentence] for r in rows])
+            for row, m in zip(rows, marginals):
+                found = sentence_issues(sentences[row.sentence], m, labels, run.thresholds, row.sentence, fold)
+                row.fingerprint = tag_fingerprint(sentences[row.sentence])
+                row.issues = [[i.token, i.given, i.suggested, round(i.score, 6)] for i in found]
+                issues += [LabelIssue(row.sentence, t, g, s, sc, fold) for t, g, s, sc in row.issues]
+    issues.sort(key=lambda issue: -issue.score)
+    return issues
+
+
+def cross_validate_dataset(engine: Engine, dataset: str, data_version: str, sentences: Sequence[Sentence], config: CrossValConfig,
+                           report: Callable[[dict[str, Any]], None] | None = None, progress: bool = False) -> str:
+    """Cross-validate ``sentences`` with fold models kept under :func:`models_root` and store the run."""
+    out = models_root(dataset) / (datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
+    result = cross_validate(sentences, config, out, report=report, progress=progress)
+    return store_run(engine, dataset, data_version, sentences, result, out)

@@ -1,0 +1,129 @@
+import json
+
+import pytest
+
+from ner_core.checkpoint import load_checkpoint, save_checkpoint
+from ner_core.corpus import Sentence, write_corpus
+from ner_core.cross_val import CrossValConfig, assign_folds, cross_validate, fold_marginals, sentence_key
+from ner_core.db import make_engine
+from ner_core.issue_scores import cross_validate_dataset, stored_issues
+from ner_core.noise import plant_noise
+from ner_core.tags import tag_type
+
+pytestmark = pytest.mark.slow
+TINY = CrossValConfig(folds=3, epochs=2, batch_size=16, lr=5e-3)
+OTHER_TYPES = {"geo": "LOC", "gpe": "LOC", "per": "PER", "org": "ORG"}  # the rest become MISC
+ODD = Sentence(("Zorblaxia", "met", "Zorblaxia", "."), ("B-ODD", "O", "B-ODD", "O"))
+
+
+def other_tag_set(sentences):
+    """The sentences with a CoNLL-style tag set (LOC, PER, ORG, MISC) instead of GMB's types."""
+    def convert(tag):
+        kind = tag_type(tag)
+        return tag if kind is None else f"{tag[:2]}{OTHER_TYPES.get(kind, 'MISC')}"
+
+    return [Sentence(s.words, tuple(convert(t) for t in s.tags)) for s in sentences]
+
+
+@pytest.fixture(scope="module")
+def data(split):
+    return other_tag_set(split.train[:239]) + [ODD]
+
+
+@pytest.fixture(scope="module")
+def folds_run(data, tmp_path_factory):
+    out = tmp_path_factory.mktemp("cv")
+    return cross_validate(data, TINY, out, progress=False), out
+
+
+def test_no_sentence_is_scored_by_a_model_that_trained_on_it(data, folds_run):
+    result, out = folds_run
+    assert result.folds == assign_folds(data, 3, TINY.seed) and set(result.folds) == {0, 1, 2}
+    trained_on = [set(load_checkpoint(out / f"fold{k}")[1]["trained_on"]["keys"].split()) for k in range(3)]
+    for sentence, fold in zip(data, result.folds):
+        assert sentence_key(sentence) not in trained_on[fold]  # its scorer never saw it
+        assert all(sentence_key(sentence) in trained_on[k] for k in range(3) if k != fold)  # every other model did
+    assert [m.shape for m in result.marginals] == [(len(s), len(result.labels)) for s in data]
+    assert "B-ODD" in result.labels and "B-geo" not in result.labels
+    with pytest.raises(ValueError, match="trained on 1 of the sentences"):
+        fold_marginals(out / f"fold{(result.folds[0] + 1) % 3}", data[:1])
+
+
+def test_a_planted_unique_label_is_not_reproduced_out_of_sample(data, folds_run, tmp_path):
+    """Only a model that trained on the Zorblaxia sentence could give its one-off B-ODD tags a chance."""
+    from ner_core.cross_val import new_tagger, train_epochs
+    from ner_core.tagger import Tagger
+
+    result, _ = folds_run
+    odd = result.labels.index("B-ODD")
+    out_of_sample = result.marginals[-1][0, odd]
+    memorising = train_epochs(new_tagger(data, result.labels, TINY), data, TINY)
+    in_sample = Tagger(memorising).marginals([ODD.words])[0][0, odd].item()
+    assert out_of_sample < 0.2
+    assert in_sample > out_of_sample
+
+
+def test_stored_scores_survive_a_restart_and_a_correction_invalidates_only_its_sentence(data, tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'workbench.db'}"
+    noisy, _ = plant_noise(data, rate=0.2, seed=3)
+    events = []
+    cross_validate_dataset(make_engine(url), "tiny", "0:0", noisy, TINY, report=events.append)
+    assert events[-1]["done"] == events[-1]["total"] and {"stage", "eta_seconds"} <= set(events[0])
+
+    engine = make_engine(url)  # a restart: a new engine on the same database
+    before = stored_issues(engine, "tiny", noisy)
+    assert before and [i.score for i in before] == sorted((i.score for i in before), reverse=True)
+    assert {i.fold for i in before} <= {0, 1, 2}
+
+    target = before[0]
+    tags = list(noisy[target.sentence].tags)
+    tags[target.token] = target.suggested
+    corrected = list(noisy)
+    corrected[target.sentence] = Sentence(noisy[target.sentence].words, tuple(tags))
+    others = [i for i in before if i.sentence != target.sentence]
+    assert stored_issues(engine, "tiny", corrected, rescore=False) == others  # only the corrected sentence left out
+
+    rescored = stored_issues(engine, "tiny", corrected)  # re-scored by the fold model that did not see it
+    assert [i for i in rescored if i.sentence != target.sentence] == others
+    assert all(i.fold == target.fold for i in rescored if i.sentence == target.sentence)
+    assert not any(i.sentence == target.sentence and i.token == target.token and i.given == target.given for i in rescored)
+    assert stored_issues(make_engine(url), "tiny", corrected, rescore=False) == rescored  # the re-score was stored
+
+
+def test_cli_cross_val_on_a_conll_file_with_another_tag_set(data, tmp_path, capsys):
+    from ner_core.cli import main
+
+    noisy, planted = plant_noise(data, rate=0.2, seed=5)
+    path = tmp_path / "other.conll"
+    write_corpus(noisy, path)
+    assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--cv-epochs", "1", "--cv-batch-size", "16",
+                 "--json", "--top", "30"]) == 0
+    issues = json.loads(capsys.readouterr().out)
+    assert 0 < len(issues) <= 30
+    assert set(issues[0]) == {"sentence", "token", "word", "given", "suggested", "score", "fold"}
+    for issue in issues:
+        sentence = noisy[issue["sentence"]]
+        assert sentence.tags[issue["token"]] == issue["given"] != issue["suggested"]
+        assert sentence.words[issue["token"]] == issue["word"]
+        assert {tag_type(issue["given"]), tag_type(issue["suggested"])} <= {None, "LOC", "PER", "ORG", "MISC", "ODD"}
+    assert [i["score"] for i in issues] == sorted((i["score"] for i in issues), reverse=True)
+
+
+def test_init_from_is_refused_for_a_checkpoint_that_saw_the_data(data, folds_run, tmp_path, capsys):
+    from ner_core.cli import main
+
+    _, out = folds_run
+    path = tmp_path / "other.conll"
+    write_corpus(data, path)
+    args = ["label-issues", "--data", str(path), "--cross-val", "2", "--cv-epochs", "1", "--json"]
+    assert main([*args, "--init-from", str(out / "fold0")]) == 1
+    assert "trained on" in capsys.readouterr().err
+    model, _ = load_checkpoint(out / "fold0")
+    save_checkpoint(model, tmp_path / "unrecorded", {})
+    assert main([*args, "--init-from", str(tmp_path / "unrecorded")]) == 1
+    assert "does not record which sentences it trained on" in capsys.readouterr().err
+    held_out = [s for s, f in zip(data, folds_run[0].folds) if f == 0]  # what fold 0's model never saw: allowed
+    write_corpus(held_out, path)
+    assert main([*args, "--init-from", str(out / "fold0")]) == 0
+    assert json.loads(capsys.readouterr().out) is not None
