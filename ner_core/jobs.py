@@ -1,29 +1,47 @@
-"""Background retrain jobs: one at a time, in their own process, with progress on disk.
+"""Background jobs (retrain, ...): one at a time, each in its own process, state in the database.
 
-A job is a directory ``<data>/jobs/<id>/`` with ``spec.json``, ``progress.jsonl`` (one JSON
-line per event) and ``status.json``. The process is started detached from the caller, so a
-Streamlit rerun, a page refresh or a second tab only read these files.
+A job is a row of ``jobs`` (kind, spec, state, pid, host, heartbeat, outcome) with its progress
+events in ``job_events``, so every app instance on one database sees the same job and its
+progress. The one-at-a-time lock is a unique column: the running job's ``holds_lock`` is True, the
+others' NULL, so two simultaneous starts cannot both insert. A worker that died (its pid gone on
+this host, or no heartbeat for :data:`STALE_AFTER` seconds from another host) is marked failed
+and releases the lock when anyone next looks. A job runs ``python -m ner_core job <id>``, which
+calls the runner of its kind: ``runner(spec: dict, report: Callable[[dict], None]) -> dict``.
 """
 from __future__ import annotations
 
+import errno
+import importlib
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
+import threading
 import traceback
 import uuid
-from dataclasses import asdict
-from datetime import datetime, timezone
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .db import Base
-from .registry import data_dir
-from .retrain import RetrainSpec, run_retrain
+from .db import Base, data_dir, shared_engine
+from .registry import clean_builds
 from .users import User, require
+
+# kind -> "module:function"; more kinds for plugins or tests: $NER_JOB_RUNNERS="kind=module:function,..."
+RUNNERS = {"retrain": "ner_core.retrain:run_retrain_job", "cross-val": "ner_core.issue_scores:run_cross_val_job"}
+ACTIVE = ("starting", "running")
+HEARTBEAT_EVERY = 5  # seconds
+STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead
+HOST = socket.gethostname()
+_children: dict[str, subprocess.Popen] = {}  # the workers this process started, for their exit status
 
 
 class Job(Base):
@@ -55,13 +73,53 @@ class JobEvent(Base):
 
 
 class JobError(RuntimeError):
-    """A job that cannot be started (another one is running)."""
+    """A job that cannot be started (another one is running, its process could not start)."""
 
 
-def jobs_dir() -> Path:
-    path = data_dir() / "jobs"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+class Killed(BaseException):
+    """Raised in a worker by SIGTERM/SIGINT, so that its outcome is recorded."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite returns naive times
+
+
+def runners() -> dict[str, str]:
+    extra = dict(item.split("=", 1) for item in filter(None, os.environ.get("NER_JOB_RUNNERS", "").split(",")))
+    return RUNNERS | extra
+
+
+def _runner(kind: str) -> Callable[[dict, Callable[[dict], None]], dict]:
+    module, function = runners()[kind].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def logs_dir() -> Path:
+    return data_dir() / "jobs"
+
+
+def describe(err: BaseException) -> str:
+    """The real cause of a failure in words: disk full, out of memory, killed, or the error itself."""
+    seen = err
+    while seen is not None:
+        text = str(seen)
+        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC or "No space left on device" in text or "os error 28" in text:
+            where = f" (writing {seen.filename})" if isinstance(seen, OSError) and seen.filename else ""
+            return f"disk full: no space left on device{where}"
+        if isinstance(seen, MemoryError) or "can't allocate memory" in text or "out of memory" in text.lower():
+            return f"out of memory{': ' + text if text else ''}"
+        if isinstance(seen, Killed):
+            return f"killed (signal {seen.signum}, {signal.Signals(seen.signum).name})"
+        seen = seen.__cause__ or seen.__context__
+    return f"{type(err).__name__}: {err}"
 
 
 def _alive(pid: int) -> bool:
@@ -76,87 +134,198 @@ def _alive(pid: int) -> bool:
         return True
 
 
-def _write_json(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=str))
-    os.replace(tmp, path)
+def _death(job: Job) -> str | None:
+    """Why the lock holder ``job`` is dead, or None while it may be alive."""
+    now = _now()
+    if job.host == HOST and job.pid is not None:
+        child = _children.get(job.id)
+        code = child.poll() if child is not None else None
+        if code is not None and code < 0:
+            return f"killed (signal {-code}, {signal.Signals(-code).name})"
+        if code is not None and code != 0 or not _alive(job.pid):
+            return f"the job process (pid {job.pid}) ended without recording a result (killed?)"
+        return None
+    last = _aware(job.heartbeat_at or job.created_at)
+    if now - last > timedelta(seconds=STALE_AFTER):
+        return f"no heartbeat from the job process (pid {job.pid} on {job.host}) for {int((now - last).total_seconds())} s"
+    return None
 
 
-def job_status(job_id: str) -> dict[str, Any]:
-    """The job's status (``starting``, ``running``, ``succeeded``, ``failed`` or ``killed``) and progress."""
-    directory = jobs_dir() / job_id
-    status = json.loads((directory / "status.json").read_text())
-    pid = int((directory / "pid").read_text()) if (directory / "pid").is_file() else None
-    progress_file = directory / "progress.jsonl"
-    status["progress"] = [json.loads(line) for line in progress_file.read_text().splitlines()] if progress_file.is_file() else []
-    if status["state"] in ("starting", "running") and pid is not None and not _alive(pid):
-        status["state"] = "killed"
-        status.setdefault("error", "the training process ended without a result (killed?)")
-    return status
+def _finish(engine: Engine, job_id: str, state: str, *, error: str | None = None, trace: str | None = None,
+            result: dict | None = None) -> bool:
+    """Record a job's outcome and release the lock, unless it has ended already; True if recorded."""
+    with Session(engine) as session, session.begin():
+        done = session.execute(update(Job).where(Job.id == job_id, Job.state.in_(ACTIVE)).values(
+            state=state, holds_lock=None, finished_at=_now(), error=error, traceback=trace, result=result))
+        return done.rowcount == 1
 
 
-def latest_job() -> str | None:
-    jobs = sorted(p.name for p in jobs_dir().iterdir() if (p / "status.json").is_file())
-    return jobs[-1] if jobs else None
+def _reap(engine: Engine) -> None:
+    """Mark the lock holder failed if its worker died: the lock is free again."""
+    with Session(engine) as session:
+        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+        cause = _death(holder) if holder is not None else None
+    if cause:
+        _finish(engine, holder.id, "failed", error=cause)
 
 
-def running_job() -> str | None:
-    job = latest_job()
-    return job if job and job_status(job)["state"] in ("starting", "running") else None
+def _claim(engine: Engine, kind: str, spec: dict, dataset: str, state: str, pid: int | None) -> str:
+    """Insert a job holding the lock, or raise :class:`JobError` naming the one that holds it."""
+    for _ in range(3):
+        job_id = _now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
+        try:
+            with Session(engine) as session, session.begin():
+                now = _now()
+                session.add(Job(id=job_id, dataset=dataset, kind=kind, spec=spec, state=state, holds_lock=True, pid=pid,
+                                host=HOST, created_at=now, heartbeat_at=now))
+            return job_id
+        except IntegrityError:
+            _reap(engine)
+    with Session(engine) as session:
+        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+    if holder is None:
+        raise JobError("the job lock is contended; try again")
+    raise JobError(f"a {holder.kind} job is already running (job {holder.id}); wait for it to finish")
 
 
-def start_job(spec: RetrainSpec, user: User | None = None) -> str:
-    """Start a retrain in a new process; refused while another job runs, or unless ``user`` may retrain."""
+def _spec_dict(kind: str, spec: Any) -> dict:
+    if kind not in runners():
+        raise JobError(f"unknown job kind {kind!r}; known: {', '.join(sorted(runners()))}")
+    spec = asdict(spec) if is_dataclass(spec) else dict(spec)
+    return json.loads(json.dumps(spec))  # stored as JSON: refuse what JSON cannot hold now
+
+
+def start_job(kind: str, spec: Any, dataset: str = "default", user: User | None = None, engine: Engine | None = None) -> str:
+    """Start a ``kind`` job (``spec``: a dict or a dataclass) in a new process; returns its id.
+
+    Refused while another job runs, or unless ``user`` may retrain. A process that cannot be
+    started leaves the job failed with the reason and the lock free.
+    """
     require(user, "retrain")
-    lock = jobs_dir() / "LOCK"
+    spec = _spec_dict(kind, spec)
+    engine = engine or shared_engine()
+    _reap(engine)
+    job_id = _claim(engine, kind, spec, dataset, "starting", None)
+    clean_builds()  # we hold the lock: any build folder is a leftover
     try:
-        fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-    except FileExistsError:
-        holder = lock.read_text().strip()
-        if holder and (jobs_dir() / holder / "status.json").is_file() and job_status(holder)["state"] in ("starting", "running"):
-            raise JobError(f"a retrain is already running (job {holder}); wait for it to finish") from None
-        lock.unlink(missing_ok=True)  # stale: its job ended
-        return start_job(spec, user)
-    job_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
-    directory = jobs_dir() / job_id
-    directory.mkdir()
-    os.write(fd, job_id.encode())
-    os.close(fd)
-    _write_json(directory / "spec.json", asdict(spec))
-    _write_json(directory / "status.json", {"id": job_id, "state": "starting", "spec": asdict(spec)})
-    with open(directory / "log.txt", "wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ner_core", "retrain", "--job", str(directory)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-            cwd=Path(__file__).resolve().parent.parent,
-            # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine
-            env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE"},
-        )
-    (directory / "pid").write_text(str(proc.pid))
+        logs_dir().mkdir(parents=True, exist_ok=True)
+        with open(logs_dir() / f"{job_id}.log", "wb") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "ner_core", "job", job_id],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                cwd=Path(__file__).resolve().parent.parent,
+                # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine
+                env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "NER_DB_URL": engine.url.render_as_string(hide_password=False)},
+            )
+    except BaseException as err:
+        _finish(engine, job_id, "failed", error=f"the job process could not start: {describe(err)}", trace=traceback.format_exc())
+        raise JobError(f"the job could not start: {describe(err)}") from err
+    _children[job_id] = proc
+    with Session(engine) as session, session.begin():
+        session.execute(update(Job).where(Job.id == job_id, Job.pid.is_(None)).values(pid=proc.pid))
     return job_id
 
 
-def run_job(directory: Path) -> int:
-    """The body of a job's process: run the retrain, record progress and the outcome, free the lock."""
-    spec = RetrainSpec(**json.loads((directory / "spec.json").read_text()))
-    status = {"id": directory.name, "state": "running", "spec": asdict(spec)}
-    _write_json(directory / "status.json", status)
-    progress = open(directory / "progress.jsonl", "a")
+def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
+    """The job's state (``starting``, ``running``, ``succeeded``, ``failed``), spec, progress events,
+    error and result (whose keys are also copied to the top level)."""
+    engine = engine or shared_engine()
+    _reap(engine)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise JobError(f"no job {job_id!r}")
+        events = list(session.scalars(select(JobEvent.event).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
+        return {**(job.result or {}), "id": job.id, "kind": job.kind, "dataset": job.dataset, "state": job.state,
+                "spec": job.spec, "progress": events, "error": job.error, "traceback": job.traceback, "result": job.result,
+                "pid": job.pid, "host": job.host, "created": _aware(job.created_at),
+                "finished": _aware(job.finished_at) if job.finished_at else None}
+
+
+def latest_job(dataset: str | None = None, kind: str | None = None, engine: Engine | None = None) -> str | None:
+    """The id of the newest job (of ``dataset`` / ``kind`` if given), or None."""
+    query = select(Job.id).order_by(Job.created_at.desc(), Job.id.desc()).limit(1)
+    if dataset is not None:
+        query = query.where(Job.dataset == dataset)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    with Session(engine or shared_engine()) as session:
+        return session.scalar(query)
+
+
+def running_job(engine: Engine | None = None) -> str | None:
+    """The id of the job holding the lock, or None."""
+    engine = engine or shared_engine()
+    _reap(engine)
+    with Session(engine) as session:
+        return session.scalar(select(Job.id).where(Job.holds_lock.is_(True)))
+
+
+def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_EVERY):
+        try:
+            with Session(engine) as session, session.begin():
+                session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=_now()))
+        except Exception:  # a busy database: the next beat will do
+            continue
+
+
+def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Run a claimed job here: heartbeat, progress rows, its outcome recorded, the lock released."""
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        kind, spec = job.kind, job.spec
+    stop = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True)
+    beat.start()
 
     def report(event: dict[str, Any]) -> None:
-        progress.write(json.dumps(event) + "\n")
-        progress.flush()
+        with Session(engine) as session, session.begin():
+            session.add(JobEvent(job_id=job_id, at=_now(), event=json.loads(json.dumps(event, default=str))))
+        if echo:
+            echo(event)
 
     try:
-        result = run_retrain(spec, report)
-        status.update(state="succeeded", entry=result["entry"], comparisons=result["comparisons"])
-        return 0
-    except Exception as err:  # the job's outcome is its status file; the active model is untouched
-        status.update(state="failed", error=f"{type(err).__name__}: {err}", traceback=traceback.format_exc())
-        return 1
+        result = _runner(kind)(spec, report)
+        _finish(engine, job_id, "succeeded", result=json.loads(json.dumps(result, default=str)))
+        return result
+    except BaseException as err:  # the outcome is the job's row; what the job built is removed
+        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
+        raise
     finally:
-        progress.close()
-        _write_json(directory / "status.json", status)
-        lock = jobs_dir() / "LOCK"
-        if lock.is_file() and lock.read_text().strip() == directory.name:
-            lock.unlink()
+        stop.set()
+        clean_builds()
+
+
+def run_job(job_id: str) -> int:
+    """The body of a job's process (``python -m ner_core job <id>``): 0 on success, 1 on failure."""
+    engine = shared_engine()
+    with Session(engine) as session, session.begin():
+        taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
+            state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))
+    if taken.rowcount != 1:
+        print(f"job {job_id} is not waiting to start", file=sys.stderr)
+        return 1
+
+    def killed(signum: int, _frame: Any) -> None:
+        raise Killed(signum)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, killed)
+    try:
+        _execute(engine, job_id)
+        return 0
+    except BaseException:
+        traceback.print_exc()
+        return 1
+
+
+def run_here(kind: str, spec: Any, dataset: str = "default", echo: Callable[[dict], None] | None = None,
+             engine: Engine | None = None) -> dict[str, Any]:
+    """Run a job in this process (the command line), under the same lock as background jobs."""
+    spec = _spec_dict(kind, spec)
+    engine = engine or shared_engine()
+    _reap(engine)
+    job_id = _claim(engine, kind, spec, dataset, "running", os.getpid())
+    clean_builds()
+    return _execute(engine, job_id, echo)

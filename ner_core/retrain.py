@@ -10,7 +10,6 @@ import random
 import shutil
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,7 +20,7 @@ from .experiments import FAMILIES
 from .metrics import entity_scores
 from .model import ModelConfig
 from .pipeline import load_any
-from .registry import active_dir, load_index, new_entry_dir, register
+from .registry import active_id, entry_dir, new_entry_dir, new_entry_id, register
 from .sampling import weak_training_set
 from .store import CorrectionStore, make_engine
 from .tags import TagSet
@@ -70,9 +69,9 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     train_set = split.train[: spec.limit] if spec.limit else split.train
     if spec.warm_start:
         train_set = _with_replay(train_set, corrected_ids, corpus, spec.replay)
-    base_id = load_index()["active"]
-    base = active_dir()
-    entry_id = datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S")
+    base_id = active_id()
+    base = entry_dir(base_id)
+    entry_id = new_entry_id()
     built = new_entry_dir(entry_id, base)
     try:
         result = _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base, built, started)
@@ -81,6 +80,11 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
         raise
     entry = register(entry_id, built, {"base": base_id, **result["info"]})
     return {"entry": entry, "comparisons": result["comparisons"]}
+
+
+def run_retrain_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The job runner of kind ``retrain`` (see :mod:`ner_core.jobs`)."""
+    return run_retrain(RetrainSpec(**spec), report)
 
 
 def _with_replay(train_set: list[Sentence], corrected: set[int], corpus: list[Sentence], replay: int, seed: int = 13) -> list[Sentence]:

@@ -20,7 +20,7 @@ with st.form("retrain_form"):
     submitted = st.form_submit_button("Start retraining", type="primary")
 if submitted:
     try:
-        start_job(RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None))
+        start_job("retrain", RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None))
     except (JobError, ValueError) as err:
         st.error(str(err))
 

@@ -1,0 +1,107 @@
+"""The model registry in the database: entries, activation, roll-back, the legacy registry.json,
+and concurrent writers in two processes losing nothing. On SQLite and PostgreSQL."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ner_core.checkpoint import CheckpointError
+from ner_core.registry import (SHIPPED, activate, active_dir, active_id, load_index, new_entry_dir, new_entry_id, register,
+                               registry_dir, roll_back)
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def workspace(db_url, tmp_path, monkeypatch):
+    base = tmp_path / "checkpoints"
+    (base / "strong").mkdir(parents=True)
+    (base / "strong" / "model.safetensors").write_bytes(b"weights")
+    monkeypatch.setenv("NER_CHECKPOINTS", str(base))
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", db_url)
+    return base
+
+
+def make_entry(base: Path, dataset: str = "default", **info) -> dict:
+    entry_id = new_entry_id()
+    return register(entry_id, new_entry_dir(entry_id, base), {"models": ["strong"], **info}, dataset=dataset)
+
+
+def test_register_activate_roll_back(workspace):
+    assert load_index() == {"active": SHIPPED, "history": [SHIPPED], "entries": []} and active_dir() == workspace
+    first, second = make_entry(workspace, corrections=3), make_entry(workspace)
+    assert first["id"] != second["id"] and first["corrections"] == 3
+    assert (registry_dir() / first["id"] / "strong" / "model.safetensors").read_bytes() == b"weights"
+    assert not list(registry_dir().glob("*.tmp-build"))
+    activate(first["id"])
+    activate(second["id"])
+    assert active_dir() == registry_dir() / second["id"]
+    assert load_index()["history"] == [SHIPPED, first["id"], second["id"]]
+    assert roll_back() == first["id"] and roll_back() == SHIPPED
+    with pytest.raises(CheckpointError, match="nothing to roll back to"):
+        roll_back()
+    with pytest.raises(CheckpointError, match="no registry entry 'r-nope'"):
+        activate("r-nope")
+    other = make_entry(workspace, dataset="mine")  # keyed by dataset
+    with pytest.raises(CheckpointError, match="no registry entry"):
+        activate(other["id"])  # not an entry of "default"
+    activate(other["id"], dataset="mine")
+    assert active_id("mine") == other["id"] and active_id() == SHIPPED
+    assert [e["id"] for e in load_index("mine")["entries"]] == [other["id"]]
+
+
+def test_a_legacy_registry_json_is_imported_once(workspace):
+    legacy_id = "r20260101-120000"
+    (registry_dir() / legacy_id / "strong").mkdir(parents=True)
+    (registry_dir() / "registry.json").write_text(json.dumps({
+        "active": legacy_id, "history": [SHIPPED, legacy_id],
+        "entries": [{"id": legacy_id, "created": "2026-01-01T12:00:00+00:00", "base": SHIPPED, "models": ["strong"], "corrections": 2}]}))
+    index = load_index()
+    assert index["active"] == legacy_id and index["entries"][0]["corrections"] == 2
+    assert not (registry_dir() / "registry.json").exists() and (registry_dir() / "registry.json.imported").exists()
+    assert load_index() == index  # not imported twice
+
+
+def test_an_unreadable_registry_json_is_set_aside(workspace):
+    registry_dir().mkdir(parents=True)
+    (registry_dir() / "registry.json").write_text('{"active": "r1", "entr')
+    assert load_index()["active"] == SHIPPED
+    assert (registry_dir() / "registry.json.unreadable").exists()
+
+
+WRITER = """
+import sys
+from pathlib import Path
+from ner_core.registry import activate, load_index, new_entry_dir, new_entry_id, register
+role, n = sys.argv[1], int(sys.argv[2])
+print("ready", flush=True)
+sys.stdin.readline()
+for i in range(n):
+    if role == "register":
+        entry_id = new_entry_id()
+        register(entry_id, new_entry_dir(entry_id, Path(sys.argv[3])), {"i": i})
+    else:
+        entries = load_index()["entries"]
+        activate(entries[-1]["id"] if entries else "shipped")
+print("done", flush=True)
+"""
+
+
+def test_concurrent_register_and_activate_in_two_processes_lose_nothing(workspace):
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, role, "40", str(workspace)], cwd=ROOT, text=True,
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for role in ("register", "activate")]
+    assert [p.stdout.readline() for p in procs] == ["ready\n"] * 2
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outcomes = [p.communicate(timeout=300) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err for _, err in outcomes]
+    index = load_index()
+    assert len(index["entries"]) == 40 and len({e["id"] for e in index["entries"]}) == 40
+    assert sorted(e["i"] for e in index["entries"]) == list(range(40))
+    assert len(index["history"]) == 41  # shipped + every activation
+    assert all((registry_dir() / e["id"]).is_dir() for e in index["entries"])
