@@ -333,7 +333,7 @@ def test_csv_export_is_safe_in_a_spreadsheet():
 
 
 def test_corpus_bytes_and_unknown_formats(tmp_path):
-    assert corpus_bytes(ODD[2:], "jsonl") == '{"tokens": ["Aspirin"], "tags": ["B-drug.name"], "pos": ["NN"]}\n'.encode()
+    assert corpus_bytes(ODD[2:], "jsonl") == b'{"tokens": ["Aspirin"], "tags": ["B-drug.name"], "pos": ["NN"]}\n'
     with pytest.raises(CorpusError, match="cannot write the format 'xml'"):
         format_corpus(ODD, "xml")
     with pytest.raises(CorpusError, match="out.xml: unknown corpus format"):
