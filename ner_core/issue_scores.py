@@ -60,8 +60,12 @@ def models_root(dataset: str) -> Path:
 
 
 def store_run(engine: Engine, dataset: str, data_version: str, sentences: Sequence[Sentence], result: CrossValResult,
-              models_dir: str | os.PathLike) -> str:
-    """Rank ``result`` with cleanlab and store it as the dataset's newest run; returns the run id."""
+              models_dir: str | os.PathLike, indices: Sequence[int] | None = None) -> str:
+    """Rank ``result`` with cleanlab and store it as the dataset's newest run; returns the run id.
+
+    ``indices[i]`` is the corpus index of ``sentences[i]`` (default: ``i``), the index rows are stored under.
+    """
+    indices = list(range(len(sentences))) if indices is None else list(indices)
     issues = issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
     by_sentence: dict[int, list[list[Any]]] = defaultdict(list)
     for issue in issues:
@@ -70,8 +74,8 @@ def store_run(engine: Engine, dataset: str, data_version: str, sentences: Sequen
     run = IssueRun(id=run_id, dataset=dataset, data_version=data_version, folds=max(result.folds) + 1,
                    labels=result.labels, thresholds=confident_thresholds(sentences, result.marginals, result.labels),
                    models_dir=str(models_dir), created_at=datetime.now(timezone.utc))
-    rows = [{"run_id": run_id, "sentence": i, "fold": result.folds[i], "fingerprint": tag_fingerprint(s), "issues": by_sentence.get(i, [])}
-            for i, s in enumerate(sentences)]
+    rows = [{"run_id": run_id, "sentence": indices[i], "fold": result.folds[i], "fingerprint": tag_fingerprint(s),
+             "issues": by_sentence.get(i, [])} for i, s in enumerate(sentences)]
     with Session(engine) as session, session.begin():
         session.add(run)
         session.flush()
@@ -85,8 +89,8 @@ def latest_run(engine: Engine, dataset: str) -> IssueRun | None:
 
 
 def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], rescore: bool = True) -> list[LabelIssue]:
-    """The newest run's issues for ``sentences`` (the dataset's current, corrected sentences), most
-    suspicious first; ``[]`` when the dataset was never cross-validated.
+    """The newest run's issues for ``sentences`` (the dataset's current, corrected corpus; issues carry
+    corpus indices), most suspicious first; ``[]`` when the dataset was never cross-validated.
 
     A sentence whose words or tags changed since the run is re-scored with its fold model (and the
     row updated), or, with ``rescore=False`` or without the fold models on disk, left out.
@@ -119,8 +123,35 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
 
 
 def cross_validate_dataset(engine: Engine, dataset: str, data_version: str, sentences: Sequence[Sentence], config: CrossValConfig,
-                           report: Callable[[dict[str, Any]], None] | None = None, progress: bool = False) -> str:
-    """Cross-validate ``sentences`` with fold models kept under :func:`models_root` and store the run."""
+                           report: Callable[[dict[str, Any]], None] | None = None, progress: bool = False,
+                           indices: Sequence[int] | None = None) -> str:
+    """Cross-validate ``sentences`` (corpus indices ``indices``, default all) with fold models kept
+    under :func:`models_root`, and store the run; returns its id."""
     out = models_root(dataset) / (datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
     result = cross_validate(sentences, config, out, report=report, progress=progress)
-    return store_run(engine, dataset, data_version, sentences, result, out)
+    return store_run(engine, dataset, data_version, sentences, result, out, indices)
+
+
+def run_cross_val_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The job runner of kind ``cross-val`` (see :mod:`ner_core.jobs`).
+
+    ``spec``: ``dataset`` (default ``"default"``, the project corpus), ``split`` (``all``, ``train``,
+    ``val`` or ``test``; default ``all``), and any :class:`CrossValConfig` field (``folds``,
+    ``epochs``, ...). Scores the dataset's corrected sentences and stores the run.
+    """
+    from .corpus import default_corpus_path, split_indices
+    from .db import shared_engine
+    from .store import CorrectionStore, list_datasets
+
+    spec = dict(spec)
+    name, split = spec.pop("dataset", "default"), spec.pop("split", "all")
+    engine = shared_engine()
+    path = list_datasets(engine).get(name) or (default_corpus_path() if name == "default" else None)
+    if path is None:
+        raise ValueError(f"no dataset named {name!r}")
+    store = CorrectionStore(engine, name, path)
+    corpus = store.corrected()
+    indices = list(range(len(corpus))) if split == "all" else split_indices(len(corpus))[("train", "val", "test").index(split)]
+    run = cross_validate_dataset(engine, name, store.version(), [corpus[i] for i in indices], CrossValConfig(**spec), report,
+                                 indices=indices)
+    return {"run": run, "dataset": name, "split": split, "sentences": len(indices)}

@@ -6,8 +6,10 @@ from ner_core.checkpoint import load_checkpoint, save_checkpoint
 from ner_core.corpus import Sentence, write_corpus
 from ner_core.cross_val import CrossValConfig, assign_folds, cross_validate, fold_marginals, sentence_key
 from ner_core.db import make_engine
-from ner_core.issue_scores import cross_validate_dataset, stored_issues
+from ner_core.issue_scores import stored_issues
+from ner_core.jobs import _runner
 from ner_core.noise import plant_noise
+from ner_core.store import CorrectionStore
 from ner_core.tags import tag_type
 
 pytestmark = pytest.mark.slow
@@ -66,9 +68,14 @@ def test_a_planted_unique_label_is_not_reproduced_out_of_sample(data, folds_run,
 def test_stored_scores_survive_a_restart_and_a_correction_invalidates_only_its_sentence(data, tmp_path, monkeypatch):
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
     url = f"sqlite:///{tmp_path / 'workbench.db'}"
+    monkeypatch.setenv("NER_DB_URL", url)
     noisy, _ = plant_noise(data, rate=0.2, seed=3)
+    write_corpus(noisy, tmp_path / "tiny.conll")
+    CorrectionStore(make_engine(url), "tiny", tmp_path / "tiny.conll")
     events = []
-    cross_validate_dataset(make_engine(url), "tiny", "0:0", noisy, TINY, report=events.append)
+    spec = {"dataset": "tiny", "folds": 3, "epochs": 2, "batch_size": 16, "lr": 5e-3}
+    result = _runner("cross-val")(spec, events.append)  # the "cross-val" background job's body
+    assert result["sentences"] == len(noisy)
     assert events[-1]["done"] == events[-1]["total"] and {"stage", "eta_seconds"} <= set(events[0])
 
     engine = make_engine(url)  # a restart: a new engine on the same database
