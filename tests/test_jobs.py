@@ -1,0 +1,180 @@
+"""Background jobs in the database: progress, the one-at-a-time lock under simultaneous starts
+(threads and processes), failed starts, killed and silent workers, a full disk. Real job
+processes run the small kinds of tests/jobkinds.py. On SQLite and PostgreSQL."""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy.orm import Session
+
+from ner_core.db import shared_engine
+from ner_core.jobs import _children, Job, JobError, describe, job_status, latest_job, logs_dir, running_job, start_job
+from ner_core.registry import registry_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def jobs_env(db_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", db_url)
+    monkeypatch.setenv("NER_JOB_RUNNERS", "sleep=jobkinds:sleep,fill=jobkinds:fill")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
+    yield db_url
+    for job_id, proc in list(_children.items()):  # stop every worker for sure: terminate, wait, kill
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        del _children[job_id]
+
+
+def wait(job: str, timeout: float = 180) -> dict:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status = job_status(job)
+        if status["state"] not in ("starting", "running"):
+            return status
+        time.sleep(0.2)
+    raise AssertionError(f"job {job} still running after {timeout} s")
+
+
+def wait_running(job: str) -> dict:
+    deadline = time.time() + 180
+    while (status := job_status(job))["state"] == "starting" and time.time() < deadline:
+        time.sleep(0.2)
+    assert status["state"] == "running", status
+    return status
+
+
+def test_a_job_reports_progress_and_its_result(jobs_env):
+    job = start_job("sleep", {"steps": 3, "seconds": 0})
+    assert latest_job() == job and running_job() == job
+    status = wait(job)
+    assert status["state"] == "succeeded", status["error"]
+    assert status["progress"] == [{"step": 0}, {"step": 1}, {"step": 2}] and status["slept"] == 0
+    assert running_job() is None
+    with pytest.raises(JobError, match="unknown job kind 'nope'"):
+        start_job("nope", {})
+
+
+def test_simultaneous_starts_in_threads_give_one_job(jobs_env):
+    barrier, started, refused = threading.Barrier(4), [], []
+
+    def start():
+        barrier.wait()
+        try:
+            started.append(start_job("sleep", {"seconds": 1}))
+        except JobError as err:
+            refused.append(str(err))
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(started) == 1 and len(refused) == 3
+    assert all(f"a sleep job is already running (job {started[0]})" in r for r in refused)
+    assert wait(started[0])["state"] == "succeeded"
+    assert wait(start_job("sleep", {"seconds": 0}))["state"] == "succeeded"  # the lock was released
+
+
+STARTER = """
+import sys
+from ner_core.jobs import JobError, start_job
+print("ready", flush=True)
+sys.stdin.readline()
+try:
+    print("started", start_job("sleep", {"seconds": 1}), flush=True)
+except JobError as err:
+    print("refused", err, flush=True)
+"""
+
+
+def test_simultaneous_starts_in_two_processes_give_one_job(jobs_env):
+    procs = [subprocess.Popen([sys.executable, "-c", STARTER], cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+             for _ in range(2)]
+    assert [p.stdout.readline() for p in procs] == ["ready\n"] * 2
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outcomes = sorted(p.communicate(timeout=120)[0].split()[0] for p in procs)
+    assert outcomes == ["refused", "started"]
+    assert wait(latest_job())["state"] == "succeeded" and running_job() is None
+
+
+def test_a_failed_start_releases_the_lock(jobs_env):
+    logs_dir().parent.mkdir(parents=True, exist_ok=True)
+    logs_dir().write_text("a file where the job logs should go")  # the job process cannot be started
+    with pytest.raises(JobError, match="the job could not start: "):
+        start_job("sleep", {"seconds": 0})
+    status = job_status(latest_job())
+    assert status["state"] == "failed" and status["error"].startswith("the job process could not start: ")
+    assert running_job() is None
+    logs_dir().unlink()
+    assert wait(start_job("sleep", {"seconds": 0}))["state"] == "succeeded"
+
+
+def test_a_killed_worker_is_marked_failed_with_its_signal(jobs_env):
+    job = start_job("sleep", {"seconds": 60})
+    pid = wait_running(job)["pid"]
+    os.kill(pid, signal.SIGKILL)
+    _children[job].wait(30)
+    status = job_status(job)
+    assert status["state"] == "failed" and status["error"] == "killed (signal 9, SIGKILL)" and running_job() is None
+    job = start_job("sleep", {"seconds": 60})
+    os.kill(wait_running(job)["pid"], signal.SIGTERM)  # the worker records it itself
+    _children[job].wait(30)
+    assert job_status(job)["error"] == "killed (signal 15, SIGTERM)" and running_job() is None
+
+
+def test_a_worker_silent_on_another_host_is_reaped(jobs_env):
+    long_ago = datetime.now(timezone.utc) - timedelta(minutes=10)
+    with Session(shared_engine()) as session, session.begin():
+        session.add(Job(id="ghost", dataset="default", kind="sleep", spec={}, state="running", holds_lock=True, pid=4242,
+                        host="another-host", created_at=long_ago, heartbeat_at=long_ago))
+    job = start_job("sleep", {"seconds": 0})
+    ghost = job_status("ghost")
+    assert ghost["state"] == "failed" and ghost["error"].startswith("no heartbeat from the job process (pid 4242 on another-host)")
+    assert wait(job)["state"] == "succeeded"
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=8m", "tmpfs", str(mount)], capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here (needs root): {done.stderr.strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def test_a_job_on_a_full_disk_says_so_and_leaves_nothing(jobs_env, small_disk, monkeypatch):
+    monkeypatch.setenv("NER_DATA_DIR", str(small_disk))
+    status = wait(start_job("fill", {"megabytes": 64}))
+    assert status["state"] == "failed" and status["error"].startswith("disk full: no space left on device"), status["error"]
+    assert not list(registry_dir().glob("*.tmp-build")) and running_job() is None
+    assert wait(start_job("sleep", {"seconds": 0}))["state"] == "succeeded"  # the next start works
+
+
+def test_causes_in_words():
+    assert describe(OSError(28, "No space left on device", "/data/x")) == "disk full: no space left on device (writing /data/x)"
+    assert describe(MemoryError()) == "out of memory"
+    assert describe(RuntimeError("boom")) == "RuntimeError: boom"
+    try:
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError as err:
+            raise RuntimeError("saving the checkpoint failed") from err
+    except RuntimeError as err:
+        assert describe(err) == "disk full: no space left on device"
