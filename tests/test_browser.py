@@ -13,6 +13,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import stop
 
 ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -38,7 +39,7 @@ def server(small_run, tmp_path_factory):
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -49,8 +50,7 @@ def server(small_run, tmp_path_factory):
         except OSError:
             time.sleep(0.5)
     yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    stop(proc)  # SIGTERM, 10 s, then SIGKILL to its whole process group
 
 
 @pytest.fixture(scope="module")
