@@ -1,6 +1,8 @@
 """NER workbench: page config and navigation only."""
 import streamlit as st
 
+from pages.ui import dataset_choice
+
 st.set_page_config(page_title="NER workbench", page_icon=":material/label:", layout="wide")
 navigation = st.navigation(
     [
@@ -12,4 +14,5 @@ navigation = st.navigation(
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
     ]
 )
+dataset_choice()  # one dataset for every page, kept across page switches
 navigation.run()

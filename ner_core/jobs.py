@@ -36,7 +36,8 @@ from .registry import clean_builds
 from .users import User, require
 
 # kind -> "module:function"; more kinds for plugins or tests: $NER_JOB_RUNNERS="kind=module:function,..."
-RUNNERS = {"retrain": "ner_core.retrain:run_retrain_job", "cross-val": "ner_core.issue_scores:run_cross_val_job"}
+RUNNERS = {"retrain": "ner_core.retrain:run_retrain_job", "train-method": "ner_core.retrain:run_train_method_job",
+           "cross-val": "ner_core.issue_scores:run_cross_val_job"}
 ACTIVE = ("starting", "running")
 HEARTBEAT_EVERY = 5  # seconds
 STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead

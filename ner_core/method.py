@@ -28,12 +28,13 @@ from .pipeline import VotedPipeline, save_pipeline, vote
 from .sampling import weak_training_set
 from .tagger import TaggedSentence, Tagger
 from .tags import TagSet
-from .train import EpochReport, TrainConfig, TrainResult, train
+from .train import BatchCallback, EpochReport, TrainConfig, TrainResult, train
 from .train_detector import score_detector, train_detector
 
 ROLES = ("single", "strong", "weak")
 THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
 DETECTOR_EPOCH_SHARE = 0.3  # a detector epoch's time as a share of a tagger epoch's, until one is measured
+BATCH_REPORT_EVERY = 1.0  # seconds between progress events within an epoch
 
 Report = Callable[[dict[str, Any]], None]
 
@@ -83,6 +84,7 @@ def train_tagger(
     settings: MethodSettings,
     recipe: Recipe | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> TrainResult:
     """Train the ``single``, ``strong`` (weak types masked) or ``weak`` (strong types masked) tagger into ``out``."""
     if role not in ROLES:
@@ -97,7 +99,8 @@ def train_tagger(
         model = replace(model, recall_margin=recipe.weak_margin)
         epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
     config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked)
-    return train(data, split.val, config, model, out, on_epoch=on_epoch, progress=settings.progress, tagset=tagset)
+    return train(data, split.val, config, model, out, on_epoch=on_epoch, progress=settings.progress, tagset=tagset,
+                 on_batch=on_batch)
 
 
 def train_weak_detector(
@@ -108,6 +111,7 @@ def train_weak_detector(
     recipe: Recipe | None = None,
     balanced: bool = False,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> TrainResult:
     """Train a detector of ``tagset``'s weak types into ``out`` (the recipe's architecture and
     loss; on all training sentences or ``balanced``), kept at its best dev ROC-AUC."""
@@ -115,7 +119,8 @@ def train_weak_detector(
     config = TrainConfig(epochs=settings.detector_epochs, patience=settings.detector_patience, threads=settings.threads, seed=settings.seed)
     detector = DetectorConfig(tuple(sorted(tagset.weak)), arch=recipe.detector_arch, class_weights=recipe.detector_weights)
     return train_detector(split.train, split.val, config, detector, balanced=balanced, select_on="roc_auc",
-                          out_dir=out, progress=settings.progress, on_epoch=on_epoch)
+                          out_dir=out, progress=settings.progress, on_epoch=on_epoch,
+                          on_batch=on_batch)
 
 
 def tune_threshold(strong: list[TaggedSentence], weak: list[TaggedSentence], probs: list[float], gold: list[Sequence[str]]) -> tuple[float, float]:
@@ -135,13 +140,16 @@ def dev_threshold(dev: Sequence[Sentence], strong: Tagger, weak: Tagger, detecto
     return tune_threshold(strong.tag(words), weak.tag(words), detector_proba(detector, words), [s.tags for s in dev])[0]
 
 
-class _Progress:
-    """Progress events for :func:`train_method`: per epoch, with an upper bound on the time left
-    (the remaining stages at their most epochs; early stopping usually ends them sooner)."""
+class StageProgress:
+    """Progress events of training in stages (:func:`train_method`, the retrain jobs): per epoch and (at most every
+    :data:`BATCH_REPORT_EVERY` seconds) per batch, with an upper bound on the time left (the
+    remaining stages at their most epochs; early stopping usually ends them sooner)."""
 
     def __init__(self, stages: list[tuple[str, int]], report: Report) -> None:
         self.stages, self.report, self.started = stages, report, time.perf_counter()
         self.epoch_seconds: dict[str, float] = {}
+        self.stage_started: dict[str, float] = {}
+        self.last_batch_report = 0.0
 
     def _per_epoch(self, stage: str) -> float | None:
         if stage in self.epoch_seconds:
@@ -151,7 +159,7 @@ class _Progress:
             return None
         return sum(taggers) / len(taggers) * (DETECTOR_EPOCH_SHARE if stage == "detector" else 1.0)
 
-    def _eta(self, index: int, done: int) -> int | None:
+    def _eta(self, index: int, done: float) -> int | None:
         left = 0.0
         for i, (stage, total) in enumerate(self.stages[index:], start=index):
             per_epoch = self._per_epoch(stage)
@@ -164,7 +172,7 @@ class _Progress:
         """Report the start of ``stage``; return its per-epoch callback."""
         index = [s for s, _ in self.stages].index(stage)
         total = self.stages[index][1]
-        stage_started = time.perf_counter()
+        stage_started = self.stage_started[stage] = time.perf_counter()
         self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0)})
 
         def on_epoch(r: EpochReport) -> None:
@@ -174,6 +182,24 @@ class _Progress:
                          "seconds": round(time.perf_counter() - self.started, 1)})
 
         return on_epoch
+
+    def batches(self, stage: str) -> BatchCallback:
+        """The per-batch callback of ``stage`` (call after :meth:`start`): the epoch time is
+        estimated from the batches done so far."""
+        index = [s for s, _ in self.stages].index(stage)
+        total = self.stages[index][1]
+
+        def on_batch(epoch: int, batch: int, batches: int) -> None:
+            now = time.perf_counter()
+            done = epoch - 1 + batch / batches
+            self.epoch_seconds[stage] = (now - self.stage_started[stage]) / done
+            if now - self.last_batch_report < BATCH_REPORT_EVERY or batch == batches:
+                return
+            self.last_batch_report = now
+            self.report({"stage": stage, "done": epoch - 1, "total": total, "batch": batch, "batches": batches,
+                         "eta_seconds": self._eta(index, done), "seconds": round(now - self.started, 1)})
+
+        return on_batch
 
     def finish(self, stage: str, **extra: Any) -> None:
         total = dict(self.stages)[stage]
@@ -201,17 +227,21 @@ def train_method(
     started = time.perf_counter()
     summary: dict[str, Any] = {"tagset": tagset.to_dict(), "train_sentences": len(split.train), "dev_sentences": len(split.val)}
     if not tagset.weak:
-        progress = _Progress([("single", settings.epochs)], report)
-        result = train_tagger("single", split, tagset, out_dir, settings, on_epoch=progress.start("single"))
+        progress = StageProgress([("single", settings.epochs)], report)
+        result = train_tagger("single", split, tagset, out_dir, settings, on_epoch=progress.start("single"),
+                              on_batch=progress.batches("single"))
         progress.finish("single", note="no weak type: the single model only")
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, "seconds": round(time.perf_counter() - started, 1)}
-    progress = _Progress(
+    progress = StageProgress(
         [("strong", settings.epochs), ("weak", settings.weak_epochs), ("detector", settings.detector_epochs), ("threshold", 1)], report
     )
     with building(out_dir) as tmp:
-        strong = train_tagger("strong", split, tagset, tmp / "strong", settings, on_epoch=progress.start("strong"))
-        weak = train_tagger("weak", split, tagset, tmp / "weak", settings, on_epoch=progress.start("weak"))
-        train_weak_detector(split, tagset, tmp / "detector", settings, on_epoch=progress.start("detector"))
+        strong = train_tagger("strong", split, tagset, tmp / "strong", settings, on_epoch=progress.start("strong"),
+                              on_batch=progress.batches("strong"))
+        weak = train_tagger("weak", split, tagset, tmp / "weak", settings, on_epoch=progress.start("weak"),
+                            on_batch=progress.batches("weak"))
+        train_weak_detector(split, tagset, tmp / "detector", settings, on_epoch=progress.start("detector"),
+                            on_batch=progress.batches("detector"))
         progress.start("threshold")
         detector, _ = load_checkpoint(tmp / "detector")
         threshold = dev_threshold(split.val, Tagger.from_checkpoint(tmp / "strong"), Tagger.from_checkpoint(tmp / "weak"), detector)

@@ -1,7 +1,10 @@
 """Retraining from the corrected corpus into a new registry entry, with old vs new metrics.
 
 The active entry is never touched: new checkpoints are built in a temporary directory that is
-registered (not activated) only when every model has trained and been scored.
+registered (not activated) only when every model has trained and been scored. Two job kinds:
+``retrain`` (chosen models of the default corpus's active set, warm or cold) and ``train-method``
+(the whole method from scratch on any dataset's corrected sentences; the dataset's first entry is
+activated, a later one is not).
 """
 from __future__ import annotations
 
@@ -13,18 +16,22 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from sqlalchemy.engine import Engine
+
 from .checkpoint import CheckpointError, load_checkpoint
-from .corpus import Sentence, default_corpus_path, split_corpus
+from .corpus import Sentence, Split, default_corpus_path, split_corpus, split_indices
+from .db import shared_engine
 from .detector import DetectorConfig
 from .experiments import FAMILIES
+from .method import MethodSettings, StageProgress, train_method
 from .metrics import entity_scores
 from .model import ModelConfig
 from .pipeline import load_any
-from .registry import active_id, entry_dir, new_entry_dir, new_entry_id, register
+from .registry import DEFAULT, SHIPPED, activate, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
 from .sampling import weak_training_set
-from .store import CorrectionStore, make_engine
+from .store import CorrectionStore, list_datasets, make_engine
 from .tags import TagSet
-from .train import EpochReport, TrainConfig, train
+from .train import TrainConfig, train
 from .train_detector import train_detector
 
 TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
@@ -47,6 +54,99 @@ class RetrainSpec:
             raise ValueError(f"choose models among {', '.join(MODELS)}; unknown: {', '.join(sorted(unknown)) or 'none given'}")
         if self.epochs < 1:
             raise ValueError("epochs must be at least 1")
+
+
+@dataclass
+class TrainMethodSpec:
+    """The ``train-method`` job: the whole method on ``dataset``'s corrected sentences (its seeded split)."""
+    dataset: str
+    epochs: int = 30
+    weak_epochs: int = 40
+    detector_epochs: int = 6
+    patience: int = 4
+    threads: int = 2
+    limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
+
+    def settings(self) -> MethodSettings:
+        return MethodSettings(epochs=self.epochs, weak_epochs=self.weak_epochs, detector_epochs=self.detector_epochs,
+                              patience=self.patience, weak_patience=self.patience, detector_patience=self.patience,
+                              threads=self.threads, progress=False)
+
+
+def dataset_store(dataset: str, engine: Engine | None = None) -> CorrectionStore:
+    """The corrections of ``dataset`` (``default``: the project corpus); ValueError for an unknown name."""
+    engine = engine or shared_engine()
+    path = list_datasets(engine).get(dataset) or (default_corpus_path() if dataset == DEFAULT else None)
+    if path is None:
+        raise ValueError(f"no dataset named {dataset!r}")
+    return CorrectionStore(engine, dataset, path)
+
+
+def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
+    """Corrected sentences and tokens per split (``train``, ``val``, ``test``): retraining learns
+    from the train split's only; the others are evaluation only."""
+    corrected = store.corrected()
+    out = {}
+    for name, indices in zip(("train", "val", "test"), split_indices(len(corrected))):
+        changed = [sum(a != b for a, b in zip(store.original[i].tags, corrected[i].tags)) for i in indices]
+        out[name] = {"sentences": sum(1 for n in changed if n), "tokens": sum(changed)}
+    return out
+
+
+def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:
+    """Why the new models are worse than the active ones: a line per system and data whose micro F1 dropped."""
+    lines = []
+    for system, c in comparisons.items():
+        for key, data in (("", "test split"), ("_corrected", "corrected sentences")):
+            if f"new{key}" in c and c[f"new{key}"]["micro_f1"] < c[f"old{key}"]["micro_f1"]:
+                lines.append(f"{system} on the {data}: micro F1 {c[f'old{key}']['micro_f1']:.4f} -> {c[f'new{key}']['micro_f1']:.4f}")
+    return lines
+
+
+def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,
+                     engine: Engine | None = None) -> dict[str, Any]:
+    """Train the method on a dataset into a new registry entry, scored against the active entry if any.
+
+    The entry holds ``voted`` (the pipeline) or, for a tag set with no weak type, ``bilstm_crf``.
+    It is activated only when the dataset has no active entry of its own yet.
+    """
+    started = time.perf_counter()
+    engine = engine or shared_engine()
+    store = dataset_store(spec.dataset, engine)
+    corpus, corrected_ids = store.corrected(), store.corrected_sentence_ids()
+    split = split_corpus(corpus)
+    if spec.limit:
+        split = Split(split.train[: spec.limit], split.val, split.test)
+    tagset = store.tagset
+    member = "voted" if tagset.weak else "bilstm_crf"
+    base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
+    built = registry_dir() / f"{entry_id}.tmp-build"
+    built.mkdir(parents=True)
+    try:
+        summary = train_method(split, tagset, built / member, spec.settings(), report)
+        report({"stage": "scoring old vs new"})
+        base = entry_dir(base_id)
+        has_base = (base_id != SHIPPED or spec.dataset == DEFAULT) and (base / member).is_dir()
+        corrected = [corpus[i] for i in sorted(corrected_ids)]
+        comparisons = {member: _compare(member, base, built, split.test, corrected)} if has_base else {}
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    counts = store.counts()
+    info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
+            "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
+            "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
+            "seconds": round(time.perf_counter() - started, 1)}
+    entry = register(entry_id, built, info, spec.dataset, engine)
+    activated = base_id == SHIPPED and spec.dataset != DEFAULT
+    if activated:
+        activate(entry_id, None, spec.dataset, engine)
+    return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons)}
+
+
+def run_train_method_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The job runner of kind ``train-method`` (see :mod:`ner_core.jobs`)."""
+    return run_train_method(TrainMethodSpec(**spec), report)
 
 
 def _compare(name: str, old_dir: Path, new_dir: Path, test: list[Sentence], corrected: list[Sentence]) -> dict[str, Any]:
@@ -79,7 +179,7 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
         shutil.rmtree(built, ignore_errors=True)
         raise
     entry = register(entry_id, built, {"base": base_id, **result["info"]})
-    return {"entry": entry, "comparisons": result["comparisons"]}
+    return {"entry": entry, "comparisons": result["comparisons"], "worse": worse(result["comparisons"])}
 
 
 def run_retrain_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -105,25 +205,18 @@ def _uses(directory: Path, members: set[str]) -> bool:
 
 
 def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base: Path, built: Path, started: float) -> dict:
-    done: list[str] = []
+    progress = StageProgress([(name, spec.epochs) for name in spec.models], report)
     for name in spec.models:
         if not (base / name).is_dir():
             raise CheckpointError(f"the active model set has no {name!r} to retrain")
         config = TrainConfig(epochs=spec.epochs, patience=spec.epochs, threads=spec.threads)
         old, meta = load_checkpoint(base / name)
-        epoch_started = time.perf_counter()
-
-        def on_epoch(r: EpochReport, name: str = name) -> None:
-            per_epoch = (time.perf_counter() - epoch_started) / r.epoch
-            left = (spec.epochs - r.epoch + spec.epochs * (len(spec.models) - len(done) - 1)) * per_epoch
-            report({"model": name, "epoch": r.epoch, "epochs": spec.epochs, "loss": round(r.loss, 4),
-                    "val": round(r.val_score, 4), "seconds": round(time.perf_counter() - started, 1), "eta_seconds": round(left)})
-
+        on_epoch, on_batch = progress.start(name), progress.batches(name)
         if name == "detector":
             balanced = bool(meta.get("train", {}).get("balanced", False))
             train_detector(train_set, split.val, config, DetectorConfig(**old.config.to_dict()), balanced=balanced,
                            select_on="roc_auc", out_dir=built / name, progress=False,
-                           model=old if spec.warm_start else None, on_epoch=on_epoch)
+                           model=old if spec.warm_start else None, on_epoch=on_epoch, on_batch=on_batch)
         else:
             data, tagset = train_set, TagSet.from_labels(old.vocab.labels)
             config.mask_types = tuple(meta.get("train", {}).get("mask_types", ()))  # the checkpoint's own mask
@@ -133,8 +226,8 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
                 recipe = family.recipe
                 data = weak_training_set(train_set, weak_types, recipe.weak_others_per_weak, recipe.weak_oversample, config.seed)
             train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
-                  model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset)
-        done.append(name)
+                  model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset, on_batch=on_batch)
+        progress.finish(name)
     report({"stage": "scoring old vs new"})
     corrected = [corpus[i] for i in sorted(corrected_ids)]
     comparisons = {

@@ -60,6 +60,10 @@ class EpochReport:
     improved: bool
 
 
+BatchCallback = Callable[[int, int, int], None]
+"""``(epoch, batch, batches)``: called after each optimiser step."""
+
+
 @dataclass
 class TrainResult:
     model: nn.Module
@@ -99,8 +103,11 @@ def fit(
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
     desc: str = "train",
+    on_batch: BatchCallback | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``.
+
+    ``on_batch(epoch, batch, batches)`` is called after every optimiser step (progress within an epoch).
 
     With ``config.average_from`` set, from that epoch on the weights are averaged over epochs
     (stochastic weight averaging) and the average is what is scored and kept.
@@ -129,6 +136,8 @@ def fit(
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
             total, steps = total + loss.item(), steps + 1
+            if on_batch is not None:
+                on_batch(epoch, steps, len(batches))
         scored = model
         if average is not None and epoch >= config.average_from:
             average.update_parameters(model)
@@ -170,6 +179,7 @@ def train(
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
     tagset: TagSet | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> TrainResult:
     """Train a Bi-LSTM-CRF (or continue ``model``) with early stopping on val entity micro F1.
 
@@ -203,4 +213,4 @@ def train(
             meta.update(history=[asdict(h) for h in history], val_micro_f1=history[-1].best_score)
             save_checkpoint(m, out_dir, meta)
 
-    return fit(model, data, score, config, save, on_epoch, progress, desc="tagger")
+    return fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch)

@@ -12,7 +12,7 @@ from .corpus import Sentence
 from .detector import DetectorConfig, WeakSentenceDetector, detector_proba, holds_weak_entity
 from .metrics import binary_scores
 from .sampling import balance
-from .train import EpochReport, TrainConfig, TrainResult, fit, init_vocab_and_vectors
+from .train import BatchCallback, EpochReport, TrainConfig, TrainResult, fit, init_vocab_and_vectors
 
 SELECTION_METRICS = ("class1_accuracy", "f1", "roc_auc")
 
@@ -34,6 +34,7 @@ def train_detector(
     progress: bool = True,
     model: WeakSentenceDetector | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
 ) -> TrainResult:
     """Train a detector (or continue ``model``); keep the epoch with the best ``select_on`` on ``val_set``."""
     if select_on not in SELECTION_METRICS:
@@ -54,4 +55,5 @@ def train_detector(
             meta.update(history=[asdict(h) for h in history], val=score_detector(m, val_set))
             save_checkpoint(m, out_dir, meta)
 
-    return fit(model, data, score, config, save, on_epoch, progress=progress, desc=f"detector {model.config.arch}")
+    return fit(model, data, score, config, save, on_epoch, progress=progress, desc=f"detector {model.config.arch}",
+               on_batch=on_batch)

@@ -4,36 +4,40 @@ import plotly.express as px
 import streamlit as st
 
 from ner_core.analysis import filter_sentences
-from ner_core.corpus import CorpusError, read_corpus_bytes
+from ner_core.corpus import CorpusError, load_corpus_bytes
 from ner_core.errors import CATEGORIES
-from ner_core.tags import ENTITY_TYPES
 from ner_core.tokenize import join_tokens
-from pages.ui import annotate_link, choose_model, corpus_index, current_split, entities_html, get_analysis, heatmap
+from pages.ui import (UPLOAD_LABEL, annotate_link, choose_model, current_dataset, current_split, dataset_colours, dataset_types,
+                      entities_html, get_analysis, heatmap, split_parts)
 
 st.title("Error analysis")
-model_key, model = choose_model("errors")
+dataset = current_dataset()
+model_key, model = choose_model("errors", dataset)
+colours = dataset_colours(dataset)
 source = st.radio("Data", ["test", "val", "train", "upload a corpus file"], horizontal=True, key="errors_source")
 if source == "upload a corpus file":
-    upload = st.file_uploader("Kaggle CSV (.csv, .csv.zip) or CoNLL (.conll, .txt)", key="errors_upload")
+    upload = st.file_uploader(UPLOAD_LABEL, key="errors_upload")
     if upload is None:
         st.stop()
     try:
-        sentences = read_corpus_bytes(upload.getvalue(), upload.name)
+        read = load_corpus_bytes(upload.getvalue(), upload.name)
     except CorpusError as err:
-        st.error(f"This file cannot be used: {err}")
+        st.error("This file cannot be used:")
+        st.text(str(err))
         st.stop()
-    source_key = f"upload:{upload.name}:{upload.size}:{upload.file_id}"
+    st.text(read.summary())
+    sentences, source_key = read.sentences, f"upload:{upload.name}:{upload.size}:{upload.file_id}"
 else:
-    split, version = current_split()
-    sentences, source_key = split.part(source), f"split:{source}@{version}"
+    split, version = current_split(dataset)
+    sentences, source_key = split.part(source), f"{dataset}:split:{source}@{version}"
 
 analysis = get_analysis(model_key, model, source_key, sentences)
-st.caption(f"{len(analysis.sentences):,} sentences · `{model_key}`")
+st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · `{model_key}`")
 
 st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
 st.dataframe(scores.pivot_table(index="type", columns="system", values=["f1", "precision", "recall"], sort=False).round(3), width="stretch")
-per_type = scores[scores["type"].isin(ENTITY_TYPES)]
+per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]
 st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="group", range_y=[0, 1]), key="errors_bars")
 
 st.subheader("Errors")
@@ -50,7 +54,7 @@ right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_toke
 st.subheader("Sentences")
 rows = analysis.sentence_rows
 c1, c2, c3 = st.columns(3)
-types = c1.multiselect("Entity type", ENTITY_TYPES, key="errors_types")
+types = c1.multiselect("Entity type", dataset_types(dataset), key="errors_types")
 errors = c2.multiselect("Error category", CATEGORIES, key="errors_categories")
 query = c3.text_input("Word search", key="errors_query")
 c4, c5, c6 = st.columns(3)
@@ -67,8 +71,8 @@ if matches:
     text, tokens = join_tokens(sentence.words)
     gold_col, pred_col = st.columns(2)
     gold_col.markdown("**Gold**")
-    gold_col.html(entities_html(text, tokens, sentence.tags))
+    gold_col.html(entities_html(text, tokens, sentence.tags, colours))
     pred_col.markdown("**Predicted**")
-    pred_col.html(entities_html(text, tokens, analysis.predicted[pick]))
+    pred_col.html(entities_html(text, tokens, analysis.predicted[pick], colours))
     if source in ("train", "val", "test"):
-        annotate_link(corpus_index(source)[pick])
+        annotate_link(split_parts(dataset)[source][pick])

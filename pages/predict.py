@@ -4,16 +4,19 @@ import streamlit as st
 
 from ner_core.pipeline import VotedPipeline
 from ner_core.tokenize import tokenize_with_offsets
-from pages.ui import choose_model, confidence_chart, entities_html
+from pages.ui import choose_model, confidence_chart, current_dataset, dataset_colours, entities_html, remember
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000
 DETAILED_SENTENCES = 20
 
 st.title("Predict")
-model_key, model = choose_model("predict")
+dataset = current_dataset()
+model_key, model = choose_model("predict", dataset)
+colours = dataset_colours(dataset)
 
-text = st.text_area("Text to tag (several sentences are fine)", EXAMPLE, height=120, key="predict_text")
+remember("predict_text", EXAMPLE)  # the typed text survives a page switch
+text = st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text")
 sentences = tokenize_with_offsets(text)
 n_tokens = sum(len(s) for s in sentences)
 if not sentences:
@@ -24,7 +27,7 @@ if n_tokens > MAX_TOKENS:
     st.stop()
 
 results = model.tag([[t.text for t in s] for s in sentences])
-st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · `{model_key}`")
+st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · dataset `{dataset}` · `{model_key}`")
 all_rows = []
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
     voted = isinstance(model, VotedPipeline)
@@ -42,10 +45,10 @@ for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
             st.caption(f"Sentence {i} · {detector}")
         else:
             st.caption(f"Sentence {i}")
-        st.html(entities_html(text, tokens, result.tags))
+        st.html(entities_html(text, tokens, result.tags, colours))
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
         tag_key, prob_key = ("voted", "p voted") if voted else ("tag", "probability")
-        st.plotly_chart(confidence_chart(rows, tag_key, prob_key), key=f"predict_chart_{i}")
+        st.plotly_chart(confidence_chart(rows, tag_key, prob_key, colours), key=f"predict_chart_{i}")
 if len(sentences) > DETAILED_SENTENCES:
     st.info(f"Details are shown for the first {DETAILED_SENTENCES} of {len(sentences):,} sentences; download them all below.")
 st.download_button("Download all tokens (CSV)", pd.DataFrame(all_rows).to_csv(index=False), "predictions.csv", key="predict_download")

@@ -1,29 +1,53 @@
-"""Registry: every retrained model set, which one is active; activate or roll back."""
+"""Registry: the current dataset's trained model sets, which one is active; activate or roll back."""
 import pandas as pd
 import streamlit as st
 
 from ner_core.checkpoint import CheckpointError
-from ner_core.registry import SHIPPED, activate, load_index, roll_back
+from ner_core.registry import DEFAULT, SHIPPED, activate, load_index, roll_back
+from ner_core.users import RoleError, refusal
+from pages.sign_in import current_user
+from pages.ui import current_dataset
 
 st.title("Model registry")
-index = load_index()
-rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "data_version": "", "corrections": 0, "test micro F1": ""}]
+user = current_user()
+dataset = current_dataset()
+refused = refusal(user, "activate")
+if refused:
+    st.info(f"{refused} or roll back.")
+index = load_index(dataset)
+rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "data_version": "", "corrections": 0,
+         "test micro F1": ""}] if dataset == DEFAULT else []
 for e in index["entries"]:
     f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
-    rows.append({"id": e["id"], "created": e["created"], "base": e["base"], "models": ", ".join(e["models"]),
+    rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
                  "data_version": e["data_version"], "corrections": e["corrections"], "test micro F1": f1})
+st.caption(f"Dataset `{dataset}`.")
+if not rows:
+    st.info("This dataset has no trained model yet.")
+    st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
+    st.stop()
+ids = [r["id"] for r in rows]
+if index["active"] not in ids:
+    st.info("No model of this dataset is active: activate one.")
 table = pd.DataFrame(rows)
 table.insert(0, "active", table["id"] == index["active"])
 st.dataframe(table, hide_index=True, width="stretch", key="registry_table")
 
-choice = st.selectbox("Entry", [r["id"] for r in rows], index=[r["id"] for r in rows].index(index["active"]), key="registry_choice")
+choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
 left, right = st.columns(2)
-if left.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"]):
-    activate(choice)
-    st.rerun()
-if right.button("Roll back to the previously active", key="registry_rollback", disabled=len(index["history"]) < 2):
+if left.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
+               help=refused):
     try:
-        roll_back()
-    except CheckpointError as err:
+        activate(choice, user, dataset)
+    except (CheckpointError, RoleError) as err:
         st.error(str(err))
-    st.rerun()
+    else:
+        st.rerun()
+if right.button("Roll back to the previously active", key="registry_rollback", disabled=len(index["history"]) < 2 or refused is not None,
+                help=refused):
+    try:
+        roll_back(user, dataset)
+    except (CheckpointError, RoleError) as err:
+        st.error(str(err))
+    else:
+        st.rerun()

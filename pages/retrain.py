@@ -1,54 +1,145 @@
-"""Retrain: train models from the corrected corpus in a background process; watch it live."""
+"""Retrain: train the current dataset's models from its corrected sentences in a background process; watch it live."""
 import pandas as pd
 import streamlit as st
 
+from ner_core.checkpoint import CheckpointError
 from ner_core.jobs import JobError, job_status, latest_job, start_job
-from ner_core.registry import active_dir
-from ner_core.retrain import MODELS, RetrainSpec
-from pages.ui import comparison_table, correction_store
+from ner_core.registry import DEFAULT, SHIPPED, activate, active_dir, active_id
+from ner_core.retrain import MODELS, RetrainSpec, TrainMethodSpec, corrections_by_split
+from ner_core.users import RoleError, refusal
+from pages.sign_in import current_user
+from pages.ui import comparison_table, correction_store, current_dataset, plain
 
-st.title("Retrain")
-counts = correction_store().counts()
-st.caption(f"Corrected data: {counts['sentences']} sentence(s), {counts['tokens']} token(s). The active models are in `{active_dir()}`.")
+KINDS = ("retrain", "train-method")
+KEEP = "Keep the active models"
 
-available = [m for m in MODELS if (active_dir() / m).is_dir()]
-with st.form("retrain_form"):
-    models = st.multiselect("Models to retrain", available, default=[m for m in ("strong", "weak", "detector") if m in available], key="retrain_models")
-    warm = st.toggle("Warm start from the active models", True, key="retrain_warm")
-    epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
-    limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
-    submitted = st.form_submit_button("Start retraining", type="primary")
-if submitted:
-    try:
-        start_job("retrain", RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None))
-    except (JobError, ValueError) as err:
-        st.error(str(err))
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def newest_job(dataset: str) -> str | None:
+    """The newest retrain or train-method job of ``dataset``."""
+    jobs = [job_status(j) for j in (latest_job(dataset, kind) for kind in KINDS) if j is not None]
+    return max(jobs, key=lambda j: j["created"])["id"] if jobs else None
+
+
+def show_progress(status: dict) -> None:
+    """The last progress event: stage, epoch and batch, and the time left."""
+    timed = [e for e in status["progress"] if e.get("eta_seconds") is not None and "seconds" in e]
+    last = status["progress"][-1] if status["progress"] else None
+    if last is None:
+        st.progress(0.0, text="Starting…")
+        return
+    if "total" not in last:  # a stage without epochs (scoring)
+        st.progress(1.0, text=f"{last['stage']}…")
+        return
+    where = f"{last['stage']}: epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
+    if "batch" in last:
+        where += f", batch {last['batch']}/{last['batches']}"
+    fraction, left = 0.0, "time left not known yet"
+    if timed:
+        eta, seconds = timed[-1]["eta_seconds"], timed[-1]["seconds"]
+        fraction, left = seconds / max(seconds + eta, 1e-9), f"about {duration(eta)} left"
+    st.progress(min(fraction, 1.0), text=f"{where} · {left}")
+    epochs = [e for e in status["progress"] if "loss" in e]
+    if epochs:
+        st.dataframe(pd.DataFrame(epochs), hide_index=True, key="retrain_progress")
+
+
+def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
+    """Keep the active models (the default) or activate the job's new entry: always an explicit choice."""
+    entry = status["entry"]["id"]
+    if active_id(dataset) == entry:
+        st.success(f"The new entry {entry} is active." + (" It was activated because the dataset had no model yet."
+                                                          if status.get("activated") else ""))
+        return
+    options = [KEEP, f"Activate the new entry {entry}"]
+    choice = st.radio("Which models to use", options, index=0, key=f"retrain_choice_{entry}")
+    if st.button("Apply", key="retrain_apply", disabled=refused is not None, help=refused):
+        if choice == KEEP:
+            st.info(f"The active models ({active_id(dataset)}) stay; the new entry stays listed on the Registry page.")
+            return
+        try:
+            activate(entry, user, dataset)
+        except (CheckpointError, RoleError) as err:
+            st.error(str(err))
+            return
+        st.rerun()
 
 
 @st.fragment(run_every=2)
-def show_job() -> None:
-    job = latest_job()
+def show_job(dataset: str, user, refused: str | None) -> None:
+    job = newest_job(dataset)
     if job is None:
-        st.info("No retraining has run yet.")
+        st.info("No training has run on this dataset yet.")
         return
     status = job_status(job)
     state = status["state"]
-    st.subheader(f"Job {job}: {state}")
-    events = [e for e in status["progress"] if "epoch" in e]
-    if events:
-        last = events[-1]
-        done = status["spec"]["models"].index(last["model"]) * last["epochs"] + last["epoch"]
-        total = len(status["spec"]["models"]) * last["epochs"]
-        st.progress(min(done / total, 1.0), text=f"{last['model']}: epoch {last['epoch']}/{last['epochs']} · loss {last['loss']} · "
-                    f"val {last['val']} · about {last['eta_seconds']} s left")
-        st.dataframe(pd.DataFrame(events), hide_index=True, key="retrain_progress")
+    if state == "succeeded" and status.get("worse"):
+        st.warning("The new models score **lower** than the active ones; keeping the active models is the default.\n\n"
+                   + "\n".join(f"- {plain(line)}" for line in status["worse"]))
+    st.subheader(f"{status['kind']} job {job}: {state}")
+    if state in ("starting", "running"):
+        show_progress(status)
     if state in ("failed", "killed"):
-        st.error(f"The job {state}: {status.get('error')}. The active models and every correction are untouched.")
+        st.error(f"The job {state}. The active models and every correction are untouched. The reason:")
+        st.text(str(status.get("error")))
     if state == "succeeded":
-        st.success(f"Registered as {status['entry']['id']} (not active): activate it on the Registry page.")
+        st.caption(f"Registered as {status['entry']['id']}{'' if active_id(dataset) == status['entry']['id'] else ' (not active)'}.")
         for system, comparison in status["comparisons"].items():
-            st.markdown(f"**{system}**: old vs new")
+            st.markdown(f"**{system}**: active vs new")
             st.dataframe(comparison_table(comparison), width="stretch", key=f"retrain_cmp_{system}")
+        choose_entry(status, dataset, user, refused)
 
 
-show_job()
+st.title("Retrain")
+user = current_user()
+dataset = current_dataset()
+refused = refusal(user, "retrain")
+if refused:
+    st.warning(f"{refused}: you can watch a retrain, not start one.")
+show_job(dataset, user, refused)
+
+by_split = corrections_by_split(correction_store(dataset))
+held_out = {k: by_split[k]["sentences"] for k in ("val", "test")}
+st.caption(f"Dataset `{dataset}`. Corrected sentences on train: {by_split['train']['sentences']} "
+           f"({by_split['train']['tokens']} tokens), trained on.")
+if sum(held_out.values()):
+    st.info(f"Corrected sentences on val: {held_out['val']}, on test: {held_out['test']}: "
+            "**evaluation only (not trained on)**.")
+
+if dataset == DEFAULT:
+    st.caption(f"The active models are in `{active_dir()}`.")
+    available = [m for m in MODELS if (active_dir() / m).is_dir()]
+    with st.form("retrain_form"):
+        models = st.multiselect("Models to retrain", available, default=[m for m in ("strong", "weak", "detector") if m in available],
+                                key="retrain_models")
+        warm = st.toggle("Warm start from the active models", True, key="retrain_warm")
+        epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
+        limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
+        submitted = st.form_submit_button("Start retraining", type="primary", disabled=refused is not None, help=refused)
+    spec = RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None) if submitted and models else None
+    kind = "retrain"
+else:
+    if active_id(dataset) == SHIPPED:
+        st.info("This dataset has no trained model yet: train the whole method on its corrected sentences.")
+    with st.form("train_method_form"):
+        st.markdown("The whole method from scratch (strong and weak taggers, detector and vote; the single tagger "
+                    "when the tag set has no weak type), early stopping on the val split.")
+        cols = st.columns(4)
+        epochs = cols[0].number_input("Tagger epochs (at most)", 1, 100, 30, key="train_epochs")
+        weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs")
+        detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs")
+        patience = cols[3].number_input("Patience", 1, 20, 4, key="train_patience")
+        submitted = st.form_submit_button("Train models", type="primary", disabled=refused is not None, help=refused)
+    spec = TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience)) if submitted else None
+    kind = "train-method"
+if submitted and spec is None:
+    st.error("Choose at least one model to retrain.")
+if spec is not None:
+    try:
+        start_job(kind, spec, dataset, user=user)
+        st.rerun()
+    except (JobError, ValueError, RoleError) as err:
+        st.error(str(err))

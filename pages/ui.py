@@ -2,38 +2,67 @@
 from __future__ import annotations
 
 import os
+import threading
+from dataclasses import replace
 from typing import Sequence
 
 import pandas as pd
 import plotly.express as px
 import streamlit as st
+from cachetools import LRUCache
 from spacy import displacy
 
-from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix
+from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
 from ner_core.checkpoint import CheckpointError, resolve
-from ner_core.consistency import Occurrence, StringLabels, inconsistent_strings, occurrences
-from ner_core.corpus import Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
+from ner_core.corpus import FORMATS, Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any
-from ner_core.registry import active_dir, data_dir
+from ner_core.runtime import use_server_threads
+from ner_core.registry import DEFAULT, SHIPPED, active_id, data_dir, entry_dir
+from ner_core.issue_scores import latest_run, stored_issues
+from ner_core.review_queue import ModelSource, ReviewQueue
 from ner_core.store import CorrectionStore, default_db_url, import_dataset, list_datasets, make_engine
 from ner_core.tagger import Tagger
-from ner_core.tags import ENTITY_TYPES, spans
+from ner_core.tags import mention_shares, spans
 from ner_core.tokenize import Token
+from ner_core.users import User
 
 FAMILIES = {"Bi-LSTM-CRF": ("voted", "bilstm_crf"), "BERT-FF": ("voted-bert", "bert_ff")}
-COLOURS = dict(zip(ENTITY_TYPES, ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2")))
+ANALYSES_KEPT = 6  # corpus analyses kept per process (tens of MB each)
+COLOURS = {"geo": "#7aecec", "gpe": "#feca74", "per": "#aa9cfc", "org": "#9cc9cc", "tim": "#bfe1d9", "art": "#ff9561",
+           "eve": "#ffeb80", "nat": "#e4e7d2"}  # the GMB corpus's types keep their colours
+DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar
+UPLOAD_LABEL = ("Corpus file: " + ", ".join(f"{fmt} ({' '.join(suffixes)})" for fmt, suffixes in FORMATS.items())
+                + ", or one of them zipped")
 
 
-def available_models(single: bool = False) -> dict[str, str]:
-    """Family label -> the checkpoint to use (its voted pipeline, else its single model).
+def dataset_choice() -> None:
+    """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays)."""
+    names = list(datasets())
+    if st.session_state.get(DATASET_KEY) not in names:
+        st.session_state[DATASET_KEY] = DEFAULT
+    st.sidebar.selectbox("Dataset", names, key=DATASET_KEY)
 
-    With ``single``, only single taggers. ``$NER_MODEL`` (a name or path) replaces the list
-    with that one model.
+
+def current_dataset() -> str:
+    """The dataset chosen in the sidebar (``default``, the project's corpus, until another is chosen)."""
+    name = st.session_state.get(DATASET_KEY, DEFAULT)
+    return name if name in datasets() else DEFAULT
+
+
+def available_models(dataset: str = DEFAULT, single: bool = False) -> dict[str, str]:
+    """Family label -> the checkpoint to use (its voted pipeline, else its single model) in the
+    dataset's active registry entry; the shipped ``checkpoints/`` serve the default corpus only.
+
+    With ``single``, only single taggers. ``$NER_MODEL`` (a name or path) replaces the default
+    corpus's list with that one model.
     """
-    if os.environ.get("NER_MODEL"):
+    if dataset == DEFAULT and os.environ.get("NER_MODEL"):
         return {"custom": os.environ["NER_MODEL"]}
-    found, active = {}, active_dir()
+    entry = active_id(dataset, db_engine(default_db_url()))
+    if entry == SHIPPED and dataset != DEFAULT:
+        return {}
+    found, active = {}, entry_dir(entry)
     for label, names in FAMILIES.items():
         for name in names[1:] if single else names:
             if (active / name).is_dir():
@@ -45,11 +74,12 @@ def available_models(single: bool = False) -> dict[str, str]:
 @st.cache_resource(show_spinner="Loading the model…")
 def load_model(name: str) -> Tagger | VotedPipeline:
     """A checkpoint or pipeline (name under checkpoints/ or a path), loaded once per process."""
+    use_server_threads()
     return load_any(resolve(name))
 
 
-def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str]) -> str:
-    """displaCy's entity view of one sentence of ``text``."""
+def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colours: dict[str, str] | None = None) -> str:
+    """displaCy's entity view of one sentence of ``text`` (``colours``: by type; default: the current dataset's)."""
     offset = tokens[0].start
     end = tokens[-1].start + len(tokens[-1].text)
     ents = [
@@ -57,23 +87,35 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str]) -> st
         for s in spans(tags)
     ]
     doc = {"text": text[offset:end], "ents": ents, "title": None}
-    return displacy.render(doc, style="ent", manual=True, options={"colors": COLOURS}, jupyter=False)
+    colours = colours if colours is not None else dataset_colours(current_dataset())
+    return displacy.render(doc, style="ent", manual=True, options={"colors": colours}, jupyter=False)
 
 
-def confidence_chart(rows: list[dict], tag_key: str, prob_key: str):
-    """A bar per token: the probability of its tag, coloured by entity type."""
+def dataset_colours(dataset: str) -> dict[str, str]:
+    """A colour per entity type of ``dataset`` (see :func:`type_colours`)."""
+    return type_colours(dataset_types(dataset))
+
+
+def confidence_chart(rows: list[dict], tag_key: str, prob_key: str, colours: dict[str, str]):
+    """A bar per token: the probability of its tag, coloured by entity type (``colours``: by type)."""
     data = [{"position": f"{i}: {r['token']}", "probability": r[prob_key], "tag": r[tag_key]} for i, r in enumerate(rows)]
-    colours = {f"{p}-{t}": c for t, c in COLOURS.items() for p in "BI"} | {"O": "#d0d0d0"}
+    colours = {f"{p}-{t}": c for t, c in colours.items() for p in "BI"} | {"O": "#d0d0d0"}
     fig = px.bar(data, x="position", y="probability", color="tag", color_discrete_map=colours, range_y=[0, 1])
     fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), xaxis_title=None)
     return fig
 
 
-def choose_model(page: str) -> tuple[str, Tagger | VotedPipeline]:
-    """Sidebar: model family (and detector threshold for a pipeline); stops the page if there is none."""
-    models = available_models()
-    if not models:
+def choose_model(page: str, dataset: str | None = None) -> tuple[str, Tagger | VotedPipeline]:
+    """Sidebar: model family (and detector threshold for a pipeline) of ``dataset`` (default: the
+    current one); without a model, says so, links to *Train models* and stops the page."""
+    dataset = dataset or current_dataset()
+    models = available_models(dataset)
+    if not models and dataset == DEFAULT:
         st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
+        st.stop()
+    if not models:
+        st.warning(f"The dataset {plain(dataset)} has no trained model yet: train one on the Retrain page.")
+        st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
         st.stop()
     family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
     try:
@@ -82,37 +124,55 @@ def choose_model(page: str) -> tuple[str, Tagger | VotedPipeline]:
         st.error(f"The model could not be loaded: {err}")
         st.stop()
     if isinstance(model, VotedPipeline) and model.detector is not None:
-        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=f"{page}_threshold")
+        key = f"{page}_threshold" if dataset == DEFAULT else f"{page}_threshold:{dataset}"
+        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=key)
         model = model.with_threshold(threshold)
         return f"{models[family]}@{threshold:.2f}", model
     return models[family], model
 
 
 @st.cache_resource
-def analyses() -> dict:
-    """Per-process store of corpus analyses, keyed by (model, data source)."""
-    return {}
+def analyses() -> tuple[LRUCache, threading.Lock]:
+    """Per-process store of corpus analyses, keyed by (model, data source): the few most recent only."""
+    return LRUCache(maxsize=ANALYSES_KEPT), threading.Lock()
 
 
-def current_split() -> tuple[Split, str]:
-    """The split of the corrected default corpus, and its data version (a cache key)."""
-    version = correction_store().version()
-    return _split(version), version
+def current_split(dataset: str = DEFAULT) -> tuple[Split, str]:
+    """The split of a corrected dataset, and its data version (a cache key)."""
+    version = correction_store(dataset).version()
+    return _split(dataset, version), version
 
 
 @st.cache_resource(max_entries=2, show_spinner="Applying the corrections…")
-def _split(version: str) -> Split:
-    return split_corpus(correction_store().corrected())
+def _split(dataset: str, version: str) -> Split:
+    return split_corpus(correction_store(dataset).corrected())
 
 
 def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
-    """The analysis of ``sentences`` by ``model``, computed once (with a progress bar) and cached."""
-    store, key = analyses(), (model_key, source_key)
-    if key not in store:
+    """The analysis of ``sentences`` by ``model``, computed once (with a progress bar) and cached.
+
+    Sentences are tagged once per model and source; another detector threshold (``model_key``
+    ends in ``@threshold``) only redoes the vote from the stored outputs.
+    """
+    store, lock = analyses()
+    tagged_key = (model_key.partition("@")[0], source_key)
+    with lock:
+        tagged = store.get(tagged_key)
+    if tagged is None:
         bar = st.progress(0.0, text=f"Tagging {len(sentences):,} sentences…")
-        store[key] = analyse(model, sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
+        tagged = analyse(model, sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
         bar.empty()
-    return store[key]
+        with lock:
+            store[tagged_key] = tagged
+    if not isinstance(model, VotedPipeline):
+        return tagged
+    with lock:
+        voted = store.get((model_key, source_key))
+    if voted is None:
+        voted = with_threshold(tagged, model.threshold)
+        with lock:
+            store[(model_key, source_key)] = voted
+    return voted
 
 
 def heatmap(counts, title: str):
@@ -123,29 +183,7 @@ def heatmap(counts, title: str):
     return fig
 
 
-@st.cache_resource(max_entries=2, show_spinner="Counting how each entity string is tagged…")
-def inconsistencies(version: str) -> tuple[list[Sentence], list[StringLabels]]:
-    """The corrected default corpus and its entity strings tagged more than one way."""
-    corpus = correction_store().corrected()
-    return corpus, inconsistent_strings(corpus)
-
-
-@st.cache_resource(max_entries=64)
-def string_occurrences(version: str, words: tuple[str, ...]) -> list[Occurrence]:
-    """Where ``words`` occur in the corrected corpus as an entity or all ``O`` (a corpus scan: once per string and version)."""
-    return [o for o in occurrences(inconsistencies(version)[0], [words]) if o.label is not None]
-
-
-def label_issues(model_key: str, tagger: Tagger, source_key: str, sentences: list[Sentence]) -> list[LabelIssue]:
-    """Ranked label issues of ``sentences``, computed once per (model, data) and cached."""
-    store, key = analyses(), ("label-issues", model_key, source_key)
-    if key not in store:
-        with st.spinner(f"Scoring {len(sentences):,} sentences…"):
-            store[key] = find_label_issues(tagger, sentences)
-    return store[key]
-
-
-def correction_store(dataset: str = "default") -> CorrectionStore:
+def correction_store(dataset: str = DEFAULT) -> CorrectionStore:
     """Corrections of a dataset (``default``: the project's corpus), in the configured database."""
     path = str(default_corpus_path()) if dataset == "default" else datasets()[dataset]
     return _store(default_db_url(), dataset, path)
@@ -166,16 +204,12 @@ def datasets() -> dict[str, str]:
     return {"default": str(default_corpus_path())} | list_datasets(db_engine(default_db_url()))
 
 
-def import_upload(name: str, data: bytes, filename: str) -> None:
-    """Register an uploaded corpus as a dataset (raises with the reason when it is unusable)."""
-    import_dataset(db_engine(default_db_url()), name, data, filename, data_dir() / "datasets")
-
-
-@st.cache_resource
-def corpus_index(part: str) -> list[int]:
-    """Corpus indices of a split's sentences, in the split's order."""
-    train, val, test = split_indices(len(correction_store().original))
-    return {"train": train, "val": val, "test": test}[part]
+def import_upload(name: str, data: bytes, filename: str, user: User | None = None) -> str:
+    """Register an uploaded corpus as a dataset; returns the read's summary line (format, encoding,
+    conversions). Raises with the reason when it is unusable."""
+    summary: list[str] = []
+    import_dataset(db_engine(default_db_url()), name, data, filename, data_dir() / "datasets", log=summary.append, user=user)
+    return summary[0] if summary else ""
 
 
 def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
@@ -197,3 +231,65 @@ def comparison_table(comparison: dict) -> pd.DataFrame:
             scores = comparison[key]
             columns[label] = {t: r["f1"] for t, r in scores["per_type"].items()} | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")}
     return pd.DataFrame(columns).round(4)
+
+
+PALETTE = ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2", "#f2a7c3")
+
+
+@st.cache_resource
+def review_queue(dataset: str) -> ReviewQueue:
+    """The review queue of a dataset."""
+    return ReviewQueue(correction_store(dataset))
+
+
+@st.cache_resource
+def dataset_types(dataset: str) -> tuple[str, ...]:
+    """The entity types of a dataset's original sentences, most mentioned first (the annotator's number keys)."""
+    return tuple(mention_shares(correction_store(dataset).original))
+
+
+def type_colours(types: Sequence[str]) -> dict[str, str]:
+    """A colour per type: the GMB types keep theirs, the others take :data:`PALETTE`'s in order."""
+    others = [t for t in types if t not in COLOURS]
+    return {t: COLOURS.get(t) or PALETTE[others.index(t) % len(PALETTE)] for t in types}
+
+
+@st.cache_resource
+def split_parts(dataset: str) -> dict[str, list[int]]:
+    """Corpus indices of a dataset's splits, by name."""
+    return dict(zip(("train", "val", "test"), split_indices(len(correction_store(dataset).original))))
+
+
+def remember(key: str, default: object) -> None:
+    """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw).
+
+    Call before drawing the widget, which then gets no default of its own.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"{key}__kept", default)
+    st.session_state[f"{key}__kept"] = st.session_state[key]
+
+
+def review_model_source(dataset: str, split: str) -> ModelSource | None:
+    """The model-based source of a split's review queue: the dataset's newest cross-validated scores,
+    else, on val and test of the default corpus, the active single model (which never trained on them)."""
+    store = correction_store(dataset)
+    run = latest_run(store.engine, dataset)
+    if run is not None:
+        return f"cross-validated:{run.id}", lambda: stored_issues(store.engine, dataset, store.corrected(), rescore=False)
+    models = available_models(single=True)
+    if split == "train" or dataset != "default" or not models:
+        return None
+    name, indices = next(iter(models.values())), split_parts(dataset)[split]
+
+    def issues() -> list[LabelIssue]:
+        corpus = store.corrected()
+        found = find_label_issues(load_model(name), [corpus[i] for i in indices])
+        return [replace(issue, sentence=indices[issue.sentence]) for issue in found]
+
+    return f"model:{name}", issues
+
+
+def plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, for a message that quotes user data."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$:" else c for c in text)

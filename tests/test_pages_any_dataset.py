@@ -1,0 +1,142 @@
+"""Every page on an imported dataset with another tag set (drug, dose): trained through the job
+runner, with its own models, registry, corrections and colours, never mixed with the default corpus's."""
+import random
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = ("predict", "errors", "review", "annotate", "retrain", "registry")
+DRUG_TAGS = {"O", "B-drug", "I-drug", "B-dose", "I-dose"}
+
+
+def conll_text(n: int, seed: int) -> str:
+    """``n`` sentences about drugs and doses, as a tab-separated CoNLL file."""
+    rng = random.Random(seed)
+    drugs = ["aspirin", "ibuprofen", "metformin", "warfarin", "insulin", "heparin", "paracetamol", "lisinopril"]
+    lines = ["-DOCSTART-\tO", ""]
+    for _ in range(n):
+        drug, dose = rng.choice(drugs), [str(rng.choice([5, 10, 20, 50, 100])), rng.choice(["mg", "ml"])]
+        words, tags = [
+            (["the", "patient", "received", *dose, "of", drug, "."], ["O", "O", "O", "B-dose", "I-dose", "O", "B-drug", "O"]),
+            (["give", drug, *dose, "daily", "."], ["O", "B-drug", "B-dose", "I-dose", "O", "O"]),
+            (["she", "stopped", drug, "after", *dose, "."], ["O", "O", "B-drug", "O", "B-dose", "I-dose", "O"]),
+        ][rng.randrange(3)]
+        lines += [f"{w}\t{t}" for w, t in zip(words, tags)] + [""]
+    return "\n".join(lines)
+
+
+@pytest.fixture(scope="module")
+def drugs(tmp_path_factory):
+    """A database and data folder with the dataset ``drugs`` imported and trained (through the job
+    runner, in this process), and ``fresh`` imported with no model; the environment points at them."""
+    import ner_core.method
+    from ner_core.jobs import run_here
+    from ner_core.retrain import TrainMethodSpec
+    from ner_core.store import import_dataset, make_engine
+
+    root = tmp_path_factory.mktemp("anydata")
+    patch = pytest.MonkeyPatch()
+    url = f"sqlite:///{root / 'db.sqlite'}"
+    patch.setenv("NER_DATA_DIR", str(root / "data"))
+    patch.setenv("NER_DB_URL", url)
+    patch.delenv("NER_MODEL", raising=False)
+    patch.setattr(ner_core.method, "BATCH_REPORT_EVERY", 0.0)  # an event per batch, however fast
+    engine = make_engine(url)
+    summaries: list[str] = []
+    for name, n in (("drugs", 150), ("fresh", 40)):
+        (root / f"{name}.conll").write_text(conll_text(n, seed=len(name)), encoding="utf-8")
+        import_dataset(engine, name, (root / f"{name}.conll").read_bytes(), f"{name}.conll", root / "data" / "datasets",
+                       log=summaries.append)
+    events: list[dict] = []
+    result = run_here("train-method", TrainMethodSpec("drugs", epochs=4, patience=4, threads=1), "drugs", events.append, engine)
+    yield {"engine": engine, "result": result, "events": events, "summaries": summaries}
+    patch.undo()
+
+
+def open_page(page: str, dataset: str, **state) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["dataset"] = dataset
+    for key in ("review_dataset", "annotate_dataset"):  # the review pages' own choice, until they read current_dataset()
+        app.session_state[key] = dataset
+    for key, value in state.items():
+        app.session_state[key] = value
+    app.switch_page(f"pages/{page}.py")
+    app.run()
+    assert not app.exception, f"{page}: {app.exception}"
+    return app
+
+
+def test_the_job_trains_registers_and_activates_the_first_model_with_batch_progress(drugs):
+    from ner_core.registry import active_dir, active_id
+
+    result, events = drugs["result"], drugs["events"]
+    assert "drugs.conll: conll" in drugs["summaries"][0]
+    assert result["activated"] and active_id("drugs") == result["entry"]["id"]
+    assert (active_dir("drugs") / "bilstm_crf" / "config.json").is_file()  # no weak type: the single tagger
+    assert active_id("default") == "shipped" and active_id("fresh") == "shipped"  # other datasets untouched
+    batches = [e for e in events if "batch" in e]
+    assert batches and all(e["eta_seconds"] is not None and e["eta_seconds"] >= 0 for e in batches)
+    assert {e["done"] for e in batches} == {0, 1, 2, 3}  # within every epoch
+
+
+def test_every_page_opens_on_the_imported_dataset(drugs):
+    entry = drugs["result"]["entry"]["id"]
+    apps = {page: open_page(page, "drugs") for page in PAGES}
+
+    predict = apps["predict"]
+    predict.text_area(key="predict_text").set_value("give aspirin 20 mg daily .").run()
+    assert not predict.exception
+    assert entry in predict.caption[0].value and "`drugs`" in predict.caption[0].value
+    assert set(predict.dataframe[0].value["tag"]) <= DRUG_TAGS
+
+    scores = apps["errors"].dataframe[0].value
+    assert {"drug", "dose"} <= set(scores.index) and "geo" not in scores.index
+    assert entry in apps["errors"].caption[0].value
+
+    registry = apps["registry"].dataframe[0].value
+    assert list(registry["id"]) == [entry] and registry["active"].tolist() == [True]  # no shipped row
+    assert "(not active)" not in " ".join(c.value for c in apps["retrain"].caption)
+
+
+def test_the_default_dataset_shows_none_of_its_models_and_a_fresh_one_offers_training(drugs):
+    entry = drugs["result"]["entry"]["id"]
+    registry = open_page("registry", "default").dataframe[0].value
+    assert entry not in set(registry["id"]) and "shipped" in set(registry["id"])
+    predict = open_page("predict", "default")
+    assert entry not in predict.caption[0].value and "checkpoints" in predict.caption[0].value
+
+    for page in ("predict", "errors"):
+        app = open_page(page, "fresh")
+        assert "has no trained model yet" in app.warning[0].value
+    assert "Train models" in [b.label for b in open_page("retrain", "fresh").button]
+
+
+def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs):
+    from ner_core.corpus import split_indices
+    from ner_core.jobs import run_here
+    from ner_core.registry import active_id
+    from ner_core.retrain import TrainMethodSpec, dataset_store
+
+    first = drugs["result"]["entry"]["id"]
+    store = dataset_store("drugs", drugs["engine"])
+    val = split_indices(len(store.original))[1][0]
+    store.save(val, ["O"] * len(store.original[val]), author="tester")  # a correction on val: evaluation only
+
+    worse = run_here("train-method", TrainMethodSpec("drugs", epochs=1, patience=1, threads=1, limit=8), "drugs",
+                     engine=drugs["engine"])
+    assert worse["worse"] and not worse["activated"] and active_id("drugs") == first
+
+    app = open_page("retrain", "drugs")
+    assert "score **lower** than the active ones" in app.warning[0].value  # said first
+    assert "micro F1" in app.warning[0].value
+    assert any("evaluation only (not trained on)" in i.value for i in app.info)
+    choice = app.radio(key=f"retrain_choice_{worse['entry']['id']}")
+    assert choice.value == "Keep the active models"
+    app.button(key="retrain_apply").click().run()
+    assert not app.exception and active_id("drugs") == first
+    choice = app.radio(key=f"retrain_choice_{worse['entry']['id']}").set_value(choice.options[1])
+    app.button(key="retrain_apply").click().run()
+    assert not app.exception and active_id("drugs") == worse["entry"]["id"]  # activation: an explicit choice
