@@ -1,6 +1,7 @@
 """NER workbench: page config and navigation only."""
 import streamlit as st
 
+from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice
 
 st.set_page_config(page_title="NER workbench", page_icon=":material/label:", layout="wide")
@@ -8,11 +9,14 @@ navigation = st.navigation(
     [
         st.Page("pages/predict.py", title="Predict", icon=":material/search:", default=True),
         st.Page("pages/errors.py", title="Error analysis", icon=":material/analytics:"),
-        st.Page("pages/suspicious.py", title="Suspicious annotations", icon=":material/flag:"),
+        st.Page("pages/review.py", title="Review queue", icon=":material/flag:"),
         st.Page("pages/annotate.py", title="Annotate", icon=":material/edit:"),
+        st.Page("pages/review_corrections.py", title="Review corrections", icon=":material/fact_check:"),
+        st.Page("pages/agreement.py", title="Agreement", icon=":material/group:"),
         st.Page("pages/retrain.py", title="Retrain", icon=":material/model_training:"),
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
     ]
 )
+sidebar_status(current_user())  # with users defined: the sign-in form until signed in
 dataset_choice()  # one dataset for every page, kept across page switches
 navigation.run()

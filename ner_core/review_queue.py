@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, exists, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -169,15 +169,21 @@ ModelSource = tuple[str, Callable[[], Iterable[LabelIssue]]]
 """A model-based source: its key (a scoring run, a model) and a function listing its issues by corpus index."""
 
 
-def fill_queue(queue: "ReviewQueue", split: str, indices: Sequence[int], corpus: Callable[[], Sequence[Sentence]],
-               model: ModelSource | None = None) -> int:
-    """Add the sources not yet in the queue of ``split`` (sentences ``indices`` of ``corpus()``, the
-    current tags); each is computed only when its key is new. Returns the items added."""
+def fill_queue(queue: "ReviewQueue", parts: Mapping[str, Sequence[int]], corpus: Callable[[], Sequence[Sentence]],
+               split: str, model: ModelSource | None = None) -> int:
+    """Add the sources not yet in the queue: the strings tagged more than one way, for every split at
+    once (``parts`` maps a split to its corpus indices; one corpus scan), and ``model``'s issues for
+    ``split``. Each is computed only when its key is new; ``corpus()`` gives the current tags.
+    Returns the items added."""
     added = 0
-    if not queue.filled(split, CONSISTENCY, "corpus"):
-        added += queue.fill(split, CONSISTENCY, "corpus", consistency_candidates(corpus(), indices))
+    missing = [part for part in parts if not queue.filled(part, CONSISTENCY, "corpus")]
+    if missing:
+        found = consistency_candidates(corpus(), sorted(i for part in missing for i in parts[part]))
+        for part in missing:
+            wanted = set(parts[part])
+            added += queue.fill(part, CONSISTENCY, "corpus", [c for c in found if c.sentence in wanted])
     if model is not None and not queue.filled(split, MODEL, model[0]):
-        wanted = set(indices)
+        wanted = set(parts[split])
         added += queue.fill(split, MODEL, model[0], model_candidates(i for i in model[1]() if i.sentence in wanted))
     return added
 

@@ -1,30 +1,54 @@
-"""Annotate: correct the gold tags of one sentence at a time, beside the model's prediction."""
+"""Annotate: correct the gold tags of one sentence at a time, beside the model's prediction (the grid editor)."""
 import os
 
 import pandas as pd
 import streamlit as st
 
 from ner_core.corpus import CorpusError
-from ner_core.store import CorrectionError
-from ner_core.tags import ALL_TAGS, replace_span, spans
+from ner_core.store import CorrectionError, StaleSaveError
+from ner_core.tags import replace_span, spans
 from ner_core.tokenize import join_tokens
-from pages.ui import choose_model, corpus_export, correction_store, datasets, entities_html, import_upload
+from ner_core.users import refusal
+from pages.sign_in import current_user
+from pages.ui import (choose_model, corpus_export, correction_store, dataset_types, datasets, entities_html, import_upload,
+                      plain, remember, review_queue)
 
 st.title("Annotate")
+user = current_user()
 with st.sidebar.expander("Import a corpus file as a new dataset"):
     upload = st.file_uploader("Kaggle CSV (.csv, .csv.zip) or CoNLL (.conll, .txt)", key="annotate_upload")
     name = st.text_input("Dataset name", key="annotate_upload_name")
-    if st.button("Import", key="annotate_import", disabled=upload is None or not name):
+    refused = refusal(user, "import")
+    if st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused):
         try:
-            import_upload(name, upload.getvalue(), upload.name)
+            import_upload(name, upload.getvalue(), upload.name, user)
             st.success(f"Imported {name!r}.")
         except (CorpusError, CorrectionError) as err:
-            st.error(f"Refused: {err}")
+            st.error("Refused:")
+            st.text(str(err))
+remember("annotate_dataset", "default")
 dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="annotate_dataset")
 store = correction_store(dataset)
 n = len(store.original)
-if "annotate_sentence" not in st.session_state:
-    st.session_state.annotate_sentence = min(max(int(st.query_params.get("sentence", 0)), 0), n - 1)
+
+
+def from_link() -> int | None:
+    """The sentence named by ``?sentence=`` (None, with a message, when it is not one)."""
+    asked = st.query_params.get("sentence")
+    if asked is None:
+        return None
+    if not asked.strip().isdigit() or not 0 <= int(asked) < n:
+        st.error(f"The link does not name a sentence of this dataset (a number from 0 to {n - 1:,}); "
+                 "showing the last sentence you opened. The link asked for:")
+        st.text(asked)
+        return None
+    return int(asked)
+
+
+linked = from_link()
+if linked is not None and st.session_state.get("annotate_linked") != linked:
+    st.session_state.annotate_linked = st.session_state.annotate_sentence = linked
+remember("annotate_sentence", 0)
 st.session_state.annotate_sentence = min(st.session_state.annotate_sentence, n - 1)
 
 
@@ -32,16 +56,34 @@ def move(step: int) -> None:
     st.session_state.annotate_sentence = (st.session_state.annotate_sentence + step) % n
 
 
-author = st.sidebar.text_input("Your name", os.environ.get("USER", "annotator"), key="annotate_author")
+if user is None:  # one person, no sign-in: the name is typed
+    remember("annotate_author", os.environ.get("USER", "annotator"))
+    author = st.sidebar.text_input("Your name", key="annotate_author")
+else:
+    author = user.name
 _, model = choose_model("annotate")
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
 nav[2].number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed")
 i = st.session_state.annotate_sentence
-words, gold = store.original[i].words, store.tags(i)
+words, gold, version = store.original[i].words, store.tags(i), store.sentence_version(i)
 predicted = model.tag([words])[0]
 
+
+def flagged() -> None:
+    """What the review queue flagged in this sentence, when the link came from it."""
+    try:
+        item = review_queue(dataset).item(int(st.query_params.get("item", "")))
+    except (KeyError, ValueError):
+        return
+    if item.sentence == i:
+        st.info(plain(f"From the review queue: \"{' '.join(words[item.start:item.end])}\" (token {item.start}"
+                      f"{f'-{item.end - 1}' if item.end - item.start > 1 else ''}) is given {item.given}; suggested: "
+                      f"{item.suggested}. {item.detail}"))
+
+
+flagged()
 text, tokens = join_tokens(words)
 left, right = st.columns(2)
 left.markdown("**Gold (current)**")
@@ -49,32 +91,63 @@ left.html(entities_html(text, tokens, gold))
 right.markdown("**Prediction**")
 right.html(entities_html(text, tokens, predicted.tags))
 
+labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]
 table = pd.DataFrame({"token": words, "gold": gold, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
 edited = st.data_editor(
-    table, hide_index=False, disabled=["token", "predicted", "p"], key=f"annotate_editor_{i}_{store.version()}",
-    column_config={"gold": st.column_config.SelectboxColumn("gold", options=ALL_TAGS, required=True)},
+    table, hide_index=False, disabled=["token", "predicted", "p"], key=f"annotate_editor_{i}_{version}",
+    column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)},
 )
 
 
-def save(tags, what: str) -> None:
+def save(tags, what: str, expected: int) -> None:
     try:
-        result = store.save(i, tags, author=author)
+        result = store.save(i, list(tags), author=author, expected_version=expected)
+    except StaleSaveError as err:
+        st.session_state.annotate_conflict = {"sentence": i, "mine": list(tags), "theirs": err.tags, "version": err.version,
+                                              "author": err.author}
+        return
     except CorrectionError as err:
-        st.session_state.annotate_message = ("error", str(err))
+        st.session_state.annotate_message = ("error", plain(str(err)))
         return
     note = f" (IOB2 repaired at token {', '.join(map(str, result.repaired))})" if result.repaired else ""
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
 
 
+def undo() -> None:
+    undone = store.undo(author, sentence=i)
+    st.session_state.annotate_message = (
+        ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else
+        ("success", f"Undone on sentence {i}: your last change, {len(undone.tokens)} tag(s) set back "
+                    f"(token {', '.join(map(str, undone.tokens))})."))
+
+
+conflict = st.session_state.get("annotate_conflict")
+if conflict and conflict["sentence"] == i:
+    st.warning(f"Not saved: sentence {i} was saved meanwhile by {plain(str(conflict['author']))} (now version {conflict['version']}). "
+               "Nothing was overwritten; choose which version to keep.")
+    mine, theirs = st.columns(2)
+    mine.markdown("**Yours**")
+    mine.html(entities_html(text, tokens, conflict["mine"]))
+    if mine.button("Overwrite with mine", key="annotate_overwrite", width="stretch"):
+        del st.session_state.annotate_conflict
+        save(conflict["mine"], "Overwritten", conflict["version"])
+        st.rerun()
+    theirs.markdown("**Stored** (shown above)")
+    if theirs.button("Keep theirs", key="annotate_keep_theirs", type="primary", width="stretch"):
+        del st.session_state.annotate_conflict
+        st.rerun()
+
 actions = st.columns(4)
-actions[0].button("💾 Save", on_click=save, args=(list(edited["gold"]), "Saved"), key="annotate_save", type="primary", width="stretch")
-actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted"), key="annotate_accept", width="stretch")
-actions[2].button("↩ Undo my last change", on_click=lambda: store.undo(author), key="annotate_undo", width="stretch")
+actions[0].button("💾 Save", on_click=save, args=(list(edited["gold"]), "Saved", version), key="annotate_save", type="primary",
+                  width="stretch")
+actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", version),
+                  key="annotate_accept", width="stretch")
+actions[2].button(f"↩ Undo my last change to sentence {i}", on_click=undo, key="annotate_undo", width="stretch")
 entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
                               format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
 if entity is not None:
     merged = replace_span(gold, entity.start, entity.end, entity.type)
-    actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted"), key="annotate_accept_span")
+    actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", version), key="annotate_accept_span")
 if "annotate_message" in st.session_state:
     kind, message = st.session_state.pop("annotate_message")
     getattr(st, kind)(message)
@@ -90,4 +163,4 @@ with st.expander("All corrections and export"):
             st.download_button(f"Export the corrected corpus ({fmt})", corpus_export(dataset, store.version(), fmt),
                                f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}")
         except CorpusError as err:
-            st.error(str(err))
+            st.error(plain(str(err)))

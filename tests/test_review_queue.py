@@ -27,6 +27,7 @@ SENTENCES = [
     s("John Smith visited Paris .", "B-per I-per O B-geo O"),
     s("Paris is big .", "B-org O O O"),
 ]
+PARTS = {"train": range(len(SENTENCES)), "val": [], "test": []}
 ISSUES = [  # as from a model, numbered by corpus index
     LabelIssue(4, 3, "B-geo", "O", 0.30),
     LabelIssue(5, 0, "B-org", "B-geo", 0.90),
@@ -46,7 +47,7 @@ def open_queue(db: str, tmp_path) -> ReviewQueue:
 
 def filled(db, tmp_path) -> ReviewQueue:
     queue = open_queue(db, tmp_path)
-    fill_queue(queue, "train", range(len(SENTENCES)), lambda: SENTENCES, ("run-1", lambda: ISSUES))
+    fill_queue(queue, PARTS, lambda: SENTENCES, "train", ("run-1", lambda: ISSUES))
     return queue
 
 
@@ -83,14 +84,14 @@ def test_the_queue_survives_a_restart_and_decided_items_leave_for_good(db, tmp_p
     queue.decide(first.id, ACCEPTED, "ann", store.sentence_version(first.sentence))
     queue.decide(second.id, KEPT, "ann", store.sentence_version(second.sentence))  # "the gold was right"
     restarted = open_queue(db, tmp_path)
-    assert fill_queue(restarted, "train", range(len(SENTENCES)), lambda: SENTENCES, ("run-1", lambda: ISSUES)) == 0
+    assert fill_queue(restarted, PARTS, lambda: SENTENCES, "train", ("run-1", lambda: ISSUES)) == 0
     assert [i.id for i in restarted.items("train", sources=[MODEL])] == [third.id]
     assert restarted.store.tags(5)[0] == "B-geo"  # accepted: the suggestion is stored
     assert restarted.store.tags(4)[3] == "B-geo"  # kept: nothing changed
     assert {d["action"] for d in restarted.decisions("train")} == {ACCEPTED, KEPT}
     # a new scoring run adds only candidates not seen before; decided ones do not come back
     more = [*ISSUES, LabelIssue(2, 0, "O", "B-nat", 0.8)]
-    assert fill_queue(restarted, "train", range(len(SENTENCES)), lambda: SENTENCES, ("run-2", lambda: more)) == 1
+    assert fill_queue(restarted, PARTS, lambda: SENTENCES, "train", ("run-2", lambda: more)) == 1
     assert first.id not in {i.id for i in restarted.items("train")}
 
 

@@ -1,0 +1,180 @@
+"""Review queue: suspicious annotations one at a time, decided by keyboard; the next one at once."""
+import os
+
+import pandas as pd
+import streamlit as st
+
+from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem, fill_queue
+from ner_core.store import CorrectionError, StaleSaveError
+from pages.keyboard_annotator import keyboard_annotator
+from pages.ui import (correction_store, dataset_types, datasets, entities_html, plain, remember, review_model_source,
+                      review_queue, split_parts, type_colours)
+from ner_core.tokenize import join_tokens
+
+KEY = "review_annotator"
+ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
+
+st.title("Review queue")
+remember("review_dataset", "default")
+dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="review_dataset")
+remember("review_author", os.environ.get("USER", "annotator"))
+author = st.sidebar.text_input("Your name", key="review_author")
+remember("review_split", "train")
+remember("review_types", [])
+remember("review_sources", list(SOURCES))
+store, queue, types = correction_store(dataset), review_queue(dataset), list(dataset_types(dataset))
+left, middle, right = st.columns([2, 3, 3])
+split = left.radio("Split", SPLITS, horizontal=True, key="review_split")
+chosen_types = middle.multiselect("Entity type", types, key="review_types", placeholder="every type")
+sources = right.multiselect("Source", SOURCES, key="review_sources", placeholder="every source")
+if split != "train":
+    st.info(f"Corrections on the {split} split are **evaluation only**: retraining learns from the train split.")
+
+with st.spinner("Filling the queue (once per source)…"):
+    fill_queue(queue, split_parts(dataset), store.corrected, split, review_model_source(dataset, split))
+state = st.session_state.setdefault("review_state", {"nonce": 0, "current": {}, "skipped": {}, "last": {}})
+place = (dataset, split)
+skipped = state["skipped"].setdefault(place, [])
+
+
+def matches(item: QueueItem) -> bool:
+    return (not sources or item.source in sources) and (not chosen_types or bool(item.types & set(chosen_types)))
+
+
+def current() -> QueueItem | None:
+    """The item on screen: the one kept for this split if still open and shown by the filters, else the next."""
+    kept = state["current"].get(place)
+    if kept is not None and queue.is_open(kept) and matches(queue.item(kept)):
+        return queue.item(kept)
+    found = queue.items(split, chosen_types, sources, limit=1, skip=skipped)
+    if not found and skipped:  # every item skipped: start the round again
+        skipped.clear()
+        found = queue.items(split, chosen_types, sources, limit=1)
+    state["current"][place] = found[0].id if found else None
+    return found[0] if found else None
+
+
+def on_action() -> None:
+    """A key of the annotator: store the decision (or skip, or undo); the rerun shows the next item."""
+    action = st.session_state[KEY].get("action")
+    if not action or action.get("nonce") != state["nonce"]:
+        return  # an event from a screen that is no longer shown
+    state["nonce"] += 1
+    kind, item = action["kind"], queue.item(int(action["item"]))
+    if kind == "skip":
+        skipped.append(item.id)
+        state["current"][place] = None
+    elif kind == "undo":
+        undo(item)
+    else:
+        decide(item, ACTIONS[kind], int(action["version"]), action.get("tags"))
+
+
+def decide(item: QueueItem, decision: str, version: int, tags: list[str] | None) -> None:
+    try:
+        changed = queue.decide(item.id, decision, author, version, tags)
+    except StaleSaveError as err:
+        state["conflict"] = {"item": item.id, "decision": decision, "mine": tags or store.tags(item.sentence), "theirs": err.tags,
+                             "version": err.version, "author": err.author}
+        return
+    except CorrectionError as err:
+        state["message"] = ("error", f"Not saved: {err}")
+        return
+    state["last"][dataset] = item.sentence
+    state["current"][place] = None
+    state["message"] = ("success", f"Sentence {item.sentence}: {decision} ({changed} tag(s) changed). Press u to undo it.")
+
+
+def undo(on_screen: QueueItem) -> None:
+    """Undo my last decision of this session (else my last save on the sentence on screen) and show that item."""
+    sentence = state["last"].pop(dataset, on_screen.sentence)
+    undone = queue.undo(author, sentence)
+    if undone is None:
+        state["message"] = ("info", f"Nothing of yours to undo on sentence {sentence}.")
+        return
+    if undone.item is not None and undone.item.split == split:
+        state["current"][place] = undone.item.id
+    state["message"] = ("success", str(undone))
+
+
+def overwrite(conflict: dict) -> None:
+    state.pop("conflict")
+    decide(queue.item(conflict["item"]), EDITED, conflict["version"], conflict["mine"])
+
+
+def show_conflict(conflict: dict) -> None:
+    item = queue.item(conflict["item"])
+    st.warning(plain(f"Not saved: sentence {item.sentence} was saved meanwhile by {conflict['author']} (now version "
+                     f"{conflict['version']}). Nothing was overwritten; choose which version to keep."))
+    words = store.original[item.sentence].words
+    text, tokens = join_tokens(words)
+    mine, theirs = st.columns(2)
+    mine.markdown(f"**Yours ({conflict['decision']})**")
+    mine.html(entities_html(text, tokens, conflict["mine"]))
+    mine.button("Overwrite with mine", on_click=overwrite, args=(conflict,), key="review_overwrite", width="stretch")
+    theirs.markdown("**Stored**")
+    theirs.text(f"saved by {conflict['author']}")
+    theirs.html(entities_html(text, tokens, conflict["theirs"]))
+    theirs.button("Keep theirs", on_click=lambda: state.pop("conflict"), key="review_keep_theirs", width="stretch",
+                  type="primary")
+
+
+def annotate_alike(item: QueueItem) -> None:
+    """The consistency item's string annotated alike everywhere, after a confirmation with the count."""
+    words = " ".join(store.original[item.sentence].words[item.start:item.end])
+    with st.expander(plain(f"Annotate every \"{words}\" in the dataset as {item.suggested}")):
+        if st.button("Count the occurrences to change", key="review_alike_count"):
+            state["alike"] = (item.id, queue.alike(item))
+        if state.get("alike", (None,))[0] == item.id:
+            changes = state["alike"][1]
+            st.text(f"This changes {len(changes):,} sentence(s): \"{words}\" becomes {item.suggested} in each.")
+            st.button(f"Confirm: change {len(changes):,} sentence(s)", key="review_alike_confirm", type="primary",
+                      disabled=not changes, on_click=apply_alike, args=(item, words, changes))
+
+
+def apply_alike(item: QueueItem, words: str, changes: dict) -> None:
+    state.pop("alike")
+    try:
+        changed = queue.decide_alike(item, changes, author)
+    except CorrectionError as err:
+        state["message"] = ("error", f"Nothing saved: {err}")
+        return
+    state["last"][dataset] = item.sentence
+    state["message"] = ("success", f"\"{words}\" annotated as {item.suggested} in {len(changes):,} sentence(s) "
+                                   f"({changed:,} tags changed). Press u to undo it all.")
+
+
+@st.fragment
+def queue_view() -> None:
+    """The item on screen and what follows; a decision reruns only this part of the page."""
+    if "message" in state:
+        kind, message = state.pop("message")
+        getattr(st, kind)(plain(message))
+    if "conflict" in state:
+        show_conflict(state["conflict"])
+        return
+    item = current()
+    if item is None:
+        st.success(f"Nothing left to review on the {split} split with these filters.")
+        return
+    tags = store.tags(item.sentence)
+    keyboard_annotator({
+        "item": item.id, "sentence": item.sentence, "version": store.sentence_version(item.sentence),
+        "nonce": state["nonce"], "words": list(store.original[item.sentence].words), "tags": tags,
+        "suggestion": item.apply(tags), "flagged": [item.start, item.end], "given": item.given, "suggested": item.suggested,
+        "source": item.source, "detail": item.detail, "score": item.score, "split": split, "evaluation": split != "train",
+        "position": f"{queue.count(split, chosen_types, sources):,} open", "types": types, "colours": type_colours(types),
+    }, KEY, on_action)
+    st.page_link("pages/annotate.py", label=f"Open sentence {item.sentence} in the grid editor", icon=":material/edit:",
+                 query_params={"sentence": str(item.sentence), "item": str(item.id)})
+    if item.source == "consistency":
+        annotate_alike(item)
+    upcoming = queue.items(split, chosen_types, sources, limit=8, skip=[*skipped, item.id])
+    st.caption("Next in the queue")
+    st.dataframe(pd.DataFrame(
+        [{"sentence": i.sentence, "words": " ".join(store.original[i.sentence].words[i.start:i.end]), "given": i.given,
+          "suggested": i.suggested, "score": round(i.score, 3), "source": i.source} for i in upcoming],
+        columns=["sentence", "words", "given", "suggested", "score", "source"]), hide_index=True, width="stretch")
+
+
+queue_view()

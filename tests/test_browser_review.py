@@ -1,0 +1,184 @@
+"""The review queue in a real browser (Debian's Chromium via Playwright against `streamlit run`).
+
+Five queue items decided with the keyboard alone, each checked in the database; the same sentence
+in two tabs, where the second save is refused with both versions shown and nothing is lost.
+"""
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ner_core.corpus import format_corpus
+from ner_core.db import make_engine
+from ner_core.review_queue import ACCEPTED, EDITED, KEPT, ReviewQueue
+from ner_core.store import CorrectionStore
+from ner_core.tags import mention_shares, replace_span, tag_type
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+ANNOTATOR = ".ka[data-state='ready']"
+SENTENCES = 400
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(small_run, corpus, tmp_path_factory):
+    """A server over the first 400 corpus sentences, a fresh database and the small run's checkpoints."""
+    base, _, _ = small_run
+    tmp = tmp_path_factory.mktemp("browser_review")
+    shutil.copytree(base / "ckpt", tmp / "checkpoints")
+    (tmp / "corpus.csv").write_text(format_corpus(corpus[:SENTENCES], "csv"))
+    db = f"sqlite:///{tmp / 'db.sqlite'}"
+    port = free_port()
+    env = {**os.environ, "NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": db,
+           "NER_CORPUS": str(tmp / "corpus.csv"), "HF_HUB_OFFLINE": "1", "USER": "keyboard"}
+    env.pop("NER_MODEL", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                time.sleep(0.5)
+        yield url, db, tmp / "corpus.csv"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(site):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM, headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--no-first-run", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+def open_review(browser, url: str):
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/review")
+    page.locator(ANNOTATOR).wait_for()
+    return page
+
+
+def on_screen(page) -> int:
+    return int(page.locator(ANNOTATOR).get_attribute("data-item"))
+
+
+def press_and_wait(page, *keys: str) -> float:
+    """Press ``keys``; seconds from the last one until the next item is on screen and ready."""
+    before = page.locator(".ka").get_attribute("data-nonce")
+    for key in keys[:-1]:
+        page.keyboard.press(key)
+    start = time.perf_counter()
+    page.keyboard.press(keys[-1])
+    page.wait_for_function(
+        "before => { const ka = document.querySelector('.ka'); return ka && ka.dataset.nonce !== before && ka.dataset.state === 'ready'; }",
+        arg=before)
+    return time.perf_counter() - start
+
+
+def reopen(db: str, corpus_path) -> ReviewQueue:
+    return ReviewQueue(CorrectionStore(make_engine(db), "default", corpus_path))
+
+
+def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
+    url, db, corpus_path = site
+    queue = reopen(db, corpus_path)
+    types = list(mention_shares(queue.store.original))
+    page = open_review(browser, url)
+
+    def retype(item, tags):  # a number key: the flagged token becomes an entity of another type than now
+        label = types[0] if tag_type(tags[item.start]) != types[0] else types[1]
+        return [str(types.index(label) + 1), "Enter"], replace_span(tags, item.start, item.start + 1, label)
+
+    def remove(item, tags):  # x removes the entity there (or, on an O token, 1 makes one)
+        if tags[item.start] == "O":
+            return retype(item, tags)
+        return ["x", "Enter"], replace_span(tags, item.start, item.start + 1, "O")
+
+    # five items in a row: (keys and expected tags from the tags before, expected decision)
+    plan = [
+        (lambda item, tags: (["a"], item.apply(tags)), ACCEPTED),
+        (lambda item, tags: (["g"], tags), KEPT),
+        (retype, EDITED),
+        (remove, EDITED),
+        (lambda item, tags: (["a"], item.apply(tags)), ACCEPTED),
+    ]
+    timings = []
+    for step, decision in plan:
+        item = queue.item(on_screen(page))
+        before = queue.store.tags(item.sentence)
+        keys, expected = step(item, before)
+        timings.append(press_and_wait(page, *keys))
+        assert on_screen(page) != item.id
+        assert not queue.is_open(item.id)  # stored: decided for good
+        assert queue.decisions()[0]["item"] == item.id and queue.decisions()[0]["action"] == decision
+        assert queue.store.tags(item.sentence) == expected
+    assert len(queue.decisions()) == 5
+    print("decision -> next item on screen (s):", ", ".join(f"{t:.2f}" for t in timings))
+    page.close()
+
+
+def test_the_same_sentence_in_two_tabs_second_save_refused_with_both_versions(browser, site):
+    url, db, corpus_path = site
+    queue = reopen(db, corpus_path)
+    tab_a, tab_b = open_review(browser, url), open_review(browser, url)
+    for tab, name in ((tab_a, "tab-a"), (tab_b, "tab-b")):
+        tab.get_by_label("Your name").fill(name)
+        tab.get_by_label("Your name").press("Enter")
+        tab.locator(ANNOTATOR).wait_for()
+        tab.locator(".ka").focus()  # out of the name box: keys there are typing, not decisions
+    item = queue.item(on_screen(tab_a))
+    assert on_screen(tab_b) == item.id
+    shown = queue.store.tags(item.sentence)
+    press_and_wait(tab_a, "a")  # tab A accepts the suggestion
+    saved_by_a = queue.store.tags(item.sentence)
+    assert saved_by_a == item.apply(shown)
+    label = "O" if shown[item.start] != "O" else next(iter(mention_shares(queue.store.original)))
+    mine = replace_span(shown, item.start, item.start + 1, label)
+    tab_b.keyboard.press("x" if label == "O" else "1")  # tab B, still on the version it opened, edits and saves
+    tab_b.keyboard.press("Enter")
+    tab_b.get_by_text(f"Not saved: sentence {item.sentence} was saved meanwhile by tab-a").wait_for()
+    tab_b.get_by_text("Yours (edited)").wait_for()
+    tab_b.get_by_text("saved by tab-a").wait_for()
+    assert queue.store.tags(item.sentence) == saved_by_a  # nothing overwritten
+    assert [d["author"] for d in queue.decisions() if d["item"] == item.id] == ["tab-a"]
+    tab_b.get_by_role("button", name="Overwrite with mine").click()  # the annotator chooses, knowingly
+    tab_b.get_by_text(f"Sentence {item.sentence}: edited").wait_for()
+    assert queue.store.tags(item.sentence) == mine
+    assert {row["author"] for row in queue.store.history(item.sentence)} >= {"tab-a", "tab-b"}  # both saves kept in history
+    tab_a.close()
+    tab_b.close()
