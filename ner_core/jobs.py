@@ -28,7 +28,7 @@ from typing import Any, Callable
 
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Text, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, data_dir, shared_engine
@@ -112,7 +112,8 @@ def describe(err: BaseException) -> str:
     seen = err
     while seen is not None:
         text = str(seen)
-        if isinstance(seen, OSError) and seen.errno == errno.ENOSPC or "No space left on device" in text or "os error 28" in text:
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC or "No space left on device" in text or "os error 28" in text
+                or "database or disk is full" in text):
             where = f" (writing {seen.filename})" if isinstance(seen, OSError) and seen.filename else ""
             return f"disk full: no space left on device{where}"
         if isinstance(seen, MemoryError) or "can't allocate memory" in text or "out of memory" in text.lower():
@@ -205,8 +206,11 @@ def start_job(kind: str, spec: Any, dataset: str = "default", user: User | None 
     require(user, "retrain")
     spec = _spec_dict(kind, spec)
     engine = engine or shared_engine()
-    _reap(engine)
-    job_id = _claim(engine, kind, spec, dataset, "starting", None)
+    try:
+        _reap(engine)
+        job_id = _claim(engine, kind, spec, dataset, "starting", None)
+    except SQLAlchemyError as err:  # e.g. the database's disk is full
+        raise JobError(f"the job could not start: {describe(err)}") from err
     clean_builds()  # we hold the lock: any build folder is a leftover
     try:
         logs_dir().mkdir(parents=True, exist_ok=True)

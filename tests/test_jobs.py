@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from processes import stop_jobs
 from sqlalchemy.orm import Session
 
 from ner_core.db import shared_engine
@@ -27,15 +28,7 @@ def jobs_env(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("NER_JOB_RUNNERS", "sleep=jobkinds:sleep,fill=jobkinds:fill")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
     yield db_url
-    for job_id, proc in list(_children.items()):  # stop every worker for sure: terminate, wait, kill
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(10)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        del _children[job_id]
+    stop_jobs()
 
 
 def wait(job: str, timeout: float = 180) -> dict:
@@ -178,3 +171,38 @@ def test_causes_in_words():
             raise RuntimeError("saving the checkpoint failed") from err
     except RuntimeError as err:
         assert describe(err) == "disk full: no space left on device"
+
+
+WATCHER = """
+import json, sys, time
+from ner_core.jobs import job_status, latest_job
+from ner_core.registry import active_id
+while latest_job() is None:
+    time.sleep(0.1)
+job = latest_job()
+while not job_status(job)["progress"]:
+    time.sleep(0.1)
+print(json.dumps({"job": job, "first": job_status(job)["progress"][0]}), flush=True)
+sys.stdin.readline()  # the other instance activates an entry meanwhile
+print(json.dumps({"active": active_id()}), flush=True)
+"""
+
+
+def test_a_second_instance_sees_the_job_its_progress_and_the_activation(jobs_env, tmp_path):
+    import json
+
+    from ner_core.registry import activate, new_entry_dir, new_entry_id, register
+
+    watcher = subprocess.Popen([sys.executable, "-c", WATCHER], cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    job = start_job("sleep", {"steps": 2, "seconds": 1})
+    seen = json.loads(watcher.stdout.readline())
+    assert seen == {"job": job, "first": {"step": 0}}
+    base = tmp_path / "base"
+    base.mkdir()
+    entry_id = new_entry_id()
+    register(entry_id, new_entry_dir(entry_id, base), {"models": []})
+    activate(entry_id)
+    watcher.stdin.write("go\n")
+    watcher.stdin.flush()
+    assert json.loads(watcher.stdout.readline()) == {"active": entry_id}
+    assert watcher.wait(60) == 0 and wait(job)["state"] == "succeeded"
