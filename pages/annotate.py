@@ -10,7 +10,7 @@ from ner_core.tags import replace_span, spans
 from ner_core.tokenize import join_tokens
 from ner_core.users import refusal
 from pages.sign_in import current_user
-from pages.ui import (choose_model, corpus_export, correction_store, dataset_types, datasets, entities_html, import_upload,
+from pages.ui import (choose_model, corpus_export, correction_store, current_dataset, dataset_types, entities_html, import_upload,
                       plain, remember, review_queue)
 
 st.title("Annotate")
@@ -26,8 +26,7 @@ with st.sidebar.expander("Import a corpus file as a new dataset"):
         except (CorpusError, CorrectionError) as err:
             st.error("Refused:")
             st.text(str(err))
-remember("annotate_dataset", "default")
-dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="annotate_dataset")
+dataset = current_dataset()
 store = correction_store(dataset)
 n = len(store.original)
 

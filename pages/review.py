@@ -7,7 +7,8 @@ import streamlit as st
 from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem, fill_queue
 from ner_core.store import CorrectionError, StaleSaveError
 from pages.keyboard_annotator import keyboard_annotator
-from pages.ui import (correction_store, dataset_types, datasets, entities_html, plain, remember, review_model_source,
+from pages.sign_in import current_user
+from pages.ui import (correction_store, current_dataset, dataset_types, entities_html, plain, remember, review_model_source,
                       review_queue, split_parts, type_colours)
 from ner_core.tokenize import join_tokens
 
@@ -15,10 +16,12 @@ KEY = "review_annotator"
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
 
 st.title("Review queue")
-remember("review_dataset", "default")
-dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="review_dataset")
-remember("review_author", os.environ.get("USER", "annotator"))
-author = st.sidebar.text_input("Your name", key="review_author")
+dataset, user = current_dataset(), current_user()
+if user is None:  # no users defined: one person's app, who names themself
+    remember("review_author", os.environ.get("USER", "annotator"))
+    author = st.sidebar.text_input("Your name", key="review_author")
+else:
+    author = user.name
 remember("review_split", "train")
 remember("review_types", [])
 remember("review_sources", list(SOURCES))

@@ -272,13 +272,13 @@ def remember(key: str, default: object) -> None:
 
 def review_model_source(dataset: str, split: str) -> ModelSource | None:
     """The model-based source of a split's review queue: the dataset's newest cross-validated scores,
-    else, on val and test of the default corpus, the active single model (which never trained on them)."""
+    else, on val and test, the dataset's active single model (which never trained on them)."""
     store = correction_store(dataset)
     run = latest_run(store.engine, dataset)
     if run is not None:
         return f"cross-validated:{run.id}", lambda: stored_issues(store.engine, dataset, store.corrected(), rescore=False)
-    models = available_models(single=True)
-    if split == "train" or dataset != "default" or not models:
+    models = available_models(dataset, single=True)
+    if split == "train" or not models:
         return None
     name, indices = next(iter(models.values())), split_parts(dataset)[split]
 
