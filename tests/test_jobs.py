@@ -14,6 +14,7 @@ import pytest
 from processes import stop_jobs
 from sqlalchemy.orm import Session
 
+from ner_core.cli import main
 from ner_core.db import shared_engine
 from ner_core.jobs import _children, Job, JobError, describe, job_status, latest_job, logs_dir, running_job, start_job
 from ner_core.registry import registry_dir
@@ -60,7 +61,7 @@ def test_a_job_reports_progress_and_its_result(jobs_env):
         start_job("nope", {})
 
 
-def test_simultaneous_starts_in_threads_give_one_job(jobs_env):
+def test_simultaneous_starts_in_threads_give_one_job(jobs_env, capsys):
     barrier, started, refused = threading.Barrier(4), [], []
 
     def start():
@@ -77,6 +78,8 @@ def test_simultaneous_starts_in_threads_give_one_job(jobs_env):
         t.join()
     assert len(started) == 1 and len(refused) == 3
     assert all(f"a sleep job is already running (job {started[0]})" in r for r in refused)
+    assert main(["retrain", "--limit", "10"]) == 1  # the command line takes the same lock
+    assert f"a sleep job is already running (job {started[0]})" in capsys.readouterr().err
     assert wait(started[0])["state"] == "succeeded"
     assert wait(start_job("sleep", {"seconds": 0}))["state"] == "succeeded"  # the lock was released
 
