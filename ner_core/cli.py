@@ -130,7 +130,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
                               threads=args.threads, seed=args.seed, recipe=recipe)
 
     def report(event: dict) -> None:
-        if event["done"] == 0:
+        if event["done"] == 0 and "batch" not in event:  # a stage starts
             eta = "" if event["eta_seconds"] is None else f"; at most {event['eta_seconds'] / 60:.0f} min left in all"
             tqdm.write(f"{event['stage']}: up to {event['total']} epochs{eta}", file=sys.stderr)
 
@@ -174,14 +174,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .tagger import Tagger
+    from .pipeline import load_any
     from .tokenize import tokenize
 
     sentences = tokenize(args.text)
     if not sentences:
         print("error: the text is empty; nothing to tag", file=sys.stderr)
         return 1
-    tagged = Tagger.from_checkpoint(_model_path(args)).tag(sentences)
+    tagged = load_any(_model_path(args)).tag(sentences)
     if args.json:
         rows = [[{"token": w, "tag": t, "prob": round(p, 4)} for w, t, p in zip(s.words, s.tags, s.probs)] for s in tagged]
         print(json.dumps(rows))

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from .checkpoint import building, load_checkpoint
 from .corpus import Sentence, Split
-from .detector import DetectorConfig, WeakSentenceDetector, detector_proba
+from .detector import DetectorConfig, WeakSentenceDetector, detector_proba, holds_weak_entity
 from .evaluate import evaluate
 from .metrics import entity_scores
 from .model import ModelConfig
@@ -232,6 +232,9 @@ def train_method(
                               on_batch=progress.batches("single"))
         progress.finish("single", note="no weak type: the single model only")
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, "seconds": round(time.perf_counter() - started, 1)}
+    if not any(holds_weak_entity(s.tags, tagset.weak) for s in split.val):
+        raise ValueError(f"the dev sentences hold no entity of the weak types ({', '.join(sorted(tagset.weak))}): "
+                         "nothing to select the detector and tune its threshold on; give a larger dev set or --weak-types")
     progress = StageProgress(
         [("strong", settings.epochs), ("weak", settings.weak_epochs), ("detector", settings.detector_epochs), ("threshold", 1)], report
     )

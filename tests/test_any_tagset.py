@@ -103,7 +103,7 @@ def test_progress_events_cover_every_stage(method):
     stages = [e["stage"] for e in events]
     assert stages == sorted(stages, key=["strong", "weak", "detector", "threshold"].index)
     assert set(stages) == {"strong", "weak", "detector", "threshold"}
-    strong = [e for e in events if e["stage"] == "strong"]
+    strong = [e for e in events if e["stage"] == "strong" and "batch" not in e]  # per epoch (batch events come between)
     assert [e["done"] for e in strong] == [0, 1, 2] and strong[0]["eta_seconds"] is None
     assert all(e["eta_seconds"] >= 0 for e in events[1:]) and events[-1]["eta_seconds"] == 0
     assert events[-1]["done"] == events[-1]["total"]
@@ -134,6 +134,11 @@ def test_evaluate_and_label_issues_cli_on_the_pipeline(method, files):
     listed = json.loads(issues.stdout.strip().splitlines()[-1])
     assert isinstance(listed, list)
     assert all(i["given"] in tagset.labels and i["suggested"] in tagset.labels for i in listed)
+    tagged = run_cli("predict", "--checkpoint", str(out), "--text", "Give aspirin 20 mg orally daily.", "--json")
+    assert tagged.returncode == 0, tagged.stderr
+    rows = json.loads(tagged.stdout.strip().splitlines()[-1])[0]
+    assert [r["token"] for r in rows] == ["Give", "aspirin", "20", "mg", "orally", "daily", "."]
+    assert all(r["tag"] in tagset.labels and 0 <= r["prob"] <= 1 for r in rows)
 
 
 def test_train_cli_trains_the_single_model_on_the_files_tag_set(files, tmp_path):
@@ -166,7 +171,11 @@ def test_train_cli_refuses_unknown_types_and_a_missing_name(files, tmp_path):
     assert not (tmp_path / "x").exists()
 
 
-def test_method_needs_dev_sentences(tmp_path):
+def test_method_needs_dev_sentences_with_a_weak_entity(tmp_path):
     split = Split(make_sentences(10, 1, 5), [], [])
     with pytest.raises(ValueError, match="needs training and dev sentences"):
         train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
+    split = Split(make_sentences(100, 1, 5), make_sentences(10, 0, 6), [])
+    with pytest.raises(ValueError, match=r"the dev sentences hold no entity of the weak types \(route\)"):
+        train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
+    assert not (tmp_path / "m").exists()
