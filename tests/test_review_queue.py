@@ -163,3 +163,25 @@ def test_review_page_shows_the_first_item_and_the_next_ones(review_app):
     app.radio(key="review_split").set_value("test").run()
     assert not app.exception
     assert "evaluation only" in app.info[0].value
+
+
+def test_review_page_keeps_its_split_and_place_across_a_page_switch(review_app):
+    app = review_app
+    app.run()
+    app.radio(key="review_split").set_value("val").run()
+    place = dict(app.session_state["review_state"]["current"])
+    app.switch_page("pages/registry.py").run()
+    app.switch_page("pages/review.py").run()
+    assert not app.exception
+    assert app.session_state["review_split"] == "val"
+    assert app.session_state["review_state"]["current"] == place
+
+
+def test_annotate_link_to_no_sentence_gives_a_message(review_app):
+    app = review_app
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "abc"
+    app.run()
+    assert not app.exception
+    assert "does not name a sentence" in app.error[0].value
+    assert app.text[0].value == "abc"  # the link's value, as plain text
