@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base
-from .store import Correction, CorrectionStore
+from .store import Correction, CorrectionStore, _bump
 from .users import User, require
 
 DECISIONS = ("accepted", "rejected")
@@ -96,10 +96,13 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
             raise ReviewError("this batch was undone by its author; nothing to review")
         if reviewer is not None and rows[0].author == reviewer.name:
             raise ReviewError("a reviewer does not review their own corrections")
-        session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name,
-                                     reviewed_at=datetime.now(timezone.utc)))
-        if decision == "rejected":
+        now = datetime.now(timezone.utc)
+        session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now))
+        if decision == "rejected":  # reverted as an undo is: a save edited from before is now stale
+            touched = sorted({r.sentence for r in rows if not r.reverted})
             session.execute(update(Correction).where(Correction.batch == batch).values(reverted=True))
+            for sentence in touched:
+                _bump(session, store.dataset_id, sentence, name, now, None)
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from .corpus import Sentence, read_corpus
 from .db import Base, default_db_url, make_engine
 from .tags import TagSet, iob2_errors, repair_iob2, tag_type
+from .users import User, require
 
 __all__ = ["Base", "CorrectionError", "CorrectionStore", "SaveResult", "StaleSaveError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
 
@@ -329,17 +330,18 @@ def list_datasets(engine: Engine) -> dict[str, str]:
 
 
 def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
-                   log: Callable[[str], None] | None = None) -> CorrectionStore:
+                   log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
     """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
 
     The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
     reader change cannot move the tokens its corrections point at. ``log`` receives the read's
     summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
     encoding, malformed tags, size) raises :class:`CorpusError` with the reason; nothing is
-    written then.
+    written then; so is a ``user`` who may not import (only admins may, once users exist).
     """
     from .corpus import load_corpus_bytes, write_corpus
 
+    require(user, "import")
     name = name.strip()
     if not name or not all(c.isalnum() or c in "-_ ." for c in name):
         raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")

@@ -57,17 +57,17 @@ def test_assign_annotate_measure_and_adjudicate(store):
     first, second = chosen
     words = {i: SENTENCES[i].words for i in chosen}
     save_annotation(store, first, ["O"] * len(words[first]), ANN)
-    save_annotation(store, first, ["B-art"] + ["O"] * (len(words[first]) - 1), ANN)  # a second save replaces the first
+    save_annotation(store, first, ["B-org"] + ["O"] * (len(words[first]) - 1), ANN)  # a second save replaces the first
     save_annotation(store, first, ["O"] * len(words[first]), BOB)
     save_annotation(store, second, list(SENTENCES[second].tags), ANN)
     save_annotation(store, second, list(SENTENCES[second].tags), BOB)
-    assert annotation(store, first, "ann")[0] == "B-art"
+    assert annotation(store, first, "ann")[0] == "B-org"
     assert store.history() == []  # double annotations are not corrections
 
     [pair] = agreement(store)
     assert pair.annotators == ("ann", "bob") and pair.sentences == 2 and pair.disagreements == 1
     [d] = disagreements(store)
-    assert (d.sentence, d.tags_a[0], d.tags_b[0]) == (first, "B-art", "O")
+    assert (d.sentence, d.tags_a[0], d.tags_b[0]) == (first, "B-org", "O")
 
     result = adjudicate(store, first, d.tags_a, "A", RITA)
     assert result.changed == sum(x != y for x, y in zip(d.tags_a, SENTENCES[first].tags)) > 0
@@ -108,11 +108,11 @@ def test_refusals_change_nothing(store):
 
 
 def test_reviewers_accept_or_reject_correction_batches(store):
-    store.save(0, ["B-per", "I-per", "O", "B-gpe"], author="ann")
+    store.save(0, ["B-per", "I-per", "O", "B-org"], author="ann")
     store.save(3, ["O", "O"], author="ann")
-    store.save(2, ["B-nat", "O"], author="rita")
+    store.save(2, ["B-geo", "O"], author="rita")
     first, second, own = pending(store)
-    assert (first.author, first.sentences, first.changes[0].word, first.changes[0].new) == ("ann", [0], "Paris", "B-gpe")
+    assert (first.author, first.sentences, first.changes[0].word, first.changes[0].new) == ("ann", [0], "Paris", "B-org")
     with pytest.raises(RoleError, match="ann is an annotator: only reviewers and admins may review"):
         decide(store, first.batch, "accepted", ANN)
     with pytest.raises(ReviewError, match="does not review their own"):
@@ -122,10 +122,12 @@ def test_reviewers_accept_or_reject_correction_batches(store):
     assert len(pending(store)) == 3 and decisions(store) == []
 
     decide(store, first.batch, "accepted", RITA)
+    version = store.sentence_version(3)
     decide(store, second.batch, "rejected", RITA)
-    assert store.tags(0)[3] == "B-gpe" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
+    assert store.sentence_version(3) == version + 1  # a save edited before the rejection is stale
+    assert store.tags(0)[3] == "B-org" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
     assert [b.batch for b in pending(store)] == [own.batch]
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("rejected", "rita"), ("accepted", "rita")]
     with pytest.raises(ReviewError, match="was accepted already, by rita"):
         decide(store, first.batch, "rejected", ROOT)
-    assert store.tags(0)[3] == "B-gpe"
+    assert store.tags(0)[3] == "B-org"

@@ -152,20 +152,31 @@ def test_the_users_command(db_url, monkeypatch, capsys):
     engine.dispose()
 
 
-def test_retrain_activate_and_roll_back_refuse_non_admins_and_change_nothing(tmp_path, monkeypatch):
-    from ner_core.jobs import jobs_dir, start_job
+def test_retrain_activate_and_roll_back_refuse_non_admins_and_change_nothing(engine, tmp_path, monkeypatch):
+    from ner_core.jobs import latest_job, start_job
     from ner_core.registry import activate, load_index, roll_back
     from ner_core.retrain import RetrainSpec
 
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
-    before = load_index()
+    before = load_index(engine=engine)
     for user in (User("ann", "annotator"), User("rita", "reviewer")):
         with pytest.raises(RoleError, match=f"{user.name} is an? {user.role}: only admins may retrain"):
-            start_job(RetrainSpec(["strong"], epochs=1), user)
+            start_job("retrain", RetrainSpec(["strong"], epochs=1), user=user, engine=engine)
         with pytest.raises(RoleError, match="only admins may activate"):
-            activate("shipped", user)
+            activate("shipped", user, engine=engine)
         with pytest.raises(RoleError, match="only admins may roll back"):
-            roll_back(user)
-    assert load_index() == before and list(jobs_dir().iterdir()) == []
-    activate("shipped", User("root", "admin"))  # an admin may
-    assert load_index()["history"] == ["shipped", "shipped"]
+            roll_back(user, engine=engine)
+    assert load_index(engine=engine) == before and latest_job(engine=engine) is None
+    activate("shipped", User("root", "admin"), engine=engine)  # an admin may
+    assert load_index(engine=engine)["history"] == ["shipped", "shipped"]
+
+
+def test_import_refuses_non_admins_and_writes_nothing(engine, tmp_path):
+    from ner_core.store import import_dataset, list_datasets
+
+    data = b"Sentence #,Word,POS,Tag\nSentence: 1,Paris,NNP,B-geo\n,is,VBZ,O\n"
+    with pytest.raises(RoleError, match="ann is an annotator: only admins may import"):
+        import_dataset(engine, "mine", data, "mine.csv", tmp_path / "datasets", user=User("ann", "annotator"))
+    assert "mine" not in list_datasets(engine) and not (tmp_path / "datasets").exists()
+    import_dataset(engine, "mine", data, "mine.csv", tmp_path / "datasets", user=User("root", "admin"))
+    assert "mine" in list_datasets(engine)

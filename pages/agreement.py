@@ -1,0 +1,101 @@
+"""Agreement: assign sentences to two annotators, tag one's share, see agreement, adjudicate."""
+import math
+
+import pandas as pd
+import streamlit as st
+
+from ner_core.agreement import AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assigned_to, disagreements, save_annotation
+from ner_core.store import CorrectionError, default_db_url
+from ner_core.users import RoleError, list_users, refusal
+from pages.sign_in import current_user
+from pages.ui import correction_store, datasets, db_engine
+
+st.title("Agreement")
+user = current_user()
+if user is None:
+    st.info("Double annotation needs two people: add users with `python -m ner_core users add NAME --role ROLE`.")
+    st.stop()
+dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="agreement_dataset")
+store = correction_store(dataset)
+
+
+def act(what, *args) -> None:
+    """Run one action; its message (or the reason it was refused) shows after the rerun."""
+    try:
+        st.session_state.agreement_message = ("success", what(*args))
+    except (AgreementError, CorrectionError, RoleError) as err:
+        st.session_state.agreement_message = ("error", f"Refused: {err}")
+
+
+def do_assign(pair: tuple[str, str], share: float) -> str:
+    return f"{len(assign(store, share, pair, user))} sentence(s) assigned to {' and '.join(pair)}."
+
+
+def do_save(sentence: int, tags: list[str]) -> str:
+    repaired = save_annotation(store, sentence, tags, user)
+    return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
+
+
+def do_adjudicate(sentence: int, tags: list[str], choice: str) -> str:
+    return f"Sentence {sentence} adjudicated: {adjudicate(store, sentence, tags, choice, user).changed} token(s) changed."
+
+
+def do_adopt() -> str:
+    return f"{adopt_agreed(store, user)} sentence(s) tagged alike by both saved as corrections."
+
+
+if "agreement_message" in st.session_state:
+    kind, message = st.session_state.pop("agreement_message")
+    getattr(st, kind)(str(message))
+
+with st.expander("Assign sentences to two annotators", expanded=False):
+    names = [u.name for u in list_users(db_engine(default_db_url()))]
+    pair = st.multiselect("Annotators (two)", names, max_selections=2, key="agreement_pair")
+    share = st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share") / 100
+    why = refusal(user, "assign") or (None if len(pair) == 2 else "choose two annotators")
+    st.button("Assign", key="agreement_assign", disabled=why is not None, help=why, on_click=act,
+              args=(do_assign, tuple(pair), share))
+
+mine = assigned_to(store, user.name)
+if mine:
+    st.subheader(f"Your double annotation: {len(mine)} sentence(s)")
+    sentence = st.selectbox("Sentence", mine, key="agreement_mine")
+    words = store.original[sentence].words
+    start = annotation(store, sentence, user.name) or store.tags(sentence)
+    edited = st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"], key=f"agreement_edit_{sentence}",
+                            column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
+    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act,
+              args=(do_save, sentence, list(edited["tag"])))
+
+st.subheader("Agreement per annotator pair")
+pairs = agreement(store)
+if not pairs:
+    st.info("No sentence has been tagged by both of its annotators yet.")
+
+
+def fmt(x: float) -> float | None:
+    return None if math.isnan(x) else round(x, 3)
+
+
+st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "sentences": p.sentences, "tokens": p.tokens,
+                            "entity F1": fmt(p.entity_f1), "kappa (tags)": fmt(p.kappa), "disagreeing sentences": p.disagreements}
+                           for p in pairs]), hide_index=True, key="agreement_pairs")
+st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "type": t, "entity F1": fmt(s["f1"]), "kappa": fmt(s["kappa"])}
+                           for p in pairs for t, s in p.per_type.items()]), hide_index=True, key="agreement_types")
+
+st.subheader("Disagreements")
+open_ones = disagreements(store)
+why = refusal(user, "adjudicate")
+st.button("Adopt every sentence both tagged alike", key="agreement_adopt", disabled=why is not None, help=why,
+          on_click=act, args=(do_adopt,))
+if open_ones:
+    d = st.selectbox("Sentence", open_ones, format_func=lambda d: f"{d.sentence}: {' / '.join(d.annotators)}", key="agreement_pick")
+    a, b = d.annotators
+    table = st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.tags_a}),
+                           disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
+                           column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})
+    cols = st.columns(3)
+    cols[0].button(f"Take {a}'s", key="agreement_take_a", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_a, "A"))
+    cols[1].button(f"Take {b}'s", key="agreement_take_b", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B"))
+    cols[2].button("Take the edited column", key="agreement_take_edit", disabled=why is not None, help=why, on_click=act,
+                   args=(do_adjudicate, d.sentence, list(table["adjudicated"]), "edited"))

@@ -1,0 +1,50 @@
+"""Review corrections: reviewers accept or reject each saved batch; a rejection reverts it."""
+import pandas as pd
+import streamlit as st
+
+from ner_core.correction_review import ReviewError, decide, decisions, pending
+from ner_core.users import RoleError, refusal
+from pages.sign_in import current_user
+from pages.ui import annotate_link, correction_store, datasets
+
+SHOWN = 20
+st.title("Review corrections")
+user = current_user()
+dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="review_corrections_dataset")
+store = correction_store(dataset)
+reason = refusal(user, "review")
+if reason:
+    st.info(f"{reason}: you see the corrections waiting for review, but cannot decide on them.")
+
+
+def record(batch: str, decision: str) -> None:
+    try:
+        decide(store, batch, decision, user)
+        st.session_state.review_corrections_message = ("success", f"Batch {batch[:8]} {decision}.")
+    except (ReviewError, RoleError) as err:
+        st.session_state.review_corrections_message = ("error", f"Refused: {err}")
+
+
+if "review_corrections_message" in st.session_state:
+    kind, message = st.session_state.pop("review_corrections_message")
+    getattr(st, kind)(message)
+batches = pending(store)
+st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
+           + (f"; the first {SHOWN} are shown" if len(batches) > SHOWN else "") + ".")
+for batch in batches[:SHOWN]:
+    own = user is not None and batch.author == user.name
+    why = reason or ("your own corrections are reviewed by someone else" if own else None)
+    with st.container(border=True):
+        st.text(f"{batch.author} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
+                f"sentence(s) {', '.join(map(str, batch.sentences))}")
+        st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, key=f"rc_table_{batch.batch}")
+        left, middle, right = st.columns([1, 1, 3])
+        left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
+                    disabled=why is not None, help=why, type="primary")
+        middle.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
+                      disabled=why is not None, help=why)
+        if dataset == "default":
+            with right:
+                annotate_link(batch.sentences[0], f"Open sentence {batch.sentences[0]}")
+with st.expander("Decisions made"):
+    st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, key="rc_decisions")
