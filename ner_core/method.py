@@ -202,8 +202,10 @@ class StageProgress:
         return on_batch
 
     def finish(self, stage: str, **extra: Any) -> None:
-        total = dict(self.stages)[stage]
-        self.report({"stage": stage, "done": total, "total": total, "eta_seconds": 0,
+        """Report the end of ``stage``, with the time the stages after it will take."""
+        index = [s for s, _ in self.stages].index(stage)
+        total = self.stages[index][1]
+        self.report({"stage": stage, "done": total, "total": total, "eta_seconds": self._eta(index + 1, 0),
                      "seconds": round(time.perf_counter() - self.started, 1), **extra})
 
 

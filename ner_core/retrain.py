@@ -204,8 +204,19 @@ def _uses(directory: Path, members: set[str]) -> bool:
     return bool({spec.get("strong"), spec.get("weak"), spec.get("detector")} & members)
 
 
+def _scoring_seconds(base: Path, systems: list[str], sentences: int, sample: list[Sentence]) -> float:
+    """How long scoring old and new ``systems`` on ``sentences`` sentences will take, timed on ``sample``."""
+    started = time.perf_counter()
+    for system in systems:
+        load_any(base / system).tag([s.words for s in sample])
+    return 2 * (time.perf_counter() - started) * max(sentences / max(len(sample), 1), 1.0)
+
+
 def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base: Path, built: Path, started: float) -> dict:
-    progress = StageProgress([(name, spec.epochs) for name in spec.models], report)
+    corrected = [corpus[i] for i in sorted(corrected_ids)]
+    systems = [s for s in SYSTEMS if (base / s).is_dir() and _uses(base / s, set(spec.models))]
+    progress = StageProgress([(name, spec.epochs) for name in spec.models] + [("scoring old vs new", 1)], report)
+    progress.epoch_seconds["scoring old vs new"] = _scoring_seconds(base, systems, len(split.test) + len(corrected), split.test[:100])
     for name in spec.models:
         if not (base / name).is_dir():
             raise CheckpointError(f"the active model set has no {name!r} to retrain")
@@ -228,13 +239,9 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
             train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
                   model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset, on_batch=on_batch)
         progress.finish(name)
-    report({"stage": "scoring old vs new"})
-    corrected = [corpus[i] for i in sorted(corrected_ids)]
-    comparisons = {
-        system: _compare(system, base, built, split.test, corrected)
-        for system in SYSTEMS
-        if (built / system).is_dir() and _uses(built / system, set(spec.models))
-    }
+    progress.start("scoring old vs new")
+    comparisons = {system: _compare(system, base, built, split.test, corrected) for system in systems}
+    progress.finish("scoring old vs new")
     counts = store.counts()
     info = {
         "models": spec.models, "spec": asdict(spec), "data_version": store.version(),

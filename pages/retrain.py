@@ -31,10 +31,9 @@ def show_progress(status: dict) -> None:
     if last is None:
         st.progress(0.0, text="Starting…")
         return
-    if "total" not in last:  # a stage without epochs (scoring)
-        st.progress(1.0, text=f"{last['stage']}…")
-        return
-    where = f"{last['stage']}: epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
+    where = last["stage"]
+    if last.get("total", 1) > 1 or "batch" in last:
+        where += f": epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
     if "batch" in last:
         where += f", batch {last['batch']}/{last['batches']}"
     fraction, left = 0.0, "time left not known yet"

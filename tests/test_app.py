@@ -65,45 +65,6 @@ def test_error_analysis_page(app):
     assert len(listed) > 0 and all("missed entity" in e for e in listed["errors"])
 
 
-def test_suspicious_page_lists_issues(app):
-    app.switch_page("pages/suspicious.py")
-    app.run(timeout=300)
-    assert not app.exception
-    table = app.dataframe[0].value
-    assert len(table) > 0 and (table["given"] != table["suggested"]).all()
-    assert table["score"].is_monotonic_decreasing
-    assert table["text"].str.contains("»").all()
-
-
-def test_suspicious_page_lists_strings_tagged_more_than_one_way(app, monkeypatch, tmp_path, corpus):
-    from ner_core.consistency import string_labels
-
-    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
-    app.switch_page("pages/suspicious.py")
-    app.session_state["suspicious_mode"] = "Strings tagged more than one way"
-    app.run(timeout=300)
-    assert not app.exception
-    table = app.dataframe[0].value
-    assert len(table) > 100 and (table["differ"] > 0).all() and table["differ"].is_monotonic_decreasing
-    row = table.index[table["string"] == "H5N1"][0]
-    expected = string_labels(corpus, [("H5N1",)])[("H5N1",)].labels
-    assert table.loc[row, "annotations"] == " · ".join(f"{k} {v}" for k, v in sorted(expected.items(), key=lambda x: -x[1]))
-    app.selectbox(key="consistency_pick").set_value("H5N1").run()
-    assert not app.exception
-    places = app.dataframe[1].value  # the minority annotations: H5N1 as nat
-    assert len(places) == expected["nat"] and (places["annotated as"] == "nat").all()
-    assert places["text"].str.contains("»H5N1«").all()
-
-    assert app.selectbox(key="consistency_to:H5N1").value == "O"  # the majority annotation by default
-    app.button(key="consistency_apply").click().run()
-    assert not app.exception
-    assert f"annotated as O in {expected['nat']} sentences" in app.success[0].value
-    assert "H5N1" not in set(app.dataframe[0].value["string"])  # now consistent
-    app.sidebar.button(key="consistency_undo").click().run()  # one undo reverts all of it
-    assert not app.exception
-    assert "H5N1" in set(app.dataframe[0].value["string"])
-
-
 @pytest.mark.parametrize(
     "text",
     ["東京は日本の首都です。 Москва — столица России.", "!!! ... ??? ---", " ".join(["Paris is in France ."] * 2000)],

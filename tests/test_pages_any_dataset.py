@@ -58,9 +58,7 @@ def drugs(tmp_path_factory):
 
 def open_page(page: str, dataset: str, **state) -> AppTest:
     app = AppTest.from_file(APP, default_timeout=120)
-    app.session_state["dataset"] = dataset
-    for key in ("review_dataset", "annotate_dataset"):  # the review pages' own choice, until they read current_dataset()
-        app.session_state[key] = dataset
+    app.session_state["dataset"] = dataset  # the sidebar's choice (ui.DATASET_KEY)
     for key, value in state.items():
         app.session_state[key] = value
     app.switch_page(f"pages/{page}.py")
@@ -140,3 +138,10 @@ def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs)
     choice = app.radio(key=f"retrain_choice_{worse['entry']['id']}").set_value(choice.options[1])
     app.button(key="retrain_apply").click().run()
     assert not app.exception and active_id("drugs") == worse["entry"]["id"]  # activation: an explicit choice
+
+
+def test_the_upload_label_names_every_format():
+    from ner_core.corpus import FORMATS
+    from pages.ui import UPLOAD_LABEL
+
+    assert all(fmt in UPLOAD_LABEL and all(s in UPLOAD_LABEL for s in suffixes) for fmt, suffixes in FORMATS.items())
