@@ -9,7 +9,7 @@ from typing import Any, Callable, Sequence
 from .corpus import Sentence
 from .errors import CATEGORIES, NONE, compare, entity_confusion, error_counts, token_confusion
 from .metrics import entity_scores
-from .pipeline import VotedPipeline, VotedSentence
+from .pipeline import VotedPipeline, VotedSentence, revote
 from .tagger import Tagger
 from .tags import OUTSIDE, spans
 
@@ -87,15 +87,26 @@ def analyse(model: Tagger | VotedPipeline, sentences: Sequence[Sentence], progre
         results += model.tag([s.words for s in sentences[start : start + chunk]])
         if progress is not None:
             progress(min(1.0, (start + chunk) / max(1, len(sentences))))
+    return CorpusAnalysis(sentences, results, _systems(results))
+
+
+def with_threshold(analysis: CorpusAnalysis, threshold: float) -> CorpusAnalysis:
+    """A pipeline's analysis at another detector threshold: the vote is redone from the stored
+    strong and weak outputs and detector probabilities; nothing is tagged again."""
+    if not analysis.results or not isinstance(analysis.results[0], VotedSentence):
+        return analysis
+    results = [revote(r, threshold) for r in analysis.results]
+    return CorpusAnalysis(analysis.sentences, results, _systems(results))
+
+
+def _systems(results: list[Any]) -> dict[str, list[tuple[str, ...]]]:
     if results and isinstance(results[0], VotedSentence):
-        systems = {
+        return {
             "voted": [r.tags for r in results],
             "strong": [tuple(t.strong_tag for t in r.tokens) for r in results],
             "weak": [tuple(t.weak_tag for t in r.tokens) for r in results],
         }
-    else:
-        systems = {"single": [r.tags for r in results]}
-    return CorpusAnalysis(sentences, results, systems)
+    return {"single": [r.tags for r in results]}
 
 
 def confusion_matrix(counts: Counter) -> tuple[list[str], list[list[int]]]:

@@ -1,0 +1,213 @@
+"""What a user waits for, in a real browser: Debian's Chromium (Playwright) against ``streamlit run``.
+
+Prints, for a server started on a temporary data directory:
+
+* every page, cold (first visit after the server started: the browser opens the app, then the
+  sidebar link is clicked; Predict is the app's root) and warm (visited again);
+* the review queue: seconds from a one-key decision to the next item on screen (p50 / p95 over
+  ``--decisions``), and from Enter (save an edited item) to the next item;
+* the idle server's CPU share over ``--idle`` seconds.
+
+A page is "on screen" when its title is shown and Streamlit reports the script finished
+(``data-test-script-state="notRunning"``).
+
+    python benchmarks/browser_loop.py [--decisions 50] [--idle 30] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync", "--disable-quic"]
+PAGES = ["Predict", "Error analysis", "Review queue", "Annotate", "Retrain", "Registry"]
+TIMEOUT_MS = 600_000
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {**os.environ, "NER_DATA_DIR": str(data), "NER_DB_URL": f"sqlite:///{data / 'db.sqlite'}", "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+            return proc, url
+        except OSError:
+            time.sleep(0.3)
+    stop_server(proc)
+    raise RuntimeError("the server did not start within 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    """SIGTERM, then SIGKILL to the whole process group after 10 s."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    except ProcessLookupError:
+        pass
+
+
+def wait_done(page, title: str) -> None:
+    """Until the page's title is shown and the script has finished."""
+    page.get_by_role("heading", name=title).first.wait_for(timeout=TIMEOUT_MS)
+    page.wait_for_function(
+        "() => { const a = document.querySelector('[data-test-script-state]');"
+        " return a && a.getAttribute('data-test-script-state') === 'notRunning'; }",
+        timeout=TIMEOUT_MS, polling=50,
+    )
+
+
+def headings(page_name: str) -> str:
+    return {"Review queue": "Review queue", "Error analysis": "Error analysis", "Registry": "Model registry"}.get(page_name, page_name)
+
+
+def visit(page, name: str) -> float:
+    started = time.perf_counter()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text(name, exact=True).first.click()
+    wait_done(page, headings(name))
+    return time.perf_counter() - started
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process and its children that are still running."""
+    total = 0.0
+    for task in [pid] + children(pid):
+        try:
+            fields = Path(f"/proc/{task}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError):
+            pass
+    return total
+
+
+def children(pid: int) -> list[int]:
+    try:
+        found = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return found + [g for c in found for g in children(c)]
+
+
+def page_loads(browser, url: str, pages: list[str]) -> dict[str, dict[str, float]]:
+    """Cold then warm load of each page, in one fresh session per page (the server is shared)."""
+    out: dict[str, dict[str, float]] = {}
+    for name in pages:
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = context.new_page()
+        started = time.perf_counter()
+        page.goto(url, timeout=TIMEOUT_MS)
+        wait_done(page, "Predict")
+        root = time.perf_counter() - started
+        if name == "Predict":
+            cold = root
+            visit(page, "Registry")
+        else:
+            cold = visit(page, name)
+            visit(page, "Registry" if name != "Registry" else "Predict")
+        warm = visit(page, name)
+        out[name] = {"cold_s": round(cold, 2), "warm_s": round(warm, 2)}
+        print(f"{name:16s} cold {cold:6.2f} s   warm {warm:5.2f} s", flush=True)
+        context.close()
+    return out
+
+
+def review_loop(browser, url: str, decisions: int) -> dict[str, float]:
+    """Seconds from a one-key decision (keep the gold) to the next queue item, and from Enter to the next."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url, timeout=TIMEOUT_MS)
+    wait_done(page, "Predict")
+    visit(page, "Review queue")
+    frame = page.locator('[data-testid="stCustomComponentV1"], .st-key-review_annotator').first
+    frame.wait_for(timeout=TIMEOUT_MS)
+
+    def current() -> str:
+        return page.locator("[data-review-item]").first.get_attribute("data-review-item", timeout=TIMEOUT_MS)
+
+    def press_and_wait(key: str) -> float:
+        before = current()
+        page.locator("[data-review-item]").first.focus()
+        started = time.perf_counter()
+        page.keyboard.press(key)
+        page.wait_for_function(
+            "(before) => { const e = document.querySelector('[data-review-item]');"
+            " return e && e.getAttribute('data-review-item') !== before; }",
+            arg=before, timeout=TIMEOUT_MS, polling=20,
+        )
+        return time.perf_counter() - started
+
+    times = [press_and_wait("g") for _ in range(decisions)]
+    saves = []
+    for _ in range(5):
+        page.locator("[data-review-item]").first.focus()
+        page.keyboard.press("a")  # take the suggestion into the edit, then save with Enter
+        saves.append(press_and_wait("Enter"))
+    context.close()
+    p95 = statistics.quantiles(times, n=20)[18] if len(times) >= 20 else max(times)
+    result = {"decisions": len(times), "next_p50_s": round(statistics.median(times), 3), "next_p95_s": round(p95, 3),
+              "save_p50_s": round(statistics.median(saves), 3)}
+    print(f"review queue: decision -> next item p50 {result['next_p50_s']} s, p95 {result['next_p95_s']} s "
+          f"over {len(times)}; save -> next p50 {result['save_p50_s']} s", flush=True)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
+    parser.add_argument("--decisions", type=int, default=50)
+    parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    from playwright.sync_api import sync_playwright
+
+    results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "load_before": os.getloadavg()[0]}
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        proc, url = start_server(Path(tmp))
+        try:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            results["pages"] = page_loads(browser, url, [n.strip() for n in args.pages.split(",") if n.strip()])
+            if args.decisions:
+                results["review"] = review_loop(browser, url, args.decisions)
+            browser.close()
+            time.sleep(5)
+            before, started = cpu_seconds(proc.pid), time.perf_counter()
+            time.sleep(args.idle)
+            share = (cpu_seconds(proc.pid) - before) / (time.perf_counter() - started)
+            results["idle_cpu_percent"] = round(100 * share, 2)
+            print(f"idle server: {100 * share:.2f}% of one core over {args.idle:.0f} s", flush=True)
+        finally:
+            stop_server(proc)
+    if args.json:
+        print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
