@@ -7,10 +7,12 @@ from ner_core.analysis import filter_sentences
 from ner_core.corpus import CorpusError, load_corpus_bytes
 from ner_core.errors import CATEGORIES
 from ner_core.tokenize import join_tokens
+from pages.sign_in import current_user
 from pages.ui import (UPLOAD_LABEL, annotate_link, choose_model, current_dataset, current_split, dataset_colours, dataset_types,
                       entities_html, get_analysis, heatmap, split_parts)
 
 st.title("Error analysis")
+current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
 model_key, model = choose_model("errors", dataset)
 colours = dataset_colours(dataset)

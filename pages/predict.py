@@ -4,6 +4,7 @@ import streamlit as st
 
 from ner_core.pipeline import VotedPipeline
 from ner_core.tokenize import tokenize_with_offsets
+from pages.sign_in import current_user
 from pages.ui import choose_model, confidence_chart, current_dataset, dataset_colours, entities_html, remember
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
@@ -11,6 +12,7 @@ MAX_TOKENS = 20_000
 DETAILED_SENTENCES = 20
 
 st.title("Predict")
+current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
 model_key, model = choose_model("predict", dataset)
 colours = dataset_colours(dataset)

@@ -1,0 +1,128 @@
+"""A team in a real browser (Debian's Chromium via Playwright, `streamlit run`): a wrong password
+is refused; an annotator signs in, corrects a sentence and cannot start a retrain; a reviewer
+signs in and accepts the correction, which the database then records with both names."""
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ner_core.corpus import default_corpus_path
+from ner_core.correction_review import decisions
+from ner_core.db import make_engine
+from ner_core.store import CorrectionStore
+from ner_core.users import add_user
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def team_server(tmp_path_factory):
+    ckpt = ROOT / "checkpoints" / "bilstm_crf"  # the shipped tagger: nothing to train
+    tmp = tmp_path_factory.mktemp("team")
+    url = f"sqlite:///{tmp / 'db.sqlite'}"
+    engine = make_engine(url)
+    add_user(engine, "ann", "annotator", "ann-password")
+    add_user(engine, "rita", "reviewer", "rita-password")
+    engine.dispose()
+    port = free_port()
+    env = {**os.environ, "NER_MODEL": str(ckpt), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url, "HF_HUB_OFFLINE": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(base + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.5)
+        yield base, url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def page(team_server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                                                                     "--disable-background-networking", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            yield page
+        finally:
+            browser.close()
+
+
+def sign_in(page, name: str, password: str) -> None:
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_server):
+    base, url = team_server
+    page.goto(base)
+    sign_in(page, "ann", "not-her-password")
+    page.get_by_text("wrong user name or password").wait_for()
+    sign_in(page, "ann", "ann-password")
+    page.get_by_text("Signed in as").wait_for()
+
+    page.get_by_role("link", name="Annotate").click()
+    page.get_by_text("Gold (current)").wait_for()
+    for _ in range(30):  # the first sentence the model tags differently from the gold
+        views = page.locator("[data-testid='stHtml']")
+        if views.nth(0).inner_text() != views.nth(1).inner_text():
+            break
+        shown = page.locator("[data-testid='stHtml']").nth(0).inner_text()
+        page.get_by_role("button", name="Next / skip ▶").click()
+        page.wait_for_function("t => document.querySelectorAll(\"[data-testid='stHtml']\")[0].innerText !== t", arg=shown)
+    assert page.get_by_label("Your name").count() == 0  # the author is the signed-in user, not a text box
+    page.get_by_role("button", name="Accept the prediction").click()
+    page.get_by_text("Prediction accepted").wait_for()
+
+    page.get_by_role("link", name="Retrain").click()
+    page.get_by_text("ann is an annotator: only admins may retrain").wait_for()
+    assert page.get_by_role("button", name="Start retraining").is_disabled()
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, "rita", "rita-password")
+    page.get_by_text("Signed in as").wait_for()
+    page.get_by_role("link", name="Review corrections").click()
+    page.get_by_text("1 correction batch(es) wait for review").wait_for()
+    page.get_by_role("button", name="Accept", exact=True).click()
+    page.get_by_text("0 correction batch(es) wait for review").wait_for()
+
+    engine = make_engine(url)
+    store = CorrectionStore(engine, "default", default_corpus_path())
+    assert {row["author"] for row in store.history()} == {"ann"}
+    assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("accepted", "rita")]
+    engine.dispose()
