@@ -17,6 +17,7 @@ from torch.optim.swa_utils import AveragedModel
 from tqdm import tqdm
 
 from .checkpoint import save_checkpoint
+from .cross_val import training_record
 from .corpus import Sentence
 from .evaluate import evaluate
 from .features import Vocab
@@ -203,7 +204,7 @@ def train(
         vocab, vectors, found = init_vocab_and_vectors(data, config.min_count, tagset.labels)
         model = CRFTagger(model_config or ModelConfig(), vocab)
         model.init_word_vectors(vectors, found)
-    meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}}
+    meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}, "trained_on": training_record(data)}
 
     def score(m: nn.Module) -> float:
         return evaluate(Tagger(m), val, config.mask_types)["micro_f1"] if val else 0.0

@@ -134,3 +134,13 @@ def test_init_from_is_refused_for_a_checkpoint_that_saw_the_data(data, folds_run
     write_corpus(held_out, path)
     assert main([*args, "--init-from", str(out / "fold0")]) == 0
     assert json.loads(capsys.readouterr().out) is not None
+
+
+def test_a_trained_checkpoint_records_its_sentences_and_is_refused_on_them(tiny_model, split, tmp_path, capsys):
+    from ner_core.cli import main
+
+    _, checkpoint = tiny_model  # trained on the first 200 training sentences
+    path = tmp_path / "seen.conll"
+    write_corpus(split.train[150:250], path)
+    assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--init-from", str(checkpoint), "--json"]) == 1
+    assert "trained on 50 of these sentences" in capsys.readouterr().err

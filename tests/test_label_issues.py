@@ -47,8 +47,9 @@ def test_label_issues_cli_json(tiny_model, split, tmp_path):
         capture_output=True, text=True, env=env, cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
-    issues = json.loads(out.stdout.strip().splitlines()[-1])
+    issues = json.loads(out.stdout)  # --json: stdout holds only the JSON
     assert 0 < len(issues) <= 10
-    assert set(issues[0]) == {"sentence", "token", "given", "suggested", "score"}
+    assert set(issues[0]) == {"sentence", "token", "word", "given", "suggested", "score", "fold"}
+    assert issues[0]["fold"] is None and noisy[issues[0]["sentence"]].words[issues[0]["token"]] == issues[0]["word"]
     first = issues[0]
     assert noisy[first["sentence"]].tags[first["token"]] == first["given"] != first["suggested"]
