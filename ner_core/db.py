@@ -1,5 +1,9 @@
 """The database: URL, engine and schema (SQLite by default, PostgreSQL for a team).
 
+A team points every app instance and job at one server with ``NER_DB_URL=postgresql://user:password@host:5432/db``
+(a plain URL gets the psycopg 3 driver) and at one shared ``NER_DATA_DIR`` (the registry's checkpoint
+folders and the job logs live there).
+
 The schema is versioned with Alembic (``ner_core/migrations``). :func:`make_engine` upgrades the
 database to the newest revision, under a lock so that two processes opening a fresh database at
 once do not both create it; a database made before Alembic (today's tables, no
