@@ -8,14 +8,14 @@ from ner_core.agreement import AgreementError, adjudicate, adopt_agreed, agreeme
 from ner_core.store import CorrectionError, default_db_url
 from ner_core.users import RoleError, list_users, refusal
 from pages.sign_in import current_user
-from pages.ui import correction_store, datasets, db_engine
+from pages.ui import correction_store, current_dataset, db_engine
 
 st.title("Agreement")
 user = current_user()
 if user is None:
     st.info("Double annotation needs two people: add users with `python -m ner_core users add NAME --role ROLE`.")
     st.stop()
-dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="agreement_dataset")
+dataset = current_dataset()
 store = correction_store(dataset)
 
 

@@ -5,12 +5,12 @@ import streamlit as st
 from ner_core.correction_review import ReviewError, decide, decisions, pending
 from ner_core.users import RoleError, refusal
 from pages.sign_in import current_user
-from pages.ui import annotate_link, correction_store, datasets
+from pages.ui import annotate_link, correction_store, current_dataset
 
 SHOWN = 20
 st.title("Review corrections")
 user = current_user()
-dataset = st.sidebar.selectbox("Dataset", list(datasets()), key="review_corrections_dataset")
+dataset = current_dataset()
 store = correction_store(dataset)
 reason = refusal(user, "review")
 if reason:

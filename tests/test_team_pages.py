@@ -1,0 +1,74 @@
+"""The Review corrections and Agreement pages with Streamlit's AppTest, on a tiny corpus: an admin
+accepts an annotator's correction, sees the pair's agreement and adjudicates a disagreement in one click."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ner_core.agreement import assign, disagreements, save_annotation
+from ner_core.correction_review import decisions
+from ner_core.corpus import Sentence, write_corpus
+from ner_core.db import make_engine
+from ner_core.store import CorrectionStore
+from ner_core.users import User, add_user, sign_in
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parent.parent
+SENTENCES = [Sentence(("John", "visited", "Paris"), ("B-per", "O", "B-geo")),
+             Sentence(("The", "UN", "met"), ("O", "B-org", "O"))]
+
+
+@pytest.fixture
+def team(tmp_path, monkeypatch):
+    corpus = tmp_path / "tiny.conll"
+    write_corpus(SENTENCES, corpus)
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    for name, value in (("NER_DB_URL", url), ("NER_DATA_DIR", str(tmp_path / "data")), ("NER_CORPUS", str(corpus)),
+                        ("NER_CHECKPOINTS", str(tmp_path / "no-models"))):
+        monkeypatch.setenv(name, value)
+    engine = make_engine(url)
+    for name, role in (("ann", "annotator"), ("bob", "annotator"), ("root", "admin")):
+        add_user(engine, name, role, "correct horse")
+    store = CorrectionStore(engine, "default", corpus)
+    yield store, sign_in(engine, "root", "correct horse")
+    engine.dispose()
+
+
+def page(name: str, token: str) -> AppTest:
+    """The page under the app's navigation, signed in with ``token``."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.session_state["signin_token"] = token
+    app.switch_page(f"pages/{name}")
+    return app.run()
+
+
+def test_an_admin_accepts_a_correction(team):
+    store, token = team
+    store.save(0, ["B-per", "O", "B-org"], author="ann")
+    app = page("review_corrections.py", token)
+    assert not app.exception
+    assert app.caption[0].value.startswith("1 correction batch(es) wait for review")
+    [accept] = [b for b in app.button if b.label == "Accept"]
+    accept.click().run()
+    assert app.caption[0].value.startswith("0 correction batch(es)")
+    assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("accepted", "root")]
+
+
+def test_agreement_and_adjudication_in_one_click(team):
+    store, token = team
+    assign(store, 1.0, ("ann", "bob"), User("root", "admin"))
+    save_annotation(store, 0, ["B-per", "O", "B-geo"], User("ann", "annotator"))
+    save_annotation(store, 0, ["B-per", "O", "O"], User("bob", "annotator"))
+    for user in ("ann", "bob"):
+        save_annotation(store, 1, ["O", "B-org", "O"], User(user, "annotator"))
+    app = page("agreement.py", token)
+    assert not app.exception
+    pairs = app.dataframe[0].value  # the first table: one row per pair
+    # ann: per, geo, org; bob: per, org -> P 1, R 2/3 (or the reverse): F1 0.8. Tags agree on 5 of 6;
+    # chance (B-per 1*1 + O 3*4 + B-org 1*1) / 36 = 14/36: kappa (30/36 - 14/36) / (22/36) = 16/22
+    assert pairs.to_dict("records") == [{"pair": "ann / bob", "sentences": 2, "tokens": 6, "entity F1": 0.8,
+                                         "kappa (tags)": round(16 / 22, 3), "disagreeing sentences": 1}]
+    app.button(key="agreement_take_b").click().run()  # bob's version: Paris is not an entity
+    assert app.success[0].value == "Sentence 0 adjudicated: 1 token(s) changed."
+    assert disagreements(store) == [] and store.tags(0) == ["B-per", "O", "O"]
+    assert store.history(0)[0]["author"] == "root"
