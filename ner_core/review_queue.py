@@ -268,6 +268,14 @@ class ReviewQueue:
                 raise KeyError(f"no review item {item_id} in dataset {self.store.name!r}")
             return _item(row)
 
+    def open_item(self, item_id: int) -> QueueItem | None:
+        """The item if it is still open (None once decided, or if there is no such item)."""
+        decided = exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))
+        with Session(self.store.engine) as session:
+            row = session.scalar(select(ReviewItem).where(ReviewItem.id == item_id,
+                                                          ReviewItem.dataset_id == self.store.dataset_id, ~decided))
+            return _item(row) if row is not None else None
+
     def is_open(self, item_id: int) -> bool:
         with Session(self.store.engine) as session:
             return not session.scalar(select(exists().where(ReviewDecision.item_id == item_id,

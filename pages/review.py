@@ -1,7 +1,6 @@
 """Review queue: suspicious annotations one at a time, decided by keyboard; the next one at once."""
 import os
 
-import pandas as pd
 import streamlit as st
 
 from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem, fill_queue
@@ -44,17 +43,18 @@ def matches(item: QueueItem) -> bool:
     return (not sources or item.source in sources) and (not chosen_types or bool(item.types & set(chosen_types)))
 
 
-def current() -> QueueItem | None:
-    """The item on screen: the one kept for this split if still open and shown by the filters, else the next."""
-    kept = state["current"].get(place)
-    if kept is not None and queue.is_open(kept) and matches(queue.item(kept)):
-        return queue.item(kept)
-    found = queue.items(split, chosen_types, sources, limit=1, skip=skipped)
+def on_screen() -> tuple[QueueItem | None, list[QueueItem]]:
+    """The item on screen (the one kept for this split if still open and shown by the filters, else the
+    most suspicious one not skipped) and the next few."""
+    found = queue.items(split, chosen_types, sources, limit=9, skip=skipped)
     if not found and skipped:  # every item skipped: start the round again
         skipped.clear()
-        found = queue.items(split, chosen_types, sources, limit=1)
-    state["current"][place] = found[0].id if found else None
-    return found[0] if found else None
+        found = queue.items(split, chosen_types, sources, limit=9)
+    kept = state["current"].get(place)
+    pinned = next((i for i in found if i.id == kept), None) or (queue.open_item(kept) if kept is not None else None)
+    item = pinned if pinned is not None and matches(pinned) else (found[0] if found else None)
+    state["current"][place] = item.id if item else None
+    return item, [i for i in found if item is None or i.id != item.id][:8]
 
 
 def on_action() -> None:
@@ -156,7 +156,7 @@ def queue_view() -> None:
     if "conflict" in state:
         show_conflict(state["conflict"])
         return
-    item = current()
+    item, upcoming = on_screen()
     if item is None:
         st.success(f"Nothing left to review on the {split} split with these filters.")
         return
@@ -172,12 +172,8 @@ def queue_view() -> None:
                  query_params={"sentence": str(item.sentence), "item": str(item.id)})
     if item.source == "consistency":
         annotate_alike(item)
-    upcoming = queue.items(split, chosen_types, sources, limit=8, skip=[*skipped, item.id])
     st.caption("Next in the queue")
-    st.dataframe(pd.DataFrame(
-        [{"sentence": i.sentence, "words": " ".join(store.original[i.sentence].words[i.start:i.end]), "given": i.given,
-          "suggested": i.suggested, "score": round(i.score, 3), "source": i.source} for i in upcoming],
-        columns=["sentence", "words", "given", "suggested", "score", "source"]), hide_index=True, width="stretch")
-
+    st.text("\n".join(f"{i.sentence:>7}  {i.score:.3f}  {i.source:<11}  {i.given} -> {i.suggested}  "
+                      f"{' '.join(store.original[i.sentence].words[i.start:i.end])}" for i in upcoming) or "(nothing else)")
 
 queue_view()

@@ -157,9 +157,10 @@ def test_review_page_shows_the_first_item_and_the_next_ones(review_app):
     app.run()
     assert not app.exception
     assert app.session_state["review_split"] == "train"
-    upcoming = app.dataframe[0].value
-    assert len(upcoming) > 0 and upcoming["score"].is_monotonic_decreasing
-    assert set(upcoming["source"]) == {CONSISTENCY}  # no model, no cross-validated scores: strings only
+    upcoming = [line.split() for line in app.text[-1].value.splitlines()]  # sentence, score, source, given -> suggested, words
+    assert len(upcoming) == 8
+    assert [float(row[1]) for row in upcoming] == sorted((float(row[1]) for row in upcoming), reverse=True)
+    assert {row[2] for row in upcoming} == {CONSISTENCY}  # no model, no cross-validated scores: strings only
     app.radio(key="review_split").set_value("test").run()
     assert not app.exception
     assert "evaluation only" in app.info[0].value
