@@ -5,11 +5,11 @@ import streamlit as st
 
 from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem, fill_queue
 from ner_core.store import CorrectionError, StaleSaveError
+from ner_core.tokenize import join_tokens
 from pages.keyboard_annotator import keyboard_annotator
 from pages.sign_in import current_user
 from pages.ui import (correction_store, current_dataset, dataset_types, entities_html, plain, remember, review_model_source,
                       review_queue, split_parts, type_colours)
-from ner_core.tokenize import join_tokens
 
 KEY = "review_annotator"
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
@@ -88,9 +88,9 @@ def decide(item: QueueItem, decision: str, version: int, tags: list[str] | None)
     state["message"] = ("success", f"Sentence {item.sentence}: {decision} ({changed} tag(s) changed). Press u to undo it.")
 
 
-def undo(on_screen: QueueItem) -> None:
+def undo(shown: QueueItem) -> None:
     """Undo my last decision of this session (else my last save on the sentence on screen) and show that item."""
-    sentence = state["last"].pop(dataset, on_screen.sentence)
+    sentence = state["last"].pop(dataset, shown.sentence)
     undone = queue.undo(author, sentence)
     if undone is None:
         state["message"] = ("info", f"Nothing of yours to undo on sentence {sentence}.")
