@@ -32,7 +32,7 @@ def _form(engine) -> None:
     st.title("Sign in")
     if "signin_message" in st.session_state:
         st.warning(st.session_state.pop("signin_message"))
-    with st.form("signin_form"):
+    with st.form("signin_form", clear_on_submit=True):  # the password does not stay in the session
         name = st.text_input("User name", key="signin_name")
         password = st.text_input("Password", type="password", key="signin_password")
         submitted = st.form_submit_button("Sign in", type="primary")

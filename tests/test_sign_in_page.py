@@ -45,6 +45,7 @@ def test_with_users_a_page_opened_on_its_own_asks_to_sign_in(app_env):
     app.button[0].click().run()
     assert [e.value for e in app.error] == ["wrong user name or password"]
     assert app.title[-1].value == "Sign in" and len(app.dataframe) == 0
+    app.text_input(key="signin_name").input("ann")
     app.text_input(key="signin_password").input("ann-password")
     app.button[0].click().run()
     assert not app.exception
