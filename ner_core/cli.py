@@ -278,7 +278,7 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from .db import make_engine
-    from .users import add_user, list_users
+    from .users import add_user, check_name, check_role, list_users
 
     engine = make_engine()
     if args.action == "list":
@@ -287,6 +287,8 @@ def cmd_users(args: argparse.Namespace) -> int:
         return 0
     if not args.name or not args.role:
         raise ValueError("users add needs NAME and --role")
+    check_name(args.name)  # both checked before asking for a password
+    check_role(args.role)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\n")
     else:

@@ -97,12 +97,18 @@ def check_name(name: str) -> str:
     return name
 
 
+def check_role(role: str) -> str:
+    """``role`` if it is one of :data:`ROLES`, else :class:`UserError` listing them."""
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    return role
+
+
 def add_user(engine: Engine, name: str, role: str, password: str, by: User | None = None) -> User:
     """Create a user (``by``: the acting user, an admin once users exist; ``None`` from the command line)."""
     require(by, "manage users")
     check_name(name)
-    if role not in ROLES:
-        raise UserError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    check_role(role)
     if len(password) < MIN_PASSWORD:
         raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
     with Session(engine) as session, session.begin():
