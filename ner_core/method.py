@@ -143,12 +143,18 @@ def dev_threshold(dev: Sequence[Sentence], strong: Tagger, weak: Tagger, detecto
 class StageProgress:
     """Progress events of training in stages (:func:`train_method`, the retrain jobs): per epoch and (at most every
     :data:`BATCH_REPORT_EVERY` seconds) per batch, with an upper bound on the time left (the
-    remaining stages at their most epochs; early stopping usually ends them sooner)."""
+    remaining stages at their most epochs; early stopping usually ends them sooner).
 
-    def __init__(self, stages: list[tuple[str, int]], report: Report) -> None:
+    Within an epoch, its time is the batches' pace plus the check after the last batch (scoring
+    the dev set, saving): ``check_seconds`` until one is measured."""
+
+    def __init__(self, stages: list[tuple[str, int]], report: Report, check_seconds: float = 0.0) -> None:
         self.stages, self.report, self.started = stages, report, time.perf_counter()
         self.epoch_seconds: dict[str, float] = {}
-        self.stage_started: dict[str, float] = {}
+        self.checks: dict[str, float] = {}  # measured end-of-epoch check per stage
+        self.check_seconds = check_seconds
+        self.epoch_started: dict[str, float] = {}
+        self.last_batch: dict[str, float] = {}
         self.last_batch_report = 0.0
 
     def _per_epoch(self, stage: str) -> float | None:
@@ -172,11 +178,15 @@ class StageProgress:
         """Report the start of ``stage``; return its per-epoch callback."""
         index = [s for s, _ in self.stages].index(stage)
         total = self.stages[index][1]
-        stage_started = self.stage_started[stage] = time.perf_counter()
+        stage_started = self.epoch_started[stage] = time.perf_counter()
         self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0)})
 
         def on_epoch(r: EpochReport) -> None:
-            self.epoch_seconds[stage] = (time.perf_counter() - stage_started) / r.epoch
+            now = time.perf_counter()
+            self.epoch_seconds[stage] = (now - stage_started) / r.epoch
+            if stage in self.last_batch:
+                self.checks[stage] = now - self.last_batch[stage]
+            self.epoch_started[stage] = now
             self.report({"stage": stage, "done": r.epoch, "total": total, "eta_seconds": self._eta(index, r.epoch),
                          "loss": round(r.loss, 4), "val": round(r.val_score, 4), "best": round(r.best_score, 4),
                          "seconds": round(time.perf_counter() - self.started, 1)})
@@ -190,9 +200,11 @@ class StageProgress:
         total = self.stages[index][1]
 
         def on_batch(epoch: int, batch: int, batches: int) -> None:
-            now = time.perf_counter()
+            now = self.last_batch[stage] = time.perf_counter()
             done = epoch - 1 + batch / batches
-            self.epoch_seconds[stage] = (now - self.stage_started[stage]) / done
+            checks = list(self.checks.values())
+            check = self.checks.get(stage, sum(checks) / len(checks) if checks else self.check_seconds)
+            self.epoch_seconds[stage] = (now - self.epoch_started[stage]) * batches / batch + check
             if now - self.last_batch_report < BATCH_REPORT_EVERY or batch == batches:
                 return
             self.last_batch_report = now
