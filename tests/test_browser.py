@@ -1,7 +1,7 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
 
-Predict a sentence, correct a sentence and see the correction survive a reload, make a string's
-annotations consistent in one click and undo it, start a tiny retrain and see it finish. Screenshots go to ``docs/`` when ``NER_SCREENSHOTS=1``.
+Predict a sentence, correct a sentence and see the correction survive a reload, start a tiny
+retrain and see it finish (the review queue's keyboard loop: test_browser_review.py). Screenshots go to ``docs/`` when ``NER_SCREENSHOTS=1``.
 """
 import os
 import shutil
@@ -102,24 +102,6 @@ def test_correct_a_sentence_and_reload(page, server):
     views = page.locator("[data-testid='stHtml']")
     assert views.nth(0).inner_text() == predicted  # the correction is stored, not just shown
     shot(page, "annotate.png")
-
-
-def test_make_a_string_consistent_in_one_click(page, server, corpus):
-    from ner_core.consistency import string_labels
-
-    h5n1 = string_labels(corpus, [("H5N1",)])[("H5N1",)]
-    page.goto(server)
-    page.get_by_role("link", name="Suspicious annotations").click()
-    page.get_by_text("Strings tagged more than one way").click()
-    page.get_by_text("strings; ranked by the occurrences").wait_for()
-    page.get_by_role("combobox", name="String").fill("H5N1")  # typing filters the (virtualised) options
-    page.get_by_role("option", name="H5N1", exact=True).click()
-    page.get_by_text(f"Or annotate all {h5n1.minority} occurrences").wait_for()  # the run for H5N1, not the first string
-    page.get_by_role("button", name="Apply").click()
-    page.get_by_text(f'"H5N1" annotated as O in {h5n1.minority} sentences').wait_for()
-    shot(page, "consistency.png")
-    page.get_by_role("button", name="Undo my last change").click()
-    page.get_by_text("Undone").wait_for()
 
 
 def test_start_a_tiny_retrain_and_see_it_finish(page, server):
