@@ -146,18 +146,24 @@ class StageProgress:
     remaining stages at their most epochs; early stopping usually ends them sooner).
 
     Within an epoch, its time is the batches' pace plus the check after the last batch (scoring
-    the dev set, saving): ``check_seconds`` until one is measured."""
+    the dev set, saving): ``check_seconds`` until one is measured. ``timed`` stages (no epochs of
+    their own, e.g. scoring) take the seconds given, estimated like ``check_seconds`` (of the first
+    stage) and so scaled by how long its measured check took against it (the load may have changed)."""
 
-    def __init__(self, stages: list[tuple[str, int]], report: Report, check_seconds: float = 0.0) -> None:
+    def __init__(self, stages: list[tuple[str, int]], report: Report, check_seconds: float = 0.0,
+                 timed: dict[str, float] | None = None) -> None:
         self.stages, self.report, self.started = stages, report, time.perf_counter()
         self.epoch_seconds: dict[str, float] = {}
         self.checks: dict[str, float] = {}  # measured end-of-epoch check per stage
-        self.check_seconds = check_seconds
+        self.check_seconds, self.timed = check_seconds, dict(timed or {})
         self.epoch_started: dict[str, float] = {}
         self.last_batch: dict[str, float] = {}
         self.last_batch_report = 0.0
 
     def _per_epoch(self, stage: str) -> float | None:
+        if stage in self.timed:  # scaled by the first stage's measured check, the one check_seconds estimates
+            first = self.checks.get(self.stages[0][0])
+            return self.timed[stage] * (first / self.check_seconds if first and self.check_seconds else 1.0)
         if stage in self.epoch_seconds:
             return self.epoch_seconds[stage]
         taggers = [s for name, s in self.epoch_seconds.items() if name != "detector"]

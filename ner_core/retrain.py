@@ -217,9 +217,10 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
     corrected = [corpus[i] for i in sorted(corrected_ids)]
     systems = [s for s in SYSTEMS if (base / s).is_dir() and _uses(base / s, set(spec.models))]
     check = _tagging_seconds(base / spec.models[0], len(split.val), split.val[:100])[1] if spec.models[0] != "detector" else 0.0
-    progress = StageProgress([(name, spec.epochs) for name in spec.models] + [("scoring old vs new", 1)], report, check)
-    progress.epoch_seconds["scoring old vs new"] = sum(  # old and new, each loaded and run once
-        2 * sum(_tagging_seconds(base / system, len(split.test) + len(corrected), split.test[:100])) for system in systems)
+    scoring = sum(2 * sum(_tagging_seconds(base / system, len(split.test) + len(corrected), split.test[:100]))
+                  for system in systems)  # old and new, each loaded and run once
+    progress = StageProgress([(name, spec.epochs) for name in spec.models] + [("scoring old vs new", 1)], report, check,
+                             {"scoring old vs new": scoring})
     for name in spec.models:
         if not (base / name).is_dir():
             raise CheckpointError(f"the active model set has no {name!r} to retrain")
