@@ -1,12 +1,12 @@
 """A team: users and sign-in sessions, double annotation, review of corrections.
 
-Revision ID: 0005
+Revision ID: 0004
 Revises: 0003
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0005"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None

@@ -1,13 +1,13 @@
 """Cross-validated label issues: one row per run (dataset, data version, fold models) and per sentence.
 
-Revision ID: 0004
-Revises: 0005 (the head when it was written; it adds tables only, so its place in the chain does not matter)
+Revision ID: 0005
+Revises: 0004
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0005"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
