@@ -1,7 +1,55 @@
-"""Stopping what a test started, for sure: SIGTERM to the process group, a grace period, then SIGKILL."""
+"""Processes the tests start: ``streamlit run`` and Debian's Chromium, and stopping them for sure
+(SIGTERM to the process group, a grace period, then SIGKILL)."""
 import os
+import shutil
 import signal
+import socket
 import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+
+@contextmanager
+def streamlit_app(env: dict[str, str], start_within: float = 120) -> Iterator[str]:
+    """``streamlit run app.py`` on a free local port, with ``env`` over this process's environment
+    (``NER_MODEL`` dropped unless given); yields the app's URL; the server is stopped for sure."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    full = {k: v for k, v in os.environ.items() if k != "NER_MODEL"} | {"HF_HUB_OFFLINE": "1"} | env
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+        cwd=ROOT, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + start_within
+        while True:
+            try:
+                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
+                break
+            except OSError:
+                if time.time() > deadline or proc.poll() is not None:
+                    raise RuntimeError("streamlit did not start") from None
+                time.sleep(0.5)
+        yield url
+    finally:
+        stop(proc)
+
+
+def launch_chromium(playwright):
+    """Debian's Chromium, headless, with the flags this machine's closed network needs."""
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
 def stop(proc: subprocess.Popen, grace: float = 10) -> None:

@@ -5,26 +5,13 @@ retrain and see it finish (the review queue's keyboard loop: test_browser_review
 """
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
-from processes import stop
+from processes import CHROMIUM, ROOT, launch_chromium, streamlit_app
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 SHOTS = ROOT / "docs" if os.environ.get("NER_SCREENSHOTS") else None
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -32,25 +19,9 @@ def server(small_run, tmp_path_factory):
     base, _, _ = small_run
     tmp = tmp_path_factory.mktemp("browser")
     shutil.copytree(base / "ckpt", tmp / "checkpoints")
-    port = free_port()
-    env = {**os.environ, "NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"),
-           "NER_DB_URL": f"sqlite:///{tmp / 'db.sqlite'}", "HF_HUB_OFFLINE": "1"}
-    env.pop("NER_MODEL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-            break
-        except OSError:
-            time.sleep(0.5)
-    yield url
-    stop(proc)  # SIGTERM, 10 s, then SIGKILL to its whole process group
+    env = {"NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": f"sqlite:///{tmp / 'db.sqlite'}"}
+    with streamlit_app(env) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -58,11 +29,7 @@ def page(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"],
-        )
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(120_000)
         yield page

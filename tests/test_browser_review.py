@@ -3,16 +3,12 @@
 Five queue items decided with the keyboard alone, each checked in the database; the same sentence
 in two tabs, where the second save is refused with both versions shown and nothing is lost.
 """
-import os
 import shutil
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import CHROMIUM, launch_chromium, streamlit_app
 
 from ner_core.corpus import format_corpus
 from ner_core.db import make_engine
@@ -20,19 +16,9 @@ from ner_core.review_queue import ACCEPTED, EDITED, KEPT, ReviewQueue
 from ner_core.store import CorrectionStore
 from ner_core.tags import mention_shares, replace_span, tag_type
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 ANNOTATOR = ".ka[data-state='ready']"
 SENTENCES = 400
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -43,32 +29,10 @@ def site(small_run, corpus, tmp_path_factory):
     shutil.copytree(base / "ckpt", tmp / "checkpoints")
     (tmp / "corpus.csv").write_text(format_corpus(corpus[:SENTENCES], "csv"))
     db = f"sqlite:///{tmp / 'db.sqlite'}"
-    port = free_port()
-    env = {**os.environ, "NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": db,
-           "NER_CORPUS": str(tmp / "corpus.csv"), "HF_HUB_OFFLINE": "1", "USER": "keyboard"}
-    env.pop("NER_MODEL", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                urllib.request.urlopen(url + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
+    env = {"NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": db,
+           "NER_CORPUS": str(tmp / "corpus.csv"), "USER": "keyboard"}
+    with streamlit_app(env) as url:
         yield url, db, tmp / "corpus.csv"
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -76,11 +40,7 @@ def browser(site):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
-        )
+        browser = launch_chromium(p)
         yield browser
         browser.close()
 

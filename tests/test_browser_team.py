@@ -1,17 +1,10 @@
 """A team in a real browser (Debian's Chromium via Playwright, `streamlit run`): a wrong password
 is refused; an annotator signs in, corrects a sentence and cannot start a retrain; a reviewer
 signs in and accepts the correction, which the database then records with both names."""
-import os
-import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+from processes import CHROMIUM, ROOT, launch_chromium, streamlit_app
 
 from ner_core.corpus import default_corpus_path
 from ner_core.correction_review import decisions
@@ -19,15 +12,7 @@ from ner_core.db import make_engine
 from ner_core.store import CorrectionStore
 from ner_core.users import add_user
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -39,32 +24,8 @@ def team_server(tmp_path_factory):
     add_user(engine, "ann", "annotator", "ann-password")
     add_user(engine, "rita", "reviewer", "rita-password")
     engine.dispose()
-    port = free_port()
-    env = {**os.environ, "NER_MODEL": str(ckpt), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url, "HF_HUB_OFFLINE": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.time() + 90
-        while True:
-            try:
-                urllib.request.urlopen(base + "/_stcore/health", timeout=2)
-                break
-            except OSError:
-                if time.time() > deadline or proc.poll() is not None:
-                    raise RuntimeError("streamlit did not start") from None
-                time.sleep(0.5)
+    with streamlit_app({"NER_MODEL": str(ckpt), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url}) as base:
         yield base, url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -72,8 +33,7 @@ def page(team_server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                                                     "--disable-background-networking", "--disable-sync"])
+        browser = launch_chromium(p)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
