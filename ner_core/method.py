@@ -156,7 +156,8 @@ class StageProgress:
         self.epoch_seconds: dict[str, float] = {}
         self.checks: dict[str, float] = {}  # measured end-of-epoch check per stage
         self.check_seconds, self.timed = check_seconds, dict(timed or {})
-        self.epoch_started: dict[str, float] = {}
+        self.first_batch: dict[str, float] = {}  # when the current epoch's first batch ended
+        self.pace: dict[str, tuple[float, int]] = {}  # seconds per batch, batches per epoch
         self.last_batch: dict[str, float] = {}
         self.last_batch_report = 0.0
 
@@ -184,15 +185,17 @@ class StageProgress:
         """Report the start of ``stage``; return its per-epoch callback."""
         index = [s for s, _ in self.stages].index(stage)
         total = self.stages[index][1]
-        stage_started = self.epoch_started[stage] = time.perf_counter()
+        stage_started = time.perf_counter()
         self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0)})
 
         def on_epoch(r: EpochReport) -> None:
             now = time.perf_counter()
-            self.epoch_seconds[stage] = (now - stage_started) / r.epoch
+            self.epoch_seconds[stage] = (now - stage_started) / r.epoch  # setup included: without batch times only
             if stage in self.last_batch:
                 self.checks[stage] = now - self.last_batch[stage]
-            self.epoch_started[stage] = now
+            if stage in self.pace:  # the batches' pace: the stage's setup (vocabulary, vectors) is not an epoch's
+                per_batch, batches = self.pace[stage]
+                self.epoch_seconds[stage] = per_batch * batches + self.checks[stage]
             self.report({"stage": stage, "done": r.epoch, "total": total, "eta_seconds": self._eta(index, r.epoch),
                          "loss": round(r.loss, 4), "val": round(r.val_score, 4), "best": round(r.best_score, 4),
                          "seconds": round(time.perf_counter() - self.started, 1)})
@@ -208,10 +211,15 @@ class StageProgress:
         def on_batch(epoch: int, batch: int, batches: int) -> None:
             now = self.last_batch[stage] = time.perf_counter()
             done = epoch - 1 + batch / batches
-            checks = list(self.checks.values())
-            check = self.checks.get(stage, sum(checks) / len(checks) if checks else self.check_seconds)
-            self.epoch_seconds[stage] = (now - self.epoch_started[stage]) * batches / batch + check
-            if now - self.last_batch_report < BATCH_REPORT_EVERY or batch == batches:
+            if batch == 1:  # the pace is timed from the end of the first batch (the one that warms up)
+                self.first_batch[stage] = now
+            else:
+                self.pace[stage] = ((now - self.first_batch[stage]) / (batch - 1), batches)
+            if stage in self.pace:
+                checks = list(self.checks.values())
+                check = self.checks.get(stage, sum(checks) / len(checks) if checks else self.check_seconds)
+                self.epoch_seconds[stage] = self.pace[stage][0] * batches + check
+            if now - self.last_batch_report < BATCH_REPORT_EVERY or batch == batches or self._per_epoch(stage) is None:
                 return
             self.last_batch_report = now
             self.report({"stage": stage, "done": epoch - 1, "total": total, "batch": batch, "batches": batches,
