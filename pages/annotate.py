@@ -10,19 +10,20 @@ from ner_core.tags import replace_span, spans
 from ner_core.tokenize import join_tokens
 from ner_core.users import refusal
 from pages.sign_in import current_user
-from pages.ui import (choose_model, corpus_export, correction_store, current_dataset, dataset_types, entities_html, import_upload,
+from pages.ui import (UPLOAD_LABEL, choose_model, corpus_export, correction_store, current_dataset, dataset_types, entities_html, import_upload,
                       plain, remember, review_queue)
 
 st.title("Annotate")
 user = current_user()
 with st.sidebar.expander("Import a corpus file as a new dataset"):
-    upload = st.file_uploader("Kaggle CSV (.csv, .csv.zip) or CoNLL (.conll, .txt)", key="annotate_upload")
+    upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
     name = st.text_input("Dataset name", key="annotate_upload_name")
     refused = refusal(user, "import")
     if st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused):
         try:
-            import_upload(name, upload.getvalue(), upload.name, user)
-            st.success(f"Imported {name!r}.")
+            summary = import_upload(name, upload.getvalue(), upload.name, user)
+            st.success("Imported; choose it in the sidebar.")
+            st.text(f"{name}: {summary}")
         except (CorpusError, CorrectionError) as err:
             st.error("Refused:")
             st.text(str(err))
