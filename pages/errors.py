@@ -9,7 +9,7 @@ from ner_core.errors import CATEGORIES
 from ner_core.tokenize import join_tokens
 from pages.sign_in import current_user
 from pages.ui import (UPLOAD_LABEL, annotate_link, choose_model, current_dataset, current_split, dataset_colours, dataset_types,
-                      entities_html, get_analysis, heatmap, split_parts)
+                      entities_html, get_analysis, heatmap, split_parts, store_key)
 
 st.title("Error analysis")
 current_user()  # signed in (when users are defined), also when this page is opened on its own
@@ -31,7 +31,7 @@ if source == "upload a corpus file":
     sentences, source_key = read.sentences, f"upload:{upload.name}:{upload.size}:{upload.file_id}"
 else:
     split, version = current_split(dataset)
-    sentences, source_key = split.part(source), f"{dataset}:split:{source}@{version}"
+    sentences, source_key = split.part(source), f"{store_key(dataset)}:split:{source}@{version}"
 
 analysis = get_analysis(model_key, model, source_key, sentences)
 st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · `{model_key}`")

@@ -140,12 +140,12 @@ def analyses() -> tuple[LRUCache, threading.Lock]:
 def current_split(dataset: str = DEFAULT) -> tuple[Split, str]:
     """The split of a corrected dataset, and its data version (a cache key)."""
     version = correction_store(dataset).version()
-    return _split(dataset, version), version
+    return _split(store_key(dataset), version), version
 
 
 @st.cache_resource(max_entries=2, show_spinner="Applying the corrections…")
-def _split(dataset: str, version: str) -> Split:
-    return split_corpus(correction_store(dataset).corrected())
+def _split(key: tuple[str, str, str], version: str) -> Split:
+    return split_corpus(_store(*key).corrected())
 
 
 def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
@@ -185,8 +185,13 @@ def heatmap(counts, title: str):
 
 def correction_store(dataset: str = DEFAULT) -> CorrectionStore:
     """Corrections of a dataset (``default``: the project's corpus), in the configured database."""
+    return _store(*store_key(dataset))
+
+
+def store_key(dataset: str) -> tuple[str, str, str]:
+    """What identifies a dataset's data in the caches: database URL, name and corpus file."""
     path = str(default_corpus_path()) if dataset == "default" else datasets()[dataset]
-    return _store(default_db_url(), dataset, path)
+    return default_db_url(), dataset, path
 
 
 @st.cache_resource(show_spinner="Opening the corrections database…")
@@ -217,10 +222,14 @@ def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
                  query_params={"sentence": str(corpus_sentence)})
 
 
-@st.cache_data(max_entries=4, show_spinner="Preparing the export…")
 def corpus_export(dataset: str, version: str, fmt: str) -> str:
     """A corrected dataset as Kaggle CSV or CoNLL text (cached per data version)."""
-    return format_corpus(correction_store(dataset).corrected(), fmt)
+    return _export(store_key(dataset), version, fmt)
+
+
+@st.cache_data(max_entries=4, show_spinner="Preparing the export…")
+def _export(key: tuple[str, str, str], version: str, fmt: str) -> str:
+    return format_corpus(_store(*key).corrected(), fmt)
 
 
 def comparison_table(comparison: dict) -> pd.DataFrame:
@@ -236,16 +245,24 @@ def comparison_table(comparison: dict) -> pd.DataFrame:
 PALETTE = ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2", "#f2a7c3")
 
 
-@st.cache_resource
 def review_queue(dataset: str) -> ReviewQueue:
     """The review queue of a dataset."""
-    return ReviewQueue(correction_store(dataset))
+    return _review_queue(store_key(dataset))
 
 
 @st.cache_resource
+def _review_queue(key: tuple[str, str, str]) -> ReviewQueue:
+    return ReviewQueue(_store(*key))
+
+
 def dataset_types(dataset: str) -> tuple[str, ...]:
     """The entity types of a dataset's original sentences, most mentioned first (the annotator's number keys)."""
-    return tuple(mention_shares(correction_store(dataset).original))
+    return _types(store_key(dataset))
+
+
+@st.cache_resource
+def _types(key: tuple[str, str, str]) -> tuple[str, ...]:
+    return tuple(mention_shares(_store(*key).original))
 
 
 def type_colours(types: Sequence[str]) -> dict[str, str]:
@@ -254,10 +271,14 @@ def type_colours(types: Sequence[str]) -> dict[str, str]:
     return {t: COLOURS.get(t) or PALETTE[others.index(t) % len(PALETTE)] for t in types}
 
 
-@st.cache_resource
 def split_parts(dataset: str) -> dict[str, list[int]]:
     """Corpus indices of a dataset's splits, by name."""
-    return dict(zip(("train", "val", "test"), split_indices(len(correction_store(dataset).original))))
+    return _parts(store_key(dataset))
+
+
+@st.cache_resource
+def _parts(key: tuple[str, str, str]) -> dict[str, list[int]]:
+    return dict(zip(("train", "val", "test"), split_indices(len(_store(*key).original))))
 
 
 def remember(key: str, default: object) -> None:
