@@ -54,7 +54,7 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
     sign_in(page, "ann", "not-her-password")
     page.get_by_text("wrong user name or password").wait_for()
     sign_in(page, "ann", "ann-password")
-    page.get_by_text("Signed in as").wait_for()
+    page.get_by_text("Signed in as ann").wait_for()
 
     page.get_by_role("link", name="Annotate").click()
     page.get_by_text("Gold (current)").wait_for()
@@ -74,8 +74,9 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
     assert page.get_by_role("button", name="Start retraining").is_disabled()
 
     page.get_by_role("button", name="Sign out").click()
+    page.get_by_label("User name").wait_for()  # the sign-in form, not the page still showing ann
     sign_in(page, "rita", "rita-password")
-    page.get_by_text("Signed in as").wait_for()
+    page.get_by_text("Signed in as rita").wait_for()
     page.get_by_role("link", name="Review corrections").click()
     page.get_by_text("1 correction batch(es) wait for review").wait_for()
     page.get_by_role("button", name="Accept", exact=True).click()
