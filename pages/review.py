@@ -3,9 +3,11 @@ import os
 
 import streamlit as st
 
+from ner_core.jobs import JobError, job_status, latest_job, start_job
 from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem, fill_queue
 from ner_core.store import CorrectionError, StaleSaveError
 from ner_core.tokenize import join_tokens
+from ner_core.users import refusal
 from pages.keyboard_annotator import keyboard_annotator
 from pages.sign_in import current_user
 from pages.ui import (correction_store, current_dataset, dataset_types, entities_html, plain, remember, review_model_source,
@@ -31,6 +33,30 @@ chosen_types = middle.multiselect("Entity type", types, key="review_types", plac
 sources = right.multiselect("Source", SOURCES, key="review_sources", placeholder="every source")
 if split != "train":
     st.info(f"Corrections on the {split} split are **evaluation only**: retraining learns from the train split.")
+
+
+def cross_validation() -> None:
+    """Start (admins) and follow the background job that scores the split out of sample."""
+    job = latest_job(dataset, "cross-val")
+    if job is not None:
+        status = job_status(job)
+        last = next((e for e in reversed(status["progress"]) if "eta_seconds" in e), {})
+        st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {last['eta_seconds']:.0f} s left"
+                                                       if status["state"] == "running" and last else "")
+                + (f" ({status.get('error')})" if status.get("error") else ""))
+    why = refusal(user, "retrain")
+    if st.button("Score the split out of sample (5 folds, a background job)", key="review_cross_val",
+                 disabled=why is not None, help=why):
+        try:
+            start_job("cross-val", {"dataset": dataset, "split": split, "folds": 5}, dataset, user)
+            st.success("Started: the queue takes its flags when it has finished (reload this page).")
+        except (JobError, ValueError) as err:
+            st.error("Not started:")
+            st.text(str(err))
+
+
+with st.expander("Cross-validated label issues: K taggers, each scoring the sentences it never saw"):
+    cross_validation()
 
 with st.spinner("Filling the queue (once per source)…"):
     fill_queue(queue, split_parts(dataset), store.corrected, split, review_model_source(dataset, split))

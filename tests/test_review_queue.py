@@ -186,3 +186,22 @@ def test_annotate_link_to_no_sentence_gives_a_message(review_app):
     assert not app.exception
     assert "does not name a sentence" in app.error[0].value
     assert app.text[0].value == "abc"  # the link's value, as plain text
+
+
+def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
+    from processes import stop_jobs
+
+    from ner_core.jobs import job_status, latest_job
+
+    app = review_app
+    app.run()
+    assert not app.exception
+    try:
+        app.button(key="review_cross_val").click().run()
+        assert not app.exception
+        job = latest_job("default", "cross-val")
+        assert job is not None
+        assert job_status(job)["spec"] == {"dataset": "default", "split": "train", "folds": 5}
+        assert any("Started" in s.value for s in app.success)
+    finally:
+        stop_jobs()
