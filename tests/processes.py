@@ -77,3 +77,16 @@ def stop_jobs() -> None:
     for job_id, proc in list(_children.items()):
         stop(proc)
         del _children[job_id]
+
+
+def wait_for_job(job: str, timeout: float, poll: float = 0.2) -> dict:
+    """The status of ``job`` once it has ended; fails the test after ``timeout`` seconds."""
+    from ner_core.jobs import job_status
+
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        status = job_status(job)
+        if status["state"] not in ("starting", "running"):
+            return status
+        time.sleep(poll)
+    raise AssertionError(f"job {job} still running after {timeout} s")

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from processes import stop_jobs
+from processes import wait_for_job, stop_jobs
 from sqlalchemy.orm import Session
 
 from ner_core.cli import main
@@ -33,13 +33,7 @@ def jobs_env(db_url, tmp_path, monkeypatch):
 
 
 def wait(job: str, timeout: float = 180) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        status = job_status(job)
-        if status["state"] not in ("starting", "running"):
-            return status
-        time.sleep(0.2)
-    raise AssertionError(f"job {job} still running after {timeout} s")
+    return wait_for_job(job, timeout, 0.2)
 
 
 def wait_running(job: str) -> dict:

@@ -7,7 +7,7 @@ import signal
 import time
 
 import pytest
-from processes import stop_jobs
+from processes import wait_for_job, stop_jobs
 
 from ner_core.corpus import default_corpus_path
 from ner_core.jobs import _children, JobError, job_status, start_job
@@ -36,13 +36,7 @@ def workspace(small_run, tmp_path, monkeypatch):
 
 
 def wait(job: str, timeout: float = 900) -> dict:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        status = job_status(job)
-        if status["state"] not in ("starting", "running"):
-            return status
-        time.sleep(0.5)
-    raise AssertionError(f"job {job} still running after {timeout} s")
+    return wait_for_job(job, timeout, 0.5)
 
 
 SPEC = RetrainSpec(["strong", "detector"], warm_start=True, epochs=1, threads=1, limit=200)
