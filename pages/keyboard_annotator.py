@@ -1,9 +1,12 @@
 """The keyboard-first annotator: one sentence as text, its entities coloured, edited by keys.
 
 A Streamlit components v2 element (inline HTML/CSS/JS, no build step). Python passes the
-sentence as JSON ``data``; the script builds the DOM with ``textContent`` only (a token may hold
-``<script>``, quotes or backslashes) and returns each decision as the trigger value ``action``:
-``{"kind": "accept" | "keep" | "edit" | "skip" | "undo", "item", "version", "nonce", "tags"}``.
+item on screen and the next few (``data["items"]``, one per sentence, each with its sentence
+version); the script builds the DOM with ``textContent`` only (a token may hold ``<script>``,
+quotes or backslashes). A decision shows the next item at once, without waiting for the server:
+the script keeps the decisions not yet confirmed and sends them all as the state value ``ops``,
+``[{"id", "kind": "accept" | "keep" | "edit" | "skip" | "undo", "item", "version", "tags"}]``;
+Python applies each id once and confirms it in ``data["acked"]``.
 """
 from __future__ import annotations
 
@@ -29,6 +32,8 @@ CSS = """
   padding: 0 0.25rem; margin: 0 0.15rem; }
 .ka .legend span.swatch { padding: 0 0.3rem; border-radius: 0.25rem; color: #111; margin-right: 0.5rem; }
 .ka .status { min-height: 1.2rem; font-size: 0.85rem; margin-top: 0.3rem; }
+.ka .status.success { color: #1a7f37; }
+.ka .status.error { color: #cf222e; font-weight: bold; }
 """
 
 JS = r"""
@@ -64,127 +69,160 @@ function editable(event) {
 }
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
-  if (!data || !data.words) return;
+  const { data, parentElement, setStateValue } = component;
+  if (!data || !data.items) return;
   let root = parentElement.querySelector(".ka");
   if (!root) { root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root); }
-  // Streamlit may call this again with the same data (after a rerun): keep the edit and the busy flag then.
-  const screen = `${data.item}:${data.version}:${data.nonce}`;
-  if (!root.__state || root.__state.screen !== screen) {
-    root.__state = { screen, tags: [...data.tags], anchor: data.flagged[0], focus: data.flagged[0], dragging: false, busy: false };
+  // Kept across renders: decisions the server has not confirmed yet, and the edit on screen.
+  const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0 });
+  const acked = new Set(data.acked);
+  s.pending = s.pending.filter(op => !acked.has(op.id));
+  if (s.undoing && acked.has(s.undoing)) { s.undoing = null; s.view = null; }  // show what the undo brought back
+  const decided = new Set(s.pending.filter(op => op.kind !== "undo").map(op => op.item));
+  const items = data.items.filter(it => !decided.has(it.item));
+  if (s.view) {  // keep the item on screen (and its edit) while the server still offers it at the same version
+    const same = items.find(it => it.item === s.view.item);
+    if (!same || same.version !== s.view.version) s.view = null;
   }
-  const state = root.__state;
-  const n = data.words.length;
-  root.dataset.item = String(data.item);
-  root.dataset.reviewItem = String(data.item);
-  root.dataset.nonce = String(data.nonce);
-  root.dataset.state = state.busy ? "busy" : "ready";
+
+  function show(it) {
+    s.view = it ? { item: it.item, version: it.version, tags: [...it.tags], anchor: it.flagged[0], focus: it.flagged[0], dragging: false } : null;
+  }
+  function current() { return s.view ? items.find(it => it.item === s.view.item) : null; }
+  if (!s.view) show(items[0]);
 
   function send(kind, tags) {
-    if (state.busy) return;
-    state.busy = true;
-    root.dataset.state = "busy";
-    status.textContent = "Saving…";
-    setTriggerValue("action", {kind, item: data.item, version: data.version, nonce: data.nonce, tags: tags || null});
-    setTimeout(() => { if (root.__state === state) { state.busy = false; root.dataset.state = "ready"; status.textContent = ""; } }, 4000);
+    if (s.undoing) return;
+    const it = current();
+    if (!it && kind !== "undo") return;
+    const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind,
+                 item: it ? it.item : null, version: it ? it.version : null, tags: tags || null };
+    s.pending.push(op);
+    if (kind === "undo") s.undoing = op.id;
+    else { decided.add(it.item); items.splice(items.indexOf(it), 1); show(items[0]); }  // the next item at once; the server catches up
+    setStateValue("ops", s.pending.map(o => ({ ...o })));
+    render();
   }
-  function selection() { return [Math.min(state.anchor, state.focus), Math.max(state.anchor, state.focus) + 1]; }
-
-  root.replaceChildren();
-  const head = el("div", "head",
-    `Sentence ${data.sentence} · ${data.split}${data.evaluation ? " (evaluation only)" : ""} · ${data.source} · score ${data.score.toFixed(3)} · ${data.position}`);
-  const sentence = el("div", "sentence");
-  const suggest = el("div", "suggest");
-  suggest.append("Given ", el("b", "", data.given), " → suggested ", el("b", "", data.suggested));
-  if (data.detail) suggest.append(el("span", "", "  ·  " + data.detail));
-  const legend = el("div", "legend");
-  const status = el("div", "status", state.busy ? "Saving…" : "");
-  root.append(head, sentence, suggest, legend, status);
+  function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
 
   const keys = [["a", "accept the suggestion"], ["g", "keep the gold"], ["s", "skip"], ["u / ctrl+z", "undo"],
                 ["← →", "move"], ["shift+← →", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "remove entity"],
                 ["Enter", "save the edit and next (no edit: skip)"], ["Esc", "reset the edit"]];
-  data.types.forEach((type, i) => {
-    if (i > 8) return;
-    const swatch = el("span", "swatch", `${i + 1} ${type}`);
-    swatch.style.background = data.colours[type] || "#ddd";
-    legend.append(swatch);
-  });
-  legend.append(el("br"));
-  for (const [key, what] of keys) { legend.append(el("span", "key", key), what + "  "); }
-
-  function draw() {
-    sentence.replaceChildren();
+  function legend() {
+    const node = el("div", "legend");
+    data.types.forEach((type, i) => {
+      if (i > 8) return;
+      const swatch = el("span", "swatch", `${i + 1} ${type}`);
+      swatch.style.background = data.colours[type] || "#ddd";
+      node.append(swatch);
+    });
+    node.append(el("br"));
+    for (const [key, what] of keys) { node.append(el("span", "key", key), what + "  "); }
+    return node;
+  }
+  function statusText() {
+    if (s.undoing) return "Undoing…";
+    const waiting = s.pending.length;
+    if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…`;
+    return data.message ? data.message.text : "";
+  }
+  function render() {
+    const it = current();
+    const open = Math.max(0, data.open - s.pending.filter(op => op.kind !== "undo" && op.kind !== "skip").length);
+    root.dataset.item = it ? String(it.item) : "";
+    root.dataset.pending = String(s.pending.length);
+    root.dataset.author = data.author;
+    root.dataset.state = s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
+    const status = el("div", "status " + (s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")), statusText());
+    if (!it) {
+      const what = s.pending.length || s.undoing ? "The next items are on their way…"
+                                                 : `Nothing left to review on the ${data.split} split with these filters.`;
+      root.replaceChildren(el("div", "head", what), status, legend());
+      return;
+    }
+    const head = el("div", "head",
+      `Sentence ${it.sentence} · ${data.split}${data.evaluation ? " (evaluation only)" : ""} · ${it.source} · score ${it.score.toFixed(3)} · ${open.toLocaleString()} open · deciding as ${data.author}`);
+    const suggest = el("div", "suggest");
+    suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
+    if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));
+    root.replaceChildren(head, sentence(it), suggest, legend(), status);
+  }
+  function sentence(it) {
+    const box = el("div", "sentence");
+    const view = s.view, n = it.words.length;
     const [lo, hi] = selection();
-    const bySpan = new Map(spans(state.tags).map(s => [s.start, s]));
+    const bySpan = new Map(spans(view.tags).map(sp => [sp.start, sp]));
     let i = 0;
     while (i < n) {
       const span = bySpan.get(i);
       const end = span ? span.end : i + 1;
-      const holder = span ? el("mark", "ent") : sentence;
+      const holder = span ? el("mark", "ent") : box;
       if (span) holder.style.background = data.colours[span.type] || "#ddd";
       for (let j = i; j < end; j++) {
-        const tok = el("span", "tok", data.words[j]);
+        const tok = el("span", "tok", it.words[j]);
         tok.dataset.i = String(j);
-        if (j >= data.flagged[0] && j < data.flagged[1]) tok.classList.add("flag");
+        if (j >= it.flagged[0] && j < it.flagged[1]) tok.classList.add("flag");
         if (j >= lo && j < hi) tok.classList.add("sel");
-        if (state.tags[j] !== data.tags[j]) tok.classList.add("changed");
+        if (view.tags[j] !== it.tags[j]) tok.classList.add("changed");
         holder.append(tok);
         if (j < end - 1) holder.append(" ");
       }
-      if (span) { holder.append(el("span", "lab", span.type)); sentence.append(holder); }
-      sentence.append(" ");
+      if (span) { holder.append(el("span", "lab", span.type)); box.append(holder); }
+      box.append(" ");
       i = end;
     }
+    box.onmousedown = (event) => {
+      const j = tokenAt(event);
+      if (j === null) return;
+      if (!event.shiftKey) view.anchor = j;
+      view.focus = j; view.dragging = true; render();
+    };
+    box.onmouseover = (event) => {
+      const j = tokenAt(event);
+      if (view.dragging && j !== null && j !== view.focus) { view.focus = j; render(); }
+    };
+    return box;
   }
   function tokenAt(event) {
     const tok = event.target.closest ? event.target.closest(".tok") : null;
     return tok ? Number(tok.dataset.i) : null;
   }
-  sentence.onmousedown = (event) => {
-    const i = tokenAt(event);
-    if (i === null) return;
-    if (!event.shiftKey) state.anchor = i;
-    state.focus = i; state.dragging = true; draw();
-  };
-  sentence.onmouseover = (event) => {
-    const i = tokenAt(event);
-    if (state.dragging && i !== null && i !== state.focus) { state.focus = i; draw(); }
-  };
-  root.onmouseup = () => { state.dragging = false; };
+  root.onmouseup = () => { if (s.view) s.view.dragging = false; };
 
   function onKey(event) {
     if (editable(event) || event.altKey || event.metaKey || !root.isConnected) return;
     const key = event.key;
     const undo = (event.ctrlKey && key.toLowerCase() === "z") || (!event.ctrlKey && key === "u");
     if (event.ctrlKey && !undo) return;
+    const it = current();
     let handled = true;
     if (undo) send("undo");
-    else if (key === "a") send("accept", data.suggestion);
-    else if (key === "g") send("keep", data.tags);
+    else if (!it) handled = false;
+    else if (key === "a") send("accept", it.suggestion);
+    else if (key === "g") send("keep", it.tags);
     else if (key === "s" || key === "n") send("skip");
     else if (key === "Enter") {
-      const edited = state.tags.some((t, j) => t !== data.tags[j]);
-      send(edited ? "edit" : "skip", edited ? state.tags : null);
-    } else if (key === "Escape") { state.tags = [...data.tags]; draw(); }
+      const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
+      send(edited ? "edit" : "skip", edited ? s.view.tags : null);
+    } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
     else if (key === "ArrowLeft" || key === "ArrowRight") {
       const step = key === "ArrowLeft" ? -1 : 1;
-      state.focus = Math.min(n - 1, Math.max(0, state.focus + step));
-      if (!event.shiftKey) state.anchor = state.focus;
-      draw();
+      s.view.focus = Math.min(it.words.length - 1, Math.max(0, s.view.focus + step));
+      if (!event.shiftKey) s.view.anchor = s.view.focus;
+      render();
     } else if (/^[1-9]$/.test(key) && Number(key) <= data.types.length) {
       const [lo, hi] = selection();
-      state.tags = replaceSpan(state.tags, lo, hi, data.types[Number(key) - 1]); draw();
+      s.view.tags = replaceSpan(s.view.tags, lo, hi, data.types[Number(key) - 1]); render();
     } else if (key === "0" || key === "x" || key === "Backspace" || key === "Delete") {
       const [lo, hi] = selection();
-      state.tags = replaceSpan(state.tags, lo, hi, OUT); draw();
+      s.view.tags = replaceSpan(s.view.tags, lo, hi, OUT); render();
     } else handled = false;
     if (handled) { event.preventDefault(); event.stopPropagation(); }
   }
   if (window.__nerKeyboard) window.removeEventListener("keydown", window.__nerKeyboard, true);
   window.__nerKeyboard = onKey;
   window.addEventListener("keydown", onKey, true);
-  draw();
+  render();
   return () => {
     if (window.__nerKeyboard === onKey) { window.removeEventListener("keydown", onKey, true); window.__nerKeyboard = null; }
   };
@@ -194,6 +232,6 @@ export default function (component) {
 _COMPONENT = st.components.v2.component("ner_keyboard_annotator", css=CSS, js=JS, isolate_styles=False)  # CSS scoped by .ka
 
 
-def keyboard_annotator(data: dict, key: str, on_action: Callable[[], None]) -> None:
-    """Mount the annotator; ``on_action`` runs when a key sends a decision (read it from ``st.session_state[key]``)."""
-    _COMPONENT(key=key, data=data, on_action_change=on_action, height="content")
+def keyboard_annotator(data: dict, key: str, on_ops: Callable[[], None]) -> None:
+    """Mount the annotator; ``on_ops`` runs when a key adds a decision (read ``st.session_state[key]["ops"]``)."""
+    _COMPONENT(key=key, data=data, on_ops_change=on_ops, height="content")

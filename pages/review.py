@@ -60,43 +60,63 @@ with st.expander("Cross-validated label issues: K taggers, each scoring the sent
 
 with st.spinner("Filling the queue (once per source)…"):
     fill_queue(queue, split_parts(dataset), store.corrected, split, review_model_source(dataset, split))
-state = st.session_state.setdefault("review_state", {"nonce": 0, "current": {}, "skipped": {}, "last": {}})
+state = st.session_state.setdefault("review_state", {"done": [], "current": {}, "skipped": {}, "last": {}})
 place = (dataset, split)
 skipped = state["skipped"].setdefault(place, [])
+BUFFER = 8  # items sent ahead to the browser, one per sentence: the next one is on screen at once
 
 
 def matches(item: QueueItem) -> bool:
     return (not sources or item.source in sources) and (not chosen_types or bool(item.types & set(chosen_types)))
 
 
-def on_screen() -> tuple[QueueItem | None, list[QueueItem]]:
-    """The item on screen (the one kept for this split if still open and shown by the filters, else the
-    most suspicious one not skipped) and the next few."""
-    found = queue.items(split, chosen_types, sources, limit=9, skip=skipped)
+def on_screen() -> tuple[list[QueueItem], list[QueueItem]]:
+    """The items sent to the browser (first the one kept for this split if still open and shown by the
+    filters, else the most suspicious one not skipped; then one per further sentence) and the rest
+    of the next few."""
+    found = queue.items(split, chosen_types, sources, limit=4 * BUFFER, skip=skipped)
     if not found and skipped:  # every item skipped: start the round again
         skipped.clear()
-        found = queue.items(split, chosen_types, sources, limit=9)
+        found = queue.items(split, chosen_types, sources, limit=4 * BUFFER)
     kept = state["current"].get(place)
     pinned = next((i for i in found if i.id == kept), None) or (queue.open_item(kept) if kept is not None else None)
-    item = pinned if pinned is not None and matches(pinned) else (found[0] if found else None)
-    state["current"][place] = item.id if item else None
-    return item, [i for i in found if item is None or i.id != item.id][:8]
+    first = pinned if pinned is not None and matches(pinned) else (found[0] if found else None)
+    state["current"][place] = first.id if first else None
+    ahead, sentences = [], set()
+    for item in [first, *found] if first else []:
+        if item.sentence not in sentences and len(ahead) < BUFFER:
+            ahead.append(item)
+            sentences.add(item.sentence)
+    shown = {i.id for i in ahead}
+    return ahead, [i for i in found if i.id not in shown][:8]
 
 
-def on_action() -> None:
-    """A key of the annotator: store the decision (or skip, or undo); the rerun shows the next item."""
-    action = st.session_state[KEY].get("action")
-    if not action or action.get("nonce") != state["nonce"]:
-        return  # an event from a screen that is no longer shown
-    state["nonce"] += 1
-    kind, item = action["kind"], queue.item(int(action["item"]))
-    if kind == "skip":
-        skipped.append(item.id)
-        state["current"][place] = None
-    elif kind == "undo":
-        undo(item)
-    else:
-        decide(item, ACTIONS[kind], int(action["version"]), action.get("tags"))
+def on_ops() -> None:
+    """Keys of the annotator: apply each decision (or skip, or undo) not applied yet, in order."""
+    ops = (st.session_state[KEY] or {}).get("ops") or []
+    done = state["done"]
+    for op in ops:
+        if not isinstance(op, dict) or op.get("id") in done:
+            continue
+        done.append(op.get("id"))
+        try:
+            kind = op["kind"]
+            item = queue.item(int(op["item"])) if op.get("item") is not None else None
+            version = int(op["version"]) if kind in ACTIONS else None
+        except (KeyError, TypeError, ValueError):
+            state["message"] = ("error", "Not saved: the browser sent a decision this page does not know.")
+            continue
+        if kind == "undo":
+            undo(item)
+        elif kind == "skip" and item is not None:
+            skipped.append(item.id)
+            if state["current"].get(place) == item.id:
+                state["current"][place] = None
+        elif kind in ACTIONS and item is not None:
+            decide(item, ACTIONS[kind], version, op.get("tags"))
+        else:
+            state["message"] = ("error", "Not saved: the browser sent a decision this page does not know.")
+    del done[:-500]
 
 
 def decide(item: QueueItem, decision: str, version: int, tags: list[str] | None) -> None:
@@ -114,9 +134,12 @@ def decide(item: QueueItem, decision: str, version: int, tags: list[str] | None)
     state["message"] = ("success", f"Sentence {item.sentence}: {decision} ({changed} tag(s) changed). Press u to undo it.")
 
 
-def undo(shown: QueueItem) -> None:
+def undo(shown: QueueItem | None) -> None:
     """Undo my last decision of this session (else my last save on the sentence on screen) and show that item."""
-    sentence = state["last"].pop(dataset, shown.sentence)
+    sentence = state["last"].pop(dataset, shown.sentence if shown else None)
+    if sentence is None:
+        state["message"] = ("info", "Nothing of yours to undo.")
+        return
     undone = queue.undo(author, sentence)
     if undone is None:
         state["message"] = ("info", f"Nothing of yours to undo on sentence {sentence}.")
@@ -175,31 +198,31 @@ def apply_alike(item: QueueItem, words: str, changes: dict) -> None:
 
 @st.fragment
 def queue_view() -> None:
-    """The item on screen and what follows; a decision reruns only this part of the page."""
-    if "message" in state:
-        kind, message = state.pop("message")
-        getattr(st, kind)(plain(message))
+    """The item on screen and the next ones; a decision reruns only this part of the page."""
+    message = state.pop("message", None)  # the last decision's outcome, on the annotator's status line
     if "conflict" in state:
         show_conflict(state["conflict"])
         return
-    item, upcoming = on_screen()
-    if item is None:
-        st.success(f"Nothing left to review on the {split} split with these filters.")
-        return
-    tags = store.tags(item.sentence)
+    ahead, upcoming = on_screen()
     keyboard_annotator({
-        "item": item.id, "sentence": item.sentence, "version": store.sentence_version(item.sentence),
-        "nonce": state["nonce"], "words": list(store.original[item.sentence].words), "tags": tags,
-        "suggestion": item.apply(tags), "flagged": [item.start, item.end], "given": item.given, "suggested": item.suggested,
-        "source": item.source, "detail": item.detail, "score": item.score, "split": split, "evaluation": split != "train",
-        "position": f"{queue.count(split, chosen_types, sources):,} open", "types": types, "colours": type_colours(types),
-    }, KEY, on_action)
+        "items": [{"item": i.id, "sentence": i.sentence, "version": store.sentence_version(i.sentence),
+                   "words": list(store.original[i.sentence].words), "tags": (tags := store.tags(i.sentence)),
+                   "suggestion": i.apply(tags), "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested,
+                   "source": i.source, "detail": i.detail, "score": i.score} for i in ahead],
+        "acked": state["done"][-100:], "message": {"kind": message[0], "text": message[1]} if message else None,
+        "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
+        "author": author, "types": types, "colours": type_colours(types),
+    }, KEY, on_ops)
+    if not ahead:
+        return
+    item = ahead[0]
     st.page_link("pages/annotate.py", label=f"Open sentence {item.sentence} in the grid editor", icon=":material/edit:",
                  query_params={"sentence": str(item.sentence), "item": str(item.id)})
     if item.source == "consistency":
         annotate_alike(item)
     st.caption("Next in the queue")
     st.text("\n".join(f"{i.sentence:>7}  {i.score:.3f}  {i.source:<11}  {i.given} -> {i.suggested}  "
-                      f"{' '.join(store.original[i.sentence].words[i.start:i.end])}" for i in upcoming) or "(nothing else)")
+                      f"{' '.join(store.original[i.sentence].words[i.start:i.end])}" for i in ahead[1:] + upcoming)
+            or "(nothing else)")
 
 queue_view()

@@ -2,14 +2,28 @@
 
 With no users defined the app is a one-person tool and :func:`current_user` returns ``None``;
 otherwise it returns the signed-in user, or draws the sign-in form and stops the page.
+
+A sign-in survives a reload: the session token is kept in a browser cookie (``SameSite=Strict``,
+for the session's lifetime), read once when a browser session starts, and cleared on sign-out.
 """
 from __future__ import annotations
 
 import streamlit as st
 
 from ner_core.store import default_db_url
-from ner_core.users import SignInError, User, has_users, sign_in, sign_out, user_for_token
+from ner_core.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
 from pages.ui import db_engine
+
+COOKIE = "ner_session"
+_COOKIE_JS = """
+export default function ({ data }) {
+  if (!data) return;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  const value = data.token ? encodeURIComponent(data.token) : "";
+  document.cookie = `${data.name}=${value}; path=/; max-age=${data.token ? data.max_age : 0}; SameSite=Strict${secure}`;
+}
+"""
+_cookie = st.components.v2.component("ner_session_cookie", js=_COOKIE_JS)
 
 
 def current_user() -> User | None:
@@ -17,15 +31,33 @@ def current_user() -> User | None:
     engine = db_engine(default_db_url())
     if not has_users(engine):
         return None
+    if "signin_cookie_read" not in st.session_state:  # a new browser session: a reload, or a new tab
+        st.session_state.signin_cookie_read = True
+        if st.context.cookies.get(COOKIE):
+            st.session_state.setdefault("signin_token", st.context.cookies[COOKIE])
     token = st.session_state.get("signin_token")
     if token:
         try:
-            return user_for_token(engine, token)
+            user = user_for_token(engine, token)
         except SignInError as err:  # expired or signed out elsewhere
             del st.session_state["signin_token"]
             st.session_state.signin_message = str(err)
+        else:
+            _keep_cookie(token)
+            return user
+    _keep_cookie(None)
     _form(engine)
     st.stop()
+
+
+def _keep_cookie(token: str | None) -> None:
+    """Set (or clear) the browser's cookie once each time the token changes."""
+    if st.session_state.get("signin_cookie") == token:
+        return
+    st.session_state.signin_cookie = token
+    with st.sidebar:
+        _cookie(data={"name": COOKIE, "token": token, "max_age": int(SESSION_LIFETIME.total_seconds())},
+                key=f"signin_cookie_{bool(token)}", height=0)
 
 
 def _form(engine) -> None:

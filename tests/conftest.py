@@ -1,15 +1,29 @@
 import os
+import tempfile
 
 import pytest
 
-from ner_core.corpus import default_corpus_path, read_corpus, split_corpus
+from ner_core.corpus import default_corpus_path, format_corpus, read_corpus, split_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+# The app's own state (database, datasets, jobs) goes to a scratch folder, never to the checkout's data/.
+os.environ["NER_DATA_DIR"] = tempfile.mkdtemp(prefix="ner-tests-")
+os.environ.pop("NER_DB_URL", None)
 
 
 @pytest.fixture(scope="session")
 def corpus():
     return read_corpus(default_corpus_path())
+
+
+@pytest.fixture(scope="session")
+def small_corpus(corpus, tmp_path_factory):
+    """The first 1,000 sentences of the default corpus as a Kaggle CSV (its seeded split: 800/100/100):
+    the app's corpus (``NER_CORPUS``) where a test runs a whole job or page, which a 43,000-sentence
+    corpus would make minutes long."""
+    path = tmp_path_factory.mktemp("small_corpus") / "corpus.csv"
+    path.write_text(format_corpus(corpus[:1000], "csv"))
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -15,11 +15,12 @@ SHOTS = ROOT / "docs" if os.environ.get("NER_SCREENSHOTS") else None
 
 
 @pytest.fixture(scope="module")
-def server(small_run, tmp_path_factory):
+def server(small_run, small_corpus, tmp_path_factory):
     base, _, _ = small_run
     tmp = tmp_path_factory.mktemp("browser")
     shutil.copytree(base / "ckpt", tmp / "checkpoints")
-    env = {"NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": f"sqlite:///{tmp / 'db.sqlite'}"}
+    env = {"NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": f"sqlite:///{tmp / 'db.sqlite'}",
+           "NER_CORPUS": str(small_corpus)}
     with streamlit_app(env) as url:
         yield url
 

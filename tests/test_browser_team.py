@@ -1,12 +1,12 @@
 """A team in a real browser (Debian's Chromium via Playwright, `streamlit run`): a wrong password
-is refused; an annotator signs in, corrects a sentence and cannot start a retrain; a reviewer
-signs in and accepts the correction, which the database then records with both names."""
+is refused; an annotator signs in (and stays signed in across a reload), corrects a sentence and
+cannot start a retrain; a reviewer signs in and accepts the correction, which the database then
+records with both names."""
 from pathlib import Path
 
 import pytest
 from processes import CHROMIUM, ROOT, launch_chromium, streamlit_app
 
-from ner_core.corpus import default_corpus_path
 from ner_core.correction_review import decisions
 from ner_core.db import make_engine
 from ner_core.store import CorrectionStore
@@ -16,7 +16,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), 
 
 
 @pytest.fixture(scope="module")
-def team_server(tmp_path_factory):
+def team_server(small_corpus, tmp_path_factory):
     ckpt = ROOT / "checkpoints" / "bilstm_crf"  # the shipped tagger: nothing to train
     tmp = tmp_path_factory.mktemp("team")
     url = f"sqlite:///{tmp / 'db.sqlite'}"
@@ -24,7 +24,8 @@ def team_server(tmp_path_factory):
     add_user(engine, "ann", "annotator", "ann-password")
     add_user(engine, "rita", "reviewer", "rita-password")
     engine.dispose()
-    with streamlit_app({"NER_MODEL": str(ckpt), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url}) as base:
+    with streamlit_app({"NER_MODEL": str(ckpt), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url,
+                        "NER_CORPUS": str(small_corpus)}) as base:
         yield base, url
 
 
@@ -48,12 +49,14 @@ def sign_in(page, name: str, password: str) -> None:
     page.get_by_role("button", name="Sign in").click()
 
 
-def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_server):
+def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_server, small_corpus):
     base, url = team_server
     page.goto(base)
     sign_in(page, "ann", "not-her-password")
     page.get_by_text("wrong user name or password").wait_for()
     sign_in(page, "ann", "ann-password")
+    page.get_by_text("Signed in as ann").wait_for()
+    page.reload()  # a reload keeps the sign-in (the session cookie)
     page.get_by_text("Signed in as ann").wait_for()
 
     page.get_by_role("link", name="Annotate").click()
@@ -75,6 +78,8 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
 
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("User name").wait_for()  # the sign-in form, not the page still showing ann
+    page.reload()  # signed out for good: the cookie is gone
+    page.get_by_label("User name").wait_for()
     sign_in(page, "rita", "rita-password")
     page.get_by_text("Signed in as rita").wait_for()
     page.get_by_role("link", name="Review corrections").click()
@@ -83,7 +88,7 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
     page.get_by_text("0 correction batch(es) wait for review").wait_for()
 
     engine = make_engine(url)
-    store = CorrectionStore(engine, "default", default_corpus_path())
+    store = CorrectionStore(engine, "default", small_corpus)
     assert {row["author"] for row in store.history()} == {"ann"}
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("accepted", "rita")]
     engine.dispose()

@@ -22,10 +22,11 @@ def test_another_threshold_revotes_the_stored_outputs(small_run):
         assert [r.voted for r in with_threshold(tagged, threshold).results] == [r.voted for r in fresh.results]
 
 
-def test_ten_slider_moves_tag_once_and_keep_the_cache_bounded(small_run, monkeypatch, tmp_path):
+def test_ten_slider_moves_tag_once_and_keep_the_cache_bounded(small_run, small_corpus, monkeypatch, tmp_path):
     from pages import ui
 
     base, _, _ = small_run
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
     monkeypatch.setenv("NER_MODEL", str(base / "ckpt" / "voted"))
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")

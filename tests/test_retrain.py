@@ -20,10 +20,11 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def workspace(small_run, tmp_path, monkeypatch):
+def workspace(small_run, small_corpus, tmp_path, monkeypatch):
     base, _, _ = small_run
     ckpt = tmp_path / "checkpoints"
     shutil.copytree(base / "ckpt", ckpt)
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
     monkeypatch.setenv("NER_CHECKPOINTS", str(ckpt))
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
