@@ -48,35 +48,53 @@ class Occurrence(NamedTuple):
 
 def occurrences(sentences: Iterable[Sentence], strings: Iterable[tuple[str, ...]]) -> Iterator[Occurrence]:
     """Every place one of ``strings`` occurs in ``sentences``, with how it is tagged there."""
-    wanted = set(strings)
-    lengths = sorted({len(w) for w in wanted if w})
+    wanted = {w for w in strings if w}
+    lengths: dict[str, set[int]] = defaultdict(set)  # only positions holding a string's first word are tried
+    for w in wanted:
+        lengths[w[0]].add(len(w))
+    lengths_by_first = {first: sorted(n) for first, n in lengths.items()}
     for i, s in enumerate(sentences):
-        entities = {(a, b): t for t, a, b in spans(s.tags)}
-        for n in lengths:
-            for a in range(len(s.words) - n + 1):
-                words = s.words[a:a + n]
-                if words in wanted:
-                    outside = all(t == OUTSIDE for t in s.tags[a:a + n])
-                    yield Occurrence(i, a, words, entities.get((a, a + n), OUTSIDE if outside else None))
+        words, tags, entities = s.words, s.tags, None
+        for a, first in enumerate(words):
+            for n in lengths_by_first.get(first, ()):
+                if a + n > len(words):
+                    break
+                found = words[a:a + n]
+                if found in wanted:
+                    if entities is None:
+                        entities = {(x, y): t for t, x, y in spans(tags)}
+                    label = entities.get((a, a + n)) or (OUTSIDE if tags[a:a + n].count(OUTSIDE) == n else None)
+                    yield Occurrence(i, a, found, label)
+
+
+def tally(found: Iterable[Occurrence]) -> dict[tuple[str, ...], StringLabels]:
+    """How each string is tagged over ``found`` occurrences (those inside or across other entities not counted)."""
+    counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    for o in found:
+        if o.label is not None:
+            counts[o.words][o.label] += 1
+    return {w: StringLabels(w, dict(c)) for w, c in counts.items()}
 
 
 def string_labels(sentences: Iterable[Sentence], strings: Iterable[tuple[str, ...]]) -> dict[tuple[str, ...], StringLabels]:
     """Count how each of ``strings`` is tagged wherever it occurs in ``sentences`` (strings never counted are absent)."""
-    counts: dict[tuple[str, ...], Counter] = defaultdict(Counter)
-    for found in occurrences(sentences, strings):
-        if found.label is not None:
-            counts[found.words][found.label] += 1
-    return {w: StringLabels(w, dict(c)) for w, c in counts.items()}
+    return tally(occurrences(sentences, strings))
+
+
+def entity_strings(sentences: Iterable[Sentence], max_words: int = 6) -> set[tuple[str, ...]]:
+    """The word sequences annotated as an entity somewhere in ``sentences`` (up to ``max_words`` words)."""
+    return {s.words[a:b] for s in sentences for _, a, b in spans(s.tags) if b - a <= max_words}
+
+
+def inconsistent(labels: dict[tuple[str, ...], StringLabels], min_occurrences: int = 2) -> list[StringLabels]:
+    """The strings of ``labels`` tagged in more than one way, most minority occurrences first."""
+    found = [x for x in labels.values() if x.occurrences >= min_occurrences and x.minority]
+    return sorted(found, key=lambda x: (-x.minority, -x.occurrences, x.words))
 
 
 def inconsistent_strings(sentences: Sequence[Sentence], min_occurrences: int = 2, max_words: int = 6) -> list[StringLabels]:
     """Entity strings (of up to ``max_words`` words) tagged in more than one way, most minority occurrences first."""
-    entities = {s.words[a:b] for s in sentences for _, a, b in spans(s.tags) if b - a <= max_words}
-    found = [
-        labels for labels in string_labels(sentences, entities).values()
-        if labels.occurrences >= min_occurrences and labels.minority
-    ]
-    return sorted(found, key=lambda x: (-x.minority, -x.occurrences, x.words))
+    return inconsistent(string_labels(sentences, entity_strings(sentences, max_words)), min_occurrences)
 
 
 def duplicate_agreement(reference: Sequence[Sentence], other: Sequence[Sentence] | None = None,

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping, Sequence
 
-from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, exists, func, select, update
+from sqlalchemy import Boolean, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint, exists, func, insert, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .consistency import inconsistent_strings, occurrences
+from .consistency import entity_strings, inconsistent, occurrences, tally
 from .corpus import Sentence
 from .db import Base
 from .label_issues import LabelIssue
@@ -152,17 +152,17 @@ def consistency_candidates(corpus: Sequence[Sentence], indices: Iterable[int]) -
 
     The suggestion is that annotation; the score its share of the string's occurrences.
     """
-    strings = {s.words: s for s in inconsistent_strings(corpus)}
-    indices = list(indices)
-    found = []
-    for o in occurrences([corpus[i] for i in indices], strings):
-        labels = strings[o.words]
-        if o.label is None or o.label == labels.majority:
+    found = list(occurrences(corpus, entity_strings(corpus)))  # one scan of the corpus
+    strings = {s.words: s for s in inconsistent(tally(found))}
+    wanted, candidates = set(indices), []
+    for o in found:
+        labels = strings.get(o.words)
+        if labels is None or o.sentence not in wanted or o.label is None or o.label == labels.majority:
             continue
         counts = " · ".join(f"{label} {n}" for label, n in sorted(labels.labels.items(), key=lambda x: -x[1]))
-        found.append(Candidate(CONSISTENCY, indices[o.sentence], o.start, o.start + len(o.words), o.label, labels.majority,
-                               round(labels.share(labels.majority), 6), f"\"{' '.join(o.words)}\" in the corpus: {counts}"[:300]))
-    return found
+        candidates.append(Candidate(CONSISTENCY, o.sentence, o.start, o.start + len(o.words), o.label, labels.majority,
+                                    round(labels.share(labels.majority), 6), f"\"{' '.join(o.words)}\" in the corpus: {counts}"[:300]))
+    return candidates
 
 
 ModelSource = tuple[str, Callable[[], Iterable[LabelIssue]]]
@@ -219,11 +219,11 @@ class ReviewQueue:
                 if (c.sentence, c.start, c.end, c.given, c.suggested) in present:
                     continue
                 present.add((c.sentence, c.start, c.end, c.given, c.suggested))
-                new.append(ReviewItem(dataset_id=self.store.dataset_id, split=split, source=source, sentence=c.sentence,
-                                      start=c.start, end=c.end, given=c.given, suggested=c.suggested,
-                                      given_type=_type(c.given), suggested_type=_type(c.suggested), score=c.score,
-                                      detail=c.detail, created_at=now))
-            session.add_all(new)
+                new.append(dict(dataset_id=self.store.dataset_id, split=split, source=source, sentence=c.sentence,
+                                start=c.start, end=c.end, given=c.given, suggested=c.suggested, given_type=_type(c.given),
+                                suggested_type=_type(c.suggested), score=c.score, detail=c.detail, created_at=now))
+            if new:
+                session.execute(insert(ReviewItem), new)  # a bulk insert: thousands of items at once
             session.add(ReviewFill(dataset_id=self.store.dataset_id, split=split, source=source, key=key, items=len(new),
                                    created_at=now))
             return len(new)

@@ -54,14 +54,17 @@ def spans(tags: Sequence[str]) -> list[Span]:
     """Entity spans of an IOB2 sequence; an ill-formed ``I-`` starts a new entity."""
     found: list[Span] = []
     start, current = 0, None
-    for i, tag in enumerate(list(tags) + [OUTSIDE]):
-        kind = tag_type(tag)
-        continues = tag.startswith("I-") and kind == current
-        if current is not None and not continues:
-            found.append(Span(current, start, i))
-            current = None
-        if kind is not None and not continues:
-            start, current = i, kind
+    for i, tag in enumerate(tags):
+        if tag == OUTSIDE:
+            if current is not None:
+                found.append(Span(current, start, i))
+                current = None
+        elif not (tag.startswith("I-") and tag[2:] == current):
+            if current is not None:
+                found.append(Span(current, start, i))
+            start, current = i, tag[2:]
+    if current is not None:
+        found.append(Span(current, start, len(tags)))
     return found
 
 

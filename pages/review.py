@@ -222,7 +222,7 @@ def queue_view() -> None:
         annotate_alike(item)
     st.caption("Next in the queue")
     st.text("\n".join(f"{i.sentence:>7}  {i.score:.3f}  {i.source:<11}  {i.given} -> {i.suggested}  "
-                      f"{' '.join(store.original[i.sentence].words[i.start:i.end])}" for i in ahead[1:] + upcoming)
+                      f"{' '.join(store.original[i.sentence].words[i.start:i.end])}" for i in (ahead[1:] + upcoming)[:8])
             or "(nothing else)")
 
 queue_view()
