@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Sequence
 
-from sklearn.metrics import cohen_kappa_score
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -198,6 +197,8 @@ def kappa(a: Sequence[str], b: Sequence[str]) -> float:
         return math.nan
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        from sklearn.metrics import cohen_kappa_score  # sklearn takes seconds to import: only when measured
+
         return float(cohen_kappa_score(list(a), list(b)))
 
 

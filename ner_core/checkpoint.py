@@ -7,17 +7,16 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
+from .checkpoint_dirs import CheckpointError, building, checkpoints_dir, resolve, write_atomically  # noqa: F401 (callers import them here too)
 from .detector import DetectorConfig, WeakSentenceDetector
 from .features import Vocab
 from .model import CRFTagger, ModelConfig
@@ -27,55 +26,6 @@ MODEL_TYPES: dict[str, tuple[type[nn.Module], type]] = {
     "crf_tagger": (CRFTagger, ModelConfig),
     "detector": (WeakSentenceDetector, DetectorConfig),
 }
-
-
-class CheckpointError(ValueError):
-    """A checkpoint directory that is missing or unreadable."""
-
-
-def checkpoints_dir() -> Path:
-    """``$NER_CHECKPOINTS`` if set, else ``checkpoints/`` of this checkout."""
-    return Path(os.environ.get("NER_CHECKPOINTS", Path(__file__).resolve().parent.parent / "checkpoints"))
-
-
-def resolve(name_or_path: str | os.PathLike) -> Path:
-    """A checkpoint directory from a path or a name under :func:`checkpoints_dir`."""
-    path = Path(name_or_path)
-    if path.is_dir():
-        return path
-    named = checkpoints_dir() / str(name_or_path)
-    if named.is_dir():
-        return named
-    raise CheckpointError(f"no checkpoint at {path} nor {named}")
-
-
-def write_atomically(directory: str | os.PathLike, files: dict[str, bytes]) -> Path:
-    """Replace ``directory`` by one holding ``files``; on any error the old one is left as it was."""
-    with building(directory) as tmp:
-        for name, data in files.items():
-            (tmp / name).write_bytes(data)
-    return Path(directory)
-
-
-@contextmanager
-def building(directory: str | os.PathLike) -> Iterator[Path]:
-    """A temporary sibling of ``directory`` to fill; on success it replaces ``directory`` by
-    renames, on any error it is removed and ``directory`` is left as it was."""
-    directory = Path(directory)
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
-    try:
-        yield tmp
-        old = None
-        if directory.exists():
-            old = directory.with_name(directory.name + ".old-" + tmp.name.rsplit("-", 1)[-1])
-            os.rename(directory, old)
-        os.rename(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
 
 
 def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[str, Any] | None = None) -> Path:

@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .checkpoint import CheckpointError, checkpoints_dir
+from .checkpoint_dirs import CheckpointError, checkpoints_dir
 from .corpus import CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
 from .tags import WEAK_SHARE, TagSet
 

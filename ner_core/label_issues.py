@@ -7,12 +7,14 @@ has memorised the noise.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
 
 from .corpus import Sentence
-from .tagger import Tagger
+
+if TYPE_CHECKING:  # only a type here: importing torch is left to whoever tags
+    from .tagger import Tagger
 
 
 @dataclass(frozen=True)

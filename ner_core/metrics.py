@@ -4,9 +4,6 @@ from __future__ import annotations
 import warnings
 from typing import Any, Sequence
 
-from seqeval.metrics import classification_report
-from seqeval.scheme import IOB2
-
 AVERAGES = {"micro avg": "micro", "macro avg": "macro", "weighted avg": "weighted"}
 
 
@@ -27,6 +24,9 @@ def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) 
     has_entity = any(t != "O" for seq in list(gold) + list(pred) for t in seq)
     if not has_entity:
         return scores
+    from seqeval.metrics import classification_report  # seqeval imports sklearn (seconds): only when scoring
+    from seqeval.scheme import IOB2
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # seqeval warns on types with no prediction
         report = classification_report(

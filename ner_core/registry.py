@@ -22,7 +22,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Integer, String, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from .checkpoint import CheckpointError, checkpoints_dir
+from .checkpoint_dirs import CheckpointError, checkpoints_dir
 from .db import Base, data_dir, shared_engine
 from .users import User, require
 
