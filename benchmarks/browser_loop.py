@@ -9,6 +9,10 @@ Prints, for a server started on a temporary data directory:
   the two differ), and the same from Enter (save an edited item);
 * the idle server's CPU share over ``--idle`` seconds.
 
+The server warms up in the background from its first session on (``pages.ui.warm_up``: the
+default dataset's review queue, model and test-split tagging), as it does for a user; set
+``NER_WARM_UP=0`` to measure without.
+
 A page is "on screen" when its title is shown and Streamlit reports the script finished
 (``data-test-script-state="notRunning"``).
 
@@ -195,7 +199,10 @@ def main() -> None:
 
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        started = time.perf_counter()
         proc, url = start_server(Path(tmp))
+        results["server_ready_s"] = round(time.perf_counter() - started, 2)
+        print(f"server answers its health check after {results['server_ready_s']} s", flush=True)
         try:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             results["pages"] = page_loads(browser, url, [n.strip() for n in args.pages.split(",") if n.strip()])

@@ -4,14 +4,14 @@ import os
 import streamlit as st
 
 from ner_core.jobs import JobError, job_status, latest_job, start_job
-from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem, fill_queue
+from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem
 from ner_core.store import CorrectionError, StaleSaveError
 from ner_core.tokenize import join_tokens
 from ner_core.users import refusal
 from pages.keyboard_annotator import keyboard_annotator
 from pages.sign_in import current_user
-from pages.ui import (correction_store, current_dataset, dataset_types, entities_html, plain, remember, review_model_source,
-                      review_queue, split_parts, type_colours)
+from pages.ui import (correction_store, current_dataset, dataset_types, entities_html, fill_review_queue, plain, remember,
+                      review_queue, type_colours)
 
 KEY = "review_annotator"
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
@@ -59,7 +59,7 @@ with st.expander("Cross-validated label issues: K taggers, each scoring the sent
     cross_validation()
 
 with st.spinner("Filling the queue (once per source)…"):
-    fill_queue(queue, split_parts(dataset), store.corrected, split, review_model_source(dataset, split))
+    fill_review_queue(dataset, split)
 state = st.session_state.setdefault("review_state", {"done": [], "current": {}, "skipped": {}, "last": {}})
 place = (dataset, split)
 skipped = state["skipped"].setdefault(place, [])

@@ -10,7 +10,6 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 from cachetools import LRUCache
-from spacy import displacy
 
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
 from ner_core.checkpoint import CheckpointError, resolve
@@ -20,7 +19,7 @@ from ner_core.pipeline import VotedPipeline, load_any
 from ner_core.runtime import use_server_threads
 from ner_core.registry import DEFAULT, SHIPPED, active_id, data_dir, entry_dir
 from ner_core.issue_scores import latest_run, stored_issues
-from ner_core.review_queue import ModelSource, ReviewQueue
+from ner_core.review_queue import ModelSource, ReviewQueue, fill_queue
 from ner_core.store import CorrectionStore, default_db_url, import_dataset, list_datasets, make_engine
 from ner_core.tagger import Tagger
 from ner_core.tags import mention_shares, spans
@@ -88,6 +87,8 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colou
     ]
     doc = {"text": text[offset:end], "ents": ents, "title": None}
     colours = colours if colours is not None else dataset_colours(current_dataset())
+    from spacy import displacy  # spaCy takes a second to import: only once something is drawn
+
     return displacy.render(doc, style="ent", manual=True, options={"colors": colours}, jupyter=False)
 
 
@@ -154,18 +155,13 @@ def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str,
     Sentences are tagged once per model and source; another detector threshold (``model_key``
     ends in ``@threshold``) only redoes the vote from the stored outputs.
     """
-    store, lock = analyses()
-    tagged_key = (model_key.partition("@")[0], source_key)
-    with lock:
-        tagged = store.get(tagged_key)
-    if tagged is None:
-        bar = st.progress(0.0, text=f"Tagging {len(sentences):,} sentences…")
-        tagged = analyse(model, sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
-        bar.empty()
-        with lock:
-            store[tagged_key] = tagged
+    bar = st.progress(0.0, text=f"Tagging {len(sentences):,} sentences…")
+    tagged = tagged_analysis(model_key.partition("@")[0], model, source_key, sentences,
+                             progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
+    bar.empty()
     if not isinstance(model, VotedPipeline):
         return tagged
+    store, lock = analyses()
     with lock:
         voted = store.get((model_key, source_key))
     if voted is None:
@@ -173,6 +169,28 @@ def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str,
         with lock:
             store[(model_key, source_key)] = voted
     return voted
+
+
+_tagging_locks: dict[tuple[str, str], threading.Lock] = {}
+_tagging_guard = threading.Lock()
+
+
+def tagged_analysis(model_name: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence],
+                    progress=None) -> CorpusAnalysis:
+    """``sentences`` tagged by ``model`` (named ``model_name``, without a threshold), once per process:
+    a second caller for the same model and source waits for the first and shares its result."""
+    store, lock = analyses()
+    key = (model_name, source_key)
+    with _tagging_guard:
+        key_lock = _tagging_locks.setdefault(key, threading.Lock())
+    with key_lock:
+        with lock:
+            tagged = store.get(key)
+        if tagged is None:
+            tagged = analyse(model, sentences, progress=progress)
+            with lock:
+                store[key] = tagged
+    return tagged
 
 
 def heatmap(counts, title: str):
@@ -289,6 +307,54 @@ def remember(key: str, default: object) -> None:
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(f"{key}__kept", default)
     st.session_state[f"{key}__kept"] = st.session_state[key]
+
+
+_fill_lock = threading.Lock()
+
+
+def fill_review_queue(dataset: str, split: str) -> None:
+    """Add to ``dataset``'s review queue what is not in it yet (see :func:`~ner_core.review_queue.fill_queue`);
+    one filling at a time in this process (the page and the warm-up)."""
+    store = correction_store(dataset)
+    with _fill_lock:
+        fill_queue(review_queue(dataset), split_parts(dataset), store.corrected, split, review_model_source(dataset, split))
+
+
+_warming: threading.Thread | None = None
+_warming_guard = threading.Lock()
+
+
+def warm_up(dataset: str = DEFAULT) -> None:
+    """Once per server process, a background thread at low priority loads what the first visit of a
+    page would otherwise wait for: ``dataset``'s corrections, its review queue of the train split,
+    its first model, and that model's tagging of the test split (Error analysis).
+    ``NER_WARM_UP=0`` turns it off (the tests do)."""
+    global _warming
+    if os.environ.get("NER_WARM_UP", "1") == "0":
+        return
+    with _warming_guard:
+        if _warming is not None:
+            return
+        _warming = threading.Thread(target=_warm, args=(dataset,), name="ner-warm-up", daemon=True)
+    _warming.start()
+
+
+def _warm(dataset: str) -> None:
+    import logging
+
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread only; pages go first
+    except (AttributeError, OSError):
+        pass
+    try:
+        fill_review_queue(dataset, "train")
+        models = available_models(dataset)
+        if models:
+            name = next(iter(models.values()))
+            split, version = current_split(dataset)
+            tagged_analysis(name, load_model(name), f"{store_key(dataset)}:split:test@{version}", split.part("test"))
+    except Exception:  # a page will meet the same problem and say it; the warm-up only saves time
+        logging.getLogger(__name__).exception("warm-up of dataset %r stopped", dataset)
 
 
 def review_model_source(dataset: str, split: str) -> ModelSource | None:

@@ -56,6 +56,7 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
     page.get_by_text("wrong user name or password").wait_for()
     sign_in(page, "ann", "ann-password")
     page.get_by_text("Signed in as ann").wait_for()
+    page.wait_for_function("() => document.cookie.includes('ner_session=')")  # set by the page once signed in
     page.reload()  # a reload keeps the sign-in (the session cookie)
     page.get_by_text("Signed in as ann").wait_for()
 
@@ -78,6 +79,7 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
 
     page.get_by_role("button", name="Sign out").click()
     page.get_by_label("User name").wait_for()  # the sign-in form, not the page still showing ann
+    page.wait_for_function("() => !document.cookie.includes('ner_session=')")
     page.reload()  # signed out for good: the cookie is gone
     page.get_by_label("User name").wait_for()
     sign_in(page, "rita", "rita-password")
