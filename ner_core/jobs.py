@@ -277,20 +277,18 @@ def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
 
 def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = None) -> dict[str, Any]:
     """Run a claimed job here: heartbeat, progress rows, its outcome recorded, the lock released."""
-    with Session(engine) as session:
-        job = session.get(Job, job_id)
-        kind, spec = job.kind, job.spec
-    stop = threading.Event()
-    beat = threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True)
-    beat.start()
-
     def report(event: dict[str, Any]) -> None:
         with Session(engine) as session, session.begin():
             session.add(JobEvent(job_id=job_id, at=_now(), event=json.loads(json.dumps(event, default=str))))
         if echo:
             echo(event)
 
+    stop = threading.Event()
     try:
+        with Session(engine) as session:
+            job = session.get(Job, job_id)
+            kind, spec = job.kind, job.spec
+        threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True).start()
         result = _runner(kind)(spec, report)
         _finish(engine, job_id, "succeeded", result=json.loads(json.dumps(result, default=str)))
         return result
@@ -304,22 +302,24 @@ def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = 
 
 def run_job(job_id: str) -> int:
     """The body of a job's process (``python -m ner_core job <id>``): 0 on success, 1 on failure."""
-    engine = shared_engine()
-    with Session(engine) as session, session.begin():
-        taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
-            state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))
-    if taken.rowcount != 1:
-        print(f"job {job_id} is not waiting to start", file=sys.stderr)
-        return 1
-
     def killed(signum: int, _frame: Any) -> None:
         raise Killed(signum)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    for signum in (signal.SIGTERM, signal.SIGINT):  # before the job reads "running": a stop from then on is recorded
         signal.signal(signum, killed)
+    engine = shared_engine()
     try:
+        with Session(engine) as session, session.begin():
+            taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
+                state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))
+        if taken.rowcount != 1:
+            print(f"job {job_id} is not waiting to start", file=sys.stderr)
+            return 1
         _execute(engine, job_id)
         return 0
+    except Killed as err:  # also when stopped before _execute could record it (nothing is recorded twice)
+        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
+        return 1
     except BaseException:
         traceback.print_exc()
         return 1

@@ -61,7 +61,7 @@ def test_simultaneous_starts_in_threads_give_one_job(jobs_env, capsys):
     def start():
         barrier.wait()
         try:
-            started.append(start_job("sleep", {"seconds": 1}))
+            started.append(start_job("sleep", {"seconds": 120}))
         except JobError as err:
             refused.append(str(err))
 
@@ -74,7 +74,8 @@ def test_simultaneous_starts_in_threads_give_one_job(jobs_env, capsys):
     assert all(f"a sleep job is already running (job {started[0]})" in r for r in refused)
     assert main(["retrain", "--limit", "10"]) == 1  # the command line takes the same lock
     assert f"a sleep job is already running (job {started[0]})" in capsys.readouterr().err
-    assert wait(started[0])["state"] == "succeeded"
+    os.kill(wait_running(started[0])["pid"], signal.SIGTERM)
+    assert wait(started[0])["error"] == "killed (signal 15, SIGTERM)"
     assert wait(start_job("sleep", {"seconds": 0}))["state"] == "succeeded"  # the lock was released
 
 
