@@ -1,5 +1,6 @@
 import os
 import tempfile
+from contextlib import contextmanager
 
 import pytest
 
@@ -56,12 +57,12 @@ def small_run(split, tmp_path_factory):
     return base, small, summary
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def db_url(request, tmp_path):
-    """A fresh, empty database: a SQLite file, or a new database on the PostgreSQL server of
+@contextmanager
+def fresh_database(kind: str, folder):
+    """A fresh, empty database: a SQLite file in ``folder``, or a new database on the PostgreSQL server of
     ``$NER_TEST_DB_URL`` (a plain ``postgresql://user@host:port/db`` URL), dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db.sqlite'}"
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'db.sqlite'}"
         return
     server = os.environ.get("NER_TEST_DB_URL")
     if not server:
@@ -74,6 +75,22 @@ def db_url(request, tmp_path):
     name = f"ner_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(server, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
-    yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with psycopg.connect(server, autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request, tmp_path):
+    """Each database test runs on SQLite and on PostgreSQL (see :func:`fresh_database`)."""
+    with fresh_database(request.param, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def team_db_url(tmp_path_factory):
+    """One database for a module's app servers: PostgreSQL when ``$NER_TEST_DB_URL`` is set, else SQLite."""
+    with fresh_database("postgresql" if os.environ.get("NER_TEST_DB_URL") else "sqlite", tmp_path_factory.mktemp("db")) as url:
+        yield url

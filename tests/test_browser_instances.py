@@ -1,0 +1,58 @@
+"""Two app instances on one database (PostgreSQL when ``$NER_TEST_DB_URL`` is set, else SQLite), each
+a `streamlit run` server with its own browser tab: a retrain started in one shows its progress in
+the other, and the activation of its new models in one is seen by the other."""
+import re
+import shutil
+from contextlib import ExitStack
+from pathlib import Path
+
+import pytest
+from processes import CHROMIUM, launch_chromium, streamlit_app
+
+from ner_core.jobs import job_status, latest_job
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def instances(small_run, small_corpus, team_db_url, tmp_path_factory):
+    """Two servers sharing the database, the data folder (registry checkpoints) and the shipped models."""
+    base, _, _ = small_run
+    tmp = tmp_path_factory.mktemp("instances")
+    shutil.copytree(base / "ckpt", tmp / "checkpoints")
+    env = {"NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": team_db_url,
+           "NER_CORPUS": str(small_corpus)}
+    with ExitStack() as stack:
+        yield [stack.enter_context(streamlit_app(env)) for _ in range(2)], env
+
+
+def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances, monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    (url_a, url_b), env = instances
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            tab_a, tab_b = (browser.new_page(viewport={"width": 1400, "height": 1000}) for _ in range(2))
+            for tab in (tab_a, tab_b):
+                tab.set_default_timeout(300_000)
+            tab_b.goto(url_b + "/retrain")
+            tab_b.get_by_text("No training has run on this dataset yet.").wait_for()
+
+            tab_a.goto(url_a + "/retrain")
+            tab_a.get_by_label("Epochs").fill("1")
+            tab_a.get_by_label("Train on the first N training sentences (0 = all)").fill("100")
+            tab_a.get_by_role("button", name="Start retraining").click()
+            tab_b.get_by_text(re.compile(r"about .* left|time left not known yet")).first.wait_for()  # B follows A's job live
+            tab_b.get_by_text("(not active)").wait_for()  # registered, seen from B
+            entry = job_status(latest_job("default", "retrain"))["entry"]["id"]
+
+            tab_a.get_by_text("(not active)").wait_for()
+            tab_a.get_by_text(f"Activate the new entry {entry}").click()
+            tab_a.get_by_role("button", name="Apply").click()
+            tab_a.get_by_text(f"The new entry {entry} is active.").wait_for()
+            tab_b.get_by_text(f"The new entry {entry} is active.").wait_for()  # B's page refreshes itself every 2 s
+        finally:
+            browser.close()
