@@ -2,10 +2,9 @@
 import streamlit as st
 
 from pages.sign_in import current_user, sidebar_status
-from pages.ui import dataset_choice, warm_up
+from pages.ui import dataset_choice
 
 st.set_page_config(page_title="NER workbench", page_icon=":material/label:", layout="wide")
-warm_up()  # once per server: the default dataset's model, queue and test-split tagging load in the background
 navigation = st.navigation(
     [
         st.Page("pages/predict.py", title="Predict", icon=":material/search:", default=True),

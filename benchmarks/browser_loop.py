@@ -9,10 +9,6 @@ Prints, for a server started on a temporary data directory:
   the two differ), and the same from Enter (save an edited item);
 * the idle server's CPU share over ``--idle`` seconds.
 
-The server warms up in the background from its first session on (``pages.ui.warm_up``: the
-default dataset's review queue, model and test-split tagging), as it does for a user; set
-``NER_WARM_UP=0`` to measure without.
-
 A page is "on screen" when its title is shown and Streamlit reports the script finished
 (``data-test-script-state="notRunning"``).
 

@@ -314,47 +314,10 @@ _fill_lock = threading.Lock()
 
 def fill_review_queue(dataset: str, split: str) -> None:
     """Add to ``dataset``'s review queue what is not in it yet (see :func:`~ner_core.review_queue.fill_queue`);
-    one filling at a time in this process (the page and the warm-up)."""
+    one filling at a time in this process (two sessions opening the queue at once fill it once)."""
     store = correction_store(dataset)
     with _fill_lock:
         fill_queue(review_queue(dataset), split_parts(dataset), store.corrected, split, review_model_source(dataset, split))
-
-
-_warming: threading.Thread | None = None
-_warming_guard = threading.Lock()
-
-
-def warm_up(dataset: str = DEFAULT) -> None:
-    """Once per server process, a background thread at low priority loads what the first visit of a
-    page would otherwise wait for: ``dataset``'s corrections, its review queue of the train split,
-    its first model, and that model's tagging of the test split (Error analysis).
-    ``NER_WARM_UP=0`` turns it off (the tests do)."""
-    global _warming
-    if os.environ.get("NER_WARM_UP", "1") == "0":
-        return
-    with _warming_guard:
-        if _warming is not None:
-            return
-        _warming = threading.Thread(target=_warm, args=(dataset,), name="ner-warm-up", daemon=True)
-    _warming.start()
-
-
-def _warm(dataset: str) -> None:
-    import logging
-
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)  # Linux: this thread only; pages go first
-    except (AttributeError, OSError):
-        pass
-    try:
-        fill_review_queue(dataset, "train")
-        models = available_models(dataset)
-        if models:
-            name = next(iter(models.values()))
-            split, version = current_split(dataset)
-            tagged_analysis(name, load_model(name), f"{store_key(dataset)}:split:test@{version}", split.part("test"))
-    except Exception:  # a page will meet the same problem and say it; the warm-up only saves time
-        logging.getLogger(__name__).exception("warm-up of dataset %r stopped", dataset)
 
 
 def review_model_source(dataset: str, split: str) -> ModelSource | None:

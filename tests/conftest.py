@@ -10,7 +10,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The app's own state (database, datasets, jobs) goes to a scratch folder, never to the checkout's data/.
 os.environ["NER_DATA_DIR"] = tempfile.mkdtemp(prefix="ner-tests-")
 os.environ.pop("NER_DB_URL", None)
-os.environ["NER_WARM_UP"] = "0"  # no background tagging in test processes and the servers they start
 
 
 @pytest.fixture(scope="session")
