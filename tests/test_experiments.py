@@ -42,16 +42,19 @@ def test_pipeline_record_has_every_field(small_run):
     assert double.detector is None and all(r.voted for r in double.run([s.words for s in small.test[:5]]))
 
 
-def test_evaluate_cli_on_the_voted_pipeline(small_run):
+def test_evaluate_cli_on_the_voted_pipeline(small_run, small_corpus):
+    from ner_core.corpus import read_corpus, split_corpus
+
     base, _, _ = small_run
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "NER_CHECKPOINTS": str(base / "ckpt")}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NER_CHECKPOINTS": str(base / "ckpt"), "NER_CORPUS": str(small_corpus)}
     out = subprocess.run(
         [sys.executable, "-m", "ner_core", "evaluate", "--model", "voted", "--split", "val", "--json"],
         capture_output=True, text=True, env=env, cwd=ROOT,
     )
     assert out.returncode == 0, out.stderr
     report = json.loads(out.stdout.strip().splitlines()[-1])
-    assert report["sentences"] == 4316 and {"micro_f1", "macro_f1", "per_type"} <= set(report)
+    assert report["sentences"] == len(split_corpus(read_corpus(small_corpus)).val)
+    assert {"micro_f1", "macro_f1", "per_type"} <= set(report)
 
 
 def test_a_detector_loads_to_the_same_probabilities_every_time(small_run):
