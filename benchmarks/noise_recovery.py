@@ -227,7 +227,8 @@ def main() -> None:
     print(text)
     if args.report:
         args.report.write_text(text)
-        args.report.with_suffix(".json").write_text(json.dumps({"args": {k: str(v) for k, v in vars(args).items()}, "rows": rows, "minutes": minutes}, indent=1))
+        recorded = {k: Path(v).name if k in ("data", "report", "chart") else str(v) for k, v in vars(args).items()}  # no machine's paths
+        args.report.with_suffix(".json").write_text(json.dumps({"args": recorded, "rows": rows, "minutes": minutes}, indent=1))
     print(f"chart: {chart(rows, args.chart)}")
 
 
