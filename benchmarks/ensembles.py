@@ -20,7 +20,8 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.checkpoint import checkpoints_dir, load_checkpoint  # noqa: E402
+from ner_core.checkpoint import load_checkpoint  # noqa: E402
+from ner_core.checkpoint_dirs import checkpoints_dir  # noqa: E402
 from ner_core.corpus import Sentence, default_corpus_path, read_corpus, split_corpus  # noqa: E402
 from ner_core.detector import detector_proba  # noqa: E402
 from ner_core.experiments import DETECTOR, FAMILIES  # noqa: E402

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.checkpoint import checkpoints_dir  # noqa: E402
+from ner_core.checkpoint_dirs import checkpoints_dir  # noqa: E402
 from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
 from ner_core.evaluate import evaluate  # noqa: E402
 from ner_core.experiments import DETECTOR, FAMILIES, build_pipelines  # noqa: E402

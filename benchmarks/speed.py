@@ -19,7 +19,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.checkpoint import CheckpointError  # noqa: E402
+from ner_core.checkpoint_dirs import CheckpointError  # noqa: E402
 from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
 from ner_core.pipeline import load_any  # noqa: E402
 from ner_core.train import TrainConfig, train  # noqa: E402

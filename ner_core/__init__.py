@@ -9,7 +9,8 @@ import importlib
 from typing import Any
 
 _HOMES = {
-    "checkpoint": ["CheckpointError", "load_checkpoint", "save_checkpoint"],
+    "checkpoint": ["load_checkpoint", "save_checkpoint"],
+    "checkpoint_dirs": ["CheckpointError"],
     "corpus": ["CorpusError", "Sentence", "Split", "default_corpus_path", "read_corpus", "split_corpus", "write_corpus"],
     "crf": ["CRF"],
     "cross_val": ["CrossValConfig", "cross_validate"],

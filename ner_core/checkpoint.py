@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .checkpoint_dirs import CheckpointError, building, checkpoints_dir, resolve, write_atomically  # noqa: F401 (callers import them here too)
+from .checkpoint_dirs import CheckpointError, resolve, write_atomically
 from .detector import DetectorConfig, WeakSentenceDetector
 from .features import Vocab
 from .model import CRFTagger, ModelConfig

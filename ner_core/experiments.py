@@ -13,7 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .checkpoint import CheckpointError, checkpoints_dir, load_checkpoint, save_checkpoint
+from .checkpoint import load_checkpoint, save_checkpoint
+from .checkpoint_dirs import CheckpointError, checkpoints_dir
 from .corpus import Sentence, Split
 from .detector import holds_weak_entity
 from .method import MethodSettings, Recipe, dev_threshold, train_tagger, train_weak_detector

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .checkpoint import building, load_checkpoint
+from .checkpoint import load_checkpoint
+from .checkpoint_dirs import building
 from .corpus import Sentence, Split
 from .detector import DetectorConfig, WeakSentenceDetector, detector_proba, holds_weak_entity
 from .evaluate import evaluate

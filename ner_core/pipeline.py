@@ -15,7 +15,8 @@ from typing import Sequence
 
 import torch
 
-from .checkpoint import CheckpointError, load_checkpoint, resolve
+from .checkpoint import load_checkpoint
+from .checkpoint_dirs import CheckpointError, resolve
 from .detector import WeakSentenceDetector, detector_proba
 from .tagger import TaggedSentence, Tagger
 from .tags import OUTSIDE, TagSet, repair_iob2

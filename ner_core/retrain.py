@@ -18,7 +18,8 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
-from .checkpoint import CheckpointError, load_checkpoint
+from .checkpoint import load_checkpoint
+from .checkpoint_dirs import CheckpointError
 from .corpus import Sentence, Split, default_corpus_path, split_corpus, split_indices
 from .db import shared_engine
 from .detector import DetectorConfig

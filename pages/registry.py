@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.checkpoint import CheckpointError
+from ner_core.checkpoint_dirs import CheckpointError
 from ner_core.registry import DEFAULT, SHIPPED, activate, load_index, roll_back
 from ner_core.users import RoleError, refusal
 from pages.sign_in import current_user

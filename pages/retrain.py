@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.checkpoint import CheckpointError
+from ner_core.checkpoint_dirs import CheckpointError
 from ner_core.jobs import JobError, job_status, latest_job, start_job
 from ner_core.registry import DEFAULT, SHIPPED, activate, active_dir, active_id
 from ner_core.retrain import MODELS, RetrainSpec, TrainMethodSpec, corrections_by_split

@@ -12,7 +12,7 @@ import streamlit as st
 from cachetools import LRUCache
 
 from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
-from ner_core.checkpoint import CheckpointError, resolve
+from ner_core.checkpoint_dirs import CheckpointError, resolve
 from ner_core.corpus import FORMATS, Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
 from ner_core.label_issues import LabelIssue, find_label_issues
 from ner_core.pipeline import VotedPipeline, load_any

@@ -139,7 +139,8 @@ def test_char_encoder_and_margin_are_checked():
 
 
 def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architectures(tmp_path):
-    from ner_core.checkpoint import CheckpointError, average_checkpoints, load_checkpoint, save_checkpoint
+    from ner_core.checkpoint import average_checkpoints, load_checkpoint, save_checkpoint
+    from ner_core.checkpoint_dirs import CheckpointError
     sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
     a = _tiny(ModelConfig(), sentences)
     torch.manual_seed(1)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ner_core.checkpoint import CheckpointError
+from ner_core.checkpoint_dirs import CheckpointError
 from ner_core.registry import (SHIPPED, activate, active_dir, active_id, load_index, new_entry_dir, new_entry_id, register,
                                registry_dir, roll_back)
 

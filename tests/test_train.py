@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ner_core.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from ner_core.checkpoint import load_checkpoint, save_checkpoint
+from ner_core.checkpoint_dirs import CheckpointError
 from ner_core.evaluate import evaluate
 from ner_core.tagger import Tagger
 
