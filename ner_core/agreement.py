@@ -14,14 +14,14 @@ import random
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base
 from .metrics import entity_scores
-from .store import CorrectionError, CorrectionStore, SaveResult
+from .store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
 from .tags import iob2_errors, repair_iob2, tag_type
 from .users import User, list_users, require
 
@@ -65,6 +65,7 @@ class Disagreement:
     tags_a: list[str]
     tags_b: list[str]
     gold: list[str]  # the dataset's current tags
+    version: int  # the version of gold: adjudicating names it
 
 
 @dataclass
@@ -233,15 +234,18 @@ def agreement(store: CorrectionStore) -> list[PairAgreement]:
 def disagreements(store: CorrectionStore) -> list[Disagreement]:
     """Sentences both annotators tagged, differently, and not yet adjudicated."""
     return [Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words, a, b,
-                         store.tags(row.sentence))
+                         *store.snapshot(row.sentence)[:2])
             for row, a, b in _pairs(store, open_only=True) if a != b]
 
 
-def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choice: str, user: User | None) -> SaveResult:
+def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choice: str, user: User | None,
+               version: int) -> SaveResult:
     """Settle a doubly annotated sentence: ``tags`` (A's, B's or edited) become its correction.
 
-    The assignment is claimed first, so two reviewers cannot settle it twice; if the save is
-    refused, the claim is released and nothing changes.
+    ``version`` is the sentence's version the adjudicator saw (:attr:`Disagreement.version`): a
+    sentence changed since is refused (:class:`~ner_core.store.StaleSaveError`). The assignment is
+    claimed first, so two reviewers cannot settle it twice; if the save is refused, the claim is
+    released and nothing changes.
     """
     require(user, "adjudicate")
     if choice not in CHOICES:
@@ -258,7 +262,7 @@ def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choic
             raise AgreementError(f"sentence {sentence} was adjudicated already, by {row.adjudicated_by}")
         assignment_id = row.id
     try:
-        return store.save(sentence, tags, author=_name(user))
+        return store.save(sentence, tags, author=_name(user), expected_version=version)
     except Exception:
         with Session(store.engine) as session, session.begin():
             session.execute(update(Assignment).where(Assignment.id == assignment_id)
@@ -266,15 +270,31 @@ def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choic
         raise
 
 
-def adopt_agreed(store: CorrectionStore, user: User | None) -> int:
-    """Settle every open sentence both annotators tagged alike: one batch of corrections. Returns their number."""
+class Adopted(NamedTuple):
+    saved: int  # sentences settled
+    stale: list[int]  # changed by someone else while being adopted: left open, nothing of theirs overwritten
+
+
+def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:
+    """Settle every open sentence both annotators tagged alike: one batch of corrections, each sentence
+    checked against the version it was read at, and their assignments closed in the same transaction."""
     require(user, "adjudicate")
     agreed = {row.sentence: a for row, a, b in _pairs(store, open_only=True) if a == b}
-    if not agreed:
-        return 0
-    store.save_many(agreed, author=_name(user))
-    with Session(store.engine) as session, session.begin():
+    states = store.snapshots(agreed)
+    versions, stale = {s: states[s].version for s in agreed}, []
+
+    def settle(session: Session, _batch: str | None = None) -> None:
         session.execute(update(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence.in_(list(agreed)),
                                                  Assignment.adjudicated_at.is_(None))
                         .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice="agreed"))
-    return len(agreed)
+
+    while agreed:
+        try:
+            if store.save_many(agreed, author=_name(user), expected=versions, also=settle).batch is None:
+                with Session(store.engine) as session, session.begin():  # nothing to change: close them alone
+                    settle(session)
+            break
+        except StaleSaveError as err:
+            stale.append(err.sentence)
+            del agreed[err.sentence], versions[err.sentence]
+    return Adopted(len(agreed), sorted(stale))

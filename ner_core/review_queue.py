@@ -23,7 +23,7 @@ from .consistency import entity_strings, inconsistent, occurrences, tally
 from .corpus import Sentence
 from .db import Base
 from .label_issues import LabelIssue
-from .store import CorrectionStore
+from .store import CorrectionStore, StaleSaveError
 from .tags import OUTSIDE, repair_iob2, replace_span, tag_type
 
 SPLITS = ("train", "val", "test")
@@ -62,6 +62,7 @@ class ReviewDecision(Base):
     changed: Mapped[int] = mapped_column(Integer)  # tokens whose tag the decision changed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+    batch: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the correction batch it saved (None: nothing changed)
 
 
 class ReviewFill(Base):
@@ -109,6 +110,24 @@ class QueueItem(Candidate):
         changed = list(tags)
         changed[self.start] = self.suggested
         return repair_iob2(changed)
+
+
+@dataclass(frozen=True)
+class Alike:
+    """What annotating a string alike would change: new tags per sentence, and the version each was read at."""
+
+    changes: dict[int, list[str]]
+    versions: dict[int, int]
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+
+@dataclass(frozen=True)
+class AlikeResult:
+    changed: int  # tokens changed
+    saved: list[int]  # sentences changed
+    stale: list[int]  # sentences changed by someone else meanwhile: left as they were
 
 
 @dataclass(frozen=True)
@@ -298,80 +317,110 @@ class ReviewQueue:
         """Decide an item from the sentence as it was at ``version``; returns the tokens changed.
 
         ``accepted`` applies the suggestion, ``kept`` keeps the gold (nothing changes), ``edited``
-        stores ``tags``. The store refuses a stale version (:class:`~ner_core.store.StaleSaveError`)
-        and nothing is recorded then.
+        stores ``tags``. A sentence changed since ``version`` is refused
+        (:class:`~ner_core.store.StaleSaveError`) and nothing is recorded then; the decision is
+        stored in the same transaction as its save.
         """
         item = self.item(item_id)
-        current = self.store.tags(item.sentence)
+        current = self.store.snapshot(item.sentence)  # if not at ``version``, the save below refuses it
         if action == ACCEPTED:
-            tags = item.apply(current)
+            tags = item.apply(current.tags)
         elif action == KEPT:
-            tags = current
+            tags = current.tags
         elif action == EDITED:
             if tags is None:
                 raise ValueError("an edit needs the edited tags")
         else:
             raise ValueError(f"unknown decision {action!r}: use {ACCEPTED}, {KEPT} or {EDITED}")
-        changed = self.store.save(item.sentence, list(tags), author=author, expected_version=version).changed
-        with Session(self.store.engine) as session, session.begin():
-            session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
-                                       changed=changed, created_at=_now()))
-        return changed
 
-    def alike(self, item: QueueItem) -> dict[int, list[str]]:
+        def record(session: Session, batch: str | None) -> None:
+            session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
+                                       changed=changed, created_at=_now(), batch=batch))
+
+        changed = sum(a != b for a, b in zip(current.tags, repair_iob2(list(tags)))) if len(tags) == len(current.tags) else 0
+        result = self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record)
+        if result.batch is None:  # nothing changed: no save, the decision alone
+            with Session(self.store.engine) as session, session.begin():
+                record(session, None)
+        return result.changed
+
+    def alike(self, item: QueueItem) -> Alike:
         """For a consistency item: every sentence of the dataset (any split) where its string is
-        annotated otherwise than the suggestion, with its current tags changed to the suggestion."""
+        annotated otherwise than the suggestion, with its current tags changed to the suggestion and
+        the version they were read at."""
         if item.source != CONSISTENCY:
             raise ValueError("only a consistency item names a string to annotate alike")
         words = tuple(self.store.original[item.sentence].words[item.start:item.end])
-        corpus, changes = self.store.corrected(), {}
+        while True:
+            before = self.store.versions()
+            corpus, changes = self.store.corrected(), {}
+            after = self.store.versions()
+            if before == after:
+                break
         for o in occurrences(corpus, [words]):
             if o.label is not None and o.label != item.suggested:
                 changes[o.sentence] = replace_span(changes.get(o.sentence, corpus[o.sentence].tags), o.start,
                                                    o.start + len(words), item.suggested)
-        return changes
+        return Alike(changes, {s: after.get(s, 0) for s in changes})
 
-    def decide_alike(self, item: QueueItem, changes: dict[int, list[str]], author: str) -> int:
-        """Save ``changes`` (from :meth:`alike`) as one batch, all or nothing, and decide the open
-        items it settles (same string, same suggestion); one undo reverts it all. Returns the tokens changed."""
+    def decide_alike(self, item: QueueItem, alike: Alike, author: str) -> AlikeResult:
+        """Save ``alike``'s changes as one batch and decide the open items it settles (same string, same
+        suggestion); one undo reverts it all. A sentence changed since :meth:`alike` read it is left as
+        it is (nothing of the other person's is overwritten) and reported in ``stale``."""
         words = tuple(self.store.original[item.sentence].words[item.start:item.end])
-        changed = self.store.save_many(changes, author=author).changed
-        now = _now()
-        with Session(self.store.engine) as session, session.begin():
+        changes, versions, stale = dict(alike.changes), dict(alike.versions), []
+
+        def settle(session: Session, batch: str) -> None:
             rows = session.scalars(select(ReviewItem).where(
                 ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.source == CONSISTENCY,
                 ReviewItem.suggested == item.suggested, ReviewItem.sentence.in_(list(changes)),
                 ~exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))))
+            now = _now()
             for row in rows:
                 if tuple(self.store.original[row.sentence].words[row.start:row.end]) == words:
                     session.add(ReviewDecision(item_id=row.id, action=ACCEPTED, author=author, sentence=row.sentence,
-                                               changed=changed, created_at=now))
-        return changed
+                                               changed=0, created_at=now, batch=batch))
+
+        while changes:
+            try:
+                result = self.store.save_many(changes, author=author, expected=versions, also=settle)
+                return AlikeResult(result.changed, sorted(changes), sorted(stale))
+            except StaleSaveError as err:  # changed meanwhile: theirs stays, the rest is saved
+                stale.append(err.sentence)
+                del changes[err.sentence], versions[err.sentence]
+        return AlikeResult(0, [], sorted(stale))
 
     def undo(self, author: str, sentence: int) -> Undone | None:
-        """Undo ``author``'s last decision (or, without one, last save) on ``sentence``: its tags are set
-        back and its item reopens; a decision that annotated a string alike undoes that whole batch.
-        ``None`` when there is nothing of ``author``'s to undo there."""
-        with Session(self.store.engine) as session, session.begin():
+        """Undo ``author``'s last decision (or, without one, last save) on ``sentence``: the batch it saved
+        (and only that batch) is reverted and the items decided with it reopen, in one transaction.
+        ``None`` when there is nothing of ``author``'s to undo there; a sentence someone else changed
+        after the decision is refused (:class:`~ner_core.store.StaleSaveError`) and nothing changes."""
+        with Session(self.store.engine) as session:
             decision = session.scalar(
                 select(ReviewDecision).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id)
                 .where(ReviewItem.dataset_id == self.store.dataset_id, ReviewDecision.sentence == sentence,
                        ReviewDecision.author == author, ReviewDecision.reverted.is_(False))
                 .order_by(ReviewDecision.id.desc()).limit(1))
-            if decision is not None:  # with the decisions made with it (an "annotate alike" batch)
-                together = session.execute(
-                    update(ReviewDecision).where(ReviewDecision.author == author, ReviewDecision.reverted.is_(False),
-                                                 ReviewDecision.created_at == decision.created_at).values(reverted=True))
-                item, action, changed = _item(session.get(ReviewItem, decision.item_id)), decision.action, decision.changed
-                bulk = together.rowcount > 1
+            if decision is not None:
+                item, action, batch, decision_id = _item(session.get(ReviewItem, decision.item_id)), decision.action, decision.batch, decision.id
         if decision is None:
             reverted = self.store.undo(author, sentence=sentence)
             return None if reverted is None else Undone(sentence, None, None, len(reverted.tokens))
-        if not changed:
+
+        def reopen(session: Session, _batch: str | None = None) -> None:
+            together = ReviewDecision.batch == batch if batch is not None else ReviewDecision.id == decision_id
+            session.execute(update(ReviewDecision).where(together, ReviewDecision.reverted.is_(False)).values(reverted=True))
+
+        if batch is None:  # the decision changed nothing: only the decision is undone
+            with Session(self.store.engine) as session, session.begin():
+                reopen(session)
             return Undone(sentence, item, action, 0)
-        reverted = self.store.undo(author, sentence=None if bulk else sentence)
-        return Undone(sentence, item, action, len(reverted.tokens) if reverted else 0,
-                      reverted.sentences if reverted else [sentence])
+        reverted = self.store.undo(author, batch=batch, also=reopen)
+        if reverted is None:  # its batch was undone or rejected elsewhere: the decision goes with it
+            with Session(self.store.engine) as session, session.begin():
+                reopen(session)
+            return Undone(sentence, item, action, 0)
+        return Undone(sentence, item, action, len(reverted.tokens), reverted.sentences)
 
 
 def _check(split: str, source: str) -> None:

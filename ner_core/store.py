@@ -1,26 +1,29 @@
 """Corrections of gold annotations, in a database (SQLite by default, any SQLAlchemy URL).
 
 Every change is a row: dataset, sentence, token, old tag, new tag, author, time. A save of one
-sentence (or of several at once) is one batch (one transaction); undo marks an author's latest
-live batch as reverted. Every sentence has a version, bumped in the same transaction by each save
-and undo that changes it: a save may name the version it was edited from and is refused when it is
-stale (two tabs, two annotators). The corrected corpus is the original file plus, per token, the
-latest live correction; the original file is never modified.
+sentence (or of several at once) is one batch (one transaction, one batch id); undo marks one batch
+(named by its id, or the author's latest) as reverted. Every sentence has a version, bumped in the
+same transaction by each save and undo that changes it. A reader takes a sentence's tags and
+version together (:meth:`CorrectionStore.snapshot`); every write names the version it was computed
+from and is refused when it is stale (two tabs, two annotators), so nothing is reverted silently.
+An undo is refused when someone else changed the sentence after the batch. The corrected corpus is
+the original file plus, per token, the latest live correction; the original file is never modified.
 """
 from __future__ import annotations
 
 import os
 import uuid
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Mapping, NamedTuple, Sequence
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .corpus import Sentence, read_corpus
@@ -28,7 +31,11 @@ from .db import Base, default_db_url, make_engine
 from .tags import TagSet, iob2_errors, repair_iob2, tag_type
 from .users import User, require
 
-__all__ = ["Base", "CorrectionError", "CorrectionStore", "SaveResult", "StaleSaveError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
+__all__ = ["Base", "CorrectionError", "CorrectionStore", "DATASET_NAME_MAX", "SaveResult", "SentenceState", "StaleSaveError",
+           "StorageFullError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
+
+DATASET_NAME_MAX = 200  # characters: the datasets.name column
+AUTHOR_MAX = 100  # characters: the author columns
 
 
 class Dataset(Base):
@@ -68,32 +75,45 @@ class CorrectionError(ValueError):
 
 
 class StaleSaveError(CorrectionError):
-    """A save edited from a version of the sentence that is no longer current; nothing was written."""
+    """A write computed from a version of the sentence that is no longer current; nothing was written.
 
-    def __init__(self, sentence: int, tags: list[str], version: int, author: str | None) -> None:
+    ``tags``, ``version`` and ``author`` describe the sentence as it is now, to show beside the user's own.
+    """
+
+    def __init__(self, sentence: int, tags: list[str], version: int, author: str | None, what: str = "saved") -> None:
         self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
         super().__init__(f"sentence {sentence} was changed by {author or 'someone'} since you opened it "
-                         f"(now version {version}); nothing was saved: reload it and redo your change")
+                         f"(now version {version}); nothing was {what}: reload it and redo your change")
+
+
+class StorageFullError(CorrectionError):
+    """The database could not write: its disk is full. Nothing was saved."""
 
 
 class _Stale(Exception):
     """Internal: a compare-and-swap lost; the transaction is rolled back."""
 
 
-class _Unchanged(Exception):
-    """Internal: a save that changes no tag; the transaction is rolled back."""
-
-
 class Undone(NamedTuple):
     sentence: int  # the first sentence undone
     tokens: list[int]  # its token positions undone
     sentences: list[int]  # every sentence undone (a batch may span several)
+    batch: str  # the batch undone
+
+
+class SentenceState(NamedTuple):
+    """A sentence's current tags and version, read together; ``author`` saved that version (None: never saved)."""
+
+    tags: list[str]
+    version: int
+    author: str | None
 
 
 @dataclass(frozen=True)
 class SaveResult:
     changed: int  # tokens whose tag changed
     repaired: list[int]  # positions turned from I-x into B-x to keep IOB2 valid
+    batch: str | None = None  # the batch id to undo it by (None when nothing changed)
 
 
 class CorrectionStore:
@@ -123,67 +143,89 @@ class CorrectionStore:
     # ------------------------------------------------------------ writing
 
     def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", expected_version: int | None = None,
-             repair: bool = True) -> SaveResult:
+             repair: bool = True, also: Callable[[Session, str], None] | None = None) -> SaveResult:
         """Store the tags of one sentence: one row per changed token, in one transaction.
 
         Tags that break IOB2 are repaired (``I-x`` -> ``B-x``) or, with ``repair=False``, refused.
-        With ``expected_version`` (from :meth:`sentence_version` when the sentence was opened), a
-        sentence changed since then is refused with :class:`StaleSaveError` and nothing is written.
+        ``expected_version`` is the version the tags were computed from (from :meth:`snapshot`); a
+        sentence changed since is refused with :class:`StaleSaveError` and nothing is written.
         """
         expected = None if expected_version is None else {sentence: expected_version}
-        return self.save_many({sentence: tags}, author, expected, repair)
+        return self.save_many({sentence: tags}, author, expected, repair, also)
 
     def save_many(self, changes: Mapping[int, Sequence[str]], author: str = "anonymous",
-                  expected: Mapping[int, int] | None = None, repair: bool = True) -> SaveResult:
+                  expected: Mapping[int, int] | None = None, repair: bool = True,
+                  also: Callable[[Session, str], None] | None = None) -> SaveResult:
         """Store the tags of several sentences as one batch: all or nothing, undone together.
 
         Every sentence is checked before anything is written; ``repaired`` lists the repaired
-        positions of the first sentence with any (the only one, for a single sentence). Each changed
-        sentence's version is bumped in the same transaction; ``expected`` maps sentences to the
-        version they were edited from (compare-and-swap: a stale one refuses the whole batch).
+        positions of the first sentence with any (the only one, for a single sentence). Only the
+        sentences whose tags change get a new version, by compare-and-swap on the version their
+        tags were read at; ``expected`` maps sentences to the version the caller computed them
+        from (a stale one refuses the whole batch). ``also(session, batch)`` runs in the same
+        transaction (a decision recorded with its save).
         """
+        _check_author(author)
         for sentence in changes:
             self._check_index(sentence)
-        batch, now = uuid.uuid4().hex, _now()
         expected = expected or {}
-        try:
-            with Session(self.engine) as session, session.begin():
-                # versions first: the row locks serialise concurrent saves of a sentence before it is read
-                for sentence in sorted(changes):
-                    if not _bump(session, self.dataset_id, sentence, author, now, expected.get(sentence)):
-                        raise _Stale(sentence)
-                rows, repaired = [], []
-                for sentence, tags in changes.items():
-                    current = self._current(session, sentence)
-                    tags = list(tags)
-                    if len(tags) != len(current):
-                        raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
-                    unknown = self.tagset.unknown_tags(tags)
-                    if unknown:
-                        raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
-                    broken = iob2_errors(tags)
-                    if broken and not repair:
-                        raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
-                    repaired = repaired or broken
-                    rows += [
-                        Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=new,
-                                   author=author, created_at=now, batch=batch, reverted=False)
-                        for i, (old, new) in enumerate(zip(current, repair_iob2(tags))) if old != new
-                    ]
-                if not rows:
-                    raise _Unchanged(repaired)  # no version bump either
-                session.add_all(rows)
-        except _Stale as stale:
-            raise self._stale(stale.args[0]) from None
-        except _Unchanged as unchanged:
-            return SaveResult(0, unchanged.args[0])
-        return SaveResult(len(rows), repaired)
+        while True:
+            states = self.snapshots(changes)
+            for sentence, version in expected.items():
+                if states[sentence].version != version:
+                    raise self._stale(sentence)
+            rows, repaired, versions = self._rows(changes, states, author, repair)
+            if not rows:
+                return SaveResult(0, repaired)
+            batch = rows[0].batch
+            try:
+                with _writing(), Session(self.engine) as session, session.begin():
+                    for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
+                        if not _bump(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
+                            raise _Stale(sentence)
+                    session.add_all(rows)
+                    if also is not None:
+                        also(session, batch)
+            except _Stale as stale:
+                if stale.args[0] in expected:
+                    raise self._stale(stale.args[0]) from None
+                continue  # changed between our read and our write, and the caller named no version: read again
+            return SaveResult(len(rows), repaired, batch)
 
-    def undo(self, author: str, sentence: int | None = None) -> Undone | None:
-        """Revert ``author``'s latest live batch (only its rows of ``sentence`` if given).
+    def _rows(self, changes: Mapping[int, Sequence[str]], states: Mapping[int, "SentenceState"], author: str,
+              repair: bool) -> tuple[list[Correction], list[int], dict[int, int]]:
+        """The correction rows of ``changes`` against ``states``, the repaired positions, and the version read
+        of each sentence that changes."""
+        batch, now = uuid.uuid4().hex, _now()
+        rows, repaired, versions = [], [], {}
+        for sentence, tags in changes.items():
+            current, tags = states[sentence].tags, list(tags)
+            if len(tags) != len(current):
+                raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
+            unknown = self.tagset.unknown_tags(tags)
+            if unknown:
+                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+            broken = iob2_errors(tags)
+            if broken and not repair:
+                raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
+            repaired = repaired or broken
+            new = [Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=tag,
+                              author=author, created_at=now, batch=batch, reverted=False)
+                   for i, (old, tag) in enumerate(zip(current, repair_iob2(tags))) if old != tag]
+            if new:
+                rows += new
+                versions[sentence] = states[sentence].version
+        return rows, repaired, versions
 
-        Returns the sentence and token positions undone, or None when the author has nothing live;
-        an empty author is refused (it would match nobody's or anybody's batch).
+    def undo(self, author: str, sentence: int | None = None, *, batch: str | None = None,
+             expected_version: int | None = None, also: Callable[[Session, str], None] | None = None) -> Undone | None:
+        """Revert one of ``author``'s live batches: ``batch`` if named, else their latest (on ``sentence`` if given,
+        and then only its rows of ``sentence``).
+
+        Refused with :class:`StaleSaveError` when someone else changed a sentence of the batch after it
+        (undoing it would mix their change with the older tags), or when ``expected_version`` (of
+        ``sentence``, as the user sees it) is no longer current. Returns what was undone, or None when
+        there is nothing live to undo. An empty author is refused (it would match anybody's batch).
         """
         if not author or not author.strip():
             raise CorrectionError("undo needs the name of the annotator whose last change to revert")
@@ -191,65 +233,109 @@ class CorrectionStore:
             self._check_index(sentence)
         while True:
             try:
-                return self._undo_latest(author, sentence)
-            except _Stale:  # undone by a concurrent call meanwhile: look again
+                with _writing():
+                    return self._undo(author, sentence, batch, expected_version, also)
+            except _Stale:  # another undo or save of these sentences meanwhile: look again
                 continue
+            except _Newer as newer:
+                raise self._stale(newer.args[0], "undone") from None
 
-    def _undo_latest(self, author: str, sentence: int | None) -> Undone | None:
+    def _undo(self, author: str, sentence: int | None, batch: str | None, expected_version: int | None,
+              also: Callable[[Session, str], None] | None) -> Undone | None:
+        live = [Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.author == author]
+        if sentence is not None:
+            live.append(Correction.sentence == sentence)
+        with Session(self.engine) as session:
+            if batch is None:
+                latest = session.scalar(select(Correction.batch).where(*live).order_by(Correction.id.desc()).limit(1))
+                if latest is None:
+                    return None
+                batch = latest
+            rows = session.execute(select(Correction.id, Correction.sentence, Correction.token)
+                                   .where(*live, Correction.batch == batch).order_by(Correction.sentence, Correction.token)).all()
+        if not rows:
+            return None
+        touched = sorted({r.sentence for r in rows})
+        states = self.snapshots(touched)
+        if sentence is not None and expected_version is not None and states[sentence].version != expected_version:
+            raise self._stale(sentence, "undone")
         with Session(self.engine) as session, session.begin():
-            live = [Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.author == author]
-            if sentence is not None:
-                live.append(Correction.sentence == sentence)
-            latest = session.scalar(select(Correction).where(*live).order_by(Correction.id.desc()).limit(1))
-            if latest is None:
-                return None
-            rows = session.execute(select(Correction.sentence, Correction.token).where(*live, Correction.batch == latest.batch)
-                                   .order_by(Correction.sentence, Correction.token)).all()
-            done = session.execute(update(Correction).where(*live, Correction.batch == latest.batch).values(reverted=True))
-            if done.rowcount != len(rows):
-                raise _Stale(latest.batch)
             now = _now()
-            for touched in sorted({s for s, _ in rows}):
-                _bump(session, self.dataset_id, touched, author, now, None)
-            first = rows[0][0]
-            return Undone(first, [t for s, t in rows if s == first], sorted({s for s, _ in rows}))
+            for s in touched:  # the versions read must still be current: nothing changed since the check below
+                if not _bump(session, self.dataset_id, s, author, now, states[s].version):
+                    raise _Stale(s)
+            newer = session.scalar(select(Correction.sentence).where(
+                Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
+                Correction.id > max(r.id for r in rows), Correction.batch != batch).limit(1))
+            if newer is not None:
+                raise _Newer(newer)
+            done = session.execute(update(Correction).where(*live, Correction.batch == batch).values(reverted=True))
+            if done.rowcount != len(rows):
+                raise _Stale(batch)
+            if also is not None:
+                also(session, batch)
+        first = rows[0].sentence
+        return Undone(first, [r.token for r in rows if r.sentence == first], touched, batch)
+
+    def snapshot(self, sentence: int) -> SentenceState:
+        """The sentence's current tags and version, read together: pass the version back with any write."""
+        self._check_index(sentence)
+        return self.snapshots([sentence])[sentence]
 
     def sentence_version(self, sentence: int) -> int:
-        """How many saves and undos have changed the sentence (0: never); pass it back to :meth:`save`."""
-        self._check_index(sentence)
-        with Session(self.engine) as session:
-            row = session.get(SentenceVersion, (self.dataset_id, sentence))
-            return row.version if row else 0
+        """How many saves and undos have changed the sentence (0: never)."""
+        return self.snapshot(sentence).version
 
-    def _stale(self, sentence: int) -> StaleSaveError:
+    def versions(self) -> dict[int, int]:
+        """Every saved sentence's version (a sentence not listed has version 0)."""
         with Session(self.engine) as session:
-            row = session.get(SentenceVersion, (self.dataset_id, sentence))
-            tags = self._current(session, sentence)
-        return StaleSaveError(sentence, tags, row.version if row else 0, row.author if row else None)
+            rows = session.execute(select(SentenceVersion.sentence, SentenceVersion.version)
+                                   .where(SentenceVersion.dataset_id == self.dataset_id)).all()
+        return {sentence: version for sentence, version in rows}
+
+    def snapshots(self, sentences: Iterable[int]) -> dict[int, SentenceState]:
+        """The current tags and version of each of ``sentences``, read together: the versions are read
+        before and after the tags, and the read is repeated until no write came between."""
+        wanted = sorted(set(sentences))
+        while True:
+            with Session(self.engine) as session:
+                before = self._version_rows(session, wanted)
+                tags = {s: list(self.original[s].tags) for s in wanted}
+                for start in range(0, len(wanted), 500):
+                    for row in self._live(session, wanted[start:start + 500]):
+                        tags[row.sentence][row.token] = row.new_tag
+                after = self._version_rows(session, wanted)
+            if before == after:
+                return {s: SentenceState(tags[s], *after.get(s, (0, None))) for s in wanted}
+
+    def _version_rows(self, session: Session, sentences: list[int]) -> dict[int, tuple[int, str]]:
+        found = {}
+        for start in range(0, len(sentences), 500):
+            found.update((s, (v, a)) for s, v, a in session.execute(
+                select(SentenceVersion.sentence, SentenceVersion.version, SentenceVersion.author)
+                .where(SentenceVersion.dataset_id == self.dataset_id, SentenceVersion.sentence.in_(sentences[start:start + 500]))))
+        return found
+
+    def _stale(self, sentence: int, what: str = "saved") -> StaleSaveError:
+        now = self.snapshot(sentence)
+        return StaleSaveError(sentence, now.tags, now.version, now.author, what)
 
     def _check_index(self, sentence: int) -> None:
         if not 0 <= sentence < len(self.original):
             raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)}")
 
-    def _current(self, session: Session, sentence: int) -> list[str]:
-        tags = list(self.original[sentence].tags)
-        for row in self._live(session, sentence):
-            tags[row.token] = row.new_tag
-        return tags
-
     # ------------------------------------------------------------ reading
 
-    def _live(self, session: Session, sentence: int | None = None) -> list[Correction]:
+    def _live(self, session: Session, sentences: Sequence[int] | None = None) -> list[Correction]:
         query = select(Correction).where(Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False))
-        if sentence is not None:
-            query = query.where(Correction.sentence == sentence)
+        if sentences is not None:
+            query = query.where(Correction.sentence.in_(list(sentences)))
         return list(session.scalars(query.order_by(Correction.id)))
 
     def tags(self, sentence: int) -> list[str]:
-        """The current tags of a sentence: original plus the latest live correction per token."""
-        self._check_index(sentence)
-        with Session(self.engine) as session:
-            return self._current(session, sentence)
+        """The current tags of a sentence: original plus the latest live correction per token (to edit it,
+        take :meth:`snapshot`, which gives the version with them)."""
+        return self.snapshot(sentence).tags
 
     def corrected(self) -> list[Sentence]:
         """The whole corrected corpus."""
@@ -303,6 +389,29 @@ def _now() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class _Newer(Exception):
+    """Internal: an undo found a later live change of a sentence of its batch; the transaction is rolled back."""
+
+
+def _check_author(author: str) -> None:
+    if len(author) > AUTHOR_MAX:
+        raise CorrectionError(f"an annotator's name may hold at most {AUTHOR_MAX} characters, got {len(author)}")
+
+
+_FULL = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """A write whose database has no room left raises :class:`StorageFullError` (nothing was saved)."""
+    try:
+        yield
+    except (OperationalError, OSError) as err:
+        if any(marker in str(err).lower() for marker in _FULL):
+            raise StorageFullError("nothing was saved: the database's disk is full; free some space and save again") from err
+        raise
+
+
 def _bump(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:
     """Version + 1 (compare-and-swap when ``expected`` is given); False when the version was not ``expected``."""
     key = (SentenceVersion.dataset_id == dataset_id, SentenceVersion.sentence == sentence)
@@ -345,6 +454,8 @@ def import_dataset(engine: Engine, name: str, data: bytes, filename: str, direct
     name = name.strip()
     if not name or not all(c.isalnum() or c in "-_ ." for c in name):
         raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
+    if len(name) > DATASET_NAME_MAX:
+        raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
     if name in list_datasets(engine):
         raise CorrectionError(f"a dataset named {name!r} exists already")
     read = load_corpus_bytes(data, filename)

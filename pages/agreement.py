@@ -36,12 +36,15 @@ def do_save(sentence: int, tags: list[str]) -> str:
     return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
 
 
-def do_adjudicate(sentence: int, tags: list[str], choice: str) -> str:
-    return f"Sentence {sentence} adjudicated: {adjudicate(store, sentence, tags, choice, user).changed} token(s) changed."
+def do_adjudicate(sentence: int, tags: list[str], choice: str, version: int) -> str:
+    return f"Sentence {sentence} adjudicated: {adjudicate(store, sentence, tags, choice, user, version).changed} token(s) changed."
 
 
 def do_adopt() -> str:
-    return f"{adopt_agreed(store, user)} sentence(s) tagged alike by both saved as corrections."
+    adopted = adopt_agreed(store, user)
+    stale = (f" {len(adopted.stale)} left open: changed by someone else meanwhile (sentence "
+             f"{', '.join(map(str, adopted.stale))})." if adopted.stale else "")
+    return f"{adopted.saved} sentence(s) tagged alike by both saved as corrections.{stale}"
 
 
 if "agreement_message" in st.session_state:
@@ -95,7 +98,7 @@ if open_ones:
                            disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
                            column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})
     cols = st.columns(3)
-    cols[0].button(f"Take {a}'s", key="agreement_take_a", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_a, "A"))
-    cols[1].button(f"Take {b}'s", key="agreement_take_b", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B"))
+    cols[0].button(f"Take {a}'s", key="agreement_take_a", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_a, "A", d.version))
+    cols[1].button(f"Take {b}'s", key="agreement_take_b", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B", d.version))
     cols[2].button("Take the edited column", key="agreement_take_edit", disabled=why is not None, help=why, on_click=act,
-                   args=(do_adjudicate, d.sentence, list(table["adjudicated"]), "edited"))
+                   args=(do_adjudicate, d.sentence, list(table["adjudicated"]), "edited", d.version))

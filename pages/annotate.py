@@ -67,7 +67,7 @@ nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", wi
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
 nav[2].number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed")
 i = st.session_state.annotate_sentence
-words, gold, version = store.original[i].words, store.tags(i), store.sentence_version(i)
+words, (gold, version, _) = store.original[i].words, store.snapshot(i)  # tags and version read together
 predicted = model.tag([words])[0]
 
 
@@ -113,8 +113,15 @@ def save(tags, what: str, expected: int) -> None:
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
 
 
-def undo() -> None:
-    undone = store.undo(author, sentence=i)
+def undo(expected: int) -> None:
+    try:
+        undone = store.undo(author, sentence=i, expected_version=expected)
+    except StaleSaveError as err:
+        st.session_state.annotate_message = ("warning", plain(f"Not undone: {err}."))
+        return
+    except CorrectionError as err:
+        st.session_state.annotate_message = ("error", plain(str(err)))
+        return
     st.session_state.annotate_message = (
         ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else
         ("success", f"Undone on sentence {i}: your last change, {len(undone.tokens)} tag(s) set back "
@@ -142,7 +149,7 @@ actions[0].button("💾 Save", on_click=save, args=(list(edited["gold"]), "Saved
                   width="stretch")
 actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", version),
                   key="annotate_accept", width="stretch")
-actions[2].button(f"↩ Undo my last change to sentence {i}", on_click=undo, key="annotate_undo", width="stretch")
+actions[2].button(f"↩ Undo my last change to sentence {i}", on_click=undo, args=(version,), key="annotate_undo", width="stretch")
 entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
                               format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
 if entity is not None:

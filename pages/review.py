@@ -4,7 +4,7 @@ import os
 import streamlit as st
 
 from ner_core.jobs import JobError, job_status, latest_job, start_job
-from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, QueueItem
+from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, Alike, QueueItem
 from ner_core.store import CorrectionError, StaleSaveError
 from ner_core.tokenize import join_tokens
 from ner_core.users import refusal
@@ -123,7 +123,7 @@ def decide(item: QueueItem, decision: str, version: int, tags: list[str] | None)
     try:
         changed = queue.decide(item.id, decision, author, version, tags)
     except StaleSaveError as err:
-        state["conflict"] = {"item": item.id, "decision": decision, "mine": tags or store.tags(item.sentence), "theirs": err.tags,
+        state["conflict"] = {"item": item.id, "decision": decision, "mine": tags or (item.apply(err.tags) if decision == ACCEPTED else err.tags), "theirs": err.tags,
                              "version": err.version, "author": err.author}
         return
     except CorrectionError as err:
@@ -140,7 +140,11 @@ def undo(shown: QueueItem | None) -> None:
     if sentence is None:
         state["message"] = ("info", "Nothing of yours to undo.")
         return
-    undone = queue.undo(author, sentence)
+    try:
+        undone = queue.undo(author, sentence)
+    except CorrectionError as err:  # changed by someone else since (or a full disk): nothing undone
+        state["message"] = ("error", f"Not undone: {err}")
+        return
     if undone is None:
         state["message"] = ("info", f"Nothing of yours to undo on sentence {sentence}.")
         return
@@ -179,21 +183,24 @@ def annotate_alike(item: QueueItem) -> None:
             state["alike"] = (item.id, queue.alike(item))
         if state.get("alike", (None,))[0] == item.id:
             changes = state["alike"][1]
-            st.text(f"This changes {len(changes):,} sentence(s): \"{words}\" becomes {item.suggested} in each.")
+            st.text(f"This changes {len(changes):,} sentence(s): \"{words}\" becomes {item.suggested} in each "
+                    "(a sentence someone changes meanwhile is left as they saved it).")
             st.button(f"Confirm: change {len(changes):,} sentence(s)", key="review_alike_confirm", type="primary",
                       disabled=not changes, on_click=apply_alike, args=(item, words, changes))
 
 
-def apply_alike(item: QueueItem, words: str, changes: dict) -> None:
+def apply_alike(item: QueueItem, words: str, changes: Alike) -> None:
     state.pop("alike")
     try:
-        changed = queue.decide_alike(item, changes, author)
+        done = queue.decide_alike(item, changes, author)
     except CorrectionError as err:
         state["message"] = ("error", f"Nothing saved: {err}")
         return
     state["last"][dataset] = item.sentence
-    state["message"] = ("success", f"\"{words}\" annotated as {item.suggested} in {len(changes):,} sentence(s) "
-                                   f"({changed:,} tags changed). Press u to undo it all.")
+    left = (f" {len(done.stale):,} sentence(s) changed by someone else meanwhile were left as they are: "
+            f"{', '.join(map(str, done.stale[:20]))}{' …' if len(done.stale) > 20 else ''}." if done.stale else "")
+    state["message"] = ("success", f"\"{words}\" annotated as {item.suggested} in {len(done.saved):,} sentence(s) "
+                                   f"({done.changed:,} tags changed). Press u to undo it all.{left}")
 
 
 @st.fragment
@@ -204,10 +211,10 @@ def queue_view() -> None:
         show_conflict(state["conflict"])
         return
     ahead, upcoming = on_screen()
+    states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
     keyboard_annotator({
-        "items": [{"item": i.id, "sentence": i.sentence, "version": store.sentence_version(i.sentence),
-                   "words": list(store.original[i.sentence].words), "tags": (tags := store.tags(i.sentence)),
-                   "suggestion": i.apply(tags), "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested,
+        "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,
+                   "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags), "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested,
                    "source": i.source, "detail": i.detail, "score": i.score} for i in ahead],
         "acked": state["done"][-100:], "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",

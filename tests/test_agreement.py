@@ -69,16 +69,16 @@ def test_assign_annotate_measure_and_adjudicate(store):
     [d] = disagreements(store)
     assert (d.sentence, d.tags_a[0], d.tags_b[0]) == (first, "B-org", "O")
 
-    result = adjudicate(store, first, d.tags_a, "A", RITA)
+    result = adjudicate(store, first, d.tags_a, "A", RITA, d.version)
     assert result.changed == sum(x != y for x, y in zip(d.tags_a, SENTENCES[first].tags)) > 0
     assert store.tags(first) == d.tags_a
     assert store.history(first)[0]["author"] == "rita"  # written as a correction, by the adjudicator
     assert disagreements(store) == [] and assigned_to(store, "ann") == [second]
     with pytest.raises(AgreementError, match=f"sentence {first} was adjudicated already, by rita"):
-        adjudicate(store, first, d.tags_b, "B", ROOT)
+        adjudicate(store, first, d.tags_b, "B", ROOT, d.version)
     with pytest.raises(AgreementError, match="was adjudicated by rita"):
         save_annotation(store, first, ["O"] * len(words[first]), ANN)
-    assert adopt_agreed(store, RITA) == 1 and assigned_to(store, "ann") == []
+    assert adopt_agreed(store, RITA) == (1, []) and assigned_to(store, "ann") == []
     assert agreement(store)[0].sentences == 2  # agreement still counts adjudicated sentences
 
 
@@ -101,9 +101,9 @@ def test_refusals_change_nothing(store):
     save_annotation(store, sentence, ["B-geo"] + ["O"] * (length - 1), ANN)
     save_annotation(store, sentence, ["O"] * length, BOB)
     with pytest.raises(RoleError, match="ann is an annotator: only reviewers and admins may adjudicate"):
-        adjudicate(store, sentence, ["O"] * length, "B", ANN)
+        adjudicate(store, sentence, ["O"] * length, "B", ANN, 0)
     with pytest.raises(ValueError, match="tags"):  # wrong length: the store refuses, the claim is released
-        adjudicate(store, sentence, ["O"], "edited", RITA)
+        adjudicate(store, sentence, ["O"], "edited", RITA, 0)
     assert len(disagreements(store)) == 1 and store.history() == []
 
 

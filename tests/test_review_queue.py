@@ -131,11 +131,33 @@ def test_annotate_alike_changes_every_occurrence_and_one_undo_reverts_it(db, tmp
     queue = filled(db, tmp_path)
     (item,) = queue.items("train", types=["nat"])
     changes = queue.alike(item)
-    assert sorted(changes) == [0] and changes[0][0] == "O"
-    assert queue.decide_alike(item, changes, "ann") == 1
+    assert sorted(changes.changes) == [0] and changes.changes[0][0] == "O"
+    assert queue.decide_alike(item, changes, "ann").changed == 1
     assert not queue.is_open(item.id) and queue.store.tags(0)[0] == "O"
     undone = queue.undo("ann", 0)
     assert undone.tokens == 1 and queue.is_open(item.id) and queue.store.tags(0)[0] == "B-nat"
+
+
+def test_annotate_alike_leaves_a_sentence_changed_meanwhile_as_it_is(db, tmp_path):
+    queue = filled(db, tmp_path)
+    (item,) = queue.items("train", types=["nat"])  # "Etna": B-nat in sentence 0, the majority says O
+    counted = queue.alike(item)
+    theirs = ["B-nat", "O", "O", "B-per", "O"]
+    queue.store.save(0, theirs, author="bob", expected_version=counted.versions[0])  # saved between count and confirm
+    done = queue.decide_alike(item, counted, "ann")
+    assert (done.changed, done.saved, done.stale) == (0, [], [0])
+    assert queue.store.tags(0) == theirs and queue.is_open(item.id)  # nothing of bob's overwritten
+
+
+def test_undo_of_an_alike_decision_reverts_that_batch_only(db, tmp_path):
+    queue = filled(db, tmp_path)
+    (item,) = queue.items("train", types=["nat"])
+    queue.decide_alike(item, queue.alike(item), "ann")
+    later = queue.store.snapshot(5)
+    queue.store.save(5, ["B-geo", *later.tags[1:]], author="ann", expected_version=later.version)  # ann's later, unrelated save
+    undone = queue.undo("ann", 0)
+    assert undone.item.id == item.id and undone.sentences == [0]
+    assert queue.store.tags(0)[0] == "B-nat" and queue.store.tags(5)[0] == "B-geo"  # the later save stands
 
 
 @pytest.fixture
