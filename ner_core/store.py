@@ -407,7 +407,10 @@ def _writing() -> Iterator[None]:
     try:
         yield
     except (OperationalError, OSError) as err:
-        if any(marker in str(err).lower() for marker in _FULL):
+        chain = [err]  # a full disk may surface as the failed rollback of the savepoint it aborted
+        while chain[-1].__context__ is not None and len(chain) < 5:
+            chain.append(chain[-1].__context__)
+        if any(marker in str(e).lower() for e in chain for marker in _FULL):
             raise StorageFullError("nothing was saved: the database's disk is full; free some space and save again") from err
         raise
 

@@ -105,3 +105,27 @@ def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, t
     assert list(app.dataframe[0].value["gold"]) == gold and store.tags(7) == gold
     app.button(key="annotate_next").click().run()
     assert app.session_state.annotate_sentence == 8
+
+
+def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monkeypatch, tmp_path):
+    """The page-level race: another annotator saves the sentence after the page showed it; the page's save is
+    refused with both versions shown, and nothing of theirs is reverted."""
+    from ner_core.corpus import default_corpus_path
+    from ner_core.store import CorrectionStore, make_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "7"
+    app.run(timeout=120)
+    store = CorrectionStore(make_engine(url), "default", default_corpus_path())
+    seen = store.snapshot(7)
+    theirs = list(seen.tags)
+    theirs[-1] = "B-tim" if theirs[-1] == "O" else "O"
+    store.save(7, theirs, author="bob", expected_version=seen.version)  # between the page's read and its save
+    app.button(key="annotate_accept").click().run()
+    assert not app.exception
+    assert any("saved meanwhile by bob" in w.value for w in app.warning)
+    assert store.tags(7) == theirs and store.sentence_version(7) == seen.version + 1  # nothing overwritten
+    app.button(key="annotate_keep_theirs").click().run()
+    assert list(app.dataframe[0].value["gold"]) == theirs

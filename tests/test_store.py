@@ -316,3 +316,25 @@ def test_names_too_long_for_the_database_are_refused_with_a_message(store, tmp_p
     with pytest.raises(CorrectionError, match="a dataset name may hold at most 200 characters"):
         import_dataset(store.engine, "d" * 201, b"w\tO\n", "x.conll", tmp_path)
     assert store.history() == []
+
+
+def test_a_full_disk_is_a_message_and_loses_nothing(tmp_path):
+    """SQLite's max_page_count caps the file as a full disk would: the write fails with SQLite's own error."""
+    from sqlalchemy import event
+
+    from ner_core.store import StorageFullError
+
+    many = [Sentence(tuple(f"w{i}" for i in range(30)), ("O",) * 29 + ("B-tim",)) for _ in range(300)]
+    engine = make_engine(f"sqlite:///{tmp_path / 'full.db'}")
+    store = CorrectionStore(engine, "demo", tmp_path / "many.conll", many)
+    store.save(1, ["B-tim"] * 30, author="ann")
+
+    @event.listens_for(engine, "connect")
+    def _full(connection, _record):  # new connections: no page beyond those the file has
+        pages = connection.execute("PRAGMA page_count").fetchone()[0]
+        connection.execute(f"PRAGMA max_page_count = {pages}")
+
+    engine.dispose()
+    with pytest.raises(StorageFullError, match="the database's disk is full"):
+        store.save_many({i: ["B-tim"] * 30 for i in range(300)}, author="ann")
+    assert store.tags(1) == ["B-tim"] * 30 and store.tags(2) == list(many[2].tags) and store.sentence_version(2) == 0
