@@ -76,7 +76,8 @@ class PairAgreement:
     entity_f1: float  # micro over types
     kappa: float  # on the token tags (nan when undefined: one tag only, on both sides)
     per_type: dict[str, dict[str, float]] = field(default_factory=dict)  # type -> {"f1", "kappa"}
-    disagreements: int = 0  # sentences tagged differently
+    disagreements: int = 0  # sentences tagged differently and not yet adjudicated
+    adjudicated: int = 0  # sentences tagged differently and settled by an adjudicator
 
 
 def _now() -> datetime:
@@ -130,6 +131,36 @@ def assigned_to(store: CorrectionStore, user: str) -> list[int]:
                 (Assignment.annotator_a == user) | (Assignment.annotator_b == user),
             ).order_by(Assignment.sentence)
         ))
+
+
+@dataclass(frozen=True)
+class MyShare:
+    """An annotator's double annotation: the sentences still open (and which of them they have tagged) and
+    how many are settled (adjudicated: they leave the list)."""
+
+    open: list[int]
+    tagged: set[int]
+    settled: int
+
+
+def my_share(store: CorrectionStore, user: str) -> MyShare:
+    """``user``'s assigned sentences: open ones, those of them already tagged by ``user``, and the settled count."""
+    mine = (Assignment.annotator_a == user) | (Assignment.annotator_b == user)
+    with Session(store.engine) as session:
+        rows = session.execute(select(Assignment.id, Assignment.sentence, Assignment.adjudicated_at)
+                               .where(Assignment.dataset_id == store.dataset_id, mine).order_by(Assignment.sentence)).all()
+        done = set(session.scalars(select(DoubleAnnotation.assignment_id).where(
+            DoubleAnnotation.annotator == user, DoubleAnnotation.assignment_id.in_([r.id for r in rows]))))
+    still = [r for r in rows if r.adjudicated_at is None]
+    return MyShare([r.sentence for r in still], {r.sentence for r in still if r.id in done}, len(rows) - len(still))
+
+
+def assignments(store: CorrectionStore) -> list[dict]:
+    """Every assignment of the dataset: sentence, annotators, who assigned it, and whether it is settled."""
+    with Session(store.engine) as session:
+        rows = session.scalars(select(Assignment).where(Assignment.dataset_id == store.dataset_id).order_by(Assignment.sentence))
+        return [{"sentence": r.sentence, "annotator A": r.annotator_a, "annotator B": r.annotator_b, "assigned by": r.assigned_by,
+                 "assigned": r.assigned_at, "settled by": r.adjudicated_by, "choice": r.choice} for r in rows]
 
 
 def annotation(store: CorrectionStore, sentence: int, user: str) -> list[str] | None:
@@ -219,15 +250,16 @@ def pair_agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[st
 
 def agreement(store: CorrectionStore) -> list[PairAgreement]:
     """Agreement per annotator pair over the sentences both have annotated (adjudicated ones too)."""
-    by_pair: dict[tuple[str, str], list[tuple[list[str], list[str]]]] = {}
+    by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], bool]]] = {}
     for row, a, b in _pairs(store, open_only=False):
-        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a, b))
+        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a, b, row.adjudicated_at is not None))
     result = []
     for pair, items in sorted(by_pair.items()):
-        tags_a, tags_b = [a for a, _ in items], [b for _, b in items]
+        tags_a, tags_b = [a for a, _, _ in items], [b for _, b, _ in items]
         scores = pair_agreement(tags_a, tags_b)
+        differ = [settled for a, b, settled in items if a != b]
         result.append(PairAgreement(pair, len(items), sum(map(len, tags_a)), scores["entity_f1"], scores["kappa"],
-                                    scores["per_type"], sum(a != b for a, b in items)))
+                                    scores["per_type"], differ.count(False), differ.count(True)))
     return result
 
 

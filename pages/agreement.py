@@ -4,7 +4,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ner_core.agreement import AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assigned_to, disagreements, save_annotation
+from ner_core.agreement import (AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assignments, disagreements,
+                                my_share, save_annotation)
 from ner_core.store import CorrectionError, default_db_url
 from ner_core.users import RoleError, list_users, refusal
 from pages.sign_in import current_user
@@ -20,7 +21,7 @@ store = correction_store(dataset)
 
 
 def act(what, *args) -> None:
-    """Run one action; its message (or the reason it was refused) shows after the rerun."""
+    """Run one action; its message (or the reason it was refused) stays on the page until the next action."""
     try:
         st.session_state.agreement_message = ("success", what(*args))
     except (AgreementError, CorrectionError, RoleError) as err:
@@ -28,7 +29,9 @@ def act(what, *args) -> None:
 
 
 def do_assign(pair: tuple[str, str], share: float) -> str:
-    return f"{len(assign(store, share, pair, user))} sentence(s) assigned to {' and '.join(pair)}."
+    chosen = assign(store, share, pair, user)
+    listed = ", ".join(map(str, chosen[:50])) + (f" … ({len(chosen) - 50} more: see the table below)" if len(chosen) > 50 else "")
+    return f"{len(chosen)} sentence(s) assigned to {' and '.join(pair)}: {listed}."
 
 
 def do_save(sentence: int, tags: list[str]) -> str:
@@ -47,8 +50,8 @@ def do_adopt() -> str:
     return f"{adopted.saved} sentence(s) tagged alike by both saved as corrections.{stale}"
 
 
-if "agreement_message" in st.session_state:
-    kind, message = st.session_state.pop("agreement_message")
+if "agreement_message" in st.session_state:  # kept (not popped): a rerun of the page does not wipe it
+    kind, message = st.session_state.agreement_message
     getattr(st, kind)(str(message))
 
 with st.expander("Assign sentences to two annotators", expanded=False):
@@ -58,33 +61,44 @@ with st.expander("Assign sentences to two annotators", expanded=False):
     why = refusal(user, "assign") or (None if len(pair) == 2 else "choose two annotators")
     st.button("Assign", key="agreement_assign", disabled=why is not None, help=why, on_click=act,
               args=(do_assign, tuple(pair), share))
+    table = assignments(store)
+    if table:
+        st.caption("Assigned sentences")
+        st.dataframe(pd.DataFrame(table), hide_index=True, key="agreement_assignments")
 
-mine = assigned_to(store, user.name)
-if mine:
-    st.subheader(f"Your double annotation: {len(mine)} sentence(s)")
-    sentence = st.selectbox("Sentence", mine, key="agreement_mine")
+mine = my_share(store, user.name)
+if mine.open or mine.settled:
+    st.subheader(f"Your double annotation: {len(mine.open)} open sentence(s)")
+    st.caption(f"{len(mine.tagged)} tagged by you, {len(mine.open) - len(mine.tagged)} to tag; {mine.settled} settled by an "
+               "adjudicator (they leave this list).")
+if mine.open:
+    sentence = st.selectbox("Sentence", mine.open, key="agreement_mine",
+                            format_func=lambda s: f"{s} · tagged by you" if s in mine.tagged else f"{s} · to tag")
     words = store.original[sentence].words
-    start = annotation(store, sentence, user.name) or store.tags(sentence)
-    edited = st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"], key=f"agreement_edit_{sentence}",
+    saved = annotation(store, sentence, user.name)
+    start = saved or store.tags(sentence)
+    edited = st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"],
+                            key=f"agreement_edit_{sentence}_{hash(tuple(saved or ()))}",  # a fresh editor once saved
                             column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
     st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act,
               args=(do_save, sentence, list(edited["tag"])))
 
 st.subheader("Agreement per annotator pair")
 pairs = agreement(store)
-if not pairs:
-    st.info("No sentence has been tagged by both of its annotators yet.")
 
 
 def fmt(x: float) -> float | None:
     return None if math.isnan(x) else round(x, 3)
 
 
-st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "sentences": p.sentences, "tokens": p.tokens,
-                            "entity F1": fmt(p.entity_f1), "kappa (tags)": fmt(p.kappa), "disagreeing sentences": p.disagreements}
-                           for p in pairs]), hide_index=True, key="agreement_pairs")
-st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "type": t, "entity F1": fmt(s["f1"]), "kappa": fmt(s["kappa"])}
-                           for p in pairs for t, s in p.per_type.items()]), hide_index=True, key="agreement_types")
+if not pairs:
+    st.info("No sentence has been tagged by both of its annotators yet.")
+else:
+    st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "sentences": p.sentences, "tokens": p.tokens,
+                                "entity F1": fmt(p.entity_f1), "kappa (tags)": fmt(p.kappa), "open disagreements": p.disagreements,
+                                "adjudicated": p.adjudicated} for p in pairs]), hide_index=True, key="agreement_pairs")
+    st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "type": t, "entity F1": fmt(s["f1"]), "kappa": fmt(s["kappa"])}
+                               for p in pairs for t, s in p.per_type.items()]), hide_index=True, key="agreement_types")
 
 st.subheader("Disagreements")
 open_ones = disagreements(store)

@@ -42,6 +42,11 @@ def page(name: str, token: str) -> AppTest:
     return app.run()
 
 
+def table(app: AppTest, column: str):
+    """The first table on the page with ``column``."""
+    return next(d.value for d in app.dataframe if column in d.value.columns)
+
+
 def test_an_admin_accepts_a_correction(team):
     store, token = team
     store.save(0, ["B-per", "O", "B-org"], author="ann")
@@ -63,12 +68,55 @@ def test_agreement_and_adjudication_in_one_click(team):
         save_annotation(store, 1, ["O", "B-org", "O"], User(user, "annotator"))
     app = page("agreement.py", token)
     assert not app.exception
-    pairs = app.dataframe[0].value  # the first table: one row per pair
+    pairs = table(app, "pair")  # one row per pair
     # ann: per, geo, org; bob: per, org -> P 1, R 2/3 (or the reverse): F1 0.8. Tags agree on 5 of 6;
     # chance (B-per 1*1 + O 3*4 + B-org 1*1) / 36 = 14/36: kappa (30/36 - 14/36) / (22/36) = 16/22
     assert pairs.to_dict("records") == [{"pair": "ann / bob", "sentences": 2, "tokens": 6, "entity F1": 0.8,
-                                         "kappa (tags)": round(16 / 22, 3), "disagreeing sentences": 1}]
+                                         "kappa (tags)": round(16 / 22, 3), "open disagreements": 1, "adjudicated": 0}]
     app.button(key="agreement_take_b").click().run()  # bob's version: Paris is not an entity
     assert app.success[0].value == "Sentence 0 adjudicated: 1 token(s) changed."
+    assert (table(app, "pair")["open disagreements"][0], table(app, "pair")["adjudicated"][0]) == (0, 1)
     assert disagreements(store) == [] and store.tags(0) == ["B-per", "O", "O"]
     assert store.history(0)[0]["author"] == "root"
+
+
+def test_agreement_page_before_anyone_tagged_has_no_empty_tables(team):
+    store, token = team
+    app = page("agreement.py", token)
+    assert not app.exception
+    assert [i.value for i in app.info] == ["No sentence has been tagged by both of its annotators yet."]
+    assert len(app.dataframe) == 0
+
+
+def test_an_admin_sees_who_got_which_sentences(team):
+    store, token = team
+    app = page("agreement.py", token)
+    app.multiselect(key="agreement_pair").set_value(["ann", "bob"]).run()
+    app.number_input(key="agreement_share").set_value(50.0).run()
+    app.button(key="agreement_assign").click().run()
+    assert not app.exception
+    [table] = app.dataframe  # no pair has tagged yet: the assignments are the only table
+    rows = table.value.to_dict("records")
+    chosen = [r["sentence"] for r in rows]
+    assert chosen and app.success[0].value.endswith(f"assigned to ann and bob: {', '.join(map(str, chosen))}.")
+    assert {(r["annotator A"], r["annotator B"]) for r in rows} == {("ann", "bob")}
+
+
+def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):
+    store, token = team
+    assign(store, 1.0, ("ann", "bob"), User("root", "admin"))
+    save_annotation(store, 1, ["O", "B-org", "O"], User("ann", "annotator"))
+    ann = page("agreement.py", sign_in(store.engine, "ann", "correct horse"))
+    assert ann.subheader[0].value == f"Your double annotation: {len(store.original)} open sentence(s)"
+    options = ann.selectbox(key="agreement_mine").options
+    assert options[1].endswith("tagged by you") and options[0].endswith("to tag")
+    ann.button(key="agreement_save_mine").click().run()
+    assert ann.success[0].value == "Your tags of sentence 0 are saved."
+    ann.run()  # another rerun (a widget's echo) does not wipe the confirmation
+    assert ann.success[0].value == "Your tags of sentence 0 are saved."
+    save_annotation(store, 0, ["B-per", "O", "O"], User("bob", "annotator"))
+    adopt = page("agreement.py", token)
+    adopt.button(key="agreement_take_a").click().run()
+    ann.run()
+    assert ann.subheader[0].value == "Your double annotation: 1 open sentence(s)"
+    assert any(c.value.startswith("1 tagged by you, 0 to tag; 1 settled by an adjudicator") for c in ann.caption)
