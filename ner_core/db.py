@@ -70,8 +70,8 @@ def driver_url(url: str) -> str:
 def make_engine(url: str | None = None) -> Engine:
     """An engine on a database upgraded to the newest schema.
 
-    SQLite gets WAL, synchronous FULL and a 30 s busy timeout; a plain ``postgresql://`` URL the
-    psycopg 3 driver.
+    A SQLite file gets WAL, synchronous FULL and a 30 s busy timeout; a plain ``postgresql://`` URL
+    the psycopg 3 driver.
     """
     url = driver_url(url or default_db_url())
     sqlite = make_url(url).get_backend_name() == "sqlite"
@@ -80,8 +80,7 @@ def make_engine(url: str | None = None) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _pragmas(connection, _record) -> None:
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor = connection.cursor()  # WAL is the file's own setting, made under the migration lock
             cursor.execute("PRAGMA synchronous=FULL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.close()
@@ -123,15 +122,16 @@ def current_revision(connection: Connection) -> str | None:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest revision; a pre-Alembic database is stamped ``0001`` first."""
+    """Bring the schema to the newest revision; a pre-Alembic database is stamped ``0001`` first.
+
+    Even the check is made under :func:`_migration_lock`: a SQLite file read by one process while
+    another switches it to WAL fails that switch at once ("database is locked", no busy wait).
+    """
     from alembic import command
 
     head = head_revision()
-    with engine.connect() as connection:
-        if current_revision(connection) == head:
-            return
     with _migration_lock(engine) as connection:
-        if current_revision(connection) == head:  # another process did it while we waited
+        if current_revision(connection) == head:
             return
         config = _alembic_config(connection)
         tables = set(inspect(connection).get_table_names())
@@ -143,8 +143,8 @@ def upgrade(engine: Engine) -> None:
 
 @contextmanager
 def _migration_lock(engine: Engine) -> Iterator[Connection]:
-    """A connection held under a cross-process lock: a file lock beside a SQLite file, a
-    PostgreSQL advisory lock otherwise."""
+    """A connection held under a cross-process lock: a file lock beside a SQLite file (switched to
+    WAL, which it keeps, under that lock), a PostgreSQL advisory lock otherwise."""
     if engine.dialect.name == "sqlite":
         database = engine.url.database
         lock_file = open(f"{database}.migrate-lock", "a") if database and database != ":memory:" else None
@@ -152,6 +152,8 @@ def _migration_lock(engine: Engine) -> Iterator[Connection]:
             if lock_file:
                 fcntl.flock(lock_file, fcntl.LOCK_EX)
             with engine.connect() as connection:
+                if lock_file:
+                    connection.exec_driver_sql("PRAGMA journal_mode=WAL")
                 yield connection
         finally:
             if lock_file:

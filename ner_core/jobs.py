@@ -5,8 +5,11 @@ events in ``job_events``, so every app instance on one database sees the same jo
 progress. The one-at-a-time lock is a unique column: the running job's ``holds_lock`` is True, the
 others' NULL, so two simultaneous starts cannot both insert. A worker that died (its pid gone on
 this host, or no heartbeat for :data:`STALE_AFTER` seconds from another host) is marked failed
-and releases the lock when anyone next looks. A job runs ``python -m ner_core job <id>``, which
-calls the runner of its kind: ``runner(spec: dict, report: Callable[[dict], None]) -> dict``.
+and releases the lock when anyone next looks. How it died is recorded wherever that can be known:
+a worker records its own SIGTERM or SIGINT, even one sent while it starts; the process that started
+it records its exit status (a SIGKILL), as does any process on its host that sees it a zombie. A
+job runs ``python -m ner_core job <id>``, which calls the runner of its kind:
+``runner(spec: dict, report: Callable[[dict], None]) -> dict``.
 """
 from __future__ import annotations
 
@@ -42,6 +45,7 @@ ACTIVE = ("starting", "running")
 HEARTBEAT_EVERY = 5  # seconds
 STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead
 HOST = socket.gethostname()
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}  # a worker records these itself
 _children: dict[str, subprocess.Popen] = {}  # the workers this process started, for their exit status
 
 
@@ -119,37 +123,54 @@ def describe(err: BaseException) -> str:
         if isinstance(seen, MemoryError) or "can't allocate memory" in text or "out of memory" in text.lower():
             return f"out of memory{': ' + text if text else ''}"
         if isinstance(seen, Killed):
-            return f"killed (signal {seen.signum}, {signal.Signals(seen.signum).name})"
+            return _killed(seen.signum)
         seen = seen.__cause__ or seen.__context__
     return f"{type(err).__name__}: {err}"
 
 
-def _alive(pid: int) -> bool:
+def _killed(signum: int) -> str:
+    try:
+        return f"killed (signal {signum}, {signal.Signals(signum).name})"
+    except ValueError:  # a real-time signal has no name
+        return f"killed (signal {signum})"
+
+
+def _ended(pid: int, code: int | None) -> str:
+    """How job process ``pid`` ended without recording it; ``code`` as Popen's returncode (-N: signal N),
+    None or 0 where no exit status is available (a worker never exits 0 without recording)."""
+    if code and code < 0:
+        return _killed(-code)
+    if code:
+        return f"the job process (pid {pid}) exited with status {code} without recording a result"
+    return f"the job process (pid {pid}) was killed or crashed (no exit status available)"
+
+
+def _local_death(job_id: str, pid: int) -> str | None:
+    """Why job process ``pid`` of this host is dead, or None while it runs. A zombie's exit status is
+    in /proc until its parent reaps it; after that only its parent knows it, if that is this process."""
     try:
         os.kill(pid, 0)
-    except OSError:
-        return False
-    try:  # a finished child not yet reaped is a zombie: not alive
+    except OSError:  # gone, or the pid is another user's now
+        child = _children.get(job_id)
+        return _ended(pid, child.poll() if child is not None else None)
+    try:
         with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split()[2] != "Z"
-    except OSError:
-        return True
+            fields = stat.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
+    except OSError:  # no /proc: it runs as far as we can tell
+        return None
+    if fields[0] != "Z":
+        return None
+    status = int(fields[49]) if len(fields) > 49 else 0  # the zombie's wait status (0 where not shown to us)
+    return _ended(pid, -(status & 0x7F) if status & 0x7F else status >> 8)
 
 
 def _death(job: Job) -> str | None:
     """Why the lock holder ``job`` is dead, or None while it may be alive."""
-    now = _now()
     if job.host == HOST and job.pid is not None:
-        child = _children.get(job.id)
-        code = child.poll() if child is not None else None
-        if code is not None and code < 0:
-            return f"killed (signal {-code}, {signal.Signals(-code).name})"
-        if code is not None and code != 0 or not _alive(job.pid):
-            return f"the job process (pid {job.pid}) ended without recording a result (killed?)"
-        return None
+        return _local_death(job.id, job.pid)
     last = _aware(job.heartbeat_at or job.created_at)
-    if now - last > timedelta(seconds=STALE_AFTER):
-        return f"no heartbeat from the job process (pid {job.pid} on {job.host}) for {int((now - last).total_seconds())} s"
+    if (silent := _now() - last) > timedelta(seconds=STALE_AFTER):
+        return f"no heartbeat from the job process (pid {job.pid} on {job.host}) for {int(silent.total_seconds())} s"
     return None
 
 
@@ -214,21 +235,43 @@ def start_job(kind: str, spec: Any, dataset: str = "default", user: User | None 
     clean_builds()  # we hold the lock: any build folder is a leftover
     try:
         logs_dir().mkdir(parents=True, exist_ok=True)
-        with open(logs_dir() / f"{job_id}.log", "wb") as log:
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "ner_core", "job", job_id],
-                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-                cwd=Path(__file__).resolve().parent.parent,
-                # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine
-                env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "NER_DB_URL": engine.url.render_as_string(hide_password=False)},
-            )
+        # the process inherits this thread's signal mask: a stop stays pending until run_job can record it
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            with open(logs_dir() / f"{job_id}.log", "wb") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "ner_core", "job", job_id],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    cwd=Path(__file__).resolve().parent.parent,
+                    # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine
+                    env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "NER_DB_URL": engine.url.render_as_string(hide_password=False)},
+                )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
     except BaseException as err:
         _finish(engine, job_id, "failed", error=f"the job process could not start: {describe(err)}", trace=traceback.format_exc())
         raise JobError(f"the job could not start: {describe(err)}") from err
     _children[job_id] = proc
+    threading.Thread(target=_watch, args=(engine, job_id, proc), daemon=True).start()
     with Session(engine) as session, session.begin():
         session.execute(update(Job).where(Job.id == job_id, Job.pid.is_(None)).values(pid=proc.pid))
     return job_id
+
+
+def _watch(engine: Engine, job_id: str, proc: subprocess.Popen) -> None:
+    """Record how a job process started here ended, unless it did so itself (a SIGKILL cannot be
+    caught). It is awaited without being reaped (``WNOWAIT``), so that until this is recorded any
+    process on this host still reads its exit status (:func:`_local_death`); then it is reaped."""
+    try:
+        ended = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        code = -ended.si_status if ended.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else ended.si_status
+    except ChildProcessError:  # reaped meanwhile by Popen.poll or wait in another thread
+        code = proc.wait()
+    try:
+        _finish(engine, job_id, "failed", error=_ended(proc.pid, code))
+    except SQLAlchemyError:  # e.g. the database is gone: whoever looks next records it
+        pass
+    proc.wait()
 
 
 def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
@@ -301,14 +344,22 @@ def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = 
 
 
 def run_job(job_id: str) -> int:
-    """The body of a job's process (``python -m ner_core job <id>``): 0 on success, 1 on failure."""
+    """The body of a job's process (``python -m ner_core job <id>``): 0 on success, 1 on failure.
+
+    SIGTERM and SIGINT are blocked (:func:`start_job` starts the process so) until a stop can be
+    recorded: one that came during the start is raised then, before the job reads "running".
+    """
     def killed(signum: int, _frame: Any) -> None:
+        for stop in STOP_SIGNALS:  # a second stop must not cut the recording of the first short
+            signal.signal(stop, signal.SIG_IGN)
         raise Killed(signum)
 
-    for signum in (signal.SIGTERM, signal.SIGINT):  # before the job reads "running": a stop from then on is recorded
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    for signum in STOP_SIGNALS:
         signal.signal(signum, killed)
     engine = shared_engine()
     try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         with Session(engine) as session, session.begin():
             taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
                 state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))

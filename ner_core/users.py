@@ -38,7 +38,9 @@ ACTIONS = {
     "manage users": "admin",
 }
 SESSION_LIFETIME = timedelta(hours=12)
-NAME_PATTERN = re.compile(r"[^\W_][\w.-]{0,39}")  # letters or digits first, then also '_', '.', '-'
+USER_NAME_MAX = 40  # characters in a user's name: users.name, and the columns of other tables that hold one
+NAME_MAX = 100  # characters in a person's name typed as text (an author where no users are defined)
+NAME_PATTERN = re.compile(rf"[^\W_][\w.-]{{0,{USER_NAME_MAX - 1}}}")  # letters or digits first, then also '_', '.', '-'
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
@@ -46,7 +48,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current defaults
 class UserRow(Base):
     __tablename__ = "users"
     id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(40), unique=True)
+    name: Mapped[str] = mapped_column(String(USER_NAME_MAX), unique=True)
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -92,8 +94,11 @@ def _token_hash(token: str) -> str:
 
 def check_name(name: str) -> str:
     """``name`` if it is a valid user name, else :class:`UserError` saying what is allowed."""
+    if isinstance(name, str) and len(name) > USER_NAME_MAX:  # checked first: such a name is not echoed
+        raise UserError(f"a user name may hold at most {USER_NAME_MAX} characters, got {len(name)}")
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
-        raise UserError(f"invalid user name {name!r}: 1-40 letters, digits, '_', '.' or '-', starting with a letter or digit")
+        raise UserError(f"invalid user name {name!r}: 1-{USER_NAME_MAX} letters, digits, '_', '.' or '-', "
+                        "starting with a letter or digit")
     return name
 
 

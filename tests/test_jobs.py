@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from processes import wait_for_job, stop_jobs
+from processes import stop, stop_jobs, wait_for_job
 from sqlalchemy.orm import Session
 
 from ner_core.cli import main
@@ -126,6 +126,44 @@ def test_a_killed_worker_is_marked_failed_with_its_signal(jobs_env):
     os.kill(wait_running(job)["pid"], signal.SIGTERM)  # the worker records it itself
     _children[job].wait(30)
     assert job_status(job)["error"] == "killed (signal 15, SIGTERM)" and running_job() is None
+
+
+SPAWNER = """
+import sys
+from ner_core.jobs import start_job
+for line in sys.stdin:  # "start", or "start and exit"
+    print(start_job("sleep", {"seconds": 60}), flush=True)
+    if line.strip() == "start and exit":
+        break
+"""
+
+
+def test_a_killed_worker_seen_from_another_process_is_marked_with_its_signal(jobs_env):
+    """The job's parent is another process (another app instance), or gone; this one only looks."""
+    spawner = subprocess.Popen([sys.executable, "-c", SPAWNER], cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               start_new_session=True)
+
+    def spawn(command: str) -> str:
+        spawner.stdin.write(command + "\n")
+        spawner.stdin.flush()
+        return spawner.stdout.readline().strip()
+
+    try:
+        for signum, error in ((signal.SIGKILL, "killed (signal 9, SIGKILL)"), (signal.SIGTERM, "killed (signal 15, SIGTERM)")):
+            job = spawn("start")
+            os.kill(wait_running(job)["pid"], signum)
+            assert wait(job)["error"] == error and running_job() is None
+        job = spawn("start and exit")
+        assert spawner.wait(60) == 0
+        os.kill(job_status(job)["pid"], signal.SIGTERM)  # most likely before the worker's Python has started
+        assert wait(job)["error"] == "killed (signal 15, SIGTERM)"
+    finally:
+        stop(spawner)
+    job = subprocess.run([sys.executable, "-c", SPAWNER], cwd=ROOT, input="start and exit\n", capture_output=True, text=True,
+                         check=True).stdout.strip()
+    os.kill(wait_running(job)["pid"], signal.SIGKILL)  # no parent to tell: named if still a zombie, else said so
+    assert wait(job)["error"] in ("killed (signal 9, SIGKILL)", f"the job process (pid {job_status(job)['pid']}) was killed or "
+                                  "crashed (no exit status available)")
 
 
 def test_a_worker_silent_on_another_host_is_reaped(jobs_env):

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from ner_core.cli import main
 from ner_core.db import make_engine
 from ner_core.users import (
-    RoleError, SignInError, User, UserError, add_user, allowed, has_users, list_users, refusal, require, sign_in, sign_out,
-    user_for_token,
+    NAME_MAX, USER_NAME_MAX, RoleError, SignInError, User, UserError, add_user, allowed, has_users, list_users, refusal,
+    require, sign_in, sign_out, user_for_token,
 )
 
 SQL = "'; DROP TABLE users; --"
@@ -64,7 +64,7 @@ def test_an_expired_session_is_refused_with_its_time(engine):
 def test_invalid_names_are_refused_and_nothing_is_written(engine):
     add_user(engine, "root", "admin", "correct horse")
     before = table_dump(engine)
-    for name in (SQL, HTML, "", " ann", "ann ", "_ann", "a" * 41, "ann\n", "ann\x00", "ann;", "o'brien"):
+    for name in (SQL, HTML, "", " ann", "ann ", "_ann", "ann\n", "ann\x00", "ann;", "o'brien"):
         with pytest.raises(UserError, match=r"invalid user name .*: 1-40 letters, digits, '_', '.' or '-'"):
             add_user(engine, name, "annotator", "correct horse")
     with pytest.raises(UserError, match="unknown role 'owner': choose annotator, reviewer, admin"):
@@ -75,6 +75,19 @@ def test_invalid_names_are_refused_and_nothing_is_written(engine):
         add_user(engine, "ROOT", "annotator", "correct horse")
     assert table_dump(engine) == before
     assert [u.name for u in list_users(engine)] == ["root"]
+
+
+def test_name_lengths_are_checked_before_the_database_sees_them(engine):
+    """PostgreSQL would refuse a name longer than its column with an uncaught DataError."""
+    add_user(engine, "a" * USER_NAME_MAX, "admin", "correct horse")
+    add_user(engine, "ë" * USER_NAME_MAX, "annotator", "correct horse")  # characters, not bytes
+    before = table_dump(engine)
+    for length in (USER_NAME_MAX + 1, NAME_MAX + 1, 10_000):
+        with pytest.raises(UserError, match=f"^a user name may hold at most {USER_NAME_MAX} characters, got {length}$"):
+            add_user(engine, "b" * length, "annotator", "correct horse")
+        with pytest.raises(SignInError, match="^wrong user name or password$"):
+            sign_in(engine, "b" * length, "correct horse")
+    assert table_dump(engine) == before
 
 
 def test_metacharacters_in_passwords_and_tokens_are_plain_data(engine):
