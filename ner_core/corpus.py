@@ -9,24 +9,29 @@ format         file names                                  module
 ``spacy``      ``.spacy`` (spaCy ``DocBin``)                :mod:`.formats.docbin`
 =============  ==========================================  ==========================
 
-A ``.zip`` holding one file is read as that file (``x.csv.zip``), as a stream within a size cap;
-text is decoded as described in :mod:`.formats.source` (UTF-8, UTF-16 with a BOM, or latin-1, never
-a silent fallback). Any well-formed tag is accepted (:mod:`.tag_schemes`) and every file is held in
-IOB2: IOB1, BIOES and BILOU are converted on reading and ``I-`` tags that began an entity are
-repaired, all counted in the :class:`CorpusFile` report. A reader returns every sentence of a file
-or raises :class:`CorpusError` naming the file and the line; nothing is ever half-loaded.
+A ``.zip`` holding one file is read as that file (``x.csv.zip``). Every file is read as a stream
+within a size cap, text decoded as described in :mod:`.formats.source` (UTF-8, UTF-16 with a BOM, or
+latin-1, never a silent fallback), one sentence at a time, and at most ``$NER_MAX_IMPORT_SENTENCES``
+sentences (default 2,000,000) and ``$NER_MAX_IMPORT_TOKENS`` tokens (default 30,000,000) are read:
+a file over a limit is refused when the limit is reached. Equal strings of one file (words, tags,
+POS tags) are stored once. Any well-formed tag is accepted (:mod:`.tag_schemes`) and every file is
+held in IOB2: IOB1, BIOES and BILOU are converted on reading and ``I-`` tags that began an entity
+are repaired, all counted in the :class:`CorpusFile` report. A reader returns every sentence of a
+file or raises :class:`CorpusError` naming the file and the line; nothing is ever half-loaded.
+Writers produce a file chunk by chunk.
 """
 from __future__ import annotations
 
 import hashlib
 import os
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Iterator, Sequence
 
 from .formats import conll, docbin, jsonl, kaggle
-from .formats.base import CorpusError, Reading, Sentence
-from .formats.source import decode, max_bytes, read_source
+from .formats.base import CorpusError, RawSentence, Reading, Sentence
+from .formats.source import Source, detect_encoding, max_bytes, text_lines
 from .tag_schemes import IOB2Converter
 
 __all__ = [
@@ -41,6 +46,14 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 """Format name -> the file suffixes read and written as that format."""
 DEFAULT_CORPUS_ENV = "NER_CORPUS"
+MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES = "NER_MAX_IMPORT_SENTENCES", 2_000_000
+MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS = "NER_MAX_IMPORT_TOKENS", 30_000_000
+_READERS: dict[str, Callable[[Iterable[str], Reading], Iterator[RawSentence]]] = {
+    "csv": kaggle.read, "conll": conll.read, "jsonl": jsonl.read,
+}
+_WRITERS: dict[str, Callable[[Iterable[Sentence]], Iterator[str]]] = {
+    "csv": kaggle.write, "conll": conll.write, "jsonl": jsonl.write,
+}
 
 
 @dataclass(frozen=True)
@@ -127,24 +140,57 @@ def read_corpus_bytes(data: bytes, filename: str) -> list[Sentence]:
     return load_corpus_bytes(data, filename).sentences
 
 
+def _limit(env: str, default: int) -> int:
+    """A limit on what one file may hold: ``$env``, else ``default``."""
+    value = os.environ.get(env, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise CorpusError(f"{env}={value!r} is not a whole number") from None
+
+
 def _load(source: Path | bytes, name: str, encoding: str | None) -> CorpusFile:
+    """Read ``source`` as a stream: the encoding in a first pass over its bytes, the sentences in a second."""
     if not name.lower().endswith(".zip"):
         format_of(name)  # refuse an unknown format before reading anything
-    limit = max_bytes()
-    raw, inner = read_source(source, name, limit)
-    fmt = format_of(inner)
+    opened = Source(source, name, max_bytes())
+    fmt = format_of(opened.inner)
     reading = Reading(name)
-    if fmt == "spacy":
-        text_encoding, raw_sentences = None, docbin.read(raw, reading, limit)
-    else:
-        text, text_encoding = decode(raw, name, encoding)
-        del raw
-        raw_sentences = {"csv": kaggle.read, "conll": conll.read, "jsonl": jsonl.read}[fmt](text, reading)
-    if not raw_sentences:
-        raise reading.error("no sentences")
     converter = IOB2Converter()
-    sentences = [Sentence(words, converter.convert(tags), pos) for words, tags, pos in raw_sentences]
+    if fmt == "spacy":
+        text_encoding = None
+        sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), name, converter)
+    else:
+        text_encoding = detect_encoding(opened, encoding)
+        with closing(text_lines(opened, text_encoding, "" if fmt == "csv" else "\n")) as lines:
+            sentences = _sentences(_READERS[fmt](lines, reading), name, converter)
+    if not sentences:
+        raise reading.error("no sentences")
     return CorpusFile(name, sentences, fmt, text_encoding, converter.scheme, dict(converter.changes), dict(reading.notes))
+
+
+def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter) -> list[Sentence]:
+    """The sentences read, in IOB2, equal strings shared; refused as soon as a limit is passed."""
+    max_sentences, max_tokens = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS)
+    memo: dict[str, str] = {}  # one object per distinct word, tag and POS tag of the file
+    share = memo.setdefault
+    sentences: list[Sentence] = []
+    tokens = 0
+    for words, tags, pos in raw:
+        tokens += len(words)
+        if len(sentences) == max_sentences:
+            raise _over_limit(name, "sentences", max_sentences, MAX_SENTENCES_ENV, len(sentences) + 1)
+        if tokens > max_tokens:
+            raise _over_limit(name, "tokens", max_tokens, MAX_TOKENS_ENV, tokens)
+        tags = converter.convert(tags)
+        sentences.append(Sentence(tuple(map(share, words, words)), tuple(map(share, tags, tags)),
+                                  None if pos is None else tuple(map(share, pos, pos))))
+    return sentences
+
+
+def _over_limit(name: str, what: str, limit: int, env: str, count: int) -> CorpusError:
+    return CorpusError(f"{name}: more than {limit:,} {what}, the limit per file (stopped reading at {count:,} {what}); "
+                       f"set {env} to allow more")
 
 
 def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
@@ -181,21 +227,33 @@ def corpus_bytes(sentences: Iterable[Sentence], fmt: str) -> bytes:
 
 def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
     """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``."""
-    writers = {"csv": kaggle.write, "conll": conll.write, "jsonl": jsonl.write}
-    if fmt not in writers:
-        raise CorpusError(f"cannot write the format {fmt!r} as text; use one of {', '.join(writers)} (or corpus_bytes)")
-    return writers[fmt](sentences)
+    return "".join(_chunks(sentences, fmt))
+
+
+def _chunks(sentences: Iterable[Sentence], fmt: str) -> Iterator[str]:
+    if fmt not in _WRITERS:
+        raise CorpusError(f"cannot write the format {fmt!r} as text; use one of {', '.join(_WRITERS)} (or corpus_bytes)")
+    return _WRITERS[fmt](sentences)
 
 
 def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike) -> None:
-    """Write in the format the file name implies (see :data:`FORMATS`; not zipped), atomically."""
+    """Write in the format the file name implies (see :data:`FORMATS`; not zipped), atomically: text
+    formats in UTF-8, chunk by chunk to a temporary file that then replaces ``path``."""
     path = Path(path)
     if path.name.lower().endswith(".zip"):
         raise CorpusError(f"{path}: cannot write a zip; write the file and zip it")
-    data = corpus_bytes(sentences, format_of(path.name))
+    fmt = format_of(path.name)
     tmp = path.with_name(path.name + ".tmp-write")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
+    try:
+        if fmt == "spacy":
+            tmp.write_bytes(docbin.write(sentences))
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as out:
+                out.writelines(_chunks(sentences, fmt))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 # ---------------------------------------------------------------- splitting

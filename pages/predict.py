@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from ner_core.formats.csv_safety import safe_csv
 from ner_core.pipeline import VotedPipeline
 from ner_core.tokenize import tokenize_with_offsets
 from pages.sign_in import current_user
@@ -14,7 +15,7 @@ DETAILED_SENTENCES = 20
 st.title("Predict")
 current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
-model_key, model = choose_model("predict", dataset)
+model_key, model_label, model = choose_model("predict", dataset)
 colours = dataset_colours(dataset)
 
 remember("predict_text", EXAMPLE)  # the typed text survives a page switch
@@ -29,7 +30,7 @@ if n_tokens > MAX_TOKENS:
     st.stop()
 
 results = model.tag([[t.text for t in s] for s in sentences])
-st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · dataset `{dataset}` · `{model_key}`")
+st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · dataset `{dataset}` · {model_label}")
 all_rows = []
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
     voted = isinstance(model, VotedPipeline)
@@ -53,4 +54,4 @@ for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
         st.plotly_chart(confidence_chart(rows, tag_key, prob_key, colours), key=f"predict_chart_{i}")
 if len(sentences) > DETAILED_SENTENCES:
     st.info(f"Details are shown for the first {DETAILED_SENTENCES} of {len(sentences):,} sentences; download them all below.")
-st.download_button("Download all tokens (CSV)", pd.DataFrame(all_rows).to_csv(index=False), "predictions.csv", key="predict_download")
+st.download_button("Download all tokens (CSV)", safe_csv(pd.DataFrame(all_rows)), "predictions.csv", key="predict_download")

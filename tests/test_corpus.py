@@ -17,6 +17,7 @@ def test_full_corpus_reads_every_sentence(corpus):
     assert len(corpus) == 43164
     assert sum(len(s) for s in corpus) == 943012
     assert corpus[0].words[:3] == ("Thousands", "of", "demonstrators") and corpus[0].tags[6] == "B-geo"
+    assert corpus[0].words[1] is corpus[1].words[corpus[1].words.index("of")]  # one object per distinct string
 
 
 @pytest.mark.parametrize("name", ["out.csv", "out.conll"])
@@ -104,10 +105,10 @@ def test_whole_default_corpus_exports_to_csv_and_conll_and_reads_back_identical(
 
 def test_default_corpus_is_latin1():
     from ner_core.corpus import default_corpus_path
-    from ner_core.formats.source import decode, max_bytes, read_source
+    from ner_core.formats.source import Source, detect_encoding, max_bytes
 
-    raw, inner = read_source(default_corpus_path(), "ner_dataset.csv.zip", max_bytes())
-    assert inner == "ner_dataset.csv" and decode(raw, inner)[1] == "latin-1"
+    source = Source(default_corpus_path(), "ner_dataset.csv.zip", max_bytes())
+    assert source.inner == "ner_dataset.csv" and detect_encoding(source) == "latin-1"
 
 
 def test_refused_imports_store_nothing(tmp_path, monkeypatch):

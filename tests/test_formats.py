@@ -13,7 +13,8 @@ from ner_core.corpus import (
     CorpusError, Sentence, corpus_bytes, format_corpus, load_corpus, load_corpus_bytes, load_split, read_corpus,
     split_corpus, write_corpus,
 )
-from ner_core.formats.kaggle import escape_cell, unescape_cell
+from ner_core.formats.csv_safety import escape_cell, safe_csv, unescape_cell
+from ner_core.formats.source import text_lines
 
 DATA = Path(__file__).parent / "data"
 
@@ -122,6 +123,21 @@ def test_one_bad_byte_in_a_utf8_file_is_refused_with_its_line():
 def test_utf16_without_bom_is_not_text():
     with pytest.raises(CorpusError, match=r"not a text file .* UTF-16 needs a byte-order mark"):
         load_corpus_bytes("a O\n".encode("utf-16-le"), "x.conll")
+
+
+def test_encoding_is_detected_across_chunks():
+    # The file is decoded a megabyte at a time: what lies past the first chunk, or across a boundary, counts too.
+    filler = b"a O\n" * 300_000  # 1.2 MB
+    cut = filler[: (1 << 20) - 1]  # "é" straddles the first chunk's end
+    assert load_corpus_bytes(cut + "é O\n".encode() + filler, "x.conll").encoding == "utf-8"
+    assert load_corpus_bytes(filler + "K\xf6ln O\n".encode("latin-1"), "x.conll").encoding == "latin-1"
+    late = filler + b"K\xf6ln O\n" + "Müller O\n".encode()  # the bad byte first, the UTF-8 text after it
+    with pytest.raises(CorpusError, match=r"^x.conll:300001: byte 0xf6 is not valid utf-8, yet the file holds UTF-8"):
+        load_corpus_bytes(late, "x.conll")
+    with pytest.raises(CorpusError, match=r"^x.conll:300002: byte 0xff is not valid utf-8; save"):
+        load_corpus_bytes(codecs.BOM_UTF8 + filler + b"b O\n\xff O\n", "x.conll")
+    with pytest.raises(CorpusError, match=r"^x.conll: unknown encoding 'base64'"):
+        load_corpus_bytes(filler, "x.conll", encoding="base64")
 
 
 # ---------------------------------------------------------------- JSON lines and character spans
@@ -283,6 +299,51 @@ def test_csv_field_over_the_limit_is_a_corpus_error_with_its_line():
         load_corpus_bytes(data, "huge.csv")
 
 
+def test_a_zip_is_read_as_a_stream_with_bounded_memory():
+    # 24 MB of (long) document markers, then one sentence: a reader holding the file or its text needs > 24 MB.
+    data = _zip("big.conll", (b"-DOCSTART-\t" + b"x" * 10_000 + b"\n") * 2_400 + b"Paris B-geo\n")
+    tracemalloc.start()
+    read = load_corpus_bytes(data, "big.conll.zip")
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert read.sentences == [Sentence(("Paris",), ("B-geo",))] and peak < 12_000_000
+
+
+@pytest.mark.parametrize("env, limit, message", [
+    ("NER_MAX_IMPORT_SENTENCES", "3",
+     r"^x.conll: more than 3 sentences, the limit per file \(stopped reading at 4 sentences\); set NER_MAX_IMPORT_SENTENCES"),
+    ("NER_MAX_IMPORT_TOKENS", "7",
+     r"^x.conll: more than 7 tokens, the limit per file \(stopped reading at 8 tokens\); set NER_MAX_IMPORT_TOKENS"),
+])
+def test_a_file_over_a_limit_is_refused_before_it_is_read_in_full(monkeypatch, env, limit, message):
+    import ner_core.corpus
+
+    monkeypatch.setenv(env, limit)
+    lines_read = []
+
+    def counted(*args):
+        for line in text_lines(*args):
+            lines_read.append(line)
+            yield line
+
+    monkeypatch.setattr(ner_core.corpus, "text_lines", counted)
+    data = b"a O\nb O\n\n" * 100_000 + b"a MALFORMED\n"  # the malformed tail is never reached
+    with pytest.raises(CorpusError, match=message):
+        load_corpus_bytes(data, "x.conll")
+    assert len(lines_read) < 20
+    assert len(load_corpus_bytes(b"a O\nb O\n\nc O\n", "x.conll").sentences) == 2  # at the limit: read
+    monkeypatch.setenv(env, "lots")
+    with pytest.raises(CorpusError, match=f"{env}='lots' is not a whole number"):
+        load_corpus_bytes(b"a O\n", "x.conll")
+
+
+def test_equal_strings_of_a_file_are_one_object():
+    data = b"Sentence #,Word,POS,Tag\nSentence: 1,the,DT,O\n,UN,NNP,B-org\nSentence: 2,the,DT,O\n,UN,NNP,I-org\n"
+    first, second = load_corpus_bytes(data, "x.csv").sentences
+    assert first.words[0] is second.words[0] and first.words[1] is second.words[1]
+    assert first.pos[1] is second.pos[1] and first.tags[1] is second.tags[1] == "B-org"  # I-org repaired to B-org
+
+
 # ---------------------------------------------------------------- writers
 
 
@@ -330,6 +391,24 @@ def test_csv_export_is_safe_in_a_spreadsheet():
     assert "'=HYPERLINK" in text and "'''=x" not in text and "''=x" in text and "'''+y" in text
     for cell in ["=1", "'=1", "''=1", "'s", "", "-", "a=b", "'"]:
         assert unescape_cell(escape_cell(cell)) == cell
+
+
+def test_predict_style_csv_of_a_data_frame_is_safe_in_a_spreadsheet():
+    import pandas as pd
+
+    frame = pd.DataFrame({"sentence": [1, 1, 2, 2, 2], "token": ["=1+1", "-", "@user", "\tz", "'=x"],
+                          "tag": ["O", "B-per", "O", "O", "O"], "probability": [0.5, -0.25, 1.0, 0.75, 0.125]})
+    rows = list(csv.reader(io.StringIO(safe_csv(frame), newline="")))
+    assert rows[0] == ["sentence", "token", "tag", "probability"]
+    assert [r[1] for r in rows[1:]] == ["'=1+1", "'-", "'@user", "'\tz", "''=x"]
+    assert [r[3] for r in rows[1:]] == ["0.5", "-0.25", "1.0", "0.75", "0.125"]  # numbers are not text: as they are
+    assert [unescape_cell(r[1]) for r in rows[1:]] == list(frame["token"])
+
+
+def test_a_failed_write_leaves_no_file(tmp_path):
+    with pytest.raises(CorpusError, match="cannot write"):
+        write_corpus([ODD[2], Sentence(("a\tb",), ("O",))], tmp_path / "out.conll")
+    assert not list(tmp_path.iterdir())
 
 
 def test_corpus_bytes_and_unknown_formats(tmp_path):

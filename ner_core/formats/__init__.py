@@ -1,2 +1,3 @@
-"""Corpus file formats: one module per format, each with a reader of text (or bytes) into
-sentences and a writer. :mod:`ner_core.corpus` picks the format and is the public entry point."""
+"""Corpus file formats: one module per format, each with a reader of lines (bytes for DocBin) into
+sentences, one at a time, and a writer of text chunks. :mod:`ner_core.corpus` picks the format and
+is the public entry point; :mod:`.source` streams a file's bytes and lines within the size cap."""

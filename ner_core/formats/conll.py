@@ -16,7 +16,7 @@ written and raises :class:`~ner_core.formats.base.CorpusError`.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from ..tag_schemes import tag_problem
 from .base import CorpusError, RawSentence, Reading, Sentence
@@ -32,24 +32,19 @@ def _fields(line: str) -> list[str]:
     return [f for f in line.split(" ") if f]
 
 
-def read(text: str, reading: Reading) -> list[RawSentence]:
-    sentences: list[RawSentence] = []
+def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
+    """The sentences of a CoNLL file, one by one, from its lines (split on ``\\n`` only, ends kept or not)."""
     words: list[str] = []
     pos: list[str] = []
     tags: list[str] = []
     has_pos = True
     good = reading.checker.good
-
-    def flush() -> None:
-        nonlocal words, pos, tags, has_pos
-        if words:
-            sentences.append((tuple(words), tuple(tags), tuple(pos) if has_pos else None))
-        words, pos, tags, has_pos = [], [], [], True
-
-    for line_no, line in enumerate(text.split("\n"), start=1):
-        line = line.removesuffix("\r")
+    for line_no, line in enumerate(lines, start=1):
+        line = line.removesuffix("\n").removesuffix("\r")
         if not line.strip(" \t"):
-            flush()
+            if words:
+                yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
+                words, pos, tags, has_pos = [], [], [], True
             continue
         fields = _fields(line)
         if fields[0] == DOCSTART:
@@ -68,8 +63,8 @@ def read(text: str, reading: Reading) -> list[RawSentence]:
             pos.append(fields[1])
         else:
             has_pos = False
-    flush()
-    return sentences
+    if words:
+        yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
 
 
 def _check_writable(texts: tuple[str, ...]) -> None:
@@ -83,16 +78,15 @@ def _check_writable(texts: tuple[str, ...]) -> None:
     )
 
 
-def write(sentences: Iterable[Sentence]) -> str:
-    lines: list[str] = []
+def write(sentences: Iterable[Sentence]) -> Iterator[str]:
+    """The CoNLL text in chunks, one per sentence (its lines and the blank line after it)."""
     for sentence in sentences:
         if not all(sentence.words):
             raise CorpusError("cannot write an empty token to CoNLL")
         _check_writable(sentence.words)
         if sentence.pos is None:
-            lines.extend(f"{word}\t{tag}" for word, tag in zip(sentence.words, sentence.tags))
+            lines = [f"{word}\t{tag}\n" for word, tag in zip(sentence.words, sentence.tags)]
         else:
             _check_writable(sentence.pos)
-            lines.extend(f"{w}\t{p}\t{t}" for w, p, t in zip(sentence.words, sentence.pos, sentence.tags))
-        lines.append("")
-    return "\n".join(lines) + "\n"
+            lines = [f"{w}\t{p}\t{t}\n" for w, p, t in zip(sentence.words, sentence.pos, sentence.tags)]
+        yield "".join(lines) + "\n"

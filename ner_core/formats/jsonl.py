@@ -19,6 +19,7 @@ Writing: ``{"tokens", "tags"}`` (and ``"pos"`` where known) per line.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from typing import Iterable, Iterator
@@ -34,36 +35,49 @@ _POS_KEYS = ("pos", "pos_tags")
 _SPAN_KEYS = ("spans", "entities", "label")
 
 
-def read(text: str, reading: Reading) -> list[RawSentence]:
-    sentences = []
-    for line, record in _records(text, reading):
+def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
+    """The sentences of JSON lines, one line at a time; a file that is one JSON array is read whole
+    (rare, and a record may span lines there)."""
+    for line, record in _records(lines, reading):
         sentence = _record(record, line, reading)
         if sentence is not None:
-            sentences.append(sentence)
-    return sentences
+            yield sentence
 
 
-def write(sentences: Iterable[Sentence]) -> str:
-    lines = []
+def write(sentences: Iterable[Sentence]) -> Iterator[str]:
+    """One JSON line per sentence."""
     for sentence in sentences:
         record: dict = {"tokens": list(sentence.words), "tags": list(sentence.tags)}
         if sentence.pos is not None:
             record["pos"] = list(sentence.pos)
-        lines.append(json.dumps(record, ensure_ascii=False))
-    return "\n".join(lines) + "\n"
+        yield json.dumps(record, ensure_ascii=False) + "\n"
 
 
-def _records(text: str, reading: Reading) -> Iterator[tuple[int, object]]:
+def _records(lines: Iterable[str], reading: Reading) -> Iterator[tuple[int, object]]:
     """``(line, record)`` for each line of JSON lines, or each element of one JSON array."""
-    start = _JSON_SPACE.match(text).end()
-    if not text.startswith("[", start):
-        for line_no, line in enumerate(text.split("\n"), start=1):
-            if line.strip():
-                try:
-                    yield line_no, json.loads(line)
-                except json.JSONDecodeError as err:
-                    raise reading.error(f"invalid JSON: {err.msg} (column {err.colno})", line_no) from None
+    lines = iter(lines)
+    head: list[str] = []  # the lines up to the first that is not JSON whitespace only
+    for line in lines:
+        head.append(line)
+        start = _JSON_SPACE.match(line).end()
+        if start < len(line):
+            break
+    else:
         return
+    if line.startswith("[", start):
+        yield from _array("".join(itertools.chain(head, lines)), reading)
+        return
+    for line_no, line in enumerate(itertools.chain(head, lines), start=1):
+        if line.strip():
+            try:
+                yield line_no, json.loads(line)
+            except json.JSONDecodeError as err:
+                raise reading.error(f"invalid JSON: {err.msg} (column {err.colno})", line_no) from None
+
+
+def _array(text: str, reading: Reading) -> Iterator[tuple[int, object]]:
+    """``(line, record)`` for each element of the JSON array ``text``."""
+    start = _JSON_SPACE.match(text).end()
     decoder, position, line, counted = json.JSONDecoder(), start + 1, 1, 0
     while True:
         position = _JSON_SPACE.match(text, position).end()

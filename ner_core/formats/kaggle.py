@@ -1,39 +1,24 @@
 """The Kaggle "Annotated Corpus for NER" CSV: ``Sentence #,Word,POS,Tag``, one token a row.
 
-Spreadsheet safety (OWASP "CSV injection"): a cell that begins with ``=``, ``+``, ``-``, ``@``, a
-tab or a carriage return, possibly after one or more single quotes, is written with one more
-single quote in front (``=1+1`` -> ``'=1+1``, ``'=x`` -> ``''=x``), so no spreadsheet evaluates it.
-The reader removes exactly one leading quote from such a cell, so every token reads back as it
-was; a cell like ``'s`` (a quote not followed by quotes and one of those characters) is untouched.
+Cells are written spreadsheet-safe and read back unescaped (:mod:`.csv_safety`).
 """
 from __future__ import annotations
 
 import csv
 import io
-import re
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from .base import RawSentence, Reading, Sentence
+from .csv_safety import escape_cell, unescape_cell
 
 HEADER = ["Sentence #", "Word", "POS", "Tag"]
-_ESCAPED = re.compile(r"'*[=+\-@\t\r]")
-_RISKY_FIRST = frozenset("'=+-@\t\r")
 
 
-def escape_cell(cell: str) -> str:
-    """``cell`` as written to a CSV: one more leading quote where a spreadsheet would see a formula."""
-    return "'" + cell if _ESCAPED.match(cell) else cell
-
-
-def unescape_cell(cell: str) -> str:
-    """The inverse of :func:`escape_cell`."""
-    return cell[1:] if cell.startswith("'") and _ESCAPED.match(cell, 1) else cell
-
-
-def read(text: str, reading: Reading) -> list[RawSentence]:
-    rows = csv.reader(io.StringIO(text, newline=""))
+def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
+    """The sentences of a Kaggle CSV, one by one, from its lines (line ends kept, as ``newline=""`` reads them)."""
+    rows = csv.reader(lines)
     try:
-        return _read_rows(rows, reading)
+        yield from _read_rows(rows, reading)
     except csv.Error as err:
         reason = str(err)
         if "field larger than field limit" in reason:
@@ -41,13 +26,12 @@ def read(text: str, reading: Reading) -> list[RawSentence]:
         raise reading.error(f"unreadable CSV: {reason}", rows.line_num) from None
 
 
-def _read_rows(rows, reading: Reading) -> list[RawSentence]:
+def _read_rows(rows, reading: Reading) -> Iterator[RawSentence]:
     header = next(rows, None)
     if header is None:
         raise reading.error("the file is empty")
     if [h.strip() for h in header] != HEADER:
         raise reading.error(f"expected the header {','.join(HEADER)}, got {','.join(header)}", 1)
-    sentences: list[RawSentence] = []
     words: list[str] = []
     pos: list[str] = []
     tags: list[str] = []
@@ -61,7 +45,7 @@ def _read_rows(rows, reading: Reading) -> list[RawSentence]:
         sid, word, tag_pos, tag = row
         if sid.strip():
             if words:
-                sentences.append((tuple(words), tuple(tags), tuple(pos)))
+                yield tuple(words), tuple(tags), tuple(pos)
             words, pos, tags = [], [], []
         elif not words:
             raise reading.error("the first row of a sentence must carry its 'Sentence #'", line)
@@ -72,18 +56,25 @@ def _read_rows(rows, reading: Reading) -> list[RawSentence]:
         tag = tag.strip()
         tags.append(tag if tag in good else reading.tag(tag, line))
     if words:
-        sentences.append((tuple(words), tuple(tags), tuple(pos)))
-    return sentences
+        yield tuple(words), tuple(tags), tuple(pos)
 
 
-def write(sentences: Iterable[Sentence]) -> str:
+def write(sentences: Iterable[Sentence]) -> Iterator[str]:
+    """The CSV text in chunks: the header, then one chunk per sentence."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")  # the csv module quotes a cell holding \r only then
     writer.writerow(HEADER)
+    yield _take(out)
     for n, sentence in enumerate(sentences, start=1):
         pos = sentence.pos or ("",) * len(sentence)
-        for i, (word, p, tag) in enumerate(zip(sentence.words, pos, sentence.tags)):
-            writer.writerow([f"Sentence: {n}" if i == 0 else "",
-                             escape_cell(word) if word[:1] in _RISKY_FIRST else word,
-                             escape_cell(p) if p[:1] in _RISKY_FIRST else p, tag])
-    return out.getvalue()
+        writer.writerows([f"Sentence: {n}" if i == 0 else "", escape_cell(word), escape_cell(p), tag]
+                         for i, (word, p, tag) in enumerate(zip(sentence.words, pos, sentence.tags)))
+        yield _take(out)
+
+
+def _take(out: io.StringIO) -> str:
+    """What ``out`` holds, emptying it."""
+    text = out.getvalue()
+    out.seek(0)
+    out.truncate()
+    return text
