@@ -100,7 +100,8 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
         session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now))
         if decision == "rejected":  # reverted as an undo is: a save edited from before is now stale
             touched = sorted({r.sentence for r in rows if not r.reverted})
-            session.execute(update(Correction).where(Correction.batch == batch).values(reverted=True))
+            session.execute(update(Correction).where(Correction.batch == batch, Correction.reverted.is_(False))
+                            .values(reverted=True, reverted_by=name, reverted_at=now))
             for sentence in touched:
                 _bump(session, store.dataset_id, sentence, name, now, None)
 

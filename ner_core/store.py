@@ -58,6 +58,8 @@ class Correction(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     batch: Mapped[str] = mapped_column(String(32), index=True)
     reverted: Mapped[bool] = mapped_column(Boolean, default=False)
+    reverted_by: Mapped[str | None] = mapped_column(String(100), nullable=True)  # its author (undo) or a reviewer (rejection)
+    reverted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class SentenceVersion(Base):
@@ -67,6 +69,15 @@ class SentenceVersion(Base):
     sentence: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     version: Mapped[int] = mapped_column(Integer)
     author: Mapped[str] = mapped_column(String(100))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AnnotatorPosition(Base):
+    """The sentence an annotator last opened in a dataset: a new session starts there."""
+    __tablename__ = "annotator_positions"
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
+    author: Mapped[str] = mapped_column(String(100), primary_key=True)
+    sentence: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -269,7 +280,8 @@ class CorrectionStore:
                 Correction.id > max(r.id for r in rows), Correction.batch != batch).limit(1))
             if newer is not None:
                 raise _Newer(newer)
-            done = session.execute(update(Correction).where(*live, Correction.batch == batch).values(reverted=True))
+            done = session.execute(update(Correction).where(*live, Correction.batch == batch)
+                                   .values(reverted=True, reverted_by=author, reverted_at=now))
             if done.rowcount != len(rows):
                 raise _Stale(batch)
             if also is not None:
@@ -356,9 +368,31 @@ class CorrectionStore:
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
                  "word": self.original[r.sentence].words[r.token], "old": r.old_tag, "new": r.new_tag,
-                 "author": r.author, "undone": r.reverted}
+                 "author": r.author, "undone": r.reverted, "undone by": r.reverted_by, "undone at": r.reverted_at}
                 for r in rows
             ]
+
+    def position(self, author: str) -> int | None:
+        """The sentence ``author`` last opened in this dataset (None: never)."""
+        with Session(self.engine) as session:
+            row = session.get(AnnotatorPosition, (self.dataset_id, author))
+            return row.sentence if row is not None and 0 <= row.sentence < len(self.original) else None
+
+    def remember_position(self, author: str, sentence: int) -> None:
+        """Keep ``sentence`` as where ``author`` left off (a new session opens there)."""
+        _check_author(author)
+        self._check_index(sentence)
+        for _ in range(2):  # a concurrent first insert wins: update it then
+            try:
+                with Session(self.engine) as session, session.begin():
+                    row = session.get(AnnotatorPosition, (self.dataset_id, author))
+                    if row is None:
+                        session.add(AnnotatorPosition(dataset_id=self.dataset_id, author=author, sentence=sentence, updated_at=_now()))
+                    else:
+                        row.sentence, row.updated_at = sentence, _now()
+                return
+            except IntegrityError:
+                continue
 
     def corrected_sentence_ids(self) -> set[int]:
         """Sentences whose current tags differ from the original."""

@@ -45,28 +45,31 @@ def from_link() -> int | None:
     return int(asked)
 
 
+if user is None:  # one person, no sign-in: the name is typed
+    remember("annotate_author", os.environ.get("USER", "annotator"))
+    author = st.sidebar.text_input("Your name", key="annotate_author")
+else:
+    author = user.name
 linked = from_link()
 if linked is not None and st.session_state.get("annotate_linked") != linked:
     st.session_state.annotate_linked = st.session_state.annotate_sentence = linked
+if "annotate_sentence" not in st.session_state and "annotate_sentence__kept" not in st.session_state:  # a new session
+    st.session_state.annotate_sentence = store.position(author) or 0  # where this annotator left off
 remember("annotate_sentence", 0)
 st.session_state.annotate_sentence = min(st.session_state.annotate_sentence, n - 1)
 
 
 def move(step: int) -> None:
     st.session_state.annotate_sentence = (st.session_state.annotate_sentence + step) % n
-
-
-if user is None:  # one person, no sign-in: the name is typed
-    remember("annotate_author", os.environ.get("USER", "annotator"))
-    author = st.sidebar.text_input("Your name", key="annotate_author")
-else:
-    author = user.name
-_, model = choose_model("annotate")
+_, _, model = choose_model("annotate")
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
 nav[2].number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed")
 i = st.session_state.annotate_sentence
+if author and st.session_state.get("annotate_position") != (author, i):  # kept for this annotator's next session
+    store.remember_position(author, i)
+    st.session_state.annotate_position = (author, i)
 words, (gold, version, _) = store.original[i].words, store.snapshot(i)  # tags and version read together
 predicted = model.tag([words])[0]
 
@@ -145,7 +148,7 @@ if conflict and conflict["sentence"] == i:
         st.rerun()
 
 actions = st.columns(4)
-actions[0].button("💾 Save", on_click=save, args=(list(edited["gold"]), "Saved", version), key="annotate_save", type="primary",
+actions[0].button("Save", icon=":material/save:", on_click=save, args=(list(edited["gold"]), "Saved", version), key="annotate_save", type="primary",
                   width="stretch")
 actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", version),
                   key="annotate_accept", width="stretch")
@@ -160,7 +163,7 @@ if "annotate_message" in st.session_state:
     getattr(st, kind)(message)
 
 with st.expander("History of this sentence"):
-    st.dataframe(pd.DataFrame(store.history(i)), hide_index=True, key="annotate_history")
+    st.dataframe(pd.DataFrame(store.history(i)), hide_index=True, key="annotate_history")  # who undid or rejected what, and when
 with st.expander("All corrections and export"):
     counts = store.counts()
     st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s); by type: {counts['by_type']}")

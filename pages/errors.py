@@ -14,7 +14,7 @@ from pages.ui import (UPLOAD_LABEL, annotate_link, choose_model, current_dataset
 st.title("Error analysis")
 current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
-model_key, model = choose_model("errors", dataset)
+model_key, model_label, model = choose_model("errors", dataset)
 colours = dataset_colours(dataset)
 source = st.radio("Data", ["test", "val", "train", "upload a corpus file"], horizontal=True, key="errors_source")
 if source == "upload a corpus file":
@@ -34,7 +34,7 @@ else:
     sentences, source_key = split.part(source), f"{store_key(dataset)}:split:{source}@{version}"
 
 analysis = get_analysis(model_key, model, source_key, sentences)
-st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · `{model_key}`")
+st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {model_label}")
 
 st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)

@@ -109,7 +109,9 @@ if sum(held_out.values()):
             "**evaluation only (not trained on)**.")
 
 if dataset == DEFAULT:
-    st.caption(f"The active models are in `{active_dir()}`.")
+    entry = active_id(dataset)
+    st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
+               f"The active models are registry entry `{entry}` (see the Registry page).")
     available = [m for m in MODELS if (active_dir() / m).is_dir()]
     with st.form("retrain_form"):
         models = st.multiselect("Models to retrain", available, default=[m for m in ("strong", "weak", "detector") if m in available],

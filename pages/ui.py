@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import replace
+from pathlib import Path
 from typing import Sequence
 
 import pandas as pd
@@ -106,9 +107,12 @@ def confidence_chart(rows: list[dict], tag_key: str, prob_key: str, colours: dic
     return fig
 
 
-def choose_model(page: str, dataset: str | None = None) -> tuple[str, Tagger | VotedPipeline]:
+def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagger | VotedPipeline]:
     """Sidebar: model family (and detector threshold for a pipeline) of ``dataset`` (default: the
-    current one); without a model, says so, links to *Train models* and stops the page."""
+    current one); without a model, says so, links to *Train models* and stops the page.
+
+    Returns the model's key (its checkpoint and threshold: a cache key, never shown), a label for
+    the user (family, model name, registry entry: no server path) and the model."""
     dataset = dataset or current_dataset()
     models = available_models(dataset)
     if not models and dataset == DEFAULT:
@@ -119,6 +123,8 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, Tagger | V
         st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
         st.stop()
     family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
+    entry = active_id(dataset, db_engine(default_db_url()))
+    label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
     try:
         model = load_model(models[family])
     except CheckpointError as err:
@@ -128,8 +134,8 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, Tagger | V
         key = f"{page}_threshold" if dataset == DEFAULT else f"{page}_threshold:{dataset}"
         threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=key)
         model = model.with_threshold(threshold)
-        return f"{models[family]}@{threshold:.2f}", model
-    return models[family], model
+        return f"{models[family]}@{threshold:.2f}", f"{label} · threshold {threshold:.2f}", model
+    return models[family], label, model
 
 
 @st.cache_resource

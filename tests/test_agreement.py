@@ -126,6 +126,8 @@ def test_reviewers_accept_or_reject_correction_batches(store):
     decide(store, second.batch, "rejected", RITA)
     assert store.sentence_version(3) == version + 1  # a save edited before the rejection is stale
     assert store.tags(0)[3] == "B-org" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
+    [rejected] = [h for h in store.history(3) if h["author"] == "ann"]
+    assert rejected["undone"] and rejected["undone by"] == "rita" and rejected["undone at"] is not None  # who and when
     assert [b.batch for b in pending(store)] == [own.batch]
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("rejected", "rita"), ("accepted", "rita")]
     with pytest.raises(ReviewError, match="was accepted already, by rita"):

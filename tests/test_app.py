@@ -129,3 +129,28 @@ def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monke
     assert store.tags(7) == theirs and store.sentence_version(7) == seen.version + 1  # nothing overwritten
     app.button(key="annotate_keep_theirs").click().run()
     assert list(app.dataframe[0].value["gold"]) == theirs
+
+
+def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_path, tiny_model):
+    _, ckpt = tiny_model
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("USER", "ann")
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "7"
+    app.run(timeout=120)
+    app.button(key="annotate_next").click().run()
+    from ner_core.corpus import default_corpus_path
+    from ner_core.store import CorrectionStore, make_engine
+
+    store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "default", default_corpus_path())
+    tags = store.tags(8)
+    store.save(8, tags[:-1] + ["B-tim" if tags[-1] == "O" else "O"], author="ann")  # ann's change, from another tab
+    app.run()
+    app.button(key="annotate_undo").click().run()
+    assert store.tags(8) == tags
+    rows = next(d.value for d in app.dataframe if "undone by" in d.value.columns)
+    assert set(rows["undone by"]) == {"ann"} and rows["undone at"].notna().all()  # who undid it, and when
+    fresh = AppTest.from_file(APP, default_timeout=120)  # a new browser session, no link
+    fresh.switch_page("pages/annotate.py")
+    fresh.run()
+    assert not fresh.exception and fresh.session_state.annotate_sentence == 8
