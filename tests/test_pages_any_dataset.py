@@ -104,7 +104,8 @@ def test_the_default_dataset_shows_none_of_its_models_and_a_fresh_one_offers_tra
     registry = open_page("registry", "default").dataframe[0].value
     assert entry not in set(registry["id"]) and "shipped" in set(registry["id"])
     predict = open_page("predict", "default")
-    assert entry not in predict.caption[0].value and "checkpoints" in predict.caption[0].value
+    assert entry not in predict.caption[0].value and "shipped model" in predict.caption[0].value
+    assert "/" not in predict.caption[0].value  # a model name and registry entry, no server path
 
     for page in ("predict", "errors"):
         app = open_page(page, "fresh")
