@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.consistency import duplicate_agreement, string_labels  # noqa: E402
-from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.tags import TagSet, spans  # noqa: E402
+from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.data.tags import TagSet, spans  # noqa: E402
+from ner_core.quality.consistency import duplicate_agreement, string_labels  # noqa: E402
 
 
 def main() -> None:

@@ -20,16 +20,16 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.checkpoint import load_checkpoint  # noqa: E402
-from ner_core.checkpoint_dirs import checkpoints_dir  # noqa: E402
-from ner_core.corpus import Sentence, default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.detector import detector_proba  # noqa: E402
-from ner_core.experiments import DETECTOR, FAMILIES  # noqa: E402
-from ner_core.method import tune_threshold  # noqa: E402
-from ner_core.metrics import entity_scores  # noqa: E402
-from ner_core.pipeline import vote  # noqa: E402
-from ner_core.tagger import TaggedSentence, Tagger  # noqa: E402
-from ner_core.tags import TagSet, repair_iob2  # noqa: E402
+from ner_core.data.corpus import Sentence, default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.data.tags import TagSet, repair_iob2  # noqa: E402
+from ner_core.evaluation.metrics import entity_scores  # noqa: E402
+from ner_core.models.checkpoint import load_checkpoint  # noqa: E402
+from ner_core.models.checkpoint_dirs import checkpoints_dir  # noqa: E402
+from ner_core.models.detector import detector_proba  # noqa: E402
+from ner_core.models.pipeline import vote  # noqa: E402
+from ner_core.models.tagger import TaggedSentence, Tagger  # noqa: E402
+from ner_core.study.experiments import DETECTOR, FAMILIES  # noqa: E402
+from ner_core.training.method import tune_threshold  # noqa: E402
 
 
 class AveragedTagger:

@@ -3,7 +3,7 @@
     python benchmarks/fresh_database_race.py [--trials 30] [--processes 2]
 
 Each trial gives the processes a new database file and releases them together (a barrier) into
-``ner_core.db.make_engine``; it succeeds when every process does. Prints the successes and each
+``ner_core.storage.db.make_engine``; it succeeds when every process does. Prints the successes and each
 failure; exits 1 unless every trial succeeded. ``tests/test_db.py`` runs it with 10 trials.
 """
 from __future__ import annotations
@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def opener(folder: str, trials: int, barrier, failures) -> None:
     """One process of the race: ``make_engine`` on each trial's fresh file, the moment all are ready."""
     sys.path.insert(0, str(ROOT))
-    from ner_core.db import head_revision, make_engine, metadata
+    from ner_core.storage.db import head_revision, make_engine, metadata
 
     metadata(), head_revision()  # imports done before the race
     for trial in range(trials):

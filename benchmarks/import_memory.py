@@ -31,7 +31,7 @@ _SENTENCE_CELL = re.compile(rb"^Sentence: \d+,", re.MULTILINE)
 
 def build_kaggle(path: Path, megabytes: float) -> None:
     """A zip of one Kaggle CSV of about ``megabytes`` MB: the default corpus's rows, repeated."""
-    from ner_core.corpus import default_corpus_path
+    from ner_core.data.corpus import default_corpus_path
 
     with zipfile.ZipFile(default_corpus_path()) as source:
         header, body = source.read(source.infolist()[0]).split(b"\n", 1)
@@ -69,8 +69,8 @@ def _rss_mb() -> float:
 
 def child(path: Path, filename: str) -> None:
     """Import ``path`` as the app does (its bytes in memory) and print the figures as JSON."""
-    from ner_core.corpus import CorpusError
-    from ner_core.store import import_dataset, make_engine
+    from ner_core.data.corpus import CorpusError
+    from ner_core.storage.store import import_dataset, make_engine
 
     engine = make_engine(f"sqlite:///{path.parent / (path.name + '.sqlite')}")
     data = path.read_bytes()

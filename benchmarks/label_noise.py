@@ -15,10 +15,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.label_issues import find_label_issues  # noqa: E402
-from ner_core.noise import NOISE_KINDS, plant_noise  # noqa: E402
-from ner_core.tagger import Tagger  # noqa: E402
+from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.data.noise import NOISE_KINDS, plant_noise  # noqa: E402
+from ner_core.models.tagger import Tagger  # noqa: E402
+from ner_core.quality.label_issues import find_label_issues  # noqa: E402
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ issues, let a simulated reviewer fix the top N flags, retrain and score on the u
 
 For each noise rate: ``rate`` of the entities of the first ``--train-size`` sentences of the train
 split are corrupted (``ner_core/noise.py``: type swapped, boundary shifted, entity dropped, or a
-spurious entity added). A fast tagger (``ner_core.cross_val``'s size) is trained on the noisy data
+spurious entity added). A fast tagger (``ner_core.training.cross_val``'s size) is trained on the noisy data
 for ``--epochs``; the training data is ranked by cross-validated label issues (``--folds`` models,
 each scoring the fold it did not see). Every row then trains a tagger from scratch for ``--epochs``
 on its own version of the data, with the same seed (with ``--warm-start``: continues the noisy
@@ -40,13 +40,13 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.corpus import Sentence, default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.cross_val import CrossValConfig, cross_validate, new_tagger, train_epochs  # noqa: E402
-from ner_core.evaluate import evaluate  # noqa: E402
-from ner_core.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
-from ner_core.noise import plant_noise  # noqa: E402
-from ner_core.tagger import Tagger  # noqa: E402
-from ner_core.tags import TagSet, repair_iob2  # noqa: E402
+from ner_core.data.corpus import Sentence, default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.data.noise import plant_noise  # noqa: E402
+from ner_core.data.tags import TagSet, repair_iob2  # noqa: E402
+from ner_core.evaluation.evaluate import evaluate  # noqa: E402
+from ner_core.models.tagger import Tagger  # noqa: E402
+from ner_core.quality.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
+from ner_core.training.cross_val import CrossValConfig, cross_validate, new_tagger, train_epochs  # noqa: E402
 
 NS = (250, 500, 1000, 2000, 4000)
 COMPARE_AT = 2000  # N of the random-fix and drop rows

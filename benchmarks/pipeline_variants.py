@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.checkpoint_dirs import checkpoints_dir  # noqa: E402
-from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.evaluate import evaluate  # noqa: E402
-from ner_core.experiments import DETECTOR, FAMILIES, build_pipelines  # noqa: E402
-from ner_core.pipeline import VotedPipeline  # noqa: E402
+from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.evaluation.evaluate import evaluate  # noqa: E402
+from ner_core.models.checkpoint_dirs import checkpoints_dir  # noqa: E402
+from ner_core.models.pipeline import VotedPipeline  # noqa: E402
+from ner_core.study.experiments import DETECTOR, FAMILIES, build_pipelines  # noqa: E402
 
 
 def main() -> None:

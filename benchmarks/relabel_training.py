@@ -19,12 +19,12 @@ from tempfile import TemporaryDirectory
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.corpus import Sentence, default_corpus_path, read_corpus, split_indices, write_corpus  # noqa: E402
-from ner_core.label_issues import find_label_issues  # noqa: E402
-from ner_core.model import ModelConfig  # noqa: E402
-from ner_core.tagger import Tagger  # noqa: E402
-from ner_core.tags import repair_iob2  # noqa: E402
-from ner_core.train import TrainConfig, train  # noqa: E402
+from ner_core.data.corpus import Sentence, default_corpus_path, read_corpus, split_indices, write_corpus  # noqa: E402
+from ner_core.data.tags import repair_iob2  # noqa: E402
+from ner_core.models.model import ModelConfig  # noqa: E402
+from ner_core.models.tagger import Tagger  # noqa: E402
+from ner_core.quality.label_issues import find_label_issues  # noqa: E402
+from ner_core.training.train import TrainConfig, train  # noqa: E402
 
 
 def main() -> None:

@@ -25,9 +25,9 @@ def main() -> None:
     scratch = tempfile.mkdtemp()
     os.environ["NER_DATA_DIR"] = scratch
     os.environ["NER_DB_URL"] = f"sqlite:///{scratch}/db.sqlite"
-    from ner_core.corpus import default_corpus_path
-    from ner_core.retrain import RetrainSpec, run_retrain
-    from ner_core.store import CorrectionStore, make_engine
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.store import CorrectionStore, make_engine
+    from ner_core.workbench.retrain import RetrainSpec, run_retrain
 
     store = CorrectionStore(make_engine(), "default", default_corpus_path())
     for i in range(args.corrections):  # tag the first token of sentence i as a time expression

@@ -19,10 +19,10 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ner_core.checkpoint_dirs import CheckpointError  # noqa: E402
-from ner_core.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
-from ner_core.pipeline import load_any  # noqa: E402
-from ner_core.train import TrainConfig, train  # noqa: E402
+from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.models.checkpoint_dirs import CheckpointError  # noqa: E402
+from ner_core.models.pipeline import load_any  # noqa: E402
+from ner_core.training.train import TrainConfig, train  # noqa: E402
 
 
 def measure(name: str, test: list, latency_sentences: int) -> tuple[float, float, float]:

@@ -8,9 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .checkpoint_dirs import CheckpointError, checkpoints_dir
-from .corpus import CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
-from .tags import WEAK_SHARE, TagSet
+from .data.corpus import CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
+from .data.tags import WEAK_SHARE, TagSet
+from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
 
 DEFAULT_MODEL = "bilstm_crf"
 
@@ -67,10 +67,9 @@ def _model_path(args: argparse.Namespace) -> Path:
 
 
 def cmd_train(args: argparse.Namespace) -> int:
-    from .model import CRFTagger
-    from .train import TrainConfig, train
-
-    from .method import Recipe
+    from .models.model import CRFTagger
+    from .training.method import Recipe
+    from .training.train import TrainConfig, train
 
     if args.name is None and args.out is None and args.data is None:
         args.name = DEFAULT_MODEL  # the shipped model is the default corpus's
@@ -79,7 +78,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     print(tagset.describe(), file=sys.stderr)
     train_set = split.train
     if args.others_per_weak is not None or args.oversample > 1:
-        from .sampling import weak_training_set
+        from .training.sampling import weak_training_set
 
         train_set = weak_training_set(train_set, tagset.weak, args.others_per_weak or 0, args.oversample, args.seed)
     config = TrainConfig(
@@ -102,7 +101,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                            pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
     model = None
     if args.init_from:
-        from .checkpoint import load_checkpoint
+        from .models.checkpoint import load_checkpoint
 
         model, _ = load_checkpoint(args.init_from)
         if not isinstance(model, CRFTagger):
@@ -116,7 +115,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_train_method(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .method import MethodSettings, Recipe, train_method
+    from .training.method import MethodSettings, Recipe, train_method
 
     out = _out_dir(args)
     split, tagset = _training_data(args)
@@ -142,9 +141,9 @@ def cmd_train_method(args: argparse.Namespace) -> int:
 
 
 def cmd_average(args: argparse.Namespace) -> int:
-    from .checkpoint import average_checkpoints, load_checkpoint
-    from .evaluate import evaluate
-    from .tagger import Tagger
+    from .evaluation.evaluate import evaluate
+    from .models.checkpoint import average_checkpoints, load_checkpoint
+    from .models.tagger import Tagger
 
     out = average_checkpoints(args.checkpoints, args.out)
     val = split_corpus(read_corpus(args.data or default_corpus_path())).val
@@ -156,9 +155,9 @@ def cmd_average(args: argparse.Namespace) -> int:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
-    from .evaluate import evaluate
-    from .metrics import format_table
-    from .pipeline import load_any
+    from .evaluation.evaluate import evaluate
+    from .evaluation.metrics import format_table
+    from .models.pipeline import load_any
 
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
@@ -174,8 +173,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .pipeline import load_any
-    from .tokenize import tokenize
+    from .data.tokenize import tokenize
+    from .models.pipeline import load_any
 
     sentences = tokenize(args.text)
     if not sentences:
@@ -194,8 +193,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 
 def cmd_experiments(args: argparse.Namespace) -> int:
-    from .experiments import run_experiments
-    from .method import MethodSettings
+    from .study.experiments import run_experiments
+    from .training.method import MethodSettings
 
     split = split_corpus(read_corpus(args.data or default_corpus_path()))
     if args.limit:
@@ -209,20 +208,20 @@ def cmd_experiments(args: argparse.Namespace) -> int:
 
 
 def cmd_label_issues(args: argparse.Namespace) -> int:
-    from .label_issues import find_label_issues
+    from .quality.label_issues import find_label_issues
 
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
     if args.cross_val:
         issues = _cross_val_issues(args, sentences)
     else:
-        from .pipeline import load_any
+        from .models.pipeline import load_any
 
         issues = find_label_issues(load_any(_model_path(args)), sentences)
     if split != "all":  # report positions in the file, not in the split
         from dataclasses import replace
 
-        from .corpus import split_indices
+        from .data.corpus import split_indices
 
         index = split_indices(len(read_corpus(args.data or default_corpus_path())))[("train", "val", "test").index(split)]
         issues = [replace(i, sentence=index[i.sentence]) for i in issues]
@@ -243,8 +242,8 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
     """Label issues of ``sentences`` scored by K fold models, each trained on the other folds."""
     import tempfile
 
-    from .cross_val import CrossValConfig, cross_validate
-    from .label_issues import issues_from_marginals
+    from .quality.label_issues import issues_from_marginals
+    from .training.cross_val import CrossValConfig, cross_validate
 
     config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads)
     with tempfile.TemporaryDirectory() as scratch:
@@ -254,8 +253,8 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
-    from .jobs import JobError, run_here
-    from .retrain import RetrainSpec
+    from .workbench.jobs import JobError, run_here
+    from .workbench.retrain import RetrainSpec
 
     spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit)
     try:  # the same one-at-a-time lock as the app's background jobs
@@ -271,14 +270,14 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
 
 def cmd_job(args: argparse.Namespace) -> int:
-    from .jobs import run_job
+    from .workbench.jobs import run_job
 
     return run_job(args.id)
 
 
 def cmd_users(args: argparse.Namespace) -> int:
-    from .db import make_engine
-    from .users import add_user, check_name, check_role, list_users
+    from .storage.db import make_engine
+    from .storage.users import add_user, check_name, check_role, list_users
 
     engine = make_engine()
     if args.action == "list":

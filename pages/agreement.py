@@ -4,10 +4,20 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ner_core.agreement import (AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assignments, disagreements,
-                                my_share, save_annotation)
-from ner_core.store import CorrectionError, default_db_url
-from ner_core.users import RoleError, list_users, refusal
+from ner_core.storage.store import CorrectionError, default_db_url
+from ner_core.storage.users import RoleError, list_users, refusal
+from ner_core.workbench.agreement import (
+    AgreementError,
+    adjudicate,
+    adopt_agreed,
+    agreement,
+    annotation,
+    assign,
+    assignments,
+    disagreements,
+    my_share,
+    save_annotation,
+)
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset, db_engine
 

@@ -4,14 +4,25 @@ import os
 import pandas as pd
 import streamlit as st
 
-from ner_core.corpus import CorpusError
-from ner_core.store import CorrectionError, StaleSaveError
-from ner_core.tags import replace_span, spans
-from ner_core.tokenize import join_tokens
-from ner_core.users import refusal
+from ner_core.data.corpus import CorpusError
+from ner_core.data.tags import replace_span, spans
+from ner_core.data.tokenize import join_tokens
+from ner_core.storage.store import CorrectionError, StaleSaveError
+from ner_core.storage.users import refusal
 from pages.sign_in import current_user
-from pages.ui import (UPLOAD_LABEL, choose_model, corpus_export, correction_store, current_dataset, dataset_types, entities_html, import_upload,
-                      plain, remember, review_queue)
+from pages.ui import (
+    UPLOAD_LABEL,
+    choose_model,
+    corpus_export,
+    correction_store,
+    current_dataset,
+    dataset_types,
+    entities_html,
+    import_upload,
+    plain,
+    remember,
+    review_queue,
+)
 
 st.title("Annotate")
 user = current_user()

@@ -3,13 +3,25 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from ner_core.analysis import filter_sentences
-from ner_core.corpus import CorpusError, load_corpus_bytes
-from ner_core.errors import CATEGORIES
-from ner_core.tokenize import join_tokens
+from ner_core.data.corpus import CorpusError, load_corpus_bytes
+from ner_core.data.tokenize import join_tokens
+from ner_core.evaluation.analysis import filter_sentences
+from ner_core.evaluation.errors import CATEGORIES
 from pages.sign_in import current_user
-from pages.ui import (UPLOAD_LABEL, annotate_link, choose_model, current_dataset, current_split, dataset_colours, dataset_types,
-                      entities_html, get_analysis, heatmap, split_parts, store_key)
+from pages.ui import (
+    UPLOAD_LABEL,
+    annotate_link,
+    choose_model,
+    current_dataset,
+    current_split,
+    dataset_colours,
+    dataset_types,
+    entities_html,
+    get_analysis,
+    heatmap,
+    split_parts,
+    store_key,
+)
 
 st.title("Error analysis")
 current_user()  # signed in (when users are defined), also when this page is opened on its own

@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.formats.csv_safety import safe_csv
-from ner_core.pipeline import VotedPipeline
-from ner_core.tokenize import tokenize_with_offsets
+from ner_core.data.formats.csv_safety import safe_csv
+from ner_core.data.tokenize import tokenize_with_offsets
+from ner_core.models.pipeline import VotedPipeline
 from pages.sign_in import current_user
 from pages.ui import choose_model, confidence_chart, current_dataset, dataset_colours, entities_html, remember
 

@@ -2,9 +2,9 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.checkpoint_dirs import CheckpointError
-from ner_core.registry import DEFAULT, SHIPPED, activate, load_index, roll_back
-from ner_core.users import RoleError, refusal
+from ner_core.models.checkpoint_dirs import CheckpointError
+from ner_core.storage.users import RoleError, refusal
+from ner_core.workbench.registry import DEFAULT, SHIPPED, activate, load_index, roll_back
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 

@@ -2,11 +2,11 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.checkpoint_dirs import CheckpointError
-from ner_core.jobs import JobError, job_status, latest_job, start_job
-from ner_core.registry import DEFAULT, SHIPPED, activate, active_dir, active_id
-from ner_core.retrain import MODELS, RetrainSpec, TrainMethodSpec, corrections_by_split
-from ner_core.users import RoleError, refusal
+from ner_core.models.checkpoint_dirs import CheckpointError
+from ner_core.storage.users import RoleError, refusal
+from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
+from ner_core.workbench.registry import DEFAULT, SHIPPED, activate, active_dir, active_id
+from ner_core.workbench.retrain import MODELS, RetrainSpec, TrainMethodSpec, corrections_by_split
 from pages.sign_in import current_user
 from pages.ui import comparison_table, correction_store, current_dataset, plain
 

@@ -3,15 +3,24 @@ import os
 
 import streamlit as st
 
-from ner_core.jobs import JobError, job_status, latest_job, start_job
-from ner_core.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, Alike, QueueItem
-from ner_core.store import CorrectionError, StaleSaveError
-from ner_core.tokenize import join_tokens
-from ner_core.users import refusal
+from ner_core.data.tokenize import join_tokens
+from ner_core.quality.review_queue import ACCEPTED, EDITED, KEPT, SOURCES, SPLITS, Alike, QueueItem
+from ner_core.storage.store import CorrectionError, StaleSaveError
+from ner_core.storage.users import refusal
+from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from pages.keyboard_annotator import keyboard_annotator
 from pages.sign_in import current_user
-from pages.ui import (correction_store, current_dataset, dataset_types, entities_html, fill_review_queue, plain, remember,
-                      review_queue, type_colours)
+from pages.ui import (
+    correction_store,
+    current_dataset,
+    dataset_types,
+    entities_html,
+    fill_review_queue,
+    plain,
+    remember,
+    review_queue,
+    type_colours,
+)
 
 KEY = "review_annotator"
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}

@@ -2,8 +2,8 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.correction_review import ReviewError, decide, decisions, pending
-from ner_core.users import RoleError, refusal
+from ner_core.storage.users import RoleError, refusal
+from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending
 from pages.sign_in import current_user
 from pages.ui import annotate_link, correction_store, current_dataset
 

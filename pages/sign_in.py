@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.store import default_db_url
-from ner_core.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
+from ner_core.storage.store import default_db_url
+from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
 from pages.ui import db_engine
 
 COOKIE = "ner_session"

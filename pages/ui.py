@@ -12,22 +12,22 @@ import plotly.express as px
 import streamlit as st
 from cachetools import LRUCache
 
-from ner_core.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
-from ner_core.checkpoint_dirs import CheckpointError, resolve
-from ner_core.corpus import FORMATS, Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
-from ner_core.label_issues import LabelIssue, find_label_issues
-from ner_core.pipeline import VotedPipeline, load_any
-from ner_core.runtime import use_server_threads
-from ner_core.registry import DEFAULT, SHIPPED, active_id, data_dir, entry_dir
-from ner_core.issue_scores import latest_run, stored_issues
-from ner_core.review_queue import ModelSource, ReviewQueue, fill_queue
-from ner_core.store import CorrectionStore, default_db_url, import_dataset, list_datasets, make_engine
-from ner_core.tagger import Tagger
-from ner_core.tags import mention_shares, spans
-from ner_core.tokenize import Token
-from ner_core.users import User
+from ner_core.data.corpus import FORMATS, Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
+from ner_core.data.tags import mention_shares, spans
+from ner_core.data.tokenize import Token
+from ner_core.evaluation.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
+from ner_core.models.checkpoint_dirs import CheckpointError, resolve
+from ner_core.models.pipeline import VotedPipeline, load_any
+from ner_core.models.runtime import use_server_threads
+from ner_core.models.tagger import Tagger
+from ner_core.quality.issue_scores import latest_run, stored_issues
+from ner_core.quality.label_issues import LabelIssue, find_label_issues
+from ner_core.quality.review_queue import ModelSource, ReviewQueue, fill_queue
+from ner_core.storage.store import CorrectionStore, default_db_url, import_dataset, list_datasets, make_engine
+from ner_core.storage.users import User
+from ner_core.training.method import FAMILIES
+from ner_core.workbench.registry import DEFAULT, SHIPPED, active_id, data_dir, entry_dir
 
-FAMILIES = {"Bi-LSTM-CRF": ("voted", "bilstm_crf"), "BERT-FF": ("voted-bert", "bert_ff")}
 ANALYSES_KEPT = 6  # corpus analyses kept per process (tens of MB each)
 COLOURS = {"geo": "#7aecec", "gpe": "#feca74", "per": "#aa9cfc", "org": "#9cc9cc", "tim": "#bfe1d9", "art": "#ff9561",
            "eve": "#ffeb80", "nat": "#e4e7d2"}  # the GMB corpus's types keep their colours
@@ -63,7 +63,8 @@ def available_models(dataset: str = DEFAULT, single: bool = False) -> dict[str, 
     if entry == SHIPPED and dataset != DEFAULT:
         return {}
     found, active = {}, entry_dir(entry)
-    for label, names in FAMILIES.items():
+    for family in FAMILIES:
+        label, names = family.label, (family.voted, family.single)
         for name in names[1:] if single else names:
             if (active / name).is_dir():
                 found[label] = str(active / name)
@@ -319,7 +320,7 @@ _fill_lock = threading.Lock()
 
 
 def fill_review_queue(dataset: str, split: str) -> None:
-    """Add to ``dataset``'s review queue what is not in it yet (see :func:`~ner_core.review_queue.fill_queue`);
+    """Add to ``dataset``'s review queue what is not in it yet (see :func:`~ner_core.quality.review_queue.fill_queue`);
     one filling at a time in this process (two sessions opening the queue at once fill it once)."""
     store = correction_store(dataset)
     with _fill_lock:

@@ -4,7 +4,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from ner_core.corpus import default_corpus_path, format_corpus, read_corpus, split_corpus
+from ner_core.data.corpus import default_corpus_path, format_corpus, read_corpus, split_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 # The app's own state (database, datasets, jobs) goes to a scratch folder, never to the checkout's data/.
@@ -35,7 +35,7 @@ def split(corpus):
 @pytest.fixture(scope="session")
 def tiny_model(split, tmp_path_factory):
     """A Bi-LSTM-CRF trained for a few epochs on 200 sentences, saved as a checkpoint."""
-    from ner_core.train import TrainConfig, train
+    from ner_core.training.train import TrainConfig, train
 
     out = tmp_path_factory.mktemp("ckpt") / "tiny"
     result = train(split.train[:200], split.train[:200], TrainConfig(epochs=12, patience=12, batch_size=16, lr=5e-3), out_dir=out, progress=False)
@@ -45,9 +45,9 @@ def tiny_model(split, tmp_path_factory):
 @pytest.fixture(scope="session")
 def small_run(split, tmp_path_factory):
     """Every model of the method retrained on a small subset, pipelines built, tables written."""
-    from ner_core.corpus import Split
-    from ner_core.experiments import run_experiments
-    from ner_core.method import MethodSettings
+    from ner_core.data.corpus import Split
+    from ner_core.study.experiments import run_experiments
+    from ner_core.training.method import MethodSettings
 
     base = tmp_path_factory.mktemp("exp")
     small = Split(split.train[:400], split.val[:150], split.test[:150])

@@ -1,7 +1,7 @@
 """Job kinds for tests/test_jobs.py, run by real job processes ($NER_JOB_RUNNERS points here)."""
 import time
 
-from ner_core.registry import registry_dir
+from ner_core.workbench.registry import registry_dir
 
 
 def sleep(spec: dict, report) -> dict:

@@ -71,8 +71,8 @@ def stop(proc: subprocess.Popen, grace: float = 10) -> None:
 
 
 def stop_jobs() -> None:
-    """Stop every job process this test process started (``ner_core.jobs``)."""
-    from ner_core.jobs import _children
+    """Stop every job process this test process started (``ner_core.workbench.jobs``)."""
+    from ner_core.workbench.jobs import _children
 
     for job_id, proc in list(_children.items()):
         stop(proc)
@@ -81,7 +81,7 @@ def stop_jobs() -> None:
 
 def wait_for_job(job: str, timeout: float, poll: float = 0.2) -> dict:
     """The status of ``job`` once it has ended; fails the test after ``timeout`` seconds."""
-    from ner_core.jobs import job_status
+    from ner_core.workbench.jobs import job_status
 
     deadline = time.time() + timeout
     while time.time() < deadline:

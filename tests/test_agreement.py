@@ -3,15 +3,24 @@ import math
 
 import pytest
 
-from ner_core.agreement import (
-    AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assigned_to, disagreements, kappa, pair_agreement,
+from ner_core.data.corpus import Sentence
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+from ner_core.storage.users import RoleError, User, add_user
+from ner_core.workbench.agreement import (
+    AgreementError,
+    adjudicate,
+    adopt_agreed,
+    agreement,
+    annotation,
+    assign,
+    assigned_to,
+    disagreements,
+    kappa,
+    pair_agreement,
     save_annotation,
 )
-from ner_core.corpus import Sentence
-from ner_core.correction_review import ReviewError, decide, decisions, pending
-from ner_core.db import make_engine
-from ner_core.store import CorrectionStore
-from ner_core.users import RoleError, User, add_user
+from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending
 
 ANN, BOB = User("ann", "annotator"), User("bob", "annotator")
 RITA, ROOT = User("rita", "reviewer"), User("root", "admin")

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from ner_core.corpus import Sentence, Split, write_corpus
-from ner_core.method import MethodSettings, train_method
-from ner_core.pipeline import VotedPipeline, load_any
-from ner_core.tags import TagSet
+from ner_core.data.corpus import Sentence, Split, write_corpus
+from ner_core.data.tags import TagSet
+from ner_core.models.pipeline import VotedPipeline, load_any
+from ner_core.training.method import MethodSettings, train_method
 
 ROOT = Path(__file__).resolve().parent.parent
 TYPES = ("dose", "drug", "route")
@@ -65,7 +65,7 @@ def files(tmp_path_factory) -> dict[str, Path]:
 @pytest.fixture(scope="module")
 def method(files, tmp_path_factory):
     """The method trained in-process on the train file (dev for early stopping), with its progress events."""
-    from ner_core.corpus import load_split
+    from ner_core.data.corpus import load_split
 
     split = load_split(files["train"], files["dev"])
     tagset = TagSet.from_sentences(split.train)

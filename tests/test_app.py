@@ -82,8 +82,8 @@ def test_predict_page_odd_input(app, text):
 
 
 def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, tiny_model):
-    from ner_core.corpus import default_corpus_path
-    from ner_core.store import CorrectionStore, make_engine
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.store import CorrectionStore, make_engine
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("NER_DB_URL", url)
@@ -110,8 +110,8 @@ def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, t
 def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monkeypatch, tmp_path):
     """The page-level race: another annotator saves the sentence after the page showed it; the page's save is
     refused with both versions shown, and nothing of theirs is reverted."""
-    from ner_core.corpus import default_corpus_path
-    from ner_core.store import CorrectionStore, make_engine
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.store import CorrectionStore, make_engine
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("NER_DB_URL", url)
@@ -139,8 +139,8 @@ def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_
     app.query_params["sentence"] = "7"
     app.run(timeout=120)
     app.button(key="annotate_next").click().run()
-    from ner_core.corpus import default_corpus_path
-    from ner_core.store import CorrectionStore, make_engine
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.store import CorrectionStore, make_engine
 
     store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "default", default_corpus_path())
     tags = store.tags(8)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from processes import CHROMIUM, launch_chromium, streamlit_app
 
-from ner_core.jobs import job_status, latest_job
+from ner_core.workbench.jobs import job_status, latest_job
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from processes import CHROMIUM, launch_chromium, streamlit_app
 
-from ner_core.corpus import format_corpus
-from ner_core.db import make_engine
-from ner_core.review_queue import ACCEPTED, EDITED, KEPT, ReviewQueue
-from ner_core.store import CorrectionStore
-from ner_core.tags import mention_shares, replace_span, tag_type
+from ner_core.data.corpus import format_corpus
+from ner_core.data.tags import mention_shares, replace_span, tag_type
+from ner_core.quality.review_queue import ACCEPTED, EDITED, KEPT, ReviewQueue
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 ANNOTATOR = ".ka[data-state='ready']"

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from processes import CHROMIUM, ROOT, launch_chromium, streamlit_app
 
-from ner_core.correction_review import decisions
-from ner_core.db import make_engine
-from ner_core.store import CorrectionStore
-from ner_core.users import add_user
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+from ner_core.storage.users import add_user
+from ner_core.workbench.correction_review import decisions
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 

@@ -1,8 +1,8 @@
 """Annotation consistency: the same words tagged in different ways, on hand-made sentences."""
 import pytest
 
-from ner_core.consistency import duplicate_agreement, inconsistent_strings, occurrences, string_labels
-from ner_core.corpus import Sentence
+from ner_core.data.corpus import Sentence
+from ner_core.quality.consistency import duplicate_agreement, inconsistent_strings, occurrences, string_labels
 
 
 def sent(text: str, tags: str) -> Sentence:

@@ -4,7 +4,7 @@ import zipfile
 
 import pytest
 
-from ner_core.corpus import CorpusError, Sentence, read_corpus, read_corpus_bytes, split_indices, write_corpus
+from ner_core.data.corpus import CorpusError, Sentence, read_corpus, read_corpus_bytes, split_indices, write_corpus
 
 SAMPLE = [
     Sentence(("John", "lives", "in", "New", "York", "."), ("B-per", "O", "O", "B-geo", "I-geo", "O"), ("NNP", "VBZ", "IN", "NNP", "NNP", ".")),
@@ -104,15 +104,15 @@ def test_whole_default_corpus_exports_to_csv_and_conll_and_reads_back_identical(
 
 
 def test_default_corpus_is_latin1():
-    from ner_core.corpus import default_corpus_path
-    from ner_core.formats.source import Source, detect_encoding, max_bytes
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.data.formats.source import Source, detect_encoding, max_bytes
 
     source = Source(default_corpus_path(), "ner_dataset.csv.zip", max_bytes())
     assert source.inner == "ner_dataset.csv" and detect_encoding(source) == "latin-1"
 
 
 def test_refused_imports_store_nothing(tmp_path, monkeypatch):
-    from ner_core.store import import_dataset, list_datasets, make_engine
+    from ner_core.storage.store import import_dataset, list_datasets, make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     directory = tmp_path / "datasets"

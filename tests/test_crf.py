@@ -3,8 +3,8 @@ import itertools
 import pytest
 import torch
 
-from ner_core.crf import CRF
-from ner_core.model import iob2_constraints
+from ner_core.models.crf import CRF
+from ner_core.models.model import iob2_constraints
 
 
 def brute_force(crf: CRF, emissions: torch.Tensor, length: int):

@@ -2,15 +2,16 @@ import json
 
 import pytest
 
-from ner_core.checkpoint import load_checkpoint, save_checkpoint
-from ner_core.corpus import Sentence, write_corpus
-from ner_core.cross_val import CrossValConfig, assign_folds, cross_validate, fold_marginals, sentence_key
-from ner_core.db import make_engine
-from ner_core.issue_scores import stored_issues
-from ner_core.jobs import _runner
-from ner_core.noise import plant_noise
-from ner_core.store import CorrectionStore
-from ner_core.tags import tag_type
+from ner_core.data.corpus import Sentence, write_corpus
+from ner_core.data.noise import plant_noise
+from ner_core.data.sentence_keys import sentence_key
+from ner_core.data.tags import tag_type
+from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
+from ner_core.quality.issue_scores import stored_issues
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+from ner_core.training.cross_val import CrossValConfig, assign_folds, cross_validate, fold_marginals
+from ner_core.workbench.jobs import _runner
 
 pytestmark = pytest.mark.slow
 TINY = CrossValConfig(folds=3, epochs=2, batch_size=16, lr=5e-3)
@@ -53,8 +54,8 @@ def test_no_sentence_is_scored_by_a_model_that_trained_on_it(data, folds_run):
 
 def test_a_planted_unique_label_is_not_reproduced_out_of_sample(data, folds_run, tmp_path):
     """Only a model that trained on the Zorblaxia sentence could give its one-off B-ODD tags a chance."""
-    from ner_core.cross_val import new_tagger, train_epochs
-    from ner_core.tagger import Tagger
+    from ner_core.models.tagger import Tagger
+    from ner_core.training.cross_val import new_tagger, train_epochs
 
     result, _ = folds_run
     odd = result.labels.index("B-ODD")

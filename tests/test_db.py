@@ -9,7 +9,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect, text
 
-from ner_core.db import driver_url, head_revision, make_engine, metadata
+from ner_core.storage.db import driver_url, head_revision, make_engine, metadata
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -58,11 +58,11 @@ def test_a_database_from_before_migrations_is_upgraded_in_place(db_url):
 
 OPENER = """
 import os, sys, time
-import ner_core.db
+import ner_core.storage.db
 print("ready", flush=True)
 while not os.path.exists(sys.argv[2]):
     time.sleep(0.005)
-from ner_core.db import make_engine
+from ner_core.storage.db import make_engine
 make_engine(sys.argv[1])
 print("ok")
 """

@@ -2,7 +2,7 @@
 import numpy as np
 import pytest
 
-from ner_core.encoder import ENCODER_DIM, MiniLMWordEncoder
+from ner_core.models.encoder import ENCODER_DIM, MiniLMWordEncoder
 
 pytestmark = pytest.mark.slow
 SENTENCES = [["Angela", "Merkel", "visited", "Paris", "unbelievably"], ["Hello", "world", "!"]]

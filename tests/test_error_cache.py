@@ -4,8 +4,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ner_core.analysis import analyse, with_threshold
-from ner_core.pipeline import load_any
+from ner_core.evaluation.analysis import analyse, with_threshold
+from ner_core.models.pipeline import load_any
 
 pytestmark = pytest.mark.slow
 APP = str(Path(__file__).resolve().parent.parent / "app.py")

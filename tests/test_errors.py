@@ -1,4 +1,5 @@
-from ner_core.errors import (
+from ner_core.data.tags import Span
+from ner_core.evaluation.errors import (
     CORRECT,
     MISSED,
     NONE,
@@ -11,7 +12,6 @@ from ner_core.errors import (
     error_counts,
     token_confusion,
 )
-from ner_core.tags import Span
 
 
 def test_each_category_on_hand_made_cases():
@@ -42,7 +42,7 @@ def test_counts_and_confusions():
 def test_confusion_matrix_and_filters():
     from collections import Counter
 
-    from ner_core.analysis import confusion_matrix, filter_sentences
+    from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 
     labels, matrix = confusion_matrix(Counter({("geo", "org"): 2, ("none", "geo"): 1, ("geo", "geo"): 5}))
     assert labels == ["geo", "org", "none"]

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from ner_core.pipeline import VotedPipeline
-from ner_core.tags import is_valid_iob2
+from ner_core.data.tags import is_valid_iob2
+from ner_core.models.pipeline import VotedPipeline
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -43,7 +43,7 @@ def test_pipeline_record_has_every_field(small_run):
 
 
 def test_evaluate_cli_on_the_voted_pipeline(small_run, small_corpus):
-    from ner_core.corpus import read_corpus, split_corpus
+    from ner_core.data.corpus import read_corpus, split_corpus
 
     base, _, _ = small_run
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NER_CHECKPOINTS": str(base / "ckpt"), "NER_CORPUS": str(small_corpus)}
@@ -59,8 +59,8 @@ def test_evaluate_cli_on_the_voted_pipeline(small_run, small_corpus):
 
 def test_a_detector_loads_to_the_same_probabilities_every_time(small_run):
     """Frozen GloVe rows are not saved; whatever a load rebuilds must be what was trained."""
-    from ner_core.checkpoint import load_checkpoint
-    from ner_core.detector import detector_proba
+    from ner_core.models.checkpoint import load_checkpoint
+    from ner_core.models.detector import detector_proba
 
     base, small, _ = small_run
     words = [s.words for s in small.test] + [("Qzxvw", "visited", "Blorptown", ".")]

@@ -9,12 +9,20 @@ from pathlib import Path
 
 import pytest
 
-from ner_core.corpus import (
-    CorpusError, Sentence, corpus_bytes, format_corpus, load_corpus, load_corpus_bytes, load_split, read_corpus,
-    split_corpus, write_corpus,
+from ner_core.data.corpus import (
+    CorpusError,
+    Sentence,
+    corpus_bytes,
+    format_corpus,
+    load_corpus,
+    load_corpus_bytes,
+    load_split,
+    read_corpus,
+    split_corpus,
+    write_corpus,
 )
-from ner_core.formats.csv_safety import escape_cell, safe_csv, unescape_cell
-from ner_core.formats.source import text_lines
+from ner_core.data.formats.csv_safety import escape_cell, safe_csv, unescape_cell
+from ner_core.data.formats.source import text_lines
 
 DATA = Path(__file__).parent / "data"
 
@@ -316,7 +324,7 @@ def test_a_zip_is_read_as_a_stream_with_bounded_memory():
      r"^x.conll: more than 7 tokens, the limit per file \(stopped reading at 8 tokens\); set NER_MAX_IMPORT_TOKENS"),
 ])
 def test_a_file_over_a_limit_is_refused_before_it_is_read_in_full(monkeypatch, env, limit, message):
-    import ner_core.corpus
+    import ner_core.data.corpus
 
     monkeypatch.setenv(env, limit)
     lines_read = []
@@ -326,7 +334,7 @@ def test_a_file_over_a_limit_is_refused_before_it_is_read_in_full(monkeypatch, e
             lines_read.append(line)
             yield line
 
-    monkeypatch.setattr(ner_core.corpus, "text_lines", counted)
+    monkeypatch.setattr(ner_core.data.corpus, "text_lines", counted)
     data = b"a O\nb O\n\n" * 100_000 + b"a MALFORMED\n"  # the malformed tail is never reached
     with pytest.raises(CorpusError, match=message):
         load_corpus_bytes(data, "x.conll")

@@ -15,9 +15,10 @@ from processes import stop, stop_jobs, wait_for_job
 from sqlalchemy.orm import Session
 
 from ner_core.cli import main
-from ner_core.db import shared_engine
-from ner_core.jobs import _children, Job, JobError, describe, job_status, latest_job, logs_dir, running_job, start_job
-from ner_core.registry import registry_dir
+from ner_core.storage.db import shared_engine
+from ner_core.storage.schema import Job
+from ner_core.workbench.jobs import JobError, _children, describe, job_status, latest_job, logs_dir, running_job, start_job
+from ner_core.workbench.registry import registry_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -81,7 +82,7 @@ def test_simultaneous_starts_in_threads_give_one_job(jobs_env, capsys):
 
 STARTER = """
 import sys
-from ner_core.jobs import JobError, start_job
+from ner_core.workbench.jobs import JobError, start_job
 print("ready", flush=True)
 sys.stdin.readline()
 try:
@@ -130,7 +131,7 @@ def test_a_killed_worker_is_marked_failed_with_its_signal(jobs_env):
 
 SPAWNER = """
 import sys
-from ner_core.jobs import start_job
+from ner_core.workbench.jobs import start_job
 for line in sys.stdin:  # "start", or "start and exit"
     print(start_job("sleep", {"seconds": 60}), flush=True)
     if line.strip() == "start and exit":
@@ -211,8 +212,8 @@ def test_causes_in_words():
 
 WATCHER = """
 import json, sys, time
-from ner_core.jobs import job_status, latest_job
-from ner_core.registry import active_id
+from ner_core.workbench.jobs import job_status, latest_job
+from ner_core.workbench.registry import active_id
 while latest_job() is None:
     time.sleep(0.1)
 job = latest_job()
@@ -227,7 +228,7 @@ print(json.dumps({"active": active_id()}), flush=True)
 def test_a_second_instance_sees_the_job_its_progress_and_the_activation(jobs_env, tmp_path):
     import json
 
-    from ner_core.registry import activate, new_entry_dir, new_entry_id, register
+    from ner_core.workbench.registry import activate, new_entry_dir, new_entry_id, register
 
     watcher = subprocess.Popen([sys.executable, "-c", WATCHER], cwd=ROOT, text=True, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     job = start_job("sleep", {"steps": 2, "seconds": 1})

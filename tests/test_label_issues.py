@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from ner_core.corpus import write_corpus
-from ner_core.label_issues import find_label_issues
-from ner_core.noise import plant_noise
-from ner_core.tagger import Tagger
-from ner_core.tags import is_valid_iob2
+from ner_core.data.corpus import write_corpus
+from ner_core.data.noise import plant_noise
+from ner_core.data.tags import is_valid_iob2
+from ner_core.models.tagger import Tagger
+from ner_core.quality.label_issues import find_label_issues
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow

@@ -1,6 +1,6 @@
 import pytest
 
-from ner_core.metrics import entity_scores, format_table
+from ner_core.evaluation.metrics import entity_scores, format_table
 
 
 def test_hand_made_scores():

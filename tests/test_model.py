@@ -3,11 +3,11 @@ import numpy as np
 import pytest
 import torch
 
-from ner_core.corpus import Sentence
-from ner_core.features import Vocab
-from ner_core.glove import glove_index, glove_vectors
-from ner_core.model import CRFTagger, ModelConfig
-from ner_core.tags import TagSet
+from ner_core.data.corpus import Sentence
+from ner_core.data.tags import TagSet
+from ner_core.models.features import Vocab
+from ner_core.models.glove import glove_index, glove_vectors
+from ner_core.models.model import CRFTagger, ModelConfig
 
 LABELS = TagSet(("geo", "per", "org", "art")).labels
 
@@ -111,7 +111,7 @@ def test_type_margins_override_the_recall_margin_per_type():
 
 
 def test_char_bilstm_features_ignore_padding_and_survive_save_and_load(tmp_path):
-    from ner_core.checkpoint import load_checkpoint, save_checkpoint
+    from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
     sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
     model = _tiny(ModelConfig(char_encoder="lstm", char_filters=20), sentences).eval()
     short = model.batch([["Al"]])
@@ -139,8 +139,8 @@ def test_char_encoder_and_margin_are_checked():
 
 
 def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architectures(tmp_path):
-    from ner_core.checkpoint import average_checkpoints, load_checkpoint, save_checkpoint
-    from ner_core.checkpoint_dirs import CheckpointError
+    from ner_core.models.checkpoint import average_checkpoints, load_checkpoint, save_checkpoint
+    from ner_core.models.checkpoint_dirs import CheckpointError
     sentences = [Sentence(("Al", "Qaeda", "struck"), ("B-org", "I-org", "O"))]
     a = _tiny(ModelConfig(), sentences)
     torch.manual_seed(1)

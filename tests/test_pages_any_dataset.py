@@ -32,10 +32,10 @@ def conll_text(n: int, seed: int) -> str:
 def drugs(tmp_path_factory):
     """A database and data folder with the dataset ``drugs`` imported and trained (through the job
     runner, in this process), and ``fresh`` imported with no model; the environment points at them."""
-    import ner_core.method
-    from ner_core.jobs import run_here
-    from ner_core.retrain import TrainMethodSpec
-    from ner_core.store import import_dataset, make_engine
+    import ner_core.training.method
+    from ner_core.storage.store import import_dataset, make_engine
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.retrain import TrainMethodSpec
 
     root = tmp_path_factory.mktemp("anydata")
     patch = pytest.MonkeyPatch()
@@ -43,7 +43,7 @@ def drugs(tmp_path_factory):
     patch.setenv("NER_DATA_DIR", str(root / "data"))
     patch.setenv("NER_DB_URL", url)
     patch.delenv("NER_MODEL", raising=False)
-    patch.setattr(ner_core.method, "BATCH_REPORT_EVERY", 0.0)  # an event per batch, however fast
+    patch.setattr(ner_core.training.method, "BATCH_REPORT_EVERY", 0.0)  # an event per batch, however fast
     engine = make_engine(url)
     summaries: list[str] = []
     for name, n in (("drugs", 150), ("fresh", 40)):
@@ -68,7 +68,7 @@ def open_page(page: str, dataset: str, **state) -> AppTest:
 
 
 def test_the_job_trains_registers_and_activates_the_first_model_with_batch_progress(drugs):
-    from ner_core.registry import active_dir, active_id
+    from ner_core.workbench.registry import active_dir, active_id
 
     result, events = drugs["result"], drugs["events"]
     assert "drugs.conll: conll" in drugs["summaries"][0]
@@ -114,10 +114,10 @@ def test_the_default_dataset_shows_none_of_its_models_and_a_fresh_one_offers_tra
 
 
 def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs):
-    from ner_core.corpus import split_indices
-    from ner_core.jobs import run_here
-    from ner_core.registry import active_id
-    from ner_core.retrain import TrainMethodSpec, dataset_store
+    from ner_core.data.corpus import split_indices
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.registry import active_id
+    from ner_core.workbench.retrain import TrainMethodSpec, dataset_store
 
     first = drugs["result"]["entry"]["id"]
     store = dataset_store("drugs", drugs["engine"])
@@ -142,7 +142,7 @@ def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs)
 
 
 def test_the_upload_label_names_every_format():
-    from ner_core.corpus import FORMATS
+    from ner_core.data.corpus import FORMATS
     from pages.ui import UPLOAD_LABEL
 
     assert all(fmt in UPLOAD_LABEL and all(s in UPLOAD_LABEL for s in suffixes) for fmt, suffixes in FORMATS.items())

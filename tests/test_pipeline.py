@@ -3,9 +3,10 @@ import math
 import pytest
 import torch
 
-from ner_core.corpus import Sentence
-from ner_core.detector import holds_weak_entity, weighted_cross_entropy
-from ner_core.pipeline import (
+from ner_core.data.corpus import Sentence
+from ner_core.data.tags import is_valid_iob2
+from ner_core.models.detector import holds_weak_entity, weighted_cross_entropy
+from ner_core.models.pipeline import (
     RULE_BOTH_O,
     RULE_DETECTOR_NO,
     RULE_STRONG_HIGHER,
@@ -14,9 +15,8 @@ from ner_core.pipeline import (
     RULE_WEAK_O,
     vote,
 )
-from ner_core.sampling import balance, weak_training_set
-from ner_core.tagger import TaggedSentence
-from ner_core.tags import is_valid_iob2
+from ner_core.models.tagger import TaggedSentence
+from ner_core.training.sampling import balance, weak_training_set
 
 WORDS = ("a", "b", "c", "d")
 

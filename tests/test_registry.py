@@ -7,9 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from ner_core.checkpoint_dirs import CheckpointError
-from ner_core.registry import (SHIPPED, activate, active_dir, active_id, load_index, new_entry_dir, new_entry_id, register,
-                               registry_dir, roll_back)
+from ner_core.models.checkpoint_dirs import CheckpointError
+from ner_core.workbench.registry import (
+    SHIPPED,
+    activate,
+    active_dir,
+    active_id,
+    load_index,
+    new_entry_dir,
+    new_entry_id,
+    register,
+    registry_dir,
+    roll_back,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +85,7 @@ def test_an_unreadable_registry_json_is_set_aside(workspace):
 WRITER = """
 import sys
 from pathlib import Path
-from ner_core.registry import activate, load_index, new_entry_dir, new_entry_id, register
+from ner_core.workbench.registry import activate, load_index, new_entry_dir, new_entry_id, register
 role, n = sys.argv[1], int(sys.argv[2])
 print("ready", flush=True)
 sys.stdin.readline()

@@ -7,14 +7,14 @@ import signal
 import time
 
 import pytest
-from processes import wait_for_job, stop_jobs
+from processes import stop_jobs, wait_for_job
 
-from ner_core.corpus import default_corpus_path
-from ner_core.jobs import _children, JobError, job_status, start_job
-from ner_core.pipeline import load_any
-from ner_core.registry import SHIPPED, activate, active_dir, load_index, registry_dir, roll_back
-from ner_core.retrain import RetrainSpec
-from ner_core.store import CorrectionStore, make_engine
+from ner_core.data.corpus import default_corpus_path
+from ner_core.models.pipeline import load_any
+from ner_core.storage.store import CorrectionStore, make_engine
+from ner_core.workbench.jobs import JobError, _children, job_status, start_job
+from ner_core.workbench.registry import SHIPPED, activate, active_dir, load_index, registry_dir, roll_back
+from ner_core.workbench.retrain import RetrainSpec
 
 pytestmark = pytest.mark.slow
 

@@ -4,12 +4,21 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ner_core.corpus import Sentence, format_corpus
-from ner_core.db import make_engine
-from ner_core.label_issues import LabelIssue
-from ner_core.review_queue import (ACCEPTED, CONSISTENCY, EDITED, KEPT, MODEL, ReviewQueue, consistency_candidates, fill_queue,
-                                   model_candidates)
-from ner_core.store import CorrectionStore, StaleSaveError
+from ner_core.data.corpus import Sentence, format_corpus
+from ner_core.quality.label_issues import LabelIssue
+from ner_core.quality.review_queue import (
+    ACCEPTED,
+    CONSISTENCY,
+    EDITED,
+    KEPT,
+    MODEL,
+    ReviewQueue,
+    consistency_candidates,
+    fill_queue,
+    model_candidates,
+)
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore, StaleSaveError
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 
@@ -213,7 +222,7 @@ def test_annotate_link_to_no_sentence_gives_a_message(review_app):
 def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
     from processes import stop_jobs
 
-    from ner_core.jobs import job_status, latest_job
+    from ner_core.workbench.jobs import job_status, latest_job
 
     app = review_app
     app.run()

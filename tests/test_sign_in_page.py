@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ner_core.db import make_engine
-from ner_core.users import add_user, sign_in
+from ner_core.storage.db import make_engine
+from ner_core.storage.users import add_user, sign_in
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

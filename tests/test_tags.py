@@ -1,7 +1,7 @@
 import pytest
 
-from ner_core.corpus import Sentence
-from ner_core.tags import (
+from ner_core.data.corpus import Sentence
+from ner_core.data.tags import (
     WEAK_SHARE,
     Span,
     TagSet,

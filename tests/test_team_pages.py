@@ -5,12 +5,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ner_core.agreement import assign, disagreements, save_annotation
-from ner_core.correction_review import decisions
-from ner_core.corpus import Sentence, write_corpus
-from ner_core.db import make_engine
-from ner_core.store import CorrectionStore
-from ner_core.users import User, add_user, sign_in
+from ner_core.data.corpus import Sentence, write_corpus
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+from ner_core.storage.users import User, add_user, sign_in
+from ner_core.workbench.agreement import assign, disagreements, save_annotation
+from ner_core.workbench.correction_review import decisions
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from ner_core.checkpoint import load_checkpoint, save_checkpoint
-from ner_core.checkpoint_dirs import CheckpointError
-from ner_core.evaluate import evaluate
-from ner_core.tagger import Tagger
+from ner_core.evaluation.evaluate import evaluate
+from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
+from ner_core.models.checkpoint_dirs import CheckpointError
+from ner_core.models.tagger import Tagger
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.slow
@@ -46,7 +46,7 @@ def test_failed_save_keeps_the_previous_checkpoint(tiny_model, tmp_path, monkeyp
     def crash(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("ner_core.checkpoint.save_file", crash)
+    monkeypatch.setattr("ner_core.models.checkpoint.save_file", crash)
     with pytest.raises(OSError, match="disk full"):
         save_checkpoint(result.model, path)
     assert (path / "model.safetensors").read_bytes() == before
@@ -74,7 +74,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_evaluate_cli_json(tiny_model, tmp_path, split):
-    from ner_core.corpus import write_corpus
+    from ner_core.data.corpus import write_corpus
 
     _, ckpt = tiny_model
     data = tmp_path / "some.conll"
@@ -111,7 +111,7 @@ def test_weight_averaging_keeps_the_mean_of_the_epochs(tiny_model, split):
     """average_from=1 over two epochs keeps the mean of the weights after epoch 1 and epoch 2."""
     import copy
 
-    from ner_core.train import TrainConfig, fit
+    from ner_core.training.train import TrainConfig, fit
 
     start, data = tiny_model[0].model, split.train[:64]
     rising = iter(range(100))
@@ -137,7 +137,7 @@ def test_train_cli_refuses_aux_pos_without_a_pos_column(tmp_path):
 
 
 def test_train_cli_warm_start_keeps_the_checkpoint_settings_unless_given(tiny_model, split, tmp_path):
-    from ner_core.corpus import write_corpus
+    from ner_core.data.corpus import write_corpus
 
     _, ckpt = tiny_model
     data = tmp_path / "few.conll"

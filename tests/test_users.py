@@ -6,10 +6,23 @@ import pytest
 from sqlalchemy import text
 
 from ner_core.cli import main
-from ner_core.db import make_engine
-from ner_core.users import (
-    NAME_MAX, USER_NAME_MAX, RoleError, SignInError, User, UserError, add_user, allowed, has_users, list_users, refusal,
-    require, sign_in, sign_out, user_for_token,
+from ner_core.storage.db import make_engine
+from ner_core.storage.users import (
+    NAME_MAX,
+    USER_NAME_MAX,
+    RoleError,
+    SignInError,
+    User,
+    UserError,
+    add_user,
+    allowed,
+    has_users,
+    list_users,
+    refusal,
+    require,
+    sign_in,
+    sign_out,
+    user_for_token,
 )
 
 SQL = "'; DROP TABLE users; --"
@@ -166,9 +179,9 @@ def test_the_users_command(db_url, monkeypatch, capsys):
 
 
 def test_retrain_activate_and_roll_back_refuse_non_admins_and_change_nothing(engine, tmp_path, monkeypatch):
-    from ner_core.jobs import latest_job, start_job
-    from ner_core.registry import activate, load_index, roll_back
-    from ner_core.retrain import RetrainSpec
+    from ner_core.workbench.jobs import latest_job, start_job
+    from ner_core.workbench.registry import activate, load_index, roll_back
+    from ner_core.workbench.retrain import RetrainSpec
 
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
     before = load_index(engine=engine)
@@ -185,7 +198,7 @@ def test_retrain_activate_and_roll_back_refuse_non_admins_and_change_nothing(eng
 
 
 def test_import_refuses_non_admins_and_writes_nothing(engine, tmp_path):
-    from ner_core.store import import_dataset, list_datasets
+    from ner_core.storage.store import import_dataset, list_datasets
 
     data = b"Sentence #,Word,POS,Tag\nSentence: 1,Paris,NNP,B-geo\n,is,VBZ,O\n"
     with pytest.raises(RoleError, match="ann is an annotator: only admins may import"):

@@ -1,0 +1,1 @@
+"""Corpora and tags: reading and writing every format, tag schemes, tokenisation, planted noise."""

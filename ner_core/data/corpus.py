@@ -1,0 +1,279 @@
+"""Reading, writing and splitting corpora in the standard formats.
+
+=============  ==========================================  ==========================
+format         file names                                  module
+=============  ==========================================  ==========================
+``csv``        ``.csv`` (Kaggle ``Sentence #,Word,POS,Tag``)  :mod:`.formats.kaggle`
+``conll``      ``.conll .iob .iob2 .bio .txt .tsv``        :mod:`.formats.conll`
+``jsonl``      ``.jsonl .json`` (tokens+tags or text+spans)  :mod:`.formats.jsonl`
+``spacy``      ``.spacy`` (spaCy ``DocBin``)                :mod:`.formats.docbin`
+=============  ==========================================  ==========================
+
+A ``.zip`` holding one file is read as that file (``x.csv.zip``). Every file is read as a stream
+within a size cap, text decoded as described in :mod:`.formats.source` (UTF-8, UTF-16 with a BOM, or
+latin-1, never a silent fallback), one sentence at a time, and at most ``$NER_MAX_IMPORT_SENTENCES``
+sentences (default 2,000,000) and ``$NER_MAX_IMPORT_TOKENS`` tokens (default 30,000,000) are read:
+a file over a limit is refused when the limit is reached. Equal strings of one file (words, tags,
+POS tags) are stored once. Any well-formed tag is accepted (:mod:`.tag_schemes`) and every file is
+held in IOB2: IOB1, BIOES and BILOU are converted on reading and ``I-`` tags that began an entity
+are repaired, all counted in the :class:`CorpusFile` report. A reader returns every sentence of a
+file or raises :class:`CorpusError` naming the file and the line; nothing is ever half-loaded.
+Writers produce a file chunk by chunk.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from contextlib import closing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Sequence
+
+from .formats import conll, docbin, jsonl, kaggle
+from .formats.base import CorpusError, RawSentence, Reading, Sentence
+from .formats.source import Source, detect_encoding, max_bytes, text_lines
+from .tag_schemes import IOB2Converter
+
+__all__ = [
+    "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
+    "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split",
+    "read_corpus", "read_corpus_bytes", "split_corpus", "split_indices", "write_corpus",
+]
+
+CONLL_SUFFIXES = (".conll", ".iob", ".iob2", ".bio", ".txt", ".tsv")
+FORMATS: dict[str, tuple[str, ...]] = {
+    "csv": (".csv",), "conll": CONLL_SUFFIXES, "jsonl": (".jsonl", ".json"), "spacy": (".spacy",),
+}
+"""Format name -> the file suffixes read and written as that format."""
+DEFAULT_CORPUS_ENV = "NER_CORPUS"
+MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES = "NER_MAX_IMPORT_SENTENCES", 2_000_000
+MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS = "NER_MAX_IMPORT_TOKENS", 30_000_000
+_READERS: dict[str, Callable[[Iterable[str], Reading], Iterator[RawSentence]]] = {
+    "csv": kaggle.read, "conll": conll.read, "jsonl": jsonl.read,
+}
+_WRITERS: dict[str, Callable[[Iterable[Sentence]], Iterator[str]]] = {
+    "csv": kaggle.write, "conll": conll.write, "jsonl": jsonl.write,
+}
+
+
+@dataclass(frozen=True)
+class Split:
+    train: list[Sentence]
+    val: list[Sentence]
+    test: list[Sentence]
+    sources: tuple[str, ...] = field(default=(), compare=False)  # a summary line per file read
+
+    def part(self, name: str) -> list[Sentence]:
+        if name not in ("train", "val", "test"):
+            raise ValueError(f"unknown split {name!r}: expected train, val or test")
+        return getattr(self, name)
+
+
+@dataclass(frozen=True)
+class CorpusFile:
+    """A corpus file read: its sentences (IOB2) and what reading it took."""
+
+    name: str
+    sentences: list[Sentence]
+    format: str  # a key of FORMATS
+    encoding: str | None  # None for the binary DocBin
+    scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU
+    converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
+    notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
+
+    @property
+    def tokens(self) -> int:
+        return sum(len(s) for s in self.sentences)
+
+    def summary(self) -> str:
+        """One line: format, encoding, sizes, and what was converted or skipped."""
+        parts = [f"{self.name}: {self.format}", *([self.encoding] if self.encoding else []),
+                 f"{len(self.sentences):,} sentences, {self.tokens:,} tokens, tags {self.scheme}"]
+        if self.converted:
+            changes = ", ".join(f"{k} {v:,}" for k, v in sorted(self.converted.items()))
+            parts.append(f"converted to IOB2 ({changes} tags)")
+        parts += [f"{k}: {v:,}" for k, v in sorted(self.notes.items())]
+        return ", ".join(parts)
+
+
+def default_corpus_path() -> Path:
+    """``$NER_CORPUS`` if set, else ``../shared/data/ner_dataset.csv.zip`` beside the checkout."""
+    env = os.environ.get(DEFAULT_CORPUS_ENV)
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3] / "shared" / "data" / "ner_dataset.csv.zip"
+
+
+# ---------------------------------------------------------------- reading
+
+
+def format_of(name: str) -> str:
+    """The format a file name implies (see :data:`FORMATS`); a ``.zip`` is named by its content."""
+    lower = name.lower().removesuffix(".zip")
+    for fmt, suffixes in FORMATS.items():
+        if lower.endswith(suffixes):
+            return fmt
+    known = ", ".join(f"{fmt} ({' '.join(suffixes)})" for fmt, suffixes in FORMATS.items())
+    raise CorpusError(f"{name}: unknown corpus format; expected one of: {known}, or one of them zipped")
+
+
+def load_corpus(path: str | os.PathLike, *, encoding: str | None = None) -> CorpusFile:
+    """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"{path}: no such file")
+    return _load(path, str(path), encoding)
+
+
+def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None) -> CorpusFile:
+    """Read an uploaded corpus held in memory; ``filename`` decides the format and names it in errors."""
+    return _load(data, filename, encoding)
+
+
+def read_corpus(path: str | os.PathLike) -> list[Sentence]:
+    """The sentences of a corpus file (see :func:`load_corpus`)."""
+    return load_corpus(path).sentences
+
+
+def read_corpus_bytes(data: bytes, filename: str) -> list[Sentence]:
+    """The sentences of an uploaded corpus (see :func:`load_corpus_bytes`)."""
+    return load_corpus_bytes(data, filename).sentences
+
+
+def _limit(env: str, default: int) -> int:
+    """A limit on what one file may hold: ``$env``, else ``default``."""
+    value = os.environ.get(env, str(default))
+    try:
+        return int(value)
+    except ValueError:
+        raise CorpusError(f"{env}={value!r} is not a whole number") from None
+
+
+def _load(source: Path | bytes, name: str, encoding: str | None) -> CorpusFile:
+    """Read ``source`` as a stream: the encoding in a first pass over its bytes, the sentences in a second."""
+    if not name.lower().endswith(".zip"):
+        format_of(name)  # refuse an unknown format before reading anything
+    opened = Source(source, name, max_bytes())
+    fmt = format_of(opened.inner)
+    reading = Reading(name)
+    converter = IOB2Converter()
+    if fmt == "spacy":
+        text_encoding = None
+        sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), name, converter)
+    else:
+        text_encoding = detect_encoding(opened, encoding)
+        with closing(text_lines(opened, text_encoding, "" if fmt == "csv" else "\n")) as lines:
+            sentences = _sentences(_READERS[fmt](lines, reading), name, converter)
+    if not sentences:
+        raise reading.error("no sentences")
+    return CorpusFile(name, sentences, fmt, text_encoding, converter.scheme, dict(converter.changes), dict(reading.notes))
+
+
+def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter) -> list[Sentence]:
+    """The sentences read, in IOB2, equal strings shared; refused as soon as a limit is passed."""
+    max_sentences, max_tokens = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS)
+    memo: dict[str, str] = {}  # one object per distinct word, tag and POS tag of the file
+    share = memo.setdefault
+    sentences: list[Sentence] = []
+    tokens = 0
+    for words, tags, pos in raw:
+        tokens += len(words)
+        if len(sentences) == max_sentences:
+            raise _over_limit(name, "sentences", max_sentences, MAX_SENTENCES_ENV, len(sentences) + 1)
+        if tokens > max_tokens:
+            raise _over_limit(name, "tokens", max_tokens, MAX_TOKENS_ENV, tokens)
+        tags = converter.convert(tags)
+        sentences.append(Sentence(tuple(map(share, words, words)), tuple(map(share, tags, tags)),
+                                  None if pos is None else tuple(map(share, pos, pos))))
+    return sentences
+
+
+def _over_limit(name: str, what: str, limit: int, env: str, count: int) -> CorpusError:
+    return CorpusError(f"{name}: more than {limit:,} {what}, the limit per file (stopped reading at {count:,} {what}); "
+                       f"set {env} to allow more")
+
+
+def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
+               test: str | os.PathLike | None = None, seed: int = 13) -> Split:
+    """A split from one corpus file, or from separate train / dev / test files used as given.
+
+    Only ``train``: the project's seeded 80/10/10 split (:func:`split_corpus`). With ``dev``: the
+    files as given (no ``test``: an empty test part). With ``test`` but no ``dev``: the dev part is
+    a seeded 10% of the train file's sentences, the rest trains.
+    """
+    files = {part: load_corpus(p) for part, p in (("train", train), ("val", dev), ("test", test)) if p is not None}
+    sources = tuple(f.summary() for f in files.values())
+    if dev is None and test is None:
+        parts = split_corpus(files["train"].sentences, seed)
+        return Split(parts.train, parts.val, parts.test, sources)
+    if dev is None:
+        sentences = files["train"].sentences
+        rest, held_out, rounding = split_indices(len(sentences), seed, (0.9, 0.1, 0.0))
+        return Split([sentences[i] for i in sorted(rest + rounding)], [sentences[i] for i in held_out],
+                     files["test"].sentences, sources)
+    return Split(files["train"].sentences, files["val"].sentences,
+                 files["test"].sentences if test is not None else [], sources)
+
+
+# ---------------------------------------------------------------- writing
+
+
+def corpus_bytes(sentences: Iterable[Sentence], fmt: str) -> bytes:
+    """A corpus file's bytes in format ``fmt`` (a key of :data:`FORMATS`); text formats in UTF-8."""
+    if fmt == "spacy":
+        return docbin.write(sentences)
+    return format_corpus(sentences, fmt).encode("utf-8")
+
+
+def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
+    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``."""
+    return "".join(_chunks(sentences, fmt))
+
+
+def _chunks(sentences: Iterable[Sentence], fmt: str) -> Iterator[str]:
+    if fmt not in _WRITERS:
+        raise CorpusError(f"cannot write the format {fmt!r} as text; use one of {', '.join(_WRITERS)} (or corpus_bytes)")
+    return _WRITERS[fmt](sentences)
+
+
+def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike) -> None:
+    """Write in the format the file name implies (see :data:`FORMATS`; not zipped), atomically: text
+    formats in UTF-8, chunk by chunk to a temporary file that then replaces ``path``."""
+    path = Path(path)
+    if path.name.lower().endswith(".zip"):
+        raise CorpusError(f"{path}: cannot write a zip; write the file and zip it")
+    fmt = format_of(path.name)
+    tmp = path.with_name(path.name + ".tmp-write")
+    try:
+        if fmt == "spacy":
+            tmp.write_bytes(docbin.write(sentences))
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as out:
+                out.writelines(_chunks(sentences, fmt))
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+# ---------------------------------------------------------------- splitting
+
+
+def split_indices(n: int, seed: int = 13, ratios: Sequence[float] = (0.8, 0.1, 0.1)) -> tuple[list[int], ...]:
+    """Deterministic train/val/test indices: sentences ordered by a seeded SHA-1 of their index.
+
+    The order depends only on ``seed`` and the index, so it is identical on every machine and
+    library version, and a corrected sentence never moves to another part.
+    """
+    if len(ratios) != 3 or abs(sum(ratios) - 1) > 1e-9:
+        raise ValueError("ratios must be three numbers summing to 1")
+    order = sorted(range(n), key=lambda i: hashlib.sha1(f"{seed}:{i}".encode()).digest())
+    n_train, n_val = int(round(n * ratios[0])), int(round(n * ratios[1]))
+    parts = order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]
+    return tuple(sorted(p) for p in parts)
+
+
+def split_corpus(sentences: Sequence[Sentence], seed: int = 13) -> Split:
+    """The 80/10/10 split every figure of this project is reported on."""
+    train, val, test = split_indices(len(sentences), seed)
+    return Split([sentences[i] for i in train], [sentences[i] for i in val], [sentences[i] for i in test])

@@ -1,0 +1,92 @@
+"""CoNLL / IOB text: one token a line, the token first and the tag last, a blank line between sentences.
+
+Reading: a line holding a tab is split on tabs (ASCII spaces around a field are dropped);
+otherwise on runs of ASCII spaces. Only ``\\n`` ends a line (a trailing ``\\r`` is dropped), so a
+token may hold any other whitespace, such as U+0085 or U+00A0. With three or more columns the
+second is taken as the POS tag. ``-DOCSTART-`` lines are skipped, and so is a comment line that
+begins a sentence with ``#`` and does not end in a tag (``# id 17 domain=news``, as MultiCoNER
+writes); lines of spaces or tabs only separate sentences.
+
+Writing: tab-separated ``token<TAB>POS<TAB>tag`` (``token<TAB>tag`` without POS). A token that
+holds whitespace other than a tab, ``\\n`` or ``\\r`` is written as it is and reads back unchanged
+with this reader (tools that split on any whitespace would split it). A token or POS tag holding a
+tab, ``\\n`` or ``\\r``, beginning or ending with a space, or equal to ``-DOCSTART-`` cannot be
+written and raises :class:`~ner_core.data.formats.base.CorpusError`.
+"""
+from __future__ import annotations
+
+import re
+from typing import Iterable, Iterator
+
+from ..tag_schemes import tag_problem
+from .base import CorpusError, RawSentence, Reading, Sentence
+
+DOCSTART = "-DOCSTART-"
+_UNWRITABLE = re.compile(r"[\t\n\r]|(?:\A|\x00) | (?:\Z|\x00)")
+
+
+def _fields(line: str) -> list[str]:
+    if "\t" in line:
+        fields = line.split("\t")
+        return [f.strip(" ") for f in fields] if " " in line else fields
+    return [f for f in line.split(" ") if f]
+
+
+def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
+    """The sentences of a CoNLL file, one by one, from its lines (split on ``\\n`` only, ends kept or not)."""
+    words: list[str] = []
+    pos: list[str] = []
+    tags: list[str] = []
+    has_pos = True
+    good = reading.checker.good
+    for line_no, line in enumerate(lines, start=1):
+        line = line.removesuffix("\n").removesuffix("\r")
+        if not line.strip(" \t"):
+            if words:
+                yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
+                words, pos, tags, has_pos = [], [], [], True
+            continue
+        fields = _fields(line)
+        if fields[0] == DOCSTART:
+            continue
+        if not words and line.startswith("#") and tag_problem(fields[-1]) is not None:
+            reading.notes["comment lines skipped"] += 1
+            continue
+        if len(fields) < 2:
+            raise reading.error("expected at least 2 columns (token ... tag), got 1", line_no)
+        if not fields[0]:
+            raise reading.error("empty token", line_no)
+        words.append(fields[0])
+        tag = fields[-1]
+        tags.append(tag if tag in good else reading.tag(tag, line_no))
+        if len(fields) >= 3:
+            pos.append(fields[1])
+        else:
+            has_pos = False
+    if words:
+        yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
+
+
+def _check_writable(texts: tuple[str, ...]) -> None:
+    joined = "\x00".join(texts)  # one scan per sentence; the culprit is searched only on failure
+    if not _UNWRITABLE.search(joined) and DOCSTART not in texts:
+        return
+    bad = next(t for t in texts if _UNWRITABLE.search(t) or t == DOCSTART)
+    raise CorpusError(
+        f"cannot write {bad!r} to CoNLL: a token or POS tag may not hold a tab or line break, "
+        f"begin or end with a space, or be {DOCSTART}"
+    )
+
+
+def write(sentences: Iterable[Sentence]) -> Iterator[str]:
+    """The CoNLL text in chunks, one per sentence (its lines and the blank line after it)."""
+    for sentence in sentences:
+        if not all(sentence.words):
+            raise CorpusError("cannot write an empty token to CoNLL")
+        _check_writable(sentence.words)
+        if sentence.pos is None:
+            lines = [f"{word}\t{tag}\n" for word, tag in zip(sentence.words, sentence.tags)]
+        else:
+            _check_writable(sentence.pos)
+            lines = [f"{w}\t{p}\t{t}\n" for w, p, t in zip(sentence.words, sentence.pos, sentence.tags)]
+        yield "".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Scores and error analysis of a tagger or pipeline against gold tags."""

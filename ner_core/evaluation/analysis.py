@@ -1,0 +1,144 @@
+"""Error analysis of a model or pipeline over a corpus: scores side by side, errors, a browsable index."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Callable, Sequence
+
+from ..data.corpus import Sentence
+from ..data.tags import OUTSIDE, spans
+from ..models.pipeline import VotedPipeline, VotedSentence, revote
+from ..models.tagger import Tagger
+from .errors import CATEGORIES, NONE, compare, entity_confusion, error_counts, token_confusion
+from .metrics import entity_scores
+
+
+@dataclass
+class CorpusAnalysis:
+    """A model's output on every sentence of a corpus, and what it takes to browse its errors."""
+
+    sentences: list[Sentence]
+    results: list[Any]  # VotedSentence for a pipeline, TaggedSentence for a single tagger
+    systems: dict[str, list[tuple[str, ...]]]  # "voted" (or "single"), "strong", "weak" -> tags
+
+    @property
+    def gold(self) -> list[tuple[str, ...]]:
+        return [s.tags for s in self.sentences]
+
+    @property
+    def predicted(self) -> list[tuple[str, ...]]:
+        return next(iter(self.systems.values()))
+
+    @cached_property
+    def scores(self) -> dict[str, dict[str, Any]]:
+        """Entity scores of each system against gold."""
+        return {name: entity_scores(self.gold, tags) for name, tags in self.systems.items()}
+
+    @cached_property
+    def score_rows(self) -> list[dict[str, Any]]:
+        """Long format: one row per (system, type) plus the averages, for tables and charts."""
+        rows = []
+        for system, s in self.scores.items():
+            for kind, r in s["per_type"].items():
+                rows.append({"system": system, "type": kind, "precision": r["precision"], "recall": r["recall"], "f1": r["f1"], "support": r["support"]})
+            for avg in ("micro", "macro", "weighted"):
+                rows.append({"system": system, "type": avg, "precision": s[f"{avg}_precision"], "recall": s[f"{avg}_recall"], "f1": s[f"{avg}_f1"], "support": None})
+        return rows
+
+    @cached_property
+    def error_counts(self) -> dict[str, int]:
+        counts = error_counts(self.gold, self.predicted)
+        return {c: counts.get(c, 0) for c in CATEGORIES}
+
+    @cached_property
+    def entity_confusion(self):
+        return entity_confusion(self.gold, self.predicted)
+
+    @cached_property
+    def token_confusion(self):
+        return token_confusion(self.gold, self.predicted)
+
+    @cached_property
+    def sentence_rows(self) -> list[dict[str, Any]]:
+        """One row per sentence with what a browser filters on."""
+        rows = []
+        for i, (sentence, result, pred) in enumerate(zip(self.sentences, self.results, self.predicted)):
+            errors = [e for e in compare(sentence.tags, pred) if e.category in CATEGORIES]
+            others = [tags[i] for name, tags in self.systems.items() if name != next(iter(self.systems))]
+            rows.append({
+                "index": i,
+                "text": " ".join(sentence.words),
+                "types": sorted({s.type for s in spans(sentence.tags)} | {s.type for s in spans(pred)}),
+                "errors": sorted({e.category for e in errors}),
+                "disagreement": any(tuple(o) != tuple(pred) for o in others),
+                "detector_prob": getattr(result, "detector_prob", None),
+                "voted": getattr(result, "voted", None),
+                "min_confidence": min(result.probs, default=1.0),
+            })
+        return rows
+
+
+def analyse(model: Tagger | VotedPipeline, sentences: Sequence[Sentence], progress: Callable[[float], None] | None = None, chunk: int = 500) -> CorpusAnalysis:
+    """Tag ``sentences`` in chunks (reporting progress in [0, 1]) and collect every system's tags."""
+    sentences = [s for s in sentences if len(s)]
+    results: list[Any] = []
+    for start in range(0, len(sentences), chunk):
+        results += model.tag([s.words for s in sentences[start : start + chunk]])
+        if progress is not None:
+            progress(min(1.0, (start + chunk) / max(1, len(sentences))))
+    return CorpusAnalysis(sentences, results, _systems(results))
+
+
+def with_threshold(analysis: CorpusAnalysis, threshold: float) -> CorpusAnalysis:
+    """A pipeline's analysis at another detector threshold: the vote is redone from the stored
+    strong and weak outputs and detector probabilities; nothing is tagged again."""
+    if not analysis.results or not isinstance(analysis.results[0], VotedSentence):
+        return analysis
+    results = [revote(r, threshold) for r in analysis.results]
+    return CorpusAnalysis(analysis.sentences, results, _systems(results))
+
+
+def _systems(results: list[Any]) -> dict[str, list[tuple[str, ...]]]:
+    if results and isinstance(results[0], VotedSentence):
+        return {
+            "voted": [r.tags for r in results],
+            "strong": [tuple(t.strong_tag for t in r.tokens) for r in results],
+            "weak": [tuple(t.weak_tag for t in r.tokens) for r in results],
+        }
+    return {"single": [r.tags for r in results]}
+
+
+def confusion_matrix(counts: Counter) -> tuple[list[str], list[list[int]]]:
+    """Labels (sorted, with ``none``/``O`` last) and the square matrix ``[gold][pred]`` of ``counts``."""
+    labels = sorted({k for pair in counts for k in pair}, key=lambda x: (x in (NONE, OUTSIDE), x))
+    return labels, [[counts.get((g, p), 0) for p in labels] for g in labels]
+
+
+def filter_sentences(
+    rows: list[dict[str, Any]],
+    types: Sequence[str] = (),
+    errors: Sequence[str] = (),
+    disagreement: bool = False,
+    detector: str = "any",
+    confidence: tuple[float, float] = (0.0, 1.0),
+    query: str = "",
+) -> list[dict[str, Any]]:
+    """The sentence rows matching every given filter (``detector``: any, yes or no)."""
+    query = query.strip().lower()
+    out = []
+    for r in rows:
+        if types and not set(types) & set(r["types"]):
+            continue
+        if errors and not set(errors) & set(r["errors"]):
+            continue
+        if disagreement and not r["disagreement"]:
+            continue
+        if detector != "any" and r["voted"] is not None and r["voted"] != (detector == "yes"):
+            continue
+        if not confidence[0] <= r["min_confidence"] <= confidence[1]:
+            continue
+        if query and query not in r["text"].lower():
+            continue
+        out.append(r)
+    return out

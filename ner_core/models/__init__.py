@@ -1,0 +1,1 @@
+"""The taggers and the detector: CRF, Bi-LSTM-CRF, encoder features, checkpoints, the voted pipeline."""

@@ -1,0 +1,111 @@
+"""Vocabularies and tensor batches: lowercased words (GloVe keys), characters, casing, tags."""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+import numpy as np
+import torch
+from torch import Tensor
+
+PAD, UNK = "<pad>", "<unk>"
+MAX_WORD_CHARS = 20
+CASINGS = ("pad", "lower", "title", "upper", "mixed", "digit", "has_digit", "punct", "other")
+
+
+def casing(word: str) -> str:
+    """A coarse shape class: GloVe is lowercased, so casing is given to the model separately."""
+    if word.isdigit():
+        return "digit"
+    if any(c.isdigit() for c in word):
+        return "has_digit"
+    if word.islower():
+        return "lower"
+    if word.isupper():
+        return "upper"
+    if word[:1].isupper() and word[1:].islower():
+        return "title"
+    if any(c.isalpha() for c in word):
+        return "mixed"
+    if all(not c.isalnum() for c in word):
+        return "punct"
+    return "other"
+
+
+def word_key(word: str) -> str:
+    return word.lower()
+
+
+@dataclass
+class Batch:
+    words: Tensor  # (B, T) word ids
+    chars: Tensor  # (B, T, C) char ids
+    casing: Tensor  # (B, T) casing ids
+    mask: Tensor  # (B, T) bool
+    tags: Tensor | None = None  # (B, T) tag ids
+    labels: Tensor | None = None  # (B,) sentence labels (the detector's)
+    encoder: Tensor | None = None  # (B, T, 384) frozen encoder features
+    glove: Tensor | None = None  # (B, T, 50) frozen GloVe vectors (zero where GloVe lacks the word)
+    pos: Tensor | None = None  # (B, T) gold POS ids for the auxiliary head (-100: none)
+
+
+@dataclass
+class Vocab:
+    """The three vocabularies and the tag list a model was trained with; saved beside its weights."""
+
+    words: list[str]
+    chars: list[str]
+    labels: list[str]
+
+    def __post_init__(self) -> None:
+        self.word2id = {w: i for i, w in enumerate(self.words)}
+        self.char2id = {c: i for i, c in enumerate(self.chars)}
+        self.label2id = {t: i for i, t in enumerate(self.labels)}
+        self.casing2id = {c: i for i, c in enumerate(CASINGS)}
+
+    @classmethod
+    def build(cls, sentences: Sequence[Sequence[str]], known: set[str] | dict, labels: Sequence[str], min_count: int = 2) -> "Vocab":
+        """Words of the training data that GloVe knows, plus unknown ones seen ``min_count`` times;
+        ``labels`` is the model's output list (a :class:`~ner_core.data.tags.TagSet`'s ``labels``)."""
+        counts = Counter(word_key(w) for s in sentences for w in s)
+        words = sorted(w for w, n in counts.items() if w in known or n >= min_count)
+        chars = sorted({c for s in sentences for w in s for c in w})
+        return cls([PAD, UNK] + words, [PAD, UNK] + chars, list(labels))
+
+    def to_dict(self) -> dict:
+        return {"words": self.words, "chars": self.chars, "labels": self.labels}
+
+    def encode(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
+        """Pad ``sentences`` (lists of tokens) into a :class:`Batch`."""
+        n, length = len(sentences), max((len(s) for s in sentences), default=0)
+        width = max((min(len(w), MAX_WORD_CHARS) for s in sentences for w in s), default=1)
+        words = np.zeros((n, length), dtype=np.int64)
+        chars = np.zeros((n, length, width), dtype=np.int64)
+        shape = np.zeros((n, length), dtype=np.int64)
+        unk_w, unk_c = self.word2id[UNK], self.char2id[UNK]
+        word_ids, char_ids, casing_ids = self.word2id.get, self.char2id.get, self.casing2id
+        for b, sentence in enumerate(sentences):
+            words[b, : len(sentence)] = [word_ids(word_key(w), unk_w) for w in sentence]
+            shape[b, : len(sentence)] = [casing_ids[casing(w)] for w in sentence]
+            for t, w in enumerate(sentence):
+                w = w[:MAX_WORD_CHARS]
+                chars[b, t, : len(w)] = [char_ids(c, unk_c) for c in w]
+        lengths = np.array([len(s) for s in sentences])
+        mask = np.arange(length)[None, :] < lengths[:, None]
+        tag_ids = None
+        if tags is not None:
+            tag_ids = np.zeros((n, length), dtype=np.int64)
+            for b, seq in enumerate(tags):
+                tag_ids[b, : len(seq)] = [self.label2id[t] for t in seq]
+            tag_ids = torch.from_numpy(tag_ids)
+        return Batch(
+            torch.from_numpy(words), torch.from_numpy(chars), torch.from_numpy(shape), torch.from_numpy(mask), tag_ids
+        )
+
+
+def length_batches(sentences: Sequence[Sequence[str]], size: int) -> Iterator[list[int]]:
+    """Indices of the non-empty sentences, in batches of similar length (less padding)."""
+    order = sorted((i for i, s in enumerate(sentences) if len(s)), key=lambda i: len(sentences[i]))
+    for start in range(0, len(order), size):
+        yield order[start : start + size]

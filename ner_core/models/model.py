@@ -1,0 +1,254 @@
+"""The neural CRF tagger of both families.
+
+Inputs: word features (GloVe word + char CNN + casing embeddings) and/or frozen MiniLM word
+features. Encoder: a BiLSTM ("Bi-LSTM-CRF", and the fusion of both inputs) or one feed-forward
+layer ("BERT-FF"). Emission scores go to a linear-chain CRF, which gives the loss, the Viterbi
+tags and each token's marginal probabilities.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import Tensor, nn
+
+from ..data.corpus import Sentence
+from ..data.tags import OUTSIDE, TagSet
+from .crf import CRF
+from .features import CASINGS, Batch, Vocab, word_key
+from .glove import GLOVE_DIM, glove_vectors
+
+HEADS = ("lstm", "ff")
+CHAR_ENCODERS = ("cnn", "lstm")
+ENCODERS = (None, "minilm-first", "minilm-mean")
+
+
+@dataclass
+class ModelConfig:
+    word_features: bool = True  # GloVe words + char CNN + casing
+    encoder: str | None = None  # frozen MiniLM features: "minilm-first" or "minilm-mean"
+    open_vocab: bool = False  # frozen GloVe for every word GloVe knows, plus a trained offset per training word
+    pos_tags: tuple[str, ...] = ()  # auxiliary POS-tagging head over these tags, used in training only (empty: off)
+    pos_weight: float = 1.0  # weight of the auxiliary POS loss
+    head: str = "lstm"  # "lstm" (BiLSTM) or "ff" (one feed-forward layer)
+    word_dim: int = 50
+    char_dim: int = 30
+    char_encoder: str = "cnn"  # "cnn" (max-pooled convolution) or "lstm" (last states of a char BiLSTM)
+    char_filters: int = 50  # size of the char feature (CNN filters; the BiLSTM's two directions together)
+    char_kernel: int = 3
+    casing_dim: int = 8
+    hidden: int = 128
+    lstm_layers: int = 1
+    dropout: float = 0.5
+    word_dropout: float = 0.05
+    recall_margin: float = 0.0  # training only: softmax-margin cost of every wrong tag at gold entity tokens
+    margin_types: tuple[str, ...] = ()  # the entity types that cost applies to (empty: all)
+    type_margins: tuple[tuple[str, float], ...] = ()  # training only: (type, cost) pairs overriding recall_margin
+
+    def __post_init__(self) -> None:
+        if self.head not in HEADS:
+            raise ValueError(f"unknown head {self.head!r}: expected one of {', '.join(HEADS)}")
+        if self.encoder not in ENCODERS:
+            raise ValueError(f"unknown encoder {self.encoder!r}: expected one of minilm-first, minilm-mean")
+        if not self.word_features and self.encoder is None:
+            raise ValueError("a model needs word features, an encoder, or both")
+        if self.open_vocab and (not self.word_features or self.word_dim != GLOVE_DIM):
+            raise ValueError(f"open_vocab needs word features of GloVe's size ({GLOVE_DIM})")
+        if self.pos_tags and self.head != "lstm":
+            raise ValueError("the auxiliary POS head needs the BiLSTM head")
+        if self.char_encoder not in CHAR_ENCODERS:
+            raise ValueError(f"unknown char encoder {self.char_encoder!r}: expected cnn or lstm")
+        if self.char_encoder == "lstm" and self.char_filters % 2:
+            raise ValueError("a char BiLSTM needs an even char_filters (its two directions)")
+        if self.recall_margin < 0:
+            raise ValueError(f"recall_margin must be non-negative, got {self.recall_margin}")
+        self.type_margins = tuple((str(t), float(m)) for t, m in self.type_margins)
+        if any(m < 0 for _, m in self.type_margins):
+            raise ValueError(f"type_margins must pair entity types with non-negative costs, got {self.type_margins}")
+        self.pos_tags, self.margin_types = tuple(self.pos_tags), tuple(self.margin_types)
+        for name in ("word_dim", "char_dim", "char_filters", "char_kernel", "hidden", "lstm_layers"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if not 0 <= self.dropout < 1 or not 0 <= self.word_dropout < 1:
+            raise ValueError("dropout and word_dropout must be in [0, 1)")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def check_types(self, types: Sequence[str]) -> None:
+        """Refuse margin types that are not among the model's entity ``types``."""
+        unknown = (set(self.margin_types) | {t for t, _ in self.type_margins}) - set(types)
+        if unknown:
+            raise ValueError(f"unknown margin types: {', '.join(sorted(unknown))}; the types are {', '.join(types)}")
+
+
+def iob2_constraints(labels: list[str]) -> tuple[Tensor, Tensor]:
+    """Allowed transitions and start tags of IOB2: ``I-x`` only after ``B-x`` or ``I-x``."""
+    k = len(labels)
+    allowed = torch.ones(k, k, dtype=torch.bool)
+    start = torch.ones(k, dtype=torch.bool)
+    for j, tag in enumerate(labels):
+        if tag.startswith("I-"):
+            start[j] = False
+            for i, prev in enumerate(labels):
+                allowed[i, j] = prev != OUTSIDE and prev[2:] == tag[2:]
+    return allowed, start
+
+
+class CRFTagger(nn.Module):
+    """Emission scores from word and/or encoder features through a BiLSTM or a feed-forward layer; a CRF on top."""
+
+    def __init__(self, config: ModelConfig, vocab: Vocab) -> None:
+        super().__init__()
+        config.check_types(TagSet.from_labels(vocab.labels).types)
+        self.config, self.vocab = config, vocab
+        dim = 0
+        if config.word_features:
+            self.word_emb = nn.Embedding(len(vocab.words), config.word_dim, padding_idx=0)
+            self.char_emb = nn.Embedding(len(vocab.chars), config.char_dim, padding_idx=0)
+            if config.char_encoder == "cnn":
+                self.char_cnn = nn.Conv1d(config.char_dim, config.char_filters, config.char_kernel, padding=config.char_kernel // 2)
+            else:
+                self.char_lstm = nn.LSTM(config.char_dim, config.char_filters // 2, batch_first=True, bidirectional=True)
+            self.casing_emb = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
+            dim += config.word_dim + config.char_filters + config.casing_dim
+        if config.encoder:
+            from .encoder import ENCODER_DIM
+
+            dim += ENCODER_DIM
+        if config.head == "lstm":
+            self.lstm = nn.LSTM(
+                dim, config.hidden, num_layers=config.lstm_layers, batch_first=True, bidirectional=True,
+                dropout=config.dropout if config.lstm_layers > 1 else 0.0,
+            )
+        else:
+            self.ff = nn.Linear(dim, 2 * config.hidden)
+        self.emit = nn.Linear(2 * config.hidden, len(vocab.labels))
+        if config.pos_tags:
+            self.pos_ids = {t: i for i, t in enumerate(config.pos_tags)}
+            self.pos_head = nn.Linear(2 * config.hidden, len(config.pos_tags))
+        allowed, start = iob2_constraints(vocab.labels)
+        self.crf = CRF(len(vocab.labels), allowed, start)
+
+    def init_word_vectors(self, vectors: Tensor, found: Tensor) -> None:
+        """Copy pre-trained vectors into the rows where ``found`` is true.
+
+        With ``open_vocab`` the GloVe vectors come with each batch instead, and those rows start at
+        zero: they hold the trained offset from GloVe.
+        """
+        if self.config.word_features:
+            with torch.no_grad():
+                self.word_emb.weight[found] = 0.0 if self.config.open_vocab else vectors[found]
+
+    def batch(self, words: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
+        """Tensors for ``words`` (and ``tags``), with encoder features when the model uses them."""
+        batch = self.vocab.encode(words, tags)
+        if self.config.open_vocab:
+            vectors = glove_vectors([word_key(w) for sentence in words for w in sentence])[0]
+            padded = np.zeros((len(words), batch.mask.size(1), GLOVE_DIM), dtype=np.float32)
+            padded[batch.mask.numpy()] = vectors  # row-major order of the mask = token order
+            batch.glove = torch.from_numpy(padded)
+        if self.config.encoder:
+            from .encoder import ENCODER_DIM, word_encoder
+
+            features = word_encoder(self.config.encoder.split("-", 1)[1])(words)
+            padded = np.zeros((len(words), batch.mask.size(1), ENCODER_DIM), dtype=np.float32)
+            for b, f in enumerate(features):
+                padded[b, : len(f)] = f
+            batch.encoder = torch.from_numpy(padded)
+        return batch
+
+    def encode(self, sentences: Sequence[Sentence]) -> Batch:
+        """A training batch: words and gold tags (and gold POS tags for the auxiliary head)."""
+        batch = self.batch([s.words for s in sentences], [s.tags for s in sentences])
+        if self.config.pos_tags:
+            pos = torch.full(batch.mask.shape, -100, dtype=torch.long)  # -100: no POS loss there
+            for b, s in enumerate(sentences):
+                if s.pos is not None:
+                    pos[b, : len(s)] = torch.tensor([self.pos_ids.get(p, -100) for p in s.pos])
+            batch.pos = pos
+        return batch
+
+    def drop(self, x: Tensor) -> Tensor:
+        """Dropout at ``config.dropout`` (read at each call, so a warm start can change it)."""
+        return nn.functional.dropout(x, self.config.dropout, self.training)
+
+    def emissions(self, batch: Batch) -> Tensor:
+        return self.emit(self.drop(self.hidden_states(batch)))  # (B, T, K)
+
+    def hidden_states(self, batch: Batch) -> Tensor:
+        """The encoder's output per token ``(B, T, 2H)``."""
+        parts = []
+        if self.config.word_features:
+            words, glove = batch.words, batch.glove  # (B, T), (B, T, 50) or None
+            if self.training and self.config.word_dropout > 0:
+                drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
+                words = words.masked_fill(drop, 1)  # 1 = UNK
+                glove = None if glove is None else glove.masked_fill(drop[:, :, None], 0.0)
+            char_feat = self.char_features(batch.chars)
+            word = self.word_emb(words) if glove is None else self.word_emb(words) + glove
+            parts += [word, char_feat, self.casing_emb(batch.casing)]
+        if self.config.encoder:
+            parts.append(batch.encoder)  # (B, T, 384)
+        x = self.drop(torch.cat(parts, dim=2))  # (B, T, D)
+        if self.config.head == "ff":
+            return torch.relu(self.ff(x))
+        t = x.size(1)
+        packed = nn.utils.rnn.pack_padded_sequence(x, batch.mask.sum(1).cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)
+        return out
+
+    def char_features(self, chars: Tensor) -> Tensor:
+        """``(B, T, C)`` char ids -> ``(B, T, char_filters)`` features per word."""
+        b, t, c = chars.shape
+        embedded = self.char_emb(chars.view(b * t, c))  # (B*T, C, char_dim)
+        if self.config.char_encoder == "cnn":
+            return self.char_cnn(embedded.transpose(1, 2)).max(dim=2).values.view(b, t, -1)
+        lengths = (chars.view(b * t, c) != 0).sum(1).clamp(min=1).cpu()  # padding words: one PAD char
+        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+        _, (last, _) = self.char_lstm(packed)  # (2, B*T, filters/2): final forward and backward states
+        return torch.cat([last[0], last[1]], dim=1).view(b, t, -1)
+
+    def forward_loss(self, batch: Batch) -> Tensor:
+        """Mean negative log-likelihood per sentence (plus the weighted POS loss per sentence, if on).
+
+        With a margin the loss is the CRF's softmax-margin (Gimpel & Smith, 2010): at each token
+        whose gold tag is an entity, every other tag's emission gets that entity type's margin
+        (:meth:`label_margins`) before the partition function, so missing such an entity costs
+        more — the CRF's counterpart of a class weight.
+        """
+        states = self.drop(self.hidden_states(batch))
+        emissions = self.emit(states)
+        margins = self.label_margins()
+        if margins.any() and batch.tags is not None:
+            cost = margins[batch.tags] * batch.mask  # (B, T): the margin of each token's gold tag
+            wrong = torch.ones_like(emissions).scatter_(2, batch.tags.unsqueeze(2), 0.0)
+            emissions = emissions + cost.unsqueeze(2) * wrong
+        loss = -self.crf(emissions, batch.tags, batch.mask, reduction="mean")
+        if self.config.pos_tags and batch.pos is not None:
+            pos_loss = nn.functional.cross_entropy(self.pos_head(states).transpose(1, 2), batch.pos, reduction="sum")
+            loss = loss + self.config.pos_weight * pos_loss / batch.mask.size(0)
+        return loss
+
+    def label_margins(self) -> Tensor:
+        """Training cost per gold label: ``type_margins`` where given, else ``recall_margin`` for
+        the types of ``margin_types`` (all when empty), 0 for ``O`` and the other types."""
+        per_type, types, margin = dict(self.config.type_margins), self.config.margin_types, self.config.recall_margin
+        return torch.tensor([
+            0.0 if t == OUTSIDE else per_type.get(t[2:], margin if not types or t[2:] in types else 0.0)
+            for t in self.vocab.labels
+        ])
+
+    @torch.inference_mode()
+    def predict(self, batch: Batch) -> tuple[list[list[str]], list[list[float]], Tensor]:
+        """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``."""
+        emissions = self.emissions(batch)
+        paths = self.crf.decode(emissions, batch.mask)
+        marginals = self.crf.marginals(emissions, batch.mask)
+        labels = self.vocab.labels
+        tags = [[labels[i] for i in path] for path in paths]
+        probs = [marginals[b, torch.arange(len(p)), torch.tensor(p)].tolist() for b, p in enumerate(paths)]
+        return tags, probs, marginals

@@ -1,0 +1,217 @@
+"""Divide and conquer: a strong tagger, a weak tagger, a weak-sentence detector, and the vote.
+
+The study's rule (eq. 8-9): where the detector says no, take the strong model's tags. Otherwise,
+per token: the weak model's tag where the strong one says ``O``, the strong model's where the
+weak one says ``O``, else the tag of the model with the higher marginal probability. The merged
+sequence is repaired to valid IOB2.
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+
+from ..data.tags import OUTSIDE, TagSet, repair_iob2
+from .checkpoint import load_checkpoint
+from .checkpoint_dirs import CheckpointError, resolve
+from .detector import WeakSentenceDetector, detector_proba
+from .tagger import TaggedSentence, Tagger
+
+PIPELINE_FILE = "pipeline.json"
+
+# Which rule decided a token's final tag.
+RULE_DETECTOR_NO = "detector: no weak entity"
+RULE_BOTH_O = "both O"
+RULE_STRONG_O = "strong O: weak"
+RULE_WEAK_O = "weak O: strong"
+RULE_STRONG_HIGHER = "higher p: strong"
+RULE_WEAK_HIGHER = "higher p: weak"
+
+
+@dataclass(frozen=True)
+class TokenVote:
+    """Everything the pipeline knows about one token."""
+
+    word: str
+    strong_tag: str
+    strong_prob: float
+    weak_tag: str
+    weak_prob: float
+    tag: str
+    prob: float
+    rule: str
+    repaired: bool = False
+
+
+@dataclass(frozen=True)
+class VotedSentence:
+    """The pipeline's record of one sentence: the detector's probability and each token's vote."""
+
+    words: tuple[str, ...]
+    detector_prob: float | None  # None when the pipeline has no detector ("Double")
+    voted: bool  # whether the token-wise vote ran (else the strong model's tags were taken)
+    tokens: tuple[TokenVote, ...]
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return tuple(t.tag for t in self.tokens)
+
+    @property
+    def probs(self) -> tuple[float, ...]:
+        return tuple(t.prob for t in self.tokens)
+
+    def rows(self) -> list[dict[str, object]]:
+        """One flat record per token, for tables."""
+        return [
+            {
+                "token": t.word, "strong": t.strong_tag, "p strong": round(t.strong_prob, 3),
+                "weak": t.weak_tag, "p weak": round(t.weak_prob, 3),
+                "voted": t.tag, "p voted": round(t.prob, 3), "rule": t.rule + (" (IOB2 repaired)" if t.repaired else ""),
+            }
+            for t in self.tokens
+        ]
+
+
+def vote(strong: TaggedSentence, weak: TaggedSentence, detector_prob: float | None, threshold: float) -> VotedSentence:
+    """Merge two taggers' outputs for one sentence by the study's rule."""
+    use_vote = detector_prob is None or detector_prob >= threshold
+    chosen: list[tuple[str, float, str]] = []
+    for s_tag, s_p, w_tag, w_p in zip(strong.tags, strong.probs, weak.tags, weak.probs):
+        if not use_vote:
+            chosen.append((s_tag, s_p, RULE_DETECTOR_NO))
+        elif s_tag == OUTSIDE and w_tag == OUTSIDE:
+            chosen.append((OUTSIDE, s_p, RULE_BOTH_O))
+        elif s_tag == OUTSIDE:
+            chosen.append((w_tag, w_p, RULE_STRONG_O))
+        elif w_tag == OUTSIDE:
+            chosen.append((s_tag, s_p, RULE_WEAK_O))
+        elif w_p > s_p:
+            chosen.append((w_tag, w_p, RULE_WEAK_HIGHER))
+        else:
+            chosen.append((s_tag, s_p, RULE_STRONG_HIGHER))
+    final = repair_iob2([c[0] for c in chosen])
+    tokens = tuple(
+        TokenVote(word, s_tag, s_p, w_tag, w_p, tag, p, rule, repaired=tag != raw)
+        for word, s_tag, s_p, w_tag, w_p, (raw, p, rule), tag in zip(
+            strong.words, strong.tags, strong.probs, weak.tags, weak.probs, chosen, final
+        )
+    )
+    return VotedSentence(strong.words, detector_prob, use_vote, tokens)
+
+
+def revote(sentence: VotedSentence, threshold: float) -> VotedSentence:
+    """``sentence`` voted again at another detector threshold, from its stored strong and weak outputs."""
+    strong = TaggedSentence(sentence.words, tuple(t.strong_tag for t in sentence.tokens), tuple(t.strong_prob for t in sentence.tokens))
+    weak = TaggedSentence(sentence.words, tuple(t.weak_tag for t in sentence.tokens), tuple(t.weak_prob for t in sentence.tokens))
+    return vote(strong, weak, sentence.detector_prob, threshold)
+
+
+class VotedPipeline:
+    """Strong + weak taggers merged by :func:`vote`; with a detector ("our method") or without ("Double")."""
+
+    def __init__(
+        self, strong: Tagger, weak: Tagger, detector: WeakSentenceDetector | None = None, threshold: float = 0.5
+    ) -> None:
+        if not 0 <= threshold <= 1:
+            raise ValueError(f"threshold must be in [0, 1], got {threshold}")
+        self.strong, self.weak, self.detector, self.threshold = strong, weak, detector, threshold
+
+    @property
+    def tagset(self) -> TagSet:
+        """The strong tagger's types; the weak ones are those it was trained with masked."""
+        return TagSet(self.strong.tagset.types, frozenset(self.strong.masked))
+
+    def with_threshold(self, threshold: float) -> "VotedPipeline":
+        """The same models with another detector threshold."""
+        return VotedPipeline(self.strong, self.weak, self.detector, threshold)
+
+    def run(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
+        """The full per-token record for each sentence."""
+        strong, weak = self.strong.tag(sentences), self.weak.tag(sentences)
+        probs = detector_proba(self.detector, sentences) if self.detector is not None else [None] * len(sentences)
+        return [vote(s, w, p, self.threshold) for s, w, p in zip(strong, weak, probs)]
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
+        """Same as :meth:`run`; lets a pipeline stand wherever a :class:`Tagger` is scored."""
+        return self.run(sentences)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.strong.labels
+
+    def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
+        """Per-token distributions over :attr:`labels` that follow the vote, taking the two
+        taggers as independent: ``O`` where both say ``O``, one tagger's entity tag where the other
+        says ``O``, and where both name an entity, the more probable of the two (as :func:`vote`
+        does). Where the detector says no, the strong tagger's marginals. Lets a pipeline stand
+        wherever a :class:`Tagger`'s marginals are used (label issues)."""
+        if self.weak.labels != self.labels:
+            raise ValueError("the strong and weak taggers have different label lists")
+        probs = detector_proba(self.detector, sentences) if self.detector is not None else [1.0] * len(sentences)
+        out = []
+        for strong, weak, p in zip(self.strong.marginals(sentences), self.weak.marginals(sentences), probs):
+            if p < self.threshold:
+                out.append(strong)
+                continue
+            o = self.labels.index(OUTSIDE)
+            entity = [k for k in range(len(self.labels)) if k != o]
+            s_o, w_o, s_e, w_e = strong[:, o], weak[:, o], strong[:, entity], weak[:, entity]  # (T,), (T,), (T, E), (T, E)
+            both = s_e[:, :, None] * w_e[:, None, :]  # (T, E, E): strong says i, weak says j
+            strong_wins = s_e[:, :, None] >= w_e[:, None, :]
+            merged = torch.zeros_like(strong)
+            merged[:, o] = s_o * w_o
+            merged[:, entity] = s_e * w_o[:, None] + w_e * s_o[:, None] + (both * strong_wins).sum(2) + (both * ~strong_wins).sum(1)
+            out.append(merged)
+        return out
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "VotedPipeline":
+        """A pipeline directory: ``pipeline.json`` naming the strong, weak and detector checkpoints."""
+        directory = resolve(path)
+        try:
+            spec = json.loads((directory / PIPELINE_FILE).read_text())
+        except (OSError, ValueError) as err:
+            raise CheckpointError(f"{directory}: unreadable pipeline ({err})") from None
+        detector = None
+        if spec.get("detector"):
+            detector, _ = load_checkpoint(_member(directory, spec["detector"]))
+        return cls(
+            Tagger.from_checkpoint(_member(directory, spec["strong"])),
+            Tagger.from_checkpoint(_member(directory, spec["weak"])),
+            detector,
+            float(spec.get("threshold", 0.5)),
+        )
+
+
+def _member(directory: Path, name: str) -> Path:
+    """A member checkpoint: inside the pipeline's directory, beside it, or a name under checkpoints/."""
+    for local in (directory / name, directory.parent / name):
+        if local.is_dir():
+            return local
+    return resolve(name)
+
+
+def save_pipeline(directory: str | os.PathLike, strong: str, weak: str, detector: str | None, threshold: float) -> Path:
+    """Write a pipeline spec; members are checkpoint names beside ``directory`` (see :func:`_member`).
+
+    Checkpoints already inside ``directory`` are kept.
+    """
+    spec = {"type": "voted", "strong": strong, "weak": weak, "detector": detector, "threshold": threshold}
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tmp = directory / (PIPELINE_FILE + ".tmp")
+    tmp.write_text(json.dumps(spec, indent=2))
+    os.replace(tmp, directory / PIPELINE_FILE)
+    return directory
+
+
+def load_any(path: str | os.PathLike) -> Tagger | VotedPipeline:
+    """A single tagger's checkpoint or a pipeline directory, whichever ``path`` names."""
+    directory = resolve(path)
+    if (directory / PIPELINE_FILE).is_file():
+        return VotedPipeline.load(directory)
+    return Tagger.from_checkpoint(directory)

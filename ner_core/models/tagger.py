@@ -1,0 +1,69 @@
+"""Inference: tag tokenised sentences with a trained model, in length-sorted batches."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Iterator, Sequence
+
+import torch
+
+from ..data.tags import TagSet
+from .checkpoint import load_checkpoint
+from .features import length_batches
+from .model import CRFTagger
+
+
+@dataclass(frozen=True)
+class TaggedSentence:
+    """A model's output for one sentence: a tag and its marginal probability per token."""
+
+    words: tuple[str, ...]
+    tags: tuple[str, ...]
+    probs: tuple[float, ...]
+
+
+class Tagger:
+    """A trained model ready to tag; load one with :meth:`from_checkpoint`."""
+
+    def __init__(self, model: CRFTagger, meta: dict[str, Any] | None = None, batch_size: int = 256) -> None:
+        self.model, self.meta, self.batch_size = model.eval(), meta or {}, batch_size
+
+    @classmethod
+    def from_checkpoint(cls, path: str | os.PathLike) -> "Tagger":
+        model, meta = load_checkpoint(path)
+        return cls(model, meta)
+
+    @property
+    def labels(self) -> list[str]:
+        return self.model.vocab.labels
+
+    @property
+    def masked(self) -> tuple[str, ...]:
+        """The types set to ``O`` in training (a strong tagger: the weak types; a weak one: the strong)."""
+        return tuple(self.meta.get("train", {}).get("mask_types", ()))
+
+    @property
+    def tagset(self) -> TagSet:
+        """The model's entity types (from its label list; which are weak is a pipeline's to say)."""
+        return TagSet.from_labels(self.labels)
+
+    def _predict(self, sentences: Sequence[Sequence[str]]) -> Iterator[tuple[int, list[str], list[float], torch.Tensor]]:
+        """Yield ``(index, tags, probs, marginals)`` for each non-empty sentence, batched by length."""
+        for chunk in length_batches(sentences, self.batch_size):
+            tags, probs, marginals = self.model.predict(self.model.batch([sentences[i] for i in chunk]))
+            for b, i in enumerate(chunk):
+                yield i, tags[b], probs[b], marginals[b, : len(sentences[i])]
+
+    def tag(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
+        """Tag every sentence (a sequence of tokens); an empty sentence gives an empty result."""
+        out = [TaggedSentence(tuple(s), (), ()) for s in sentences]
+        for i, tags, probs, _ in self._predict(sentences):
+            out[i] = TaggedSentence(tuple(sentences[i]), tuple(tags), tuple(probs))
+        return out
+
+    def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
+        """Per-token distributions over :attr:`labels`, one ``(len, K)`` tensor per sentence."""
+        out = [torch.zeros(len(s), len(self.labels)) for s in sentences]
+        for i, _, _, marginals in self._predict(sentences):
+            out[i] = marginals.clone()
+        return out

@@ -1,0 +1,1 @@
+"""Finding wrong gold annotations: label issues, inconsistent strings, the review queue."""

@@ -1,0 +1,107 @@
+"""Suspicious gold annotations, ranked with cleanlab from a model's per-token marginals.
+
+The probabilities must be out-of-sample: tag sentences the model did not train on (the val and
+test splits, an uploaded file, or any file through :mod:`ner_core.training.cross_val`), otherwise the model
+has memorised the noise.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from ..data.corpus import Sentence
+
+if TYPE_CHECKING:  # only a type here: importing torch is left to whoever tags
+    from ..models.tagger import Tagger
+
+
+@dataclass(frozen=True)
+class LabelIssue:
+    sentence: int  # index in the given sentences (or, from the CLI and the stored scores, in the file)
+    token: int
+    given: str
+    suggested: str
+    score: float  # 1 - the model's probability of the given tag: higher is more suspicious
+    fold: int | None = None  # with cross-validation: the fold whose model (which never saw the sentence) scored it
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _label_ids(sentences: Sequence[Sentence], labels: Sequence[str]) -> list[list[int]]:
+    label2id = {t: i for i, t in enumerate(labels)}
+    unknown = {t for s in sentences for t in s.tags} - set(label2id)
+    if unknown:
+        raise ValueError(f"tags the model does not know: {', '.join(sorted(unknown))}")
+    return [[label2id[t] for t in s.tags] for s in sentences]
+
+
+def issues_from_marginals(
+    sentences: Sequence[Sentence],
+    marginals: Sequence[np.ndarray],
+    labels: Sequence[str],
+    top: int | None = None,
+    folds: Sequence[int] | None = None,
+) -> list[LabelIssue]:
+    """Tokens whose gold tag cleanlab flags as likely wrong, most suspicious first.
+
+    ``marginals[i]`` is a ``(len(sentences[i]), len(labels))`` array of out-of-sample tag
+    probabilities; ``folds[i]``, if given, is recorded as the fold that scored sentence ``i``.
+    """
+    from cleanlab.token_classification.filter import find_label_issues as cleanlab_issues
+
+    ids = _label_ids(sentences, labels)
+    kept = [i for i, s in enumerate(sentences) if len(s)]
+    if not kept:
+        return []
+    probs = [np.asarray(marginals[i], dtype=np.float64) for i in kept]
+    probs = [p / p.sum(axis=1, keepdims=True) for p in probs]
+    given = [ids[i] for i in kept]
+    # n_jobs=1: cleanlab's multiprocessing pool outlives a Streamlit script and hangs its shutdown
+    flagged = cleanlab_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
+    issues = []
+    for k, j in flagged:
+        p, g = probs[k][j], given[k][j]
+        fold = None if folds is None else int(folds[kept[k]])
+        issues.append(LabelIssue(kept[k], int(j), labels[g], labels[int(p.argmax())], float(1 - p[g]), fold))
+    issues.sort(key=lambda issue: -issue.score)
+    return issues[:top] if top else issues
+
+
+def confident_thresholds(sentences: Sequence[Sentence], marginals: Sequence[np.ndarray], labels: Sequence[str]) -> list[float]:
+    """Per tag, the mean probability the model gives it where it is the given tag (cleanlab's
+    confident-learning thresholds); 1.0 for a tag never given."""
+    ids = _label_ids(sentences, labels)
+    flat_ids = np.array([t for s in ids for t in s], dtype=np.int64)
+    flat = np.concatenate([np.asarray(m, dtype=np.float64) for m, s in zip(marginals, sentences) if len(s)])
+    return [float(flat[flat_ids == k, k].mean()) if (flat_ids == k).any() else 1.0 for k in range(len(labels))]
+
+
+def sentence_issues(
+    sentence: Sentence, marginals: np.ndarray, labels: Sequence[str], thresholds: Sequence[float], index: int, fold: int | None = None,
+) -> list[LabelIssue]:
+    """One sentence's issues by the confident-learning rule: a token is flagged when another tag's
+    probability reaches that tag's threshold (from :func:`confident_thresholds` of the whole run).
+
+    Used to re-score a corrected sentence without re-ranking the whole dataset.
+    """
+    ids = _label_ids([sentence], labels)[0]
+    probs = np.asarray(marginals, dtype=np.float64)
+    probs = probs / probs.sum(axis=1, keepdims=True)
+    above = probs >= np.asarray(thresholds)[None, :]
+    issues = []
+    for j, g in enumerate(ids):
+        others = [k for k in np.flatnonzero(above[j]) if k != g]
+        if others:
+            suggested = max(others, key=lambda k: probs[j, k])
+            issues.append(LabelIssue(index, j, labels[g], labels[suggested], float(1 - probs[j, g]), fold))
+    return issues
+
+
+def find_label_issues(tagger: Tagger, sentences: Sequence[Sentence], top: int | None = None) -> list[LabelIssue]:
+    """Tokens whose gold tag cleanlab flags as likely wrong under one model, most suspicious first."""
+    _label_ids(sentences, tagger.labels)
+    marginals = [m.numpy() for m in tagger.marginals([s.words for s in sentences])]
+    return issues_from_marginals(sentences, marginals, tagger.labels, top)

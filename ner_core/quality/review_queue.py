@@ -1,0 +1,391 @@
+"""The review queue: suspicious annotations of one dataset split, ranked, decided one at a time.
+
+Items come from pluggable sources, each a list of :class:`Candidate` (corpus sentence index,
+token range, given and suggested label, score): model-based label issues
+(:func:`model_candidates`) and strings the corpus tags more than one way
+(:func:`consistency_candidates`). :meth:`ReviewQueue.fill` stores them once per source and key
+(a restart does not recompute them). An item stays open until it is decided (suggestion
+accepted, gold kept, or sentence edited): a decision is stored and the item leaves the queue for
+good; skipping is not a decision. Every decision states the sentence version it was made on, so
+a stale one is refused by the store (:class:`~ner_core.storage.store.StaleSaveError`) and nothing is
+overwritten silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable, Iterable, Mapping, Sequence
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from ..data.corpus import Sentence
+from ..data.tags import OUTSIDE, repair_iob2, replace_span, tag_type
+from ..storage.schema import ReviewDecision, ReviewFill, ReviewItem
+from ..storage.store import CorrectionStore, StaleSaveError
+from .consistency import entity_strings, inconsistent, occurrences, tally
+from .label_issues import LabelIssue
+
+SPLITS = ("train", "val", "test")
+MODEL, CONSISTENCY = "model", "consistency"
+SOURCES = (MODEL, CONSISTENCY)
+ACCEPTED, KEPT, EDITED = "accepted", "kept", "edited"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A suspicious annotation: tokens ``[start, end)`` of corpus sentence ``sentence``.
+
+    ``given`` and ``suggested`` are tags (``B-geo``, ``O``) for a model item, entity labels
+    (``geo``, ``O``) for a consistency item; ``score`` in [0, 1], higher is more suspicious.
+    """
+
+    source: str
+    sentence: int
+    start: int
+    end: int
+    given: str
+    suggested: str
+    score: float
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class QueueItem(Candidate):
+    id: int = 0
+    split: str = "train"
+
+    @property
+    def types(self) -> set[str]:
+        return {t for t in (_type(self.given), _type(self.suggested)) if t}
+
+    def apply(self, tags: Sequence[str]) -> list[str]:
+        """``tags`` with the suggestion applied (IOB2 kept valid)."""
+        if self.source == CONSISTENCY:
+            return replace_span(tags, self.start, self.end, self.suggested)
+        changed = list(tags)
+        changed[self.start] = self.suggested
+        return repair_iob2(changed)
+
+
+@dataclass(frozen=True)
+class Alike:
+    """What annotating a string alike would change: new tags per sentence, and the version each was read at."""
+
+    changes: dict[int, list[str]]
+    versions: dict[int, int]
+
+    def __len__(self) -> int:
+        return len(self.changes)
+
+
+@dataclass(frozen=True)
+class AlikeResult:
+    changed: int  # tokens changed
+    saved: list[int]  # sentences changed
+    stale: list[int]  # sentences changed by someone else meanwhile: left as they were
+
+
+@dataclass(frozen=True)
+class Undone:
+    """What an undo reverted: the decision (if any) and its item, the tags set back on ``sentence``, every sentence touched."""
+
+    sentence: int
+    item: QueueItem | None
+    action: str | None
+    tokens: int
+    sentences: Sequence[int] = ()
+
+    def __str__(self) -> str:
+        what = (f"your decision '{self.action}' on {self.item.given} -> {self.item.suggested} (the item is back in the queue)"
+                if self.item else "your last save")
+        more = f"; {len(self.sentences)} sentences set back in all" if len(self.sentences) > 1 else ""
+        return f"Undone on sentence {self.sentence}: {what}, {self.tokens} tag(s) set back{more}."
+
+
+def _type(label: str) -> str | None:
+    return None if label == OUTSIDE else (tag_type(label) if label[:2] in ("B-", "I-") else label)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def model_candidates(issues: Iterable[LabelIssue], corpus_indices: Sequence[int] | None = None) -> list[Candidate]:
+    """Label issues as candidates; ``corpus_indices[i]`` is the corpus index of the issues' sentence ``i``
+    (none: the issues already number sentences by corpus index)."""
+    return [
+        Candidate(MODEL, corpus_indices[i.sentence] if corpus_indices is not None else i.sentence, i.token, i.token + 1,
+                  i.given, i.suggested, round(float(i.score), 6), f"model: P({i.given}) = {1 - i.score:.3f}")
+        for i in issues
+    ]
+
+
+def consistency_candidates(corpus: Sequence[Sentence], indices: Iterable[int]) -> list[Candidate]:
+    """Occurrences, in the sentences ``indices`` of ``corpus``, of an entity string the corpus tags in
+    more than one way, where the occurrence differs from the string's most frequent annotation.
+
+    The suggestion is that annotation; the score its share of the string's occurrences.
+    """
+    found = list(occurrences(corpus, entity_strings(corpus)))  # one scan of the corpus
+    strings = {s.words: s for s in inconsistent(tally(found))}
+    wanted, candidates = set(indices), []
+    for o in found:
+        labels = strings.get(o.words)
+        if labels is None or o.sentence not in wanted or o.label is None or o.label == labels.majority:
+            continue
+        counts = " · ".join(f"{label} {n}" for label, n in sorted(labels.labels.items(), key=lambda x: -x[1]))
+        candidates.append(Candidate(CONSISTENCY, o.sentence, o.start, o.start + len(o.words), o.label, labels.majority,
+                                    round(labels.share(labels.majority), 6), f"\"{' '.join(o.words)}\" in the corpus: {counts}"[:300]))
+    return candidates
+
+
+ModelSource = tuple[str, Callable[[], Iterable[LabelIssue]]]
+"""A model-based source: its key (a scoring run, a model) and a function listing its issues by corpus index."""
+
+
+def fill_queue(queue: "ReviewQueue", parts: Mapping[str, Sequence[int]], corpus: Callable[[], Sequence[Sentence]],
+               split: str, model: ModelSource | None = None) -> int:
+    """Add the sources not yet in the queue: the strings tagged more than one way, for every split at
+    once (``parts`` maps a split to its corpus indices; one corpus scan), and ``model``'s issues for
+    ``split``. Each is computed only when its key is new; ``corpus()`` gives the current tags.
+    Returns the items added."""
+    added = 0
+    missing = [part for part in parts if not queue.filled(part, CONSISTENCY, "corpus")]
+    if missing:
+        found = consistency_candidates(corpus(), sorted(i for part in missing for i in parts[part]))
+        for part in missing:
+            wanted = set(parts[part])
+            added += queue.fill(part, CONSISTENCY, "corpus", [c for c in found if c.sentence in wanted])
+    if model is not None and not queue.filled(split, MODEL, model[0]):
+        wanted = set(parts[split])
+        added += queue.fill(split, MODEL, model[0], model_candidates(i for i in model[1]() if i.sentence in wanted))
+    return added
+
+
+class ReviewQueue:
+    """The review queue of one dataset (all its splits), stored beside its corrections."""
+
+    def __init__(self, store: CorrectionStore) -> None:
+        self.store = store
+
+    # ------------------------------------------------------------ filling
+
+    def filled(self, split: str, source: str, key: str) -> bool:
+        with Session(self.store.engine) as session:
+            return session.get(ReviewFill, (self.store.dataset_id, split, source, key)) is not None
+
+    def fill(self, split: str, source: str, key: str, candidates: Iterable[Candidate]) -> int:
+        """Add ``candidates`` of ``source`` to the queue of ``split`` once per ``key``; returns the items added.
+
+        A candidate already in the queue (decided or not) is not added again.
+        """
+        _check(split, source)
+        with Session(self.store.engine) as session, session.begin():
+            if session.get(ReviewFill, (self.store.dataset_id, split, source, key)) is not None:
+                return 0
+            present = set(session.execute(
+                select(ReviewItem.sentence, ReviewItem.start, ReviewItem.end, ReviewItem.given, ReviewItem.suggested)
+                .where(*self._where(split), ReviewItem.source == source)).tuples())
+            now, new = _now(), []
+            for c in candidates:
+                if c.source != source:
+                    raise ValueError(f"a {c.source!r} candidate given as source {source!r}")
+                if (c.sentence, c.start, c.end, c.given, c.suggested) in present:
+                    continue
+                present.add((c.sentence, c.start, c.end, c.given, c.suggested))
+                new.append(dict(dataset_id=self.store.dataset_id, split=split, source=source, sentence=c.sentence,
+                                start=c.start, end=c.end, given=c.given, suggested=c.suggested, given_type=_type(c.given),
+                                suggested_type=_type(c.suggested), score=c.score, detail=c.detail, created_at=now))
+            if new:
+                session.execute(insert(ReviewItem), new)  # a bulk insert: thousands of items at once
+            session.add(ReviewFill(dataset_id=self.store.dataset_id, split=split, source=source, key=key, items=len(new),
+                                   created_at=now))
+            return len(new)
+
+    # ------------------------------------------------------------ reading
+
+    def _where(self, split: str) -> list:
+        return [ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.split == split]
+
+    def _open(self, split: str, types: Iterable[str] | None, sources: Iterable[str] | None) -> list:
+        decided = exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))
+        where = [*self._where(split), ~decided]
+        if types:
+            types = list(types)
+            where.append(ReviewItem.given_type.in_(types) | ReviewItem.suggested_type.in_(types))
+        if sources:
+            where.append(ReviewItem.source.in_(list(sources)))
+        return where
+
+    def items(self, split: str, types: Iterable[str] | None = None, sources: Iterable[str] | None = None,
+              limit: int | None = None, skip: Iterable[int] = ()) -> list[QueueItem]:
+        """Open items, most suspicious first (filtered by entity type and source; ``skip``: item ids left out)."""
+        query = (select(ReviewItem).where(*self._open(split, types, sources))
+                 .order_by(ReviewItem.score.desc(), ReviewItem.id))
+        skip = list(skip)
+        if skip:
+            query = query.where(ReviewItem.id.not_in(skip))
+        if limit is not None:
+            query = query.limit(limit)
+        with Session(self.store.engine) as session:
+            return [_item(row) for row in session.scalars(query)]
+
+    def count(self, split: str, types: Iterable[str] | None = None, sources: Iterable[str] | None = None) -> int:
+        """Open items (with the same filters as :meth:`items`)."""
+        with Session(self.store.engine) as session:
+            return session.scalar(select(func.count()).select_from(ReviewItem).where(*self._open(split, types, sources)))
+
+    def item(self, item_id: int) -> QueueItem:
+        with Session(self.store.engine) as session:
+            row = session.get(ReviewItem, item_id)
+            if row is None or row.dataset_id != self.store.dataset_id:
+                raise KeyError(f"no review item {item_id} in dataset {self.store.name!r}")
+            return _item(row)
+
+    def open_item(self, item_id: int) -> QueueItem | None:
+        """The item if it is still open (None once decided, or if there is no such item)."""
+        decided = exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))
+        with Session(self.store.engine) as session:
+            row = session.scalar(select(ReviewItem).where(ReviewItem.id == item_id,
+                                                          ReviewItem.dataset_id == self.store.dataset_id, ~decided))
+            return _item(row) if row is not None else None
+
+    def is_open(self, item_id: int) -> bool:
+        with Session(self.store.engine) as session:
+            return not session.scalar(select(exists().where(ReviewDecision.item_id == item_id,
+                                                            ReviewDecision.reverted.is_(False))))
+
+    def decisions(self, split: str | None = None) -> list[dict]:
+        """Every live decision, newest first."""
+        query = (select(ReviewDecision, ReviewItem).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id)
+                 .where(ReviewItem.dataset_id == self.store.dataset_id, ReviewDecision.reverted.is_(False))
+                 .order_by(ReviewDecision.id.desc()))
+        if split:
+            query = query.where(ReviewItem.split == split)
+        with Session(self.store.engine) as session:
+            return [{"item": i.id, "sentence": i.sentence, "action": d.action, "author": d.author, "changed": d.changed,
+                     "time": d.created_at} for d, i in session.execute(query).tuples()]
+
+    # ------------------------------------------------------------ deciding
+
+    def decide(self, item_id: int, action: str, author: str, version: int, tags: Sequence[str] | None = None) -> int:
+        """Decide an item from the sentence as it was at ``version``; returns the tokens changed.
+
+        ``accepted`` applies the suggestion, ``kept`` keeps the gold (nothing changes), ``edited``
+        stores ``tags``. A sentence changed since ``version`` is refused
+        (:class:`~ner_core.storage.store.StaleSaveError`) and nothing is recorded then; the decision is
+        stored in the same transaction as its save.
+        """
+        item = self.item(item_id)
+        current = self.store.snapshot(item.sentence)  # if not at ``version``, the save below refuses it
+        if action == ACCEPTED:
+            tags = item.apply(current.tags)
+        elif action == KEPT:
+            tags = current.tags
+        elif action == EDITED:
+            if tags is None:
+                raise ValueError("an edit needs the edited tags")
+        else:
+            raise ValueError(f"unknown decision {action!r}: use {ACCEPTED}, {KEPT} or {EDITED}")
+
+        def record(session: Session, batch: str | None) -> None:
+            session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
+                                       changed=changed, created_at=_now(), batch=batch))
+
+        changed = sum(a != b for a, b in zip(current.tags, repair_iob2(list(tags)))) if len(tags) == len(current.tags) else 0
+        result = self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record)
+        if result.batch is None:  # nothing changed: no save, the decision alone
+            with Session(self.store.engine) as session, session.begin():
+                record(session, None)
+        return result.changed
+
+    def alike(self, item: QueueItem) -> Alike:
+        """For a consistency item: every sentence of the dataset (any split) where its string is
+        annotated otherwise than the suggestion, with its current tags changed to the suggestion and
+        the version they were read at."""
+        if item.source != CONSISTENCY:
+            raise ValueError("only a consistency item names a string to annotate alike")
+        words = tuple(self.store.original[item.sentence].words[item.start:item.end])
+        while True:
+            before = self.store.versions()
+            corpus, changes = self.store.corrected(), {}
+            after = self.store.versions()
+            if before == after:
+                break
+        for o in occurrences(corpus, [words]):
+            if o.label is not None and o.label != item.suggested:
+                changes[o.sentence] = replace_span(changes.get(o.sentence, corpus[o.sentence].tags), o.start,
+                                                   o.start + len(words), item.suggested)
+        return Alike(changes, {s: after.get(s, 0) for s in changes})
+
+    def decide_alike(self, item: QueueItem, alike: Alike, author: str) -> AlikeResult:
+        """Save ``alike``'s changes as one batch and decide the open items it settles (same string, same
+        suggestion); one undo reverts it all. A sentence changed since :meth:`alike` read it is left as
+        it is (nothing of the other person's is overwritten) and reported in ``stale``."""
+        words = tuple(self.store.original[item.sentence].words[item.start:item.end])
+        changes, versions, stale = dict(alike.changes), dict(alike.versions), []
+
+        def settle(session: Session, batch: str) -> None:
+            rows = session.scalars(select(ReviewItem).where(
+                ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.source == CONSISTENCY,
+                ReviewItem.suggested == item.suggested, ReviewItem.sentence.in_(list(changes)),
+                ~exists().where(ReviewDecision.item_id == ReviewItem.id, ReviewDecision.reverted.is_(False))))
+            now = _now()
+            for row in rows:
+                if tuple(self.store.original[row.sentence].words[row.start:row.end]) == words:
+                    session.add(ReviewDecision(item_id=row.id, action=ACCEPTED, author=author, sentence=row.sentence,
+                                               changed=0, created_at=now, batch=batch))
+
+        while changes:
+            try:
+                result = self.store.save_many(changes, author=author, expected=versions, also=settle)
+                return AlikeResult(result.changed, sorted(changes), sorted(stale))
+            except StaleSaveError as err:  # changed meanwhile: theirs stays, the rest is saved
+                stale.append(err.sentence)
+                del changes[err.sentence], versions[err.sentence]
+        return AlikeResult(0, [], sorted(stale))
+
+    def undo(self, author: str, sentence: int) -> Undone | None:
+        """Undo ``author``'s last decision (or, without one, last save) on ``sentence``: the batch it saved
+        (and only that batch) is reverted and the items decided with it reopen, in one transaction.
+        ``None`` when there is nothing of ``author``'s to undo there; a sentence someone else changed
+        after the decision is refused (:class:`~ner_core.storage.store.StaleSaveError`) and nothing changes."""
+        with Session(self.store.engine) as session:
+            decision = session.scalar(
+                select(ReviewDecision).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id)
+                .where(ReviewItem.dataset_id == self.store.dataset_id, ReviewDecision.sentence == sentence,
+                       ReviewDecision.author == author, ReviewDecision.reverted.is_(False))
+                .order_by(ReviewDecision.id.desc()).limit(1))
+            if decision is not None:
+                item, action, batch, decision_id = _item(session.get(ReviewItem, decision.item_id)), decision.action, decision.batch, decision.id
+        if decision is None:
+            reverted = self.store.undo(author, sentence=sentence)
+            return None if reverted is None else Undone(sentence, None, None, len(reverted.tokens))
+
+        def reopen(session: Session, _batch: str | None = None) -> None:
+            together = ReviewDecision.batch == batch if batch is not None else ReviewDecision.id == decision_id
+            session.execute(update(ReviewDecision).where(together, ReviewDecision.reverted.is_(False)).values(reverted=True))
+
+        if batch is None:  # the decision changed nothing: only the decision is undone
+            with Session(self.store.engine) as session, session.begin():
+                reopen(session)
+            return Undone(sentence, item, action, 0)
+        reverted = self.store.undo(author, batch=batch, also=reopen)
+        if reverted is None:  # its batch was undone or rejected elsewhere: the decision goes with it
+            with Session(self.store.engine) as session, session.begin():
+                reopen(session)
+            return Undone(sentence, item, action, 0)
+        return Undone(sentence, item, action, len(reverted.tokens), reverted.sentences)
+
+
+def _check(split: str, source: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"unknown split {split!r}: use one of {', '.join(SPLITS)}")
+    if source not in SOURCES:
+        raise ValueError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
+
+
+def _item(row: ReviewItem) -> QueueItem:
+    return QueueItem(row.source, row.sentence, row.start, row.end, row.given, row.suggested, row.score, row.detail,
+                     id=row.id, split=row.split)

@@ -1,0 +1,1 @@
+"""The database: engine and schema, corrections with versions, users and roles."""

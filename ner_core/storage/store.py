@@ -1,0 +1,465 @@
+"""Corrections of gold annotations, in a database (SQLite by default, any SQLAlchemy URL).
+
+Every change is a row: dataset, sentence, token, old tag, new tag, author, time. A save of one
+sentence (or of several at once) is one batch (one transaction, one batch id); undo marks one batch
+(named by its id, or the author's latest) as reverted. Every sentence has a version, bumped in the
+same transaction by each save and undo that changes it. A reader takes a sentence's tags and
+version together (:meth:`CorrectionStore.snapshot`); every write names the version it was computed
+from and is refused when it is stale (two tabs, two annotators), so nothing is reverted silently.
+An undo is refused when someone else changed the sentence after the batch. The corrected corpus is
+the original file plus, per token, the latest live correction; the original file is never modified.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from collections import Counter
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cached_property
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from ..data.corpus import Sentence, read_corpus
+from ..data.tags import TagSet, iob2_errors, repair_iob2, tag_type
+from .db import default_db_url, make_engine
+from .schema import AUTHOR_MAX, DATASET_NAME_MAX, AnnotatorPosition, Correction, Dataset, SentenceVersion
+from .users import User, require
+
+__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError",
+           "StorageFullError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
+
+
+
+class CorrectionError(ValueError):
+    """A correction that cannot be stored (unknown tag, wrong length, invalid IOB2)."""
+
+
+class StaleSaveError(CorrectionError):
+    """A write computed from a version of the sentence that is no longer current; nothing was written.
+
+    ``tags``, ``version`` and ``author`` describe the sentence as it is now, to show beside the user's own.
+    """
+
+    def __init__(self, sentence: int, tags: list[str], version: int, author: str | None, what: str = "saved") -> None:
+        self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
+        super().__init__(f"sentence {sentence} was changed by {author or 'someone'} since you opened it "
+                         f"(now version {version}); nothing was {what}: reload it and redo your change")
+
+
+class StorageFullError(CorrectionError):
+    """The database could not write: its disk is full. Nothing was saved."""
+
+
+class _Stale(Exception):
+    """Internal: a compare-and-swap lost; the transaction is rolled back."""
+
+
+class Undone(NamedTuple):
+    sentence: int  # the first sentence undone
+    tokens: list[int]  # its token positions undone
+    sentences: list[int]  # every sentence undone (a batch may span several)
+    batch: str  # the batch undone
+
+
+class SentenceState(NamedTuple):
+    """A sentence's current tags and version, read together; ``author`` saved that version (None: never saved)."""
+
+    tags: list[str]
+    version: int
+    author: str | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    changed: int  # tokens whose tag changed
+    repaired: list[int]  # positions turned from I-x into B-x to keep IOB2 valid
+    batch: str | None = None  # the batch id to undo it by (None when nothing changed)
+
+
+class CorrectionStore:
+    """Corrections of one corpus file (a "dataset"), read and written through ``engine``."""
+
+    def __init__(self, engine: Engine, dataset: str, path: str | os.PathLike, sentences: Sequence[Sentence] | None = None) -> None:
+        self.engine, self.name, self.path = engine, dataset, str(path)
+        self.original = list(sentences) if sentences is not None else read_corpus(path)
+        for _ in range(2):  # a second process may create the dataset's row at the same moment
+            try:
+                with Session(engine) as session, session.begin():
+                    row = session.scalar(select(Dataset).where(Dataset.name == dataset))
+                    if row is None:
+                        row = Dataset(name=dataset, path=self.path, created_at=_now())
+                        session.add(row)
+                        session.flush()
+                    self.dataset_id = row.id
+                    return
+            except IntegrityError:
+                continue
+
+    @cached_property
+    def tagset(self) -> TagSet:
+        """The dataset's entity types (from its original file) and which are weak; corrections use these tags."""
+        return TagSet.from_sentences(self.original)
+
+    # ------------------------------------------------------------ writing
+
+    def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", expected_version: int | None = None,
+             repair: bool = True, also: Callable[[Session, str], None] | None = None) -> SaveResult:
+        """Store the tags of one sentence: one row per changed token, in one transaction.
+
+        Tags that break IOB2 are repaired (``I-x`` -> ``B-x``) or, with ``repair=False``, refused.
+        ``expected_version`` is the version the tags were computed from (from :meth:`snapshot`); a
+        sentence changed since is refused with :class:`StaleSaveError` and nothing is written.
+        """
+        expected = None if expected_version is None else {sentence: expected_version}
+        return self.save_many({sentence: tags}, author, expected, repair, also)
+
+    def save_many(self, changes: Mapping[int, Sequence[str]], author: str = "anonymous",
+                  expected: Mapping[int, int] | None = None, repair: bool = True,
+                  also: Callable[[Session, str], None] | None = None) -> SaveResult:
+        """Store the tags of several sentences as one batch: all or nothing, undone together.
+
+        Every sentence is checked before anything is written; ``repaired`` lists the repaired
+        positions of the first sentence with any (the only one, for a single sentence). Only the
+        sentences whose tags change get a new version, by compare-and-swap on the version their
+        tags were read at; ``expected`` maps sentences to the version the caller computed them
+        from (a stale one refuses the whole batch). ``also(session, batch)`` runs in the same
+        transaction (a decision recorded with its save).
+        """
+        _check_author(author)
+        for sentence in changes:
+            self._check_index(sentence)
+        expected = expected or {}
+        while True:
+            states = self.snapshots(changes)
+            for sentence, version in expected.items():
+                if states[sentence].version != version:
+                    raise self._stale(sentence)
+            rows, repaired, versions = self._rows(changes, states, author, repair)
+            if not rows:
+                return SaveResult(0, repaired)
+            batch = rows[0].batch
+            try:
+                with _writing(), Session(self.engine) as session, session.begin():
+                    for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
+                        if not _bump(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
+                            raise _Stale(sentence)
+                    session.add_all(rows)
+                    if also is not None:
+                        also(session, batch)
+            except _Stale as stale:
+                if stale.args[0] in expected:
+                    raise self._stale(stale.args[0]) from None
+                continue  # changed between our read and our write, and the caller named no version: read again
+            return SaveResult(len(rows), repaired, batch)
+
+    def _rows(self, changes: Mapping[int, Sequence[str]], states: Mapping[int, "SentenceState"], author: str,
+              repair: bool) -> tuple[list[Correction], list[int], dict[int, int]]:
+        """The correction rows of ``changes`` against ``states``, the repaired positions, and the version read
+        of each sentence that changes."""
+        batch, now = uuid.uuid4().hex, _now()
+        rows, repaired, versions = [], [], {}
+        for sentence, tags in changes.items():
+            current, tags = states[sentence].tags, list(tags)
+            if len(tags) != len(current):
+                raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
+            unknown = self.tagset.unknown_tags(tags)
+            if unknown:
+                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+            broken = iob2_errors(tags)
+            if broken and not repair:
+                raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
+            repaired = repaired or broken
+            new = [Correction(dataset_id=self.dataset_id, sentence=sentence, token=i, old_tag=old, new_tag=tag,
+                              author=author, created_at=now, batch=batch, reverted=False)
+                   for i, (old, tag) in enumerate(zip(current, repair_iob2(tags))) if old != tag]
+            if new:
+                rows += new
+                versions[sentence] = states[sentence].version
+        return rows, repaired, versions
+
+    def undo(self, author: str, sentence: int | None = None, *, batch: str | None = None,
+             expected_version: int | None = None, also: Callable[[Session, str], None] | None = None) -> Undone | None:
+        """Revert one of ``author``'s live batches: ``batch`` if named, else their latest (on ``sentence`` if given,
+        and then only its rows of ``sentence``).
+
+        Refused with :class:`StaleSaveError` when someone else changed a sentence of the batch after it
+        (undoing it would mix their change with the older tags), or when ``expected_version`` (of
+        ``sentence``, as the user sees it) is no longer current. Returns what was undone, or None when
+        there is nothing live to undo. An empty author is refused (it would match anybody's batch).
+        """
+        if not author or not author.strip():
+            raise CorrectionError("undo needs the name of the annotator whose last change to revert")
+        if sentence is not None:
+            self._check_index(sentence)
+        while True:
+            try:
+                with _writing():
+                    return self._undo(author, sentence, batch, expected_version, also)
+            except _Stale:  # another undo or save of these sentences meanwhile: look again
+                continue
+            except _Newer as newer:
+                raise self._stale(newer.args[0], "undone") from None
+
+    def _undo(self, author: str, sentence: int | None, batch: str | None, expected_version: int | None,
+              also: Callable[[Session, str], None] | None) -> Undone | None:
+        live = [Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.author == author]
+        if sentence is not None:
+            live.append(Correction.sentence == sentence)
+        with Session(self.engine) as session:
+            if batch is None:
+                latest = session.scalar(select(Correction.batch).where(*live).order_by(Correction.id.desc()).limit(1))
+                if latest is None:
+                    return None
+                batch = latest
+            rows = session.execute(select(Correction.id, Correction.sentence, Correction.token)
+                                   .where(*live, Correction.batch == batch).order_by(Correction.sentence, Correction.token)).all()
+        if not rows:
+            return None
+        touched = sorted({r.sentence for r in rows})
+        states = self.snapshots(touched)
+        if sentence is not None and expected_version is not None and states[sentence].version != expected_version:
+            raise self._stale(sentence, "undone")
+        with Session(self.engine) as session, session.begin():
+            now = _now()
+            for s in touched:  # the versions read must still be current: nothing changed since the check below
+                if not _bump(session, self.dataset_id, s, author, now, states[s].version):
+                    raise _Stale(s)
+            newer = session.scalar(select(Correction.sentence).where(
+                Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
+                Correction.id > max(r.id for r in rows), Correction.batch != batch).limit(1))
+            if newer is not None:
+                raise _Newer(newer)
+            done = session.execute(update(Correction).where(*live, Correction.batch == batch)
+                                   .values(reverted=True, reverted_by=author, reverted_at=now))
+            if done.rowcount != len(rows):
+                raise _Stale(batch)
+            if also is not None:
+                also(session, batch)
+        first = rows[0].sentence
+        return Undone(first, [r.token for r in rows if r.sentence == first], touched, batch)
+
+    def snapshot(self, sentence: int) -> SentenceState:
+        """The sentence's current tags and version, read together: pass the version back with any write."""
+        self._check_index(sentence)
+        return self.snapshots([sentence])[sentence]
+
+    def sentence_version(self, sentence: int) -> int:
+        """How many saves and undos have changed the sentence (0: never)."""
+        return self.snapshot(sentence).version
+
+    def versions(self) -> dict[int, int]:
+        """Every saved sentence's version (a sentence not listed has version 0)."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(SentenceVersion.sentence, SentenceVersion.version)
+                                   .where(SentenceVersion.dataset_id == self.dataset_id)).all()
+        return {sentence: version for sentence, version in rows}
+
+    def snapshots(self, sentences: Iterable[int]) -> dict[int, SentenceState]:
+        """The current tags and version of each of ``sentences``, read together: the versions are read
+        before and after the tags, and the read is repeated until no write came between."""
+        wanted = sorted(set(sentences))
+        while True:
+            with Session(self.engine) as session:
+                before = self._version_rows(session, wanted)
+                tags = {s: list(self.original[s].tags) for s in wanted}
+                for start in range(0, len(wanted), 500):
+                    for row in self._live(session, wanted[start:start + 500]):
+                        tags[row.sentence][row.token] = row.new_tag
+                after = self._version_rows(session, wanted)
+            if before == after:
+                return {s: SentenceState(tags[s], *after.get(s, (0, None))) for s in wanted}
+
+    def _version_rows(self, session: Session, sentences: list[int]) -> dict[int, tuple[int, str]]:
+        found = {}
+        for start in range(0, len(sentences), 500):
+            found.update((s, (v, a)) for s, v, a in session.execute(
+                select(SentenceVersion.sentence, SentenceVersion.version, SentenceVersion.author)
+                .where(SentenceVersion.dataset_id == self.dataset_id, SentenceVersion.sentence.in_(sentences[start:start + 500]))))
+        return found
+
+    def _stale(self, sentence: int, what: str = "saved") -> StaleSaveError:
+        now = self.snapshot(sentence)
+        return StaleSaveError(sentence, now.tags, now.version, now.author, what)
+
+    def _check_index(self, sentence: int) -> None:
+        if not 0 <= sentence < len(self.original):
+            raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)}")
+
+    # ------------------------------------------------------------ reading
+
+    def _live(self, session: Session, sentences: Sequence[int] | None = None) -> list[Correction]:
+        query = select(Correction).where(Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False))
+        if sentences is not None:
+            query = query.where(Correction.sentence.in_(list(sentences)))
+        return list(session.scalars(query.order_by(Correction.id)))
+
+    def tags(self, sentence: int) -> list[str]:
+        """The current tags of a sentence: original plus the latest live correction per token (to edit it,
+        take :meth:`snapshot`, which gives the version with them)."""
+        return self.snapshot(sentence).tags
+
+    def corrected(self) -> list[Sentence]:
+        """The whole corrected corpus."""
+        with Session(self.engine) as session:
+            rows = self._live(session)
+        tags = {}
+        for row in rows:
+            tags.setdefault(row.sentence, list(self.original[row.sentence].tags))[row.token] = row.new_tag
+        return [Sentence(s.words, tuple(tags[i]), s.pos) if i in tags else s for i, s in enumerate(self.original)]
+
+    def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
+        """Every change (reverted ones too), newest first."""
+        with Session(self.engine) as session:
+            query = select(Correction).where(Correction.dataset_id == self.dataset_id)
+            if sentence is not None:
+                query = query.where(Correction.sentence == sentence)
+            rows = session.scalars(query.order_by(Correction.id.desc()).limit(limit))
+            return [
+                {"time": r.created_at, "sentence": r.sentence, "token": r.token,
+                 "word": self.original[r.sentence].words[r.token], "old": r.old_tag, "new": r.new_tag,
+                 "author": r.author, "undone": r.reverted, "undone by": r.reverted_by, "undone at": r.reverted_at}
+                for r in rows
+            ]
+
+    def position(self, author: str) -> int | None:
+        """The sentence ``author`` last opened in this dataset (None: never)."""
+        with Session(self.engine) as session:
+            row = session.get(AnnotatorPosition, (self.dataset_id, author))
+            return row.sentence if row is not None and 0 <= row.sentence < len(self.original) else None
+
+    def remember_position(self, author: str, sentence: int) -> None:
+        """Keep ``sentence`` as where ``author`` left off (a new session opens there)."""
+        _check_author(author)
+        self._check_index(sentence)
+        for _ in range(2):  # a concurrent first insert wins: update it then
+            try:
+                with Session(self.engine) as session, session.begin():
+                    row = session.get(AnnotatorPosition, (self.dataset_id, author))
+                    if row is None:
+                        session.add(AnnotatorPosition(dataset_id=self.dataset_id, author=author, sentence=sentence, updated_at=_now()))
+                    else:
+                        row.sentence, row.updated_at = sentence, _now()
+                return
+            except IntegrityError:
+                continue
+
+    def corrected_sentence_ids(self) -> set[int]:
+        """Sentences whose current tags differ from the original."""
+        corrected = self.corrected()
+        return {i for i, (a, b) in enumerate(zip(self.original, corrected)) if a.tags != b.tags}
+
+    def version(self) -> str:
+        """``"<rows>:<reverted rows>"``: changes with every save and undo (a cache key, a retrain's data version)."""
+        with Session(self.engine) as session:
+            mine = Correction.dataset_id == self.dataset_id
+            total = session.scalar(select(func.count()).where(mine))
+            reverted = session.scalar(select(func.count()).where(mine, Correction.reverted.is_(True)))
+        return f"{total}:{reverted}"
+
+    def counts(self) -> dict[str, object]:
+        """Corrected sentences and tokens, and corrected tokens by (new) entity type."""
+        by_type: Counter = Counter()
+        sentences = tokens = 0
+        for before, after in zip(self.original, self.corrected()):
+            changed = [(a, b) for a, b in zip(before.tags, after.tags) if a != b]
+            sentences += bool(changed)
+            tokens += len(changed)
+            by_type.update(tag_type(b) or tag_type(a) or "O" for a, b in changed)
+        return {"sentences": sentences, "tokens": tokens, "by_type": dict(by_type)}
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class _Newer(Exception):
+    """Internal: an undo found a later live change of a sentence of its batch; the transaction is rolled back."""
+
+
+def _check_author(author: str) -> None:
+    if len(author) > AUTHOR_MAX:
+        raise CorrectionError(f"an annotator's name may hold at most {AUTHOR_MAX} characters, got {len(author)}")
+
+
+_FULL = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+
+
+@contextmanager
+def _writing() -> Iterator[None]:
+    """A write whose database has no room left raises :class:`StorageFullError` (nothing was saved)."""
+    try:
+        yield
+    except (OperationalError, OSError) as err:
+        chain = [err]  # a full disk may surface as the failed rollback of the savepoint it aborted
+        while chain[-1].__context__ is not None and len(chain) < 5:
+            chain.append(chain[-1].__context__)
+        if any(marker in str(e).lower() for e in chain for marker in _FULL):
+            raise StorageFullError("nothing was saved: the database's disk is full; free some space and save again") from err
+        raise
+
+
+def _bump(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:
+    """Version + 1 (compare-and-swap when ``expected`` is given); False when the version was not ``expected``."""
+    key = (SentenceVersion.dataset_id == dataset_id, SentenceVersion.sentence == sentence)
+    if expected is not None:
+        key += (SentenceVersion.version == expected,)
+    while True:
+        done = session.execute(update(SentenceVersion).where(*key).values(version=SentenceVersion.version + 1, author=author, updated_at=now))
+        if done.rowcount == 1:
+            return True
+        if expected not in (None, 0):
+            return False
+        try:  # no row yet: version 0 -> 1 (a concurrent first save wins the insert, the other one retries or is stale)
+            with session.begin_nested():
+                session.add(SentenceVersion(dataset_id=dataset_id, sentence=sentence, version=1, author=author, updated_at=now))
+            return True
+        except IntegrityError:
+            if expected == 0:
+                return False
+
+
+def list_datasets(engine: Engine) -> dict[str, str]:
+    """Dataset name -> corpus file, for every dataset the database knows."""
+    with Session(engine) as session:
+        return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
+
+
+def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
+                   log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
+    """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
+
+    The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
+    reader change cannot move the tokens its corrections point at. ``log`` receives the read's
+    summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
+    encoding, malformed tags, size) raises :class:`CorpusError` with the reason; nothing is
+    written then; so is a ``user`` who may not import (only admins may, once users exist).
+    """
+    from ..data.corpus import load_corpus_bytes, write_corpus
+
+    require(user, "import")
+    name = name.strip()
+    if not name or not all(c.isalnum() or c in "-_ ." for c in name):
+        raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
+    if len(name) > DATASET_NAME_MAX:
+        raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
+    if name in list_datasets(engine):
+        raise CorrectionError(f"a dataset named {name!r} exists already")
+    read = load_corpus_bytes(data, filename)
+    target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_corpus(read.sentences, target)
+    try:
+        store = CorrectionStore(engine, name, target, read.sentences)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    if log is not None:
+        log(read.summary())
+    return store

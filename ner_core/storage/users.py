@@ -1,0 +1,190 @@
+"""People and roles: users with argon2-hashed passwords, sign-in sessions, and role checks.
+
+A user is a name, a role (``annotator`` < ``reviewer`` < ``admin``; each role may do what the
+roles below it may) and an argon2id hash of the password; the password itself is never stored.
+Signing in returns a random session token; the database keeps only its SHA-256 and its expiry,
+so an expired or unknown token is refused. With no users defined the workbench is a one-person
+tool: the acting user is ``None`` and every action is allowed (as it is from the command line).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from .schema import USER_NAME_MAX, SessionRow, UserRow
+
+ROLES = ("annotator", "reviewer", "admin")
+# action -> the least role allowed to do it
+ACTIONS = {
+    "correct": "annotator",
+    "review": "reviewer",
+    "adjudicate": "reviewer",
+    "assign": "admin",
+    "retrain": "admin",
+    "activate": "admin",
+    "roll back": "admin",
+    "import": "admin",
+    "delete dataset": "admin",
+    "manage users": "admin",
+}
+SESSION_LIFETIME = timedelta(hours=12)
+NAME_PATTERN = re.compile(rf"[^\W_][\w.-]{{0,{USER_NAME_MAX - 1}}}")  # letters or digits first, then also '_', '.', '-'
+MIN_PASSWORD = 8
+_hasher = PasswordHasher()  # argon2id with the library's current defaults
+
+
+class UserError(ValueError):
+    """A user that cannot be created (invalid or taken name, unknown role, short password)."""
+
+
+class SignInError(ValueError):
+    """A refused sign-in or session: wrong name or password, unknown or expired session."""
+
+
+class RoleError(PermissionError):
+    """An action above the acting user's role."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes (stored as UTC); PostgreSQL aware ones."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def check_name(name: str) -> str:
+    """``name`` if it is a valid user name, else :class:`UserError` saying what is allowed."""
+    if isinstance(name, str) and len(name) > USER_NAME_MAX:  # checked first: such a name is not echoed
+        raise UserError(f"a user name may hold at most {USER_NAME_MAX} characters, got {len(name)}")
+    if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
+        raise UserError(f"invalid user name {name!r}: 1-{USER_NAME_MAX} letters, digits, '_', '.' or '-', "
+                        "starting with a letter or digit")
+    return name
+
+
+def check_role(role: str) -> str:
+    """``role`` if it is one of :data:`ROLES`, else :class:`UserError` listing them."""
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    return role
+
+
+def add_user(engine: Engine, name: str, role: str, password: str, by: User | None = None) -> User:
+    """Create a user (``by``: the acting user, an admin once users exist; ``None`` from the command line)."""
+    require(by, "manage users")
+    check_name(name)
+    check_role(role)
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    with Session(engine) as session, session.begin():
+        if session.scalar(select(UserRow.id).where(func.lower(UserRow.name) == name.lower())) is not None:
+            raise UserError(f"a user named {name!r} exists already")
+        session.add(UserRow(name=name, role=role, password_hash=_hasher.hash(password), created_at=_now()))
+    return User(name, role)
+
+
+def list_users(engine: Engine) -> list[User]:
+    with Session(engine) as session:
+        return [User(r.name, r.role) for r in session.scalars(select(UserRow).order_by(UserRow.name))]
+
+
+def has_users(engine: Engine) -> bool:
+    """Whether any user is defined (else the workbench runs for one person, without sign-in)."""
+    with Session(engine) as session:
+        return session.scalar(select(UserRow.id).limit(1)) is not None
+
+
+def sign_in(engine: Engine, name: str, password: str, lifetime: timedelta = SESSION_LIFETIME) -> str:
+    """A new session token for ``name``; :class:`SignInError` on a wrong name or password."""
+    with Session(engine) as session, session.begin():
+        row = session.scalar(select(UserRow).where(UserRow.name == name)) if isinstance(name, str) else None
+        try:
+            # an unknown name costs one hash too, so timing does not tell which names exist
+            _hasher.verify(row.password_hash if row else _dummy_hash(), password)
+        except (VerificationError, InvalidHashError):
+            row = None
+        if row is None:
+            raise SignInError("wrong user name or password")
+        if _hasher.check_needs_rehash(row.password_hash):
+            row.password_hash = _hasher.hash(password)
+        token = secrets.token_urlsafe(32)
+        session.add(SessionRow(token_sha256=_token_hash(token), user_id=row.id, expires_at=_now() + lifetime))
+    return token
+
+
+def user_for_token(engine: Engine, token: str, now: datetime | None = None) -> User:
+    """The user a session token belongs to; :class:`SignInError` if it is unknown or expired."""
+    with Session(engine) as session:
+        found = session.execute(
+            select(SessionRow.expires_at, UserRow.name, UserRow.role).join(UserRow, UserRow.id == SessionRow.user_id)
+            .where(SessionRow.token_sha256 == _token_hash(str(token)))
+        ).first()
+    if found is None:
+        raise SignInError("unknown session: sign in again")
+    expires = _aware(found.expires_at)
+    if expires <= (now or _now()):
+        raise SignInError(f"your session expired at {expires:%Y-%m-%d %H:%M} UTC: sign in again")
+    return User(found.name, found.role)
+
+
+def sign_out(engine: Engine, token: str) -> None:
+    with Session(engine) as session, session.begin():
+        row = session.get(SessionRow, _token_hash(str(token)))
+        if row is not None:
+            session.delete(row)
+
+
+def refusal(user: User | None, action: str) -> str | None:
+    """Why ``user`` may not do ``action`` (a sentence for a disabled button), or ``None`` if allowed."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    needed = ACTIONS[action]
+    if user is None or ROLES.index(user.role) >= ROLES.index(needed):
+        return None
+    return f"{user.name} is {_article(user.role)} {user.role}: only {_plural(needed)} may {action}"
+
+
+def allowed(user: User | None, action: str) -> bool:
+    return refusal(user, action) is None
+
+
+def require(user: User | None, action: str) -> None:
+    """Raise :class:`RoleError` unless ``user`` may do ``action`` (``None``: no users, or the command line)."""
+    reason = refusal(user, action)
+    if reason:
+        raise RoleError(reason)
+
+
+def _article(role: str) -> str:
+    return "an" if role[0] in "aeiou" else "a"
+
+
+def _plural(role: str) -> str:
+    return "admins" if role == "admin" else f"{role}s and admins"
+
+
+@cache
+def _dummy_hash() -> str:
+    return _hasher.hash(secrets.token_hex(16))

@@ -1,0 +1,1 @@
+"""The study's experiments: every model of the method trained and its tables written."""

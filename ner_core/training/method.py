@@ -1,0 +1,316 @@
+"""The study's method on any dataset: strong and weak taggers, a weak-sentence detector, the vote.
+
+:func:`train_method` trains it from a split and a :class:`~ner_core.data.tags.TagSet` into one
+directory, built aside and swapped in when everything has trained::
+
+    NAME/pipeline.json   the voted pipeline, its detector threshold tuned on dev
+    NAME/strong/         a tagger with the weak types masked to O
+    NAME/weak/           a tagger with the strong types masked, trained with a recall margin
+    NAME/detector/       does a sentence hold an entity of a weak type?
+
+A dataset with no weak type gets the single tagger only: ``NAME/`` is then its checkpoint.
+The training helpers here are also what :mod:`ner_core.study.experiments` retrains the tables with.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..data.corpus import Sentence, Split
+from ..data.tags import TagSet
+from ..evaluation.evaluate import evaluate
+from ..evaluation.metrics import entity_scores
+from ..models.checkpoint import load_checkpoint
+from ..models.checkpoint_dirs import building
+from ..models.detector import DetectorConfig, WeakSentenceDetector, detector_proba, holds_weak_entity
+from ..models.model import ModelConfig
+from ..models.pipeline import VotedPipeline, save_pipeline, vote
+from ..models.tagger import TaggedSentence, Tagger
+from .sampling import weak_training_set
+from .train import BatchCallback, EpochReport, TrainConfig, TrainResult, train
+from .train_detector import score_detector, train_detector
+
+ROLES = ("single", "strong", "weak")
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+DETECTOR_EPOCH_SHARE = 0.3  # a detector epoch's time as a share of a tagger epoch's, until one is measured
+BATCH_REPORT_EVERY = 1.0  # seconds between progress events within an epoch
+
+Report = Callable[[dict[str, Any]], None]
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How a model family builds the method's models. The default is the shipped Bi-LSTM-CRF's
+    (README: dropout 0.4, the weak tagger on every sentence with a recall margin of 3, an
+    LSTM-attention detector with the class-weighted loss) plus the open vocabulary: a word that
+    the training file lacks but GloVe knows keeps its GloVe vector, which pays off where the
+    test data's words are not the training data's (another file, a smaller corpus)."""
+
+    model: ModelConfig = field(default_factory=lambda: ModelConfig(dropout=0.4, open_vocab=True))
+    weak_others_per_weak: float = 0.0  # the weak tagger's data: weak sentences + this many others per one (0: all)
+    weak_oversample: int = 1  # ... with the weak sentences repeated this many times
+    weak_margin: float = 3.0  # the weak tagger's recall margin (softmax-margin cost of a missed entity)
+    detector_arch: str = "lstm_attn"
+    detector_weights: tuple[float, float] | None = (0.02, 0.98)  # class weights of the detector's loss
+
+
+@dataclass(frozen=True)
+class Family:
+    """One model family: how its models are built, and its checkpoint names."""
+
+    label: str
+    recipe: Recipe
+    single: str
+    strong: str
+    weak: str
+    voted: str
+    double: str
+
+
+FAMILIES = (
+    # The best taggers on val (README, reports/weak_classes.md): Bi-LSTM-CRF with dropout 0.4,
+    # its weak tagger on all sentences with a recall margin of 3; the BERT-FF weak tagger on weak
+    # sentences x3 + 10 others per weak one.
+    Family("Bi-LSTM-CRF", Recipe(ModelConfig(dropout=0.4)), "bilstm_crf", "strong", "weak", "voted", "double"),
+    Family(
+        "BERT-FF",
+        Recipe(ModelConfig(word_features=False, encoder="minilm-first", head="ff", hidden=128),
+               weak_others_per_weak=10.0, weak_oversample=3, weak_margin=0.0),
+        "bert_ff", "bert_strong", "bert_weak", "voted-bert", "double-bert",
+    ),
+)
+"""The model families of the method: the app, the CLI, retraining and the study's tables use this list."""
+
+
+@dataclass
+class MethodSettings:
+    """How long and on what to train: the most epochs per model (early stopping on dev decides)."""
+
+    epochs: int = 30
+    weak_epochs: int = 40
+    detector_epochs: int = 6
+    patience: int = 4
+    weak_patience: int = 6
+    detector_patience: int = 3
+    threads: int = 2
+    seed: int = 13
+    recipe: Recipe = field(default_factory=Recipe)
+    progress: bool = True  # tqdm bars on the terminal
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
+
+
+def train_tagger(
+    role: str,
+    split: Split,
+    tagset: TagSet,
+    out: Path,
+    settings: MethodSettings,
+    recipe: Recipe | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
+) -> TrainResult:
+    """Train the ``single``, ``strong`` (weak types masked) or ``weak`` (strong types masked) tagger into ``out``."""
+    if role not in ROLES:
+        raise ValueError(f"unknown tagger role {role!r}: expected one of {', '.join(ROLES)}")
+    recipe = recipe or settings.recipe
+    data, model = split.train, recipe.model
+    epochs, patience, masked = settings.epochs, settings.patience, ()
+    if role == "strong":
+        masked = tuple(sorted(tagset.weak))
+    elif role == "weak":
+        data = weak_training_set(split.train, tagset.weak, recipe.weak_others_per_weak, recipe.weak_oversample, settings.seed)
+        model = replace(model, recall_margin=recipe.weak_margin)
+        epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
+    config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked)
+    return train(data, split.val, config, model, out, on_epoch=on_epoch, progress=settings.progress, tagset=tagset,
+                 on_batch=on_batch)
+
+
+def train_weak_detector(
+    split: Split,
+    tagset: TagSet,
+    out: Path,
+    settings: MethodSettings,
+    recipe: Recipe | None = None,
+    balanced: bool = False,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
+) -> TrainResult:
+    """Train a detector of ``tagset``'s weak types into ``out`` (the recipe's architecture and
+    loss; on all training sentences or ``balanced``), kept at its best dev ROC-AUC."""
+    recipe = recipe or settings.recipe
+    config = TrainConfig(epochs=settings.detector_epochs, patience=settings.detector_patience, threads=settings.threads, seed=settings.seed)
+    detector = DetectorConfig(tuple(sorted(tagset.weak)), arch=recipe.detector_arch, class_weights=recipe.detector_weights)
+    return train_detector(split.train, split.val, config, detector, balanced=balanced, select_on="roc_auc",
+                          out_dir=out, progress=settings.progress, on_epoch=on_epoch,
+                          on_batch=on_batch)
+
+
+def tune_threshold(strong: list[TaggedSentence], weak: list[TaggedSentence], probs: list[float], gold: list[Sequence[str]]) -> tuple[float, float]:
+    """The detector threshold with the best voted macro F1 on these (dev) sentences, and that F1."""
+    best = (0.5, -1.0)
+    for threshold in THRESHOLDS:
+        tags = [vote(s, w, p, threshold).tags for s, w, p in zip(strong, weak, probs)]
+        macro = entity_scores(gold, tags)["macro_f1"]
+        if macro > best[1]:
+            best = (threshold, macro)
+    return best
+
+
+def dev_threshold(dev: Sequence[Sentence], strong: Tagger, weak: Tagger, detector: WeakSentenceDetector) -> float:
+    """:func:`tune_threshold` on the ``dev`` sentences."""
+    words = [s.words for s in dev]
+    return tune_threshold(strong.tag(words), weak.tag(words), detector_proba(detector, words), [s.tags for s in dev])[0]
+
+
+class StageProgress:
+    """Progress events of training in stages (:func:`train_method`, the retrain jobs): per epoch and (at most every
+    :data:`BATCH_REPORT_EVERY` seconds) per batch, with an upper bound on the time left (the
+    remaining stages at their most epochs; early stopping usually ends them sooner).
+
+    Within an epoch, its time is the batches' pace plus the check after the last batch (scoring
+    the dev set, saving): ``check_seconds`` until one is measured. ``timed`` stages (no epochs of
+    their own, e.g. scoring) take the seconds given, estimated like ``check_seconds`` (of the first
+    stage) and so scaled by how long its measured check took against it (the load may have changed)."""
+
+    def __init__(self, stages: list[tuple[str, int]], report: Report, check_seconds: float = 0.0,
+                 timed: dict[str, float] | None = None) -> None:
+        self.stages, self.report, self.started = stages, report, time.perf_counter()
+        self.epoch_seconds: dict[str, float] = {}
+        self.checks: dict[str, float] = {}  # measured end-of-epoch check per stage
+        self.check_seconds, self.timed = check_seconds, dict(timed or {})
+        self.first_batch: dict[str, float] = {}  # when the current epoch's first batch ended
+        self.pace: dict[str, tuple[float, int]] = {}  # seconds per batch, batches per epoch
+        self.last_batch: dict[str, float] = {}
+        self.last_batch_report = 0.0
+
+    def _per_epoch(self, stage: str) -> float | None:
+        if stage in self.timed:  # scaled by the first stage's measured check, the one check_seconds estimates
+            first = self.checks.get(self.stages[0][0])
+            return self.timed[stage] * (first / self.check_seconds if first and self.check_seconds else 1.0)
+        if stage in self.epoch_seconds:
+            return self.epoch_seconds[stage]
+        taggers = [s for name, s in self.epoch_seconds.items() if name != "detector"]
+        if not taggers:
+            return None
+        return sum(taggers) / len(taggers) * (DETECTOR_EPOCH_SHARE if stage == "detector" else 1.0)
+
+    def _eta(self, index: int, done: float) -> int | None:
+        left = 0.0
+        for i, (stage, total) in enumerate(self.stages[index:], start=index):
+            per_epoch = self._per_epoch(stage)
+            if per_epoch is None:
+                return None
+            left += per_epoch * (total - done if i == index else total)
+        return round(left)
+
+    def start(self, stage: str) -> Callable[[EpochReport], None]:
+        """Report the start of ``stage``; return its per-epoch callback."""
+        index = [s for s, _ in self.stages].index(stage)
+        total = self.stages[index][1]
+        stage_started = time.perf_counter()
+        self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0)})
+
+        def on_epoch(r: EpochReport) -> None:
+            now = time.perf_counter()
+            self.epoch_seconds[stage] = (now - stage_started) / r.epoch  # setup included: without batch times only
+            if stage in self.last_batch:
+                self.checks[stage] = now - self.last_batch[stage]
+            if stage in self.pace:  # the batches' pace: the stage's setup (vocabulary, vectors) is not an epoch's
+                per_batch, batches = self.pace[stage]
+                self.epoch_seconds[stage] = per_batch * batches + self.checks[stage]
+            self.report({"stage": stage, "done": r.epoch, "total": total, "eta_seconds": self._eta(index, r.epoch),
+                         "loss": round(r.loss, 4), "val": round(r.val_score, 4), "best": round(r.best_score, 4),
+                         "seconds": round(time.perf_counter() - self.started, 1)})
+
+        return on_epoch
+
+    def batches(self, stage: str) -> BatchCallback:
+        """The per-batch callback of ``stage`` (call after :meth:`start`): the epoch time is
+        estimated from the batches done so far."""
+        index = [s for s, _ in self.stages].index(stage)
+        total = self.stages[index][1]
+
+        def on_batch(epoch: int, batch: int, batches: int) -> None:
+            now = self.last_batch[stage] = time.perf_counter()
+            done = epoch - 1 + batch / batches
+            if batch == 1:  # the pace is timed from the end of the first batch (the one that warms up)
+                self.first_batch[stage] = now
+            else:
+                self.pace[stage] = ((now - self.first_batch[stage]) / (batch - 1), batches)
+            if stage in self.pace:
+                checks = list(self.checks.values())
+                check = self.checks.get(stage, sum(checks) / len(checks) if checks else self.check_seconds)
+                self.epoch_seconds[stage] = self.pace[stage][0] * batches + check
+            if now - self.last_batch_report < BATCH_REPORT_EVERY or batch == batches or self._per_epoch(stage) is None:
+                return
+            self.last_batch_report = now
+            self.report({"stage": stage, "done": epoch - 1, "total": total, "batch": batch, "batches": batches,
+                         "eta_seconds": self._eta(index, done), "seconds": round(now - self.started, 1)})
+
+        return on_batch
+
+    def finish(self, stage: str, **extra: Any) -> None:
+        """Report the end of ``stage``, with the time the stages after it will take."""
+        index = [s for s, _ in self.stages].index(stage)
+        total = self.stages[index][1]
+        self.report({"stage": stage, "done": total, "total": total, "eta_seconds": self._eta(index + 1, 0),
+                     "seconds": round(time.perf_counter() - self.started, 1), **extra})
+
+
+def train_method(
+    split: Split,
+    tagset: TagSet,
+    out_dir: str | Path,
+    settings: MethodSettings | None = None,
+    report: Report = lambda event: None,
+) -> dict[str, Any]:
+    """Train the method on ``split`` (early stopping and the threshold on ``split.val``) into ``out_dir``.
+
+    ``report`` gets progress events: dicts with ``stage`` (``single``, ``strong``, ``weak``,
+    ``detector``, ``threshold``), ``done`` and ``total`` (epochs, or 0/1), and ``eta_seconds``
+    (an upper bound; ``None`` until one epoch is timed). Returns a summary with the dev scores.
+    """
+    settings = settings or MethodSettings()
+    out_dir = Path(out_dir)
+    if not split.train or not split.val:
+        raise ValueError("training the method needs training and dev sentences")
+    started = time.perf_counter()
+    summary: dict[str, Any] = {"tagset": tagset.to_dict(), "train_sentences": len(split.train), "dev_sentences": len(split.val)}
+    if not tagset.weak:
+        progress = StageProgress([("single", settings.epochs)], report)
+        result = train_tagger("single", split, tagset, out_dir, settings, on_epoch=progress.start("single"),
+                              on_batch=progress.batches("single"))
+        progress.finish("single", note="no weak type: the single model only")
+        return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, "seconds": round(time.perf_counter() - started, 1)}
+    if not any(holds_weak_entity(s.tags, tagset.weak) for s in split.val):
+        raise ValueError(f"the dev sentences hold no entity of the weak types ({', '.join(sorted(tagset.weak))}): "
+                         "nothing to select the detector and tune its threshold on; give a larger dev set or --weak-types")
+    progress = StageProgress(
+        [("strong", settings.epochs), ("weak", settings.weak_epochs), ("detector", settings.detector_epochs), ("threshold", 1)], report
+    )
+    with building(out_dir) as tmp:
+        strong = train_tagger("strong", split, tagset, tmp / "strong", settings, on_epoch=progress.start("strong"),
+                              on_batch=progress.batches("strong"))
+        weak = train_tagger("weak", split, tagset, tmp / "weak", settings, on_epoch=progress.start("weak"),
+                            on_batch=progress.batches("weak"))
+        train_weak_detector(split, tagset, tmp / "detector", settings, on_epoch=progress.start("detector"),
+                            on_batch=progress.batches("detector"))
+        progress.start("threshold")
+        detector, _ = load_checkpoint(tmp / "detector")
+        threshold = dev_threshold(split.val, Tagger.from_checkpoint(tmp / "strong"), Tagger.from_checkpoint(tmp / "weak"), detector)
+        save_pipeline(tmp, "strong", "weak", "detector", threshold)
+        voted = evaluate(VotedPipeline.load(tmp), split.val)
+        progress.finish("threshold", threshold=threshold)
+        summary.update(
+            pipeline=True, threshold=threshold, dev_strong_micro_f1=strong.best_score, dev_weak_micro_f1=weak.best_score,
+            dev_detector_roc_auc=score_detector(detector, split.val)["roc_auc"],
+            dev_micro_f1=voted["micro_f1"], dev_macro_f1=voted["macro_f1"],
+        )
+    return {**summary, "seconds": round(time.perf_counter() - started, 1)}

@@ -1,0 +1,217 @@
+"""Training: length-bucketed mini-batches, Adam with LR decay on plateau, early stopping.
+
+:func:`fit` is the one training loop; it only needs ``model.encode(sentences)``,
+``model.forward_loss(batch)`` and a validation score. :func:`train` builds and fits a tagger.
+"""
+from __future__ import annotations
+
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import nn
+from torch.optim.swa_utils import AveragedModel
+from tqdm import tqdm
+
+from ..data.corpus import Sentence
+from ..data.sentence_keys import training_record
+from ..data.tags import TagSet, mask_types
+from ..evaluation.evaluate import evaluate
+from ..models.checkpoint import save_checkpoint
+from ..models.features import Vocab
+from ..models.glove import glove_index, glove_vectors
+from ..models.model import CRFTagger, ModelConfig
+from ..models.tagger import Tagger
+
+
+@dataclass
+class TrainConfig:
+    epochs: int = 30
+    batch_size: int = 32
+    lr: float = 2e-3
+    patience: int = 4
+    seed: int = 13
+    threads: int = 2
+    grad_clip: float = 5.0
+    min_count: int = 2
+    lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without improvement
+    mask_types: tuple[str, ...] = ()
+    average_from: int = 0  # from this epoch on, score and keep the running average of the weights (0: off)
+
+    def __post_init__(self) -> None:
+        self.mask_types = tuple(self.mask_types)
+        if not 0 < self.lr_decay <= 1:
+            raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or self.threads < 1:
+            raise ValueError("epochs, batch_size, patience and threads must be at least 1")
+        if self.average_from < 0:
+            raise ValueError(f"average_from must be 0 (off) or an epoch number, got {self.average_from}")
+
+
+@dataclass
+class EpochReport:
+    epoch: int
+    loss: float
+    val_score: float
+    best_score: float
+    seconds: float
+    improved: bool
+
+
+BatchCallback = Callable[[int, int, int], None]
+"""``(epoch, batch, batches)``: called after each optimiser step."""
+
+
+@dataclass
+class TrainResult:
+    model: nn.Module
+    best_score: float
+    history: list[EpochReport] = field(default_factory=list)
+
+
+def init_vocab_and_vectors(
+    train: Sequence[Sentence], min_count: int, labels: Sequence[str]
+) -> tuple[Vocab, torch.Tensor, torch.Tensor]:
+    """Vocabulary of ``train`` and its GloVe vectors with a found-mask (PAD and UNK excluded)."""
+    vocab = Vocab.build([s.words for s in train], glove_index(), labels, min_count)
+    vectors, found = glove_vectors(vocab.words)
+    found[:2] = False
+    return vocab, torch.from_numpy(vectors), torch.from_numpy(found)
+
+
+def _batches(sentences: list[Sentence], size: int, rng: random.Random) -> list[list[Sentence]]:
+    """Shuffled batches of similar length (sorted within pools of 50 batches) to cut padding."""
+    shuffled = sentences[:]
+    rng.shuffle(shuffled)
+    pool = size * 50
+    batches = []
+    for start in range(0, len(shuffled), pool):
+        chunk = sorted(shuffled[start : start + pool], key=len)
+        batches += [chunk[i : i + size] for i in range(0, len(chunk), size)]
+    rng.shuffle(batches)
+    return batches
+
+
+def fit(
+    model: nn.Module,
+    data: Sequence[Sentence],
+    val_score: Callable[[nn.Module], float],
+    config: TrainConfig,
+    on_improve: Callable[[nn.Module, list[EpochReport]], None] | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    progress: bool = True,
+    desc: str = "train",
+    on_batch: BatchCallback | None = None,
+) -> TrainResult:
+    """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``.
+
+    ``on_batch(epoch, batch, batches)`` is called after every optimiser step (progress within an epoch).
+
+    With ``config.average_from`` set, from that epoch on the weights are averaged over epochs
+    (stochastic weight averaging) and the average is what is scored and kept.
+    """
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = random.Random(config.seed)
+    data = [s for s in data if len(s)]
+    if not data:
+        raise ValueError("no training sentences")
+    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
+    scheduler = None
+    if config.lr_decay < 1:
+        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
+    average = AveragedModel(model) if config.average_from else None
+    best, best_state, waited, history = float("-inf"), None, 0, []
+    bar = tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep")
+    for epoch in range(1, config.epochs + 1):
+        started, total, steps = time.perf_counter(), 0.0, 0
+        model.train()
+        batches = _batches(list(data), config.batch_size, rng)
+        for batch_sents in tqdm(batches, desc=f"epoch {epoch}", disable=not progress, unit="batch", leave=False):
+            loss = model.forward_loss(model.encode(batch_sents))
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            total, steps = total + loss.item(), steps + 1
+            if on_batch is not None:
+                on_batch(epoch, steps, len(batches))
+        scored = model
+        if average is not None and epoch >= config.average_from:
+            average.update_parameters(model)
+            scored = average.module
+        scored.eval()
+        score = val_score(scored)
+        improved = score > best
+        if improved:
+            best, waited = score, 0
+            best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
+        else:
+            waited += 1
+        report = EpochReport(epoch, total / steps, score, best, time.perf_counter() - started, improved)
+        history.append(report)
+        if scheduler is not None:
+            scheduler.step(score)
+        bar.update(1)
+        bar.set_postfix(loss=f"{report.loss:.3f}", val=f"{score:.4f}", best=f"{best:.4f}")
+        if on_epoch is not None:
+            on_epoch(report)
+        if improved and on_improve is not None:
+            on_improve(scored, history)
+        if waited >= config.patience:
+            break
+    bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(model, best, history)
+
+
+def train(
+    train_set: Sequence[Sentence],
+    val_set: Sequence[Sentence],
+    config: TrainConfig,
+    model_config: ModelConfig | None = None,
+    out_dir: str | os.PathLike | None = None,
+    model: CRFTagger | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    progress: bool = True,
+    tagset: TagSet | None = None,
+    on_batch: BatchCallback | None = None,
+) -> TrainResult:
+    """Train a Bi-LSTM-CRF (or continue ``model``) with early stopping on val entity micro F1.
+
+    A new model's labels are those of ``tagset`` (default: the types tagged in ``train_set``).
+    Types in ``config.mask_types`` become ``O`` in training and validation; the best epoch is
+    saved to ``out_dir`` as soon as it is reached.
+    """
+    if model is None:
+        tagset = tagset or TagSet.from_sentences(train_set)
+    else:
+        tagset = TagSet.from_labels(model.vocab.labels)
+    unknown = sorted(set(config.mask_types) - set(tagset.types))
+    if unknown:
+        raise ValueError(f"unknown entity types to mask: {', '.join(unknown)}; the types are {', '.join(tagset.types)}")
+    outside = tagset.unknown_tags(t for s in train_set for t in s.tags)
+    if outside:
+        raise ValueError(f"training tags the model has no label for: {', '.join(outside)}")
+    data = [Sentence(s.words, tuple(mask_types(s.tags, config.mask_types))) for s in train_set if len(s)]
+    val = [s for s in val_set if len(s)]
+    if model is None and data:
+        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count, tagset.labels)
+        model = CRFTagger(model_config or ModelConfig(), vocab)
+        model.init_word_vectors(vectors, found)
+    meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}, "trained_on": training_record(data)}
+
+    def score(m: nn.Module) -> float:
+        return evaluate(Tagger(m), val, config.mask_types)["micro_f1"] if val else 0.0
+
+    def save(m: nn.Module, history: list[EpochReport]) -> None:
+        if out_dir is not None:
+            meta.update(history=[asdict(h) for h in history], val_micro_f1=history[-1].best_score)
+            save_checkpoint(m, out_dir, meta)
+
+    return fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch)

@@ -1,0 +1,307 @@
+"""Double annotation: two annotators tag the same sentences, their agreement, and adjudication.
+
+An admin assigns a share of a dataset's sentences to a pair of annotators. Each annotator's
+tags of an assigned sentence are kept apart (``double_annotations``), not in the corrections,
+until a reviewer adjudicates: picks one version (or an edited one), which is then saved as an
+ordinary correction through :class:`~ner_core.storage.store.CorrectionStore`. Agreement per pair is
+entity-level F1 of one annotator against the other (symmetric: precision and recall swap) from
+:mod:`ner_core.evaluation.metrics`, and Cohen's kappa on token tags, overall and per type.
+"""
+from __future__ import annotations
+
+import math
+import random
+import warnings
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import NamedTuple, Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from ..data.tags import iob2_errors, repair_iob2, tag_type
+from ..evaluation.metrics import entity_scores
+from ..storage.schema import Assignment, DoubleAnnotation
+from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
+from ..storage.users import User, list_users, require
+
+CHOICES = ("A", "B", "edited", "agreed")
+
+
+class AgreementError(ValueError):
+    """An assignment, annotation or adjudication that cannot be made (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    sentence: int
+    annotators: tuple[str, str]
+    words: tuple[str, ...]
+    tags_a: list[str]
+    tags_b: list[str]
+    gold: list[str]  # the dataset's current tags
+    version: int  # the version of gold: adjudicating names it
+
+
+@dataclass
+class PairAgreement:
+    annotators: tuple[str, str]
+    sentences: int  # annotated by both
+    tokens: int
+    entity_f1: float  # micro over types
+    kappa: float  # on the token tags (nan when undefined: one tag only, on both sides)
+    per_type: dict[str, dict[str, float]] = field(default_factory=dict)  # type -> {"f1", "kappa"}
+    disagreements: int = 0  # sentences tagged differently and not yet adjudicated
+    adjudicated: int = 0  # sentences tagged differently and settled by an adjudicator
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _name(user: User | None) -> str:
+    return user.name if user else "anonymous"
+
+
+def assign(store: CorrectionStore, share: float, annotators: tuple[str, str], by: User | None,
+           among: Sequence[int] | None = None, seed: int = 0) -> list[int]:
+    """Assign ``share`` of the sentences (of ``among``, default all) not yet assigned to two annotators.
+
+    The sentences are drawn at random (seeded); returns their indices, sorted.
+    """
+    require(by, "assign")
+    a, b = annotators
+    if a == b:
+        raise AgreementError("double annotation needs two different annotators")
+    known = {u.name for u in list_users(store.engine)}
+    missing = [n for n in (a, b) if n not in known]
+    if missing:
+        raise AgreementError(f"no user named {', '.join(map(repr, missing))}")
+    if not 0 < share <= 1:
+        raise AgreementError(f"the share must be in (0, 1], got {share}")
+    pool = list(range(len(store.original))) if among is None else list(among)
+    with Session(store.engine) as session, session.begin():
+        taken = set(session.scalars(select(Assignment.sentence).where(Assignment.dataset_id == store.dataset_id)))
+        free = [i for i in pool if i not in taken and 0 <= i < len(store.original)]
+        count = min(len(free), round(share * len(pool)))
+        if count == 0:
+            raise AgreementError(f"nothing to assign: {len(free)} free sentence(s), share {share} of {len(pool)}")
+        chosen = sorted(random.Random(seed).sample(free, count))
+        now = _now()
+        session.add_all(Assignment(dataset_id=store.dataset_id, sentence=i, annotator_a=a, annotator_b=b,
+                                   assigned_by=_name(by), assigned_at=now) for i in chosen)
+    return chosen
+
+
+def _assignment(session: Session, store: CorrectionStore, sentence: int) -> Assignment | None:
+    return session.scalar(select(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence == sentence))
+
+
+def assigned_to(store: CorrectionStore, user: str) -> list[int]:
+    """Sentences assigned to ``user`` and not yet adjudicated, in order."""
+    with Session(store.engine) as session:
+        return list(session.scalars(
+            select(Assignment.sentence).where(
+                Assignment.dataset_id == store.dataset_id, Assignment.adjudicated_at.is_(None),
+                (Assignment.annotator_a == user) | (Assignment.annotator_b == user),
+            ).order_by(Assignment.sentence)
+        ))
+
+
+@dataclass(frozen=True)
+class MyShare:
+    """An annotator's double annotation: the sentences still open (and which of them they have tagged) and
+    how many are settled (adjudicated: they leave the list)."""
+
+    open: list[int]
+    tagged: set[int]
+    settled: int
+
+
+def my_share(store: CorrectionStore, user: str) -> MyShare:
+    """``user``'s assigned sentences: open ones, those of them already tagged by ``user``, and the settled count."""
+    mine = (Assignment.annotator_a == user) | (Assignment.annotator_b == user)
+    with Session(store.engine) as session:
+        rows = session.execute(select(Assignment.id, Assignment.sentence, Assignment.adjudicated_at)
+                               .where(Assignment.dataset_id == store.dataset_id, mine).order_by(Assignment.sentence)).all()
+        done = set(session.scalars(select(DoubleAnnotation.assignment_id).where(
+            DoubleAnnotation.annotator == user, DoubleAnnotation.assignment_id.in_([r.id for r in rows]))))
+    still = [r for r in rows if r.adjudicated_at is None]
+    return MyShare([r.sentence for r in still], {r.sentence for r in still if r.id in done}, len(rows) - len(still))
+
+
+def assignments(store: CorrectionStore) -> list[dict]:
+    """Every assignment of the dataset: sentence, annotators, who assigned it, and whether it is settled."""
+    with Session(store.engine) as session:
+        rows = session.scalars(select(Assignment).where(Assignment.dataset_id == store.dataset_id).order_by(Assignment.sentence))
+        return [{"sentence": r.sentence, "annotator A": r.annotator_a, "annotator B": r.annotator_b, "assigned by": r.assigned_by,
+                 "assigned": r.assigned_at, "settled by": r.adjudicated_by, "choice": r.choice} for r in rows]
+
+
+def annotation(store: CorrectionStore, sentence: int, user: str) -> list[str] | None:
+    """``user``'s own tags of an assigned sentence, or ``None`` if not saved yet."""
+    with Session(store.engine) as session:
+        row = _assignment(session, store, sentence)
+        if row is None:
+            return None
+        tags = session.scalar(select(DoubleAnnotation.tags).where(DoubleAnnotation.assignment_id == row.id,
+                                                                   DoubleAnnotation.annotator == user))
+        return list(tags) if tags is not None else None
+
+
+def _checked(store: CorrectionStore, sentence: int, tags: Sequence[str]) -> list[str]:
+    """``tags`` with IOB2 repaired, or :class:`CorrectionError` (wrong length, unknown tag)."""
+    tags, length = list(tags), len(store.original[sentence].words)
+    if len(tags) != length:
+        raise CorrectionError(f"sentence {sentence} has {length} tokens, got {len(tags)} tags")
+    unknown = store.tagset.unknown_tags(tags)
+    if unknown:
+        raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+    return repair_iob2(tags)
+
+
+def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], user: User) -> list[int]:
+    """Keep ``user``'s own tags of a sentence assigned to them; returns the IOB2-repaired positions."""
+    require(user, "correct")
+    if user is None:
+        raise AgreementError("double annotation needs a signed-in annotator")
+    repaired = iob2_errors(tags)
+    tags = _checked(store, sentence, tags)
+    with Session(store.engine) as session, session.begin():
+        row = _assignment(session, store, sentence)
+        if row is None or user.name not in (row.annotator_a, row.annotator_b):
+            raise AgreementError(f"sentence {sentence} is not assigned to {user.name}")
+        if row.adjudicated_at is not None:
+            raise AgreementError(f"sentence {sentence} was adjudicated by {row.adjudicated_by}; correct it on the Annotate page")
+        mine = session.scalar(select(DoubleAnnotation).where(DoubleAnnotation.assignment_id == row.id,
+                                                              DoubleAnnotation.annotator == user.name))
+        if mine is None:
+            session.add(DoubleAnnotation(assignment_id=row.id, annotator=user.name, tags=tags, saved_at=_now()))
+        else:
+            mine.tags, mine.saved_at = tags, _now()
+    return repaired
+
+
+def _pairs(store: CorrectionStore, open_only: bool) -> list[tuple[Assignment, list[str], list[str]]]:
+    """Assignments annotated by both, with A's and B's tags."""
+    with Session(store.engine) as session:
+        query = select(Assignment).where(Assignment.dataset_id == store.dataset_id)
+        if open_only:
+            query = query.where(Assignment.adjudicated_at.is_(None))
+        rows = list(session.scalars(query.order_by(Assignment.sentence)))
+        tags: dict[tuple[int, str], list[str]] = {
+            (d.assignment_id, d.annotator): list(d.tags)
+            for d in session.scalars(select(DoubleAnnotation).where(DoubleAnnotation.assignment_id.in_([r.id for r in rows])))
+        }
+        session.expunge_all()
+    return [(r, tags[r.id, r.annotator_a], tags[r.id, r.annotator_b])
+            for r in rows if (r.id, r.annotator_a) in tags and (r.id, r.annotator_b) in tags]
+
+
+def kappa(a: Sequence[str], b: Sequence[str]) -> float:
+    """Cohen's kappa of two label sequences; nan when undefined (both use one and the same label)."""
+    if len(set(a) | set(b)) < 2:
+        return math.nan
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from sklearn.metrics import cohen_kappa_score  # sklearn takes seconds to import: only when measured
+
+        return float(cohen_kappa_score(list(a), list(b)))
+
+
+def pair_agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[str]]) -> dict[str, object]:
+    """Entity F1 (micro and per type) and token-tag kappa (overall and per type: the type's tokens vs the rest)."""
+    scores = entity_scores(tags_a, tags_b)
+    flat_a = [t for s in tags_a for t in s]
+    flat_b = [t for s in tags_b for t in s]
+    types = sorted({tag_type(t) for t in flat_a + flat_b} - {None})
+    per_type = {
+        t: {"f1": scores["per_type"].get(t, {}).get("f1", 0.0),
+            "kappa": kappa([tag_type(x) == t for x in flat_a], [tag_type(x) == t for x in flat_b])}
+        for t in types
+    }
+    return {"entity_f1": scores["micro_f1"], "kappa": kappa(flat_a, flat_b), "per_type": per_type}
+
+
+def agreement(store: CorrectionStore) -> list[PairAgreement]:
+    """Agreement per annotator pair over the sentences both have annotated (adjudicated ones too)."""
+    by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], bool]]] = {}
+    for row, a, b in _pairs(store, open_only=False):
+        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a, b, row.adjudicated_at is not None))
+    result = []
+    for pair, items in sorted(by_pair.items()):
+        tags_a, tags_b = [a for a, _, _ in items], [b for _, b, _ in items]
+        scores = pair_agreement(tags_a, tags_b)
+        differ = [settled for a, b, settled in items if a != b]
+        result.append(PairAgreement(pair, len(items), sum(map(len, tags_a)), scores["entity_f1"], scores["kappa"],
+                                    scores["per_type"], differ.count(False), differ.count(True)))
+    return result
+
+
+def disagreements(store: CorrectionStore) -> list[Disagreement]:
+    """Sentences both annotators tagged, differently, and not yet adjudicated."""
+    return [Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words, a, b,
+                         *store.snapshot(row.sentence)[:2])
+            for row, a, b in _pairs(store, open_only=True) if a != b]
+
+
+def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choice: str, user: User | None,
+               version: int) -> SaveResult:
+    """Settle a doubly annotated sentence: ``tags`` (A's, B's or edited) become its correction.
+
+    ``version`` is the sentence's version the adjudicator saw (:attr:`Disagreement.version`): a
+    sentence changed since is refused (:class:`~ner_core.storage.store.StaleSaveError`). The assignment is
+    claimed first, so two reviewers cannot settle it twice; if the save is refused, the claim is
+    released and nothing changes.
+    """
+    require(user, "adjudicate")
+    if choice not in CHOICES:
+        raise AgreementError(f"unknown choice {choice!r}: {', '.join(CHOICES)}")
+    with Session(store.engine) as session, session.begin():
+        row = _assignment(session, store, sentence)
+        if row is None:
+            raise AgreementError(f"sentence {sentence} is not doubly annotated")
+        claimed = session.execute(
+            update(Assignment).where(Assignment.id == row.id, Assignment.adjudicated_at.is_(None))
+            .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice=choice)
+        ).rowcount
+        if not claimed:
+            raise AgreementError(f"sentence {sentence} was adjudicated already, by {row.adjudicated_by}")
+        assignment_id = row.id
+    try:
+        return store.save(sentence, tags, author=_name(user), expected_version=version)
+    except Exception:
+        with Session(store.engine) as session, session.begin():
+            session.execute(update(Assignment).where(Assignment.id == assignment_id)
+                            .values(adjudicated_by=None, adjudicated_at=None, choice=None))
+        raise
+
+
+class Adopted(NamedTuple):
+    saved: int  # sentences settled
+    stale: list[int]  # changed by someone else while being adopted: left open, nothing of theirs overwritten
+
+
+def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:
+    """Settle every open sentence both annotators tagged alike: one batch of corrections, each sentence
+    checked against the version it was read at, and their assignments closed in the same transaction."""
+    require(user, "adjudicate")
+    agreed = {row.sentence: a for row, a, b in _pairs(store, open_only=True) if a == b}
+    states = store.snapshots(agreed)
+    versions, stale = {s: states[s].version for s in agreed}, []
+
+    def settle(session: Session, _batch: str | None = None) -> None:
+        session.execute(update(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence.in_(list(agreed)),
+                                                 Assignment.adjudicated_at.is_(None))
+                        .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice="agreed"))
+
+    while agreed:
+        try:
+            if store.save_many(agreed, author=_name(user), expected=versions, also=settle).batch is None:
+                with Session(store.engine) as session, session.begin():  # nothing to change: close them alone
+                    settle(session)
+            break
+        except StaleSaveError as err:
+            stale.append(err.sentence)
+            del agreed[err.sentence], versions[err.sentence]
+    return Adopted(len(agreed), sorted(stale))

@@ -1,0 +1,360 @@
+"""Background jobs (retrain, ...): one at a time, each in its own process, state in the database.
+
+A job is a row of ``jobs`` (kind, spec, state, pid, host, heartbeat, outcome) with its progress
+events in ``job_events``, so every app instance on one database sees the same job and its
+progress. The one-at-a-time lock is a unique column: the running job's ``holds_lock`` is True, the
+others' NULL, so two simultaneous starts cannot both insert. A worker that died (its pid gone on
+this host, or no heartbeat for :data:`STALE_AFTER` seconds from another host) is marked failed
+and releases the lock when anyone next looks. How it died is recorded wherever that can be known:
+a worker records its own SIGTERM or SIGINT, even one sent while it starts; the process that started
+it records its exit status (a SIGKILL), as does any process on its host that sees it a zombie. A
+job runs ``python -m ner_core job <id>``, which calls the runner of its kind:
+``runner(spec: dict, report: Callable[[dict], None]) -> dict``.
+"""
+from __future__ import annotations
+
+import errno
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import traceback
+import uuid
+from dataclasses import asdict, is_dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..storage.db import data_dir, shared_engine
+from ..storage.schema import Job, JobEvent
+from ..storage.users import User, require
+from .registry import clean_builds
+
+# kind -> "module:function"; more kinds for plugins or tests: $NER_JOB_RUNNERS="kind=module:function,..."
+RUNNERS = {"retrain": "ner_core.workbench.retrain:run_retrain_job", "train-method": "ner_core.workbench.retrain:run_train_method_job",
+           "cross-val": "ner_core.quality.issue_scores:run_cross_val_job"}
+ACTIVE = ("starting", "running")
+HEARTBEAT_EVERY = 5  # seconds
+STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead
+HOST = socket.gethostname()
+STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}  # a worker records these itself
+_children: dict[str, subprocess.Popen] = {}  # the workers this process started, for their exit status
+
+
+class JobError(RuntimeError):
+    """A job that cannot be started (another one is running, its process could not start)."""
+
+
+class Killed(BaseException):
+    """Raised in a worker by SIGTERM/SIGINT, so that its outcome is recorded."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite returns naive times
+
+
+def runners() -> dict[str, str]:
+    extra = dict(item.split("=", 1) for item in filter(None, os.environ.get("NER_JOB_RUNNERS", "").split(",")))
+    return RUNNERS | extra
+
+
+def _runner(kind: str) -> Callable[[dict, Callable[[dict], None]], dict]:
+    module, function = runners()[kind].split(":")
+    return getattr(importlib.import_module(module), function)
+
+
+def logs_dir() -> Path:
+    return data_dir() / "jobs"
+
+
+def describe(err: BaseException) -> str:
+    """The real cause of a failure in words: disk full, out of memory, killed, or the error itself."""
+    seen = err
+    while seen is not None:
+        text = str(seen)
+        if (isinstance(seen, OSError) and seen.errno == errno.ENOSPC or "No space left on device" in text or "os error 28" in text
+                or "database or disk is full" in text):
+            where = f" (writing {seen.filename})" if isinstance(seen, OSError) and seen.filename else ""
+            return f"disk full: no space left on device{where}"
+        if isinstance(seen, MemoryError) or "can't allocate memory" in text or "out of memory" in text.lower():
+            return f"out of memory{': ' + text if text else ''}"
+        if isinstance(seen, Killed):
+            return _killed(seen.signum)
+        seen = seen.__cause__ or seen.__context__
+    return f"{type(err).__name__}: {err}"
+
+
+def _killed(signum: int) -> str:
+    try:
+        return f"killed (signal {signum}, {signal.Signals(signum).name})"
+    except ValueError:  # a real-time signal has no name
+        return f"killed (signal {signum})"
+
+
+def _ended(pid: int, code: int | None) -> str:
+    """How job process ``pid`` ended without recording it; ``code`` as Popen's returncode (-N: signal N),
+    None or 0 where no exit status is available (a worker never exits 0 without recording)."""
+    if code and code < 0:
+        return _killed(-code)
+    if code:
+        return f"the job process (pid {pid}) exited with status {code} without recording a result"
+    return f"the job process (pid {pid}) was killed or crashed (no exit status available)"
+
+
+def _local_death(job_id: str, pid: int) -> str | None:
+    """Why job process ``pid`` of this host is dead, or None while it runs. A zombie's exit status is
+    in /proc until its parent reaps it; after that only its parent knows it, if that is this process."""
+    try:
+        os.kill(pid, 0)
+    except OSError:  # gone, or the pid is another user's now
+        child = _children.get(job_id)
+        return _ended(pid, child.poll() if child is not None else None)
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rpartition(")")[2].split()  # after the command name, which may hold spaces
+    except OSError:  # no /proc: it runs as far as we can tell
+        return None
+    if fields[0] != "Z":
+        return None
+    status = int(fields[49]) if len(fields) > 49 else 0  # the zombie's wait status (0 where not shown to us)
+    return _ended(pid, -(status & 0x7F) if status & 0x7F else status >> 8)
+
+
+def _death(job: Job) -> str | None:
+    """Why the lock holder ``job`` is dead, or None while it may be alive."""
+    if job.host == HOST and job.pid is not None:
+        return _local_death(job.id, job.pid)
+    last = _aware(job.heartbeat_at or job.created_at)
+    if (silent := _now() - last) > timedelta(seconds=STALE_AFTER):
+        return f"no heartbeat from the job process (pid {job.pid} on {job.host}) for {int(silent.total_seconds())} s"
+    return None
+
+
+def _finish(engine: Engine, job_id: str, state: str, *, error: str | None = None, trace: str | None = None,
+            result: dict | None = None) -> bool:
+    """Record a job's outcome and release the lock, unless it has ended already; True if recorded."""
+    with Session(engine) as session, session.begin():
+        done = session.execute(update(Job).where(Job.id == job_id, Job.state.in_(ACTIVE)).values(
+            state=state, holds_lock=None, finished_at=_now(), error=error, traceback=trace, result=result))
+        return done.rowcount == 1
+
+
+def _reap(engine: Engine) -> None:
+    """Mark the lock holder failed if its worker died: the lock is free again."""
+    with Session(engine) as session:
+        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+        cause = _death(holder) if holder is not None else None
+    if cause:
+        _finish(engine, holder.id, "failed", error=cause)
+
+
+def _claim(engine: Engine, kind: str, spec: dict, dataset: str, state: str, pid: int | None) -> str:
+    """Insert a job holding the lock, or raise :class:`JobError` naming the one that holds it."""
+    for _ in range(3):
+        job_id = _now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
+        try:
+            with Session(engine) as session, session.begin():
+                now = _now()
+                session.add(Job(id=job_id, dataset=dataset, kind=kind, spec=spec, state=state, holds_lock=True, pid=pid,
+                                host=HOST, created_at=now, heartbeat_at=now))
+            return job_id
+        except IntegrityError:
+            _reap(engine)
+    with Session(engine) as session:
+        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+    if holder is None:
+        raise JobError("the job lock is contended; try again")
+    raise JobError(f"a {holder.kind} job is already running (job {holder.id}); wait for it to finish")
+
+
+def _spec_dict(kind: str, spec: Any) -> dict:
+    if kind not in runners():
+        raise JobError(f"unknown job kind {kind!r}; known: {', '.join(sorted(runners()))}")
+    spec = asdict(spec) if is_dataclass(spec) else dict(spec)
+    return json.loads(json.dumps(spec))  # stored as JSON: refuse what JSON cannot hold now
+
+
+def start_job(kind: str, spec: Any, dataset: str = "default", user: User | None = None, engine: Engine | None = None) -> str:
+    """Start a ``kind`` job (``spec``: a dict or a dataclass) in a new process; returns its id.
+
+    Refused while another job runs, or unless ``user`` may retrain. A process that cannot be
+    started leaves the job failed with the reason and the lock free.
+    """
+    require(user, "retrain")
+    spec = _spec_dict(kind, spec)
+    engine = engine or shared_engine()
+    try:
+        _reap(engine)
+        job_id = _claim(engine, kind, spec, dataset, "starting", None)
+    except SQLAlchemyError as err:  # e.g. the database's disk is full
+        raise JobError(f"the job could not start: {describe(err)}") from err
+    clean_builds()  # we hold the lock: any build folder is a leftover
+    try:
+        logs_dir().mkdir(parents=True, exist_ok=True)
+        # the process inherits this thread's signal mask: a stop stays pending until run_job can record it
+        mask = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            with open(logs_dir() / f"{job_id}.log", "wb") as log:
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "ner_core", "job", job_id],
+                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+                    cwd=Path(__file__).resolve().parents[2],
+                    # OpenMP threads that spin while waiting starve everything else on a busy 2-core machine
+                    env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "NER_DB_URL": engine.url.render_as_string(hide_password=False)},
+                )
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+    except BaseException as err:
+        _finish(engine, job_id, "failed", error=f"the job process could not start: {describe(err)}", trace=traceback.format_exc())
+        raise JobError(f"the job could not start: {describe(err)}") from err
+    _children[job_id] = proc
+    threading.Thread(target=_watch, args=(engine, job_id, proc), daemon=True).start()
+    with Session(engine) as session, session.begin():
+        session.execute(update(Job).where(Job.id == job_id, Job.pid.is_(None)).values(pid=proc.pid))
+    return job_id
+
+
+def _watch(engine: Engine, job_id: str, proc: subprocess.Popen) -> None:
+    """Record how a job process started here ended, unless it did so itself (a SIGKILL cannot be
+    caught). It is awaited without being reaped (``WNOWAIT``), so that until this is recorded any
+    process on this host still reads its exit status (:func:`_local_death`); then it is reaped."""
+    try:
+        ended = os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        code = -ended.si_status if ended.si_code in (os.CLD_KILLED, os.CLD_DUMPED) else ended.si_status
+    except ChildProcessError:  # reaped meanwhile by Popen.poll or wait in another thread
+        code = proc.wait()
+    try:
+        _finish(engine, job_id, "failed", error=_ended(proc.pid, code))
+    except SQLAlchemyError:  # e.g. the database is gone: whoever looks next records it
+        pass
+    proc.wait()
+
+
+def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
+    """The job's state (``starting``, ``running``, ``succeeded``, ``failed``), spec, progress events,
+    error and result (whose keys are also copied to the top level)."""
+    engine = engine or shared_engine()
+    _reap(engine)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            raise JobError(f"no job {job_id!r}")
+        events = list(session.scalars(select(JobEvent.event).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
+        return {**(job.result or {}), "id": job.id, "kind": job.kind, "dataset": job.dataset, "state": job.state,
+                "spec": job.spec, "progress": events, "error": job.error, "traceback": job.traceback, "result": job.result,
+                "pid": job.pid, "host": job.host, "created": _aware(job.created_at),
+                "finished": _aware(job.finished_at) if job.finished_at else None}
+
+
+def latest_job(dataset: str | None = None, kind: str | None = None, engine: Engine | None = None) -> str | None:
+    """The id of the newest job (of ``dataset`` / ``kind`` if given), or None."""
+    query = select(Job.id).order_by(Job.created_at.desc(), Job.id.desc()).limit(1)
+    if dataset is not None:
+        query = query.where(Job.dataset == dataset)
+    if kind is not None:
+        query = query.where(Job.kind == kind)
+    with Session(engine or shared_engine()) as session:
+        return session.scalar(query)
+
+
+def running_job(engine: Engine | None = None) -> str | None:
+    """The id of the job holding the lock, or None."""
+    engine = engine or shared_engine()
+    _reap(engine)
+    with Session(engine) as session:
+        return session.scalar(select(Job.id).where(Job.holds_lock.is_(True)))
+
+
+def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
+    while not stop.wait(HEARTBEAT_EVERY):
+        try:
+            with Session(engine) as session, session.begin():
+                session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=_now()))
+        except Exception:  # a busy database: the next beat will do
+            continue
+
+
+def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = None) -> dict[str, Any]:
+    """Run a claimed job here: heartbeat, progress rows, its outcome recorded, the lock released."""
+    def report(event: dict[str, Any]) -> None:
+        with Session(engine) as session, session.begin():
+            session.add(JobEvent(job_id=job_id, at=_now(), event=json.loads(json.dumps(event, default=str))))
+        if echo:
+            echo(event)
+
+    stop = threading.Event()
+    try:
+        with Session(engine) as session:
+            job = session.get(Job, job_id)
+            kind, spec = job.kind, job.spec
+        threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True).start()
+        result = _runner(kind)(spec, report)
+        _finish(engine, job_id, "succeeded", result=json.loads(json.dumps(result, default=str)))
+        return result
+    except BaseException as err:  # the outcome is the job's row; what the job built is removed
+        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
+        raise
+    finally:
+        stop.set()
+        clean_builds()
+
+
+def run_job(job_id: str) -> int:
+    """The body of a job's process (``python -m ner_core job <id>``): 0 on success, 1 on failure.
+
+    SIGTERM and SIGINT are blocked (:func:`start_job` starts the process so) until a stop can be
+    recorded: one that came during the start is raised then, before the job reads "running".
+    """
+    def killed(signum: int, _frame: Any) -> None:
+        for stop in STOP_SIGNALS:  # a second stop must not cut the recording of the first short
+            signal.signal(stop, signal.SIG_IGN)
+        raise Killed(signum)
+
+    signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, killed)
+    engine = shared_engine()
+    try:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
+        with Session(engine) as session, session.begin():
+            taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
+                state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))
+        if taken.rowcount != 1:
+            print(f"job {job_id} is not waiting to start", file=sys.stderr)
+            return 1
+        _execute(engine, job_id)
+        return 0
+    except Killed as err:  # also when stopped before _execute could record it (nothing is recorded twice)
+        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
+        return 1
+    except BaseException:
+        traceback.print_exc()
+        return 1
+
+
+def run_here(kind: str, spec: Any, dataset: str = "default", echo: Callable[[dict], None] | None = None,
+             engine: Engine | None = None) -> dict[str, Any]:
+    """Run a job in this process (the command line), under the same lock as background jobs."""
+    spec = _spec_dict(kind, spec)
+    engine = engine or shared_engine()
+    _reap(engine)
+    job_id = _claim(engine, kind, spec, dataset, "running", os.getpid())
+    clean_builds()
+    return _execute(engine, job_id, echo)

@@ -1,0 +1,191 @@
+"""The model registry: retrained checkpoint sets per dataset, which one is active, activation and roll-back.
+
+Entries, activations and their history are rows of the database, each change one transaction, so
+that every app instance on one database sees the same active model. An entry's files are a
+directory ``<NER_DATA_DIR>/registry/<id>/`` holding a full set of checkpoints and pipelines (members
+that were not retrained are hard links to the set it started from): every instance must share that
+path (one machine, or a shared volume). The shipped ``checkpoints/`` directory is the implicit
+entry ``shipped``, active until another is activated. A ``registry.json`` from before the database
+is imported once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir
+from ..storage.db import data_dir, shared_engine
+from ..storage.schema import Activation, RegistryEntry
+from ..storage.users import User, require
+
+SHIPPED = "shipped"
+DEFAULT = "default"
+__all__ = ["DEFAULT", "SHIPPED", "activate", "active_dir", "active_id", "clean_builds", "data_dir", "entry_dir",
+           "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back"]
+
+
+def registry_dir() -> Path:
+    return data_dir() / "registry"
+
+
+def entry_dir(entry_id: str) -> Path:
+    return checkpoints_dir() if entry_id == SHIPPED else registry_dir() / entry_id
+
+
+def new_entry_id() -> str:
+    """A fresh entry id: the time for people, a random part for uniqueness (two runs in one second differ)."""
+    return datetime.now(timezone.utc).strftime("r%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:10]
+
+
+def _engine(engine: Engine | None) -> Engine:
+    engine = engine or shared_engine()
+    _import_legacy_index(engine)
+    return engine
+
+
+def _entry(row: RegistryEntry) -> dict[str, Any]:
+    return {"id": row.id, "created": row.created_at.isoformat(timespec="seconds"), **row.info}
+
+
+def load_index(dataset: str = DEFAULT, engine: Engine | None = None) -> dict[str, Any]:
+    """``{"active": id, "history": [ids activated, oldest first], "entries": [...]}`` of ``dataset``."""
+    with Session(_engine(engine)) as session:
+        entries = session.scalars(select(RegistryEntry).where(RegistryEntry.dataset == dataset).order_by(RegistryEntry.created_at, RegistryEntry.id))
+        history = session.scalars(select(Activation.entry_id).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
+                                  .order_by(Activation.id))
+        history = [SHIPPED, *history]
+        return {"active": history[-1], "history": history, "entries": [_entry(e) for e in entries]}
+
+
+def active_id(dataset: str = DEFAULT, engine: Engine | None = None) -> str:
+    with Session(_engine(engine)) as session:
+        latest = session.scalar(select(Activation.entry_id).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
+                                .order_by(Activation.id.desc()).limit(1))
+    return latest or SHIPPED
+
+
+def active_dir(dataset: str = DEFAULT, engine: Engine | None = None) -> Path:
+    """The directory the app and the CLI take models from."""
+    return entry_dir(active_id(dataset, engine))
+
+
+def clean_builds() -> list[Path]:
+    """Remove partial ``*.tmp-build`` folders (of a job that was killed or ran out of disk); returns them."""
+    leftovers = list(registry_dir().glob("*.tmp-build")) if registry_dir().is_dir() else []
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+    return leftovers
+
+
+def new_entry_dir(entry_id: str, base: Path) -> Path:
+    """A build directory for entry ``entry_id``, holding hard links to every checkpoint of ``base``.
+
+    :func:`register` renames it into place; until then the entry does not exist.
+    """
+    target = registry_dir() / f"{entry_id}.tmp-build"
+    if (registry_dir() / entry_id).exists():
+        raise CheckpointError(f"registry entry {entry_id} already exists")
+    shutil.rmtree(target, ignore_errors=True)
+
+    def link(src: str, dst: str) -> None:
+        try:
+            os.link(src, dst)
+        except OSError:
+            shutil.copy2(src, dst)
+
+    try:
+        shutil.copytree(base, target, copy_function=link, ignore=shutil.ignore_patterns("*.tmp-*", "*.old-*"))
+    except BaseException:
+        shutil.rmtree(target, ignore_errors=True)
+        raise
+    return target
+
+
+def register(entry_id: str, built: Path, info: dict[str, Any], dataset: str = DEFAULT, engine: Engine | None = None) -> dict[str, Any]:
+    """Move a build directory into place and list it (not active) in one transaction."""
+    engine = _engine(engine)
+    final = registry_dir() / entry_id
+    os.rename(built, final)
+    try:
+        with Session(engine) as session, session.begin():
+            row = RegistryEntry(id=entry_id, dataset=dataset, created_at=datetime.now(timezone.utc), info=json.loads(json.dumps(info, default=str)))
+            session.add(row)
+            session.flush()
+            return _entry(row)
+    except BaseException:
+        os.rename(final, built)  # not listed: back to a build folder, removed by its caller or the next job
+        raise
+
+
+def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT, engine: Engine | None = None) -> None:
+    """Make ``entry_id`` the active entry (``user``: the acting user, an admin once users exist)."""
+    require(user, "activate")
+    with Session(_engine(engine)) as session, session.begin():
+        if entry_id != SHIPPED and session.scalar(select(RegistryEntry.id).where(RegistryEntry.id == entry_id, RegistryEntry.dataset == dataset)) is None:
+            raise CheckpointError(f"no registry entry {entry_id!r}")
+        session.add(Activation(dataset=dataset, entry_id=entry_id, author=user.name if user else None,
+                               activated_at=datetime.now(timezone.utc), rolled_back=False))
+
+
+def roll_back(user: User | None = None, dataset: str = DEFAULT, engine: Engine | None = None) -> str:
+    """Re-activate the entry that was active before the current one; returns its id."""
+    require(user, "roll back")
+    engine = _engine(engine)
+    while True:
+        with Session(engine) as session, session.begin():
+            latest = session.scalar(select(Activation.id).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
+                                    .order_by(Activation.id.desc()).limit(1))
+            if latest is None:
+                raise CheckpointError("nothing to roll back to")
+            done = session.execute(update(Activation).where(Activation.id == latest, Activation.rolled_back.is_(False)).values(rolled_back=True))
+            if done.rowcount == 1:
+                break  # else a concurrent roll-back took this one: take the next
+    return active_id(dataset, engine)
+
+
+_imported: set[tuple[str, str]] = set()
+
+
+def _import_legacy_index(engine: Engine) -> None:
+    """Import a ``registry.json`` (the registry before the database) once, then rename it ``.imported``."""
+    key = (str(engine.url), str(registry_dir()))
+    if key in _imported:
+        return
+    legacy = registry_dir() / "registry.json"
+    claimed = legacy.with_name(f"registry.json.importing-{os.getpid()}-{uuid.uuid4().hex[:6]}")
+    try:
+        os.rename(legacy, claimed)  # atomic: one process imports
+    except FileNotFoundError:
+        _imported.add(key)
+        return
+    try:
+        index = json.loads(claimed.read_text())
+    except ValueError:  # unreadable (the old concurrent writes could corrupt it): keep it aside, start empty
+        os.rename(claimed, legacy.with_name("registry.json.unreadable"))
+        _imported.add(key)
+        return
+    try:
+        with Session(engine) as session, session.begin():
+            known = set(session.scalars(select(RegistryEntry.id)))
+            for entry in index.get("entries", []):
+                if entry["id"] in known:
+                    continue
+                created = datetime.fromisoformat(entry.get("created") or datetime.now(timezone.utc).isoformat())
+                info = {k: v for k, v in entry.items() if k not in ("id", "created")}
+                session.add(RegistryEntry(id=entry["id"], dataset=DEFAULT, created_at=created, info=info))
+            for entry_id in [e for e in index.get("history", []) if e != SHIPPED]:
+                session.add(Activation(dataset=DEFAULT, entry_id=entry_id, author=None, activated_at=datetime.now(timezone.utc), rolled_back=False))
+    except BaseException:
+        os.rename(claimed, legacy)
+        raise
+    os.rename(claimed, legacy.with_name("registry.json.imported"))
+    _imported.add(key)

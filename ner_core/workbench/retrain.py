@@ -1,0 +1,256 @@
+"""Retraining from the corrected corpus into a new registry entry, with old vs new metrics.
+
+The active entry is never touched: new checkpoints are built in a temporary directory that is
+registered (not activated) only when every model has trained and been scored. Two job kinds:
+``retrain`` (chosen models of the default corpus's active set, warm or cold) and ``train-method``
+(the whole method from scratch on any dataset's corrected sentences; the dataset's first entry is
+activated, a later one is not).
+"""
+from __future__ import annotations
+
+import json
+import random
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from sqlalchemy.engine import Engine
+
+from ..data.corpus import Sentence, Split, default_corpus_path, split_corpus, split_indices
+from ..data.tags import TagSet
+from ..evaluation.metrics import entity_scores
+from ..models.checkpoint import load_checkpoint
+from ..models.checkpoint_dirs import CheckpointError
+from ..models.detector import DetectorConfig
+from ..models.model import ModelConfig
+from ..models.pipeline import load_any
+from ..storage.db import shared_engine
+from ..storage.store import CorrectionStore, list_datasets, make_engine
+from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
+from ..training.sampling import weak_training_set
+from ..training.train import TrainConfig, train
+from ..training.train_detector import train_detector
+from .registry import DEFAULT, SHIPPED, activate, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
+
+TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
+MODELS = tuple(TAGGERS) + ("detector",)
+SYSTEMS = tuple(name for f in FAMILIES for name in (f.voted, f.single))  # compared old vs new, in this order
+
+
+@dataclass
+class RetrainSpec:
+    models: list[str] = field(default_factory=lambda: ["strong", "weak", "detector"])
+    warm_start: bool = True
+    epochs: int = 3
+    threads: int = 2
+    limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
+    replay: int = 3000  # warm start: the corrected sentences plus this many others, drawn at random
+
+    def __post_init__(self) -> None:
+        unknown = set(self.models) - set(MODELS)
+        if unknown or not self.models:
+            raise ValueError(f"choose models among {', '.join(MODELS)}; unknown: {', '.join(sorted(unknown)) or 'none given'}")
+        if self.epochs < 1:
+            raise ValueError("epochs must be at least 1")
+
+
+@dataclass
+class TrainMethodSpec:
+    """The ``train-method`` job: the whole method on ``dataset``'s corrected sentences (its seeded split)."""
+    dataset: str
+    epochs: int = 30
+    weak_epochs: int = 40
+    detector_epochs: int = 6
+    patience: int = 4
+    threads: int = 2
+    limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
+
+    def settings(self) -> MethodSettings:
+        return MethodSettings(epochs=self.epochs, weak_epochs=self.weak_epochs, detector_epochs=self.detector_epochs,
+                              patience=self.patience, weak_patience=self.patience, detector_patience=self.patience,
+                              threads=self.threads, progress=False)
+
+
+def dataset_store(dataset: str, engine: Engine | None = None) -> CorrectionStore:
+    """The corrections of ``dataset`` (``default``: the project corpus); ValueError for an unknown name."""
+    engine = engine or shared_engine()
+    path = list_datasets(engine).get(dataset) or (default_corpus_path() if dataset == DEFAULT else None)
+    if path is None:
+        raise ValueError(f"no dataset named {dataset!r}")
+    return CorrectionStore(engine, dataset, path)
+
+
+def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
+    """Corrected sentences and tokens per split (``train``, ``val``, ``test``): retraining learns
+    from the train split's only; the others are evaluation only."""
+    corrected = store.corrected()
+    out = {}
+    for name, indices in zip(("train", "val", "test"), split_indices(len(corrected))):
+        changed = [sum(a != b for a, b in zip(store.original[i].tags, corrected[i].tags)) for i in indices]
+        out[name] = {"sentences": sum(1 for n in changed if n), "tokens": sum(changed)}
+    return out
+
+
+def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:
+    """Why the new models are worse than the active ones: a line per system and data whose micro F1 dropped."""
+    lines = []
+    for system, c in comparisons.items():
+        for key, data in (("", "test split"), ("_corrected", "corrected sentences")):
+            if f"new{key}" in c and c[f"new{key}"]["micro_f1"] < c[f"old{key}"]["micro_f1"]:
+                lines.append(f"{system} on the {data}: micro F1 {c[f'old{key}']['micro_f1']:.4f} -> {c[f'new{key}']['micro_f1']:.4f}")
+    return lines
+
+
+def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,
+                     engine: Engine | None = None) -> dict[str, Any]:
+    """Train the method on a dataset into a new registry entry, scored against the active entry if any.
+
+    The entry holds ``voted`` (the pipeline) or, for a tag set with no weak type, ``bilstm_crf``.
+    It is activated only when the dataset has no active entry of its own yet.
+    """
+    started = time.perf_counter()
+    engine = engine or shared_engine()
+    store = dataset_store(spec.dataset, engine)
+    corpus, corrected_ids = store.corrected(), store.corrected_sentence_ids()
+    split = split_corpus(corpus)
+    if spec.limit:
+        split = Split(split.train[: spec.limit], split.val, split.test)
+    tagset = store.tagset
+    member = "voted" if tagset.weak else "bilstm_crf"
+    base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
+    built = registry_dir() / f"{entry_id}.tmp-build"
+    built.mkdir(parents=True)
+    try:
+        summary = train_method(split, tagset, built / member, spec.settings(), report)
+        report({"stage": "scoring old vs new"})
+        base = entry_dir(base_id)
+        has_base = (base_id != SHIPPED or spec.dataset == DEFAULT) and (base / member).is_dir()
+        corrected = [corpus[i] for i in sorted(corrected_ids)]
+        comparisons = {member: _compare(member, base, built, split.test, corrected)} if has_base else {}
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    counts = store.counts()
+    info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
+            "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
+            "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
+            "seconds": round(time.perf_counter() - started, 1)}
+    entry = register(entry_id, built, info, spec.dataset, engine)
+    activated = base_id == SHIPPED and spec.dataset != DEFAULT
+    if activated:
+        activate(entry_id, None, spec.dataset, engine)
+    return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons)}
+
+
+def run_train_method_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The job runner of kind ``train-method`` (see :mod:`ner_core.workbench.jobs`)."""
+    return run_train_method(TrainMethodSpec(**spec), report)
+
+
+def _compare(name: str, old_dir: Path, new_dir: Path, test: list[Sentence], corrected: list[Sentence]) -> dict[str, Any]:
+    out = {}
+    for label, directory in (("old", old_dir), ("new", new_dir)):
+        model = load_any(directory / name)
+        out[label] = entity_scores([s.tags for s in test], [r.tags for r in model.tag([s.words for s in test])])
+        if corrected:
+            out[f"{label}_corrected"] = entity_scores([s.tags for s in corrected], [r.tags for r in model.tag([s.words for s in corrected])])
+    return out
+
+
+def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = lambda _: None, store: CorrectionStore | None = None) -> dict[str, Any]:
+    """Train ``spec.models`` on the corrected corpus, score old vs new, register the new entry."""
+    started = time.perf_counter()
+    store = store or CorrectionStore(make_engine(), "default", default_corpus_path())
+    corpus = store.corrected()
+    corrected_ids = store.corrected_sentence_ids()
+    split = split_corpus(corpus)
+    train_set = split.train[: spec.limit] if spec.limit else split.train
+    if spec.warm_start:
+        train_set = _with_replay(train_set, corrected_ids, corpus, spec.replay)
+    base_id = active_id()
+    base = entry_dir(base_id)
+    entry_id = new_entry_id()
+    built = new_entry_dir(entry_id, base)
+    try:
+        result = _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base, built, started)
+    except BaseException:
+        shutil.rmtree(built, ignore_errors=True)
+        raise
+    entry = register(entry_id, built, {"base": base_id, **result["info"]})
+    return {"entry": entry, "comparisons": result["comparisons"], "worse": worse(result["comparisons"])}
+
+
+def run_retrain_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    """The job runner of kind ``retrain`` (see :mod:`ner_core.workbench.jobs`)."""
+    return run_retrain(RetrainSpec(**spec), report)
+
+
+def _with_replay(train_set: list[Sentence], corrected: set[int], corpus: list[Sentence], replay: int, seed: int = 13) -> list[Sentence]:
+    """The corrected sentences among ``train_set`` plus ``replay`` others drawn at random: a fine-tuning set."""
+    fixed = {corpus[i] for i in corrected}
+    mine = [s for s in train_set if s in fixed]
+    others = [s for s in train_set if s not in fixed]
+    return mine + random.Random(seed).sample(others, min(replay, len(others)))
+
+
+def _uses(directory: Path, members: set[str]) -> bool:
+    """Whether a checkpoint or pipeline directory is, or contains, one of ``members``."""
+    spec_file = directory / "pipeline.json"
+    if not spec_file.is_file():
+        return directory.name in members
+    spec = json.loads(spec_file.read_text())
+    return bool({spec.get("strong"), spec.get("weak"), spec.get("detector")} & members)
+
+
+def _tagging_seconds(model_dir: Path, sentences: int, sample: list[Sentence]) -> tuple[float, float]:
+    """Seconds to load the model at ``model_dir`` and to tag ``sentences`` sentences, timed on ``sample``."""
+    started = time.perf_counter()
+    model = load_any(model_dir)
+    loaded = time.perf_counter()
+    model.tag([s.words for s in sample])
+    return loaded - started, (time.perf_counter() - loaded) * sentences / max(len(sample), 1)
+
+
+def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base: Path, built: Path, started: float) -> dict:
+    corrected = [corpus[i] for i in sorted(corrected_ids)]
+    systems = [s for s in SYSTEMS if (base / s).is_dir() and _uses(base / s, set(spec.models))]
+    check = _tagging_seconds(base / spec.models[0], len(split.val), split.val[:100])[1] if spec.models[0] != "detector" else 0.0
+    scoring = sum(2 * sum(_tagging_seconds(base / system, len(split.test) + len(corrected), split.test[:100]))
+                  for system in systems)  # old and new, each loaded and run once
+    progress = StageProgress([(name, spec.epochs) for name in spec.models] + [("scoring old vs new", 1)], report, check,
+                             {"scoring old vs new": scoring})
+    for name in spec.models:
+        if not (base / name).is_dir():
+            raise CheckpointError(f"the active model set has no {name!r} to retrain")
+        config = TrainConfig(epochs=spec.epochs, patience=spec.epochs, threads=spec.threads)
+        old, meta = load_checkpoint(base / name)
+        on_epoch, on_batch = progress.start(name), progress.batches(name)
+        if name == "detector":
+            balanced = bool(meta.get("train", {}).get("balanced", False))
+            train_detector(train_set, split.val, config, DetectorConfig(**old.config.to_dict()), balanced=balanced,
+                           select_on="roc_auc", out_dir=built / name, progress=False,
+                           model=old if spec.warm_start else None, on_epoch=on_epoch, on_batch=on_batch)
+        else:
+            data, tagset = train_set, TagSet.from_labels(old.vocab.labels)
+            config.mask_types = tuple(meta.get("train", {}).get("mask_types", ()))  # the checkpoint's own mask
+            family = next((f for f in FAMILIES if f.weak == name), None)
+            if family is not None and not spec.warm_start:  # from scratch: the family's weak-tagger data
+                weak_types = [t for t in tagset.types if t not in config.mask_types]
+                recipe = family.recipe
+                data = weak_training_set(train_set, weak_types, recipe.weak_others_per_weak, recipe.weak_oversample, config.seed)
+            train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
+                  model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset, on_batch=on_batch)
+        progress.finish(name)
+    progress.start("scoring old vs new")
+    comparisons = {system: _compare(system, base, built, split.test, corrected) for system in systems}
+    progress.finish("scoring old vs new")
+    counts = store.counts()
+    info = {
+        "models": spec.models, "spec": asdict(spec), "data_version": store.version(),
+        "corrections": counts["tokens"], "corrected_sentences": counts["sentences"],
+        "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
+        "seconds": round(time.perf_counter() - started, 1),
+    }
+    return {"info": info, "comparisons": comparisons}
