@@ -70,7 +70,8 @@ def _rss_mb() -> float:
 def child(path: Path, filename: str) -> None:
     """Import ``path`` as the app does (its bytes in memory) and print the figures as JSON."""
     from ner_core.data.corpus import CorpusError
-    from ner_core.storage.store import import_dataset, make_engine
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
 
     engine = make_engine(f"sqlite:///{path.parent / (path.name + '.sqlite')}")
     data = path.read_bytes()

@@ -26,7 +26,8 @@ def main() -> None:
     os.environ["NER_DATA_DIR"] = scratch
     os.environ["NER_DB_URL"] = f"sqlite:///{scratch}/db.sqlite"
     from ner_core.data.corpus import default_corpus_path
-    from ner_core.storage.store import CorrectionStore, make_engine
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
     from ner_core.workbench.retrain import RetrainSpec, run_retrain
 
     store = CorrectionStore(make_engine(), "default", default_corpus_path())

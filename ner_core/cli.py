@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .data.corpus import CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
+from .data.corpus import SPLITS, CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
 from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
 
@@ -45,7 +45,7 @@ def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
     split = load_split(args.data or default_corpus_path(), args.dev)
     if args.limit:
         split = replace(split, train=split.train[: args.limit])
-    return split, TagSet.from_sentences(split.train, args.weak_share, args.weak_types)
+    return split, TagSet.of_split(split.train, [*split.val, *split.test], args.weak_share, args.weak_types)
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
@@ -223,7 +223,7 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
 
         from .data.corpus import split_indices
 
-        index = split_indices(len(read_corpus(args.data or default_corpus_path())))[("train", "val", "test").index(split)]
+        index = split_indices(len(read_corpus(args.data or default_corpus_path())))[SPLITS.index(split)]
         issues = [replace(i, sentence=index[i.sentence]) for i in issues]
         sentences = dict(zip(index, sentences))
     issues = issues[: args.top] if args.top else issues

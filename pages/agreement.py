@@ -4,7 +4,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ner_core.storage.store import CorrectionError, default_db_url
+from ner_core.storage.db import shared_engine
+from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import RoleError, list_users, refusal
 from ner_core.workbench.agreement import (
     AgreementError,
@@ -19,7 +20,7 @@ from ner_core.workbench.agreement import (
     save_annotation,
 )
 from pages.sign_in import current_user
-from pages.ui import correction_store, current_dataset, db_engine
+from pages.ui import correction_store, current_dataset
 
 st.title("Agreement")
 user = current_user()
@@ -65,7 +66,7 @@ if "agreement_message" in st.session_state:  # kept (not popped): a rerun of the
     getattr(st, kind)(str(message))
 
 with st.expander("Assign sentences to two annotators", expanded=False):
-    names = [u.name for u in list_users(db_engine(default_db_url()))]
+    names = [u.name for u in list_users(shared_engine())]
     pair = st.multiselect("Annotators (two)", names, max_selections=2, key="agreement_pair")
     share = st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share") / 100
     why = refusal(user, "assign") or (None if len(pair) == 2 else "choose two annotators")

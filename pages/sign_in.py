@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.storage.store import default_db_url
+from ner_core.storage.db import shared_engine
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
-from pages.ui import db_engine
+from pages.ui import plain
 
 COOKIE = "ner_session"
 _COOKIE_JS = """
@@ -28,7 +28,7 @@ _cookie = st.components.v2.component("ner_session_cookie", js=_COOKIE_JS)
 
 def current_user() -> User | None:
     """The signed-in user (``None``: no users defined); else the sign-in form, and the page stops."""
-    engine = db_engine(default_db_url())
+    engine = shared_engine()
     if not has_users(engine):
         return None
     if "signin_cookie_read" not in st.session_state:  # a new browser session: a reload, or a new tab
@@ -83,14 +83,9 @@ def sidebar_status(user: User | None) -> None:
         st.sidebar.caption("One-person mode: no users are defined, so there is no sign-in and every action is "
                            "allowed. Add users with `python -m ner_core users add NAME --role ROLE`.")
         return
-    st.sidebar.markdown(f"Signed in as **{_escape(user.name)}** ({user.role})")
+    st.sidebar.markdown(f"Signed in as **{plain(user.name)}** ({user.role})")
     st.sidebar.button("Sign out", key="signin_out", on_click=_sign_out)
 
 
 def _sign_out() -> None:
-    sign_out(db_engine(default_db_url()), st.session_state.pop("signin_token", ""))
-
-
-def _escape(text: str) -> str:
-    """Markdown shows the text as typed (user names are plain letters and digits, but never trust that here)."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!<>|~" else c for c in text)
+    sign_out(shared_engine(), st.session_state.pop("signin_token", ""))

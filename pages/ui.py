@@ -12,7 +12,7 @@ import plotly.express as px
 import streamlit as st
 from cachetools import LRUCache
 
-from ner_core.data.corpus import FORMATS, Sentence, Split, default_corpus_path, format_corpus, split_corpus, split_indices
+from ner_core.data.corpus import FORMATS, Sentence, Split, format_corpus, split_corpus, split_indices
 from ner_core.data.tags import mention_shares, spans
 from ner_core.data.tokenize import Token
 from ner_core.evaluation.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
@@ -23,7 +23,9 @@ from ner_core.models.tagger import Tagger
 from ner_core.quality.issue_scores import latest_run, stored_issues
 from ner_core.quality.label_issues import LabelIssue, find_label_issues
 from ner_core.quality.review_queue import ModelSource, ReviewQueue, fill_queue
-from ner_core.storage.store import CorrectionStore, default_db_url, import_dataset, list_datasets, make_engine
+from ner_core.storage.datasets import dataset_paths, import_dataset
+from ner_core.storage.db import default_db_url, shared_engine
+from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User
 from ner_core.training.method import FAMILIES
 from ner_core.workbench.registry import DEFAULT, SHIPPED, active_id, data_dir, entry_dir
@@ -59,7 +61,7 @@ def available_models(dataset: str = DEFAULT, single: bool = False) -> dict[str, 
     """
     if dataset == DEFAULT and os.environ.get("NER_MODEL"):
         return {"custom": os.environ["NER_MODEL"]}
-    entry = active_id(dataset, db_engine(default_db_url()))
+    entry = active_id(dataset, shared_engine())
     if entry == SHIPPED and dataset != DEFAULT:
         return {}
     found, active = {}, entry_dir(entry)
@@ -124,7 +126,7 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagge
         st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
         st.stop()
     family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
-    entry = active_id(dataset, db_engine(default_db_url()))
+    entry = active_id(dataset, shared_engine())
     label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
     try:
         model = load_model(models[family])
@@ -215,30 +217,24 @@ def correction_store(dataset: str = DEFAULT) -> CorrectionStore:
 
 def store_key(dataset: str) -> tuple[str, str, str]:
     """What identifies a dataset's data in the caches: database URL, name and corpus file."""
-    path = str(default_corpus_path()) if dataset == "default" else datasets()[dataset]
-    return default_db_url(), dataset, path
+    return default_db_url(), dataset, datasets()[dataset]
 
 
 @st.cache_resource(show_spinner="Opening the corrections database…")
 def _store(url: str, dataset: str, corpus: str) -> CorrectionStore:
-    return CorrectionStore(db_engine(url), dataset, corpus)
-
-
-@st.cache_resource
-def db_engine(url: str):
-    return make_engine(url)
+    return CorrectionStore(shared_engine(url), dataset, corpus)
 
 
 def datasets() -> dict[str, str]:
     """Every dataset: the default corpus first, then the imported ones."""
-    return {"default": str(default_corpus_path())} | list_datasets(db_engine(default_db_url()))
+    return dataset_paths(shared_engine())
 
 
 def import_upload(name: str, data: bytes, filename: str, user: User | None = None) -> str:
     """Register an uploaded corpus as a dataset; returns the read's summary line (format, encoding,
     conversions). Raises with the reason when it is unusable."""
     summary: list[str] = []
-    import_dataset(db_engine(default_db_url()), name, data, filename, data_dir() / "datasets", log=summary.append, user=user)
+    import_dataset(shared_engine(), name, data, filename, data_dir() / "datasets", log=summary.append, user=user)
     return summary[0] if summary else ""
 
 

@@ -83,7 +83,8 @@ def test_predict_page_odd_input(app, text):
 
 def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, tiny_model):
     from ner_core.data.corpus import default_corpus_path
-    from ner_core.storage.store import CorrectionStore, make_engine
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("NER_DB_URL", url)
@@ -111,7 +112,8 @@ def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monke
     """The page-level race: another annotator saves the sentence after the page showed it; the page's save is
     refused with both versions shown, and nothing of theirs is reverted."""
     from ner_core.data.corpus import default_corpus_path
-    from ner_core.storage.store import CorrectionStore, make_engine
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("NER_DB_URL", url)
@@ -140,7 +142,8 @@ def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_
     app.run(timeout=120)
     app.button(key="annotate_next").click().run()
     from ner_core.data.corpus import default_corpus_path
-    from ner_core.storage.store import CorrectionStore, make_engine
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
 
     store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "default", default_corpus_path())
     tags = store.tags(8)

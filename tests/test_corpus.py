@@ -112,7 +112,8 @@ def test_default_corpus_is_latin1():
 
 
 def test_refused_imports_store_nothing(tmp_path, monkeypatch):
-    from ner_core.storage.store import import_dataset, list_datasets, make_engine
+    from ner_core.storage.datasets import import_dataset, list_datasets
+    from ner_core.storage.db import make_engine
 
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     directory = tmp_path / "datasets"

@@ -7,11 +7,11 @@ from ner_core.data.noise import plant_noise
 from ner_core.data.sentence_keys import sentence_key
 from ner_core.data.tags import tag_type
 from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
-from ner_core.quality.issue_scores import stored_issues
+from ner_core.quality.issue_scores import CrossValJobSpec, stored_issues
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.training.cross_val import CrossValConfig, assign_folds, cross_validate, fold_marginals
-from ner_core.workbench.jobs import _runner
+from ner_core.workbench.jobs import _runner, _spec_dict
 
 pytestmark = pytest.mark.slow
 TINY = CrossValConfig(folds=3, epochs=2, batch_size=16, lr=5e-3)
@@ -74,8 +74,10 @@ def test_stored_scores_survive_a_restart_and_a_correction_invalidates_only_its_s
     write_corpus(noisy, tmp_path / "tiny.conll")
     CorrectionStore(make_engine(url), "tiny", tmp_path / "tiny.conll")
     events = []
-    spec = {"dataset": "tiny", "folds": 3, "epochs": 2, "batch_size": 16, "lr": 5e-3}
-    result = _runner("cross-val")(spec, events.append)  # the "cross-val" background job's body
+    spec = _spec_dict("cross-val", CrossValJobSpec("tiny", config=CrossValConfig(folds=3, epochs=2, batch_size=16, lr=5e-3)))
+    with pytest.raises(ValueError, match="unknown split 'dev'"):  # refused where the request is made
+        CrossValJobSpec("tiny", "dev")
+    result = _runner("cross-val")(spec, events.append)  # the "cross-val" background job's body, from the spec as stored
     assert result["sentences"] == len(noisy)
     assert events[-1]["done"] == events[-1]["total"] and {"stage", "eta_seconds"} <= set(events[0])
 
@@ -134,7 +136,8 @@ def test_init_from_is_refused_for_a_checkpoint_that_saw_the_data(data, folds_run
     held_out = [s for s, f in zip(data, folds_run[0].folds) if f == 0]  # what fold 0's model never saw: allowed
     write_corpus(held_out, path)
     assert main([*args, "--init-from", str(out / "fold0")]) == 0
-    assert json.loads(capsys.readouterr().out) is not None
+    issues = json.loads(capsys.readouterr().out)  # scored by models that started from fold 0's
+    assert isinstance(issues, list) and all(0 <= i["sentence"] < len(held_out) for i in issues)
 
 
 def test_a_trained_checkpoint_records_its_sentences_and_is_refused_on_them(tiny_model, split, tmp_path, capsys):

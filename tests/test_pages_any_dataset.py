@@ -33,7 +33,8 @@ def drugs(tmp_path_factory):
     """A database and data folder with the dataset ``drugs`` imported and trained (through the job
     runner, in this process), and ``fresh`` imported with no model; the environment points at them."""
     import ner_core.training.method
-    from ner_core.storage.store import import_dataset, make_engine
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
     from ner_core.workbench.jobs import run_here
     from ner_core.workbench.retrain import TrainMethodSpec
 
@@ -115,12 +116,13 @@ def test_the_default_dataset_shows_none_of_its_models_and_a_fresh_one_offers_tra
 
 def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs):
     from ner_core.data.corpus import split_indices
+    from ner_core.storage.datasets import open_dataset
     from ner_core.workbench.jobs import run_here
     from ner_core.workbench.registry import active_id
-    from ner_core.workbench.retrain import TrainMethodSpec, dataset_store
+    from ner_core.workbench.retrain import TrainMethodSpec
 
     first = drugs["result"]["entry"]["id"]
-    store = dataset_store("drugs", drugs["engine"])
+    store = open_dataset("drugs", drugs["engine"])
     val = split_indices(len(store.original))[1][0]
     store.save(val, ["O"] * len(store.original[val]), author="tester")  # a correction on val: evaluation only
 

@@ -201,12 +201,12 @@ def test_review_page_keeps_its_split_and_place_across_a_page_switch(review_app):
     app = review_app
     app.run()
     app.radio(key="review_split").set_value("val").run()
-    place = dict(app.session_state["review_state"]["current"])
+    place = dict(app.session_state["review_session"].current)
     app.switch_page("pages/registry.py").run()
     app.switch_page("pages/review.py").run()
     assert not app.exception
     assert app.session_state["review_split"] == "val"
-    assert app.session_state["review_state"]["current"] == place
+    assert app.session_state["review_session"].current == place
 
 
 def test_annotate_link_to_no_sentence_gives_a_message(review_app):
@@ -232,7 +232,8 @@ def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
         assert not app.exception
         job = latest_job("default", "cross-val")
         assert job is not None
-        assert job_status(job)["spec"] == {"dataset": "default", "split": "train", "folds": 5}
+        spec = job_status(job)["spec"]  # a CrossValJobSpec, as stored
+        assert (spec["dataset"], spec["split"], spec["config"]["folds"]) == ("default", "train", 5)
         assert any("Started" in s.value for s in app.success)
     finally:
         stop_jobs()

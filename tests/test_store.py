@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from ner_core.data.corpus import Sentence, read_corpus, write_corpus
-from ner_core.storage.store import CorrectionError, CorrectionStore, StaleSaveError, make_engine
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionError, CorrectionStore, StaleSaveError
 
 ROOT = Path(__file__).resolve().parent.parent
 SENTENCES = [
@@ -98,7 +99,8 @@ def test_versions_and_stale_saves(store):
 
 SAVER = """
 import os, sys, time
-from ner_core.storage.store import CorrectionStore, StaleSaveError, make_engine
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore, StaleSaveError
 store = CorrectionStore(make_engine(sys.argv[1]), "demo", sys.argv[2])
 tags = ["O", "O", "O", "O"]
 tags[int(sys.argv[4])] = "B-art"
@@ -204,7 +206,8 @@ def test_two_writers_lose_nothing(db_url, corpus_file):
 
 WRITER = """
 import sys
-from ner_core.storage.store import CorrectionStore, make_engine
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
 store = CorrectionStore(make_engine(sys.argv[1]), "demo", sys.argv[2])
 for i in range(100000):
     store.save(i % 3, store.tags(i % 3)[:-1] + ["O" if store.tags(i % 3)[-1] != "O" else "B-tim"], author=str(i))
@@ -229,7 +232,7 @@ def test_sigkill_mid_burst_keeps_every_committed_correction(db_url, corpus_file)
 
 def test_import_a_dataset_and_refuse_bad_uploads(tmp_path):
     from ner_core.data.corpus import CorpusError
-    from ner_core.storage.store import import_dataset, list_datasets
+    from ner_core.storage.datasets import import_dataset, list_datasets
 
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     store = import_dataset(engine, "my upload", b"Paris B-geo\nis O\n\nOK O\n", "mine.conll", tmp_path / "datasets")
@@ -310,7 +313,7 @@ def test_undo_of_the_sentence_on_screen_names_its_version(store):
 
 
 def test_names_too_long_for_the_database_are_refused_with_a_message(store, tmp_path):
-    from ner_core.storage.store import import_dataset
+    from ner_core.storage.datasets import import_dataset
 
     with pytest.raises(CorrectionError, match="at most 100 characters"):
         store.save(1, ["O", "B-art", "O", "O"], author="a" * 101)

@@ -101,3 +101,33 @@ def test_replace_span():
     assert replace_span(tags, 3, 5, "gpe") == ["B-per", "I-per", "O", "B-gpe", "I-gpe"]
     assert replace_span(tags, 1, 3, "org") == ["O", "B-org", "I-org", "B-geo", "O"]  # the overlapped per entity goes
     assert tags == ["B-per", "I-per", "O", "B-geo", "O"]  # not modified in place
+
+
+def test_one_rule_for_a_datasets_weak_types_shared_by_the_app_and_the_cli(tmp_path):
+    """Weak by the training part's shares, types from every part: the store (the app) and the CLI agree."""
+    from ner_core.cli import _training_data, build_parser
+    from ner_core.data.corpus import split_corpus, write_corpus
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
+
+    sentences = [Sentence(("Paris",), ("B-geo",)) for _ in range(60)] + [Sentence(("Bob",), ("B-per",)) for _ in range(39)]
+    sentences.append(Sentence(("Etna",), ("B-nat",)))
+    parts = split_corpus(sentences)
+    rule = TagSet.of_split(parts.train, [*parts.val, *parts.test])
+    assert set(rule.types) == {"geo", "per", "nat"} and rule.weak == {"nat"}  # nat: 1% of the mentions at most
+    path = tmp_path / "corpus.conll"
+    write_corpus(sentences, path)
+    store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "d", path)
+    _, cli = _training_data(build_parser().parse_args(["train-method", "--data", str(path)]))
+    assert store.tagset == cli == rule
+    assert TagSet.of_split(parts.train, weak=["per"]).weak == {"per"}  # named weak types win
+
+
+def test_one_rule_for_what_a_type_holds():
+    from ner_core.data.tag_schemes import tag_problem
+
+    assert tag_problem("B-geo.x-1_y") is None and mention_shares([Sentence(("w",), ("B-geo.x-1_y",))]) == {"geo.x-1_y": 1.0}
+    for bad in ("B-geo/x", "B-a b", "I-"):
+        assert tag_problem(bad) is not None
+        with pytest.raises(ValueError, match="not an IOB2 tag"):
+            mention_shares([Sentence(("w",), (bad,))])

@@ -198,7 +198,7 @@ def test_retrain_activate_and_roll_back_refuse_non_admins_and_change_nothing(eng
 
 
 def test_import_refuses_non_admins_and_writes_nothing(engine, tmp_path):
-    from ner_core.storage.store import import_dataset, list_datasets
+    from ner_core.storage.datasets import import_dataset, list_datasets
 
     data = b"Sentence #,Word,POS,Tag\nSentence: 1,Paris,NNP,B-geo\n,is,VBZ,O\n"
     with pytest.raises(RoleError, match="ann is an annotator: only admins may import"):

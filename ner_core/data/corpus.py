@@ -46,6 +46,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 """Format name -> the file suffixes read and written as that format."""
 DEFAULT_CORPUS_ENV = "NER_CORPUS"
+SPLITS = ("train", "val", "test")
+"""The parts of every split, in order (:func:`split_indices`)."""
 MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES = "NER_MAX_IMPORT_SENTENCES", 2_000_000
 MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS = "NER_MAX_IMPORT_TOKENS", 30_000_000
 _READERS: dict[str, Callable[[Iterable[str], Reading], Iterator[RawSentence]]] = {
@@ -64,8 +66,8 @@ class Split:
     sources: tuple[str, ...] = field(default=(), compare=False)  # a summary line per file read
 
     def part(self, name: str) -> list[Sentence]:
-        if name not in ("train", "val", "test"):
-            raise ValueError(f"unknown split {name!r}: expected train, val or test")
+        if name not in SPLITS:
+            raise ValueError(f"unknown split {name!r}: expected {', '.join(SPLITS)}")
         return getattr(self, name)
 
 

@@ -9,14 +9,13 @@ Every corpus is held in IOB2 (``B-`` begins an entity, ``I-`` continues it). On 
 """
 from __future__ import annotations
 
-import re
 from collections import Counter
 from typing import Sequence
 
-from .tags import OUTSIDE
+from .tags import ENTITY_TYPE, OUTSIDE, repair_iob2, tag_type
 
 PREFIXES = frozenset("BIESLU")
-_TYPE = re.compile(r"[\w.\-]+")
+_IOB2_PREFIX = {"S": "B", "U": "B", "E": "I", "L": "I"}
 
 
 def tag_problem(tag: str) -> str | None:
@@ -32,17 +31,8 @@ def tag_problem(tag: str) -> str | None:
         return f"malformed tag {tag!r}: the prefix must be one of B, I, E, S, L, U"
     if not kind:
         return f"malformed tag {tag!r}: no entity type after {prefix}-"
-    if not _TYPE.fullmatch(kind):
+    if not ENTITY_TYPE.fullmatch(kind):
         return f"malformed tag {tag!r}: a type holds only letters, digits, '_', '-' and '.'"
-    return None
-
-
-def type_problem(label: str) -> str | None:
-    """Why an entity label (a span's type, no prefix) cannot be used, or ``None``."""
-    if not label:
-        return "empty label"
-    if not _TYPE.fullmatch(label):
-        return f"label {label!r}: a type holds only letters, digits, '_', '-' and '.'"
     return None
 
 
@@ -74,28 +64,18 @@ class IOB2Converter:
         self._b_starts = 0  # B- tags after O or another type: never needed in IOB1
 
     def convert(self, tags: Sequence[str]) -> tuple[str, ...]:
-        """``tags`` (well formed) as IOB2."""
-        out: list[str] = []
-        previous = None  # the entity type of the previous token, after conversion
-        changed = False
-        for tag in tags:
-            if tag == OUTSIDE:
-                out.append(tag)
-                previous = None
-                continue
-            prefix, kind = tag[0], tag[2:]
-            self._prefixes.add(prefix)
-            if prefix in "SUB":
-                new = "B"
-                self._b_starts += prefix == "B" and previous != kind
-            else:  # I, E, L continue an entity of their type, or begin one
-                new = "I" if previous == kind else "B"
-            if new != prefix:
-                self.changes[f"{prefix}->{new}"] += 1
-                changed = True
-            out.append(tag if new == prefix else f"{new}-{kind}")
-            previous = kind
-        return tuple(out) if changed else tuple(tags)
+        """``tags`` (well formed) as IOB2: ``S``/``U`` -> ``B``, ``E``/``L`` -> ``I``, then the one
+        I->B repair of :func:`~ner_core.data.tags.repair_iob2`."""
+        out = repair_iob2([t if t == OUTSIDE else _IOB2_PREFIX.get(t[0], t[0]) + t[1:] for t in tags])
+        previous = None  # the entity type of the previous token
+        for before, after in zip(tags, out):
+            if before != OUTSIDE:
+                self._prefixes.add(before[0])
+                self._b_starts += before[0] == "B" and previous != before[2:]
+                if before[0] != after[0]:
+                    self.changes[f"{before[0]}->{after[0]}"] += 1
+            previous = tag_type(after)
+        return tuple(tags) if list(tags) == out else tuple(out)
 
     @property
     def scheme(self) -> str:

@@ -1,12 +1,15 @@
 """The tag inventory of a dataset (:class:`TagSet`) and IOB2 helpers: validation, repair, spans, masking."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 OUTSIDE = "O"
+ENTITY_TYPE = re.compile(r"[\w.\-]+")
+"""What an entity type may hold: letters, digits, ``_``, ``-`` and ``.`` (the one rule for every tag)."""
 # Weak ("rare") types: those with less than this share of the training data's entity mentions.
 # On the default corpus's train split (80/10/10, seed 13) the shares are geo 0.336, tim 0.182,
 # org 0.181, per 0.152, gpe 0.141 | art 0.0035, eve 0.0028, nat 0.0016: 0.02 is 5.7x the
@@ -112,9 +115,18 @@ def mention_shares(sentences: Iterable[HasTags]) -> dict[str, float]:
     return {t: n / total for t, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))}
 
 
+def type_problem(label: str) -> str | None:
+    """Why an entity type cannot be used, or ``None``."""
+    if not label:
+        return "empty label"
+    if not ENTITY_TYPE.fullmatch(label):
+        return f"label {label!r}: a type holds only letters, digits, '_', '-' and '.'"
+    return None
+
+
 def _check_tag(tag: str) -> None:
-    if tag != OUTSIDE and (tag[:2] not in ("B-", "I-") or not tag[2:] or any(c.isspace() for c in tag)):
-        raise ValueError(f"not an IOB2 tag: {tag!r} (expected O, B-type or I-type)")
+    if tag != OUTSIDE and (tag[:2] not in ("B-", "I-") or type_problem(tag[2:]) is not None):
+        raise ValueError(f"not an IOB2 tag: {tag!r} (expected O, B-type or I-type; a type holds only letters, digits, '_', '-' and '.')")
 
 
 @dataclass(frozen=True)
@@ -153,6 +165,19 @@ class TagSet:
         if weak is None:
             weak = [t for t, share in shares.items() if share < weak_share]
         return cls(tuple(sorted(shares)), frozenset(weak))
+
+    @classmethod
+    def of_split(cls, train: Iterable[HasTags], held_out: Iterable[HasTags] = (), weak_share: float = WEAK_SHARE,
+                 weak: Iterable[str] | None = None) -> "TagSet":
+        """A dataset's tag set, by the one rule the app and the CLI share: every type tagged in ``train``
+        or ``held_out``; weak: ``weak`` if given, else the types with less than ``weak_share`` of the
+        *training* part's entity mentions (a type seen only in ``held_out`` is weak)."""
+        train = list(train)
+        shares = mention_shares(train)
+        types = set(shares) | set(mention_shares(held_out))
+        if weak is None:
+            weak = [t for t in types if shares.get(t, 0.0) < weak_share]
+        return cls(tuple(sorted(types)), frozenset(weak))
 
     @classmethod
     def from_labels(cls, labels: Iterable[str], weak: Iterable[str] = ()) -> "TagSet":

@@ -13,6 +13,7 @@ import os
 import re
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -21,8 +22,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence
+from ..data.corpus import SPLITS, Sentence
 from ..data.sentence_keys import tag_fingerprint
+from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir
 from ..storage.schema import IssueRun, IssueScore
 from ..training.cross_val import CrossValConfig, CrossValResult, cross_validate, fold_marginals
@@ -107,26 +109,35 @@ def cross_validate_dataset(engine: Engine, dataset: str, data_version: str, sent
     return store_run(engine, dataset, data_version, sentences, result, out, indices)
 
 
+@dataclass(frozen=True)
+class CrossValJobSpec:
+    """A request to score a dataset's split out of sample (the ``cross-val`` job), checked when it is made."""
+
+    dataset: str = DEFAULT_DATASET
+    split: str = "all"  # or one of SPLITS
+    config: CrossValConfig = field(default_factory=CrossValConfig)
+
+    def __post_init__(self) -> None:
+        if not self.dataset:
+            raise ValueError("name the dataset to score")
+        if self.split not in ("all", *SPLITS):
+            raise ValueError(f"unknown split {self.split!r}: use all, {', '.join(SPLITS)}")
+        if isinstance(self.config, dict):  # as stored with the job (JSON)
+            object.__setattr__(self, "config", CrossValConfig(**self.config))
+
+
 def run_cross_val_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
-    """The job runner of kind ``cross-val`` (see :mod:`ner_core.workbench.jobs`).
-
-    ``spec``: ``dataset`` (default ``"default"``, the project corpus), ``split`` (``all``, ``train``,
-    ``val`` or ``test``; default ``all``), and any :class:`CrossValConfig` field (``folds``,
-    ``epochs``, ...). Scores the dataset's corrected sentences and stores the run.
-    """
-    from ..data.corpus import default_corpus_path, split_indices
+    """The job runner of kind ``cross-val`` (see :mod:`ner_core.workbench.jobs`): ``spec`` is a
+    :class:`CrossValJobSpec` as stored; scores the dataset's corrected sentences and stores the run."""
+    from ..data.corpus import split_indices
+    from ..storage.datasets import open_dataset
     from ..storage.db import shared_engine
-    from ..storage.store import CorrectionStore, list_datasets
 
-    spec = dict(spec)
-    name, split = spec.pop("dataset", "default"), spec.pop("split", "all")
+    job = CrossValJobSpec(**spec)
     engine = shared_engine()
-    path = list_datasets(engine).get(name) or (default_corpus_path() if name == "default" else None)
-    if path is None:
-        raise ValueError(f"no dataset named {name!r}")
-    store = CorrectionStore(engine, name, path)
+    store = open_dataset(job.dataset, engine)
     corpus = store.corrected()
-    indices = list(range(len(corpus))) if split == "all" else split_indices(len(corpus))[("train", "val", "test").index(split)]
-    run = cross_validate_dataset(engine, name, store.version(), [corpus[i] for i in indices], CrossValConfig(**spec), report,
+    indices = list(range(len(corpus))) if job.split == "all" else split_indices(len(corpus))[SPLITS.index(job.split)]
+    run = cross_validate_dataset(engine, job.dataset, store.version(), [corpus[i] for i in indices], job.config, report,
                                  indices=indices)
-    return {"run": run, "dataset": name, "split": split, "sentences": len(indices)}
+    return {"run": run, "dataset": job.dataset, "split": job.split, "sentences": len(indices)}

@@ -19,14 +19,13 @@ from typing import Callable, Iterable, Mapping, Sequence
 from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence
+from ..data.corpus import SPLITS, Sentence
 from ..data.tags import OUTSIDE, repair_iob2, replace_span, tag_type
 from ..storage.schema import ReviewDecision, ReviewFill, ReviewItem
 from ..storage.store import CorrectionStore, StaleSaveError
 from .consistency import entity_strings, inconsistent, occurrences, tally
 from .label_issues import LabelIssue
 
-SPLITS = ("train", "val", "test")
 MODEL, CONSISTENCY = "model", "consistency"
 SOURCES = (MODEL, CONSISTENCY)
 ACCEPTED, KEPT, EDITED = "accepted", "kept", "edited"

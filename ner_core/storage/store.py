@@ -18,7 +18,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import cached_property
-from pathlib import Path
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import func, select, update
@@ -26,14 +25,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence, read_corpus
+from ..data.corpus import Sentence, read_corpus, split_corpus
 from ..data.tags import TagSet, iob2_errors, repair_iob2, tag_type
-from .db import default_db_url, make_engine
-from .schema import AUTHOR_MAX, DATASET_NAME_MAX, AnnotatorPosition, Correction, Dataset, SentenceVersion
-from .users import User, require
+from .schema import AUTHOR_MAX, AnnotatorPosition, Correction, Dataset, SentenceVersion
 
-__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError",
-           "StorageFullError", "Undone", "default_db_url", "import_dataset", "list_datasets", "make_engine"]
+__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone"]
 
 
 
@@ -104,8 +100,10 @@ class CorrectionStore:
 
     @cached_property
     def tagset(self) -> TagSet:
-        """The dataset's entity types (from its original file) and which are weak; corrections use these tags."""
-        return TagSet.from_sentences(self.original)
+        """The dataset's entity types and which are weak, by the rule the CLI uses (:meth:`TagSet.of_split`,
+        on the seeded split of its original file); corrections use these tags."""
+        parts = split_corpus(self.original)
+        return TagSet.of_split(parts.train, [*parts.val, *parts.test])
 
     # ------------------------------------------------------------ writing
 
@@ -423,43 +421,3 @@ def _bump(session: Session, dataset_id: int, sentence: int, author: str, now: da
         except IntegrityError:
             if expected == 0:
                 return False
-
-
-def list_datasets(engine: Engine) -> dict[str, str]:
-    """Dataset name -> corpus file, for every dataset the database knows."""
-    with Session(engine) as session:
-        return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
-
-
-def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
-                   log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
-    """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
-
-    The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
-    reader change cannot move the tokens its corrections point at. ``log`` receives the read's
-    summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
-    encoding, malformed tags, size) raises :class:`CorpusError` with the reason; nothing is
-    written then; so is a ``user`` who may not import (only admins may, once users exist).
-    """
-    from ..data.corpus import load_corpus_bytes, write_corpus
-
-    require(user, "import")
-    name = name.strip()
-    if not name or not all(c.isalnum() or c in "-_ ." for c in name):
-        raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
-    if len(name) > DATASET_NAME_MAX:
-        raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
-    if name in list_datasets(engine):
-        raise CorrectionError(f"a dataset named {name!r} exists already")
-    read = load_corpus_bytes(data, filename)
-    target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    write_corpus(read.sentences, target)
-    try:
-        store = CorrectionStore(engine, name, target, read.sentences)
-    except BaseException:
-        target.unlink(missing_ok=True)
-        raise
-    if log is not None:
-        log(read.summary())
-    return store

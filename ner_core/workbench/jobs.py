@@ -34,14 +34,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from ..quality.issue_scores import run_cross_val_job
+from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir, shared_engine
 from ..storage.schema import Job, JobEvent
 from ..storage.users import User, require
 from .registry import clean_builds
+from .retrain import run_retrain_job, run_train_method_job
 
-# kind -> "module:function"; more kinds for plugins or tests: $NER_JOB_RUNNERS="kind=module:function,..."
-RUNNERS = {"retrain": "ner_core.workbench.retrain:run_retrain_job", "train-method": "ner_core.workbench.retrain:run_train_method_job",
-           "cross-val": "ner_core.quality.issue_scores:run_cross_val_job"}
+Runner = Callable[[dict, Callable[[dict], None]], dict]
+RUNNERS: dict[str, Runner] = {"retrain": run_retrain_job, "train-method": run_train_method_job, "cross-val": run_cross_val_job}
+"""The job kinds and their runners; more for plugins or tests: ``$NER_JOB_RUNNERS="kind=module:function,..."``."""
 ACTIVE = ("starting", "running")
 HEARTBEAT_EVERY = 5  # seconds
 STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead
@@ -70,14 +73,18 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite returns naive times
 
 
-def runners() -> dict[str, str]:
+def runners() -> dict[str, Runner | str]:
+    """:data:`RUNNERS` and the plugin kinds of ``$NER_JOB_RUNNERS`` (as ``module:function``)."""
     extra = dict(item.split("=", 1) for item in filter(None, os.environ.get("NER_JOB_RUNNERS", "").split(",")))
     return RUNNERS | extra
 
 
-def _runner(kind: str) -> Callable[[dict, Callable[[dict], None]], dict]:
-    module, function = runners()[kind].split(":")
-    return getattr(importlib.import_module(module), function)
+def _runner(kind: str) -> Runner:
+    runner = runners()[kind]
+    if isinstance(runner, str):
+        module, function = runner.split(":")
+        return getattr(importlib.import_module(module), function)
+    return runner
 
 
 def logs_dir() -> Path:
@@ -191,7 +198,7 @@ def _spec_dict(kind: str, spec: Any) -> dict:
     return json.loads(json.dumps(spec))  # stored as JSON: refuse what JSON cannot hold now
 
 
-def start_job(kind: str, spec: Any, dataset: str = "default", user: User | None = None, engine: Engine | None = None) -> str:
+def start_job(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, user: User | None = None, engine: Engine | None = None) -> str:
     """Start a ``kind`` job (``spec``: a dict or a dataclass) in a new process; returns its id.
 
     Refused while another job runs, or unless ``user`` may retrain. A process that cannot be
@@ -349,7 +356,7 @@ def run_job(job_id: str) -> int:
         return 1
 
 
-def run_here(kind: str, spec: Any, dataset: str = "default", echo: Callable[[dict], None] | None = None,
+def run_here(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, echo: Callable[[dict], None] | None = None,
              engine: Engine | None = None) -> dict[str, Any]:
     """Run a job in this process (the command line), under the same lock as background jobs."""
     spec = _spec_dict(kind, spec)

@@ -18,7 +18,7 @@ from typing import Any, Callable
 
 from sqlalchemy.engine import Engine
 
-from ..data.corpus import Sentence, Split, default_corpus_path, split_corpus, split_indices
+from ..data.corpus import SPLITS, Sentence, Split, split_corpus, split_indices
 from ..data.tags import TagSet
 from ..evaluation.metrics import entity_scores
 from ..models.checkpoint import load_checkpoint
@@ -26,8 +26,9 @@ from ..models.checkpoint_dirs import CheckpointError
 from ..models.detector import DetectorConfig
 from ..models.model import ModelConfig
 from ..models.pipeline import load_any
+from ..storage.datasets import DEFAULT_DATASET, open_dataset
 from ..storage.db import shared_engine
-from ..storage.store import CorrectionStore, list_datasets, make_engine
+from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
 from ..training.sampling import weak_training_set
 from ..training.train import TrainConfig, train
@@ -73,21 +74,12 @@ class TrainMethodSpec:
                               threads=self.threads, progress=False)
 
 
-def dataset_store(dataset: str, engine: Engine | None = None) -> CorrectionStore:
-    """The corrections of ``dataset`` (``default``: the project corpus); ValueError for an unknown name."""
-    engine = engine or shared_engine()
-    path = list_datasets(engine).get(dataset) or (default_corpus_path() if dataset == DEFAULT else None)
-    if path is None:
-        raise ValueError(f"no dataset named {dataset!r}")
-    return CorrectionStore(engine, dataset, path)
-
-
 def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
     """Corrected sentences and tokens per split (``train``, ``val``, ``test``): retraining learns
     from the train split's only; the others are evaluation only."""
     corrected = store.corrected()
     out = {}
-    for name, indices in zip(("train", "val", "test"), split_indices(len(corrected))):
+    for name, indices in zip(SPLITS, split_indices(len(corrected))):
         changed = [sum(a != b for a, b in zip(store.original[i].tags, corrected[i].tags)) for i in indices]
         out[name] = {"sentences": sum(1 for n in changed if n), "tokens": sum(changed)}
     return out
@@ -112,7 +104,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     """
     started = time.perf_counter()
     engine = engine or shared_engine()
-    store = dataset_store(spec.dataset, engine)
+    store = open_dataset(spec.dataset, engine)
     corpus, corrected_ids = store.corrected(), store.corrected_sentence_ids()
     split = split_corpus(corpus)
     if spec.limit:
@@ -162,7 +154,7 @@ def _compare(name: str, old_dir: Path, new_dir: Path, test: list[Sentence], corr
 def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = lambda _: None, store: CorrectionStore | None = None) -> dict[str, Any]:
     """Train ``spec.models`` on the corrected corpus, score old vs new, register the new entry."""
     started = time.perf_counter()
-    store = store or CorrectionStore(make_engine(), "default", default_corpus_path())
+    store = store or open_dataset(DEFAULT_DATASET)
     corpus = store.corrected()
     corrected_ids = store.corrected_sentence_ids()
     split = split_corpus(corpus)

@@ -24,7 +24,7 @@ import json
 import re
 from typing import Iterable, Iterator
 
-from ..tag_schemes import type_problem
+from ..tags import type_problem
 from ..tokenize import tokenize_with_offsets
 from .base import RawSentence, Reading, Sentence
 

@@ -1,0 +1,77 @@
+"""Datasets by name: the project's corpus (:data:`DEFAULT_DATASET`) and every imported one.
+
+:func:`open_dataset` is the one way from a dataset's name to its corrections: the app, the CLI and
+the jobs use it. An imported corpus is kept as read (JSON lines, IOB2) under the data folder and
+registered in the database, so every app instance of a team sees it.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+
+from ..data.corpus import default_corpus_path, load_corpus_bytes, write_corpus
+from .db import shared_engine
+from .schema import DATASET_NAME_MAX, Dataset
+from .store import CorrectionError, CorrectionStore
+from .users import User, require
+
+DEFAULT_DATASET = "default"
+"""The project's corpus (``$NER_CORPUS``, see :func:`~ner_core.data.corpus.default_corpus_path`)."""
+
+
+def dataset_paths(engine: Engine | None = None) -> dict[str, str]:
+    """Every dataset's corpus file: the default corpus first, then the imported ones."""
+    return {DEFAULT_DATASET: str(default_corpus_path())} | list_datasets(engine or shared_engine())
+
+
+def open_dataset(name: str, engine: Engine | None = None) -> CorrectionStore:
+    """The corrections of dataset ``name``; :class:`CorrectionError` naming the known ones for an unknown name."""
+    engine = engine or shared_engine()
+    paths = dataset_paths(engine)
+    if name not in paths:
+        raise CorrectionError(f"no dataset named {name!r}; known: {', '.join(paths)}")
+    return CorrectionStore(engine, name, paths[name])
+
+
+def list_datasets(engine: Engine) -> dict[str, str]:
+    """Dataset name -> corpus file, for every dataset the database knows."""
+    with Session(engine) as session:
+        return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
+
+
+def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
+                   log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
+    """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
+
+    The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
+    reader change cannot move the tokens its corrections point at. ``log`` receives the read's
+    summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
+    encoding, malformed tags, size) raises :class:`CorpusError` with the reason; nothing is
+    written then; so is a ``user`` who may not import (only admins may, once users exist).
+    """
+    require(user, "import")
+    name = name.strip()
+    if not name or not all(c.isalnum() or c in "-_ ." for c in name):
+        raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
+    if len(name) > DATASET_NAME_MAX:
+        raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
+    if name in list_datasets(engine):
+        raise CorrectionError(f"a dataset named {name!r} exists already")
+    read = load_corpus_bytes(data, filename)
+    target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_corpus(read.sentences, target)
+    try:
+        store = CorrectionStore(engine, name, target, read.sentences)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    if log is not None:
+        log(read.summary())
+    return store
