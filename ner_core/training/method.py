@@ -16,7 +16,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from ..data.corpus import Sentence, Split
 from ..data.tags import TagSet
@@ -54,6 +54,10 @@ class Recipe:
     weak_margin: float = 3.0  # the weak tagger's recall margin (softmax-margin cost of a missed entity)
     detector_arch: str = "lstm_attn"
     detector_weights: tuple[float, float] | None = (0.02, 0.98)  # class weights of the detector's loss
+
+    def weak_data(self, sentences: Sequence[Sentence], weak_types: Iterable[str], seed: int) -> list[Sentence]:
+        """The weak tagger's training data (the one recipe, for the method and for retraining from scratch)."""
+        return weak_training_set(sentences, list(weak_types), self.weak_others_per_weak, self.weak_oversample, seed)
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def train_tagger(
     if role == "strong":
         masked = tuple(sorted(tagset.weak))
     elif role == "weak":
-        data = weak_training_set(split.train, tagset.weak, recipe.weak_others_per_weak, recipe.weak_oversample, settings.seed)
+        data = recipe.weak_data(split.train, tagset.weak, settings.seed)
         model = replace(model, recall_margin=recipe.weak_margin)
         epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
     config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked)

@@ -30,7 +30,6 @@ from ..storage.datasets import DEFAULT_DATASET, open_dataset
 from ..storage.db import shared_engine
 from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
-from ..training.sampling import weak_training_set
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
 from .registry import DEFAULT, SHIPPED, activate, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
@@ -229,9 +228,7 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
             config.mask_types = tuple(meta.get("train", {}).get("mask_types", ()))  # the checkpoint's own mask
             family = next((f for f in FAMILIES if f.weak == name), None)
             if family is not None and not spec.warm_start:  # from scratch: the family's weak-tagger data
-                weak_types = [t for t in tagset.types if t not in config.mask_types]
-                recipe = family.recipe
-                data = weak_training_set(train_set, weak_types, recipe.weak_others_per_weak, recipe.weak_oversample, config.seed)
+                data = family.recipe.weak_data(train_set, [t for t in tagset.types if t not in config.mask_types], config.seed)
             train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
                   model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset, on_batch=on_batch)
         progress.finish(name)
