@@ -1,7 +1,10 @@
 """NER workbench core: corpus I/O, taggers and the voted pipeline, training, evaluation, corrections, users.
 
-The names below are imported on first use (PEP 562), so that a job process or a CLI command that
-needs no model does not pay for importing torch.
+The names below are the public API: enough for a script to drive the workbench (open a dataset and
+read or save a sentence with its version, fill and decide the review queue, import a corpus, list
+and activate registry entries, start and follow a job) without importing internal modules. They
+are imported on first use (PEP 562), so that a job process or a CLI command that needs no model
+does not pay for importing torch.
 """
 from __future__ import annotations
 
@@ -11,17 +14,24 @@ from typing import Any
 _HOMES = {
     "models.checkpoint": ["load_checkpoint", "save_checkpoint"],
     "models.checkpoint_dirs": ["CheckpointError"],
-    "data.corpus": ["CorpusError", "Sentence", "Split", "default_corpus_path", "read_corpus", "split_corpus", "write_corpus"],
+    "data.corpus": ["CorpusError", "Sentence", "Split", "default_corpus_path", "load_corpus", "read_corpus", "split_corpus",
+                    "write_corpus"],
     "models.crf": ["CRF"],
     "training.cross_val": ["CrossValConfig", "cross_validate"],
     "evaluation.evaluate": ["evaluate"],
-    "quality.issue_scores": ["stored_issues"],
     "quality.label_issues": ["LabelIssue", "find_label_issues"],
     "training.method": ["MethodSettings", "train_method"],
     "evaluation.metrics": ["entity_scores"],
     "models.model": ["CRFTagger", "ModelConfig"],
     "models.pipeline": ["TokenVote", "VotedPipeline", "VotedSentence", "load_any"],
-    "storage.store": ["CorrectionStore", "make_engine"],
+    "storage.db": ["make_engine"],
+    "storage.datasets": ["DEFAULT_DATASET", "dataset_paths", "import_dataset", "open_dataset"],
+    "storage.store": ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError"],
+    "quality.review_queue": ["ACCEPTED", "EDITED", "KEPT", "Candidate", "QueueItem", "ReviewQueue", "fill_queue"],
+    "quality.issue_scores": ["CrossValJobSpec", "stored_issues"],
+    "workbench.registry": ["activate", "active_id", "load_index", "register", "roll_back"],
+    "workbench.jobs": ["JobError", "job_status", "latest_job", "start_job"],
+    "workbench.retrain": ["RetrainSpec", "TrainMethodSpec"],
     "models.tagger": ["TaggedSentence", "Tagger"],
     "data.tags": ["Span", "TagSet", "mask_types", "repair_iob2", "spans"],
     "training.train": ["TrainConfig", "train"],
