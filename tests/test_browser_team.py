@@ -94,3 +94,36 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
     assert {row["author"] for row in store.history()} == {"ann"}
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("accepted", "rita")]
     engine.dispose()
+
+
+def test_a_reviewer_sees_two_annotators_agreement_and_settles_a_disagreement(page, team_server, small_corpus):
+    """Runs after the test above (rita is signed in). Two annotators' figures on the Agreement page
+    (docs/agreement.png with NER_SCREENSHOTS=1); a one-click adjudication, whose message stays."""
+    import os
+
+    from ner_core.storage.users import User
+    from ner_core.workbench.agreement import assign, save_annotation
+
+    base, url = team_server
+    engine = make_engine(url)
+    add_user(engine, "bob", "annotator", "bob-password")
+    store = CorrectionStore(engine, "default", small_corpus)
+    chosen = assign(store, 12 / 200, ("ann", "bob"), User("root", "admin"), among=range(200))
+    for k, sentence in enumerate(chosen):
+        gold = store.tags(sentence)
+        save_annotation(store, sentence, gold, User("ann", "annotator"))
+        theirs = list(gold) if k % 3 else ["O"] * len(gold)  # bob leaves out every third sentence's entities
+        save_annotation(store, sentence, theirs, User("bob", "annotator"))
+    engine.dispose()
+
+    page.get_by_role("link", name="Agreement").click()
+    page.get_by_text("Agreement per annotator pair").wait_for()
+    page.get_by_text("ann / bob").first.wait_for(state="attached")  # a table cell (drawn on a canvas)
+    page.get_by_role("button", name="Take ann's").wait_for()
+    if os.environ.get("NER_SCREENSHOTS"):
+        page.screenshot(path=str(ROOT / "docs" / "agreement.png"), full_page=True)
+    page.get_by_role("button", name="Take ann's").click()
+    message = page.get_by_text("adjudicated:")
+    message.wait_for()
+    page.wait_for_timeout(1500)  # a later rerun must not wipe the confirmation
+    assert message.is_visible()
