@@ -5,7 +5,7 @@ import streamlit as st
 
 from ner_core.data.corpus import CorpusError, load_corpus_bytes
 from ner_core.data.tokenize import join_tokens
-from ner_core.evaluation.analysis import filter_sentences
+from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from pages.sign_in import current_user
 from pages.ui import (
@@ -18,10 +18,18 @@ from pages.ui import (
     dataset_types,
     entities_html,
     get_analysis,
-    heatmap,
     split_parts,
     store_key,
 )
+
+
+def heatmap(counts, title: str):
+    labels, matrix = confusion_matrix(counts)
+    fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
+                    labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
+    fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
+    return fig
+
 
 st.title("Error analysis")
 current_user()  # signed in (when users are defined), also when this page is opened on its own

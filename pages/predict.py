@@ -1,16 +1,27 @@
 """Predict: type text, see each token's strong / weak / voted tag and probability."""
 import pandas as pd
+import plotly.express as px
 import streamlit as st
 
 from ner_core.data.formats.csv_safety import safe_csv
 from ner_core.data.tokenize import tokenize_with_offsets
 from ner_core.models.pipeline import VotedPipeline
 from pages.sign_in import current_user
-from pages.ui import choose_model, confidence_chart, current_dataset, dataset_colours, entities_html, remember
+from pages.ui import choose_model, current_dataset, dataset_colours, entities_html, remember
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000
 DETAILED_SENTENCES = 20
+
+
+def confidence_chart(rows: list[dict], tag_key: str, prob_key: str, colours: dict[str, str]):
+    """A bar per token: the probability of its tag, coloured by entity type (``colours``: by type)."""
+    data = [{"position": f"{i}: {r['token']}", "probability": r[prob_key], "tag": r[tag_key]} for i, r in enumerate(rows)]
+    colours = {f"{p}-{t}": c for t, c in colours.items() for p in "BI"} | {"O": "#d0d0d0"}
+    fig = px.bar(data, x="position", y="probability", color="tag", color_discrete_map=colours, range_y=[0, 1])
+    fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), xaxis_title=None)
+    return fig
+
 
 st.title("Predict")
 current_user()  # signed in (when users are defined), also when this page is opened on its own
@@ -31,12 +42,9 @@ if n_tokens > MAX_TOKENS:
 
 results = model.tag([[t.text for t in s] for s in sentences])
 st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · dataset `{dataset}` · {model_label}")
-all_rows = []
+all_rows, voted = [], isinstance(model, VotedPipeline)
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
-    voted = isinstance(model, VotedPipeline)
-    rows = result.rows() if voted else [
-        {"token": w, "tag": t, "probability": round(p, 3)} for w, t, p in zip(result.words, result.tags, result.probs)
-    ]
+    rows = result.rows()
     all_rows += [{"sentence": i, **r} for r in rows]
     if i > DETAILED_SENTENCES:
         continue

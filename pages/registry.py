@@ -4,7 +4,7 @@ import streamlit as st
 
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import DEFAULT, SHIPPED, activate, load_index, roll_back
+from ner_core.workbench.registry import activate, entry_rows, load_index, roll_back
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 
@@ -15,12 +15,7 @@ refused = refusal(user, "activate")
 if refused:
     st.info(f"{refused} or roll back.")
 index = load_index(dataset)
-rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "data_version": "", "corrections": 0,
-         "test micro F1": ""}] if dataset == DEFAULT else []
-for e in index["entries"]:
-    f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
-    rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
-                 "data_version": e["data_version"], "corrections": e["corrections"], "test micro F1": f1})
+rows = entry_rows(index, dataset)
 st.caption(f"Dataset `{dataset}`.")
 if not rows:
     st.info("This dataset has no trained model yet.")

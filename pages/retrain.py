@@ -4,43 +4,28 @@ import streamlit as st
 
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
-from ner_core.workbench.registry import DEFAULT, SHIPPED, activate, active_dir, active_id
-from ner_core.workbench.retrain import MODELS, RetrainSpec, TrainMethodSpec, corrections_by_split
+from ner_core.workbench.jobs import JobError, job_status, start_job
+from ner_core.workbench.registry import SHIPPED, activate, active_id
+from ner_core.workbench.retrain import (
+    RetrainSpec,
+    TrainMethodSpec,
+    comparison_f1,
+    corrections_by_split,
+    job_kind,
+    newest_job,
+    progress_line,
+    retrainable,
+)
 from pages.sign_in import current_user
-from pages.ui import comparison_table, correction_store, current_dataset, plain
+from pages.ui import correction_store, current_dataset, plain
 
-KINDS = ("retrain", "train-method")
 KEEP = "Keep the active models"
 
 
-def duration(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
-
-
-def newest_job(dataset: str) -> str | None:
-    """The newest retrain or train-method job of ``dataset``."""
-    jobs = [job_status(j) for j in (latest_job(dataset, kind) for kind in KINDS) if j is not None]
-    return max(jobs, key=lambda j: j["created"])["id"] if jobs else None
-
-
 def show_progress(status: dict) -> None:
-    """The last progress event: stage, epoch and batch, and the time left."""
-    timed = [e for e in status["progress"] if e.get("eta_seconds") is not None and "seconds" in e]
-    last = status["progress"][-1] if status["progress"] else None
-    if last is None:
-        st.progress(0.0, text="Starting…")
-        return
-    where = last["stage"]
-    if last.get("total", 1) > 1 or "batch" in last:
-        where += f": epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
-    if "batch" in last:
-        where += f", batch {last['batch']}/{last['batches']}"
-    fraction, left = 0.0, "time left not known yet"
-    if timed:
-        eta, seconds = timed[-1]["eta_seconds"], timed[-1]["seconds"]
-        fraction, left = seconds / max(seconds + eta, 1e-9), f"about {duration(eta)} left"
-    st.progress(min(fraction, 1.0), text=f"{where} · {left}")
+    """The last progress event: stage, epoch and batch, and the time left; the epochs so far."""
+    fraction, line = progress_line(status["progress"])
+    st.progress(fraction, text=line)
     epochs = [e for e in status["progress"] if "loss" in e]
     if epochs:
         st.dataframe(pd.DataFrame(epochs), hide_index=True, key="retrain_progress")
@@ -88,7 +73,7 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         st.caption(f"Registered as {status['entry']['id']}{'' if active_id(dataset) == status['entry']['id'] else ' (not active)'}.")
         for system, comparison in status["comparisons"].items():
             st.markdown(f"**{system}**: active vs new")
-            st.dataframe(comparison_table(comparison), width="stretch", key=f"retrain_cmp_{system}")
+            st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", key=f"retrain_cmp_{system}")
         choose_entry(status, dataset, user, refused)
 
 
@@ -108,20 +93,20 @@ if sum(held_out.values()):
     st.info(f"Corrected sentences on val: {held_out['val']}, on test: {held_out['test']}: "
             "**evaluation only (not trained on)**.")
 
-if dataset == DEFAULT:
+kind = job_kind(dataset)
+if kind == "retrain":
     entry = active_id(dataset)
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
                f"The active models are registry entry `{entry}` (see the Registry page).")
-    available = [m for m in MODELS if (active_dir() / m).is_dir()]
+    available = retrainable()
     with st.form("retrain_form"):
-        models = st.multiselect("Models to retrain", available, default=[m for m in ("strong", "weak", "detector") if m in available],
+        models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available],
                                 key="retrain_models")
         warm = st.toggle("Warm start from the active models", True, key="retrain_warm")
         epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
         limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
         submitted = st.form_submit_button("Start retraining", type="primary", disabled=refused is not None, help=refused)
     spec = RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None) if submitted and models else None
-    kind = "retrain"
 else:
     if active_id(dataset) == SHIPPED:
         st.info("This dataset has no trained model yet: train the whole method on its corrected sentences.")
@@ -135,7 +120,6 @@ else:
         patience = cols[3].number_input("Patience", 1, 20, 4, key="train_patience")
         submitted = st.form_submit_button("Train models", type="primary", disabled=refused is not None, help=refused)
     spec = TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience)) if submitted else None
-    kind = "train-method"
 if submitted and spec is None:
     st.error("Choose at least one model to retrain.")
 if spec is not None:

@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending
+from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
 from pages.sign_in import current_user
 from pages.ui import annotate_link, correction_store, current_dataset
 
@@ -32,8 +32,7 @@ batches = pending(store)
 st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
            + (f"; the first {SHOWN} are shown" if len(batches) > SHOWN else "") + ".")
 for batch in batches[:SHOWN]:
-    own = user is not None and batch.author == user.name
-    why = reason or ("your own corrections are reviewed by someone else" if own else None)
+    why = why_not(batch, user)
     with st.container(border=True):
         st.text(f"{batch.author} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
                 f"sentence(s) {', '.join(map(str, batch.sentences))}")

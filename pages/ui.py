@@ -1,36 +1,27 @@
 """The one UI helper module: cached resources and small renderers shared by pages."""
 from __future__ import annotations
 
-import os
-import threading
-from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-import pandas as pd
-import plotly.express as px
 import streamlit as st
-from cachetools import LRUCache
 
 from ner_core.data.corpus import FORMATS, Sentence, Split, format_corpus, split_corpus, split_indices
 from ner_core.data.tags import mention_shares, spans
 from ner_core.data.tokenize import Token
-from ner_core.evaluation.analysis import CorpusAnalysis, analyse, confusion_matrix, with_threshold
+from ner_core.evaluation.analysis import CorpusAnalysis, analyse, with_threshold
 from ner_core.models.checkpoint_dirs import CheckpointError, resolve
 from ner_core.models.pipeline import VotedPipeline, load_any
 from ner_core.models.runtime import use_server_threads
 from ner_core.models.tagger import Tagger
-from ner_core.quality.issue_scores import latest_run, stored_issues
-from ner_core.quality.label_issues import LabelIssue, find_label_issues
-from ner_core.quality.review_queue import ModelSource, ReviewQueue, fill_queue
+from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import dataset_paths, import_dataset
 from ner_core.storage.db import default_db_url, shared_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User
-from ner_core.training.method import FAMILIES
-from ner_core.workbench.registry import DEFAULT, SHIPPED, active_id, data_dir, entry_dir
+from ner_core.workbench.registry import DEFAULT, SHIPPED, active_id, available_models, data_dir
 
-ANALYSES_KEPT = 6  # corpus analyses kept per process (tens of MB each)
+ANALYSES_KEPT = 3  # tagged corpora kept per process (tens of MB each), and as many votes
 COLOURS = {"geo": "#7aecec", "gpe": "#feca74", "per": "#aa9cfc", "org": "#9cc9cc", "tim": "#bfe1d9", "art": "#ff9561",
            "eve": "#ffeb80", "nat": "#e4e7d2"}  # the GMB corpus's types keep their colours
 DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar
@@ -50,28 +41,6 @@ def current_dataset() -> str:
     """The dataset chosen in the sidebar (``default``, the project's corpus, until another is chosen)."""
     name = st.session_state.get(DATASET_KEY, DEFAULT)
     return name if name in datasets() else DEFAULT
-
-
-def available_models(dataset: str = DEFAULT, single: bool = False) -> dict[str, str]:
-    """Family label -> the checkpoint to use (its voted pipeline, else its single model) in the
-    dataset's active registry entry; the shipped ``checkpoints/`` serve the default corpus only.
-
-    With ``single``, only single taggers. ``$NER_MODEL`` (a name or path) replaces the default
-    corpus's list with that one model.
-    """
-    if dataset == DEFAULT and os.environ.get("NER_MODEL"):
-        return {"custom": os.environ["NER_MODEL"]}
-    entry = active_id(dataset, shared_engine())
-    if entry == SHIPPED and dataset != DEFAULT:
-        return {}
-    found, active = {}, entry_dir(entry)
-    for family in FAMILIES:
-        label, names = family.label, (family.voted, family.single)
-        for name in names[1:] if single else names:
-            if (active / name).is_dir():
-                found[label] = str(active / name)
-                break
-    return found
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -99,15 +68,6 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colou
 def dataset_colours(dataset: str) -> dict[str, str]:
     """A colour per entity type of ``dataset`` (see :func:`type_colours`)."""
     return type_colours(dataset_types(dataset))
-
-
-def confidence_chart(rows: list[dict], tag_key: str, prob_key: str, colours: dict[str, str]):
-    """A bar per token: the probability of its tag, coloured by entity type (``colours``: by type)."""
-    data = [{"position": f"{i}: {r['token']}", "probability": r[prob_key], "tag": r[tag_key]} for i, r in enumerate(rows)]
-    colours = {f"{p}-{t}": c for t, c in colours.items() for p in "BI"} | {"O": "#d0d0d0"}
-    fig = px.bar(data, x="position", y="probability", color="tag", color_discrete_map=colours, range_y=[0, 1])
-    fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), xaxis_title=None)
-    return fig
 
 
 def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagger | VotedPipeline]:
@@ -141,12 +101,6 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagge
     return models[family], label, model
 
 
-@st.cache_resource
-def analyses() -> tuple[LRUCache, threading.Lock]:
-    """Per-process store of corpus analyses, keyed by (model, data source): the few most recent only."""
-    return LRUCache(maxsize=ANALYSES_KEPT), threading.Lock()
-
-
 def current_split(dataset: str = DEFAULT) -> tuple[Split, str]:
     """The split of a corrected dataset, and its data version (a cache key)."""
     version = correction_store(dataset).version()
@@ -159,55 +113,27 @@ def _split(key: tuple[str, str, str], version: str) -> Split:
 
 
 def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
-    """The analysis of ``sentences`` by ``model``, computed once (with a progress bar) and cached.
+    """The analysis of ``sentences`` by ``model``, cached per process (the few most recent).
 
-    Sentences are tagged once per model and source; another detector threshold (``model_key``
+    Sentences are tagged once per model and source (``st.cache_resource`` computes a key once: a
+    second session asking meanwhile waits for the first); another detector threshold (``model_key``
     ends in ``@threshold``) only redoes the vote from the stored outputs.
     """
-    bar = st.progress(0.0, text=f"Tagging {len(sentences):,} sentences…")
-    tagged = tagged_analysis(model_key.partition("@")[0], model, source_key, sentences,
-                             progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
+    tagged = _tagged(model_key.partition("@")[0], source_key, model, sentences)
+    return _voted(model_key, source_key, tagged, model.threshold) if isinstance(model, VotedPipeline) else tagged
+
+
+@st.cache_resource(max_entries=ANALYSES_KEPT, show_spinner="Tagging the sentences (once per model and data)…")
+def _tagged(model_name: str, source_key: str, _model: Tagger | VotedPipeline, _sentences: list[Sentence]) -> CorpusAnalysis:
+    bar = st.progress(0.0, text=f"Tagging {len(_sentences):,} sentences…")  # replayed, emptied, on a cache hit
+    tagged = analyse(_model, _sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
     bar.empty()
-    if not isinstance(model, VotedPipeline):
-        return tagged
-    store, lock = analyses()
-    with lock:
-        voted = store.get((model_key, source_key))
-    if voted is None:
-        voted = with_threshold(tagged, model.threshold)
-        with lock:
-            store[(model_key, source_key)] = voted
-    return voted
-
-
-_tagging_locks: dict[tuple[str, str], threading.Lock] = {}
-_tagging_guard = threading.Lock()
-
-
-def tagged_analysis(model_name: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence],
-                    progress=None) -> CorpusAnalysis:
-    """``sentences`` tagged by ``model`` (named ``model_name``, without a threshold), once per process:
-    a second caller for the same model and source waits for the first and shares its result."""
-    store, lock = analyses()
-    key = (model_name, source_key)
-    with _tagging_guard:
-        key_lock = _tagging_locks.setdefault(key, threading.Lock())
-    with key_lock:
-        with lock:
-            tagged = store.get(key)
-        if tagged is None:
-            tagged = analyse(model, sentences, progress=progress)
-            with lock:
-                store[key] = tagged
     return tagged
 
 
-def heatmap(counts, title: str):
-    labels, matrix = confusion_matrix(counts)
-    fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
-                    labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
-    fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
-    return fig
+@st.cache_resource(max_entries=ANALYSES_KEPT, show_spinner=False)
+def _voted(model_key: str, source_key: str, _tagged: CorpusAnalysis, _threshold: float) -> CorpusAnalysis:
+    return with_threshold(_tagged, _threshold)
 
 
 def correction_store(dataset: str = DEFAULT) -> CorrectionStore:
@@ -251,16 +177,6 @@ def corpus_export(dataset: str, version: str, fmt: str) -> str:
 @st.cache_data(max_entries=4, show_spinner="Preparing the export…")
 def _export(key: tuple[str, str, str], version: str, fmt: str) -> str:
     return format_corpus(_store(*key).corrected(), fmt)
-
-
-def comparison_table(comparison: dict) -> pd.DataFrame:
-    """Old vs new F1 per type and overall, on the test split and on the corrected sentences."""
-    columns = {}
-    for key, label in (("old", "old (test)"), ("new", "new (test)"), ("old_corrected", "old (corrected sentences)"), ("new_corrected", "new (corrected sentences)")):
-        if key in comparison:
-            scores = comparison[key]
-            columns[label] = {t: r["f1"] for t, r in scores["per_type"].items()} | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")}
-    return pd.DataFrame(columns).round(4)
 
 
 PALETTE = ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2", "#f2a7c3")
@@ -310,37 +226,6 @@ def remember(key: str, default: object) -> None:
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(f"{key}__kept", default)
     st.session_state[f"{key}__kept"] = st.session_state[key]
-
-
-_fill_lock = threading.Lock()
-
-
-def fill_review_queue(dataset: str, split: str) -> None:
-    """Add to ``dataset``'s review queue what is not in it yet (see :func:`~ner_core.quality.review_queue.fill_queue`);
-    one filling at a time in this process (two sessions opening the queue at once fill it once)."""
-    store = correction_store(dataset)
-    with _fill_lock:
-        fill_queue(review_queue(dataset), split_parts(dataset), store.corrected, split, review_model_source(dataset, split))
-
-
-def review_model_source(dataset: str, split: str) -> ModelSource | None:
-    """The model-based source of a split's review queue: the dataset's newest cross-validated scores,
-    else, on val and test, the dataset's active single model (which never trained on them)."""
-    store = correction_store(dataset)
-    run = latest_run(store.engine, dataset)
-    if run is not None:
-        return f"cross-validated:{run.id}", lambda: stored_issues(store.engine, dataset, store.corrected(), rescore=False)
-    models = available_models(dataset, single=True)
-    if split == "train" or not models:
-        return None
-    name, indices = next(iter(models.values())), split_parts(dataset)[split]
-
-    def issues() -> list[LabelIssue]:
-        corpus = store.corrected()
-        found = find_label_issues(load_model(name), [corpus[i] for i in indices])
-        return [replace(issue, sentence=indices[issue.sentence]) for issue in found]
-
-    return f"model:{name}", issues
 
 
 def plain(text: str) -> str:

@@ -20,7 +20,7 @@ from ner_core.workbench.agreement import (
     pair_agreement,
     save_annotation,
 )
-from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending
+from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
 
 ANN, BOB = User("ann", "annotator"), User("bob", "annotator")
 RITA, ROOT = User("rita", "reviewer"), User("root", "admin")
@@ -126,6 +126,9 @@ def test_reviewers_accept_or_reject_correction_batches(store):
         decide(store, first.batch, "accepted", ANN)
     with pytest.raises(ReviewError, match="does not review their own"):
         decide(store, own.batch, "accepted", RITA)
+    assert why_not(own, RITA) == "your own corrections are reviewed by someone else"  # the button says why
+    assert why_not(first, ANN).startswith("ann is an annotator")
+    assert why_not(first, RITA) is None and why_not(own, None) is None  # without users, anyone decides
     with pytest.raises(ReviewError, match="no correction batch"):
         decide(store, "'; DROP TABLE corrections; --", "accepted", RITA)
     assert len(pending(store)) == 3 and decisions(store) == []

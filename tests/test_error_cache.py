@@ -1,4 +1,6 @@
-"""Error analysis caches: a detector threshold only redoes the vote, and the cache stays bounded."""
+"""Error analysis caches: a split is tagged once, also for two sessions at once; a detector threshold only redoes the vote."""
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -22,7 +24,7 @@ def test_another_threshold_revotes_the_stored_outputs(small_run):
         assert [r.voted for r in with_threshold(tagged, threshold).results] == [r.voted for r in fresh.results]
 
 
-def test_ten_slider_moves_tag_once_and_keep_the_cache_bounded(small_run, small_corpus, monkeypatch, tmp_path):
+def test_ten_slider_moves_tag_once(small_run, small_corpus, monkeypatch, tmp_path):
     from pages import ui
 
     base, _, _ = small_run
@@ -30,6 +32,8 @@ def test_ten_slider_moves_tag_once_and_keep_the_cache_bounded(small_run, small_c
     monkeypatch.setenv("NER_MODEL", str(base / "ckpt" / "voted"))
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    tagged = counting(monkeypatch, ui, "analyse")
+    ui._tagged.clear()
     app = AppTest.from_file(APP, default_timeout=300)
     app.switch_page("pages/errors.py")
     app.run()
@@ -37,7 +41,34 @@ def test_ten_slider_moves_tag_once_and_keep_the_cache_bounded(small_run, small_c
     for step in range(10):
         app.sidebar.slider(key="errors_threshold").set_value(round(0.05 + step * 0.1, 2)).run()
         assert not app.exception
-    store, _ = ui.analyses()
-    tagged = [key for key in store.keys() if "@" not in key[0]]
     assert len(tagged) == 1  # the split was tagged once; every move only re-voted
-    assert len(store) <= ui.ANALYSES_KEPT
+
+
+def test_two_sessions_opening_the_page_at_once_tag_the_split_once(small_run, monkeypatch):
+    from pages import ui
+
+    base, small, _ = small_run
+    pipeline = load_any(base / "ckpt" / "voted")
+    calls = counting(monkeypatch, ui, "analyse", pause=0.5)  # slow enough for the second to arrive meanwhile
+    ui._tagged.clear()
+    results: list = []
+    sessions = [threading.Thread(target=lambda: results.append(ui.get_analysis("voted@0.50", pipeline, "test", small.test)))
+                for _ in range(2)]
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.join()
+    assert len(calls) == 1 and results[0] is results[1]
+
+
+def counting(monkeypatch, module, name: str, pause: float = 0.0) -> list:
+    """Replace ``module.name`` by a wrapper that records each call (after ``pause`` seconds); returns the record."""
+    calls, original = [], getattr(module, name)
+
+    def wrapper(*args, **kwargs):
+        calls.append(args)
+        time.sleep(pause)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapper)
+    return calls

@@ -13,6 +13,8 @@ from ner_core.workbench.registry import (
     activate,
     active_dir,
     active_id,
+    available_models,
+    entry_rows,
     load_index,
     new_entry_dir,
     new_entry_id,
@@ -61,6 +63,28 @@ def test_register_activate_roll_back(workspace):
     activate(other["id"], dataset="mine")
     assert active_id("mine") == other["id"] and active_id() == SHIPPED
     assert [e["id"] for e in load_index("mine")["entries"]] == [other["id"]]
+
+
+def test_each_family_is_served_by_the_active_entry_of_its_dataset(workspace, monkeypatch):
+    monkeypatch.delenv("NER_MODEL", raising=False)
+    for name in ("voted", "bilstm_crf", "bert_ff"):
+        (workspace / name).mkdir()
+    assert available_models() == {"Bi-LSTM-CRF": str(workspace / "voted"), "BERT-FF": str(workspace / "bert_ff")}
+    assert available_models(single=True) == {"Bi-LSTM-CRF": str(workspace / "bilstm_crf"), "BERT-FF": str(workspace / "bert_ff")}
+    assert available_models("mine") == {}  # the shipped models serve the default corpus only
+    entry = make_entry(workspace, dataset="mine")
+    activate(entry["id"], dataset="mine")
+    assert available_models("mine", single=True)["Bi-LSTM-CRF"] == str(registry_dir() / entry["id"] / "bilstm_crf")
+    monkeypatch.setenv("NER_MODEL", "/models/mine")
+    assert available_models() == {"custom": "/models/mine"} and "custom" not in available_models("mine")
+
+
+def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
+    entry = make_entry(workspace, data_version="v1", corrections=2, metrics={"voted": {"old": 0.8, "new": 0.81}})
+    rows = entry_rows(load_index())
+    assert [r["id"] for r in rows] == [SHIPPED, entry["id"]]
+    assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrections"] == 2
+    assert entry_rows(load_index("mine"), "mine") == []
 
 
 def test_a_legacy_registry_json_is_imported_once(workspace):

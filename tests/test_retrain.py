@@ -5,19 +5,30 @@ import os
 import shutil
 import signal
 import time
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import torch
 from processes import stop_jobs, wait_for_job
+from sqlalchemy.orm import Session
 
 from ner_core.data.corpus import default_corpus_path
 from ner_core.models.checkpoint import load_checkpoint
 from ner_core.models.pipeline import load_any
 from ner_core.storage.db import make_engine
+from ner_core.storage.schema import Job
 from ner_core.storage.store import CorrectionStore
 from ner_core.workbench.jobs import JobError, _children, job_status, start_job
 from ner_core.workbench.registry import SHIPPED, activate, active_dir, load_index, registry_dir, roll_back
-from ner_core.workbench.retrain import RetrainSpec
+from ner_core.workbench.retrain import (
+    RetrainSpec,
+    comparison_f1,
+    duration,
+    job_kind,
+    newest_job,
+    progress_line,
+    retrainable,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -115,3 +126,41 @@ def test_a_retrain_on_a_full_disk_says_so_and_leaves_nothing(workspace, tmp_path
             assert not list(registry_dir().glob("*.tmp-build")) and json.dumps(load_index()) == before
     finally:
         subprocess.run(["umount", "-l", str(disk)], check=True)
+
+
+def test_the_progress_line_says_where_the_job_is_and_the_time_left():
+    assert progress_line([]) == (0.0, "Starting…")
+    assert progress_line([{"stage": "strong", "done": 0, "total": 3}]) == (0.0, "strong: epoch 1/3 · time left not known yet")
+    batch = {"stage": "strong", "done": 1, "total": 3, "batch": 5, "batches": 10, "seconds": 30.0, "eta_seconds": 90.0}
+    assert progress_line([batch]) == (0.25, "strong: epoch 2/3, batch 5/10 · about 1.5 min left")
+    assert progress_line([batch, {"stage": "scoring old vs new"}]) == (0.25, "scoring old vs new · about 1.5 min left")
+    assert (duration(89), duration(90)) == ("89 s", "1.5 min")
+
+
+def test_each_dataset_has_its_training_job_and_the_page_follows_the_newest(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert (job_kind("default"), job_kind("drugs")) == ("retrain", "train-method")
+    assert newest_job("drugs", engine) is None
+    now = datetime.now(timezone.utc)
+    with Session(engine) as session, session.begin():
+        for i, (job, dataset, kind) in enumerate([("a", "drugs", "train-method"), ("b", "drugs", "cross-val"), ("c", "default", "retrain")]):
+            session.add(Job(id=job, dataset=dataset, kind=kind, spec={}, state="succeeded", created_at=now + timedelta(seconds=i)))
+    assert newest_job("drugs", engine) == "a"  # a newer cross-validation trains nothing
+    assert newest_job("default", engine) == "c"
+
+
+def test_a_retrain_offers_the_models_of_the_active_set(tmp_path, monkeypatch):
+    for name in ("detector", "strong"):
+        (tmp_path / "checkpoints" / name).mkdir(parents=True)
+    monkeypatch.setenv("NER_CHECKPOINTS", str(tmp_path / "checkpoints"))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    assert retrainable() == ["strong", "detector"]
+
+
+def test_the_comparison_is_a_column_of_f1_per_model_and_data():
+    def scores(f1: float) -> dict:
+        return {"per_type": {"geo": {"f1": f1}}, "micro_f1": f1, "macro_f1": f1, "weighted_f1": f1}
+
+    columns = comparison_f1({"old": scores(0.5), "new": scores(0.6), "new_corrected": scores(0.9)})
+    assert list(columns) == ["old (test)", "new (test)", "new (corrected sentences)"]
+    assert columns["new (test)"] == {"geo": 0.6, "micro F1": 0.6, "macro F1": 0.6, "weighted F1": 0.6}

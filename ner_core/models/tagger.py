@@ -21,6 +21,10 @@ class TaggedSentence:
     tags: tuple[str, ...]
     probs: tuple[float, ...]
 
+    def rows(self) -> list[dict[str, object]]:
+        """One flat record per token, for tables."""
+        return [{"token": w, "tag": t, "probability": round(p, 3)} for w, t, p in zip(self.words, self.tags, self.probs)]
+
 
 class Tagger:
     """A trained model ready to tag; load one with :meth:`from_checkpoint`."""

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..storage.schema import Correction, CorrectionReview
 from ..storage.store import CorrectionStore, _bump
-from ..storage.users import User, require
+from ..storage.users import User, refusal, require
 
 DECISIONS = ("accepted", "rejected")
 
@@ -61,6 +61,12 @@ def pending(store: CorrectionStore) -> list[Batch]:
               tuple(Change(r.sentence, r.token, store.original[r.sentence].words[r.token], r.old_tag, r.new_tag) for r in rows))
         for key, rows in batches.items()
     ]
+
+
+def why_not(batch: Batch, reviewer: User | None) -> str | None:
+    """Why ``reviewer`` may not decide on ``batch`` (a sentence for a disabled button), or ``None`` if they may."""
+    own = reviewer is not None and batch.author == reviewer.name
+    return refusal(reviewer, "review") or ("your own corrections are reviewed by someone else" if own else None)
 
 
 def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None) -> None:

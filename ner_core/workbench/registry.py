@@ -29,8 +29,8 @@ from ..storage.users import User, require
 
 SHIPPED = "shipped"
 DEFAULT = "default"
-__all__ = ["DEFAULT", "SHIPPED", "activate", "active_dir", "active_id", "clean_builds", "data_dir", "entry_dir",
-           "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back"]
+__all__ = ["DEFAULT", "SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir",
+           "entry_dir", "entry_rows", "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back"]
 
 
 def registry_dir() -> Path:
@@ -76,6 +76,40 @@ def active_id(dataset: str = DEFAULT, engine: Engine | None = None) -> str:
 def active_dir(dataset: str = DEFAULT, engine: Engine | None = None) -> Path:
     """The directory the app and the CLI take models from."""
     return entry_dir(active_id(dataset, engine))
+
+
+def available_models(dataset: str = DEFAULT, single: bool = False, engine: Engine | None = None) -> dict[str, str]:
+    """Family label -> the checkpoint that serves it: the family's voted pipeline, else its single tagger,
+    in the dataset's active entry; the shipped ``checkpoints/`` serve the default corpus only.
+
+    With ``single``, single taggers only. ``$NER_MODEL`` (a name or path) replaces the default corpus's
+    list with that one model.
+    """
+    from ..training.method import FAMILIES  # the families' module loads torch; the registry does not
+
+    if dataset == DEFAULT and os.environ.get("NER_MODEL"):
+        return {"custom": os.environ["NER_MODEL"]}
+    entry = active_id(dataset, engine)
+    if entry == SHIPPED and dataset != DEFAULT:
+        return {}
+    found, active = {}, entry_dir(entry)
+    for family in FAMILIES:
+        names = (family.single,) if single else (family.voted, family.single)
+        served = next((active / name for name in names if (active / name).is_dir()), None)
+        if served is not None:
+            found[family.label] = str(served)
+    return found
+
+
+def entry_rows(index: dict[str, Any], dataset: str = DEFAULT) -> list[dict[str, Any]]:
+    """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus."""
+    rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "data_version": "", "corrections": 0,
+             "test micro F1": ""}] if dataset == DEFAULT else []
+    for e in index["entries"]:
+        f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
+        rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
+                     "data_version": e["data_version"], "corrections": e["corrections"], "test micro F1": f1})
+    return rows
 
 
 def clean_builds() -> list[Path]:

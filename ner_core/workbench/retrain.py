@@ -14,9 +14,11 @@ import shutil
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
 from ..data.corpus import SPLITS, Sentence, Split, split_corpus, split_indices
 from ..data.tags import TagSet
@@ -28,15 +30,17 @@ from ..models.model import ModelConfig
 from ..models.pipeline import load_any
 from ..storage.datasets import DEFAULT_DATASET, open_dataset
 from ..storage.db import shared_engine
+from ..storage.schema import Job
 from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
-from .registry import DEFAULT, SHIPPED, activate, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
+from .registry import DEFAULT, SHIPPED, activate, active_dir, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
 
 TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
 MODELS = tuple(TAGGERS) + ("detector",)
 SYSTEMS = tuple(name for f in FAMILIES for name in (f.voted, f.single))  # compared old vs new, in this order
+JOB_KINDS = ("retrain", "train-method")
 
 
 @dataclass
@@ -92,6 +96,58 @@ def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:
             if f"new{key}" in c and c[f"new{key}"]["micro_f1"] < c[f"old{key}"]["micro_f1"]:
                 lines.append(f"{system} on the {data}: micro F1 {c[f'old{key}']['micro_f1']:.4f} -> {c[f'new{key}']['micro_f1']:.4f}")
     return lines
+
+
+def job_kind(dataset: str) -> str:
+    """The job that trains ``dataset``'s models: ``retrain`` (chosen models of the active set, warm or cold)
+    on the default corpus, ``train-method`` (the whole method from scratch) on any other dataset."""
+    return "retrain" if dataset == DEFAULT else "train-method"
+
+
+def retrainable() -> list[str]:
+    """The models of the default corpus's active set that a ``retrain`` job can train."""
+    return [m for m in MODELS if (active_dir() / m).is_dir()]
+
+
+def newest_job(dataset: str, engine: Engine | None = None) -> str | None:
+    """The id of ``dataset``'s newest retrain or train-method job, or None."""
+    with Session(engine or shared_engine()) as session:
+        return session.scalar(select(Job.id).where(Job.dataset == dataset, Job.kind.in_(JOB_KINDS))
+                              .order_by(Job.created_at.desc(), Job.id.desc()).limit(1))
+
+
+def progress_line(events: Sequence[dict[str, Any]]) -> tuple[float, str]:
+    """A running job's share done and its line (stage, epoch and batch, time left) from its progress events."""
+    if not events:
+        return 0.0, "Starting…"
+    last = events[-1]
+    where = last["stage"]
+    if last.get("total", 1) > 1 or "batch" in last:
+        where += f": epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
+    if "batch" in last:
+        where += f", batch {last['batch']}/{last['batches']}"
+    timed = [e for e in events if e.get("eta_seconds") is not None and "seconds" in e]
+    if not timed:
+        return 0.0, f"{where} · time left not known yet"
+    eta, seconds = timed[-1]["eta_seconds"], timed[-1]["seconds"]
+    return min(seconds / max(seconds + eta, 1e-9), 1.0), f"{where} · about {duration(eta)} left"
+
+
+def duration(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
+
+
+def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Old vs new F1 per type and overall (micro, macro, weighted), on the test split and on the corrected
+    sentences: a column per model and data, as in a job's ``comparisons``."""
+    columns = {}
+    for key, label in (("old", "old (test)"), ("new", "new (test)"), ("old_corrected", "old (corrected sentences)"),
+                       ("new_corrected", "new (corrected sentences)")):
+        if key in comparison:
+            scores = comparison[key]
+            columns[label] = ({t: r["f1"] for t, r in scores["per_type"].items()}
+                              | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")})
+    return columns
 
 
 def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,

@@ -1,0 +1,221 @@
+"""One browser session at the review queue, and the sources that fill a split's queue.
+
+A :class:`ReviewSession` holds what a session needs across reruns: the browser ops applied (each
+id once), the item kept on screen per dataset and split, the items skipped this round, the last
+decided sentence (for undo), the message of the last action, a refused decision's conflict and a
+counted annotate-alike. Plain Python: the Review page keeps one per browser session and only draws.
+"""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Iterable, Mapping, Sequence
+
+from ..models.tagger import Tagger
+from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError
+from .issue_scores import latest_run, stored_issues
+from .label_issues import LabelIssue, find_label_issues
+from .review_queue import ACCEPTED, EDITED, KEPT, Alike, ModelSource, QueueItem, ReviewQueue, fill_queue
+
+BUFFER = 8  # items sent ahead to the browser, one per sentence: the next one is on screen at once
+REMEMBERED = 500  # op ids kept: a replayed list applies none of them twice
+ACKED = 100  # op ids confirmed to the browser
+ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
+UNKNOWN_OP = "Not saved: the browser sent a decision this page does not know."
+Message = tuple[str, str]  # (kind: success, info or error; text)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A decision refused because its sentence was saved meanwhile: both versions, for the user to choose."""
+
+    item: int
+    decision: str
+    mine: list[str]
+    theirs: list[str]
+    version: int  # the stored version, which an overwrite names
+    author: str | None  # who saved it
+
+
+@dataclass
+class ReviewSession:
+    """The review queue as one browser session works through it (any dataset and split)."""
+
+    done: list[str] = field(default_factory=list)  # op ids applied, oldest first
+    current: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (dataset, split) -> item on screen
+    skipped: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (dataset, split) -> skipped this round
+    last: dict[str, int] = field(default_factory=dict)  # dataset -> sentence of my last decision
+    message: Message | None = None
+    conflict: Conflict | None = None
+    alike: tuple[int, Alike] | None = None  # (item id, what annotating its string alike changes)
+
+    @property
+    def acked(self) -> list[str]:
+        """The op ids to confirm to the browser (it stops resending them)."""
+        return self.done[-ACKED:]
+
+    def pop_message(self) -> Message | None:
+        message, self.message = self.message, None
+        return message
+
+    def ahead(self, queue: ReviewQueue, split: str, types: Sequence[str] = (),
+              sources: Sequence[str] = ()) -> tuple[list[QueueItem], list[QueueItem]]:
+        """The items to send to the browser and the rest of the next few.
+
+        First the item kept on screen for this split, if still open and shown by the filters, else
+        the most suspicious one not skipped (all skipped: a new round starts); then one per further
+        sentence, :data:`BUFFER` in all.
+        """
+        place = (queue.store.name, split)
+        skipped = self.skipped.setdefault(place, [])
+        found = queue.items(split, types, sources, limit=4 * BUFFER, skip=skipped)
+        if not found and skipped:
+            skipped.clear()
+            found = queue.items(split, types, sources, limit=4 * BUFFER)
+        kept = self.current.get(place)
+        pinned = next((i for i in found if i.id == kept), None) or (queue.open_item(kept) if kept is not None else None)
+        first = pinned if pinned is not None and _shown(pinned, types, sources) else (found[0] if found else None)
+        self.current[place] = first.id if first else None
+        ahead: list[QueueItem] = []
+        for item in [first, *found] if first else []:
+            if len(ahead) < BUFFER and item.sentence not in {i.sentence for i in ahead}:
+                ahead.append(item)
+        shown = {i.id for i in ahead}
+        return ahead, [i for i in found if i.id not in shown][:BUFFER]
+
+    def apply(self, ops: Iterable[Any], queue: ReviewQueue, split: str, author: str) -> None:
+        """Apply each browser op not applied yet, in order: ``{"id", "kind", "item", "version", "tags"}``
+        with ``kind`` one of ``accept``, ``keep``, ``edit`` (these name the version decided on), ``skip``
+        or ``undo``. The browser resends every op until it is acked, so an id is applied once."""
+        for op in ops:
+            if not isinstance(op, dict) or op.get("id") in self.done:
+                continue
+            self.done.append(op.get("id"))
+            try:
+                kind = op["kind"]
+                item = queue.item(int(op["item"])) if op.get("item") is not None else None
+                version = int(op["version"]) if kind in ACTIONS else 0
+            except (KeyError, TypeError, ValueError):
+                self.message = ("error", UNKNOWN_OP)
+                continue
+            if kind == "undo":
+                self._undo(queue, split, author, item)
+            elif kind == "skip" and item is not None:
+                self.skipped.setdefault((queue.store.name, split), []).append(item.id)
+                if self.current.get((queue.store.name, split)) == item.id:
+                    self.current[(queue.store.name, split)] = None
+            elif kind in ACTIONS and item is not None:
+                self._decide(queue, split, author, item, ACTIONS[kind], version, op.get("tags"))
+            else:
+                self.message = ("error", UNKNOWN_OP)
+        del self.done[:-REMEMBERED]
+
+    def overwrite(self, queue: ReviewQueue, split: str, author: str) -> None:
+        """Save my version of the conflict over the stored one (knowingly: it names the stored version)."""
+        conflict, self.conflict = self.conflict, None
+        if conflict is not None:
+            self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine)
+
+    def keep_theirs(self) -> None:
+        self.conflict = None
+
+    def count_alike(self, queue: ReviewQueue, item: QueueItem) -> Alike:
+        """What annotating a consistency item's string alike everywhere would change, kept for :meth:`confirm_alike`."""
+        self.alike = (item.id, queue.alike(item))
+        return self.alike[1]
+
+    def counted(self, item: QueueItem) -> Alike | None:
+        """The changes counted for ``item`` (None until counted)."""
+        return self.alike[1] if self.alike is not None and self.alike[0] == item.id else None
+
+    def confirm_alike(self, queue: ReviewQueue, item: QueueItem, author: str) -> None:
+        """Save the counted changes (a sentence changed meanwhile by someone else is left as it is)."""
+        changes = self.counted(item)
+        self.alike = None
+        if changes is None:
+            return
+        try:
+            done = queue.decide_alike(item, changes, author)
+        except CorrectionError as err:
+            self.message = ("error", f"Nothing saved: {err}")
+            return
+        self.last[queue.store.name] = item.sentence
+        left = (f" {len(done.stale):,} sentence(s) changed by someone else meanwhile were left as they are: "
+                f"{', '.join(map(str, done.stale[:20]))}{' …' if len(done.stale) > 20 else ''}." if done.stale else "")
+        self.message = ("success", f"\"{item_words(queue.store, item)}\" annotated as {item.suggested} in "
+                                   f"{len(done.saved):,} sentence(s) ({done.changed:,} tags changed). Press u to undo it all.{left}")
+
+    def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
+                tags: Sequence[str] | None) -> None:
+        try:
+            changed = queue.decide(item.id, decision, author, version, tags)
+        except StaleSaveError as err:
+            mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
+            self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
+            return
+        except CorrectionError as err:
+            self.message = ("error", f"Not saved: {err}")
+            return
+        self.last[queue.store.name] = item.sentence
+        self.current[(queue.store.name, split)] = None
+        self.message = ("success", f"Sentence {item.sentence}: {decision} ({changed} tag(s) changed). Press u to undo it.")
+
+    def _undo(self, queue: ReviewQueue, split: str, author: str, shown: QueueItem | None) -> None:
+        """Undo my last decision of this session (else my last save on the sentence on screen) and show that item."""
+        sentence = self.last.pop(queue.store.name, shown.sentence if shown else None)
+        if sentence is None:
+            self.message = ("info", "Nothing of yours to undo.")
+            return
+        try:
+            undone = queue.undo(author, sentence)
+        except CorrectionError as err:  # changed by someone else since (or a full disk): nothing undone
+            self.message = ("error", f"Not undone: {err}")
+            return
+        if undone is None:
+            self.message = ("info", f"Nothing of yours to undo on sentence {sentence}.")
+            return
+        if undone.item is not None and undone.item.split == split:
+            self.current[(queue.store.name, split)] = undone.item.id
+        self.message = ("success", str(undone))
+
+
+def _shown(item: QueueItem, types: Sequence[str], sources: Sequence[str]) -> bool:
+    return (not sources or item.source in sources) and (not types or bool(item.types & set(types)))
+
+
+def item_words(store: CorrectionStore, item: QueueItem) -> str:
+    """The words an item flags."""
+    return " ".join(store.original[item.sentence].words[item.start:item.end])
+
+
+_filling = threading.Lock()
+
+
+def fill_review_queue(queue: ReviewQueue, parts: Mapping[str, Sequence[int]], split: str, single_models: Sequence[str] = (),
+                      load: Callable[[str], Tagger] | None = None) -> int:
+    """Add to ``queue`` what is not in it yet (see :func:`~.review_queue.fill_queue`) from :func:`model_source`'s
+    source; one filling at a time in this process (two sessions opening the queue at once fill it once).
+    Returns the items added."""
+    with _filling:
+        source = model_source(queue.store, parts, split, single_models, load)
+        return fill_queue(queue, parts, queue.store.corrected, split, source)
+
+
+def model_source(store: CorrectionStore, parts: Mapping[str, Sequence[int]], split: str, single_models: Sequence[str] = (),
+                 load: Callable[[str], Tagger] | None = None) -> ModelSource | None:
+    """The model-based source of a split's queue: the dataset's newest cross-validated scores, else, on val
+    and test, the first of ``single_models`` (the dataset's active single taggers, which never trained on
+    them; ``load`` opens one by name); else none."""
+    run = latest_run(store.engine, store.name)
+    if run is not None:
+        return f"cross-validated:{run.id}", lambda: stored_issues(store.engine, store.name, store.corrected(), rescore=False)
+    if split == "train" or not single_models or load is None:
+        return None
+    name, indices = single_models[0], parts[split]
+
+    def issues() -> list[LabelIssue]:
+        corpus = store.corrected()
+        found = find_label_issues(load(name), [corpus[i] for i in indices])
+        return [replace(issue, sentence=indices[issue.sentence]) for issue in found]
+
+    return f"model:{name}", issues

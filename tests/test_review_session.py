@@ -1,0 +1,120 @@
+"""A browser session at the review queue: ops applied once, skip rounds, the item on screen kept,
+conflicts with both versions, undo, annotate-alike, and the sources that fill a split's queue."""
+import pytest
+from test_review_queue import ISSUES, PARTS, SENTENCES, filled, open_queue
+
+from ner_core.quality.label_issues import LabelIssue
+from ner_core.quality.review_queue import ACCEPTED, CONSISTENCY, KEPT, fill_queue
+from ner_core.quality.review_session import ReviewSession, fill_review_queue, model_source
+
+
+@pytest.fixture
+def queue(tmp_path):
+    return filled(f"sqlite:///{tmp_path / 'queue.db'}", tmp_path)
+
+
+def op(op_id: str, kind: str, item=None, version=None, tags=None) -> dict:
+    return {"id": op_id, "kind": kind, "item": item, "version": version, "tags": tags}
+
+
+def first(session: ReviewSession, queue, **filters):
+    return session.ahead(queue, "train", **filters)[0][0]
+
+
+def test_ahead_sends_one_item_per_sentence_most_suspicious_first(queue):
+    ahead, rest = ReviewSession().ahead(queue, "train")
+    assert [i.sentence for i in ahead] == [5, 0, 4]  # five open items on three sentences
+    assert [i.sentence for i in rest] == [5, 4]
+    assert [i.source for i in ReviewSession().ahead(queue, "train", sources=[CONSISTENCY])[0]] == [CONSISTENCY] * 2
+
+
+def test_ops_are_applied_once_however_often_the_browser_resends_them(queue):
+    session = ReviewSession()
+    item = first(session, queue)
+    ops = [op("a", "accept", item.id, queue.store.sentence_version(item.sentence))]
+    session.apply(ops, queue, "train", "ann")
+    session.apply(ops, queue, "train", "ann")  # the browser resends until acked
+    session.apply([*ops, op("b", "keep", (nxt := first(session, queue)).id, queue.store.sentence_version(nxt.sentence))],
+                  queue, "train", "ann")
+    assert [d["action"] for d in queue.decisions()] == [KEPT, ACCEPTED]
+    assert session.acked == ["a", "b"] and session.pop_message()[0] == "success"
+    assert queue.store.tags(item.sentence)[0] == "B-geo"
+    session.apply([op("c", "accept", item.id, None), "not an op"], queue, "train", "ann")
+    assert session.pop_message() == ("error", "Not saved: the browser sent a decision this page does not know.")
+
+
+def test_skipping_every_item_starts_a_new_round(queue):
+    session = ReviewSession()
+    seen = []
+    for n in range(5):
+        item = first(session, queue)
+        seen.append(item.id)
+        session.apply([op(f"s{n}", "skip", item.id)], queue, "train", "ann")
+    assert len(set(seen)) == 5  # each skip shows the next one, never one skipped this round
+    assert first(session, queue).id == seen[0]  # all skipped: the round starts again
+    assert session.skipped[("tiny", "train")] == []
+
+
+def test_the_item_on_screen_stays_when_a_more_suspicious_one_arrives(queue):
+    session = ReviewSession()
+    shown = first(session, queue)
+    fill_queue(queue, PARTS, lambda: SENTENCES, "train", ("run-2", lambda: [*ISSUES, LabelIssue(2, 4, "B-geo", "O", 0.99)]))
+    assert queue.items("train")[0].score == 0.99
+    assert first(session, queue).id == shown.id  # kept, not replaced by the new top item
+    assert first(session, queue, types=["per"]).id != shown.id  # unless the filters hide it
+    assert first(ReviewSession(), queue).score == 0.99  # a new session starts at the top
+
+
+def test_a_stale_decision_becomes_a_conflict_with_both_versions(queue):
+    session = ReviewSession()
+    item = first(session, queue)  # sentence 5: "Paris" B-org -> B-geo
+    seen = queue.store.sentence_version(item.sentence)
+    theirs = ["B-per", "O", "O", "O"]
+    queue.store.save(item.sentence, theirs, author="bob", expected_version=seen)
+    session.apply([op("a", "accept", item.id, seen)], queue, "train", "ann")
+    conflict = session.conflict
+    assert (conflict.theirs, conflict.author, conflict.version) == (theirs, "bob", seen + 1)
+    assert conflict.mine == ["B-geo", "O", "O", "O"] and conflict.decision == ACCEPTED  # the suggestion on their tags
+    assert queue.is_open(item.id) and queue.store.tags(item.sentence) == theirs  # nothing overwritten
+    session.overwrite(queue, "train", "ann")
+    assert session.conflict is None and queue.store.tags(item.sentence) == conflict.mine and not queue.is_open(item.id)
+
+
+def test_undo_brings_the_item_back_and_says_what_was_undone(queue):
+    session = ReviewSession()
+    item = first(session, queue)
+    session.apply([op("a", "accept", item.id, queue.store.sentence_version(item.sentence))], queue, "train", "ann")
+    assert first(session, queue).id != item.id
+    session.apply([op("u1", "undo")], queue, "train", "ann")
+    assert session.pop_message() == ("success", "Undone on sentence 5: your decision 'accepted' on B-org -> B-geo "
+                                                "(the item is back in the queue), 1 tag(s) set back.")
+    assert first(session, queue).id == item.id and queue.store.tags(5)[0] == "B-org"
+    session.apply([op("u2", "undo", item.id)], queue, "train", "ann")
+    assert session.pop_message() == ("info", "Nothing of yours to undo on sentence 5.")
+    session.apply([op("u3", "undo")], queue, "train", "ann")
+    assert session.pop_message() == ("info", "Nothing of yours to undo.")
+
+
+def test_annotate_alike_after_counting_then_undo(queue):
+    session = ReviewSession()
+    (item,) = queue.items("train", types=["nat"])
+    assert session.counted(item) is None
+    assert sorted(session.count_alike(queue, item).changes) == [0] and session.counted(item) is not None
+    session.confirm_alike(queue, item, "ann")
+    assert session.pop_message()[1].startswith("\"H5N1\" annotated as O in 1 sentence(s)")
+    assert queue.store.tags(0)[0] == "O" and session.alike is None
+    session.apply([op("u", "undo")], queue, "train", "ann")
+    assert queue.store.tags(0)[0] == "B-nat"
+
+
+def test_the_model_source_of_a_split(tmp_path):
+    queue, parts = open_queue(f"sqlite:///{tmp_path / 'fresh.db'}", tmp_path), {"train": [0, 1, 2, 3], "val": [4], "test": [5]}
+
+    def load(name: str):
+        pytest.fail("no model is loaded before its issues are asked for")
+
+    assert model_source(queue.store, parts, "train", ["single"], load) is None  # trained on them: no model flags
+    assert model_source(queue.store, parts, "val", [], load) is None
+    assert model_source(queue.store, parts, "val", ["single", "other"], load)[0] == "model:single"
+    assert fill_review_queue(queue, PARTS, "train", ["single"], load) > 0
+    assert {i.source for i in queue.items("train")} == {CONSISTENCY}
