@@ -4,56 +4,22 @@ import os
 import pandas as pd
 import streamlit as st
 
-from ner_core.data.corpus import CorpusError
 from ner_core.data.tags import replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
-from ner_core.storage.users import refusal
+from pages.corpus_files import export_panel, import_form
+from pages.models import choose_model
+from pages.render import entities_html, plain, remember, sentence_from_link
 from pages.sign_in import current_user
-from pages.ui import (
-    UPLOAD_LABEL,
-    choose_model,
-    corpus_export,
-    correction_store,
-    current_dataset,
-    dataset_types,
-    entities_html,
-    import_upload,
-    plain,
-    remember,
-    review_queue,
-)
+from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
 
 st.title("Annotate")
 user = current_user()
-with st.sidebar.expander("Import a corpus file as a new dataset"):
-    upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
-    name = st.text_input("Dataset name", key="annotate_upload_name")
-    refused = refusal(user, "import")
-    if st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused):
-        try:
-            summary = import_upload(name, upload.getvalue(), upload.name, user)
-            st.success("Imported; choose it in the sidebar.")
-            st.text(f"{name}: {summary}")
-        except (CorpusError, CorrectionError) as err:
-            st.error("Refused:")
-            st.text(str(err))
+import_form(user)
 dataset = current_dataset()
 store = correction_store(dataset)
+colours = dataset_colours(dataset)
 n = len(store.original)
-
-
-def from_link() -> int | None:
-    """The sentence named by ``?sentence=`` (None, with a message, when it is not one)."""
-    asked = st.query_params.get("sentence")
-    if asked is None:
-        return None
-    if not asked.strip().isdigit() or not 0 <= int(asked) < n:
-        st.error(f"The link does not name a sentence of this dataset (a number from 0 to {n - 1:,}); "
-                 "showing the last sentence you opened. The link asked for:")
-        st.text(asked)
-        return None
-    return int(asked)
 
 
 if user is None:  # one person, no sign-in: the name is typed
@@ -61,7 +27,7 @@ if user is None:  # one person, no sign-in: the name is typed
     author = st.sidebar.text_input("Your name", key="annotate_author")
 else:
     author = user.name
-linked = from_link()
+linked = sentence_from_link(n)
 if linked is not None and st.session_state.get("annotate_linked") != linked:
     st.session_state.annotate_linked = st.session_state.annotate_sentence = linked
 if "annotate_sentence" not in st.session_state and "annotate_sentence__kept" not in st.session_state:  # a new session
@@ -101,9 +67,9 @@ flagged()
 text, tokens = join_tokens(words)
 left, right = st.columns(2)
 left.markdown("**Gold (current)**")
-left.html(entities_html(text, tokens, gold))
+left.html(entities_html(text, tokens, gold, colours))
 right.markdown("**Prediction**")
-right.html(entities_html(text, tokens, predicted.tags))
+right.html(entities_html(text, tokens, predicted.tags, colours))
 
 labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]
 table = pd.DataFrame({"token": words, "gold": gold, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
@@ -148,7 +114,7 @@ if conflict and conflict["sentence"] == i:
                "Nothing was overwritten; choose which version to keep.")
     mine, theirs = st.columns(2)
     mine.markdown("**Yours**")
-    mine.html(entities_html(text, tokens, conflict["mine"]))
+    mine.html(entities_html(text, tokens, conflict["mine"], colours))
     if mine.button("Overwrite with mine", key="annotate_overwrite", width="stretch"):
         del st.session_state.annotate_conflict
         save(conflict["mine"], "Overwritten", conflict["version"])
@@ -175,13 +141,4 @@ if "annotate_message" in st.session_state:
 
 with st.expander("History of this sentence"):
     st.dataframe(pd.DataFrame(store.history(i)), hide_index=True, key="annotate_history")  # who undid or rejected what, and when
-with st.expander("All corrections and export"):
-    counts = store.counts()
-    st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s); by type: {counts['by_type']}")
-    st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
-    for fmt in ("csv", "conll"):
-        try:
-            st.download_button(f"Export the corrected corpus ({fmt})", corpus_export(dataset, store.version(), fmt),
-                               f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}")
-        except CorpusError as err:
-            st.error(plain(str(err)))
+export_panel(dataset, store)

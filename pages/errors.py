@@ -7,20 +7,10 @@ from ner_core.data.corpus import CorpusError, load_corpus_bytes
 from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
+from pages.models import choose_model, get_analysis
+from pages.render import UPLOAD_LABEL, annotate_link, entities_html
 from pages.sign_in import current_user
-from pages.ui import (
-    UPLOAD_LABEL,
-    annotate_link,
-    choose_model,
-    current_dataset,
-    current_split,
-    dataset_colours,
-    dataset_types,
-    entities_html,
-    get_analysis,
-    split_parts,
-    store_key,
-)
+from pages.ui import current_dataset, current_split, dataset_colours, dataset_types, split_parts, store_key
 
 
 def heatmap(counts, title: str):

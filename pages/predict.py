@@ -6,8 +6,10 @@ import streamlit as st
 from ner_core.data.formats.csv_safety import safe_csv
 from ner_core.data.tokenize import tokenize_with_offsets
 from ner_core.models.pipeline import VotedPipeline
+from pages.models import choose_model
+from pages.render import entities_html, remember
 from pages.sign_in import current_user
-from pages.ui import choose_model, current_dataset, dataset_colours, entities_html, remember
+from pages.ui import current_dataset, dataset_colours
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000

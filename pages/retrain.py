@@ -16,8 +16,9 @@ from ner_core.workbench.retrain import (
     progress_line,
     retrainable,
 )
+from pages.render import plain
 from pages.sign_in import current_user
-from pages.ui import correction_store, current_dataset, plain
+from pages.ui import correction_store, current_dataset
 
 KEEP = "Keep the active models"
 

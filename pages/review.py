@@ -12,19 +12,10 @@ from ner_core.training.cross_val import CrossValConfig
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models
 from pages.keyboard_annotator import keyboard_annotator
+from pages.models import load_model
+from pages.render import entities_html, plain, remember, type_colours
 from pages.sign_in import current_user
-from pages.ui import (
-    correction_store,
-    current_dataset,
-    dataset_types,
-    entities_html,
-    load_model,
-    plain,
-    remember,
-    review_queue,
-    split_parts,
-    type_colours,
-)
+from pages.ui import correction_store, current_dataset, dataset_types, review_queue, split_parts
 
 KEY = "review_annotator"
 
@@ -88,12 +79,12 @@ def show_conflict() -> None:
     text, tokens = join_tokens(store.original[item.sentence].words)
     mine, theirs = st.columns(2)
     mine.markdown(f"**Yours ({conflict.decision})**")
-    mine.html(entities_html(text, tokens, conflict.mine))
+    mine.html(entities_html(text, tokens, conflict.mine, type_colours(types)))
     mine.button("Overwrite with mine", on_click=session.overwrite, args=(queue, split, author), key="review_overwrite",
                 width="stretch")
     theirs.markdown("**Stored**")
     theirs.text(f"saved by {conflict.author}")
-    theirs.html(entities_html(text, tokens, conflict.theirs))
+    theirs.html(entities_html(text, tokens, conflict.theirs, type_colours(types)))
     theirs.button("Keep theirs", on_click=session.keep_theirs, key="review_keep_theirs", width="stretch", type="primary")
 
 

@@ -4,8 +4,9 @@ import streamlit as st
 
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
+from pages.render import annotate_link
 from pages.sign_in import current_user
-from pages.ui import annotate_link, correction_store, current_dataset
+from pages.ui import correction_store, current_dataset
 
 SHOWN = 20
 st.title("Review corrections")

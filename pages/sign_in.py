@@ -12,7 +12,7 @@ import streamlit as st
 
 from ner_core.storage.db import shared_engine
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
-from pages.ui import plain
+from pages.render import plain
 
 COOKIE = "ner_session"
 _COOKIE_JS = """

@@ -25,15 +25,15 @@ def test_another_threshold_revotes_the_stored_outputs(small_run):
 
 
 def test_ten_slider_moves_tag_once(small_run, small_corpus, monkeypatch, tmp_path):
-    from pages import ui
+    from pages import models
 
     base, _, _ = small_run
     monkeypatch.setenv("NER_CORPUS", str(small_corpus))
     monkeypatch.setenv("NER_MODEL", str(base / "ckpt" / "voted"))
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
-    tagged = counting(monkeypatch, ui, "analyse")
-    ui._tagged.clear()
+    tagged = counting(monkeypatch, models, "analyse")
+    models._tagged.clear()
     app = AppTest.from_file(APP, default_timeout=300)
     app.switch_page("pages/errors.py")
     app.run()
@@ -45,14 +45,14 @@ def test_ten_slider_moves_tag_once(small_run, small_corpus, monkeypatch, tmp_pat
 
 
 def test_two_sessions_opening_the_page_at_once_tag_the_split_once(small_run, monkeypatch):
-    from pages import ui
+    from pages import models
 
     base, small, _ = small_run
     pipeline = load_any(base / "ckpt" / "voted")
-    calls = counting(monkeypatch, ui, "analyse", pause=0.5)  # slow enough for the second to arrive meanwhile
-    ui._tagged.clear()
+    calls = counting(monkeypatch, models, "analyse", pause=0.5)  # slow enough for the second to arrive meanwhile
+    models._tagged.clear()
     results: list = []
-    sessions = [threading.Thread(target=lambda: results.append(ui.get_analysis("voted@0.50", pipeline, "test", small.test)))
+    sessions = [threading.Thread(target=lambda: results.append(models.get_analysis("voted@0.50", pipeline, "test", small.test)))
                 for _ in range(2)]
     for session in sessions:
         session.start()

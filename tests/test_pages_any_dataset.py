@@ -145,6 +145,6 @@ def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs)
 
 def test_the_upload_label_names_every_format():
     from ner_core.data.corpus import FORMATS
-    from pages.ui import UPLOAD_LABEL
+    from pages.render import UPLOAD_LABEL
 
     assert all(fmt in UPLOAD_LABEL and all(s in UPLOAD_LABEL for s in suffixes) for fmt, suffixes in FORMATS.items())

@@ -23,13 +23,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir
+from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir, shared_engine
 from ..storage.schema import Activation, RegistryEntry
 from ..storage.users import User, require
 
 SHIPPED = "shipped"
-DEFAULT = "default"
-__all__ = ["DEFAULT", "SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir",
+__all__ = ["SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir",
            "entry_dir", "entry_rows", "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back"]
 
 
@@ -56,7 +56,7 @@ def _entry(row: RegistryEntry) -> dict[str, Any]:
     return {"id": row.id, "created": row.created_at.isoformat(timespec="seconds"), **row.info}
 
 
-def load_index(dataset: str = DEFAULT, engine: Engine | None = None) -> dict[str, Any]:
+def load_index(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> dict[str, Any]:
     """``{"active": id, "history": [ids activated, oldest first], "entries": [...]}`` of ``dataset``."""
     with Session(_engine(engine)) as session:
         entries = session.scalars(select(RegistryEntry).where(RegistryEntry.dataset == dataset).order_by(RegistryEntry.created_at, RegistryEntry.id))
@@ -66,19 +66,19 @@ def load_index(dataset: str = DEFAULT, engine: Engine | None = None) -> dict[str
         return {"active": history[-1], "history": history, "entries": [_entry(e) for e in entries]}
 
 
-def active_id(dataset: str = DEFAULT, engine: Engine | None = None) -> str:
+def active_id(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> str:
     with Session(_engine(engine)) as session:
         latest = session.scalar(select(Activation.entry_id).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
                                 .order_by(Activation.id.desc()).limit(1))
     return latest or SHIPPED
 
 
-def active_dir(dataset: str = DEFAULT, engine: Engine | None = None) -> Path:
+def active_dir(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> Path:
     """The directory the app and the CLI take models from."""
     return entry_dir(active_id(dataset, engine))
 
 
-def available_models(dataset: str = DEFAULT, single: bool = False, engine: Engine | None = None) -> dict[str, str]:
+def available_models(dataset: str = DEFAULT_DATASET, single: bool = False, engine: Engine | None = None) -> dict[str, str]:
     """Family label -> the checkpoint that serves it: the family's voted pipeline, else its single tagger,
     in the dataset's active entry; the shipped ``checkpoints/`` serve the default corpus only.
 
@@ -87,10 +87,10 @@ def available_models(dataset: str = DEFAULT, single: bool = False, engine: Engin
     """
     from ..training.method import FAMILIES  # the families' module loads torch; the registry does not
 
-    if dataset == DEFAULT and os.environ.get("NER_MODEL"):
+    if dataset == DEFAULT_DATASET and os.environ.get("NER_MODEL"):
         return {"custom": os.environ["NER_MODEL"]}
     entry = active_id(dataset, engine)
-    if entry == SHIPPED and dataset != DEFAULT:
+    if entry == SHIPPED and dataset != DEFAULT_DATASET:
         return {}
     found, active = {}, entry_dir(entry)
     for family in FAMILIES:
@@ -101,10 +101,10 @@ def available_models(dataset: str = DEFAULT, single: bool = False, engine: Engin
     return found
 
 
-def entry_rows(index: dict[str, Any], dataset: str = DEFAULT) -> list[dict[str, Any]]:
+def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
     """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus."""
     rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "data_version": "", "corrections": 0,
-             "test micro F1": ""}] if dataset == DEFAULT else []
+             "test micro F1": ""}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
@@ -144,7 +144,7 @@ def new_entry_dir(entry_id: str, base: Path) -> Path:
     return target
 
 
-def register(entry_id: str, built: Path, info: dict[str, Any], dataset: str = DEFAULT, engine: Engine | None = None) -> dict[str, Any]:
+def register(entry_id: str, built: Path, info: dict[str, Any], dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> dict[str, Any]:
     """Move a build directory into place and list it (not active) in one transaction."""
     engine = _engine(engine)
     final = registry_dir() / entry_id
@@ -160,7 +160,7 @@ def register(entry_id: str, built: Path, info: dict[str, Any], dataset: str = DE
         raise
 
 
-def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT, engine: Engine | None = None) -> None:
+def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> None:
     """Make ``entry_id`` the active entry (``user``: the acting user, an admin once users exist)."""
     require(user, "activate")
     with Session(_engine(engine)) as session, session.begin():
@@ -170,7 +170,7 @@ def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT, en
                                activated_at=datetime.now(timezone.utc), rolled_back=False))
 
 
-def roll_back(user: User | None = None, dataset: str = DEFAULT, engine: Engine | None = None) -> str:
+def roll_back(user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> str:
     """Re-activate the entry that was active before the current one; returns its id."""
     require(user, "roll back")
     engine = _engine(engine)
@@ -215,9 +215,9 @@ def _import_legacy_index(engine: Engine) -> None:
                     continue
                 created = datetime.fromisoformat(entry.get("created") or datetime.now(timezone.utc).isoformat())
                 info = {k: v for k, v in entry.items() if k not in ("id", "created")}
-                session.add(RegistryEntry(id=entry["id"], dataset=DEFAULT, created_at=created, info=info))
+                session.add(RegistryEntry(id=entry["id"], dataset=DEFAULT_DATASET, created_at=created, info=info))
             for entry_id in [e for e in index.get("history", []) if e != SHIPPED]:
-                session.add(Activation(dataset=DEFAULT, entry_id=entry_id, author=None, activated_at=datetime.now(timezone.utc), rolled_back=False))
+                session.add(Activation(dataset=DEFAULT_DATASET, entry_id=entry_id, author=None, activated_at=datetime.now(timezone.utc), rolled_back=False))
     except BaseException:
         os.rename(claimed, legacy)
         raise

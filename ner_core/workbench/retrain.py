@@ -35,7 +35,7 @@ from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
-from .registry import DEFAULT, SHIPPED, activate, active_dir, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
+from .registry import SHIPPED, activate, active_dir, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
 
 TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
 MODELS = tuple(TAGGERS) + ("detector",)
@@ -101,7 +101,7 @@ def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:
 def job_kind(dataset: str) -> str:
     """The job that trains ``dataset``'s models: ``retrain`` (chosen models of the active set, warm or cold)
     on the default corpus, ``train-method`` (the whole method from scratch) on any other dataset."""
-    return "retrain" if dataset == DEFAULT else "train-method"
+    return "retrain" if dataset == DEFAULT_DATASET else "train-method"
 
 
 def retrainable() -> list[str]:
@@ -173,7 +173,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
         summary = train_method(split, tagset, built / member, spec.settings(), report)
         report({"stage": "scoring old vs new"})
         base = entry_dir(base_id)
-        has_base = (base_id != SHIPPED or spec.dataset == DEFAULT) and (base / member).is_dir()
+        has_base = (base_id != SHIPPED or spec.dataset == DEFAULT_DATASET) and (base / member).is_dir()
         corrected = [corpus[i] for i in sorted(corrected_ids)]
         comparisons = {member: _compare(member, base, built, split.test, corrected)} if has_base else {}
     except BaseException:
@@ -185,7 +185,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
             "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
             "seconds": round(time.perf_counter() - started, 1)}
     entry = register(entry_id, built, info, spec.dataset, engine)
-    activated = base_id == SHIPPED and spec.dataset != DEFAULT
+    activated = base_id == SHIPPED and spec.dataset != DEFAULT_DATASET
     if activated:
         activate(entry_id, None, spec.dataset, engine)
     return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons)}

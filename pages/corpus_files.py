@@ -1,0 +1,41 @@
+"""Corpus files on a page: importing one as a new dataset, and exporting a dataset with its corrections."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from ner_core.data.corpus import CorpusError
+from ner_core.storage.store import CorrectionError, CorrectionStore
+from ner_core.storage.users import User, refusal
+from pages.render import UPLOAD_LABEL, plain
+from pages.ui import corpus_export, import_upload
+
+
+def import_form(user: User | None) -> None:
+    """Sidebar: upload a corpus file and register it as a new dataset (admins, once users exist)."""
+    with st.sidebar.expander("Import a corpus file as a new dataset"):
+        upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
+        name = st.text_input("Dataset name", key="annotate_upload_name")
+        refused = refusal(user, "import")
+        if st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused):
+            try:
+                summary = import_upload(name, upload.getvalue(), upload.name, user)
+                st.success("Imported; choose it in the sidebar.")
+                st.text(f"{name}: {summary}")
+            except (CorpusError, CorrectionError) as err:
+                st.error("Refused:")
+                st.text(str(err))
+
+
+def export_panel(dataset: str, store: CorrectionStore) -> None:
+    """Every correction of the dataset, its counts, and the corrected corpus as Kaggle CSV or CoNLL."""
+    with st.expander("All corrections and export"):
+        counts = store.counts()
+        st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s); by type: {counts['by_type']}")
+        st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
+        for fmt in ("csv", "conll"):
+            try:
+                st.download_button(f"Export the corrected corpus ({fmt})", corpus_export(dataset, store.version(), fmt),
+                                   f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}")
+            except CorpusError as err:
+                st.error(plain(str(err)))

@@ -1,0 +1,85 @@
+"""The model a page uses: the family chosen in the sidebar, loaded once per process, and the analyses of a
+corpus it tagged (tagged once per model and data; another detector threshold only re-votes)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ner_core.data.corpus import Sentence
+from ner_core.evaluation.analysis import CorpusAnalysis, analyse, with_threshold
+from ner_core.models.checkpoint_dirs import CheckpointError, resolve
+from ner_core.models.pipeline import VotedPipeline, load_any
+from ner_core.models.runtime import use_server_threads
+from ner_core.models.tagger import Tagger
+from ner_core.storage.datasets import DEFAULT_DATASET
+from ner_core.storage.db import shared_engine
+from ner_core.workbench.registry import SHIPPED, active_id, available_models
+
+DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar
+from pages.render import plain
+from pages.ui import current_dataset
+
+ANALYSES_KEPT = 3  # tagged corpora kept per process (tens of MB each), and as many votes
+
+
+@st.cache_resource(show_spinner="Loading the model…")
+def load_model(name: str) -> Tagger | VotedPipeline:
+    """A checkpoint or pipeline (name under checkpoints/ or a path), loaded once per process."""
+    use_server_threads()
+    return load_any(resolve(name))
+
+
+def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagger | VotedPipeline]:
+    """Sidebar: model family (and detector threshold for a pipeline) of ``dataset`` (default: the
+    current one); without a model, says so, links to *Train models* and stops the page.
+
+    Returns the model's key (its checkpoint and threshold: a cache key, never shown), a label for
+    the user (family, model name, registry entry: no server path) and the model."""
+    dataset = dataset or current_dataset()
+    models = available_models(dataset)
+    if not models and dataset == DEFAULT_DATASET:
+        st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
+        st.stop()
+    if not models:
+        st.warning(f"The dataset {plain(dataset)} has no trained model yet: train one on the Retrain page.")
+        st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
+        st.stop()
+    family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
+    entry = active_id(dataset, shared_engine())
+    label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
+    try:
+        model = load_model(models[family])
+    except CheckpointError as err:
+        st.error(f"The model could not be loaded: {err}")
+        st.stop()
+    if isinstance(model, VotedPipeline) and model.detector is not None:
+        key = f"{page}_threshold" if dataset == DEFAULT_DATASET else f"{page}_threshold:{dataset}"
+        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=key)
+        model = model.with_threshold(threshold)
+        return f"{models[family]}@{threshold:.2f}", f"{label} · threshold {threshold:.2f}", model
+    return models[family], label, model
+
+
+def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
+    """The analysis of ``sentences`` by ``model``, cached per process (the few most recent).
+
+    Sentences are tagged once per model and source (``st.cache_resource`` computes a key once: a
+    second session asking meanwhile waits for the first); another detector threshold (``model_key``
+    ends in ``@threshold``) only redoes the vote from the stored outputs.
+    """
+    tagged = _tagged(model_key.partition("@")[0], source_key, model, sentences)
+    return _voted(model_key, source_key, tagged, model.threshold) if isinstance(model, VotedPipeline) else tagged
+
+
+@st.cache_resource(max_entries=ANALYSES_KEPT, show_spinner="Tagging the sentences (once per model and data)…")
+def _tagged(model_name: str, source_key: str, _model: Tagger | VotedPipeline, _sentences: list[Sentence]) -> CorpusAnalysis:
+    bar = st.progress(0.0, text=f"Tagging {len(_sentences):,} sentences…")  # replayed, emptied, on a cache hit
+    tagged = analyse(_model, _sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
+    bar.empty()
+    return tagged
+
+
+@st.cache_resource(max_entries=ANALYSES_KEPT, show_spinner=False)
+def _voted(model_key: str, source_key: str, _tagged: CorpusAnalysis, _threshold: float) -> CorpusAnalysis:
+    return with_threshold(_tagged, _threshold)

@@ -1,0 +1,71 @@
+"""Small renderers and widget helpers shared by the pages: entity views, type colours, links, escaping."""
+from __future__ import annotations
+
+from typing import Sequence
+
+import streamlit as st
+
+from ner_core.data.corpus import FORMATS
+from ner_core.data.tags import spans
+from ner_core.data.tokenize import Token
+
+COLOURS = {"geo": "#7aecec", "gpe": "#feca74", "per": "#aa9cfc", "org": "#9cc9cc", "tim": "#bfe1d9", "art": "#ff9561",
+           "eve": "#ffeb80", "nat": "#e4e7d2"}  # the GMB corpus's types keep their colours
+
+PALETTE = ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2", "#f2a7c3")
+
+UPLOAD_LABEL = ("Corpus file: " + ", ".join(f"{fmt} ({' '.join(suffixes)})" for fmt, suffixes in FORMATS.items())
+                + ", or one of them zipped")
+
+
+def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colours: dict[str, str]) -> str:
+    """displaCy's entity view of one sentence of ``text`` (``colours``: by entity type)."""
+    offset = tokens[0].start
+    end = tokens[-1].start + len(tokens[-1].text)
+    ents = [
+        {"start": tokens[s.start].start - offset, "end": tokens[s.end - 1].start + len(tokens[s.end - 1].text) - offset, "label": s.type}
+        for s in spans(tags)
+    ]
+    doc = {"text": text[offset:end], "ents": ents, "title": None}
+    from spacy import displacy  # spaCy takes a second to import: only once something is drawn
+
+    return displacy.render(doc, style="ent", manual=True, options={"colors": colours}, jupyter=False)
+
+
+def type_colours(types: Sequence[str]) -> dict[str, str]:
+    """A colour per type: the GMB types keep theirs, the others take :data:`PALETTE`'s in order."""
+    others = [t for t in types if t not in COLOURS]
+    return {t: COLOURS.get(t) or PALETTE[others.index(t) % len(PALETTE)] for t in types}
+
+
+def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
+    st.page_link("pages/annotate.py", label=label or f"Correct sentence {corpus_sentence}", icon=":material/edit:",
+                 query_params={"sentence": str(corpus_sentence)})
+
+
+def remember(key: str, default: object) -> None:
+    """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw).
+
+    Call before drawing the widget, which then gets no default of its own.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.get(f"{key}__kept", default)
+    st.session_state[f"{key}__kept"] = st.session_state[key]
+
+
+def plain(text: str) -> str:
+    """``text`` with Markdown's special characters escaped, for a message that quotes user data."""
+    return "".join("\\" + c if c in "\\`*_{}[]()<>#+-.!|~$:" else c for c in text)
+
+
+def sentence_from_link(n: int) -> int | None:
+    """The sentence named by ``?sentence=`` (None, with a message, when it is not one of ``n``)."""
+    asked = st.query_params.get("sentence")
+    if asked is None:
+        return None
+    if not asked.strip().isdigit() or not 0 <= int(asked) < n:
+        st.error(f"The link does not name a sentence of this dataset (a number from 0 to {n - 1:,}); "
+                 "showing the last sentence you opened. The link asked for:")
+        st.text(asked)
+        return None
+    return int(asked)
