@@ -7,9 +7,8 @@ from sqlalchemy import text
 
 from ner_core.cli import main
 from ner_core.storage.db import make_engine
+from ner_core.storage.schema import AUTHOR_MAX, USER_NAME_MAX
 from ner_core.storage.users import (
-    NAME_MAX,
-    USER_NAME_MAX,
     RoleError,
     SignInError,
     User,
@@ -95,7 +94,7 @@ def test_name_lengths_are_checked_before_the_database_sees_them(engine):
     add_user(engine, "a" * USER_NAME_MAX, "admin", "correct horse")
     add_user(engine, "ë" * USER_NAME_MAX, "annotator", "correct horse")  # characters, not bytes
     before = table_dump(engine)
-    for length in (USER_NAME_MAX + 1, NAME_MAX + 1, 10_000):
+    for length in (USER_NAME_MAX + 1, AUTHOR_MAX + 1, 10_000):
         with pytest.raises(UserError, match=f"^a user name may hold at most {USER_NAME_MAX} characters, got {length}$"):
             add_user(engine, "b" * length, "annotator", "correct horse")
         with pytest.raises(SignInError, match="^wrong user name or password$"):

@@ -12,7 +12,7 @@ from ner_core.data.corpus import Sentence, read_corpus, write_corpus
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionError, CorrectionStore, StaleSaveError
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = [
     Sentence(("John", "lives", "in", "Paris"), ("B-per", "O", "O", "B-geo")),
     Sentence(("The", "Iliad", "is", "old"), ("O", "O", "O", "O")),

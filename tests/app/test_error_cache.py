@@ -10,7 +10,7 @@ from ner_core.evaluation.analysis import analyse, with_threshold
 from ner_core.models.pipeline import load_any
 
 pytestmark = pytest.mark.slow
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def test_another_threshold_revotes_the_stored_outputs(small_run):

@@ -10,7 +10,7 @@ from ner_core.storage.db import make_engine
 from ner_core.storage.users import add_user, sign_in
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ import torch
 from ner_core.data.tags import is_valid_iob2
 from ner_core.models.pipeline import VotedPipeline
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

@@ -12,7 +12,7 @@ from ner_core.data.tags import is_valid_iob2
 from ner_core.models.tagger import Tagger
 from ner_core.quality.label_issues import find_label_issues
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

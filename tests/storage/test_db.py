@@ -11,7 +11,7 @@ from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData,
 
 from ner_core.storage.db import driver_url, head_revision, make_engine, metadata
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_migrations_build_exactly_the_models(db_url):

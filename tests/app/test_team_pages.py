@@ -13,7 +13,7 @@ from ner_core.workbench.agreement import assign, disagreements, save_annotation
 from ner_core.workbench.correction_review import decisions
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = [Sentence(("John", "visited", "Paris"), ("B-per", "O", "B-geo")),
              Sentence(("The", "UN", "met"), ("O", "B-org", "O"))]
 

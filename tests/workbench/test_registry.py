@@ -23,7 +23,7 @@ from ner_core.workbench.registry import (
     roll_back,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

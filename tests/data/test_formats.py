@@ -1,4 +1,4 @@
-"""Corpus formats: files as other tools write them (tests/data), odd cases, refusals, round trips."""
+"""Corpus formats: files as other tools write them (tests/data/files), odd cases, refusals, round trips."""
 import codecs
 import csv
 import io
@@ -24,7 +24,7 @@ from ner_core.data.corpus import (
 from ner_core.data.formats.csv_safety import escape_cell, safe_csv, unescape_cell
 from ner_core.data.formats.source import text_lines
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "files"
 
 
 def words_tags(sentences):

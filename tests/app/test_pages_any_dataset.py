@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 pytestmark = pytest.mark.slow
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 PAGES = ("predict", "errors", "review", "annotate", "retrain", "registry")
 DRUG_TAGS = {"O", "B-drug", "I-drug", "B-dose", "I-dose"}
 

@@ -20,7 +20,7 @@ from ner_core.quality.review_queue import (
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore, StaleSaveError
 
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 def s(words: str, tags: str) -> Sentence:

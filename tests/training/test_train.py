@@ -13,7 +13,7 @@ from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.models.tagger import Tagger
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
 

@@ -20,7 +20,7 @@ from ner_core.storage.schema import Job
 from ner_core.workbench.jobs import JobError, _children, describe, job_status, latest_job, logs_dir, running_job, start_job
 from ner_core.workbench.registry import registry_dir
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from ner_core.data.tags import TagSet
 from ner_core.models.pipeline import VotedPipeline, load_any
 from ner_core.training.method import MethodSettings, train_method
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TYPES = ("dose", "drug", "route")
 pytestmark = pytest.mark.slow
 
