@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.models.checkpoint_dirs import CheckpointError
+from ner_core.storage.store import StorageFullError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.registry import activate, entry_rows, load_index, roll_back
 from pages.sign_in import current_user
@@ -34,7 +35,7 @@ if left.button("Activate", type="primary", key="registry_activate", disabled=cho
                help=refused):
     try:
         activate(choice, user, dataset)
-    except (CheckpointError, RoleError) as err:
+    except (CheckpointError, RoleError, StorageFullError) as err:
         st.error(str(err))
     else:
         st.rerun()
@@ -42,7 +43,7 @@ if right.button("Roll back to the previously active", key="registry_rollback", d
                 help=refused):
     try:
         roll_back(user, dataset)
-    except (CheckpointError, RoleError) as err:
+    except (CheckpointError, RoleError, StorageFullError) as err:
         st.error(str(err))
     else:
         st.rerun()

@@ -29,7 +29,7 @@ from ..data.corpus import Sentence, read_corpus, split_corpus
 from ..data.tags import TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, AnnotatorPosition, Correction, Dataset, SentenceVersion
 
-__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone"]
+__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone", "refuse_when_full"]
 
 
 
@@ -144,7 +144,7 @@ class CorrectionStore:
                 return SaveResult(0, repaired)
             batch = rows[0].batch
             try:
-                with _writing(), Session(self.engine) as session, session.begin():
+                with refuse_when_full(), Session(self.engine) as session, session.begin():
                     for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
                         if not _bump(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
                             raise _Stale(sentence)
@@ -198,7 +198,7 @@ class CorrectionStore:
             self._check_index(sentence)
         while True:
             try:
-                with _writing():
+                with refuse_when_full():
                     return self._undo(author, sentence, batch, expected_version, also)
             except _Stale:  # another undo or save of these sentences meanwhile: look again
                 continue
@@ -390,8 +390,9 @@ _FULL = ("database or disk is full", "no space left on device", "could not exten
 
 
 @contextmanager
-def _writing() -> Iterator[None]:
-    """A write whose database has no room left raises :class:`StorageFullError` (nothing was saved)."""
+def refuse_when_full() -> Iterator[None]:
+    """A write whose database has no room left raises :class:`StorageFullError` (nothing was saved).
+    A context manager, or a decorator of any function that writes to the database."""
     try:
         yield
     except (OperationalError, OSError) as err:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..data.tags import iob2_errors, repair_iob2, tag_type
 from ..evaluation.metrics import entity_scores
 from ..storage.schema import Assignment, DoubleAnnotation
-from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
+from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError, refuse_when_full
 from ..storage.users import User, list_users, require
 
 CHOICES = ("A", "B", "edited", "agreed")
@@ -63,6 +63,7 @@ def _name(user: User | None) -> str:
     return user.name if user else "anonymous"
 
 
+@refuse_when_full()
 def assign(store: CorrectionStore, share: float, annotators: tuple[str, str], by: User | None,
            among: Sequence[int] | None = None, seed: int = 0) -> list[int]:
     """Assign ``share`` of the sentences (of ``among``, default all) not yet assigned to two annotators.
@@ -160,6 +161,7 @@ def _checked(store: CorrectionStore, sentence: int, tags: Sequence[str]) -> list
     return repair_iob2(tags)
 
 
+@refuse_when_full()
 def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], user: User) -> list[int]:
     """Keep ``user``'s own tags of a sentence assigned to them; returns the IOB2-repaired positions."""
     require(user, "correct")

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..storage.schema import Correction, CorrectionReview
-from ..storage.store import CorrectionStore, _bump
+from ..storage.store import CorrectionStore, _bump, refuse_when_full
 from ..storage.users import User, refusal, require
 
 DECISIONS = ("accepted", "rejected")
@@ -69,6 +69,7 @@ def why_not(batch: Batch, reviewer: User | None) -> str | None:
     return refusal(reviewer, "review") or ("your own corrections are reviewed by someone else" if own else None)
 
 
+@refuse_when_full()
 def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None) -> None:
     """Accept or reject a pending batch (a rejection reverts it); one transaction, nothing changed on refusal."""
     require(reviewer, "review")

@@ -26,6 +26,7 @@ from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir
 from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir, shared_engine
 from ..storage.schema import Activation, RegistryEntry
+from ..storage.store import refuse_when_full
 from ..storage.users import User, require
 
 SHIPPED = "shipped"
@@ -160,6 +161,7 @@ def register(entry_id: str, built: Path, info: dict[str, Any], dataset: str = DE
         raise
 
 
+@refuse_when_full()
 def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> None:
     """Make ``entry_id`` the active entry (``user``: the acting user, an admin once users exist)."""
     require(user, "activate")
@@ -170,6 +172,7 @@ def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT_DAT
                                activated_at=datetime.now(timezone.utc), rolled_back=False))
 
 
+@refuse_when_full()
 def roll_back(user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> str:
     """Re-activate the entry that was active before the current one; returns its id."""
     require(user, "roll back")
