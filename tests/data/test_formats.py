@@ -442,3 +442,12 @@ def test_load_split(tmp_path):
     assert (len(no_dev.train), len(no_dev.val), no_dev.test) == (45, 5, sentences[5:9])
     assert sorted(no_dev.train + no_dev.val, key=lambda s: int(s.words[0][1:])) == sentences
     assert load_split(tmp_path / "all.conll", tmp_path / "dev.conll").test == []
+
+
+def test_a_line_of_only_zero_width_or_whitespace_characters_separates_sentences():
+    """As the dev file of a published social-media corpus holds: a lone U+FEFF between two sentences."""
+    data = "Apple\tB-corporation\nrocks\tO\n\ufeff\nParis\tB-location\n\u200b \u00a0\nnow\tO\n".encode()
+    read = load_corpus_bytes(data, "dev.conll")
+    assert [s.words for s in read.sentences] == [("Apple", "rocks"), ("Paris",), ("now",)]
+    assert read.notes == {"lines of only whitespace or zero-width characters read as sentence breaks": 2}
+    assert "read as sentence breaks: 2" in read.summary()

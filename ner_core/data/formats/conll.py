@@ -5,7 +5,7 @@ otherwise on runs of ASCII spaces. Only ``\\n`` ends a line (a trailing ``\\r`` 
 token may hold any other whitespace, such as U+0085 or U+00A0. With three or more columns the
 second is taken as the POS tag. ``-DOCSTART-`` lines are skipped, and so is a comment line that
 begins a sentence with ``#`` and does not end in a tag (``# id 17 domain=news``, as MultiCoNER
-writes); lines of spaces or tabs only separate sentences.
+writes); a line of only whitespace or zero-width characters (a lone U+FEFF) separates sentences, and is counted.
 
 Writing: tab-separated ``token<TAB>POS<TAB>tag`` (``token<TAB>tag`` without POS). A token that
 holds whitespace other than a tab, ``\\n`` or ``\\r`` is written as it is and reads back unchanged
@@ -22,6 +22,7 @@ from ..tag_schemes import tag_problem
 from .base import CorpusError, RawSentence, Reading, Sentence
 
 DOCSTART = "-DOCSTART-"
+_BLANK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")  # whitespace and zero-width characters only
 _UNWRITABLE = re.compile(r"[\t\n\r]|(?:\A|\x00) | (?:\Z|\x00)")
 
 
@@ -41,7 +42,9 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
     good = reading.checker.good
     for line_no, line in enumerate(lines, start=1):
         line = line.removesuffix("\n").removesuffix("\r")
-        if not line.strip(" \t"):
+        if _BLANK.fullmatch(line):
+            if line.strip(" \t"):  # e.g. a lone U+FEFF between sentences, as some published files hold
+                reading.notes["lines of only whitespace or zero-width characters read as sentence breaks"] += 1
             if words:
                 yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
                 words, pos, tags, has_pos = [], [], [], True
