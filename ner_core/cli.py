@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -174,22 +175,48 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from .data.tokenize import tokenize
+    from .models.bulk import tag_in_batches, write_tagged
     from .models.pipeline import load_any
 
-    sentences = tokenize(args.text)
-    if not sentences:
-        print("error: the text is empty; nothing to tag", file=sys.stderr)
-        return 1
-    tagged = load_any(_model_path(args)).tag(sentences)
-    if args.json:
-        rows = [[{"token": w, "tag": t, "prob": round(p, 4)} for w, t, p in zip(s.words, s.tags, s.probs)] for s in tagged]
-        print(json.dumps(rows))
+    if args.text is not None:
+        sentences = tokenize(args.text)
+        if not sentences:
+            print("error: the text is empty; nothing to tag", file=sys.stderr)
+            return 1
     else:
-        for sentence in tagged:
-            for word, tag, prob in zip(sentence.words, sentence.tags, sentence.probs):
-                print(f"{word}\t{tag}\t{prob:.3f}")
-            print()
+        read = _text_or_corpus(args)
+        print(read.summary(), file=sys.stderr)
+        sentences = [s.words for s in read.sentences]
+    model = load_any(_model_path(args))
+    if args.text is not None and not args.out:  # a few sentences: one table, or one JSON line
+        tagged = model.tag(sentences)
+        if args.json:
+            print(json.dumps([[{"token": w, "tag": t, "prob": round(p, 4)} for w, t, p in zip(s.words, s.tags, s.probs)]
+                              for s in tagged]))
+        for sentence in [] if args.json else tagged:
+            print("\n".join(f"{w}\t{t}\t{p:.3f}" for w, t, p in zip(sentence.words, sentence.tags, sentence.probs)) + "\n")
+        return 0
+    started = time.perf_counter()
+    written = write_tagged(tag_in_batches(model, sentences, progress=True), args.out or sys.stdout)
+    seconds, tokens = time.perf_counter() - started, sum(map(len, sentences))
+    print(f"{written:,} sentences, {tokens:,} tokens tagged in {seconds:.1f} s ({tokens / max(seconds, 1e-9):,.0f} tokens/s)"
+          + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
     return 0
+
+
+def _text_or_corpus(args: argparse.Namespace):
+    """``--data`` (or stdin, ``-``) read as raw text or as a corpus (its tags ignored), by ``--input``."""
+    from .data.corpus import load_corpus, load_corpus_bytes, load_text
+
+    data = sys.stdin.buffer.read() if str(args.data) == "-" else None
+    name = "stdin" if data is not None else str(args.data)
+    kind = args.input
+    if kind == "auto":
+        suffix = name.lower().removesuffix(".zip")
+        kind = "text" if data is not None or suffix.endswith(".txt") or "." not in Path(suffix).name else "corpus"
+    if kind == "corpus":
+        return load_corpus_bytes(data, name) if data is not None else load_corpus(args.data)
+    return load_text(data if data is not None else args.data, name, tokenized=kind == "tokens")
 
 
 def cmd_experiments(args: argparse.Namespace) -> int:
@@ -378,9 +405,16 @@ def build_parser() -> argparse.ArgumentParser:
     model_args(p)
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("predict", help="tag free text")
-    p.add_argument("--text", required=True)
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("predict", help="tag free text, or a whole file of raw text or of any corpus format")
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--text", help="text to tag (several sentences are fine)")
+    source.add_argument("--data", help="a file to tag, or - for stdin: raw text (.txt, or any file with --input text) "
+                                       "or a corpus in any format (its tags ignored)")
+    p.add_argument("--input", choices=("auto", "text", "tokens", "corpus"), default="auto",
+                   help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
+                        "line, or a corpus file; auto: text for .txt, stdin or no suffix, else corpus")
+    p.add_argument("--out", type=Path, help="write .jsonl (tokens, tags, probabilities), .conll or .spacy; default: JSON lines on stdout")
+    p.add_argument("--json", action="store_true", help="with --text: one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_predict)
 

@@ -29,14 +29,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
-from .formats import conll, docbin, jsonl, kaggle
+from .formats import conll, docbin, jsonl, kaggle, text
 from .formats.base import CorpusError, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
 from .tag_schemes import IOB2Converter
 
 __all__ = [
     "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
-    "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split",
+    "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split", "load_text",
     "read_corpus", "read_corpus_bytes", "split_corpus", "split_indices", "write_corpus",
 ]
 
@@ -79,7 +79,7 @@ class CorpusFile:
     sentences: list[Sentence]
     format: str  # a key of FORMATS
     encoding: str | None  # None for the binary DocBin
-    scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU
+    scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU ("" for raw text)
     converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
     notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
 
@@ -90,7 +90,7 @@ class CorpusFile:
     def summary(self) -> str:
         """One line: format, encoding, sizes, and what was converted or skipped."""
         parts = [f"{self.name}: {self.format}", *([self.encoding] if self.encoding else []),
-                 f"{len(self.sentences):,} sentences, {self.tokens:,} tokens, tags {self.scheme}"]
+                 f"{len(self.sentences):,} sentences, {self.tokens:,} tokens" + (f", tags {self.scheme}" if self.scheme else "")]
         if self.converted:
             changes = ", ".join(f"{k} {v:,}" for k, v in sorted(self.converted.items()))
             parts.append(f"converted to IOB2 ({changes} tags)")
@@ -140,6 +140,26 @@ def read_corpus(path: str | os.PathLike) -> list[Sentence]:
 def read_corpus_bytes(data: bytes, filename: str) -> list[Sentence]:
     """The sentences of an uploaded corpus (see :func:`load_corpus_bytes`)."""
     return load_corpus_bytes(data, filename).sentences
+
+
+def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tokenized: bool = False,
+              encoding: str | None = None) -> CorpusFile:
+    """Read raw text (a path, or bytes named ``name``; plain or zipped) as sentences tagged ``O``: running
+    text split and tokenised by spaCy, or with ``tokenized`` one sentence a line. The same size limits
+    and encoding rules as a corpus file; an empty or binary file is refused with the reason."""
+    if not isinstance(source, bytes):
+        path = Path(source)
+        if not path.is_file():
+            raise CorpusError(f"{path}: no such file")
+        source, name = path, name or str(path)
+    opened = Source(source, name, max_bytes())
+    reading = Reading(name)
+    text_encoding = detect_encoding(opened, encoding)
+    with closing(text_lines(opened, text_encoding, "\n")) as lines:
+        sentences = _sentences(text.read(lines, reading, tokenized), name, IOB2Converter())
+    if not sentences:
+        raise reading.error("no text: the file holds no sentence")
+    return CorpusFile(name, sentences, "text", text_encoding, "", {}, dict(reading.notes))
 
 
 def _limit(env: str, default: int) -> int:

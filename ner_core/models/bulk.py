@@ -1,0 +1,54 @@
+"""Tagging a whole file: sentences in batches, with progress, written as JSON lines (tokens, tags,
+probabilities; the detector's probability for a pipeline), CoNLL or spaCy ``.spacy`` by the output's
+suffix. A user's bulk tagging and the pool's pre-annotation are this code."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Iterable, Iterator, Sequence, TextIO
+
+from tqdm import tqdm
+
+from ..data.corpus import Sentence, format_of, write_corpus
+from .pipeline import VotedPipeline, VotedSentence
+from .tagger import TaggedSentence, Tagger
+
+BATCH = 512  # sentences a batch: the tagger sorts each by length, so padding stays small
+
+
+def tag_in_batches(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], batch: int = BATCH,
+                   progress: bool = False) -> Iterator[TaggedSentence | VotedSentence]:
+    """``model``'s output for every sentence, in order, ``batch`` sentences at a time (a progress bar on stderr)."""
+    with tqdm(total=len(sentences), unit="sent", desc="tagging", disable=not progress, file=sys.stderr) as bar:
+        for start in range(0, len(sentences), batch):
+            part = sentences[start:start + batch]
+            yield from model.tag(part)
+            bar.update(len(part))
+
+
+def record(tagged: TaggedSentence | VotedSentence) -> dict:
+    """One sentence as a JSON record: tokens, tags, probabilities (and the detector's probability)."""
+    out: dict = {"tokens": list(tagged.words), "tags": list(tagged.tags), "probs": [round(p, 4) for p in tagged.probs]}
+    if isinstance(tagged, VotedSentence) and tagged.detector_prob is not None:
+        out["detector"] = round(tagged.detector_prob, 4)
+    return out
+
+
+def write_tagged(tagged: Iterable[TaggedSentence | VotedSentence], out: Path | TextIO) -> int:
+    """Write every tagged sentence: to a stream or a ``.jsonl`` file as JSON lines (as they come), to a
+    CoNLL or ``.spacy`` file through the corpus writers. Returns the sentences written."""
+    if isinstance(out, Path) and format_of(out.name) != "jsonl":
+        sentences = [Sentence(t.words, t.tags) for t in tagged]
+        write_corpus(sentences, out)
+        return len(sentences)
+    count = 0
+    stream = open(out, "w", encoding="utf-8") if isinstance(out, Path) else out
+    try:
+        for t in tagged:
+            stream.write(json.dumps(record(t), ensure_ascii=False) + "\n")
+            count += 1
+    finally:
+        if isinstance(out, Path):
+            stream.close()
+    return count

@@ -1,0 +1,55 @@
+"""Tagging a whole file: raw text or any corpus format in, JSON lines, CoNLL or .spacy out, every sentence in order."""
+import io
+import json
+import zipfile
+
+import pytest
+
+from ner_core.cli import main
+from ner_core.data.corpus import CorpusError, load_corpus, load_text, write_corpus
+
+TEXT = ("Angela Merkel visited Paris on Monday. She met\nEmmanuel Macron there.\n\n"
+        "The Olympics in Athens were a success.\n")
+
+
+def test_raw_text_is_read_a_paragraph_at_a_time():
+    read = load_text(TEXT.encode(), "news.txt")
+    assert [s.words[:2] for s in read.sentences] == [("Angela", "Merkel"), ("She", "met"), ("The", "Olympics")]
+    assert read.sentences[1].words[-2:] == ("there", ".")  # a sentence wrapped over two lines stays whole
+    assert all(set(s.tags) == {"O"} for s in read.sentences) and read.summary().startswith("news.txt: text, utf-8, 3 sentences")
+    assert [s.words for s in load_text(b"a b  c\n\n d\n", "t.txt", tokenized=True).sentences] == [("a", "b", "c"), ("d",)]
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("news.txt", TEXT)
+    assert load_text(zipped.getvalue(), "news.txt.zip").sentences == read.sentences
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "no text"), (b"  \n\n", "no text"), (b"\x00\x01binary", "not a text file"),
+    (b"ok\n" + b"x" * 100_001 + b"\n", ":2: a line of 100,001 characters"),
+])
+def test_bad_text_is_refused_with_the_reason(data, message):
+    with pytest.raises(CorpusError, match=message):
+        load_text(data, "bad.txt")
+
+
+@pytest.mark.slow
+def test_predict_tags_a_whole_file_in_any_output_format(tiny_model, tmp_path, capsys, split):
+    _, ckpt = tiny_model
+    raw = tmp_path / "news.txt"
+    raw.write_text(TEXT)
+    out = tmp_path / "tagged.jsonl"
+    assert main(["predict", "--data", str(raw), "--checkpoint", str(ckpt), "--out", str(out)]) == 0
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["tokens"][:2] for r in records] == [["Angela", "Merkel"], ["She", "met"], ["The", "Olympics"]]
+    assert all(len(r["tokens"]) == len(r["tags"]) == len(r["probs"]) and all(0 <= p <= 1 for p in r["probs"]) for r in records)
+    assert "3 sentences, 21 tokens tagged" in capsys.readouterr().err
+
+    corpus = tmp_path / "gold.csv"  # a corpus file: its tags are ignored, its words tagged, in order
+    write_corpus(split.test[:300], corpus)
+    for suffix in (".conll", ".spacy"):
+        target = tmp_path / f"tagged{suffix}"
+        assert main(["predict", "--data", str(corpus), "--checkpoint", str(ckpt), "--out", str(target)]) == 0
+        assert [s.words for s in load_corpus(target).sentences] == [s.words for s in split.test[:300]]
+    assert main(["predict", "--data", str(tmp_path / "missing.txt"), "--checkpoint", str(ckpt)]) == 1
+    assert "no such file" in capsys.readouterr().err
