@@ -219,6 +219,24 @@ def _text_or_corpus(args: argparse.Namespace):
     return load_text(data if data is not None else args.data, name, tokenized=kind == "tokens")
 
 
+def cmd_mine(args: argparse.Namespace) -> int:
+    from .models.pipeline import load_any
+    from .quality.mining import mine
+
+    read = _text_or_corpus(args)
+    print(read.summary(), file=sys.stderr)
+    ranking = mine(load_any(_model_path(args)), [s.words for s in read.sentences], args.strategy, args.top, args.seed)
+    if ranking.note:
+        print(f"note: {ranking.note}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([{"sentence": m.sentence, "score": round(m.score, 4), "reason": m.reason, "types": list(m.types)}
+                          for m in ranking.items], ensure_ascii=False))
+        return 0
+    for m in ranking.items:
+        print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {' '.join(read.sentences[m.sentence].words)}")
+    return 0
+
+
 def cmd_experiments(args: argparse.Namespace) -> int:
     from .study.experiments import run_experiments
     from .training.method import MethodSettings
@@ -417,6 +435,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="with --text: one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_predict)
+
+    p = sub.add_parser("mine", help="rank the sentences of a file (tags ignored) by what annotating them is worth: rare types first")
+    p.add_argument("--data", required=True, help="a file of raw text or any corpus format, or - for stdin")
+    p.add_argument("--input", choices=("auto", "text", "tokens", "corpus"), default="auto", help="as for predict")
+    p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed",
+                   help="rare: the detector and the weak tagger; uncertain: the tagger's uncertainty; mixed (default): "
+                        "both, with diversity; random: a seeded shuffle")
+    p.add_argument("--top", type=int, help="the best N only")
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--json", action="store_true", help="one JSON line: [{sentence, score, reason, types}], best first")
+    model_args(p)
+    p.set_defaults(func=cmd_mine)
 
     p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")

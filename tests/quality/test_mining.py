@@ -1,0 +1,72 @@
+"""Mining a pool for annotation: every strategy ranks every sentence once, the rare types come first, the
+same string does not crowd the top, a model without weak types says so."""
+import json
+
+import pytest
+
+from ner_core.cli import main
+from ner_core.data.tags import spans
+from ner_core.models.checkpoint_dirs import resolve
+from ner_core.models.pipeline import load_any
+from ner_core.quality.mining import FREE_REPEATS, STRATEGIES, mine
+
+
+@pytest.fixture(scope="module")
+def voted():
+    return load_any(resolve("voted"))  # the shipped pipeline: trained on the default corpus's train split only
+
+
+@pytest.fixture(scope="module")
+def pool(split):
+    return split.test[:600]  # held out from the shipped models
+
+
+def test_every_strategy_ranks_every_sentence_once_best_first(voted, pool):
+    words = [s.words for s in pool] + [()]  # an empty sentence is never offered
+    for strategy in STRATEGIES:
+        ranking = mine(voted, words, strategy)
+        assert sorted(m.sentence for m in ranking.items) == list(range(len(pool))), strategy
+        if strategy in ("rare", "uncertain"):
+            assert [m.score for m in ranking.items] == sorted((m.score for m in ranking.items), reverse=True)
+    assert mine(voted, words, "random", seed=3).items == mine(voted, words, "random", seed=3).items
+    assert len(mine(voted, words, "mixed", top=25).items) == 25
+    with pytest.raises(ValueError, match="unknown strategy"):
+        mine(voted, words, "best")
+
+
+def test_the_rare_types_come_first(voted, pool):
+    weak = voted.tagset.weak
+    holds = {i for i, s in enumerate(pool) if any(span.type in weak for span in spans(s.tags))}
+    assert len(holds) >= 5
+    for strategy in ("rare", "mixed"):
+        top = [m.sentence for m in mine(voted, [s.words for s in pool], strategy, top=60).items]
+        assert len(holds & set(top)) >= len(holds) // 2, strategy  # a tenth of the pool holds half of them or more
+    random_top = [m.sentence for m in mine(voted, [s.words for s in pool], "random", top=60).items]
+    assert len(holds & set(random_top)) < len(holds) // 2
+
+
+def test_the_same_string_does_not_crowd_the_top(voted, pool):
+    repeated = ("Hurricane", "Katrina", "hit", "the", "coast", ".")
+    words = [repeated] * 12 + [s.words for s in pool[:200]]
+    top = [m.sentence for m in mine(voted, words, "mixed", top=10).items]
+    assert sum(i < 12 for i in top) <= FREE_REPEATS  # without diversity they would fill the top
+    assert sum(m.sentence < 12 for m in mine(voted, words, "rare", top=10).items) >= 8  # rare alone: no diversity
+
+
+def test_a_model_without_weak_types_ranks_by_uncertainty_and_says_so(pool):
+    ranking = mine(load_any(resolve("bilstm_crf")), [s.words for s in pool[:50]], "mixed")
+    assert ranking.note == "the model has no weak (rare) types: ranked by uncertainty"
+    assert all(m.reason.startswith("uncertain: ") for m in ranking.items)
+
+
+def test_mine_on_the_command_line(tmp_path, capsys):
+    text = tmp_path / "pool.txt"
+    text.write_text("Hurricane Katrina hit New Orleans.\n\nShe went home early.\n\nThe Olympics opened in Athens.\n")
+    assert main(["mine", "--data", str(text), "--model", "voted", "--json", "--top", "2"]) == 0
+    ranked = json.loads(capsys.readouterr().out)
+    assert len(ranked) == 2 and {"sentence", "score", "reason", "types"} == set(ranked[0])
+    assert 1 not in [r["sentence"] for r in ranked]  # the sentence without a rare type is last
+    empty = tmp_path / "empty.txt"
+    empty.write_text("\n")
+    assert main(["mine", "--data", str(empty), "--model", "voted"]) == 1
+    assert "no text" in capsys.readouterr().err
