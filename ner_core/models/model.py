@@ -7,7 +7,7 @@ tags and each token's marginal probabilities.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -22,13 +22,13 @@ from .glove import GLOVE_DIM, glove_vectors
 
 HEADS = ("lstm", "ff")
 CHAR_ENCODERS = ("cnn", "lstm")
-ENCODERS = (None, "minilm-first", "minilm-mean")
 
 
 @dataclass
 class ModelConfig:
     word_features: bool = True  # GloVe words + char CNN + casing
-    encoder: str | None = None  # frozen MiniLM features: "minilm-first" or "minilm-mean"
+    encoder: str | None = None  # frozen encoder features, "NAME-POOLING": "minilm-first", "/models/bert-base-cased-mean"
+    encoder_fingerprint: str = ""  # the encoder's config when the model was built: another one is refused
     open_vocab: bool = False  # frozen GloVe for every word GloVe knows, plus a trained offset per training word
     pos_tags: tuple[str, ...] = ()  # auxiliary POS-tagging head over these tags, used in training only (empty: off)
     pos_weight: float = 1.0  # weight of the auxiliary POS loss
@@ -50,8 +50,10 @@ class ModelConfig:
     def __post_init__(self) -> None:
         if self.head not in HEADS:
             raise ValueError(f"unknown head {self.head!r}: expected one of {', '.join(HEADS)}")
-        if self.encoder not in ENCODERS:
-            raise ValueError(f"unknown encoder {self.encoder!r}: expected one of minilm-first, minilm-mean")
+        if self.encoder is not None:
+            from .encoder import parse_encoder
+
+            parse_encoder(self.encoder)
         if not self.word_features and self.encoder is None:
             raise ValueError("a model needs word features, an encoder, or both")
         if self.open_vocab and (not self.word_features or self.word_dim != GLOVE_DIM):
@@ -103,8 +105,18 @@ class CRFTagger(nn.Module):
     def __init__(self, config: ModelConfig, vocab: Vocab) -> None:
         super().__init__()
         config.check_types(TagSet.from_labels(vocab.labels).types)
-        self.config, self.vocab = config, vocab
         dim = 0
+        if config.encoder:
+            from .encoder import EncoderError, encoder_info, parse_encoder
+
+            info = encoder_info(parse_encoder(config.encoder)[0])
+            if config.encoder_fingerprint and config.encoder_fingerprint != info.fingerprint:
+                raise EncoderError(f"the model was trained beside encoder {info.name!r} with config fingerprint "
+                                   f"{config.encoder_fingerprint}; the one at {info.path} has {info.fingerprint}: another "
+                                   "model or version. Give the encoder it was trained with")
+            config = replace(config, encoder_fingerprint=info.fingerprint)
+            dim += info.dim
+        self.config, self.vocab = config, vocab
         if config.word_features:
             self.word_emb = nn.Embedding(len(vocab.words), config.word_dim, padding_idx=0)
             self.char_emb = nn.Embedding(len(vocab.chars), config.char_dim, padding_idx=0)
@@ -114,10 +126,6 @@ class CRFTagger(nn.Module):
                 self.char_lstm = nn.LSTM(config.char_dim, config.char_filters // 2, batch_first=True, bidirectional=True)
             self.casing_emb = nn.Embedding(len(CASINGS), config.casing_dim, padding_idx=0)
             dim += config.word_dim + config.char_filters + config.casing_dim
-        if config.encoder:
-            from .encoder import ENCODER_DIM
-
-            dim += ENCODER_DIM
         if config.head == "lstm":
             self.lstm = nn.LSTM(
                 dim, config.hidden, num_layers=config.lstm_layers, batch_first=True, bidirectional=True,
@@ -151,10 +159,12 @@ class CRFTagger(nn.Module):
             padded[batch.mask.numpy()] = vectors  # row-major order of the mask = token order
             batch.glove = torch.from_numpy(padded)
         if self.config.encoder:
-            from .encoder import ENCODER_DIM, word_encoder
+            from .encoder import parse_encoder, word_encoder
 
-            features = word_encoder(self.config.encoder.split("-", 1)[1])(words)
-            padded = np.zeros((len(words), batch.mask.size(1), ENCODER_DIM), dtype=np.float32)
+            name, pooling = parse_encoder(self.config.encoder)
+            encoder = word_encoder(pooling, name)
+            features = encoder(words)
+            padded = np.zeros((len(words), batch.mask.size(1), encoder.dim), dtype=np.float32)
             for b, f in enumerate(features):
                 padded[b, : len(f)] = f
             batch.encoder = torch.from_numpy(padded)
@@ -191,7 +201,7 @@ class CRFTagger(nn.Module):
             word = self.word_emb(words) if glove is None else self.word_emb(words) + glove
             parts += [word, char_feat, self.casing_emb(batch.casing)]
         if self.config.encoder:
-            parts.append(batch.encoder)  # (B, T, 384)
+            parts.append(batch.encoder)  # (B, T, the encoder's dim)
         x = self.drop(torch.cat(parts, dim=2))  # (B, T, D)
         if self.config.head == "ff":
             return torch.relu(self.ff(x))

@@ -1,0 +1,84 @@
+"""Any local Hugging Face encoder: a small cased BERT built here (never downloaded) gives word features of its
+own width, long sentences are windowed (never truncated), and a checkpoint refuses a missing or changed encoder."""
+import json
+
+import numpy as np
+import pytest
+
+from ner_core.data.corpus import Sentence
+from ner_core.models.checkpoint import load_checkpoint
+from ner_core.models.checkpoint_dirs import CheckpointError
+from ner_core.models.encoder import EncoderError, WordEncoder, _load, encoder_info, word_encoder
+from ner_core.models.model import ModelConfig
+from ner_core.training.train import TrainConfig, train
+
+WORDS = ["Paris", "paris", "Berlin", "is", "big", "visited", "Merkel", "Angela", "the", "city", "."]
+
+
+def forget_encoders():
+    for cached in (encoder_info, _load, word_encoder):
+        cached.cache_clear()
+
+
+@pytest.fixture
+def tiny_bert(tmp_path):
+    """A 2-layer, 32-wide cased BERT with a word-piece vocabulary of its own, saved as a user would have one on disk."""
+    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
+    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
+
+    folder = tmp_path / "tiny-bert-cased"
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, "##s", "##is"]
+    wordpiece = Tokenizer(models.WordPiece({w: i for i, w in enumerate(pieces)}, unk_token="[UNK]"))
+    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=False)  # cased
+    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    wordpiece.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
+    PreTrainedTokenizerFast(tokenizer_object=wordpiece, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
+                            sep_token="[SEP]", mask_token="[MASK]").save_pretrained(folder)
+    config = BertConfig(vocab_size=len(pieces), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=64, max_position_embeddings=64)
+    BertModel(config).save_pretrained(folder)
+    forget_encoders()
+    yield folder
+    forget_encoders()
+
+
+def test_a_local_encoder_gives_features_of_its_width_and_windows_long_sentences(tiny_bert, monkeypatch, tmp_path):
+    monkeypatch.setenv("NER_CACHE", str(tmp_path / "cache"))
+    info = encoder_info(str(tiny_bert))
+    assert (info.dim, info.max_tokens) == (32, 64)
+    encoder = WordEncoder("mean", name=str(tiny_bert))
+    short, long = encoder([["Angela", "Merkel", "visited", "Paris"], ["Paris", "is", "big", "."] * 50])
+    assert short.shape == (4, 32) and long.shape == (200, 32)
+    assert np.abs(long).sum(axis=1).min() > 0  # every word of a 200-word sentence has features: nothing cut off
+    assert not np.allclose(encoder([["Paris"]])[0], encoder([["paris"]])[0])  # cased: Paris is not paris
+    assert tiny_bert.name in str(encoder.cache_path()) and info.fingerprint in str(encoder.cache_path())
+
+
+def test_a_checkpoint_refuses_a_missing_or_changed_encoder(tiny_bert, tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_CACHE", str(tmp_path / "cache"))
+    data = [Sentence(("Angela", "Merkel", "visited", "Paris", "."), ("B-per", "I-per", "O", "B-geo", "O"))] * 8
+    out = tmp_path / "ckpt"
+    train(data, data, TrainConfig(epochs=1, patience=1, batch_size=4), ModelConfig(encoder=f"{tiny_bert}-first", hidden=16),
+          out_dir=out, progress=False)
+    model, _ = load_checkpoint(out)
+    assert model.config.encoder_fingerprint == encoder_info(str(tiny_bert)).fingerprint
+    config = json.loads((tiny_bert / "config.json").read_text())
+    (tiny_bert / "config.json").write_text(json.dumps({**config, "layer_norm_eps": 1e-5}))  # another version of it
+    forget_encoders()
+    with pytest.raises(CheckpointError, match="trained beside encoder .* fingerprint"):
+        load_checkpoint(out)
+    (tiny_bert / "config.json").unlink()
+    forget_encoders()
+    with pytest.raises(CheckpointError, match="not a transformer"):
+        load_checkpoint(out)
+
+
+def test_an_encoder_that_is_not_here_is_refused_before_anything_trains(tmp_path):
+    from ner_core.cli import _encoder
+
+    with pytest.raises(EncoderError, match="no encoder 'no-such-model-xyz' on this machine.*nothing is downloaded"):
+        _encoder("no-such-model-xyz")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(EncoderError, match="not a transformer"):
+        _encoder(str(tmp_path / "empty"))
+    assert _encoder("minilm") == "minilm-first" and _encoder("minilm-mean") == "minilm-mean"
