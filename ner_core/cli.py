@@ -85,7 +85,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     config = TrainConfig(
         epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, patience=args.patience,
         seed=args.seed, threads=args.threads, mask_types=_expand(args.mask_types, tagset), lr_decay=args.lr_decay,
-        average_from=args.average_from,
+        average_from=args.average_from, device=args.device,
     )
     pos_tags = tuple(sorted({p for s in train_set if s.pos for p in s.pos})) if args.aux_pos else ()
     if args.aux_pos and not pos_tags:
@@ -127,7 +127,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     if args.open_vocab is not None:
         recipe = replace(recipe, model=replace(recipe.model, open_vocab=args.open_vocab))
     settings = MethodSettings(epochs=args.epochs, weak_epochs=args.weak_epochs, detector_epochs=args.detector_epochs,
-                              threads=args.threads, seed=args.seed, recipe=recipe)
+                              threads=args.threads, seed=args.seed, recipe=recipe, device=args.device)
 
     def report(event: dict) -> None:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
@@ -162,7 +162,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
-    model = load_any(_model_path(args))
+    model = load_any(_model_path(args), args.device)
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
     scores = evaluate(model, sentences, masked)
     print(format_table(scores))
@@ -198,7 +198,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         read = _text_or_corpus(args)
         print(read.summary(), file=sys.stderr)
         sentences = [s.words for s in read.sentences]
-    model = load_any(_model_path(args))
+    model = load_any(_model_path(args), args.device)
     if args.text is not None and not args.out:  # a few sentences: one table, or one JSON line
         tagged = model.tag(sentences)
         if args.json:
@@ -236,7 +236,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
     read = _text_or_corpus(args)
     print(read.summary(), file=sys.stderr)
-    ranking = mine(load_any(_model_path(args)), [s.words for s in read.sentences], args.strategy, args.top, args.seed)
+    ranking = mine(load_any(_model_path(args), args.device), [s.words for s in read.sentences], args.strategy, args.top, args.seed)
     if ranking.note:
         print(f"note: {ranking.note}", file=sys.stderr)
     if args.json:
@@ -273,7 +273,7 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     else:
         from .models.pipeline import load_any
 
-        issues = find_label_issues(load_any(_model_path(args)), sentences)
+        issues = find_label_issues(load_any(_model_path(args), args.device), sentences)
     if split != "all":  # report positions in the file, not in the split
         from dataclasses import replace
 
@@ -361,10 +361,15 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
+    def device_arg(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--device", help="where models run: auto (a GPU when torch sees one), cpu, cuda, cuda:N or mps "
+                       "(default: $NER_DEVICE, else auto)")
+
     def model_args(p: argparse.ArgumentParser) -> None:
         group = p.add_mutually_exclusive_group()
         group.add_argument("--model", default=DEFAULT_MODEL, help="checkpoint name under checkpoints/")
         group.add_argument("--checkpoint", help="checkpoint directory")
+        device_arg(p)
 
     def data_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, help="training file, any format (default: $NER_CORPUS or ../shared/data); "
@@ -378,6 +383,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--seed", type=int, default=13)
         p.add_argument("--threads", type=int, default=2)
         p.add_argument("--limit", type=int, help="use only the first N training sentences")
+        device_arg(p)
 
     p = sub.add_parser("train", help="train a Bi-LSTM-CRF on a corpus's tag set")
     data_args(p)

@@ -7,6 +7,7 @@ import pytest
 from ner_core.data.corpus import default_corpus_path, format_corpus, read_corpus, split_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ["NER_DEVICE"] = "cpu"  # tests run on the CPU, also where a GPU is at hand
 # The app's own state (database, datasets, jobs) goes to a scratch folder, never to the checkout's data/.
 os.environ["NER_DATA_DIR"] = tempfile.mkdtemp(prefix="ner-tests-")
 os.environ.pop("NER_DB_URL", None)

@@ -44,7 +44,7 @@ def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[s
     with tempfile.TemporaryDirectory() as scratch:
         weights = Path(scratch) / "model.safetensors"
         frozen = set(getattr(model, "frozen_keys", list)())
-        state = {k: v.contiguous() for k, v in model.state_dict().items() if k not in frozen}
+        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k not in frozen}
         save_file(state, str(weights))
         files = {
             "config.json": json.dumps(config, indent=2).encode(),

@@ -15,6 +15,7 @@ from torch import Tensor, nn
 
 from ..data.corpus import Sentence
 from ..data.tags import tag_type
+from .device import module_device
 from .features import CASINGS, Batch, Vocab, length_batches
 
 ARCHITECTURES = ("rnn_cnn", "lstm_attn", "self_attn")
@@ -34,7 +35,7 @@ def weighted_cross_entropy(logits: Tensor, target: Tensor, weights: tuple[float,
     log_probs = F.log_softmax(logits, dim=-1)  # (B, 2)
     picked = log_probs.gather(1, target[:, None]).squeeze(1)  # (B,)
     if weights is not None:
-        picked = picked * torch.tensor(weights, dtype=logits.dtype)[target]
+        picked = picked * torch.tensor(weights, dtype=logits.dtype, device=logits.device)[target]
     return -picked.mean()
 
 
@@ -116,7 +117,7 @@ class WeakSentenceDetector(nn.Module):
         mask = batch.mask  # (B, T)
         x = self.dropout(torch.cat([self.word_emb(batch.words), self.casing_emb(batch.casing)], dim=2))  # (B, T, D)
         if self.config.arch == "self_attn":
-            h = self.proj(x) + _positions(x.size(1), 2 * self.config.hidden)  # (B, T, 2H)
+            h = self.proj(x) + _positions(x.size(1), 2 * self.config.hidden).to(x.device)  # (B, T, 2H)
             h = self.encoder(h, src_key_padding_mask=~mask)  # (B, T, 2H)
             pooled = h.masked_fill(~mask[:, :, None], -1e4).max(dim=1).values  # (B, 2H)
         else:
@@ -135,7 +136,7 @@ class WeakSentenceDetector(nn.Module):
         """A training batch: words and each sentence's label."""
         batch = self.vocab.encode([s.words for s in sentences])
         batch.labels = torch.tensor([holds_weak_entity(s.tags, self.config.weak_types) for s in sentences])
-        return batch
+        return batch.to(module_device(self))
 
     def forward_loss(self, batch: Batch) -> Tensor:
         return weighted_cross_entropy(self(batch), batch.labels, self.config.class_weights)
@@ -143,7 +144,7 @@ class WeakSentenceDetector(nn.Module):
     @torch.inference_mode()
     def predict_proba(self, batch: Batch) -> Tensor:
         """``P(sentence holds a weak entity)``, shape ``(B,)``."""
-        return torch.softmax(self(batch), dim=-1)[:, 1]
+        return torch.softmax(self(batch.to(module_device(self))), dim=-1)[:, 1].cpu()
 
 
 def _positions(length: int, dim: int) -> Tensor:

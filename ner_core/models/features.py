@@ -49,6 +49,12 @@ class Batch:
     glove: Tensor | None = None  # (B, T, 50) frozen GloVe vectors (zero where GloVe lacks the word)
     pos: Tensor | None = None  # (B, T) gold POS ids for the auxiliary head (-100: none)
 
+    def to(self, device: torch.device) -> "Batch":
+        """The same batch with every tensor on ``device`` (itself when they are there already)."""
+        if self.mask.device == device:
+            return self
+        return Batch(**{k: None if v is None else v.to(device) for k, v in vars(self).items()})
+
 
 @dataclass
 class Vocab:

@@ -17,6 +17,7 @@ from torch import Tensor, nn
 from ..data.corpus import Sentence
 from ..data.tags import OUTSIDE, TagSet
 from .crf import CRF
+from .device import module_device
 from .features import CASINGS, Batch, Vocab, word_key
 from .glove import GLOVE_DIM, glove_vectors
 
@@ -168,7 +169,7 @@ class CRFTagger(nn.Module):
             for b, f in enumerate(features):
                 padded[b, : len(f)] = f
             batch.encoder = torch.from_numpy(padded)
-        return batch
+        return batch.to(module_device(self))
 
     def encode(self, sentences: Sequence[Sentence]) -> Batch:
         """A training batch: words and gold tags (and gold POS tags for the auxiliary head)."""
@@ -194,7 +195,7 @@ class CRFTagger(nn.Module):
         if self.config.word_features:
             words, glove = batch.words, batch.glove  # (B, T), (B, T, 50) or None
             if self.training and self.config.word_dropout > 0:
-                drop = (torch.rand(words.shape) < self.config.word_dropout) & batch.mask
+                drop = (torch.rand(words.shape, device=words.device) < self.config.word_dropout) & batch.mask
                 words = words.masked_fill(drop, 1)  # 1 = UNK
                 glove = None if glove is None else glove.masked_fill(drop[:, :, None], 0.0)
             char_feat = self.char_features(batch.chars)
@@ -232,7 +233,7 @@ class CRFTagger(nn.Module):
         """
         states = self.drop(self.hidden_states(batch))
         emissions = self.emit(states)
-        margins = self.label_margins()
+        margins = self.label_margins().to(emissions.device)
         if margins.any() and batch.tags is not None:
             cost = margins[batch.tags] * batch.mask  # (B, T): the margin of each token's gold tag
             wrong = torch.ones_like(emissions).scatter_(2, batch.tags.unsqueeze(2), 0.0)
@@ -257,7 +258,7 @@ class CRFTagger(nn.Module):
         """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``."""
         emissions = self.emissions(batch)
         paths = self.crf.decode(emissions, batch.mask)
-        marginals = self.crf.marginals(emissions, batch.mask)
+        marginals = self.crf.marginals(emissions, batch.mask).cpu()
         labels = self.vocab.labels
         tags = [[labels[i] for i in path] for path in paths]
         probs = [marginals[b, torch.arange(len(p)), torch.tensor(p)].tolist() for b, p in enumerate(paths)]

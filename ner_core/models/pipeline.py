@@ -19,6 +19,7 @@ from ..data.tags import OUTSIDE, TagSet, repair_iob2
 from .checkpoint import load_checkpoint
 from .checkpoint_dirs import CheckpointError, resolve
 from .detector import WeakSentenceDetector, detector_proba
+from .device import resolve_device
 from .tagger import TaggedSentence, Tagger
 
 PIPELINE_FILE = "pipeline.json"
@@ -169,8 +170,8 @@ class VotedPipeline:
         return out
 
     @classmethod
-    def load(cls, path: str | os.PathLike) -> "VotedPipeline":
-        """A pipeline directory: ``pipeline.json`` naming the strong, weak and detector checkpoints."""
+    def load(cls, path: str | os.PathLike, device: str | None = None) -> "VotedPipeline":
+        """A pipeline directory: ``pipeline.json`` naming the strong, weak and detector checkpoints (on ``device``)."""
         directory = resolve(path)
         try:
             spec = json.loads((directory / PIPELINE_FILE).read_text())
@@ -179,9 +180,10 @@ class VotedPipeline:
         detector = None
         if spec.get("detector"):
             detector, _ = load_checkpoint(_member(directory, spec["detector"]))
+            detector.to(resolve_device(device))
         return cls(
-            Tagger.from_checkpoint(_member(directory, spec["strong"])),
-            Tagger.from_checkpoint(_member(directory, spec["weak"])),
+            Tagger.from_checkpoint(_member(directory, spec["strong"]), device),
+            Tagger.from_checkpoint(_member(directory, spec["weak"]), device),
             detector,
             float(spec.get("threshold", 0.5)),
         )
@@ -209,9 +211,10 @@ def save_pipeline(directory: str | os.PathLike, strong: str, weak: str, detector
     return directory
 
 
-def load_any(path: str | os.PathLike) -> Tagger | VotedPipeline:
-    """A single tagger's checkpoint or a pipeline directory, whichever ``path`` names."""
+def load_any(path: str | os.PathLike, device: str | None = None) -> Tagger | VotedPipeline:
+    """A single tagger's checkpoint or a pipeline directory, whichever ``path`` names, on ``device``
+    (``None``: ``$NER_DEVICE``, default ``auto``)."""
     directory = resolve(path)
     if (directory / PIPELINE_FILE).is_file():
-        return VotedPipeline.load(directory)
-    return Tagger.from_checkpoint(directory)
+        return VotedPipeline.load(directory, device)
+    return Tagger.from_checkpoint(directory, device)

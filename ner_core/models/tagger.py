@@ -9,6 +9,7 @@ import torch
 
 from ..data.tags import TagSet
 from .checkpoint import load_checkpoint
+from .device import resolve_device
 from .features import length_batches
 from .model import CRFTagger
 
@@ -30,12 +31,13 @@ class Tagger:
     """A trained model ready to tag; load one with :meth:`from_checkpoint`."""
 
     def __init__(self, model: CRFTagger, meta: dict[str, Any] | None = None, batch_size: int = 256) -> None:
-        self.model, self.meta, self.batch_size = model.eval(), meta or {}, batch_size
+        self.model, self.meta, self.batch_size = model.eval(), meta or {}, batch_size  # tags where its weights are
 
     @classmethod
-    def from_checkpoint(cls, path: str | os.PathLike) -> "Tagger":
+    def from_checkpoint(cls, path: str | os.PathLike, device: str | None = None) -> "Tagger":
+        """The tagger at ``path`` on ``device`` (see :func:`~ner_core.models.device.resolve_device`; ``None``: ``$NER_DEVICE``)."""
         model, meta = load_checkpoint(path)
-        return cls(model, meta)
+        return cls(model.to(resolve_device(device)), meta)
 
     @property
     def labels(self) -> list[str]:

@@ -102,6 +102,7 @@ class MethodSettings:
     seed: int = 13
     recipe: Recipe = field(default_factory=Recipe)
     progress: bool = True  # tqdm bars on the terminal
+    device: str | None = None  # where to train: cpu, cuda[:N], mps, auto; None: $NER_DEVICE, else auto
 
     def __post_init__(self) -> None:
         for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads"):
@@ -131,7 +132,8 @@ def train_tagger(
         data = recipe.weak_data(split.train, tagset.weak, settings.seed)
         model = replace(model, recall_margin=recipe.weak_margin)
         epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
-    config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked)
+    config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked,
+                         device=settings.device)
     return train(data, split.val, config, model, out, on_epoch=on_epoch, progress=settings.progress, tagset=tagset,
                  on_batch=on_batch)
 
@@ -149,7 +151,7 @@ def train_weak_detector(
     """Train a detector of ``tagset``'s weak types into ``out`` (the recipe's architecture and
     loss; on all training sentences or ``balanced``), kept at its best dev ROC-AUC."""
     recipe = recipe or settings.recipe
-    config = TrainConfig(epochs=settings.detector_epochs, patience=settings.detector_patience, threads=settings.threads, seed=settings.seed)
+    config = TrainConfig(epochs=settings.detector_epochs, patience=settings.detector_patience, threads=settings.threads, seed=settings.seed, device=settings.device)
     detector = DetectorConfig(tuple(sorted(tagset.weak)), arch=recipe.detector_arch, class_weights=recipe.detector_weights)
     return train_detector(split.train, split.val, config, detector, balanced=balanced, select_on="roc_auc",
                           out_dir=out, progress=settings.progress, on_epoch=on_epoch,

@@ -21,6 +21,7 @@ from ..data.sentence_keys import training_record
 from ..data.tags import TagSet, mask_types
 from ..evaluation.evaluate import evaluate
 from ..models.checkpoint import save_checkpoint
+from ..models.device import resolve_device
 from ..models.features import Vocab
 from ..models.glove import glove_index, glove_vectors
 from ..models.model import CRFTagger, ModelConfig
@@ -40,6 +41,7 @@ class TrainConfig:
     lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without improvement
     mask_types: tuple[str, ...] = ()
     average_from: int = 0  # from this epoch on, score and keep the running average of the weights (0: off)
+    device: str | None = None  # where to train: cpu, cuda[:N], mps, auto; None: $NER_DEVICE, else auto
 
     def __post_init__(self) -> None:
         self.mask_types = tuple(self.mask_types)
@@ -115,6 +117,7 @@ def fit(
     """
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
+    model.to(resolve_device(config.device))
     rng = random.Random(config.seed)
     data = [s for s in data if len(s)]
     if not data:

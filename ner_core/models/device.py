@@ -1,0 +1,47 @@
+"""Where models run: ``--device auto|cpu|cuda[:N]|mps`` on the command line, ``$NER_DEVICE`` for the app.
+
+``auto`` takes a CUDA GPU when torch sees one, else Apple's MPS, else the CPU. Asking for a device that
+is not there is a clear error, never a silent fall-back to the CPU.
+"""
+from __future__ import annotations
+
+import os
+
+import torch
+from torch import nn
+
+DEVICE_ENV = "NER_DEVICE"
+CHOICES = "auto, cpu, cuda, cuda:N or mps"
+
+
+class DeviceError(ValueError):
+    """A device that this machine does not have, or a name that is not a device."""
+
+
+def resolve_device(spec: str | None = None) -> torch.device:
+    """The device ``spec`` names (default ``$NER_DEVICE``, else ``auto``)."""
+    spec = (spec or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+    if spec == "auto":
+        if torch.cuda.is_available():
+            return torch.device("cuda")
+        return torch.device("mps") if torch.backends.mps.is_available() else torch.device("cpu")
+    try:
+        device = torch.device(spec)
+    except RuntimeError:
+        raise DeviceError(f"unknown device {spec!r}: use {CHOICES}") from None
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            raise DeviceError(f"--device {spec}: torch {torch.__version__} sees no CUDA GPU on this machine; "
+                              "use --device cpu (or auto)")
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            raise DeviceError(f"--device {spec}: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+    elif device.type == "mps" and not torch.backends.mps.is_available():
+        raise DeviceError(f"--device {spec}: MPS is not available on this machine; use --device cpu (or auto)")
+    elif device.type not in ("cpu", "cuda", "mps"):
+        raise DeviceError(f"unknown device {spec!r}: use {CHOICES}")
+    return device
+
+
+def module_device(module: nn.Module) -> torch.device:
+    """The device a model's weights are on."""
+    return next(module.parameters()).device
