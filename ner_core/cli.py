@@ -438,7 +438,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="entity-level scores on a corpus file")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
-    p.add_argument("--split", choices=("train", "val", "test", "all"), help="part of the file's split to score")
+    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to score")
     p.add_argument("--json", action="store_true", help="end with one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_evaluate)
@@ -470,7 +470,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
-    p.add_argument("--split", choices=("train", "val", "test", "all"), help="part of the file's split to check")
+    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to check")
     p.add_argument("--top", type=int, help="show only the N most suspicious")
     p.add_argument("--json", action="store_true",
                    help="print only one JSON line: a list of {sentence (index in the file), token, word, given, "

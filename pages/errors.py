@@ -3,7 +3,7 @@ import pandas as pd
 import plotly.express as px
 import streamlit as st
 
-from ner_core.data.corpus import CorpusError, load_corpus_bytes
+from ner_core.data.corpus import SPLITS, CorpusError, load_corpus_bytes
 from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
@@ -86,5 +86,5 @@ if matches:
     gold_col.html(entities_html(text, tokens, sentence.tags, colours))
     pred_col.markdown("**Predicted**")
     pred_col.html(entities_html(text, tokens, analysis.predicted[pick], colours))
-    if source in ("train", "val", "test"):
+    if source in SPLITS:
         annotate_link(split_parts(dataset)[source][pick])

@@ -4,15 +4,15 @@ import streamlit as st
 
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.jobs import JobError, job_status, start_job
+from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id
 from ner_core.workbench.retrain import (
+    JOB_KINDS,
     RetrainSpec,
     TrainMethodSpec,
     comparison_f1,
     corrections_by_split,
     job_kind,
-    newest_job,
     progress_line,
     retrainable,
 )
@@ -55,7 +55,7 @@ def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
 
 @st.fragment(run_every=2)
 def show_job(dataset: str, user, refused: str | None) -> None:
-    job = newest_job(dataset)
+    job = latest_job(dataset, JOB_KINDS)
     if job is None:
         st.info("No training has run on this dataset yet.")
         return

@@ -44,8 +44,7 @@ for batch in batches[:SHOWN]:
                     disabled=why is not None, help=why, type="primary")
         middle.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
                       disabled=why is not None, help=why)
-        if dataset == "default":
-            with right:
-                annotate_link(batch.sentences[0], f"Open sentence {batch.sentences[0]}")
+        with right:
+            annotate_link(batch.sentences[0], f"Open sentence {batch.sentences[0]}")
 with st.expander("Decisions made"):
     st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, key="rc_decisions")

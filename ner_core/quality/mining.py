@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Sequence
 
 import torch
@@ -48,7 +48,6 @@ class Mined:
 class Ranking:
     items: list[Mined]
     note: str | None = None  # e.g. why the ranking fell back to uncertainty
-    signals: dict[str, list[float]] = field(default_factory=dict, repr=False)
 
 
 def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str = "mixed",
@@ -69,7 +68,7 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
         strategy = "uncertain"
     if strategy == "uncertain":
         items = [Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order]
-        return Ranking(sorted(items, key=lambda m: -m.score)[:top], note, {"uncertain": uncertain})
+        return Ranking(sorted(items, key=lambda m: -m.score)[:top], note)
     rare, types, strings = _rarity(model, sentences, weak)
     items = []
     for i in order:
@@ -83,7 +82,7 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
     items.sort(key=lambda m: -m.score)
     if strategy == "mixed":
         items = _diverse(items, [strings[m.sentence] or f"#{m.sentence}" for m in items])  # no string: no discount
-    return Ranking(items[:top], note, {"rare": rare, "uncertain": uncertain})
+    return Ranking(items[:top], note)
 
 
 def _uncertainty(tagger: Tagger, sentences: Sequence[Sequence[str]]) -> tuple[list[float], list[str]]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..data.corpus import SPLITS, Sentence
 from ..data.tags import OUTSIDE, repair_iob2, replace_span, tag_type
 from ..storage.schema import ReviewDecision, ReviewFill, ReviewItem
-from ..storage.store import CorrectionStore, StaleSaveError
+from ..storage.store import CorrectionStore, SaveResult, StaleSaveError
 from .consistency import entity_strings, inconsistent, occurrences, tally
 from .label_issues import LabelIssue
 
@@ -288,16 +288,11 @@ class ReviewQueue:
         else:
             raise ValueError(f"unknown decision {action!r}: use {ACCEPTED}, {KEPT} or {EDITED}")
 
-        def record(session: Session, batch: str | None) -> None:
+        def record(session: Session, saved: SaveResult) -> None:
             session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
-                                       changed=changed, created_at=_now(), batch=batch))
+                                       changed=saved.changed, created_at=_now(), batch=saved.batch))
 
-        changed = sum(a != b for a, b in zip(current.tags, repair_iob2(list(tags)))) if len(tags) == len(current.tags) else 0
-        result = self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record)
-        if result.batch is None:  # nothing changed: no save, the decision alone
-            with Session(self.store.engine) as session, session.begin():
-                record(session, None)
-        return result.changed
+        return self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record).changed
 
     def alike(self, item: QueueItem) -> Alike:
         """For a consistency item: every sentence of the dataset (any split) where its string is
@@ -325,7 +320,7 @@ class ReviewQueue:
         words = tuple(self.store.original[item.sentence].words[item.start:item.end])
         changes, versions, stale = dict(alike.changes), dict(alike.versions), []
 
-        def settle(session: Session, batch: str) -> None:
+        def settle(session: Session, saved: SaveResult) -> None:
             rows = session.scalars(select(ReviewItem).where(
                 ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.source == CONSISTENCY,
                 ReviewItem.suggested == item.suggested, ReviewItem.sentence.in_(list(changes)),
@@ -334,7 +329,7 @@ class ReviewQueue:
             for row in rows:
                 if tuple(self.store.original[row.sentence].words[row.start:row.end]) == words:
                     session.add(ReviewDecision(item_id=row.id, action=ACCEPTED, author=author, sentence=row.sentence,
-                                               changed=0, created_at=now, batch=batch))
+                                               changed=0, created_at=now, batch=saved.batch))
 
         while changes:
             try:

@@ -108,7 +108,7 @@ class CorrectionStore:
     # ------------------------------------------------------------ writing
 
     def save(self, sentence: int, tags: Sequence[str], author: str = "anonymous", expected_version: int | None = None,
-             repair: bool = True, also: Callable[[Session, str], None] | None = None) -> SaveResult:
+             repair: bool = True, also: Callable[[Session, SaveResult], None] | None = None) -> SaveResult:
         """Store the tags of one sentence: one row per changed token, in one transaction.
 
         Tags that break IOB2 are repaired (``I-x`` -> ``B-x``) or, with ``repair=False``, refused.
@@ -120,15 +120,15 @@ class CorrectionStore:
 
     def save_many(self, changes: Mapping[int, Sequence[str]], author: str = "anonymous",
                   expected: Mapping[int, int] | None = None, repair: bool = True,
-                  also: Callable[[Session, str], None] | None = None) -> SaveResult:
+                  also: Callable[[Session, SaveResult], None] | None = None) -> SaveResult:
         """Store the tags of several sentences as one batch: all or nothing, undone together.
 
         Every sentence is checked before anything is written; ``repaired`` lists the repaired
         positions of the first sentence with any (the only one, for a single sentence). Only the
         sentences whose tags change get a new version, by compare-and-swap on the version their
         tags were read at; ``expected`` maps sentences to the version the caller computed them
-        from (a stale one refuses the whole batch). ``also(session, batch)`` runs in the same
-        transaction (a decision recorded with its save).
+        from (a stale one refuses the whole batch). ``also(session, result)`` runs in the same
+        transaction (a decision recorded with its save), also when nothing changes.
         """
         _check_author(author)
         for sentence in changes:
@@ -140,9 +140,9 @@ class CorrectionStore:
                 if states[sentence].version != version:
                     raise self._stale(sentence)
             rows, repaired, versions = self._rows(changes, states, author, repair)
-            if not rows:
-                return SaveResult(0, repaired)
-            batch = rows[0].batch
+            result = SaveResult(len(rows), repaired, rows[0].batch if rows else None)
+            if not rows and also is None:
+                return result  # nothing to write
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():
                     for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
@@ -150,12 +150,12 @@ class CorrectionStore:
                             raise _Stale(sentence)
                     session.add_all(rows)
                     if also is not None:
-                        also(session, batch)
+                        also(session, result)
             except _Stale as stale:
                 if stale.args[0] in expected:
                     raise self._stale(stale.args[0]) from None
                 continue  # changed between our read and our write, and the caller named no version: read again
-            return SaveResult(len(rows), repaired, batch)
+            return result
 
     def _rows(self, changes: Mapping[int, Sequence[str]], states: Mapping[int, "SentenceState"], author: str,
               repair: bool) -> tuple[list[Correction], list[int], dict[int, int]]:

@@ -292,16 +292,14 @@ def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:
     states = store.snapshots(agreed)
     versions, stale = {s: states[s].version for s in agreed}, []
 
-    def settle(session: Session, _batch: str | None = None) -> None:
+    def settle(session: Session, _saved: SaveResult) -> None:
         session.execute(update(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence.in_(list(agreed)),
                                                  Assignment.adjudicated_at.is_(None))
                         .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice="agreed"))
 
     while agreed:
         try:
-            if store.save_many(agreed, author=_name(user), expected=versions, also=settle).batch is None:
-                with Session(store.engine) as session, session.begin():  # nothing to change: close them alone
-                    settle(session)
+            store.save_many(agreed, author=_name(user), expected=versions, also=settle)
             break
         except StaleSaveError as err:
             stale.append(err.sentence)

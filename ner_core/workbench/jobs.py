@@ -27,7 +27,7 @@ import uuid
 from dataclasses import asdict, is_dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
@@ -270,13 +270,13 @@ def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
                 "finished": _aware(job.finished_at) if job.finished_at else None}
 
 
-def latest_job(dataset: str | None = None, kind: str | None = None, engine: Engine | None = None) -> str | None:
-    """The id of the newest job (of ``dataset`` / ``kind`` if given), or None."""
+def latest_job(dataset: str | None = None, kind: str | Sequence[str] | None = None, engine: Engine | None = None) -> str | None:
+    """The id of the newest job (of ``dataset`` and of ``kind``, one or several, if given), or None."""
     query = select(Job.id).order_by(Job.created_at.desc(), Job.id.desc()).limit(1)
     if dataset is not None:
         query = query.where(Job.dataset == dataset)
     if kind is not None:
-        query = query.where(Job.kind == kind)
+        query = query.where(Job.kind.in_([kind] if isinstance(kind, str) else list(kind)))
     with Session(engine or shared_engine()) as session:
         return session.scalar(query)
 

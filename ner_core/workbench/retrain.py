@@ -16,9 +16,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from ..data.corpus import SPLITS, Sentence, Split, split_corpus, split_indices
 from ..data.tags import TagSet
@@ -30,7 +28,6 @@ from ..models.model import ModelConfig
 from ..models.pipeline import load_any
 from ..storage.datasets import DEFAULT_DATASET, open_dataset
 from ..storage.db import shared_engine
-from ..storage.schema import Job
 from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
 from ..training.train import TrainConfig, train
@@ -107,13 +104,6 @@ def job_kind(dataset: str) -> str:
 def retrainable() -> list[str]:
     """The models of the default corpus's active set that a ``retrain`` job can train."""
     return [m for m in MODELS if (active_dir() / m).is_dir()]
-
-
-def newest_job(dataset: str, engine: Engine | None = None) -> str | None:
-    """The id of ``dataset``'s newest retrain or train-method job, or None."""
-    with Session(engine or shared_engine()) as session:
-        return session.scalar(select(Job.id).where(Job.dataset == dataset, Job.kind.in_(JOB_KINDS))
-                              .order_by(Job.created_at.desc(), Job.id.desc()).limit(1))
 
 
 def progress_line(events: Sequence[dict[str, Any]]) -> tuple[float, str]:

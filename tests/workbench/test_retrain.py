@@ -18,14 +18,14 @@ from ner_core.models.pipeline import load_any
 from ner_core.storage.db import make_engine
 from ner_core.storage.schema import Job
 from ner_core.storage.store import CorrectionStore
-from ner_core.workbench.jobs import JobError, _children, job_status, start_job
+from ner_core.workbench.jobs import JobError, _children, job_status, latest_job, start_job
 from ner_core.workbench.registry import SHIPPED, activate, active_dir, load_index, registry_dir, roll_back
 from ner_core.workbench.retrain import (
+    JOB_KINDS,
     RetrainSpec,
     comparison_f1,
     duration,
     job_kind,
-    newest_job,
     progress_line,
     retrainable,
 )
@@ -140,13 +140,13 @@ def test_the_progress_line_says_where_the_job_is_and_the_time_left():
 def test_each_dataset_has_its_training_job_and_the_page_follows_the_newest(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
     assert (job_kind("default"), job_kind("drugs")) == ("retrain", "train-method")
-    assert newest_job("drugs", engine) is None
+    assert latest_job("drugs", JOB_KINDS, engine) is None
     now = datetime.now(timezone.utc)
     with Session(engine) as session, session.begin():
         for i, (job, dataset, kind) in enumerate([("a", "drugs", "train-method"), ("b", "drugs", "cross-val"), ("c", "default", "retrain")]):
             session.add(Job(id=job, dataset=dataset, kind=kind, spec={}, state="succeeded", created_at=now + timedelta(seconds=i)))
-    assert newest_job("drugs", engine) == "a"  # a newer cross-validation trains nothing
-    assert newest_job("default", engine) == "c"
+    assert latest_job("drugs", JOB_KINDS, engine) == "a"  # a newer cross-validation trains nothing
+    assert latest_job("default", JOB_KINDS, engine) == "c"
 
 
 def test_a_retrain_offers_the_models_of_the_active_set(tmp_path, monkeypatch):
