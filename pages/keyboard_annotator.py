@@ -6,7 +6,9 @@ version); the script builds the DOM with ``textContent`` only (a token may hold 
 quotes or backslashes). A decision shows the next item at once, without waiting for the server:
 the script keeps the decisions not yet confirmed and sends them all as the state value ``ops``,
 ``[{"id", "kind": "accept" | "keep" | "edit" | "skip" | "undo", "item", "version", "tags"}]``;
-Python applies each id once and confirms it in ``data["acked"]``.
+Python applies each id once and confirms it in ``data["acked"]``. With ``data["pool"]`` the items are
+new sentences with the model's pre-annotation: ``a`` accepts it, ``d`` discards the sentence
+(kind ``discard``), and there is no gold to keep.
 """
 from __future__ import annotations
 
@@ -105,9 +107,11 @@ export default function (component) {
   }
   function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
 
-  const keys = [["a", "accept the suggestion"], ["g", "keep the gold"], ["s", "skip"], ["u / ctrl+z", "undo"],
+  const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
+                               : [["a", "accept the suggestion"], ["g", "keep the gold"]]),
+                ["s", "skip"], ["u / ctrl+z", "undo"],
                 ["← →", "move"], ["shift+← →", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "remove entity"],
-                ["Enter", "save the edit and next (no edit: skip)"], ["Esc", "reset the edit"]];
+                ["Enter", data.pool ? "add it with the edit" : "save the edit and next (no edit: skip)"], ["Esc", "reset the edit"]];
   function legend() {
     const node = el("div", "legend");
     data.types.forEach((type, i) => {
@@ -136,15 +140,21 @@ export default function (component) {
     const status = el("div", "status " + (s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")), statusText());
     if (!it) {
       const what = s.pending.length || s.undoing ? "The next items are on their way…"
-                                                 : `Nothing left to review on the ${data.split} split with these filters.`;
+                 : data.pool ? "The pool is empty: add text to it above."
+                 : `Nothing left to review on the ${data.split} split with these filters.`;
       root.replaceChildren(el("div", "head", what), status, legend());
       return;
     }
-    const head = el("div", "head",
-      `Sentence ${it.sentence} · ${data.split}${data.evaluation ? " (evaluation only)" : ""} · ${it.source} · score ${it.score.toFixed(3)} · ${open.toLocaleString()} open · deciding as ${data.author}`);
+    const score = it.score === null ? "not ranked yet" : `score ${it.score.toFixed(3)}`;
+    const head = el("div", "head", data.pool
+      ? `New sentence · ${it.source} · ${score} · ${open.toLocaleString()} open in the pool · adding as ${data.author}`
+      : `Sentence ${it.sentence} · ${data.split}${data.evaluation ? " (evaluation only)" : ""} · ${it.source} · ${score} · ${open.toLocaleString()} open · deciding as ${data.author}`);
     const suggest = el("div", "suggest");
-    suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
-    if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));
+    if (data.pool) suggest.append(it.detail ? "Why now: " + it.detail : "The model's tags are shown; nothing is saved until you add it.");
+    else {
+      suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
+      if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));
+    }
     root.replaceChildren(head, sentence(it), suggest, legend(), status);
   }
   function sentence(it) {
@@ -198,12 +208,14 @@ export default function (component) {
     let handled = true;
     if (undo) send("undo");
     else if (!it) handled = false;
-    else if (key === "a") send("accept", it.suggestion);
-    else if (key === "g") send("keep", it.tags);
+    else if (key === "a") send("accept", data.pool ? s.view.tags : it.suggestion);
+    else if (key === "g" && !data.pool) send("keep", it.tags);
+    else if (key === "d" && data.pool) send("discard");
     else if (key === "s" || key === "n") send("skip");
     else if (key === "Enter") {
       const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
-      send(edited ? "edit" : "skip", edited ? s.view.tags : null);
+      if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
+      else send(edited ? "edit" : "skip", edited ? s.view.tags : null);
     } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
     else if (key === "ArrowLeft" || key === "ArrowRight") {
       const step = key === "ArrowLeft" ? -1 : 1;

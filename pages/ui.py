@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.data.corpus import SPLITS, Split, format_corpus, split_corpus, split_indices
+from ner_core.data.corpus import SPLITS, Split, format_corpus, split_indices
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
@@ -36,14 +36,15 @@ def dataset_colours(dataset: str) -> dict[str, str]:
 
 
 def current_split(dataset: str = DEFAULT_DATASET) -> tuple[Split, str]:
-    """The split of a corrected dataset, and its data version (a cache key)."""
+    """The split of a corrected dataset (the sentences added from its pool in its training part), and its data
+    version (a cache key)."""
     version = correction_store(dataset).version()
     return _split(store_key(dataset), version), version
 
 
 @st.cache_resource(max_entries=2, show_spinner="Applying the corrections…")
 def _split(key: tuple[str, str, str], version: str) -> Split:
-    return split_corpus(_store(*key).corrected())
+    return _store(*key).split()
 
 
 def correction_store(dataset: str = DEFAULT_DATASET) -> CorrectionStore:
@@ -75,13 +76,13 @@ def import_upload(name: str, data: bytes, filename: str, user: User | None = Non
 
 
 def corpus_export(dataset: str, version: str, fmt: str) -> str:
-    """A corrected dataset as Kaggle CSV or CoNLL text (cached per data version)."""
+    """A corrected dataset, with the sentences added from its pool, as Kaggle CSV or CoNLL text (cached per data version)."""
     return _export(store_key(dataset), version, fmt)
 
 
 @st.cache_data(max_entries=4, show_spinner="Preparing the export…")
 def _export(key: tuple[str, str, str], version: str, fmt: str) -> str:
-    return format_corpus(_store(*key).corrected(), fmt)
+    return format_corpus(_store(*key).corpus(), fmt)
 
 
 def review_queue(dataset: str) -> ReviewQueue:

@@ -36,7 +36,7 @@ from .tag_schemes import IOB2Converter
 
 __all__ = [
     "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
-    "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split", "load_text",
+    "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split", "load_text", "load_unlabelled",
     "read_corpus", "read_corpus_bytes", "split_corpus", "split_indices", "write_corpus",
 ]
 
@@ -160,6 +160,24 @@ def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tok
     if not sentences:
         raise reading.error("no text: the file holds no sentence")
     return CorpusFile(name, sentences, "text", text_encoding, "", {}, dict(reading.notes))
+
+
+UNLABELLED_KINDS = ("auto", "text", "tokens", "corpus")
+
+
+def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, kind: str = "auto") -> CorpusFile:
+    """Sentences to tag or to annotate, their tags (if any) ignored by the caller: ``text`` (running text),
+    ``tokens`` (one pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a ``.txt``
+    file, a name without a suffix or bytes without a name are text, anything else a corpus file."""
+    if kind not in UNLABELLED_KINDS:
+        raise CorpusError(f"unknown input kind {kind!r}: use one of {', '.join(UNLABELLED_KINDS)}")
+    name = name or ("stdin" if isinstance(source, bytes) else str(source))
+    if kind == "auto":
+        inner = name.lower().removesuffix(".zip")
+        kind = "text" if inner.endswith(".txt") or "." not in Path(inner).name else "corpus"
+    if kind == "corpus":
+        return load_corpus_bytes(source, name) if isinstance(source, bytes) else load_corpus(source)
+    return load_text(source, name, tokenized=kind == "tokens")
 
 
 def _limit(env: str, default: int) -> int:

@@ -62,6 +62,32 @@ class AnnotatorPosition(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class PoolSentence(Base):
+    """An unlabelled sentence of a dataset's pool; once annotated and saved (``added``) it is corpus
+    sentence ``corpus_index`` (after the original file's), in the training split."""
+    __tablename__ = "pool_sentences"
+    __table_args__ = (UniqueConstraint("dataset_id", "key"), UniqueConstraint("dataset_id", "corpus_index"))
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    key: Mapped[str] = mapped_column(String(40))  # the words' hash: duplicates are dropped
+    words: Mapped[list] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(300))  # the file it came from
+    line: Mapped[int] = mapped_column(Integer)  # its sentence number in that file
+    added_by: Mapped[str] = mapped_column(String(AUTHOR_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    state: Mapped[str] = mapped_column(String(10), index=True)  # open, added, discarded
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)  # the ranking's; None: not ranked yet
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    types: Mapped[list | None] = mapped_column(JSON, nullable=True)  # the rare types it likely holds
+    suggestion: Mapped[list | None] = mapped_column(JSON, nullable=True)  # the model's tags (the pre-annotation)
+    ranked_with: Mapped[str | None] = mapped_column(String(300), nullable=True)  # the model that ranked it
+    corpus_index: Mapped[int | None] = mapped_column(Integer, nullable=True)  # kept once given (an undo reopens it)
+    batch: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the corrections its add saved
+    version: Mapped[int | None] = mapped_column(Integer, nullable=True)  # the sentence's version its decision left
+    decided_by: Mapped[str | None] = mapped_column(String(AUTHOR_MAX), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
 # ---------------------------------------------------------------- users
 
 

@@ -8,6 +8,8 @@ version together (:meth:`CorrectionStore.snapshot`); every write names the versi
 from and is refused when it is stale (two tabs, two annotators), so nothing is reverted silently.
 An undo is refused when someone else changed the sentence after the batch. The corrected corpus is
 the original file plus, per token, the latest live correction; the original file is never modified.
+Sentences added from the dataset's pool (:mod:`.pool`) follow the original ones (index ``len(original)``
+on), start as all ``O`` and carry their tags as corrections; they always belong to the training split.
 """
 from __future__ import annotations
 
@@ -25,12 +27,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence, read_corpus, split_corpus
-from ..data.tags import TagSet, iob2_errors, repair_iob2, tag_type
-from .schema import AUTHOR_MAX, AnnotatorPosition, Correction, Dataset, SentenceVersion
+from ..data.corpus import Sentence, Split, read_corpus, split_corpus
+from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
+from .schema import AUTHOR_MAX, AnnotatorPosition, Correction, Dataset, PoolSentence, SentenceVersion
 
-__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone", "refuse_when_full"]
-
+__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone",
+           "bump_version", "refuse_when_full"]
 
 
 class CorrectionError(ValueError):
@@ -85,6 +87,7 @@ class CorrectionStore:
     def __init__(self, engine: Engine, dataset: str, path: str | os.PathLike, sentences: Sequence[Sentence] | None = None) -> None:
         self.engine, self.name, self.path = engine, dataset, str(path)
         self.original = list(sentences) if sentences is not None else read_corpus(path)
+        self._added_words: dict[int, tuple[str, ...]] = {}  # corpus index -> words of a sentence added from the pool
         for _ in range(2):  # a second process may create the dataset's row at the same moment
             try:
                 with Session(engine) as session, session.begin():
@@ -146,7 +149,7 @@ class CorrectionStore:
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():
                     for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
-                        if not _bump(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
+                        if not bump_version(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
                             raise _Stale(sentence)
                     session.add_all(rows)
                     if also is not None:
@@ -227,7 +230,7 @@ class CorrectionStore:
         with Session(self.engine) as session, session.begin():
             now = _now()
             for s in touched:  # the versions read must still be current: nothing changed since the check below
-                if not _bump(session, self.dataset_id, s, author, now, states[s].version):
+                if not bump_version(session, self.dataset_id, s, author, now, states[s].version):
                     raise _Stale(s)
             newer = session.scalar(select(Correction.sentence).where(
                 Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
@@ -238,6 +241,9 @@ class CorrectionStore:
                                    .values(reverted=True, reverted_by=author, reverted_at=now))
             if done.rowcount != len(rows):
                 raise _Stale(batch)
+            session.execute(update(PoolSentence).where(  # undoing a pool sentence's add takes it out of the corpus
+                PoolSentence.dataset_id == self.dataset_id, PoolSentence.batch == batch, PoolSentence.state == "added")
+                .values(state="open", decided_by=author, decided_at=now))
             if also is not None:
                 also(session, batch)
         first = rows[0].sentence
@@ -266,7 +272,7 @@ class CorrectionStore:
         while True:
             with Session(self.engine) as session:
                 before = self._version_rows(session, wanted)
-                tags = {s: list(self.original[s].tags) for s in wanted}
+                tags = {s: self._base_tags(s) for s in wanted}
                 for start in range(0, len(wanted), 500):
                     for row in self._live(session, wanted[start:start + 500]):
                         tags[row.sentence][row.token] = row.new_tag
@@ -287,8 +293,29 @@ class CorrectionStore:
         return StaleSaveError(sentence, now.tags, now.version, now.author, what)
 
     def _check_index(self, sentence: int) -> None:
-        if not 0 <= sentence < len(self.original):
-            raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)}")
+        if self.words(sentence) is None:
+            raise CorrectionError(f"no sentence {sentence}: the dataset has {len(self.original)} and those added from its pool")
+
+    def words(self, sentence: int) -> tuple[str, ...] | None:
+        """A sentence's words: an original one's, or one's added from the pool (None: no such sentence)."""
+        if 0 <= sentence < len(self.original):
+            return self.original[sentence].words
+        if sentence not in self._added_words and sentence >= len(self.original):
+            with Session(self.engine) as session:
+                self._added_words.update((i, tuple(w)) for i, w in session.execute(
+                    select(PoolSentence.corpus_index, PoolSentence.words).where(
+                        PoolSentence.dataset_id == self.dataset_id, PoolSentence.corpus_index.is_not(None))))
+        return self._added_words.get(sentence)
+
+    def _word(self, sentence: int, token: int) -> str:
+        words = self.words(sentence) or ()
+        return words[token] if token < len(words) else "?"
+
+    def _base_tags(self, sentence: int) -> list[str]:
+        """The tags corrections apply to: the original file's, all ``O`` for a sentence added from the pool."""
+        if sentence < len(self.original):
+            return list(self.original[sentence].tags)
+        return [OUTSIDE] * len(self.words(sentence) or ())
 
     # ------------------------------------------------------------ reading
 
@@ -309,8 +336,28 @@ class CorrectionStore:
             rows = self._live(session)
         tags = {}
         for row in rows:
-            tags.setdefault(row.sentence, list(self.original[row.sentence].tags))[row.token] = row.new_tag
+            if row.sentence < len(self.original):
+                tags.setdefault(row.sentence, list(self.original[row.sentence].tags))[row.token] = row.new_tag
         return [Sentence(s.words, tuple(tags[i]), s.pos) if i in tags else s for i, s in enumerate(self.original)]
+
+    def added(self) -> dict[int, Sentence]:
+        """The sentences added from the pool (and not undone), by corpus index, with their current tags."""
+        with Session(self.engine) as session:
+            rows = session.execute(select(PoolSentence.corpus_index, PoolSentence.words).where(
+                PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == "added")
+                .order_by(PoolSentence.corpus_index)).all()
+        self._added_words.update((i, tuple(w)) for i, w in rows)
+        states = self.snapshots(i for i, _ in rows)
+        return {i: Sentence(tuple(words), tuple(states[i].tags)) for i, words in rows}
+
+    def split(self) -> Split:
+        """The corrected corpus's seeded split, with the sentences added from the pool in its training part."""
+        parts = split_corpus(self.corrected())
+        return Split([*parts.train, *self.added().values()], parts.val, parts.test)
+
+    def corpus(self) -> list[Sentence]:
+        """Every sentence as it is now: the corrected original ones, then those added from the pool (an export)."""
+        return [*self.corrected(), *self.added().values()]
 
     def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
         """Every change (reverted ones too), newest first."""
@@ -321,7 +368,7 @@ class CorrectionStore:
             rows = session.scalars(query.order_by(Correction.id.desc()).limit(limit))
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
-                 "word": self.original[r.sentence].words[r.token], "old": r.old_tag, "new": r.new_tag,
+                 "word": self._word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag,
                  "author": r.author, "undone": r.reverted, "undone by": r.reverted_by, "undone at": r.reverted_at}
                 for r in rows
             ]
@@ -354,12 +401,16 @@ class CorrectionStore:
         return {i for i, (a, b) in enumerate(zip(self.original, corrected)) if a.tags != b.tags}
 
     def version(self) -> str:
-        """``"<rows>:<reverted rows>"``: changes with every save and undo (a cache key, a retrain's data version)."""
+        """``"<rows>:<reverted rows>"``, and ``":<pool decisions>"`` once there are any: changes with every save,
+        undo and pool decision (a cache key, a retrain's data version)."""
         with Session(self.engine) as session:
             mine = Correction.dataset_id == self.dataset_id
             total = session.scalar(select(func.count()).where(mine))
             reverted = session.scalar(select(func.count()).where(mine, Correction.reverted.is_(True)))
-        return f"{total}:{reverted}"
+            pooled = PoolSentence.dataset_id == self.dataset_id, PoolSentence.decided_at.is_not(None)
+            decided = session.scalar(select(func.count()).where(*pooled))
+            last = session.scalar(select(func.max(PoolSentence.decided_at)).where(*pooled))
+        return f"{total}:{reverted}" + (f":{decided}@{last.timestamp():.6f}" if decided else "")
 
     def counts(self) -> dict[str, object]:
         """Corrected sentences and tokens, and corrected tokens by (new) entity type."""
@@ -404,7 +455,7 @@ def refuse_when_full() -> Iterator[None]:
         raise
 
 
-def _bump(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:
+def bump_version(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:
     """Version + 1 (compare-and-swap when ``expected`` is given); False when the version was not ``expected``."""
     key = (SentenceVersion.dataset_id == dataset_id, SentenceVersion.sentence == sentence)
     if expected is not None:

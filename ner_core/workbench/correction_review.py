@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..storage.schema import Correction, CorrectionReview
-from ..storage.store import CorrectionStore, _bump, refuse_when_full
+from ..storage.store import CorrectionStore, bump_version, refuse_when_full
 from ..storage.users import User, refusal, require
 
 DECISIONS = ("accepted", "rejected")
@@ -101,7 +101,7 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
             session.execute(update(Correction).where(Correction.batch == batch, Correction.reverted.is_(False))
                             .values(reverted=True, reverted_by=name, reverted_at=now))
             for sentence in touched:
-                _bump(session, store.dataset_id, sentence, name, now, None)
+                bump_version(session, store.dataset_id, sentence, name, now, None)
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:

@@ -39,11 +39,13 @@ from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir, shared_engine
 from ..storage.schema import Job, JobEvent
 from ..storage.users import User, require
+from .pool_rank import run_pool_rank_job
 from .registry import clean_builds
 from .retrain import run_retrain_job, run_train_method_job
 
 Runner = Callable[[dict, Callable[[dict], None]], dict]
-RUNNERS: dict[str, Runner] = {"retrain": run_retrain_job, "train-method": run_train_method_job, "cross-val": run_cross_val_job}
+RUNNERS: dict[str, Runner] = {"retrain": run_retrain_job, "train-method": run_train_method_job, "cross-val": run_cross_val_job,
+                              "pool-rank": run_pool_rank_job}
 """The job kinds and their runners; more for plugins or tests: ``$NER_JOB_RUNNERS="kind=module:function,..."``."""
 ACTIVE = ("starting", "running")
 HEARTBEAT_EVERY = 5  # seconds

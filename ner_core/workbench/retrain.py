@@ -18,7 +18,7 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy.engine import Engine
 
-from ..data.corpus import SPLITS, Sentence, Split, split_corpus, split_indices
+from ..data.corpus import SPLITS, Sentence, Split, split_indices
 from ..data.tags import TagSet
 from ..evaluation.metrics import entity_scores
 from ..models.checkpoint import load_checkpoint
@@ -27,7 +27,9 @@ from ..models.detector import DetectorConfig
 from ..models.model import ModelConfig
 from ..models.pipeline import load_any
 from ..storage.datasets import DEFAULT_DATASET, open_dataset
+from ..quality.pool_ranking import rank_pool
 from ..storage.db import shared_engine
+from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
 from ..training.train import TrainConfig, train
@@ -151,9 +153,8 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     engine = engine or shared_engine()
     store = open_dataset(spec.dataset, engine)
     corpus, corrected_ids = store.corrected(), store.corrected_sentence_ids()
-    split = split_corpus(corpus)
-    if spec.limit:
-        split = Split(split.train[: spec.limit], split.val, split.test)
+    split, added = store.split(), len(store.added())  # the sentences added from the pool end its training part
+    split = Split(_limited(split.train, added, spec.limit), split.val, split.test)
     tagset = store.tagset
     member = "voted" if tagset.weak else "bilstm_crf"
     base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
@@ -172,13 +173,24 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     counts = store.counts()
     info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
             "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
+            "added_sentences": added,
             "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
             "seconds": round(time.perf_counter() - started, 1)}
     entry = register(entry_id, built, info, spec.dataset, engine)
     activated = base_id == SHIPPED and spec.dataset != DEFAULT_DATASET
     if activated:
         activate(entry_id, None, spec.dataset, engine)
-    return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons)}
+    ranked = _rerank_pool(store, entry_dir(entry_id) / member, f"{member} of {entry_id}", report)
+    return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons), "pool": ranked}
+
+
+def _rerank_pool(store: CorrectionStore, model_dir: Path, name: str, report: Callable[[dict[str, Any]], None]) -> dict | None:
+    """The pool's scores and pre-annotations from the model just trained (None: no open pool sentence)."""
+    pool = Pool(store)
+    if not pool.counts()[OPEN]:
+        return None
+    report({"stage": "re-ranking the pool"})
+    return rank_pool(pool, load_any(model_dir), name, report=report)
 
 
 def run_train_method_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -202,10 +214,10 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     store = store or open_dataset(DEFAULT_DATASET)
     corpus = store.corrected()
     corrected_ids = store.corrected_sentence_ids()
-    split = split_corpus(corpus)
-    train_set = split.train[: spec.limit] if spec.limit else split.train
-    if spec.warm_start:
-        train_set = _with_replay(train_set, corrected_ids, corpus, spec.replay)
+    split, added = store.split(), list(store.added().values())
+    train_set = _limited(split.train, len(added), spec.limit)
+    if spec.warm_start:  # the corrected and added sentences, with others replayed
+        train_set = _with_replay(train_set, [corpus[i] for i in corrected_ids] + added, spec.replay)
     base_id = active_id()
     base = entry_dir(base_id)
     entry_id = new_entry_id()
@@ -215,8 +227,10 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
-    entry = register(entry_id, built, {"base": base_id, **result["info"]})
-    return {"entry": entry, "comparisons": result["comparisons"], "worse": worse(result["comparisons"])}
+    entry = register(entry_id, built, {"base": base_id, **result["info"], "added_sentences": len(added)})
+    ranked = _rerank_pool(store, entry_dir(entry_id) / SYSTEMS[0], f"{SYSTEMS[0]} of {entry_id}", report) \
+        if (entry_dir(entry_id) / SYSTEMS[0]).is_dir() else None
+    return {"entry": entry, "comparisons": result["comparisons"], "worse": worse(result["comparisons"]), "pool": ranked}
 
 
 def run_retrain_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
@@ -224,9 +238,18 @@ def run_retrain_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], Non
     return run_retrain(RetrainSpec(**spec), report)
 
 
-def _with_replay(train_set: list[Sentence], corrected: set[int], corpus: list[Sentence], replay: int, seed: int = 13) -> list[Sentence]:
-    """The corrected sentences among ``train_set`` plus ``replay`` others drawn at random: a fine-tuning set."""
-    fixed = {corpus[i] for i in corrected}
+def _limited(train: list[Sentence], added: int, limit: int | None) -> list[Sentence]:
+    """The first ``limit`` original training sentences (all without a limit) and the ``added`` ones that end ``train``."""
+    if not limit:
+        return train
+    original = train[:len(train) - added]
+    return original[:limit] + train[len(original):]
+
+
+def _with_replay(train_set: list[Sentence], changed: list[Sentence], replay: int, seed: int = 13) -> list[Sentence]:
+    """The changed (corrected or added) sentences among ``train_set`` plus ``replay`` others drawn at random:
+    a fine-tuning set."""
+    fixed = set(changed)
     mine = [s for s in train_set if s in fixed]
     others = [s for s in train_set if s not in fixed]
     return mine + random.Random(seed).sample(others, min(replay, len(others)))

@@ -15,6 +15,8 @@ One record is one sentence. A record holds either
   (counted); a span that then does not begin and end on token boundaries, overlaps another or
   lies outside the text is refused with its line.
 
+A record with ``tokens`` or ``text`` alone is unlabelled: all ``O`` (counted), for tagging and the pool.
+
 Writing: ``{"tokens", "tags"}`` (and ``"pos"`` where known) per line.
 """
 from __future__ import annotations
@@ -116,6 +118,12 @@ def _record(record: object, line: int, reading: Reading) -> RawSentence | None:
     if isinstance(record.get("text"), str) and (_first(record, _SPAN_KEYS) or isinstance(record.get("tokens"), list)):
         items = record.get(_first(record, _SPAN_KEYS) or "spans") or []
         return _from_spans(record["text"], items, record.get("tokens"), line, reading)
+    if token_key and isinstance(record[token_key], list):  # unlabelled: tokens alone
+        reading.notes["records without tags read as all O"] += 1
+        return _from_tags({**record, "tags": ["O"] * len(record[token_key])}, token_key, "tags", line, reading)
+    if isinstance(record.get("text"), str):  # unlabelled: text alone
+        reading.notes["records without tags read as all O"] += 1
+        return _from_spans(record["text"], [], None, line, reading)
     raise reading.error(
         "a record needs tokens and tags (keys tokens/words and tags/ner_tags/labels) or text and spans "
         "(keys text and spans/entities/label, or Label Studio's data and annotations)",

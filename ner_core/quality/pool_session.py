@@ -1,0 +1,78 @@
+"""One browser session annotating a dataset's pool with the keyboard annotator.
+
+The browser sends decisions as ops (``{"id", "kind", "item", "tags"}``; kinds ``accept`` and ``edit``
+add the sentence with those tags, ``discard`` drops it, ``skip`` passes it this round, ``undo``
+reopens my last decision); each op id is applied once, as in the review queue
+(:class:`~.review_session.ReviewSession`), and the next sentence is on screen before the server
+answers. A sentence someone else decided first is reported, never overwritten.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from ..storage.pool import Pool, PoolItem
+from ..storage.store import CorrectionError
+from .review_session import ACKED, BUFFER, REMEMBERED, UNKNOWN_OP, Message
+
+
+@dataclass
+class PoolSession:
+    done: list[str] = field(default_factory=list)  # op ids applied, oldest first
+    skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
+    message: Message | None = None
+
+    @property
+    def acked(self) -> list[str]:
+        return self.done[-ACKED:]
+
+    def pop_message(self) -> Message | None:
+        message, self.message = self.message, None
+        return message
+
+    def ahead(self, pool: Pool) -> list[PoolItem]:
+        """The open sentences to send to the browser, best first, skipping this round's skipped ones
+        (when only skipped ones are left, a new round starts)."""
+        skipped = self.skipped.setdefault(pool.store.name, [])
+        found = pool.items(BUFFER, skipped)
+        if not found and skipped:
+            skipped.clear()
+            found = pool.items(BUFFER)
+        return found
+
+    def apply(self, ops: Iterable[Any], pool: Pool, author: str) -> None:
+        """Apply each op not applied yet, in order (the browser resends every op until it is acked)."""
+        for op in ops:
+            if not isinstance(op, dict) or op.get("id") in self.done:
+                continue
+            self.done.append(op.get("id"))
+            kind, item = op.get("kind"), op.get("item")
+            try:
+                if kind == "undo":
+                    self._undo(pool, author)
+                elif kind == "skip" and item is not None:
+                    self.skipped.setdefault(pool.store.name, []).append(int(item))
+                elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
+                    index, saved = pool.accept(int(item), op["tags"], author)
+                    repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
+                    self.message = ("success", f"Added as sentence {index} of the training split, {saved.changed} entity "
+                                               f"tag(s){repaired}. Press u to undo it.")
+                elif kind == "discard" and item is not None:
+                    pool.discard(int(item), author)
+                    self.message = ("success", "Discarded: it will not be shown again. Press u to undo it.")
+                else:
+                    self.message = ("error", UNKNOWN_OP)
+            except (TypeError, ValueError) as err:
+                what = "undone" if kind == "undo" else "saved"
+                self.message = ("error", f"Not {what}: {err}" if isinstance(err, CorrectionError) else UNKNOWN_OP)
+        del self.done[:-REMEMBERED]
+
+    def _undo(self, pool: Pool, author: str) -> None:
+        undone = pool.undo(author)
+        if undone is None:
+            self.message = ("info", "Nothing of yours to undo in the pool.")
+            return
+        skipped = self.skipped.get(pool.store.name, [])
+        if undone.id in skipped:
+            skipped.remove(undone.id)
+        self.message = ("success", f"Undone: the sentence is back in the pool ({' '.join(undone.words[:8])}…).")

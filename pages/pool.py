@@ -1,0 +1,106 @@
+"""New text: a dataset's pool of unlabelled sentences, best first, annotated by keyboard into the training split."""
+import os
+
+import streamlit as st
+
+from ner_core.data.corpus import CorpusError, load_unlabelled
+from ner_core.storage.pool import OPEN, Pool
+from ner_core.storage.store import CorrectionError
+from ner_core.storage.users import refusal
+from ner_core.quality.pool_session import PoolSession
+from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
+from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
+from pages.keyboard_annotator import keyboard_annotator
+from pages.render import UPLOAD_LABEL, remember, type_colours
+from pages.sign_in import current_user
+from pages.ui import correction_store, current_dataset, dataset_types
+
+KEY = "pool_annotator"
+INPUTS = {"auto": "by the file's name", "text": "running text", "tokens": "one tokenised sentence a line",
+          "corpus": "a corpus file (tags ignored)"}
+
+st.title("New text")
+dataset, user = current_dataset(), current_user()
+if user is None:  # no users defined: one person's app, who names themself
+    remember("pool_author", os.environ.get("USER", "annotator"))
+    author = st.sidebar.text_input("Your name", key="pool_author")
+else:
+    author = user.name
+store, types = correction_store(dataset), list(dataset_types(dataset))
+pool = Pool(store)
+st.caption("Sentences you add here join the training split of this dataset, with your name, their history and undo.")
+
+
+def intake() -> None:
+    """Add a file's sentences to the pool (admins, once users exist)."""
+    upload = st.file_uploader(UPLOAD_LABEL + " Raw text (.txt), JSON lines with text or tokens, or any corpus file.",
+                              key="pool_upload")
+    kind = st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
+    refused = refusal(user, "import")
+    if st.button("Add to the pool", key="pool_add", disabled=upload is None or refused is not None, help=refused):
+        try:
+            read = load_unlabelled(upload.getvalue(), upload.name, kind)
+            st.success(pool.add([s.words for s in read.sentences], upload.name, author or "anonymous").summary())
+            st.text(read.summary())
+        except (CorpusError, CorrectionError) as err:
+            st.error("Nothing added:")
+            st.text(str(err))
+
+
+def ranking() -> None:
+    """Who ranked the pool, and a background job to rank it again with the active model."""
+    try:
+        name, _ = ranking_model(dataset)
+    except CorrectionError as err:
+        st.info(str(err))
+        return
+    ranked = pool.ranked_with()
+    st.text(f"Ranked with {', '.join(sorted(ranked))}" if ranked else "Not ranked yet: sentences show in file order.")
+    job = latest_job(dataset, ("pool-rank", "retrain", "train-method"))
+    if job is not None:
+        status = job_status(job)
+        st.text(f"Last job {job}: {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
+    why = refusal(user, "retrain")
+    if st.button(f"Rank the pool with {name} (a background job)", key="pool_rank", disabled=why is not None or not pool.counts()[OPEN],
+                 help=why):
+        try:
+            start_job("pool-rank", PoolRankSpec(dataset), dataset, user)
+            st.success("Started: the queue takes the new order when it has finished.")
+        except (JobError, ValueError) as err:
+            st.error("Not started:")
+            st.text(str(err))
+
+
+counts = pool.counts()
+left, middle, right = st.columns(3)
+left.metric("Open", f"{counts['open']:,}")
+middle.metric("Added to the corpus", f"{counts['added']:,}")
+right.metric("Discarded", f"{counts['discarded']:,}")
+with st.expander("Add text to the pool", expanded=not sum(counts.values())):
+    intake()
+with st.expander("Ranking: the rare types first"):
+    ranking()
+session: PoolSession = st.session_state.setdefault("pool_session", PoolSession())
+
+
+def on_ops() -> None:
+    session.apply((st.session_state[KEY] or {}).get("ops") or [], pool, author)
+
+
+@st.fragment
+def queue_view() -> None:
+    """The sentence on screen and the next ones; a decision reruns only this part of the page."""
+    message = session.pop_message()
+    ahead = session.ahead(pool)
+    keyboard_annotator({
+        "pool": True,
+        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words),
+                   "tags": list(i.suggestion or ["O"] * len(i.words)), "suggestion": list(i.suggestion or ["O"] * len(i.words)),
+                   "flagged": [0, 0], "source": f"{i.source}:{i.line}", "detail": i.reason or "", "score": i.score} for i in ahead],
+        "acked": session.acked, "message": {"kind": message[0], "text": message[1]} if message else None,
+        "open": pool.counts()[OPEN], "split": "train", "evaluation": False,
+        "author": author, "types": types, "colours": type_colours(types),
+    }, KEY, on_ops)
+
+
+queue_view()

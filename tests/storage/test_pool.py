@@ -1,0 +1,140 @@
+"""A dataset's pool: intake with duplicates and limits, adds into the training split, discards, undo, conflicts."""
+import threading
+
+import pytest
+
+from ner_core.data.corpus import Sentence, write_corpus
+from ner_core.storage.db import make_engine
+from ner_core.storage.pool import ADDED, OPEN, Pool, PoolError, Ranked
+from ner_core.storage.store import CorrectionError, CorrectionStore, StaleSaveError
+
+SENTENCES = [Sentence(("John", "lives", "in", "Paris"), ("B-per", "O", "O", "B-geo")),
+             Sentence(("Mona", "Monday", "France", "UN", "Etna", "Olympics"), ("B-art", "B-tim", "B-gpe", "B-org", "B-nat", "B-eve"))]
+NEW = [("The", "Louvre", "holds", "the", "Mona", "Lisa"), ("Rain", "in", "Spain"), ("Hurricane", "Katrina", "came")]
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    path = tmp_path / "corpus.conll"
+    write_corpus(SENTENCES * 5, path)  # 10 sentences: a split with a training part of 8
+    return CorrectionStore(make_engine(db_url), "demo", path)
+
+
+@pytest.fixture
+def pool(store):
+    Pool(store).add(NEW, "new.txt", "ann")
+    return Pool(store)
+
+
+def test_intake_drops_duplicates_of_the_corpus_and_the_pool_and_counts_them(store):
+    pool = Pool(store)
+    first = pool.add([*NEW, NEW[0], SENTENCES[0].words, ()], "a.txt", "ann")
+    assert (first.added, first.pool_duplicates, first.corpus_duplicates, first.empty, first.size) == (3, 1, 1, 1, 3)
+    again = pool.add([NEW[1], ("Snow", "in", "Oslo")], "b.txt", "bob")
+    assert (again.added, again.pool_duplicates, again.size) == (1, 1, 4)
+    assert "1 already in the pool" in again.summary()
+    assert [i.line for i in pool.items()] == [1, 2, 3, 2]  # file order before any ranking
+
+
+def test_a_pool_over_its_limit_is_refused_whole(store, monkeypatch):
+    monkeypatch.setenv("NER_MAX_POOL_SENTENCES", "3")
+    pool = Pool(store)
+    pool.add(NEW[:2], "a.txt", "ann")
+    with pytest.raises(PoolError, match="over the limit of 3 .*nothing was added"):
+        pool.add([NEW[2], ("Snow", "in", "Oslo")], "b.txt", "ann")
+    assert pool.counts()[OPEN] == 2
+
+
+def test_an_added_sentence_joins_the_training_split_with_history_version_and_export(store, pool):
+    item = pool.items()[0]
+    index, saved = pool.accept(item.id, ["O", "B-art", "O", "O", "B-art", "I-art"], "ann")
+    assert index == len(store.original) and saved.changed == 3 and saved.batch
+    state = store.snapshot(index)
+    assert state.tags == ["O", "B-art", "O", "O", "B-art", "I-art"] and state.version == 1 and state.author == "ann"
+    assert Sentence(NEW[0], tuple(state.tags)) in store.split().train
+    assert store.split().train[-1].words == NEW[0] and len(store.split().val) == 1
+    assert store.corpus()[-1].words == NEW[0] and len(store.corrected()) == len(store.original)
+    assert {h["word"] for h in store.history(index)} == {"Louvre", "Mona", "Lisa"}
+    assert pool.counts() == {OPEN: 2, ADDED: 1, "discarded": 0}
+    # corrected like any sentence afterwards, by version
+    store.save(index, ["O", "B-geo", "O", "O", "B-art", "I-art"], "bob", expected_version=1)
+    assert store.snapshot(index).version == 2
+    # a sentence without entities is added too (a negative example), and gets the next index
+    other, saved = pool.accept(pool.items()[0].id, ["O", "O", "O"], "ann")
+    assert other == index + 1 and saved.changed == 0 and store.snapshot(other).version == 1
+    count, entities = pool.added_since(None)
+    assert count == 2 and entities == {"geo": 1, "art": 1}
+
+
+def test_a_sentence_is_decided_once_even_by_two_people_at_once(pool):
+    item, errors, done = pool.items()[0], [], []
+
+    def add(name):
+        try:
+            done.append(pool.accept(item.id, ["O"] * len(item.words), name))
+        except PoolError as err:
+            errors.append(str(err))
+
+    threads = [threading.Thread(target=add, args=(name,)) for name in ("ann", "bob")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(done) == 1 and len(errors) == 1 and "meanwhile" in errors[0]
+    with pytest.raises(PoolError, match="added by"):
+        pool.discard(item.id, "carl")
+
+
+def test_undo_reopens_a_discard_and_takes_an_add_back_out_of_the_corpus(store, pool):
+    first, second = pool.items()[:2]
+    pool.discard(first.id, "ann")
+    assert pool.undo("ann").state == OPEN
+    index, _ = pool.accept(second.id, ["B-geo", "O", "B-geo"], "ann")
+    assert store.split().train[-1].words == second.words
+    undone = pool.undo("ann")
+    assert undone.id == second.id and undone.state == OPEN
+    assert second.words not in [s.words for s in store.split().train]
+    assert store.snapshot(index).tags == ["O", "O", "O"]
+    again, _ = pool.accept(second.id, ["O", "O", "B-geo"], "bob")  # a re-add keeps its index
+    assert again == index and store.snapshot(index).tags == ["O", "O", "B-geo"]
+    assert pool.undo("nobody") is None
+
+
+def test_undo_of_an_add_is_refused_once_someone_else_changed_it(store, pool):
+    item = pool.items()[0]
+    index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
+    store.save(index, ["B-geo"] + ["O"] * (len(item.words) - 1), "bob", expected_version=1)
+    with pytest.raises(StaleSaveError, match="changed by bob"):
+        pool.undo("ann")
+    assert store.snapshot(index).tags[0] == "B-geo" and pool.item(item.id).state == ADDED
+
+
+def test_the_stores_undo_of_an_add_batch_takes_it_out_of_the_corpus(store, pool):
+    item = pool.items()[0]
+    index, _ = pool.accept(item.id, ["O", "B-art"] + ["O"] * (len(item.words) - 2), "ann")
+    assert store.undo("ann").batch
+    assert pool.item(item.id).state == OPEN and index not in store.added()
+
+
+def test_bad_tags_and_names_are_refused_and_nothing_is_stored(store, pool):
+    item = pool.items()[0]
+    with pytest.raises(CorrectionError, match="unknown tag"):
+        pool.accept(item.id, ["B-xyz"] + ["O"] * (len(item.words) - 1), "ann")
+    with pytest.raises(CorrectionError, match="tokens, got 2 tags"):
+        pool.accept(item.id, ["O", "O"], "ann")
+    with pytest.raises(CorrectionError, match="annotator's name"):
+        pool.accept(item.id, ["O"] * len(item.words), "")
+    with pytest.raises(PoolError, match="no pool sentence"):
+        pool.discard(10**6, "ann")
+    assert pool.counts()[OPEN] == 3 and not store.added()
+
+
+def test_a_ranking_orders_the_queue_and_carries_the_pre_annotation(pool):
+    ids = [i.id for i in pool.items()]
+    stored = pool.record_ranking([Ranked(ids[2], 0.9, "eve likely", ("eve",), ("O", "B-eve", "O")),
+                                  Ranked(ids[0], 0.2, "uncertain", (), ("O",) * 6)], "model A")
+    assert stored == 2
+    best = pool.items()
+    assert [i.id for i in best] == [ids[2], ids[0], ids[1]]  # ranked ones first, the unranked after
+    assert best[0].suggestion == ("O", "B-eve", "O") and best[0].types == ("eve",) and pool.ranked_with() == {"model A"}
+    assert [i.id for i in pool.items(skip=[ids[2]])][0] == ids[0]
