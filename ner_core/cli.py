@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -100,6 +101,14 @@ def cmd_train(args: argparse.Namespace) -> int:
     model_config = replace(base, word_features=not args.no_word_features, encoder=_encoder(args.encoder), head=args.head,
                            hidden=args.hidden, lstm_layers=args.lstm_layers, open_vocab=open_vocab,
                            pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
+    choice = _recipe_choice(args)
+    if choice is not None:
+        from .training.recipes import train_recipe
+
+        chosen = train_recipe(train_set, split.val, config, choice, replace(model_config, encoder=None), out, tagset,
+                              log=functools.partial(print, file=sys.stderr))
+        print(f"recipe {chosen.chosen}; best val micro F1 {chosen.result.best_score:.4f}; checkpoint in {out}")
+        return 0
     model = None
     if args.init_from:
         from .models.checkpoint import load_checkpoint
@@ -111,6 +120,23 @@ def cmd_train(args: argparse.Namespace) -> int:
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model, tagset=tagset)
     print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
     return 0
+
+
+def _recipe_choice(args: argparse.Namespace):
+    """``--recipe``, ``--budget`` and ``--encoder`` as a :class:`~ner_core.training.recipes.RecipeChoice`; ``None``
+    for ``train`` with a model set by hand (``--encoder``, ``--no-word-features`` or ``--init-from`` without ``--recipe``)."""
+    from .models.encoder import MINILM, parse_encoder
+    from .training.recipes import RecipeChoice
+
+    by_hand = getattr(args, "no_word_features", False) or getattr(args, "init_from", None)
+    if args.recipe is None and (by_hand or args.encoder):
+        if args.budget is not None:
+            raise ValueError("--budget bounds the recipes' training: give --recipe")
+        return None
+    if by_hand:
+        raise ValueError("--recipe trains new models of its own: leave out --init-from and --no-word-features")
+    encoder = parse_encoder(_encoder(args.encoder))[0] if args.encoder else MINILM
+    return RecipeChoice(args.recipe or "auto", args.budget, encoder)
 
 
 def cmd_train_method(args: argparse.Namespace) -> int:
@@ -127,7 +153,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     if args.open_vocab is not None:
         recipe = replace(recipe, model=replace(recipe.model, open_vocab=args.open_vocab))
     settings = MethodSettings(epochs=args.epochs, weak_epochs=args.weak_epochs, detector_epochs=args.detector_epochs,
-                              threads=args.threads, seed=args.seed, recipe=recipe, device=args.device)
+                              threads=args.threads, seed=args.seed, recipe=recipe, device=args.device,
+                              choice=_recipe_choice(args))
 
     def report(event: dict) -> None:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
@@ -371,6 +398,12 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--checkpoint", help="checkpoint directory")
         device_arg(p)
 
+    def recipe_args(p: argparse.ArgumentParser, default: str) -> None:
+        p.add_argument("--recipe", help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
+                       "finetune (the encoder fine-tuned under the CRF) or auto (each trained, the best on dev kept) " + default)
+        p.add_argument("--budget", type=float, metavar="MINUTES", help="time for the recipes: a candidate estimated "
+                       "not to fit is skipped, the others' epochs capped (default: no limit)")
+
     def data_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, help="training file, any format (default: $NER_CORPUS or ../shared/data); "
                        "alone it is split 80/10/10 (seeded) and the 80 trains")
@@ -418,6 +451,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "--dropout and the margins apply when given")
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
     p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
+    recipe_args(p, "(default: auto; a model set by hand with --encoder, --no-word-features or --init-from: that model)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("train-method", help="train strong and weak taggers, the detector and the voted pipeline")
@@ -428,6 +462,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--detector-epochs", type=int, default=6, help="most epochs of the detector")
     p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
                    help="frozen GloVe vectors for every word GloVe knows (default: on)")
+    p.add_argument("--encoder", help="the encoder of the fused and finetune recipes: minilm (default), a local directory "
+                   "holding a transformer or a model in the local Hugging Face cache")
+    recipe_args(p, "of the strong (or single) tagger, chosen on dev; the weak tagger follows it (default: auto)")
     p.set_defaults(func=cmd_train_method)
 
     p = sub.add_parser("average", help="average the weights of taggers of one architecture (a model soup)")

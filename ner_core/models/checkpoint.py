@@ -1,4 +1,5 @@
-"""Checkpoints: a directory with ``config.json``, ``vocab.json`` and ``model.safetensors``.
+"""Checkpoints: a directory with ``config.json``, ``vocab.json`` and ``model.safetensors`` (a fine-tuned
+encoder's tagger also ``encoder/``: the encoder's config and tokenizer, see :mod:`.finetune`).
 
 Written to a temporary sibling directory and swapped in by renames, so a crash while saving
 never leaves a half-written checkpoint where a good one was.
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,16 +16,18 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .checkpoint_dirs import CheckpointError, resolve, write_atomically
+from .checkpoint_dirs import CheckpointError, building, resolve
 from .detector import DetectorConfig, WeakSentenceDetector
 from .encoder import EncoderError
 from .features import Vocab
+from .finetune import BUNDLE_DIR, FineTuneConfig, FineTuneTagger
 from .model import CRFTagger, ModelConfig
 
 FORMAT_VERSION = 1
 MODEL_TYPES: dict[str, tuple[type[nn.Module], type]] = {
     "crf_tagger": (CRFTagger, ModelConfig),
     "detector": (WeakSentenceDetector, DetectorConfig),
+    "finetune_tagger": (FineTuneTagger, FineTuneConfig),
 }
 
 
@@ -41,17 +43,15 @@ def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[s
         "label2id": {t: i for i, t in enumerate(labels)},
         "meta": meta or {},
     }
-    with tempfile.TemporaryDirectory() as scratch:
-        weights = Path(scratch) / "model.safetensors"
-        frozen = set(getattr(model, "frozen_keys", list)())
-        state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k not in frozen}
-        save_file(state, str(weights))
-        files = {
-            "config.json": json.dumps(config, indent=2).encode(),
-            "vocab.json": json.dumps({"words": model.vocab.words, "chars": model.vocab.chars}).encode(),
-            "model.safetensors": weights.read_bytes(),
-        }
-    return write_atomically(directory, files)
+    frozen = set(getattr(model, "frozen_keys", list)())
+    state = {k: v.detach().cpu().contiguous() for k, v in model.state_dict().items() if k not in frozen}
+    with building(directory) as tmp:
+        save_file(state, str(tmp / "model.safetensors"))
+        (tmp / "config.json").write_text(json.dumps(config, indent=2))
+        (tmp / "vocab.json").write_text(json.dumps({"words": model.vocab.words, "chars": model.vocab.chars}))
+        if getattr(model, "bundled", False):
+            model.save_bundle(tmp / BUNDLE_DIR)
+    return Path(directory)
 
 
 def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
@@ -69,7 +69,8 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, 
     labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
     vocab = Vocab(vocab_data["words"], vocab_data["chars"], labels)
     try:
-        model = model_cls(config_cls(**config["model"]), vocab)
+        bundle = {"bundle": directory / BUNDLE_DIR} if getattr(model_cls, "bundled", False) else {}
+        model = model_cls(config_cls(**config["model"]), vocab, **bundle)
     except EncoderError as err:  # the encoder it was trained beside is missing here, or another one
         raise CheckpointError(f"{directory}: {err}") from None
     if hasattr(model, "restore_frozen"):

@@ -7,8 +7,9 @@ tags and each token's marginal probabilities.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -25,8 +26,31 @@ HEADS = ("lstm", "ff")
 CHAR_ENCODERS = ("cnn", "lstm")
 
 
+class Margins:
+    """The training-only softmax-margin settings a model config holds: ``recall_margin``,
+    ``margin_types`` and ``type_margins`` (see :meth:`CRFModel.crf_loss`)."""
+
+    recall_margin: float
+    margin_types: tuple[str, ...]
+    type_margins: tuple[tuple[str, float], ...]
+
+    def check_types(self, types: Sequence[str]) -> None:
+        """Refuse margin types that are not among the model's entity ``types``."""
+        unknown = (set(self.margin_types) | {t for t, _ in self.type_margins}) - set(types)
+        if unknown:
+            raise ValueError(f"unknown margin types: {', '.join(sorted(unknown))}; the types are {', '.join(types)}")
+
+    def label_margins(self, labels: Sequence[str]) -> Tensor:
+        """Training cost per gold label: ``type_margins`` where given, else ``recall_margin`` for
+        the types of ``margin_types`` (all when empty), 0 for ``O`` and the other types."""
+        per_type, types, margin = dict(self.type_margins), self.margin_types, self.recall_margin
+        return torch.tensor([
+            0.0 if t == OUTSIDE else per_type.get(t[2:], margin if not types or t[2:] in types else 0.0) for t in labels
+        ])
+
+
 @dataclass
-class ModelConfig:
+class ModelConfig(Margins):
     word_features: bool = True  # GloVe words + char CNN + casing
     encoder: str | None = None  # frozen encoder features, "NAME-POOLING": "minilm-first", "/models/bert-base-cased-mean"
     encoder_fingerprint: str = ""  # the encoder's config when the model was built: another one is refused
@@ -80,11 +104,6 @@ class ModelConfig:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    def check_types(self, types: Sequence[str]) -> None:
-        """Refuse margin types that are not among the model's entity ``types``."""
-        unknown = (set(self.margin_types) | {t for t, _ in self.type_margins}) - set(types)
-        if unknown:
-            raise ValueError(f"unknown margin types: {', '.join(sorted(unknown))}; the types are {', '.join(types)}")
 
 
 def iob2_constraints(labels: list[str]) -> tuple[Tensor, Tensor]:
@@ -100,7 +119,65 @@ def iob2_constraints(labels: list[str]) -> tuple[Tensor, Tensor]:
     return allowed, start
 
 
-class CRFTagger(nn.Module):
+@contextmanager
+def gpu_memory_hint(doing: str, batch_size: int) -> Iterator[None]:
+    """Turn a CUDA out-of-memory error while ``doing`` (training, tagging) into a clear one naming ``--batch-size``."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError:
+        torch.cuda.empty_cache()
+        raise DeviceMemoryError(f"the GPU ran out of memory {doing} a batch of {batch_size} sentences: give a smaller "
+                                "--batch-size (or --device cpu)") from None
+
+
+class DeviceMemoryError(ValueError):
+    """The GPU's memory does not hold a batch."""
+
+
+class CRFModel(nn.Module):
+    """A tagger whose emission scores ``(B, T, K)`` go to a CRF with IOB2 constraints: the loss
+    (with the softmax margin of its config's :class:`Margins`), Viterbi tags and marginals.
+    Subclasses set ``config``, ``vocab`` and ``crf`` and give :meth:`emissions`."""
+
+    config: Margins
+    vocab: Vocab
+    crf: CRF
+
+    def emissions(self, batch) -> Tensor:
+        raise NotImplementedError
+
+    def crf_loss(self, emissions: Tensor, batch) -> Tensor:
+        """Mean negative log-likelihood per sentence of ``batch.tags``.
+
+        With a margin the loss is the CRF's softmax-margin (Gimpel & Smith, 2010): at each token
+        whose gold tag is an entity, every other tag's emission gets that entity type's margin
+        (:meth:`Margins.label_margins`) before the partition function, so missing such an entity
+        costs more — the CRF's counterpart of a class weight.
+        """
+        margins = self.config.label_margins(self.vocab.labels).to(emissions.device)
+        if margins.any() and batch.tags is not None:
+            cost = margins[batch.tags] * batch.mask  # (B, T): the margin of each token's gold tag
+            wrong = torch.ones_like(emissions).scatter_(2, batch.tags.unsqueeze(2), 0.0)
+            emissions = emissions + cost.unsqueeze(2) * wrong
+        return -self.crf(emissions, batch.tags, batch.mask, reduction="mean")
+
+    def label_margins(self) -> Tensor:
+        return self.config.label_margins(self.vocab.labels)
+
+    @torch.inference_mode()
+    def predict(self, batch) -> tuple[list[list[str]], list[list[float]], Tensor]:
+        """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``."""
+        with gpu_memory_hint("tagging", batch.mask.size(0)):
+            emissions = self.emissions(batch).float()
+        paths = self.crf.decode(emissions, batch.mask)
+        marginals = self.crf.marginals(emissions, batch.mask).cpu()
+        labels = self.vocab.labels
+        tags = [[labels[i] for i in path] for path in paths]
+        probs = [marginals[b, torch.arange(len(p)), torch.tensor(p)].tolist() for b, p in enumerate(paths)]
+        return tags, probs, marginals
+
+
+class CRFTagger(CRFModel):
     """Emission scores from word and/or encoder features through a BiLSTM or a feed-forward layer; a CRF on top."""
 
     def __init__(self, config: ModelConfig, vocab: Vocab) -> None:
@@ -224,42 +301,10 @@ class CRFTagger(nn.Module):
         return torch.cat([last[0], last[1]], dim=1).view(b, t, -1)
 
     def forward_loss(self, batch: Batch) -> Tensor:
-        """Mean negative log-likelihood per sentence (plus the weighted POS loss per sentence, if on).
-
-        With a margin the loss is the CRF's softmax-margin (Gimpel & Smith, 2010): at each token
-        whose gold tag is an entity, every other tag's emission gets that entity type's margin
-        (:meth:`label_margins`) before the partition function, so missing such an entity costs
-        more — the CRF's counterpart of a class weight.
-        """
+        """Mean negative log-likelihood per sentence (:meth:`CRFModel.crf_loss`), plus the weighted POS loss per sentence, if on."""
         states = self.drop(self.hidden_states(batch))
-        emissions = self.emit(states)
-        margins = self.label_margins().to(emissions.device)
-        if margins.any() and batch.tags is not None:
-            cost = margins[batch.tags] * batch.mask  # (B, T): the margin of each token's gold tag
-            wrong = torch.ones_like(emissions).scatter_(2, batch.tags.unsqueeze(2), 0.0)
-            emissions = emissions + cost.unsqueeze(2) * wrong
-        loss = -self.crf(emissions, batch.tags, batch.mask, reduction="mean")
+        loss = self.crf_loss(self.emit(states), batch)
         if self.config.pos_tags and batch.pos is not None:
             pos_loss = nn.functional.cross_entropy(self.pos_head(states).transpose(1, 2), batch.pos, reduction="sum")
             loss = loss + self.config.pos_weight * pos_loss / batch.mask.size(0)
         return loss
-
-    def label_margins(self) -> Tensor:
-        """Training cost per gold label: ``type_margins`` where given, else ``recall_margin`` for
-        the types of ``margin_types`` (all when empty), 0 for ``O`` and the other types."""
-        per_type, types, margin = dict(self.config.type_margins), self.config.margin_types, self.config.recall_margin
-        return torch.tensor([
-            0.0 if t == OUTSIDE else per_type.get(t[2:], margin if not types or t[2:] in types else 0.0)
-            for t in self.vocab.labels
-        ])
-
-    @torch.inference_mode()
-    def predict(self, batch: Batch) -> tuple[list[list[str]], list[list[float]], Tensor]:
-        """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``."""
-        emissions = self.emissions(batch)
-        paths = self.crf.decode(emissions, batch.mask)
-        marginals = self.crf.marginals(emissions, batch.mask).cpu()
-        labels = self.vocab.labels
-        tags = [[labels[i] for i in path] for path in paths]
-        probs = [marginals[b, torch.arange(len(p)), torch.tensor(p)].tolist() for b, p in enumerate(paths)]
-        return tags, probs, marginals

@@ -13,6 +13,7 @@ The training helpers here are also what :mod:`ner_core.study.experiments` retrai
 """
 from __future__ import annotations
 
+import sys
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -25,9 +26,11 @@ from ..evaluation.metrics import entity_scores
 from ..models.checkpoint import load_checkpoint
 from ..models.checkpoint_dirs import building
 from ..models.detector import DetectorConfig, WeakSentenceDetector, detector_proba, holds_weak_entity
+from ..models.finetune import FineTuneConfig
 from ..models.model import ModelConfig
 from ..models.pipeline import VotedPipeline, save_pipeline, vote
 from ..models.tagger import TaggedSentence, Tagger
+from .recipes import RecipeChoice, finetune_settings, train_recipe
 from .sampling import weak_training_set
 from .train import BatchCallback, EpochReport, TrainConfig, TrainResult, train
 from .train_detector import score_detector, train_detector
@@ -48,7 +51,7 @@ class Recipe:
     the training file lacks but GloVe knows keeps its GloVe vector, which pays off where the
     test data's words are not the training data's (another file, a smaller corpus)."""
 
-    model: ModelConfig = field(default_factory=lambda: ModelConfig(dropout=0.4, open_vocab=True))
+    model: ModelConfig | FineTuneConfig = field(default_factory=lambda: ModelConfig(dropout=0.4, open_vocab=True))
     weak_others_per_weak: float = 0.0  # the weak tagger's data: weak sentences + this many others per one (0: all)
     weak_oversample: int = 1  # ... with the weak sentences repeated this many times
     weak_margin: float = 3.0  # the weak tagger's recall margin (softmax-margin cost of a missed entity)
@@ -103,6 +106,8 @@ class MethodSettings:
     recipe: Recipe = field(default_factory=Recipe)
     progress: bool = True  # tqdm bars on the terminal
     device: str | None = None  # where to train: cpu, cuda[:N], mps, auto; None: $NER_DEVICE, else auto
+    choice: RecipeChoice | None = None  # choose the single/strong tagger's recipe on dev (recipes.py), then use it for
+    # the weak tagger too; None: ``recipe`` as it is (the families, the app's jobs)
 
     def __post_init__(self) -> None:
         for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads"):
@@ -110,17 +115,11 @@ class MethodSettings:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 
-def train_tagger(
-    role: str,
-    split: Split,
-    tagset: TagSet,
-    out: Path,
-    settings: MethodSettings,
-    recipe: Recipe | None = None,
-    on_epoch: Callable[[EpochReport], None] | None = None,
-    on_batch: BatchCallback | None = None,
-) -> TrainResult:
-    """Train the ``single``, ``strong`` (weak types masked) or ``weak`` (strong types masked) tagger into ``out``."""
+def tagger_settings(
+    role: str, split: Split, tagset: TagSet, settings: MethodSettings, recipe: Recipe | None = None
+) -> tuple[Sequence[Sentence], ModelConfig | FineTuneConfig, TrainConfig]:
+    """The training data, model and training settings of the ``single``, ``strong`` (weak types masked) or
+    ``weak`` (strong types masked) tagger."""
     if role not in ROLES:
         raise ValueError(f"unknown tagger role {role!r}: expected one of {', '.join(ROLES)}")
     recipe = recipe or settings.recipe
@@ -134,8 +133,42 @@ def train_tagger(
         epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
     config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked,
                          device=settings.device)
+    return data, model, finetune_settings(config) if isinstance(model, FineTuneConfig) else config
+
+
+def train_tagger(
+    role: str,
+    split: Split,
+    tagset: TagSet,
+    out: Path,
+    settings: MethodSettings,
+    recipe: Recipe | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
+) -> TrainResult:
+    """Train the ``single``, ``strong`` (weak types masked) or ``weak`` (strong types masked) tagger into ``out``."""
+    data, model, config = tagger_settings(role, split, tagset, settings, recipe)
     return train(data, split.val, config, model, out, on_epoch=on_epoch, progress=settings.progress, tagset=tagset,
                  on_batch=on_batch)
+
+
+def choose_and_train(
+    role: str,
+    split: Split,
+    tagset: TagSet,
+    out: Path,
+    settings: MethodSettings,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
+) -> tuple[TrainResult, Recipe, dict[str, Any] | None]:
+    """Train the ``single`` or ``strong`` tagger: by ``settings.choice`` when set (the recipe then chosen is
+    returned, for the weak tagger, with its record), else by ``settings.recipe``."""
+    if settings.choice is None:
+        return train_tagger(role, split, tagset, out, settings, on_epoch=on_epoch, on_batch=on_batch), settings.recipe, None
+    data, model, config = tagger_settings(role, split, tagset, settings)
+    chosen = train_recipe(data, split.val, config, settings.choice, model, out, tagset, on_epoch, on_batch,
+                          settings.progress, log=lambda line: print(f"{role}: {line}", file=sys.stderr))
+    return chosen.result, replace(settings.recipe, model=chosen.model_config), chosen.record
 
 
 def train_weak_detector(
@@ -291,10 +324,11 @@ def train_method(
     summary: dict[str, Any] = {"tagset": tagset.to_dict(), "train_sentences": len(split.train), "dev_sentences": len(split.val)}
     if not tagset.weak:
         progress = StageProgress([("single", settings.epochs)], report)
-        result = train_tagger("single", split, tagset, out_dir, settings, on_epoch=progress.start("single"),
-                              on_batch=progress.batches("single"))
+        result, _, record = choose_and_train("single", split, tagset, out_dir, settings, progress.start("single"),
+                                             progress.batches("single"))
         progress.finish("single", note="no weak type: the single model only")
-        return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, "seconds": round(time.perf_counter() - started, 1)}
+        return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, **({"recipe": record} if record else {}),
+                "seconds": round(time.perf_counter() - started, 1)}
     if not any(holds_weak_entity(s.tags, tagset.weak) for s in split.val):
         raise ValueError(f"the dev sentences hold no entity of the weak types ({', '.join(sorted(tagset.weak))}): "
                          "nothing to select the detector and tune its threshold on; give a larger dev set or --weak-types")
@@ -302,10 +336,12 @@ def train_method(
         [("strong", settings.epochs), ("weak", settings.weak_epochs), ("detector", settings.detector_epochs), ("threshold", 1)], report
     )
     with building(out_dir) as tmp:
-        strong = train_tagger("strong", split, tagset, tmp / "strong", settings, on_epoch=progress.start("strong"),
-                              on_batch=progress.batches("strong"))
-        weak = train_tagger("weak", split, tagset, tmp / "weak", settings, on_epoch=progress.start("weak"),
+        strong, recipe, record = choose_and_train("strong", split, tagset, tmp / "strong", settings,
+                                                  progress.start("strong"), progress.batches("strong"))
+        weak = train_tagger("weak", split, tagset, tmp / "weak", settings, recipe, on_epoch=progress.start("weak"),
                             on_batch=progress.batches("weak"))
+        if record:
+            summary["recipe"] = record
         train_weak_detector(split, tagset, tmp / "detector", settings, on_epoch=progress.start("detector"),
                             on_batch=progress.batches("detector"))
         progress.start("threshold")

@@ -1,4 +1,5 @@
-"""Training: length-bucketed mini-batches, Adam with LR decay on plateau, early stopping.
+"""Training: length-bucketed mini-batches, Adam with LR decay on plateau (or linear warm-up and decay,
+with a learning rate of its own for a fine-tuned encoder), early stopping.
 
 :func:`fit` is the one training loop; it only needs ``model.encode(sentences)``,
 ``model.forward_loss(batch)`` and a validation score. :func:`train` builds and fits a tagger.
@@ -24,7 +25,8 @@ from ..models.checkpoint import save_checkpoint
 from ..models.device import resolve_device
 from ..models.features import Vocab
 from ..models.glove import glove_index, glove_vectors
-from ..models.model import CRFTagger, ModelConfig
+from ..models.finetune import FineTuneConfig, FineTuneTagger
+from ..models.model import CRFTagger, ModelConfig, gpu_memory_hint
 from ..models.tagger import Tagger
 
 
@@ -42,11 +44,15 @@ class TrainConfig:
     mask_types: tuple[str, ...] = ()
     average_from: int = 0  # from this epoch on, score and keep the running average of the weights (0: off)
     device: str | None = None  # where to train: cpu, cuda[:N], mps, auto; None: $NER_DEVICE, else auto
+    encoder_lr: float | None = None  # a fine-tuned encoder's learning rate (the model's param_groups); None: lr for all
+    warmup: float = 0.0  # share of the steps with a linear warm-up, then linear decay to 0 (replaces lr_decay); 0: off
 
     def __post_init__(self) -> None:
         self.mask_types = tuple(self.mask_types)
         if not 0 < self.lr_decay <= 1:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
+        if not 0 <= self.warmup < 1:
+            raise ValueError(f"warmup must be in [0, 1), got {self.warmup}")
         if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or self.threads < 1:
             raise ValueError("epochs, batch_size, patience and threads must be at least 1")
         if self.average_from < 0:
@@ -82,6 +88,24 @@ def init_vocab_and_vectors(
     vectors, found = glove_vectors(vocab.words)
     found[:2] = False
     return vocab, torch.from_numpy(vectors), torch.from_numpy(found)
+
+
+def build_model(
+    data: Sequence[Sentence], labels: Sequence[str], model_config: ModelConfig | FineTuneConfig | None, min_count: int
+) -> nn.Module:
+    """A new tagger for ``labels``: a Bi-LSTM-CRF with its vocabulary of ``data`` and GloVe vectors, or a fine-tuned encoder's."""
+    if isinstance(model_config, FineTuneConfig):
+        return FineTuneTagger(model_config, FineTuneTagger.vocab_for(labels))
+    vocab, vectors, found = init_vocab_and_vectors(data, min_count, labels)
+    model = CRFTagger(model_config or ModelConfig(), vocab)
+    model.init_word_vectors(vectors, found)
+    return model
+
+
+def batch_count(sentences: int, size: int) -> int:
+    """How many batches :func:`_batches` makes of ``sentences`` (pools of 50 batches, the last ones partial)."""
+    pool = size * 50
+    return sum(-(-min(pool, sentences - start) // size) for start in range(0, sentences, pool))
 
 
 def _batches(sentences: list[Sentence], size: int, rng: random.Random) -> list[list[Sentence]]:
@@ -122,9 +146,15 @@ def fit(
     data = [s for s in data if len(s)]
     if not data:
         raise ValueError("no training sentences")
-    optimizer = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=config.lr)
-    scheduler = None
-    if config.lr_decay < 1:
+    params = model.param_groups(config.lr, config.encoder_lr) if config.encoder_lr else [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.Adam(params, lr=config.lr)
+    scheduler = step_scheduler = None
+    if config.warmup:
+        from transformers import get_linear_schedule_with_warmup
+
+        steps = config.epochs * batch_count(len(data), config.batch_size)
+        step_scheduler = get_linear_schedule_with_warmup(optimizer, round(config.warmup * steps), steps)
+    elif config.lr_decay < 1:
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
     average = AveragedModel(model) if config.average_from else None
     best, best_state, waited, history = float("-inf"), None, 0, []
@@ -134,11 +164,14 @@ def fit(
         model.train()
         batches = _batches(list(data), config.batch_size, rng)
         for batch_sents in tqdm(batches, desc=f"epoch {epoch}", disable=not progress, unit="batch", leave=False):
-            loss = model.forward_loss(model.encode(batch_sents))
-            optimizer.zero_grad()
-            loss.backward()
+            with gpu_memory_hint("training", len(batch_sents)):
+                loss = model.forward_loss(model.encode(batch_sents))
+                optimizer.zero_grad()
+                loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
             optimizer.step()
+            if step_scheduler is not None:
+                step_scheduler.step()
             total, steps = total + loss.item(), steps + 1
             if on_batch is not None:
                 on_batch(epoch, steps, len(batches))
@@ -177,15 +210,16 @@ def train(
     train_set: Sequence[Sentence],
     val_set: Sequence[Sentence],
     config: TrainConfig,
-    model_config: ModelConfig | None = None,
+    model_config: ModelConfig | FineTuneConfig | None = None,
     out_dir: str | os.PathLike | None = None,
-    model: CRFTagger | None = None,
+    model: nn.Module | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
     tagset: TagSet | None = None,
     on_batch: BatchCallback | None = None,
 ) -> TrainResult:
-    """Train a Bi-LSTM-CRF (or continue ``model``) with early stopping on val entity micro F1.
+    """Train a Bi-LSTM-CRF or, with a :class:`FineTuneConfig`, a fine-tuned encoder (or continue ``model``)
+    with early stopping on val entity micro F1.
 
     A new model's labels are those of ``tagset`` (default: the types tagged in ``train_set``).
     Types in ``config.mask_types`` become ``O`` in training and validation; the best epoch is
@@ -204,9 +238,7 @@ def train(
     data = [Sentence(s.words, tuple(mask_types(s.tags, config.mask_types))) for s in train_set if len(s)]
     val = [s for s in val_set if len(s)]
     if model is None and data:
-        vocab, vectors, found = init_vocab_and_vectors(data, config.min_count, tagset.labels)
-        model = CRFTagger(model_config or ModelConfig(), vocab)
-        model.init_word_vectors(vectors, found)
+        model = build_model(data, tagset.labels, model_config, config.min_count)
     meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}, "trained_on": training_record(data)}
 
     def score(m: nn.Module) -> float:

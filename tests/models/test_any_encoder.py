@@ -8,37 +8,16 @@ import pytest
 from ner_core.data.corpus import Sentence
 from ner_core.models.checkpoint import load_checkpoint
 from ner_core.models.checkpoint_dirs import CheckpointError
-from ner_core.models.encoder import EncoderError, WordEncoder, _load, encoder_info, word_encoder
+from ner_core.models.encoder import EncoderError, WordEncoder, encoder_info
 from ner_core.models.model import ModelConfig
 from ner_core.training.train import TrainConfig, train
 
-WORDS = ["Paris", "paris", "Berlin", "is", "big", "visited", "Merkel", "Angela", "the", "city", "."]
-
-
-def forget_encoders():
-    for cached in (encoder_info, _load, word_encoder):
-        cached.cache_clear()
+from encoders import build_tiny_bert, forget_encoders
 
 
 @pytest.fixture
 def tiny_bert(tmp_path):
-    """A 2-layer, 32-wide cased BERT with a word-piece vocabulary of its own, saved as a user would have one on disk."""
-    from tokenizers import Tokenizer, models, normalizers, pre_tokenizers, processors
-    from transformers import BertConfig, BertModel, PreTrainedTokenizerFast
-
-    folder = tmp_path / "tiny-bert-cased"
-    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS, "##s", "##is"]
-    wordpiece = Tokenizer(models.WordPiece({w: i for i, w in enumerate(pieces)}, unk_token="[UNK]"))
-    wordpiece.normalizer = normalizers.BertNormalizer(lowercase=False)  # cased
-    wordpiece.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
-    wordpiece.post_processor = processors.TemplateProcessing(single="[CLS] $A [SEP]", special_tokens=[("[CLS]", 2), ("[SEP]", 3)])
-    PreTrainedTokenizerFast(tokenizer_object=wordpiece, unk_token="[UNK]", pad_token="[PAD]", cls_token="[CLS]",
-                            sep_token="[SEP]", mask_token="[MASK]").save_pretrained(folder)
-    config = BertConfig(vocab_size=len(pieces), hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=64, max_position_embeddings=64)
-    BertModel(config).save_pretrained(folder)
-    forget_encoders()
-    yield folder
+    yield build_tiny_bert(tmp_path / "tiny-bert-cased")
     forget_encoders()
 
 

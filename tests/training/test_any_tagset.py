@@ -143,12 +143,13 @@ def test_evaluate_and_label_issues_cli_on_the_pipeline(method, files):
 
 def test_train_cli_trains_the_single_model_on_the_files_tag_set(files, tmp_path):
     done = run_cli("train", "--data", str(files["train"]), "--dev", str(files["dev"]), "--name", "single",
-                   "--epochs", "2", "--threads", "1", checkpoints=tmp_path)
+                   "--epochs", "2", "--threads", "1", "--recipe", "glove", checkpoints=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "weak: route" in done.stderr
     config = json.loads((tmp_path / "single" / "config.json").read_text())
     assert list(config["id2label"].values()) == list(TagSet(TYPES).labels)
     assert config["meta"]["train"]["sentences"] == 150  # all of the train file; dev only stops
+    assert config["meta"]["recipe"]["chosen"] == "glove" and [c["recipe"] for c in config["meta"]["recipe"]["candidates"]] == ["glove"]
     scored = run_cli("evaluate", "--data", str(files["test"]), "--model", "single", "--json", checkpoints=tmp_path)
     assert scored.returncode == 0, scored.stderr
     assert set(json.loads(scored.stdout.strip().splitlines()[-1])["per_type"]) <= set(TYPES)
@@ -156,7 +157,7 @@ def test_train_cli_trains_the_single_model_on_the_files_tag_set(files, tmp_path)
 
 def test_train_method_without_a_weak_type_trains_the_single_model_only(files, tmp_path):
     done = run_cli("train-method", "--data", str(files["common"]), "--out", str(tmp_path / "plain"),
-                   "--epochs", "1", "--threads", "1")
+                   "--epochs", "1", "--threads", "1", "--recipe", "glove")
     assert done.returncode == 0, done.stderr
     assert "no weak type: training the single model only" in done.stderr
     assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["config.json", "model.safetensors", "vocab.json"]

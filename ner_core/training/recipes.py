@@ -1,0 +1,175 @@
+"""Which model to train: ``glove`` (the GloVe + char Bi-LSTM-CRF), ``fused`` (the same with frozen encoder
+features), ``finetune`` (the encoder fine-tuned under the CRF), or ``auto``: each candidate trained on
+train and scored on dev (micro F1), the best one kept.
+
+With a time budget, a candidate is first timed on a few batches (and on a few dev sentences, its
+per-epoch check) and its epochs capped to what its share of the budget left holds (each candidate an
+equal share, the last one all that is left); one that cannot fit :data:`MIN_EPOCHS` is skipped, and
+that is said. What was tried goes into the checkpoint's ``config.json`` under ``meta["recipe"]``.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import tempfile
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+from torch import nn
+
+from ..data.corpus import Sentence
+from ..data.tags import TagSet
+from ..models.checkpoint import save_checkpoint
+from ..models.device import resolve_device
+from ..models.encoder import MINILM
+from ..models.finetune import FineTuneConfig
+from ..models.model import ModelConfig
+from ..models.tagger import Tagger
+from .train import BatchCallback, EpochReport, TrainConfig, TrainResult, build_model, train
+
+RECIPES = ("auto", "glove", "fused", "finetune")
+CANDIDATES = RECIPES[1:]  # auto's, cheapest first
+MIN_EPOCHS = 2  # a candidate that cannot train this many epochs within its share of the budget is skipped
+PROBE_BATCHES = 3  # batches timed to estimate a candidate's epoch
+FINETUNE = {"lr": 1e-3, "encoder_lr": 5e-5, "warmup": 0.1, "lr_decay": 1.0, "grad_clip": 1.0}  # the head's lr, the encoder's
+FINETUNE_EPOCHS, FINETUNE_PATIENCE = 8, 2
+
+
+@dataclass(frozen=True)
+class RecipeChoice:
+    """What to train: a recipe of :data:`RECIPES`, a time budget in minutes (``None``: none) and the
+    encoder of ``fused`` and ``finetune`` (``minilm``, a local directory or a model in the local HF cache)."""
+
+    recipe: str = "auto"
+    budget_minutes: float | None = None
+    encoder: str = MINILM
+
+    def __post_init__(self) -> None:
+        if self.recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {self.recipe!r}: expected one of {', '.join(RECIPES)}")
+        if self.budget_minutes is not None and self.budget_minutes <= 0:
+            raise ValueError(f"the budget must be a positive number of minutes, got {self.budget_minutes}")
+
+    @property
+    def candidates(self) -> tuple[str, ...]:
+        return CANDIDATES if self.recipe == "auto" else (self.recipe,)
+
+
+@dataclass
+class RecipeResult:
+    result: TrainResult  # the chosen candidate's
+    chosen: str
+    model_config: ModelConfig | FineTuneConfig  # the chosen candidate's (e.g. for a pipeline's other taggers)
+    record: dict[str, Any]  # what ``meta["recipe"]`` holds
+
+
+def candidate(name: str, config: TrainConfig, model: ModelConfig, encoder: str = MINILM) -> tuple[TrainConfig, ModelConfig | FineTuneConfig]:
+    """The training and model settings of recipe ``name`` from the GloVe model's (``model``, e.g. the command line's)."""
+    if name == "glove":
+        return config, model
+    if name == "fused":
+        return config, replace(model, encoder=f"{encoder}-mean")
+    if name == "finetune":
+        tuned = FineTuneConfig(encoder=encoder, recall_margin=model.recall_margin, margin_types=model.margin_types,
+                               type_margins=model.type_margins)
+        return finetune_settings(config), tuned
+    raise ValueError(f"unknown recipe {name!r}: expected one of {', '.join(CANDIDATES)}")
+
+
+def finetune_settings(config: TrainConfig) -> TrainConfig:
+    """``config`` for fine-tuning: a lower learning rate for the encoder than for the head, linear warm-up, fewer epochs."""
+    return replace(config, **FINETUNE, epochs=min(config.epochs, FINETUNE_EPOCHS), patience=min(config.patience, FINETUNE_PATIENCE))
+
+
+def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequence[Sentence], config: TrainConfig) -> tuple[float, float]:
+    """Seconds of a first and of a later epoch (training and the dev check), timed on :data:`PROBE_BATCHES`
+    batches and as many dev sentences, each twice: the first pass pays for what is then cached
+    (a fused model's encoder features), the second is the pace of later epochs. Weights are not changed."""
+    torch.set_num_threads(config.threads)
+    model.to(resolve_device(config.device))
+    rng = random.Random(config.seed)
+    sample = rng.sample(list(data), min(len(data), PROBE_BATCHES * config.batch_size))
+    batches = [sample[i : i + config.batch_size] for i in range(0, len(sample), config.batch_size)]
+    probe_dev = [s.words for s in list(dev)[: PROBE_BATCHES * config.batch_size]]
+    passes = []
+    for _ in range(2):
+        started = time.perf_counter()
+        model.train()
+        for batch in batches:
+            model.forward_loss(model.encode(batch)).backward()
+        model.zero_grad(set_to_none=True)
+        trained = time.perf_counter()
+        Tagger(model).tag(probe_dev)
+        passes.append(((trained - started) / len(sample), (time.perf_counter() - trained) / max(len(probe_dev), 1)))
+    model.eval()
+    return tuple(train_s * len(data) + dev_s * len(dev) for train_s, dev_s in passes)  # type: ignore[return-value]
+
+
+def train_recipe(
+    train_set: Sequence[Sentence],
+    val_set: Sequence[Sentence],
+    config: TrainConfig,
+    choice: RecipeChoice,
+    model: ModelConfig | None = None,
+    out_dir: str | os.PathLike | None = None,
+    tagset: TagSet | None = None,
+    on_epoch: Callable[[EpochReport], None] | None = None,
+    on_batch: BatchCallback | None = None,
+    progress: bool = True,
+    log: Callable[[str], None] = lambda _: None,
+) -> RecipeResult:
+    """Train ``choice``'s candidates (``model``: the GloVe model's settings), keep the best on dev micro F1,
+    save it to ``out_dir`` with ``meta["recipe"]``; :class:`ValueError` if no candidate fits the budget."""
+    started = time.perf_counter()
+    deadline = None if choice.budget_minutes is None else started + 60 * choice.budget_minutes
+    tagset = tagset or TagSet.from_sentences(train_set)
+    data = [s for s in train_set if len(s)]
+    tried: list[dict[str, Any]] = []
+    if out_dir is not None:
+        Path(out_dir).parent.mkdir(parents=True, exist_ok=True)
+    best: tuple[str, TrainResult, ModelConfig | FineTuneConfig, Path] | None = None
+    with tempfile.TemporaryDirectory(prefix="recipes-", dir=Path(out_dir).parent if out_dir else None) as scratch:
+        for i, name in enumerate(choice.candidates):
+            settings, model_config = candidate(name, config, model or ModelConfig(), choice.encoder)
+            built = build_model(data, tagset.labels, model_config, settings.min_count)
+            entry: dict[str, Any] = {"recipe": name}
+            if deadline is not None:
+                left = deadline - time.perf_counter()
+                share = left if i == len(choice.candidates) - 1 else left / (len(choice.candidates) - i)
+                first, later = estimate_epoch_seconds(built, data, val_set, settings)
+                fits = 1 + math.floor((share - first) / later) if share >= first else 0
+                entry["estimated_epoch_minutes"] = round(later / 60, 2)
+                if fits < MIN_EPOCHS:
+                    entry["skipped"] = (f"needs about {(first + (MIN_EPOCHS - 1) * later) / 60:.1f} min for {MIN_EPOCHS} "
+                                        f"epochs; {share / 60:.1f} min of the budget left for it")
+                    log(f"{name}: skipped: {entry['skipped']}")
+                    tried.append(entry)
+                    continue
+                settings = replace(settings, epochs=min(settings.epochs, fits))
+            log(f"{name}: training (at most {settings.epochs} epochs)")
+            began = time.perf_counter()
+            result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
+                           progress=progress, tagset=tagset, on_batch=on_batch)
+            entry.update(dev_micro_f1=round(result.best_score, 4), minutes=round((time.perf_counter() - began) / 60, 2),
+                         epochs=len(result.history), most_epochs=settings.epochs)
+            log(f"{name}: dev micro F1 {result.best_score:.4f} in {entry['minutes']:.1f} min")
+            tried.append(entry)
+            if best is None or result.best_score > best[1].best_score:
+                best = (name, result, result.model.config, Path(scratch) / name)
+            else:
+                result.model.cpu()
+        if best is None:
+            raise ValueError(f"no recipe fits the budget of {choice.budget_minutes:g} min: "
+                             + "; ".join(f"{e['recipe']} {e['skipped']}" for e in tried))
+        name, result, model_config, path = best
+        record = {"requested": choice.recipe, "budget_minutes": choice.budget_minutes, "encoder": choice.encoder,
+                  "chosen": name, "candidates": tried, "minutes": round((time.perf_counter() - started) / 60, 2)}
+        if out_dir is not None:
+            meta = json.loads((path / "config.json").read_text())["meta"] if (path / "config.json").is_file() else {}
+            save_checkpoint(result.model, out_dir, {**meta, "recipe": record})
+    return RecipeResult(result, name, model_config, record)

@@ -1,0 +1,89 @@
+"""Choosing a recipe: ``auto`` trains the candidates that fit the budget, skips the others and records
+it all in the checkpoint's config.json; train-method chooses once for the strong tagger; the CLI's
+``--recipe``."""
+import json
+
+import pytest
+
+from ner_core.cli import main
+from ner_core.data.corpus import Sentence, Split, write_corpus
+from ner_core.data.tags import TagSet
+from ner_core.models.finetune import FineTuneConfig
+from ner_core.models.model import CRFTagger
+from ner_core.models.pipeline import load_any
+from ner_core.training import recipes
+from ner_core.training.method import MethodSettings, train_method
+from ner_core.training.recipes import RecipeChoice, estimate_epoch_seconds, train_recipe
+from ner_core.training.train import TrainConfig, build_model
+
+from encoders import build_tiny_bert, forget_encoders
+
+pytestmark = pytest.mark.slow
+SENTENCES = [
+    Sentence(("Angela", "Merkel", "visited", "Paris", "."), ("B-per", "I-per", "O", "B-geo", "O")),
+    Sentence(("Berlin", "is", "big", "."), ("B-geo", "O", "O", "O")),
+    Sentence(("the", "city", "Paris", "is", "big"), ("O", "O", "B-geo", "O", "O")),
+    Sentence(("Merkel", "visited", "the", "city", "."), ("B-per", "O", "O", "O", "O")),
+] * 8
+FAST = TrainConfig(epochs=2, patience=2, batch_size=8, threads=1)
+
+
+@pytest.fixture
+def tiny_bert(tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_CACHE", str(tmp_path / "cache"))
+    yield build_tiny_bert(tmp_path / "tiny-bert-cased")
+    forget_encoders()
+
+
+def test_auto_skips_what_does_not_fit_the_budget_and_records_it(tiny_bert, tmp_path, monkeypatch):
+    def estimate(model, data, dev, config):  # seconds of a first and a later epoch: fine-tuning never fits a minute
+        return (600.0, 600.0) if isinstance(model.config, FineTuneConfig) else (1.0, 1.0)
+
+    monkeypatch.setattr(recipes, "estimate_epoch_seconds", estimate)
+    out = tmp_path / "auto"
+    chosen = train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("auto", 1.0, str(tiny_bert)), out_dir=out, progress=False)
+    record = json.loads((out / "config.json").read_text())["meta"]["recipe"]
+    assert record == chosen.record and record["requested"] == "auto" and record["budget_minutes"] == 1.0
+    glove, fused, finetune = record["candidates"]
+    assert (glove["recipe"], fused["recipe"], finetune["recipe"]) == ("glove", "fused", "finetune")
+    assert "needs about 20.0 min for 2 epochs" in finetune["skipped"] and "dev_micro_f1" not in finetune
+    assert all(0 <= c["dev_micro_f1"] <= 1 and c["minutes"] >= 0 and c["epochs"] == 2 for c in (glove, fused))
+    best = max((glove, fused), key=lambda c: c["dev_micro_f1"])
+    assert record["chosen"] == best["recipe"] == chosen.chosen
+    assert isinstance(load_any(out).model, CRFTagger)
+    with pytest.raises(ValueError, match=r"no recipe fits the budget of 1 min: finetune needs about 20.0 min"):
+        train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("finetune", 1.0, str(tiny_bert)), progress=False)
+
+
+def test_a_candidates_epoch_is_timed_without_changing_it(tiny_bert):
+    model = build_model(SENTENCES, TagSet.from_sentences(SENTENCES).labels, FineTuneConfig(encoder=str(tiny_bert)), 1)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    first, later = estimate_epoch_seconds(model, SENTENCES, SENTENCES[:8], FAST)
+    assert first > 0 and later > 0
+    assert all(v.equal(before[k]) for k, v in model.state_dict().items())
+
+
+def test_train_method_chooses_once_and_the_weak_tagger_follows(tmp_path, tiny_bert):
+    split = Split(SENTENCES, SENTENCES[:8], [])
+    tagset = TagSet(("geo", "per"), frozenset({"per"}))
+    settings = MethodSettings(epochs=1, weak_epochs=1, detector_epochs=1, threads=1, progress=False,
+                              choice=RecipeChoice("finetune", encoder=str(tiny_bert)))
+    summary = train_method(split, tagset, tmp_path / "m", settings)
+    assert summary["recipe"]["chosen"] == "finetune"
+    for member in ("strong", "weak"):
+        assert json.loads((tmp_path / "m" / member / "config.json").read_text())["model_type"] == "finetune_tagger"
+    assert len(load_any(tmp_path / "m").tag([["Merkel", "visited", "Paris"]])[0].tags) == 3
+
+
+def test_cli_recipe_glove_trains_and_a_bad_recipe_is_refused(tmp_path, capsys):
+    data = tmp_path / "train.conll"
+    write_corpus(SENTENCES, data)
+    common = ["train", "--data", str(data), "--dev", str(data), "--epochs", "1", "--threads", "1"]
+    assert main([*common, "--out", str(tmp_path / "g"), "--recipe", "glove"]) == 0
+    record = json.loads((tmp_path / "g" / "config.json").read_text())["meta"]["recipe"]
+    assert record["chosen"] == "glove" and record["requested"] == "glove"
+    assert main([*common, "--out", str(tmp_path / "b"), "--recipe", "bert"]) == 1
+    assert "error: unknown recipe 'bert': expected one of auto, glove, fused, finetune" in capsys.readouterr().err
+    assert main([*common, "--out", str(tmp_path / "b"), "--recipe", "glove", "--init-from", str(tmp_path / "g")]) == 1
+    assert "leave out --init-from" in capsys.readouterr().err
+    assert not (tmp_path / "b").exists()
