@@ -38,7 +38,7 @@ def run(name: str, train: list, dev: list, test: list, threads: int, budget: flo
     (entry,) = chosen.record["candidates"]
     return {"recipe": name, "test_micro_f1": round(scores["micro_f1"], 4), "test_macro_f1": round(scores["macro_f1"], 4),
             "dev_micro_f1": entry["dev_micro_f1"], "train_minutes": entry["minutes"], "epochs": entry["epochs"],
-            "tokens_per_s": round(speed)}
+            "tokens_per_s": round(speed), "estimated_epoch_minutes": entry.get("estimated_epoch_minutes")}
 
 
 def auto_row(rows: list[dict]) -> dict:

@@ -88,14 +88,15 @@ def finetune_settings(config: TrainConfig) -> TrainConfig:
 
 def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequence[Sentence], config: TrainConfig) -> tuple[float, float]:
     """Seconds of a first and of a later epoch (training and the dev check), timed on :data:`PROBE_BATCHES`
-    batches and as many dev sentences, each twice: the first pass pays for what is then cached
-    (a fused model's encoder features), the second is the pace of later epochs. Weights are not changed."""
+    batches of a sample sorted by length (as training's length buckets are) and as many dev sentences, each
+    twice: the first pass pays for what is then cached (a fused model's encoder features), the second is
+    the pace of later epochs. Extrapolated by tokens; weights are not changed."""
     torch.set_num_threads(config.threads)
     model.to(resolve_device(config.device))
-    rng = random.Random(config.seed)
-    sample = rng.sample(list(data), min(len(data), PROBE_BATCHES * config.batch_size))
+    sample = sorted(random.Random(config.seed).sample(list(data), min(len(data), PROBE_BATCHES * config.batch_size)), key=len)
     batches = [sample[i : i + config.batch_size] for i in range(0, len(sample), config.batch_size)]
     probe_dev = [s.words for s in list(dev)[: PROBE_BATCHES * config.batch_size]]
+    tokens = sum(map(len, sample)), max(sum(map(len, probe_dev)), 1)
     passes = []
     for _ in range(2):
         started = time.perf_counter()
@@ -105,9 +106,10 @@ def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequ
         model.zero_grad(set_to_none=True)
         trained = time.perf_counter()
         Tagger(model).tag(probe_dev)
-        passes.append(((trained - started) / len(sample), (time.perf_counter() - trained) / max(len(probe_dev), 1)))
+        passes.append(((trained - started) / tokens[0], (time.perf_counter() - trained) / tokens[1]))
     model.eval()
-    return tuple(train_s * len(data) + dev_s * len(dev) for train_s, dev_s in passes)  # type: ignore[return-value]
+    data_tokens, dev_tokens = sum(map(len, data)), sum(map(len, dev))
+    return tuple(train_s * data_tokens + dev_s * dev_tokens for train_s, dev_s in passes)  # type: ignore[return-value]
 
 
 def train_recipe(
