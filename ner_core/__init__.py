@@ -1,7 +1,8 @@
 """NER workbench core: corpus I/O, taggers and the voted pipeline, training, evaluation, corrections, users.
 
 The names below are the public API: enough for a script to drive the workbench (open a dataset and
-read or save a sentence with its version, fill and decide the review queue, import a corpus, list
+read or save a sentence with its version, fill and decide the review queue, import a corpus, grow its
+pool of new sentences, list
 and activate registry entries, start and follow a job) without importing internal modules. They
 are imported on first use (PEP 562), so that a job process or a CLI command that needs no model
 does not pay for importing torch.
@@ -15,7 +16,7 @@ _HOMES = {
     "models.checkpoint": ["load_checkpoint", "save_checkpoint"],
     "models.checkpoint_dirs": ["CheckpointError"],
     "data.corpus": ["CorpusError", "Sentence", "Split", "default_corpus_path", "load_corpus", "read_corpus", "split_corpus",
-                    "write_corpus"],
+                    "load_unlabelled", "write_corpus"],
     "models.crf": ["CRF"],
     "training.cross_val": ["CrossValConfig", "cross_validate"],
     "evaluation.evaluate": ["evaluate"],
@@ -26,6 +27,10 @@ _HOMES = {
     "models.pipeline": ["TokenVote", "VotedPipeline", "VotedSentence", "load_any"],
     "storage.db": ["make_engine"],
     "storage.datasets": ["DEFAULT_DATASET", "dataset_paths", "import_dataset", "open_dataset"],
+    "storage.pool": ["Pool", "PoolError", "PoolItem"],
+    "quality.mining": ["mine"],
+    "quality.pool_ranking": ["rank_pool"],
+    "workbench.pool_rank": ["PoolRankSpec"],
     "storage.store": ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError"],
     "quality.review_queue": ["ACCEPTED", "EDITED", "KEPT", "Candidate", "QueueItem", "ReviewQueue", "fill_queue"],
     "quality.issue_scores": ["CrossValJobSpec", "stored_issues"],

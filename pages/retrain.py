@@ -10,6 +10,7 @@ from ner_core.workbench.retrain import (
     JOB_KINDS,
     RetrainSpec,
     TrainMethodSpec,
+    added_since_active,
     comparison_f1,
     corrections_by_split,
     job_kind,
@@ -90,6 +91,10 @@ by_split = corrections_by_split(correction_store(dataset))
 held_out = {k: by_split[k]["sentences"] for k in ("val", "test")}
 st.caption(f"Dataset `{dataset}`. Corrected sentences on train: {by_split['train']['sentences']} "
            f"({by_split['train']['tokens']} tokens), trained on.")
+added, entities = added_since_active(correction_store(dataset))
+if added:
+    st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "
+               + (", ".join(f"{t} {n}" for t, n in entities.most_common()) or "none"))
 if sum(held_out.values()):
     st.info(f"Corrected sentences on val: {held_out['val']}, on test: {held_out['test']}: "
             "**evaluation only (not trained on)**.")

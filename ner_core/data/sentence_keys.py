@@ -7,9 +7,14 @@ from typing import Any, Sequence
 from .formats.base import Sentence
 
 
+def words_key(words: Sequence[str]) -> str:
+    """The full hash of a sentence's words (40 hex digits): a duplicate has the same."""
+    return hashlib.sha1("\x1f".join(words).encode()).hexdigest()
+
+
 def sentence_key(sentence: Sentence) -> str:
     """A short hash of a sentence's words: what a model that trained on it has seen."""
-    return hashlib.sha1("\x1f".join(sentence.words).encode()).hexdigest()[:12]
+    return words_key(sentence.words)[:12]
 
 
 def tag_fingerprint(sentence: Sentence) -> str:

@@ -11,7 +11,6 @@ decision is a compare-and-swap on the sentence's state: two people never both de
 """
 from __future__ import annotations
 
-import hashlib
 import os
 import uuid
 from collections import Counter
@@ -23,6 +22,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..data.sentence_keys import words_key
 from ..data.tags import OUTSIDE, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, Correction, PoolSentence
 from .store import CorrectionError, CorrectionStore, SaveResult, _now, bump_version, refuse_when_full
@@ -92,11 +92,6 @@ def pool_limit() -> int:
         raise PoolError(f"{POOL_LIMIT_ENV}={value!r} is not a whole number") from None
 
 
-def sentence_key(words: Sequence[str]) -> str:
-    """A sentence's identity for duplicates: a hash of its tokens."""
-    return hashlib.sha1("\u241f".join(words).encode("utf-8")).hexdigest()
-
-
 class Pool:
     """The pool of one dataset (its :class:`CorrectionStore`)."""
 
@@ -109,7 +104,7 @@ class Pool:
         """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus or the pool
         dropped and counted; all or nothing; refused with :class:`PoolError` past :func:`pool_limit`."""
         _check_author(author)
-        corpus = {sentence_key(s.words) for s in self.store.original}
+        corpus = {words_key(s.words) for s in self.store.original}
         for _ in range(3):  # a concurrent intake of the same sentences: read the pool again
             with Session(self.engine) as session:
                 known = set(session.scalars(select(PoolSentence.key).where(PoolSentence.dataset_id == self.dataset_id)))
@@ -117,7 +112,7 @@ class Pool:
             rows, counts, now = [], Counter(), _now()
             for line, words in enumerate(sentences, 1):
                 words = tuple(words)
-                key = sentence_key(words)
+                key = words_key(words)
                 if not words:
                     counts["empty"] += 1
                 elif key in corpus:

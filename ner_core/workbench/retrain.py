@@ -12,7 +12,9 @@ import json
 import random
 import shutil
 import time
+from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -85,6 +87,17 @@ def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
         changed = [sum(a != b for a, b in zip(store.original[i].tags, corrected[i].tags)) for i in indices]
         out[name] = {"sentences": sum(1 for n in changed if n), "tokens": sum(changed)}
     return out
+
+
+def added_since_active(store: CorrectionStore, engine: Engine | None = None) -> tuple[int, Counter]:
+    """Sentences added from the pool since the active model's training began (all, for the shipped models),
+    and their entities by type: what a retrain would learn from that the active model did not."""
+    index = load_index(store.name, engine)
+    entry = next((e for e in index["entries"] if e["id"] == index["active"]), None)
+    since = None
+    if entry is not None:
+        since = datetime.fromisoformat(entry["created"]) - timedelta(seconds=float(entry.get("seconds") or 0))
+    return Pool(store).added_since(since)
 
 
 def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:

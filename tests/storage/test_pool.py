@@ -138,3 +138,29 @@ def test_a_ranking_orders_the_queue_and_carries_the_pre_annotation(pool):
     assert [i.id for i in best] == [ids[2], ids[0], ids[1]]  # ranked ones first, the unranked after
     assert best[0].suggestion == ("O", "B-eve", "O") and best[0].types == ("eve",) and pool.ranked_with() == {"model A"}
     assert [i.id for i in pool.items(skip=[ids[2]])][0] == ids[0]
+
+
+def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_path, small_corpus, monkeypatch, capsys):
+    from ner_core.cli import main
+
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    text = tmp_path / "news.txt"
+    text.write_text("Angela Merkel visited the Louvre in Paris. The Super Bowl was held in Miami.\n\n"
+                    "Angela Merkel visited the Louvre in Paris.\n")
+    records = tmp_path / "more.jsonl"
+    records.write_text('{"text": "Snow fell on Oslo."}\n{"tokens": ["Rain", "in", "Spain"]}\n')
+    assert main(["pool", "add", str(text), "--author", "ann"]) == 0
+    assert "2 sentence(s) added to the pool; dropped: 1 already in the pool" in capsys.readouterr().out
+    assert main(["pool", "add", str(records)]) == 0
+    assert "2 sentence(s) added" in capsys.readouterr().out
+    assert main(["pool", "status", "--top", "2"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0] == "4 open, 0 added, 0 discarded" and "unranked" in out[1] and len(out) == 3
+    empty = tmp_path / "empty.txt"
+    empty.write_text("  \n")
+    assert main(["pool", "add", str(empty)]) == 1
+    assert "no text" in capsys.readouterr().err
+    assert main(["pool", "add", str(tmp_path / "missing.txt")]) == 1
+    assert main(["pool", "status", "--dataset", "nope"]) == 1
+    assert "no dataset named 'nope'" in capsys.readouterr().err

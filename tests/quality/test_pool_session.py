@@ -1,0 +1,62 @@
+"""The pool's keyboard session and its ranking: ops applied once, in order; a sentence decided first by
+someone else reported; the ranking stores scores and the model's tags with each open sentence."""
+import pytest
+
+from ner_core.data.corpus import Sentence, write_corpus
+from ner_core.models.pipeline import load_any
+from ner_core.quality.pool_ranking import rank_pool
+from ner_core.quality.pool_session import PoolSession
+from ner_core.storage.db import make_engine
+from ner_core.storage.pool import ADDED, DISCARDED, OPEN, Pool
+from ner_core.storage.store import CorrectionStore
+
+NEW = [("Rain", "in", "Spain"), ("The", "Louvre", "is", "in", "Paris"), ("Snow", "in", "Oslo"), ("Hi", "there")]
+
+
+@pytest.fixture
+def pool(tmp_path, split):
+    path = tmp_path / "corpus.conll"
+    write_corpus(split.train[:20] + [Sentence(("Etna", "erupted"), ("B-nat", "O"))], path)
+    pool = Pool(CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "demo", path))
+    pool.add(NEW, "new.txt", "ann")
+    return pool
+
+
+def op(n, kind, item=None, tags=None):
+    return {"id": f"op{n}", "kind": kind, "item": item, "tags": tags}
+
+
+def test_each_op_applies_once_in_order(pool):
+    session = PoolSession()
+    first, second, third = (i.id for i in pool.items()[:3])
+    ops = [op(1, "accept", first, ["O", "O", "B-geo"]), op(2, "discard", second), op(3, "skip", third)]
+    session.apply(ops, pool, "ann")
+    session.apply(ops, pool, "ann")  # the browser resends until acked: nothing twice
+    assert pool.counts() == {OPEN: 2, ADDED: 1, DISCARDED: 1}
+    assert session.acked == ["op1", "op2", "op3"]
+    assert [i.words for i in session.ahead(pool)] == [NEW[3]]  # the skipped one waits for the next round
+    session.apply([*ops, op(4, "undo")], pool, "ann")
+    assert pool.item(second).state == OPEN and "back in the pool" in session.pop_message()[1]
+    session.apply([op(5, "skip", NEW and pool.items()[-1].id)], pool, "ann")
+    assert len(session.ahead(pool)) >= 1
+
+
+def test_a_sentence_someone_else_decided_first_is_reported_not_overwritten(pool):
+    item = pool.items()[0]
+    pool.discard(item.id, "bob")
+    session = PoolSession()
+    session.apply([op(1, "accept", item.id, ["O"] * len(item.words))], pool, "ann")
+    kind, text = session.pop_message()
+    assert kind == "error" and "discarded by bob" in text and pool.item(item.id).state == DISCARDED
+    session.apply([op(2, "accept", item.id, "not a list"), {"id": "op3", "kind": "explode"}], pool, "ann")
+    assert session.pop_message()[0] == "error" and pool.counts()[ADDED] == 0
+
+
+def test_a_ranking_stores_scores_and_the_pre_annotation(pool, tiny_model):
+    _, path = tiny_model
+    events = []
+    done = rank_pool(pool, load_any(path), "tiny", report=events.append)
+    assert done["sentences"] == 4 and "no weak" in done["note"] and events
+    ranked = pool.items()
+    assert [i.score for i in ranked] == sorted((i.score for i in ranked), reverse=True)
+    assert all(len(i.suggestion) == len(i.words) and i.ranked_with == "tiny" for i in ranked)
