@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import functools
 import json
+import os
 import sys
 import time
 from dataclasses import replace
@@ -12,6 +13,7 @@ from typing import Sequence
 
 from .data.corpus import SPLITS, CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
+from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
 
 DEFAULT_MODEL = "bilstm_crf"
@@ -244,17 +246,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
 
 def _text_or_corpus(args: argparse.Namespace):
     """``--data`` (or stdin, ``-``) read as raw text or as a corpus (its tags ignored), by ``--input``."""
-    from .data.corpus import load_corpus, load_corpus_bytes, load_text
+    from .data.corpus import load_unlabelled
 
-    data = sys.stdin.buffer.read() if str(args.data) == "-" else None
-    name = "stdin" if data is not None else str(args.data)
-    kind = args.input
-    if kind == "auto":
-        suffix = name.lower().removesuffix(".zip")
-        kind = "text" if data is not None or suffix.endswith(".txt") or "." not in Path(suffix).name else "corpus"
-    if kind == "corpus":
-        return load_corpus_bytes(data, name) if data is not None else load_corpus(args.data)
-    return load_text(data if data is not None else args.data, name, tokenized=kind == "tokens")
+    if str(args.data) == "-":
+        return load_unlabelled(sys.stdin.buffer.read(), "stdin", args.input)
+    return load_unlabelled(args.data, None, args.input)
 
 
 def cmd_mine(args: argparse.Namespace) -> int:
@@ -272,6 +268,39 @@ def cmd_mine(args: argparse.Namespace) -> int:
         return 0
     for m in ranking.items:
         print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {' '.join(read.sentences[m.sentence].words)}")
+    return 0
+
+
+def cmd_pool(args: argparse.Namespace) -> int:
+    from .storage.datasets import open_dataset
+    from .storage.pool import Pool
+
+    pool = Pool(open_dataset(args.dataset))
+    if args.action == "add":
+        if args.data is None:
+            raise ValueError("pool add needs the FILE to add (or - for stdin)")
+        read = _text_or_corpus(args)
+        print(read.summary(), file=sys.stderr)
+        print(pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name, args.author).summary())
+        return 0
+    if args.action == "rank":
+        from .workbench.jobs import JobError, run_here
+        from .workbench.pool_rank import PoolRankSpec
+
+        try:  # the same one-at-a-time lock as the app's background jobs
+            result = run_here("pool-rank", PoolRankSpec(args.dataset, args.strategy), args.dataset,
+                              echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
+        except JobError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"ranked {result['sentences']:,} pool sentence(s) with {result['model']} in {result['seconds']} s"
+              + (f" ({result['note']})" if result.get("note") else ""))
+        return 0
+    counts = pool.counts()
+    print(", ".join(f"{n:,} {state}" for state, n in counts.items()))
+    for item in pool.items(limit=args.top):
+        score = "unranked" if item.score is None else f"{item.score:.3f}"
+        print(f"{item.id:>7}  {score:>8}  {item.reason or ''}  |  {' '.join(item.words)}")
     return 0
 
 
@@ -504,6 +533,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="one JSON line: [{sentence, score, reason, types}], best first")
     model_args(p)
     p.set_defaults(func=cmd_mine)
+
+    p = sub.add_parser("pool", help="a dataset's pool of unlabelled sentences: add a file, rank it, see it")
+    p.add_argument("action", choices=("add", "rank", "status"), help="add FILE; rank with the dataset's active model "
+                   "(as the app's job does); status: counts and the best open sentences")
+    p.add_argument("data", nargs="?", help="add: a file of raw text or any corpus format (tags ignored), or - for stdin")
+    p.add_argument("--dataset", default=DEFAULT_DATASET,
+                   help="the dataset whose pool (default: default, the project's corpus; see the app's Corpus files)")
+    p.add_argument("--input", choices=("auto", "text", "tokens", "corpus"), default="auto", help="as for predict")
+    p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
+    p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="rank: as for mine")
+    p.add_argument("--top", type=int, default=10, help="status: how many open sentences to list")
+    p.set_defaults(func=cmd_pool)
 
     p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
