@@ -50,7 +50,7 @@ def main() -> None:
     det = detector_proba(model.detector, words)
     rankings["detector alone"] = sorted(range(len(pool)), key=lambda i: -det[i])
     table = {}
-    print(f"\n| ranking | " + " | ".join(f"top {n}" for n in TOPS) + " |\n|---|" + "---:|" * len(TOPS))
+    print("\n| ranking | " + " | ".join(f"top {n}" for n in TOPS) + " |\n|---|" + "---:|" * len(TOPS))
     for name, order in rankings.items():
         found = [sum(rare[i] for i in order[:n]) for n in TOPS]
         table[name] = {n: {"entities": f, "share": f / total} for n, f in zip(TOPS, found)}

@@ -431,7 +431,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--recipe", help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
                        "finetune (the encoder fine-tuned under the CRF) or auto (each trained, the best on dev kept) " + default)
         p.add_argument("--budget", type=float, metavar="MINUTES", help="time for the recipes: a candidate estimated "
-                       "not to fit is skipped, the others' epochs capped (default: no limit)")
+                       "not to fit is skipped, the others' epochs capped (default: 120 for auto, else no limit)")
 
     def data_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--data", type=Path, help="training file, any format (default: $NER_CORPUS or ../shared/data); "

@@ -4,6 +4,7 @@ import streamlit as st
 
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
+from ner_core.training.recipes import RECIPES
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id
 from ner_core.workbench.retrain import (
@@ -124,8 +125,13 @@ else:
         weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs")
         detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs")
         patience = cols[3].number_input("Patience", 1, 20, 4, key="train_patience")
+        left, right = st.columns(2)
+        recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
+                                "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
+        budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="train_budget")
         submitted = st.form_submit_button("Train models", type="primary", disabled=refused is not None, help=refused)
-    spec = TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience)) if submitted else None
+    spec = TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
+                           budget_minutes=float(budget)) if submitted else None
 if submitted and spec is None:
     st.error("Choose at least one model to retrain.")
 if spec is not None:

@@ -38,11 +38,13 @@ MIN_EPOCHS = 2  # a candidate that cannot train this many epochs within its shar
 PROBE_BATCHES = 3  # batches timed to estimate a candidate's epoch
 FINETUNE = {"lr": 1e-3, "encoder_lr": 5e-5, "warmup": 0.1, "lr_decay": 1.0, "grad_clip": 1.0}  # the head's lr, the encoder's
 FINETUNE_EPOCHS, FINETUNE_PATIENCE = 8, 2
+AUTO_BUDGET = 120.0  # minutes: auto's budget when none is given (a large corpus skips what cannot fit)
 
 
 @dataclass(frozen=True)
 class RecipeChoice:
-    """What to train: a recipe of :data:`RECIPES`, a time budget in minutes (``None``: none) and the
+    """What to train: a recipe of :data:`RECIPES`, a time budget in minutes (``None``: none; ``auto`` then
+    gets :data:`AUTO_BUDGET`) and the
     encoder of ``fused`` and ``finetune`` (``minilm``, a local directory or a model in the local HF cache)."""
 
     recipe: str = "auto"
@@ -54,6 +56,8 @@ class RecipeChoice:
             raise ValueError(f"unknown recipe {self.recipe!r}: expected one of {', '.join(RECIPES)}")
         if self.budget_minutes is not None and self.budget_minutes <= 0:
             raise ValueError(f"the budget must be a positive number of minutes, got {self.budget_minutes}")
+        if self.recipe == "auto" and self.budget_minutes is None:
+            object.__setattr__(self, "budget_minutes", AUTO_BUDGET)
 
     @property
     def candidates(self) -> tuple[str, ...]:

@@ -104,13 +104,23 @@ def available_models(dataset: str = DEFAULT_DATASET, single: bool = False, engin
 
 def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
     """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus."""
-    rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "data_version": "", "corrections": 0,
-             "test micro F1": ""}] if dataset == DEFAULT_DATASET else []
+    rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "recipe": "", "data_version": "", "corrections": 0,
+             "added sentences": 0, "test micro F1": ""}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
-                     "data_version": e["data_version"], "corrections": e["corrections"], "test micro F1": f1})
+                     "recipe": recipe_line((e.get("summary") or {}).get("recipe")), "data_version": e["data_version"],
+                     "corrections": e["corrections"], "added sentences": e.get("added_sentences", 0), "test micro F1": f1})
     return rows
+
+
+def recipe_line(record: dict[str, Any] | None) -> str:
+    """A recipe choice in a line: the chosen recipe, then each candidate's dev micro F1 and minutes, or why it was skipped."""
+    if not record:
+        return ""
+    tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f} in {c['minutes']:.1f} min" if "dev_micro_f1" in c
+             else f"{c['recipe']} skipped ({c.get('skipped', 'not run')})" for c in record.get("candidates", [])]
+    return f"{record['chosen']} (" + "; ".join(tried) + ")"
 
 
 def clean_builds() -> list[Path]:

@@ -34,9 +34,10 @@ from ..storage.db import shared_engine
 from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
+from ..training.recipes import RecipeChoice
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
-from .registry import SHIPPED, activate, active_dir, active_id, entry_dir, new_entry_dir, new_entry_id, register, registry_dir
+from .registry import SHIPPED, activate, active_dir, active_id, entry_dir, load_index, new_entry_dir, new_entry_id, register, registry_dir
 
 TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
 MODELS = tuple(TAGGERS) + ("detector",)
@@ -71,11 +72,19 @@ class TrainMethodSpec:
     patience: int = 4
     threads: int = 2
     limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
+    recipe: str | None = None  # auto, glove, fused or finetune (training/recipes.py); None: the Bi-LSTM-CRF family's
+    budget_minutes: float | None = None  # the recipe choice's time budget
+
+    def __post_init__(self) -> None:
+        self.choice()  # a bad recipe or budget is refused where the job is requested
+
+    def choice(self) -> RecipeChoice | None:
+        return RecipeChoice(self.recipe, self.budget_minutes) if self.recipe else None
 
     def settings(self) -> MethodSettings:
         return MethodSettings(epochs=self.epochs, weak_epochs=self.weak_epochs, detector_epochs=self.detector_epochs,
                               patience=self.patience, weak_patience=self.patience, detector_patience=self.patience,
-                              threads=self.threads, progress=False)
+                              threads=self.threads, progress=False, choice=self.choice())
 
 
 def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
@@ -186,7 +195,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     counts = store.counts()
     info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
             "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
-            "added_sentences": added,
+            "added_sentences": added, "recipe": (summary.get("recipe") or {}).get("chosen"),
             "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
             "seconds": round(time.perf_counter() - started, 1)}
     entry = register(entry_id, built, info, spec.dataset, engine)

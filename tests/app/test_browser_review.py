@@ -145,3 +145,32 @@ def test_the_same_sentence_in_two_tabs_second_save_refused_with_both_versions(br
     assert {row["author"] for row in queue.store.history(item.sentence)} >= {"tab-a", "tab-b"}  # both saves kept in history
     tab_a.close()
     tab_b.close()
+
+
+def test_new_sentences_added_and_discarded_with_the_keyboard_alone(browser, site):
+    from ner_core.storage.pool import ADDED, DISCARDED, OPEN, Pool
+
+    url, db, corpus_path = site
+    store = CorrectionStore(make_engine(db), "default", corpus_path)
+    pool = Pool(store)
+    pool.add([("Zorblax", "visited", "Gdansk"), ("qqq", "zzz", "xxx"), ("Rain", "in", "Spain")], "new.txt", "setup")
+    first, second, third = (i.id for i in pool.items())
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/pool")
+    page.locator(ANNOTATOR).wait_for()
+    assert on_screen(page) == first
+    shown = [press_and_wait(page, "ArrowRight", "ArrowRight", "1", "Enter"), press_and_wait(page, "d")]
+    assert on_screen(page) == third and max(shown) < 5
+    added = pool.item(first)
+    assert added.state == ADDED and pool.item(second).state == DISCARDED
+    first_type = list(mention_shares(store.original))[0]
+    assert store.snapshot(added.corpus_index).tags == ["O", "O", f"B-{first_type}"]
+    assert store.split().train[-1].words == ("Zorblax", "visited", "Gdansk")
+    page.keyboard.press("u")  # undo my last decision: the discard
+    page.wait_for_function("() => { const ka = document.querySelector('.ka'); return ka && ka.dataset.pending === '0' && ka.dataset.state === 'ready'; }")
+    deadline = time.time() + 30
+    while pool.item(second).state != OPEN and time.time() < deadline:
+        time.sleep(0.2)
+    assert pool.item(second).state == OPEN
+    page.close()

@@ -139,3 +139,14 @@ def test_concurrent_register_and_activate_in_two_processes_lose_nothing(workspac
     assert sorted(e["i"] for e in index["entries"]) == list(range(40))
     assert len(index["history"]) == 41  # shipped + every activation
     assert all((registry_dir() / e["id"]).is_dir() for e in index["entries"])
+
+
+def test_a_recipe_choice_reads_as_one_line_per_entry():
+    from ner_core.workbench.registry import recipe_line
+
+    record = {"chosen": "fused", "candidates": [{"recipe": "glove", "dev_micro_f1": 0.81, "minutes": 4.52},
+                                                {"recipe": "fused", "dev_micro_f1": 0.8197, "minutes": 6.5},
+                                                {"recipe": "finetune", "skipped": "2 epochs need 50 min, 9 left"}]}
+    assert recipe_line(record) == ("fused (glove 0.8100 in 4.5 min; fused 0.8197 in 6.5 min; "
+                                   "finetune skipped (2 epochs need 50 min, 9 left))")
+    assert recipe_line(None) == ""

@@ -164,3 +164,39 @@ def test_the_comparison_is_a_column_of_f1_per_model_and_data():
     columns = comparison_f1({"old": scores(0.5), "new": scores(0.6), "new_corrected": scores(0.9)})
     assert list(columns) == ["old (test)", "new (test)", "new (corrected sentences)"]
     assert columns["new (test)"] == {"geo": 0.6, "micro F1": 0.6, "macro F1": 0.6, "weighted F1": 0.6}
+
+
+def test_a_retrain_learns_from_sentences_added_from_the_pool_and_ranks_the_pool_again(workspace):
+    from collections import Counter
+
+    from ner_core.data.corpus import Sentence
+    from ner_core.data.sentence_keys import seen_sentences
+    from ner_core.storage.datasets import open_dataset
+    from ner_core.storage.pool import Pool
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.retrain import added_since_active
+
+    store = open_dataset("default")
+    pool = Pool(store)
+    pool.add([("Zorblax", "festival", "opened", "in", "Gdansk"), ("Another", "new", "line", "here")], "new.txt", "ann")
+    tags = ["B-eve", "I-eve", "O", "O", "B-geo"]
+    pool.accept(pool.items()[0].id, tags, "ann")
+    assert added_since_active(store) == (1, Counter(eve=1, geo=1))
+    result = run_here("retrain", RetrainSpec(["strong"], warm_start=True, epochs=1, threads=1, limit=50), echo=lambda _: None)
+    assert result["entry"]["added_sentences"] == 1
+    _, meta = load_checkpoint(registry_dir() / result["entry"]["id"] / "strong")
+    assert seen_sentences(meta, [Sentence(("Zorblax", "festival", "opened", "in", "Gdansk"), tuple(tags))]) == 1
+    assert result["pool"]["sentences"] == 1  # the open sentence, ranked by the new models
+    (left,) = pool.items()
+    assert left.suggestion is not None and len(left.suggestion) == 4 and result["entry"]["id"] in left.ranked_with
+
+
+def test_a_train_method_request_names_a_known_recipe():
+    from ner_core.workbench.retrain import TrainMethodSpec
+
+    assert TrainMethodSpec("drugs", recipe="auto", budget_minutes=30).settings().choice.budget_minutes == 30
+    assert TrainMethodSpec("drugs").settings().choice is None  # the Bi-LSTM-CRF family, as before
+    with pytest.raises(ValueError, match="unknown recipe 'bert'"):
+        TrainMethodSpec("drugs", recipe="bert")
+    with pytest.raises(ValueError, match="positive number of minutes"):
+        TrainMethodSpec("drugs", recipe="glove", budget_minutes=0)
