@@ -7,12 +7,14 @@ Prints, for a server started on a temporary data directory:
 * the review queue: seconds from a one-key decision to the next item on screen (p50 / p95 over
   ``--decisions``) and to the decision stored by the server (the browser holds the next items, so
   the two differ), and the same from Enter (save an edited item);
+* New text (the pool, ``--pool`` sentences: lower-cased copies of the test split's, ranked with the
+  shipped models before the server starts): the same timings for ``a`` (add as shown) and an edit;
 * the idle server's CPU share over ``--idle`` seconds.
 
 A page is "on screen" when its title is shown and Streamlit reports the script finished
 (``data-test-script-state="notRunning"``).
 
-    python benchmarks/browser_loop.py [--decisions 50] [--idle 30] [--json]
+    python benchmarks/browser_loop.py [--decisions 50] [--pool 300] [--idle 30] [--json]
 """
 from __future__ import annotations
 
@@ -34,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--no-first-run", "--disable-sync", "--disable-quic"]
-PAGES = ["Predict", "Error analysis", "Review queue", "Annotate", "Retrain", "Registry"]
+PAGES = ["Predict", "Error analysis", "Review queue", "Annotate", "New text", "Retrain", "Registry"]
 TIMEOUT_MS = 600_000
 ANNOTATOR = ".ka[data-state='ready']"  # the keyboard annotator, ready for a key
 
@@ -141,13 +143,26 @@ def page_loads(browser, url: str, pages: list[str]) -> dict[str, dict[str, float
     return out
 
 
-def review_loop(browser, url: str, decisions: int) -> dict[str, float]:
-    """Seconds from a one-key decision (keep the gold) to the next queue item, and from Enter to the next."""
+def fill_pool(data: Path, sentences: int) -> None:
+    """A pool of ``sentences`` new sentences (the test split's, lower-cased) in the server's database, ranked."""
+    env = {"NER_DATA_DIR": str(data), "NER_DB_URL": f"sqlite:///{data / 'db.sqlite'}"}
+    code = ("from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus\n"
+            "from ner_core.storage.datasets import open_dataset\nfrom ner_core.storage.pool import Pool\n"
+            "from ner_core.workbench.pool_rank import rank_dataset_pool\n"
+            f"test = split_corpus(read_corpus(default_corpus_path())).test[:{sentences}]\n"
+            "Pool(open_dataset('default')).add([[w.lower() for w in s.words] for s in test], 'benchmark', 'bench')\n"
+            "print(rank_dataset_pool('default'))")
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+
+
+def keyboard_loop(browser, url: str, title: str, key: str, decisions: int) -> dict[str, float]:
+    """On the keyboard annotator of page ``title``: seconds from a one-key decision (``key``) to the next item,
+    and from an edit's Enter to the next."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(url, timeout=TIMEOUT_MS)
     wait_done(page, "Predict")
-    visit(page, "Review queue")
+    visit(page, title)
     page.locator(ANNOTATOR).wait_for(timeout=TIMEOUT_MS)
     page.locator(".ka").focus()
 
@@ -167,8 +182,8 @@ def review_loop(browser, url: str, decisions: int) -> dict[str, float]:
         page.wait_for_function("() => document.querySelector('.ka').dataset.pending === '0'", timeout=TIMEOUT_MS, polling=10)
         return shown, time.perf_counter() - started
 
-    timed = [press_and_wait("g") for _ in range(decisions)]
-    saves = [press_and_wait("1", "Enter") for _ in range(5)]  # the flagged token made type 1, saved
+    timed = [press_and_wait(key) for _ in range(decisions)]
+    saves = [press_and_wait("1", "Enter") for _ in range(5)]  # the selected token made type 1, saved
     context.close()
     def p95(values: list[float]) -> float:
         return statistics.quantiles(values, n=20)[18] if len(values) >= 20 else max(values)
@@ -178,7 +193,7 @@ def review_loop(browser, url: str, decisions: int) -> dict[str, float]:
               "stored_p50_s": round(statistics.median(stored), 3), "stored_p95_s": round(p95(stored), 3),
               "save_p50_s": round(statistics.median(t[0] for t in saves), 3),
               "save_stored_p50_s": round(statistics.median(t[1] for t in saves), 3)}
-    print(f"review queue: decision -> next item on screen p50 {result['next_p50_s']} s, p95 {result['next_p95_s']} s "
+    print(f"{title}: decision -> next item on screen p50 {result['next_p50_s']} s, p95 {result['next_p95_s']} s "
           f"over {len(timed)}; -> stored by the server p50 {result['stored_p50_s']} s, p95 {result['stored_p95_s']} s; "
           f"Enter (edit) -> next p50 {result['save_p50_s']} s, stored {result['save_stored_p50_s']} s", flush=True)
     return result
@@ -188,6 +203,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
     parser.add_argument("--decisions", type=int, default=50)
+    parser.add_argument("--pool", type=int, default=300, help="sentences in the pool for New text (0: skip it)")
     parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -195,6 +211,8 @@ def main() -> None:
 
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
+        if args.pool and args.decisions:
+            fill_pool(Path(tmp), args.pool)
         started = time.perf_counter()
         proc, url = start_server(Path(tmp))
         results["server_ready_s"] = round(time.perf_counter() - started, 2)
@@ -203,7 +221,9 @@ def main() -> None:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             results["pages"] = page_loads(browser, url, [n.strip() for n in args.pages.split(",") if n.strip()])
             if args.decisions:
-                results["review"] = review_loop(browser, url, args.decisions)
+                results["review"] = keyboard_loop(browser, url, "Review queue", "g", args.decisions)
+            if args.decisions and args.pool:
+                results["pool"] = keyboard_loop(browser, url, "New text", "a", min(args.decisions, args.pool - 10))
             browser.close()
             time.sleep(5)
             before, started = cpu_seconds(proc.pid), time.perf_counter()
