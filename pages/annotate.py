@@ -19,7 +19,7 @@ import_form(user)
 dataset = current_dataset()
 store = correction_store(dataset)
 colours = dataset_colours(dataset)
-n = len(store.original)
+n = store.size()  # the original sentences, then those added from the pool
 
 
 if user is None:  # one person, no sign-in: the name is typed
@@ -47,7 +47,9 @@ i = st.session_state.annotate_sentence
 if author and st.session_state.get("annotate_position") != (author, i):  # kept for this annotator's next session
     store.remember_position(author, i)
     st.session_state.annotate_position = (author, i)
-words, (gold, version, _) = store.original[i].words, store.snapshot(i)  # tags and version read together
+words, (gold, version, _) = store.words(i), store.snapshot(i)  # tags and version read together
+if i >= len(store.original):
+    st.caption("Added from the pool (New text): it belongs to the training split unless its add was undone.")
 predicted = model.tag([words])[0]
 
 

@@ -86,5 +86,6 @@ if matches:
     gold_col.html(entities_html(text, tokens, sentence.tags, colours))
     pred_col.markdown("**Predicted**")
     pred_col.html(entities_html(text, tokens, analysis.predicted[pick], colours))
-    if source in SPLITS:
-        annotate_link(split_parts(dataset)[source][pick])
+    parts = split_parts(dataset)[source] if source in SPLITS else []
+    if pick < len(parts):  # an original sentence (those added from the pool end the train split)
+        annotate_link(parts[pick])

@@ -62,14 +62,16 @@ class Tagger:
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
         """Tag every sentence (a sequence of tokens); an empty sentence gives an empty result."""
-        out = [TaggedSentence(tuple(s), (), ()) for s in sentences]
-        for i, tags, probs, _ in self._predict(sentences):
-            out[i] = TaggedSentence(tuple(sentences[i]), tuple(tags), tuple(probs))
-        return out
+        return self.tag_with_marginals(sentences)[0]
 
     def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
         """Per-token distributions over :attr:`labels`, one ``(len, K)`` tensor per sentence."""
-        out = [torch.zeros(len(s), len(self.labels)) for s in sentences]
-        for i, _, _, marginals in self._predict(sentences):
-            out[i] = marginals.clone()
-        return out
+        return self.tag_with_marginals(sentences)[1]
+
+    def tag_with_marginals(self, sentences: Sequence[Sequence[str]]) -> tuple[list[TaggedSentence], list[torch.Tensor]]:
+        """:meth:`tag` and :meth:`marginals` from one pass of the model."""
+        tagged = [TaggedSentence(tuple(s), (), ()) for s in sentences]
+        marginals = [torch.zeros(len(s), len(self.labels)) for s in sentences]
+        for i, tags, probs, m in self._predict(sentences):
+            tagged[i], marginals[i] = TaggedSentence(tuple(sentences[i]), tuple(tags), tuple(probs)), m.clone()
+        return tagged, marginals

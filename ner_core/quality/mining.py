@@ -14,7 +14,8 @@ Strategies (:data:`STRATEGIES`):
 * ``random``: a seeded shuffle, the baseline.
 
 A model without weak types (a single tagger, or a dataset whose tag set has none) ranks by
-uncertainty and says so in :attr:`Ranking.note`.
+uncertainty and says so in :attr:`Ranking.note`. With ``pre_annotate``, the model's tags of every
+sentence come with the ranking (:attr:`Ranking.tags`), from the same pass of the models.
 """
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ from typing import Sequence
 
 import torch
 
+from ..models.bulk import tag_in_batches
 from ..models.detector import detector_proba
-from ..models.pipeline import VotedPipeline
-from ..models.tagger import Tagger
+from ..models.pipeline import VotedPipeline, vote
+from ..models.tagger import TaggedSentence, Tagger
 
 STRATEGIES = ("rare", "uncertain", "mixed", "random")
 UNCERTAIN_WEIGHT = 0.1  # mixed: the weight of uncertainty beside the rare score
@@ -48,19 +50,21 @@ class Mined:
 class Ranking:
     items: list[Mined]
     note: str | None = None  # e.g. why the ranking fell back to uncertainty
+    tags: list[tuple[str, ...]] | None = None  # with pre_annotate: the model's tags, per input sentence
 
 
 def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str = "mixed",
-         top: int | None = None, seed: int = 13) -> Ranking:
-    """Rank ``sentences`` (tokenised; their tags, if any, are not looked at) by ``strategy``, best first."""
+         top: int | None = None, seed: int = 13, pre_annotate: bool = False) -> Ranking:
+    """Rank ``sentences`` (tokenised; their tags, if any, are not looked at) by ``strategy``, best first;
+    with ``pre_annotate``, with the model's tags of each (see :attr:`Ranking.tags`)."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
     order = [i for i, s in enumerate(sentences) if len(s)]
     if strategy == "random":
         random.Random(seed).shuffle(order)
-        return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]])
+        return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences) if pre_annotate else None)
     tagger = model.strong if isinstance(model, VotedPipeline) else model
-    uncertain, hints = _uncertainty(tagger, sentences)
+    uncertain, hints, strong = _uncertainty(tagger, sentences)
     weak = sorted(model.tagset.weak) if isinstance(model, VotedPipeline) else []
     note = None
     if strategy in ("rare", "mixed") and not weak:
@@ -68,8 +72,9 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
         strategy = "uncertain"
     if strategy == "uncertain":
         items = [Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order]
-        return Ranking(sorted(items, key=lambda m: -m.score)[:top], note)
-    rare, types, strings = _rarity(model, sentences, weak)
+        tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences)
+        return Ranking(sorted(items, key=lambda m: -m.score)[:top], note, tags)
+    rare, types, strings, weak_tagged, detector = _rarity(model, sentences, weak)
     items = []
     for i in order:
         reason = f"{types[i]} likely: \"{strings[i]}\"" if strings[i] else f"{types[i]} possible"
@@ -82,42 +87,55 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
     items.sort(key=lambda m: -m.score)
     if strategy == "mixed":
         items = _diverse(items, [strings[m.sentence] or f"#{m.sentence}" for m in items])  # no string: no discount
-    return Ranking(items[:top], note)
+    tags = None
+    if pre_annotate:  # the vote, from the outputs the ranking computed
+        tags = [vote(s, w, p, model.threshold).tags for s, w, p in zip(strong, weak_tagged, detector)]
+    return Ranking(items[:top], note, tags)
 
 
-def _uncertainty(tagger: Tagger, sentences: Sequence[Sequence[str]]) -> tuple[list[float], list[str]]:
-    """Per sentence: one minus the product of the tokens' top marginals, and the least sure token."""
-    scores, hints = [0.0] * len(sentences), [""] * len(sentences)
+def _tags(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
+    return [t.tags for t in tag_in_batches(model, sentences)]
+
+
+def _uncertainty(tagger: Tagger, sentences: Sequence[Sequence[str]]) -> tuple[list[float], list[str], list[TaggedSentence]]:
+    """Per sentence: one minus the product of the tokens' top marginals, the least sure token, and its output."""
+    scores, hints, tagged = [0.0] * len(sentences), [""] * len(sentences), []
     for start in range(0, len(sentences), BATCH):
         part = sentences[start:start + BATCH]
-        for k, marginals in enumerate(tagger.marginals(part)):
+        outputs, all_marginals = tagger.tag_with_marginals(part)
+        tagged += outputs
+        for k, marginals in enumerate(all_marginals):
             if len(marginals):
                 top = marginals.max(dim=1).values
                 scores[start + k] = float(1 - torch.exp(torch.log(top.clamp_min(1e-12)).sum()))
                 hints[start + k] = part[k][int(top.argmin())]
-    return scores, hints
+    return scores, hints, tagged
 
 
 def _rarity(pipeline: VotedPipeline, sentences: Sequence[Sequence[str]], weak: list[str]
-            ) -> tuple[list[float], list[str], list[str]]:
+            ) -> tuple[list[float], list[str], list[str], list[TaggedSentence], list[float | None]]:
     """Per sentence: P(a rare entity) from the detector and the weak tagger, the likeliest rare type,
-    and the words the weak tagger marks (the string diversity is judged on)."""
+    the words the weak tagger marks (the string diversity is judged on), the weak tagger's output and
+    the detector's probability (None without a detector)."""
     labels = pipeline.weak.labels
     columns = {t: [j for j, label in enumerate(labels) if label[2:] == t] for t in weak}
     rare, types, strings = [0.0] * len(sentences), [weak[0]] * len(sentences), [""] * len(sentences)
+    tagged, detector = [], []
     for start in range(0, len(sentences), BATCH):
         part = sentences[start:start + BATCH]
-        detector = detector_proba(pipeline.detector, part) if pipeline.detector is not None else [0.0] * len(part)
-        for k, marginals in enumerate(pipeline.weak.marginals(part)):
+        detector += detector_proba(pipeline.detector, part) if pipeline.detector is not None else [None] * len(part)
+        outputs, all_marginals = pipeline.weak.tag_with_marginals(part)
+        tagged += outputs
+        for k, marginals in enumerate(all_marginals):
             if not len(marginals):
                 continue
             by_type = {t: marginals[:, cols].sum(dim=1) for t, cols in columns.items()}  # P(token is in a t entity)
             best = max(by_type, key=lambda t: float(by_type[t].max()))
             p_weak = float(by_type[best].max())
-            rare[start + k] = 1 - (1 - detector[k]) * (1 - p_weak)
+            rare[start + k] = 1 - (1 - (detector[start + k] or 0.0)) * (1 - p_weak)
             types[start + k] = best
             strings[start + k] = " ".join(w for w, p in zip(part[k], by_type[best].tolist()) if p >= 0.5)
-    return rare, types, strings
+    return rare, types, strings, tagged, detector
 
 
 def _diverse(items: list[Mined], keys: list[str]) -> list[Mined]:

@@ -1,7 +1,8 @@
 """Ranking a dataset's pool: each open sentence's score, reason and pre-annotation, stored with it.
 
 The scores are :func:`~ner_core.quality.mining.mine`'s (``mixed`` by default: the rare types first,
-with the tagger's uncertainty and diversity), the pre-annotation the model's tags: the keyboard
+with the tagger's uncertainty and diversity), the pre-annotation the model's tags from the same pass
+of the models: the keyboard
 queue then shows the best sentence and the model's guess at once, with no model call.
 """
 from __future__ import annotations
@@ -9,13 +10,10 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from ..models.bulk import tag_in_batches
 from ..models.pipeline import VotedPipeline
 from ..models.tagger import Tagger
 from ..storage.pool import Pool, Ranked
 from .mining import mine
-
-CHUNK = 2000  # sentences pre-annotated between two progress events
 
 
 def rank_pool(pool: Pool, model: Tagger | VotedPipeline, model_name: str, strategy: str = "mixed",
@@ -24,13 +22,8 @@ def rank_pool(pool: Pool, model: Tagger | VotedPipeline, model_name: str, strate
     (sentences, seconds, the ranking's note, e.g. that the model has no rare types)."""
     started = time.perf_counter()
     ids, sentences = zip(*pool.open_sentences()) if pool.counts()["open"] else ((), ())
-    report({"stage": "scoring the pool", "done": 0, "total": len(sentences)})
-    ranking = mine(model, sentences, strategy)
-    tags: list[tuple[str, ...]] = []
-    for tagged in tag_in_batches(model, sentences, batch=512):
-        tags.append(tuple(tagged.tags))
-        if len(tags) % CHUNK == 0:
-            report({"stage": "pre-annotating the pool", "done": len(tags), "total": len(sentences)})
-    stored = pool.record_ranking([Ranked(ids[m.sentence], m.score, m.reason, m.types, tags[m.sentence]) for m in ranking.items],
-                                 model_name)
+    report({"stage": "scoring and pre-annotating the pool", "done": 0, "total": len(sentences)})
+    ranking = mine(model, sentences, strategy, pre_annotate=True)
+    stored = pool.record_ranking([Ranked(ids[m.sentence], m.score, m.reason, m.types, ranking.tags[m.sentence])
+                                  for m in ranking.items], model_name)
     return {"sentences": stored, "seconds": round(time.perf_counter() - started, 1), "strategy": strategy, "note": ranking.note}

@@ -307,6 +307,13 @@ class CorrectionStore:
                         PoolSentence.dataset_id == self.dataset_id, PoolSentence.corpus_index.is_not(None))))
         return self._added_words.get(sentence)
 
+    def size(self) -> int:
+        """How many sentence indices there are: the original sentences and every one ever added from the pool
+        (an add that was undone keeps its index, all ``O``, out of the corpus)."""
+        with Session(self.engine) as session:
+            top = session.scalar(select(func.max(PoolSentence.corpus_index)).where(PoolSentence.dataset_id == self.dataset_id))
+        return len(self.original) if top is None else max(len(self.original), top + 1)
+
     def _word(self, sentence: int, token: int) -> str:
         words = self.words(sentence) or ()
         return words[token] if token < len(words) else "?"

@@ -157,3 +157,25 @@ def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_
     fresh.switch_page("pages/annotate.py")
     fresh.run()
     assert not fresh.exception and fresh.session_state.annotate_sentence == 8
+
+
+def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, monkeypatch, tmp_path):
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.pool import Pool
+    from ner_core.storage.store import CorrectionStore
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    pool = Pool(CorrectionStore(make_engine(url), "default", default_corpus_path()))
+    pool.add([("Zorblax", "visited", "Gdansk"), ("Rain", "in", "Spain")], "n.txt", "ann")
+    index, _ = pool.accept(pool.items()[0].id, ["B-per", "O", "B-geo"], "ann")
+    app.switch_page("pages/pool.py")
+    app.run(timeout=120)
+    assert not app.exception and [m.value for m in app.metric] == ["1", "1", "0"]
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = str(index)
+    app.run(timeout=120)
+    assert not app.exception and app.session_state.annotate_sentence == index
+    assert list(app.dataframe[0].value["gold"]) == ["B-per", "O", "B-geo"]
+    assert any("Added from the pool" in c.value for c in app.caption)

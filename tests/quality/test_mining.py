@@ -34,6 +34,15 @@ def test_every_strategy_ranks_every_sentence_once_best_first(voted, pool):
         mine(voted, words, "best")
 
 
+def test_the_pre_annotation_is_the_models_own_tags_from_the_rankings_pass(voted, pool):
+    words = [s.words for s in pool[:200]] + [()]
+    expected = [t.tags for t in voted.tag(words)]
+    for strategy in STRATEGIES:
+        assert mine(voted, words, strategy, pre_annotate=True).tags == expected, strategy
+    assert mine(voted, words).tags is None
+    assert mine(voted.strong, words, "mixed", pre_annotate=True).tags == [t.tags for t in voted.strong.tag(words)]
+
+
 def test_the_rare_types_come_first(voted, pool):
     weak = voted.tagset.weak
     holds = {i for i, s in enumerate(pool) if any(span.type in weak for span in spans(s.tags))}

@@ -164,3 +164,12 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     assert main(["pool", "add", str(tmp_path / "missing.txt")]) == 1
     assert main(["pool", "status", "--dataset", "nope"]) == 1
     assert "no dataset named 'nope'" in capsys.readouterr().err
+
+
+def test_the_store_counts_the_indices_of_added_sentences(store, pool):
+    assert store.size() == len(store.original)
+    item = pool.items()[0]
+    index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
+    assert store.size() == index + 1 and store.words(index) == item.words
+    pool.undo("ann")
+    assert store.size() == index + 1 and index not in store.added()  # the index stays, out of the corpus
