@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .data.corpus import SPLITS, CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
+from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
 from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
@@ -514,7 +514,7 @@ def build_parser() -> argparse.ArgumentParser:
     source.add_argument("--text", help="text to tag (several sentences are fine)")
     source.add_argument("--data", help="a file to tag, or - for stdin: raw text (.txt, or any file with --input text) "
                                        "or a corpus in any format (its tags ignored)")
-    p.add_argument("--input", choices=("auto", "text", "tokens", "corpus"), default="auto",
+    p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto",
                    help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
                         "line, or a corpus file; auto: text for .txt, stdin or no suffix, else corpus")
     p.add_argument("--out", type=Path, help="write .jsonl (tokens, tags, probabilities), .conll or .spacy; default: JSON lines on stdout")
@@ -524,7 +524,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("mine", help="rank the sentences of a file (tags ignored) by what annotating them is worth: rare types first")
     p.add_argument("--data", required=True, help="a file of raw text or any corpus format, or - for stdin")
-    p.add_argument("--input", choices=("auto", "text", "tokens", "corpus"), default="auto", help="as for predict")
+    p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
     p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed",
                    help="rare: the detector and the weak tagger; uncertain: the tagger's uncertainty; mixed (default): "
                         "both, with diversity; random: a seeded shuffle")
@@ -540,7 +540,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("data", nargs="?", help="add: a file of raw text or any corpus format (tags ignored), or - for stdin")
     p.add_argument("--dataset", default=DEFAULT_DATASET,
                    help="the dataset whose pool (default: default, the project's corpus; see the app's Corpus files)")
-    p.add_argument("--input", choices=("auto", "text", "tokens", "corpus"), default="auto", help="as for predict")
+    p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
     p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
     p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="rank: as for mine")
     p.add_argument("--top", type=int, default=10, help="status: how many open sentences to list")

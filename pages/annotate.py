@@ -1,6 +1,4 @@
 """Annotate: correct the gold tags of one sentence at a time, beside the model's prediction (the grid editor)."""
-import os
-
 import pandas as pd
 import streamlit as st
 
@@ -10,7 +8,7 @@ from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.models import choose_model
 from pages.render import entities_html, plain, remember, sentence_from_link
-from pages.sign_in import current_user
+from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
 
 st.title("Annotate")
@@ -22,11 +20,7 @@ colours = dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
 
 
-if user is None:  # one person, no sign-in: the name is typed
-    remember("annotate_author", os.environ.get("USER", "annotator"))
-    author = st.sidebar.text_input("Your name", key="annotate_author")
-else:
-    author = user.name
+author = author_name(user, "annotate_author")
 linked = sentence_from_link(n)
 if linked is not None and st.session_state.get("annotate_linked") != linked:
     st.session_state.annotate_linked = st.session_state.annotate_sentence = linked

@@ -1,6 +1,4 @@
 """New text: a dataset's pool of unlabelled sentences, best first, annotated by keyboard into the training split."""
-import os
-
 import streamlit as st
 
 from ner_core.data.corpus import CorpusError, load_unlabelled
@@ -11,8 +9,8 @@ from ner_core.quality.pool_session import PoolSession
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from pages.keyboard_annotator import keyboard_annotator
-from pages.render import UPLOAD_LABEL, remember, type_colours
-from pages.sign_in import current_user
+from pages.render import UPLOAD_LABEL, type_colours
+from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
 
 KEY = "pool_annotator"
@@ -21,11 +19,7 @@ INPUTS = {"auto": "by the file's name", "text": "running text", "tokens": "one t
 
 st.title("New text")
 dataset, user = current_dataset(), current_user()
-if user is None:  # no users defined: one person's app, who names themself
-    remember("pool_author", os.environ.get("USER", "annotator"))
-    author = st.sidebar.text_input("Your name", key="pool_author")
-else:
-    author = user.name
+author = author_name(user, "pool_author")
 store, types = correction_store(dataset), list(dataset_types(dataset))
 pool = Pool(store)
 st.caption("Sentences you add here join the training split of this dataset, with your name, their history and undo.")

@@ -1,6 +1,4 @@
 """Review queue: suspicious annotations one at a time, decided by keyboard; the next one at once."""
-import os
-
 import streamlit as st
 
 from ner_core.data.tokenize import join_tokens
@@ -14,18 +12,14 @@ from ner_core.workbench.registry import available_models
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import entities_html, plain, remember, type_colours
-from pages.sign_in import current_user
+from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types, review_queue, split_parts
 
 KEY = "review_annotator"
 
 st.title("Review queue")
 dataset, user = current_dataset(), current_user()
-if user is None:  # no users defined: one person's app, who names themself
-    remember("review_author", os.environ.get("USER", "annotator"))
-    author = st.sidebar.text_input("Your name", key="review_author")
-else:
-    author = user.name
+author = author_name(user, "review_author")
 remember("review_split", "train")
 remember("review_types", [])
 remember("review_sources", list(SOURCES))

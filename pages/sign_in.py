@@ -8,11 +8,13 @@ for the session's lifetime), read once when a browser session starts, and cleare
 """
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from ner_core.storage.db import shared_engine
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
-from pages.render import plain
+from pages.render import plain, remember
 
 COOKIE = "ner_session"
 _COOKIE_JS = """
@@ -89,3 +91,11 @@ def sidebar_status(user: User | None) -> None:
 
 def _sign_out() -> None:
     sign_out(shared_engine(), st.session_state.pop("signin_token", ""))
+
+
+def author_name(user: User | None, key: str) -> str:
+    """Who saves: the signed-in user, or (no users defined: one person's app) the name typed in the sidebar."""
+    if user is not None:
+        return user.name
+    remember(key, os.environ.get("USER", "annotator"))
+    return st.sidebar.text_input("Your name", key=key)

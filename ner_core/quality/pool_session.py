@@ -13,22 +13,12 @@ from typing import Any, Iterable
 
 from ..storage.pool import Pool, PoolItem
 from ..storage.store import CorrectionError
-from .review_session import ACKED, BUFFER, REMEMBERED, UNKNOWN_OP, Message
+from .review_session import BUFFER, REMEMBERED, UNKNOWN_OP, OpsSession
 
 
 @dataclass
-class PoolSession:
-    done: list[str] = field(default_factory=list)  # op ids applied, oldest first
+class PoolSession(OpsSession):
     skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
-    message: Message | None = None
-
-    @property
-    def acked(self) -> list[str]:
-        return self.done[-ACKED:]
-
-    def pop_message(self) -> Message | None:
-        message, self.message = self.message, None
-        return message
 
     def ahead(self, pool: Pool) -> list[PoolItem]:
         """The open sentences to send to the browser, best first, skipping this round's skipped ones

@@ -38,16 +38,11 @@ class Conflict:
 
 
 @dataclass
-class ReviewSession:
-    """The review queue as one browser session works through it (any dataset and split)."""
+class OpsSession:
+    """What every keyboard-annotator session keeps: the browser ops applied (each id once) and the last message."""
 
     done: list[str] = field(default_factory=list)  # op ids applied, oldest first
-    current: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (dataset, split) -> item on screen
-    skipped: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (dataset, split) -> skipped this round
-    last: dict[str, int] = field(default_factory=dict)  # dataset -> sentence of my last decision
     message: Message | None = None
-    conflict: Conflict | None = None
-    alike: tuple[int, Alike] | None = None  # (item id, what annotating its string alike changes)
 
     @property
     def acked(self) -> list[str]:
@@ -57,6 +52,17 @@ class ReviewSession:
     def pop_message(self) -> Message | None:
         message, self.message = self.message, None
         return message
+
+
+@dataclass
+class ReviewSession(OpsSession):
+    """The review queue as one browser session works through it (any dataset and split)."""
+
+    current: dict[tuple[str, str], int | None] = field(default_factory=dict)  # (dataset, split) -> item on screen
+    skipped: dict[tuple[str, str], list[int]] = field(default_factory=dict)  # (dataset, split) -> skipped this round
+    last: dict[str, int] = field(default_factory=dict)  # dataset -> sentence of my last decision
+    conflict: Conflict | None = None
+    alike: tuple[int, Alike] | None = None  # (item id, what annotating its string alike changes)
 
     def ahead(self, queue: ReviewQueue, split: str, types: Sequence[str] = (),
               sources: Sequence[str] = ()) -> tuple[list[QueueItem], list[QueueItem]]:
