@@ -357,11 +357,26 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
     from .quality.label_issues import issues_from_marginals
     from .training.cross_val import CrossValConfig, cross_validate
 
-    config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads)
+    from .models.encoder import MINILM, parse_encoder
+
+    if args.init_from and args.recipe not in (None, "glove"):
+        raise ValueError("--init-from starts every fold model from one checkpoint: leave out --recipe")
+    encoder = parse_encoder(_encoder(args.encoder))[0] if args.encoder else MINILM
+    config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads,
+                            recipe=args.recipe or ("glove" if args.init_from else "auto"), encoder=encoder,
+                            budget_minutes=args.budget)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.models_dir) if args.models_dir else Path(scratch)
         result = cross_validate(sentences, config, out, init_from=args.init_from)
+    print(f"fold models: {_recipe_line(result.recipe)}", file=sys.stderr)
     return issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
+
+
+def _recipe_line(record: dict) -> str:
+    """The fold models' recipe and, for auto, what each candidate scored on the first fold."""
+    tried = "; ".join(f"{c['recipe']} {c['fold_micro_f1']:.4f}" if "fold_micro_f1" in c else f"{c['recipe']} skipped ({c['skipped']})"
+                      for c in record.get("candidates", ()))
+    return f"{record['chosen']}" + (f" (auto, first fold micro F1: {tried})" if tried else "")
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
@@ -563,6 +578,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-from", help="with --cross-val: start each fold model from this checkpoint; refused unless "
                    "the checkpoint records its training data and never saw a sentence of the data")
     p.add_argument("--models-dir", help="with --cross-val: keep the fold models here (default: a temporary directory)")
+    p.add_argument("--encoder", help="with --cross-val: the encoder of the fused and finetune fold models: minilm "
+                   "(default), a local directory holding a transformer or a model in the local Hugging Face cache")
+    recipe_args(p, "of the fold models with --cross-val (default: auto, chosen on the first fold; glove with --init-from)")
     model_args(p)
     p.set_defaults(func=cmd_label_issues)
 

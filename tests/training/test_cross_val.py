@@ -108,7 +108,7 @@ def test_cli_cross_val_on_a_conll_file_with_another_tag_set(data, tmp_path, caps
     path = tmp_path / "other.conll"
     write_corpus(noisy, path)
     assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--cv-epochs", "1", "--cv-batch-size", "16",
-                 "--json", "--top", "30"]) == 0
+                 "--recipe", "glove", "--json", "--top", "30"]) == 0
     issues = json.loads(capsys.readouterr().out)
     assert 0 < len(issues) <= 30
     assert set(issues[0]) == {"sentence", "token", "word", "given", "suggested", "score", "fold"}

@@ -1,6 +1,6 @@
 """Choosing a recipe: ``auto`` trains the candidates that fit the budget, skips the others and records
-it all in the checkpoint's config.json; train-method chooses once for the strong tagger; the CLI's
-``--recipe``."""
+it all in the checkpoint's config.json; train-method chooses once for the strong tagger; cross-validation
+chooses on its first fold; the CLI's ``--recipe``."""
 import json
 
 import pytest
@@ -8,11 +8,13 @@ import pytest
 from ner_core.cli import main
 from ner_core.data.corpus import Sentence, Split, write_corpus
 from ner_core.data.tags import TagSet
-from ner_core.models.finetune import FineTuneConfig
+from ner_core.models.checkpoint import load_checkpoint
+from ner_core.models.finetune import FineTuneConfig, FineTuneTagger
 from ner_core.models.model import CRFTagger
 from ner_core.models.pipeline import load_any
 from ner_core.training import recipes
 from ner_core.training.method import MethodSettings, train_method
+from ner_core.training.cross_val import CrossValConfig, cross_validate
 from ner_core.training.recipes import RecipeChoice, estimate_epoch_seconds, train_recipe
 from ner_core.training.train import TrainConfig, build_model
 
@@ -87,3 +89,38 @@ def test_cli_recipe_glove_trains_and_a_bad_recipe_is_refused(tmp_path, capsys):
     assert main([*common, "--out", str(tmp_path / "b"), "--recipe", "glove", "--init-from", str(tmp_path / "g")]) == 1
     assert "leave out --init-from" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
+
+
+def test_cross_validation_chooses_the_recipe_on_its_first_fold_and_every_fold_model_follows(tiny_bert, tmp_path, monkeypatch):
+    def estimate(model, data, dev, config):  # fine-tuning's 3 fold models never fit 10 minutes
+        return (600.0, 600.0) if isinstance(model.config, FineTuneConfig) else (1.0, 1.0)
+
+    monkeypatch.setattr(recipes, "estimate_epoch_seconds", estimate)
+    config = CrossValConfig(folds=3, epochs=2, batch_size=8, recipe="auto", encoder=str(tiny_bert), budget_minutes=10)
+    result = cross_validate(SENTENCES, config, tmp_path / "cv", progress=False)
+    glove, fused, finetune = result.recipe["candidates"]
+    assert (glove["recipe"], fused["recipe"], finetune["recipe"]) == ("glove", "fused", "finetune")
+    assert "3 fold models need about 60.0 min" in finetune["skipped"]
+    assert all(0 <= c["fold_micro_f1"] <= 1 for c in (glove, fused))
+    assert result.recipe["chosen"] == max((glove, fused), key=lambda c: c["fold_micro_f1"])["recipe"]
+    for k, directory in enumerate(result.model_dirs):
+        model, meta = load_checkpoint(directory)
+        assert meta["cross_val"]["recipe"] == result.recipe and meta["cross_val"]["fold"] == k
+        assert (model.config.encoder is not None) == (result.recipe["chosen"] == "fused")
+    assert all(m.shape == (len(s), len(result.labels)) for s, m in zip(SENTENCES, result.marginals))
+    with pytest.raises(ValueError, match="no recipe fits the budget of 0.001 min"):
+        cross_validate(SENTENCES, CrossValConfig(folds=3, epochs=2, recipe="auto", encoder=str(tiny_bert), budget_minutes=0.001),
+                       tmp_path / "none", progress=False)
+
+
+def test_cli_label_issues_cross_validates_fine_tuned_fold_models(tiny_bert, tmp_path, capsys):
+    path = tmp_path / "small.conll"
+    write_corpus(SENTENCES, path)
+    models = tmp_path / "folds"
+    assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--cv-epochs", "1", "--cv-batch-size", "8",
+                 "--recipe", "finetune", "--encoder", str(tiny_bert), "--models-dir", str(models), "--json"]) == 0
+    captured = capsys.readouterr()
+    assert isinstance(json.loads(captured.out), list) and "fold models: finetune" in captured.err
+    assert isinstance(load_checkpoint(models / "fold1")[0], FineTuneTagger)
+    assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--recipe", "bert"]) == 1
+    assert "unknown recipe 'bert'" in capsys.readouterr().err
