@@ -7,6 +7,7 @@ from ner_core.quality.review_queue import SOURCES, SPLITS, QueueItem
 from ner_core.quality.review_session import ReviewSession, fill_review_queue, item_words
 from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig
+from ner_core.training.recipes import RECIPES
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models
 from pages.keyboard_annotator import keyboard_annotator
@@ -42,10 +43,16 @@ def cross_validation() -> None:
                                                        if status["state"] == "running" and last else "")
                 + (f" ({status.get('error')})" if status.get("error") else ""))
     why = refusal(user, "retrain")
+    left, right = st.columns(2)
+    recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",
+                            help="auto trains GloVe, GloVe + frozen MiniLM features and fine-tuned MiniLM on the first "
+                                 "fold and keeps the best for every fold (README: Choosing a recipe)")
+    budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget")
     if st.button("Score the split out of sample (5 folds, a background job)", key="review_cross_val",
                  disabled=why is not None, help=why):
         try:
-            start_job("cross-val", CrossValJobSpec(dataset, split, CrossValConfig(folds=5)), dataset, user)
+            config = CrossValConfig(folds=5, recipe=recipe, budget_minutes=float(budget))
+            start_job("cross-val", CrossValJobSpec(dataset, split, config), dataset, user)
             st.success("Started: the queue takes its flags when it has finished (reload this page).")
         except (JobError, ValueError) as err:
             st.error("Not started:")

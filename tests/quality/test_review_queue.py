@@ -234,6 +234,7 @@ def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
         assert job is not None
         spec = job_status(job)["spec"]  # a CrossValJobSpec, as stored
         assert (spec["dataset"], spec["split"], spec["config"]["folds"]) == ("default", "train", 5)
+        assert (spec["config"]["recipe"], spec["config"]["budget_minutes"]) == ("auto", 60)  # the fold models choose
         assert any("Started" in s.value for s in app.success)
     finally:
         stop_jobs()
