@@ -1,10 +1,7 @@
 """The whole method on a corpus with another tag set (drug, dose and a rare route): every model
 trained through the real functions and the CLI, evaluated, and its label issues listed."""
 import json
-import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -14,6 +11,8 @@ from ner_core.data.corpus import Sentence, Split, write_corpus
 from ner_core.data.tags import TagSet
 from ner_core.models.pipeline import VotedPipeline, load_any
 from ner_core.training.method import MethodSettings, train_method
+
+from in_process import run_cli
 
 ROOT = Path(__file__).resolve().parents[2]
 TYPES = ("dose", "drug", "route")
@@ -43,13 +42,6 @@ def make_sentences(n: int, routes: int, seed: int) -> list[Sentence]:
 
 
 SETTINGS = MethodSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=1, progress=False)
-
-
-def run_cli(*args: str, checkpoints: Path | None = None) -> subprocess.CompletedProcess:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    if checkpoints is not None:
-        env["NER_CHECKPOINTS"] = str(checkpoints)
-    return subprocess.run([sys.executable, "-m", "ner_core", *args], capture_output=True, text=True, env=env, cwd=ROOT)
 
 
 @pytest.fixture(scope="module")

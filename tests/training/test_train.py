@@ -13,6 +13,8 @@ from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.models.tagger import Tagger
 
+from in_process import run_cli
+
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
 
@@ -68,7 +70,8 @@ def test_probabilities_are_marginals(tiny_model, split):
         assert list(tagged.probs) == pytest.approx(marginals[range(len(ids)), ids].tolist())
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess:
+def run_entry_point(*args: str) -> subprocess.CompletedProcess:
+    """``python -m ner_core ARGS`` in a fresh interpreter, as a user runs it (the other CLI tests run in-process)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run([sys.executable, "-m", "ner_core", *args], capture_output=True, text=True, env=env, cwd=ROOT)
 
@@ -90,7 +93,7 @@ def test_evaluate_cli_json(tiny_model, tmp_path, split):
 
 def test_predict_cli(tiny_model):
     _, ckpt = tiny_model
-    out = run_cli("predict", "--checkpoint", str(ckpt), "--text", "Angela Merkel visited Paris on Monday.", "--json")
+    out = run_entry_point("predict", "--checkpoint", str(ckpt), "--text", "Angela Merkel visited Paris on Monday.", "--json")
     assert out.returncode == 0, out.stderr
     rows = json.loads(out.stdout.strip().splitlines()[-1])
     assert [r["token"] for r in rows[0]] == ["Angela", "Merkel", "visited", "Paris", "on", "Monday", "."]
