@@ -155,8 +155,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     if args.open_vocab is not None:
         recipe = replace(recipe, model=replace(recipe.model, open_vocab=args.open_vocab))
     settings = MethodSettings(epochs=args.epochs, weak_epochs=args.weak_epochs, detector_epochs=args.detector_epochs,
-                              threads=args.threads, seed=args.seed, recipe=recipe, device=args.device,
-                              choice=_recipe_choice(args))
+                              threads=args.threads, seed=args.seed, batch_size=args.batch_size, recipe=recipe,
+                              device=args.device, choice=_recipe_choice(args))
 
     def report(event: dict) -> None:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
@@ -504,6 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=30, help="most epochs of the strong tagger (early stopping on dev)")
     p.add_argument("--weak-epochs", type=int, default=40, help="most epochs of the weak tagger")
     p.add_argument("--detector-epochs", type=int, default=6, help="most epochs of the detector")
+    p.add_argument("--batch-size", type=int, default=32, help="sentences per batch of the taggers (default 32)")
     p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
                    help="frozen GloVe vectors for every word GloVe knows (default: on)")
     p.add_argument("--encoder", help="the encoder of the fused and finetune recipes: minilm (default), a local directory "

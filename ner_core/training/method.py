@@ -103,6 +103,7 @@ class MethodSettings:
     detector_patience: int = 3
     threads: int = 2
     seed: int = 13
+    batch_size: int = 32  # the taggers' (a GPU out of memory: give a smaller one)
     recipe: Recipe = field(default_factory=Recipe)
     progress: bool = True  # tqdm bars on the terminal
     device: str | None = None  # where to train: cpu, cuda[:N], mps, auto; None: $NER_DEVICE, else auto
@@ -110,7 +111,7 @@ class MethodSettings:
     # the weak tagger too; None: ``recipe`` as it is (the families, the app's jobs)
 
     def __post_init__(self) -> None:
-        for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads"):
+        for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads", "batch_size"):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
@@ -131,8 +132,8 @@ def tagger_settings(
         data = recipe.weak_data(split.train, tagset.weak, settings.seed)
         model = replace(model, recall_margin=recipe.weak_margin)
         epochs, patience, masked = settings.weak_epochs, settings.weak_patience, tagset.strong
-    config = TrainConfig(epochs=epochs, patience=patience, threads=settings.threads, seed=settings.seed, mask_types=masked,
-                         device=settings.device)
+    config = TrainConfig(epochs=epochs, patience=patience, batch_size=settings.batch_size, threads=settings.threads,
+                         seed=settings.seed, mask_types=masked, device=settings.device)
     return data, model, finetune_settings(config) if isinstance(model, FineTuneConfig) else config
 
 

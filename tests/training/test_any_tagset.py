@@ -149,10 +149,11 @@ def test_train_cli_trains_the_single_model_on_the_files_tag_set(files, tmp_path)
 
 def test_train_method_without_a_weak_type_trains_the_single_model_only(files, tmp_path):
     done = run_cli("train-method", "--data", str(files["common"]), "--out", str(tmp_path / "plain"),
-                   "--epochs", "1", "--threads", "1", "--recipe", "glove")
+                   "--epochs", "1", "--threads", "1", "--recipe", "glove", "--batch-size", "8")
     assert done.returncode == 0, done.stderr
     assert "no weak type: training the single model only" in done.stderr
     assert sorted(p.name for p in (tmp_path / "plain").iterdir()) == ["config.json", "model.safetensors", "vocab.json"]
+    assert json.loads((tmp_path / "plain" / "config.json").read_text())["meta"]["train"]["batch_size"] == 8
     assert json.loads(done.stdout.strip().splitlines()[-1])["pipeline"] is False
 
 
