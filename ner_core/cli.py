@@ -368,15 +368,10 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.models_dir) if args.models_dir else Path(scratch)
         result = cross_validate(sentences, config, out, init_from=args.init_from)
-    print(f"fold models: {_recipe_line(result.recipe)}", file=sys.stderr)
+    from .workbench.registry import recipe_line
+
+    print(f"fold models: {recipe_line(result.recipe)}", file=sys.stderr)
     return issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
-
-
-def _recipe_line(record: dict) -> str:
-    """The fold models' recipe and, for auto, what each candidate scored on the first fold."""
-    tried = "; ".join(f"{c['recipe']} {c['fold_micro_f1']:.4f}" if "fold_micro_f1" in c else f"{c['recipe']} skipped ({c['skipped']})"
-                      for c in record.get("candidates", ()))
-    return f"{record['chosen']}" + (f" (auto, first fold micro F1: {tried})" if tried else "")
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:

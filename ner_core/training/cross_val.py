@@ -71,7 +71,8 @@ class CrossValResult:
     folds: list[int]  # fold of each sentence
     marginals: list[np.ndarray]  # out-of-sample (len, labels) probabilities per sentence
     model_dirs: list[Path]  # checkpoint of fold k's model (trained on every other fold)
-    recipe: dict[str, Any]  # requested, chosen and, for auto, each candidate's first-fold micro F1 and minutes (or why skipped)
+    recipe: dict[str, Any]  # requested, chosen and, for auto, each candidate's micro F1 on the first fold's held-out sentences
+    # ("dev_micro_f1", as a checkpoint's recipe record names it) and minutes, or why it was skipped
 
 
 def assign_folds(sentences: Sequence[Sentence], folds: int, seed: int = 13) -> list[int]:
@@ -149,7 +150,7 @@ def _choose_recipe(train_set: list[Sentence], held_out: list[Sentence], labels: 
                      on_epoch=lambda r, name=name: step(f"fold 1/{config.folds}: {name} epoch {r.epoch}/{config.epochs}"))
         score = evaluate(Tagger(model), held_out)["micro_f1"]
         step(f"fold 1/{config.folds}: {name} scored")
-        tried.append({"recipe": name, "fold_micro_f1": round(score, 4), "minutes": round((time.perf_counter() - began) / 60, 2)})
+        tried.append({"recipe": name, "dev_micro_f1": round(score, 4), "minutes": round((time.perf_counter() - began) / 60, 2)})
         if best is None or score > best[0]:
             best = (score, name, model)
     if best is None:

@@ -120,7 +120,7 @@ def recipe_line(record: dict[str, Any] | None) -> str:
         return ""
     tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f} in {c['minutes']:.1f} min" if "dev_micro_f1" in c
              else f"{c['recipe']} skipped ({c.get('skipped', 'not run')})" for c in record.get("candidates", [])]
-    return f"{record['chosen']} (" + "; ".join(tried) + ")"
+    return record["chosen"] + (" (" + "; ".join(tried) + ")" if tried else "")
 
 
 def clean_builds() -> list[Path]:

@@ -101,8 +101,8 @@ def test_cross_validation_chooses_the_recipe_on_its_first_fold_and_every_fold_mo
     glove, fused, finetune = result.recipe["candidates"]
     assert (glove["recipe"], fused["recipe"], finetune["recipe"]) == ("glove", "fused", "finetune")
     assert "3 fold models need about 60.0 min" in finetune["skipped"]
-    assert all(0 <= c["fold_micro_f1"] <= 1 for c in (glove, fused))
-    assert result.recipe["chosen"] == max((glove, fused), key=lambda c: c["fold_micro_f1"])["recipe"]
+    assert all(0 <= c["dev_micro_f1"] <= 1 for c in (glove, fused))
+    assert result.recipe["chosen"] == max((glove, fused), key=lambda c: c["dev_micro_f1"])["recipe"]
     for k, directory in enumerate(result.model_dirs):
         model, meta = load_checkpoint(directory)
         assert meta["cross_val"]["recipe"] == result.recipe and meta["cross_val"]["fold"] == k
