@@ -28,7 +28,7 @@ from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir
 from ..storage.schema import IssueRun, IssueScore
 from ..training.cross_val import CrossValConfig, CrossValResult, cross_validate, fold_marginals
-from .label_issues import LabelIssue, confident_thresholds, issues_from_marginals, sentence_issues
+from .label_issues import LabelIssue, TagAgreement, confident_thresholds, issues_from_marginals, sentence_issues
 
 
 def models_root(dataset: str) -> Path:
@@ -77,10 +77,13 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
         return []
     issues: list[LabelIssue] = []
     stale: dict[int, list[IssueScore]] = defaultdict(list)
+    checked: list[int] = []  # the run's sentences: the words whose tags re-scoring agrees with
+    agreement: TagAgreement | None = None
     with Session(engine) as session, session.begin():
         for row in session.scalars(select(IssueScore).where(IssueScore.run_id == run.id)):
             if row.sentence >= len(sentences):
                 continue
+            checked.append(row.sentence)
             if row.fingerprint == tag_fingerprint(sentences[row.sentence]):
                 issues += [LabelIssue(row.sentence, t, g, s, sc, row.fold) for t, g, s, sc in row.issues]
             else:
@@ -90,8 +93,9 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
             if not rescore or not model_dir.is_dir():
                 continue
             labels, marginals = fold_marginals(model_dir, [sentences[r.sentence] for r in rows])
+            agreement = agreement or TagAgreement([sentences[i] for i in checked])
             for row, m in zip(rows, marginals):
-                found = sentence_issues(sentences[row.sentence], m, labels, run.thresholds, row.sentence, fold)
+                found = sentence_issues(sentences[row.sentence], m, labels, run.thresholds, row.sentence, agreement, fold)
                 row.fingerprint = tag_fingerprint(sentences[row.sentence])
                 row.issues = [[i.token, i.given, i.suggested, round(i.score, 6)] for i in found]
                 issues += [LabelIssue(row.sentence, t, g, s, sc, fold) for t, g, s, sc in row.issues]

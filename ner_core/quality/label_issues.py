@@ -1,11 +1,19 @@
-"""Suspicious gold annotations, ranked with cleanlab from a model's per-token marginals.
+"""Suspicious gold annotations, flagged with cleanlab from a model's per-token marginals.
 
 The probabilities must be out-of-sample: tag sentences the model did not train on (the val and
 test splits, an uploaded file, or any file through :mod:`ner_core.training.cross_val`), otherwise the model
 has memorised the noise.
+
+Flags are ranked by how unlikely the given tag is under two votes: the model's marginal, and the
+word's other occurrences in the checked sentences (:class:`TagAgreement`). A one-off slip ("Iraq"
+left ``O`` among hundreds of ``B-geo``) disagrees with both; a word a small model gets wrong while
+the annotators tag it the same way throughout ("More than three years" as ``tim``) only with the
+first. On 5% planted noise in 5,000 training sentences, cross-validated, precision at 500 went
+from 0.65 to 0.74 (``benchmarks/noise_recovery.py``; README).
 """
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Sequence
 
@@ -23,11 +31,29 @@ class LabelIssue:
     token: int
     given: str
     suggested: str
-    score: float  # 1 - the model's probability of the given tag: higher is more suspicious
+    score: float  # 1 - P(given tag) by the model and by the word's other occurrences (TagAgreement): higher is more suspicious
     fold: int | None = None  # with cross-validation: the fold whose model (which never saw the sentence) scored it
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class TagAgreement:
+    """How the checked sentences tag each word: the corpus's own vote on a given tag."""
+
+    def __init__(self, sentences: Sequence[Sentence]) -> None:
+        self.words: Counter[str] = Counter(w for s in sentences for w in s.words)
+        self.tagged: Counter[tuple[str, str]] = Counter((w, t) for s in sentences for w, t in zip(s.words, s.tags))
+
+    def probability(self, word: str, tag: str, model_probability: float) -> float:
+        """P(``tag`` | ``word``) from the word's other occurrences (the one scored is among the counted),
+        smoothed by one pseudo-occurrence tagged as the model says: a word seen once is left to the model."""
+        others = self.words[word] - 1
+        return (max(self.tagged[(word, tag)] - 1, 0) + model_probability) / (others + 1)
+
+    def score(self, word: str, tag: str, model_probability: float) -> float:
+        """Suspicion of ``tag`` on ``word``: 1 - the model's probability times :meth:`probability`."""
+        return 1 - model_probability * self.probability(word, tag, model_probability)
 
 
 def _label_ids(sentences: Sequence[Sentence], labels: Sequence[str]) -> list[list[int]]:
@@ -61,11 +87,13 @@ def issues_from_marginals(
     given = [ids[i] for i in kept]
     # n_jobs=1: cleanlab's multiprocessing pool outlives a Streamlit script and hangs its shutdown
     flagged = cleanlab_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
+    agreement = TagAgreement(sentences)
     issues = []
     for k, j in flagged:
         p, g = probs[k][j], given[k][j]
         fold = None if folds is None else int(folds[kept[k]])
-        issues.append(LabelIssue(kept[k], int(j), labels[g], labels[int(p.argmax())], float(1 - p[g]), fold))
+        score = agreement.score(sentences[kept[k]].words[j], labels[g], float(p[g]))
+        issues.append(LabelIssue(kept[k], int(j), labels[g], labels[int(p.argmax())], score, fold))
     issues.sort(key=lambda issue: -issue.score)
     return issues[:top] if top else issues
 
@@ -80,10 +108,12 @@ def confident_thresholds(sentences: Sequence[Sentence], marginals: Sequence[np.n
 
 
 def sentence_issues(
-    sentence: Sentence, marginals: np.ndarray, labels: Sequence[str], thresholds: Sequence[float], index: int, fold: int | None = None,
+    sentence: Sentence, marginals: np.ndarray, labels: Sequence[str], thresholds: Sequence[float], index: int,
+    agreement: TagAgreement, fold: int | None = None,
 ) -> list[LabelIssue]:
     """One sentence's issues by the confident-learning rule: a token is flagged when another tag's
-    probability reaches that tag's threshold (from :func:`confident_thresholds` of the whole run).
+    probability reaches that tag's threshold (from :func:`confident_thresholds` of the whole run);
+    ranked as :func:`issues_from_marginals` ranks, with ``agreement`` of the sentences checked (this one as it is now).
 
     Used to re-score a corrected sentence without re-ranking the whole dataset.
     """
@@ -96,7 +126,8 @@ def sentence_issues(
         others = [k for k in np.flatnonzero(above[j]) if k != g]
         if others:
             suggested = max(others, key=lambda k: probs[j, k])
-            issues.append(LabelIssue(index, j, labels[g], labels[suggested], float(1 - probs[j, g]), fold))
+            score = agreement.score(sentence.words[j], labels[g], float(probs[j, g]))
+            issues.append(LabelIssue(index, j, labels[g], labels[suggested], score, fold))
     return issues
 
 

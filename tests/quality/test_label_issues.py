@@ -4,13 +4,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from ner_core.data.corpus import write_corpus
 from ner_core.data.noise import plant_noise
 from ner_core.data.tags import is_valid_iob2
 from ner_core.models.tagger import Tagger
-from ner_core.quality.label_issues import find_label_issues
+from ner_core.data.formats.base import Sentence
+from ner_core.quality.label_issues import TagAgreement, find_label_issues, issues_from_marginals
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.slow
@@ -53,3 +55,20 @@ def test_label_issues_cli_json(tiny_model, split, tmp_path):
     assert issues[0]["fold"] is None and noisy[issues[0]["sentence"]].words[issues[0]["token"]] == issues[0]["word"]
     first = issues[0]
     assert noisy[first["sentence"]].tags[first["token"]] == first["given"] != first["suggested"]
+
+
+def test_a_one_off_tag_outranks_one_the_corpus_agrees_with():
+    """At the same model probability, "Iraq" left O among twenty B-geo ranks above a word seen once."""
+    labels = ["O", "B-geo"]
+    sentences = [Sentence(("Iraq", "is", "far"), ("B-geo", "O", "O")) for _ in range(20)]
+    sentences += [Sentence(("Iraq", "again"), ("O", "O")), Sentence(("Zork", "again"), ("B-geo", "O"))]
+    sure = [0.97, 0.03]
+    marginals = [np.array([[0.03, 0.97], sure, sure]) for _ in range(20)]
+    marginals += [np.array([[0.01, 0.99], sure]), np.array([[0.99, 0.01], sure])]  # P(given) = 0.01 for both
+    issues = issues_from_marginals(sentences, marginals, labels)
+    ranked = [(i.sentence, i.token) for i in issues]
+    assert ranked[:2] == [(20, 0), (21, 0)]
+    assert issues[0].score > issues[1].score >= 0.99 - 1e-9
+    agreement = TagAgreement(sentences)
+    assert agreement.probability("Iraq", "O", 0.01) == pytest.approx(0.01 / 21)
+    assert agreement.probability("Zork", "B-geo", 0.01) == pytest.approx(0.01)
