@@ -4,12 +4,15 @@ The probabilities must be out-of-sample: tag sentences the model did not train o
 test splits, an uploaded file, or any file through :mod:`ner_core.training.cross_val`), otherwise the model
 has memorised the noise.
 
-Flags are ranked by how unlikely the given tag is under two votes: the model's marginal, and the
-word's other occurrences in the checked sentences (:class:`TagAgreement`). A one-off slip ("Iraq"
-left ``O`` among hundreds of ``B-geo``) disagrees with both; a word a small model gets wrong while
-the annotators tag it the same way throughout ("More than three years" as ``tim``) only with the
-first. On 5% planted noise in 5,000 training sentences, cross-validated, precision at 500 went
-from 0.65 to 0.74 (``benchmarks/noise_recovery.py``; README).
+Cross-validated flags (fold models trained on the checked sentences themselves) are ranked by how
+unlikely the given tag is under two votes: the model's marginal, and the word's other occurrences
+in the checked sentences (:class:`TagAgreement`). A one-off slip ("Iraq" left ``O`` among hundreds of
+``B-geo``) disagrees with both; a word a small fold model gets wrong while the annotators tag it the
+same way throughout ("More than three years" as ``tim``) only with the first. On 5% planted noise in
+5,000 training sentences, precision at 500 went from 0.64-0.71 to 0.72-0.75 (README). A model
+trained on more data than the file (the shipped tagger on val or test) already knows the words'
+usual tags; there the file's counts only promote its own inconsistencies (precision at 500 fell
+from 0.86-0.88 to 0.81-0.83 on val), so its flags are ranked by its marginal alone.
 """
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ class LabelIssue:
     token: int
     given: str
     suggested: str
-    score: float  # 1 - P(given tag) by the model and by the word's other occurrences (TagAgreement): higher is more suspicious
+    score: float  # 1 - P(given tag) by the model (cross-validated: times its TagAgreement): higher is more suspicious
     fold: int | None = None  # with cross-validation: the fold whose model (which never saw the sentence) scored it
 
     def to_dict(self) -> dict:
@@ -74,7 +77,8 @@ def issues_from_marginals(
     """Tokens whose gold tag cleanlab flags as likely wrong, most suspicious first.
 
     ``marginals[i]`` is a ``(len(sentences[i]), len(labels))`` array of out-of-sample tag
-    probabilities; ``folds[i]``, if given, is recorded as the fold that scored sentence ``i``.
+    probabilities. ``folds[i]``, if given, is the cross-validation fold that scored sentence ``i``;
+    cross-validated flags are ranked with the sentences' :class:`TagAgreement`, others by the marginal alone.
     """
     from cleanlab.token_classification.filter import find_label_issues as cleanlab_issues
 
@@ -87,12 +91,12 @@ def issues_from_marginals(
     given = [ids[i] for i in kept]
     # n_jobs=1: cleanlab's multiprocessing pool outlives a Streamlit script and hangs its shutdown
     flagged = cleanlab_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
-    agreement = TagAgreement(sentences)
+    agreement = TagAgreement(sentences) if folds is not None else None
     issues = []
     for k, j in flagged:
         p, g = probs[k][j], given[k][j]
         fold = None if folds is None else int(folds[kept[k]])
-        score = agreement.score(sentences[kept[k]].words[j], labels[g], float(p[g]))
+        score = agreement.score(sentences[kept[k]].words[j], labels[g], float(p[g])) if agreement else float(1 - p[g])
         issues.append(LabelIssue(kept[k], int(j), labels[g], labels[int(p.argmax())], score, fold))
     issues.sort(key=lambda issue: -issue.score)
     return issues[:top] if top else issues

@@ -58,17 +58,21 @@ def test_label_issues_cli_json(tiny_model, split, tmp_path):
 
 
 def test_a_one_off_tag_outranks_one_the_corpus_agrees_with():
-    """At the same model probability, "Iraq" left O among twenty B-geo ranks above a word seen once."""
+    """Cross-validated, at the same model probability, "Iraq" left O among twenty B-geo ranks above a
+    word seen once; a model trained elsewhere ranks them by its probability alone."""
     labels = ["O", "B-geo"]
     sentences = [Sentence(("Iraq", "is", "far"), ("B-geo", "O", "O")) for _ in range(20)]
     sentences += [Sentence(("Iraq", "again"), ("O", "O")), Sentence(("Zork", "again"), ("B-geo", "O"))]
     sure = [0.97, 0.03]
     marginals = [np.array([[0.03, 0.97], sure, sure]) for _ in range(20)]
     marginals += [np.array([[0.01, 0.99], sure]), np.array([[0.99, 0.01], sure])]  # P(given) = 0.01 for both
-    issues = issues_from_marginals(sentences, marginals, labels)
+    issues = issues_from_marginals(sentences, marginals, labels, folds=[k % 2 for k in range(len(sentences))])
     ranked = [(i.sentence, i.token) for i in issues]
     assert ranked[:2] == [(20, 0), (21, 0)]
     assert issues[0].score > issues[1].score >= 0.99 - 1e-9
+    alone = issues_from_marginals(sentences, marginals, labels)
+    assert {(i.sentence, i.token) for i in alone[:2]} == {(20, 0), (21, 0)}
+    assert alone[0].score == pytest.approx(alone[1].score) == pytest.approx(0.99)
     agreement = TagAgreement(sentences)
     assert agreement.probability("Iraq", "O", 0.01) == pytest.approx(0.01 / 21)
     assert agreement.probability("Zork", "B-geo", 0.01) == pytest.approx(0.01)
