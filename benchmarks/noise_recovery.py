@@ -192,9 +192,6 @@ def main() -> None:
                         "the others report flag precision and noise found only)")
     parser.add_argument("--folds", type=int, default=3)
     parser.add_argument("--epochs", type=int, default=5, help="epochs of the noisy model and of each fold model")
-    parser.add_argument("--recipe", default="glove", choices=("glove", "fused", "finetune", "auto"),
-                        help="of the fold models (and, with retrained rows, of every row's tagger: glove only)")
-    parser.add_argument("--budget", type=float, help="with --recipe auto: minutes for the fold models (default: the CLI's)")
     parser.add_argument("--warm-start", action="store_true", help="each row continues the noisy model instead of training from scratch")
     parser.add_argument("--retrain-epochs", type=int, default=2, help="with --warm-start: epochs each row continues the noisy model")
     parser.add_argument("--seconds-per-decision", type=float, default=3.0,
@@ -218,9 +215,7 @@ def main() -> None:
 
     split = split_corpus(read_corpus(args.data))
     clean, test = split.train[: args.train_size], split.test[: args.test_size] if args.test_size else split.test
-    if args.recipe != "glove" and args.retrain_rates:
-        parser.error("--recipe other than glove: flags only (give --retrain-rates with no rate)")
-    config = CrossValConfig(epochs=args.epochs, folds=args.folds, recipe=args.recipe, budget_minutes=args.budget)
+    config = CrossValConfig(epochs=args.epochs, folds=args.folds)
     rows, counts = [], []
     for rate in args.rates:
         noisy, planted = plant_noise(clean, rate, seed=args.seed)

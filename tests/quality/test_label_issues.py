@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from ner_core.data.corpus import write_corpus
+from ner_core.data.corpus import Sentence, write_corpus
 from ner_core.data.noise import plant_noise
 from ner_core.data.tags import is_valid_iob2
 from ner_core.models.tagger import Tagger
-from ner_core.data.formats.base import Sentence
 from ner_core.quality.label_issues import TagAgreement, find_label_issues, issues_from_marginals
 
 ROOT = Path(__file__).resolve().parents[2]
