@@ -34,19 +34,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from ..quality.issue_scores import run_cross_val_job
 from ..storage.datasets import DEFAULT_DATASET
 from ..storage.db import data_dir, shared_engine
 from ..storage.schema import Job, JobEvent
 from ..storage.users import User, require
-from .pool_rank import run_pool_rank_job
 from .registry import clean_builds
-from .retrain import run_retrain_job, run_train_method_job
 
 Runner = Callable[[dict, Callable[[dict], None]], dict]
-RUNNERS: dict[str, Runner] = {"retrain": run_retrain_job, "train-method": run_train_method_job, "cross-val": run_cross_val_job,
-                              "pool-rank": run_pool_rank_job}
-"""The job kinds and their runners; more for plugins or tests: ``$NER_JOB_RUNNERS="kind=module:function,..."``."""
+RUNNERS = {"retrain": "ner_core.workbench.retrain:run_retrain_job", "train-method": "ner_core.workbench.retrain:run_train_method_job",
+           "cross-val": "ner_core.quality.issue_scores:run_cross_val_job", "pool-rank": "ner_core.workbench.pool_rank:run_pool_rank_job"}
+"""The job kinds and their runners (``module:function``, imported by the worker that runs one: starting or watching a
+job loads no model code); more for plugins or tests: ``$NER_JOB_RUNNERS="kind=module:function,..."``."""
 ACTIVE = ("starting", "running")
 HEARTBEAT_EVERY = 5  # seconds
 STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead
@@ -75,18 +73,15 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)  # SQLite returns naive times
 
 
-def runners() -> dict[str, Runner | str]:
-    """:data:`RUNNERS` and the plugin kinds of ``$NER_JOB_RUNNERS`` (as ``module:function``)."""
+def runners() -> dict[str, str]:
+    """:data:`RUNNERS` and the plugin kinds of ``$NER_JOB_RUNNERS``, each as ``module:function``."""
     extra = dict(item.split("=", 1) for item in filter(None, os.environ.get("NER_JOB_RUNNERS", "").split(",")))
     return RUNNERS | extra
 
 
 def _runner(kind: str) -> Runner:
-    runner = runners()[kind]
-    if isinstance(runner, str):
-        module, function = runner.split(":")
-        return getattr(importlib.import_module(module), function)
-    return runner
+    module, function = runners()[kind].split(":")
+    return getattr(importlib.import_module(module), function)
 
 
 def logs_dir() -> Path:
