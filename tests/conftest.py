@@ -8,8 +8,9 @@ from ner_core.data.corpus import default_corpus_path, format_corpus, read_corpus
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ["NER_DEVICE"] = "cpu"  # tests run on the CPU, also where a GPU is at hand
-# The app's own state (database, datasets, jobs) goes to a scratch folder, never to the checkout's data/.
+# The app's own state (database, datasets, jobs, encoder features) goes to a scratch folder, never to the checkout's data/.
 os.environ["NER_DATA_DIR"] = tempfile.mkdtemp(prefix="ner-tests-")
+os.environ["NER_CACHE"] = os.path.join(os.environ["NER_DATA_DIR"], "cache")  # encoder features: computed afresh by each run
 os.environ.pop("NER_DB_URL", None)
 
 

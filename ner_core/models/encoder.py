@@ -6,16 +6,20 @@ tokenizer, weights: e.g. ``bert-base-cased``) or the name of a model in the loca
 nothing is ever downloaded. Cased and uncased both work. Each word gets its first sub-word's (or its
 sub-words' mean) last hidden state; a sentence longer than the encoder's maximum length is encoded in
 windows that fit it (never truncated). The encoder is never fine-tuned, so features of a sentence are
-computed once and stored under the cache directory (``$NER_CACHE``, default ``cache/``), keyed by the
-encoder, its config's fingerprint, the pooling and the sentence's words. A model records the
+computed once and stored under the cache directory (``$NER_CACHE``, default ``cache/``), in a folder per
+encoder, config fingerprint and pooling, keyed by the sentence's words (:mod:`.feature_cache`): what
+training or a job computed, the server reads, and the reverse. A model records the
 fingerprint (:class:`EncoderInfo`): loading it beside a different encoder of the same name is refused.
 """
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import json
 import os
+import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -23,9 +27,12 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from .feature_cache import FeatureCache
+
 MINILM = "minilm"
 MAX_WORDS_PER_PASS = 100  # longer sentences are encoded in windows of at most this many words ...
 POOLINGS = ("first", "mean")
+FLUSH_WORDS = 8192  # computed features go to disk in shards of at least this many words (the rest at exit)
 
 
 class EncoderError(ValueError):
@@ -96,10 +103,12 @@ class WordEncoder:
             raise ValueError(f"unknown pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
         self.info = encoder_info(name)
         self.pooling, self.batch_size = pooling, batch_size
-        self._memory: dict[str, np.ndarray] = {}
-        self._disk: tuple[np.ndarray, dict[str, list[int]]] | None = None
-        if use_disk_cache:
-            self._disk = _open_cache(self.cache_path())
+        self._memory: dict[str, np.ndarray] = {}  # computed here, not yet on disk
+        self._pending_words = 0
+        self._lock = threading.Lock()  # the server's sessions share one encoder
+        self._disk = FeatureCache(self.cache_path()) if use_disk_cache else None
+        if self._disk is not None:
+            atexit.register(self.flush)
 
     @property
     def dim(self) -> int:
@@ -114,23 +123,39 @@ class WordEncoder:
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """A ``(len(sentence), dim)`` float32 array per sentence."""
         keys = [sentence_key(s) for s in sentences]
-        missing = {k: s for k, s in zip(keys, sentences) if self._lookup(k) is None and len(s)}
-        if missing:
-            computed = self._compute(list(missing.values()))
-            self._memory.update(zip(missing.keys(), computed))
-        out = []
-        for key, sentence in zip(keys, sentences):
-            found = self._lookup(key)
-            out.append(np.zeros((0, self.dim), np.float32) if found is None else found.astype(np.float32))
-        return out
+        with self._lock:
+            missing = {k: s for k, s in zip(keys, sentences) if len(s) and self._lookup(k) is None}
+            if missing and self._disk is not None:
+                self._disk.refresh()  # another process may have computed them
+                missing = {k: s for k, s in missing.items() if self._lookup(k) is None}
+            if missing:
+                self._memory.update(zip(missing.keys(), self._compute(list(missing.values()))))
+                self._pending_words += sum(len(s) for s in missing.values())
+                if self._pending_words >= FLUSH_WORDS:
+                    self._flush()
+            found = [self._lookup(k) for k in keys]
+        return [np.zeros((0, self.dim), np.float32) if f is None else f.astype(np.float32) for f in found]
+
+    def flush(self) -> None:
+        """Write what was computed here to the disk cache (also done at exit and every :data:`FLUSH_WORDS` words)."""
+        with self._lock:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._disk is None or not self._memory:
+            return
+        try:
+            self._disk.add(self._memory)
+        except OSError as err:  # a full or read-only disk: features stay in memory, as without a disk cache
+            warnings.warn(f"encoder features not written to {self._disk.path}: {err}", stacklevel=2)
+            self._disk = None
+            return
+        self._memory, self._pending_words = {}, 0
 
     def _lookup(self, key: str) -> np.ndarray | None:
         if key in self._memory:
             return self._memory[key]
-        if self._disk is not None and key in self._disk[1]:
-            start, length = self._disk[1][key]
-            return self._disk[0][start : start + length]
-        return None
+        return self._disk.get(key) if self._disk is not None else None
 
     def _compute(self, sentences: list[Sequence[str]]) -> list[np.ndarray]:
         tokenizer, model = _load(self.info.path)
@@ -151,25 +176,6 @@ class WordEncoder:
             out[i].append(piece)
         return [np.concatenate(p).astype(np.float16) for p in out]
 
-    def build_cache(self, sentences: Sequence[Sequence[str]], batch: int = 2048) -> Path:
-        """Compute and store features for every (distinct) sentence; returns the cache path."""
-        unique = {sentence_key(s): s for s in sentences if len(s)}
-        arrays, index, offset = [], {}, 0
-        keys = list(unique)
-        for start in range(0, len(keys), batch):
-            part = keys[start : start + batch]
-            for key, features in zip(part, self(list(unique[k] for k in part))):
-                arrays.append(features.astype(np.float16))
-                index[key] = [offset, len(features)]
-                offset += len(features)
-            self._memory.clear()
-        path = self.cache_path()
-        path.mkdir(parents=True, exist_ok=True)
-        np.save(path / "features.npy", np.concatenate(arrays) if arrays else np.zeros((0, self.dim), np.float16))
-        (path / "index.json").write_text(json.dumps(index))
-        self._disk = _open_cache(path)
-        return path
-
 
 def _pool(hidden: torch.Tensor, word_ids: list[int | None], n_words: int, pooling: str) -> np.ndarray:
     """Sub-word states ``(S, dim)`` -> word vectors ``(n_words, dim)``; zeros for a word with no sub-word."""
@@ -187,12 +193,6 @@ def _pool(hidden: torch.Tensor, word_ids: list[int | None], n_words: int, poolin
                 first.setdefault(word, position)
         out[list(first)] = hidden[list(first.values())]
     return out.numpy()
-
-
-def _open_cache(path: Path) -> tuple[np.ndarray, dict[str, list[int]]] | None:
-    if not (path / "index.json").is_file():
-        return None
-    return np.load(path / "features.npy", mmap_mode="r"), json.loads((path / "index.json").read_text())
 
 
 def _windows(tokenizer, words: list[str], max_tokens: int) -> list[list[str]]:

@@ -1,8 +1,10 @@
-"""Frozen MiniLM word features: alignment, long sentences, and the disk cache (real model)."""
+"""Frozen MiniLM word features: alignment, long sentences, and the disk cache shared by processes (real model)."""
 import numpy as np
 import pytest
 
+from ner_core.models import encoder
 from ner_core.models.encoder import WordEncoder
+from ner_core.models.feature_cache import MAX_SHARDS, FeatureCache
 
 ENCODER_DIM = 384  # MiniLM-L6's hidden size
 
@@ -25,15 +27,38 @@ def test_long_sentence_is_encoded_in_windows():
     assert features.shape == (250, ENCODER_DIM) and np.abs(features[-1]).sum() > 0
 
 
-def test_disk_cache_round_trip(monkeypatch, tmp_path):
+def test_features_computed_once_are_read_by_the_next_process(monkeypatch, tmp_path):
     monkeypatch.setenv("NER_CACHE", str(tmp_path))
-    built = WordEncoder("first", use_disk_cache=False)
-    path = built.build_cache(SENTENCES)
-    assert (path / "features.npy").is_file()
-    reader = WordEncoder("first")
-    assert reader._lookup(next(iter(reader._disk[1]))) is not None
-    for a, b in zip(reader(SENTENCES), built(SENTENCES)):
+    writer = WordEncoder("first")
+    computed = writer(SENTENCES)
+    writer.flush()  # as at exit
+    reader = WordEncoder("first")  # another process's: only the disk in common
+    monkeypatch.setattr(reader, "_compute", lambda sentences: pytest.fail(f"recomputed {sentences}"))
+    for a, b in zip(reader(SENTENCES), computed):
         np.testing.assert_allclose(a, b, atol=1e-2)
+
+
+def test_a_reader_finds_what_another_wrote_after_it_opened_the_cache(monkeypatch, tmp_path):
+    monkeypatch.setenv("NER_CACHE", str(tmp_path))
+    reader, writer = WordEncoder("first"), WordEncoder("first")
+    monkeypatch.setattr(encoder, "FLUSH_WORDS", 1)  # every computation goes to disk at once
+    writer(SENTENCES[:1])
+    monkeypatch.setattr(reader, "_compute", lambda sentences: pytest.fail(f"recomputed {sentences}"))
+    (features,) = reader(SENTENCES[:1])
+    assert features.shape == (5, ENCODER_DIM) and np.abs(features).sum() > 0
+
+
+def test_many_shards_are_merged_without_losing_a_sentence(monkeypatch, tmp_path):
+    cache = FeatureCache(tmp_path)
+    rows = {f"key{i}": np.full((i % 3 + 1, 4), i, np.float16) for i in range(MAX_SHARDS + 5)}
+    for key, value in rows.items():
+        cache.add({key: value})
+    assert len(list(tmp_path.glob("*.json"))) == MAX_SHARDS + 5
+    merged = FeatureCache(tmp_path)  # opening a cache of too many shards merges them
+    assert len(list(tmp_path.glob("*.json"))) == 1 and len(merged) == len(rows)
+    for key, value in rows.items():
+        np.testing.assert_array_equal(merged.get(key), value)
+        np.testing.assert_array_equal(cache.get(key), value)  # a reader that opened the old shards still reads them
 
 
 def test_unknown_pooling():
