@@ -9,9 +9,10 @@ APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
 @pytest.fixture
-def app(tiny_model, monkeypatch):
+def app(tiny_model, small_corpus, monkeypatch):
     _, ckpt = tiny_model
     monkeypatch.setenv("NER_MODEL", str(ckpt))
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))  # a fresh database per test imports 1,000 sentences, not 48,000
     return AppTest.from_file(APP, default_timeout=60)
 
 
