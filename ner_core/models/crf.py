@@ -92,13 +92,30 @@ class CRF(nn.Module):
         return torch.logsumexp(final + end, dim=1)
 
     def marginals(self, emissions: Tensor, mask: Tensor | None = None) -> Tensor:
-        """``P(y_t = k | x)`` by forward-backward (in float64), shape ``(B, T, K)``; zero at padding."""
+        """``P(y_t = k | x)`` by forward-backward, shape ``(B, T, K)``; zero at padding.
+
+        In probability space with every step rescaled (as an HMM's scaled forward algorithm), so each
+        step is a small matrix product instead of a ``logsumexp``; in float64, whose range the rescaled
+        values never leave. Each step's scale cancels in ``alpha_t * beta_t`` normalised over tags.
+        """
         mask = self._validate(emissions, None, mask)
-        scores = emissions.double()  # float32 sums drift by ~1e-4 over long sentences
-        alpha = self._forward_alphas(scores, mask)  # (B, T, K)
-        beta = self._backward_betas(scores, mask)  # (B, T, K)
-        log_z = self.log_partition(scores, mask)  # (B,)
-        probs = torch.exp(alpha + beta - log_z[:, None, None])  # (B, T, K)
+        start, trans, end = (x.double() for x in self._scores())
+        scores = emissions.double()
+        steps = torch.exp((scores - scores.amax(dim=2, keepdim=True)).clamp_min(-700))  # (B, T, K): a step's best tag at 1
+        moves = torch.exp(trans)  # (K, K); forbidden moves are 0
+        length = emissions.size(1)
+        alpha = torch.exp(start - start.max()) * steps[:, 0]
+        alphas = [alpha / alpha.sum(1, keepdim=True)]
+        for t in range(1, length):
+            nxt = (alphas[-1] @ moves) * steps[:, t]
+            alphas.append(torch.where(mask[:, t, None], nxt / nxt.sum(1, keepdim=True), alphas[-1]))
+        final = torch.exp(end - end.max()).expand(emissions.size(0), -1)
+        betas = [final]
+        for t in range(length - 2, -1, -1):
+            nxt = (steps[:, t + 1] * betas[-1]) @ moves.T
+            betas.append(torch.where(mask[:, t + 1, None], nxt / nxt.sum(1, keepdim=True), final))
+        probs = torch.stack(alphas, dim=1) * torch.stack(betas[::-1], dim=1)  # (B, T, K), up to a scale per step
+        probs = probs / probs.sum(2, keepdim=True).clamp_min(torch.finfo(probs.dtype).tiny)
         return (probs * mask[:, :, None]).to(emissions.dtype)
 
     def decode(self, emissions: Tensor, mask: Tensor | None = None) -> list[list[int]]:
@@ -150,13 +167,3 @@ class CRF(nn.Module):
             alpha = torch.where(mask[:, t, None], nxt, alpha)
             alphas.append(alpha)
         return torch.stack(alphas, dim=1)
-
-    def _backward_betas(self, emissions: Tensor, mask: Tensor) -> Tensor:
-        _, trans, end = self._scores()
-        beta = end.expand(emissions.size(0), -1)  # (B, K)
-        betas = [beta]
-        for t in range(emissions.size(1) - 2, -1, -1):
-            nxt = torch.logsumexp(trans[None] + (emissions[:, t + 1] + beta)[:, None, :], dim=2)  # (B, K)
-            beta = torch.where(mask[:, t + 1, None], nxt, end.expand_as(nxt))
-            betas.append(beta)
-        return torch.stack(betas[::-1], dim=1)

@@ -1,6 +1,7 @@
 """Vocabularies and tensor batches: lowercased words (GloVe keys), characters, casing, tags."""
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator, Sequence
@@ -11,9 +12,11 @@ from torch import Tensor
 
 PAD, UNK = "<pad>", "<unk>"
 MAX_WORD_CHARS = 20
+MAX_CACHED_WORDS = 200_000  # a vocabulary's memo of encoded words is emptied when it grows past this
 CASINGS = ("pad", "lower", "title", "upper", "mixed", "digit", "has_digit", "punct", "other")
 
 
+@functools.lru_cache(maxsize=MAX_CACHED_WORDS)
 def casing(word: str) -> str:
     """A coarse shape class: GloVe is lowercased, so casing is given to the model separately."""
     if word.isdigit():
@@ -69,6 +72,7 @@ class Vocab:
         self.char2id = {c: i for i, c in enumerate(self.chars)}
         self.label2id = {t: i for i, t in enumerate(self.labels)}
         self.casing2id = {c: i for i, c in enumerate(CASINGS)}
+        self._encoded: dict[str, tuple[int, int, list[int]]] = {}  # word -> its ids (see _ids)
 
     @classmethod
     def build(cls, sentences: Sequence[Sequence[str]], known: set[str] | dict, labels: Sequence[str], min_count: int = 2) -> "Vocab":
@@ -89,14 +93,12 @@ class Vocab:
         words = np.zeros((n, length), dtype=np.int64)
         chars = np.zeros((n, length, width), dtype=np.int64)
         shape = np.zeros((n, length), dtype=np.int64)
-        unk_w, unk_c = self.word2id[UNK], self.char2id[UNK]
-        word_ids, char_ids, casing_ids = self.word2id.get, self.char2id.get, self.casing2id
         for b, sentence in enumerate(sentences):
-            words[b, : len(sentence)] = [word_ids(word_key(w), unk_w) for w in sentence]
-            shape[b, : len(sentence)] = [casing_ids[casing(w)] for w in sentence]
-            for t, w in enumerate(sentence):
-                w = w[:MAX_WORD_CHARS]
-                chars[b, t, : len(w)] = [char_ids(c, unk_c) for c in w]
+            ids = [self._ids(w) for w in sentence]
+            words[b, : len(sentence)] = [i[0] for i in ids]
+            shape[b, : len(sentence)] = [i[1] for i in ids]
+            for t, (_, _, char_ids) in enumerate(ids):
+                chars[b, t, : len(char_ids)] = char_ids
         lengths = np.array([len(s) for s in sentences])
         mask = np.arange(length)[None, :] < lengths[:, None]
         tag_ids = None
@@ -108,6 +110,18 @@ class Vocab:
         return Batch(
             torch.from_numpy(words), torch.from_numpy(chars), torch.from_numpy(shape), torch.from_numpy(mask), tag_ids
         )
+
+    def _ids(self, word: str) -> tuple[int, int, list[int]]:
+        """``word``'s id, casing id and char ids, memoised: a corpus repeats its words, and a pipeline's
+        taggers encode the same sentences."""
+        found = self._encoded.get(word)
+        if found is None:
+            if len(self._encoded) >= MAX_CACHED_WORDS:
+                self._encoded.clear()
+            unk_c = self.char2id[UNK]
+            found = self._encoded[word] = (self.word2id.get(word_key(word), self.word2id[UNK]), self.casing2id[casing(word)],
+                                           [self.char2id.get(c, unk_c) for c in word[:MAX_WORD_CHARS]])
+        return found
 
 
 def length_batches(sentences: Sequence[Sequence[str]], size: int) -> Iterator[list[int]]:
