@@ -43,7 +43,8 @@ def word_key(word: str) -> str:
 @dataclass
 class Batch:
     words: Tensor  # (B, T) word ids
-    chars: Tensor  # (B, T, C) char ids
+    chars: Tensor  # (W, C) char ids of the batch's distinct words (row 0: padding) ...
+    char_rows: Tensor  # (B, T) ... and each token's row there
     casing: Tensor  # (B, T) casing ids
     mask: Tensor  # (B, T) bool
     tags: Tensor | None = None  # (B, T) tag ids
@@ -89,16 +90,20 @@ class Vocab:
     def encode(self, sentences: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
         """Pad ``sentences`` (lists of tokens) into a :class:`Batch`."""
         n, length = len(sentences), max((len(s) for s in sentences), default=0)
-        width = max((min(len(w), MAX_WORD_CHARS) for s in sentences for w in s), default=1)
         words = np.zeros((n, length), dtype=np.int64)
-        chars = np.zeros((n, length, width), dtype=np.int64)
         shape = np.zeros((n, length), dtype=np.int64)
+        char_rows = np.zeros((n, length), dtype=np.int64)
+        distinct: dict[str, int] = {}  # word -> its row of chars (a batch repeats its words: spelled once)
         for b, sentence in enumerate(sentences):
             ids = [self._ids(w) for w in sentence]
             words[b, : len(sentence)] = [i[0] for i in ids]
             shape[b, : len(sentence)] = [i[1] for i in ids]
-            for t, (_, _, char_ids) in enumerate(ids):
-                chars[b, t, : len(char_ids)] = char_ids
+            char_rows[b, : len(sentence)] = [distinct.setdefault(w, len(distinct) + 1) for w in sentence]
+        width = max((min(len(w), MAX_WORD_CHARS) for w in distinct), default=1)
+        chars = np.zeros((len(distinct) + 1, width), dtype=np.int64)
+        for word, row in distinct.items():
+            char_ids = self._ids(word)[2]
+            chars[row, : len(char_ids)] = char_ids
         lengths = np.array([len(s) for s in sentences])
         mask = np.arange(length)[None, :] < lengths[:, None]
         tag_ids = None
@@ -107,9 +112,8 @@ class Vocab:
             for b, seq in enumerate(tags):
                 tag_ids[b, : len(seq)] = [self.label2id[t] for t in seq]
             tag_ids = torch.from_numpy(tag_ids)
-        return Batch(
-            torch.from_numpy(words), torch.from_numpy(chars), torch.from_numpy(shape), torch.from_numpy(mask), tag_ids
-        )
+        return Batch(torch.from_numpy(words), torch.from_numpy(chars), torch.from_numpy(char_rows), torch.from_numpy(shape),
+                     torch.from_numpy(mask), tag_ids)
 
     def _ids(self, word: str) -> tuple[int, int, list[int]]:
         """``word``'s id, casing id and char ids, memoised: a corpus repeats its words, and a pipeline's

@@ -275,7 +275,7 @@ class CRFTagger(CRFModel):
                 drop = (torch.rand(words.shape, device=words.device) < self.config.word_dropout) & batch.mask
                 words = words.masked_fill(drop, 1)  # 1 = UNK
                 glove = None if glove is None else glove.masked_fill(drop[:, :, None], 0.0)
-            char_feat = self.char_features(batch.chars)
+            char_feat = self.char_features(batch.chars, batch.char_rows)
             word = self.word_emb(words) if glove is None else self.word_emb(words) + glove
             parts += [word, char_feat, self.casing_emb(batch.casing)]
         if self.config.encoder:
@@ -289,16 +289,17 @@ class CRFTagger(CRFModel):
         out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True, total_length=t)
         return out
 
-    def char_features(self, chars: Tensor) -> Tensor:
-        """``(B, T, C)`` char ids -> ``(B, T, char_filters)`` features per word."""
-        b, t, c = chars.shape
-        embedded = self.char_emb(chars.view(b * t, c))  # (B*T, C, char_dim)
+    def char_features(self, chars: Tensor, rows: Tensor) -> Tensor:
+        """``(W, C)`` char ids of distinct words and each token's ``(B, T)`` row -> ``(B, T, char_filters)`` features."""
+        embedded = self.char_emb(chars)  # (W, C, char_dim)
         if self.config.char_encoder == "cnn":
-            return self.char_cnn(embedded.transpose(1, 2)).max(dim=2).values.view(b, t, -1)
-        lengths = (chars.view(b * t, c) != 0).sum(1).clamp(min=1).cpu()  # padding words: one PAD char
-        packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
-        _, (last, _) = self.char_lstm(packed)  # (2, B*T, filters/2): final forward and backward states
-        return torch.cat([last[0], last[1]], dim=1).view(b, t, -1)
+            features = self.char_cnn(embedded.transpose(1, 2)).max(dim=2).values
+        else:
+            lengths = (chars != 0).sum(1).clamp(min=1).cpu()  # the padding row: one PAD char
+            packed = nn.utils.rnn.pack_padded_sequence(embedded, lengths, batch_first=True, enforce_sorted=False)
+            _, (last, _) = self.char_lstm(packed)  # (2, W, filters/2): final forward and backward states
+            features = torch.cat([last[0], last[1]], dim=1)
+        return features[rows]  # (B, T, char_filters)
 
     def forward_loss(self, batch: Batch) -> Tensor:
         """Mean negative log-likelihood per sentence (:meth:`CRFModel.crf_loss`), plus the weighted POS loss per sentence, if on."""

@@ -117,8 +117,8 @@ def test_char_bilstm_features_ignore_padding_and_survive_save_and_load(tmp_path)
     short = model.batch([["Al"]])
     padded = model.batch([["Al", "extraordinarily"]])  # pads "Al" to the longer word's width
     with torch.no_grad():
-        alone = model.char_features(short.chars)[0, 0]
-        torch.testing.assert_close(model.char_features(padded.chars)[0, 0], alone)
+        alone = model.char_features(short.chars, short.char_rows)[0, 0]
+        torch.testing.assert_close(model.char_features(padded.chars, padded.char_rows)[0, 0], alone)
         assert alone.shape == (20,)
     save_checkpoint(model, tmp_path / "ck", {})
     loaded, _ = load_checkpoint(tmp_path / "ck")
