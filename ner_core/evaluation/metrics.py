@@ -1,7 +1,8 @@
-"""Entity-level scores (seqeval, IOB2 strict) in one flat shape for every model and pipeline."""
+"""Entity-level scores (IOB2, strict: seqeval's entities) in one flat shape for every model and pipeline."""
 from __future__ import annotations
 
-import warnings
+import functools
+from collections import Counter
 from typing import Any, Sequence
 
 AVERAGES = {"micro avg": "micro", "macro avg": "macro", "weighted avg": "weighted"}
@@ -13,6 +14,10 @@ def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) 
     Returns ``{"micro_f1", "macro_f1", "weighted_f1", "micro_precision", ..., "per_type":
     {type: {"precision", "recall", "f1", "support"}}}``; types with no gold and no predicted
     entity are absent, and every average is 0 when there is nothing to score.
+
+    The entities are seqeval's (``Entities`` in strict IOB2 mode) and the figures those of its
+    ``classification_report(mode="strict", zero_division=0)``, counted here: its report imports
+    scikit-learn, seconds of a page's first load (tests/evaluation/test_metrics.py checks they agree).
     """
     if len(gold) != len(pred):
         raise ValueError(f"{len(gold)} gold sentences but {len(pred)} predicted")
@@ -21,26 +26,44 @@ def entity_scores(gold: Sequence[Sequence[str]], pred: Sequence[Sequence[str]]) 
             raise ValueError(f"sentence {i}: {len(g)} gold tags but {len(p)} predicted")
     scores: dict[str, Any] = {f"{a}_{m}": 0.0 for a in AVERAGES.values() for m in ("precision", "recall", "f1")}
     scores["per_type"] = {}
-    has_entity = any(t != "O" for seq in list(gold) + list(pred) for t in seq)
-    if not has_entity:
+    true, found = _entities(gold), _entities(pred)
+    if not true and not found:
         return scores
-    from seqeval.metrics import classification_report  # seqeval imports sklearn (seconds): only when scoring
-    from seqeval.scheme import IOB2
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # seqeval warns on types with no prediction
-        report = classification_report(
-            [list(g) for g in gold], [list(p) for p in pred], mode="strict", scheme=IOB2, output_dict=True, zero_division=0
-        )
-    for key, row in report.items():
-        entry = {"precision": float(row["precision"]), "recall": float(row["recall"]), "f1": float(row["f1-score"])}
-        if key in AVERAGES:
-            for metric, value in entry.items():
-                scores[f"{AVERAGES[key]}_{metric}"] = value
-        else:
-            scores["per_type"][key] = {**entry, "support": int(row["support"])}
-    scores["per_type"] = dict(sorted(scores["per_type"].items()))
+    support, predicted = Counter(e[1] for e in true), Counter(e[1] for e in found)
+    correct = Counter(e[1] for e in true & found)
+    for kind in sorted(support.keys() | predicted.keys()):
+        scores["per_type"][kind] = {**_prf(correct[kind], predicted[kind], support[kind]), "support": support[kind]}
+    rows = scores["per_type"].values()
+    total = sum(support.values())
+    averages = {
+        "micro": _prf(sum(correct.values()), sum(predicted.values()), total),
+        "macro": {m: sum(r[m] for r in rows) / len(rows) for m in ("precision", "recall", "f1")},
+        "weighted": {m: sum(r[m] * r["support"] for r in rows) / total if total else 0.0 for m in ("precision", "recall", "f1")},
+    }
+    for average, values in averages.items():
+        for metric, value in values.items():
+            scores[f"{average}_{metric}"] = value
     return scores
+
+
+def _entities(sequences: Sequence[Sequence[str]]) -> set[tuple[int, str, int, int]]:
+    """``(sentence, type, start, end)`` of every entity, by seqeval's strict IOB2 reading."""
+    return {(i, *entity) for i, tags in enumerate(sequences) for entity in _sentence_entities(tuple(tags))}
+
+
+@functools.lru_cache(maxsize=100_000)
+def _sentence_entities(tags: tuple[str, ...]) -> tuple[tuple[str, int, int], ...]:
+    """One sentence's ``(type, start, end)``; memoised: gold is scored against several systems, which mostly agree."""
+    from seqeval.scheme import IOB2, Entities
+
+    return tuple(e.to_tuple()[1:] for e in Entities([list(tags)], IOB2).entities[0])
+
+
+def _prf(correct: int, predicted: int, support: int) -> dict[str, float]:
+    precision = correct / predicted if predicted else 0.0
+    recall = correct / support if support else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"precision": precision, "recall": recall, "f1": f1}
 
 
 def format_table(scores: dict[str, Any]) -> str:
