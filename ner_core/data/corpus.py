@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+from .cache import parsed
 from .formats import conll, docbin, jsonl, kaggle, text
 from .formats.base import CorpusError, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
@@ -120,11 +121,13 @@ def format_of(name: str) -> str:
 
 
 def load_corpus(path: str | os.PathLike, *, encoding: str | None = None) -> CorpusFile:
-    """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection."""
+    """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection. Each version of
+    a file is parsed once per machine (:mod:`.cache`)."""
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
-    return _load(path, str(path), encoding)
+    limits = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS), max_bytes()
+    return parsed(path, (encoding, limits), lambda: _load(path, str(path), encoding))
 
 
 def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None) -> CorpusFile:

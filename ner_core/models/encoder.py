@@ -27,6 +27,7 @@ from typing import Sequence
 import numpy as np
 import torch
 
+from ..data.cache import cache_dir
 from .feature_cache import FeatureCache
 
 MINILM = "minilm"
@@ -85,10 +86,6 @@ def parse_encoder(spec: str) -> tuple[str, str]:
     if not name or pooling not in POOLINGS:
         raise EncoderError(f"encoder {spec!r}: expected NAME-POOLING with POOLING one of {', '.join(POOLINGS)} (e.g. minilm-first)")
     return name, pooling
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("NER_CACHE", Path(__file__).resolve().parents[2] / "cache"))
 
 
 def sentence_key(words: Sequence[str]) -> str:

@@ -138,3 +138,21 @@ def test_refused_imports_store_nothing(tmp_path, monkeypatch):
     assert store.original == [Sentence(("Aspirin", "helps"), ("B-drug", "O"))]
     assert summaries == ["up.tsv: conll, utf-8-sig, 1 sentences, 2 tokens, tags BIOES, converted to IOB2 (S->B 1 tags)"]
     assert [p.suffix for p in directory.iterdir()] == [".jsonl"] and read_corpus(list_datasets(engine)["ok"]) == store.original
+
+
+def test_a_file_is_parsed_once_per_version(tmp_path, monkeypatch):
+    from ner_core.data import corpus as corpus_module
+
+    monkeypatch.setenv("NER_CACHE", str(tmp_path / "cache"))
+    path = tmp_path / "c.conll"
+    path.write_text("Paris B-geo\nis O\n\nRome B-geo\n")
+    first = read_corpus(path)
+    parse = corpus_module._load
+    monkeypatch.setattr(corpus_module, "_load", lambda *a: pytest.fail("parsed again"))
+    assert read_corpus(path) == first  # another process's read: from the cache
+    path.write_text("Oslo B-geo\n")  # changed in place: a new version, parsed again
+    monkeypatch.setattr(corpus_module, "_load", parse)
+    assert [s.words for s in read_corpus(path)] == [("Oslo",)]
+    monkeypatch.setenv("NER_MAX_IMPORT_SENTENCES", "0")  # other reading options: not the cached result
+    with pytest.raises(CorpusError, match="more than 0 sentences"):
+        read_corpus(path)
