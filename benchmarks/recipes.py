@@ -13,11 +13,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import tempfile
 import sys
 import time
 from pathlib import Path
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("NER_CACHE", tempfile.mkdtemp(prefix="recipes-cache-"))  # features computed afresh (the README's figures); give NER_CACHE to reuse them
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
