@@ -100,7 +100,8 @@ def cmd_train(args: argparse.Namespace) -> int:
                      if v is not None}
     base = Recipe().model
     open_vocab = args.open_vocab if args.open_vocab is not None else base.open_vocab and not args.no_word_features
-    model_config = replace(base, word_features=not args.no_word_features, encoder=_encoder(args.encoder), head=args.head,
+    model_config = replace(base, word_features=not args.no_word_features, encoder=_encoder(args.encoder),
+                           encoder_layers=args.encoder_layers, head=args.head,
                            hidden=args.hidden, lstm_layers=args.lstm_layers, open_vocab=open_vocab,
                            pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
     choice = _recipe_choice(args)
@@ -476,6 +477,9 @@ def build_parser() -> argparse.ArgumentParser:
                                       "holding a transformer (e.g. bert-base-cased) or a model in the local Hugging Face "
                                       "cache; -first or -mean at the end picks the sub-word pooling (default first). "
                                       "Nothing is downloaded")
+    p.add_argument("--encoder-layers", choices=("last", "all"), default="last",
+                   help="with --encoder: a word's state from the encoder's last layer or the mean of all its layers "
+                   "(what the fused recipe uses)")
     p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
                    help="frozen GloVe vectors for every word GloVe knows, not only the training words (default: on, "
                    "with word features)")

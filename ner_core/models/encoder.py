@@ -4,7 +4,9 @@ any Hugging Face encoder on this machine.
 An encoder is named ``minilm`` or by a local directory holding a transformer (``config.json``, a
 tokenizer, weights: e.g. ``bert-base-cased``) or the name of a model in the local Hugging Face cache;
 nothing is ever downloaded. Cased and uncased both work. Each word gets its first sub-word's (or its
-sub-words' mean) last hidden state; a sentence longer than the encoder's maximum length is encoded in
+sub-words' mean) hidden state, from the last layer or the mean of all layers (a sentence-embedding
+model such as MiniLM tunes its last layer for the whole sentence; the mean keeps its lower layers'
+word-level knowledge: +0.008-0.014 test micro F1 on the 3,000-sentence proxy, README); a sentence longer than the encoder's maximum length is encoded in
 windows that fit it (never truncated). The encoder is never fine-tuned, so features of a sentence are
 computed once and stored under the cache directory (``$NER_CACHE``, default ``cache/``), in a folder per
 encoder, config fingerprint and pooling, keyed by the sentence's words (:mod:`.feature_cache`): what
@@ -33,6 +35,7 @@ from .feature_cache import FeatureCache
 MINILM = "minilm"
 MAX_WORDS_PER_PASS = 100  # longer sentences are encoded in windows of at most this many words ...
 POOLINGS = ("first", "mean")
+LAYERS = ("last", "all")  # a word's state: the last layer's, or the mean of every layer's (not the embeddings')
 FLUSH_WORDS = 8192  # computed features go to disk in shards of at least this many words (the rest at exit)
 
 
@@ -95,11 +98,14 @@ def sentence_key(words: Sequence[str]) -> str:
 class WordEncoder:
     """Word vectors from a frozen encoder (default MiniLM), with an in-memory and on-disk cache."""
 
-    def __init__(self, pooling: str = "first", batch_size: int = 64, use_disk_cache: bool = True, name: str = MINILM) -> None:
+    def __init__(self, pooling: str = "first", batch_size: int = 64, use_disk_cache: bool = True, name: str = MINILM,
+                 layers: str = "last") -> None:
         if pooling not in POOLINGS:
             raise ValueError(f"unknown pooling {pooling!r}: expected one of {', '.join(POOLINGS)}")
+        if layers not in LAYERS:
+            raise ValueError(f"unknown layers {layers!r}: expected one of {', '.join(LAYERS)}")
         self.info = encoder_info(name)
-        self.pooling, self.batch_size = pooling, batch_size
+        self.pooling, self.layers, self.batch_size = pooling, layers, batch_size
         self._memory: dict[str, np.ndarray] = {}  # computed here, not yet on disk
         self._pending_words = 0
         self._lock = threading.Lock()  # the server's sessions share one encoder
@@ -112,10 +118,11 @@ class WordEncoder:
         return self.info.dim
 
     def cache_path(self) -> Path:
+        mix = "" if self.layers == "last" else f"-{self.layers}-layers"
         if self.info.name == MINILM:
-            return cache_dir() / f"minilm-{self.pooling}"
+            return cache_dir() / f"minilm-{self.pooling}{mix}"
         slug = "".join(c if c.isalnum() or c in "-." else "_" for c in Path(self.info.name).name)[:40]
-        return cache_dir() / f"{slug}-{self.info.fingerprint}-{self.pooling}"
+        return cache_dir() / f"{slug}-{self.info.fingerprint}-{self.pooling}{mix}"
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """A ``(len(sentence), dim)`` float32 array per sentence."""
@@ -165,7 +172,8 @@ class WordEncoder:
             enc = tokenizer(words, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True,
                             max_length=self.info.max_tokens)  # windows fit: truncation only cuts a single over-long word
             with torch.inference_mode():
-                hidden = model(**enc).last_hidden_state  # (B, S, dim)
+                out = model(**enc, output_hidden_states=self.layers == "all")
+                hidden = out.last_hidden_state if self.layers == "last" else torch.stack(out.hidden_states[1:]).mean(0)  # (B, S, dim)
             for b, w in enumerate(chunk):
                 pieces[w] = _pool(hidden[b], enc.word_ids(b), len(words[b]), self.pooling)
         out: list[list[np.ndarray]] = [[] for _ in sentences]
@@ -224,6 +232,6 @@ def _load(path: str):
 
 
 @functools.lru_cache(maxsize=4)
-def word_encoder(pooling: str = "first", name: str = MINILM) -> WordEncoder:
-    """The process-wide encoder ``name`` for ``pooling``."""
-    return WordEncoder(pooling, name=name)
+def word_encoder(pooling: str = "first", name: str = MINILM, layers: str = "last") -> WordEncoder:
+    """The process-wide encoder ``name`` for ``pooling`` and ``layers``."""
+    return WordEncoder(pooling, name=name, layers=layers)

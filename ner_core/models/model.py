@@ -54,6 +54,7 @@ class ModelConfig(Margins):
     word_features: bool = True  # GloVe words + char CNN + casing
     encoder: str | None = None  # frozen encoder features, "NAME-POOLING": "minilm-first", "/models/bert-base-cased-mean"
     encoder_fingerprint: str = ""  # the encoder's config when the model was built: another one is refused
+    encoder_layers: str = "last"  # the encoder's last layer, or the mean of "all" its layers
     open_vocab: bool = False  # frozen GloVe for every word GloVe knows, plus a trained offset per training word
     pos_tags: tuple[str, ...] = ()  # auxiliary POS-tagging head over these tags, used in training only (empty: off)
     pos_weight: float = 1.0  # weight of the auxiliary POS loss
@@ -76,9 +77,11 @@ class ModelConfig(Margins):
         if self.head not in HEADS:
             raise ValueError(f"unknown head {self.head!r}: expected one of {', '.join(HEADS)}")
         if self.encoder is not None:
-            from .encoder import parse_encoder
+            from .encoder import LAYERS, parse_encoder
 
             parse_encoder(self.encoder)
+            if self.encoder_layers not in LAYERS:
+                raise ValueError(f"unknown encoder_layers {self.encoder_layers!r}: expected one of {', '.join(LAYERS)}")
         if not self.word_features and self.encoder is None:
             raise ValueError("a model needs word features, an encoder, or both")
         if self.open_vocab and (not self.word_features or self.word_dim != GLOVE_DIM):
@@ -240,7 +243,7 @@ class CRFTagger(CRFModel):
             from .encoder import parse_encoder, word_encoder
 
             name, pooling = parse_encoder(self.config.encoder)
-            encoder = word_encoder(pooling, name)
+            encoder = word_encoder(pooling, name, self.config.encoder_layers)
             features = encoder(words)
             padded = np.zeros((len(words), batch.mask.size(1), encoder.dim), dtype=np.float32)
             for b, f in enumerate(features):

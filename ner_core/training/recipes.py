@@ -77,7 +77,7 @@ def candidate(name: str, config: TrainConfig, model: ModelConfig, encoder: str =
     if name == "glove":
         return config, model
     if name == "fused":
-        return config, replace(model, encoder=f"{encoder}-mean")
+        return config, replace(model, encoder=f"{encoder}-mean", encoder_layers="all")
     if name == "finetune":
         tuned = FineTuneConfig(encoder=encoder, recall_margin=model.recall_margin, margin_types=model.margin_types,
                                type_margins=model.type_margins)

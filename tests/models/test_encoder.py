@@ -64,3 +64,13 @@ def test_many_shards_are_merged_without_losing_a_sentence(monkeypatch, tmp_path)
 def test_unknown_pooling():
     with pytest.raises(ValueError, match="unknown pooling 'max'"):
         WordEncoder("max")
+
+
+def test_the_mean_of_all_layers_is_another_feature_cached_apart(monkeypatch, tmp_path):
+    monkeypatch.setenv("NER_CACHE", str(tmp_path))
+    last, mixed = WordEncoder("first"), WordEncoder("first", layers="all")
+    a, b = last(SENTENCES), mixed(SENTENCES)
+    assert [x.shape for x in a] == [x.shape for x in b] and not np.allclose(a[0], b[0], atol=1e-2)
+    assert last.cache_path() != mixed.cache_path()
+    with pytest.raises(ValueError, match="unknown layers 'some'"):
+        WordEncoder("first", layers="some")

@@ -57,6 +57,15 @@ def test_auto_skips_what_does_not_fit_the_budget_and_records_it(tiny_bert, tmp_p
         train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("finetune", 1.0, str(tiny_bert)), progress=False)
 
 
+def test_fused_takes_the_mean_of_the_encoders_layers_and_loads_with_it(tiny_bert, tmp_path):
+    out = tmp_path / "fused"
+    train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("fused", None, str(tiny_bert)), out_dir=out, progress=False)
+    model = json.loads((out / "config.json").read_text())["model"]
+    assert model["encoder_layers"] == "all" and model["encoder"].endswith("-mean")
+    assert load_any(out).model.config.encoder_layers == "all"
+    assert len(load_any(out).tag([["Merkel", "visited", "Paris"]])[0].tags) == 3
+
+
 def test_a_candidates_epoch_is_timed_without_changing_it(tiny_bert):
     model = build_model(SENTENCES, TagSet.from_sentences(SENTENCES).labels, FineTuneConfig(encoder=str(tiny_bert)), 1)
     before = {k: v.clone() for k, v in model.state_dict().items()}
