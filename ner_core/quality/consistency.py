@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Iterable, Iterator, NamedTuple, Sequence
 
 from ..data.corpus import Sentence
@@ -26,7 +27,7 @@ class StringLabels:
     def occurrences(self) -> int:
         return sum(self.labels.values())
 
-    @property
+    @cached_property  # asked once per occurrence of the string when a corpus is scanned
     def majority(self) -> str:
         return max(self.labels, key=lambda label: (self.labels[label], label == OUTSIDE))
 
