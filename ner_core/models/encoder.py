@@ -4,13 +4,14 @@ any Hugging Face encoder on this machine.
 An encoder is named ``minilm`` or by a local directory holding a transformer (``config.json``, a
 tokenizer, weights: e.g. ``bert-base-cased``) or the name of a model in the local Hugging Face cache;
 nothing is ever downloaded. Cased and uncased both work. Each word gets its first sub-word's (or its
-sub-words' mean) hidden state, from the last layer or the mean of all layers (a sentence-embedding
-model such as MiniLM tunes its last layer for the whole sentence; the mean keeps its lower layers'
-word-level knowledge: the fused recipe on the 3,000-sentence proxy, test micro F1 0.7936 -> 0.8028, README); a sentence longer than the encoder's maximum length is encoded in
-windows that fit it (never truncated). The encoder is never fine-tuned, so features of a sentence are
-computed once and stored under the cache directory (``$NER_CACHE``, default ``cache/``), in a folder per
-encoder, config fingerprint and pooling, keyed by the sentence's words (:mod:`.feature_cache`): what
-training or a job computed, the server reads, and the reverse. A model records the
+sub-words' mean) hidden state, from the last layer or the mean of all layers: a sentence-embedding
+model such as MiniLM tunes its last layer for the whole sentence, and the mean keeps its lower layers'
+word-level knowledge (the fused recipe on the 3,000-sentence proxy: test micro F1 0.7936 -> 0.8028,
+README). A sentence longer than the encoder's maximum length is encoded in windows that fit it (never
+truncated). The encoder is never fine-tuned, so features of a sentence are computed once and stored
+under the cache directory (``$NER_CACHE``, default ``cache/``), in a folder per encoder, config
+fingerprint, pooling and layers, keyed by the sentence's words (:mod:`.feature_cache`): what training
+or a job computed, the server reads, and the reverse. A model records the
 fingerprint (:class:`EncoderInfo`): loading it beside a different encoder of the same name is refused.
 """
 from __future__ import annotations
