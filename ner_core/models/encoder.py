@@ -37,7 +37,8 @@ MINILM = "minilm"
 MAX_WORDS_PER_PASS = 100  # longer sentences are encoded in windows of at most this many words ...
 POOLINGS = ("first", "mean")
 LAYERS = ("last", "all")  # a word's state: the last layer's, or the mean of every layer's (not the embeddings')
-FLUSH_WORDS = 8192  # computed features go to disk in shards of at least this many words (the rest at exit)
+FLUSH_WORDS = 8192  # computed features go to disk in shards of at least this many words, then twice as many
+MAX_FLUSH_WORDS = 262_144  # each time up to this (a long run writes a few shards, not hundreds); the rest at exit
 
 
 class EncoderError(ValueError):
@@ -108,7 +109,7 @@ class WordEncoder:
         self.info = encoder_info(name)
         self.pooling, self.layers, self.batch_size = pooling, layers, batch_size
         self._memory: dict[str, np.ndarray] = {}  # computed here, not yet on disk
-        self._pending_words = 0
+        self._pending_words, self._flush_words = 0, FLUSH_WORDS
         self._lock = threading.Lock()  # the server's sessions share one encoder
         self._disk = FeatureCache(self.cache_path()) if use_disk_cache else None
         if self._disk is not None:
@@ -136,13 +137,14 @@ class WordEncoder:
             if missing:
                 self._memory.update(zip(missing.keys(), self._compute(list(missing.values()))))
                 self._pending_words += sum(len(s) for s in missing.values())
-                if self._pending_words >= FLUSH_WORDS:
+                if self._pending_words >= self._flush_words:
                     self._flush()
+                    self._flush_words = min(2 * self._flush_words, MAX_FLUSH_WORDS)
             found = [self._lookup(k) for k in keys]
         return [np.zeros((0, self.dim), np.float32) if f is None else f.astype(np.float32) for f in found]
 
     def flush(self) -> None:
-        """Write what was computed here to the disk cache (also done at exit and every :data:`FLUSH_WORDS` words)."""
+        """Write what was computed here to the disk cache (also done at exit, and as it grows: see :data:`FLUSH_WORDS`)."""
         with self._lock:
             self._flush()
 

@@ -2,7 +2,6 @@
 import numpy as np
 import pytest
 
-from ner_core.models import encoder
 from ner_core.models.encoder import WordEncoder
 from ner_core.models.feature_cache import MAX_SHARDS, FeatureCache
 
@@ -41,7 +40,7 @@ def test_features_computed_once_are_read_by_the_next_process(monkeypatch, tmp_pa
 def test_a_reader_finds_what_another_wrote_after_it_opened_the_cache(monkeypatch, tmp_path):
     monkeypatch.setenv("NER_CACHE", str(tmp_path))
     reader, writer = WordEncoder("first"), WordEncoder("first")
-    monkeypatch.setattr(encoder, "FLUSH_WORDS", 1)  # every computation goes to disk at once
+    writer._flush_words = 1  # every computation goes to disk at once
     writer(SENTENCES[:1])
     monkeypatch.setattr(reader, "_compute", lambda sentences: pytest.fail(f"recomputed {sentences}"))
     (features,) = reader(SENTENCES[:1])
