@@ -110,6 +110,7 @@ class WordEncoder:
         self.pooling, self.layers, self.batch_size = pooling, layers, batch_size
         self._memory: dict[str, np.ndarray] = {}  # computed here, not yet on disk
         self._pending_words, self._flush_words = 0, FLUSH_WORDS
+        self._writes = True  # False after a write failed (a full or read-only disk): the disk is only read
         self._lock = threading.Lock()  # the server's sessions share one encoder
         self._disk = FeatureCache(self.cache_path()) if use_disk_cache else None
         if self._disk is not None:
@@ -149,13 +150,13 @@ class WordEncoder:
             self._flush()
 
     def _flush(self) -> None:
-        if self._disk is None or not self._memory:
+        if self._disk is None or not self._writes or not self._memory:
             return
         try:
             self._disk.add(self._memory)
-        except OSError as err:  # a full or read-only disk: features stay in memory, as without a disk cache
+        except OSError as err:  # what is computed from now on stays in memory, as without a disk cache
             warnings.warn(f"encoder features not written to {self._disk.path}: {err}", stacklevel=2)
-            self._disk = None
+            self._writes = False
             return
         self._memory, self._pending_words = {}, 0
 

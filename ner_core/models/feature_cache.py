@@ -31,9 +31,6 @@ class FeatureCache:
             self.compact()
         self.refresh()
 
-    def __contains__(self, key: str) -> bool:
-        return key in self._index
-
     def __len__(self) -> int:
         return len(self._index)
 

@@ -1,7 +1,6 @@
 """Vocabularies and tensor batches: lowercased words (GloVe keys), characters, casing, tags."""
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator, Sequence
@@ -16,7 +15,6 @@ MAX_CACHED_WORDS = 200_000  # a vocabulary's memo of encoded words is emptied wh
 CASINGS = ("pad", "lower", "title", "upper", "mixed", "digit", "has_digit", "punct", "other")
 
 
-@functools.lru_cache(maxsize=MAX_CACHED_WORDS)
 def casing(word: str) -> str:
     """A coarse shape class: GloVe is lowercased, so casing is given to the model separately."""
     if word.isdigit():

@@ -73,3 +73,23 @@ def test_the_mean_of_all_layers_is_another_feature_cached_apart(monkeypatch, tmp
     assert last.cache_path() != mixed.cache_path()
     with pytest.raises(ValueError, match="unknown layers 'some'"):
         WordEncoder("first", layers="some")
+
+
+def test_a_disk_that_refuses_writes_still_serves_what_it_holds(monkeypatch, tmp_path):
+    monkeypatch.setenv("NER_CACHE", str(tmp_path))
+    writer = WordEncoder("first")
+    writer(SENTENCES[:1])
+    writer.flush()
+    reader = WordEncoder("first")
+
+    def full(features):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(reader._disk, "_write", full)
+    with pytest.warns(UserWarning, match="not written"):
+        (new,) = reader([["Rome", "fell"]])
+        reader.flush()
+    assert new.shape == (2, ENCODER_DIM)
+    monkeypatch.setattr(reader, "_compute", lambda sentences: pytest.fail(f"recomputed {sentences}"))
+    assert reader(SENTENCES[:1])[0].shape == (5, ENCODER_DIM)  # still read from disk
+    assert reader([["Rome", "fell"]])[0].shape == (2, ENCODER_DIM)  # kept in memory
