@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_split, read_corpus, split_corpus
+from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
 from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
@@ -47,6 +47,8 @@ def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
     """``--data`` alone: the seeded 80/10/10 split of that file; with ``--dev``: the files as given.
     The tag set is the training part's, weak types by ``--weak-types`` or ``--weak-share``."""
     split = load_split(args.data or default_corpus_path(), args.dev)
+    for source in split.sources:  # format, sizes, and what the reader converted or skipped
+        print(source, file=sys.stderr)
     if args.limit:
         split = replace(split, train=split.train[: args.limit])
     return split, TagSet.of_split(split.train, [*split.val, *split.test], args.weak_share, args.weak_types)
@@ -61,8 +63,10 @@ def _out_dir(args: argparse.Namespace) -> Path:
 
 
 def _load_data(path: Path | None, split: str | None) -> list[Sentence]:
-    """A file's sentences; with ``split``, that part of the project's split of it."""
-    sentences = read_corpus(path or default_corpus_path())
+    """A file's sentences (its summary on stderr); with ``split``, that part of the project's split of it."""
+    read = load_corpus(path or default_corpus_path())
+    print(read.summary(), file=sys.stderr)
+    sentences = read.sentences
     return split_corpus(sentences).part(split) if split and split != "all" else sentences
 
 

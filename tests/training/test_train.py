@@ -102,6 +102,17 @@ def test_predict_cli(tiny_model):
     assert empty.returncode == 1 and "the text is empty" in empty.stderr
 
 
+def test_evaluate_cli_says_what_the_reader_read_as_sentence_breaks(tmp_path, tiny_model):
+    """A published dev file holds a lone U+FEFF between two sentences: read as a break, and the command says so."""
+    _, ckpt = tiny_model
+    data = tmp_path / "dev.conll"
+    data.write_text("Paris\tB-geo\nsleeps\tO\n\n\ufeff\nBerlin\tB-geo\n\n")
+    out = run_cli("evaluate", "--data", str(data), "--split", "all", "--checkpoint", str(ckpt), "--json")
+    assert out.returncode == 0, out.stderr
+    assert "2 sentences" in out.stderr and "read as sentence breaks: 1" in out.stderr
+    assert json.loads(out.stdout.strip().splitlines()[-1])["sentences"] == 2
+
+
 def test_evaluate_cli_reports_bad_file(tmp_path, tiny_model):
     _, ckpt = tiny_model
     bad = tmp_path / "bad.csv"
