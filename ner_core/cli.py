@@ -17,6 +17,8 @@ from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
 
 DEFAULT_MODEL = "bilstm_crf"
+MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
+SHOWN = 160  # characters of a sentence shown in mine's table
 
 
 def _type_margins(value: str) -> tuple[tuple[str, float], ...]:
@@ -272,7 +274,8 @@ def cmd_mine(args: argparse.Namespace) -> int:
                           for m in ranking.items], ensure_ascii=False))
         return 0
     for m in ranking.items:
-        print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {' '.join(read.sentences[m.sentence].words)}")
+        text = " ".join(read.sentences[m.sentence].words)
+        print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {text if len(text) <= SHOWN else text[:SHOWN - 1] + '…'}")
     return 0
 
 
@@ -436,9 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--device", help="where models run: auto (a GPU when torch sees one), cpu, cuda, cuda:N or mps "
                        "(default: $NER_DEVICE, else auto)")
 
-    def model_args(p: argparse.ArgumentParser) -> None:
+    def model_args(p: argparse.ArgumentParser, default: str = DEFAULT_MODEL) -> None:
         group = p.add_mutually_exclusive_group()
-        group.add_argument("--model", default=DEFAULT_MODEL, help="checkpoint name under checkpoints/")
+        group.add_argument("--model", default=default, help=f"checkpoint name under checkpoints/ (default: {default})")
         group.add_argument("--checkpoint", help="checkpoint directory")
         device_arg(p)
 
@@ -550,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--top", type=int, help="the best N only")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true", help="one JSON line: [{sentence, score, reason, types}], best first")
-    model_args(p)
+    model_args(p, MINING_MODEL)
     p.set_defaults(func=cmd_mine)
 
     p = sub.add_parser("pool", help="a dataset's pool of unlabelled sentences: add a file, rank it, see it")

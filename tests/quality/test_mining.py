@@ -74,7 +74,7 @@ def test_a_model_without_weak_types_ranks_by_uncertainty_and_says_so(pool):
 def test_mine_on_the_command_line(tmp_path, capsys):
     text = tmp_path / "pool.txt"
     text.write_text("Hurricane Katrina hit New Orleans.\n\nShe went home early.\n\nThe Olympics opened in Athens.\n")
-    assert main(["mine", "--data", str(text), "--model", "voted", "--json", "--top", "2"]) == 0
+    assert main(["mine", "--data", str(text), "--json", "--top", "2"]) == 0
     ranked = json.loads(capsys.readouterr().out)
     assert len(ranked) == 2 and {"sentence", "score", "reason", "types"} == set(ranked[0])
     assert 1 not in [r["sentence"] for r in ranked]  # the sentence without a rare type is last
