@@ -116,7 +116,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 
         chosen = train_recipe(train_set, split.val, config, choice, replace(model_config, encoder=None), out, tagset,
                               log=functools.partial(print, file=sys.stderr))
-        print(f"recipe {chosen.chosen}; best val micro F1 {chosen.result.best_score:.4f}; checkpoint in {out}")
+        print(f"recipe {chosen.chosen}; best val micro F1 {chosen.result.best_score:.4f}{_bias(chosen.result.model)}; checkpoint in {out}")
         return 0
     model = None
     if args.init_from:
@@ -127,8 +127,14 @@ def cmd_train(args: argparse.Namespace) -> int:
             raise ValueError(f"--init-from {args.init_from}: not a tagger checkpoint")
         model.config = replace(model.config, **training_only)
     result = train(train_set, split.val, config, model_config, out_dir=out, model=model, tagset=tagset)
-    print(f"best val micro F1 {result.best_score:.4f}; checkpoint in {out}")
+    print(f"best val micro F1 {result.best_score:.4f}{_bias(result.model)}; checkpoint in {out}")
     return 0
+
+
+def _bias(model) -> str:
+    """The tagging bias chosen on dev, for the closing line of a training command."""
+    config = model.config
+    return f" (with a tagging bias of {config.start_bias:+g} on B- tags, chosen on it)" if config.start_bias else ""
 
 
 def _recipe_choice(args: argparse.Namespace):

@@ -43,6 +43,7 @@ class FineTuneConfig(Margins):
     recall_margin: float = 0.0  # training only, as ModelConfig's
     margin_types: tuple[str, ...] = ()
     type_margins: tuple[tuple[str, float], ...] = ()
+    start_bias: float = 0.0  # tagging only, as ModelConfig's
 
     def __post_init__(self) -> None:
         if self.pooling not in POOLINGS:

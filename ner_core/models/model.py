@@ -28,11 +28,13 @@ CHAR_ENCODERS = ("cnn", "lstm")
 
 class Margins:
     """The training-only softmax-margin settings a model config holds: ``recall_margin``,
-    ``margin_types`` and ``type_margins`` (see :meth:`CRFModel.crf_loss`)."""
+    ``margin_types`` and ``type_margins`` (see :meth:`CRFModel.crf_loss`); and its tagging-only
+    ``start_bias`` (see :meth:`CRFModel.tagging_bias`)."""
 
     recall_margin: float
     margin_types: tuple[str, ...]
     type_margins: tuple[tuple[str, float], ...]
+    start_bias: float
 
     def check_types(self, types: Sequence[str]) -> None:
         """Refuse margin types that are not among the model's entity ``types``."""
@@ -72,6 +74,7 @@ class ModelConfig(Margins):
     recall_margin: float = 0.0  # training only: softmax-margin cost of every wrong tag at gold entity tokens
     margin_types: tuple[str, ...] = ()  # the entity types that cost applies to (empty: all)
     type_margins: tuple[tuple[str, float], ...] = ()  # training only: (type, cost) pairs overriding recall_margin
+    start_bias: float = 0.0  # tagging only: added to every B- emission (chosen on dev after training)
 
     def __post_init__(self) -> None:
         if self.head not in HEADS:
@@ -167,11 +170,21 @@ class CRFModel(nn.Module):
     def label_margins(self) -> Tensor:
         return self.config.label_margins(self.vocab.labels)
 
+    def tagging_bias(self, start: float | None = None) -> Tensor:
+        """Per label ``(K,)``: ``start`` (default the config's ``start_bias``) for ``B-`` labels, 0 for the
+        others: added to the emissions when tagging, so that a model that starts too few entities on dev
+        (precision above recall), or too many, is set to the balance dev scores best (``training/tagging_bias.py``)."""
+        start = self.config.start_bias if start is None else start
+        return torch.tensor([start if t.startswith("B-") else 0.0 for t in self.vocab.labels])
+
     @torch.inference_mode()
     def predict(self, batch) -> tuple[list[list[str]], list[list[float]], Tensor]:
-        """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``."""
+        """Viterbi tags, each tag's marginal probability, and the full marginals ``(B, T, K)``, with the
+        config's tagging bias added to the emissions."""
         with gpu_memory_hint("tagging", batch.mask.size(0)):
             emissions = self.emissions(batch).float()
+        if self.config.start_bias:
+            emissions = emissions + self.tagging_bias().to(emissions.device)
         paths = self.crf.decode(emissions, batch.mask)
         marginals = self.crf.marginals(emissions, batch.mask).cpu()
         labels = self.vocab.labels

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import torch
@@ -28,6 +28,7 @@ from ..models.glove import glove_index, glove_vectors
 from ..models.finetune import FineTuneConfig, FineTuneTagger
 from ..models.model import CRFTagger, ModelConfig, gpu_memory_hint
 from ..models.tagger import Tagger
+from .tagging_bias import tune_tagging_bias
 
 
 @dataclass
@@ -46,6 +47,7 @@ class TrainConfig:
     device: str | None = None  # where to train: cpu, cuda[:N], mps, auto; None: $NER_DEVICE, else auto
     encoder_lr: float | None = None  # a fine-tuned encoder's learning rate (the model's param_groups); None: lr for all
     warmup: float = 0.0  # share of the steps with a linear warm-up, then linear decay to 0 (replaces lr_decay); 0: off
+    tune_bias: bool = True  # train(): after training, the tagging bias that scores best on val (training/tagging_bias.py)
 
     def __post_init__(self) -> None:
         self.mask_types = tuple(self.mask_types)
@@ -249,4 +251,12 @@ def train(
             meta.update(history=[asdict(h) for h in history], val_micro_f1=history[-1].best_score)
             save_checkpoint(m, out_dir, meta)
 
-    return fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch)
+    result = fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch)
+    if not (config.tune_bias and val):
+        return result
+    choice = tune_tagging_bias(result.model, val, config.mask_types)
+    meta["tagging_bias"] = choice.to_dict()
+    if out_dir is not None:
+        meta["val_micro_f1"] = choice.dev_micro_f1
+        save_checkpoint(result.model, out_dir, meta)
+    return replace(result, best_score=choice.dev_micro_f1)
