@@ -162,7 +162,7 @@ def train_recipe(
             result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
                            progress=progress, tagset=tagset, on_batch=on_batch)
             entry.update(dev_micro_f1=round(result.best_score, 4), minutes=round((time.perf_counter() - began) / 60, 2),
-                         epochs=len(result.history), most_epochs=settings.epochs)
+                         epochs=len(result.history), most_epochs=settings.epochs, start_bias=result.model.config.start_bias)
             log(f"{name}: dev micro F1 {result.best_score:.4f} in {entry['minutes']:.1f} min")
             tried.append(entry)
             if best is None or result.best_score > best[1].best_score:

@@ -118,9 +118,13 @@ def recipe_line(record: dict[str, Any] | None) -> str:
     """A recipe choice in a line: the chosen recipe, then each candidate's dev micro F1 and minutes, or why it was skipped."""
     if not record:
         return ""
-    tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f} in {c['minutes']:.1f} min" if "dev_micro_f1" in c
+    tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f}{_bias(c)} in {c['minutes']:.1f} min" if "dev_micro_f1" in c
              else f"{c['recipe']} skipped ({c.get('skipped', 'not run')})" for c in record.get("candidates", [])]
     return record["chosen"] + (" (" + "; ".join(tried) + ")" if tried else "")
+
+
+def _bias(candidate: dict[str, Any]) -> str:
+    return f" (B- bias {candidate['start_bias']:+g})" if candidate.get("start_bias") else ""
 
 
 def clean_builds() -> list[Path]:
