@@ -18,7 +18,7 @@ from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
 
 DEFAULT_MODEL = "bilstm_crf"
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
-SHOWN = 160  # characters of a sentence shown in mine's table
+MINE_TABLE_CHARS = 160  # characters of a sentence shown in mine's table
 
 
 def _type_margins(value: str) -> tuple[tuple[str, float], ...]:
@@ -281,7 +281,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
         return 0
     for m in ranking.items:
         text = " ".join(read.sentences[m.sentence].words)
-        print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {text if len(text) <= SHOWN else text[:SHOWN - 1] + '…'}")
+        print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {text if len(text) <= MINE_TABLE_CHARS else text[:MINE_TABLE_CHARS - 1] + '…'}")
     return 0
 
 
