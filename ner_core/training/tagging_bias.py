@@ -21,7 +21,7 @@ from ..data.corpus import Sentence
 from ..data.tags import mask_types
 from ..evaluation.metrics import entity_scores
 from ..models.features import length_batches
-from ..models.model import CRFModel
+from ..models.model import CRFModel, gpu_memory_hint
 
 STARTS = (-1.0, -0.5, -0.25, 0.0, 0.25, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0)
 MIN_GAIN = 0.01
@@ -46,9 +46,11 @@ def tune_tagging_bias(model: CRFModel, dev: Sequence[Sentence], masked: Sequence
     gold = [mask_types(s.tags, masked) for s in sentences]
     model.eval()
     with torch.no_grad():
-        emitted = [(chunk, model.emissions(batch).float(), batch.mask)
-                   for chunk in length_batches([s.words for s in sentences], batch_size)
-                   for batch in [model.batch([sentences[i].words for i in chunk])]]
+        emitted = []  # (sentence indices, emissions, mask) per length-sorted batch, computed once
+        for chunk in length_batches([s.words for s in sentences], batch_size):
+            batch = model.batch([sentences[i].words for i in chunk])
+            with gpu_memory_hint("tagging", len(chunk)):
+                emitted.append((chunk, model.emissions(batch).float(), batch.mask))
 
         def score(start: float) -> float:
             bias = model.tagging_bias(start)
