@@ -40,7 +40,7 @@ def tiny_model(split, tmp_path_factory):
     from ner_core.training.train import TrainConfig, train
 
     out = tmp_path_factory.mktemp("ckpt") / "tiny"
-    result = train(split.train[:200], split.train[:200], TrainConfig(epochs=12, patience=12, batch_size=16, lr=5e-3), out_dir=out, progress=False)
+    result = train(split.train[:200], split.train[:200], TrainConfig(epochs=10, patience=10, batch_size=32, lr=1e-2), out_dir=out, progress=False)
     return result, out
 
 
@@ -52,7 +52,7 @@ def small_run(split, tmp_path_factory):
     from ner_core.training.method import MethodSettings
 
     base = tmp_path_factory.mktemp("exp")
-    small = Split(split.train[:400], split.val[:150], split.test[:150])
+    small = Split(split.train[:300], split.val[:100], split.test[:100])
     settings = MethodSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=2, progress=False)
     summary = run_experiments(small, base / "reports", base / "ckpt", settings, log=lambda _: None)
     return base, small, summary

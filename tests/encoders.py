@@ -1,10 +1,15 @@
 """A small cased BERT built on the spot (never downloaded), saved as a user would have one on disk: the
-tests of local encoders, frozen and fine-tuned, use it."""
+tests of local encoders, frozen and fine-tuned, use it. And a model set without an encoder."""
+import shutil
 from pathlib import Path
 
 from ner_core.models.encoder import _load, encoder_info, word_encoder
 
 WORDS = ["Paris", "paris", "Berlin", "is", "big", "visited", "Merkel", "Angela", "the", "city", "."]
+
+WITHOUT_ENCODER = shutil.ignore_patterns("bert_*", "*-bert")
+"""``copytree(..., ignore=WITHOUT_ENCODER)`` copies ``small_run``'s checkpoints but the BERT-FF family: a job or
+page on them never loads the encoder (transformers alone takes seconds to import)."""
 
 
 def forget_encoders() -> None:

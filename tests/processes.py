@@ -47,6 +47,13 @@ def streamlit_app(env: dict[str, str], start_within: float = 120) -> Iterator[st
         stop(proc)
 
 
+def shot(page, name: str) -> None:
+    """A full-page screenshot to ``docs/NAME`` when ``NER_SCREENSHOTS=1`` (the README's pictures)."""
+    if os.environ.get("NER_SCREENSHOTS"):
+        (ROOT / "docs").mkdir(exist_ok=True)
+        page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
+
+
 def launch_chromium(playwright):
     """Debian's Chromium, headless, with the flags this machine's closed network needs."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

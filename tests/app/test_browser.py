@@ -1,17 +1,16 @@
 """The workbench in a real browser: Debian's Chromium driven by Playwright against `streamlit run`.
 
-Predict a sentence, correct a sentence and see the correction survive a reload, start a tiny
-retrain and see it finish (the review queue's keyboard loop: test_browser_review.py). Screenshots go to ``docs/`` when ``NER_SCREENSHOTS=1``.
+Predict a sentence, and correct a sentence and see the correction survive a reload (the review
+queue's keyboard loop: test_browser_review.py; a retrain started and followed: test_browser_instances.py).
+Screenshots go to ``docs/`` when ``NER_SCREENSHOTS=1``.
 """
-import os
 import shutil
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, streamlit_app
+from processes import CHROMIUM, launch_chromium, shot, streamlit_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
-SHOTS = ROOT / "docs" if os.environ.get("NER_SCREENSHOTS") else None
 
 
 @pytest.fixture(scope="module")
@@ -35,12 +34,6 @@ def page(server):
         page.set_default_timeout(120_000)
         yield page
         browser.close()
-
-
-def shot(page, name: str) -> None:
-    if SHOTS is not None:
-        SHOTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(SHOTS / name), full_page=True)
 
 
 def test_type_a_sentence_and_see_the_tags(page, server):
@@ -71,14 +64,3 @@ def test_correct_a_sentence_and_reload(page, server):
     assert views.nth(0).inner_text() == predicted  # the correction is stored, not just shown
     shot(page, "annotate.png")
 
-
-def test_start_a_tiny_retrain_and_see_it_finish(page, server):
-    page.goto(server + "/retrain")
-    page.get_by_label("Epochs").fill("1")
-    page.get_by_label("Train on the first N training sentences (0 = all)").fill("100")
-    page.get_by_role("button", name="Start retraining").click()
-    page.get_by_text("(not active)").wait_for(timeout=600_000)
-    shot(page, "retrain.png")
-    page.goto(server + "/registry")
-    page.get_by_text("Model registry").wait_for()
-    shot(page, "registry.png")

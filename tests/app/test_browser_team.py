@@ -5,7 +5,7 @@ records with both names."""
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, streamlit_app
+from processes import CHROMIUM, ROOT, launch_chromium, shot, streamlit_app
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -99,8 +99,6 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
 def test_a_reviewer_sees_two_annotators_agreement_and_settles_a_disagreement(page, team_server, small_corpus):
     """Runs after the test above (rita is signed in). Two annotators' figures on the Agreement page
     (docs/agreement.png with NER_SCREENSHOTS=1); a one-click adjudication, whose message stays."""
-    import os
-
     from ner_core.storage.users import User
     from ner_core.workbench.agreement import assign, save_annotation
 
@@ -120,8 +118,7 @@ def test_a_reviewer_sees_two_annotators_agreement_and_settles_a_disagreement(pag
     page.get_by_text("Agreement per annotator pair").wait_for()
     page.get_by_text("ann / bob").first.wait_for(state="attached")  # a table cell (drawn on a canvas)
     page.get_by_role("button", name="Take ann's").wait_for()
-    if os.environ.get("NER_SCREENSHOTS"):
-        page.screenshot(path=str(ROOT / "docs" / "agreement.png"), full_page=True)
+    shot(page, "agreement.png")
     page.get_by_role("button", name="Take ann's").click()
     message = page.get_by_text("adjudicated:")
     message.wait_for()

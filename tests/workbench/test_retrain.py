@@ -9,6 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import torch
+from encoders import WITHOUT_ENCODER
 from processes import stop_jobs, wait_for_job
 from sqlalchemy.orm import Session
 
@@ -34,10 +35,12 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def workspace(small_run, small_corpus, tmp_path, monkeypatch):
+def workspace(request, small_run, small_corpus, tmp_path, monkeypatch):
+    """``small_run``'s models as the shipped set, on the small corpus with one correction; without the BERT-FF
+    family for a test marked ``without_encoder``."""
     base, _, _ = small_run
     ckpt = tmp_path / "checkpoints"
-    shutil.copytree(base / "ckpt", ckpt)
+    shutil.copytree(base / "ckpt", ckpt, ignore=WITHOUT_ENCODER if request.node.get_closest_marker("without_encoder") else None)
     monkeypatch.setenv("NER_CORPUS", str(small_corpus))
     monkeypatch.setenv("NER_CHECKPOINTS", str(ckpt))
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
@@ -91,6 +94,7 @@ def test_failed_job_leaves_everything_untouched(workspace):
     assert store.tags(0)[-1] == "B-art"  # the correction is still there
 
 
+@pytest.mark.without_encoder
 def test_killed_job_is_reported_and_a_new_one_can_start(workspace):
     job = start_job("retrain", RetrainSpec(["strong"], epochs=50, threads=1, limit=2000))
     deadline = time.time() + 300
