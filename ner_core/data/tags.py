@@ -94,6 +94,8 @@ def replace_span(tags: Sequence[str], start: int, end: int, label: str) -> list[
 def mask_types(tags: Sequence[str], types: Iterable[str]) -> list[str]:
     """Replace every tag of the given entity types by ``O``."""
     masked = frozenset(types)
+    if not masked:
+        return list(tags)
     return [OUTSIDE if tag_type(t) in masked else t for t in tags]
 
 

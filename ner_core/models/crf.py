@@ -133,17 +133,15 @@ class CRF(nn.Module):
             step = mask[:, t, None]
             score = torch.where(step, best + emissions[:, t], score)
             history.append(best_prev)
-        score = score + end
-        lengths = mask.sum(1).tolist()
-        last_tags = score.argmax(dim=1).tolist()
-        history_t = torch.stack(history, dim=1).tolist() if history else []  # (B, T-1, K)
-        paths = []
-        for b in range(batch):
-            path = [last_tags[b]]
-            for t in range(lengths[b] - 2, -1, -1):
-                path.append(history_t[b][t][path[-1]])
-            paths.append(path[::-1])
-        return paths
+        lengths = mask.sum(1)
+        last = (score + end).argmax(dim=1)  # (B,): each sequence's best final tag
+        tags, tag = [last], last
+        for t in range(length - 2, -1, -1):  # back through the pointers, all sequences at once
+            previous = history[t].gather(1, tag[:, None]).squeeze(1)  # the best tag at t given the one at t + 1
+            tag = torch.where(t + 1 < lengths, previous, last)  # a sequence ending at t starts from its last tag
+            tags.append(tag)
+        paths = torch.stack(tags[::-1], dim=1).tolist()  # (B, T)
+        return [path[:n] for path, n in zip(paths, lengths.tolist())]
 
     # ------------------------------------------------------------ internals
 
