@@ -6,6 +6,7 @@ be right-padded. Transitions forbidden by ``allowed`` (e.g. ``O -> I-x`` in IOB2
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
@@ -133,15 +134,19 @@ class CRF(nn.Module):
             step = mask[:, t, None]
             score = torch.where(step, best + emissions[:, t], score)
             history.append(best_prev)
-        lengths = mask.sum(1)
-        last = (score + end).argmax(dim=1)  # (B,): each sequence's best final tag
-        tags, tag = [last], last
-        for t in range(length - 2, -1, -1):  # back through the pointers, all sequences at once
-            previous = history[t].gather(1, tag[:, None]).squeeze(1)  # the best tag at t given the one at t + 1
-            tag = torch.where(t + 1 < lengths, previous, last)  # a sequence ending at t starts from its last tag
-            tags.append(tag)
-        paths = torch.stack(tags[::-1], dim=1).tolist()  # (B, T)
-        return [path[:n] for path, n in zip(paths, lengths.tolist())]
+        lengths = mask.sum(1).cpu().numpy()
+        last = (score + end).argmax(dim=1).cpu().numpy()  # (B,): each sequence's best final tag
+        pointers = torch.stack(history, dim=1).cpu().numpy() if history else None  # (B, T-1, K)
+        rows, tags = np.arange(batch), np.empty((batch, length), dtype=np.int64)
+        tags[:, -1] = tag = last
+        padded = bool((lengths < length).any())
+        for t in range(length - 2, -1, -1):  # back through the pointers, all sequences at once (in numpy: a
+            # torch call per step costs more than a short sentence's whole path)
+            tag = pointers[rows, t, tag]
+            if padded:  # a sequence that ends at t starts from its own last tag
+                tag = np.where(t + 1 < lengths, tag, last)
+            tags[:, t] = tag
+        return [path[:n] for path, n in zip(tags.tolist(), lengths.tolist())]
 
     # ------------------------------------------------------------ internals
 
