@@ -44,7 +44,7 @@ def main() -> None:
     total = time.perf_counter() - started
     print(f"{args.corrections} corrections, warm start, {args.epochs} epoch(s) per model")
     for stage, t in stages.items():
-        print(f"  {stage:<20} done at {t:6.1f} s")
+        print(f"  {stage:<24} last report at {t:6.1f} s")  # a stage's last report: its end
     print(f"total {total:.1f} s (goal <= 90 s); registered {result['entry']['id']}")
 
 

@@ -298,6 +298,7 @@ def _tagging_seconds(model_dir: Path, sentences: int, sample: list[Sentence]) ->
 def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base: Path, built: Path, started: float) -> dict:
     corrected = [corpus[i] for i in sorted(corrected_ids)]
     systems = [s for s in SYSTEMS if (base / s).is_dir() and _uses(base / s, set(spec.models))]
+    report({"stage": "timing the active models"})  # seconds (an encoder's import and load) before the first epoch
     check = _tagging_seconds(base / spec.models[0], len(split.val), split.val[:100])[1] if spec.models[0] != "detector" else 0.0
     scoring = sum(2 * sum(_tagging_seconds(base / system, len(split.test) + len(corrected), split.test[:100]))
                   for system in systems)  # old and new, each loaded and run once

@@ -66,6 +66,7 @@ def test_job_reports_progress_registers_and_activates(workspace):
         start_job("retrain", SPEC)
     status = wait(job)
     assert status["state"] == "succeeded", status.get("traceback")
+    assert progress_line(status["progress"][:1]) == (0.0, "timing the active models · time left not known yet")  # at once
     epochs = [e for e in status["progress"] if "loss" in e]  # an event per epoch (and more within one)
     assert [e["stage"] for e in epochs] == ["strong", "detector"] and all(e["eta_seconds"] is not None for e in epochs)
     entry = status["entry"]
