@@ -1,15 +1,18 @@
 """Cross-validated label issues on a small noisy file: precision of the top flags per fold-model recipe.
 
-    python benchmarks/cross_val_flags.py [--size 5000] [--rate 0.05] [--noise-seed 7] [--recipes glove fused]
+    python benchmarks/cross_val_flags.py [--part train] [--size 5000] [--rate 0.05] [--noise-seed 7]
+                                         [--recipes glove fused warm] [--init-from bilstm_crf]
                                          [--cv-seed 13] [--epochs 8] [--folds 5] [--json out.json]
 
-The first ``--size`` sentences of the default corpus's train split get ``--rate`` of their entities
+The first ``--size`` sentences of the default corpus's ``--part`` split get ``--rate`` of their entities
 corrupted (``ner_core/data/noise.py``); ``label-issues --cross-val`` (``cross_validate`` and
-``issues_from_marginals``) ranks them with fold models of each recipe, on 1 torch thread. A flag is a
-hit where the noise changed the tag. Precision at 100 / 250 / 500 / 1,000 flags is printed for the
-ranking the workbench uses (the model's marginal times the word's agreement with its other
-occurrences) and for the model's marginal alone; with two or more recipes, also for their fold
-models' marginals averaged.
+``issues_from_marginals``) ranks them with fold models of each recipe, on 1 torch thread. ``warm``:
+fold models started from ``--init-from`` (the shipped tagger, trained on the train split: use
+``--part val`` or ``test``, sentences it never saw, as a user's new file). A flag is a hit where the
+noise changed the tag. Precision at 100 / 250 / 500 / 1,000 flags is printed for the ranking the
+workbench uses (cross-validated from scratch: the model's marginal times the word's agreement with
+its other occurrences; warm-started: the marginal alone) and for the other one; with two or more
+recipes of one tag list, also for their fold models' marginals averaged.
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
 from ner_core.data.noise import plant_noise  # noqa: E402
+from ner_core.models.checkpoint_dirs import resolve  # noqa: E402
 from ner_core.quality.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
 from ner_core.training.cross_val import CrossValConfig, cross_validate  # noqa: E402
 
@@ -40,31 +44,27 @@ def precisions(ranked: list[LabelIssue], planted: set[tuple[int, int]]) -> dict[
 
 
 def rankings(noisy, marginals, labels, folds) -> dict[str, list[LabelIssue]]:
-    """The workbench's ranking, and the same flags ranked by the model's marginal of the given tag alone."""
-    issues = issues_from_marginals(noisy, marginals, labels, folds=folds)
-    index = {label: k for k, label in enumerate(labels)}
-
-    def given(issue: LabelIssue) -> float:
-        row = marginals[issue.sentence][issue.token]
-        return row[index[issue.given]] / row.sum()
-
-    return {"with agreement": issues, "marginal alone": sorted(issues, key=given)}
+    """The same flags ranked with the words' agreement and by the model's marginal of the given tag alone."""
+    return {"with agreement": issues_from_marginals(noisy, marginals, labels, folds=folds),
+            "marginal alone": issues_from_marginals(noisy, marginals, labels, folds=folds, agreement=False)}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(default_corpus_path()))
-    parser.add_argument("--size", type=int, default=5000, help="first N sentences of the train split")
+    parser.add_argument("--part", default="train", choices=("train", "val", "test"), help="the split the file is taken from")
+    parser.add_argument("--size", type=int, default=5000, help="its first N sentences")
     parser.add_argument("--rate", type=float, default=0.05)
     parser.add_argument("--noise-seed", type=int, default=7)
-    parser.add_argument("--recipes", nargs="+", default=["glove"], choices=("glove", "fused", "finetune"))
+    parser.add_argument("--recipes", nargs="+", default=["glove"], choices=("glove", "fused", "finetune", "warm", "auto"))
+    parser.add_argument("--init-from", default="bilstm_crf", help="the tagger warm fold models start from (auto: a candidate)")
     parser.add_argument("--cv-seed", type=int, default=13, help="the folds' assignment and the models' seed")
     parser.add_argument("--epochs", type=int, default=8, help="epochs of each fold model (label-issues' default: 8)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    clean = split_corpus(read_corpus(args.data)).train[: args.size]
+    clean = split_corpus(read_corpus(args.data)).part(args.part)[: args.size]
     noisy, planted = plant_noise(clean, args.rate, seed=args.noise_seed)
     print(f"{len(noisy):,} sentences, {len(planted)} planted tokens (rate {args.rate}, noise seed {args.noise_seed}); "
           f"{args.folds} folds, {args.epochs} epochs, cv seed {args.cv_seed}")
@@ -72,13 +72,17 @@ def main() -> None:
     for recipe in args.recipes:
         started = time.perf_counter()
         config = CrossValConfig(folds=args.folds, epochs=args.epochs, seed=args.cv_seed, recipe=recipe)
+        init_from = resolve(args.init_from) if recipe in ("warm", "auto") else None
         with TemporaryDirectory() as scratch:
-            runs[recipe] = cross_validate(noisy, config, scratch, progress=False)
+            runs[recipe] = cross_validate(noisy, config, scratch, init_from=init_from, progress=False)
         minutes = (time.perf_counter() - started) / 60
+        chosen = runs[recipe].recipe["chosen"]
+        used = "marginal alone" if runs[recipe].warm else "with agreement"
         for name, ranked in rankings(noisy, runs[recipe].marginals, runs[recipe].labels, runs[recipe].folds).items():
-            rows.append({"folds of": recipe, "ranking": name, "minutes": round(minutes, 1), **precisions(ranked, planted)})
-    if len(runs) > 1:
-        first = runs[args.recipes[0]]
+            rows.append({"folds of": recipe if chosen == recipe else f"{recipe} ({chosen})", "ranking": name + (" (used)" if name == used else ""),
+                         "minutes": round(minutes, 1), **precisions(ranked, planted)})
+    first = runs[args.recipes[0]]
+    if len(runs) > 1 and all(run.labels == first.labels for run in runs.values()):  # a warm start's tag list may differ
         averaged = [np.mean([run.marginals[i] for run in runs.values()], axis=0) for i in range(len(noisy))]
         for name, ranked in rankings(noisy, averaged, first.labels, first.folds).items():
             rows.append({"folds of": " + ".join(args.recipes), "ranking": name, "minutes": None, **precisions(ranked, planted)})

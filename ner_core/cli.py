@@ -373,19 +373,21 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
 
     from .models.encoder import MINILM, parse_encoder
 
-    if args.init_from and args.recipe not in (None, "glove"):
-        raise ValueError("--init-from starts every fold model from one checkpoint: leave out --recipe")
+    recipe = args.recipe or ("warm" if args.init_from else "auto")
+    if args.init_from and recipe not in ("warm", "auto"):
+        raise ValueError("--init-from starts every fold model from one checkpoint: leave out --recipe (or give auto)")
     encoder = parse_encoder(_encoder(args.encoder))[0] if args.encoder else MINILM
     config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads,
-                            recipe=args.recipe or ("glove" if args.init_from else "auto"), encoder=encoder,
-                            budget_minutes=args.budget)
+                            recipe=recipe, encoder=encoder, budget_minutes=args.budget, warm_epochs=args.warm_epochs)
+    # auto also tries fold models warm-started from the model (--model), where it never saw the data
+    init_from = args.init_from or (_model_path(args) if recipe == "auto" else None)
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.models_dir) if args.models_dir else Path(scratch)
-        result = cross_validate(sentences, config, out, init_from=args.init_from)
+        result = cross_validate(sentences, config, out, init_from=init_from)
     from .workbench.registry import recipe_line
 
     print(f"fold models: {recipe_line(result.recipe)}", file=sys.stderr)
-    return issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
+    return issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds, agreement=not result.warm)
 
 
 def cmd_retrain(args: argparse.Namespace) -> int:
@@ -585,15 +587,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="score out-of-sample: train K taggers, each on the other folds of the data, and score every "
                         "sentence with the one that did not see it (fast settings: BiLSTM 64, batches of 64, lr 3e-3, "
                         "a fixed number of epochs; one fold takes about K-1/K of the data times --cv-epochs)")
-    p.add_argument("--cv-epochs", type=int, default=8, help="epochs per fold model (default 8)")
+    p.add_argument("--cv-epochs", type=int, default=8, help="epochs per fold model trained from scratch (default 8)")
     p.add_argument("--cv-batch-size", type=int, default=64, help="batch size of the fold models (default 64)")
     p.add_argument("--threads", type=int, default=1, help="torch threads for the fold models (default 1)")
-    p.add_argument("--init-from", help="with --cross-val: start each fold model from this checkpoint; refused unless "
-                   "the checkpoint records its training data and never saw a sentence of the data")
+    p.add_argument("--init-from", help="with --cross-val: start each fold model from this tagger (recipe warm; with "
+                   "--recipe auto, one candidate); refused unless the checkpoint records its training data and trained "
+                   "on at most 5%% of the data's sentences. auto tries --model's tagger so by itself")
+    p.add_argument("--warm-epochs", type=int, default=1, help="with --cross-val: epochs of a warm-started fold model (default 1)")
     p.add_argument("--models-dir", help="with --cross-val: keep the fold models here (default: a temporary directory)")
     p.add_argument("--encoder", help="with --cross-val: the encoder of the fused and finetune fold models: minilm "
                    "(default), a local directory holding a transformer or a model in the local Hugging Face cache")
-    recipe_args(p, "of the fold models with --cross-val (default: auto, chosen on the first fold; glove with --init-from)")
+    recipe_args(p, "of the fold models with --cross-val (default: auto, chosen on the first fold, warm among its "
+                "candidates where --model's tagger never saw the data; warm with --init-from)")
     model_args(p)
     p.set_defaults(func=cmd_label_issues)
 

@@ -46,13 +46,16 @@ def cross_validation() -> None:
     left, right = st.columns(2)
     recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",
                             help="auto trains GloVe, GloVe + frozen MiniLM features and fine-tuned MiniLM on the first "
-                                 "fold and keeps the best for every fold (README: Choosing a recipe)")
+                                 "fold, and the active tagger briefly where it never saw the split, and keeps the best "
+                                 "for every fold (README: Choosing a recipe)")
     budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget")
     if st.button("Score the split out of sample (5 folds, a background job)", key="review_cross_val",
                  disabled=why is not None, help=why):
         try:
             config = CrossValConfig(folds=5, recipe=recipe, budget_minutes=float(budget))
-            start_job("cross-val", CrossValJobSpec(dataset, split, config), dataset, user)
+            taggers = list(available_models(dataset, single=True).values())  # auto may start from the active tagger
+            init_from = taggers[0] if taggers and recipe == "auto" else None
+            start_job("cross-val", CrossValJobSpec(dataset, split, config, init_from), dataset, user)
             st.success("Started: the queue takes its flags when it has finished (reload this page).")
         except (JobError, ValueError) as err:
             st.error("Not started:")

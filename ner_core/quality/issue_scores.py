@@ -43,7 +43,7 @@ def store_run(engine: Engine, dataset: str, data_version: str, sentences: Sequen
     ``indices[i]`` is the corpus index of ``sentences[i]`` (default: ``i``), the index rows are stored under.
     """
     indices = list(range(len(sentences))) if indices is None else list(indices)
-    issues = issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds)
+    issues = issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds, agreement=not result.warm)
     by_sentence: dict[int, list[list[Any]]] = defaultdict(list)
     for issue in issues:
         by_sentence[issue.sentence].append([issue.token, issue.given, issue.suggested, round(issue.score, 6)])
@@ -92,10 +92,11 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
             model_dir = Path(run.models_dir) / f"fold{fold}"
             if not rescore or not model_dir.is_dir():
                 continue
-            labels, marginals = fold_marginals(model_dir, [sentences[r.sentence] for r in rows])
+            labels, marginals, warm = fold_marginals(model_dir, [sentences[r.sentence] for r in rows])
             agreement = agreement or TagAgreement([sentences[i] for i in checked])
             for row, m in zip(rows, marginals):
-                found = sentence_issues(sentences[row.sentence], m, labels, run.thresholds, row.sentence, agreement, fold)
+                found = sentence_issues(sentences[row.sentence], m, labels, run.thresholds, row.sentence,
+                                        None if warm else agreement, fold)
                 row.fingerprint = tag_fingerprint(sentences[row.sentence])
                 row.issues = [[i.token, i.given, i.suggested, round(i.score, 6)] for i in found]
                 issues += [LabelIssue(row.sentence, t, g, s, sc, fold) for t, g, s, sc in row.issues]
@@ -105,11 +106,12 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
 
 def cross_validate_dataset(engine: Engine, dataset: str, data_version: str, sentences: Sequence[Sentence], config: CrossValConfig,
                            report: Callable[[dict[str, Any]], None] | None = None, progress: bool = False,
-                           indices: Sequence[int] | None = None) -> str:
+                           indices: Sequence[int] | None = None, init_from: str | os.PathLike | None = None) -> str:
     """Cross-validate ``sentences`` (corpus indices ``indices``, default all) with fold models kept
-    under :func:`models_root`, and store the run; returns its id."""
+    under :func:`models_root` (``init_from``: a tagger to warm-start them from, see
+    :func:`~ner_core.training.cross_val.cross_validate`), and store the run; returns its id."""
     out = models_root(dataset) / (datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
-    result = cross_validate(sentences, config, out, report=report, progress=progress)
+    result = cross_validate(sentences, config, out, init_from=init_from, report=report, progress=progress)
     return store_run(engine, dataset, data_version, sentences, result, out, indices)
 
 
@@ -120,6 +122,7 @@ class CrossValJobSpec:
     dataset: str = DEFAULT_DATASET
     split: str = "all"  # or one of SPLITS
     config: CrossValConfig = field(default_factory=CrossValConfig)
+    init_from: str | None = None  # a tagger the fold models may start from (recipe warm, or a candidate of auto)
 
     def __post_init__(self) -> None:
         if not self.dataset:
@@ -143,5 +146,5 @@ def run_cross_val_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], N
     corpus = store.corrected()
     indices = list(range(len(corpus))) if job.split == "all" else split_indices(len(corpus))[SPLITS.index(job.split)]
     run = cross_validate_dataset(engine, job.dataset, store.version(), [corpus[i] for i in indices], job.config, report,
-                                 indices=indices)
+                                 indices=indices, init_from=job.init_from)
     return {"run": run, "dataset": job.dataset, "split": job.split, "sentences": len(indices)}

@@ -12,7 +12,8 @@ same way throughout ("More than three years" as ``tim``) only with the first. On
 5,000 training sentences, precision at 500 went from 0.65-0.70 to 0.73-0.75 (README). A model
 trained on more data than the file (the shipped tagger on val or test) already knows the words'
 usual tags; there the file's counts only promote its own inconsistencies (precision at 500 fell
-from 0.86-0.88 to 0.81-0.83 on val), so its flags are ranked by its marginal alone.
+from 0.86-0.88 to 0.81-0.83 on val), so its flags are ranked by its marginal alone, as are those of fold
+models warm-started from such a tagger (:attr:`~ner_core.training.cross_val.CrossValResult.warm`).
 """
 from __future__ import annotations
 
@@ -72,12 +73,14 @@ def issues_from_marginals(
     labels: Sequence[str],
     top: int | None = None,
     folds: Sequence[int] | None = None,
+    agreement: bool = True,
 ) -> list[LabelIssue]:
     """Tokens whose gold tag cleanlab flags as likely wrong, most suspicious first.
 
     ``marginals[i]`` is a ``(len(sentences[i]), len(labels))`` array of out-of-sample tag
     probabilities. ``folds[i]``, if given, is the cross-validation fold that scored sentence ``i``;
-    cross-validated flags are ranked with the sentences' :class:`TagAgreement`, others by the marginal alone.
+    cross-validated flags are ranked with the sentences' :class:`TagAgreement` (unless ``agreement`` is
+    false: fold models warm-started from a tagger trained on more data), others by the marginal alone.
     """
     from cleanlab.token_classification.filter import find_label_issues as cleanlab_issues
 
@@ -90,12 +93,12 @@ def issues_from_marginals(
     given = [ids[i] for i in kept]
     # n_jobs=1: cleanlab's multiprocessing pool outlives a Streamlit script and hangs its shutdown
     flagged = cleanlab_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
-    agreement = TagAgreement(sentences) if folds is not None else None
+    votes = TagAgreement(sentences) if folds is not None and agreement else None
     issues = []
     for k, j in flagged:
         p, g = probs[k][j], given[k][j]
         fold = None if folds is None else int(folds[kept[k]])
-        score = agreement.score(sentences[kept[k]].words[j], labels[g], float(p[g])) if agreement else float(1 - p[g])
+        score = votes.score(sentences[kept[k]].words[j], labels[g], float(p[g])) if votes else float(1 - p[g])
         issues.append(LabelIssue(kept[k], int(j), labels[g], labels[int(p.argmax())], score, fold))
     issues.sort(key=lambda issue: -issue.score)
     return issues[:top] if top else issues
@@ -112,11 +115,12 @@ def confident_thresholds(sentences: Sequence[Sentence], marginals: Sequence[np.n
 
 def sentence_issues(
     sentence: Sentence, marginals: np.ndarray, labels: Sequence[str], thresholds: Sequence[float], index: int,
-    agreement: TagAgreement, fold: int | None = None,
+    agreement: TagAgreement | None, fold: int | None = None,
 ) -> list[LabelIssue]:
     """One sentence's issues by the confident-learning rule: a token is flagged when another tag's
     probability reaches that tag's threshold (from :func:`confident_thresholds` of the whole run);
-    ranked as :func:`issues_from_marginals` ranks, with ``agreement`` of the sentences checked (this one as it is now).
+    ranked as :func:`issues_from_marginals` ranks, with ``agreement`` of the sentences checked (this one as it is now;
+    ``None``: by the marginal alone, as a warm-started run ranks).
 
     Used to re-score a corrected sentence without re-ranking the whole dataset.
     """
@@ -129,7 +133,7 @@ def sentence_issues(
         others = [k for k in np.flatnonzero(above[j]) if k != g]
         if others:
             suggested = max(others, key=lambda k: probs[j, k])
-            score = agreement.score(sentence.words[j], labels[g], float(probs[j, g]))
+            score = agreement.score(sentence.words[j], labels[g], float(probs[j, g])) if agreement else float(1 - probs[j, g])
             issues.append(LabelIssue(index, j, labels[g], labels[suggested], score, fold))
     return issues
 

@@ -148,3 +148,67 @@ def test_a_trained_checkpoint_records_its_sentences_and_is_refused_on_them(tiny_
     write_corpus(split.train[150:250], path)
     assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--init-from", str(checkpoint), "--json"]) == 1
     assert "trained on 50 of these sentences" in capsys.readouterr().err
+
+
+def test_warm_fold_models_start_from_a_tagger_that_never_saw_the_data_and_rank_by_its_marginal(tiny_model, split, tmp_path,
+                                                                                                 monkeypatch):
+    """The cross-val job with the warm recipe: every fold model starts from the tagger (its vocabulary, not one
+    built from the file) and trains briefly; the stored flags, and a corrected sentence's re-scored ones,
+    are ranked by the fold model's marginal alone: a tagger trained on other data knows more than the file's counts."""
+    import numpy as np
+
+    from ner_core.quality.issue_scores import latest_run
+    from ner_core.quality.label_issues import issues_from_marginals
+
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
+    url = f"sqlite:///{tmp_path / 'workbench.db'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    _, checkpoint = tiny_model  # trained on the first 200 training sentences
+    base, _ = load_checkpoint(checkpoint)
+    unseen = [s for s in split.train[300:460] if set(s.tags) <= set(base.vocab.labels)]
+    noisy, _ = plant_noise(unseen, rate=0.2, seed=3)
+    write_corpus(noisy, tmp_path / "new.conll")
+    CorrectionStore(make_engine(url), "new", tmp_path / "new.conll")
+    config = CrossValConfig(folds=3, batch_size=16, recipe="warm")
+    events = []
+    _runner("cross-val")(_spec_dict("cross-val", CrossValJobSpec("new", config=config, init_from=str(checkpoint))), events.append)
+    assert events[-1]["done"] == events[-1]["total"] == 3 * (config.warm_epochs + 1)
+
+    engine = make_engine(url)
+    run = latest_run(engine, "new")
+    fold_dirs = [tmp_path / run.models_dir / f"fold{k}" for k in range(3)]
+    for directory in fold_dirs:
+        model, meta = load_checkpoint(directory)
+        assert meta["cross_val"]["recipe"] == {"requested": "warm", "chosen": "warm", "from": str(checkpoint), "seen_sentences": 0}
+        assert model.vocab.words == base.vocab.words  # started from the tagger
+        assert any(not np.allclose(a, b) for a, b in zip(model.state_dict().values(), base.state_dict().values()))  # and trained
+
+    fold_of = assign_folds(noisy, 3, config.seed)
+    marginals = [None] * len(noisy)
+    for k, directory in enumerate(fold_dirs):  # each fold's sentences in one call, batched as the run tagged them
+        held_out = [i for i, f in enumerate(fold_of) if f == k]
+        labels, scored, warm = fold_marginals(directory, [noisy[i] for i in held_out])
+        assert warm
+        for i, m in zip(held_out, scored):
+            marginals[i] = m
+
+    def flags(issues):
+        return {(i.sentence, i.token, i.given, i.suggested): i.score for i in issues}
+
+    stored = flags(stored_issues(engine, "new", noisy))
+    expected = flags(issues_from_marginals(noisy, marginals, labels, folds=fold_of, agreement=False))
+    by_agreement = flags(issues_from_marginals(noisy, marginals, labels, folds=fold_of))
+    assert stored and stored.keys() == expected.keys()
+    assert all(stored[k] == pytest.approx(expected[k], abs=1e-5) for k in stored)
+    assert any(stored[k] != pytest.approx(by_agreement[k], abs=1e-3) for k in stored)  # not the agreement's ranking
+
+    target = stored_issues(engine, "new", noisy)[0]
+    tags = list(noisy[target.sentence].tags)
+    tags[target.token] = target.suggested
+    corrected = list(noisy)
+    corrected[target.sentence] = Sentence(noisy[target.sentence].words, tuple(tags))
+    rescored = [i for i in stored_issues(engine, "new", corrected) if i.sentence == target.sentence]
+    labels, (probs,), _ = fold_marginals(fold_dirs[target.fold], [corrected[target.sentence]])
+    for issue in rescored:  # re-scored alone by its fold model: by the marginal alone too
+        row = probs[issue.token] / probs[issue.token].sum()
+        assert issue.score == pytest.approx(1 - row[labels.index(issue.given)], abs=1e-5)

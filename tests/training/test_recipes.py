@@ -122,6 +122,28 @@ def test_cross_validation_chooses_the_recipe_on_its_first_fold_and_every_fold_mo
                        tmp_path / "none", progress=False)
 
 
+def test_auto_cross_validation_tries_fold_models_warm_started_from_a_tagger_that_never_saw_the_data(tiny_bert, tiny_model,
+                                                                                                     tmp_path, monkeypatch):
+    monkeypatch.setattr(recipes, "estimate_epoch_seconds", lambda model, data, dev, config: (
+        (600.0, 600.0) if isinstance(model.config, FineTuneConfig) else (1.0, 1.0)))
+    _, tagger = tiny_model  # trained on 200 sentences of the default corpus: none of SENTENCES
+    config = CrossValConfig(folds=3, epochs=2, batch_size=8, recipe="auto", encoder=str(tiny_bert), budget_minutes=10)
+    result = cross_validate(SENTENCES, config, tmp_path / "cv", init_from=tagger, progress=False)
+    warm, glove, fused, finetune = result.recipe["candidates"]
+    assert (warm["recipe"], warm["from"], warm["seen_sentences"]) == ("warm", str(tagger), 0) and 0 <= warm["dev_micro_f1"] <= 1
+    assert "skipped" in finetune
+    assert result.recipe["chosen"] == max((warm, glove, fused), key=lambda c: c["dev_micro_f1"])["recipe"]
+    model, _ = load_checkpoint(result.model_dirs[1])
+    assert result.labels == model.vocab.labels and result.warm == (result.recipe["chosen"] == "warm")
+    assert (model.vocab.words == load_checkpoint(tagger)[0].vocab.words) == result.warm
+    assert all(m.shape == (len(s), len(result.labels)) for s, m in zip(SENTENCES, result.marginals))
+
+    seen = cross_validate(SENTENCES, config, tmp_path / "cv2", init_from=result.model_dirs[1], progress=False)
+    skipped = seen.recipe["candidates"][0]  # a fold model trained on 3 of their 4 distinct ones: no candidate, and why
+    assert skipped["recipe"] == "warm" and "trained on 3 of these sentences (more than 5%)" in skipped["skipped"]
+    assert seen.recipe["chosen"] in ("glove", "fused") and not seen.warm
+
+
 def test_cli_label_issues_cross_validates_fine_tuned_fold_models(tiny_bert, tmp_path, capsys):
     path = tmp_path / "small.conll"
     write_corpus(SENTENCES, path)
