@@ -35,6 +35,7 @@ from ner_core.data.noise import plant_noise  # noqa: E402
 from ner_core.models.checkpoint_dirs import resolve  # noqa: E402
 from ner_core.quality.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
 from ner_core.training.cross_val import CrossValConfig, cross_validate  # noqa: E402
+from ner_core.workbench.registry import recipe_line  # noqa: E402
 
 NS = (100, 250, 500, 1000)
 
@@ -68,7 +69,7 @@ def main() -> None:
     noisy, planted = plant_noise(clean, args.rate, seed=args.noise_seed)
     print(f"{len(noisy):,} sentences, {len(planted)} planted tokens (rate {args.rate}, noise seed {args.noise_seed}); "
           f"{args.folds} folds, {args.epochs} epochs, cv seed {args.cv_seed}")
-    rows, runs = [], {}
+    rows, runs, choices = [], {}, {}
     for recipe in args.recipes:
         started = time.perf_counter()
         config = CrossValConfig(folds=args.folds, epochs=args.epochs, seed=args.cv_seed, recipe=recipe)
@@ -77,6 +78,8 @@ def main() -> None:
             runs[recipe] = cross_validate(noisy, config, scratch, init_from=init_from, progress=False)
         minutes = (time.perf_counter() - started) / 60
         chosen = runs[recipe].recipe["chosen"]
+        print(f"{recipe}: {recipe_line(runs[recipe].recipe)}", flush=True)
+        choices[recipe] = runs[recipe].recipe
         used = "marginal alone" if runs[recipe].warm else "with agreement"
         for name, ranked in rankings(noisy, runs[recipe].marginals, runs[recipe].labels, runs[recipe].folds).items():
             rows.append({"folds of": recipe if chosen == recipe else f"{recipe} ({chosen})", "ranking": name + (" (used)" if name == used else ""),
@@ -92,7 +95,7 @@ def main() -> None:
         print(f"| {row['folds of']} | {row['ranking']} | {minutes} | " + " | ".join(f"{row[n]:.3f}" for n in NS) + " |")
     if args.json:
         args.json.write_text(json.dumps({"args": {k: v for k, v in vars(args).items() if k not in ("data", "json")},
-                                         "planted": len(planted), "rows": rows}, indent=1))
+                                         "planted": len(planted), "rows": rows, "recipes": choices}, indent=1))
 
 
 if __name__ == "__main__":
