@@ -54,6 +54,12 @@ def shot(page, name: str) -> None:
         page.screenshot(path=str(ROOT / "docs" / name), full_page=True)
 
 
+def script_done(page, timeout_ms: float = 120_000) -> None:
+    """Until Streamlit says the page's script has finished its run (a click lands on a settled page)."""
+    page.wait_for_function("() => document.querySelector('[data-test-script-state]')?.getAttribute('data-test-script-state')"
+                           " === 'notRunning'", timeout=timeout_ms, polling=50)
+
+
 def launch_chromium(playwright):
     """Debian's Chromium, headless, with the flags this machine's closed network needs."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

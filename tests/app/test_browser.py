@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, launch_chromium, shot, streamlit_app
+from processes import CHROMIUM, launch_chromium, script_done, shot, streamlit_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 
@@ -50,6 +50,7 @@ def test_correct_a_sentence_and_reload(page, server):
     for sentence in range(20):  # the first sentence the tiny model gets wrong
         page.goto(server + f"/annotate?sentence={sentence}")
         page.get_by_text("Gold (current)").wait_for()
+        script_done(page)
         views = page.locator("[data-testid='stHtml']")
         gold, predicted = views.nth(0).inner_text(), views.nth(1).inner_text()
         if gold != predicted:

@@ -5,7 +5,7 @@ records with both names."""
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, shot, streamlit_app
+from processes import CHROMIUM, ROOT, launch_chromium, script_done, shot, streamlit_app
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -70,6 +70,7 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
         page.get_by_role("button", name="Next / skip ▶").click()
         page.wait_for_function("t => document.querySelectorAll(\"[data-testid='stHtml']\")[0].innerText !== t", arg=shown)
     assert page.get_by_label("Your name").count() == 0  # the author is the signed-in user, not a text box
+    script_done(page)
     page.get_by_role("button", name="Accept the prediction").click()
     page.get_by_text("Prediction accepted").wait_for()
 
