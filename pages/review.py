@@ -9,7 +9,7 @@ from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
-from ner_core.workbench.registry import available_models
+from ner_core.workbench.registry import available_models, recipe_line
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import entities_html, plain, remember, type_colours
@@ -42,6 +42,8 @@ def cross_validation() -> None:
         st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {last['eta_seconds']:.0f} s left"
                                                        if status["state"] == "running" and last else "")
                 + (f" ({status.get('error')})" if status.get("error") else ""))
+        if (status.get("result") or {}).get("recipe"):
+            st.caption(f"Fold models: {recipe_line(status['result']['recipe'])}")
     why = refusal(user, "retrain")
     left, right = st.columns(2)
     recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",

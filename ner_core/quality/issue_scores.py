@@ -106,13 +106,14 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
 
 def cross_validate_dataset(engine: Engine, dataset: str, data_version: str, sentences: Sequence[Sentence], config: CrossValConfig,
                            report: Callable[[dict[str, Any]], None] | None = None, progress: bool = False,
-                           indices: Sequence[int] | None = None, init_from: str | os.PathLike | None = None) -> str:
+                           indices: Sequence[int] | None = None, init_from: str | os.PathLike | None = None) -> tuple[str, dict[str, Any]]:
     """Cross-validate ``sentences`` (corpus indices ``indices``, default all) with fold models kept
     under :func:`models_root` (``init_from``: a tagger to warm-start them from, see
-    :func:`~ner_core.training.cross_val.cross_validate`), and store the run; returns its id."""
+    :func:`~ner_core.training.cross_val.cross_validate`), and store the run; returns its id and the
+    fold models' recipe record (:attr:`~ner_core.training.cross_val.CrossValResult.recipe`)."""
     out = models_root(dataset) / (datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6])
     result = cross_validate(sentences, config, out, init_from=init_from, report=report, progress=progress)
-    return store_run(engine, dataset, data_version, sentences, result, out, indices)
+    return store_run(engine, dataset, data_version, sentences, result, out, indices), result.recipe
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,6 @@ def run_cross_val_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], N
     store = open_dataset(job.dataset, engine)
     corpus = store.corrected()
     indices = list(range(len(corpus))) if job.split == "all" else split_indices(len(corpus))[SPLITS.index(job.split)]
-    run = cross_validate_dataset(engine, job.dataset, store.version(), [corpus[i] for i in indices], job.config, report,
-                                 indices=indices, init_from=job.init_from)
-    return {"run": run, "dataset": job.dataset, "split": job.split, "sentences": len(indices)}
+    run, recipe = cross_validate_dataset(engine, job.dataset, store.version(), [corpus[i] for i in indices], job.config, report,
+                                         indices=indices, init_from=job.init_from)
+    return {"run": run, "dataset": job.dataset, "split": job.split, "sentences": len(indices), "recipe": recipe}

@@ -171,8 +171,10 @@ def test_warm_fold_models_start_from_a_tagger_that_never_saw_the_data_and_rank_b
     CorrectionStore(make_engine(url), "new", tmp_path / "new.conll")
     config = CrossValConfig(folds=3, batch_size=16, recipe="warm")
     events = []
-    _runner("cross-val")(_spec_dict("cross-val", CrossValJobSpec("new", config=config, init_from=str(checkpoint))), events.append)
+    result = _runner("cross-val")(_spec_dict("cross-val", CrossValJobSpec("new", config=config, init_from=str(checkpoint))),
+                                  events.append)
     assert events[-1]["done"] == events[-1]["total"] == 3 * (config.warm_epochs + 1)
+    assert result["recipe"] == {"requested": "warm", "chosen": "warm", "from": str(checkpoint), "seen_sentences": 0}
 
     engine = make_engine(url)
     run = latest_run(engine, "new")
