@@ -2,7 +2,7 @@
 
     python benchmarks/cross_val_flags.py [--part train] [--size 5000] [--rate 0.05] [--noise-seed 7]
                                          [--recipes glove fused warm] [--init-from bilstm_crf]
-                                         [--cv-seed 13] [--epochs 8] [--folds 5] [--json out.json]
+                                         [--cv-seed 13] [--epochs 8] [--folds 5] [--cli] [--json out.json]
 
 The first ``--size`` sentences of the default corpus's ``--part`` split get ``--rate`` of their entities
 corrupted (``ner_core/data/noise.py``); ``label-issues --cross-val`` (``cross_validate`` and
@@ -12,13 +12,15 @@ fold models started from ``--init-from`` (the shipped tagger, trained on the tra
 noise changed the tag. Precision at 100 / 250 / 500 / 1,000 flags is printed for the ranking the
 workbench uses (cross-validated from scratch: the model's marginal times the word's agreement with
 its other occurrences; warm-started: the marginal alone) and for the other one; with two or more
-recipes of one tag list, also for their fold models' marginals averaged.
+recipes of one tag list, also for their fold models' marginals averaged. ``--cli`` also runs what a
+user runs on the noisy file, ``label-issues --data FILE --cross-val K --json`` with its defaults.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,9 +30,10 @@ import numpy as np
 import torch
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
+from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus, write_corpus  # noqa: E402
 from ner_core.data.noise import plant_noise  # noqa: E402
 from ner_core.models.checkpoint_dirs import resolve  # noqa: E402
 from ner_core.quality.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
@@ -50,6 +53,21 @@ def rankings(noisy, marginals, labels, folds) -> dict[str, list[LabelIssue]]:
             "marginal alone": issues_from_marginals(noisy, marginals, labels, folds=folds, agreement=False)}
 
 
+def cli_row(noisy, planted: set[tuple[int, int]], folds: int) -> dict:
+    """``label-issues --cross-val`` as a user runs it (its defaults: auto, warm from the shipped tagger where
+    allowed), on the noisy file written to disk; its flags scored as the other rows'."""
+    with TemporaryDirectory() as scratch:
+        path = Path(scratch) / "noisy.conll"
+        write_corpus(noisy, path)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "ner_core", "label-issues", "--data", str(path), "--cross-val", str(folds),
+                               "--json"], cwd=ROOT, capture_output=True, text=True, check=True)
+    print(next(line for line in done.stderr.splitlines() if line.startswith("fold models:")), flush=True)
+    flags = [LabelIssue(**{k: v for k, v in i.items() if k != "word"}) for i in json.loads(done.stdout)]
+    return {"folds of": "label-issues CLI, defaults", "ranking": "used", "minutes": round((time.perf_counter() - started) / 60, 1),
+            **precisions(flags, planted)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(default_corpus_path()))
@@ -57,12 +75,14 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=5000, help="its first N sentences")
     parser.add_argument("--rate", type=float, default=0.05)
     parser.add_argument("--noise-seed", type=int, default=7)
-    parser.add_argument("--recipes", nargs="+", default=["glove"], choices=("glove", "fused", "finetune", "warm", "auto"))
+    parser.add_argument("--recipes", nargs="*", default=["glove"], choices=("glove", "fused", "finetune", "warm", "auto"))
     parser.add_argument("--init-from", default="bilstm_crf", help="the tagger warm fold models start from (auto: a candidate)")
     parser.add_argument("--cv-seed", type=int, default=13, help="the folds' assignment and the models' seed")
     parser.add_argument("--epochs", type=int, default=8, help="epochs of each fold model (label-issues' default: 8)")
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--json", type=Path, help="also write the rows here")
+    parser.add_argument("--cli", action="store_true", help="also run the command a user runs on the noisy file: "
+                        "label-issues --data FILE --cross-val K --json, its defaults otherwise")
     args = parser.parse_args()
     torch.set_num_threads(1)
     clean = split_corpus(read_corpus(args.data)).part(args.part)[: args.size]
@@ -84,7 +104,9 @@ def main() -> None:
         for name, ranked in rankings(noisy, runs[recipe].marginals, runs[recipe].labels, runs[recipe].folds).items():
             rows.append({"folds of": recipe if chosen == recipe else f"{recipe} ({chosen})", "ranking": name + (" (used)" if name == used else ""),
                          "minutes": round(minutes, 1), **precisions(ranked, planted)})
-    first = runs[args.recipes[0]]
+    if args.cli:
+        rows.append(cli_row(noisy, planted, args.folds))
+    first = runs[args.recipes[0]] if runs else None
     if len(runs) > 1 and all(run.labels == first.labels for run in runs.values()):  # a warm start's tag list may differ
         averaged = [np.mean([run.marginals[i] for run in runs.values()], axis=0) for i in range(len(noisy))]
         for name, ranked in rankings(noisy, averaged, first.labels, first.folds).items():
