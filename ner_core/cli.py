@@ -592,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=1, help="torch threads for the fold models (default 1)")
     p.add_argument("--init-from", help="with --cross-val: start each fold model from this tagger (recipe warm; with "
                    "--recipe auto, one candidate); refused unless the checkpoint records its training data and trained "
-                   "on at most 5%% of the data's sentences. auto tries --model's tagger so by itself")
+                   "on at most 5%% of the data's sentences (auto, the default, tries --model's tagger this way by itself)")
     p.add_argument("--warm-epochs", type=int, default=1, help="with --cross-val: epochs of a warm-started fold model (default 1)")
     p.add_argument("--models-dir", help="with --cross-val: keep the fold models here (default: a temporary directory)")
     p.add_argument("--encoder", help="with --cross-val: the encoder of the fused and finetune fold models: minilm "

@@ -93,7 +93,8 @@ def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], r
             if not rescore or not model_dir.is_dir():
                 continue
             labels, marginals, warm = fold_marginals(model_dir, [sentences[r.sentence] for r in rows])
-            agreement = agreement or TagAgreement([sentences[i] for i in checked])
+            if not warm:  # a warm-started run ranks by the fold model's marginal alone
+                agreement = agreement or TagAgreement([sentences[i] for i in checked])
             for row, m in zip(rows, marginals):
                 found = sentence_issues(sentences[row.sentence], m, labels, run.thresholds, row.sentence,
                                         None if warm else agreement, fold)
