@@ -194,9 +194,12 @@ class WarmStart:
         from ..models.model import CRFTagger
 
         self.source, self.seen, self.refused = str(source), 0, ""
+        if (Path(source) / "pipeline.json").is_file():
+            self.refused = "a pipeline, not a tagger: name one of its taggers"
+            return
         try:
             base, meta = load_checkpoint(source)
-        except ValueError as err:  # not a checkpoint (a pipeline's folder, say)
+        except ValueError as err:  # not a checkpoint
             self.refused = str(err)
             return
         distinct = list({sentence_key(s): s for s in sentences}.values())

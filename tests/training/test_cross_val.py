@@ -214,3 +214,15 @@ def test_warm_fold_models_start_from_a_tagger_that_never_saw_the_data_and_rank_b
     for issue in rescored:  # re-scored alone by its fold model: by the marginal alone too
         row = probs[issue.token] / probs[issue.token].sum()
         assert issue.score == pytest.approx(1 - row[labels.index(issue.given)], abs=1e-5)
+
+
+def test_a_warm_start_from_a_pipeline_or_from_nothing_is_refused_with_why(data, tmp_path):
+    from ner_core.training.cross_val import WarmStart
+
+    (tmp_path / "voted").mkdir()
+    (tmp_path / "voted" / "pipeline.json").write_text("{}")
+    assert WarmStart(tmp_path / "voted", data).refused == "a pipeline, not a tagger: name one of its taggers"
+    assert "no checkpoint at" in WarmStart(tmp_path / "nothing", data).refused
+    with pytest.raises(ValueError, match="--init-from .*voted: a pipeline, not a tagger"):
+        cross_validate(data, CrossValConfig(folds=3, recipe="warm"), tmp_path / "cv", init_from=tmp_path / "voted", progress=False)
+    assert not (tmp_path / "cv").exists()  # refused before any training
