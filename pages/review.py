@@ -42,8 +42,10 @@ def cross_validation() -> None:
         st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {last['eta_seconds']:.0f} s left"
                                                        if status["state"] == "running" and last else "")
                 + (f" ({status.get('error')})" if status.get("error") else ""))
-        if (status.get("result") or {}).get("recipe"):
-            st.caption(f"Fold models: {recipe_line(status['result']['recipe'])}")
+        result = status.get("result") or {}
+        if result.get("recipe"):
+            st.caption(f"Scored the {result['split']} split ({result['sentences']:,} sentences); fold models: "
+                       f"{recipe_line(result['recipe'])}")
     why = refusal(user, "retrain")
     left, right = st.columns(2)
     recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",
