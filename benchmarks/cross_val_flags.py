@@ -35,7 +35,6 @@ sys.path.insert(0, str(ROOT))
 
 from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus, write_corpus  # noqa: E402
 from ner_core.data.noise import plant_noise  # noqa: E402
-from ner_core.models.checkpoint_dirs import resolve  # noqa: E402
 from ner_core.quality.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
 from ner_core.training.cross_val import CrossValConfig, cross_validate  # noqa: E402
 from ner_core.workbench.registry import recipe_line  # noqa: E402
@@ -93,7 +92,7 @@ def main() -> None:
     for recipe in args.recipes:
         started = time.perf_counter()
         config = CrossValConfig(folds=args.folds, epochs=args.epochs, seed=args.cv_seed, recipe=recipe)
-        init_from = resolve(args.init_from) if recipe in ("warm", "auto") else None
+        init_from = args.init_from if recipe in ("warm", "auto") else None  # a name under checkpoints/: no machine path in the report
         with TemporaryDirectory() as scratch:
             runs[recipe] = cross_validate(noisy, config, scratch, init_from=init_from, progress=False)
         minutes = (time.perf_counter() - started) / 60

@@ -191,13 +191,14 @@ class WarmStart:
 
     def __init__(self, source: str | os.PathLike, sentences: Sequence[Sentence]) -> None:
         from ..models.checkpoint import load_checkpoint
+        from ..models.checkpoint_dirs import resolve
         from ..models.model import CRFTagger
 
-        self.source, self.seen, self.refused = str(source), 0, ""
-        if (Path(source) / "pipeline.json").is_file():
-            self.refused = "a pipeline, not a tagger: name one of its taggers"
-            return
+        self.source, self.seen, self.refused = str(source), 0, ""  # as given: a name under checkpoints/ or a folder
         try:
+            if (resolve(source) / "pipeline.json").is_file():
+                self.refused = "a pipeline, not a tagger: name one of its taggers"
+                return
             base, meta = load_checkpoint(source)
         except ValueError as err:  # not a checkpoint
             self.refused = str(err)
@@ -222,12 +223,16 @@ class WarmStart:
         """What a recipe record says of it: the checkpoint and how many of the sentences it trained on."""
         return {"from": self.source, "seen_sentences": self.seen}
 
+    def require(self) -> None:
+        """:class:`ValueError` saying why, if the tagger may not score the sentences."""
+        if self.refused:
+            raise ValueError(f"--init-from {self.source}: {self.refused}")
+
     def model(self, dropout: float | None = None):
         """A fresh copy of the tagger to train as a fold model, at ``dropout`` if given (:class:`ValueError` if :attr:`refused`)."""
         from ..models.checkpoint import load_checkpoint
 
-        if self.refused:
-            raise ValueError(f"--init-from {self.source}: {self.refused}")
+        self.require()
         model = load_checkpoint(self.source)[0]
         if dropout is not None:
             model.config.dropout = dropout
@@ -260,7 +265,7 @@ def cross_validate(
         raise ValueError("the warm recipe starts fold models from a tagger: give one (--init-from)")
     warm = WarmStart(init_from, sentences) if init_from is not None else None
     if config.recipe == "warm":
-        warm.model()  # refused here, before any training, if it may not score these sentences
+        warm.require()  # before any training
     torch.set_num_threads(config.threads)
     out_dir = Path(out_dir)
     fold = assign_folds(sentences, config.folds, config.seed)
