@@ -1,5 +1,13 @@
-"""NER workbench: page config and navigation only."""
+"""NER workbench: page config and navigation only; ``python app.py [streamlit options]`` warms up, then serves it."""
+import sys
+
 import streamlit as st
+from streamlit import runtime
+
+if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Streamlit: warm up, then serve this file
+    from pages.warm_up import serve
+
+    serve(__file__, sys.argv[1:])
 
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice

@@ -1,6 +1,8 @@
-"""What a user waits for, in a real browser: Debian's Chromium (Playwright) against ``streamlit run``.
+"""What a user waits for, in a real browser: Debian's Chromium (Playwright) against the app's server.
 
-Prints, for a server started on a temporary data directory:
+Prints, for a server started on a temporary data directory as ``./dev app`` starts it (``python app.py``:
+it warms up, then serves; ``--launch streamlit``: ``streamlit run app.py``, cold), the seconds until it
+answers its health check, and:
 
 * every page, cold (first visit after the server started: the browser opens the app, then the
   sidebar link is clicked; Predict is the app's root) and warm (visited again);
@@ -14,7 +16,7 @@ Prints, for a server started on a temporary data directory:
 A page is "on screen" when its title is shown and Streamlit reports the script finished
 (``data-test-script-state="notRunning"``).
 
-    python benchmarks/browser_loop.py [--decisions 50] [--pool 300] [--idle 30] [--json]
+    python benchmarks/browser_loop.py [--decisions 50] [--pool 300] [--idle 30] [--launch app|streamlit] [--json]
 """
 from __future__ import annotations
 
@@ -47,12 +49,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data: Path) -> tuple[subprocess.Popen, str]:
+def start_server(data: Path, launch: str = "app") -> tuple[subprocess.Popen, str]:
+    """The server on a free port over the data directory ``data``: ``python app.py`` (``launch="app"``) or ``streamlit run app.py``."""
     port = free_port()
     env = {**os.environ, "NER_DATA_DIR": str(data), "NER_DB_URL": f"sqlite:///{data / 'db.sqlite'}", "HF_HUB_OFFLINE": "1"}
+    command = [sys.executable, str(ROOT / "app.py")] if launch == "app" else [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        [*command, "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     url = f"http://127.0.0.1:{port}"
@@ -205,6 +208,8 @@ def main() -> None:
     parser.add_argument("--decisions", type=int, default=50)
     parser.add_argument("--pool", type=int, default=300, help="sentences in the pool for New text (0: skip it)")
     parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement")
+    parser.add_argument("--launch", choices=("app", "streamlit"), default="app",
+                        help="app: python app.py, as ./dev app (warms up first); streamlit: streamlit run app.py (cold)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
@@ -214,7 +219,8 @@ def main() -> None:
         if args.pool and args.decisions:
             fill_pool(Path(tmp), args.pool)
         started = time.perf_counter()
-        proc, url = start_server(Path(tmp))
+        proc, url = start_server(Path(tmp), args.launch)
+        results["launch"] = args.launch
         results["server_ready_s"] = round(time.perf_counter() - started, 2)
         print(f"server answers its health check after {results['server_ready_s']} s", flush=True)
         try:

@@ -10,7 +10,7 @@ from ner_core.evaluation.errors import CATEGORIES
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html
 from pages.sign_in import current_user
-from pages.ui import current_dataset, current_split, dataset_colours, dataset_types, split_parts, store_key
+from pages.ui import current_dataset, current_split, dataset_colours, dataset_types, split_parts, split_source_key
 
 
 def heatmap(counts, title: str):
@@ -41,7 +41,7 @@ if source == "upload a corpus file":
     sentences, source_key = read.sentences, f"upload:{upload.name}:{upload.size}:{upload.file_id}"
 else:
     split, version = current_split(dataset)
-    sentences, source_key = split.part(source), f"{store_key(dataset)}:split:{source}@{version}"
+    sentences, source_key = split.part(source), split_source_key(dataset, source, version)
 
 analysis = get_analysis(model_key, model, source_key, sentences)
 st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {model_label}")

@@ -2,9 +2,11 @@
 corpus it tagged (tagged once per model and data; another detector threshold only re-votes)."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import streamlit as st
+from streamlit.logger import get_logger
 
 from ner_core.data.corpus import Sentence
 from ner_core.evaluation.analysis import CorpusAnalysis, analyse, with_threshold
@@ -21,6 +23,7 @@ from pages.render import plain
 from pages.ui import current_dataset
 
 ANALYSES_KEPT = 3  # tagged corpora kept per process (tens of MB each), and as many votes
+_log = get_logger(__name__)
 
 
 @st.cache_resource(show_spinner="Loading the model…")
@@ -74,9 +77,11 @@ def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str,
 
 @st.cache_resource(max_entries=ANALYSES_KEPT, show_spinner="Tagging the sentences (once per model and data)…")
 def _tagged(model_name: str, source_key: str, _model: Tagger | VotedPipeline, _sentences: list[Sentence]) -> CorpusAnalysis:
+    started = time.perf_counter()
     bar = st.progress(0.0, text=f"Tagging {len(_sentences):,} sentences…")  # replayed, emptied, on a cache hit
     tagged = analyse(_model, _sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
     bar.empty()
+    _log.info("tagged %d sentences with %s in %.1f s", len(_sentences), Path(model_name).name, time.perf_counter() - started)
     return tagged
 
 

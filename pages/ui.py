@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.data.corpus import SPLITS, Split, format_corpus, split_indices
+from ner_core.data.corpus import SPLITS, Split, format_problem, split_indices
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
@@ -42,6 +42,11 @@ def current_split(dataset: str = DEFAULT_DATASET) -> tuple[Split, str]:
     return _split(store_key(dataset), version), version
 
 
+def split_source_key(dataset: str, part: str, version: str) -> str:
+    """What identifies a split of a dataset's data version in the analysis caches."""
+    return f"{store_key(dataset)}:split:{part}@{version}"
+
+
 @st.cache_resource(max_entries=2, show_spinner="Applying the corrections…")
 def _split(key: tuple[str, str, str], version: str) -> Split:
     return _store(*key).split()
@@ -75,14 +80,14 @@ def import_upload(name: str, data: bytes, filename: str, user: User | None = Non
     return summary[0] if summary else ""
 
 
-def corpus_export(dataset: str, version: str, fmt: str) -> str:
-    """A corrected dataset, with the sentences added from its pool, as Kaggle CSV or CoNLL text (cached per data version)."""
-    return _export(store_key(dataset), version, fmt)
+def export_problem(dataset: str, version: str, fmt: str) -> str | None:
+    """Why a dataset's data version cannot be exported as ``fmt`` (see :func:`format_problem`), checked once per version."""
+    return _export_problem(store_key(dataset), version, fmt)
 
 
-@st.cache_data(max_entries=4, show_spinner="Preparing the export…")
-def _export(key: tuple[str, str, str], version: str, fmt: str) -> str:
-    return format_corpus(_store(*key).corpus(), fmt)
+@st.cache_data(max_entries=8, show_spinner=False)
+def _export_problem(key: tuple[str, str, str], version: str, fmt: str) -> str | None:
+    return format_problem(_store(*key).corpus(), fmt)
 
 
 def review_queue(dataset: str) -> ReviewQueue:

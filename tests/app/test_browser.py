@@ -65,3 +65,19 @@ def test_correct_a_sentence_and_reload(page, server):
     assert views.nth(0).inner_text() == predicted  # the correction is stored, not just shown
     shot(page, "annotate.png")
 
+
+
+def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
+    """After test_correct_a_sentence_and_reload: the CoNLL export, written when clicked, holds that correction."""
+    from ner_core.data.corpus import read_corpus
+
+    page.goto(server + "/annotate")
+    page.get_by_text("All corrections and export").click()
+    button = page.get_by_role("button", name="Export the corrected corpus (conll)")
+    with page.expect_download() as download:
+        button.click()
+    path = tmp_path / "export.conll"
+    download.value.save_as(path)
+    original, exported = read_corpus(small_corpus), read_corpus(path)
+    assert [s.words for s in exported] == [s.words for s in original]
+    assert sum(a.tags != b.tags for a, b in zip(exported, original)) == 1

@@ -14,6 +14,7 @@ from ner_core.data.corpus import (
     Sentence,
     corpus_bytes,
     format_corpus,
+    format_problem,
     load_corpus,
     load_corpus_bytes,
     load_split,
@@ -374,10 +375,15 @@ def test_every_writer_round_trips(tmp_path, suffix):
         assert [s.pos for s in back] == [s.pos for s in sentences]
 
 
-@pytest.mark.parametrize("token", ["\tz", "a\nb", "x\r", " lead", "trail ", "-DOCSTART-"])
-def test_conll_refuses_tokens_it_cannot_write(token):
-    with pytest.raises(CorpusError, match=f"cannot write {token!r} to CoNLL".replace("\\", "\\\\")):
-        format_corpus([Sentence(("ok", token), ("O", "O"))], "conll")
+@pytest.mark.parametrize("token", ["\tz", "a\nb", "x\r", " lead", "trail ", "-DOCSTART-", ""])
+def test_conll_refuses_tokens_it_cannot_write_and_says_so_before_writing(token):
+    sentences = [*ODD[1:], Sentence(("ok", token), ("O", "O")), ODD[2]]
+    with pytest.raises(CorpusError) as raised:
+        format_corpus(sentences, "conll")
+    assert (f"cannot write {token!r} to CoNLL" if token else "cannot write an empty token to CoNLL") in str(raised.value)
+    assert format_problem(sentences, "conll") == str(raised.value)  # the app's export says it without writing
+    assert format_problem(sentences, "csv") is None and format_problem(sentences, "jsonl") is None
+    assert format_problem(sentences[:2], "conll") is None
 
 
 def test_conll_export_is_tab_separated():

@@ -16,7 +16,7 @@ written and raises :class:`~ner_core.data.formats.base.CorpusError`.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
 from ..tag_schemes import tag_problem
 from .base import CorpusError, RawSentence, Reading, Sentence
@@ -81,15 +81,35 @@ def _check_writable(texts: tuple[str, ...]) -> None:
     )
 
 
+def check(sentence: Sentence) -> None:
+    """:class:`CorpusError` with the reason if ``sentence`` cannot be written to CoNLL."""
+    if not all(sentence.words):
+        raise CorpusError("cannot write an empty token to CoNLL")
+    _check_writable(sentence.words)
+    if sentence.pos is not None:
+        _check_writable(sentence.pos)
+
+
+def problem(sentences: Sequence[Sentence]) -> str | None:
+    """Why ``sentences`` cannot be written to CoNLL (the first culprit), or ``None``: one scan of all their texts."""
+    texts = [t for s in sentences for t in (*s.words, *(s.pos or ()))]
+    joined = "\x00" + "\x00".join(texts) + "\x00"  # what _UNWRITABLE finds, by substrings (a regex over it is 10x slower)
+    if all(texts) and not any(bad in joined for bad in ("\t", "\n", "\r", "\x00 ", " \x00")) and DOCSTART not in texts:
+        return None
+    try:
+        for sentence in sentences:
+            check(sentence)
+    except CorpusError as err:
+        return str(err)
+    return None
+
+
 def write(sentences: Iterable[Sentence]) -> Iterator[str]:
     """The CoNLL text in chunks, one per sentence (its lines and the blank line after it)."""
     for sentence in sentences:
-        if not all(sentence.words):
-            raise CorpusError("cannot write an empty token to CoNLL")
-        _check_writable(sentence.words)
+        check(sentence)
         if sentence.pos is None:
             lines = [f"{word}\t{tag}\n" for word, tag in zip(sentence.words, sentence.tags)]
         else:
-            _check_writable(sentence.pos)
             lines = [f"{w}\t{p}\t{t}\n" for w, p, t in zip(sentence.words, sentence.pos, sentence.tags)]
         yield "".join(lines) + "\n"

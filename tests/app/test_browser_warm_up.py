@@ -1,0 +1,45 @@
+"""``python app.py`` (what ``./dev app`` runs): the server warms up before it answers, and the first visits use
+what it loaded and tagged (pages/warm_up.py), in Debian's Chromium."""
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from processes import CHROMIUM, launch_chromium, script_done, streamlit_app
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+
+
+def tagging_logged(log: Path) -> int:
+    """How often the server logged tagging a corpus for Error analysis (pages/models.py)."""
+    return len(re.findall(r"tagged \d+ sentences with", log.read_text()))
+
+
+def test_the_server_warms_up_first_and_the_first_visits_use_it(small_run, small_corpus, tmp_path):
+    from playwright.sync_api import sync_playwright
+
+    base, _, _ = small_run
+    shutil.copytree(base / "ckpt", tmp_path / "checkpoints")
+    env = {"NER_CHECKPOINTS": str(tmp_path / "checkpoints"), "NER_DATA_DIR": str(tmp_path / "data"),
+           "NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "NER_CORPUS": str(small_corpus)}
+    log = tmp_path / "server.log"
+    with streamlit_app(env, warm_up=True, log=log) as url:
+        started = log.read_text()  # all written before the server answered its health check
+        for step in ("imports", "the model (voted)", "the test split tagged for Error analysis", "the review queue of the train split"):
+            assert f"warm-up: {step}" in started
+        assert "warm-up done" in started and "missing ScriptRunContext" not in started
+        with sync_playwright() as p:
+            browser = launch_chromium(p)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.goto(url)
+            page.get_by_text("detector P(weak entity)").first.wait_for()  # Predict, with the warmed pipeline
+            page.goto(url + "/errors")
+            page.get_by_text("Scores by type").wait_for()
+            script_done(page)
+            assert tagging_logged(log) == 0  # the test split: tagged by the warm-up, not again
+            page.get_by_text("val", exact=True).click()  # a split the warm-up did not tag: tagged now, and logged
+            page.get_by_text("Scores by type").wait_for()
+            script_done(page)
+            browser.close()
+        assert tagging_logged(log) == 1
