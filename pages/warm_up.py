@@ -68,6 +68,8 @@ def serve(app: str, args: list[str]) -> None:
         logging.disable(logging.WARNING)  # Streamlit's calls outside a session warn ("missing ScriptRunContext"): expected
         try:
             warm_up()
+        except Exception as err:  # noqa: BLE001 - the pages say what is wrong (a missing corpus, a broken model): serve them
+            print(f"warm-up stopped: {type(err).__name__}: {err}", flush=True)
         finally:
             logging.disable(logging.NOTSET)
         print(f"warm-up done in {time.perf_counter() - started:.1f} s; starting the server", flush=True)

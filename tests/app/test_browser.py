@@ -72,8 +72,11 @@ def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
     from ner_core.data.corpus import read_corpus
 
     page.goto(server + "/annotate")
+    page.get_by_text("Gold (current)").wait_for()
+    script_done(page)  # a rerun renders the buttons anew and revokes the download a click on the old one asked for
     page.get_by_text("All corrections and export").click()
     button = page.get_by_role("button", name="Export the corrected corpus (conll)")
+    button.wait_for()
     with page.expect_download() as download:
         button.click()
     path = tmp_path / "export.conll"

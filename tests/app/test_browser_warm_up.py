@@ -43,3 +43,12 @@ def test_the_server_warms_up_first_and_the_first_visits_use_it(small_run, small_
             script_done(page)
             browser.close()
         assert tagging_logged(log) == 1
+
+
+def test_a_warm_up_that_fails_still_lets_the_server_start(tmp_path):
+    """A missing corpus stops the warm-up, not the server: the pages then say what is wrong."""
+    env = {"NER_DATA_DIR": str(tmp_path / "data"), "NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+           "NER_CORPUS": str(tmp_path / "missing.csv")}
+    log = tmp_path / "server.log"
+    with streamlit_app(env, warm_up=True, log=log):
+        assert "warm-up stopped" in log.read_text() and "missing.csv" in log.read_text()
