@@ -68,11 +68,11 @@ def serve(app: str, args: list[str]) -> None:
         logging.disable(logging.WARNING)  # Streamlit's calls outside a session warn ("missing ScriptRunContext"): expected
         try:
             warm_up()
+            print(f"warm-up done in {time.perf_counter() - started:.1f} s; starting the server", flush=True)
         except Exception as err:  # noqa: BLE001 - the pages say what is wrong (a missing corpus, a broken model): serve them
-            print(f"warm-up stopped: {type(err).__name__}: {err}", flush=True)
+            print(f"warm-up stopped: {type(err).__name__}: {err}; starting the server", flush=True)
         finally:
             logging.disable(logging.NOTSET)
-        print(f"warm-up done in {time.perf_counter() - started:.1f} s; starting the server", flush=True)
     sys.exit(cli.main(["run", app, *args], prog_name="streamlit"))
 
 
