@@ -57,12 +57,17 @@ def warm_up(log: Callable[[str], None] = print) -> None:
 
 def serve(app: str, args: list[str]) -> None:
     """Warm up (unless ``$NER_WARM_UP`` is ``0``), then run ``streamlit run app *args`` in this process; never returns."""
+    import click
     from streamlit.web import bootstrap, cli
 
-    if os.environ.get("NER_WARM_UP", "1") != "0":
-        # Streamlit's configuration as `streamlit run` will read it, first: read during the warm-up without the
+    try:  # Streamlit's configuration as `streamlit run` will read it, first: read during the warm-up without the
         # command line's options, its later reading with them would warn that server options changed
-        options = cli.main_run.make_context("run", [app, *args]).params
+        options = cli.main_run.make_context("streamlit run", [app, *args]).params
+    except click.exceptions.Exit as done:  # --help, printed
+        sys.exit(done.exit_code)
+    except click.ClickException:  # a wrong option: `streamlit run` says so, with its usage
+        sys.exit(cli.main(["run", app, *args], prog_name="streamlit"))
+    if os.environ.get("NER_WARM_UP", "1") != "0":
         bootstrap.load_config_options({k: v for k, v in options.items() if k not in ("target", "args")})
         started = time.perf_counter()
         logging.disable(logging.WARNING)  # Streamlit's calls outside a session warn ("missing ScriptRunContext"): expected
