@@ -10,7 +10,8 @@ from ner_core.evaluation.errors import CATEGORIES
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html
 from pages.sign_in import current_user
-from pages.ui import current_dataset, current_split, dataset_colours, dataset_types, split_parts, split_source_key
+from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_parts,
+                      split_source_key)
 
 
 def heatmap(counts, title: str):
@@ -26,7 +27,8 @@ current_user()  # signed in (when users are defined), also when this page is ope
 dataset = current_dataset()
 model_key, model_label, model = choose_model("errors", dataset)
 colours = dataset_colours(dataset)
-source = st.radio("Data", ["test", "val", "train", "upload a corpus file"], horizontal=True, key="errors_source")
+sources = [*reversed(SPLITS), "upload a corpus file"]
+source = st.radio("Data", sources, sources.index(ERRORS_FIRST_SPLIT), horizontal=True, key="errors_source")
 if source == "upload a corpus file":
     upload = st.file_uploader(UPLOAD_LABEL, key="errors_upload")
     if upload is None:

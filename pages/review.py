@@ -14,14 +14,14 @@ from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import entities_html, plain, remember, type_colours
 from pages.sign_in import author_name, current_user
-from pages.ui import correction_store, current_dataset, dataset_types, review_queue, split_parts
+from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
 
 KEY = "review_annotator"
 
 st.title("Review queue")
 dataset, user = current_dataset(), current_user()
 author = author_name(user, "review_author")
-remember("review_split", "train")
+remember("review_split", REVIEW_FIRST_SPLIT)
 remember("review_types", [])
 remember("review_sources", list(SOURCES))
 store, queue, types = correction_store(dataset), review_queue(dataset), list(dataset_types(dataset))

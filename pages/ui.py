@@ -14,6 +14,8 @@ from ner_core.workbench.registry import data_dir
 from pages.render import type_colours
 
 DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar
+ERRORS_FIRST_SPLIT = SPLITS[-1]  # the split Error analysis opens on (the test split; pages/warm_up.py tags it)
+REVIEW_FIRST_SPLIT = SPLITS[0]  # the split the review queue opens on (the training split; pages/warm_up.py fills it)
 
 
 def dataset_choice() -> None:

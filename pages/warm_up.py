@@ -16,10 +16,6 @@ import time
 from contextlib import contextmanager
 from typing import Callable, Iterator
 
-WARM_UP_PART = "test"  # the split Error analysis opens on
-QUEUE_SPLIT = "train"  # the split the review queue opens on
-
-
 def warm_up(log: Callable[[str], None] = print) -> None:
     """Import, load, tag and fill what the first visits to Predict, Error analysis and the review queue need,
     logging each step's seconds."""
@@ -32,7 +28,7 @@ def warm_up(log: Callable[[str], None] = print) -> None:
 
         tokenize("Warm up.")  # spaCy's tokenizer, built once per process
         from pages.models import get_analysis, load_model
-        from pages.ui import current_split, split_source_key
+        from pages.ui import ERRORS_FIRST_SPLIT, REVIEW_FIRST_SPLIT, current_split, review_queue, split_parts, split_source_key
     from ner_core.storage.datasets import DEFAULT_DATASET
     from ner_core.workbench.registry import available_models
 
@@ -43,16 +39,15 @@ def warm_up(log: Callable[[str], None] = print) -> None:
     path = next(iter(models.values()))  # the sidebar's first family: what a page opens with
     with _step(f"the model ({os.path.basename(path)})", log):
         model = load_model(path)
-    with _step(f"the {WARM_UP_PART} split tagged for Error analysis", log):
+    with _step(f"the {ERRORS_FIRST_SPLIT} split tagged for Error analysis", log):
         split, version = current_split(DEFAULT_DATASET)
-        sentences = split.part(WARM_UP_PART)
-        get_analysis(path, model, split_source_key(DEFAULT_DATASET, WARM_UP_PART, version), sentences)
-    with _step(f"the review queue of the {QUEUE_SPLIT} split", log):
+        sentences = split.part(ERRORS_FIRST_SPLIT)
+        get_analysis(path, model, split_source_key(DEFAULT_DATASET, ERRORS_FIRST_SPLIT, version), sentences)
+    with _step(f"the review queue of the {REVIEW_FIRST_SPLIT} split", log):
         from ner_core.quality.review_session import fill_review_queue
-        from pages.ui import review_queue, split_parts
 
         single = list(available_models(DEFAULT_DATASET, single=True).values())
-        fill_review_queue(review_queue(DEFAULT_DATASET), split_parts(DEFAULT_DATASET), QUEUE_SPLIT, single, load_model)
+        fill_review_queue(review_queue(DEFAULT_DATASET), split_parts(DEFAULT_DATASET), REVIEW_FIRST_SPLIT, single, load_model)
 
 
 def serve(app: str, args: list[str]) -> None:
@@ -86,4 +81,3 @@ def _step(what: str, log: Callable[[str], None]) -> Iterator[None]:
     started = time.perf_counter()
     yield
     log(f"warm-up: {what} in {time.perf_counter() - started:.1f} s")
-

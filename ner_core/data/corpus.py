@@ -276,14 +276,18 @@ def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
 def format_problem(sentences: Sequence[Sentence], fmt: str) -> str | None:
     """Why ``sentences`` cannot be written as ``fmt`` text (see :func:`format_corpus`), without writing them; ``None`` if they can."""
     if fmt not in _WRITERS:
-        return f"cannot write the format {fmt!r} as text; use one of {', '.join(_WRITERS)}"
+        return _unknown_format(fmt)
     return conll.problem(sentences) if fmt == "conll" else None  # the other text formats write any token
 
 
 def _chunks(sentences: Iterable[Sentence], fmt: str) -> Iterator[str]:
     if fmt not in _WRITERS:
-        raise CorpusError(f"cannot write the format {fmt!r} as text; use one of {', '.join(_WRITERS)} (or corpus_bytes)")
+        raise CorpusError(f"{_unknown_format(fmt)} (or corpus_bytes)")
     return _WRITERS[fmt](sentences)
+
+
+def _unknown_format(fmt: str) -> str:
+    return f"cannot write the format {fmt!r} as text; use one of {', '.join(_WRITERS)}"
 
 
 def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike) -> None:
