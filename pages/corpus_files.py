@@ -1,16 +1,14 @@
 """Corpus files on a page: importing one as a new dataset, and exporting a dataset with its corrections."""
 from __future__ import annotations
 
-from functools import partial
-
 import pandas as pd
 import streamlit as st
 
-from ner_core.data.corpus import CorpusError, format_corpus
+from ner_core.data.corpus import CorpusError
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
 from pages.render import UPLOAD_LABEL, plain
-from pages.ui import export_problem, import_upload
+from pages.ui import corpus_export, export_problem, import_upload
 
 
 def import_form(user: User | None) -> None:
@@ -36,15 +34,15 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
         st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s); by type: {counts['by_type']}")
         st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
         version = store.version()
-        for fmt in ("csv", "conll"):
-            problem = export_problem(dataset, version, fmt)
-            if problem is not None:
-                st.error(plain(f"No {fmt} export: {problem}"))
-                continue
-            # written when clicked (a few seconds for a large corpus), not on every visit of the page
-            st.download_button(f"Export the corrected corpus ({fmt})", partial(_export, store, fmt),
-                               f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}")
-
-
-def _export(store: CorrectionStore, fmt: str) -> str:
-    return format_corpus(store.corpus(), fmt)
+        fmt = st.radio("Export format", ("csv", "conll"), horizontal=True, key="annotate_export_format")
+        problem = export_problem(dataset, version, fmt)
+        if problem is not None:
+            st.error(plain(f"No {fmt} export: {problem}"))
+            return
+        # written on request, not on every visit (seconds for a large corpus); then a plain download, served at once: a
+        # download written while the browser waits can outlast its user-activation window and be dropped
+        if st.button(f"Prepare the corrected corpus ({fmt})", key="annotate_export_prepare"):
+            st.session_state.annotate_export = (dataset, version, fmt)
+        if st.session_state.get("annotate_export") == (dataset, version, fmt):
+            st.download_button(f"Download the corrected corpus ({fmt})", corpus_export(dataset, version, fmt),
+                               f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}", on_click="ignore")

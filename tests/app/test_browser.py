@@ -68,15 +68,19 @@ def test_correct_a_sentence_and_reload(page, server):
 
 
 def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
-    """After test_correct_a_sentence_and_reload: the CoNLL export, written when clicked, holds that correction."""
+    """After test_correct_a_sentence_and_reload: the CoNLL export, prepared on request, holds that correction."""
     from ner_core.data.corpus import read_corpus
 
     page.goto(server + "/annotate")
     page.get_by_text("Gold (current)").wait_for()
-    script_done(page)  # a rerun renders the buttons anew and revokes the download a click on the old one asked for
+    script_done(page)
     page.get_by_text("All corrections and export").click()
-    button = page.get_by_role("button", name="Export the corrected corpus (conll)")
+    page.get_by_text("conll", exact=True).click()
+    script_done(page)
+    page.get_by_role("button", name="Prepare the corrected corpus (conll)").click()
+    button = page.get_by_role("button", name="Download the corrected corpus (conll)")
     button.wait_for()
+    script_done(page)
     with page.expect_download() as download:
         button.click()
     path = tmp_path / "export.conll"
