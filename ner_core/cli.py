@@ -295,7 +295,9 @@ def cmd_pool(args: argparse.Namespace) -> int:
             raise ValueError("pool add needs the FILE to add (or - for stdin)")
         read = _text_or_corpus(args)
         print(read.summary(), file=sys.stderr)
-        print(pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name, args.author).summary())
+        intake = pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name,
+                          args.author, args.any_script)
+        print(intake.summary() + (" (--any-script keeps them)" if intake.other_scripts else ""))
         return 0
     if args.action == "rank":
         from .workbench.jobs import JobError, run_here
@@ -572,6 +574,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="the dataset whose pool (default: default, the project's corpus; see the app's Corpus files)")
     p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
     p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
+    p.add_argument("--any-script", action="store_true",
+                   help="add: keep sentences mostly in a script the corpus does not use (dropped and counted by default)")
     p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="rank: as for mine")
     p.add_argument("--top", type=int, default=10, help="status: how many open sentences to list")
     p.set_defaults(func=cmd_pool)

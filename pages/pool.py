@@ -30,11 +30,13 @@ def intake() -> None:
     upload = st.file_uploader(UPLOAD_LABEL + " Raw text (.txt), JSON lines with text or tokens, or any corpus file.",
                               key="pool_upload")
     kind = st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
+    any_script = st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
+                             help="By default they are left out and counted: the model cannot read them.")
     refused = refusal(user, "import")
     if st.button("Add to the pool", key="pool_add", disabled=upload is None or refused is not None, help=refused):
         try:
             read = load_unlabelled(upload.getvalue(), upload.name, kind)
-            st.success(pool.add([s.words for s in read.sentences], upload.name, author or "anonymous").summary())
+            st.success(pool.add([s.words for s in read.sentences], upload.name, author or "anonymous", any_script).summary())
             st.text(read.summary())
         except (CorpusError, CorrectionError) as err:
             st.error("Nothing added:")

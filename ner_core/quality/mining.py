@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import torch
 
+from ..data.scripts import foreign_script, own_scripts
 from ..models.bulk import tag_in_batches
 from ..models.detector import detector_proba
 from ..models.pipeline import VotedPipeline, vote
@@ -40,6 +41,7 @@ UNCERTAIN_WEIGHT = 0.02  # mixed: the weight of uncertainty beside the rare scor
 DIVERSITY = 0.7  # mixed: the discount of each further sentence naming the same entity string ...
 FREE_REPEATS = 10  # ... after this many (a rare type's few names do recur: the first ones are worth having)
 BATCH = 512
+REASON_CHARS = 60  # of the marked words quoted in a reason
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,26 @@ class Ranking:
 def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str = "mixed",
          top: int | None = None, seed: int = 13, pre_annotate: bool = False) -> Ranking:
     """Rank ``sentences`` (tokenised; their tags, if any, are not looked at) by ``strategy``, best first;
-    with ``pre_annotate``, with the model's tags of each (see :attr:`Ranking.tags`)."""
+    with ``pre_annotate``, with the model's tags of each (see :attr:`Ranking.tags`). The note says how many
+    sentences are mostly in a script the model never trained on."""
+    ranking = _rank(model, sentences, strategy, top, seed, pre_annotate)
+    foreign = _foreign_scripts(model, sentences)
+    return replace(ranking, note="; ".join(filter(None, (ranking.note, foreign)))) if foreign else ranking
+
+
+def _foreign_scripts(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]]) -> str | None:
+    """How many ``sentences`` are mostly in scripts outside the model's training vocabulary's, if any."""
+    tagger = model.strong if isinstance(model, VotedPipeline) else model
+    own = own_scripts([tagger.model.vocab.words[2:]])  # past PAD and UNK; a fine-tuned model has no words: no check
+    counts = Counter(script for words in sentences if (script := foreign_script(words, own)))
+    if not counts:
+        return None
+    return (f"{sum(counts.values()):,} of {len(sentences):,} sentences are mostly in a script the model never trained on "
+            f"({', '.join(f'{s} {n:,}' for s, n in counts.most_common())}): their scores mean little")
+
+
+def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str, top: int | None, seed: int,
+          pre_annotate: bool) -> Ranking:
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
     order = [i for i, s in enumerate(sentences) if len(s)]
@@ -81,7 +102,7 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
     rare, types, strings, weak_tagged, detector = _rarity(model, sentences, weak)
     items = []
     for i in order:
-        reason = f"{types[i]} likely: \"{strings[i]}\"" if strings[i] else f"{types[i]} possible"
+        reason = f"{types[i]} likely: \"{_shortened(strings[i])}\"" if strings[i] else f"{types[i]} possible"
         if strategy == "rare":
             items.append(Mined(i, rare[i], reason, (types[i],)))
         else:
@@ -140,6 +161,11 @@ def _rarity(pipeline: VotedPipeline, sentences: Sequence[Sequence[str]], weak: l
             types[start + k] = best
             strings[start + k] = " ".join(w for w, p in zip(part[k], by_type[best].tolist()) if p >= 0.5)
     return rare, types, strings, tagged, detector
+
+
+def _shortened(text: str) -> str:
+    """``text`` cut to :data:`REASON_CHARS` characters for a reason (a long run of marked words)."""
+    return text if len(text) <= REASON_CHARS else text[:REASON_CHARS - 1] + "…"
 
 
 def _rare_score(p_detector: float | None, p_weak: float) -> float:

@@ -22,6 +22,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..data.scripts import foreign_script, own_scripts
 from ..data.sentence_keys import words_key
 from ..data.tags import OUTSIDE, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, Correction, PoolSentence
@@ -63,11 +64,15 @@ class Intake:
     pool_duplicates: int
     empty: int
     size: int  # sentences in the pool now (open ones)
+    other_scripts: tuple[tuple[str, int], ...] = ()  # dropped: mostly in a script the corpus does not use, per script
 
     def summary(self) -> str:
+        scripts = ", ".join(f"{script} {n:,}" for script, n in self.other_scripts)
         dropped = [f"{n:,} {what}" for n, what in ((self.corpus_duplicates, "already in the corpus"),
                                                    (self.pool_duplicates, "already in the pool"),
-                                                   (self.empty, "empty")) if n]
+                                                   (self.empty, "empty"),
+                                                   (sum(n for _, n in self.other_scripts),
+                                                    f"mostly in a script the corpus does not use ({scripts})")) if n]
         return (f"{self.added:,} sentence(s) added to the pool" + (f"; dropped: {', '.join(dropped)}" if dropped else "")
                 + f"; {self.size:,} open in the pool")
 
@@ -100,21 +105,25 @@ class Pool:
 
     # ------------------------------------------------------------ intake
 
-    def add(self, sentences: Iterable[Sequence[str]], source: str, author: str = "anonymous") -> Intake:
-        """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus or the pool
-        dropped and counted; all or nothing; refused with :class:`PoolError` past :func:`pool_limit`."""
+    def add(self, sentences: Iterable[Sequence[str]], source: str, author: str = "anonymous", any_script: bool = False) -> Intake:
+        """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus or the pool, and
+        (unless ``any_script``) sentences mostly in a script the corpus does not use, dropped and counted;
+        all or nothing; refused with :class:`PoolError` past :func:`pool_limit`."""
         _check_author(author)
         corpus = {words_key(s.words) for s in self.store.original}
+        own = frozenset() if any_script else own_scripts(s.words for s in self.store.original)
         for _ in range(3):  # a concurrent intake of the same sentences: read the pool again
             with Session(self.engine) as session:
                 known = set(session.scalars(select(PoolSentence.key).where(PoolSentence.dataset_id == self.dataset_id)))
                 held = len(known)
-            rows, counts, now = [], Counter(), _now()
+            rows, counts, scripts, now = [], Counter(), Counter(), _now()
             for line, words in enumerate(sentences, 1):
                 words = tuple(words)
                 key = words_key(words)
                 if not words:
                     counts["empty"] += 1
+                elif script := foreign_script(words, own):
+                    scripts[script] += 1
                 elif key in corpus:
                     counts["corpus"] += 1
                 elif key in known:
@@ -133,7 +142,8 @@ class Pool:
                         session.execute(insert(PoolSentence), rows[start:start + INSERT_CHUNK])
             except IntegrityError:
                 continue
-            return Intake(len(rows), counts["corpus"], counts["pool"], counts["empty"], self.counts()[OPEN])
+            return Intake(len(rows), counts["corpus"], counts["pool"], counts["empty"], self.counts()[OPEN],
+                          tuple(scripts.most_common()))
         raise PoolError("the pool kept changing while these sentences were added; nothing was added: try again")
 
     # ------------------------------------------------------------ reading

@@ -7,6 +7,7 @@ import pytest
 
 from ner_core.cli import main
 from ner_core.data.corpus import CorpusError, load_corpus, load_text, write_corpus
+from ner_core.data.formats.text import MAX_TOKENS
 
 TEXT = ("Angela Merkel visited Paris on Monday. She met\nEmmanuel Macron there.\n\n"
         "The Olympics in Athens were a success.\n")
@@ -22,6 +23,15 @@ def test_raw_text_is_read_a_paragraph_at_a_time():
     with zipfile.ZipFile(zipped, "w") as archive:
         archive.writestr("news.txt", TEXT)
     assert load_text(zipped.getvalue(), "news.txt.zip").sentences == read.sentences
+
+
+def test_a_sentence_over_the_token_limit_is_split_into_pieces_with_its_line():
+    words = [f"w{i}" for i in range(2 * MAX_TOKENS + 10)]
+    for data, tokenized in ((" ".join(words), False), (" ".join(words), True)):
+        read = load_text(f"Short one.\n\n{data}\n".encode(), "long.txt", tokenized=tokenized)
+        assert [len(s) for s in read.sentences][-3:] == [MAX_TOKENS, MAX_TOKENS, 10]
+        assert tuple(w for s in read.sentences[-3:] for w in s.words) == tuple(words)  # nothing lost
+        assert f"sentences of over {MAX_TOKENS} tokens split into pieces (the first on line 3): 1" in read.summary()
 
 
 @pytest.mark.parametrize("data, message", [

@@ -71,6 +71,17 @@ def test_a_model_without_weak_types_ranks_by_uncertainty_and_says_so(pool):
     assert all(m.reason.startswith("uncertain: ") for m in ranking.items)
 
 
+def test_sentences_in_a_script_the_model_never_saw_are_counted_in_the_note(voted, pool):
+    foreign = [("Москва", "—", "столица", "России", "."), ("北京是中国的首都", "。")]
+    ranking = mine(voted, [*foreign, *(s.words for s in pool[:20])], "mixed")
+    assert ranking.note == ("2 of 22 sentences are mostly in a script the model never trained on (CYRILLIC 1, CJK 1): "
+                            "their scores mean little")
+    assert len(ranking.items) == 22
+    assert mine(voted, [s.words for s in pool[:20]], "mixed").note is None
+    words = ("Hurricane",) * 40  # a long run of marked words is quoted shortened
+    assert all(len(m.reason) < 100 for m in mine(voted, [words], "rare").items)
+
+
 def test_mine_on_the_command_line(tmp_path, capsys):
     text = tmp_path / "pool.txt"
     text.write_text("Hurricane Katrina hit New Orleans.\n\nShe went home early.\n\nThe Olympics opened in Athens.\n")

@@ -36,6 +36,16 @@ def test_intake_drops_duplicates_of_the_corpus_and_the_pool_and_counts_them(stor
     assert [i.line for i in pool.items()] == [1, 2, 3, 2]  # file order before any ranking
 
 
+def test_sentences_mostly_in_a_script_the_corpus_does_not_use_are_dropped_unless_asked(store):
+    foreign = [("Москва", "—", "столица", "России", "."), ("北京是中国的首都", "。"), ("Москва", "Moscow")]
+    pool = Pool(store)
+    intake = pool.add([*foreign, ("Zoë", "met", "Ødegaard", "in", "Málaga")], "a.txt", "ann")
+    assert (intake.added, intake.other_scripts) == (2, (("CYRILLIC", 1), ("CJK", 1)))  # half Latin stays; accents are Latin
+    assert "dropped: 2 mostly in a script the corpus does not use (CYRILLIC 1, CJK 1)" in intake.summary()
+    kept = pool.add(foreign, "a.txt", "ann", any_script=True)
+    assert (kept.added, kept.pool_duplicates, kept.other_scripts) == (2, 1, ())
+
+
 def test_a_pool_over_its_limit_is_refused_whole(store, monkeypatch):
     monkeypatch.setenv("NER_MAX_POOL_SENTENCES", "3")
     pool = Pool(store)
@@ -154,9 +164,15 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     assert "2 sentence(s) added to the pool; dropped: 1 already in the pool" in capsys.readouterr().out
     assert main(["pool", "add", str(records)]) == 0
     assert "2 sentence(s) added" in capsys.readouterr().out
+    greek = tmp_path / "greek.txt"
+    greek.write_text("Η Αθήνα είναι η πρωτεύουσα της Ελλάδας.\n")
+    assert main(["pool", "add", str(greek)]) == 0
+    assert "0 sentence(s) added to the pool; dropped: 1 mostly in a script the corpus does not use (GREEK 1)" in capsys.readouterr().out
+    assert main(["pool", "add", str(greek), "--any-script"]) == 0
+    assert "1 sentence(s) added" in capsys.readouterr().out
     assert main(["pool", "status", "--top", "2"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "4 open, 0 added, 0 discarded" and "unranked" in out[1] and len(out) == 3
+    assert out[0] == "5 open, 0 added, 0 discarded" and "unranked" in out[1] and len(out) == 3
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n")
     assert main(["pool", "add", str(empty)]) == 1

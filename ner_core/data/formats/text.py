@@ -2,7 +2,9 @@
 
 Running text is read a paragraph at a time (a blank line ends one), so a sentence wrapped over
 several lines stays whole. A line longer than :data:`MAX_LINE` characters is refused with its
-number: it is not text a person annotates sentence by sentence. Every token gets the tag ``O``.
+number: it is not text a person annotates sentence by sentence. A sentence of more than
+:data:`MAX_TOKENS` tokens (text without sentence punctuation) is split into pieces of at most that
+many, counted with the line it starts on. Every token gets the tag ``O``.
 """
 from __future__ import annotations
 
@@ -12,11 +14,13 @@ from ..tokenize import tokenize
 from .base import RawSentence, Reading
 
 MAX_LINE = 100_000  # characters
+MAX_TOKENS = 250  # a sentence's tokens (the default corpus's longest sentence has 104)
 
 
 def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Iterator[RawSentence]:
     """The sentences of raw text, from its lines; ``tokenized``: one sentence a line, tokens split on whitespace."""
     paragraph: list[str] = []
+    start = 1  # the line the paragraph starts on
     for line_no, line in enumerate(lines, start=1):
         line = line.rstrip("\r\n")
         if len(line) > MAX_LINE:
@@ -24,20 +28,28 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
                                 "sentences or paragraphs", line_no)
         if tokenized:
             if line.split():
-                yield _untagged(line.split())
+                yield from _pieces(line.split(), line_no, reading)
             continue
         if line.strip():
+            start = start if paragraph else line_no
             paragraph.append(line)
         elif paragraph:
-            yield from _sentences(paragraph)
+            yield from _sentences(paragraph, start, reading)
             paragraph = []
-    yield from _sentences(paragraph)
+    yield from _sentences(paragraph, start, reading)
 
 
-def _sentences(paragraph: list[str]) -> Iterator[RawSentence]:
+def _sentences(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
     for words in tokenize(" ".join(paragraph)) if paragraph else ():
-        yield _untagged(words)
+        yield from _pieces(words, line, reading)
 
 
-def _untagged(words: list[str]) -> RawSentence:
-    return tuple(words), ("O",) * len(words), None
+def _pieces(words: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
+    """``words`` as one sentence, or split into pieces of :data:`MAX_TOKENS` (counted, with the first line where)."""
+    if len(words) > MAX_TOKENS:
+        said = f"sentences of over {MAX_TOKENS:,} tokens split into pieces"
+        key = next((k for k in reading.notes if k.startswith(said)), f"{said} (the first on line {line})")
+        reading.notes[key] += 1
+    for start in range(0, len(words), MAX_TOKENS):
+        piece = words[start:start + MAX_TOKENS]
+        yield tuple(piece), ("O",) * len(piece), None
