@@ -17,6 +17,7 @@ from ..data.corpus import Sentence
 from ..data.tags import tag_type
 from .device import module_device
 from .features import CASINGS, Batch, Vocab, length_batches
+from .model import CRFTagger
 
 ARCHITECTURES = ("rnn_cnn", "lstm_attn", "self_attn")
 
@@ -132,6 +133,10 @@ class WeakSentenceDetector(nn.Module):
                 pooled = (torch.softmax(scores, dim=1)[:, :, None] * h).sum(1)  # (B, 2H)
         return self.out(self.dropout(pooled))
 
+    def reads_like(self, tagger: nn.Module) -> bool:
+        """Whether a tagger's batches hold this detector's inputs (its words and casing): the same words."""
+        return isinstance(tagger, CRFTagger) and tagger.config.word_features and tagger.vocab.words == self.vocab.words
+
     def encode(self, sentences: Sequence[Sentence]) -> Batch:
         """A training batch: words and each sentence's label."""
         batch = self.vocab.encode([s.words for s in sentences])
@@ -156,11 +161,15 @@ def _positions(length: int, dim: int) -> Tensor:
     return enc
 
 
-def detector_proba(model: WeakSentenceDetector, sentences: Sequence[Sequence[str]], batch_size: int = 256) -> list[float]:
-    """``P(weak entity)`` for each sentence (0 for an empty one), batched by length."""
+def detector_proba(model: WeakSentenceDetector, sentences: Sequence[Sequence[str]], batch_size: int = 256,
+                   batches: Sequence[tuple[list[int], Batch]] | None = None) -> list[float]:
+    """``P(weak entity)`` for each sentence (0 for an empty one), batched by length; ``batches``: the
+    sentences already encoded by a tagger the detector :meth:`~WeakSentenceDetector.reads_like`."""
     out = [0.0] * len(sentences)
-    for chunk in length_batches(sentences, batch_size):
-        probs = model.predict_proba(model.vocab.encode([sentences[i] for i in chunk])).tolist()
+    if batches is None:
+        batches = [(chunk, model.vocab.encode([sentences[i] for i in chunk])) for chunk in length_batches(sentences, batch_size)]
+    for chunk, batch in batches:
+        probs = model.predict_proba(batch).tolist()
         for i, p in zip(chunk, probs):
             out[i] = p
     return out

@@ -10,7 +10,7 @@ import torch
 from torch import Tensor
 
 PAD, UNK = "<pad>", "<unk>"
-MAX_WORD_CHARS = 20
+MAX_WORD_CHARS = 20  # a word's characters read (the rest cut); every word is padded to this many
 MAX_CACHED_WORDS = 200_000  # a vocabulary's memo of encoded words is emptied when it grows past this
 CASINGS = ("pad", "lower", "title", "upper", "mixed", "digit", "has_digit", "punct", "other")
 
@@ -97,8 +97,9 @@ class Vocab:
             words[b, : len(sentence)] = [i[0] for i in ids]
             shape[b, : len(sentence)] = [i[1] for i in ids]
             char_rows[b, : len(sentence)] = [distinct.setdefault(w, len(distinct) + 1) for w in sentence]
-        width = max((min(len(w), MAX_WORD_CHARS) for w in distinct), default=1)
-        chars = np.zeros((len(distinct) + 1, width), dtype=np.int64)
+        # every word padded to MAX_WORD_CHARS: a char CNN's max over positions then never depends on the
+        # longest word of the batch (a sentence tagged alone and in a batch got different probabilities)
+        chars = np.zeros((len(distinct) + 1, MAX_WORD_CHARS), dtype=np.int64)
         for word, row in distinct.items():
             char_ids = self._ids(word)[2]
             chars[row, : len(char_ids)] = char_ids

@@ -244,6 +244,13 @@ class CRFTagger(CRFModel):
             with torch.no_grad():
                 self.word_emb.weight[found] = 0.0 if self.config.open_vocab else vectors[found]
 
+    def reads_like(self, other: nn.Module) -> bool:
+        """Whether ``other`` is a model whose :meth:`batch` of any sentences equals this one's (a pipeline's
+        taggers trained on one corpus), so that one batch serves both."""
+        keys = ("word_features", "open_vocab", "encoder", "encoder_layers")
+        return (isinstance(other, CRFTagger) and all(getattr(self.config, k) == getattr(other.config, k) for k in keys)
+                and self.vocab.words == other.vocab.words and self.vocab.chars == other.vocab.chars)
+
     def batch(self, words: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
         """Tensors for ``words`` (and ``tags``), with encoder features when the model uses them."""
         batch = self.vocab.encode(words, tags)

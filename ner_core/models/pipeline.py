@@ -11,7 +11,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, NamedTuple, Sequence
 
 import torch
 
@@ -23,6 +23,7 @@ from .device import resolve_device
 from .tagger import TaggedSentence, Tagger
 
 PIPELINE_FILE = "pipeline.json"
+GROUP = 2048  # sentences encoded at a time for all members (bounds what encoded batches hold)
 
 # Which rule decided a token's final tag.
 RULE_DETECTOR_NO = "detector: no weak entity"
@@ -33,9 +34,8 @@ RULE_STRONG_HIGHER = "higher p: strong"
 RULE_WEAK_HIGHER = "higher p: weak"
 
 
-@dataclass(frozen=True)
-class TokenVote:
-    """Everything the pipeline knows about one token."""
+class TokenVote(NamedTuple):
+    """Everything the pipeline knows about one token (a tuple: a pipeline makes one per token it tags)."""
 
     word: str
     strong_tag: str
@@ -120,6 +120,9 @@ class VotedPipeline:
         if not 0 <= threshold <= 1:
             raise ValueError(f"threshold must be in [0, 1], got {threshold}")
         self.strong, self.weak, self.detector, self.threshold = strong, weak, detector, threshold
+        # trained on one corpus, the members read the same batches: encoded once for all
+        self._weak_shares = strong.model.reads_like(weak.model)
+        self._detector_shares = detector is not None and detector.reads_like(strong.model)
 
     @property
     def tagset(self) -> TagSet:
@@ -132,9 +135,25 @@ class VotedPipeline:
 
     def run(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
         """The full per-token record for each sentence."""
-        strong, weak = self.strong.tag(sentences), self.weak.tag(sentences)
-        probs = detector_proba(self.detector, sentences) if self.detector is not None else [None] * len(sentences)
-        return [vote(s, w, p, self.threshold) for s, w, p in zip(strong, weak, probs)]
+        out: list[VotedSentence] = []
+        for _, strong, weak, probs in self._outputs(sentences, Tagger.tag):
+            out += [vote(s, w, p, self.threshold) for s, w, p in zip(strong, weak, probs)]
+        return out
+
+    def _outputs(self, sentences: Sequence[Sequence[str]], method: Callable) -> Iterator[tuple[Sequence[Sequence[str]], list, list, list]]:
+        """``(part, strong's, weak's, detector probabilities)`` for ``sentences`` in parts of :data:`GROUP`,
+        ``method`` (``Tagger.tag`` or ``Tagger.marginals``) the taggers' output; inputs encoded once where the
+        members read alike."""
+        for start in range(0, len(sentences), GROUP):
+            part = sentences[start:start + GROUP]
+            batches = list(self.strong.batches(part))
+            strong = method(self.strong, part, batches)
+            weak = method(self.weak, part, batches if self._weak_shares else None)
+            if self.detector is None:
+                probs = [None] * len(part)
+            else:
+                probs = detector_proba(self.detector, part, batches=batches if self._detector_shares else None)
+            yield part, strong, weak, probs
 
     def tag(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
         """Same as :meth:`run`; lets a pipeline stand wherever a :class:`Tagger` is scored."""
@@ -152,9 +171,10 @@ class VotedPipeline:
         wherever a :class:`Tagger`'s marginals are used (label issues)."""
         if self.weak.labels != self.labels:
             raise ValueError("the strong and weak taggers have different label lists")
-        probs = detector_proba(self.detector, sentences) if self.detector is not None else [1.0] * len(sentences)
         out = []
-        for strong, weak, p in zip(self.strong.marginals(sentences), self.weak.marginals(sentences), probs):
+        outputs = ((s, w, 1.0 if p is None else p) for _, strong, weak, probs in self._outputs(sentences, Tagger.marginals)
+                   for s, w, p in zip(strong, weak, probs))
+        for strong, weak, p in outputs:
             if p < self.threshold:
                 out.append(strong)
                 continue

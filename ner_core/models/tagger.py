@@ -10,8 +10,11 @@ import torch
 from ..data.tags import TagSet
 from .checkpoint import load_checkpoint
 from .device import resolve_device
-from .features import length_batches
+from .features import Batch, length_batches
 from .model import CRFTagger
+
+Batches = list[tuple[list[int], Batch]]
+"""Sentence indices in batches of similar length, each with its encoded :class:`Batch` (:meth:`Tagger.batches`)."""
 
 
 @dataclass(frozen=True)
@@ -53,25 +56,35 @@ class Tagger:
         """The model's entity types (from its label list; which are weak is a pipeline's to say)."""
         return TagSet.from_labels(self.labels)
 
-    def _predict(self, sentences: Sequence[Sequence[str]]) -> Iterator[tuple[int, list[str], list[float], torch.Tensor]]:
-        """Yield ``(index, tags, probs, marginals)`` for each non-empty sentence, batched by length."""
+    def batches(self, sentences: Sequence[Sequence[str]]) -> Iterator[tuple[list[int], Batch]]:
+        """The model's inputs for the non-empty ``sentences``: their indices in batches of similar length, each
+        with its encoded batch (what :meth:`tag` computes; a pipeline encodes once for models that
+        read alike: :meth:`~ner_core.models.model.CRFTagger.reads_like`)."""
         for chunk in length_batches(sentences, self.batch_size):
-            tags, probs, marginals = self.model.predict(self.model.batch([sentences[i] for i in chunk]))
+            yield chunk, self.model.batch([sentences[i] for i in chunk])
+
+    def _predict(self, sentences: Sequence[Sequence[str]], batches: Batches | None
+                 ) -> Iterator[tuple[int, list[str], list[float], torch.Tensor]]:
+        """Yield ``(index, tags, probs, marginals)`` for each non-empty sentence, batched by length."""
+        for chunk, batch in batches if batches is not None else self.batches(sentences):
+            tags, probs, marginals = self.model.predict(batch)
             for b, i in enumerate(chunk):
                 yield i, tags[b], probs[b], marginals[b, : len(sentences[i])]
 
-    def tag(self, sentences: Sequence[Sequence[str]]) -> list[TaggedSentence]:
-        """Tag every sentence (a sequence of tokens); an empty sentence gives an empty result."""
-        return self.tag_with_marginals(sentences)[0]
+    def tag(self, sentences: Sequence[Sequence[str]], batches: Batches | None = None) -> list[TaggedSentence]:
+        """Tag every sentence (a sequence of tokens); an empty sentence gives an empty result. ``batches``:
+        the sentences already encoded (:meth:`batches`)."""
+        return self.tag_with_marginals(sentences, batches)[0]
 
-    def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
+    def marginals(self, sentences: Sequence[Sequence[str]], batches: Batches | None = None) -> list[torch.Tensor]:
         """Per-token distributions over :attr:`labels`, one ``(len, K)`` tensor per sentence."""
-        return self.tag_with_marginals(sentences)[1]
+        return self.tag_with_marginals(sentences, batches)[1]
 
-    def tag_with_marginals(self, sentences: Sequence[Sequence[str]]) -> tuple[list[TaggedSentence], list[torch.Tensor]]:
+    def tag_with_marginals(self, sentences: Sequence[Sequence[str]], batches: Batches | None = None
+                           ) -> tuple[list[TaggedSentence], list[torch.Tensor]]:
         """:meth:`tag` and :meth:`marginals` from one pass of the model."""
         tagged = [TaggedSentence(tuple(s), (), ()) for s in sentences]
         marginals = [torch.zeros(len(s), len(self.labels)) for s in sentences]
-        for i, tags, probs, m in self._predict(sentences):
+        for i, tags, probs, m in self._predict(sentences, batches):
             tagged[i], marginals[i] = TaggedSentence(tuple(sentences[i]), tuple(tags), tuple(probs)), m.clone()
         return tagged, marginals

@@ -84,3 +84,46 @@ def test_sampling():
     sample = weak_training_set(data, weak_types, others_per_weak=3, oversample=2, seed=1)
     assert sum(holds_weak_entity(s.tags, weak_types) for s in sample) == 2 and len(sample) == 5
     assert len(weak_training_set(data, weak_types, others_per_weak=0, oversample=1, seed=1)) == 11
+
+
+@pytest.fixture(scope="module")
+def shipped_voted():
+    from ner_core.models.checkpoint_dirs import resolve
+    from ner_core.models.pipeline import load_any
+
+    return load_any(resolve("voted"))
+
+
+def test_a_sentence_gets_the_same_probabilities_alone_and_beside_longer_words(shipped_voted):
+    sentence = ("Russian-Ukrainian", "talks", "resumed", "in", "Kiev", ".")  # its longest word: 17 characters
+    others = [("Internationalisation", "of", "the", "Counterrevolutionaries", "failed", ".")] * 3  # 20 and more
+    alone = shipped_voted.strong.tag([sentence])[0]
+    beside = shipped_voted.strong.tag([*others, sentence])[-1]
+    assert alone.tags == beside.tags
+    assert max(abs(a - b) for a, b in zip(alone.probs, beside.probs)) < 1e-5
+
+
+def test_a_pipeline_encodes_once_for_members_that_read_alike_and_votes_as_they_would_apart(shipped_voted, split):
+    from ner_core.models.detector import detector_proba
+    from ner_core.models.features import Vocab
+
+    sentences = [s.words for s in split.test[:300]] + [()]
+    encoded = []
+    original = Vocab.encode
+
+    def counting(self, *args, **kwargs):
+        encoded.append(self)
+        return original(self, *args, **kwargs)
+
+    Vocab.encode = counting
+    try:
+        voted = shipped_voted.run(sentences)
+    finally:
+        Vocab.encode = original
+    assert len(encoded) == 2  # 300 sentences: two batches, shared by the strong and weak taggers and the detector
+    apart = [vote(s, w, p, shipped_voted.threshold) for s, w, p in zip(
+        shipped_voted.strong.tag(sentences), shipped_voted.weak.tag(sentences), detector_proba(shipped_voted.detector, sentences))]
+    assert [v.tags for v in voted] == [v.tags for v in apart] and voted[-1].tokens == ()
+    assert max(abs(a - b) for v, w in zip(voted, apart) for a, b in zip(v.probs, w.probs)) < 1e-5
+    marginals = shipped_voted.marginals(sentences[:50])
+    assert [m.shape[0] for m in marginals] == [len(s) for s in sentences[:50]]
