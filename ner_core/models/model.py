@@ -152,6 +152,10 @@ class CRFModel(nn.Module):
     def emissions(self, batch) -> Tensor:
         raise NotImplementedError
 
+    def reads_like(self, other: nn.Module) -> bool:
+        """Whether one :meth:`batch` of any sentences serves this model and ``other`` (not known here: no)."""
+        return False
+
     def crf_loss(self, emissions: Tensor, batch) -> Tensor:
         """Mean negative log-likelihood per sentence of ``batch.tags``.
 
