@@ -136,11 +136,11 @@ class VotedPipeline:
     def run(self, sentences: Sequence[Sequence[str]]) -> list[VotedSentence]:
         """The full per-token record for each sentence."""
         out: list[VotedSentence] = []
-        for _, strong, weak, probs in self._outputs(sentences, Tagger.tag):
+        for _, strong, weak, probs in self.outputs(sentences, Tagger.tag):
             out += [vote(s, w, p, self.threshold) for s, w, p in zip(strong, weak, probs)]
         return out
 
-    def _outputs(self, sentences: Sequence[Sequence[str]], method: Callable) -> Iterator[tuple[Sequence[Sequence[str]], list, list, list]]:
+    def outputs(self, sentences: Sequence[Sequence[str]], method: Callable) -> Iterator[tuple[Sequence[Sequence[str]], list, list, list]]:
         """``(part, strong's, weak's, detector probabilities)`` for ``sentences`` in parts of :data:`GROUP`,
         ``method`` (``Tagger.tag`` or ``Tagger.marginals``) the taggers' output; inputs encoded once where the
         members read alike."""
@@ -172,7 +172,7 @@ class VotedPipeline:
         if self.weak.labels != self.labels:
             raise ValueError("the strong and weak taggers have different label lists")
         out = []
-        outputs = ((s, w, 1.0 if p is None else p) for _, strong, weak, probs in self._outputs(sentences, Tagger.marginals)
+        outputs = ((s, w, 1.0 if p is None else p) for _, strong, weak, probs in self.outputs(sentences, Tagger.marginals)
                    for s, w, p in zip(strong, weak, probs))
         for strong, weak, p in outputs:
             if p < self.threshold:

@@ -26,15 +26,14 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import torch
 
 from ..data.scripts import foreign_script, own_scripts
 from ..models.bulk import tag_in_batches
-from ..models.detector import detector_proba
 from ..models.pipeline import VotedPipeline, vote
-from ..models.tagger import TaggedSentence, Tagger
+from ..models.tagger import Tagger
 
 STRATEGIES = ("rare", "uncertain", "mixed", "random")
 UNCERTAIN_WEIGHT = 0.02  # mixed: the weight of uncertainty beside the rare score
@@ -88,18 +87,29 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     if strategy == "random":
         random.Random(seed).shuffle(order)
         return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences) if pre_annotate else None)
-    tagger = model.strong if isinstance(model, VotedPipeline) else model
-    uncertain, hints, strong = _uncertainty(tagger, sentences)
     weak = sorted(model.tagset.weak) if isinstance(model, VotedPipeline) else []
     note = None
     if strategy in ("rare", "mixed") and not weak:
         note = "the model has no weak (rare) types: ranked by uncertainty"
         strategy = "uncertain"
+    columns = {t: [j for j, label in enumerate(model.weak.labels) if label[2:] == t] for t in weak} if weak else {}
+    uncertain, hints, strong, rare, types, strings, weak_tagged, detector = [], [], [], [], [], [], [], []
+    for part, (tagged, marginals), weak_out, probs in _passes(model, sentences, rare=strategy != "uncertain"):
+        strong += tagged
+        for words, m in zip(part, marginals):
+            uncertain.append(_uncertainty(m))
+            hints.append(words[int(m.max(dim=1).values.argmin())] if len(words) else "")
+        if weak_out is not None:
+            weak_tagged += weak_out[0]
+            detector += probs
+            for score, kind, marked in (_rarity(w, m, p, columns) for w, m, p in zip(part, weak_out[1], probs)):
+                rare.append(score)
+                types.append(kind)
+                strings.append(marked)
     if strategy == "uncertain":
         items = [Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order]
         tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences)
         return Ranking(sorted(items, key=lambda m: -m.score)[:top], note, tags)
-    rare, types, strings, weak_tagged, detector = _rarity(model, sentences, weak)
     items = []
     for i in order:
         reason = f"{types[i]} likely: \"{_shortened(strings[i])}\"" if strings[i] else f"{types[i]} possible"
@@ -122,45 +132,35 @@ def _tags(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]]) -> 
     return [t.tags for t in tag_in_batches(model, sentences)]
 
 
-def _uncertainty(tagger: Tagger, sentences: Sequence[Sequence[str]]) -> tuple[list[float], list[str], list[TaggedSentence]]:
-    """Per sentence: one minus the product of the tokens' top marginals, the least sure token, and its output."""
-    scores, hints, tagged = [0.0] * len(sentences), [""] * len(sentences), []
+def _passes(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], rare: bool) -> Iterator[tuple]:
+    """``(part, (tags, marginals) of the strong or single tagger, those of the weak tagger, the detector's
+    probabilities)`` part by part; without ``rare`` the weak tagger and the detector are not run (``None``)."""
+    if rare:
+        yield from model.outputs(sentences, Tagger.tag_with_marginals)  # a pipeline's members encode each part once
+        return
+    tagger = model.strong if isinstance(model, VotedPipeline) else model
     for start in range(0, len(sentences), BATCH):
         part = sentences[start:start + BATCH]
-        outputs, all_marginals = tagger.tag_with_marginals(part)
-        tagged += outputs
-        for k, marginals in enumerate(all_marginals):
-            if len(marginals):
-                top = marginals.max(dim=1).values
-                scores[start + k] = float(1 - torch.exp(torch.log(top.clamp_min(1e-12)).sum()))
-                hints[start + k] = part[k][int(top.argmin())]
-    return scores, hints, tagged
+        yield part, tagger.tag_with_marginals(part), None, None
 
 
-def _rarity(pipeline: VotedPipeline, sentences: Sequence[Sequence[str]], weak: list[str]
-            ) -> tuple[list[float], list[str], list[str], list[TaggedSentence], list[float | None]]:
-    """Per sentence: P(a rare entity) from the detector and the weak tagger, the likeliest rare type,
-    the words the weak tagger marks (the string diversity is judged on), the weak tagger's output and
-    the detector's probability (None without a detector)."""
-    labels = pipeline.weak.labels
-    columns = {t: [j for j, label in enumerate(labels) if label[2:] == t] for t in weak}
-    rare, types, strings = [0.0] * len(sentences), [weak[0]] * len(sentences), [""] * len(sentences)
-    tagged, detector = [], []
-    for start in range(0, len(sentences), BATCH):
-        part = sentences[start:start + BATCH]
-        detector += detector_proba(pipeline.detector, part) if pipeline.detector is not None else [None] * len(part)
-        outputs, all_marginals = pipeline.weak.tag_with_marginals(part)
-        tagged += outputs
-        for k, marginals in enumerate(all_marginals):
-            if not len(marginals):
-                continue
-            by_type = {t: marginals[:, cols].sum(dim=1) for t, cols in columns.items()}  # P(token is in a t entity)
-            best = max(by_type, key=lambda t: float(by_type[t].max()))
-            p_weak = float(by_type[best].max())
-            rare[start + k] = _rare_score(detector[start + k], p_weak)
-            types[start + k] = best
-            strings[start + k] = " ".join(w for w, p in zip(part[k], by_type[best].tolist()) if p >= 0.5)
-    return rare, types, strings, tagged, detector
+def _uncertainty(marginals: torch.Tensor) -> float:
+    """One minus the product of the tokens' top marginals (0 for an empty sentence)."""
+    if not len(marginals):
+        return 0.0
+    return float(1 - torch.exp(torch.log(marginals.max(dim=1).values.clamp_min(1e-12)).sum()))
+
+
+def _rarity(words: Sequence[str], marginals: torch.Tensor, p_detector: float | None, columns: dict[str, list[int]]
+            ) -> tuple[float, str, str]:
+    """P(a rare entity) from the detector and the weak tagger's ``marginals``, the likeliest rare type (its
+    label ``columns`` by type), and the words the weak tagger marks as it (the string diversity is judged on)."""
+    if not len(marginals):
+        return 0.0, next(iter(columns)), ""
+    by_type = {t: marginals[:, cols].sum(dim=1) for t, cols in columns.items()}  # P(token is in a t entity)
+    best = max(by_type, key=lambda t: float(by_type[t].max()))
+    marked = " ".join(w for w, p in zip(words, by_type[best].tolist()) if p >= 0.5)
+    return _rare_score(p_detector, float(by_type[best].max())), best, marked
 
 
 def _shortened(text: str) -> str:
