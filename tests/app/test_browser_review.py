@@ -174,3 +174,20 @@ def test_new_sentences_added_and_discarded_with_the_keyboard_alone(browser, site
         time.sleep(0.2)
     assert pool.item(second).state == OPEN
     page.close()
+
+
+def test_a_file_added_on_the_new_text_page_leaves_out_another_script_unless_asked(browser, site):
+    url, _, _ = site
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/pool")
+    page.get_by_text("Add text to the pool").click()  # open the expander (the pool is not empty)
+    text = "Zorblax flew to Quibbleton on Tuesday.\n\nΗ Αθήνα είναι η πρωτεύουσα της Ελλάδας.\n".encode()
+    upload = {"name": "mixed.txt", "mimeType": "text/plain", "buffer": text}
+    page.locator("input[type=file]").set_input_files(files=[upload])
+    page.get_by_role("button", name="Add to the pool").click()
+    page.get_by_text("1 sentence(s) added to the pool; dropped: 1 mostly in a script the corpus does not use (GREEK 1)").wait_for()
+    page.get_by_text("Keep sentences mostly in a script the corpus does not use").click()
+    page.get_by_role("button", name="Add to the pool").click()
+    page.get_by_text("1 sentence(s) added to the pool; dropped: 1 already in the pool").wait_for()
+    page.close()
