@@ -53,6 +53,7 @@ def warm_up(log: Callable[[str], None] = print) -> None:
 def serve(app: str, args: list[str]) -> None:
     """Warm up (unless ``$NER_WARM_UP`` is ``0``), then run ``streamlit run app *args`` in this process; never returns."""
     import click
+    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import bootstrap, cli
 
     try:  # Streamlit's configuration as `streamlit run` will read it, first: read during the warm-up without the
@@ -73,6 +74,9 @@ def serve(app: str, args: list[str]) -> None:
             print(f"warm-up stopped: {type(err).__name__}: {err}; starting the server", flush=True)
         finally:
             logging.disable(logging.NOTSET)
+    # app.py navigates with st.navigation; until a first session ran it, Streamlit took pages/ for a folder of
+    # pages (v1) and a first visit by a link such as /annotate?sentence=5 listed every module of pages/ as a page
+    PagesManager.uses_pages_directory = False
     sys.exit(cli.main(["run", app, *args], prog_name="streamlit"))
 
 
