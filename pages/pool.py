@@ -27,8 +27,8 @@ st.caption("Sentences you add here join the training split of this dataset, with
 
 def intake() -> None:
     """Add a file's sentences to the pool (admins, once users exist)."""
-    upload = st.file_uploader(UPLOAD_LABEL + " Raw text (.txt), JSON lines with text or tokens, or any corpus file.",
-                              key="pool_upload")
+    upload = st.file_uploader("Raw text (.txt), JSON lines with text or tokens, or a corpus file (its tags ignored). "
+                              + UPLOAD_LABEL + ".", key="pool_upload")
     kind = st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
     any_script = st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
                              help="By default they are left out and counted: the model cannot read them.")
