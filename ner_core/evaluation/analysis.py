@@ -103,8 +103,8 @@ def _systems(results: list[Any]) -> dict[str, list[tuple[str, ...]]]:
     if results and isinstance(results[0], VotedSentence):
         return {
             "voted": [r.tags for r in results],
-            "strong": [tuple(t.strong_tag for t in r.tokens) for r in results],
-            "weak": [tuple(t.weak_tag for t in r.tokens) for r in results],
+            "strong": [r.strong.tags for r in results],
+            "weak": [r.weak.tags for r in results],
         }
     return {"single": [r.tags for r in results]}
 

@@ -193,7 +193,11 @@ class CRFModel(nn.Module):
         marginals = self.crf.marginals(emissions, batch.mask).cpu()
         labels = self.vocab.labels
         tags = [[labels[i] for i in path] for path in paths]
-        probs = [marginals[b, torch.arange(len(p)), torch.tensor(p)].tolist() for b, p in enumerate(paths)]
+        chosen = torch.zeros(marginals.shape[:2], dtype=torch.long)  # (B, T): each token's tag on the path
+        for b, path in enumerate(paths):
+            chosen[b, : len(path)] = torch.tensor(path, dtype=torch.long)
+        picked = marginals.gather(2, chosen[:, :, None])[:, :, 0].tolist()  # (B, T): its marginal
+        probs = [row[: len(path)] for row, path in zip(picked, paths)]
         return tags, probs, marginals
 
 

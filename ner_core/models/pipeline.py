@@ -35,7 +35,7 @@ RULE_WEAK_HIGHER = "higher p: weak"
 
 
 class TokenVote(NamedTuple):
-    """Everything the pipeline knows about one token (a tuple: a pipeline makes one per token it tags)."""
+    """Everything the pipeline knows about one token."""
 
     word: str
     strong_tag: str
@@ -50,20 +50,23 @@ class TokenVote(NamedTuple):
 
 @dataclass(frozen=True)
 class VotedSentence:
-    """The pipeline's record of one sentence: the detector's probability and each token's vote."""
+    """The pipeline's record of one sentence: the detector's probability, both taggers' outputs and the vote,
+    held by column (:attr:`tokens` gives them by token)."""
 
     words: tuple[str, ...]
     detector_prob: float | None  # None when the pipeline has no detector ("Double")
     voted: bool  # whether the token-wise vote ran (else the strong model's tags were taken)
-    tokens: tuple[TokenVote, ...]
+    strong: TaggedSentence
+    weak: TaggedSentence
+    tags: tuple[str, ...]  # the final tags ...
+    probs: tuple[float, ...]  # ... their probabilities ...
+    rules: tuple[str, ...]  # ... the rule that chose each ...
+    repaired: tuple[bool, ...]  # ... and whether the IOB2 repair changed it
 
     @property
-    def tags(self) -> tuple[str, ...]:
-        return tuple(t.tag for t in self.tokens)
-
-    @property
-    def probs(self) -> tuple[float, ...]:
-        return tuple(t.prob for t in self.tokens)
+    def tokens(self) -> tuple[TokenVote, ...]:
+        return tuple(TokenVote(*fields) for fields in zip(self.words, self.strong.tags, self.strong.probs, self.weak.tags,
+                                                          self.weak.probs, self.tags, self.probs, self.rules, self.repaired))
 
     def rows(self) -> list[dict[str, object]]:
         """One flat record per token, for tables."""
@@ -80,35 +83,30 @@ class VotedSentence:
 def vote(strong: TaggedSentence, weak: TaggedSentence, detector_prob: float | None, threshold: float) -> VotedSentence:
     """Merge two taggers' outputs for one sentence by the study's rule."""
     use_vote = detector_prob is None or detector_prob >= threshold
-    chosen: list[tuple[str, float, str]] = []
-    for s_tag, s_p, w_tag, w_p in zip(strong.tags, strong.probs, weak.tags, weak.probs):
-        if not use_vote:
-            chosen.append((s_tag, s_p, RULE_DETECTOR_NO))
-        elif s_tag == OUTSIDE and w_tag == OUTSIDE:
-            chosen.append((OUTSIDE, s_p, RULE_BOTH_O))
-        elif s_tag == OUTSIDE:
-            chosen.append((w_tag, w_p, RULE_STRONG_O))
-        elif w_tag == OUTSIDE:
-            chosen.append((s_tag, s_p, RULE_WEAK_O))
-        elif w_p > s_p:
-            chosen.append((w_tag, w_p, RULE_WEAK_HIGHER))
-        else:
-            chosen.append((s_tag, s_p, RULE_STRONG_HIGHER))
-    final = repair_iob2([c[0] for c in chosen])
-    tokens = tuple(
-        TokenVote(word, s_tag, s_p, w_tag, w_p, tag, p, rule, repaired=tag != raw)
-        for word, s_tag, s_p, w_tag, w_p, (raw, p, rule), tag in zip(
-            strong.words, strong.tags, strong.probs, weak.tags, weak.probs, chosen, final
-        )
-    )
-    return VotedSentence(strong.words, detector_prob, use_vote, tokens)
+    if not use_vote:
+        tags, probs, rules = strong.tags, strong.probs, (RULE_DETECTOR_NO,) * len(strong.tags)
+    else:
+        chosen: list[tuple[str, float, str]] = []
+        for s_tag, s_p, w_tag, w_p in zip(strong.tags, strong.probs, weak.tags, weak.probs):
+            if s_tag == OUTSIDE and w_tag == OUTSIDE:
+                chosen.append((OUTSIDE, s_p, RULE_BOTH_O))
+            elif s_tag == OUTSIDE:
+                chosen.append((w_tag, w_p, RULE_STRONG_O))
+            elif w_tag == OUTSIDE:
+                chosen.append((s_tag, s_p, RULE_WEAK_O))
+            elif w_p > s_p:
+                chosen.append((w_tag, w_p, RULE_WEAK_HIGHER))
+            else:
+                chosen.append((s_tag, s_p, RULE_STRONG_HIGHER))
+        tags, probs, rules = (tuple(c) for c in zip(*chosen)) if chosen else ((), (), ())
+    final = tuple(repair_iob2(list(tags)))
+    repaired = tuple(a != b for a, b in zip(final, tags))
+    return VotedSentence(strong.words, detector_prob, use_vote, strong, weak, final, tuple(probs), tuple(rules), repaired)
 
 
 def revote(sentence: VotedSentence, threshold: float) -> VotedSentence:
     """``sentence`` voted again at another detector threshold, from its stored strong and weak outputs."""
-    strong = TaggedSentence(sentence.words, tuple(t.strong_tag for t in sentence.tokens), tuple(t.strong_prob for t in sentence.tokens))
-    weak = TaggedSentence(sentence.words, tuple(t.weak_tag for t in sentence.tokens), tuple(t.weak_prob for t in sentence.tokens))
-    return vote(strong, weak, sentence.detector_prob, threshold)
+    return vote(sentence.strong, sentence.weak, sentence.detector_prob, threshold)
 
 
 class VotedPipeline:
