@@ -310,14 +310,16 @@ def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = 
             kind, spec = job.kind, job.spec
         threading.Thread(target=_heartbeat, args=(engine, job_id, stop), daemon=True).start()
         result = _runner(kind)(spec, report)
-        _finish(engine, job_id, "succeeded", result=json.loads(json.dumps(result, default=str)))
-        return result
-    except BaseException as err:  # the outcome is the job's row; what the job built is removed
-        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
-        raise
-    finally:
+    except BaseException as err:  # the outcome is the job's row; what the job built is removed first (the
+        # lock goes with the outcome: a job started after it must not lose its build folder to this cleaning)
         stop.set()
         clean_builds()
+        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
+        raise
+    stop.set()
+    clean_builds()
+    _finish(engine, job_id, "succeeded", result=json.loads(json.dumps(result, default=str)))
+    return result
 
 
 def run_job(job_id: str) -> int:
