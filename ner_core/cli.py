@@ -241,6 +241,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
         print(read.summary(), file=sys.stderr)
         sentences = [s.words for s in read.sentences]
     model = load_any(_model_path(args), args.device)
+    from .data.scripts import foreign_note
+
+    foreign = foreign_note(sentences, model.words)
+    if foreign:
+        print(f"note: {foreign}", file=sys.stderr)
     if args.text is not None and not args.out:  # a few sentences: one table, or one JSON line
         tagged = model.tag(sentences)
         if args.json:

@@ -48,3 +48,14 @@ def foreign_script(words: Sequence[str], own: frozenset[str]) -> str | None:
     if not foreign or 2 * sum(foreign.values()) <= sum(counts.values()):
         return None
     return max(foreign, key=foreign.__getitem__)
+
+
+def foreign_note(sentences: Sequence[Sequence[str]], vocabulary: Iterable[str]) -> str | None:
+    """How many ``sentences`` are mostly in scripts outside those of a model's training ``vocabulary`` (its
+    words; none: no check), as a note, or ``None``."""
+    own = own_scripts([list(vocabulary)])
+    counts = Counter(script for words in sentences if (script := foreign_script(words, own)))
+    if not counts:
+        return None
+    return (f"{sum(counts.values()):,} of {len(sentences):,} sentences are mostly in a script the model never trained on "
+            f"({', '.join(f'{s} {n:,}' for s, n in counts.most_common())}): its output on them means little")

@@ -161,6 +161,10 @@ class VotedPipeline:
     def labels(self) -> list[str]:
         return self.strong.labels
 
+    @property
+    def words(self) -> list[str]:
+        return self.strong.words
+
     def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
         """Per-token distributions over :attr:`labels` that follow the vote, taking the two
         taggers as independent: ``O`` where both say ``O``, one tagger's entity tag where the other

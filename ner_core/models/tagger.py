@@ -47,6 +47,11 @@ class Tagger:
         return self.model.vocab.labels
 
     @property
+    def words(self) -> list[str]:
+        """The words it trained with (none for a fine-tuned encoder, whose tokenizer reads any)."""
+        return self.model.vocab.words[2:]  # past PAD and UNK
+
+    @property
     def masked(self) -> tuple[str, ...]:
         """The types set to ``O`` in training (a strong tagger: the weak types; a weak one: the strong)."""
         return tuple(self.meta.get("train", {}).get("mask_types", ()))

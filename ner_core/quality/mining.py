@@ -30,7 +30,7 @@ from typing import Iterator, Sequence
 
 import torch
 
-from ..data.scripts import foreign_script, own_scripts
+from ..data.scripts import foreign_note
 from ..models.bulk import tag_in_batches
 from ..models.pipeline import VotedPipeline, vote
 from ..models.tagger import Tagger
@@ -64,19 +64,8 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
     with ``pre_annotate``, with the model's tags of each (see :attr:`Ranking.tags`). The note says how many
     sentences are mostly in a script the model never trained on."""
     ranking = _rank(model, sentences, strategy, top, seed, pre_annotate)
-    foreign = _foreign_scripts(model, sentences)
+    foreign = foreign_note(sentences, model.words)
     return replace(ranking, note="; ".join(filter(None, (ranking.note, foreign)))) if foreign else ranking
-
-
-def _foreign_scripts(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]]) -> str | None:
-    """How many ``sentences`` are mostly in scripts outside the model's training vocabulary's, if any."""
-    tagger = model.strong if isinstance(model, VotedPipeline) else model
-    own = own_scripts([tagger.model.vocab.words[2:]])  # past PAD and UNK; a fine-tuned model has no words: no check
-    counts = Counter(script for words in sentences if (script := foreign_script(words, own)))
-    if not counts:
-        return None
-    return (f"{sum(counts.values()):,} of {len(sentences):,} sentences are mostly in a script the model never trained on "
-            f"({', '.join(f'{s} {n:,}' for s, n in counts.most_common())}): their scores mean little")
 
 
 def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str, top: int | None, seed: int,

@@ -75,7 +75,7 @@ def test_sentences_in_a_script_the_model_never_saw_are_counted_in_the_note(voted
     foreign = [("Москва", "—", "столица", "России", "."), ("北京是中国的首都", "。")]
     ranking = mine(voted, [*foreign, *(s.words for s in pool[:20])], "mixed")
     assert ranking.note == ("2 of 22 sentences are mostly in a script the model never trained on (CYRILLIC 1, CJK 1): "
-                            "their scores mean little")
+                            "its output on them means little")
     assert len(ranking.items) == 22
     assert mine(voted, [s.words for s in pool[:20]], "mixed").note is None
     words = ("Hurricane",) * 40  # a long run of marked words is quoted shortened

@@ -100,6 +100,9 @@ def test_predict_cli(tiny_model):
     assert all(0 < r["prob"] <= 1 for r in rows[0])
     empty = run_cli("predict", "--checkpoint", str(ckpt), "--text", "   ")
     assert empty.returncode == 1 and "the text is empty" in empty.stderr
+    foreign = run_cli("predict", "--checkpoint", str(ckpt), "--text", "Москва — столица России. Paris sleeps.")
+    assert foreign.returncode == 0 and "Москва" in foreign.stdout  # tagged all the same
+    assert "note: 1 of 2 sentences are mostly in a script the model never trained on (CYRILLIC 1)" in foreign.stderr
 
 
 def test_evaluate_cli_says_what_the_reader_read_as_sentence_breaks(tmp_path, tiny_model):
