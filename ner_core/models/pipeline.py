@@ -99,9 +99,9 @@ def vote(strong: TaggedSentence, weak: TaggedSentence, detector_prob: float | No
             else:
                 chosen.append((s_tag, s_p, RULE_STRONG_HIGHER))
         tags, probs, rules = (tuple(c) for c in zip(*chosen)) if chosen else ((), (), ())
-    final = tuple(repair_iob2(list(tags)))
+    final = tuple(repair_iob2(tags))
     repaired = tuple(a != b for a, b in zip(final, tags))
-    return VotedSentence(strong.words, detector_prob, use_vote, strong, weak, final, tuple(probs), tuple(rules), repaired)
+    return VotedSentence(strong.words, detector_prob, use_vote, strong, weak, final, probs, rules, repaired)
 
 
 def revote(sentence: VotedSentence, threshold: float) -> VotedSentence:
@@ -140,8 +140,8 @@ class VotedPipeline:
 
     def outputs(self, sentences: Sequence[Sequence[str]], method: Callable) -> Iterator[tuple[Sequence[Sequence[str]], list, list, list]]:
         """``(part, strong's, weak's, detector probabilities)`` for ``sentences`` in parts of :data:`GROUP`,
-        ``method`` (``Tagger.tag`` or ``Tagger.marginals``) the taggers' output; inputs encoded once where the
-        members read alike."""
+        ``method`` (``Tagger.tag``, ``Tagger.marginals`` or ``Tagger.tag_with_marginals``) the taggers' output;
+        inputs encoded once where the members read alike."""
         for start in range(0, len(sentences), GROUP):
             part = sentences[start:start + GROUP]
             batches = list(self.strong.batches(part))

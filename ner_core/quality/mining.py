@@ -85,9 +85,9 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     uncertain, hints, strong, rare, types, strings, weak_tagged, detector = [], [], [], [], [], [], [], []
     for part, (tagged, marginals), weak_out, probs in _passes(model, sentences, rare=strategy != "uncertain"):
         strong += tagged
-        for words, m in zip(part, marginals):
-            uncertain.append(_uncertainty(m))
-            hints.append(words[int(m.max(dim=1).values.argmin())] if len(words) else "")
+        for score, hint in (_uncertainty(words, m) for words, m in zip(part, marginals)):
+            uncertain.append(score)
+            hints.append(hint)
         if weak_out is not None:
             weak_tagged += weak_out[0]
             detector += probs
@@ -133,11 +133,12 @@ def _passes(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], r
         yield part, tagger.tag_with_marginals(part), None, None
 
 
-def _uncertainty(marginals: torch.Tensor) -> float:
-    """One minus the product of the tokens' top marginals (0 for an empty sentence)."""
+def _uncertainty(words: Sequence[str], marginals: torch.Tensor) -> tuple[float, str]:
+    """One minus the product of the tokens' top marginals, and the least sure token (0 and "" for an empty sentence)."""
     if not len(marginals):
-        return 0.0
-    return float(1 - torch.exp(torch.log(marginals.max(dim=1).values.clamp_min(1e-12)).sum()))
+        return 0.0, ""
+    top = marginals.max(dim=1).values
+    return float(1 - torch.exp(torch.log(top.clamp_min(1e-12)).sum())), words[int(top.argmin())]
 
 
 def _rarity(words: Sequence[str], marginals: torch.Tensor, p_detector: float | None, columns: dict[str, list[int]]
