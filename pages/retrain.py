@@ -2,6 +2,7 @@
 import pandas as pd
 import streamlit as st
 
+from ner_core.data.corpus import SPLITS
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.training.recipes import RECIPES
@@ -89,7 +90,7 @@ if refused:
 show_job(dataset, user, refused)
 
 by_split = corrections_by_split(correction_store(dataset))
-held_out = {k: by_split[k]["sentences"] for k in ("val", "test")}
+held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
 st.caption(f"Dataset `{dataset}`. Corrected sentences on train: {by_split['train']['sentences']} "
            f"({by_split['train']['tokens']} tokens), trained on.")
 added, entities = added_since_active(correction_store(dataset))
