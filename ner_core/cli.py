@@ -9,12 +9,12 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
 from .storage.datasets import DEFAULT_DATASET
-from .models.checkpoint_dirs import CheckpointError, checkpoints_dir
+from .models.checkpoint_dirs import CheckpointError, check_replaceable, checkpoints_dir
 
 DEFAULT_MODEL = "bilstm_crf"
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
@@ -27,6 +27,17 @@ def _type_margins(value: str) -> tuple[tuple[str, float], ...]:
         return tuple((t, float(m)) for t, m in (part.split("=") for part in filter(None, value.split(","))))
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected type=margin pairs such as art=6,eve=3, got {value!r}") from None
+
+
+def _at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``low`` (argparse names the flag in its error)."""
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {number}")
+        return number
+    parse.__name__ = "integer"  # argparse's "invalid integer value" for non-numbers
+    return parse
 
 
 def _names(value: str) -> tuple[str, ...]:
@@ -57,11 +68,18 @@ def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
 
 
 def _out_dir(args: argparse.Namespace) -> Path:
+    """Where a training command writes: ``--out``, or ``--name`` under checkpoints/; checked before any training
+    (an existing checkpoint is replaced only with ``--force``, any other non-empty directory never)."""
     if args.out:
-        return Path(args.out)
-    if args.name:
-        return checkpoints_dir() / args.name
-    raise ValueError("give --name NAME (a checkpoint under checkpoints/ or $NER_CHECKPOINTS) or --out DIR")
+        out = Path(args.out)
+    elif args.name is not None:
+        if args.name in ("", ".", "..") or Path(args.name).name != args.name:
+            raise ValueError(f"--name {args.name!r}: give a plain name (no '/' or '..'); for a path use --out DIR")
+        out = checkpoints_dir() / args.name
+    else:
+        raise ValueError("give --name NAME (a checkpoint under checkpoints/ or $NER_CHECKPOINTS) or --out DIR")
+    check_replaceable(out, args.force)
+    return out
 
 
 def _load_data(path: Path | None, split: str | None) -> list[Sentence]:
@@ -188,6 +206,7 @@ def cmd_average(args: argparse.Namespace) -> int:
     from .models.checkpoint import average_checkpoints, load_checkpoint
     from .models.tagger import Tagger
 
+    check_replaceable(args.out, args.force)
     out = average_checkpoints(args.checkpoints, args.out)
     val = split_corpus(read_corpus(args.data or default_corpus_path())).val
     for path in [*args.checkpoints, out]:
@@ -231,6 +250,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .models.bulk import tag_in_batches, write_tagged
     from .models.pipeline import load_any
 
+    if args.out:
+        _check_output(args.out, args.data)
     if args.text is not None:
         sentences = tokenize(args.text)
         if not sentences:
@@ -260,6 +281,24 @@ def cmd_predict(args: argparse.Namespace) -> int:
     print(f"{written:,} sentences, {tokens:,} tokens tagged in {seconds:.1f} s ({tokens / max(seconds, 1e-9):,.0f} tokens/s)"
           + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
     return 0
+
+
+def _check_output(out: Path, data: str | None) -> None:
+    """Refuse an ``--out`` that cannot be written, or that is the input, before any tagging."""
+    from .data.corpus import format_of
+
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a directory: give a file name ending .jsonl, .conll, .csv or .spacy")
+    if not out.parent.is_dir():
+        raise ValueError(f"--out {out}: no directory {out.parent}; create it first")
+    if out.name.lower().endswith(".zip"):
+        raise ValueError(f"--out {out}: cannot write a zip; write the file and zip it")
+    try:
+        format_of(out.name)
+    except CorpusError as err:
+        raise ValueError(f"--out {err}") from None
+    if data not in (None, "-") and Path(data).resolve() == out.resolve():
+        raise ValueError(f"--out {out} is the input file: tagging it would overwrite it; give another name")
 
 
 def _text_or_corpus(args: argparse.Namespace):
@@ -294,6 +333,9 @@ def cmd_pool(args: argparse.Namespace) -> int:
     from .storage.datasets import open_dataset
     from .storage.pool import Pool
 
+    if args.action != "add" and args.data is not None:
+        raise ValueError(f"pool {args.action} takes no FILE (got {args.data}): it works on the dataset's pool; "
+                         f"to add a file, run pool add {args.data}")
     pool = Pool(open_dataset(args.dataset))
     if args.action == "add":
         if args.data is None:
@@ -471,28 +513,29 @@ def build_parser() -> argparse.ArgumentParser:
                        "alone it is split 80/10/10 (seeded) and the 80 trains")
         p.add_argument("--dev", type=Path, help="dev file for early stopping (then all of --data trains)")
         p.add_argument("--out", help="output directory (overrides --name)")
+        p.add_argument("--force", action="store_true", help="replace the checkpoint already at --name or --out")
         p.add_argument("--weak-types", type=_names, help="the weak (rare) types, e.g. 'art,eve,nat' "
                        "(default: types under --weak-share of the training entities)")
         p.add_argument("--weak-share", type=float, default=WEAK_SHARE,
                        help=f"a type with less than this share of the training entities is weak (default {WEAK_SHARE})")
         p.add_argument("--seed", type=int, default=13)
-        p.add_argument("--threads", type=int, default=2)
-        p.add_argument("--limit", type=int, help="use only the first N training sentences")
+        p.add_argument("--threads", type=_at_least(1), default=2)
+        p.add_argument("--limit", type=_at_least(1), help="use only the first N training sentences")
         device_arg(p)
 
     p = sub.add_parser("train", help="train a Bi-LSTM-CRF on a corpus's tag set")
     data_args(p)
     p.add_argument("--name", help="checkpoint name under checkpoints/ (default without --data: bilstm_crf)")
     p.add_argument("--mask-types", type=_names, default=(), help="types set to O, e.g. 'weak' or 'art,eve,nat'")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--patience", type=int, default=4)
-    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--epochs", type=_at_least(1), default=30)
+    p.add_argument("--patience", type=_at_least(1), default=4)
+    p.add_argument("--batch-size", type=_at_least(1), default=32)
     p.add_argument("--lr", type=float, default=2e-3)
     p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement (1: constant)")
     p.add_argument("--average-from", type=int, default=0,
                    help="average the weights from this epoch on (stochastic weight averaging; 0: off)")
-    p.add_argument("--hidden", type=int, default=128)
-    p.add_argument("--lstm-layers", type=int, default=1)
+    p.add_argument("--hidden", type=_at_least(1), default=128)
+    p.add_argument("--lstm-layers", type=_at_least(1), default=1)
     p.add_argument("--aux-pos", action="store_true", help="also learn the corpus's POS tags (training only)")
     p.add_argument("--head", choices=("lstm", "ff"), default="lstm", help="BiLSTM or feed-forward (BERT-FF)")
     p.add_argument("--encoder", help="add frozen encoder word features: minilm (the packaged MiniLM-L6), a local directory "
@@ -515,17 +558,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--init-from", help="warm start from this checkpoint (name or directory); its architecture is kept, "
                    "--dropout and the margins apply when given")
     p.add_argument("--others-per-weak", type=float, help="keep weak sentences and this many others per weak one")
-    p.add_argument("--oversample", type=int, default=1, help="repeat weak sentences this many times")
+    p.add_argument("--oversample", type=_at_least(1), default=1, help="repeat weak sentences this many times")
     recipe_args(p, "(default: auto; a model set by hand with --encoder, --no-word-features or --init-from: that model)")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("train-method", help="train strong and weak taggers, the detector and the voted pipeline")
     data_args(p)
     p.add_argument("--name", help="name under checkpoints/ (or $NER_CHECKPOINTS) for the pipeline and its members")
-    p.add_argument("--epochs", type=int, default=30, help="most epochs of the strong tagger (early stopping on dev)")
-    p.add_argument("--weak-epochs", type=int, default=40, help="most epochs of the weak tagger")
-    p.add_argument("--detector-epochs", type=int, default=6, help="most epochs of the detector")
-    p.add_argument("--batch-size", type=int, default=32, help="sentences per batch of the taggers (default 32)")
+    p.add_argument("--epochs", type=_at_least(1), default=30, help="most epochs of the strong tagger (early stopping on dev)")
+    p.add_argument("--weak-epochs", type=_at_least(1), default=40, help="most epochs of the weak tagger")
+    p.add_argument("--detector-epochs", type=_at_least(1), default=6, help="most epochs of the detector")
+    p.add_argument("--batch-size", type=_at_least(1), default=32, help="sentences per batch of the taggers (default 32)")
     p.add_argument("--open-vocab", action=argparse.BooleanOptionalAction,
                    help="frozen GloVe vectors for every word GloVe knows (default: on)")
     p.add_argument("--encoder", help="the encoder of the fused and finetune recipes: minilm (default), a local directory "
@@ -536,6 +579,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("average", help="average the weights of taggers of one architecture (a model soup)")
     p.add_argument("checkpoints", nargs="+", help="checkpoint names or directories")
     p.add_argument("--out", required=True, help="directory for the averaged checkpoint")
+    p.add_argument("--force", action="store_true", help="replace the checkpoint already at --out")
     p.add_argument("--data", type=Path, help="corpus for the val scores printed (default: the default corpus)")
     p.set_defaults(func=cmd_average)
 
@@ -554,7 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto",
                    help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
                         "line, or a corpus file; auto: text for .txt, stdin or no suffix, else corpus")
-    p.add_argument("--out", type=Path, help="write .jsonl (tokens, tags, probabilities), .conll or .spacy; default: JSON lines on stdout")
+    p.add_argument("--out", type=Path, help="write .jsonl (tokens, tags, probabilities), or .conll, .csv or .spacy (tokens and tags); default: JSON lines on stdout")
     p.add_argument("--json", action="store_true", help="with --text: one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_predict)
@@ -565,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed",
                    help="rare: the detector and the weak tagger; uncertain: the tagger's uncertainty; mixed (default): "
                         "both, with diversity; random: a seeded shuffle")
-    p.add_argument("--top", type=int, help="the best N only")
+    p.add_argument("--top", type=_at_least(1), help="the best N only")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true", help="one JSON line: [{sentence, score, reason, types}], best first")
     model_args(p, MINING_MODEL)
@@ -582,27 +626,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--any-script", action="store_true",
                    help="add: keep sentences mostly in a script the corpus does not use (dropped and counted by default)")
     p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="rank: as for mine")
-    p.add_argument("--top", type=int, default=10, help="status: how many open sentences to list")
+    p.add_argument("--top", type=_at_least(1), default=10, help="status: how many open sentences to list")
     p.set_defaults(func=cmd_pool)
 
     p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
     p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to check")
-    p.add_argument("--top", type=int, help="show only the N most suspicious")
+    p.add_argument("--top", type=_at_least(1), help="show only the N most suspicious")
     p.add_argument("--json", action="store_true",
                    help="print only one JSON line: a list of {sentence (index in the file), token, word, given, "
                         "suggested, score, fold}, most suspicious first")
-    p.add_argument("--cross-val", type=int, metavar="K",
+    p.add_argument("--cross-val", type=_at_least(2), metavar="K",
                    help="score out-of-sample: train K taggers, each on the other folds of the data, and score every "
                         "sentence with the one that did not see it (fast settings: BiLSTM 64, batches of 64, lr 3e-3, "
                         "a fixed number of epochs; one fold takes about K-1/K of the data times --cv-epochs)")
-    p.add_argument("--cv-epochs", type=int, default=8, help="epochs per fold model trained from scratch (default 8)")
-    p.add_argument("--cv-batch-size", type=int, default=64, help="batch size of the fold models (default 64)")
-    p.add_argument("--threads", type=int, default=1, help="torch threads for the fold models (default 1)")
+    p.add_argument("--cv-epochs", type=_at_least(1), default=8, help="epochs per fold model trained from scratch (default 8)")
+    p.add_argument("--cv-batch-size", type=_at_least(1), default=64, help="batch size of the fold models (default 64)")
+    p.add_argument("--threads", type=_at_least(1), default=1, help="torch threads for the fold models (default 1)")
     p.add_argument("--init-from", help="with --cross-val: start each fold model from this tagger (recipe warm; with "
                    "--recipe auto, one candidate); refused unless the checkpoint records its training data and trained "
                    "on at most 5%% of the data's sentences (auto, the default, tries --model's tagger this way by itself)")
-    p.add_argument("--warm-epochs", type=int, default=1, help="with --cross-val: epochs of a warm-started fold model (default 1)")
+    p.add_argument("--warm-epochs", type=_at_least(1), default=1, help="with --cross-val: epochs of a warm-started fold model (default 1)")
     p.add_argument("--models-dir", help="with --cross-val: keep the fold models here (default: a temporary directory)")
     p.add_argument("--encoder", help="with --cross-val: the encoder of the fused and finetune fold models: minilm "
                    "(default), a local directory holding a transformer or a model in the local Hugging Face cache")
@@ -615,9 +659,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--models", type=lambda v: [m for m in v.split(",") if m], default=["strong", "weak", "detector"],
                    help="comma-separated: bilstm_crf, strong, weak, detector, bert_ff, bert_strong, bert_weak")
     p.add_argument("--scratch", action="store_true", help="train from scratch instead of warm-starting from the active models")
-    p.add_argument("--epochs", type=int, default=3)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--limit", type=int, help="train on the first N training sentences only")
+    p.add_argument("--epochs", type=_at_least(1), default=3)
+    p.add_argument("--threads", type=_at_least(1), default=2)
+    p.add_argument("--limit", type=_at_least(1), help="train on the first N training sentences only")
     p.set_defaults(func=cmd_retrain)
 
     p = sub.add_parser("job", help="run a background job recorded in the database (the app starts these)")
@@ -636,10 +680,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
     p.add_argument("--checkpoints", help="checkpoint directory (default: checkpoints/)")
     p.add_argument("--retrain", action="store_true", help="retrain every model first (long: every tagger, 12 detectors)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--detector-epochs", type=int, default=6)
-    p.add_argument("--threads", type=int, default=2)
-    p.add_argument("--limit", type=int, help="use only the first N sentences of each split (for a quick check)")
+    p.add_argument("--epochs", type=_at_least(1), default=30)
+    p.add_argument("--detector-epochs", type=_at_least(1), default=6)
+    p.add_argument("--threads", type=_at_least(1), default=2)
+    p.add_argument("--limit", type=_at_least(1), help="use only the first N sentences of each split (for a quick check)")
     p.set_defaults(func=cmd_experiments)
     return parser
 

@@ -13,8 +13,32 @@ from pathlib import Path
 from typing import Iterator
 
 
+PIPELINE_FILE = "pipeline.json"  # a voted pipeline's spec; a single model's directory holds config.json
+
+
 class CheckpointError(ValueError):
     """A checkpoint directory that is missing or unreadable."""
+
+
+def is_checkpoint(path: str | os.PathLike) -> bool:
+    """Whether ``path`` is a directory holding a model checkpoint or a pipeline spec."""
+    path = Path(path)
+    return (path / "config.json").is_file() or (path / PIPELINE_FILE).is_file()
+
+
+def check_replaceable(directory: str | os.PathLike, force: bool = True) -> None:
+    """Refuse to write a checkpoint over a directory that holds anything but one (an empty one is fine), or over an
+    existing checkpoint unless ``force``."""
+    directory = Path(directory)
+    if not directory.exists():
+        return
+    if not directory.is_dir():
+        raise CheckpointError(f"{directory} is a file, not a checkpoint directory: give another path")
+    if is_checkpoint(directory):
+        if not force:
+            raise CheckpointError(f"{directory} already holds a checkpoint: add --force to replace it, or give another name")
+    elif any(directory.iterdir()):
+        raise CheckpointError(f"{directory} holds files that are not a checkpoint: it is left alone, give another path")
 
 
 def checkpoints_dir() -> Path:
@@ -30,7 +54,7 @@ def resolve(name_or_path: str | os.PathLike) -> Path:
     named = checkpoints_dir() / str(name_or_path)
     if named.is_dir():
         return named
-    raise CheckpointError(f"no checkpoint at {path} nor {named}")
+    raise CheckpointError(f"no checkpoint at {path}" + ("" if named == path else f" nor {named}"))
 
 
 def write_atomically(directory: str | os.PathLike, files: dict[str, bytes]) -> Path:
@@ -44,8 +68,10 @@ def write_atomically(directory: str | os.PathLike, files: dict[str, bytes]) -> P
 @contextmanager
 def building(directory: str | os.PathLike) -> Iterator[Path]:
     """A temporary sibling of ``directory`` to fill; on success it replaces ``directory`` by
-    renames, on any error it is removed and ``directory`` is left as it was."""
+    renames, on any error it is removed and ``directory`` is left as it was. A ``directory`` that holds files
+    but no checkpoint is refused, never replaced."""
     directory = Path(directory)
+    check_replaceable(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
     try:

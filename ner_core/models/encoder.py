@@ -45,6 +45,13 @@ class EncoderError(ValueError):
     """An encoder that cannot be used: not on this machine, not a transformer, no fast tokenizer, another version."""
 
 
+def load_failures() -> tuple[type[BaseException], ...]:
+    """What loading an encoder's files can raise: missing or unreadable files, bad configs, corrupt weights."""
+    from safetensors import SafetensorError
+
+    return OSError, ValueError, SafetensorError
+
+
 @dataclass(frozen=True)
 class EncoderInfo:
     name: str  # as given: "minilm", a directory, or a model name in the local Hugging Face cache
@@ -228,7 +235,7 @@ def _load(path: str):
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
         model = AutoModel.from_pretrained(path, local_files_only=True).eval()
-    except (OSError, ValueError) as err:
+    except load_failures() as err:
         raise EncoderError(f"the encoder at {path} could not be loaded: {err}") from None
     if not tokenizer.is_fast:
         raise EncoderError(f"the encoder at {path} has no fast tokenizer: its sub-words cannot be mapped back to words")

@@ -26,7 +26,7 @@ from ..data.corpus import Sentence
 from ..data.tags import TagSet
 from .crf import CRF
 from .device import module_device
-from .encoder import MINILM, POOLINGS, EncoderError, _windows, encoder_info
+from .encoder import MINILM, POOLINGS, EncoderError, _windows, encoder_info, load_failures
 from .features import CASINGS, PAD, UNK, Vocab
 from .model import CRFModel, Margins, iob2_constraints
 
@@ -94,7 +94,7 @@ class FineTuneTagger(CRFModel):
                 config = replace(config, encoder_fingerprint=info.fingerprint)
             else:  # the weights come with the checkpoint's state
                 self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(info.path, local_files_only=True))
-        except (OSError, ValueError) as err:
+        except load_failures() as err:
             raise EncoderError(f"the encoder at {info.path} could not be loaded: {err}") from None
         if not self.tokenizer.is_fast:
             raise EncoderError(f"the encoder at {info.path} has no fast tokenizer: its sub-words cannot be mapped back to words")

@@ -17,12 +17,11 @@ import torch
 
 from ..data.tags import OUTSIDE, TagSet, repair_iob2
 from .checkpoint import load_checkpoint
-from .checkpoint_dirs import CheckpointError, resolve
+from .checkpoint_dirs import PIPELINE_FILE, CheckpointError, resolve
 from .detector import WeakSentenceDetector, detector_proba
 from .device import resolve_device
 from .tagger import TaggedSentence, Tagger
 
-PIPELINE_FILE = "pipeline.json"
 GROUP = 2048  # sentences encoded at a time for all members (bounds what encoded batches hold)
 
 # Which rule decided a token's final tag.

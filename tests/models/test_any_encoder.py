@@ -61,3 +61,15 @@ def test_an_encoder_that_is_not_here_is_refused_before_anything_trains(tmp_path)
     with pytest.raises(EncoderError, match="not a transformer"):
         _encoder(str(tmp_path / "empty"))
     assert _encoder("minilm") == "minilm-first" and _encoder("minilm-mean") == "minilm-mean"
+
+
+def test_an_encoder_with_corrupt_weights_is_a_clear_error(tiny_bert):
+    from ner_core.models.encoder import _load
+    from ner_core.models.finetune import FineTuneConfig, FineTuneTagger
+
+    (tiny_bert / "model.safetensors").write_bytes(b"\x00" * 64)  # a truncated download, say
+    forget_encoders()
+    with pytest.raises(EncoderError, match="could not be loaded"):
+        _load(str(tiny_bert))
+    with pytest.raises(EncoderError, match="could not be loaded"):
+        FineTuneTagger(FineTuneConfig(encoder=str(tiny_bert)), FineTuneTagger.vocab_for(["O", "B-per", "I-per"]))

@@ -174,3 +174,61 @@ def test_train_cli_warm_start_keeps_the_checkpoint_settings_unless_given(tiny_mo
     refused = run_cli("train", "--data", str(data), "--init-from", "detector", "--epochs", "1", "--out", str(tmp_path / "c"))
     assert refused.returncode == 1 and "not a tagger checkpoint" in refused.stderr
     assert not (tmp_path / "c").exists()
+
+
+def test_train_cli_replaces_a_checkpoint_only_with_force_and_nothing_else_ever(tiny_model, split, tmp_path):
+    import shutil
+
+    from ner_core.data.corpus import write_corpus
+
+    _, ckpt = tiny_model
+    data = tmp_path / "few.conll"
+    write_corpus(split.train[:40], data)
+    warm = ("train", "--data", str(data), "--init-from", str(ckpt), "--epochs", "1", "--threads", "1")
+    papers = tmp_path / "papers"
+    papers.mkdir()
+    (papers / "thesis.tex").write_text("two years of work")
+    kept = run_cli(*warm, "--out", str(papers))
+    assert kept.returncode == 1 and "not a checkpoint: it is left alone" in kept.stderr
+    assert (papers / "thesis.tex").read_text() == "two years of work"
+    for name in ("../victim", "a/b", "..", ""):
+        refused = run_cli(*warm, "--name", name, checkpoints=tmp_path / "ckpts")
+        assert refused.returncode == 1 and "give a plain name" in refused.stderr, name
+    assert not (tmp_path / "victim").exists()
+    existing = tmp_path / "ckpts" / "mine"
+    shutil.copytree(ckpt, existing)
+    before = (existing / "model.safetensors").read_bytes()
+    unforced = run_cli(*warm, "--name", "mine", checkpoints=tmp_path / "ckpts")
+    assert unforced.returncode == 1 and "already holds a checkpoint: add --force" in unforced.stderr
+    assert (existing / "model.safetensors").read_bytes() == before
+    forced = run_cli(*warm, "--name", "mine", "--force", checkpoints=tmp_path / "ckpts")
+    assert forced.returncode == 0, forced.stderr
+    assert (existing / "model.safetensors").read_bytes() != before
+
+
+def test_predict_cli_checks_its_output_before_tagging(tiny_model, tmp_path):
+    from ner_core.data.corpus import write_corpus
+    from ner_core.data.corpus import Sentence
+
+    _, ckpt = tiny_model
+    data = tmp_path / "in.conll"
+    write_corpus([Sentence(("Paris", "sleeps"), ("B-geo", "O"))], data)
+    before = data.read_bytes()
+    for out, message in ((data, "is the input file"), (tmp_path, "is a directory"),
+                         (tmp_path / "no" / "x.jsonl", "no directory"), (tmp_path / "x.xml", "--out x.xml: unknown corpus format")):
+        refused = run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(out))
+        assert refused.returncode == 1 and message in refused.stderr, (out, refused.stderr)
+    assert data.read_bytes() == before
+    done = run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(tmp_path / "x.csv"))
+    assert done.returncode == 0 and "Paris" in (tmp_path / "x.csv").read_text()
+
+
+@pytest.mark.parametrize("args", [("mine", "--top", "-1"), ("label-issues", "--top", "0"), ("train", "--limit", "-150"),
+                                  ("label-issues", "--cross-val", "1"), ("pool", "status", "--top", "-5")])
+def test_counts_below_their_minimum_are_refused_naming_the_flag(args, capsys):
+    from ner_core.cli import main
+
+    with pytest.raises(SystemExit) as exit:
+        main(list(args))
+    assert exit.value.code == 2
+    assert f"argument {args[-2]}: must be at least" in capsys.readouterr().err
