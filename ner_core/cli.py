@@ -64,6 +64,10 @@ def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
         print(source, file=sys.stderr)
     if args.limit:
         split = replace(split, train=split.train[: args.limit])
+    untrained = TagSet.untrained(split.train, [*split.val, *split.test])
+    if untrained:
+        print(f"warning: {', '.join(untrained)} tagged only in the dev/test sentences, never in training: the models "
+              "cannot learn it and will miss every one (weak by the share rule)", file=sys.stderr)
     return split, TagSet.of_split(split.train, [*split.val, *split.test], args.weak_share, args.weak_types)
 
 
@@ -223,8 +227,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
+    if not sentences:
+        raise ValueError(f"no sentences to score in {split if split != 'all' else 'the file'}: nothing to evaluate")
     model = load_any(_model_path(args), args.device)
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
+    unknown = sorted({t for s in sentences for t in s.tags} - set(model.labels))
+    if unknown:
+        raise ValueError(f"tags the model does not know: {', '.join(unknown[:10])}; it scores its own tag set "
+                         f"({', '.join(TagSet.from_labels(model.labels).types)}): evaluate a model trained on these tags")
     scores = evaluate(model, sentences, masked)
     print(format_table(scores))
     print(f"{scores['sentences']} sentences, {scores['tokens']} tokens, {scores['seconds']} s")

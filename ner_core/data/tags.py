@@ -181,6 +181,11 @@ class TagSet:
             weak = [t for t in types if shares.get(t, 0.0) < weak_share]
         return cls(tuple(sorted(types)), frozenset(weak))
 
+    @staticmethod
+    def untrained(train: Iterable[HasTags], held_out: Iterable[HasTags]) -> tuple[str, ...]:
+        """Types tagged in ``held_out`` but never in ``train``: in the tag set, but no model can learn them."""
+        return tuple(sorted(set(mention_shares(held_out)) - set(mention_shares(train))))
+
     @classmethod
     def from_labels(cls, labels: Iterable[str], weak: Iterable[str] = ()) -> "TagSet":
         """The types of a label list (a checkpoint's ``id2label`` values), in their order."""

@@ -52,6 +52,8 @@ def test_conll_with_docstart_and_pos(tmp_path):
         ("x.xml", b"<a/>", r"x.xml: unknown corpus format"),
         ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN\n", r"x.csv:3: expected 4 columns"),
         ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN,X-foo\n", r"x.csv:3: malformed tag 'X-foo'"),
+        ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,\"b,NN,O\n,c,NN,O\n,d,NN,O\n",
+         r"x.csv:3: a quote \(\"\) opened here is never closed: the cell runs on to line 5"),
         ("x.csv", b"Word,Tag\na,O\n", r"x.csv:1: expected the header"),
         ("x.csv", b"Sentence #,Word,POS,Tag\n,a,DT,O\n", r"x.csv:2: the first row of a sentence must carry"),
         ("x.csv", b"", r"x.csv: the file is empty"),

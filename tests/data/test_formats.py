@@ -457,3 +457,11 @@ def test_a_line_of_only_zero_width_or_whitespace_characters_separates_sentences(
     assert [s.words for s in read.sentences] == [("Apple", "rocks"), ("Paris",), ("now",)]
     assert read.notes == {"lines of only whitespace or zero-width characters read as sentence breaks": 2}
     assert "read as sentence breaks: 2" in read.summary()
+
+
+def test_a_byte_order_mark_that_begins_a_token_line_is_dropped_and_counted():
+    """Two UTF-8 files with BOMs concatenated: the second file's first token keeps no U+FEFF."""
+    data = "\ufeffApple\tB-corporation\n\n\ufeffParis\tB-location\nnow\tO\n".encode()
+    read = load_corpus_bytes(data, "cat.conll")
+    assert [s.words for s in read.sentences] == [("Apple",), ("Paris", "now")]
+    assert read.notes == {"byte order marks (U+FEFF) dropped from the start of a token line": 1}

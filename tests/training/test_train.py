@@ -232,3 +232,27 @@ def test_counts_below_their_minimum_are_refused_naming_the_flag(args, capsys):
         main(list(args))
     assert exit.value.code == 2
     assert f"argument {args[-2]}: must be at least" in capsys.readouterr().err
+
+
+def test_evaluate_cli_refuses_another_tag_set_and_an_empty_split(tiny_model, tmp_path):
+    _, ckpt = tiny_model
+    other = tmp_path / "wnut.conll"
+    other.write_text("Paris\tB-location\nsleeps\tO\n\nApple\tB-corporation\n\n")
+    refused = run_cli("evaluate", "--data", str(other), "--checkpoint", str(ckpt))
+    assert refused.returncode == 1 and "tags the model does not know: B-corporation, B-location" in refused.stderr
+    one = tmp_path / "one.conll"
+    one.write_text("Paris\tB-geo\nsleeps\tO\n\n")
+    empty = run_cli("evaluate", "--data", str(one), "--split", "test", "--checkpoint", str(ckpt))
+    assert empty.returncode == 1 and "no sentences to score in test" in empty.stderr
+
+
+def test_train_cli_warns_of_a_type_tagged_only_in_the_dev_file(tiny_model, split, tmp_path):
+    from ner_core.data.corpus import Sentence, write_corpus
+
+    _, ckpt = tiny_model
+    train, dev = tmp_path / "train.conll", tmp_path / "dev.conll"
+    write_corpus(split.train[:40], train)
+    write_corpus([*split.val[:20], Sentence(("Gobi", "sand"), ("B-desert", "O"))], dev)
+    done = run_cli("train", "--data", str(train), "--dev", str(dev), "--init-from", str(ckpt), "--epochs", "1",
+                   "--threads", "1", "--out", str(tmp_path / "m"))
+    assert "warning: desert tagged only in the dev/test sentences, never in training" in done.stderr

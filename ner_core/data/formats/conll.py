@@ -5,7 +5,8 @@ otherwise on runs of ASCII spaces. Only ``\\n`` ends a line (a trailing ``\\r`` 
 token may hold any other whitespace, such as U+0085 or U+00A0. With three or more columns the
 second is taken as the POS tag. ``-DOCSTART-`` lines are skipped, and so is a comment line that
 begins a sentence with ``#`` and does not end in a tag (``# id 17 domain=news``, as MultiCoNER
-writes); a line of only whitespace or zero-width characters (a lone U+FEFF) separates sentences, and is counted.
+writes); a line of only whitespace or zero-width characters (a lone U+FEFF) separates sentences, and is counted;
+a U+FEFF that begins a token line (files concatenated) is dropped, and counted.
 
 Writing: tab-separated ``token<TAB>POS<TAB>tag`` (``token<TAB>tag`` without POS). A token that
 holds whitespace other than a tab, ``\\n`` or ``\\r`` is written as it is and reads back unchanged
@@ -42,6 +43,9 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
     good = reading.checker.good
     for line_no, line in enumerate(lines, start=1):
         line = line.removesuffix("\n").removesuffix("\r")
+        if line[:1] == "\ufeff" and line.strip("\ufeff \t"):  # a BOM where files were concatenated
+            line = line.lstrip("\ufeff")
+            reading.notes["byte order marks (U+FEFF) dropped from the start of a token line"] += 1
         if _BLANK.fullmatch(line):
             if line.strip(" \t"):  # e.g. a lone U+FEFF between sentences, as some published files hold
                 reading.notes["lines of only whitespace or zero-width characters read as sentence breaks"] += 1

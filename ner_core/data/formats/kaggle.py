@@ -17,16 +17,18 @@ HEADER = ["Sentence #", "Word", "POS", "Tag"]
 def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
     """The sentences of a Kaggle CSV, one by one, from its lines (line ends kept, as ``newline=""`` reads them)."""
     rows = csv.reader(lines)
+    start = [1]  # the line the record being read starts on: a quote left open runs a record over many lines
     try:
-        yield from _read_rows(rows, reading)
+        yield from _read_rows(rows, reading, start)
     except csv.Error as err:
         reason = str(err)
         if "field larger than field limit" in reason:
-            reason = f"a field longer than {csv.field_size_limit():,} characters: not a token (is this a corpus file?)"
-        raise reading.error(f"unreadable CSV: {reason}", rows.line_num) from None
+            reason = (f"a field longer than {csv.field_size_limit():,} characters: not a token (is a quote (\") "
+                      "left open, or is this not a corpus file?)")
+        raise reading.error(f"unreadable CSV: {reason}", start[0]) from None
 
 
-def _read_rows(rows, reading: Reading) -> Iterator[RawSentence]:
+def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence]:
     header = next(rows, None)
     if header is None:
         raise reading.error("the file is empty")
@@ -36,10 +38,14 @@ def _read_rows(rows, reading: Reading) -> Iterator[RawSentence]:
     pos: list[str] = []
     tags: list[str] = []
     good = reading.checker.good
+    start[0] = rows.line_num + 1
     for row in rows:
-        line = rows.line_num
+        line, end = start[0], rows.line_num
+        start[0] = end + 1
         if not row:
             continue
+        if end > line and any("\n" in cell for cell in row):
+            raise reading.error(f"a quote (\") opened here is never closed: the cell runs on to line {end}", line)
         if len(row) != 4:
             raise reading.error(f"expected 4 columns (Sentence #,Word,POS,Tag), got {len(row)}", line)
         sid, word, tag_pos, tag = row

@@ -8,9 +8,11 @@ many, counted with the line it starts on. Every token gets the tag ``O``.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
+from itertools import accumulate
 from typing import Iterable, Iterator
 
-from ..tokenize import tokenize
+from ..tokenize import tokenize_with_offsets
 from .base import RawSentence, Reading
 
 MAX_LINE = 100_000  # characters
@@ -40,8 +42,10 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
 
 
 def _sentences(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
-    for words in tokenize(" ".join(paragraph)) if paragraph else ():
-        yield from _pieces(words, line, reading)
+    """The paragraph's sentences (its lines joined by spaces), each counted from the line its first token is on."""
+    ends = list(accumulate(len(text) + 1 for text in paragraph))  # offset just past each line's joining space
+    for tokens in tokenize_with_offsets(" ".join(paragraph)) if paragraph else ():
+        yield from _pieces([t.text for t in tokens], line + bisect_right(ends, tokens[0].start), reading)
 
 
 def _pieces(words: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
