@@ -4,13 +4,14 @@ import plotly.express as px
 import streamlit as st
 
 from ner_core.data.corpus import SPLITS, CorpusError, load_corpus_bytes
+from ner_core.data.tags import unknown_tags
 from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html
 from pages.sign_in import current_user
-from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_parts,
+from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_ids,
                       split_source_key)
 
 
@@ -40,12 +41,18 @@ if source == "upload a corpus file":
         st.text(str(err))
         st.stop()
     st.text(read.summary())
-    sentences, source_key = read.sentences, f"upload:{upload.name}:{upload.size}:{upload.file_id}"
+    unknown = unknown_tags(read.sentences, model.labels)
+    if unknown:
+        st.error(f"This file holds tags the model does not know: {', '.join(unknown[:10])}. Its scores would say nothing: "
+                 "analyse it with a model trained on its tag set (import it as a dataset on Corpus files and train one).")
+        st.stop()
+    sentences, ids = read.sentences, list(range(1, len(read.sentences) + 1))  # numbered from 1, as in its summary
+    source_key = f"upload:{upload.name}:{upload.size}:{upload.file_id}"
 else:
     split, version = current_split(dataset)
-    sentences, source_key = split.part(source), split_source_key(dataset, source, version)
+    sentences, ids, source_key = split.part(source), split_ids(dataset, source, version), split_source_key(dataset, source, version)
 
-analysis = get_analysis(model_key, model, source_key, sentences)
+analysis = get_analysis(model_key, model, source_key, sentences, ids)
 st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {model_label}")
 
 st.subheader("Scores by type")
@@ -60,7 +67,7 @@ st.dataframe(pd.DataFrame([counts]), hide_index=True)
 for category in CATEGORIES:
     with st.expander(f"Examples: {category} ({counts[category]:,})"):
         examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
-        st.dataframe(pd.DataFrame(examples, columns=["index", "text", "types"]), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame(examples, columns=["sentence", "text", "types"]), hide_index=True, width="stretch")
 left, right = st.columns(2)
 left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
 right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")
@@ -77,17 +84,17 @@ detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_d
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, (0.0, 1.0), key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences")
-table = pd.DataFrame(matches, columns=["index", "text", "errors", "types", "min_confidence", "detector_prob"])
+table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", "detector_prob"])
 st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences")
 if matches:
-    pick = st.selectbox("Show sentence", [r["index"] for r in matches], key="errors_pick")
-    sentence = analysis.sentences[pick]
+    pick = st.selectbox("Show sentence", [r["sentence"] for r in matches], key="errors_pick")
+    at = analysis.position(pick)
+    sentence = analysis.sentences[at]
     text, tokens = join_tokens(sentence.words)
     gold_col, pred_col = st.columns(2)
     gold_col.markdown("**Gold**")
     gold_col.html(entities_html(text, tokens, sentence.tags, colours))
     pred_col.markdown("**Predicted**")
-    pred_col.html(entities_html(text, tokens, analysis.predicted[pick], colours))
-    parts = split_parts(dataset)[source] if source in SPLITS else []
-    if pick < len(parts):  # an original sentence (those added from the pool end the train split)
-        annotate_link(parts[pick])
+    pred_col.html(entities_html(text, tokens, analysis.predicted[at], colours))
+    if source in SPLITS:  # a sentence of the dataset: numbered by its corpus index
+        annotate_link(pick)

@@ -64,22 +64,24 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagge
     return models[family], label, model
 
 
-def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence]) -> CorpusAnalysis:
-    """The analysis of ``sentences`` by ``model``, cached per process (the few most recent).
+def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence],
+                 ids: list[int] | None = None) -> CorpusAnalysis:
+    """The analysis of ``sentences`` (numbered by ``ids``) by ``model``, cached per process (the few most recent).
 
     Sentences are tagged once per model and source (``st.cache_resource`` computes a key once: a
     second session asking meanwhile waits for the first); another detector threshold (``model_key``
     ends in ``@threshold``) only redoes the vote from the stored outputs.
     """
-    tagged = _tagged(model_key.partition("@")[0], source_key, model, sentences)
+    tagged = _tagged(model_key.partition("@")[0], source_key, model, sentences, ids)
     return _voted(model_key, source_key, tagged, model.threshold) if isinstance(model, VotedPipeline) else tagged
 
 
 @st.cache_resource(max_entries=ANALYSES_KEPT, show_spinner="Tagging the sentences (once per model and data)…")
-def _tagged(model_name: str, source_key: str, _model: Tagger | VotedPipeline, _sentences: list[Sentence]) -> CorpusAnalysis:
+def _tagged(model_name: str, source_key: str, _model: Tagger | VotedPipeline, _sentences: list[Sentence],
+            _ids: list[int] | None) -> CorpusAnalysis:
     started = time.perf_counter()
     bar = st.progress(0.0, text=f"Tagging {len(_sentences):,} sentences…")  # replayed, emptied, on a cache hit
-    tagged = analyse(_model, _sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"))
+    tagged = analyse(_model, _sentences, progress=lambda f: bar.progress(f, text=f"Tagging… {f:.0%}"), ids=_ids)
     bar.empty()
     _log.info("tagged %d sentences with %s in %.1f s", len(_sentences), Path(model_name).name, time.perf_counter() - started)
     return tagged

@@ -132,3 +132,16 @@ def _parts(key: tuple[str, str, str]) -> dict[str, list[int]]:
     return dict(zip(SPLITS, split_indices(len(_store(*key).original))))
 
 
+def split_ids(dataset: str, part: str, version: str) -> list[int]:
+    """Corpus indices of the sentences of ``current_split(dataset)``'s ``part``, in order: the original ones, then
+    (in the training part) those added from the pool."""
+    return _split_ids(store_key(dataset), version)[part]
+
+
+@st.cache_resource(max_entries=2, show_spinner=False)
+def _split_ids(key: tuple[str, str, str], version: str) -> dict[str, list[int]]:
+    ids = dict(_parts(key))
+    ids[SPLITS[0]] = [*ids[SPLITS[0]], *sorted(_store(*key).added())]
+    return ids
+
+

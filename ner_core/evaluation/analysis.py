@@ -21,6 +21,11 @@ class CorpusAnalysis:
     sentences: list[Sentence]
     results: list[Any]  # VotedSentence for a pipeline, TaggedSentence for a single tagger
     systems: dict[str, list[tuple[str, ...]]]  # "voted" (or "single"), "strong", "weak" -> tags
+    ids: list[int]  # each sentence's number where a user finds it: its corpus index, or its place in a file
+
+    def position(self, sentence_id: int) -> int:
+        """Where the sentence numbered ``sentence_id`` is in :attr:`sentences`."""
+        return self.ids.index(sentence_id)
 
     @property
     def gold(self) -> list[tuple[str, ...]]:
@@ -63,11 +68,11 @@ class CorpusAnalysis:
     def sentence_rows(self) -> list[dict[str, Any]]:
         """One row per sentence with what a browser filters on."""
         rows = []
-        for i, (sentence, result, pred) in enumerate(zip(self.sentences, self.results, self.predicted)):
+        for i, (number, sentence, result, pred) in enumerate(zip(self.ids, self.sentences, self.results, self.predicted)):
             errors = [e for e in compare(sentence.tags, pred) if e.category in CATEGORIES]
             others = [tags[i] for name, tags in self.systems.items() if name != next(iter(self.systems))]
             rows.append({
-                "index": i,
+                "sentence": number,
                 "text": " ".join(sentence.words),
                 "types": sorted({s.type for s in spans(sentence.tags)} | {s.type for s in spans(pred)}),
                 "errors": sorted({e.category for e in errors}),
@@ -79,15 +84,21 @@ class CorpusAnalysis:
         return rows
 
 
-def analyse(model: Tagger | VotedPipeline, sentences: Sequence[Sentence], progress: Callable[[float], None] | None = None, chunk: int = 500) -> CorpusAnalysis:
-    """Tag ``sentences`` in chunks (reporting progress in [0, 1]) and collect every system's tags."""
-    sentences = [s for s in sentences if len(s)]
+def analyse(model: Tagger | VotedPipeline, sentences: Sequence[Sentence], progress: Callable[[float], None] | None = None,
+            chunk: int = 500, ids: Sequence[int] | None = None) -> CorpusAnalysis:
+    """Tag ``sentences`` in chunks (reporting progress in [0, 1]) and collect every system's tags; ``ids`` number
+    the sentences (default: their places, from 0). Empty sentences are left out, numbers kept."""
+    ids = range(len(sentences)) if ids is None else ids
+    if len(ids) != len(sentences):
+        raise ValueError(f"{len(ids)} sentence numbers for {len(sentences)} sentences")
+    kept = [(i, s) for i, s in zip(ids, sentences) if len(s)]
+    sentences, ids = [s for _, s in kept], [i for i, _ in kept]
     results: list[Any] = []
     for start in range(0, len(sentences), chunk):
         results += model.tag([s.words for s in sentences[start : start + chunk]])
         if progress is not None:
             progress(min(1.0, (start + chunk) / max(1, len(sentences))))
-    return CorpusAnalysis(sentences, results, _systems(results))
+    return CorpusAnalysis(sentences, results, _systems(results), ids)
 
 
 def with_threshold(analysis: CorpusAnalysis, threshold: float) -> CorpusAnalysis:
@@ -96,7 +107,7 @@ def with_threshold(analysis: CorpusAnalysis, threshold: float) -> CorpusAnalysis
     if not analysis.results or not isinstance(analysis.results[0], VotedSentence):
         return analysis
     results = [revote(r, threshold) for r in analysis.results]
-    return CorpusAnalysis(analysis.sentences, results, _systems(results))
+    return CorpusAnalysis(analysis.sentences, results, _systems(results), analysis.ids)
 
 
 def _systems(results: list[Any]) -> dict[str, list[tuple[str, ...]]]:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from ..data.corpus import Sentence
+from ..data.tags import unknown_tags
 
 if TYPE_CHECKING:  # only a type here: importing torch is left to whoever tags
     from ..models.tagger import Tagger
@@ -61,9 +62,9 @@ class TagAgreement:
 
 def _label_ids(sentences: Sequence[Sentence], labels: Sequence[str]) -> list[list[int]]:
     label2id = {t: i for i, t in enumerate(labels)}
-    unknown = {t for s in sentences for t in s.tags} - set(label2id)
+    unknown = unknown_tags(sentences, labels)
     if unknown:
-        raise ValueError(f"tags the model does not know: {', '.join(sorted(unknown))}")
+        raise ValueError(f"tags the model does not know: {', '.join(unknown)}")
     return [[label2id[t] for t in s.tags] for s in sentences]
 
 

@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from ..data.corpus import Sentence
 from ..data.sentence_keys import seen_sentences, sentence_key, training_record
-from ..data.tags import TagSet
+from ..data.tags import TagSet, unknown_tags
 
 Report = Callable[[dict[str, Any]], None]
 MAX_SEEN_SHARE = 0.05  # of the sentences (distinct), at most this many may be ones a warm start's checkpoint trained on
@@ -204,11 +204,11 @@ class WarmStart:
             self.refused = str(err)
             return
         distinct = list({sentence_key(s): s for s in sentences}.values())
-        unknown = {t for s in sentences for t in s.tags} - set(getattr(getattr(base, "vocab", None), "labels", ()))
+        unknown = unknown_tags(sentences, getattr(getattr(base, "vocab", None), "labels", ()))
         if not isinstance(base, CRFTagger):
             self.refused = "not a tagger checkpoint"
         elif unknown:
-            self.refused = f"tags the checkpoint does not know: {', '.join(sorted(unknown))}"
+            self.refused = f"tags the checkpoint does not know: {', '.join(unknown)}"
         else:
             try:
                 self.seen = seen_sentences(meta, distinct)
