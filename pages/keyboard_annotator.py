@@ -150,7 +150,7 @@ export default function (component) {
       ? `New sentence · ${it.source} · ${score} · ${open.toLocaleString()} open in the pool · adding as ${data.author}`
       : `Sentence ${it.sentence} · ${data.split}${data.evaluation ? " (evaluation only)" : ""} · ${it.source} · ${score} · ${open.toLocaleString()} open · deciding as ${data.author}`);
     const suggest = el("div", "suggest");
-    if (data.pool) suggest.append(it.detail ? "Why now: " + it.detail : "The model's tags are shown; nothing is saved until you add it.");
+    if (data.pool) suggest.append(it.detail);  // why this sentence now, and whose tags are shown
     else {
       suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
       if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));

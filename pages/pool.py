@@ -2,13 +2,14 @@
 import streamlit as st
 
 from ner_core.data.corpus import CorpusError, load_unlabelled
-from ner_core.storage.pool import OPEN, Pool
+from ner_core.storage.pool import OPEN, Pool, PoolItem
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from pages.keyboard_annotator import keyboard_annotator
+from pages.models import load_model
 from pages.render import UPLOAD_LABEL, type_colours
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
@@ -67,12 +68,8 @@ def ranking() -> None:
             st.text(str(err))
 
 
-counts = pool.counts()
-left, middle, right = st.columns(3)
-left.metric("Open", f"{counts['open']:,}")
-middle.metric("Added to the corpus", f"{counts['added']:,}")
-right.metric("Discarded", f"{counts['discarded']:,}")
-with st.expander("Add text to the pool", expanded=not sum(counts.values())):
+# Opened while the pool is empty, and kept as the user leaves it (a changing ``expanded`` would close it).
+with st.expander("Add text to the pool", expanded=st.session_state.setdefault("pool_intake_open", not sum(pool.counts().values()))):
     intake()
 with st.expander("Ranking: the rare types first"):
     ranking()
@@ -83,18 +80,45 @@ def on_ops() -> None:
     session.apply((st.session_state[KEY] or {}).get("ops") or [], pool, author)
 
 
+def suggestions(items: list[PoolItem]) -> tuple[dict[int, list[str]], str]:
+    """The tags each item starts with, and what to say about them: a ranked item's come from the ranking, an
+    unranked one is tagged here by the dataset's model (once a session); without a model, all O."""
+    if all(i.suggestion is not None for i in items):
+        return {i.id: list(i.suggestion) for i in items}, ""
+    try:
+        name, path = ranking_model(dataset)
+    except CorrectionError:
+        return {i.id: list(i.suggestion or ["O"] * len(i.words)) for i in items}, "no model"
+    tagged = st.session_state.setdefault("pool_tagged", {})  # (model, item) -> tags
+    todo = [i for i in items if i.suggestion is None and (path, i.id) not in tagged]
+    for item, result in zip(todo, load_model(path).tag([list(i.words) for i in todo]) if todo else []):
+        tagged[path, item.id] = list(result.tags)
+    return {i.id: list(i.suggestion or tagged[path, i.id]) for i in items}, name
+
+
+def note(item: PoolItem, model: str) -> str:
+    if item.suggestion is not None:
+        return f"Why now: {item.reason}" if item.reason else "The ranking model's tags are shown; nothing is saved until you add it."
+    if model == "no model":
+        return "No model has tagged this sentence (train one on Retrain): every token starts as O; tag it before you add it."
+    return f"Not ranked yet: {model}'s tags are shown; nothing is saved until you add it."
+
+
 @st.fragment
 def queue_view() -> None:
-    """The sentence on screen and the next ones; a decision reruns only this part of the page."""
+    """The counts, the sentence on screen and the next ones; a decision reruns only this part of the page."""
     message = session.pop_message()
-    ahead = session.ahead(pool)
+    counts, ahead = pool.counts(), session.ahead(pool)
+    for column, (label, state) in zip(st.columns(3), (("Open", "open"), ("Added to the corpus", "added"), ("Discarded", "discarded"))):
+        column.metric(label, f"{counts[state]:,}")
+    tags, model = suggestions(ahead)
     keyboard_annotator({
         "pool": True,
-        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words),
-                   "tags": list(i.suggestion or ["O"] * len(i.words)), "suggestion": list(i.suggestion or ["O"] * len(i.words)),
-                   "flagged": [0, 0], "source": f"{i.source}:{i.line}", "detail": i.reason or "", "score": i.score} for i in ahead],
+        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": tags[i.id],
+                   "suggestion": tags[i.id], "flagged": [0, 0], "source": f"{i.source}, sentence {i.line}",
+                   "detail": note(i, model), "score": i.score} for i in ahead],
         "acked": session.acked, "message": {"kind": message[0], "text": message[1]} if message else None,
-        "open": pool.counts()[OPEN], "split": "train", "evaluation": False,
+        "open": counts[OPEN], "split": "train", "evaluation": False,
         "author": author, "types": types, "colours": type_colours(types),
     }, KEY, on_ops)
 

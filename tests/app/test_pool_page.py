@@ -1,0 +1,56 @@
+"""The New text page: an unranked sentence starts with the model's tags (all O, said so, without a model), and
+the counts follow what the page just did."""
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ner_core.models.tagger import Tagger
+from ner_core.storage.db import make_engine
+from ner_core.storage.pool import Pool
+from ner_core.storage.store import CorrectionStore
+
+pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+SENTENCE = ("Angela", "Merkel", "visited", "Paris", "on", "Monday", ".")
+
+
+@pytest.fixture
+def pool_app(tiny_model, small_corpus, monkeypatch, tmp_path):
+    monkeypatch.setenv("NER_MODEL", str(tiny_model[1]))
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    pool = Pool(CorrectionStore(make_engine(url), "default", small_corpus))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.switch_page("pages/pool.py")
+    return app, pool
+
+
+def shown(app) -> dict:
+    """What the page sent the keyboard annotator."""
+    return json.loads(app.get("bidi_component")[0].proto.json)
+
+
+def test_an_unranked_sentence_starts_with_the_models_tags(pool_app, tiny_model):
+    app, pool = pool_app
+    pool.add([SENTENCE], "news.txt", "ann")
+    app.run(timeout=120)
+    assert not app.exception
+    item = shown(app)["items"][0]
+    expected = list(Tagger.from_checkpoint(tiny_model[1]).tag([list(SENTENCE)])[0].tags)
+    assert item["tags"] == expected and set(expected) != {"O"}
+    assert item["detail"].startswith("Not ranked yet:") and "tags are shown" in item["detail"]
+    assert item["source"] == "news.txt, sentence 1"
+
+
+def test_the_counts_follow_a_file_just_added(pool_app):
+    app, pool = pool_app
+    app.run(timeout=120)
+    assert [m.value for m in app.metric] == ["0", "0", "0"]
+    app.file_uploader(key="pool_upload").set_value(("news.txt", b"Angela Merkel visited Paris on Monday.\n", "text/plain")).run()
+    app.button(key="pool_add").click().run(timeout=120)
+    assert not app.exception and "1 sentence(s) added" in app.success[0].value
+    assert [m.value for m in app.metric] == ["1", "0", "0"]
+    assert app.expander[0].proto.expanded  # the intake stays open after the first add
