@@ -274,7 +274,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model = load_any(_model_path(args), args.device)
     from .data.scripts import foreign_note
 
-    foreign = foreign_note(sentences, model.words)
+    foreign = foreign_note(sentences, model.scripts)
     if foreign:
         print(f"note: {foreign}", file=sys.stderr)
     if args.text is not None and not args.out:  # a few sentences: one table, or one JSON line

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ner_core.data.corpus import CorpusError
+from ner_core.data.corpus import FORMATS, CorpusError
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
 from pages.render import UPLOAD_LABEL, plain
@@ -28,13 +28,14 @@ def import_form(user: User | None) -> None:
 
 
 def export_panel(dataset: str, store: CorrectionStore) -> None:
-    """Every correction of the dataset, its counts, and the corrected corpus as Kaggle CSV or CoNLL."""
+    """Every correction of the dataset, its counts, and the corrected corpus in any format the workbench writes."""
     with st.expander("All corrections and export"):
         counts = store.counts()
         st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s); by type: {counts['by_type']}")
         st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
         version = store.version()
-        fmt = st.radio("Export format", ("csv", "conll"), horizontal=True, key="annotate_export_format")
+        fmt = st.radio("Export format", list(FORMATS), horizontal=True, key="annotate_export_format",
+                       help="csv: the Kaggle columns; conll: token, POS, tag; jsonl: tokens and tags; spacy: a DocBin")
         problem = export_problem(dataset, version, fmt)
         if problem is not None:
             st.error(plain(f"No {fmt} export: {problem}"))

@@ -58,7 +58,7 @@ def ranking() -> None:
         status = job_status(job)
         st.text(f"Last job {job}: {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
     why = refusal(user, "retrain")
-    if st.button(f"Rank the pool with {name} (a background job)", key="pool_rank", disabled=why is not None or not pool.counts()[OPEN],
+    if st.button(f"Rank the pool with {name}: a background job", key="pool_rank", disabled=why is not None or not pool.counts()[OPEN],
                  help=why):
         try:
             start_job("pool-rank", PoolRankSpec(dataset), dataset, user)

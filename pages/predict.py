@@ -4,6 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from ner_core.data.formats.csv_safety import safe_csv
+from ner_core.data.scripts import foreign_note
 from ner_core.data.tokenize import tokenize_with_offsets
 from ner_core.models.pipeline import VotedPipeline
 from pages.models import choose_model
@@ -42,8 +43,12 @@ if n_tokens > MAX_TOKENS:
     st.error(f"The text has {n_tokens:,} tokens; the limit is {MAX_TOKENS:,}. Tag it in parts or use the CLI.")
     st.stop()
 
-results = model.tag([[t.text for t in s] for s in sentences])
+words = [[t.text for t in s] for s in sentences]
+results = model.tag(words)
 st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · dataset `{dataset}` · {model_label}")
+foreign = foreign_note(words, model.scripts)
+if foreign:
+    st.warning(foreign[0].upper() + foreign[1:] + ".")
 all_rows, voted = [], isinstance(model, VotedPipeline)
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
     rows = result.rows()

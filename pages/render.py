@@ -19,7 +19,8 @@ UPLOAD_LABEL = ("Corpus file: " + ", ".join(f"{fmt} ({' '.join(suffixes)})" for 
 
 
 def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colours: dict[str, str]) -> str:
-    """displaCy's entity view of one sentence of ``text`` (``colours``: by entity type)."""
+    """displaCy's entity view of one sentence of ``text`` (``colours``: by entity type); an entity never wraps
+    across lines, as it would in a narrow column."""
     offset = tokens[0].start
     end = tokens[-1].start + len(tokens[-1].text)
     ents = [
@@ -29,7 +30,10 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colou
     doc = {"text": text[offset:end], "ents": ents, "title": None}
     from spacy import displacy  # spaCy takes a second to import: only once something is drawn
 
-    return displacy.render(doc, style="ent", manual=True, options={"colors": colours}, jupyter=False)
+    from spacy.displacy.templates import TPL_ENT
+
+    template = TPL_ENT.replace('<mark class="entity" style="', '<mark class="entity" style="white-space: nowrap; ', 1)
+    return displacy.render(doc, style="ent", manual=True, options={"colors": colours, "template": template}, jupyter=False)
 
 
 def type_colours(types: Sequence[str]) -> dict[str, str]:

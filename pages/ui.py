@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.data.corpus import SPLITS, Split, format_corpus, format_problem, split_indices
+from ner_core.data.corpus import SPLITS, Split, corpus_bytes, format_problem, split_indices
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
@@ -82,14 +82,14 @@ def import_upload(name: str, data: bytes, filename: str, user: User | None = Non
     return summary[0] if summary else ""
 
 
-def corpus_export(dataset: str, version: str, fmt: str) -> str:
-    """A corrected dataset, with the sentences added from its pool, as Kaggle CSV or CoNLL text (cached per data version)."""
+def corpus_export(dataset: str, version: str, fmt: str) -> bytes:
+    """A corrected dataset, with the sentences added from its pool, as a file of ``fmt`` (cached per data version)."""
     return _export(store_key(dataset), version, fmt)
 
 
 @st.cache_data(max_entries=2, show_spinner="Preparing the export…")
-def _export(key: tuple[str, str, str], version: str, fmt: str) -> str:
-    return format_corpus(_store(*key).corpus(), fmt)
+def _export(key: tuple[str, str, str], version: str, fmt: str) -> bytes:
+    return corpus_bytes(_store(*key).corpus(), fmt)
 
 
 def export_problem(dataset: str, version: str, fmt: str) -> str | None:

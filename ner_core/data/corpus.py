@@ -274,10 +274,10 @@ def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
 
 
 def format_problem(sentences: Sequence[Sentence], fmt: str) -> str | None:
-    """Why ``sentences`` cannot be written as ``fmt`` text (see :func:`format_corpus`), without writing them; ``None`` if they can."""
-    if fmt not in _WRITERS:
+    """Why ``sentences`` cannot be written as ``fmt`` (see :func:`corpus_bytes`), without writing them; ``None`` if they can."""
+    if fmt not in FORMATS:
         return _unknown_format(fmt)
-    return conll.problem(sentences) if fmt == "conll" else None  # the other text formats write any token
+    return conll.problem(sentences) if fmt == "conll" else None  # the other formats write any token
 
 
 def _chunks(sentences: Iterable[Sentence], fmt: str) -> Iterator[str]:

@@ -50,10 +50,9 @@ def foreign_script(words: Sequence[str], own: frozenset[str]) -> str | None:
     return max(foreign, key=foreign.__getitem__)
 
 
-def foreign_note(sentences: Sequence[Sequence[str]], vocabulary: Iterable[str]) -> str | None:
-    """How many ``sentences`` are mostly in scripts outside those of a model's training ``vocabulary`` (its
-    words; none: no check), as a note, or ``None``."""
-    own = own_scripts([list(vocabulary)])
+def foreign_note(sentences: Sequence[Sequence[str]], own: frozenset[str]) -> str | None:
+    """How many ``sentences`` are mostly in scripts outside ``own`` (a model's, see ``Tagger.scripts``; none: no
+    check), as a note, or ``None``."""
     counts = Counter(script for words in sentences if (script := foreign_script(words, own)))
     if not counts:
         return None

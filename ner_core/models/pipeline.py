@@ -164,6 +164,10 @@ class VotedPipeline:
     def words(self) -> list[str]:
         return self.strong.words
 
+    @property
+    def scripts(self) -> frozenset[str]:
+        return self.strong.scripts
+
     def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
         """Per-token distributions over :attr:`labels` that follow the vote, taking the two
         taggers as independent: ``O`` where both say ``O``, one tagger's entity tag where the other

@@ -1,12 +1,14 @@
 """Inference: tag tokenised sentences with a trained model, in length-sorted batches."""
 from __future__ import annotations
 
+import functools
 import os
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
 import torch
 
+from ..data.scripts import own_scripts
 from ..data.tags import TagSet
 from .checkpoint import load_checkpoint
 from .device import resolve_device
@@ -50,6 +52,11 @@ class Tagger:
     def words(self) -> list[str]:
         """The words it trained with (none for a fine-tuned encoder, whose tokenizer reads any)."""
         return self.model.vocab.words[2:]  # past PAD and UNK
+
+    @functools.cached_property
+    def scripts(self) -> frozenset[str]:
+        """The writing systems of :attr:`words` (see :func:`~ner_core.data.scripts.own_scripts`); none: any."""
+        return own_scripts([self.words])
 
     @property
     def masked(self) -> tuple[str, ...]:

@@ -64,7 +64,7 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
     with ``pre_annotate``, with the model's tags of each (see :attr:`Ranking.tags`). The note says how many
     sentences are mostly in a script the model never trained on."""
     ranking = _rank(model, sentences, strategy, top, seed, pre_annotate)
-    foreign = foreign_note(sentences, model.words)
+    foreign = foreign_note(sentences, model.scripts)
     return replace(ranking, note="; ".join(filter(None, (ranking.note, foreign)))) if foreign else ranking
 
 

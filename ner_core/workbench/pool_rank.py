@@ -36,7 +36,7 @@ def ranking_model(dataset: str, engine: Engine | None = None) -> tuple[str, str]
         raise PoolError(f"dataset {dataset!r} has no model yet to rank its pool: train one first (Retrain page, or "
                         f"python -m ner_core train-method on it); its pool keeps every sentence meanwhile")
     label, path = next(iter(models.items()))
-    return f"{label} of {active_id(dataset, engine)}", path
+    return f"{label} ({active_id(dataset, engine)})", path
 
 
 def rank_dataset_pool(dataset: str, strategy: str = "mixed", report: Callable[[dict[str, Any]], None] = lambda _: None,

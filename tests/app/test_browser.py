@@ -75,16 +75,18 @@ def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
     page.get_by_text("Gold (current)").wait_for()
     script_done(page)
     page.get_by_text("All corrections and export").click()
-    page.get_by_text("conll", exact=True).click()
-    script_done(page)
-    page.get_by_role("button", name="Prepare the corrected corpus (conll)").click()
-    button = page.get_by_role("button", name="Download the corrected corpus (conll)")
-    button.wait_for()
-    script_done(page)
-    with page.expect_download() as download:
-        button.click()
-    path = tmp_path / "export.conll"
-    download.value.save_as(path)
-    original, exported = read_corpus(small_corpus), read_corpus(path)
-    assert [s.words for s in exported] == [s.words for s in original]
-    assert sum(a.tags != b.tags for a, b in zip(exported, original)) == 1
+    original = read_corpus(small_corpus)
+    for fmt in ("conll", "spacy"):  # a text format, and spaCy's binary DocBin
+        page.get_by_text(fmt, exact=True).click()
+        script_done(page)
+        page.get_by_role("button", name=f"Prepare the corrected corpus ({fmt})").click()
+        button = page.get_by_role("button", name=f"Download the corrected corpus ({fmt})")
+        button.wait_for()
+        script_done(page)
+        with page.expect_download() as download:
+            button.click()
+        path = tmp_path / f"export.{fmt}"
+        download.value.save_as(path)
+        exported = read_corpus(path)
+        assert [s.words for s in exported] == [s.words for s in original]
+        assert sum(a.tags != b.tags for a, b in zip(exported, original)) == 1

@@ -1,0 +1,21 @@
+"""Predict: entities drawn whole, and a warning when a text is mostly in a script its model never trained on."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def test_text_in_another_script_is_tagged_with_a_warning(tiny_model, small_corpus, monkeypatch):
+    monkeypatch.setenv("NER_MODEL", str(tiny_model[1]))
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    assert not app.warning  # the example text: English
+    view = app.get("html")[0].proto.body
+    assert "<mark" in view and view.count("white-space: nowrap") == view.count("<mark")  # no entity wraps in a column
+    app.text_area(key="predict_text").set_value("Москва — столица России. Paris sleeps.").run()
+    assert not app.exception and len(app.dataframe) == 2  # tagged all the same
+    assert "1 of 2 sentences are mostly in a script the model never trained on (CYRILLIC 1)" in app.warning[0].value
