@@ -80,7 +80,7 @@ class CorpusFile:
     sentences: list[Sentence]
     format: str  # a key of FORMATS
     encoding: str | None  # None for the binary DocBin
-    scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU ("" for raw text)
+    scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU ("" for raw text, or a file read for its words)
     converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
     notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
 
@@ -120,19 +120,20 @@ def format_of(name: str) -> str:
     raise CorpusError(f"{name}: unknown corpus format; expected one of: {known}, or one of them zipped")
 
 
-def load_corpus(path: str | os.PathLike, *, encoding: str | None = None) -> CorpusFile:
-    """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection. Each version of
-    a file is parsed once per machine (:mod:`.cache`)."""
+def load_corpus(path: str | os.PathLike, *, encoding: str | None = None, tags: bool = True) -> CorpusFile:
+    """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection; without ``tags``
+    only its words are read (every tag ``O``, none checked). Each version of a file is parsed once per machine
+    (:mod:`.cache`)."""
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"{path}: no such file")
     limits = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS), max_bytes()
-    return parsed(path, (encoding, limits), lambda: _load(path, str(path), encoding))
+    return parsed(path, (encoding, limits, tags), lambda: _load(path, str(path), encoding, tags))
 
 
-def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None) -> CorpusFile:
+def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None, tags: bool = True) -> CorpusFile:
     """Read an uploaded corpus held in memory; ``filename`` decides the format and names it in errors."""
-    return _load(data, filename, encoding)
+    return _load(data, filename, encoding, tags)
 
 
 def read_corpus(path: str | os.PathLike) -> list[Sentence]:
@@ -179,7 +180,7 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
         inner = name.lower().removesuffix(".zip")
         kind = "text" if inner.endswith(".txt") or "." not in Path(inner).name else "corpus"
     if kind == "corpus":
-        return load_corpus_bytes(source, name) if isinstance(source, bytes) else load_corpus(source)
+        return load_corpus_bytes(source, name, tags=False) if isinstance(source, bytes) else load_corpus(source, tags=False)
     return load_text(source, name, tokenized=kind == "tokens")
 
 
@@ -192,14 +193,15 @@ def _limit(env: str, default: int) -> int:
         raise CorpusError(f"{env}={value!r} is not a whole number") from None
 
 
-def _load(source: Path | bytes, name: str, encoding: str | None) -> CorpusFile:
-    """Read ``source`` as a stream: the encoding in a first pass over its bytes, the sentences in a second."""
+def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = True) -> CorpusFile:
+    """Read ``source`` as a stream: the encoding in a first pass over its bytes, the sentences in a second
+    (without ``tags``: its words, every tag ``O``)."""
     if not name.lower().endswith(".zip"):
         format_of(name)  # refuse an unknown format before reading anything
     opened = Source(source, name, max_bytes())
     fmt = format_of(opened.inner)
-    reading = Reading(name)
-    converter = IOB2Converter()
+    reading = Reading(name, ignore_tags=not tags)
+    converter = IOB2Converter() if tags else None
     if fmt == "spacy":
         text_encoding = None
         sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), name, converter)
@@ -209,11 +211,13 @@ def _load(source: Path | bytes, name: str, encoding: str | None) -> CorpusFile:
             sentences = _sentences(_READERS[fmt](lines, reading), name, converter)
     if not sentences:
         raise reading.error("no sentences")
-    return CorpusFile(name, sentences, fmt, text_encoding, converter.scheme, dict(converter.changes), dict(reading.notes))
+    scheme, changes = (converter.scheme, dict(converter.changes)) if converter else ("", {})
+    return CorpusFile(name, sentences, fmt, text_encoding, scheme, changes, dict(reading.notes))
 
 
-def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter) -> list[Sentence]:
-    """The sentences read, in IOB2, equal strings shared; refused as soon as a limit is passed."""
+def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter | None) -> list[Sentence]:
+    """The sentences read, in IOB2 (no ``converter``: every tag ``O``), equal strings shared; refused as soon as
+    a limit is passed."""
     max_sentences, max_tokens = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS)
     memo: dict[str, str] = {}  # one object per distinct word, tag and POS tag of the file
     share = memo.setdefault
@@ -225,7 +229,7 @@ def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter) 
             raise _over_limit(name, "sentences", max_sentences, MAX_SENTENCES_ENV, len(sentences) + 1)
         if tokens > max_tokens:
             raise _over_limit(name, "tokens", max_tokens, MAX_TOKENS_ENV, tokens)
-        tags = converter.convert(tags)
+        tags = converter.convert(tags) if converter else ("O",) * len(words)
         sentences.append(Sentence(tuple(map(share, words, words)), tuple(map(share, tags, tags)),
                                   None if pos is None else tuple(map(share, pos, pos))))
     return sentences

@@ -158,3 +158,15 @@ def test_a_file_is_parsed_once_per_version(tmp_path, monkeypatch):
     monkeypatch.setenv("NER_MAX_IMPORT_SENTENCES", "0")  # other reading options: not the cached result
     with pytest.raises(CorpusError, match="more than 0 sentences"):
         read_corpus(path)
+
+
+def test_a_corpus_read_for_its_words_ignores_its_tags_even_malformed_ones(tmp_path):
+    from ner_core.data.corpus import load_unlabelled
+
+    path = tmp_path / "odd.conll"
+    path.write_bytes(b"Paris\tGEO\nsleeps\tO\n\nRome\tB-loc\n")
+    with pytest.raises(CorpusError, match="malformed tag 'GEO'"):
+        read_corpus(path)
+    for read in (load_unlabelled(path), load_unlabelled(path.read_bytes(), "odd.conll")):
+        assert [s.words for s in read.sentences] == [("Paris", "sleeps"), ("Rome",)]
+        assert all(set(s.tags) == {"O"} for s in read.sentences) and "tags" not in read.summary()

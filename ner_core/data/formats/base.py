@@ -39,12 +39,15 @@ class Reading:
     name: str
     notes: Counter = field(default_factory=Counter)
     checker: TagChecker = field(default_factory=TagChecker)
+    ignore_tags: bool = False  # read for its words only: a malformed tag is no error
 
     def error(self, reason: str, line: int | None = None) -> CorpusError:
         return CorpusError(f"{self.name}:{line}: {reason}" if line is not None else f"{self.name}: {reason}")
 
     def tag(self, tag: str, line: int | None) -> str:
-        """``tag`` if well formed, else raise naming the line."""
+        """``tag`` if well formed, else raise naming the line (``O`` when tags are ignored)."""
+        if self.ignore_tags:
+            return "O"
         problem = self.checker.problem(tag)
         if problem is not None:
             raise self.error(problem, line)
