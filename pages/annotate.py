@@ -6,7 +6,7 @@ from ner_core.data.tags import replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
-from pages.models import choose_model
+from pages.models import optional_model
 from pages.render import entities_html, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
@@ -32,7 +32,7 @@ st.session_state.annotate_sentence = min(st.session_state.annotate_sentence, n -
 
 def move(step: int) -> None:
     st.session_state.annotate_sentence = (st.session_state.annotate_sentence + step) % n
-_, _, model = choose_model("annotate")
+model = optional_model("annotate")  # None: no model yet, the gold tags are edited all the same
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
@@ -44,7 +44,7 @@ if author and st.session_state.get("annotate_position") != (author, i):  # kept 
 words, (gold, version, _) = store.words(i), store.snapshot(i)  # tags and version read together
 if i >= len(store.original):
     st.caption("Added from the pool (New text): it belongs to the training split unless its add was undone.")
-predicted = model.tag([words])[0]
+predicted = None if model is None else model.tag([words])[0]
 
 
 def flagged() -> None:
@@ -64,15 +64,16 @@ text, tokens = join_tokens(words)
 left, right = st.columns(2)
 left.markdown("**Gold (current)**")
 left.html(entities_html(text, tokens, gold, colours))
-right.markdown("**Prediction**")
-right.html(entities_html(text, tokens, predicted.tags, colours))
+if predicted is not None:
+    right.markdown("**Prediction**")
+    right.html(entities_html(text, tokens, predicted.tags, colours))
 
 labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]
-table = pd.DataFrame({"token": words, "gold": gold, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
-edited = st.data_editor(
-    table, hide_index=False, disabled=["token", "predicted", "p"], key=f"annotate_editor_{i}_{version}",
-    column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)},
-)
+table = pd.DataFrame({"token": words, "gold": gold} if predicted is None else
+                     {"token": words, "gold": gold, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
+editor = f"annotate_editor_{i}_{version}"
+st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold"], key=editor,
+               column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)})
 
 
 def save(tags, what: str, expected: int) -> None:
@@ -87,6 +88,13 @@ def save(tags, what: str, expected: int) -> None:
         return
     note = f" (IOB2 repaired at token {', '.join(map(str, result.repaired))})" if result.repaired else ""
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
+
+
+def save_edits(key: str, tags: list[str], expected: int) -> None:
+    """Save ``tags`` with the cell edits of the data editor ``key`` as they are at the click: a click right after an
+    edit comes before the edit's rerun has drawn this button with the edited table."""
+    edits = st.session_state[key]["edited_rows"]
+    save([edits.get(row, {}).get("gold", tag) for row, tag in enumerate(tags)], "Saved", expected)
 
 
 def undo(expected: int) -> None:
@@ -121,16 +129,17 @@ if conflict and conflict["sentence"] == i:
         st.rerun()
 
 actions = st.columns(4)
-actions[0].button("Save", icon=":material/save:", on_click=save, args=(list(edited["gold"]), "Saved", version), key="annotate_save", type="primary",
-                  width="stretch")
-actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", version),
-                  key="annotate_accept", width="stretch")
+actions[0].button("Save", icon=":material/save:", on_click=save_edits, args=(editor, gold, version), key="annotate_save",
+                  type="primary", width="stretch")
 actions[2].button(f"↩ Undo my last change to sentence {i}", on_click=undo, args=(version,), key="annotate_undo", width="stretch")
-entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
-                              format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
-if entity is not None:
-    merged = replace_span(gold, entity.start, entity.end, entity.type)
-    actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", version), key="annotate_accept_span")
+if predicted is not None:
+    actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", version),
+                      key="annotate_accept", width="stretch")
+    entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
+                                  format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
+    if entity is not None:
+        merged = replace_span(gold, entity.start, entity.end, entity.type)
+        actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", version), key="annotate_accept_span")
 if "annotate_message" in st.session_state:
     kind, message = st.session_state.pop("annotate_message")
     getattr(st, kind)(message)

@@ -64,6 +64,16 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagge
     return models[family], label, model
 
 
+def optional_model(page: str) -> Tagger | VotedPipeline | None:
+    """:func:`choose_model`'s model for a page that also works without one; while the current dataset has no
+    trained model: None, with a note that predictions come with training and a link to it."""
+    if available_models(current_dataset()):
+        return choose_model(page)[2]
+    st.info("Predictions appear here once a model is trained for this dataset (on the Retrain page).")
+    st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
+    return None
+
+
 def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence],
                  ids: list[int] | None = None) -> CorpusAnalysis:
     """The analysis of ``sentences`` (numbered by ``ids``) by ``model``, cached per process (the few most recent).

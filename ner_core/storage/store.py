@@ -381,10 +381,11 @@ class CorrectionStore:
             ]
 
     def position(self, author: str) -> int | None:
-        """The sentence ``author`` last opened in this dataset (None: never)."""
+        """The sentence ``author`` last opened in this dataset, an original one or one added from the pool (None: never,
+        or no longer a sentence of it)."""
         with Session(self.engine) as session:
             row = session.get(AnnotatorPosition, (self.dataset_id, author))
-            return row.sentence if row is not None and 0 <= row.sentence < len(self.original) else None
+        return row.sentence if row is not None and self.words(row.sentence) is not None else None
 
     def remember_position(self, author: str, sentence: int) -> None:
         """Keep ``sentence`` as where ``author`` left off (a new session opens there)."""

@@ -160,6 +160,28 @@ def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_
     assert not fresh.exception and fresh.session_state.annotate_sentence == 8
 
 
+def test_annotate_page_saves_an_edit_clicked_before_its_rerun(app, monkeypatch, tmp_path):
+    """Save clicked within a moment of a cell edit, before the edit's rerun has drawn the page again (so the Save
+    button Streamlit holds is the one drawn with the table before the edit), saves the edit."""
+    from data_editor import edit_and_click
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "7"
+    app.run(timeout=120)
+    gold = list(app.data_editor[0].value["gold"])
+    edited = [*gold[:-1], "B-tim" if gold[-1] == "O" else "O"]
+    edit_and_click(app, "gold", {len(gold) - 1: edited[-1]}, "annotate_save")
+    assert not app.exception
+    assert "Saved: 1 token(s) changed" in app.success[0].value
+    assert CorrectionStore(make_engine(url), "default", default_corpus_path()).tags(7) == edited
+    assert list(app.data_editor[0].value["gold"]) == edited
+
+
 def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, monkeypatch, tmp_path):
     from ner_core.data.corpus import default_corpus_path
     from ner_core.storage.db import make_engine
@@ -168,6 +190,7 @@ def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, mo
 
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     monkeypatch.setenv("NER_DB_URL", url)
+    monkeypatch.setenv("USER", "ann")  # the annotator whose place is kept
     pool = Pool(CorrectionStore(make_engine(url), "default", default_corpus_path()))
     pool.add([("Zorblax", "visited", "Gdansk"), ("Rain", "in", "Spain")], "n.txt", "ann")
     index, _ = pool.accept(pool.items()[0].id, ["B-per", "O", "B-geo"], "ann")
@@ -180,3 +203,7 @@ def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, mo
     assert not app.exception and app.session_state.annotate_sentence == index
     assert list(app.dataframe[0].value["gold"]) == ["B-per", "O", "B-geo"]
     assert any("Added from the pool" in c.value for c in app.caption)
+    fresh = AppTest.from_file(APP, default_timeout=120)  # a new browser session, no link
+    fresh.switch_page("pages/annotate.py")
+    fresh.run()
+    assert not fresh.exception and fresh.session_state.annotate_sentence == index  # where the annotator left off

@@ -114,6 +114,21 @@ def test_the_default_dataset_shows_none_of_its_models_and_a_fresh_one_offers_tra
     assert "Train models" in [b.label for b in open_page("retrain", "fresh").button]
 
 
+def test_annotate_edits_the_gold_tags_of_a_dataset_without_a_model(drugs):
+    from data_editor import edit_and_click
+    from ner_core.storage.datasets import open_dataset
+
+    app = open_page("annotate", "fresh")
+    assert any("once a model is trained" in i.value and "Retrain page" in i.value for i in app.info)
+    assert list(app.data_editor[0].value.columns) == ["token", "gold"]  # no prediction columns
+    assert not {"annotate_accept", "annotate_accept_span"} & {b.key for b in app.button}
+    sentence = app.session_state.annotate_sentence
+    gold = open_dataset("fresh", drugs["engine"]).tags(sentence)
+    edit_and_click(app, "gold", {0: "B-drug"}, "annotate_save")
+    assert not app.exception and "Saved: 1 token(s) changed" in app.success[0].value
+    assert open_dataset("fresh", drugs["engine"]).tags(sentence) == ["B-drug", *gold[1:]]
+
+
 def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs):
     from ner_core.data.corpus import split_indices
     from ner_core.storage.datasets import open_dataset

@@ -344,3 +344,15 @@ def test_a_full_disk_is_a_message_and_loses_nothing(tmp_path):
     with pytest.raises(StorageFullError, match="the database's disk is full"):
         store.save_many({i: ["B-tim"] * 30 for i in range(300)}, author="ann")
     assert store.tags(1) == ["B-tim"] * 30 and store.tags(2) == list(many[2].tags) and store.sentence_version(2) == 0
+
+
+def test_the_position_of_a_sentence_added_from_the_pool_is_kept(store):
+    from ner_core.storage.pool import Pool
+
+    pool = Pool(store)
+    pool.add([("Zorblax", "visited", "Gdansk")], "n.txt", "ann")
+    index, _ = pool.accept(pool.items()[0].id, ["B-per", "O", "B-geo"], "ann")
+    assert index == len(store.original)  # past the original corpus
+    store.remember_position("ann", index)
+    assert store.position("ann") == index  # reopened where ann left off
+    assert store.position("bob") is None
