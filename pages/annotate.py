@@ -131,7 +131,8 @@ if conflict and conflict["sentence"] == i:
 actions = st.columns(4)
 actions[0].button("Save", icon=":material/save:", on_click=save_edits, args=(editor, gold, version), key="annotate_save",
                   type="primary", width="stretch")
-actions[2].button(f"↩ Undo my last change to sentence {i}", on_click=undo, args=(version,), key="annotate_undo", width="stretch")
+actions[2].button("↩ Undo my last change", on_click=undo, args=(version,), key="annotate_undo", width="stretch",
+                  help=f"Undo your last change to sentence {i} (this sentence only)")
 if predicted is not None:
     actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", version),
                       key="annotate_accept", width="stretch")

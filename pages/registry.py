@@ -5,7 +5,7 @@ import streamlit as st
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageFullError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import activate, entry_rows, load_index, roll_back
+from ner_core.workbench.registry import SHIPPED, activate, entry_rows, load_index, roll_back, roll_back_target
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 
@@ -28,6 +28,8 @@ if index["active"] not in ids:
 table = pd.DataFrame(rows)
 table.insert(0, "active", table["id"] == index["active"])
 st.dataframe(table, hide_index=True, width="stretch", key="registry_table")
+if SHIPPED in ids:
+    st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
 left, right = st.columns(2)
@@ -39,8 +41,9 @@ if left.button("Activate", type="primary", key="registry_activate", disabled=cho
         st.error(str(err))
     else:
         st.rerun()
-if right.button("Roll back to the previously active", key="registry_rollback", disabled=len(index["history"]) < 2 or refused is not None,
-                help=refused):
+target = roll_back_target(index, dataset)
+if right.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
+                help=refused or (f"Re-activate {target}." if target else "No earlier model of this dataset to go back to.")):
     try:
         roll_back(user, dataset)
     except (CheckpointError, RoleError, StorageFullError) as err:

@@ -7,7 +7,7 @@ from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
-from ner_core.workbench.registry import SHIPPED, activate, active_id
+from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
 from ner_core.workbench.retrain import (
     JOB_KINDS,
     RetrainSpec,
@@ -36,13 +36,13 @@ def show_progress(status: dict) -> None:
 
 
 def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
-    """Keep the active models (the default) or activate the job's new entry: always an explicit choice."""
+    """Keep the active models (the default, where there are any) or activate the job's new entry: always an explicit choice."""
     entry = status["entry"]["id"]
     if active_id(dataset) == entry:
         st.success(f"The new entry {entry} is active." + (" It was activated because the dataset had no model yet."
                                                           if status.get("activated") else ""))
         return
-    options = [KEEP, f"Activate the new entry {entry}"]
+    options = ([KEEP] if has_active_model(dataset) else []) + [f"Activate the new entry {entry}"]  # none active: none to keep
     choice = st.radio("Which models to use", options, index=0, key=f"retrain_choice_{entry}")
     if st.button("Apply", key="retrain_apply", disabled=refused is not None, help=refused):
         if choice == KEEP:
@@ -58,12 +58,16 @@ def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
 
 @st.fragment(run_every=2)
 def show_job(dataset: str, user, refused: str | None) -> None:
+    """The newest training job, polled; once a job seen running ends, the whole page is drawn again."""
     job = latest_job(dataset, JOB_KINDS)
     if job is None:
         st.info("No training has run on this dataset yet.")
         return
     status = job_status(job)
     state = status["state"]
+    seen, st.session_state["retrain_seen"] = st.session_state.get("retrain_seen"), (job, state)
+    if seen in ((job, "starting"), (job, "running")) and state not in ("starting", "running"):
+        st.rerun()  # what the page says of the dataset's models, outside this fragment, changed with the job
     if state == "succeeded" and status.get("worse"):
         st.warning("The new models score **lower** than the active ones; keeping the active models is the default.\n\n"
                    + "\n".join(f"- {plain(line)}" for line in status["worse"]))
@@ -78,6 +82,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         for system, comparison in status["comparisons"].items():
             st.markdown(f"**{system}**: active vs new")
             st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", key=f"retrain_cmp_{system}")
+        if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
+            st.caption(f"Nothing to compare with. The new models' micro F1 on the val split: {status['entry']['summary']['dev_micro_f1']:.4f}.")
         choose_entry(status, dataset, user, refused)
 
 
@@ -91,8 +97,8 @@ show_job(dataset, user, refused)
 
 by_split = corrections_by_split(correction_store(dataset))
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
-st.caption(f"Dataset `{dataset}`. Corrected sentences on train: {by_split['train']['sentences']} "
-           f"({by_split['train']['tokens']} tokens), trained on.")
+st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from: "
+           f"{by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
 added, entities = added_since_active(correction_store(dataset))
 if added:
     st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "
@@ -116,7 +122,7 @@ if kind == "retrain":
         submitted = st.form_submit_button("Start retraining", type="primary", disabled=refused is not None, help=refused)
     spec = RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None) if submitted and models else None
 else:
-    if active_id(dataset) == SHIPPED:
+    if not has_active_model(dataset):
         st.info("This dataset has no trained model yet: train the whole method on its corrected sentences.")
     with st.form("train_method_form"):
         st.markdown("The whole method from scratch (strong and weak taggers, detector and vote; the single tagger "

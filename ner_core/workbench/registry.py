@@ -30,8 +30,9 @@ from ..storage.store import refuse_when_full
 from ..storage.users import User, require
 
 SHIPPED = "shipped"
-__all__ = ["SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir",
-           "entry_dir", "entry_rows", "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back"]
+__all__ = ["SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir", "entry_dir",
+           "entry_rows", "has_active_model", "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back",
+           "roll_back_target"]
 
 
 def registry_dir() -> Path:
@@ -74,6 +75,22 @@ def active_id(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> s
     return latest or SHIPPED
 
 
+def _servable(entry_id: str, dataset: str) -> bool:
+    """Whether ``entry_id``'s files exist to serve ``dataset`` (the shipped set serves the default corpus only)."""
+    return (entry_id != SHIPPED or dataset == DEFAULT_DATASET) and entry_dir(entry_id).is_dir()
+
+
+def has_active_model(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> bool:
+    """Whether ``dataset`` has active models: an entry of its own, or the shipped set on the default corpus."""
+    return _servable(active_id(dataset, engine), dataset)
+
+
+def roll_back_target(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> str | None:
+    """The entry :func:`roll_back` would re-activate, from :func:`load_index`'s ``index``; None if no earlier one exists."""
+    previous = index["history"][-2] if len(index["history"]) > 1 else None
+    return previous if previous is not None and _servable(previous, dataset) else None
+
+
 def active_dir(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> Path:
     """The directory the app and the CLI take models from."""
     return entry_dir(active_id(dataset, engine))
@@ -105,7 +122,7 @@ def available_models(dataset: str = DEFAULT_DATASET, single: bool = False, engin
 def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
     """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus."""
     rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "recipe": "", "data version": "", "corrections": 0,
-             "added sentences": 0, "test micro F1": ""}] if dataset == DEFAULT_DATASET else []
+             "added sentences": 0, "test micro F1": "not measured"}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
@@ -180,6 +197,8 @@ def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT_DAT
     """Make ``entry_id`` the active entry (``user``: the acting user, an admin once users exist)."""
     require(user, "activate")
     with Session(_engine(engine)) as session, session.begin():
+        if entry_id == SHIPPED and dataset != DEFAULT_DATASET:
+            raise CheckpointError("the shipped models serve the default corpus only")
         if entry_id != SHIPPED and session.scalar(select(RegistryEntry.id).where(RegistryEntry.id == entry_id, RegistryEntry.dataset == dataset)) is None:
             raise CheckpointError(f"no registry entry {entry_id!r}")
         session.add(Activation(dataset=dataset, entry_id=entry_id, author=user.name if user else None,
@@ -188,16 +207,23 @@ def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT_DAT
 
 @refuse_when_full()
 def roll_back(user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> str:
-    """Re-activate the entry that was active before the current one; returns its id."""
+    """Re-activate the entry that was active before the current one; returns its id.
+
+    Refused unless that entry exists: an imported dataset's first model has none before it.
+    """
     require(user, "roll back")
     engine = _engine(engine)
     while True:
         with Session(engine) as session, session.begin():
-            latest = session.scalar(select(Activation.id).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
-                                    .order_by(Activation.id.desc()).limit(1))
-            if latest is None:
+            recent = session.scalars(select(Activation).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
+                                     .order_by(Activation.id.desc()).limit(2)).all()
+            if not recent:
                 raise CheckpointError("nothing to roll back to")
-            done = session.execute(update(Activation).where(Activation.id == latest, Activation.rolled_back.is_(False)).values(rolled_back=True))
+            previous = recent[1].entry_id if len(recent) > 1 else SHIPPED
+            if not _servable(previous, dataset):
+                raise CheckpointError(f"nothing to roll back to: no model of {dataset!r} from before {recent[0].entry_id} exists")
+            done = session.execute(update(Activation).where(Activation.id == recent[0].id, Activation.rolled_back.is_(False))
+                                   .values(rolled_back=True))
             if done.rowcount == 1:
                 break  # else a concurrent roll-back took this one: take the next
     return active_id(dataset, engine)

@@ -1,6 +1,7 @@
 """The model registry in the database: entries, activation, roll-back, the legacy registry.json,
 and concurrent writers in two processes losing nothing. On SQLite and PostgreSQL."""
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,12 +16,14 @@ from ner_core.workbench.registry import (
     active_id,
     available_models,
     entry_rows,
+    has_active_model,
     load_index,
     new_entry_dir,
     new_entry_id,
     register,
     registry_dir,
     roll_back,
+    roll_back_target,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +68,32 @@ def test_register_activate_roll_back(workspace):
     assert [e["id"] for e in load_index("mine")["entries"]] == [other["id"]]
 
 
+def test_an_imported_datasets_first_model_cannot_be_rolled_back_to_none(workspace):
+    assert not has_active_model("mine") and has_active_model()
+    first = make_entry(workspace, dataset="mine")
+    activate(first["id"], dataset="mine")
+    index = load_index("mine")
+    assert index["history"] == [SHIPPED, first["id"]] and roll_back_target(index, "mine") is None
+    with pytest.raises(CheckpointError, match=f"nothing to roll back to: no model of 'mine' from before {first['id']} exists"):
+        roll_back(dataset="mine")  # the shipped set serves the default corpus only
+    with pytest.raises(CheckpointError, match="the shipped models serve the default corpus only"):
+        activate(SHIPPED, dataset="mine")
+    assert active_id("mine") == first["id"] and has_active_model("mine")
+
+    second = make_entry(workspace, dataset="mine")
+    activate(second["id"], dataset="mine")
+    assert roll_back_target(load_index("mine"), "mine") == first["id"]
+    shutil.rmtree(registry_dir() / first["id"])  # its files gone: nothing to go back to either
+    assert roll_back_target(load_index("mine"), "mine") is None
+    with pytest.raises(CheckpointError, match="nothing to roll back to"):
+        roll_back(dataset="mine")
+    assert active_id("mine") == second["id"]
+
+    on_default = make_entry(workspace)
+    activate(on_default["id"])
+    assert roll_back_target(load_index()) == SHIPPED and roll_back() == SHIPPED  # the default corpus has the shipped set
+
+
 def test_each_family_is_served_by_the_active_entry_of_its_dataset(workspace, monkeypatch):
     monkeypatch.delenv("NER_MODEL", raising=False)
     for name in ("voted", "bilstm_crf", "bert_ff"):
@@ -83,6 +112,7 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     entry = make_entry(workspace, data_version="v1", corrections=2, metrics={"voted": {"old": 0.8, "new": 0.81}})
     rows = entry_rows(load_index())
     assert [r["id"] for r in rows] == [SHIPPED, entry["id"]]
+    assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
     assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrections"] == 2
     assert entry_rows(load_index("mine"), "mine") == []
 

@@ -1,0 +1,88 @@
+"""The Registry and Retrain pages with Streamlit's AppTest on an imported dataset whose one model was
+trained through the job runner: no roll-back to no model, and no "keep" of models that do not exist."""
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+from streamlit.testing.v1 import AppTest
+from test_pages_any_dataset import conll_text
+
+pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture(scope="module")
+def fresh(tmp_path_factory):
+    """A database and data folder with the dataset ``fresh`` imported and its first models trained (one
+    GloVe epoch, in this process); the environment points at them. Yields the engine and the job's result."""
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.retrain import TrainMethodSpec
+
+    root = tmp_path_factory.mktemp("model_pages")
+    patch = pytest.MonkeyPatch()
+    url = f"sqlite:///{root / 'db.sqlite'}"
+    for name, value in (("NER_DATA_DIR", str(root / "data")), ("NER_DB_URL", url), ("NER_CHECKPOINTS", str(root / "no-models"))):
+        patch.setenv(name, value)
+    patch.delenv("NER_MODEL", raising=False)
+    engine = make_engine(url)
+    import_dataset(engine, "fresh", conll_text(40, seed=5).encode(), "fresh.conll", root / "data" / "datasets", log=lambda _: None)
+    spec = TrainMethodSpec("fresh", epochs=1, patience=1, threads=1, recipe="glove", budget_minutes=5)
+    yield engine, run_here("train-method", spec, "fresh", engine=engine)
+    engine.dispose()
+    patch.undo()
+
+
+def open_page(page: str, dataset: str) -> AppTest:
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["dataset"] = dataset  # the sidebar's choice (ui.DATASET_KEY)
+    app.switch_page(f"pages/{page}.py")
+    app.run()
+    assert not app.exception, f"{page}: {app.exception}"
+    return app
+
+
+def test_the_registry_offers_no_roll_back_from_a_datasets_first_model(fresh):
+    from ner_core.models.checkpoint_dirs import CheckpointError
+    from ner_core.workbench.registry import active_id, roll_back
+
+    _, result = fresh
+    entry = result["entry"]["id"]
+    assert result["activated"] and active_id("fresh") == entry
+    app = open_page("registry", "fresh")
+    assert list(app.dataframe[0].value["id"]) == [entry]
+    rollback = app.button(key="registry_rollback")
+    assert rollback.disabled and "No earlier model" in rollback.proto.help
+    with pytest.raises(CheckpointError, match="nothing to roll back to"):
+        roll_back(dataset="fresh")
+    assert active_id("fresh") == entry
+
+
+def test_the_registry_says_why_the_shipped_row_has_no_test_score(fresh):
+    app = open_page("registry", "default")
+    shipped = app.dataframe[0].value.set_index("id").loc["shipped"]
+    assert shipped["test micro F1"] == "not measured"
+    assert any("record no test score" in c.value for c in app.caption)
+
+
+def test_the_retrain_page_keeps_no_models_where_none_is_active(fresh):
+    from ner_core.storage.schema import Activation
+    from ner_core.workbench.registry import SHIPPED, active_id
+
+    engine, result = fresh
+    entry = result["entry"]["id"]
+    with Session(engine) as session, session.begin():  # rolled back to no model, as the registry once allowed
+        session.execute(update(Activation).where(Activation.dataset == "fresh").values(rolled_back=True))
+    assert active_id("fresh") == SHIPPED
+
+    app = open_page("retrain", "fresh")
+    assert any("has no trained model yet" in i.value for i in app.info)
+    assert any("Nothing to compare with" in c.value for c in app.caption)  # the new models' own score
+    choice = app.radio(key=f"retrain_choice_{entry}")
+    assert choice.options == [f"Activate the new entry {entry}"] and choice.value == choice.options[0]
+    app.button(key="retrain_apply").click().run()
+    assert not app.exception and active_id("fresh") == entry
+    assert f"The new entry {entry} is active." in app.success[0].value
+    assert not any("has no trained model yet" in i.value for i in app.info)
