@@ -12,7 +12,7 @@ if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Str
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice
 
-st.set_page_config(page_title="NER workbench", page_icon=":material/label:", layout="wide")
+st.set_page_config(page_title="NER workbench", page_icon="🏷️", layout="wide")
 navigation = st.navigation(
     [
         st.Page("pages/predict.py", title="Predict", icon=":material/search:", default=True),

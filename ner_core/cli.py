@@ -630,7 +630,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(as the app's job does); status: counts and the best open sentences")
     p.add_argument("data", nargs="?", help="add: a file of raw text or any corpus format (tags ignored), or - for stdin")
     p.add_argument("--dataset", default=DEFAULT_DATASET,
-                   help="the dataset whose pool (default: default, the project's corpus; see the app's Corpus files)")
+                   help="the dataset whose pool (default: default, the project's corpus; an imported one by its name, as the app's sidebar lists it)")
     p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
     p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
     p.add_argument("--any-script", action="store_true",

@@ -19,6 +19,7 @@ from ner_core.workbench.agreement import (
     my_share,
     save_annotation,
 )
+from pages.render import edited_column
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset
 
@@ -45,13 +46,18 @@ def do_assign(pair: tuple[str, str], share: float) -> str:
     return f"{len(chosen)} sentence(s) assigned to {' and '.join(pair)}: {listed}."
 
 
-def do_save(sentence: int, tags: list[str]) -> str:
-    repaired = save_annotation(store, sentence, tags, user)
+def do_save(sentence: int, editor: str, drawn: list[str]) -> str:
+    repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user)  # the edits at the click
     return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
 
 
 def do_adjudicate(sentence: int, tags: list[str], choice: str, version: int) -> str:
     return f"Sentence {sentence} adjudicated: {adjudicate(store, sentence, tags, choice, user, version).changed} token(s) changed."
+
+
+def do_adjudicate_edited(d) -> str:
+    """The adjudicated column as edited at the click."""
+    return do_adjudicate(d.sentence, edited_column(f"agreement_adj_{d.sentence}", "adjudicated", d.tags_a), "edited", d.version)
 
 
 def do_adopt() -> str:
@@ -65,7 +71,7 @@ if "agreement_message" in st.session_state:  # kept (not popped): a rerun of the
     kind, message = st.session_state.agreement_message
     getattr(st, kind)(str(message))
 
-with st.expander("Assign sentences to two annotators", expanded=False):
+with st.expander("Assign sentences to two annotators", expanded=False, key="agreement_assign_section"):  # stays open after Assign
     names = [u.name for u in list_users(shared_engine())]
     pair = st.multiselect("Annotators (two)", names, max_selections=2, key="agreement_pair")
     share = st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share") / 100
@@ -88,11 +94,10 @@ if mine.open:
     words = store.original[sentence].words
     saved = annotation(store, sentence, user.name)
     start = saved or store.tags(sentence)
-    edited = st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"],
-                            key=f"agreement_edit_{sentence}_{hash(tuple(saved or ()))}",  # a fresh editor once saved
-                            column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
-    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act,
-              args=(do_save, sentence, list(edited["tag"])))
+    editor = f"agreement_edit_{sentence}_{hash(tuple(saved or ()))}"  # a fresh editor once saved
+    st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"], key=editor,
+                   column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
+    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start)))
 
 st.subheader("Agreement per annotator pair")
 pairs = agreement(store)
@@ -114,16 +119,17 @@ else:
 st.subheader("Disagreements")
 open_ones = disagreements(store)
 why = refusal(user, "adjudicate")
-st.button("Adopt every sentence both tagged alike", key="agreement_adopt", disabled=why is not None, help=why,
+none = None if pairs else "no sentence has been tagged by both of its annotators yet"
+st.button("Adopt every sentence both tagged alike", key="agreement_adopt", disabled=(why or none) is not None, help=why or none,
           on_click=act, args=(do_adopt,))
 if open_ones:
     d = st.selectbox("Sentence", open_ones, format_func=lambda d: f"{d.sentence}: {' / '.join(d.annotators)}", key="agreement_pick")
     a, b = d.annotators
-    table = st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.tags_a}),
-                           disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
-                           column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})
+    st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.tags_a}),
+                   disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
+                   column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})
     cols = st.columns(3)
     cols[0].button(f"Take {a}'s", key="agreement_take_a", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_a, "A", d.version))
     cols[1].button(f"Take {b}'s", key="agreement_take_b", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B", d.version))
     cols[2].button("Take the edited column", key="agreement_take_edit", disabled=why is not None, help=why, on_click=act,
-                   args=(do_adjudicate, d.sentence, list(table["adjudicated"]), "edited", d.version))
+                   args=(do_adjudicate_edited, d))

@@ -7,7 +7,7 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.models import optional_model
-from pages.render import entities_html, plain, remember, sentence_from_link
+from pages.render import edited_column, entities_html, pending_edits, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
 
@@ -19,7 +19,6 @@ store = correction_store(dataset)
 colours = dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
 
-
 author = author_name(user, "annotate_author")
 linked = sentence_from_link(n)
 if linked is not None and st.session_state.get("annotate_linked") != linked:
@@ -30,13 +29,21 @@ remember("annotate_sentence", 0)
 st.session_state.annotate_sentence = min(st.session_state.annotate_sentence, n - 1)
 
 
-def move(step: int) -> None:
-    st.session_state.annotate_sentence = (st.session_state.annotate_sentence + step) % n
+def move(step: int | None) -> None:
+    """Go ``step`` sentences on (None: to the number just typed); unsaved grid edits hold the page once, with a warning."""
+    here = st.session_state.get("annotate_sentence__kept", 0)
+    target = st.session_state.annotate_sentence if step is None else (here + step) % n
+    edits = pending_edits(f"annotate_editor_{here}_")
+    leaving = edits and target != here and st.session_state.get("annotate_leaving") != here
+    st.session_state.annotate_leaving, st.session_state.annotate_sentence = (here, here) if leaving else (None, target)
+    if leaving:
+        st.session_state.annotate_message = ("warning", f"Sentence {here} has unsaved edits in {edits} row(s): Save them, "
+                                                        "or move again to drop them.")
 model = optional_model("annotate")  # None: no model yet, the gold tags are edited all the same
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
-nav[2].number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed")
+nav[2].number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed", on_change=move, args=(None,))
 i = st.session_state.annotate_sentence
 if author and st.session_state.get("annotate_position") != (author, i):  # kept for this annotator's next session
     store.remember_position(author, i)
@@ -90,13 +97,6 @@ def save(tags, what: str, expected: int) -> None:
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
 
 
-def save_edits(key: str, tags: list[str], expected: int) -> None:
-    """Save ``tags`` with the cell edits of the data editor ``key`` as they are at the click: a click right after an
-    edit comes before the edit's rerun has drawn this button with the edited table."""
-    edits = st.session_state[key]["edited_rows"]
-    save([edits.get(row, {}).get("gold", tag) for row, tag in enumerate(tags)], "Saved", expected)
-
-
 def undo(expected: int) -> None:
     try:
         undone = store.undo(author, sentence=i, expected_version=expected)
@@ -129,8 +129,8 @@ if conflict and conflict["sentence"] == i:
         st.rerun()
 
 actions = st.columns(4)
-actions[0].button("Save", icon=":material/save:", on_click=save_edits, args=(editor, gold, version), key="annotate_save",
-                  type="primary", width="stretch")
+actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch",
+                  on_click=lambda: save(edited_column(editor, "gold", gold), "Saved", version))  # the edits at the click
 actions[2].button("↩ Undo my last change", on_click=undo, args=(version,), key="annotate_undo", width="stretch",
                   help=f"Undo your last change to sentence {i} (this sentence only)")
 if predicted is not None:

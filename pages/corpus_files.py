@@ -8,23 +8,33 @@ from ner_core.data.corpus import FORMATS, CorpusError
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
 from pages.render import UPLOAD_LABEL, plain
-from pages.ui import corpus_export, export_problem, import_upload
+from pages.ui import DATASET_KEY, corpus_export, export_problem, import_upload
 
 
 def import_form(user: User | None) -> None:
-    """Sidebar: upload a corpus file and register it as a new dataset (admins, once users exist)."""
+    """Sidebar: upload a corpus file and register it as a new dataset (admins, once users exist), then choose it."""
     with st.sidebar.expander("Import a corpus file as a new dataset"):
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
         name = st.text_input("Dataset name", key="annotate_upload_name")
         refused = refusal(user, "import")
-        if st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused):
-            try:
-                summary = import_upload(name, upload.getvalue(), upload.name, user)
-                st.success("Imported; choose it in the sidebar.")
-                st.text(f"{name}: {summary}")
-            except (CorpusError, CorrectionError) as err:
-                st.error("Refused:")
-                st.text(str(err))
+        st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused,
+                  on_click=_import, args=(name, upload, user))
+        if "annotate_imported" in st.session_state:
+            kind, message, detail = st.session_state.pop("annotate_imported")
+            getattr(st, kind)(message)
+            st.text(detail)
+
+
+def _import(name: str, upload, user: User | None) -> None:
+    """The Import button: in a callback, so the sidebar's Dataset box, drawn before this form, is drawn with the new
+    dataset chosen."""
+    try:
+        summary = import_upload(name, upload.getvalue(), upload.name, user)
+    except (CorpusError, CorrectionError) as err:
+        st.session_state.annotate_imported = ("error", "Refused:", str(err))
+        return
+    st.session_state[DATASET_KEY] = name
+    st.session_state.annotate_imported = ("success", f"Imported, and chosen in the sidebar: {name}.", f"{name}: {summary}")
 
 
 def export_panel(dataset: str, store: CorrectionStore) -> None:

@@ -44,7 +44,7 @@ if source == "upload a corpus file":
     unknown = unknown_tags(read.sentences, model.labels)
     if unknown:
         st.error(f"This file holds tags the model does not know: {', '.join(unknown[:10])}. Its scores would say nothing: "
-                 "analyse it with a model trained on its tag set (import it as a dataset on Corpus files and train one).")
+                 "analyse it with a model trained on its tag set (import it as a dataset on the Annotate page, in the sidebar, and train one on Retrain).")
         st.stop()
     sentences, ids = read.sentences, list(range(1, len(read.sentences) + 1))  # numbered from 1, as in its summary
     source_key = f"upload:{upload.name}:{upload.size}:{upload.file_id}"

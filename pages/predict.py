@@ -21,7 +21,8 @@ def confidence_chart(rows: list[dict], tag_key: str, prob_key: str, colours: dic
     """A bar per token: the probability of its tag, coloured by entity type (``colours``: by type)."""
     data = [{"position": f"{i}: {r['token']}", "probability": r[prob_key], "tag": r[tag_key]} for i, r in enumerate(rows)]
     colours = {f"{p}-{t}": c for t, c in colours.items() for p in "BI"} | {"O": "#d0d0d0"}
-    fig = px.bar(data, x="position", y="probability", color="tag", color_discrete_map=colours, range_y=[0, 1])
+    fig = px.bar(data, x="position", y="probability", color="tag", color_discrete_map=colours, range_y=[0, 1],
+                 category_orders={"position": [d["position"] for d in data]})  # the sentence's order, not by tag
     fig.update_layout(height=280, margin=dict(l=0, r=0, t=10, b=0), xaxis_title=None)
     return fig
 

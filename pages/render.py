@@ -32,7 +32,8 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colou
 
     from spacy.displacy.templates import TPL_ENT
 
-    template = TPL_ENT.replace('<mark class="entity" style="', '<mark class="entity" style="white-space: nowrap; ', 1)
+    template = TPL_ENT.replace('<mark class="entity" style="', '<mark class="entity" style="display: inline-block; '
+                               'max-width: 100%; overflow-wrap: anywhere; ', 1)  # one box: breaks inside only if wider than a line
     return displacy.render(doc, style="ent", manual=True, options={"colors": colours, "template": template}, jupyter=False)
 
 
@@ -45,6 +46,20 @@ def type_colours(types: Sequence[str]) -> dict[str, str]:
 def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
     st.page_link("pages/annotate.py", label=label or f"Correct sentence {corpus_sentence}", icon=":material/edit:",
                  query_params={"sentence": str(corpus_sentence)})
+
+
+def edited_column(key: str, column: str, drawn: Sequence[str]) -> list[str]:
+    """``drawn`` (a column of the data editor ``key`` as drawn) with the cell edits the editor holds now. Read in a
+    button's callback, it has an edit made just before the click, which the button's arguments, fixed when the
+    page was drawn, lack."""
+    edits = st.session_state.get(key, {}).get("edited_rows", {})
+    return [edits.get(row, {}).get(column, value) for row, value in enumerate(drawn)]
+
+
+def pending_edits(prefix: str) -> int:
+    """How many rows hold cell edits, not saved yet, in the data editor drawn last whose key starts with ``prefix``."""
+    return sum(len(state.get("edited_rows", {})) for key, state in st.session_state.items()
+               if str(key).startswith(prefix) and isinstance(state, dict))
 
 
 def remember(key: str, default: object) -> None:

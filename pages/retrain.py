@@ -97,8 +97,8 @@ show_job(dataset, user, refused)
 
 by_split = corrections_by_split(correction_store(dataset))
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
-st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from: "
-           f"{by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
+st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from (unless a "
+           f"first-N limit leaves them out): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
 added, entities = added_since_active(correction_store(dataset))
 if added:
     st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "

@@ -163,7 +163,8 @@ def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tok
         sentences = _sentences(text.read(lines, reading, tokenized), name, IOB2Converter())
     if not sentences:
         raise reading.error("no text: the file holds no sentence")
-    return CorpusFile(name, sentences, "text", text_encoding, "", {}, dict(reading.notes))
+    kind = "one tokenised sentence a line" if tokenized else "text"
+    return CorpusFile(name, sentences, kind, text_encoding, "", {}, dict(reading.notes))
 
 
 UNLABELLED_KINDS = ("auto", "text", "tokens", "corpus")

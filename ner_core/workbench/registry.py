@@ -121,13 +121,13 @@ def available_models(dataset: str = DEFAULT_DATASET, single: bool = False, engin
 
 def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
     """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus."""
-    rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "recipe": "", "data version": "", "corrections": 0,
+    rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "recipe": "", "data version": "", "corrected tokens": 0,
              "added sentences": 0, "test micro F1": "not measured"}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
                      "recipe": recipe_line((e.get("summary") or {}).get("recipe")), "data version": e["data_version"],
-                     "corrections": e["corrections"], "added sentences": e.get("added_sentences", 0), "test micro F1": f1})
+                     "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0), "test micro F1": f1})
     return rows
 
 

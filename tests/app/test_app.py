@@ -207,3 +207,22 @@ def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, mo
     fresh.switch_page("pages/annotate.py")
     fresh.run()
     assert not fresh.exception and fresh.session_state.annotate_sentence == index  # where the annotator left off
+
+
+def test_annotate_page_holds_unsaved_edits_once_before_moving_on(app, monkeypatch, tmp_path):
+    """Next with unsaved grid edits stays on the sentence, edits kept, and warns; a second Next leaves them."""
+    from data_editor import edit_and_click
+
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "7"
+    app.run(timeout=120)
+    gold = list(app.data_editor[0].value["gold"])
+    edited = "B-tim" if gold[0] == "O" else "O"
+    edit_and_click(app, "gold", {0: edited}, "annotate_next")
+    assert not app.exception and app.session_state.annotate_sentence == 7
+    assert "Sentence 7 has unsaved edits in 1 row(s)" in app.warning[0].value
+    assert app.data_editor[0].key.startswith("annotate_editor_7_")
+    assert app.session_state[app.data_editor[0].key]["edited_rows"] == {0: {"gold": edited}}  # still there to save
+    app.button(key="annotate_next").click().run()
+    assert not app.exception and app.session_state.annotate_sentence == 8

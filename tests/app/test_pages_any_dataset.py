@@ -163,3 +163,18 @@ def test_the_upload_label_names_every_format():
     from pages.render import UPLOAD_LABEL
 
     assert all(fmt in UPLOAD_LABEL and all(s in UPLOAD_LABEL for s in suffixes) for fmt, suffixes in FORMATS.items())
+
+
+def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
+    from ner_core.data.corpus import load_corpus_bytes
+
+    pills = conll_text(20, seed=9).encode()
+    app = open_page("annotate", "drugs")
+    app.file_uploader(key="annotate_upload").set_value(("pills.conll", pills, "text/plain")).run()
+    app.text_input(key="annotate_upload_name").set_value("pills").run()
+    app.button(key="annotate_import").click().run(timeout=120)
+    assert not app.exception
+    assert "Imported, and chosen in the sidebar: pills." in app.sidebar.success[0].value
+    assert app.session_state.dataset == "pills"  # the sidebar's Dataset box (ui.DATASET_KEY), drawn after the import
+    first = load_corpus_bytes(pills, "pills.conll").sentences[0]
+    assert list(app.data_editor[0].value["token"]) == list(first.words)  # the page shows the new dataset at once

@@ -1,4 +1,5 @@
 """Predict: entities drawn whole, and a warning when a text is mostly in a script its model never trained on."""
+import json
 from pathlib import Path
 
 import pytest
@@ -14,8 +15,10 @@ def test_text_in_another_script_is_tagged_with_a_warning(tiny_model, small_corpu
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     assert not app.warning  # the example text: English
+    chart = json.loads(app.get("plotly_chart")[0].proto.spec)
+    assert [p.split(": ")[0] for p in chart["layout"]["xaxis"]["categoryarray"]] == [str(i) for i in range(19)]  # in order
     view = app.get("html")[0].proto.body
-    assert "<mark" in view and view.count("white-space: nowrap") == view.count("<mark")  # no entity wraps in a column
+    assert "<mark" in view and view.count("display: inline-block") == view.count("<mark")  # no entity wraps in a column
     app.text_area(key="predict_text").set_value("Москва — столица России. Paris sleeps.").run()
     assert not app.exception and len(app.dataframe) == 2  # tagged all the same
     assert "1 of 2 sentences are mostly in a script the model never trained on (CYRILLIC 1)" in app.warning[0].value

@@ -120,3 +120,22 @@ def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):
     ann.run()
     assert ann.subheader[0].value == "Your double annotation: 1 open sentence(s)"
     assert any(c.value.startswith("1 tagged by you, 0 to tag; 1 settled by an adjudicator") for c in ann.caption)
+
+
+def test_an_edit_clicked_straight_into_save_or_take_is_kept(team):
+    """Agreement's two grids: a click that comes before the edit's own rerun (the button as drawn before the edit)
+    saves the edit, as Annotate's Save does."""
+    from data_editor import edit_and_click
+
+    store, token = team
+    assign(store, 1.0, ("ann", "bob"), User("root", "admin"))
+    ann = page("agreement.py", sign_in(store.engine, "ann", "correct horse"))
+    ann.selectbox(key="agreement_mine").set_value(0).run()
+    edit_and_click(ann, "tag", {2: "B-geo"}, "agreement_save_mine")
+    assert not ann.exception and ann.success[0].value == "Your tags of sentence 0 are saved."
+    save_annotation(store, 0, ["O", "O", "B-geo"], User("bob", "annotator"))
+    admin = page("agreement.py", token)
+    [d] = disagreements(store)
+    edit_and_click(admin, "adjudicated", {0: "B-per"}, "agreement_take_edit")
+    assert not admin.exception and "adjudicated" in admin.success[0].value
+    assert store.tags(0) == ["B-per", "O", "B-geo"]  # ann's tags with the cell edited just before the click

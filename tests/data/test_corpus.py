@@ -170,3 +170,12 @@ def test_a_corpus_read_for_its_words_ignores_its_tags_even_malformed_ones(tmp_pa
     for read in (load_unlabelled(path), load_unlabelled(path.read_bytes(), "odd.conll")):
         assert [s.words for s in read.sentences] == [("Paris", "sleeps"), ("Rome",)]
         assert all(set(s.tags) == {"O"} for s in read.sentences) and "tags" not in read.summary()
+
+
+def test_json_lines_read_for_their_words_say_what_a_record_needs_and_note_no_missing_tags():
+    from ner_core.data.corpus import load_unlabelled
+
+    read = load_unlabelled(b'{"text": "Paris sleeps."}\n{"tokens": ["Rome", "wakes"]}\n', "new.jsonl")
+    assert [s.words for s in read.sentences] == [("Paris", "sleeps", "."), ("Rome", "wakes")] and read.notes == {}
+    with pytest.raises(CorpusError, match=r"new.jsonl:2: a record needs text \(key text\) or tokens"):
+        load_unlabelled(b'{"text": "Paris sleeps."}\n{"body": "Rome"}\n', "new.jsonl")

@@ -113,7 +113,7 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     rows = entry_rows(load_index())
     assert [r["id"] for r in rows] == [SHIPPED, entry["id"]]
     assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
-    assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrections"] == 2
+    assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrected tokens"] == 2
     assert entry_rows(load_index("mine"), "mine") == []
 
 

@@ -118,12 +118,15 @@ def _record(record: object, line: int, reading: Reading) -> RawSentence | None:
     if isinstance(record.get("text"), str) and (_first(record, _SPAN_KEYS) or isinstance(record.get("tokens"), list)):
         items = record.get(_first(record, _SPAN_KEYS) or "spans") or []
         return _from_spans(record["text"], items, record.get("tokens"), line, reading)
-    if token_key and isinstance(record[token_key], list):  # unlabelled: tokens alone
+    unlabelled = token_key and isinstance(record[token_key], list) or isinstance(record.get("text"), str)
+    if unlabelled and not reading.ignore_tags:  # worth a note only where tags count
         reading.notes["records without tags read as all O"] += 1
+    if token_key and isinstance(record[token_key], list):  # unlabelled: tokens alone
         return _from_tags({**record, "tags": ["O"] * len(record[token_key])}, token_key, "tags", line, reading)
     if isinstance(record.get("text"), str):  # unlabelled: text alone
-        reading.notes["records without tags read as all O"] += 1
         return _from_spans(record["text"], [], None, line, reading)
+    if reading.ignore_tags:
+        raise reading.error("a record needs text (key text) or tokens (keys tokens/words)", line)
     raise reading.error(
         "a record needs tokens and tags (keys tokens/words and tags/ner_tags/labels) or text and spans "
         "(keys text and spans/entities/label, or Label Studio's data and annotations)",

@@ -4,7 +4,7 @@ Running text is read a paragraph at a time (a blank line ends one), so a sentenc
 several lines stays whole. A line longer than :data:`MAX_LINE` characters is refused with its
 number: it is not text a person annotates sentence by sentence. A sentence of more than
 :data:`MAX_TOKENS` tokens (text without sentence punctuation) is split into pieces of at most that
-many, counted with the line it starts on. Every token gets the tag ``O``.
+many (of even length), counted with the line it starts on. Every token gets the tag ``O``.
 """
 from __future__ import annotations
 
@@ -49,11 +49,13 @@ def _sentences(paragraph: list[str], line: int, reading: Reading) -> Iterator[Ra
 
 
 def _pieces(words: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
-    """``words`` as one sentence, or split into pieces of :data:`MAX_TOKENS` (counted, with the first line where)."""
+    """``words`` as one sentence, or split into even pieces of at most :data:`MAX_TOKENS` (counted, with the first line where)."""
     if len(words) > MAX_TOKENS:
         said = f"sentences of over {MAX_TOKENS:,} tokens split into pieces"
         key = next((k for k in reading.notes if k.startswith(said)), f"{said} (the first on line {line})")
         reading.notes[key] += 1
-    for start in range(0, len(words), MAX_TOKENS):
-        piece = words[start:start + MAX_TOKENS]
+    pieces = -(-len(words) // MAX_TOKENS)
+    size = -(-len(words) // pieces)  # pieces of even length: no lone "." left at the end
+    for start in range(0, len(words), size):
+        piece = words[start:start + size]
         yield tuple(piece), ("O",) * len(piece), None
