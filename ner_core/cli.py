@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet, unknown_tags
 from .storage.datasets import DEFAULT_DATASET
-from .models.checkpoint_dirs import CheckpointError, check_replaceable, checkpoints_dir
+from .models.checkpoint_dirs import CheckpointError, check_replaceable, checkpoints_dir, is_checkpoint
 
 DEFAULT_MODEL = "bilstm_crf"
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
@@ -301,6 +301,8 @@ def _check_output(out: Path, data: str | None) -> None:
         raise ValueError(f"--out {out} is a directory: give a file name ending .jsonl, .conll, .csv or .spacy")
     if not out.parent.is_dir():
         raise ValueError(f"--out {out}: no directory {out.parent}; create it first")
+    if not os.access(out.parent, os.W_OK) or out.exists() and not os.access(out, os.W_OK):
+        raise ValueError(f"--out {out}: not writable here (permissions)")
     if out.name.lower().endswith(".zip"):
         raise ValueError(f"--out {out}: cannot write a zip; write the file and zip it")
     try:
@@ -316,6 +318,9 @@ def _text_or_corpus(args: argparse.Namespace):
     from .data.corpus import load_unlabelled
 
     if str(args.data) == "-":
+        if args.input == "corpus":
+            raise ValueError("--input corpus: a corpus on stdin has no file name to tell its format; give the file "
+                             "(its suffix names the format: .conll, .csv, .jsonl, .spacy), or read stdin as text or tokens")
         return load_unlabelled(sys.stdin.buffer.read(), "stdin", args.input)
     return load_unlabelled(args.data, None, args.input)
 
@@ -381,13 +386,16 @@ def cmd_experiments(args: argparse.Namespace) -> int:
     from .study.experiments import run_experiments
     from .training.method import MethodSettings
 
+    root = Path(args.checkpoints) if args.checkpoints else checkpoints_dir()
+    if args.retrain and not args.force and any(is_checkpoint(d) for d in [root, *(root.iterdir() if root.is_dir() else [])]):
+        raise ValueError(f"--retrain replaces every checkpoint under {root}: add --force to replace them, or give "
+                         "--checkpoints NEW_DIR")
     split = split_corpus(read_corpus(args.data or default_corpus_path()))
     if args.limit:
         split = type(split)(split.train[: args.limit], split.val[: args.limit], split.test[: args.limit])
     retrain = None
     if args.retrain:
         retrain = MethodSettings(epochs=args.epochs, weak_epochs=args.epochs + 10, detector_epochs=args.detector_epochs, threads=args.threads)
-    root = Path(args.checkpoints) if args.checkpoints else None
     run_experiments(split, Path(args.out), root, retrain)
     return 0
 
@@ -395,6 +403,11 @@ def cmd_experiments(args: argparse.Namespace) -> int:
 def cmd_label_issues(args: argparse.Namespace) -> int:
     from .quality.label_issues import find_label_issues
 
+    fold_only = [flag for flag, given in (("--init-from", args.init_from), ("--recipe", args.recipe), ("--budget", args.budget),
+                                          ("--models-dir", args.models_dir), ("--encoder", args.encoder)) if given is not None]
+    if fold_only and not args.cross_val:
+        raise ValueError(f"{', '.join(fold_only)} set(s) the fold models of --cross-val K: add --cross-val, or leave "
+                         f"{'it' if len(fold_only) == 1 else 'them'} out to score with --model's tagger")
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
     if args.cross_val:
@@ -455,7 +468,7 @@ def cmd_retrain(args: argparse.Namespace) -> int:
 
     spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit)
     try:  # the same one-at-a-time lock as the app's background jobs
-        result = run_here("retrain", spec, echo=lambda event: print(json.dumps(event), flush=True))
+        result = run_here("retrain", spec, echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
     except JobError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -486,12 +499,16 @@ def cmd_users(args: argparse.Namespace) -> int:
     check_name(args.name)  # both checked before asking for a password
     check_role(args.role)
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\n")
+        password = sys.stdin.readline().rstrip("\r\n")
     else:
         import getpass
 
-        password = getpass.getpass(f"Password for {args.name}: ")
-        if getpass.getpass("Again: ") != password:
+        try:
+            password = getpass.getpass(f"Password for {args.name}: ")
+            again = getpass.getpass("Again: ")
+        except EOFError:  # no terminal, nothing piped
+            raise ValueError("no password given: type it at the prompt, or pipe it with --password-stdin") from None
+        if again != password:
             raise ValueError("the two passwords differ; nothing was stored")
     user = add_user(engine, args.name, args.role, password)
     print(f"added {user.name} ({user.role})")
@@ -603,7 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("predict", help="tag free text, or a whole file of raw text or of any corpus format")
     source = p.add_mutually_exclusive_group(required=True)
     source.add_argument("--text", help="text to tag (several sentences are fine)")
-    source.add_argument("--data", help="a file to tag, or - for stdin: raw text (.txt, or any file with --input text) "
+    source.add_argument("--data", help="a file to tag, or - for stdin (text or tokens): raw text (.txt, or any file with --input text) "
                                        "or a corpus in any format (its tags ignored)")
     p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto",
                    help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
@@ -690,6 +707,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
     p.add_argument("--checkpoints", help="checkpoint directory (default: checkpoints/)")
     p.add_argument("--retrain", action="store_true", help="retrain every model first (long: every tagger, 12 detectors)")
+    p.add_argument("--force", action="store_true", help="with --retrain: replace the checkpoints already there")
     p.add_argument("--epochs", type=_at_least(1), default=30)
     p.add_argument("--detector-epochs", type=_at_least(1), default=6)
     p.add_argument("--threads", type=_at_least(1), default=2)
@@ -699,9 +717,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (CorpusError, CheckpointError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
+    except (CorpusError, CheckpointError, ValueError, OSError, SQLAlchemyError) as err:  # a file, a disk, a database
+        print(f"error: {_plain(err)}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _plain(err: Exception) -> str:
+    """An error in one line a user can act on (a database error without its SQL and its link to the docs)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if isinstance(err, SQLAlchemyError):
+        cause = getattr(err, "orig", None) or err
+        return f"the database (NER_DB_URL) cannot be used: {str(cause).splitlines()[0]}"
+    return str(err)

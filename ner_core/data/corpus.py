@@ -126,7 +126,7 @@ def load_corpus(path: str | os.PathLike, *, encoding: str | None = None, tags: b
     (:mod:`.cache`)."""
     path = Path(path)
     if not path.is_file():
-        raise CorpusError(f"{path}: no such file")
+        raise CorpusError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
     limits = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS), max_bytes()
     return parsed(path, (encoding, limits, tags), lambda: _load(path, str(path), encoding, tags))
 
@@ -154,7 +154,7 @@ def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tok
     if not isinstance(source, bytes):
         path = Path(source)
         if not path.is_file():
-            raise CorpusError(f"{path}: no such file")
+            raise CorpusError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
         source, name = path, name or str(path)
     opened = Source(source, name, max_bytes())
     reading = Reading(name)

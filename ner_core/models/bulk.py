@@ -4,6 +4,7 @@ suffix. A user's bulk tagging and the pool's pre-annotation are this code."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
@@ -37,18 +38,27 @@ def record(tagged: TaggedSentence | VotedSentence) -> dict:
 
 def write_tagged(tagged: Iterable[TaggedSentence | VotedSentence], out: Path | TextIO) -> int:
     """Write every tagged sentence: to a stream or a ``.jsonl`` file as JSON lines (as they come), to a
-    CoNLL or ``.spacy`` file through the corpus writers. Returns the sentences written."""
+    CoNLL or ``.spacy`` file through the corpus writers; a file replaces an earlier one only once whole. Returns
+    the sentences written."""
     if isinstance(out, Path) and format_of(out.name) != "jsonl":
         sentences = [Sentence(t.words, t.tags) for t in tagged]
         write_corpus(sentences, out)
         return len(sentences)
-    count = 0
-    stream = open(out, "w", encoding="utf-8") if isinstance(out, Path) else out
+    if not isinstance(out, Path):
+        return _write_records(tagged, out)
+    tmp = out.with_name(out.name + ".tmp-write")  # written beside, then put in place: an earlier file stays whole
     try:
-        for t in tagged:
-            stream.write(json.dumps(record(t), ensure_ascii=False) + "\n")
-            count += 1
+        with open(tmp, "w", encoding="utf-8") as stream:
+            count = _write_records(tagged, stream)
+        os.replace(tmp, out)
     finally:
-        if isinstance(out, Path):
-            stream.close()
+        tmp.unlink(missing_ok=True)
+    return count
+
+
+def _write_records(tagged: Iterable[TaggedSentence | VotedSentence], stream: TextIO) -> int:
+    count = 0
+    for t in tagged:
+        stream.write(json.dumps(record(t), ensure_ascii=False) + "\n")
+        count += 1
     return count

@@ -74,15 +74,27 @@ def building(directory: str | os.PathLike) -> Iterator[Path]:
     check_replaceable(directory)
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=directory.name + ".tmp-", dir=directory.parent))
+    tmp.chmod(0o777 & ~_umask())  # as a plain mkdir would make it (mkdtemp's 0700 would hide it from other users)
     try:
         yield tmp
-        old = None
-        if directory.exists():
-            old = directory.with_name(directory.name + ".old-" + tmp.name.rsplit("-", 1)[-1])
-            os.rename(directory, old)
-        os.rename(tmp, directory)
-        if old is not None:
-            shutil.rmtree(old)
+        swap_in(tmp, directory)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def swap_in(built: Path, directory: Path) -> None:
+    """Put the directory ``built`` where ``directory`` is, by renames (the old one removed after)."""
+    old = None
+    if directory.exists():
+        old = directory.with_name(directory.name + ".old-" + built.name.rsplit("-", 1)[-1])
+        os.rename(directory, old)
+    os.rename(built, directory)
+    if old is not None:
+        shutil.rmtree(old)

@@ -10,6 +10,7 @@ import os
 import random
 import time
 from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import torch
@@ -22,6 +23,7 @@ from ..data.sentence_keys import training_record
 from ..data.tags import TagSet, mask_types
 from ..evaluation.evaluate import evaluate
 from ..models.checkpoint import save_checkpoint
+from ..models.checkpoint_dirs import check_replaceable, swap_in
 from ..models.device import resolve_device
 from ..models.features import Vocab
 from ..models.glove import glove_index, glove_vectors
@@ -246,17 +248,26 @@ def train(
     def score(m: nn.Module) -> float:
         return evaluate(Tagger(m), val, config.mask_types)["micro_f1"] if val else 0.0
 
+    # The best epoch is saved as soon as it is reached; over an existing checkpoint, beside it (NAME.partial) until
+    # training ends, so an interrupted run leaves the old one whole.
+    target = None if out_dir is None else Path(out_dir)
+    if target is not None:
+        check_replaceable(target)  # a directory holding anything but a checkpoint is never replaced
+    scratch = target.with_name(target.name + ".partial") if target is not None and target.exists() else target
+
     def save(m: nn.Module, history: list[EpochReport]) -> None:
-        if out_dir is not None:
+        if scratch is not None:
             meta.update(history=[asdict(h) for h in history], val_micro_f1=history[-1].best_score)
-            save_checkpoint(m, out_dir, meta)
+            save_checkpoint(m, scratch, meta)
 
     result = fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch)
-    if not (config.tune_bias and val):
-        return result
-    choice = tune_tagging_bias(result.model, val, config.mask_types)
-    meta["tagging_bias"] = choice.to_dict()
-    if out_dir is not None:
-        meta["val_micro_f1"] = choice.dev_micro_f1
-        save_checkpoint(result.model, out_dir, meta)
-    return replace(result, best_score=choice.dev_micro_f1)
+    if config.tune_bias and val:
+        choice = tune_tagging_bias(result.model, val, config.mask_types)
+        meta["tagging_bias"] = choice.to_dict()
+        if scratch is not None:
+            meta["val_micro_f1"] = choice.dev_micro_f1
+            save_checkpoint(result.model, scratch, meta)
+        result = replace(result, best_score=choice.dev_micro_f1)
+    if scratch != target and scratch.exists():
+        swap_in(scratch, target)
+    return result

@@ -101,6 +101,8 @@ def describe(err: BaseException) -> str:
             return f"out of memory{': ' + text if text else ''}"
         if isinstance(seen, Killed):
             return _killed(seen.signum)
+        if isinstance(seen, KeyboardInterrupt):
+            return "interrupted (Ctrl-C in the terminal that ran it)"
         seen = seen.__cause__ or seen.__context__
     return f"{type(err).__name__}: {err}"
 
@@ -343,7 +345,7 @@ def run_job(job_id: str) -> int:
             taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
                 state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))
         if taken.rowcount != 1:
-            print(f"job {job_id} is not waiting to start", file=sys.stderr)
+            print(f"error: job {job_id} is not waiting to start", file=sys.stderr)
             return 1
         _execute(engine, job_id)
         return 0

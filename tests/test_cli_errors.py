@@ -1,0 +1,99 @@
+"""The command line's refusals: a clear error and exit code instead of a traceback, and nothing a user owns lost
+(an interrupted training keeps the checkpoint it would replace; an interrupted write keeps the earlier file)."""
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ner_core.models.bulk import write_tagged
+from ner_core.models.tagger import TaggedSentence
+
+from in_process import run_cli
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def cli(*args: str, stdin: bytes = b"", **env: str) -> subprocess.CompletedProcess:
+    """``python -m ner_core ARGS`` in a fresh interpreter, with ``stdin`` piped (no terminal)."""
+    return subprocess.run([sys.executable, "-m", "ner_core", *args], input=stdin, capture_output=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT), **env}, cwd=ROOT)
+
+
+def test_users_add_without_a_terminal_or_with_a_windows_line_end(tmp_path):
+    db = {"NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    silent = cli("users", "add", "dave", "--role", "admin", **db)
+    assert silent.returncode == 1 and b"no password given" in silent.stderr and b"Traceback" not in silent.stderr
+    added = cli("users", "add", "erin", "--role", "admin", "--password-stdin", stdin=b"password6\r\n", **db)
+    assert added.returncode == 0, added.stderr
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.users import sign_in
+
+    assert sign_in(make_engine(db["NER_DB_URL"]), "erin", "password6")  # the password typed, not 'password6\r'
+
+
+def test_a_database_that_cannot_be_used_is_named_not_a_traceback():
+    broken = cli("users", "list", NER_DB_URL="not-a-database-url")
+    assert broken.returncode == 1 and b"Traceback" not in broken.stderr
+    assert broken.stderr.decode().startswith("error: the database (NER_DB_URL) cannot be used")
+
+
+def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_CHECKPOINTS", str(tmp_path / "ckpt"))
+    (tmp_path / "ckpt" / "bilstm_crf").mkdir(parents=True)
+    (tmp_path / "ckpt" / "bilstm_crf" / "config.json").write_text("{}")
+    retrain = run_cli("experiments", "--retrain", "--out", str(tmp_path / "rep"))
+    assert retrain.returncode == 1 and "--retrain replaces every checkpoint" in retrain.stderr and "--force" in retrain.stderr
+    fold_only = run_cli("label-issues", "--init-from", "bilstm_crf", "--top", "1")
+    assert fold_only.returncode == 1 and "--init-from set(s) the fold models of --cross-val K" in fold_only.stderr
+    folder = run_cli("evaluate", "--data", str(tmp_path))
+    assert folder.returncode == 1 and "a directory, not a file" in folder.stderr
+    piped = cli("mine", "--data", "-", "--input", "corpus", stdin=b"Paris\tB-geo\n")
+    assert piped.returncode == 1 and b"a corpus on stdin has no file name" in piped.stderr
+
+
+def test_an_interrupted_write_keeps_the_earlier_file(tmp_path):
+    out = tmp_path / "tagged.jsonl"
+    out.write_text("the earlier result\n")
+
+    def tagged():
+        yield TaggedSentence(("Paris",), ("B-geo",), (0.9,))
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        write_tagged(tagged(), out)
+    assert out.read_text() == "the earlier result\n" and sorted(p.name for p in tmp_path.iterdir()) == ["tagged.jsonl"]
+
+
+@pytest.mark.slow
+def test_an_interrupted_training_keeps_the_checkpoint_it_would_replace(tiny_model, split, tmp_path):
+    from ner_core.models.checkpoint import save_checkpoint
+    from ner_core.training.train import TrainConfig, train
+
+    old = save_checkpoint(tiny_model[0].model, tmp_path / "mine")
+    before = (old / "model.safetensors").read_bytes()
+    assert stat.S_IMODE(old.stat().st_mode) == 0o777 & ~_umask()  # readable by others, as a plain mkdir makes it
+
+    epochs = []
+
+    def stop(report) -> None:  # Ctrl-C in the second epoch: the first one's best is saved by then
+        epochs.append(report)
+        if len(epochs) == 2:
+            raise KeyboardInterrupt
+
+    config = TrainConfig(epochs=3, patience=3, batch_size=16, threads=1)
+    with pytest.raises(KeyboardInterrupt):
+        train(split.train[:40], split.val[:20], config, out_dir=old, model=tiny_model[0].model, on_epoch=stop, progress=False)
+    assert (old / "model.safetensors").read_bytes() == before  # the best epoch so far went beside it
+    assert (tmp_path / "mine.partial" / "config.json").is_file()
+    train(split.train[:40], split.val[:20], config, out_dir=old, model=tiny_model[0].model, progress=False)
+    assert (old / "model.safetensors").read_bytes() != before and not (tmp_path / "mine.partial").exists()
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
