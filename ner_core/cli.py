@@ -40,6 +40,18 @@ def _at_least(low: int) -> Callable[[str], int]:
     return parse
 
 
+def _between(low: float, high: float, low_ok: bool = False, high_ok: bool = False) -> Callable[[str], float]:
+    """An argparse type: a number between ``low`` and ``high`` (each included only when ``*_ok``)."""
+    def parse(value: str) -> float:
+        number = float(value)
+        if not (low < number < high or low_ok and number == low or high_ok and number == high):
+            interval = f"{'[' if low_ok else '('}{low:g}, {high:g}{']' if high_ok else ')'}"
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {value}")
+        return number
+    parse.__name__ = "number"
+    return parse
+
+
 def _names(value: str) -> tuple[str, ...]:
     """``"art,eve"`` -> ``("art", "eve")``."""
     return tuple(filter(None, (part.strip() for part in value.split(","))))
@@ -348,6 +360,8 @@ def cmd_pool(args: argparse.Namespace) -> int:
     from .storage.datasets import open_dataset
     from .storage.pool import Pool
 
+    if not args.author.strip():
+        raise ValueError("--author: give the name the added sentences are credited to")
     if args.action != "add" and args.data is not None:
         raise ValueError(f"pool {args.action} takes no FILE (got {args.data}): it works on the dataset's pool; "
                          f"to add a file, run pool add {args.data}")
@@ -543,7 +557,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--force", action="store_true", help="replace the checkpoint already at --name or --out")
         p.add_argument("--weak-types", type=_names, help="the weak (rare) types, e.g. 'art,eve,nat' "
                        "(default: types under --weak-share of the training entities)")
-        p.add_argument("--weak-share", type=float, default=WEAK_SHARE,
+        p.add_argument("--weak-share", type=_between(0, 1), default=WEAK_SHARE,
                        help=f"a type with less than this share of the training entities is weak (default {WEAK_SHARE})")
         p.add_argument("--seed", type=int, default=13)
         p.add_argument("--threads", type=_at_least(1), default=2)
@@ -557,8 +571,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_at_least(1), default=30)
     p.add_argument("--patience", type=_at_least(1), default=4)
     p.add_argument("--batch-size", type=_at_least(1), default=32)
-    p.add_argument("--lr", type=float, default=2e-3)
-    p.add_argument("--lr-decay", type=float, default=0.5, help="lr factor after an epoch without improvement (1: constant)")
+    p.add_argument("--lr", type=_between(0, 1), default=2e-3)
+    p.add_argument("--lr-decay", type=_between(0, 1, high_ok=True), default=0.5, help="lr factor after an epoch without improvement (1: constant)")
     p.add_argument("--average-from", type=int, default=0,
                    help="average the weights from this epoch on (stochastic weight averaging; 0: off)")
     p.add_argument("--hidden", type=_at_least(1), default=128)
@@ -576,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="frozen GloVe vectors for every word GloVe knows, not only the training words (default: on, "
                    "with word features)")
     p.add_argument("--char-encoder", choices=("cnn", "lstm"), default="cnn", help="char features: CNN or BiLSTM")
-    p.add_argument("--dropout", type=float, help="dropout rate (default 0.4; with --init-from: the checkpoint's)")
+    p.add_argument("--dropout", type=_between(0, 1, low_ok=True), help="dropout rate (default 0.4; with --init-from: the checkpoint's)")
     p.add_argument("--recall-margin", type=float,
                    help="softmax-margin cost of missing a gold entity (the CRF's class weight; default 0: plain NLL)")
     p.add_argument("--margin-types", type=_names, help="types the margin applies to, or 'weak' (default: all)")

@@ -50,6 +50,8 @@ def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
     assert fold_only.returncode == 1 and "--init-from set(s) the fold models of --cross-val K" in fold_only.stderr
     folder = run_cli("evaluate", "--data", str(tmp_path))
     assert folder.returncode == 1 and "a directory, not a file" in folder.stderr
+    nameless = run_cli("pool", "add", str(tmp_path / "none.txt"), "--author", " ")
+    assert nameless.returncode == 1 and "--author: give the name" in nameless.stderr
     piped = cli("mine", "--data", "-", "--input", "corpus", stdin=b"Paris\tB-geo\n")
     assert piped.returncode == 1 and b"a corpus on stdin has no file name" in piped.stderr
 

@@ -57,6 +57,7 @@ def test_conll_with_docstart_and_pos(tmp_path):
         ("x.csv", b"Word,Tag\na,O\n", r"x.csv:1: expected the header"),
         ("x.csv", b"Sentence #,Word,POS,Tag\n,a,DT,O\n", r"x.csv:2: the first row of a sentence must carry"),
         ("x.csv", b"", r"x.csv: the file is empty"),
+        ("x.spacy", b"", r"x.spacy: the file is empty"),
         ("x.conll", b"Paris B-geo\nis\n", r"x.conll:2: expected at least 2 columns"),
         ("x.conll", b"Paris GEO\n", r"x.conll:1: malformed tag 'GEO'"),
         ("x.conll", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", r"x.conll: not a text file"),

@@ -19,6 +19,8 @@ def read(raw: bytes, reading: Reading, limit: int) -> list[RawSentence]:
     from spacy.tokens import DocBin
     from spacy.vocab import Vocab
 
+    if not raw:
+        raise reading.error("the file is empty")
     inflate = zlib.decompressobj()
     try:
         inflate.decompress(raw, limit + 1)
