@@ -10,13 +10,14 @@ answers its health check, and:
   ``--decisions``) and to the decision stored by the server (the browser holds the next items, so
   the two differ), and the same from Enter (save an edited item);
 * New text (the pool, ``--pool`` sentences: lower-cased copies of the test split's, ranked with the
-  shipped models before the server starts): the same timings for ``a`` (add as shown) and an edit;
+  shipped models before the server starts, or with ``--unranked`` tagged by the page as they come up): the same
+  timings for ``a`` (add as shown) and an edit;
 * the idle server's CPU share over ``--idle`` seconds.
 
 A page is "on screen" when its title is shown and Streamlit reports the script finished
 (``data-test-script-state="notRunning"``).
 
-    python benchmarks/browser_loop.py [--decisions 50] [--pool 300] [--idle 30] [--launch app|streamlit] [--json]
+    python benchmarks/browser_loop.py [--decisions 50] [--pool 300] [--unranked] [--idle 30] [--launch app|streamlit] [--json]
 """
 from __future__ import annotations
 
@@ -146,15 +147,16 @@ def page_loads(browser, url: str, pages: list[str]) -> dict[str, dict[str, float
     return out
 
 
-def fill_pool(data: Path, sentences: int) -> None:
-    """A pool of ``sentences`` new sentences (the test split's, lower-cased) in the server's database, ranked."""
+def fill_pool(data: Path, sentences: int, ranked: bool = True) -> None:
+    """A pool of ``sentences`` new sentences (the test split's, lower-cased) in the server's database, ranked (else
+    the page tags each with the model as it comes up)."""
     env = {"NER_DATA_DIR": str(data), "NER_DB_URL": f"sqlite:///{data / 'db.sqlite'}"}
     code = ("from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus\n"
             "from ner_core.storage.datasets import open_dataset\nfrom ner_core.storage.pool import Pool\n"
             "from ner_core.workbench.pool_rank import rank_dataset_pool\n"
             f"test = split_corpus(read_corpus(default_corpus_path())).test[:{sentences}]\n"
             "Pool(open_dataset('default')).add([[w.lower() for w in s.words] for s in test], 'benchmark', 'bench')\n"
-            "print(rank_dataset_pool('default'))")
+            + ("print(rank_dataset_pool('default'))" if ranked else ""))
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
 
 
@@ -207,6 +209,7 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES), help="comma-separated page titles")
     parser.add_argument("--decisions", type=int, default=50)
     parser.add_argument("--pool", type=int, default=300, help="sentences in the pool for New text (0: skip it)")
+    parser.add_argument("--unranked", action="store_true", help="leave the pool unranked: New text pre-annotates each sentence")
     parser.add_argument("--idle", type=float, default=30.0, help="seconds of idle CPU measurement")
     parser.add_argument("--launch", choices=("app", "streamlit"), default="app",
                         help="app: python app.py, as ./dev app (warms up first); streamlit: streamlit run app.py (cold)")
@@ -217,7 +220,7 @@ def main() -> None:
     results: dict[str, object] = {"machine": f"{os.cpu_count()} cores", "load_before": os.getloadavg()[0]}
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         if args.pool and args.decisions:
-            fill_pool(Path(tmp), args.pool)
+            fill_pool(Path(tmp), args.pool, not args.unranked)
         started = time.perf_counter()
         proc, url = start_server(Path(tmp), args.launch)
         results["launch"] = args.launch
