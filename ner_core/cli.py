@@ -467,6 +467,9 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
                             recipe=recipe, encoder=encoder, budget_minutes=args.budget, warm_epochs=args.warm_epochs)
     # auto also tries fold models warm-started from the model (--model), where it never saw the data
     init_from = args.init_from or (_model_path(args) if recipe == "auto" else None)
+    if args.models_dir:  # checked before any fold trains: fold models replace only fold models
+        for k in range(args.cross_val):
+            check_replaceable(Path(args.models_dir) / f"fold{k}")
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.models_dir) if args.models_dir else Path(scratch)
         result = cross_validate(sentences, config, out, init_from=init_from)

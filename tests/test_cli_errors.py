@@ -48,6 +48,13 @@ def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
     assert retrain.returncode == 1 and "--retrain replaces every checkpoint" in retrain.stderr and "--force" in retrain.stderr
     fold_only = run_cli("label-issues", "--init-from", "bilstm_crf", "--top", "1")
     assert fold_only.returncode == 1 and "--init-from set(s) the fold models of --cross-val K" in fold_only.stderr
+    (tmp_path / "folds" / "fold1").mkdir(parents=True)
+    (tmp_path / "folds" / "fold1" / "notes.txt").write_text("mine")
+    data = tmp_path / "few.conll"
+    data.write_text("Paris\tB-geo\n\nRome\tB-geo\n\n")
+    folds = run_cli("label-issues", "--data", str(data), "--cross-val", "2", "--models-dir", str(tmp_path / "folds"))
+    assert folds.returncode == 1 and "fold1 holds files that are not a checkpoint" in folds.stderr
+    assert "fold" not in "".join(p.name for p in (tmp_path / "folds").iterdir() if p.name != "fold1")  # nothing trained
     folder = run_cli("evaluate", "--data", str(tmp_path))
     assert folder.returncode == 1 and "a directory, not a file" in folder.stderr
     nameless = run_cli("pool", "add", str(tmp_path / "none.txt"), "--author", " ")
