@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
-from .data.tags import WEAK_SHARE, TagSet, unknown_tags
+from .data.tags import WEAK_SHARE, TagSet
 from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, check_replaceable, checkpoints_dir, is_checkpoint
 
@@ -243,7 +243,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise ValueError(f"no sentences to score in {split if split != 'all' else 'the file'}: nothing to evaluate")
     model = load_any(_model_path(args), args.device)
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
-    unknown = unknown_tags(sentences, model.labels)
+    unknown = TagSet.from_labels(model.labels).unknown_tags(t for s in sentences for t in s.tags)
     if unknown:
         raise ValueError(f"tags the model does not know: {', '.join(unknown[:10])}; it scores its own tag set "
                          f"({', '.join(TagSet.from_labels(model.labels).types)}): evaluate a model trained on these tags")

@@ -4,7 +4,7 @@ import plotly.express as px
 import streamlit as st
 
 from ner_core.data.corpus import SPLITS, CorpusError, load_corpus_bytes
-from ner_core.data.tags import unknown_tags
+from ner_core.data.tags import TagSet
 from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
@@ -41,7 +41,7 @@ if source == "upload a corpus file":
         st.text(str(err))
         st.stop()
     st.text(read.summary())
-    unknown = unknown_tags(read.sentences, model.labels)
+    unknown = TagSet.from_labels(model.labels).unknown_tags(t for s in read.sentences for t in s.tags)
     if unknown:
         st.error(f"This file holds tags the model does not know: {', '.join(unknown[:10])}. Its scores would say nothing: "
                  "analyse it with a model trained on its tag set (import it as a dataset on the Annotate page, in the sidebar, and train one on Retrain).")

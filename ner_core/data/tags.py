@@ -103,11 +103,6 @@ class HasTags(Protocol):
     tags: Sequence[str]
 
 
-def unknown_tags(sentences: Iterable[HasTags], labels: Iterable[str]) -> list[str]:
-    """The tags of ``sentences`` outside ``labels`` (a model's), sorted: that model cannot be scored on them."""
-    return sorted({t for s in sentences for t in s.tags} - set(labels))
-
-
 def mention_shares(sentences: Iterable[HasTags]) -> dict[str, float]:
     """Each entity type's share of the entity mentions in ``sentences`` (most frequent first).
 

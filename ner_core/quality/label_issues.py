@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from ..data.corpus import Sentence
-from ..data.tags import unknown_tags
+from ..data.tags import TagSet
 
 if TYPE_CHECKING:  # only a type here: importing torch is left to whoever tags
     from ..models.tagger import Tagger
@@ -62,7 +62,7 @@ class TagAgreement:
 
 def _label_ids(sentences: Sequence[Sentence], labels: Sequence[str]) -> list[list[int]]:
     label2id = {t: i for i, t in enumerate(labels)}
-    unknown = unknown_tags(sentences, labels)
+    unknown = TagSet.from_labels(labels).unknown_tags(t for s in sentences for t in s.tags)
     if unknown:
         raise ValueError(f"tags the model does not know: {', '.join(unknown)}")
     return [[label2id[t] for t in s.tags] for s in sentences]

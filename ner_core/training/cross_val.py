@@ -36,7 +36,7 @@ from tqdm import tqdm
 
 from ..data.corpus import Sentence
 from ..data.sentence_keys import seen_sentences, sentence_key, training_record
-from ..data.tags import TagSet, unknown_tags
+from ..data.tags import TagSet
 
 Report = Callable[[dict[str, Any]], None]
 MAX_SEEN_SHARE = 0.05  # of the sentences (distinct), at most this many may be ones a warm start's checkpoint trained on
@@ -204,10 +204,9 @@ class WarmStart:
             self.refused = str(err)
             return
         distinct = list({sentence_key(s): s for s in sentences}.values())
-        unknown = unknown_tags(sentences, getattr(getattr(base, "vocab", None), "labels", ()))
         if not isinstance(base, CRFTagger):
             self.refused = "not a tagger checkpoint"
-        elif unknown:
+        elif unknown := TagSet.from_labels(base.vocab.labels).unknown_tags(t for s in sentences for t in s.tags):
             self.refused = f"tags the checkpoint does not know: {', '.join(unknown)}"
         else:
             try:
