@@ -1,5 +1,6 @@
 """NER workbench: page config and navigation only; ``python app.py [streamlit options]`` warms up, then serves it."""
 import sys
+from pathlib import Path
 
 import streamlit as st
 from streamlit import runtime
@@ -12,7 +13,8 @@ if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Str
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice
 
-st.set_page_config(page_title="NER workbench", page_icon="🏷️", layout="wide")
+st.set_page_config(page_title="NER workbench", page_icon=str(Path(__file__).parent / "docs" / "icon.png"),  # a local file: nothing fetched
+                   layout="wide")
 navigation = st.navigation(
     [
         st.Page("pages/predict.py", title="Predict", icon=":material/search:", default=True),
