@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import json
 import os
@@ -9,7 +10,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Callable, Iterator, Sequence
 
 from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
@@ -738,13 +739,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        with _device_env(getattr(args, "device", None)):
+            return args.func(args)
     except (CorpusError, CheckpointError, ValueError, OSError, SQLAlchemyError) as err:  # a file, a disk, a database
         print(f"error: {_plain(err)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+@contextlib.contextmanager
+def _device_env(device: str | None) -> Iterator[None]:
+    """``$NER_DEVICE`` set to ``--device`` while a command runs, so that every model it runs follows it (the frozen
+    encoder's features too); restored after (a caller in the same process keeps its own)."""
+    if not device:
+        yield
+        return
+    from .models.device import DEVICE_ENV
+
+    before = os.environ.get(DEVICE_ENV)
+    os.environ[DEVICE_ENV] = device
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(DEVICE_ENV, None)
+        else:
+            os.environ[DEVICE_ENV] = before
 
 
 def _plain(err: Exception) -> str:

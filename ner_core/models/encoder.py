@@ -8,7 +8,8 @@ sub-words' mean) hidden state, from the last layer or the mean of all layers: a 
 model such as MiniLM tunes its last layer for the whole sentence, and the mean keeps its lower layers'
 word-level knowledge (the fused recipe on the 3,000-sentence proxy: test micro F1 0.7936 -> 0.8028,
 README). A sentence longer than the encoder's maximum length is encoded in windows that fit it (never
-truncated). The encoder is never fine-tuned, so features of a sentence are computed once and stored
+truncated). The encoder runs on the process's device (``$NER_DEVICE``, else a GPU when torch sees
+one: :func:`~ner_core.models.device.resolve_device`), in float32 on every device. It is never fine-tuned, so features of a sentence are computed once and stored
 under the cache directory (``$NER_CACHE``, default ``cache/``), in a folder per encoder, config
 fingerprint, pooling and layers, keyed by the sentence's words (:mod:`.feature_cache`): what training
 or a job computed, the server reads, and the reverse. A model records the
@@ -31,6 +32,7 @@ import numpy as np
 import torch
 
 from ..data.cache import cache_dir
+from .device import resolve_device
 from .feature_cache import FeatureCache
 
 MINILM = "minilm"
@@ -173,7 +175,8 @@ class WordEncoder:
         return self._disk.get(key) if self._disk is not None else None
 
     def _compute(self, sentences: list[Sequence[str]]) -> list[np.ndarray]:
-        tokenizer, model = _load(self.info.path)
+        device = resolve_device()
+        tokenizer, model = _load(self.info.path, str(device))
         windows = [(i, w) for i, s in enumerate(sentences) for w in _windows(tokenizer, list(s), self.info.max_tokens)]
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
         pieces: list[np.ndarray | None] = [None] * len(windows)
@@ -183,8 +186,9 @@ class WordEncoder:
             enc = tokenizer(words, is_split_into_words=True, return_tensors="pt", padding=True, truncation=True,
                             max_length=self.info.max_tokens)  # windows fit: truncation only cuts a single over-long word
             with torch.inference_mode():
-                out = model(**enc, output_hidden_states=self.layers == "all")
+                out = model(**enc.to(device), output_hidden_states=self.layers == "all")
                 hidden = out.last_hidden_state if self.layers == "last" else torch.stack(out.hidden_states[1:]).mean(0)  # (B, S, dim)
+                hidden = hidden.float().cpu()
             for b, w in enumerate(chunk):
                 pieces[w] = _pool(hidden[b], enc.word_ids(b), len(words[b]), self.pooling)
         out: list[list[np.ndarray]] = [[] for _ in sentences]
@@ -227,14 +231,14 @@ def _windows(tokenizer, words: list[str], max_tokens: int) -> list[list[str]]:
 
 
 @functools.lru_cache(maxsize=2)
-def _load(path: str):
-    """The tokenizer and the model at ``path`` (local files only); a tokenizer must map sub-words back to words."""
+def _load(path: str, device: str = "cpu"):
+    """The tokenizer and the model at ``path`` (local files only) on ``device``; a tokenizer must map sub-words back to words."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     from transformers import AutoModel, AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
-        model = AutoModel.from_pretrained(path, local_files_only=True).eval()
+        model = AutoModel.from_pretrained(path, local_files_only=True, dtype=torch.float32).eval().to(device)
     except load_failures() as err:
         raise EncoderError(f"the encoder at {path} could not be loaded: {err}") from None
     if not tokenizer.is_fast:

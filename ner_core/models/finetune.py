@@ -90,7 +90,7 @@ class FineTuneTagger(CRFModel):
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(info.path, local_files_only=True)
             if bundle is None:
-                self.encoder = AutoModel.from_pretrained(info.path, local_files_only=True)
+                self.encoder = AutoModel.from_pretrained(info.path, local_files_only=True, dtype=torch.float32)  # trained in float32
                 config = replace(config, encoder_fingerprint=info.fingerprint)
             else:  # the weights come with the checkpoint's state
                 self.encoder = AutoModel.from_config(AutoConfig.from_pretrained(info.path, local_files_only=True))

@@ -156,6 +156,11 @@ class CRFModel(nn.Module):
         """Whether one :meth:`batch` of any sentences serves this model and ``other`` (not known here: no)."""
         return False
 
+    @property
+    def caches_features(self) -> bool:
+        """Whether its first epoch computes features that later epochs read from a cache (frozen encoder features)."""
+        return False
+
     def crf_loss(self, emissions: Tensor, batch) -> Tensor:
         """Mean negative log-likelihood per sentence of ``batch.tags``.
 
@@ -251,6 +256,10 @@ class CRFTagger(CRFModel):
         if self.config.word_features:
             with torch.no_grad():
                 self.word_emb.weight[found] = 0.0 if self.config.open_vocab else vectors[found]
+
+    @property
+    def caches_features(self) -> bool:
+        return bool(self.config.encoder)
 
     def reads_like(self, other: nn.Module) -> bool:
         """Whether ``other`` is a model whose :meth:`batch` of any sentences equals this one's (a pipeline's

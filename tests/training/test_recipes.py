@@ -2,6 +2,7 @@
 it all in the checkpoint's config.json; train-method chooses once for the strong tagger; cross-validation
 chooses on its first fold; the CLI's ``--recipe``."""
 import json
+import os
 
 import pytest
 
@@ -9,8 +10,10 @@ from ner_core.cli import main
 from ner_core.data.corpus import Sentence, Split, write_corpus
 from ner_core.data.tags import TagSet
 from ner_core.models.checkpoint import load_checkpoint
+from ner_core.models.device import DeviceError
+from ner_core.models.encoder import WordEncoder
 from ner_core.models.finetune import FineTuneConfig, FineTuneTagger
-from ner_core.models.model import CRFTagger
+from ner_core.models.model import CRFTagger, ModelConfig
 from ner_core.models.pipeline import load_any
 from ner_core.training import recipes
 from ner_core.training.method import MethodSettings, train_method
@@ -66,12 +69,33 @@ def test_fused_takes_the_mean_of_the_encoders_layers_and_loads_with_it(tiny_bert
     assert len(load_any(out).tag([["Merkel", "visited", "Paris"]])[0].tags) == 3
 
 
+def test_the_frozen_encoder_runs_where_the_commands_device_says(tiny_bert, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "fused"
+    train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("fused", None, str(tiny_bert)), out_dir=out, progress=False)
+    forget_encoders()  # features computed afresh, where --device says
+    data = tmp_path / "new.conll"
+    write_corpus([Sentence(("Merkel", "saw", "Berlin", "today"), ("B-per", "O", "B-geo", "O"))], data)
+    monkeypatch.setenv("NER_DEVICE", "cuda")  # the environment's device is none this machine has ...
+    with pytest.raises(DeviceError, match="sees no CUDA GPU"):  # the frozen encoder would run there
+        WordEncoder("mean", use_disk_cache=False, name=str(tiny_bert))([["Merkel", "saw", "Berlin"]])
+    assert main(["evaluate", "--data", str(data), "--split", "all", "--checkpoint", str(out), "--device", "cpu", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["sentences"] == 1  # ... and --device cpu wins, encoder too
+    assert os.environ["NER_DEVICE"] == "cuda"  # and the caller's environment is as it was
+
+
 def test_a_candidates_epoch_is_timed_without_changing_it(tiny_bert):
     model = build_model(SENTENCES, TagSet.from_sentences(SENTENCES).labels, FineTuneConfig(encoder=str(tiny_bert)), 1)
     before = {k: v.clone() for k, v in model.state_dict().items()}
     first, later = estimate_epoch_seconds(model, SENTENCES, SENTENCES[:8], FAST)
     assert first > 0 and later > 0
+    assert first == later  # nothing is cached in a fine-tuned model's first epoch: its one-time costs are not per token
     assert all(v.equal(before[k]) for k, v in model.state_dict().items())
+
+
+def test_only_a_model_that_caches_features_has_a_slower_first_epoch(tiny_bert):
+    labels = TagSet.from_sentences(SENTENCES).labels
+    fused = build_model(SENTENCES, labels, ModelConfig(encoder=f"{tiny_bert}-mean", encoder_layers="all"), 1)
+    assert fused.caches_features and not build_model(SENTENCES, labels, ModelConfig(), 1).caches_features
 
 
 def test_train_method_chooses_once_and_the_weak_tagger_follows(tmp_path, tiny_bert):
