@@ -119,6 +119,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     if args.name is None and args.out is None and args.data is None:
         args.name = DEFAULT_MODEL  # the shipped model is the default corpus's
     out = _out_dir(args)
+    choice = _recipe_choice(args)
     split, tagset = _training_data(args)
     print(tagset.describe(), file=sys.stderr)
     train_set = split.train
@@ -145,7 +146,6 @@ def cmd_train(args: argparse.Namespace) -> int:
                            encoder_layers=args.encoder_layers, head=args.head,
                            hidden=args.hidden, lstm_layers=args.lstm_layers, open_vocab=open_vocab,
                            pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
-    choice = _recipe_choice(args)
     if choice is not None:
         from .training.recipes import train_recipe
 
@@ -195,6 +195,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     from .training.method import MethodSettings, Recipe, train_method
 
     out = _out_dir(args)
+    choice = _recipe_choice(args)
     split, tagset = _training_data(args)
     print(tagset.describe(), file=sys.stderr)
     if not tagset.weak:
@@ -204,7 +205,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
         recipe = replace(recipe, model=replace(recipe.model, open_vocab=args.open_vocab))
     settings = MethodSettings(epochs=args.epochs, weak_epochs=args.weak_epochs, detector_epochs=args.detector_epochs,
                               threads=args.threads, seed=args.seed, batch_size=args.batch_size, recipe=recipe,
-                              device=args.device, choice=_recipe_choice(args))
+                              device=args.device, choice=choice)
 
     def report(event: dict) -> None:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
@@ -423,10 +424,11 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     if fold_only and not args.cross_val:
         raise ValueError(f"{', '.join(fold_only)} set(s) the fold models of --cross-val K: add --cross-val, or leave "
                          f"{'it' if len(fold_only) == 1 else 'them'} out to score with --model's tagger")
+    cross_val = _cross_val_settings(args) if args.cross_val else None  # refused before the data is read
     split = args.split or ("all" if args.data else "test")
     sentences = _load_data(args.data, split)
-    if args.cross_val:
-        issues = _cross_val_issues(args, sentences)
+    if cross_val:
+        issues = _cross_val_issues(args, sentences, *cross_val)
     else:
         from .models.pipeline import load_any
 
@@ -451,14 +453,10 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     return 0
 
 
-def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> list:
-    """Label issues of ``sentences`` scored by K fold models, each trained on the other folds."""
-    import tempfile
-
-    from .quality.label_issues import issues_from_marginals
-    from .training.cross_val import CrossValConfig, cross_validate
-
+def _cross_val_settings(args: argparse.Namespace) -> tuple:
+    """The fold models' :class:`~ner_core.training.cross_val.CrossValConfig` and the tagger they may start from."""
     from .models.encoder import MINILM, parse_encoder
+    from .training.cross_val import CrossValConfig
 
     recipe = args.recipe or ("warm" if args.init_from else "auto")
     if args.init_from and recipe not in ("warm", "auto"):
@@ -471,6 +469,16 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence]) -> li
     if args.models_dir:  # checked before any fold trains: fold models replace only fold models
         for k in range(args.cross_val):
             check_replaceable(Path(args.models_dir) / f"fold{k}")
+    return config, init_from
+
+
+def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence], config, init_from: str | None) -> list:
+    """Label issues of ``sentences`` scored by K fold models (``config``), each trained on the other folds."""
+    import tempfile
+
+    from .quality.label_issues import issues_from_marginals
+    from .training.cross_val import cross_validate
+
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.models_dir) if args.models_dir else Path(scratch)
         result = cross_validate(sentences, config, out, init_from=init_from)
@@ -509,7 +517,10 @@ def cmd_users(args: argparse.Namespace) -> int:
 
     engine = make_engine()
     if args.action == "list":
-        for user in list_users(engine):
+        users = [u for u in list_users(engine) if args.name is None or u.name.lower() == args.name.lower()]
+        if args.name is not None and not users:
+            raise ValueError(f"no user named {args.name!r} ('users list' without a name lists everyone)")
+        for user in users:
             print(f"{user.name}\t{user.role}")
         return 0
     if not args.name or not args.role:
@@ -530,6 +541,9 @@ def cmd_users(args: argparse.Namespace) -> int:
             raise ValueError("the two passwords differ; nothing was stored")
     user = add_user(engine, args.name, args.role, password)
     print(f"added {user.name} ({user.role})")
+    if all(u.role != "admin" for u in list_users(engine)):
+        print("warning: the app now asks everyone to sign in, and no one is an admin: nobody can import, retrain, "
+              "activate models or manage users there; add one with 'users add NAME --role admin'", file=sys.stderr)
     return 0
 
 
@@ -715,7 +729,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("users", help="add or list the people who sign in to the app (none: one person, no sign-in)")
     p.add_argument("action", choices=("add", "list"))
-    p.add_argument("name", nargs="?", help="user name (add): letters, digits, '_', '.', '-'")
+    p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")
     p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may)")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin (else prompt)")
     p.set_defaults(func=cmd_users)
@@ -739,7 +753,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        with _device_env(getattr(args, "device", None)):
+        with _device_env(args):
             return args.func(args)
     except (CorpusError, CheckpointError, ValueError, OSError, SQLAlchemyError) as err:  # a file, a disk, a database
         print(f"error: {_plain(err)}", file=sys.stderr)
@@ -750,16 +764,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 @contextlib.contextmanager
-def _device_env(device: str | None) -> Iterator[None]:
-    """``$NER_DEVICE`` set to ``--device`` while a command runs, so that every model it runs follows it (the frozen
+def _device_env(args: argparse.Namespace) -> Iterator[None]:
+    """For a command that runs models: its device (``--device``, else ``$NER_DEVICE``) checked before any file is
+    read, and ``$NER_DEVICE`` set to ``--device`` while it runs, so that every model follows it (the frozen
     encoder's features too); restored after (a caller in the same process keeps its own)."""
-    if not device:
+    if not hasattr(args, "device"):
         yield
         return
-    from .models.device import DEVICE_ENV
+    from .models.device import DEVICE_ENV, resolve_device
 
+    resolve_device(args.device)
     before = os.environ.get(DEVICE_ENV)
-    os.environ[DEVICE_ENV] = device
+    if args.device:
+        os.environ[DEVICE_ENV] = args.device
     try:
         yield
     finally:

@@ -5,7 +5,7 @@ import streamlit as st
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageFullError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import SHIPPED, activate, entry_rows, load_index, roll_back, roll_back_target
+from ner_core.workbench.registry import SHIPPED, activate, entry_rows, load_index, recipe_of, roll_back, roll_back_target
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 
@@ -32,6 +32,8 @@ if SHIPPED in ids:
     st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
+if recipe_of(index, choice):
+    st.caption(f"Recipe of {choice}: {recipe_of(index, choice)}.")
 left, right = st.columns(2)
 if left.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
                help=refused):

@@ -80,7 +80,7 @@ def show_job(dataset: str, user, refused: str | None) -> None:
     if state == "succeeded":
         st.caption(f"Registered as {status['entry']['id']}{'' if active_id(dataset) == status['entry']['id'] else ' (not active)'}.")
         for system, comparison in status["comparisons"].items():
-            st.markdown(f"**{system}**: active vs new")
+            st.markdown(f"**{system}**: old (the models active when the job started) vs new")
             st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", key=f"retrain_cmp_{system}")
         if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
             st.caption(f"Nothing to compare with. The new models' micro F1 on the val split: {status['entry']['summary']['dev_micro_f1']:.4f}.")

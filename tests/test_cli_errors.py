@@ -34,6 +34,17 @@ def test_users_add_without_a_terminal_or_with_a_windows_line_end(tmp_path):
     assert sign_in(make_engine(db["NER_DB_URL"]), "erin", "password6")  # the password typed, not 'password6\r'
 
 
+def test_users_warn_while_no_one_is_an_admin_and_list_one_by_name(tmp_path):
+    db = {"NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    first = cli("users", "add", "ann", "--role", "annotator", "--password-stdin", stdin=b"password6\n", **db)
+    assert first.returncode == 0 and b"no one is an admin" in first.stderr
+    admin = cli("users", "add", "ada", "--role", "admin", "--password-stdin", stdin=b"password6\n", **db)
+    assert admin.returncode == 0 and b"admin" not in admin.stderr
+    assert cli("users", "list", "ANN", **db).stdout == b"ann\tannotator\n"
+    unknown = cli("users", "list", "bob", **db)
+    assert unknown.returncode == 1 and b"no user named 'bob'" in unknown.stderr
+
+
 def test_a_database_that_cannot_be_used_is_named_not_a_traceback():
     broken = cli("users", "list", NER_DB_URL="not-a-database-url")
     assert broken.returncode == 1 and b"Traceback" not in broken.stderr
@@ -61,6 +72,22 @@ def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
     assert nameless.returncode == 1 and "--author: give the name" in nameless.stderr
     piped = cli("mine", "--data", "-", "--input", "corpus", stdin=b"Paris\tB-geo\n")
     assert piped.returncode == 1 and b"a corpus on stdin has no file name" in piped.stderr
+
+
+def test_a_bad_device_or_recipe_is_refused_before_the_corpus_is_read(tmp_path, monkeypatch):
+    missing = str(tmp_path / "no-such-corpus.conll")  # read first, it would be refused as missing
+    out = ("--out", str(tmp_path / "m"))
+    for command in (("train", "--data", missing, *out), ("train-method", "--data", missing, *out),
+                    ("label-issues", "--data", missing, "--cross-val", "2")):
+        device = run_cli(*command, "--device", "cuda:7")
+        assert device.returncode == 1 and "--device cuda:7" in device.stderr and "no-such-corpus" not in device.stderr
+        recipe = run_cli(*command, "--recipe", "bert")
+        assert recipe.returncode == 1 and "unknown recipe 'bert'" in recipe.stderr and "no-such-corpus" not in recipe.stderr
+    monkeypatch.setenv("NER_DEVICE", "tpu")  # the environment's device, for a command that runs models
+    assert "unknown device 'tpu'" in run_cli("evaluate", "--data", missing).stderr
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    users = run_cli("users", "list")  # runs no model: not refused for it
+    assert users.returncode == 0 and "device" not in users.stderr
 
 
 def test_an_interrupted_write_keeps_the_earlier_file(tmp_path):

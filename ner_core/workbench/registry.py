@@ -31,7 +31,7 @@ from ..storage.users import User, require
 
 SHIPPED = "shipped"
 __all__ = ["SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir", "entry_dir",
-           "entry_rows", "has_active_model", "load_index", "new_entry_dir", "new_entry_id", "register", "registry_dir", "roll_back",
+           "entry_rows", "has_active_model", "load_index", "new_entry_dir", "new_entry_id", "recipe_of", "register", "registry_dir", "roll_back",
            "roll_back_target"]
 
 
@@ -126,9 +126,18 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
-                     "recipe": recipe_line((e.get("summary") or {}).get("recipe")), "data version": e["data_version"],
+                     "recipe": (_recipe(e) or {}).get("chosen", ""), "data version": e["data_version"],
                      "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0), "test micro F1": f1})
     return rows
+
+
+def recipe_of(index: dict[str, Any], entry_id: str) -> str:
+    """How entry ``entry_id`` chose its recipe, in a line (:func:`recipe_line`; the table shows the choice only)."""
+    return next((recipe_line(_recipe(e)) for e in index["entries"] if e["id"] == entry_id), "")
+
+
+def _recipe(entry: dict[str, Any]) -> dict[str, Any] | None:
+    return (entry.get("summary") or {}).get("recipe")
 
 
 def recipe_line(record: dict[str, Any] | None) -> str:

@@ -16,6 +16,7 @@ from ner_core.workbench.registry import (
     active_id,
     available_models,
     entry_rows,
+    recipe_of,
     has_active_model,
     load_index,
     new_entry_dir,
@@ -109,9 +110,15 @@ def test_each_family_is_served_by_the_active_entry_of_its_dataset(workspace, mon
 
 
 def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
-    entry = make_entry(workspace, data_version="v1", corrections=2, metrics={"voted": {"old": 0.8, "new": 0.81}})
+    recipe = {"chosen": "fused", "candidates": [{"recipe": "glove", "dev_micro_f1": 0.81, "minutes": 4.52},
+                                                {"recipe": "fused", "dev_micro_f1": 0.8197, "minutes": 6.5}]}
+    entry = make_entry(workspace, data_version="v1", corrections=2, metrics={"voted": {"old": 0.8, "new": 0.81}},
+                       summary={"recipe": recipe})
     rows = entry_rows(load_index())
     assert [r["id"] for r in rows] == [SHIPPED, entry["id"]]
+    assert rows[1]["recipe"] == "fused"  # the choice; how it was made is the selected entry's line, not a wide column
+    assert recipe_of(load_index(), entry["id"]) == "fused (glove 0.8100 in 4.5 min; fused 0.8197 in 6.5 min)"
+    assert recipe_of(load_index(), SHIPPED) == ""
     assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
     assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrected tokens"] == 2
     assert entry_rows(load_index("mine"), "mine") == []
