@@ -3,7 +3,8 @@
 
     python benchmarks/recipes.py [--sizes 1000 3000] [--threads 1] [--dev 1000] [--budget MINUTES] [--out reports/recipes.json]
 
-Per recipe: test micro and macro F1, dev micro F1, training minutes, epochs, tagging tokens/s.
+Per recipe: test micro and macro F1, dev micro F1, training minutes, epochs, tagging tokens/s, on the
+device of ``$NER_DEVICE`` (default: a GPU when torch sees one), recorded in the JSON.
 ``auto`` is what ``--recipe auto`` keeps: the candidate with the best dev micro F1, trained with the
 same settings and seed as its row (its minutes are the three candidates' together). Prints a table
 and writes JSON (after each run, so a partial run keeps what it measured).
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus  # noqa: E402
 from ner_core.evaluation.evaluate import evaluate  # noqa: E402
+from ner_core.models.device import resolve_device  # noqa: E402
 from ner_core.models.tagger import Tagger  # noqa: E402
 from ner_core.training.method import Recipe  # noqa: E402
 from ner_core.training.recipes import CANDIDATES, RecipeChoice, train_recipe  # noqa: E402
@@ -75,11 +77,11 @@ def main() -> None:
         for name in args.recipes:
             rows.append(run(name, split.train[:size], dev, test, args.threads, args.budget))
             print(json.dumps({"size": size, **rows[-1]}), flush=True)
-            args.out.write_text(json.dumps({"dev_sentences": len(dev), "test_sentences": len(test), "threads": args.threads,
+            args.out.write_text(json.dumps({"dev_sentences": len(dev), "test_sentences": len(test), "threads": args.threads, "device": str(resolve_device()),
                                             "results": results}, indent=2))
         if len(rows) == len(CANDIDATES):
             rows.append(auto_row(rows))
-        args.out.write_text(json.dumps({"dev_sentences": len(dev), "test_sentences": len(test), "threads": args.threads,
+        args.out.write_text(json.dumps({"dev_sentences": len(dev), "test_sentences": len(test), "threads": args.threads, "device": str(resolve_device()),
                                         "results": results}, indent=2))
     print(table(results))
 
