@@ -18,7 +18,6 @@ from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.storage.db import shared_engine
 from ner_core.workbench.registry import SHIPPED, active_id, available_models
 
-DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar
 from pages.render import plain
 from pages.ui import current_dataset
 

@@ -16,6 +16,7 @@ from ner_core.workbench.retrain import (
     comparison_f1,
     corrections_by_split,
     job_kind,
+    method_line,
     progress_line,
     retrainable,
 )
@@ -113,7 +114,7 @@ if kind == "retrain":
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
                f"The active models are registry entry `{entry}` (see the Registry page).")
     available = retrainable()
-    with st.form("retrain_form"):
+    with st.form("retrain_form", enter_to_submit=False):
         models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available],
                                 key="retrain_models")
         warm = st.toggle("Warm start from the active models", True, key="retrain_warm")
@@ -123,10 +124,9 @@ if kind == "retrain":
     spec = RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None) if submitted and models else None
 else:
     if not has_active_model(dataset):
-        st.info("This dataset has no trained model yet: train the whole method on its corrected sentences.")
-    with st.form("train_method_form"):
-        st.markdown("The whole method from scratch (strong and weak taggers, detector and vote; the single tagger "
-                    "when the tag set has no weak type), early stopping on the val split.")
+        st.info("This dataset has no trained model yet: train the whole method on all its training sentences.")
+    with st.form("train_method_form", enter_to_submit=False):  # Enter in a number must not start a job
+        st.markdown(f"The whole method from scratch, early stopping on the val split. {method_line(correction_store(dataset).tagset)}")
         cols = st.columns(4)
         epochs = cols[0].number_input("Tagger epochs (at most)", 1, 100, 30, key="train_epochs")
         weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs")

@@ -19,11 +19,19 @@ REVIEW_FIRST_SPLIT = SPLITS[0]  # the split the review queue opens on (the train
 
 
 def dataset_choice() -> None:
-    """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays)."""
+    """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays). It is also
+    kept in the address (``?dataset=NAME``), so that a reload or a shared link opens the same dataset."""
     names = list(datasets())
     if st.session_state.get(DATASET_KEY) not in names:
-        st.session_state[DATASET_KEY] = DEFAULT_DATASET
-    st.sidebar.selectbox("Dataset", names, key=DATASET_KEY)
+        asked = st.query_params.get(DATASET_KEY)
+        if asked is not None and asked not in names:
+            st.sidebar.warning(f"No dataset named {asked!r} (deleted or misspelt): showing `{DEFAULT_DATASET}`.")
+        st.session_state[DATASET_KEY] = asked if asked in names else DEFAULT_DATASET
+    chosen = st.sidebar.selectbox("Dataset", names, key=DATASET_KEY)
+    if chosen == DEFAULT_DATASET:
+        st.query_params.pop(DATASET_KEY, None)
+    else:
+        st.query_params[DATASET_KEY] = chosen
 
 
 def current_dataset() -> str:

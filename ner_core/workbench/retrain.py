@@ -151,6 +151,14 @@ def duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
+def method_line(tagset: TagSet) -> str:
+    """What training the whole method trains on a dataset of ``tagset``, in a sentence."""
+    if not tagset.weak:
+        return f"Types {', '.join(tagset.types)}: none is weak, so the single tagger only (no strong and weak taggers, detector or vote)."
+    return (f"Strong types {', '.join(tagset.strong)}; weak types {', '.join(sorted(tagset.weak))}: strong and weak taggers, "
+            "the detector and the vote.")
+
+
 def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Old vs new F1 per type and overall (micro, macro, weighted), on the test split and on the corrected
     sentences: a column per model and data, as in a job's ``comparisons``."""

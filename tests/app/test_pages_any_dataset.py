@@ -178,3 +178,33 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
     assert app.session_state.dataset == "pills"  # the sidebar's Dataset box (ui.DATASET_KEY), drawn after the import
     first = load_corpus_bytes(pills, "pills.conll").sentences[0]
     assert list(app.data_editor[0].value["token"]) == list(first.words)  # the page shows the new dataset at once
+
+
+def test_the_dataset_is_kept_in_the_address_so_a_reload_keeps_it(drugs):
+    def app_page(address: dict[str, str] | None = None, dataset: str | None = None) -> AppTest:
+        app = AppTest.from_file(APP, default_timeout=120)  # app.py itself: its sidebar and its default page
+        app.query_params.update(address or {})
+        if dataset:
+            app.session_state["dataset"] = dataset  # chosen in the sidebar
+        app.run()
+        assert not app.exception, app.exception
+        return app
+
+    assert app_page(dataset="drugs").query_params["dataset"] == "drugs"  # the address a reload opens
+    reloaded = app_page({"dataset": "drugs"})  # a new session: nothing but the address
+    assert reloaded.session_state.dataset == "drugs" and reloaded.selectbox(key="dataset").value == "drugs"
+    gone = app_page({"dataset": "deleted"})
+    assert gone.session_state.dataset == "default" and "No dataset named 'deleted'" in gone.sidebar.warning[0].value
+
+
+def test_enter_in_a_number_of_the_training_forms_starts_no_job(drugs):
+    app = open_page("retrain", "fresh")
+    forms = [f for f in app.get("form")]
+    assert forms and all(not f.proto.form.enter_to_submit for f in forms)
+
+
+def test_training_a_first_model_says_what_the_tag_set_makes_it_train(drugs):
+    retrain = open_page("retrain", "fresh")
+    assert "all its training sentences" in " ".join(i.value for i in retrain.info)
+    method = " ".join(m.value for m in retrain.markdown)
+    assert "Types dose, drug: none is weak, so the single tagger only" in method  # both types are common there
