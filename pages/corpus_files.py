@@ -17,7 +17,8 @@ def import_form(user: User | None) -> None:
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
         name = st.text_input("Dataset name", key="annotate_upload_name")
         refused = refusal(user, "import")
-        st.button("Import", key="annotate_import", disabled=upload is None or not name or refused is not None, help=refused,
+        missing = "Choose a file first." if upload is None else "Type a name and press Enter." if not name else None
+        st.button("Import", key="annotate_import", disabled=bool(missing) or refused is not None, help=refused or missing,
                   on_click=_import, args=(name, upload, user))
         if "annotate_imported" in st.session_state:
             kind, message, detail = st.session_state.pop("annotate_imported")
@@ -41,7 +42,9 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
     """Every correction of the dataset, its counts, and the corrected corpus in any format the workbench writes."""
     with st.expander("All corrections and export"):
         counts = store.counts()
-        st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s); by type: {counts['by_type']}")
+        by_type = ", ".join(f"{t} {n}" for t, n in sorted(counts["by_type"].items(), key=lambda kv: -kv[1]))
+        st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s)" + (f" ({by_type})" if by_type else "")
+                 + f"; {counts['added']} sentence(s) added from New text. The export holds them all.")
         st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
         version = store.version()
         fmt = st.radio("Export format", list(FORMATS), horizontal=True, key="annotate_export_format",

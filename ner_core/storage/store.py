@@ -421,7 +421,8 @@ class CorrectionStore:
         return f"{total}:{reverted}" + (f":{decided}@{last.timestamp():.6f}" if decided else "")
 
     def counts(self) -> dict[str, object]:
-        """Corrected sentences and tokens, and corrected tokens by (new) entity type."""
+        """Corrected sentences and tokens of the original file, corrected tokens by (new) entity type, and the
+        sentences added from the pool."""
         by_type: Counter = Counter()
         sentences = tokens = 0
         for before, after in zip(self.original, self.corrected()):
@@ -429,7 +430,7 @@ class CorrectionStore:
             sentences += bool(changed)
             tokens += len(changed)
             by_type.update(tag_type(b) or tag_type(a) or "O" for a, b in changed)
-        return {"sentences": sentences, "tokens": tokens, "by_type": dict(by_type)}
+        return {"sentences": sentences, "tokens": tokens, "by_type": dict(by_type), "added": len(self.added())}
 
 
 def _now() -> datetime:

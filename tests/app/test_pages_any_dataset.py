@@ -170,7 +170,9 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
 
     pills = conll_text(20, seed=9).encode()
     app = open_page("annotate", "drugs")
+    assert app.button(key="annotate_import").proto.help == "Choose a file first."  # greyed out, and why
     app.file_uploader(key="annotate_upload").set_value(("pills.conll", pills, "text/plain")).run()
+    assert app.button(key="annotate_import").proto.help == "Type a name and press Enter."
     app.text_input(key="annotate_upload_name").set_value("pills").run()
     app.button(key="annotate_import").click().run(timeout=120)
     assert not app.exception

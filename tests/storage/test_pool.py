@@ -66,6 +66,7 @@ def test_an_added_sentence_joins_the_training_split_with_history_version_and_exp
     assert store.corpus()[-1].words == NEW[0] and len(store.corrected()) == len(store.original)
     assert {h["word"] for h in store.history(index)} == {"Louvre", "Mona", "Lisa"}
     assert pool.counts() == {OPEN: 2, ADDED: 1, "discarded": 0}
+    assert store.counts()["added"] == 1  # the export panel's summary counts it (it is in the export)
     # corrected like any sentence afterwards, by version
     store.save(index, ["O", "B-geo", "O", "O", "B-art", "I-art"], "bob", expected_version=1)
     assert store.snapshot(index).version == 2

@@ -155,7 +155,7 @@ def test_export_equals_original_plus_corrections(tmp_path, store):
     expected = [SENTENCES[0], Sentence(SENTENCES[1].words, ("O", "B-art", "O", "O")), Sentence(SENTENCES[2].words, ("B-eve", "I-eve", "O")),
                 SENTENCES[3]]
     assert read_corpus(out) == expected
-    assert store.counts() == {"sentences": 2, "tokens": 3, "by_type": {"art": 1, "eve": 2}}
+    assert store.counts() == {"sentences": 2, "tokens": 3, "by_type": {"art": 1, "eve": 2}, "added": 0}
 
 
 def test_invalid_corrections(store):
