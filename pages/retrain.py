@@ -84,7 +84,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
             st.markdown(f"**{system}**: old (the models active when the job started) vs new")
             st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", key=f"retrain_cmp_{system}")
         if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
-            st.caption(f"Nothing to compare with. The new models' micro F1 on the val split: {status['entry']['summary']['dev_micro_f1']:.4f}.")
+            test = "".join(f", on the test split {m['new']:.4f}" for m in status["entry"].get("metrics", {}).values())
+            st.caption(f"Nothing to compare with. The new models' micro F1 on the val split {status['entry']['summary']['dev_micro_f1']:.4f}{test}.")
         choose_entry(status, dataset, user, refused)
 
 

@@ -124,7 +124,8 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
     rows = [{"id": SHIPPED, "created": "", "base": "", "models": "all (shipped)", "recipe": "", "data version": "", "corrected tokens": 0,
              "added sentences": 0, "test micro F1": "not measured"}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
-        f1 = ", ".join(f"{s}: {m['old']:.4f} → {m['new']:.4f}" for s, m in e.get("metrics", {}).items())
+        f1 = ", ".join(f"{s}: " + ("" if m["old"] is None else f"{m['old']:.4f} → ") + f"{m['new']:.4f}"
+                       for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
                      "recipe": (_recipe(e) or {}).get("chosen", ""), "data version": e["data_version"],
                      "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0), "test micro F1": f1})

@@ -197,6 +197,8 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
         has_base = (base_id != SHIPPED or spec.dataset == DEFAULT_DATASET) and (base / member).is_dir()
         corrected = [corpus[i] for i in sorted(corrected_ids)]
         comparisons = {member: _compare(member, base, built, split.test, corrected)} if has_base else {}
+        metrics = ({s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()} if has_base
+                   else {member: {"old": None, "new": _scores(built / member, split.test)["micro_f1"]}} if split.test else {})
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
@@ -204,7 +206,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
             "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
             "added_sentences": added, "recipe": (summary.get("recipe") or {}).get("chosen"),
-            "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
+            "metrics": metrics,  # test micro F1, old (None: a first model) and new
             "seconds": round(time.perf_counter() - started, 1)}
     entry = register(entry_id, built, info, spec.dataset, engine)
     activated = base_id == SHIPPED and spec.dataset != DEFAULT_DATASET
@@ -232,10 +234,16 @@ def _compare(name: str, old_dir: Path, new_dir: Path, test: list[Sentence], corr
     out = {}
     for label, directory in (("old", old_dir), ("new", new_dir)):
         model = load_any(directory / name)
-        out[label] = entity_scores([s.tags for s in test], [r.tags for r in model.tag([s.words for s in test])])
+        out[label] = _scores(model, test)
         if corrected:
-            out[f"{label}_corrected"] = entity_scores([s.tags for s in corrected], [r.tags for r in model.tag([s.words for s in corrected])])
+            out[f"{label}_corrected"] = _scores(model, corrected)
     return out
+
+
+def _scores(model: Any, sentences: list[Sentence]) -> dict[str, Any]:
+    """Entity scores of ``model`` (loaded, or a checkpoint or pipeline directory) on ``sentences``."""
+    model = load_any(model) if isinstance(model, (str, Path)) else model
+    return entity_scores([s.tags for s in sentences], [r.tags for r in model.tag([s.words for s in sentences])])
 
 
 def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = lambda _: None, store: CorrectionStore | None = None) -> dict[str, Any]:

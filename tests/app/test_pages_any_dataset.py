@@ -1,6 +1,7 @@
 """Every page on an imported dataset with another tag set (drug, dose): trained through the job
 runner, with its own models, registry, corrections and colours, never mixed with the default corpus's."""
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -75,6 +76,8 @@ def test_the_job_trains_registers_and_activates_the_first_model_with_batch_progr
     assert "drugs.conll: conll" in drugs["summaries"][0]
     assert result["activated"] and active_id("drugs") == result["entry"]["id"]
     assert (active_dir("drugs") / "bilstm_crf" / "config.json").is_file()  # no weak type: the single tagger
+    (score,) = result["entry"]["metrics"].values()  # a first model: scored on the test split, nothing to compare
+    assert score["old"] is None and 0 <= score["new"] <= 1
     assert active_id("default") == "shipped" and active_id("fresh") == "shipped"  # other datasets untouched
     batches = [e for e in events if "batch" in e]
     assert batches and all(e["eta_seconds"] is not None and e["eta_seconds"] >= 0 for e in batches)
@@ -97,6 +100,7 @@ def test_every_page_opens_on_the_imported_dataset(drugs):
 
     registry = apps["registry"].dataframe[0].value
     assert list(registry["id"]) == [entry] and registry["active"].tolist() == [True]  # no shipped row
+    assert re.fullmatch(r"bilstm_crf: [01]\.\d{4}", registry["test micro F1"].tolist()[0])  # the new score alone
     assert "(not active)" not in " ".join(c.value for c in apps["retrain"].caption)
 
 
