@@ -19,19 +19,15 @@ REVIEW_FIRST_SPLIT = SPLITS[0]  # the split the review queue opens on (the train
 
 
 def dataset_choice() -> None:
-    """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays). It is also
-    kept in the address (``?dataset=NAME``), so that a reload or a shared link opens the same dataset."""
+    """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays). It is bound to
+    the address (``?dataset=NAME``; none for the project's corpus), so that a reload or a shared link opens it."""
     names = list(datasets())
-    if st.session_state.get(DATASET_KEY) not in names:
-        asked = st.query_params.get(DATASET_KEY)
-        if asked is not None and asked not in names:
-            st.sidebar.warning(f"No dataset named {asked!r} (deleted or misspelt): showing `{DEFAULT_DATASET}`.")
-        st.session_state[DATASET_KEY] = asked if asked in names else DEFAULT_DATASET
-    chosen = st.sidebar.selectbox("Dataset", names, key=DATASET_KEY)
-    if chosen == DEFAULT_DATASET:
-        st.query_params.pop(DATASET_KEY, None)
-    else:
-        st.query_params[DATASET_KEY] = chosen
+    if st.session_state.get(DATASET_KEY, DEFAULT_DATASET) not in names:  # deleted meanwhile
+        st.session_state[DATASET_KEY] = DEFAULT_DATASET
+    asked = st.query_params.get(DATASET_KEY)
+    if asked is not None and asked not in names:  # the binding drops it from the address
+        st.sidebar.warning(f"No dataset named {asked!r} (deleted or misspelt): showing `{DEFAULT_DATASET}`.")
+    st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params")
 
 
 def current_dataset() -> str:
