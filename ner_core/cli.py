@@ -210,7 +210,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     def report(event: dict) -> None:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
             eta = "" if event["eta_seconds"] is None else f"; at most {event['eta_seconds'] / 60:.0f} min left in all"
-            tqdm.write(f"{event['stage']}: up to {event['total']} epochs{eta}", file=sys.stderr)
+            recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
+            tqdm.write(f"{event['stage']}{recipe}: up to {event['total']} epochs{eta}", file=sys.stderr)
 
     summary = train_method(split, tagset, out, settings, report)
     what = "voted pipeline (strong, weak, detector)" if summary["pipeline"] else "single model"

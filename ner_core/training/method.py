@@ -161,6 +161,7 @@ def choose_and_train(
     settings: MethodSettings,
     on_epoch: Callable[[EpochReport], None] | None = None,
     on_batch: BatchCallback | None = None,
+    on_candidate: Callable[[str], None] = lambda _: None,
 ) -> tuple[TrainResult, Recipe, dict[str, Any] | None]:
     """Train the ``single`` or ``strong`` tagger: by ``settings.choice`` when set (the recipe then chosen is
     returned, for the weak tagger, with its record), else by ``settings.recipe``."""
@@ -168,7 +169,7 @@ def choose_and_train(
         return train_tagger(role, split, tagset, out, settings, on_epoch=on_epoch, on_batch=on_batch), settings.recipe, None
     data, model, config = tagger_settings(role, split, tagset, settings)
     chosen = train_recipe(data, split.val, config, settings.choice, model, out, tagset, on_epoch, on_batch,
-                          settings.progress, log=lambda line: print(f"{role}: {line}", file=sys.stderr))
+                          settings.progress, log=lambda line: print(f"{role}: {line}", file=sys.stderr), on_candidate=on_candidate)
     return chosen.result, replace(settings.recipe, model=chosen.model_config), chosen.record
 
 
@@ -229,6 +230,7 @@ class StageProgress:
         self.pace: dict[str, tuple[float, int]] = {}  # seconds per batch, batches per epoch
         self.last_batch: dict[str, float] = {}
         self.last_batch_report = 0.0
+        self.recipes: dict[str, str] = {}  # the recipe a stage is training now, where it tries several
 
     def _per_epoch(self, stage: str) -> float | None:
         if stage in self.timed:  # scaled by the first stage's measured check, the one check_seconds estimates
@@ -265,7 +267,7 @@ class StageProgress:
             if stage in self.pace:  # the batches' pace: the stage's setup (vocabulary, vectors) is not an epoch's
                 per_batch, batches = self.pace[stage]
                 self.epoch_seconds[stage] = per_batch * batches + self.checks[stage]
-            self.report({"stage": stage, "done": r.epoch, "total": total, "eta_seconds": self._eta(index, r.epoch),
+            self.report({"stage": stage, **self._recipe(stage), "done": r.epoch, "total": total, "eta_seconds": self._eta(index, r.epoch),
                          "loss": round(r.loss, 4), "val": round(r.val_score, 4), "best": round(r.best_score, 4),
                          "seconds": round(time.perf_counter() - self.started, 1)})
 
@@ -291,10 +293,23 @@ class StageProgress:
             if now - self.last_batch_report < BATCH_REPORT_EVERY or batch == batches or self._per_epoch(stage) is None:
                 return
             self.last_batch_report = now
-            self.report({"stage": stage, "done": epoch - 1, "total": total, "batch": batch, "batches": batches,
-                         "eta_seconds": self._eta(index, done), "seconds": round(now - self.started, 1)})
+            self.report({"stage": stage, **self._recipe(stage), "done": epoch - 1, "total": total, "batch": batch,
+                         "batches": batches, "eta_seconds": self._eta(index, done), "seconds": round(now - self.started, 1)})
 
         return on_batch
+
+    def candidate(self, stage: str) -> Callable[[str], None]:
+        """The callback of a stage that tries several recipes: each one's start is reported, and named in the
+        stage's later events."""
+        def on_candidate(name: str) -> None:
+            self.recipes[stage] = name
+            index = [s for s, _ in self.stages].index(stage)
+            self.report({"stage": stage, "recipe": name, "done": 0, "total": self.stages[index][1], "eta_seconds": None})
+
+        return on_candidate
+
+    def _recipe(self, stage: str) -> dict[str, str]:
+        return {"recipe": self.recipes[stage]} if stage in self.recipes else {}
 
     def finish(self, stage: str, **extra: Any) -> None:
         """Report the end of ``stage``, with the time the stages after it will take."""
@@ -326,7 +341,7 @@ def train_method(
     if not tagset.weak:
         progress = StageProgress([("single", settings.epochs)], report)
         result, _, record = choose_and_train("single", split, tagset, out_dir, settings, progress.start("single"),
-                                             progress.batches("single"))
+                                             progress.batches("single"), progress.candidate("single"))
         progress.finish("single", note="no weak type: the single model only")
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, **({"recipe": record} if record else {}),
                 "seconds": round(time.perf_counter() - started, 1)}
@@ -338,7 +353,7 @@ def train_method(
     )
     with building(out_dir) as tmp:
         strong, recipe, record = choose_and_train("strong", split, tagset, tmp / "strong", settings,
-                                                  progress.start("strong"), progress.batches("strong"))
+                                                  progress.start("strong"), progress.batches("strong"), progress.candidate("strong"))
         weak = train_tagger("weak", split, tagset, tmp / "weak", settings, recipe, on_epoch=progress.start("weak"),
                             on_batch=progress.batches("weak"))
         if record:

@@ -151,9 +151,11 @@ def train_recipe(
     on_batch: BatchCallback | None = None,
     progress: bool = True,
     log: Callable[[str], None] = lambda _: None,
+    on_candidate: Callable[[str], None] = lambda _: None,
 ) -> RecipeResult:
     """Train ``choice``'s candidates (``model``: the GloVe model's settings), keep the best on dev micro F1,
-    save it to ``out_dir`` with ``meta["recipe"]``; :class:`ValueError` if no candidate fits the budget."""
+    save it to ``out_dir`` with ``meta["recipe"]``; :class:`ValueError` if no candidate fits the budget.
+    ``on_candidate(name)``: a candidate's training starts (its epochs are then reported as any training's)."""
     started = time.perf_counter()
     deadline = None if choice.budget_minutes is None else started + 60 * choice.budget_minutes
     tagset = tagset or TagSet.from_sentences(train_set)
@@ -181,6 +183,7 @@ def train_recipe(
                     continue
                 settings = replace(settings, epochs=min(settings.epochs, fits))
             log(f"{name}: training (at most {settings.epochs} epochs)")
+            on_candidate(name)
             began = time.perf_counter()
             result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
                            progress=progress, tagset=tagset, on_batch=on_batch)

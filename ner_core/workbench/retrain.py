@@ -135,7 +135,7 @@ def progress_line(events: Sequence[dict[str, Any]]) -> tuple[float, str]:
     if not events:
         return 0.0, "Starting…"
     last = events[-1]
-    where = last["stage"]
+    where = last["stage"] + (f" ({last['recipe']} recipe)" if last.get("recipe") else "")
     if last.get("total", 1) > 1 or "batch" in last:
         where += f": epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
     if "batch" in last:

@@ -20,6 +20,7 @@ from ner_core.training.method import MethodSettings, train_method
 from ner_core.training.cross_val import CrossValConfig, cross_validate
 from ner_core.training.recipes import RecipeChoice, estimate_epoch_seconds, train_recipe
 from ner_core.training.train import TrainConfig, build_model
+from ner_core.workbench.retrain import progress_line
 
 from encoders import build_tiny_bert, forget_encoders
 
@@ -103,8 +104,13 @@ def test_train_method_chooses_once_and_the_weak_tagger_follows(tmp_path, tiny_be
     tagset = TagSet(("geo", "per"), frozenset({"per"}))
     settings = MethodSettings(epochs=1, weak_epochs=1, detector_epochs=1, threads=1, progress=False,
                               choice=RecipeChoice("finetune", encoder=str(tiny_bert)))
-    summary = train_method(split, tagset, tmp_path / "m", settings)
+    events: list[dict] = []
+    summary = train_method(split, tagset, tmp_path / "m", settings, events.append)
     assert summary["recipe"]["chosen"] == "finetune"
+    strong = [e for e in events if e["stage"] == "strong"]
+    assert strong[1] == {"stage": "strong", "recipe": "finetune", "done": 0, "total": 1, "eta_seconds": None}  # its start
+    assert all(e["recipe"] == "finetune" for e in strong[2:]) and "recipe" not in events[-1]  # its epochs; not the later stages
+    assert progress_line(strong[-1:])[1].startswith("strong (finetune recipe) · ")
     for member in ("strong", "weak"):
         assert json.loads((tmp_path / "m" / member / "config.json").read_text())["model_type"] == "finetune_tagger"
     assert len(load_any(tmp_path / "m").tag([["Merkel", "visited", "Paris"]])[0].tags) == 3
