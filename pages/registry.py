@@ -32,8 +32,8 @@ if SHIPPED in ids:
     st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
-if recipe_of(index, choice):
-    st.caption(f"Recipe of {choice}: {recipe_of(index, choice)}.")
+if recipe := recipe_of(index, choice):
+    st.caption(f"Recipe of {choice}: {recipe}.")
 left, right = st.columns(2)
 if left.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
                help=refused):

@@ -24,8 +24,7 @@ def dataset_choice() -> None:
     names = list(datasets())
     if st.session_state.get(DATASET_KEY, DEFAULT_DATASET) not in names:  # deleted meanwhile
         st.session_state[DATASET_KEY] = DEFAULT_DATASET
-    asked = st.query_params.get(DATASET_KEY)
-    if asked is not None and asked not in names:  # the binding drops it from the address
+    if (asked := st.query_params.get(DATASET_KEY)) not in (None, *names):  # the binding drops it from the address
         st.sidebar.warning(f"No dataset named {asked!r} (deleted or misspelt): showing `{DEFAULT_DATASET}`.")
     st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params")
 

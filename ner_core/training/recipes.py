@@ -92,29 +92,20 @@ def finetune_settings(config: TrainConfig) -> TrainConfig:
 
 def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequence[Sentence], config: TrainConfig) -> tuple[float, float]:
     """Seconds of a first and of a later epoch (training and the dev check), timed on :data:`PROBE_BATCHES`
-    batches of a sample sorted by length (as training's length buckets are) and as many dev sentences. The
-    next pass gives the pace of later epochs (on a GPU, the faster of two, after a warm-up batch of other
-    sentences); a first epoch is slower only for a model that caches features in it (a fused model's
-    encoder features: the first pass's pace). Otherwise the first pass's one-time costs, extrapolated by
-    tokens, would be counted once per probe token (on an H200 an estimate of 18.7 min for two fine-tuning
-    epochs on the default corpus that took 2.4; README). Weights are not changed."""
+    batches of a sample sorted by length (as training's length buckets are) and as many dev sentences, each
+    twice: the second pass is the pace of later epochs. A first epoch is slower only for a model that caches
+    features in it (a fused model's encoder features: the first pass's pace); for any other, the first pass's
+    one-time costs (on a GPU, its start), extrapolated by tokens, would be counted as per-token work (on an
+    H200, 18.7 min estimated for two fine-tuning epochs that took 2.4; README). Weights are not changed."""
     torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
     model.to(device)
-    accelerator = device.type != "cpu"
-    drawn = random.Random(config.seed).sample(list(data), min(len(data), (PROBE_BATCHES + accelerator) * config.batch_size))
-    warm_up, drawn = (drawn[: config.batch_size], drawn[config.batch_size :] or drawn) if accelerator else ([], drawn)
-    sample = sorted(drawn, key=len)
+    sample = sorted(random.Random(config.seed).sample(list(data), min(len(data), PROBE_BATCHES * config.batch_size)), key=len)
     batches = [sample[i : i + config.batch_size] for i in range(0, len(sample), config.batch_size)]
     probe_dev = [s.words for s in list(dev)[: PROBE_BATCHES * config.batch_size]]
     tokens = sum(map(len, sample)), max(sum(map(len, probe_dev)), 1)
-    model.train()
-    if warm_up:
-        model.forward_loss(model.encode(warm_up)).backward()
-        model.zero_grad(set_to_none=True)
-        Tagger(model).tag([s.words for s in warm_up])
     passes = []
-    for _ in range(3 if accelerator else 2):
+    for _ in range(2):
         started = _clock(device)
         model.train()
         for batch in batches:
@@ -123,8 +114,8 @@ def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequ
         trained = _clock(device)
         Tagger(model).tag(probe_dev)
         passes.append(((trained - started) / tokens[0], (_clock(device) - trained) / tokens[1]))
-    later = tuple(map(min, zip(*passes[1:])))  # the faster later pace, training and dev each
-    passes = [passes[0] if getattr(model, "caches_features", False) else later, later]
+    if not model.caches_features:
+        passes[0] = passes[1]
     model.eval()
     data_tokens, dev_tokens = sum(map(len, data)), sum(map(len, dev))
     return tuple(train_s * data_tokens + dev_s * dev_tokens for train_s, dev_s in passes)  # type: ignore[return-value]

@@ -196,9 +196,12 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
         base = entry_dir(base_id)
         has_base = (base_id != SHIPPED or spec.dataset == DEFAULT_DATASET) and (base / member).is_dir()
         corrected = [corpus[i] for i in sorted(corrected_ids)]
-        comparisons = {member: _compare(member, base, built, split.test, corrected)} if has_base else {}
-        metrics = ({s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()} if has_base
-                   else {member: {"old": None, "new": _scores(built / member, split.test)["micro_f1"]}} if split.test else {})
+        if has_base:
+            comparisons = {member: _compare(member, base, built, split.test, corrected)}
+            metrics = {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()}
+        else:  # a first model: its own test score
+            comparisons = {}
+            metrics = {member: {"old": None, "new": _scores(load_any(built / member), split.test)["micro_f1"]}} if split.test else {}
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
@@ -241,8 +244,7 @@ def _compare(name: str, old_dir: Path, new_dir: Path, test: list[Sentence], corr
 
 
 def _scores(model: Any, sentences: list[Sentence]) -> dict[str, Any]:
-    """Entity scores of ``model`` (loaded, or a checkpoint or pipeline directory) on ``sentences``."""
-    model = load_any(model) if isinstance(model, (str, Path)) else model
+    """Entity scores of ``model`` (a tagger or pipeline) on ``sentences``."""
     return entity_scores([s.tags for s in sentences], [r.tags for r in model.tag([s.words for s in sentences])])
 
 
