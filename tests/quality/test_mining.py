@@ -89,6 +89,9 @@ def test_mine_on_the_command_line(tmp_path, capsys):
     ranked = json.loads(capsys.readouterr().out)
     assert len(ranked) == 2 and {"sentence", "score", "reason", "types"} == set(ranked[0])
     assert 1 not in [r["sentence"] for r in ranked]  # the sentence without a rare type is last
+    assert main(["mine", "--data", str(text), "--top", "1"]) == 0
+    header, row = capsys.readouterr().out.splitlines()
+    assert "0-based" in header and row.split()[0] == str(ranked[0]["sentence"])  # the table numbers as --json does
     empty = tmp_path / "empty.txt"
     empty.write_text("\n")
     assert main(["mine", "--data", str(empty), "--model", "voted"]) == 1
