@@ -7,7 +7,7 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.models import optional_model
-from pages.render import edited_column, entities_html, pending_edits, plain, remember, sentence_from_link
+from pages.render import conflict_choice, edited_column, editing_base, entities_html, pending_edits, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
 
@@ -48,9 +48,13 @@ i = st.session_state.annotate_sentence
 if author and st.session_state.get("annotate_position") != (author, i):  # kept for this annotator's next session
     store.remember_position(author, i)
     st.session_state.annotate_position = (author, i)
-words, (gold, version, _) = store.words(i), store.snapshot(i)  # tags and version read together
+words, stored = store.words(i), store.snapshot(i)  # tags and version read together
+gold, version, held = editing_base((dataset, i), (stored.tags, stored.version), f"annotate_editor_{i}_")
+if held:
+    st.warning(plain(f"Sentence {i} was changed meanwhile by {stored.author} (now version {stored.version}); your unsaved edits are kept: Save shows both."))
 if i >= len(store.original):
-    st.caption("Added from the pool (New text): it belongs to the training split unless its add was undone.")
+    st.caption("Added from the pool (New text): it belongs to the training split." if store.in_corpus(i) else
+               "Added from the pool, but its add was undone: it is not in the corpus, and nothing is saved to it.")
 predicted = None if model is None else model.tag([words])[0]
 
 
@@ -70,7 +74,7 @@ flagged()
 text, tokens = join_tokens(words)
 left, right = st.columns(2)
 left.markdown("**Gold (current)**")
-left.html(entities_html(text, tokens, gold, colours))
+left.html(entities_html(text, tokens, stored.tags, colours))
 if predicted is not None:
     right.markdown("**Prediction**")
     right.html(entities_html(text, tokens, predicted.tags, colours))
@@ -93,6 +97,7 @@ def save(tags, what: str, expected: int) -> None:
     except CorrectionError as err:
         st.session_state.annotate_message = ("error", plain(str(err)))
         return
+    st.session_state.pop("editing_base", None)  # the grid starts again from what is stored
     note = f" (IOB2 repaired at token {', '.join(map(str, result.repaired))})" if result.repaired else ""
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
 
@@ -106,27 +111,22 @@ def undo(expected: int) -> None:
     except CorrectionError as err:
         st.session_state.annotate_message = ("error", plain(str(err)))
         return
+    st.session_state.pop("editing_base", None)
     st.session_state.annotate_message = (
         ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else
         ("success", f"Undone on sentence {i}: your last change, {len(undone.tokens)} tag(s) set back "
                     f"(token {', '.join(map(str, undone.tokens))})."))
 
 
+def keep_theirs() -> None:
+    del st.session_state.annotate_conflict
+    st.session_state.pop("editing_base", None)  # your edits go: the grid shows theirs
+
+
 conflict = st.session_state.get("annotate_conflict")
 if conflict and conflict["sentence"] == i:
-    st.warning(f"Not saved: sentence {i} was saved meanwhile by {plain(str(conflict['author']))} (now version {conflict['version']}). "
-               "Nothing was overwritten; choose which version to keep.")
-    mine, theirs = st.columns(2)
-    mine.markdown("**Yours**")
-    mine.html(entities_html(text, tokens, conflict["mine"], colours))
-    if mine.button("Overwrite with mine", key="annotate_overwrite", width="stretch"):
-        del st.session_state.annotate_conflict
-        save(conflict["mine"], "Overwritten", conflict["version"])
-        st.rerun()
-    theirs.markdown("**Stored** (shown above)")
-    if theirs.button("Keep theirs", key="annotate_keep_theirs", type="primary", width="stretch"):
-        del st.session_state.annotate_conflict
-        st.rerun()
+    conflict_choice(i, conflict["author"], conflict["version"], words, conflict["mine"], conflict["theirs"], colours, "annotate",
+                    lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Overwritten", conflict["version"]), keep_theirs)
 
 actions = st.columns(4)
 actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch",

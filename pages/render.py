@@ -1,13 +1,13 @@
 """Small renderers and widget helpers shared by the pages: entity views, type colours, links, escaping."""
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Callable, Sequence
 
 import streamlit as st
 
 from ner_core.data.corpus import FORMATS
 from ner_core.data.tags import spans
-from ner_core.data.tokenize import Token
+from ner_core.data.tokenize import Token, join_tokens
 
 COLOURS = {"geo": "#7aecec", "gpe": "#feca74", "per": "#aa9cfc", "org": "#9cc9cc", "tim": "#bfe1d9", "art": "#ff9561",
            "eve": "#ffeb80", "nat": "#e4e7d2"}  # the GMB corpus's types keep their colours
@@ -37,6 +37,22 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colou
     return displacy.render(doc, style="ent", manual=True, options={"colors": colours, "template": template}, jupyter=False)
 
 
+def conflict_choice(sentence: int, author: str | None, version: int, words: Sequence[str], mine: Sequence[str],
+                    theirs: Sequence[str], colours: dict[str, str], key: str, overwrite: Callable[[], None],
+                    keep: Callable[[], None], mine_label: str = "Yours") -> None:
+    """A save refused because the sentence changed meanwhile: both versions side by side, a button to keep each."""
+    st.warning(plain(f"Not saved: sentence {sentence} was changed meanwhile by {author or 'someone'} (now version {version}). "
+                     "Nothing was overwritten; choose which version to keep."))
+    text, tokens = join_tokens(words)
+    left, right = st.columns(2)
+    left.markdown(f"**{mine_label}**")
+    left.html(entities_html(text, tokens, mine, colours))
+    left.button("Overwrite with mine", on_click=overwrite, key=f"{key}_overwrite", width="stretch")
+    right.markdown("**Stored**")
+    right.html(entities_html(text, tokens, theirs, colours))
+    right.button("Keep theirs", on_click=keep, key=f"{key}_keep_theirs", type="primary", width="stretch")
+
+
 def type_colours(types: Sequence[str]) -> dict[str, str]:
     """A colour per type: the GMB types keep theirs, the others take :data:`PALETTE`'s in order."""
     others = [t for t in types if t not in COLOURS]
@@ -60,6 +76,20 @@ def pending_edits(prefix: str) -> int:
     """How many rows hold cell edits, not saved yet, in the data editor drawn last whose key starts with ``prefix``."""
     return sum(len(state.get("edited_rows", {})) for key, state in st.session_state.items()
                if str(key).startswith(prefix) and isinstance(state, dict))
+
+
+def editing_base(place: object, stored: tuple[list[str], int], editor: str) -> tuple[list[str], int, bool]:
+    """The tags and version a grid's edits start from, and whether they are older than ``stored``.
+
+    While the data editor keyed ``editor + version`` holds unsaved edits of ``place``, the tags it was
+    drawn with stay its base: someone else's save meanwhile then comes as a conflict at Save, not as a
+    grid drawn anew without the edits. Otherwise ``stored`` (tags, version) becomes the base.
+    """
+    held = st.session_state.get("editing_base")
+    if held and held[0] == place and held[2] != stored[1] and st.session_state.get(f"{editor}{held[2]}", {}).get("edited_rows"):
+        return held[1], held[2], True
+    st.session_state.editing_base = (place, *stored)
+    return *stored, False
 
 
 def remember(key: str, default: object) -> None:

@@ -1,7 +1,6 @@
 """Review queue: suspicious annotations one at a time, decided by keyboard; the next one at once."""
 import streamlit as st
 
-from ner_core.data.tokenize import join_tokens
 from ner_core.quality.issue_scores import CrossValJobSpec
 from ner_core.quality.review_queue import SOURCES, SPLITS, QueueItem
 from ner_core.quality.review_session import ReviewSession, fill_review_queue, item_words
@@ -12,7 +11,7 @@ from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
-from pages.render import entities_html, plain, remember, type_colours
+from pages.render import conflict_choice, plain, remember, type_colours
 from pages.sign_in import author_name, current_user
 from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
 
@@ -81,19 +80,9 @@ def on_ops() -> None:
 
 def show_conflict() -> None:
     conflict = session.conflict
-    item = queue.item(conflict.item)
-    st.warning(plain(f"Not saved: sentence {item.sentence} was saved meanwhile by {conflict.author} (now version "
-                     f"{conflict.version}). Nothing was overwritten; choose which version to keep."))
-    text, tokens = join_tokens(store.original[item.sentence].words)
-    mine, theirs = st.columns(2)
-    mine.markdown(f"**Yours ({conflict.decision})**")
-    mine.html(entities_html(text, tokens, conflict.mine, type_colours(types)))
-    mine.button("Overwrite with mine", on_click=session.overwrite, args=(queue, split, author), key="review_overwrite",
-                width="stretch")
-    theirs.markdown("**Stored**")
-    theirs.text(f"saved by {conflict.author}")
-    theirs.html(entities_html(text, tokens, conflict.theirs, type_colours(types)))
-    theirs.button("Keep theirs", on_click=session.keep_theirs, key="review_keep_theirs", width="stretch", type="primary")
+    sentence = queue.item(conflict.item).sentence
+    conflict_choice(sentence, conflict.author, conflict.version, store.original[sentence].words, conflict.mine, conflict.theirs,
+                    type_colours(types), "review", lambda: session.overwrite(queue, split, author), session.keep_theirs, f"Yours ({conflict.decision})")
 
 
 def annotate_alike(item: QueueItem) -> None:

@@ -36,8 +36,9 @@ st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
 for batch in batches[:SHOWN]:
     why = why_not(batch, user)
     with st.container(border=True):
+        added = " (added from New text)" if batch.sentences[0] >= len(store.original) else ""
         st.text(f"{batch.author} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
-                f"sentence(s) {', '.join(map(str, batch.sentences))}")
+                f"sentence(s) {', '.join(map(str, batch.sentences))}{added}")
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, key=f"rc_table_{batch.batch}")
         left, middle, right = st.columns([1, 1, 3])
         left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),

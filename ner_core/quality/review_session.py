@@ -27,7 +27,7 @@ Message = tuple[str, str]  # (kind: success, info or error; text)
 
 @dataclass(frozen=True)
 class Conflict:
-    """A decision refused because its sentence was saved meanwhile: both versions, for the user to choose."""
+    """A decision refused because its sentence was changed meanwhile: both versions, for the user to choose."""
 
     item: int
     decision: str

@@ -25,10 +25,9 @@ from sqlalchemy.orm import Session
 from ..data.scripts import foreign_script, own_scripts
 from ..data.sentence_keys import words_key
 from ..data.tags import OUTSIDE, iob2_errors, repair_iob2, tag_type
-from .schema import AUTHOR_MAX, Correction, PoolSentence
+from .schema import AUTHOR_MAX, POOL_ADDED as ADDED, POOL_DISCARDED as DISCARDED, POOL_OPEN as OPEN, Correction, PoolSentence
 from .store import CorrectionError, CorrectionStore, SaveResult, _now, bump_version, refuse_when_full
 
-OPEN, ADDED, DISCARDED = "open", "added", "discarded"
 POOL_LIMIT_ENV = "NER_MAX_POOL_SENTENCES"
 DEFAULT_POOL_LIMIT = 100_000
 INSERT_CHUNK = 1000
@@ -232,6 +231,9 @@ class Pool:
                                            .values(state=ADDED, corpus_index=index, batch=batch, decided_by=author, decided_at=now))
                     if done.rowcount != 1:
                         raise self._decided(item_id)
+                    session.execute(update(Correction).where(  # a re-add starts from all O, whatever was left on its index
+                        Correction.dataset_id == self.dataset_id, Correction.sentence == index, Correction.reverted.is_(False))
+                        .values(reverted=True, reverted_by=author, reverted_at=now))
                     rows = [Correction(dataset_id=self.dataset_id, sentence=index, token=i, old_tag=OUTSIDE, new_tag=tag, author=author,
                                        created_at=now, batch=batch, reverted=False) for i, tag in enumerate(tags) if tag != OUTSIDE]
                     session.add_all(rows)

@@ -62,6 +62,9 @@ class AnnotatorPosition(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+POOL_OPEN, POOL_ADDED, POOL_DISCARDED = "open", "added", "discarded"  # the states of a pool sentence
+
+
 class PoolSentence(Base):
     """An unlabelled sentence of a dataset's pool; once annotated and saved (``added``) it is corpus
     sentence ``corpus_index`` (after the original file's), in the training split."""

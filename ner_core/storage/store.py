@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import Sentence, Split, read_corpus, split_corpus
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
-from .schema import AUTHOR_MAX, AnnotatorPosition, Correction, Dataset, PoolSentence, SentenceVersion
+from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, Dataset, PoolSentence, SentenceVersion
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone",
            "bump_version", "refuse_when_full"]
@@ -48,7 +48,8 @@ class StaleSaveError(CorrectionError):
     def __init__(self, sentence: int, tags: list[str], version: int, author: str | None, what: str = "saved") -> None:
         self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
         super().__init__(f"sentence {sentence} was changed by {author or 'someone'} since you opened it "
-                         f"(now version {version}); nothing was {what}: reload it and redo your change")
+                         f"(now version {version}); nothing was {what}: " + ("see its tags now and undo again if still wanted"
+                                                                         if what == "undone" else "reload it and redo your change"))
 
 
 class StorageFullError(CorrectionError):
@@ -136,6 +137,9 @@ class CorrectionStore:
         _check_author(author)
         for sentence in changes:
             self._check_index(sentence)
+            if not self.in_corpus(sentence):
+                raise CorrectionError(f"sentence {sentence} is not in the corpus: its add from the pool was undone, so nothing "
+                                      "is saved to it (add it again on New text)")
         expected = expected or {}
         while True:
             states = self.snapshots(changes)
@@ -242,8 +246,8 @@ class CorrectionStore:
             if done.rowcount != len(rows):
                 raise _Stale(batch)
             session.execute(update(PoolSentence).where(  # undoing a pool sentence's add takes it out of the corpus
-                PoolSentence.dataset_id == self.dataset_id, PoolSentence.batch == batch, PoolSentence.state == "added")
-                .values(state="open", decided_by=author, decided_at=now))
+                PoolSentence.dataset_id == self.dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
+                .values(state=POOL_OPEN, decided_by=author, decided_at=now))
             if also is not None:
                 also(session, batch)
         first = rows[0].sentence
@@ -307,6 +311,14 @@ class CorrectionStore:
                         PoolSentence.dataset_id == self.dataset_id, PoolSentence.corpus_index.is_not(None))))
         return self._added_words.get(sentence)
 
+    def in_corpus(self, sentence: int) -> bool:
+        """Whether ``sentence`` is in the corpus now: an original one, or one added from the pool whose add stands."""
+        if 0 <= sentence < len(self.original):
+            return True
+        with Session(self.engine) as session:
+            return session.scalar(select(PoolSentence.state).where(
+                PoolSentence.dataset_id == self.dataset_id, PoolSentence.corpus_index == sentence)) == POOL_ADDED
+
     def size(self) -> int:
         """How many sentence indices there are: the original sentences and every one ever added from the pool
         (an add that was undone keeps its index, all ``O``, out of the corpus)."""
@@ -314,7 +326,8 @@ class CorrectionStore:
             top = session.scalar(select(func.max(PoolSentence.corpus_index)).where(PoolSentence.dataset_id == self.dataset_id))
         return len(self.original) if top is None else max(len(self.original), top + 1)
 
-    def _word(self, sentence: int, token: int) -> str:
+    def word(self, sentence: int, token: int) -> str:
+        """One token of a sentence, original or added ("?" past its end)."""
         words = self.words(sentence) or ()
         return words[token] if token < len(words) else "?"
 
@@ -351,7 +364,7 @@ class CorrectionStore:
         """The sentences added from the pool (and not undone), by corpus index, with their current tags."""
         with Session(self.engine) as session:
             rows = session.execute(select(PoolSentence.corpus_index, PoolSentence.words).where(
-                PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == "added")
+                PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == POOL_ADDED)
                 .order_by(PoolSentence.corpus_index)).all()
         self._added_words.update((i, tuple(w)) for i, w in rows)
         states = self.snapshots(i for i, _ in rows)
@@ -375,7 +388,7 @@ class CorrectionStore:
             rows = session.scalars(query.order_by(Correction.id.desc()).limit(limit))
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
-                 "word": self._word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag,
+                 "word": self.word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag,
                  "author": r.author, "undone": r.reverted, "undone by": r.reverted_by, "undone at": r.reverted_at}
                 for r in rows
             ]

@@ -2,7 +2,7 @@
 
 A batch is pending while it is live (not undone) and has no decision. Accepting records who
 and when; rejecting also reverts the batch, as an undo would, so the sentence's tags fall back
-to the previous live corrections or the original. A reviewer never reviews their own batch.
+to the previous live corrections or the original (a sentence added from the pool goes back to the pool). A reviewer never reviews their own batch.
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..storage.schema import Correction, CorrectionReview
+from ..storage.schema import POOL_ADDED, POOL_OPEN, Correction, CorrectionReview, PoolSentence
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full
 from ..storage.users import User, refusal, require
 
@@ -58,7 +58,7 @@ def pending(store: CorrectionStore) -> list[Batch]:
             batches.setdefault(row.batch, []).append(row)
     return [
         Batch(key, rows[0].author, rows[0].created_at,
-              tuple(Change(r.sentence, r.token, store.original[r.sentence].words[r.token], r.old_tag, r.new_tag) for r in rows))
+              tuple(Change(r.sentence, r.token, store.word(r.sentence, r.token), r.old_tag, r.new_tag) for r in rows))
         for key, rows in batches.items()
     ]
 
@@ -102,6 +102,9 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
                             .values(reverted=True, reverted_by=name, reverted_at=now))
             for sentence in touched:
                 bump_version(session, store.dataset_id, sentence, name, now, None)
+            session.execute(update(PoolSentence).where(  # a rejected add from the pool goes back to the pool, as an undo
+                PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
+                .values(state=POOL_OPEN, decided_by=name, decided_at=now))
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:

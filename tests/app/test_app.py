@@ -128,10 +128,40 @@ def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monke
     store.save(7, theirs, author="bob", expected_version=seen.version)  # between the page's read and its save
     app.button(key="annotate_accept").click().run()
     assert not app.exception
-    assert any("saved meanwhile by bob" in w.value for w in app.warning)
+    assert any("changed meanwhile by bob" in w.value for w in app.warning)
     assert store.tags(7) == theirs and store.sentence_version(7) == seen.version + 1  # nothing overwritten
     app.button(key="annotate_keep_theirs").click().run()
     assert list(app.dataframe[0].value["gold"]) == theirs
+
+
+def test_annotate_page_keeps_an_edit_made_after_someone_elses_save(app, monkeypatch, tmp_path):
+    """bob saves while the page is open; the edit made after it (its own rerun, no click yet) stays in the grid on the
+    tags it was made on, with a warning; Save then shows both versions, and Overwrite stores the edit."""
+    from data_editor import edit, edit_and_click
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "7"
+    app.run(timeout=120)
+    store = CorrectionStore(make_engine(url), "default", default_corpus_path())
+    seen = store.snapshot(7)
+    theirs, mine = list(seen.tags), list(seen.tags)
+    theirs[-1] = "B-tim" if theirs[-1] == "O" else "O"
+    mine[0] = "B-per" if mine[0] == "O" else "O"
+    store.save(7, theirs, author="bob", expected_version=seen.version)
+    edit(app, "gold", {0: mine[0]})
+    assert not app.exception and any("changed meanwhile by bob" in w.value for w in app.warning)
+    assert app.session_state[app.data_editor[0].key]["edited_rows"] == {0: {"gold": mine[0]}}  # the edit is still there
+    edit_and_click(app, "gold", {0: mine[0]}, "annotate_save")  # a browser sends the editor's edits with every rerun
+    assert any(w.value.startswith("Not saved") and "changed meanwhile by bob" in w.value for w in app.warning)
+    assert store.tags(7) == theirs  # nothing of bob's overwritten unasked
+    app.button(key="annotate_overwrite").click().run()
+    assert not app.exception and store.tags(7) == mine and "Overwritten: " in app.success[0].value
+    assert list(app.data_editor[0].value["gold"]) == mine and not any("meanwhile" in w.value for w in app.warning)
 
 
 def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_path, tiny_model):

@@ -134,7 +134,7 @@ def test_the_same_sentence_in_two_tabs_second_save_refused_with_both_versions(br
     mine = replace_span(shown, item.start, item.start + 1, label)
     tab_b.keyboard.press("x" if label == "O" else "1")  # tab B, still on the version it opened, edits and saves
     tab_b.keyboard.press("Enter")
-    tab_b.get_by_text(f"Not saved: sentence {item.sentence} was saved meanwhile by tab-a").wait_for()
+    tab_b.get_by_text(f"Not saved: sentence {item.sentence} was changed meanwhile by tab-a").wait_for()
     tab_b.get_by_text("Yours (edited)").wait_for()
     tab_b.get_by_text("saved by tab-a").wait_for()
     assert queue.store.tags(item.sentence) == saved_by_a  # nothing overwritten

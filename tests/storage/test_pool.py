@@ -111,6 +111,29 @@ def test_undo_reopens_a_discard_and_takes_an_add_back_out_of_the_corpus(store, p
     assert pool.undo("nobody") is None
 
 
+def test_a_sentence_whose_add_was_undone_takes_no_save_and_a_re_add_starts_from_all_o(store, pool):
+    item = pool.items()[2]  # Hurricane Katrina came
+    index, _ = pool.accept(item.id, ["O", "B-nat", "O"], "ann")
+    pool.undo("ann")
+    assert not store.in_corpus(index) and store.in_corpus(0)
+    with pytest.raises(CorrectionError, match=f"sentence {index} is not in the corpus: its add from the pool was undone"):
+        store.save(index, ["B-eve", "O", "O"], "alice")
+    assert store.snapshot(index).tags == ["O", "O", "O"]
+    again, result = pool.accept(item.id, ["O", "B-nat", "O"], "bob")  # what bob was shown is what is stored
+    assert again == index and store.snapshot(index).tags == ["O", "B-nat", "O"] and result.changed == 1
+
+
+def test_reviewers_see_and_reject_an_add_from_the_pool_which_goes_back_to_the_pool(store, pool):
+    from ner_core.workbench.correction_review import decide, pending
+
+    item = pool.items()[0]
+    index, _ = pool.accept(item.id, ["O", "B-art", "O", "O", "B-art", "I-art"], "ann")
+    batch, = pending(store)
+    assert batch.sentences == [index] and [c.word for c in batch.changes] == ["Louvre", "Mona", "Lisa"]
+    decide(store, batch.batch, "rejected", None)
+    assert pool.item(item.id).state == OPEN and index not in store.added() and not pending(store)
+
+
 def test_undo_of_an_add_is_refused_once_someone_else_changed_it(store, pool):
     item = pool.items()[0]
     index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
