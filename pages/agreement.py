@@ -20,7 +20,7 @@ from ner_core.workbench.agreement import (
     save_annotation,
 )
 from pages.render import edited_column
-from pages.sign_in import current_user
+from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset
 
 st.title("Agreement")
@@ -32,6 +32,7 @@ dataset = current_dataset()
 store = correction_store(dataset)
 
 
+@signed_in
 def act(what, *args) -> None:
     """Run one action; its message (or the reason it was refused) stays on the page until the next action."""
     try:

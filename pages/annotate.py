@@ -8,7 +8,7 @@ from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.models import optional_model
 from pages.render import conflict_choice, edited_column, editing_base, entities_html, pending_edits, plain, remember, sentence_from_link
-from pages.sign_in import author_name, current_user
+from pages.sign_in import author_name, current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
 
 st.title("Annotate")
@@ -87,6 +87,7 @@ st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold
                column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)})
 
 
+@signed_in
 def save(tags, what: str, expected: int) -> None:
     try:
         result = store.save(i, list(tags), author=author, expected_version=expected)
@@ -102,6 +103,7 @@ def save(tags, what: str, expected: int) -> None:
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
 
 
+@signed_in
 def undo(expected: int) -> None:
     try:
         undone = store.undo(author, sentence=i, expected_version=expected)
@@ -118,15 +120,11 @@ def undo(expected: int) -> None:
                     f"(token {', '.join(map(str, undone.tokens))})."))
 
 
-def keep_theirs() -> None:
-    del st.session_state.annotate_conflict
-    st.session_state.pop("editing_base", None)  # your edits go: the grid shows theirs
-
-
 conflict = st.session_state.get("annotate_conflict")
 if conflict and conflict["sentence"] == i:
     conflict_choice(i, conflict["author"], conflict["version"], words, conflict["mine"], conflict["theirs"], colours, "annotate",
-                    lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Overwritten", conflict["version"]), keep_theirs)
+                    lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Overwritten", conflict["version"]),
+                    lambda: [st.session_state.pop(k, None) for k in ("annotate_conflict", "editing_base")])  # keep theirs: edits go
 
 actions = st.columns(4)
 actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch",

@@ -8,6 +8,7 @@ from ner_core.data.corpus import FORMATS, CorpusError
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
 from pages.render import UPLOAD_LABEL, plain
+from pages.sign_in import signed_in
 from pages.ui import DATASET_KEY, corpus_export, export_problem, import_upload
 
 
@@ -26,6 +27,7 @@ def import_form(user: User | None) -> None:
             st.text(detail)
 
 
+@signed_in
 def _import(name: str, upload, user: User | None) -> None:
     """The Import button: in a callback, so the sidebar's Dataset box, drawn before this form, is drawn with the new
     dataset chosen."""

@@ -16,6 +16,8 @@ from typing import Callable
 
 import streamlit as st
 
+from pages.sign_in import rerun_if_signed_out, signed_in
+
 CSS = """
 .ka { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #222); outline: none; }
 .ka .head { font-size: 0.85rem; opacity: 0.75; margin-bottom: 0.4rem; }
@@ -245,5 +247,7 @@ _COMPONENT = st.components.v2.component("ner_keyboard_annotator", css=CSS, js=JS
 
 
 def keyboard_annotator(data: dict, key: str, on_ops: Callable[[], None]) -> None:
-    """Mount the annotator; ``on_ops`` runs when a key adds a decision (read ``st.session_state[key]["ops"]``)."""
-    _COMPONENT(key=key, data=data, on_ops_change=on_ops, height="content")
+    """Mount the annotator; ``on_ops`` runs when a key adds a decision (read ``st.session_state[key]["ops"]``), while
+    the session is signed in."""
+    rerun_if_signed_out()
+    _COMPONENT(key=key, data=data, on_ops_change=signed_in(on_ops), height="content")

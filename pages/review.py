@@ -12,7 +12,7 @@ from ner_core.workbench.registry import available_models, recipe_line
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import conflict_choice, plain, remember, type_colours
-from pages.sign_in import author_name, current_user
+from pages.sign_in import author_name, current_user, signed_in
 from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
 
 KEY = "review_annotator"
@@ -82,7 +82,7 @@ def show_conflict() -> None:
     conflict = session.conflict
     sentence = queue.item(conflict.item).sentence
     conflict_choice(sentence, conflict.author, conflict.version, store.original[sentence].words, conflict.mine, conflict.theirs,
-                    type_colours(types), "review", lambda: session.overwrite(queue, split, author), session.keep_theirs, f"Yours ({conflict.decision})")
+                    type_colours(types), "review", signed_in(lambda: session.overwrite(queue, split, author)), session.keep_theirs, f"Yours ({conflict.decision})")
 
 
 def annotate_alike(item: QueueItem) -> None:
@@ -96,7 +96,7 @@ def annotate_alike(item: QueueItem) -> None:
             st.text(f"This changes {len(changes):,} sentence(s): \"{words}\" becomes {item.suggested} in each "
                     "(a sentence someone changes meanwhile is left as they saved it).")
             st.button(f"Confirm: change {len(changes):,} sentence(s)", key="review_alike_confirm", type="primary",
-                      disabled=not changes, on_click=session.confirm_alike, args=(queue, item, author))
+                      disabled=not changes, on_click=signed_in(session.confirm_alike), args=(queue, item, author))
 
 
 @st.fragment

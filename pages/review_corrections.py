@@ -6,7 +6,7 @@ from ner_core.storage.store import StorageFullError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
 from pages.render import annotate_link
-from pages.sign_in import current_user
+from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset
 
 SHOWN = 20
@@ -19,6 +19,7 @@ if reason:
     st.info(f"{reason}: you see the corrections waiting for review, but cannot decide on them.")
 
 
+@signed_in
 def record(batch: str, decision: str) -> None:
     try:
         decide(store, batch, decision, user)

@@ -5,10 +5,14 @@ otherwise it returns the signed-in user, or draws the sign-in form and stops the
 
 A sign-in survives a reload: the session token is kept in a browser cookie (``SameSite=Strict``,
 for the session's lifetime), read once when a browser session starts, and cleared on sign-out.
+A write runs in a widget's callback, before the page checks the sign-in again: :func:`signed_in`
+wraps it, so that a session signed out in another tab (or expired) saves nothing.
 """
 from __future__ import annotations
 
+import functools
 import os
+from typing import Callable
 
 import streamlit as st
 
@@ -43,13 +47,36 @@ def current_user() -> User | None:
             user = user_for_token(engine, token)
         except SignInError as err:  # expired or signed out elsewhere
             del st.session_state["signin_token"]
-            st.session_state.signin_message = str(err)
+            st.session_state.setdefault("signin_message", str(err))
         else:
             _keep_cookie(token)
             return user
     _keep_cookie(None)
     _form(engine)
     st.stop()
+
+
+def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
+    """``callback`` (a write) run only while this session's sign-in holds; otherwise nothing is written and the
+    page asks to sign in again (:func:`current_user`; a fragment: :func:`rerun_if_signed_out`)."""
+    @functools.wraps(callback)
+    def run(*args, **kwargs) -> None:
+        engine = shared_engine()
+        if has_users(engine):
+            try:
+                user_for_token(engine, st.session_state.get("signin_token") or "")
+            except SignInError:
+                st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, or the "
+                                                   "session expired). Sign in again.")
+                return
+        callback(*args, **kwargs)
+    return run
+
+
+def rerun_if_signed_out() -> None:
+    """In a fragment (which skips :func:`current_user`): the whole page again, to the sign-in form, after a refused write."""
+    if "signin_message" in st.session_state:
+        st.rerun()
 
 
 def _keep_cookie(token: str | None) -> None:

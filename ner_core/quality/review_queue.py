@@ -22,13 +22,17 @@ from sqlalchemy.orm import Session
 from ..data.corpus import SPLITS, Sentence
 from ..data.tags import OUTSIDE, repair_iob2, replace_span, tag_type
 from ..storage.schema import ReviewDecision, ReviewFill, ReviewItem
-from ..storage.store import CorrectionStore, SaveResult, StaleSaveError
+from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
 from .consistency import entity_strings, inconsistent, occurrences, tally
 from .label_issues import LabelIssue
 
 MODEL, CONSISTENCY = "model", "consistency"
 SOURCES = (MODEL, CONSISTENCY)
 ACCEPTED, KEPT, EDITED = "accepted", "kept", "edited"
+
+
+class AlreadyDecided(CorrectionError):
+    """The item was decided by someone else first (two annotators at one queue): nothing was saved."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,13 @@ class ReviewQueue:
             return not session.scalar(select(exists().where(ReviewDecision.item_id == item_id,
                                                             ReviewDecision.reverted.is_(False))))
 
+    def last_decided(self, author: str, split: str) -> int | None:
+        """The sentence of ``author``'s latest live decision on ``split`` (None: none)."""
+        with Session(self.store.engine) as session:
+            return session.scalar(select(ReviewDecision.sentence).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id).where(
+                ReviewItem.dataset_id == self.store.dataset_id, ReviewItem.split == split, ReviewDecision.author == author,
+                ReviewDecision.reverted.is_(False)).order_by(ReviewDecision.id.desc()).limit(1))
+
     def decisions(self, split: str | None = None) -> list[dict]:
         """Every live decision, newest first."""
         query = (select(ReviewDecision, ReviewItem).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id)
@@ -273,10 +284,13 @@ class ReviewQueue:
 
         ``accepted`` applies the suggestion, ``kept`` keeps the gold (nothing changes), ``edited``
         stores ``tags``. A sentence changed since ``version`` is refused
-        (:class:`~ner_core.storage.store.StaleSaveError`) and nothing is recorded then; the decision is
-        stored in the same transaction as its save.
+        (:class:`~ner_core.storage.store.StaleSaveError`), an item someone decided first too
+        (:class:`AlreadyDecided`), and nothing is recorded then; the decision is stored in the same
+        transaction as its save.
         """
         item = self.item(item_id)
+        with Session(self.store.engine) as session:
+            self._refuse_if_decided(session, item)  # before the save: another's decision is no conflict over tags
         current = self.store.snapshot(item.sentence)  # if not at ``version``, the save below refuses it
         if action == ACCEPTED:
             tags = item.apply(current.tags)
@@ -289,10 +303,19 @@ class ReviewQueue:
             raise ValueError(f"unknown decision {action!r}: use {ACCEPTED}, {KEPT} or {EDITED}")
 
         def record(session: Session, saved: SaveResult) -> None:
+            session.get(ReviewItem, item_id, with_for_update=True)  # PostgreSQL: two decisions on one item queue here
+            self._refuse_if_decided(session, item)
             session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
                                        changed=saved.changed, created_at=_now(), batch=saved.batch))
 
         return self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record).changed
+
+    @staticmethod
+    def _refuse_if_decided(session: Session, item: QueueItem) -> None:
+        first = session.scalar(select(ReviewDecision).where(ReviewDecision.item_id == item.id, ReviewDecision.reverted.is_(False)))
+        if first is not None:
+            raise AlreadyDecided(f"sentence {item.sentence}: this item was {first.action} by {first.author} meanwhile; "
+                                 "nothing was saved")
 
     def alike(self, item: QueueItem) -> Alike:
         """For a consistency item: every sentence of the dataset (any split) where its string is

@@ -15,7 +15,7 @@ from ..models.tagger import Tagger
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
-from .review_queue import ACCEPTED, EDITED, KEPT, Alike, ModelSource, QueueItem, ReviewQueue, fill_queue
+from .review_queue import ACCEPTED, EDITED, KEPT, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue, fill_queue
 
 BUFFER = 8  # items sent ahead to the browser, one per sentence: the next one is on screen at once
 REMEMBERED = 500  # op ids kept: a replayed list applies none of them twice
@@ -154,10 +154,17 @@ class ReviewSession(OpsSession):
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
                 tags: Sequence[str] | None) -> None:
         try:
-            changed = queue.decide(item.id, decision, author, version, tags)
-        except StaleSaveError as err:
-            mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
-            self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
+            try:
+                changed = queue.decide(item.id, decision, author, version, tags)
+            except StaleSaveError as err:
+                mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
+                if mine != list(err.tags):
+                    self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
+                    return
+                changed = queue.decide(item.id, decision, author, err.version, mine)  # the same tags: no conflict
+        except AlreadyDecided as err:
+            self.current[(queue.store.name, split)] = None
+            self.message = ("info", f"Not saved: {err}. On to the next item.")
             return
         except CorrectionError as err:
             self.message = ("error", f"Not saved: {err}")
@@ -167,8 +174,13 @@ class ReviewSession(OpsSession):
         self.message = ("success", f"Sentence {item.sentence}: {decision} ({changed} tag(s) changed). Press u to undo it.")
 
     def _undo(self, queue: ReviewQueue, split: str, author: str, shown: QueueItem | None) -> None:
-        """Undo my last decision of this session (else my last save on the sentence on screen) and show that item."""
-        sentence = self.last.pop(queue.store.name, shown.sentence if shown else None)
+        """Undo my last decision (of this session, else stored: a reload forgets the session), else my last save on
+        the sentence on screen, and show that item."""
+        sentence = self.last.pop(queue.store.name, None)
+        if sentence is None:
+            sentence = queue.last_decided(author, split)
+        if sentence is None and shown is not None:
+            sentence = shown.sentence
         if sentence is None:
             self.message = ("info", "Nothing of yours to undo.")
             return

@@ -59,6 +59,20 @@ def test_an_admin_accepts_a_correction(team):
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("accepted", "root")]
 
 
+def test_a_session_signed_out_in_another_tab_saves_nothing_and_is_asked_to_sign_in(team):
+    """A button runs its callback before the page checks the sign-in again: the write checks it itself."""
+    from ner_core.storage.users import sign_out
+
+    store, token = team
+    store.save(0, ["B-per", "O", "B-org"], author="ann")
+    app = page("review_corrections.py", token)
+    sign_out(store.engine, token)  # the same person, in another tab
+    [accept] = [b for b in app.button if b.label == "Accept"]
+    accept.click().run()
+    assert decisions(store) == []  # it recorded root's decision before
+    assert app.title[-1].value == "Sign in" and any("Nothing was saved: you were signed out" in w.value for w in app.warning)
+
+
 def test_agreement_and_adjudication_in_one_click(team):
     store, token = team
     assign(store, 1.0, ("ann", "bob"), User("root", "admin"))

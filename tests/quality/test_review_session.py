@@ -95,6 +95,36 @@ def test_undo_brings_the_item_back_and_says_what_was_undone(queue):
     assert session.pop_message() == ("info", "Nothing of yours to undo.")
 
 
+def test_after_a_reload_u_undoes_my_latest_stored_decision(queue):
+    session = ReviewSession()
+    for n in range(2):
+        item = first(session, queue)
+        session.apply([op(f"k{n}", "keep", item.id, queue.store.sentence_version(item.sentence))], queue, "train", "ann")
+    reloaded = ReviewSession()  # a reload: a new browser session
+    reloaded.apply([op("u", "undo", first(reloaded, queue).id)], queue, "train", "ann")
+    assert reloaded.pop_message() == ("success", f"Undone on sentence {item.sentence}: your decision 'kept' on "
+                                                 f"{item.given} -> {item.suggested} (the item is back in the queue), 0 tag(s) set back.")
+    assert len(queue.decisions()) == 1 and queue.is_open(item.id)
+
+
+def test_an_item_someone_decided_first_is_not_decided_twice_nor_a_conflict(queue):
+    ann, bob = ReviewSession(), ReviewSession()
+    item = first(ann, queue)
+    assert first(bob, queue).id == item.id  # both see it
+    seen = queue.store.sentence_version(item.sentence)
+    ann.apply([op("a", "accept", item.id, seen)], queue, "train", "ann")
+    bob.apply([op("b", "accept", item.id, seen)], queue, "train", "bob")
+    assert bob.conflict is None and [d["author"] for d in queue.decisions()] == ["ann"]
+    assert bob.pop_message() == ("info", f"Not saved: sentence {item.sentence}: this item was accepted by ann meanwhile; "
+                                         "nothing was saved. On to the next item.")
+    assert first(bob, queue).id != item.id
+    other = next(i for i in queue.items("train") if i.sentence != item.sentence)  # another item, its sentence changed to
+    now = queue.store.snapshot(other.sentence)  # what bob's accept would make: the same tags, no conflict
+    queue.store.save(other.sentence, other.apply(now.tags), author="ann", expected_version=now.version)
+    bob.apply([op("c", "accept", other.id, now.version)], queue, "train", "bob")
+    assert bob.conflict is None and not queue.is_open(other.id)
+
+
 def test_annotate_alike_after_counting_then_undo(queue):
     session = ReviewSession()
     (item,) = queue.items("train", types=["nat"])
