@@ -16,7 +16,7 @@ _HOMES = {
     "models.checkpoint": ["load_checkpoint", "save_checkpoint"],
     "models.checkpoint_dirs": ["CheckpointError"],
     "data.corpus": ["CorpusError", "Sentence", "Split", "default_corpus_path", "load_corpus", "read_corpus", "split_corpus",
-                    "load_unlabelled", "write_corpus"],
+                    "split_indices", "load_unlabelled", "write_corpus"],
     "models.crf": ["CRF"],
     "training.cross_val": ["CrossValConfig", "cross_validate"],
     "evaluation.evaluate": ["evaluate"],

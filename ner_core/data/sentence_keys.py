@@ -12,6 +12,12 @@ def words_key(words: Sequence[str]) -> str:
     return hashlib.sha1("\x1f".join(words).encode()).hexdigest()
 
 
+def spelling_key(words: Sequence[str]) -> str:
+    """A hash of a sentence's characters, spaces left out: the same sentence tokenised another way has the same
+    (``deputy-leader`` and ``deputy - leader``)."""
+    return hashlib.sha1("".join("".join(w.split()) for w in words).encode()).hexdigest()
+
+
 def sentence_key(sentence: Sentence) -> str:
     """A short hash of a sentence's words: what a model that trained on it has seen."""
     return words_key(sentence.words)[:12]

@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..data.scripts import foreign_script, own_scripts
-from ..data.sentence_keys import words_key
+from ..data.sentence_keys import spelling_key, words_key
 from ..data.tags import OUTSIDE, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, POOL_ADDED as ADDED, POOL_DISCARDED as DISCARDED, POOL_OPEN as OPEN, Correction, PoolSentence
 from .store import CorrectionError, CorrectionStore, SaveResult, _now, bump_version, refuse_when_full
@@ -105,11 +105,11 @@ class Pool:
     # ------------------------------------------------------------ intake
 
     def add(self, sentences: Iterable[Sequence[str]], source: str, author: str = "anonymous", any_script: bool = False) -> Intake:
-        """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus or the pool, and
+        """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus (however tokenised) or the pool, and
         (unless ``any_script``) sentences mostly in a script the corpus does not use, dropped and counted;
         all or nothing; refused with :class:`PoolError` past :func:`pool_limit`."""
         _check_author(author)
-        corpus = {words_key(s.words) for s in self.store.original}
+        corpus = {spelling_key(s.words) for s in self.store.original}  # tokenised another way, still the corpus's
         own = frozenset() if any_script else own_scripts(s.words for s in self.store.original)
         for _ in range(3):  # a concurrent intake of the same sentences: read the pool again
             with Session(self.engine) as session:
@@ -123,7 +123,7 @@ class Pool:
                     counts["empty"] += 1
                 elif script := foreign_script(words, own):
                     scripts[script] += 1
-                elif key in corpus:
+                elif spelling_key(words) in corpus:
                     counts["corpus"] += 1
                 elif key in known:
                     counts["pool"] += 1

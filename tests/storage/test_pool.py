@@ -34,6 +34,8 @@ def test_intake_drops_duplicates_of_the_corpus_and_the_pool_and_counts_them(stor
     assert (again.added, again.pool_duplicates, again.size) == (1, 1, 4)
     assert "1 already in the pool" in again.summary()
     assert [i.line for i in pool.items()] == [1, 2, 3, 2]  # file order before any ranking
+    retokenised = pool.add([("John", "lives", "in", "Par", "is"), ("John", "lives", "in", "Paris", "!")], "c.txt", "cy")
+    assert (retokenised.added, retokenised.corpus_duplicates) == (1, 1)  # a corpus sentence split another way is the corpus's
 
 
 def test_sentences_mostly_in_a_script_the_corpus_does_not_use_are_dropped_unless_asked(store):

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 from ..tag_schemes import TagChecker
 
+MAX_LINE = 100_000  # characters of a line of text or of a token line: past it, not text a person annotates
+
 RawSentence = tuple[tuple[str, ...], tuple[str, ...], "tuple[str, ...] | None"]
 """A sentence as a reader finds it: words, tags (well formed, any scheme), POS tags or ``None``."""
 

@@ -20,7 +20,7 @@ import re
 from typing import Iterable, Iterator, Sequence
 
 from ..tag_schemes import tag_problem
-from .base import CorpusError, RawSentence, Reading, Sentence
+from .base import MAX_LINE, CorpusError, RawSentence, Reading, Sentence
 
 DOCSTART = "-DOCSTART-"
 _BLANK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")  # whitespace and zero-width characters only
@@ -43,6 +43,8 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
     good = reading.checker.good
     for line_no, line in enumerate(lines, start=1):
         line = line.removesuffix("\n").removesuffix("\r")
+        if len(line) > MAX_LINE:
+            raise reading.error(f"a line of {len(line):,} characters, over the limit of {MAX_LINE:,}: not a token line", line_no)
         if line[:1] == "\ufeff" and line.strip("\ufeff \t"):  # a BOM where files were concatenated
             line = line.lstrip("\ufeff")
             reading.notes["byte order marks (U+FEFF) dropped from the start of a token line"] += 1

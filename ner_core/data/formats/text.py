@@ -13,9 +13,8 @@ from itertools import accumulate
 from typing import Iterable, Iterator
 
 from ..tokenize import tokenize_with_offsets
-from .base import RawSentence, Reading
+from .base import MAX_LINE, RawSentence, Reading
 
-MAX_LINE = 100_000  # characters
 MAX_TOKENS = 250  # a sentence's tokens (the default corpus's longest sentence has 104)
 
 
