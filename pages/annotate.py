@@ -20,11 +20,11 @@ colours = dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
 
 author = author_name(user, "annotate_author")
-linked = sentence_from_link(n)
-if linked is not None and st.session_state.get("annotate_linked") != linked:
+if st.session_state.get("annotate_dataset") != dataset:  # a new session or another dataset: where this annotator left off
+    st.session_state.annotate_dataset, st.session_state.annotate_sentence = dataset, store.position(author) or 0
+linked = sentence_from_link(n) if st.query_params.get("sentence") != st.session_state.get("annotate_url") else None
+if linked is not None and st.session_state.get("annotate_linked") != linked:  # a link, not the address this page wrote
     st.session_state.annotate_linked = st.session_state.annotate_sentence = linked
-if "annotate_sentence" not in st.session_state and "annotate_sentence__kept" not in st.session_state:  # a new session
-    st.session_state.annotate_sentence = store.position(author) or 0  # where this annotator left off
 remember("annotate_sentence", 0)
 st.session_state.annotate_sentence = min(st.session_state.annotate_sentence, n - 1)
 
@@ -48,6 +48,9 @@ i = st.session_state.annotate_sentence
 if author and st.session_state.get("annotate_position") != (author, i):  # kept for this annotator's next session
     store.remember_position(author, i)
     st.session_state.annotate_position = (author, i)
+if st.query_params.get("sentence") != str(i):  # the address follows the sentence: a reload or a shared link opens it
+    st.query_params["sentence"] = str(i)
+st.session_state.annotate_url, st.session_state.annotate_linked = str(i), i
 words, stored = store.words(i), store.snapshot(i)  # tags and version read together
 gold, version, held = editing_base((dataset, i), (stored.tags, stored.version), f"annotate_editor_{i}_")
 if held:
@@ -65,9 +68,7 @@ def flagged() -> None:
     except (KeyError, ValueError):
         return
     if item.sentence == i:
-        st.info(plain(f"From the review queue: \"{' '.join(words[item.start:item.end])}\" (token {item.start}"
-                      f"{f'-{item.end - 1}' if item.end - item.start > 1 else ''}) is given {item.given}; suggested: "
-                      f"{item.suggested}. {item.detail}"))
+        st.info(plain(f"From the review queue: {item.describe(words)}"))
 
 
 flagged()

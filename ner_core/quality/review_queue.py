@@ -70,6 +70,12 @@ class QueueItem(Candidate):
         changed[self.start] = self.suggested
         return repair_iob2(changed)
 
+    def describe(self, words: Sequence[str]) -> str:
+        """What is flagged in the sentence of ``words``, and why."""
+        tokens = f"{self.start}-{self.end - 1}" if self.end - self.start > 1 else f"{self.start}"
+        return (f"\"{' '.join(words[self.start:self.end])}\" (token {tokens}) is given {self.given}; suggested: "
+                f"{self.suggested}. {self.detail}")
+
 
 @dataclass(frozen=True)
 class Alike:

@@ -186,6 +186,24 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
     assert list(app.data_editor[0].value["token"]) == list(first.words)  # the page shows the new dataset at once
 
 
+def test_annotates_address_follows_the_sentence_and_each_dataset_keeps_its_place(drugs):
+    from ner_core.storage.datasets import open_dataset
+
+    app = open_page("annotate", "drugs", annotate_author="ann")
+    app.query_params["sentence"] = "120"  # a link into drugs (150 sentences)
+    app.run()
+    app.button(key="annotate_next").click().run()
+    assert app.session_state.annotate_sentence == 121 and app.query_params["sentence"] == "121"  # a reload opens 121
+    open_dataset("fresh", drugs["engine"]).remember_position("ann", 7)  # where ann left off in fresh (40 sentences)
+    app.session_state["dataset"] = "fresh"  # chosen in the sidebar (app.py draws it; a page run alone does not)
+    app.run()
+    assert not app.exception and not app.error  # 121 was this page's own address, not a link to fresh's sentence 121
+    assert app.session_state.annotate_sentence == 7 and app.query_params["sentence"] == "7"
+    app.session_state["dataset"] = "drugs"
+    app.run()
+    assert app.session_state.annotate_sentence == 121  # drugs: where ann left off there
+
+
 def test_the_dataset_is_kept_in_the_address_so_a_reload_keeps_it(drugs):
     def app_page(address: dict[str, str] | None = None, dataset: str | None = None) -> AppTest:
         app = AppTest.from_file(APP, default_timeout=120)  # app.py itself: its sidebar and its default page
