@@ -290,13 +290,11 @@ class ReviewQueue:
 
         ``accepted`` applies the suggestion, ``kept`` keeps the gold (nothing changes), ``edited``
         stores ``tags``. A sentence changed since ``version`` is refused
-        (:class:`~ner_core.storage.store.StaleSaveError`), an item someone decided first too
-        (:class:`AlreadyDecided`), and nothing is recorded then; the decision is stored in the same
-        transaction as its save.
+        (:class:`~ner_core.storage.store.StaleSaveError`) and nothing is recorded then; the decision is
+        stored in the same transaction as its save. An item someone decided first takes no second
+        decision: one that changes nothing is refused (:class:`AlreadyDecided`), changed tags are saved.
         """
         item = self.item(item_id)
-        with Session(self.store.engine) as session:
-            self._refuse_if_decided(session, item)  # before the save: another's decision is no conflict over tags
         current = self.store.snapshot(item.sentence)  # if not at ``version``, the save below refuses it
         if action == ACCEPTED:
             tags = item.apply(current.tags)
@@ -310,18 +308,16 @@ class ReviewQueue:
 
         def record(session: Session, saved: SaveResult) -> None:
             session.get(ReviewItem, item_id, with_for_update=True)  # PostgreSQL: two decisions on one item queue here
-            self._refuse_if_decided(session, item)
-            session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
-                                       changed=saved.changed, created_at=_now(), batch=saved.batch))
+            first = session.scalar(select(ReviewDecision).where(ReviewDecision.item_id == item_id, ReviewDecision.reverted.is_(False)))
+            if first is None:
+                session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
+                                           changed=saved.changed, created_at=_now(), batch=saved.batch))
+            elif not saved.changed:  # decided meanwhile, and this changes nothing: not a second decision
+                raise AlreadyDecided(f"sentence {item.sentence}: this item was {first.action} by {first.author} meanwhile; "
+                                     "nothing was saved")
+            # else decided meanwhile, but these tags change the sentence: saved as a correction (undone as one)
 
         return self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record).changed
-
-    @staticmethod
-    def _refuse_if_decided(session: Session, item: QueueItem) -> None:
-        first = session.scalar(select(ReviewDecision).where(ReviewDecision.item_id == item.id, ReviewDecision.reverted.is_(False)))
-        if first is not None:
-            raise AlreadyDecided(f"sentence {item.sentence}: this item was {first.action} by {first.author} meanwhile; "
-                                 "nothing was saved")
 
     def alike(self, item: QueueItem) -> Alike:
         """For a consistency item: every sentence of the dataset (any split) where its string is

@@ -118,6 +118,10 @@ def test_an_item_someone_decided_first_is_not_decided_twice_nor_a_conflict(queue
     assert bob.pop_message() == ("info", f"Not saved: sentence {item.sentence}: this item was accepted by ann meanwhile; "
                                          "nothing was saved. On to the next item.")
     assert first(bob, queue).id != item.id
+    bob.apply([op("e", "edit", item.id, seen, ["B-per", "O", "O", "O"])], queue, "train", "bob")  # other tags: a conflict
+    assert bob.conflict.theirs == queue.store.tags(item.sentence)
+    bob.overwrite(queue, "train", "bob")  # saved, knowingly; still one decision on the item
+    assert queue.store.tags(item.sentence)[0] == "B-per" and [d["author"] for d in queue.decisions()] == ["ann"]
     other = next(i for i in queue.items("train") if i.sentence != item.sentence)  # another item, its sentence changed to
     now = queue.store.snapshot(other.sentence)  # what bob's accept would make: the same tags, no conflict
     queue.store.save(other.sentence, other.apply(now.tags), author="ann", expected_version=now.version)
