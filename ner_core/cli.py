@@ -5,6 +5,7 @@ import argparse
 import contextlib
 import functools
 import json
+import math
 import os
 import sys
 import time
@@ -120,6 +121,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         args.name = DEFAULT_MODEL  # the shipped model is the default corpus's
     out = _out_dir(args)
     choice = _recipe_choice(args)
+    encoder = _encoder(args.encoder)  # a bad --encoder is refused before any file is read
     split, tagset = _training_data(args)
     print(tagset.describe(), file=sys.stderr)
     train_set = split.train
@@ -142,7 +144,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                      if v is not None}
     base = Recipe().model
     open_vocab = args.open_vocab if args.open_vocab is not None else base.open_vocab and not args.no_word_features
-    model_config = replace(base, word_features=not args.no_word_features, encoder=_encoder(args.encoder),
+    model_config = replace(base, word_features=not args.no_word_features, encoder=encoder,
                            encoder_layers=args.encoder_layers, head=args.head,
                            hidden=args.hidden, lstm_layers=args.lstm_layers, open_vocab=open_vocab,
                            pos_tags=pos_tags, char_encoder=args.char_encoder, **training_only)
@@ -178,13 +180,14 @@ def _recipe_choice(args: argparse.Namespace):
     from .models.encoder import MINILM, parse_encoder
     from .training.recipes import RecipeChoice
 
-    by_hand = getattr(args, "no_word_features", False) or getattr(args, "init_from", None)
+    by_hand = [flag for flag, given in (("--init-from", getattr(args, "init_from", None)),
+                                        ("--no-word-features", getattr(args, "no_word_features", False))) if given]
     if args.recipe is None and (by_hand or args.encoder):
         if args.budget is not None:
             raise ValueError("--budget bounds the recipes' training: give --recipe")
         return None
     if by_hand:
-        raise ValueError("--recipe trains new models of its own: leave out --init-from and --no-word-features")
+        raise ValueError(f"--recipe trains new models of its own: leave out {' and '.join(by_hand)}")
     encoder = parse_encoder(_encoder(args.encoder))[0] if args.encoder else MINILM
     return RecipeChoice(args.recipe or "auto", args.budget, encoder)
 
@@ -193,6 +196,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from .training.method import MethodSettings, Recipe, train_method
+    from .training.recipes import duration
 
     out = _out_dir(args)
     choice = _recipe_choice(args)
@@ -209,7 +213,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
 
     def report(event: dict) -> None:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
-            eta = "" if event["eta_seconds"] is None else f"; at most {event['eta_seconds'] / 60:.0f} min left in all"
+            eta = "" if event["eta_seconds"] is None else f"; at most {duration(event['eta_seconds'])} of training left in all"
             recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
             tqdm.write(f"{event['stage']}{recipe}: up to {event['total']} epochs{eta}", file=sys.stderr)
 
@@ -275,6 +279,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from .models.bulk import tag_in_batches, write_tagged
     from .models.pipeline import load_any
 
+    if args.json and (args.text is None or args.out):
+        raise ValueError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
+                         "write JSON lines already (on stdout, or to a .jsonl file)")
     if args.out:
         _check_output(args.out, args.data)
     if args.text is not None:
@@ -312,8 +319,9 @@ def _check_output(out: Path, data: str | None) -> None:
     """Refuse an ``--out`` that cannot be written, or that is the input, before any tagging."""
     from .data.corpus import format_of
 
+    endings = "give a file name ending .jsonl, .conll, .csv or .spacy"
     if out.is_dir():
-        raise ValueError(f"--out {out} is a directory: give a file name ending .jsonl, .conll, .csv or .spacy")
+        raise ValueError(f"--out {out} is a directory: {endings}")
     if not out.parent.is_dir():
         raise ValueError(f"--out {out}: no directory {out.parent}; create it first")
     if not os.access(out.parent, os.W_OK) or out.exists() and not os.access(out, os.W_OK):
@@ -322,8 +330,8 @@ def _check_output(out: Path, data: str | None) -> None:
         raise ValueError(f"--out {out}: cannot write a zip; write the file and zip it")
     try:
         format_of(out.name)
-    except CorpusError as err:
-        raise ValueError(f"--out {err}") from None
+    except CorpusError:
+        raise ValueError(f"--out {out}: unknown format; {endings}") from None
     if data not in (None, "-") and Path(data).resolve() == out.resolve():
         raise ValueError(f"--out {out} is the input file: tagging it would overwrite it; give another name")
 
@@ -380,8 +388,11 @@ def cmd_pool(args: argparse.Namespace) -> int:
         print(intake.summary() + (" (--any-script keeps them)" if intake.other_scripts else ""))
         return 0
     if args.action == "rank":
+        from .models.device import resolve_device
         from .workbench.jobs import JobError, run_here
         from .workbench.pool_rank import PoolRankSpec
+
+        resolve_device()  # $NER_DEVICE, checked before the job starts
 
         try:  # the same one-at-a-time lock as the app's background jobs
             result = run_here("pool-rank", PoolRankSpec(args.dataset, args.strategy), args.dataset,
@@ -466,8 +477,8 @@ def _cross_val_settings(args: argparse.Namespace) -> tuple:
     encoder = parse_encoder(_encoder(args.encoder))[0] if args.encoder else MINILM
     config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads,
                             recipe=recipe, encoder=encoder, budget_minutes=args.budget, warm_epochs=args.warm_epochs)
-    # auto also tries fold models warm-started from the model (--model), where it never saw the data
-    init_from = args.init_from or (_model_path(args) if recipe == "auto" else None)
+    # warm starts from --model's tagger unless --init-from names one; auto tries that too, where it never saw the data
+    init_from = args.init_from or (_model_path(args) if recipe in ("auto", "warm") else None)
     if args.models_dir:  # checked before any fold trains: fold models replace only fold models
         for k in range(args.cross_val):
             check_replaceable(Path(args.models_dir) / f"fold{k}")
@@ -515,19 +526,27 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from .storage.db import make_engine
-    from .storage.users import add_user, check_name, check_role, list_users
+    from .storage.users import add_user, check_new_name, check_role, list_users
 
     engine = make_engine()
     if args.action == "list":
-        users = [u for u in list_users(engine) if args.name is None or u.name.lower() == args.name.lower()]
+        if args.role is not None:
+            check_role(args.role)
+        everyone = list_users(engine)
+        users = [u for u in everyone if (args.name is None or u.name.lower() == args.name.lower()) and args.role in (None, u.role)]
         if args.name is not None and not users:
-            raise ValueError(f"no user named {args.name!r} ('users list' without a name lists everyone)")
+            raise ValueError(f"no user named {args.name!r}{' with role ' + args.role if args.role else ''} "
+                             "('users list' without a name lists everyone)")
+        if not everyone:
+            print("no users defined: the app runs for one person, without sign-in", file=sys.stderr)
+        elif not users:
+            print(f"no user has the role {args.role}", file=sys.stderr)
         for user in users:
             print(f"{user.name}\t{user.role}")
         return 0
     if not args.name or not args.role:
         raise ValueError("users add needs NAME and --role")
-    check_name(args.name)  # both checked before asking for a password
+    check_new_name(engine, args.name)  # name and role checked before asking for a password
     check_role(args.role)
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -563,9 +582,10 @@ def build_parser() -> argparse.ArgumentParser:
         group.add_argument("--checkpoint", help="checkpoint directory")
         device_arg(p)
 
-    def recipe_args(p: argparse.ArgumentParser, default: str) -> None:
+    def recipe_args(p: argparse.ArgumentParser, default: str, warm: str = "") -> None:
         p.add_argument("--recipe", help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
-                       "finetune (the encoder fine-tuned under the CRF) or auto (each trained, the best on dev kept) " + default)
+                       f"finetune (the encoder fine-tuned under the CRF), {warm}or auto (each trained, the best on dev kept) "
+                       + default)
         p.add_argument("--budget", type=float, metavar="MINUTES", help="time for the recipes: a candidate estimated "
                        "not to fit is skipped, the others' epochs capped (default: 120 for auto, else no limit)")
 
@@ -593,7 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=_at_least(1), default=32)
     p.add_argument("--lr", type=_between(0, 1), default=2e-3)
     p.add_argument("--lr-decay", type=_between(0, 1, high_ok=True), default=0.5, help="lr factor after an epoch without improvement (1: constant)")
-    p.add_argument("--average-from", type=int, default=0,
+    p.add_argument("--average-from", type=_at_least(0), default=0,
                    help="average the weights from this epoch on (stochastic weight averaging; 0: off)")
     p.add_argument("--hidden", type=_at_least(1), default=128)
     p.add_argument("--lstm-layers", type=_at_least(1), default=1)
@@ -611,7 +631,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "with word features)")
     p.add_argument("--char-encoder", choices=("cnn", "lstm"), default="cnn", help="char features: CNN or BiLSTM")
     p.add_argument("--dropout", type=_between(0, 1, low_ok=True), help="dropout rate (default 0.4; with --init-from: the checkpoint's)")
-    p.add_argument("--recall-margin", type=float,
+    p.add_argument("--recall-margin", type=_between(0, math.inf, low_ok=True),
                    help="softmax-margin cost of missing a gold entity (the CRF's class weight; default 0: plain NLL)")
     p.add_argument("--margin-types", type=_names, help="types the margin applies to, or 'weak' (default: all)")
     p.add_argument("--type-margins", type=_type_margins, help="a margin per type, e.g. 'art=6,eve=3' (overrides --recall-margin)")
@@ -660,7 +680,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
                         "line, or a corpus file; auto: text for .txt, stdin or no suffix, else corpus")
     p.add_argument("--out", type=Path, help="write .jsonl (tokens, tags, probabilities), or .conll, .csv or .spacy (tokens and tags); default: JSON lines on stdout")
-    p.add_argument("--json", action="store_true", help="with --text: one JSON line")
+    p.add_argument("--json", action="store_true", help="with --text and no --out: one JSON line (--data writes JSON lines)")
     model_args(p)
     p.set_defaults(func=cmd_predict)
 
@@ -712,7 +732,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--encoder", help="with --cross-val: the encoder of the fused and finetune fold models: minilm "
                    "(default), a local directory holding a transformer or a model in the local Hugging Face cache")
     recipe_args(p, "of the fold models with --cross-val (default: auto, chosen on the first fold, warm among its "
-                "candidates where --model's tagger never saw the data; warm with --init-from)")
+                "candidates where --model's tagger never saw the data; warm with --init-from)",
+                "warm (each fold model starts from --init-from, else --model's tagger) ")
     model_args(p)
     p.set_defaults(func=cmd_label_issues)
 
@@ -723,7 +744,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_at_least(1), default=3)
     p.add_argument("--threads", type=_at_least(1), default=2)
     p.add_argument("--limit", type=_at_least(1), help="train on the first N training sentences only")
-    p.set_defaults(func=cmd_retrain)
+    p.set_defaults(func=cmd_retrain, device=None)  # no --device: $NER_DEVICE, checked (_device_env) before the job starts
 
     p = sub.add_parser("job", help="run a background job recorded in the database (the app starts these)")
     p.add_argument("id", help="the job's id")
@@ -732,7 +753,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("users", help="add or list the people who sign in to the app (none: one person, no sign-in)")
     p.add_argument("action", choices=("add", "list"))
     p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")
-    p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may)")
+    p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may); "
+                   "list: only the users of this role")
     p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin (else prompt)")
     p.set_defaults(func=cmd_users)
 

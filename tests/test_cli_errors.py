@@ -90,6 +90,63 @@ def test_a_bad_device_or_recipe_is_refused_before_the_corpus_is_read(tmp_path, m
     assert users.returncode == 0 and "device" not in users.stderr
 
 
+def test_a_bad_environment_device_is_named_as_such_and_refused_before_a_job_starts(tmp_path, monkeypatch):
+    from ner_core.storage.db import make_engine
+    from ner_core.workbench.jobs import latest_job
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    monkeypatch.setenv("NER_DEVICE", "cuda:99")  # no machine has it; no command here has --device given
+    for command in (("retrain",), ("pool", "rank"), ("evaluate", "--data", str(tmp_path / "none.conll"))):
+        refused = run_cli(*command)
+        assert refused.returncode == 1 and refused.stderr.startswith("error: NER_DEVICE=cuda:99: "), refused.stderr
+        assert "--device" not in refused.stderr and "Traceback" not in refused.stderr
+    assert latest_job(engine=make_engine(url)) is None  # no job was started, so none failed
+
+
+def test_a_dataset_without_a_model_is_told_what_really_trains_one(tmp_path, monkeypatch):
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path))
+    import_dataset(make_engine(url), "mine", b"Paris\tB-geo\n\nRome\tB-geo\n\n", "mine.conll", tmp_path / "datasets")
+    refused = run_cli("pool", "rank", "--dataset", "mine")
+    assert refused.returncode == 1 and "has no model yet" in refused.stderr and "Retrain page" in refused.stderr
+    assert "train-method" not in refused.stderr  # it registers nothing for a dataset
+
+
+def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
+    missing = str(tmp_path / "no-such-corpus.conll")
+    train = ("train", "--data", missing, "--dev", missing, "--out", str(tmp_path / "m"))
+    encoder = run_cli(*train, "--encoder", str(tmp_path))
+    assert encoder.returncode == 1 and "not a transformer" in encoder.stderr and "no-such-corpus" not in encoder.stderr
+    fused = run_cli(*train, "--init-from", "x", "--recipe", "fused")
+    assert fused.returncode == 1 and fused.stderr.endswith("leave out --init-from\n")  # not --no-word-features
+    out = tmp_path / "out" / "x.xyz"
+    (tmp_path / "out").mkdir()
+    unknown = run_cli("predict", "--data", missing, "--out", str(out))
+    assert unknown.returncode == 1 and f"--out {out}: unknown format" in unknown.stderr and "zip" not in unknown.stderr
+    json_lines = run_cli("predict", "--data", missing, "--json")
+    assert json_lines.returncode == 1 and "--json prints the tags of --text" in json_lines.stderr
+
+
+def test_label_issues_warm_starts_from_the_model_when_no_init_from_is_given(tmp_path):
+    data = tmp_path / "few.conll"
+    data.write_text("Paris\tB-geo\n\nRome\tB-geo\n\nBerlin\tB-geo\n\n")
+    warm = run_cli("label-issues", "--data", str(data), "--cross-val", "2", "--recipe", "warm", "--checkpoint", str(tmp_path / "nope"))
+    assert warm.returncode == 1 and f"{tmp_path / 'nope'}: no checkpoint at" in warm.stderr, warm.stderr  # refused before training
+
+
+def test_a_job_or_a_database_folder_that_does_not_exist_is_named(tmp_path):
+    db = {"NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "NER_DATA_DIR": str(tmp_path)}
+    job = cli("job", "nosuchid", **db)  # a fresh interpreter: a job process installs its own signal handlers
+    assert job.returncode == 1 and job.stderr == b"error: no job 'nosuchid' in this database\n"
+    folder = cli("users", "list", NER_DB_URL="sqlite:////nonexistent/dir/db.sqlite")
+    assert folder.returncode == 1 and folder.stderr == (b"error: NER_DB_URL=sqlite:////nonexistent/dir/db.sqlite: the database's "
+                                                       b"folder /nonexistent/dir does not exist; create it, or name a file in a folder that exists\n")
+
 def test_an_interrupted_write_keeps_the_earlier_file(tmp_path):
     out = tmp_path / "tagged.jsonl"
     out.write_text("the earlier result\n")

@@ -19,26 +19,27 @@ class DeviceError(ValueError):
 
 
 def resolve_device(spec: str | None = None) -> torch.device:
-    """The device ``spec`` names (default ``$NER_DEVICE``, else ``auto``)."""
-    spec = (spec or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
-    if spec == "auto":
+    """The device ``spec`` names (default ``$NER_DEVICE``, else ``auto``); a refusal names where the value came from."""
+    given = (spec or os.environ.get(DEVICE_ENV) or "auto").strip().lower()
+    source, fix = (f"--device {given}", "use --device cpu (or auto)") if spec else \
+        (f"{DEVICE_ENV}={given}", f"set {DEVICE_ENV}=cpu (or auto)")
+    if given == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
         return torch.device("mps") if torch.backends.mps.is_available() else torch.device("cpu")
     try:
-        device = torch.device(spec)
+        device = torch.device(given)
     except RuntimeError:
-        raise DeviceError(f"unknown device {spec!r}: use {CHOICES}") from None
+        raise DeviceError(f"{source}: unknown device {given!r}: use {CHOICES}") from None
     if device.type == "cuda":
         if not torch.cuda.is_available():
-            raise DeviceError(f"--device {spec}: torch {torch.__version__} sees no CUDA GPU on this machine; "
-                              "use --device cpu (or auto)")
+            raise DeviceError(f"{source}: torch {torch.__version__} sees no CUDA GPU on this machine; {fix}")
         if device.index is not None and device.index >= torch.cuda.device_count():
-            raise DeviceError(f"--device {spec}: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
+            raise DeviceError(f"{source}: this machine has {torch.cuda.device_count()} CUDA GPU(s)")
     elif device.type == "mps" and not torch.backends.mps.is_available():
-        raise DeviceError(f"--device {spec}: MPS is not available on this machine; use --device cpu (or auto)")
+        raise DeviceError(f"{source}: MPS is not available on this machine; {fix}")
     elif device.type not in ("cpu", "cuda", "mps"):
-        raise DeviceError(f"unknown device {spec!r}: use {CHOICES}")
+        raise DeviceError(f"{source}: unknown device {given!r}: use {CHOICES}")
     return device
 
 

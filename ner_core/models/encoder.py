@@ -78,13 +78,18 @@ def encoder_info(name: str) -> EncoderInfo:
         if not (Path(name) / "config.json").is_file():
             raise EncoderError(f"{name}: not a transformer (no config.json); give a directory saved by save_pretrained "
                                "or the name of a model in the local Hugging Face cache")
+    elif Path(name).is_absolute() or name.startswith((".", "~")):  # a path, not a model name
+        raise EncoderError(f"{name}: no such directory")
     else:
         path = name
     try:
         config = AutoConfig.from_pretrained(path, local_files_only=True)
     except (OSError, ValueError) as err:
-        raise EncoderError(f"no encoder {name!r} on this machine: give a directory holding a transformer (config, tokenizer, "
-                           f"weights) or the name of a model in the local Hugging Face cache; nothing is downloaded ({err})") from None
+        if Path(path).is_dir():  # a directory's own files (minilm's too): what is wrong with them is the message
+            raise EncoderError(f"{name}: cannot be read as a transformer ({err})") from None
+        raise EncoderError(f"no encoder {name!r} on this machine: no such directory, and not in the local Hugging Face "
+                           "cache (nothing is downloaded); give minilm, a directory holding a transformer (config, "
+                           "tokenizer, weights) or the name of a model in that cache") from None
     settings = {k: v for k, v in sorted(config.to_dict().items()) if k not in ("_name_or_path", "transformers_version")}
     fingerprint = hashlib.sha1(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:12]
     dim = getattr(config, "hidden_size", None) or getattr(config, "dim", None)

@@ -17,6 +17,7 @@ models warm-started from such a tagger (:attr:`~ner_core.training.cross_val.Cros
 """
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Sequence
@@ -93,7 +94,9 @@ def issues_from_marginals(
     probs = [p / p.sum(axis=1, keepdims=True) for p in probs]
     given = [ids[i] for i in kept]
     # n_jobs=1: cleanlab's multiprocessing pool outlives a Streamlit script and hangs its shutdown
-    flagged = cleanlab_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
+    with warnings.catch_warnings():  # a rare tag's "too few examples", named by cleanlab's internal class number
+        warnings.filterwarnings("ignore", message="May not flag all label issues in class", category=UserWarning)
+        flagged = cleanlab_issues(given, probs, return_indices_ranked_by="self_confidence", n_jobs=1)
     votes = TagAgreement(sentences) if folds is not None and agreement else None
     issues = []
     for k, j in flagged:

@@ -69,7 +69,11 @@ def make_engine(url: str | None = None) -> Engine:
     the psycopg 3 driver.
     """
     url = driver_url(url or default_db_url())
-    sqlite = make_url(url).get_backend_name() == "sqlite"
+    parsed = make_url(url)
+    sqlite = parsed.get_backend_name() == "sqlite"
+    if sqlite and not Path(parsed.database or ".").parent.is_dir():  # SQLite would say only "unable to open"
+        raise ValueError(f"NER_DB_URL={url}: the database's folder {Path(parsed.database).parent} does not exist; "
+                         "create it, or name a file in a folder that exists")
     engine = create_engine(url, connect_args={"timeout": 30} if sqlite else {}, pool_pre_ping=not sqlite)
     if sqlite:
 

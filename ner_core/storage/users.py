@@ -91,16 +91,29 @@ def check_role(role: str) -> str:
     return role
 
 
+def _refuse_taken(session: Session, name: str) -> None:
+    """:class:`UserError` if a user has ``name`` already (in any case)."""
+    if session.scalar(select(UserRow.id).where(func.lower(UserRow.name) == name.lower())) is not None:
+        raise UserError(f"a user named {name!r} exists already")
+
+
+def check_new_name(engine: Engine, name: str) -> str:
+    """``name`` if it is a valid user name that no user has (in any case), else :class:`UserError`."""
+    check_name(name)
+    with Session(engine) as session:
+        _refuse_taken(session, name)
+    return name
+
+
 def add_user(engine: Engine, name: str, role: str, password: str, by: User | None = None) -> User:
     """Create a user (``by``: the acting user, an admin once users exist; ``None`` from the command line)."""
     require(by, "manage users")
     check_name(name)
     check_role(role)
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
     with Session(engine) as session, session.begin():
-        if session.scalar(select(UserRow.id).where(func.lower(UserRow.name) == name.lower())) is not None:
-            raise UserError(f"a user named {name!r} exists already")
+        _refuse_taken(session, name)  # before the password: a taken name is the answer whatever the password
+        if len(password) < MIN_PASSWORD:
+            raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
         session.add(UserRow(name=name, role=role, password_hash=_hasher.hash(password), created_at=_now()))
     return User(name, role)
 

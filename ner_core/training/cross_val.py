@@ -148,7 +148,7 @@ def _choose_recipe(train_set: list[Sentence], held_out: list[Sentence], labels: 
     when given) trained on ``train_set`` and scored on ``held_out``; the best model and the record of what was tried."""
     from ..evaluation.evaluate import evaluate
     from ..models.tagger import Tagger
-    from .recipes import AUTO_BUDGET, CANDIDATES, estimate_epoch_seconds
+    from .recipes import AUTO_BUDGET, CANDIDATES, duration, estimate_epoch_seconds
 
     budget = config.budget_minutes or AUTO_BUDGET
     deadline = time.perf_counter() + 60 * budget
@@ -165,8 +165,8 @@ def _choose_recipe(train_set: list[Sentence], held_out: list[Sentence], labels: 
         need = config.folds * (first + (settings.epochs - 1) * later)  # its K fold models
         left = deadline - time.perf_counter()
         if need > left:
-            tried.append({"recipe": name, "skipped": f"{config.folds} fold models need about {need / 60:.1f} min; "
-                                                     f"{left / 60:.1f} min of the budget left"})
+            tried.append({"recipe": name, "skipped": f"{config.folds} fold models need about {duration(need)}; "
+                                                     f"{duration(left)} of the budget left"})
             for _ in range(settings.epochs + 1):
                 step(f"fold 1/{config.folds}: {name} skipped")
             continue

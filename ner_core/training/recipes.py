@@ -38,6 +38,12 @@ MIN_EPOCHS = 2  # a candidate that cannot train this many epochs within its shar
 PROBE_BATCHES = 3  # batches timed to estimate a candidate's epoch
 FINETUNE = {"lr": 1e-3, "encoder_lr": 5e-5, "warmup": 0.1, "lr_decay": 1.0, "grad_clip": 1.0}  # the head's lr, the encoder's
 FINETUNE_EPOCHS, FINETUNE_PATIENCE = 8, 2
+
+
+def duration(seconds: float) -> str:
+    """A time for people: minutes from 90 s on, else seconds to two significant digits; never negative."""
+    seconds = max(seconds, 0.0)
+    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.2g} s"
 AUTO_BUDGET = 120.0  # minutes: auto's budget when none is given (a large corpus skips what cannot fit)
 
 
@@ -167,8 +173,8 @@ def train_recipe(
                 fits = 1 + math.floor((share - first) / later) if share >= first else 0
                 entry["estimated_epoch_minutes"] = round(later / 60, 2)
                 if fits < MIN_EPOCHS:
-                    entry["skipped"] = (f"needs about {(first + (MIN_EPOCHS - 1) * later) / 60:.1f} min for {MIN_EPOCHS} "
-                                        f"epochs; {share / 60:.1f} min of the budget left for it")
+                    entry["skipped"] = (f"needs about {duration(first + (MIN_EPOCHS - 1) * later)} for {MIN_EPOCHS} "
+                                        f"epochs; {duration(share)} of the budget left for it")
                     log(f"{name}: skipped: {entry['skipped']}")
                     tried.append(entry)
                     continue
@@ -180,7 +186,7 @@ def train_recipe(
                            progress=progress, tagset=tagset, on_batch=on_batch)
             entry.update(dev_micro_f1=round(result.best_score, 4), minutes=round((time.perf_counter() - began) / 60, 2),
                          epochs=len(result.history), most_epochs=settings.epochs, start_bias=result.model.config.start_bias)
-            log(f"{name}: dev micro F1 {result.best_score:.4f} in {entry['minutes']:.1f} min")
+            log(f"{name}: dev micro F1 {result.best_score:.4f} in {duration(time.perf_counter() - began)}")
             tried.append(entry)
             if best is None or result.best_score > best[1].best_score:
                 best = (name, result, result.model.config, Path(scratch) / name)

@@ -345,7 +345,10 @@ def run_job(job_id: str) -> int:
             taken = session.execute(update(Job).where(Job.id == job_id, Job.state == "starting").values(
                 state="running", pid=os.getpid(), host=HOST, heartbeat_at=_now()))
         if taken.rowcount != 1:
-            print(f"error: job {job_id} is not waiting to start", file=sys.stderr)
+            with Session(engine) as session:
+                job = session.get(Job, job_id)
+            print(f"error: no job {job_id!r} in this database" if job is None else
+                  f"error: job {job_id} is {job.state}, not waiting to start", file=sys.stderr)
             return 1
         _execute(engine, job_id)
         return 0

@@ -33,8 +33,9 @@ def ranking_model(dataset: str, engine: Engine | None = None) -> tuple[str, str]
     without a model is refused with what to do first."""
     models = available_models(dataset, engine=engine)
     if not models:
-        raise PoolError(f"dataset {dataset!r} has no model yet to rank its pool: train one first (Retrain page, or "
-                        f"python -m ner_core train-method on it); its pool keeps every sentence meanwhile")
+        raise PoolError(f"dataset {dataset!r} has no model yet to rank its pool: train one first on the app's Retrain "
+                        "page with the dataset chosen (its first model is activated; the command line retrains only the "
+                        "default dataset's models); its pool keeps every sentence meanwhile")
     label, path = next(iter(models.items()))
     return f"{label} ({active_id(dataset, engine)})", path
 

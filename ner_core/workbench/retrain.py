@@ -34,7 +34,7 @@ from ..storage.db import shared_engine
 from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
 from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
-from ..training.recipes import RecipeChoice
+from ..training.recipes import RecipeChoice, duration
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
 from .registry import SHIPPED, activate, active_dir, active_id, entry_dir, load_index, new_entry_dir, new_entry_id, register, registry_dir
@@ -145,10 +145,6 @@ def progress_line(events: Sequence[dict[str, Any]]) -> tuple[float, str]:
         return 0.0, f"{where} · time left not known yet"
     eta, seconds = timed[-1]["eta_seconds"], timed[-1]["seconds"]
     return min(seconds / max(seconds + eta, 1e-9), 1.0), f"{where} · about {duration(eta)} left"
-
-
-def duration(seconds: float) -> str:
-    return f"{seconds / 60:.1f} min" if seconds >= 90 else f"{seconds:.0f} s"
 
 
 def method_line(tagset: TagSet) -> str:

@@ -55,8 +55,11 @@ def test_a_checkpoint_refuses_a_missing_or_changed_encoder(tiny_bert, tmp_path, 
 def test_an_encoder_that_is_not_here_is_refused_before_anything_trains(tmp_path):
     from ner_core.cli import _encoder
 
-    with pytest.raises(EncoderError, match="no encoder 'no-such-model-xyz' on this machine.*nothing is downloaded"):
+    with pytest.raises(EncoderError, match="no encoder 'no-such-model-xyz' on this machine.*nothing is downloaded") as missing:
         _encoder("no-such-model-xyz")
+    assert "not in the local Hugging Face cache" in str(missing.value) and "huggingface.co" not in str(missing.value)
+    with pytest.raises(EncoderError, match=f"^{tmp_path / 'nowhere'}: no such directory$"):  # not Hugging Face's repo id rules
+        _encoder(str(tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(EncoderError, match="not a transformer"):
         _encoder(str(tmp_path / "empty"))

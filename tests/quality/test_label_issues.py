@@ -75,3 +75,17 @@ def test_a_one_off_tag_outranks_one_the_corpus_agrees_with():
     agreement = TagAgreement(sentences)
     assert agreement.probability("Iraq", "O", 0.01) == pytest.approx(0.01 / 21)
     assert agreement.probability("Zork", "B-geo", 0.01) == pytest.approx(0.01)
+
+
+def test_a_rare_tag_raises_no_warning_with_cleanlabs_class_numbers():
+    """cleanlab warns "May not flag all label issues in class: 16" for a rare tag: a number no user knows."""
+    import warnings
+
+    labels = ["O", "B-geo", "B-art"]
+    sentences = [Sentence(("Paris", "is", "far"), ("B-geo", "O", "O")) for _ in range(20)] + [Sentence(("Mona",), ("B-art",))]
+    marginals = [np.array([[0.05, 0.9, 0.05], [0.9, 0.05, 0.05], [0.9, 0.05, 0.05]]) for _ in range(20)]
+    marginals.append(np.array([[0.8, 0.1, 0.1]]))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        issues_from_marginals(sentences, marginals, labels)
+    assert not [w for w in caught if "May not flag all label issues" in str(w.message)]

@@ -205,3 +205,19 @@ def test_import_refuses_non_admins_and_writes_nothing(engine, tmp_path):
     assert "mine" not in list_datasets(engine) and not (tmp_path / "datasets").exists()
     import_dataset(engine, "mine", data, "mine.csv", tmp_path / "datasets", user=User("root", "admin"))
     assert "mine" in list_datasets(engine)
+
+
+def test_users_list_by_role_says_when_no_one_is_defined_and_add_refuses_a_taken_name_first(db_url, monkeypatch, capsys):
+    assert run_cli(["list"], db_url, monkeypatch, capsys) == (0, "", "no users defined: the app runs for one person, without sign-in\n")
+    for name, role in (("ann", "annotator"), ("ada", "admin")):
+        assert run_cli(["add", name, "--role", role, "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")[0] == 0
+    assert run_cli(["list", "--role", "admin"], db_url, monkeypatch, capsys)[:2] == (0, "ada\tadmin\n")
+    assert run_cli(["list", "--role", "reviewer"], db_url, monkeypatch, capsys) == (0, "", "no user has the role reviewer\n")
+    code, _, err = run_cli(["list", "--role", "owner"], db_url, monkeypatch, capsys)
+    assert code == 1 and "unknown role 'owner'" in err
+    code, _, err = run_cli(["add", "ANN", "--role", "admin", "--password-stdin"], db_url, monkeypatch, capsys, "short\n")
+    assert code == 1 and "a user named 'ANN' exists already" in err
+    engine = make_engine(db_url)
+    with pytest.raises(UserError, match="exists already"):  # the API too: the name before the password
+        add_user(engine, "ann", "admin", "short")
+    engine.dispose()

@@ -130,6 +130,10 @@ def test_cli_recipe_glove_trains_and_a_bad_recipe_is_refused(tmp_path, capsys):
     assert not (tmp_path / "b").exists()
 
 
+def test_times_are_said_in_seconds_when_short_and_never_negative():
+    assert [recipes.duration(s) for s in (0.34, 3.21, 89, 90, -0.4)] == ["0.34 s", "3.2 s", "89 s", "1.5 min", "0 s"]
+
+
 def test_cross_validation_chooses_the_recipe_on_its_first_fold_and_every_fold_model_follows(tiny_bert, tmp_path, monkeypatch):
     def estimate(model, data, dev, config):  # fine-tuning's 3 fold models never fit 10 minutes
         return (600.0, 600.0) if isinstance(model.config, FineTuneConfig) else (1.0, 1.0)

@@ -215,7 +215,7 @@ def test_predict_cli_checks_its_output_before_tagging(tiny_model, tmp_path):
     write_corpus([Sentence(("Paris", "sleeps"), ("B-geo", "O"))], data)
     before = data.read_bytes()
     for out, message in ((data, "is the input file"), (tmp_path, "is a directory"),
-                         (tmp_path / "no" / "x.jsonl", "no directory"), (tmp_path / "x.xml", "--out x.xml: unknown corpus format")):
+                         (tmp_path / "no" / "x.jsonl", "no directory"), (tmp_path / "x.xml", f"--out {tmp_path / 'x.xml'}: unknown format")):
         refused = run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(out))
         assert refused.returncode == 1 and message in refused.stderr, (out, refused.stderr)
     assert data.read_bytes() == before
@@ -225,7 +225,8 @@ def test_predict_cli_checks_its_output_before_tagging(tiny_model, tmp_path):
 
 @pytest.mark.parametrize("args", [("mine", "--top", "-1"), ("label-issues", "--top", "0"), ("train", "--limit", "-150"),
                                   ("label-issues", "--cross-val", "1"), ("pool", "status", "--top", "-5"),
-                                  ("train", "--lr", "-1"), ("train", "--dropout", "2"), ("train-method", "--weak-share", "5")])
+                                  ("train", "--lr", "-1"), ("train", "--dropout", "2"), ("train-method", "--weak-share", "5"),
+                                  ("train", "--recall-margin", "-3"), ("train", "--average-from", "-1")])
 def test_numbers_out_of_their_range_are_refused_naming_the_flag(args, capsys):
     from ner_core.cli import main
 
