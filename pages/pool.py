@@ -8,6 +8,7 @@ from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
+from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import UPLOAD_LABEL, type_colours
@@ -57,6 +58,7 @@ def ranking() -> None:
     if job is not None:
         status = job_status(job)
         st.text(f"Last job {job}: {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
+        cancel_button(job, status, user, "pool_job")
     why = refusal(user, "retrain")
     if st.button(f"Rank the pool with {name}: a background job", key="pool_rank", disabled=why is not None or not pool.counts()[OPEN],
                  help=why):

@@ -17,23 +17,14 @@ from ner_core.workbench.retrain import (
     corrections_by_split,
     job_kind,
     method_line,
-    progress_line,
     retrainable,
 )
+from pages.job_controls import job_progress
 from pages.render import plain
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset
 
 KEEP = "Keep the active models"
-
-
-def show_progress(status: dict) -> None:
-    """The last progress event: stage, epoch and batch, and the time left; the epochs so far."""
-    fraction, line = progress_line(status["progress"])
-    st.progress(fraction, text=line)
-    epochs = [e for e in status["progress"] if "loss" in e]
-    if epochs:
-        st.dataframe(pd.DataFrame(epochs), hide_index=True, key="retrain_progress")
 
 
 def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
@@ -73,8 +64,7 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         st.warning("The new models score **lower** than the active ones; keeping the active models is the default.\n\n"
                    + "\n".join(f"- {plain(line)}" for line in status["worse"]))
     st.subheader(f"{status['kind']} job {job}: {state}")
-    if state in ("starting", "running"):
-        show_progress(status)
+    job_progress(job, status, user, "retrain")
     if state in ("failed", "killed"):
         st.error(f"The job {state}. The active models and every correction are untouched. The reason:")
         st.text(str(status.get("error")))

@@ -9,6 +9,7 @@ from ner_core.training.cross_val import CrossValConfig
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
+from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import conflict_choice, plain, remember, type_colours
@@ -41,6 +42,7 @@ def cross_validation() -> None:
         st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {last['eta_seconds']:.0f} s left"
                                                        if status["state"] == "running" and last else "")
                 + (f" ({status.get('error')})" if status.get("error") else ""))
+        cancel_button(job, status, user, "review_cv")
         result = status.get("result") or {}
         if result.get("recipe"):
             st.caption(f"Scored the {result['split']} split ({result['sentences']:,} sentences); fold models: "

@@ -7,7 +7,9 @@ others' NULL, so two simultaneous starts cannot both insert. A worker that died 
 this host, or no heartbeat for :data:`STALE_AFTER` seconds from another host) is marked failed
 and releases the lock when anyone next looks. How it died is recorded wherever that can be known:
 a worker records its own SIGTERM or SIGINT, even one sent while it starts; the process that started
-it records its exit status (a SIGKILL), as does any process on its host that sees it a zombie. A
+it records its exit status (a SIGKILL), as does any process on its host that sees it a zombie. An
+admin may cancel a job from any instance (:func:`cancel_job`: a progress event its worker's heartbeat
+reads; the job stops within seconds and is recorded failed, "cancelled by NAME"). A
 job runs ``python -m ner_core job <id>``, which calls the runner of its kind:
 ``runner(spec: dict, report: Callable[[dict], None]) -> dict``.
 """
@@ -51,6 +53,7 @@ STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host
 HOST = socket.gethostname()
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}  # a worker records these itself
 _children: dict[str, subprocess.Popen] = {}  # the workers this process started, for their exit status
+_cancelled: dict[str, str] = {}  # job id -> who cancelled it, in the process that runs it
 
 
 class JobError(RuntimeError):
@@ -288,13 +291,33 @@ def running_job(engine: Engine | None = None) -> str | None:
         return session.scalar(select(Job.id).where(Job.holds_lock.is_(True)))
 
 
+def cancel_job(job_id: str, user: User | None = None, engine: Engine | None = None) -> None:
+    """Ask a running job to stop (admins): its worker stops at its next heartbeat and records "cancelled by NAME"."""
+    require(user, "retrain")
+    with Session(engine or shared_engine()) as session, session.begin():
+        job = session.get(Job, job_id)
+        if job is None:
+            raise JobError(f"no job {job_id!r}")
+        if job.state not in ACTIVE:
+            raise JobError(f"job {job_id} has {job.state} already: nothing to cancel")
+        name = user.name if user else "the operator"
+        session.add(JobEvent(job_id=job_id, at=_now(), event={"stage": f"cancel requested by {name}", "cancel": name}))
+
+
 def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
+    """Beat every few seconds; on a cancel request, interrupt the job's main thread (as Ctrl-C would)."""
     while not stop.wait(HEARTBEAT_EVERY):
         try:
             with Session(engine) as session, session.begin():
                 session.execute(update(Job).where(Job.id == job_id).values(heartbeat_at=_now()))
+                by = session.scalar(select(JobEvent.event["cancel"].as_string()).where(
+                    JobEvent.job_id == job_id, JobEvent.event["cancel"].as_string().is_not(None)).limit(1))
         except Exception:  # a busy database: the next beat will do
             continue
+        if by is not None:
+            _cancelled[job_id] = by
+            signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)  # wakes a sleep or a wait, as Ctrl-C does
+            return
 
 
 def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = None) -> dict[str, Any]:
@@ -316,7 +339,8 @@ def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = 
         # lock goes with the outcome: a job started after it must not lose its build folder to this cleaning)
         stop.set()
         clean_builds()
-        _finish(engine, job_id, "failed", error=describe(err), trace=traceback.format_exc())
+        cancelled = f"cancelled by {_cancelled[job_id]}" if job_id in _cancelled else None
+        _finish(engine, job_id, "failed", error=cancelled or describe(err), trace=None if cancelled else traceback.format_exc())
         raise
     stop.set()
     clean_builds()

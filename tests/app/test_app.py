@@ -256,3 +256,27 @@ def test_annotate_page_holds_unsaved_edits_once_before_moving_on(app, monkeypatc
     assert app.session_state[app.data_editor[0].key]["edited_rows"] == {0: {"gold": edited}}  # still there to save
     app.button(key="annotate_next").click().run()
     assert not app.exception and app.session_state.annotate_sentence == 8
+
+
+def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path):
+    """The Review queue's cross-validation job (here a plugin kind that sleeps, under its name) has Cancel while it runs."""
+    import os
+
+    from processes import stop_jobs, wait_for_job
+    from ner_core.workbench.jobs import start_job
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_JOB_RUNNERS", "cross-val=jobkinds:sleep")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(root / "tests"), os.environ.get("PYTHONPATH", "")]))
+    job = start_job("cross-val", {"seconds": 120})
+    try:
+        app.switch_page("pages/review.py")
+        app.run(timeout=120)
+        assert not app.exception
+        app.button(key="review_cv_cancel").click().run()
+        status = wait_for_job(job, 60)
+        assert status["state"] == "failed" and status["error"] == "cancelled by the operator"
+    finally:
+        stop_jobs()

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ner_core.cli import main
 from ner_core.storage.db import shared_engine
 from ner_core.storage.schema import Job
-from ner_core.workbench.jobs import JobError, _children, describe, job_status, latest_job, logs_dir, running_job, start_job
+from ner_core.workbench.jobs import JobError, _children, cancel_job, describe, job_status, latest_job, logs_dir, running_job, start_job
 from ner_core.workbench.registry import registry_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,6 +127,20 @@ def test_a_killed_worker_is_marked_failed_with_its_signal(jobs_env):
     os.kill(wait_running(job)["pid"], signal.SIGTERM)  # the worker records it itself
     _children[job].wait(30)
     assert job_status(job)["error"] == "killed (signal 15, SIGTERM)" and running_job() is None
+
+
+def test_an_admin_cancels_a_running_job_from_any_process(jobs_env):
+    from ner_core.storage.users import RoleError, User
+
+    job = start_job("sleep", {"seconds": 60})
+    wait_running(job)
+    with pytest.raises(RoleError):
+        cancel_job(job, User("ann", "annotator"))
+    cancel_job(job, User("root", "admin"))
+    status = wait(job, timeout=60)
+    assert status["state"] == "failed" and status["error"] == "cancelled by root" and running_job() is None
+    with pytest.raises(JobError, match="has failed already: nothing to cancel"):
+        cancel_job(job)
 
 
 SPAWNER = """
