@@ -215,7 +215,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
             eta = "" if event["eta_seconds"] is None else f"; at most {duration(event['eta_seconds'])} of training left in all"
             recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
-            tqdm.write(f"{event['stage']}{recipe}: up to {event['total']} epochs{eta}", file=sys.stderr)
+            tqdm.write(f"{event['stage']}{recipe}: up to {event['total']} epoch{'s' * (event['total'] != 1)}{eta}", file=sys.stderr)
 
     summary = train_method(split, tagset, out, settings, report)
     what = "voted pipeline (strong, weak, detector)" if summary["pipeline"] else "single model"
@@ -569,7 +569,7 @@ def cmd_users(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ner_core", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m ner_core", description="The NER workbench from the command line: train, evaluate, tag and mine corpora, and manage datasets, jobs and users (each command has its --help).")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def device_arg(p: argparse.ArgumentParser) -> None:
@@ -590,7 +590,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "not to fit is skipped, the others' epochs capped (default: 120 for auto, else no limit)")
 
     def data_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--data", type=Path, help="training file, any format (default: $NER_CORPUS or ../shared/data); "
+        p.add_argument("--data", type=Path, help="training file, any format (default: $NER_CORPUS, else ../shared/data/ner_dataset.csv.zip); "
                        "alone it is split 80/10/10 (seeded) and the 80 trains")
         p.add_argument("--dev", type=Path, help="dev file for early stopping (then all of --data trains)")
         p.add_argument("--out", help="output directory (overrides --name)")
@@ -760,7 +760,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("experiments", help="regenerate Tables 2-4 on the test split")
     p.add_argument("--out", default="reports", help="directory for the markdown tables")
-    p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS or ../shared/data)")
+    p.add_argument("--data", type=Path, help="corpus file (default: $NER_CORPUS, else ../shared/data/ner_dataset.csv.zip)")
     p.add_argument("--checkpoints", help="checkpoint directory (default: checkpoints/)")
     p.add_argument("--retrain", action="store_true", help="retrain every model first (long: every tagger, 12 detectors)")
     p.add_argument("--force", action="store_true", help="with --retrain: replace the checkpoints already there")

@@ -91,7 +91,7 @@ class CorpusFile:
     def summary(self) -> str:
         """One line: format, encoding, sizes, and what was converted or skipped."""
         parts = [f"{self.name}: {self.format}", *([self.encoding] if self.encoding else []),
-                 f"{len(self.sentences):,} sentences, {self.tokens:,} tokens" + (f", tags {self.scheme}" if self.scheme else "")]
+                 f"{len(self.sentences):,} sentence{'s' * (len(self.sentences) != 1)}, {self.tokens:,} token{'s' * (self.tokens != 1)}" + (f", tags {self.scheme}" if self.scheme else "")]
         if self.converted:
             changes = ", ".join(f"{k} {v:,}" for k, v in sorted(self.converted.items()))
             parts.append(f"converted to IOB2 ({changes} tags)")

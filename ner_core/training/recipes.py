@@ -179,7 +179,8 @@ def train_recipe(
                     tried.append(entry)
                     continue
                 settings = replace(settings, epochs=min(settings.epochs, fits))
-            log(f"{name}: training (at most {settings.epochs} epochs)")
+            if len(choice.candidates) > 1:  # one recipe: the progress lines say it
+                log(f"{name}: training (at most {settings.epochs} epochs)")
             on_candidate(name)
             began = time.perf_counter()
             result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
