@@ -110,7 +110,7 @@ def note(item: PoolItem, model: str) -> str:
 def queue_view() -> None:
     """The counts, the sentence on screen and the next ones; a decision reruns only this part of the page."""
     message = session.pop_message()
-    counts, ahead = pool.counts(), session.ahead(pool)
+    counts, ahead = pool.counts(), session.ahead(pool, author)
     for column, (label, state) in zip(st.columns(3), (("Open", "open"), ("Added to the corpus", "added"), ("Discarded", "discarded"))):
         column.metric(label, f"{counts[state]:,}")
     tags, model = suggestions(ahead)

@@ -108,7 +108,7 @@ def queue_view() -> None:
     if session.conflict is not None:
         show_conflict()
         return
-    ahead, upcoming = session.ahead(queue, split, chosen_types, sources)
+    ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author)
     states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
     keyboard_annotator({
         "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..storage.claims import claim, held_by_others
 from ..storage.pool import Pool, PoolItem
 from ..storage.store import CorrectionError
 from .review_session import BUFFER, REMEMBERED, UNKNOWN_OP, OpsSession
@@ -20,14 +21,18 @@ from .review_session import BUFFER, REMEMBERED, UNKNOWN_OP, OpsSession
 class PoolSession(OpsSession):
     skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
 
-    def ahead(self, pool: Pool) -> list[PoolItem]:
+    def ahead(self, pool: Pool, author: str | None = None) -> list[PoolItem]:
         """The open sentences to send to the browser, best first, skipping this round's skipped ones
-        (when only skipped ones are left, a new round starts)."""
+        (when only skipped ones are left, a new round starts); with ``author``, those another annotator's
+        browser holds are left out and those sent are claimed (:mod:`~ner_core.storage.claims`)."""
         skipped = self.skipped.setdefault(pool.store.name, [])
-        found = pool.items(BUFFER, skipped)
+        others = held_by_others(pool.engine, "pool", author) if author else []
+        found = pool.items(BUFFER, [*skipped, *others])
         if not found and skipped:
             skipped.clear()
-            found = pool.items(BUFFER)
+            found = pool.items(BUFFER, others)
+        if author:
+            claim(pool.engine, "pool", [i.id for i in found], author)
         return found
 
     def apply(self, ops: Iterable[Any], pool: Pool, author: str) -> None:

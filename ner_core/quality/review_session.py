@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..models.tagger import Tagger
+from ..storage.claims import claim, held_by_others
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
@@ -65,19 +66,21 @@ class ReviewSession(OpsSession):
     alike: tuple[int, Alike] | None = None  # (item id, what annotating its string alike changes)
 
     def ahead(self, queue: ReviewQueue, split: str, types: Sequence[str] = (),
-              sources: Sequence[str] = ()) -> tuple[list[QueueItem], list[QueueItem]]:
+              sources: Sequence[str] = (), author: str | None = None) -> tuple[list[QueueItem], list[QueueItem]]:
         """The items to send to the browser and the rest of the next few.
 
         First the item kept on screen for this split, if still open and shown by the filters, else
         the most suspicious one not skipped (all skipped: a new round starts); then one per further
-        sentence, :data:`BUFFER` in all.
+        sentence, :data:`BUFFER` in all. With ``author``, items another annotator's browser holds are
+        left out and those sent are claimed (:mod:`~ner_core.storage.claims`).
         """
         place = (queue.store.name, split)
         skipped = self.skipped.setdefault(place, [])
-        found = queue.items(split, types, sources, limit=4 * BUFFER, skip=skipped)
+        others = held_by_others(queue.store.engine, "review", author) if author else []
+        found = queue.items(split, types, sources, limit=4 * BUFFER, skip=[*skipped, *others])
         if not found and skipped:
             skipped.clear()
-            found = queue.items(split, types, sources, limit=4 * BUFFER)
+            found = queue.items(split, types, sources, limit=4 * BUFFER, skip=others)
         kept = self.current.get(place)
         pinned = next((i for i in found if i.id == kept), None) or (queue.open_item(kept) if kept is not None else None)
         first = pinned if pinned is not None and _shown(pinned, types, sources) else (found[0] if found else None)
@@ -87,6 +90,8 @@ class ReviewSession(OpsSession):
             if len(ahead) < BUFFER and item.sentence not in {i.sentence for i in ahead}:
                 ahead.append(item)
         shown = {i.id for i in ahead}
+        if author:
+            claim(queue.store.engine, "review", list(shown), author)
         return ahead, [i for i in found if i.id not in shown][:BUFFER]
 
     def apply(self, ops: Iterable[Any], queue: ReviewQueue, split: str, author: str) -> None:

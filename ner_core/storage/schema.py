@@ -280,3 +280,16 @@ class IssueScore(Base):
     fingerprint: Mapped[str] = mapped_column(String(16))
     issues: Mapped[list] = mapped_column(JSON)
 
+
+
+# ---------------------------------------------------------------- claims
+
+
+class Claim(Base):
+    """An item on an annotator's screen (a review item or a pool sentence), held from the others a few minutes."""
+
+    __tablename__ = "claims"
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "review" or "pool"
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
+    claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

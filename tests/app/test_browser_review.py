@@ -30,7 +30,8 @@ def site(small_run, corpus, tmp_path_factory):
     (tmp / "corpus.csv").write_text(format_corpus(corpus[:SENTENCES], "csv"))
     db = f"sqlite:///{tmp / 'db.sqlite'}"
     env = {"NER_CHECKPOINTS": str(tmp / "checkpoints"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": db,
-           "NER_CORPUS": str(tmp / "corpus.csv"), "USER": "keyboard"}
+           "NER_CORPUS": str(tmp / "corpus.csv"), "USER": "keyboard",
+           "NER_CLAIM_SECONDS": "0"}  # two tabs may be sent one item: the conflict test needs it
     with streamlit_app(env) as url:
         yield url, db, tmp / "corpus.csv"
 

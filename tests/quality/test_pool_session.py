@@ -60,3 +60,10 @@ def test_a_ranking_stores_scores_and_the_pre_annotation(pool, tiny_model):
     ranked = pool.items()
     assert [i.score for i in ranked] == sorted((i.score for i in ranked), reverse=True)
     assert all(len(i.suggestion) == len(i.words) and i.ranked_with == "tiny" for i in ranked)
+
+
+def test_a_sentence_on_one_annotators_screen_is_not_sent_to_another(pool, monkeypatch):
+    held = PoolSession().ahead(pool, "ann")
+    assert held and not {i.id for i in held} & {i.id for i in PoolSession().ahead(pool, "bob")}
+    monkeypatch.setenv("NER_CLAIM_SECONDS", "0")
+    assert PoolSession().ahead(pool, "bob")[0].id == held[0].id

@@ -129,6 +129,16 @@ def test_an_item_someone_decided_first_is_not_decided_twice_nor_a_conflict(queue
     assert bob.conflict is None and not queue.is_open(other.id)
 
 
+def test_two_annotators_at_one_queue_are_sent_different_items_until_a_claim_lapses(queue, monkeypatch):
+    ann, bob = ReviewSession(), ReviewSession()
+    mine, _ = ann.ahead(queue, "train", author="ann")
+    theirs, _ = bob.ahead(queue, "train", author="bob")
+    assert mine and theirs and not {i.id for i in mine} & {i.id for i in theirs}  # bob is not sent what ann's browser holds
+    assert [i.id for i in ReviewSession().ahead(queue, "train", author="ann")[0]] == [i.id for i in mine]  # ann's reload: hers
+    monkeypatch.setenv("NER_CLAIM_SECONDS", "0")  # ann's browser idle too long (or overlap wanted): her items go back
+    assert ReviewSession().ahead(queue, "train", author="bob")[0][0].id == mine[0].id
+
+
 def test_annotate_alike_after_counting_then_undo(queue):
     session = ReviewSession()
     (item,) = queue.items("train", types=["nat"])

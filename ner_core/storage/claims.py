@@ -1,0 +1,51 @@
+"""Claims: a team at one queue works on different items.
+
+The items a browser has on screen and ahead (a review queue's or a pool's) are claimed for their annotator; another
+annotator's browser is not sent them while the claim lives (:data:`CLAIM_SECONDS`, renewed with every item drawn).
+So two people at the review queue or on New text do not decide the same items in turn (Prodigy's ``feed_overlap``
+off). ``$NER_CLAIM_SECONDS=0`` sends every item to everyone (for a team that wants overlap). A claim only orders
+the work: a decision on a claimed item is still checked as any other.
+"""
+from __future__ import annotations
+
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .schema import Claim
+
+CLAIM_ENV, CLAIM_SECONDS = "NER_CLAIM_SECONDS", 300  # an idle browser's items go back to the others after this long
+
+
+def _live(claimed_at: datetime, now: datetime) -> bool:
+    moment = claimed_at if claimed_at.tzinfo else claimed_at.replace(tzinfo=timezone.utc)  # SQLite returns naive UTC
+    return now - moment < timedelta(seconds=float(os.environ.get(CLAIM_ENV, CLAIM_SECONDS)))
+
+
+def held_by_others(engine: Engine, kind: str, author: str) -> list[int]:
+    """The ``kind`` items that another annotator's browser holds now."""
+    now = datetime.now(timezone.utc)
+    with Session(engine) as session:
+        rows = session.execute(select(Claim.item_id, Claim.claimed_at).where(Claim.kind == kind, Claim.author != author)).all()
+    return [item for item, at in rows if _live(at, now)]
+
+
+def claim(engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
+    """Hold ``items`` for ``author`` (theirs alone from now on): their earlier claims and lapsed ones are dropped; an
+    item another annotator holds stays theirs."""
+    now = datetime.now(timezone.utc)
+    try:
+        with Session(engine) as session, session.begin():
+            rows = session.execute(select(Claim.item_id, Claim.author, Claim.claimed_at).where(Claim.kind == kind)).all()
+            gone = [item for item, who, at in rows if who == author or not _live(at, now)]
+            if gone:
+                session.execute(delete(Claim).where(Claim.kind == kind, Claim.item_id.in_(gone)))
+            held = {item for item, who, at in rows if item not in gone}
+            session.add_all(Claim(kind=kind, item_id=i, author=author, claimed_at=now) for i in dict.fromkeys(items) if i not in held)
+    except IntegrityError:  # another browser claimed one of them meanwhile: the next draw sorts it out
+        pass
