@@ -57,7 +57,7 @@ if held:
     st.warning(plain(f"Sentence {i} was changed meanwhile by {stored.author} (now version {stored.version}); your unsaved edits are kept: Save shows both."))
 if i >= len(store.original):
     st.caption("Added from the pool (New text): it belongs to the training split." if store.in_corpus(i) else
-               "Added from the pool, but its add was undone: it is not in the corpus, and nothing is saved to it.")
+               "Added from the pool, but its add was undone or rejected: it is not in the corpus, and nothing is saved to it.")
 predicted = None if model is None else model.tag([words])[0]
 
 

@@ -65,6 +65,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
                    + "\n".join(f"- {plain(line)}" for line in status["worse"]))
     st.subheader(f"{status['kind']} job {job}: {state}")
     job_progress(job, status, user, "retrain")
+    if state == "cancelled":
+        st.info(f"The job was {status.get('error')}. The active models and every correction are untouched.")
     if state in ("failed", "killed"):
         st.error(f"The job {state}. The active models and every correction are untouched. The reason:")
         st.text(str(status.get("error")))

@@ -138,8 +138,8 @@ class CorrectionStore:
         for sentence in changes:
             self._check_index(sentence)
             if not self.in_corpus(sentence):
-                raise CorrectionError(f"sentence {sentence} is not in the corpus: its add from the pool was undone, so nothing "
-                                      "is saved to it (add it again on New text)")
+                raise CorrectionError(f"sentence {sentence} is not in the corpus: its add from the pool was undone or rejected, "
+                                      "so nothing is saved to it (add it again on New text)")
         expected = expected or {}
         while True:
             states = self.snapshots(changes)

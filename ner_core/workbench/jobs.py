@@ -9,7 +9,7 @@ and releases the lock when anyone next looks. How it died is recorded wherever t
 a worker records its own SIGTERM or SIGINT, even one sent while it starts; the process that started
 it records its exit status (a SIGKILL), as does any process on its host that sees it a zombie. An
 admin may cancel a job from any instance (:func:`cancel_job`: a progress event its worker's heartbeat
-reads; the job stops within seconds and is recorded failed, "cancelled by NAME"). A
+reads; the job stops within seconds and is recorded ``cancelled``, "cancelled by NAME"). A
 job runs ``python -m ner_core job <id>``, which calls the runner of its kind:
 ``runner(spec: dict, report: Callable[[dict], None]) -> dict``.
 """
@@ -257,7 +257,7 @@ def _watch(engine: Engine, job_id: str, proc: subprocess.Popen) -> None:
 
 
 def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
-    """The job's state (``starting``, ``running``, ``succeeded``, ``failed``), spec, progress events,
+    """The job's state (``starting``, ``running``, ``succeeded``, ``failed``, ``cancelled``), spec, progress events,
     error and result (whose keys are also copied to the top level)."""
     engine = engine or shared_engine()
     _reap(engine)
@@ -292,14 +292,14 @@ def running_job(engine: Engine | None = None) -> str | None:
 
 
 def cancel_job(job_id: str, user: User | None = None, engine: Engine | None = None) -> None:
-    """Ask a running job to stop (admins): its worker stops at its next heartbeat and records "cancelled by NAME"."""
+    """Ask a running job to stop (admins): its worker stops at its next heartbeat; state ``cancelled``, "cancelled by NAME"."""
     require(user, "retrain")
     with Session(engine or shared_engine()) as session, session.begin():
         job = session.get(Job, job_id)
         if job is None:
             raise JobError(f"no job {job_id!r}")
         if job.state not in ACTIVE:
-            raise JobError(f"job {job_id} has {job.state} already: nothing to cancel")
+            raise JobError(f"job {job_id} has ended ({job.state}): nothing to cancel")
         name = user.name if user else "the operator"
         session.add(JobEvent(job_id=job_id, at=_now(), event={"stage": f"cancel requested by {name}", "cancel": name}))
 
@@ -340,7 +340,8 @@ def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = 
         stop.set()
         clean_builds()
         cancelled = f"cancelled by {_cancelled[job_id]}" if job_id in _cancelled else None
-        _finish(engine, job_id, "failed", error=cancelled or describe(err), trace=None if cancelled else traceback.format_exc())
+        _finish(engine, job_id, "cancelled" if cancelled else "failed", error=cancelled or describe(err),
+                trace=None if cancelled else traceback.format_exc())
         raise
     stop.set()
     clean_builds()

@@ -277,6 +277,6 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
         assert not app.exception
         app.button(key="review_cv_cancel").click().run()
         status = wait_for_job(job, 60)
-        assert status["state"] == "failed" and status["error"] == "cancelled by the operator"
+        assert status["state"] == "cancelled" and status["error"] == "cancelled by the operator"
     finally:
         stop_jobs()

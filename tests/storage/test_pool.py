@@ -118,7 +118,7 @@ def test_a_sentence_whose_add_was_undone_takes_no_save_and_a_re_add_starts_from_
     index, _ = pool.accept(item.id, ["O", "B-nat", "O"], "ann")
     pool.undo("ann")
     assert not store.in_corpus(index) and store.in_corpus(0)
-    with pytest.raises(CorrectionError, match=f"sentence {index} is not in the corpus: its add from the pool was undone"):
+    with pytest.raises(CorrectionError, match=f"sentence {index} is not in the corpus: its add from the pool was undone or rejected"):
         store.save(index, ["B-eve", "O", "O"], "alice")
     assert store.snapshot(index).tags == ["O", "O", "O"]
     again, result = pool.accept(item.id, ["O", "B-nat", "O"], "bob")  # what bob was shown is what is stored

@@ -138,8 +138,8 @@ def test_an_admin_cancels_a_running_job_from_any_process(jobs_env):
         cancel_job(job, User("ann", "annotator"))
     cancel_job(job, User("root", "admin"))
     status = wait(job, timeout=60)
-    assert status["state"] == "failed" and status["error"] == "cancelled by root" and running_job() is None
-    with pytest.raises(JobError, match="has failed already: nothing to cancel"):
+    assert status["state"] == "cancelled" and status["error"] == "cancelled by root" and running_job() is None
+    with pytest.raises(JobError, match="has ended \\(cancelled\\): nothing to cancel"):
         cancel_job(job)
 
 
