@@ -52,5 +52,6 @@ class Reading:
             return "O"
         problem = self.checker.problem(tag)
         if problem is not None:
-            raise self.error(problem, line)
+            hint = " (a .txt corpus is read as CoNLL: a token and its tag a line; raw text goes to predict, mine or a pool)"
+            raise self.error(problem + (hint if ".txt" in self.name else ""), line)
         return tag
