@@ -109,9 +109,8 @@ def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, t
     assert app.session_state.annotate_sentence == 8
 
 
-def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monkeypatch, tmp_path):
-    """The page-level race: another annotator saves the sentence after the page showed it; the page's save is
-    refused with both versions shown, and nothing of theirs is reverted."""
+def annotate_sentence_7(app: AppTest, monkeypatch, tmp_path):
+    """Annotate open on sentence 7 over a fresh database; the dataset's store, as another process opens it."""
     from ner_core.data.corpus import default_corpus_path
     from ner_core.storage.db import make_engine
     from ner_core.storage.store import CorrectionStore
@@ -121,7 +120,13 @@ def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monke
     app.switch_page("pages/annotate.py")
     app.query_params["sentence"] = "7"
     app.run(timeout=120)
-    store = CorrectionStore(make_engine(url), "default", default_corpus_path())
+    return CorrectionStore(make_engine(url), "default", default_corpus_path())
+
+
+def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monkeypatch, tmp_path):
+    """The page-level race: another annotator saves the sentence after the page showed it; the page's save is
+    refused with both versions shown, and nothing of theirs is reverted."""
+    store = annotate_sentence_7(app, monkeypatch, tmp_path)
     seen = store.snapshot(7)
     theirs = list(seen.tags)
     theirs[-1] = "B-tim" if theirs[-1] == "O" else "O"
@@ -138,16 +143,8 @@ def test_annotate_page_keeps_an_edit_made_after_someone_elses_save(app, monkeypa
     """bob saves while the page is open; the edit made after it (its own rerun, no click yet) stays in the grid on the
     tags it was made on, with a warning; Save then shows both versions, and Overwrite stores the edit."""
     from data_editor import edit, edit_and_click
-    from ner_core.data.corpus import default_corpus_path
-    from ner_core.storage.db import make_engine
-    from ner_core.storage.store import CorrectionStore
 
-    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    monkeypatch.setenv("NER_DB_URL", url)
-    app.switch_page("pages/annotate.py")
-    app.query_params["sentence"] = "7"
-    app.run(timeout=120)
-    store = CorrectionStore(make_engine(url), "default", default_corpus_path())
+    store = annotate_sentence_7(app, monkeypatch, tmp_path)
     seen = store.snapshot(7)
     theirs, mine = list(seen.tags), list(seen.tags)
     theirs[-1] = "B-tim" if theirs[-1] == "O" else "O"
