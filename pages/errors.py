@@ -79,7 +79,8 @@ types = c1.multiselect("Entity type", dataset_types(dataset), key="errors_types"
 errors = c2.multiselect("Error category", CATEGORIES, key="errors_categories")
 query = c3.text_input("Word search", key="errors_query")
 c4, c5, c6 = st.columns(3)
-disagreement = c4.checkbox("Systems disagree", key="errors_disagree")
+disagreement = c4.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
+                           help="Sentences where the detector let the weak tagger's entities in (a single model: none)")
 detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_detector")
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, (0.0, 1.0), key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)

@@ -56,3 +56,18 @@ def test_confusion_matrix_and_filters():
     assert filter_sentences(rows, detector="yes") == [rows[0]]
     assert filter_sentences(rows, confidence=(0.0, 0.5)) == [rows[1]]
     assert filter_sentences(rows, query="paris") == [rows[0]]
+
+
+def test_a_sentence_disagrees_only_where_the_vote_changed_the_strong_output():
+    """The weak tagger leaves every strong type O: that is no disagreement (3,680 of 4,317 test sentences counted so)."""
+    from types import SimpleNamespace
+
+    from ner_core.data.corpus import Sentence
+    from ner_core.evaluation.analysis import CorpusAnalysis
+
+    sentences = [Sentence(("Paris", "is", "big"), ("B-geo", "O", "O")), Sentence(("Katrina", "hit"), ("B-nat", "O"))]
+    results = [SimpleNamespace(probs=[0.9, 0.9, 0.9]), SimpleNamespace(probs=[0.9, 0.9])]
+    systems = {"voted": [("B-geo", "O", "O"), ("B-nat", "O")], "strong": [("B-geo", "O", "O"), ("B-per", "O")],
+               "weak": [("O", "O", "O"), ("B-nat", "O")]}
+    rows = CorpusAnalysis(sentences, results, systems, [0, 1]).sentence_rows
+    assert [r["disagreement"] for r in rows] == [False, True]
