@@ -36,16 +36,18 @@ def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
         return
     options = ([KEEP] if has_active_model(dataset) else []) + [f"Activate the new entry {entry}"]  # none active: none to keep
     choice = st.radio("Which models to use", options, index=0, key=f"retrain_choice_{entry}")
-    if st.button("Apply", key="retrain_apply", disabled=refused is not None, help=refused):
-        if choice == KEEP:
-            st.info(f"The active models ({active_id(dataset)}) stay; the new entry stays listed on the Registry page.")
-            return
+    applied = st.button("Apply", key="retrain_apply", disabled=refused is not None, help=refused)
+    if applied and choice == KEEP:
+        st.session_state.retrain_kept = entry  # said on every poll of the fragment, not once
+    if applied and choice != KEEP:
         try:
             activate(entry, user, dataset)
         except (CheckpointError, RoleError) as err:
             st.error(str(err))
             return
         st.rerun()
+    if st.session_state.get("retrain_kept") == entry and choice == KEEP:
+        st.info(f"Kept: the active models ({active_id(dataset)}) stay; the new entry stays listed on the Registry page.")
 
 
 @st.fragment(run_every=2)

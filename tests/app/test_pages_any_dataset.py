@@ -157,6 +157,8 @@ def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs)
     assert choice.value == "Keep the active models"
     app.button(key="retrain_apply").click().run()
     assert not app.exception and active_id("drugs") == first
+    app.run()  # the fragment's next poll: the confirmation stays
+    assert any(i.value.startswith(f"Kept: the active models ({first}) stay") for i in app.info)
     choice = app.radio(key=f"retrain_choice_{worse['entry']['id']}").set_value(choice.options[1])
     app.button(key="retrain_apply").click().run()
     assert not app.exception and active_id("drugs") == worse["entry"]["id"]  # activation: an explicit choice
