@@ -127,18 +127,28 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
         f1 = ", ".join(f"{s}: " + ("" if m["old"] is None else f"{m['old']:.4f} → ") + f"{m['new']:.4f}"
                        for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "base": e.get("base") or "", "models": ", ".join(e["models"]),
-                     "recipe": (_recipe(e) or {}).get("chosen", ""), "data version": e["data_version"],
+                     "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e), "data version": e["data_version"],
                      "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0), "test micro F1": f1})
     return rows
 
 
 def recipe_of(index: dict[str, Any], entry_id: str) -> str:
     """How entry ``entry_id`` chose its recipe, in a line (:func:`recipe_line`; the table shows the choice only)."""
-    return next((recipe_line(_recipe(e)) for e in index["entries"] if e["id"] == entry_id), "")
+    return next((recipe_line(_recipe(e)) or _retrained(e) for e in index["entries"] if e["id"] == entry_id), "")
 
 
 def _recipe(entry: dict[str, Any]) -> dict[str, Any] | None:
     return (entry.get("summary") or {}).get("recipe")
+
+
+def _retrained(entry: dict[str, Any]) -> str:
+    """How a retrain trained an entry, from its settings ("" for another entry): a quick check reads as one."""
+    spec = entry.get("spec") or {}
+    if "warm_start" not in spec:
+        return ""
+    epochs, limit = spec["epochs"], spec.get("limit")
+    return (("warm start" if spec["warm_start"] else "from scratch") + f", {epochs} epoch{'s' * (epochs != 1)}"
+            + (f", the first {limit:,} training sentences" if limit else ""))
 
 
 def recipe_line(record: dict[str, Any] | None) -> str:

@@ -122,6 +122,9 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
     assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrected tokens"] == 2
     assert entry_rows(load_index("mine"), "mine") == []
+    quick = make_entry(workspace, data_version="v1", corrections=0, spec={"warm_start": True, "epochs": 1, "limit": 300})
+    assert entry_rows(load_index())[-1]["recipe"] == "warm start, 1 epoch, the first 300 training sentences"  # not a real model
+    assert recipe_of(load_index(), quick["id"]) == "warm start, 1 epoch, the first 300 training sentences"
 
 
 def test_a_legacy_registry_json_is_imported_once(workspace):
