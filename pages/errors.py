@@ -70,6 +70,8 @@ for category in CATEGORIES:
         st.dataframe(pd.DataFrame(examples, columns=["sentence", "text", "types"]), hide_index=True, width="stretch")
 left, right = st.columns(2)
 left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
+left.caption("A cell counts pairs of a gold and a predicted entity that overlap: a gold entity that overlaps two predictions "
+             "counts twice, and the diagonal holds boundary errors of the same type as well as exact matches.")
 right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")
 
 st.subheader("Sentences")

@@ -68,7 +68,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
     st.subheader(f"{status['kind']} job {job}: {state}")
     job_progress(job, status, user, "retrain")
     if state == "cancelled":
-        st.info(f"The job was {status.get('error')}. The active models and every correction are untouched.")
+        st.info(f"The job was {status.get('error')}. The active models and every correction are untouched; entries of "
+                "earlier jobs are on the Registry page, to activate from there.")
     if state in ("failed", "killed"):
         st.error(f"The job {state}. The active models and every correction are untouched. The reason:")
         st.text(str(status.get("error")))
