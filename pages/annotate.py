@@ -7,7 +7,7 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.models import optional_model
-from pages.render import conflict_choice, edited_column, editing_base, entities_html, pending_edits, plain, remember, sentence_from_link
+from pages.render import conflict_choice, edited_column, editing_base, entities_html, forget, pending_edits, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
 
@@ -125,7 +125,7 @@ conflict = st.session_state.get("annotate_conflict")
 if conflict and conflict["sentence"] == i:
     conflict_choice(i, conflict["author"], conflict["version"], words, conflict["mine"], conflict["theirs"], colours, "annotate",
                     lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Overwritten", conflict["version"]),
-                    lambda: [st.session_state.pop(k, None) for k in ("annotate_conflict", "editing_base")])  # keep theirs: edits go
+                    lambda: forget("annotate_conflict", "editing_base"))  # keep theirs: your edits go
 
 actions = st.columns(4)
 actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch",

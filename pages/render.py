@@ -92,6 +92,12 @@ def editing_base(place: object, stored: tuple[list[str], int], editor: str) -> t
     return *stored, False
 
 
+def forget(*keys: str) -> None:
+    """Drop ``keys`` from the session state (absent ones too)."""
+    for key in keys:
+        st.session_state.pop(key, None)
+
+
 def remember(key: str, default: object) -> None:
     """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw).
 
