@@ -159,14 +159,14 @@ class ReviewSession(OpsSession):
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
                 tags: Sequence[str] | None) -> None:
         try:
-            try:
-                changed = queue.decide(item.id, decision, author, version, tags)
-            except StaleSaveError as err:
-                mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
-                if mine != list(err.tags):
-                    self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
-                    return
-                changed = queue.decide(item.id, decision, author, err.version, mine)  # the same tags: no conflict
+            changed = queue.decide(item.id, decision, author, version, tags)
+        except StaleSaveError as err:
+            mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
+            if mine != list(err.tags) or decision == KEPT:  # a keep judged the tags it saw, not these: the user chooses
+                self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
+            else:  # what was saved meanwhile is what this decision makes: no conflict
+                self._decide(queue, split, author, item, decision, err.version, mine)
+            return
         except AlreadyDecided as err:
             self.current[(queue.store.name, split)] = None
             self.message = ("info", f"Not saved: {err}. On to the next item.")

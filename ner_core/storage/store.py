@@ -32,7 +32,7 @@ from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, Dataset, PoolSentence, SentenceVersion
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone",
-           "bump_version", "refuse_when_full"]
+           "bump_version", "refuse_when_full", "reopen_pool_add"]
 
 
 class CorrectionError(ValueError):
@@ -245,9 +245,7 @@ class CorrectionStore:
                                    .values(reverted=True, reverted_by=author, reverted_at=now))
             if done.rowcount != len(rows):
                 raise _Stale(batch)
-            session.execute(update(PoolSentence).where(  # undoing a pool sentence's add takes it out of the corpus
-                PoolSentence.dataset_id == self.dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
-                .values(state=POOL_OPEN, decided_by=author, decided_at=now))
+            reopen_pool_add(session, self.dataset_id, batch, author, now)
             if also is not None:
                 also(session, batch)
         first = rows[0].sentence
@@ -475,6 +473,13 @@ def refuse_when_full() -> Iterator[None]:
         if any(marker in str(e).lower() for e in chain for marker in _FULL):
             raise StorageFullError("nothing was saved: the database's disk is full; free some space and save again") from err
         raise
+
+
+def reopen_pool_add(session: Session, dataset_id: int, batch: str, author: str, now: datetime) -> None:
+    """If ``batch`` added a sentence from the pool, that sentence goes back to the pool (its batch is being reverted)."""
+    session.execute(update(PoolSentence).where(
+        PoolSentence.dataset_id == dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
+        .values(state=POOL_OPEN, decided_by=author, decided_at=now))
 
 
 def bump_version(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:

@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..storage.schema import POOL_ADDED, POOL_OPEN, Correction, CorrectionReview, PoolSentence
-from ..storage.store import CorrectionStore, bump_version, refuse_when_full
+from ..storage.schema import Correction, CorrectionReview
+from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_pool_add
 from ..storage.users import User, refusal, require
 
 DECISIONS = ("accepted", "rejected")
@@ -102,9 +102,7 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
                             .values(reverted=True, reverted_by=name, reverted_at=now))
             for sentence in touched:
                 bump_version(session, store.dataset_id, sentence, name, now, None)
-            session.execute(update(PoolSentence).where(  # a rejected add from the pool goes back to the pool, as an undo
-                PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
-                .values(state=POOL_OPEN, decided_by=name, decided_at=now))
+            reopen_pool_add(session, store.dataset_id, batch, name, now)  # a rejected add goes back to the pool, as an undo
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
