@@ -15,7 +15,7 @@ from typing import Any
 _HOMES = {
     "models.checkpoint": ["load_checkpoint", "save_checkpoint"],
     "models.checkpoint_dirs": ["CheckpointError"],
-    "data.corpus": ["CorpusError", "Sentence", "Split", "default_corpus_path", "load_corpus", "read_corpus", "split_corpus",
+    "data.corpus": ["SPLITS", "CorpusError", "Sentence", "Split", "default_corpus_path", "load_corpus", "read_corpus", "split_corpus",
                     "split_indices", "load_unlabelled", "write_corpus"],
     "models.crf": ["CRF"],
     "training.cross_val": ["CrossValConfig", "cross_validate"],

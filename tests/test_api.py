@@ -27,7 +27,7 @@ def test_a_script_imports_corrects_and_reviews_a_dataset(tmp_path, monkeypatch):
     assert store.undo("script", batch=saved.batch).sentences == [1]
 
     queue = ner_core.ReviewQueue(store)
-    parts = dict(zip(("train", "val", "test"), ner_core.split_indices(len(store.original))))  # as the README shows
+    parts = dict(zip(ner_core.SPLITS, ner_core.split_indices(len(store.original))))  # as the README shows
     parts["train"] = range(3)  # three sentences: all of them
     assert ner_core.fill_queue(queue, parts, store.corrected, "train") == 1  # "Paris" tagged org once, geo twice
     [item] = queue.items("train")
