@@ -1,12 +1,12 @@
-"""A background job on a page: its progress while it runs, and an admin's Cancel."""
+"""A background job on a page: its progress while it runs, an admin's Cancel, and the jobs before it."""
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
 from ner_core.storage.users import RoleError, User, refusal
-from ner_core.workbench.jobs import ACTIVE, JobError, cancel_job
-from ner_core.workbench.retrain import progress_line
+from ner_core.workbench.jobs import ACTIVE, JobError, cancel_job, job_history
+from ner_core.workbench.retrain import duration, progress_line
 from pages.sign_in import signed_in
 
 
@@ -38,3 +38,17 @@ def _cancel(job: str, user: User | None) -> None:
         st.toast(f"Not cancelled: {err}")
         return
     st.toast("Cancel requested: the job stops within seconds.")
+
+
+def earlier_jobs(dataset: str, kinds: tuple[str, ...], newest: str | None) -> None:
+    """The dataset's jobs of ``kinds`` before the newest one (shown above), newest first, folded away."""
+    earlier = [job for job in job_history(dataset, kinds, 11) if job["id"] != newest][:10]
+    if not earlier:
+        return
+    with st.expander(f"Earlier jobs on this dataset ({len(earlier)}{' newest' if len(earlier) == 10 else ''})"):
+        st.dataframe(pd.DataFrame([{
+            "job": job["id"], "kind": job["kind"], "state": job["state"],
+            "started": job["started"].astimezone().strftime("%Y-%m-%d %H:%M"),
+            "took": duration((job["ended"] - job["started"]).total_seconds()) if job["ended"] else "",
+            "registry entry": job["entry"] or "", "error": job["error"] or ""} for job in earlier]),
+            hide_index=True, width="stretch", key="earlier_jobs")

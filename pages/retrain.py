@@ -19,7 +19,7 @@ from ner_core.workbench.retrain import (
     method_line,
     retrainable,
 )
-from pages.job_controls import job_progress
+from pages.job_controls import earlier_jobs, job_progress
 from pages.render import plain
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset
@@ -91,6 +91,7 @@ refused = refusal(user, "retrain")
 if refused:
     st.warning(f"{refused}: you can watch a retrain, not start one.")
 show_job(dataset, user, refused)
+earlier_jobs(dataset, JOB_KINDS, latest_job(dataset, JOB_KINDS))
 
 by_split = corrections_by_split(correction_store(dataset))
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test

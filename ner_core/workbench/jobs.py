@@ -274,13 +274,25 @@ def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
 
 def latest_job(dataset: str | None = None, kind: str | Sequence[str] | None = None, engine: Engine | None = None) -> str | None:
     """The id of the newest job (of ``dataset`` and of ``kind``, one or several, if given), or None."""
-    query = select(Job.id).order_by(Job.created_at.desc(), Job.id.desc()).limit(1)
+    newest = job_history(dataset, kind, 1, engine)
+    return newest[0]["id"] if newest else None
+
+
+def job_history(dataset: str | None = None, kind: str | Sequence[str] | None = None, limit: int = 10,
+                engine: Engine | None = None) -> list[dict[str, Any]]:
+    """The newest ``limit`` jobs (of ``dataset`` and of ``kind``, if given), newest first: id, kind, state, when it
+    started and ended, the registry entry it wrote and its error's first line."""
+    query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
     if dataset is not None:
         query = query.where(Job.dataset == dataset)
     if kind is not None:
         query = query.where(Job.kind.in_([kind] if isinstance(kind, str) else list(kind)))
     with Session(engine or shared_engine()) as session:
-        return session.scalar(query)
+        return [{"id": job.id, "kind": job.kind, "state": job.state, "started": _aware(job.created_at),
+                 "ended": _aware(job.finished_at) if job.finished_at else None,
+                 "entry": ((job.result or {}).get("entry") or {}).get("id"),
+                 "error": (job.error or "").strip().splitlines()[0] if (job.error or "").strip() else None}
+                for job in session.scalars(query)]
 
 
 def running_job(engine: Engine | None = None) -> str | None:

@@ -86,3 +86,27 @@ def test_the_retrain_page_keeps_no_models_where_none_is_active(fresh):
     assert not app.exception and active_id("fresh") == entry
     assert f"The new entry {entry} is active." in app.success[0].value
     assert not any("has no trained model yet" in i.value for i in app.info)
+
+
+def test_the_retrain_page_lists_the_jobs_before_the_newest(fresh):
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from ner_core.storage.schema import Job
+
+    engine, _ = fresh
+    with Session(engine) as session, session.begin():
+        newest = session.scalars(select(Job).where(Job.dataset == "fresh").order_by(Job.created_at.desc())).first()
+        before = newest.created_at - timedelta(hours=1)
+        session.add(Job(id="older-failed", dataset="fresh", kind="train-method", spec={}, state="failed", created_at=before,
+                        finished_at=before + timedelta(seconds=42), error="the corpus file vanished\nTraceback ..."))
+        session.add(Job(id="other-kind", dataset="fresh", kind="cross-val", spec={}, state="succeeded", created_at=before))
+        newest_id = newest.id
+    app = open_page("retrain", "fresh")
+    folded = next(e for e in app.expander if e.label.startswith("Earlier jobs"))
+    assert folded.label == "Earlier jobs on this dataset (1)"
+    earlier = folded.dataframe[0].value
+    assert list(earlier["job"]) == ["older-failed"]  # the newest (shown above it) and other kinds are not listed
+    assert app.get("subheader") and newest_id in app.get("subheader")[0].value
+    assert earlier.iloc[0]["took"] == "42 s" and earlier.iloc[0]["error"] == "the corpus file vanished"
