@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.models.checkpoint_dirs import CheckpointError
-from ner_core.storage.store import StorageFullError
+from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.registry import SHIPPED, activate, entry_rows, load_index, recipe_of, roll_back, roll_back_target
 from pages.sign_in import current_user
@@ -39,7 +39,7 @@ if left.button("Activate", type="primary", key="registry_activate", disabled=cho
                help=refused):
     try:
         activate(choice, user, dataset)
-    except (CheckpointError, RoleError, StorageFullError) as err:
+    except (CheckpointError, RoleError, StorageWriteError) as err:
         st.error(str(err))
     else:
         st.rerun()
@@ -48,7 +48,7 @@ if right.button("Roll back to the previously active", key="registry_rollback", d
                 help=refused or (f"Re-activate {target}." if target else "No earlier model of this dataset to go back to.")):
     try:
         roll_back(user, dataset)
-    except (CheckpointError, RoleError, StorageFullError) as err:
+    except (CheckpointError, RoleError, StorageWriteError) as err:
         st.error(str(err))
     else:
         st.rerun()

@@ -14,7 +14,7 @@ from typing import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from .schema import Claim
@@ -48,4 +48,6 @@ def claim(engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
             held = {item for item, who, at in rows if item not in gone}
             session.add_all(Claim(kind=kind, item_id=i, author=author, claimed_at=now) for i in dict.fromkeys(items) if i not in held)
     except IntegrityError:  # another browser claimed one of them meanwhile: the next draw sorts it out
+        pass
+    except OperationalError:  # a database that cannot write now (read-only, locked too long): the items go unclaimed
         pass

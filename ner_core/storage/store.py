@@ -31,7 +31,7 @@ from ..data.corpus import Sentence, Split, read_corpus, split_corpus
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, Dataset, PoolSentence, SentenceVersion
 
-__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "Undone",
+__all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
            "bump_version", "refuse_when_full", "reopen_pool_add"]
 
 
@@ -52,7 +52,11 @@ class StaleSaveError(CorrectionError):
                                                                          if what == "undone" else "reload it and redo your change"))
 
 
-class StorageFullError(CorrectionError):
+class StorageWriteError(CorrectionError):
+    """The database refused a write (a full disk, a read-only file, a disk error). Nothing was saved."""
+
+
+class StorageFullError(StorageWriteError):
     """The database could not write: its disk is full. Nothing was saved."""
 
 
@@ -458,20 +462,27 @@ def _check_author(author: str) -> None:
 
 
 _FULL = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+_UNWRITABLE = ("readonly database", "read-only", "disk i/o error", "unable to open database file", "permission denied")
 
 
 @contextmanager
 def refuse_when_full() -> Iterator[None]:
-    """A write whose database has no room left raises :class:`StorageFullError` (nothing was saved).
-    A context manager, or a decorator of any function that writes to the database."""
+    """A write that the database refuses for want of room, or because it cannot write its file (read-only,
+    a disk error), raises :class:`StorageFullError` or :class:`StorageWriteError`: nothing was saved, and the
+    message says why. A context manager, or a decorator of any function that writes to the database."""
     try:
         yield
     except (OperationalError, OSError) as err:
         chain = [err]  # a full disk may surface as the failed rollback of the savepoint it aborted
         while chain[-1].__context__ is not None and len(chain) < 5:
             chain.append(chain[-1].__context__)
-        if any(marker in str(e).lower() for e in chain for marker in _FULL):
+        texts = [str(e).lower() for e in chain]
+        if any(marker in text for text in texts for marker in _FULL):
             raise StorageFullError("nothing was saved: the database's disk is full; free some space and save again") from err
+        cause = next((m for text in texts for m in _UNWRITABLE if m in text), None)
+        if cause is not None:
+            raise StorageWriteError(f"nothing was saved: the database cannot write ({cause}); check that its file or "
+                                    "server is writable, then save again") from err
         raise
 
 

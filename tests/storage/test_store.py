@@ -356,3 +356,28 @@ def test_the_position_of_a_sentence_added_from_the_pool_is_kept(store):
     store.remember_position("ann", index)
     assert store.position("ann") == index  # reopened where ann left off
     assert store.position("bob") is None
+
+
+def test_a_read_only_database_is_a_message_and_loses_nothing(tmp_path):
+    """A database that cannot write (here SQLite's query_only, as a read-only file) refuses with a plain message."""
+    from sqlalchemy import event
+
+    from ner_core.storage.claims import claim, held_by_others
+    from ner_core.storage.store import StorageWriteError
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'ro.db'}")
+    store = CorrectionStore(engine, "demo", tmp_path / "c.conll", [Sentence(("a", "b"), ("B-tim", "O"))])
+    store.save(0, ["B-tim", "B-tim"], author="ann")
+
+    @event.listens_for(engine, "connect")
+    def _read_only(connection, _record):
+        connection.execute("PRAGMA query_only = ON")
+
+    engine.dispose()
+    with pytest.raises(StorageWriteError, match="nothing was saved: the database cannot write"):
+        store.save(0, ["O", "O"], author="ann")
+    with pytest.raises(StorageWriteError):
+        store.undo("ann", 0)
+    assert store.tags(0) == ["B-tim", "B-tim"] and store.sentence_version(0) == 1
+    claim(engine, "review", [0], "ann")  # a claim only orders the work: without writes the item goes unclaimed
+    assert held_by_others(engine, "review", "bob") == []
