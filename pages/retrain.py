@@ -6,7 +6,7 @@ from ner_core.data.corpus import SPLITS
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.training.recipes import RECIPES
-from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
+from ner_core.workbench.jobs import JobError, job_status, latest_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
 from ner_core.workbench.retrain import (
     JOB_KINDS,
@@ -18,6 +18,7 @@ from ner_core.workbench.retrain import (
     job_kind,
     method_line,
     retrainable,
+    start_training,
 )
 from pages.job_controls import earlier_jobs, job_progress
 from pages.render import plain
@@ -81,6 +82,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
             test = "".join(f", on the test split {m['new']:.4f}" for m in status["entry"].get("metrics", {}).values())
             st.caption(f"Nothing to compare with. The new models' micro F1 on the val split {status['entry']['summary']['dev_micro_f1']:.4f}{test}.")
+        for line in status.get("warnings", ()):  # e.g. a tagger that found no entity on the val split
+            st.warning(plain(line))
         choose_entry(status, dataset, user, refused)
 
 
@@ -140,7 +143,7 @@ if submitted and spec is None:
     st.error("Choose at least one model to retrain.")
 if spec is not None:
     try:
-        start_job(kind, spec, dataset, user=user)
+        start_training(spec, dataset, user)
         st.rerun()
     except (JobError, ValueError, RoleError) as err:
         st.error(str(err))

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 from ..data.corpus import Sentence, Split
-from ..data.tags import TagSet
+from ..data.tags import TagSet, spans
 from ..evaluation.evaluate import evaluate
 from ..evaluation.metrics import entity_scores
 from ..models.checkpoint import load_checkpoint
@@ -193,6 +194,35 @@ def train_weak_detector(
                           on_batch=on_batch)
 
 
+def check_method_data(split: Split, tagset: TagSet, name: str = "the data", advice: str | None = None) -> None:
+    """Refuse, before any training, a split of ``name`` that :func:`train_method` cannot train on: no train or val
+    sentences (saying what each part holds), or val sentences all with or all without a weak entity; ``advice`` ends
+    the message."""
+    empty = [part for part, sentences in (("train", split.train), ("val", split.val)) if not sentences]
+    if empty:
+        sizes = f"{len(split.train)} train, {len(split.val)} val, {len(split.test)} test"
+        total = len(split.train) + len(split.val) + len(split.test)
+        raise ValueError(f"the {' and '.join(empty)} split{'s' * (len(empty) > 1)} of {name} {'are' if len(empty) > 1 else 'is'} empty "
+                         f"({total} sentences: {sizes}): training needs train and val sentences; "
+                         f"{advice or 'give a larger file, or a dev file'}")
+    weak = [holds_weak_entity(s.tags, tagset.weak) for s in split.val] if tagset.weak else []
+    if weak and len(set(weak)) == 1:  # the detector's ROC-AUC needs val sentences with and without a weak entity
+        held = "no entity" if not weak[0] else f"in each of its {len(weak)} sentences an entity"
+        raise ValueError(f"the val split of {name} holds {held} of the weak types ({', '.join(sorted(tagset.weak))}): nothing to "
+                         f"select the detector and tune its threshold on; {advice or 'give a larger dev set or --weak-types'}")
+
+
+def zero_score_warning(role: str, types: Sequence[str], dev: Sequence[Sentence]) -> str:
+    """Why the ``role`` tagger (single, strong or weak) of ``types`` scored 0 dev micro F1, and what helps."""
+    counts = Counter(span.type for s in dev for span in spans(s.tags))
+    held = " and ".join(f"{counts[t]} {t}" for t in types if counts[t])
+    tagger, wanted = "the tagger" if role == "single" else f"the {role} tagger", ", ".join(types)
+    if not held:
+        return f"{tagger} scored 0 micro F1: the val split holds no {wanted} entity to find; more annotated sentences are needed"
+    return (f"{tagger} found none of the val split's {held} entities: more annotated {wanted} sentences are needed "
+            "(New text mines for them)")
+
+
 def tune_threshold(strong: list[TaggedSentence], weak: list[TaggedSentence], probs: list[float], gold: list[Sequence[str]]) -> tuple[float, float]:
     """The detector threshold with the best voted macro F1 on these (dev) sentences, and that F1."""
     best = (0.5, -1.0)
@@ -330,12 +360,12 @@ def train_method(
 
     ``report`` gets progress events: dicts with ``stage`` (``single``, ``strong``, ``weak``,
     ``detector``, ``threshold``), ``done`` and ``total`` (epochs, or 0/1), and ``eta_seconds``
-    (an upper bound; ``None`` until one epoch is timed). Returns a summary with the dev scores.
+    (an upper bound; ``None`` until one epoch is timed). Returns a summary with the dev scores and ``warnings``:
+    a line per tagger that scored 0 dev micro F1 (:func:`zero_score_warning`).
     """
     settings = settings or MethodSettings()
     out_dir = Path(out_dir)
-    if not split.train or not split.val:
-        raise ValueError("training the method needs training and dev sentences")
+    check_method_data(split, tagset)
     started = time.perf_counter()
     summary: dict[str, Any] = {"tagset": tagset.to_dict(), "train_sentences": len(split.train), "dev_sentences": len(split.val)}
     if not tagset.weak:
@@ -343,11 +373,9 @@ def train_method(
         result, _, record = choose_and_train("single", split, tagset, out_dir, settings, progress.start("single"),
                                              progress.batches("single"), progress.candidate("single"))
         progress.finish("single", note="no weak type: the single model only")
+        warnings = [zero_score_warning("single", tagset.types, split.val)] if result.best_score == 0 else []
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, **({"recipe": record} if record else {}),
-                "seconds": round(time.perf_counter() - started, 1)}
-    if not any(holds_weak_entity(s.tags, tagset.weak) for s in split.val):
-        raise ValueError(f"the dev sentences hold no entity of the weak types ({', '.join(sorted(tagset.weak))}): "
-                         "nothing to select the detector and tune its threshold on; give a larger dev set or --weak-types")
+                "warnings": warnings, "seconds": round(time.perf_counter() - started, 1)}
     progress = StageProgress(
         [("strong", settings.epochs), ("weak", settings.weak_epochs), ("detector", settings.detector_epochs), ("threshold", 1)], report
     )
@@ -370,5 +398,7 @@ def train_method(
             pipeline=True, threshold=threshold, dev_strong_micro_f1=strong.best_score, dev_weak_micro_f1=weak.best_score,
             dev_detector_roc_auc=score_detector(detector, split.val)["roc_auc"],
             dev_micro_f1=voted["micro_f1"], dev_macro_f1=voted["macro_f1"],
+            warnings=[zero_score_warning(role, types, split.val) for role, types, result
+                      in (("strong", tagset.strong, strong), ("weak", sorted(tagset.weak), weak)) if result.best_score == 0],
         )
     return {**summary, "seconds": round(time.perf_counter() - started, 1)}

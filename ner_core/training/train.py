@@ -130,7 +130,7 @@ def fit(
     data: Sequence[Sentence],
     val_score: Callable[[nn.Module], float],
     config: TrainConfig,
-    on_improve: Callable[[nn.Module, list[EpochReport]], None] | None = None,
+    on_keep: Callable[[nn.Module, list[EpochReport]], None] | None = None,
     on_epoch: Callable[[EpochReport], None] | None = None,
     progress: bool = True,
     desc: str = "train",
@@ -138,7 +138,10 @@ def fit(
 ) -> TrainResult:
     """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``.
 
-    ``on_batch(epoch, batch, batches)`` is called after every optimiser step (progress within an epoch).
+    An epoch that ties the best score so far replaces the kept weights (the later ones are more trained: a
+    tagger that scores 0 on every epoch keeps its last weights, not its first); patience counts only strict
+    gains, so such a run still stops early. ``on_keep(model, history)`` is called whenever weights are kept,
+    ``on_batch(epoch, batch, batches)`` after every optimiser step (progress within an epoch).
 
     With ``config.average_from`` set, from that epoch on the weights are averaged over epochs
     (stochastic weight averaging) and the average is what is scored and kept.
@@ -185,10 +188,11 @@ def fit(
             scored = average.module
         scored.eval()
         score = val_score(scored)
-        improved = score > best
+        improved, kept = score > best, score >= best
+        if kept:
+            best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
         if improved:
             best, waited = score, 0
-            best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
         else:
             waited += 1
         report = EpochReport(epoch, total / steps, score, best, time.perf_counter() - started, improved)
@@ -199,8 +203,8 @@ def fit(
         bar.set_postfix(loss=f"{report.loss:.3f}", val=f"{score:.4f}", best=f"{best:.4f}")
         if on_epoch is not None:
             on_epoch(report)
-        if improved and on_improve is not None:
-            on_improve(scored, history)
+        if kept and on_keep is not None:
+            on_keep(scored, history)
         if waited >= config.patience:
             break
     bar.close()

@@ -33,10 +33,12 @@ from ..quality.pool_ranking import rank_pool
 from ..storage.db import shared_engine
 from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
-from ..training.method import FAMILIES, MethodSettings, StageProgress, train_method
+from ..storage.users import User
+from ..training.method import FAMILIES, MethodSettings, StageProgress, check_method_data, train_method
 from ..training.recipes import RecipeChoice, duration
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
+from .jobs import start_job
 from .registry import SHIPPED, activate, active_dir, active_id, entry_dir, load_index, new_entry_dir, new_entry_id, register, registry_dir
 
 TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
@@ -168,20 +170,42 @@ def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
     return columns
 
 
+def _method_split(store: CorrectionStore, spec: TrainMethodSpec) -> Split:
+    """What ``spec``'s job trains on (the dataset's split, its original training sentences cut to ``spec.limit``),
+    checked (:func:`~ner_core.training.method.check_method_data`)."""
+    split = store.split()  # the sentences added from the pool end its training part
+    split = Split(_limited(split.train, len(store.added()), spec.limit), split.val, split.test)
+    check_method_data(split, store.tagset, f"`{spec.dataset}`", "import a larger file")
+    return split
+
+
+def check_trainable(spec: TrainMethodSpec, engine: Engine | None = None) -> None:
+    """Refuse (:class:`ValueError`) to train the method on a dataset too small for it (no train or val sentences, no
+    weak entity on val), saying what its splits hold: before a job starts, not as the job's failure."""
+    _method_split(open_dataset(spec.dataset, engine or shared_engine()), spec)
+
+
+def start_training(spec: RetrainSpec | TrainMethodSpec, dataset: str, user: User | None = None) -> str:
+    """Start the job that trains ``dataset``'s models (:func:`job_kind`); a ``train-method`` one once
+    :func:`check_trainable` passes. Returns the job's id."""
+    if isinstance(spec, TrainMethodSpec):
+        check_trainable(spec)
+    return start_job(job_kind(dataset), spec, dataset, user)
+
+
 def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,
                      engine: Engine | None = None) -> dict[str, Any]:
     """Train the method on a dataset into a new registry entry, scored against the active entry if any.
 
     The entry holds ``voted`` (the pipeline) or, for a tag set with no weak type, ``bilstm_crf``.
-    It is activated only when the dataset has no active entry of its own yet.
+    It is activated only when the dataset has no active entry of its own yet. ``warnings``: the lines of a tagger that
+    scored 0 dev micro F1 (:func:`~ner_core.training.method.zero_score_warning`).
     """
     started = time.perf_counter()
     engine = engine or shared_engine()
     store = open_dataset(spec.dataset, engine)
     corpus, corrected_ids = store.corrected(), store.corrected_sentence_ids()
-    split, added = store.split(), len(store.added())  # the sentences added from the pool end its training part
-    split = Split(_limited(split.train, added, spec.limit), split.val, split.test)
-    tagset = store.tagset
+    split, added, tagset = _method_split(store, spec), len(store.added()), store.tagset
     member = "voted" if tagset.weak else "bilstm_crf"
     base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
     built = registry_dir() / f"{entry_id}.tmp-build"
@@ -212,7 +236,8 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     if activated:
         activate(entry_id, None, spec.dataset, engine)
     ranked = _rerank_pool(store, entry_dir(entry_id) / member, f"{member} of {entry_id}", report)
-    return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons), "pool": ranked}
+    return {"entry": entry, "comparisons": comparisons, "activated": activated, "worse": worse(comparisons), "pool": ranked,
+            "warnings": summary["warnings"]}
 
 
 def _rerank_pool(store: CorrectionStore, model_dir: Path, name: str, report: Callable[[dict[str, Any]], None]) -> dict | None:

@@ -1,5 +1,6 @@
 """The Registry and Retrain pages with Streamlit's AppTest on an imported dataset whose one model was
-trained through the job runner: no roll-back to no model, and no "keep" of models that do not exist."""
+trained through the job runner: no roll-back to no model, no "keep" of models that do not exist, a warning
+for a tagger that found nothing, and no job for a dataset too small to split."""
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,23 @@ pytestmark = pytest.mark.slow
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
+def held_out_species(n: int, seed: int) -> str:
+    """``conll_text(n, seed)`` with a ``species`` entity added to two val and two test sentences of the seeded split
+    and to no training one: a weak type the weak tagger has nothing to learn from."""
+    from ner_core.data.corpus import split_indices
+
+    _, val, test = split_indices(n)
+    head, *sentences = conll_text(n, seed).strip().split("\n\n")
+    for i in (*val[:2], *test[:2]):
+        sentences[i] += "\nin\tO\nEscherichia\tB-species\ncoli\tI-species"
+    return "\n\n".join([head, *sentences])
+
+
 @pytest.fixture(scope="module")
 def fresh(tmp_path_factory):
-    """A database and data folder with the dataset ``fresh`` imported and its first models trained (one
-    GloVe epoch, in this process); the environment points at them. Yields the engine and the job's result."""
+    """A database and data folder with the dataset ``fresh`` imported (:func:`held_out_species`) and its first models
+    trained (one GloVe epoch, in this process), and ``tiny`` (5 sentences) imported; the environment points at them.
+    Yields the engine and the job's result."""
     from ner_core.storage.datasets import import_dataset
     from ner_core.storage.db import make_engine
     from ner_core.workbench.jobs import run_here
@@ -28,7 +42,8 @@ def fresh(tmp_path_factory):
         patch.setenv(name, value)
     patch.delenv("NER_MODEL", raising=False)
     engine = make_engine(url)
-    import_dataset(engine, "fresh", conll_text(40, seed=5).encode(), "fresh.conll", root / "data" / "datasets", log=lambda _: None)
+    for name, text in (("fresh", held_out_species(40, seed=5)), ("tiny", conll_text(5, seed=1))):
+        import_dataset(engine, name, text.encode(), f"{name}.conll", root / "data" / "datasets", log=lambda _: None)
     spec = TrainMethodSpec("fresh", epochs=1, patience=1, threads=1, recipe="glove", budget_minutes=5)
     yield engine, run_here("train-method", spec, "fresh", engine=engine)
     engine.dispose()
@@ -110,3 +125,30 @@ def test_the_retrain_page_lists_the_jobs_before_the_newest(fresh):
     assert list(earlier["job"]) == ["older-failed"]  # the newest (shown above it) and other kinds are not listed
     assert app.get("subheader") and newest_id in app.get("subheader")[0].value
     assert earlier.iloc[0]["took"] == "42 s" and earlier.iloc[0]["error"] == "the corpus file vanished"
+
+
+def test_a_tagger_that_found_nothing_on_val_is_said_beside_the_new_entry(fresh):
+    from pages.render import plain
+
+    _, result = fresh
+    line = ("the weak tagger found none of the val split's 2 species entities: more annotated species sentences are "
+            "needed (New text mines for them)")
+    assert line in result["warnings"] and result["entry"]["summary"]["dev_weak_micro_f1"] == 0
+    app = open_page("retrain", "fresh")
+    assert plain(line) in [w.value for w in app.warning]
+    assert any("is active" in s.value for s in app.success)
+
+
+def test_a_dataset_too_small_to_split_is_refused_before_a_job_starts(fresh):
+    from ner_core.workbench.jobs import latest_job
+    from ner_core.workbench.retrain import TrainMethodSpec, start_training
+
+    message = ("the val split of `tiny` is empty (5 sentences: 4 train, 0 val, 1 test): training needs train and val "
+               "sentences; import a larger file")
+    with pytest.raises(ValueError) as refused:
+        start_training(TrainMethodSpec("tiny"), "tiny")
+    assert str(refused.value) == message
+    app = open_page("retrain", "tiny")
+    next(b for b in app.button if b.label == "Train models").click().run()
+    assert not app.exception and [e.value for e in app.error] == [message]
+    assert latest_job("tiny") is None

@@ -166,10 +166,36 @@ def test_train_cli_refuses_unknown_types_and_a_missing_name(files, tmp_path):
 
 
 def test_method_needs_dev_sentences_with_a_weak_entity(tmp_path):
-    split = Split(make_sentences(10, 1, 5), [], [])
-    with pytest.raises(ValueError, match="needs training and dev sentences"):
+    split = Split(make_sentences(10, 1, 5), [], make_sentences(2, 0, 7))
+    with pytest.raises(ValueError, match=r"^the val split of the data is empty \(12 sentences: 10 train, 0 val, 2 test\): "
+                                         "training needs train and val sentences; give a larger file, or a dev file$"):
         train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
     split = Split(make_sentences(100, 1, 5), make_sentences(10, 0, 6), [])
-    with pytest.raises(ValueError, match=r"the dev sentences hold no entity of the weak types \(route\)"):
+    with pytest.raises(ValueError, match=r"the val split of the data holds no entity of the weak types \(route\)"):
+        train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
+    split = Split(make_sentences(100, 1, 5), make_sentences(3, 3, 6), [])  # no sentence to tell a weak one from
+    with pytest.raises(ValueError, match=r"the val split of the data holds in each of its 3 sentences an entity of the weak "
+                                         r"types \(route\): nothing to select the detector"):
         train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
     assert not (tmp_path / "m").exists()
+
+
+def test_train_method_cli_refuses_a_file_too_small_to_split(tmp_path):
+    small = tmp_path / "small.conll"
+    write_corpus(make_sentences(5, 1, 8), small)
+    refused = run_cli("train-method", "--data", str(small), "--out", str(tmp_path / "m"))
+    assert refused.returncode == 1
+    assert ("the val split of the data is empty (5 sentences: 4 train, 0 val, 1 test): training needs train and val "
+            "sentences; give a larger file, or a dev file") in refused.stderr
+    assert not (tmp_path / "m").exists()
+
+
+def test_train_method_cli_warns_of_a_weak_tagger_that_found_nothing(files, tmp_path):
+    """route is tagged in the dev file only: the weak tagger cannot learn it, and the command says so."""
+    done = run_cli("train-method", "--data", str(files["common"]), "--dev", str(files["dev"]), "--out", str(tmp_path / "m"),
+                   "--epochs", "1", "--weak-epochs", "2", "--detector-epochs", "1", "--threads", "1", "--recipe", "glove")
+    assert done.returncode == 0, done.stderr
+    line = ("the weak tagger found none of the val split's 3 route entities: more annotated route sentences are needed "
+            "(New text mines for them)")
+    assert f"warning: {line}" in done.stderr
+    assert line in json.loads(done.stdout.strip().splitlines()[-1])["warnings"]

@@ -241,7 +241,7 @@ def test_evaluate_cli_refuses_another_tag_set_and_an_empty_split(tiny_model, tmp
     other = tmp_path / "wnut.conll"
     other.write_text("Paris\tB-location\nsleeps\tO\n\nApple\tB-corporation\n\n")
     refused = run_cli("evaluate", "--data", str(other), "--checkpoint", str(ckpt))
-    assert refused.returncode == 1 and "tags the model does not know: B-corporation, B-location" in refused.stderr
+    assert refused.returncode == 1 and "tags the model does not know: B-location (line 1), B-corporation (line 4)" in refused.stderr
     one = tmp_path / "one.conll"
     one.write_text("Paris\tB-geo\nsleeps\tO\n\n")
     empty = run_cli("evaluate", "--data", str(one), "--split", "test", "--checkpoint", str(ckpt))
@@ -258,3 +258,27 @@ def test_train_cli_warns_of_a_type_tagged_only_in_the_dev_file(tiny_model, split
     done = run_cli("train", "--data", str(train), "--dev", str(dev), "--init-from", str(ckpt), "--epochs", "1",
                    "--threads", "1", "--out", str(tmp_path / "m"))
     assert "warning: desert tagged only in the dev/test sentences, never in training" in done.stderr
+
+
+def test_a_tie_keeps_the_later_weights_and_patience_counts_only_gains(tmp_path):
+    """A weak tagger whose type is absent from dev scores 0 at every epoch: it keeps (and saves) its last epoch's
+    weights, not its first's, and still stops after ``patience`` epochs without a gain."""
+    from test_any_tagset import make_sentences
+
+    from ner_core.data.tags import TagSet
+    from ner_core.models.model import ModelConfig
+    from ner_core.training.train import TrainConfig, build_model, train
+
+    data, dev = make_sentences(60, 6, 1), make_sentences(20, 0, 2)  # route in training only
+    tagset = TagSet.from_sentences(data)
+    model = build_model(data, tagset.labels, ModelConfig(hidden=16), min_count=1)
+    config = TrainConfig(epochs=8, patience=2, batch_size=16, threads=1, mask_types=("dose", "drug"), tune_bias=False)
+    weights = []  # after each epoch
+    result = train(data, dev, config, model=model, out_dir=tmp_path / "weak", progress=False,
+                   on_epoch=lambda _: weights.append({k: v.clone() for k, v in model.state_dict().items()}))
+    assert [(h.epoch, h.val_score, h.improved) for h in result.history] == [(1, 0.0, True), (2, 0.0, False), (3, 0.0, False)]
+    kept, saved = result.model.state_dict(), load_checkpoint(tmp_path / "weak")[0].state_dict()
+    assert any(not torch.equal(v, weights[0][k]) for k, v in kept.items())
+    for key, value in weights[-1].items():
+        torch.testing.assert_close(kept[key], value, rtol=0, atol=0)
+        torch.testing.assert_close(saved[key], value, rtol=0, atol=0)
