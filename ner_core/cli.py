@@ -13,7 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
+from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, CorpusFile, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
 from .data.tags import WEAK_SHARE, TagSet
 from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, check_replaceable, checkpoints_dir, is_checkpoint
@@ -100,12 +100,12 @@ def _out_dir(args: argparse.Namespace) -> Path:
     return out
 
 
-def _load_data(path: Path | None, split: str | None) -> list[Sentence]:
-    """A file's sentences (its summary on stderr); with ``split``, that part of the project's split of it."""
+def _load_data(path: Path | None, split: str | None) -> tuple[CorpusFile, list[Sentence]]:
+    """A file read (its summary on stderr) and its sentences; with ``split``, that part of the project's split of it."""
     read = load_corpus(path or default_corpus_path())
     print(read.summary(), file=sys.stderr)
     sentences = read.sentences
-    return split_corpus(sentences).part(split) if split and split != "all" else sentences
+    return read, split_corpus(sentences).part(split) if split and split != "all" else sentences
 
 
 def _model_path(args: argparse.Namespace) -> Path:
@@ -220,6 +220,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     summary = train_method(split, tagset, out, settings, report)
     what = "voted pipeline (strong, weak, detector)" if summary["pipeline"] else "single model"
     print(f"{what} in {out}; dev micro F1 {summary['dev_micro_f1']:.4f}")
+    for line in summary["warnings"]:  # a tagger that found no entity of its types on dev
+        print(f"warning: {line}", file=sys.stderr)
     print(json.dumps(summary))
     return 0
 
@@ -245,14 +247,14 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .models.pipeline import load_any
 
     split = args.split or ("all" if args.data else "test")
-    sentences = _load_data(args.data, split)
+    read, sentences = _load_data(args.data, split)
     if not sentences:
         raise ValueError(f"no sentences to score in {split if split != 'all' else 'the file'}: nothing to evaluate")
     model = load_any(_model_path(args), args.device)
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
     unknown = TagSet.from_labels(model.labels).unknown_tags(t for s in sentences for t in s.tags)
     if unknown:
-        raise ValueError(f"tags the model does not know: {', '.join(unknown[:10])}; it scores its own tag set "
+        raise ValueError(f"tags the model does not know: {', '.join(read.as_written(unknown)[:10])}; it scores its own tag set "
                          f"({', '.join(TagSet.from_labels(model.labels).types)}): evaluate a model trained on these tags")
     scores = evaluate(model, sentences, masked)
     print(format_table(scores))
@@ -439,7 +441,7 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
                          f"{'it' if len(fold_only) == 1 else 'them'} out to score with --model's tagger")
     cross_val = _cross_val_settings(args) if args.cross_val else None  # refused before the data is read
     split = args.split or ("all" if args.data else "test")
-    sentences = _load_data(args.data, split)
+    _, sentences = _load_data(args.data, split)
     if cross_val:
         issues = _cross_val_issues(args, sentences, *cross_val)
     else:
@@ -678,7 +680,8 @@ def build_parser() -> argparse.ArgumentParser:
                                        "or a corpus in any format (its tags ignored)")
     p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto",
                    help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
-                        "line, or a corpus file; auto: text for .txt, stdin or no suffix, else corpus")
+                        "line, or a corpus file; auto: text for stdin, no suffix or a .txt of running text (a .txt whose lines "
+                        "hold a token and a tag each is read as CoNLL), else corpus")
     p.add_argument("--out", type=Path, help="write .jsonl (tokens, tags, probabilities), or .conll, .csv or .spacy (tokens and tags); default: JSON lines on stdout")
     p.add_argument("--json", action="store_true", help="with --text and no --out: one JSON line (--data writes JSON lines)")
     model_args(p)

@@ -5,6 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.data.corpus import FORMATS, CorpusError
+from ner_core.data.tag_schemes import SCHEMES
+from ner_core.storage.datasets import import_scheme
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
 from pages.render import UPLOAD_LABEL, plain
@@ -49,16 +51,41 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
                  + f"; {counts['added']} sentence(s) added from New text. The export holds them all.")
         st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
         version = store.version()
-        fmt = st.radio("Export format", list(FORMATS), horizontal=True, key="annotate_export_format",
-                       help="csv: the Kaggle columns; conll: token, POS, tag; jsonl: tokens and tags; spacy: a DocBin")
+        fmt = st.radio("Export format", list(FORMATS), horizontal=True, key="annotate_export_format", help=format_help(store))
+        scheme, imported = "IOB2", import_scheme(dataset)
+        if fmt != "spacy":  # a DocBin holds entity spans, no tags
+            scheme = st.radio("Tag scheme", SCHEMES, horizontal=True, key="annotate_export_scheme",
+                              format_func=lambda s: f"{s} (as imported)" if s == imported else s,
+                              help="The dataset is held in IOB2; the file's tags are converted to the scheme chosen.")
+        st.caption(scheme_note(fmt, scheme, imported))
         problem = export_problem(dataset, version, fmt)
         if problem is not None:
             st.error(plain(f"No {fmt} export: {problem}"))
             return
         # written on request, not on every visit (seconds for a large corpus); then a plain download, served at once: a
         # download written while the browser waits can outlast its user-activation window and be dropped
-        if st.button(f"Prepare the corrected corpus ({fmt})", key="annotate_export_prepare"):
-            st.session_state.annotate_export = (dataset, version, fmt)
-        if st.session_state.get("annotate_export") == (dataset, version, fmt):
-            st.download_button(f"Download the corrected corpus ({fmt})", corpus_export(dataset, version, fmt),
-                               f"{dataset}-corrected.{fmt}", key=f"annotate_export_{fmt}", on_click="ignore")
+        what = fmt if fmt == "spacy" else f"{fmt}, {scheme}"
+        if st.button(f"Prepare the corrected corpus ({what})", key="annotate_export_prepare"):
+            st.session_state.annotate_export = (dataset, version, fmt, scheme)
+        if st.session_state.get("annotate_export") == (dataset, version, fmt, scheme):
+            suffix = "" if scheme == "IOB2" else f"-{scheme.lower()}"
+            st.download_button(f"Download the corrected corpus ({what})", corpus_export(dataset, version, fmt, scheme),
+                               f"{dataset}-corrected{suffix}.{fmt}", key=f"annotate_export_{fmt}", on_click="ignore")
+
+
+def format_help(store: CorrectionStore) -> str:
+    """What a file of each export format holds, for this dataset (with POS tags where its corpus has them)."""
+    pos = bool(store.original) and store.original[0].pos is not None
+    return (f"csv: the Kaggle columns (Sentence #, Word, POS, Tag{'' if pos else '; POS empty'}); conll: token"
+            f"{', POS (where known)' if pos else ''} and tag a line, tab-separated, a blank line between sentences; jsonl: "
+            f"tokens and tags{' and POS (where known)' if pos else ''} a line; spacy: a DocBin (entity spans, no tag scheme)")
+
+
+def scheme_note(fmt: str, scheme: str, imported: str | None) -> str:
+    """Which tags the file holds, and the scheme the dataset was imported in where that differs."""
+    if fmt == "spacy":
+        return "The file holds entity spans: no tag scheme."
+    note = f"The file holds {scheme} tags."
+    if imported not in (None, "IOB2", scheme):
+        note += f" The dataset was imported in {imported}, converted to IOB2 on import."
+    return note

@@ -43,7 +43,7 @@ if source == "upload a corpus file":
     st.text(read.summary())
     unknown = TagSet.from_labels(model.labels).unknown_tags(t for s in read.sentences for t in s.tags)
     if unknown:
-        st.error(f"This file holds tags the model does not know: {', '.join(unknown[:10])}. Its scores would say nothing: "
+        st.error(f"This file holds tags the model does not know: {', '.join(read.as_written(unknown)[:10])}. Its scores would say nothing: "
                  "analyse it with a model trained on its tag set (import it as a dataset on the Annotate page, in the sidebar, and train one on Retrain).")
         st.stop()
     sentences, ids = read.sentences, list(range(1, len(read.sentences) + 1))  # numbered from 1, as in its summary

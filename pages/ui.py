@@ -85,14 +85,14 @@ def import_upload(name: str, data: bytes, filename: str, user: User | None = Non
     return summary[0] if summary else ""
 
 
-def corpus_export(dataset: str, version: str, fmt: str) -> bytes:
-    """A corrected dataset, with the sentences added from its pool, as a file of ``fmt`` (cached per data version)."""
-    return _export(store_key(dataset), version, fmt)
+def corpus_export(dataset: str, version: str, fmt: str, scheme: str = "IOB2") -> bytes:
+    """A corrected dataset, with the sentences added from its pool, as a file of ``fmt``, tags in ``scheme`` (cached per data version)."""
+    return _export(store_key(dataset), version, fmt, scheme)
 
 
 @st.cache_data(max_entries=2, show_spinner="Preparing the export…")
-def _export(key: tuple[str, str, str], version: str, fmt: str) -> bytes:
-    return corpus_bytes(_store(*key).corpus(), fmt)
+def _export(key: tuple[str, str, str], version: str, fmt: str, scheme: str) -> bytes:
+    return corpus_bytes(_store(*key).corpus(), fmt, scheme)
 
 
 def export_problem(dataset: str, version: str, fmt: str) -> str | None:

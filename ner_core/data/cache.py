@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 T = TypeVar("T")
 KEEP = 8  # parsed files kept
-VERSION = 1  # of what a parsed file holds: raise it when the reader's output changes
+VERSION = 2  # of what a parsed file holds: raise it when the reader's output changes
 
 
 def cache_dir() -> Path:

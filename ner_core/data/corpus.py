@@ -4,10 +4,14 @@
 format         file names                                  module
 =============  ==========================================  ==========================
 ``csv``        ``.csv`` (Kaggle ``Sentence #,Word,POS,Tag``)  :mod:`.formats.kaggle`
-``conll``      ``.conll .iob .iob2 .bio .txt .tsv``        :mod:`.formats.conll`
+``conll``      ``.conll .iob .iob2 .bio .tsv``, ``.txt`` *    :mod:`.formats.conll`
 ``jsonl``      ``.jsonl .json`` (tokens+tags or text+spans)  :mod:`.formats.jsonl`
 ``spacy``      ``.spacy`` (spaCy ``DocBin``)                :mod:`.formats.docbin`
 =============  ==========================================  ==========================
+
+\* A ``.txt`` may hold CoNLL or running text: it is CoNLL when its lines look like CoNLL (:func:`.formats.conll.not_conll`,
+the one rule); a ``.txt`` of running text is refused as a corpus, and read as text where tags are not needed
+(:func:`load_unlabelled`).
 
 A ``.zip`` holding one file is read as that file (``x.csv.zip``). Every file is read as a stream
 within a size cap, text decoded as described in :mod:`.formats.source` (UTF-8, UTF-16 with a BOM, or
@@ -18,14 +22,14 @@ POS tags) are stored once. Any well-formed tag is accepted (:mod:`.tag_schemes`)
 held in IOB2: IOB1, BIOES and BILOU are converted on reading and ``I-`` tags that began an entity
 are repaired, all counted in the :class:`CorpusFile` report. A reader returns every sentence of a
 file or raises :class:`CorpusError` naming the file and the line; nothing is ever half-loaded.
-Writers produce a file chunk by chunk.
+Writers produce a file chunk by chunk, its tags in IOB2 or another scheme of :data:`.tag_schemes.SCHEMES`.
 """
 from __future__ import annotations
 
 import hashlib
 import os
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -33,7 +37,7 @@ from .cache import parsed
 from .formats import conll, docbin, jsonl, kaggle, text
 from .formats.base import CorpusError, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
-from .tag_schemes import IOB2Converter
+from .tag_schemes import SCHEMES, IOB2Converter, as_iob2, from_iob2
 
 __all__ = [
     "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
@@ -78,11 +82,12 @@ class CorpusFile:
 
     name: str
     sentences: list[Sentence]
-    format: str  # a key of FORMATS
+    format: str  # a key of FORMATS; for a file read for its words, how it was read ("text", "read as CoNLL, tags ignored")
     encoding: str | None  # None for the binary DocBin
     scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU ("" for raw text, or a file read for its words)
     converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
     notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
+    tag_lines: dict[str, int | None] = field(default_factory=dict)  # each tag as written (not O) -> its first line
 
     @property
     def tokens(self) -> int:
@@ -97,6 +102,21 @@ class CorpusFile:
             parts.append(f"converted to IOB2 ({changes} tags)")
         parts += [f"{k}: {v:,}" for k, v in sorted(self.notes.items())]
         return ", ".join(parts)
+
+    def as_written(self, tags: Iterable[str]) -> list[str]:
+        """The file's tags of the types of ``tags`` (IOB2, as read), as the file writes them, in the order they first
+        appear, each with its first line and its IOB2 reading where that differs: ``S-PROTEIN (line 12; read as
+        B-PROTEIN)``. ``tags`` themselves where the file's tags are not known (a file read for its words)."""
+        tags = set(tags)
+        types = {tag[2:] for tag in tags if tag != "O"}
+        written = sorted(((line or 0, tag) for tag, line in self.tag_lines.items() if tag[2:] in types), key=lambda lt: lt[0])
+        if not written:
+            return sorted(tags)
+        named = []
+        for line, tag in written:
+            notes = [f"line {line}"] * bool(line) + [f"read as {as_iob2(tag)}"] * (as_iob2(tag) != tag)
+            named.append(f"{tag} ({'; '.join(notes)})" if notes else tag)
+        return named
 
 
 def default_corpus_path() -> Path:
@@ -124,9 +144,7 @@ def load_corpus(path: str | os.PathLike, *, encoding: str | None = None, tags: b
     """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection; without ``tags``
     only its words are read (every tag ``O``, none checked). Each version of a file is parsed once per machine
     (:mod:`.cache`)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CorpusError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
+    path = _file(path)
     limits = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS), max_bytes()
     return parsed(path, (encoding, limits, tags), lambda: _load(path, str(path), encoding, tags))
 
@@ -151,12 +169,8 @@ def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tok
     """Read raw text (a path, or bytes named ``name``; plain or zipped) as sentences tagged ``O``: running
     text split and tokenised by spaCy, or with ``tokenized`` one sentence a line. The same size limits
     and encoding rules as a corpus file; an empty or binary file is refused with the reason."""
-    if not isinstance(source, bytes):
-        path = Path(source)
-        if not path.is_file():
-            raise CorpusError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
-        source, name = path, name or str(path)
-    opened = Source(source, name, max_bytes())
+    name = name or str(source)
+    opened = _source(source, name)
     reading = Reading(name)
     text_encoding = detect_encoding(opened, encoding)
     with closing(text_lines(opened, text_encoding, "\n")) as lines:
@@ -171,18 +185,43 @@ UNLABELLED_KINDS = ("auto", "text", "tokens", "corpus")
 
 
 def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, kind: str = "auto") -> CorpusFile:
-    """Sentences to tag or to annotate, their tags (if any) ignored by the caller: ``text`` (running text),
-    ``tokens`` (one pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a ``.txt``
-    file, a name without a suffix or bytes without a name are text, anything else a corpus file."""
+    """Sentences to tag or to annotate, their tags (if any) ignored: ``text`` (running text), ``tokens`` (one
+    pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a name without a suffix or bytes
+    without a name are text, a ``.txt`` is CoNLL if its lines look like CoNLL (the summary says "read as CoNLL, tags
+    ignored") and text otherwise, anything else a corpus file."""
     if kind not in UNLABELLED_KINDS:
         raise CorpusError(f"unknown input kind {kind!r}: use one of {', '.join(UNLABELLED_KINDS)}")
     name = name or ("stdin" if isinstance(source, bytes) else str(source))
+    sniffed = False  # a .txt that looks like CoNLL
     if kind == "auto":
         inner = name.lower().removesuffix(".zip")
-        kind = "text" if inner.endswith(".txt") or "." not in Path(inner).name else "corpus"
+        if inner.endswith(".txt"):
+            opened = _source(source, name)
+            sniffed = _not_conll(opened, detect_encoding(opened)) is None
+        kind = "corpus" if sniffed or "." in Path(inner).name and not inner.endswith(".txt") else "text"
     if kind == "corpus":
-        return load_corpus_bytes(source, name, tags=False) if isinstance(source, bytes) else load_corpus(source, tags=False)
+        read = load_corpus_bytes(source, name, tags=False) if isinstance(source, bytes) else load_corpus(source, tags=False)
+        return replace(read, format="read as CoNLL, tags ignored") if sniffed else read
     return load_text(source, name, tokenized=kind == "tokens")
+
+
+def _file(path: str | os.PathLike) -> Path:
+    """``path``, refused with the reason unless it is a file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CorpusError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
+    return path
+
+
+def _source(source: str | os.PathLike | bytes, name: str) -> Source:
+    """A file (a path, or bytes named ``name``) ready to read within the size cap."""
+    return Source(source if isinstance(source, bytes) else _file(source), name, max_bytes())
+
+
+def _not_conll(opened: Source, encoding: str) -> tuple[int, str] | None:
+    """For a ``.txt``: ``None`` when its lines look like CoNLL, else the first line that does not (see :func:`conll.not_conll`)."""
+    with closing(text_lines(opened, encoding, "\n")) as lines:
+        return conll.not_conll(lines)
 
 
 def _limit(env: str, default: int) -> int:
@@ -208,12 +247,16 @@ def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = Tr
         sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), name, converter)
     else:
         text_encoding = detect_encoding(opened, encoding)
+        if opened.inner.lower().endswith(".txt") and (prose := _not_conll(opened, text_encoding)) and prose[0]:
+            raise reading.error(f"most lines do not hold a token and a tag (O, B-PER, S-drug, ...), so this .txt reads as "
+                                f"running text, not as a CoNLL corpus ({prose[1][:60]!r}, for one); running text goes to "
+                                "predict, mine or a pool", prose[0])
         with closing(text_lines(opened, text_encoding, "" if fmt == "csv" else "\n")) as lines:
             sentences = _sentences(_READERS[fmt](lines, reading), name, converter)
     if not sentences:
         raise reading.error("no sentences")
     scheme, changes = (converter.scheme, dict(converter.changes)) if converter else ("", {})
-    return CorpusFile(name, sentences, fmt, text_encoding, scheme, changes, dict(reading.notes))
+    return CorpusFile(name, sentences, fmt, text_encoding, scheme, changes, dict(reading.notes), reading.first_lines)
 
 
 def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter | None) -> list[Sentence]:
@@ -266,15 +309,23 @@ def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
 # ---------------------------------------------------------------- writing
 
 
-def corpus_bytes(sentences: Iterable[Sentence], fmt: str) -> bytes:
-    """A corpus file's bytes in format ``fmt`` (a key of :data:`FORMATS`); text formats in UTF-8."""
+def corpus_bytes(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2") -> bytes:
+    """A corpus file's bytes in format ``fmt`` (a key of :data:`FORMATS`); text formats in UTF-8, their tags in
+    ``scheme`` (see :func:`format_corpus`)."""
     if fmt == "spacy":
+        if scheme != "IOB2":
+            raise CorpusError(f"a .spacy file holds entity spans, not tags: no {scheme} tags to write; choose a text format")
         return docbin.write(sentences)
-    return format_corpus(sentences, fmt).encode("utf-8")
+    return format_corpus(sentences, fmt, scheme).encode("utf-8")
 
 
-def format_corpus(sentences: Iterable[Sentence], fmt: str) -> str:
-    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``."""
+def format_corpus(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2") -> str:
+    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``; its tags in ``scheme``, one of
+    :data:`.tag_schemes.SCHEMES` (the sentences' IOB2 tags converted)."""
+    if scheme not in SCHEMES:
+        raise CorpusError(f"unknown tag scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
+    if scheme != "IOB2":
+        sentences = (Sentence(s.words, from_iob2(s.tags, scheme), s.pos) for s in sentences)
     return "".join(_chunks(sentences, fmt))
 
 

@@ -1,4 +1,4 @@
-"""Tag well-formedness and conversion of IOB1, BIOES and BILOU files to IOB2.
+"""Tag well-formedness and the tag schemes: IOB1, BIOES and BILOU files converted to IOB2, and back.
 
 A tag is ``O`` or ``<prefix>-<type>``: the prefix one of ``B I E S L U`` and the type a non-empty
 run of letters, digits, ``_``, ``-`` and ``.``. No tag inventory is assumed: any type is accepted.
@@ -6,6 +6,7 @@ run of letters, digits, ``_``, ``-`` and ``.``. No tag inventory is assumed: any
 Every corpus is held in IOB2 (``B-`` begins an entity, ``I-`` continues it). On reading,
 ``S-``/``U-`` become ``B-``, ``E-``/``L-`` become ``I-``, and an ``I-x`` that does not continue an
 ``x`` entity (IOB1's convention, or a slip in an IOB2 file) becomes ``B-x``; each change is counted.
+On writing, :func:`from_iob2` gives the tags in any of :data:`SCHEMES`.
 """
 from __future__ import annotations
 
@@ -15,7 +16,10 @@ from typing import Sequence
 from .tags import ENTITY_TYPE, OUTSIDE, repair_iob2, tag_type
 
 PREFIXES = frozenset("BIESLU")
+SCHEMES = ("IOB2", "IOB1", "BIOES", "BILOU")
+"""The schemes a corpus can be written in (:func:`from_iob2`); IOB2, how every corpus is held, first."""
 _IOB2_PREFIX = {"S": "B", "U": "B", "E": "I", "L": "I"}
+_BIOES_PREFIX = {"U": "S", "L": "E"}  # BILOU -> BIOES
 
 
 def tag_problem(tag: str) -> str | None:
@@ -34,6 +38,28 @@ def tag_problem(tag: str) -> str | None:
     if not ENTITY_TYPE.fullmatch(kind):
         return f"malformed tag {tag!r}: a type holds only letters, digits, '_', '-' and '.'"
     return None
+
+
+def as_iob2(tag: str) -> str:
+    """A well-formed tag with its prefix read as IOB2 (``S-x`` -> ``B-x``, ``E-x`` -> ``I-x``), before any repair."""
+    return tag if tag == OUTSIDE else _IOB2_PREFIX.get(tag[0], tag[0]) + tag[1:]
+
+
+def from_iob2(tags: Sequence[str], scheme: str) -> tuple[str, ...]:
+    """Valid IOB2 ``tags`` in ``scheme`` (one of :data:`SCHEMES`): IOB1 begins an entity with ``I-`` (``B-`` only after
+    an entity of its type); BILOU and BIOES mark single tokens (``U-``/``S-``) and last ones (``L-``/``E-``), by
+    spaCy's :func:`~spacy.training.iob_to_biluo`. Reading them back (:class:`IOB2Converter`) gives ``tags``."""
+    if scheme == "IOB2":
+        return tuple(tags)
+    if scheme == "IOB1":
+        return tuple("I" + t[1:] if t[:2] == "B-" and tag_type(before) != t[2:] else t
+                     for before, t in zip((OUTSIDE, *tags), tags))
+    if scheme in ("BILOU", "BIOES"):
+        from spacy.training import iob_to_biluo
+
+        biluo = iob_to_biluo(tags)
+        return tuple(biluo if scheme == "BILOU" else (_BIOES_PREFIX.get(t[0], t[0]) + t[1:] for t in biluo))
+    raise ValueError(f"unknown tag scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
 
 
 class TagChecker:
@@ -66,7 +92,7 @@ class IOB2Converter:
     def convert(self, tags: Sequence[str]) -> tuple[str, ...]:
         """``tags`` (well formed) as IOB2: ``S``/``U`` -> ``B``, ``E``/``L`` -> ``I``, then the one
         I->B repair of :func:`~ner_core.data.tags.repair_iob2`."""
-        out = repair_iob2([t if t == OUTSIDE else _IOB2_PREFIX.get(t[0], t[0]) + t[1:] for t in tags])
+        out = repair_iob2([t if t == OUTSIDE else _IOB2_PREFIX.get(t[0], t[0]) + t[1:] for t in tags])  # as_iob2, inlined
         previous = None  # the entity type of the previous token
         for before, after in zip(tags, out):
             if before != OUTSIDE:

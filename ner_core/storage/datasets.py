@@ -2,7 +2,7 @@
 
 :func:`open_dataset` is the one way from a dataset's name to its corrections: the app, the CLI and
 the jobs use it. An imported corpus is kept as read (JSON lines, IOB2) under the data folder and
-registered in the database, so every app instance of a team sees it.
+registered in the database with the tag scheme of its file, so every app instance of a team sees it.
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -45,13 +45,20 @@ def list_datasets(engine: Engine) -> dict[str, str]:
         return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
 
 
+def import_scheme(name: str, engine: Engine | None = None) -> str | None:
+    """The tag scheme of the file dataset ``name`` was imported from (``IOB2``, ``BIOES``, ...; see
+    :attr:`~ner_core.data.corpus.CorpusFile.scheme`); ``None`` for the default corpus or an import from before stop 37."""
+    with Session(engine or shared_engine()) as session:
+        return session.scalar(select(Dataset.scheme).where(Dataset.name == name))
+
+
 def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
                    log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
     """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
 
     The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
-    reader change cannot move the tokens its corrections point at. ``log`` receives the read's
-    summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
+    reader change cannot move the tokens its corrections point at; the file's tag scheme is recorded
+    (:func:`import_scheme`). ``log`` receives the read's summary (format, encoding, sizes, tags converted). A file that cannot be read (format,
     encoding, malformed tags, size) raises :class:`CorpusError` with the reason; nothing is
     written then; so is a ``user`` who may not import (only admins may, once users exist).
     """
@@ -72,6 +79,8 @@ def import_dataset(engine: Engine, name: str, data: bytes, filename: str, direct
     except BaseException:
         target.unlink(missing_ok=True)
         raise
+    with Session(engine) as session, session.begin():
+        session.execute(update(Dataset).where(Dataset.name == name).values(scheme=read.scheme))
     if log is not None:
         log(read.summary())
     return store

@@ -25,6 +25,7 @@ class Dataset(Base):
     name: Mapped[str] = mapped_column(String(DATASET_NAME_MAX), unique=True)
     path: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    scheme: Mapped[str | None] = mapped_column(String(20), nullable=True)  # an imported file's tag scheme (IOB2, BIOES, ...)
 
 
 class Correction(Base):

@@ -79,8 +79,9 @@ def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
     for fmt in ("conll", "spacy"):  # a text format, and spaCy's binary DocBin
         page.get_by_text(fmt, exact=True).click()
         script_done(page)
-        page.get_by_role("button", name=f"Prepare the corrected corpus ({fmt})").click()
-        button = page.get_by_role("button", name=f"Download the corrected corpus ({fmt})")
+        label = fmt if fmt == "spacy" else f"{fmt}, IOB2"  # a text format's tags: IOB2 unless another scheme is chosen
+        page.get_by_role("button", name=f"Prepare the corrected corpus ({label})").click()
+        button = page.get_by_role("button", name=f"Download the corrected corpus ({label})")
         button.wait_for()
         script_done(page)
         with page.expect_download() as download:

@@ -1,4 +1,5 @@
-"""Error analysis numbers a sentence by its corpus index everywhere, and refuses a file of another tag set."""
+"""Error analysis numbers a sentence by its corpus index everywhere, and refuses a file of another tag set, naming its
+tags as the file writes them (as the CLI's evaluate does)."""
 from pathlib import Path
 
 import pytest
@@ -43,3 +44,26 @@ def test_a_file_of_another_tag_set_is_refused_naming_its_tags(app):
     assert not app.get("plotly_chart")  # no all-zero scores drawn
     app.file_uploader(key="errors_upload").set_value(("mine.conll", b"Paris\tB-geo\nsleeps\tO\n", "text/plain")).run()
     assert not app.exception and not app.error and app.get("plotly_chart")
+
+
+BIOES_FILE = b"Insulin\tS-PROTEIN\nbinds\tO\n\nthe\tO\nreceptor\tB-PROTEIN\nchain\tE-PROTEIN\n\nParis\tS-geo\nAspirin\tB-drug\n"
+AS_WRITTEN = ("tags the model does not know: S-PROTEIN (line 1; read as B-PROTEIN), B-PROTEIN (line 5), "
+              "E-PROTEIN (line 6; read as I-PROTEIN), B-drug (line 9)")
+
+
+def test_unknown_tags_are_named_as_the_file_writes_them_with_their_first_line(app):
+    app.switch_page("pages/errors.py")
+    app.run(timeout=300)
+    app.radio(key="errors_source").set_value("upload a corpus file").run()
+    app.file_uploader(key="errors_upload").set_value(("bio.conll", BIOES_FILE, "text/plain")).run()
+    assert not app.exception
+    assert AS_WRITTEN in app.error[0].value
+
+
+def test_the_cli_evaluate_names_unknown_tags_as_the_file_writes_them(tiny_model, tmp_path, capsys):
+    from ner_core.cli import main
+
+    path = tmp_path / "bio.conll"
+    path.write_bytes(BIOES_FILE)
+    assert main(["evaluate", "--data", str(path), "--checkpoint", str(tiny_model[1])]) == 1
+    assert AS_WRITTEN in capsys.readouterr().err

@@ -465,3 +465,83 @@ def test_a_byte_order_mark_that_begins_a_token_line_is_dropped_and_counted():
     read = load_corpus_bytes(data, "cat.conll")
     assert [s.words for s in read.sentences] == [("Apple",), ("Paris", "now")]
     assert read.notes == {"byte order marks (U+FEFF) dropped from the start of a token line": 1}
+
+
+# ---------------------------------------------------------------- a .txt: CoNLL or running text
+
+BIOES_TXT = (b"-DOCSTART- O\n\nrituximab S-DRUG\nreduced O\nthe O\nB-cell B-CELL\ncount E-CELL\n\n"
+             b"High B-DOSE\ndoses E-DOSE\nhelp O\n")
+
+
+def test_a_txt_of_conll_lines_is_conll_and_a_txt_of_running_text_is_refused_as_a_corpus():
+    from ner_core.data.formats.conll import not_conll
+
+    read = load_corpus_bytes(BIOES_TXT, "bio.txt")
+    assert read.format == "conll" and read.scheme == "BIOES" and len(read.sentences) == 2
+    assert read.sentences[0].tags == ("B-DRUG", "O", "O", "B-CELL", "I-CELL")
+    assert not_conll(BIOES_TXT.decode().splitlines(keepends=True)) is None
+    for prose in (b"Hello there\nGeneral Kenobi\n", b"The leader spoke .\nIt rained all day in Paris .\n"):
+        assert not_conll(prose.decode().splitlines()) == (1, prose.decode().splitlines()[0])
+        with pytest.raises(CorpusError, match=r"^prose.txt:1: .*this \.txt reads as running text, not as a CoNLL corpus"):
+            load_corpus_bytes(prose, "prose.txt")
+    mostly = b"Paris B-geo\nsleeps O\n\nRome GEO\nwakes O\n\nOslo B-geo\n"  # CoNLL with one slip: its line, as CoNLL
+    with pytest.raises(CorpusError, match=r"^mostly.txt:4: malformed tag 'GEO'"):
+        load_corpus_bytes(mostly, "mostly.txt")
+    assert not_conll([]) == (0, "") and not_conll(["\n", "# a comment\n", "Paris B-geo\n"]) is None
+    with pytest.raises(CorpusError, match=r"^empty.txt: no sentences"):
+        load_corpus_bytes(b"\n\n", "empty.txt")
+
+
+def test_a_txt_read_for_its_words_by_one_rule_conll_lines_as_conll_and_prose_as_text(tmp_path):
+    from ner_core.data.corpus import load_unlabelled
+
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w") as archive:
+        archive.writestr("bio.txt", BIOES_TXT)
+    path = tmp_path / "bio.txt"
+    path.write_bytes(BIOES_TXT)
+    for read in (load_unlabelled(BIOES_TXT, "bio.txt"), load_unlabelled(path), load_unlabelled(zipped.getvalue(), "bio.txt.zip")):
+        assert [s.words for s in read.sentences] == [("rituximab", "reduced", "the", "B-cell", "count"),
+                                                     ("High", "doses", "help")]
+        assert all(set(s.tags) == {"O"} for s in read.sentences)
+        assert "read as CoNLL, tags ignored" in read.summary()
+    prose = load_unlabelled(b"Hello there\nGeneral Kenobi\n\nB-52 bombers\n", "prose.txt")
+    assert prose.format == "text" and [s.words for s in prose.sentences] == [("Hello", "there", "General", "Kenobi"),
+                                                                            ("B-52", "bombers")]
+    with pytest.raises(CorpusError, match="no such file"):
+        load_unlabelled(tmp_path / "missing.txt")
+
+
+# ---------------------------------------------------------------- tag schemes on writing, tags as written
+
+
+@pytest.mark.parametrize("fmt", ["conll", "jsonl", "csv"])
+@pytest.mark.parametrize("scheme", ["IOB2", "IOB1", "BIOES", "BILOU"])
+def test_an_export_in_each_tag_scheme_reads_back_as_the_same_corpus(fmt, scheme):
+    sentences = load_corpus_bytes(BIOES_TXT, "bio.txt").sentences + ODD[1:]
+    data = corpus_bytes(sentences, fmt, scheme)
+    back = load_corpus_bytes(data, f"out.{fmt}")
+    assert back.sentences == sentences and back.scheme == scheme
+    if scheme == "BIOES" and fmt == "conll":
+        assert data.decode().startswith("rituximab\tS-DRUG\nreduced\tO\nthe\tO\nB-cell\tB-CELL\ncount\tE-CELL\n\n")
+
+
+def test_an_export_refuses_a_scheme_it_cannot_write():
+    with pytest.raises(CorpusError, match="a .spacy file holds entity spans, not tags: no BIOES tags"):
+        corpus_bytes(ODD[1:], "spacy", "BIOES")
+    with pytest.raises(CorpusError, match="unknown tag scheme 'IOE1'"):
+        corpus_bytes(ODD[1:], "conll", "IOE1")
+
+
+def test_tags_are_named_as_the_file_writes_them_with_their_first_line():
+    read = load_corpus_bytes(BIOES_TXT, "bio.txt")
+    assert read.as_written(["B-DRUG", "I-CELL"]) == [
+        "S-DRUG (line 3; read as B-DRUG)", "B-CELL (line 6)", "E-CELL (line 7; read as I-CELL)"]
+    lower = load_corpus_bytes(b"Aspirin\tB-drug\nhelps\tO\n", "low.conll")
+    assert lower.as_written(iter(["B-drug"])) == ["B-drug (line 1)"]
+    records = b'{"tokens": ["a"], "tags": ["O"]}\n{"tokens": ["b", "c"], "tags": ["U-x", "O"]}\n'
+    assert load_corpus_bytes(records, "x.jsonl").as_written(["B-x"]) == ["U-x (line 2; read as B-x)"]
+    kaggle = b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN,S-x\n"
+    assert load_corpus_bytes(kaggle, "x.csv").as_written(["B-x"]) == ["S-x (line 3; read as B-x)"]
+    words_only = load_corpus_bytes(BIOES_TXT, "bio.conll", tags=False)
+    assert words_only.tag_lines == {} and words_only.as_written(["B-x"]) == ["B-x"]

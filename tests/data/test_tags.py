@@ -131,3 +131,45 @@ def test_one_rule_for_what_a_type_holds():
         assert tag_problem(bad) is not None
         with pytest.raises(ValueError, match="not an IOB2 tag"):
             mention_shares([Sentence(("w",), (bad,))])
+
+
+def random_bioes(rng, pieces: int) -> list[str]:
+    """A valid BIOES sequence of ``pieces`` pieces: an O, or an entity of 1-4 tokens of type x or y (often adjacent)."""
+    tags: list[str] = []
+    for _ in range(pieces):
+        size, kind = rng.choice([0, 1, 1, 2, 3, 4]), rng.choice("xy")
+        tags += ["O"] if size == 0 else [f"S-{kind}"] if size == 1 else [f"B-{kind}", *[f"I-{kind}"] * (size - 2), f"E-{kind}"]
+    return tags
+
+
+@pytest.mark.parametrize("scheme, letters", [("BIOES", "BIES"), ("BILOU", "BILU"), ("IOB1", "BI"), ("IOB2", "BI")])
+def test_iob2_to_each_scheme_and_back_is_the_identity(scheme, letters):
+    import random
+
+    from ner_core.data.tag_schemes import IOB2Converter, from_iob2
+
+    rng = random.Random(7)
+    for _ in range(300):
+        bioes = random_bioes(rng, rng.randrange(1, 8))
+        converter = IOB2Converter()
+        iob2 = converter.convert(bioes)
+        written = from_iob2(iob2, scheme)
+        assert {t[0] for t in written} <= {"O", *letters}
+        assert IOB2Converter().convert(written) == iob2  # read back: the same IOB2
+        if scheme == "BIOES":
+            assert written == tuple(bioes)  # BIOES -> IOB2 -> BIOES: the identity
+
+
+def test_iob2_in_other_schemes_by_hand():
+    from ner_core.data.tag_schemes import IOB2Converter, from_iob2
+
+    iob2 = ("B-x", "I-x", "O", "B-y", "B-y", "I-y", "I-y", "O", "B-x")
+    assert from_iob2(iob2, "BIOES") == ("B-x", "E-x", "O", "S-y", "B-y", "I-y", "E-y", "O", "S-x")
+    assert from_iob2(iob2, "BILOU") == ("B-x", "L-x", "O", "U-y", "B-y", "I-y", "L-y", "O", "U-x")
+    assert from_iob2(iob2, "IOB1") == ("I-x", "I-x", "O", "I-y", "B-y", "I-y", "I-y", "O", "I-x")
+    for scheme in ("IOB1", "BIOES", "BILOU"):
+        converter = IOB2Converter()
+        converter.convert(from_iob2(iob2, scheme))
+        assert converter.scheme == scheme  # the reader names the scheme written
+    with pytest.raises(ValueError, match="unknown tag scheme 'IOE2'"):
+        from_iob2(iob2, "IOE2")

@@ -50,10 +50,20 @@ def test_a_database_from_before_migrations_is_upgraded_in_place(db_url):
     upgraded = make_engine(db_url)
     with upgraded.connect() as connection:
         assert connection.execute(text("SELECT sentence, new_tag, author FROM corrections")).all() == [(3, "B-geo", "ann")]
-        assert connection.scalar(text("SELECT name FROM datasets")) == "default"
+        assert connection.execute(text("SELECT name, scheme FROM datasets")).all() == [("default", None)]
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
         assert compare_metadata(MigrationContext.configure(connection), metadata()) == []
     assert {"jobs", "registry_entries", "sentence_versions"} <= set(inspect(upgraded).get_table_names())
+
+
+def test_an_imported_dataset_records_the_tag_scheme_of_its_file(db_url, tmp_path):
+    from ner_core.storage.datasets import import_dataset, import_scheme
+
+    engine = make_engine(db_url)
+    import_dataset(engine, "bio", b"Aspirin\tS-drug\nhelps\tO\n", "bio.tsv", tmp_path)
+    import_dataset(engine, "plain", b"Aspirin\tB-drug\nhelps\tO\n", "plain.conll", tmp_path)
+    assert import_scheme("bio", engine) == "BIOES" and import_scheme("plain", engine) == "IOB2"
+    assert import_scheme("default", engine) is None  # the project's corpus was never imported
 
 
 OPENER = """

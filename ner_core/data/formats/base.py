@@ -36,22 +36,25 @@ class Sentence:
 
 @dataclass
 class Reading:
-    """One file being read: its name for messages, a tag checker, and counts of what was changed."""
+    """One file being read: its name for messages, a tag checker, counts of what was changed, and where each tag first appears."""
 
     name: str
     notes: Counter = field(default_factory=Counter)
     checker: TagChecker = field(default_factory=TagChecker)
     ignore_tags: bool = False  # read for its words only: a malformed tag is no error
+    first_lines: dict[str, int | None] = field(default_factory=dict)  # tag as written (not O) -> the first line it is on
 
     def error(self, reason: str, line: int | None = None) -> CorpusError:
         return CorpusError(f"{self.name}:{line}: {reason}" if line is not None else f"{self.name}: {reason}")
 
     def tag(self, tag: str, line: int | None) -> str:
-        """``tag`` if well formed, else raise naming the line (``O`` when tags are ignored)."""
+        """``tag`` if well formed, else raise naming the line (``O`` when tags are ignored); a reader calls it at least
+        for the first appearance of each tag, and that line is kept."""
         if self.ignore_tags:
             return "O"
         problem = self.checker.problem(tag)
         if problem is not None:
-            hint = " (a .txt corpus is read as CoNLL: a token and its tag a line; raw text goes to predict, mine or a pool)"
-            raise self.error(problem + (hint if ".txt" in self.name else ""), line)
+            raise self.error(problem, line)
+        if tag != "O":
+            self.first_lines.setdefault(tag, line)
         return tag

@@ -8,6 +8,10 @@ begins a sentence with ``#`` and does not end in a tag (``# id 17 domain=news``,
 writes); a line of only whitespace or zero-width characters (a lone U+FEFF) separates sentences, and is counted;
 a U+FEFF that begins a token line (files concatenated) is dropped, and counted.
 
+Sniffing (:func:`not_conll`), the one rule for a ``.txt``, which may hold CoNLL or running text: CoNLL when
+most of its token lines (the first :data:`SNIFF_LINES` lines; ``-DOCSTART-`` and comment lines aside) hold
+2 or more columns and end in a well-formed tag of any scheme; else running text.
+
 Writing: tab-separated ``token<TAB>POS<TAB>tag`` (``token<TAB>tag`` without POS). A token that
 holds whitespace other than a tab, ``\\n`` or ``\\r`` is written as it is and reads back unchanged
 with this reader (tools that split on any whitespace would split it). A token or POS tag holding a
@@ -16,6 +20,7 @@ written and raises :class:`~ner_core.data.formats.base.CorpusError`.
 """
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Iterable, Iterator, Sequence
 
@@ -23,6 +28,7 @@ from ..tag_schemes import tag_problem
 from .base import MAX_LINE, CorpusError, RawSentence, Reading, Sentence
 
 DOCSTART = "-DOCSTART-"
+SNIFF_LINES = 1000  # the lines of a .txt looked at to tell CoNLL from running text
 _BLANK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")  # whitespace and zero-width characters only
 _UNWRITABLE = ("\t", "\n", "\r", "\x00 ", " \x00")  # in texts joined by NUL between NULs: a break, or a space at an end
 
@@ -74,6 +80,28 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
             has_pos = False
     if words:
         yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
+
+
+def not_conll(lines: Iterable[str]) -> tuple[int, str] | None:
+    """``None`` when ``lines`` (a file's first :data:`SNIFF_LINES` are looked at) look like CoNLL: most token lines hold
+    a token and a well-formed tag; else the first line that does not, and its text (``(0, "")``: no token line)."""
+    token_lines = tagged = 0
+    first: tuple[int, str] | None = None
+    starts = True  # the next token line begins a sentence (where a comment line may stand)
+    for line_no, line in enumerate(itertools.islice(lines, SNIFF_LINES), start=1):
+        line = line.removesuffix("\n").removesuffix("\r").lstrip("\ufeff")
+        if _BLANK.fullmatch(line):
+            starts = True
+            continue
+        fields = _fields(line)
+        if fields[0] == DOCSTART or starts and line.startswith("#") and tag_problem(fields[-1]) is not None:
+            continue
+        starts, token_lines = False, token_lines + 1
+        if len(fields) >= 2 and tag_problem(fields[-1]) is None:
+            tagged += 1
+        elif first is None:
+            first = line_no, line
+    return None if 2 * tagged > token_lines else first or (0, "")
 
 
 def _unwritable(texts: Sequence[str]) -> str | None:

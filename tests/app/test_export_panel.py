@@ -1,0 +1,52 @@
+"""The export panel offers the tag scheme of the file (IOB2 by default, the one the dataset was imported in marked), says
+which scheme the file holds, and says what each format's file holds."""
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ner_core.data.corpus import load_corpus_bytes
+
+pytestmark = pytest.mark.slow
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+BIOES = b"-DOCSTART- O\n\nrituximab S-DRUG\nreduced O\nthe O\npain O\n\nHigh B-DOSE\ndoses E-DOSE\nhelp O\n"
+
+
+@pytest.fixture
+def bio(tmp_path, monkeypatch, small_corpus):
+    """A database and data folder holding the dataset ``bio``, imported from a BIOES CoNLL .txt; no model."""
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", url)
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    monkeypatch.delenv("NER_MODEL", raising=False)
+    return import_dataset(make_engine(url), "bio", BIOES, "bio.txt", tmp_path / "data" / "datasets")
+
+
+def test_the_export_offers_the_imported_scheme_and_says_which_the_file_holds(bio):
+    from pages.ui import corpus_export
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["dataset"] = "bio"
+    app.switch_page("pages/annotate.py")
+    app.run()
+    assert not app.exception
+    assert "conll: token and tag a line, tab-separated" in app.radio(key="annotate_export_format").help  # no POS column
+    scheme = app.radio(key="annotate_export_scheme")
+    assert scheme.options == ["IOB2", "IOB1", "BIOES (as imported)", "BILOU"] and scheme.value == "IOB2"
+    assert "The file holds IOB2 tags. The dataset was imported in BIOES, converted to IOB2 on import." in [c.value for c in app.caption]
+    app.radio(key="annotate_export_format").set_value("conll")
+    scheme.set_value("BIOES").run()
+    assert "The file holds BIOES tags." in [c.value for c in app.caption]
+    app.button(key="annotate_export_prepare").click().run()
+    assert not app.exception
+    assert app.get("download_button")[0].proto.label == "Download the corrected corpus (conll, BIOES)"
+    data = corpus_export("bio", bio.version(), "conll", "BIOES")
+    assert data.decode().startswith("rituximab\tS-DRUG\nreduced\tO\n")
+    assert load_corpus_bytes(data, "x.conll").sentences == bio.original
+    app.radio(key="annotate_export_format").set_value("spacy").run()
+    assert "annotate_export_scheme" not in [r.key for r in app.radio]
+    assert "The file holds entity spans: no tag scheme." in [c.value for c in app.caption]
