@@ -190,3 +190,17 @@ def _umask() -> int:
     os.umask(mask)
     return mask
 
+
+
+def test_text_of_only_zero_width_characters_is_empty_to_predict_and_to_the_pool(tmp_path, monkeypatch):
+    predict = run_cli("predict", "--text", "\u200b\u200d")
+    assert predict.returncode == 1 and "error: the text is empty" in predict.stderr
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    (tmp_path / "corpus.conll").write_text("Paris\tB-geo\n\nRome\tB-geo\n")
+    monkeypatch.setenv("NER_CORPUS", str(tmp_path / "corpus.conll"))
+    (tmp_path / "zw.txt").write_text("\u200b\n\u200b \u200c \u200d\n\ufeff\n")
+    text = run_cli("pool", "add", str(tmp_path / "zw.txt"))
+    assert text.returncode == 1 and "zw.txt: no text: the file holds no sentence" in text.stderr, text.stderr
+    (tmp_path / "zw.conll").write_text("\u200b\u200c\tO\n\n\u200b\tB-geo\n")
+    tokens = run_cli("pool", "add", str(tmp_path / "zw.conll"))
+    assert tokens.returncode == 1 and "zw.conll: no sentences" in tokens.stderr, tokens.stderr

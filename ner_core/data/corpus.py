@@ -20,7 +20,8 @@ sentences (default 2,000,000) and ``$NER_MAX_IMPORT_TOKENS`` tokens (default 30,
 a file over a limit is refused when the limit is reached. Equal strings of one file (words, tags,
 POS tags) are stored once. Any well-formed tag is accepted (:mod:`.tag_schemes`) and every file is
 held in IOB2: IOB1, BIOES and BILOU are converted on reading and ``I-`` tags that began an entity
-are repaired, all counted in the :class:`CorpusFile` report. A reader returns every sentence of a
+are repaired, all counted in the :class:`CorpusFile` report. A token of only zero-width or format characters (U+200B,
+U+FEFF ...) is no token: dropped, and counted (an entity keeps its visible tokens). A reader returns every sentence of a
 file or raises :class:`CorpusError` naming the file and the line; nothing is ever half-loaded.
 Writers produce a file chunk by chunk, its tags in IOB2 or another scheme of :data:`.tag_schemes.SCHEMES`.
 """
@@ -38,6 +39,7 @@ from .formats import conll, docbin, jsonl, kaggle, text
 from .formats.base import CorpusError, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
 from .tag_schemes import SCHEMES, IOB2Converter, as_iob2, from_iob2
+from .tokenize import invisible
 
 __all__ = [
     "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
@@ -174,7 +176,7 @@ def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tok
     reading = Reading(name)
     text_encoding = detect_encoding(opened, encoding)
     with closing(text_lines(opened, text_encoding, "\n")) as lines:
-        sentences = _sentences(text.read(lines, reading, tokenized), name, IOB2Converter())
+        sentences = _sentences(text.read(lines, reading, tokenized), reading, IOB2Converter())
     if not sentences:
         raise reading.error("no text: the file holds no sentence")
     kind = "one tokenised sentence a line" if tokenized else "text"
@@ -244,7 +246,7 @@ def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = Tr
     converter = IOB2Converter() if tags else None
     if fmt == "spacy":
         text_encoding = None
-        sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), name, converter)
+        sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), reading, converter)
     else:
         text_encoding = detect_encoding(opened, encoding)
         if opened.inner.lower().endswith(".txt") and (prose := _not_conll(opened, text_encoding)) and prose[0]:
@@ -252,16 +254,17 @@ def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = Tr
                                 f"running text, not as a CoNLL corpus ({prose[1][:60]!r}, for one); running text goes to "
                                 "predict, mine or a pool", prose[0])
         with closing(text_lines(opened, text_encoding, "" if fmt == "csv" else "\n")) as lines:
-            sentences = _sentences(_READERS[fmt](lines, reading), name, converter)
+            sentences = _sentences(_READERS[fmt](lines, reading), reading, converter)
     if not sentences:
         raise reading.error("no sentences")
     scheme, changes = (converter.scheme, dict(converter.changes)) if converter else ("", {})
     return CorpusFile(name, sentences, fmt, text_encoding, scheme, changes, dict(reading.notes), reading.first_lines)
 
 
-def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter | None) -> list[Sentence]:
-    """The sentences read, in IOB2 (no ``converter``: every tag ``O``), equal strings shared; refused as soon as
-    a limit is passed."""
+def _sentences(raw: Iterable[RawSentence], reading: Reading, converter: IOB2Converter | None) -> list[Sentence]:
+    """The sentences read, in IOB2 (no ``converter``: every tag ``O``), their invisible tokens dropped (:func:`_visible`),
+    equal strings shared; refused as soon as a limit is passed."""
+    name = reading.name
     max_sentences, max_tokens = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS)
     memo: dict[str, str] = {}  # one object per distinct word, tag and POS tag of the file
     share = memo.setdefault
@@ -274,9 +277,32 @@ def _sentences(raw: Iterable[RawSentence], name: str, converter: IOB2Converter |
         if tokens > max_tokens:
             raise _over_limit(name, "tokens", max_tokens, MAX_TOKENS_ENV, tokens)
         tags = converter.convert(tags) if converter else ("O",) * len(words)
+        if not all(map(str.isascii, words)):
+            words, tags, pos = _visible(words, tags, pos, reading)
+            if not words:
+                continue
         sentences.append(Sentence(tuple(map(share, words, words)), tuple(map(share, tags, tags)),
                                   None if pos is None else tuple(map(share, pos, pos))))
     return sentences
+
+
+def _visible(words: Sequence[str], tags: Sequence[str], pos: Sequence[str] | None, reading: Reading) -> RawSentence:
+    """A sentence (IOB2) without its tokens of only zero-width or format characters (:func:`.tokenize.invisible`; a token of
+    only whitespace, such as the default corpus's U+0085, is kept), counted. An entity keeps its visible tokens (begun
+    at the first); one with none is dropped, and counted apart."""
+    keep = [word.isspace() or not invisible(word) for word in words]
+    if all(keep):
+        return tuple(words), tuple(tags), None if pos is None else tuple(pos)
+    tags = list(tags)
+    for i, kept in enumerate(keep):
+        if not kept and tags[i][:2] == "B-":
+            if i + 1 < len(tags) and tags[i + 1] == "I-" + tags[i][2:]:
+                tags[i + 1] = tags[i]  # the entity begins at its next token
+            else:
+                reading.notes["entities of only whitespace or zero-width characters dropped"] += 1
+    reading.notes["tokens of only zero-width characters dropped"] += keep.count(False)
+    kept = [i for i, k in enumerate(keep) if k]
+    return tuple(words[i] for i in kept), tuple(tags[i] for i in kept), None if pos is None else tuple(pos[i] for i in kept)
 
 
 def _over_limit(name: str, what: str, limit: int, env: str, count: int) -> CorpusError:

@@ -1,8 +1,22 @@
-"""Free text -> sentences of tokens, with spaCy's rule-based English tokenizer and sentencizer."""
+"""Free text -> sentences of tokens, with spaCy's rule-based English tokenizer and sentencizer.
+
+Two rules on top of spaCy's: text that shows nothing (:func:`invisible`: whitespace, zero-width spaces and joiners,
+U+FEFF, U+2060 and Unicode's other default-ignorable characters) is no token, as whitespace is not; and a token never
+ends inside a grapheme cluster (the user-perceived character of Unicode's UAX #29), so an emoji sequence (skin tones,
+U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into one token.
+"""
 from __future__ import annotations
 
 import functools
-from typing import NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence
+
+import regex
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc
+
+_INVISIBLE = regex.compile(r"[\s\x1c-\x1f\p{Default_Ignorable_Code_Point}]*")  # \x1c-\x1f: str.isspace's, not \s's
+_GRAPHEME = regex.compile(r"\X")
 
 
 class Token(NamedTuple):
@@ -10,25 +24,70 @@ class Token(NamedTuple):
     start: int  # character offset in the original text
 
 
+def invisible(text: str) -> bool:
+    """Whether ``text`` shows nothing: only whitespace and default-ignorable characters (zero-width spaces and joiners,
+    U+FEFF, U+2060, bidi marks, the soft hyphen, variation selectors: Unicode's format characters but those that
+    show, such as U+0600 ARABIC NUMBER SIGN); ``True`` for ``""``."""
+    return _INVISIBLE.fullmatch(text) is not None
+
+
+def _inside_graphemes(text: str, starts: list[int], lengths: list[int], spaced: list[int]) -> set[int]:
+    """The tokens (by index) that begin inside a grapheme cluster of ``text``, right after the token before (neither
+    side whitespace: spaCy's whitespace tokens stay apart)."""
+    inside: set[int] = set()
+    run = 0  # the first token of a run of tokens with no whitespace between them
+    for i in range(1, len(starts) + 1):
+        if i < len(starts) and not spaced[i - 1]:
+            continue
+        chunk = text[starts[run]:starts[i - 1] + lengths[i - 1]]
+        if i - run > 1 and not chunk.isascii():
+            ends = {starts[run] + m.end() for m in _GRAPHEME.finditer(chunk)}
+            inside.update(j for j in range(run + 1, i)
+                          if starts[j] not in ends and not (text[starts[j] - 1].isspace() or text[starts[j]].isspace()))
+        run = i
+    return inside
+
+
+def _whole_graphemes(doc: Doc) -> Doc:
+    """A pipeline component: ``doc`` with the tokens spaCy cut inside a grapheme cluster merged, rebuilt from its words
+    and spaces (``doc.retokenize()`` checks each merge against a list of the others: quadratic in an emoji-rich text)."""
+    from spacy.attrs import IDX, LENGTH, SPACY
+    from spacy.tokens import Doc
+
+    text = doc.text
+    if text.isascii():
+        return doc
+    starts, lengths, spaced = doc.to_array([IDX, LENGTH, SPACY]).T.tolist()
+    inside = _inside_graphemes(text, starts, lengths, spaced)
+    if not inside:
+        return doc
+    firsts = [i for i in range(len(doc)) if i not in inside] + [len(doc)]  # the first token of each merged one
+    words = [text[starts[a]:starts[b - 1] + lengths[b - 1]] for a, b in zip(firsts, firsts[1:])]
+    return Doc(doc.vocab, words=words, spaces=[bool(spaced[b - 1]) for b in firsts[1:]])
+
+
 @functools.lru_cache(maxsize=1)
 def _nlp():
     import spacy
+    from spacy.language import Language
 
     nlp = spacy.blank("en")
+    Language.component("ner_core_whole_graphemes", func=_whole_graphemes)
+    nlp.add_pipe("ner_core_whole_graphemes")
     nlp.add_pipe("sentencizer")
     nlp.max_length = 5_000_000
     return nlp
 
 
 def tokenize_with_offsets(text: str) -> list[list[Token]]:
-    """Sentences of non-whitespace tokens with their character offsets; ``[]`` for blank text."""
+    """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing."""
     doc = _nlp()(text)
-    sentences = [[Token(t.text, t.idx) for t in sent if not t.is_space] for sent in doc.sents]
+    sentences = [[Token(t.text, t.idx) for t in sent if not invisible(t.text)] for sent in doc.sents]
     return [s for s in sentences if s]
 
 
 def tokenize(text: str) -> list[list[str]]:
-    """Sentences of tokens; ``[]`` for blank text."""
+    """Sentences of tokens; ``[]`` for text that shows nothing."""
     return [[t.text for t in sentence] for sentence in tokenize_with_offsets(text)]
 
 

@@ -22,3 +22,16 @@ def test_text_in_another_script_is_tagged_with_a_warning(tiny_model, small_corpu
     app.text_area(key="predict_text").set_value("Москва — столица России. Paris sleeps.").run()
     assert not app.exception and len(app.dataframe) == 2  # tagged all the same
     assert "1 of 2 sentences are mostly in a script the model never trained on (CYRILLIC 1)" in app.warning[0].value
+
+
+def test_zero_width_text_is_empty_and_an_emoji_sequence_one_token(tiny_model, small_corpus, monkeypatch):
+    monkeypatch.setenv("NER_MODEL", str(tiny_model[1]))
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.text_area(key="predict_text").set_value("\u200b\u200d \ufeff").run()
+    assert [i.value for i in app.info] == ["Type some text to tag."] and not app.dataframe  # as for whitespace
+    app.text_area(key="predict_text").set_value("Ana 👨\u200d👩\u200d👧\u200d👦 met Bo \u200b in Paris.").run()
+    assert not app.exception and list(app.dataframe[0].value["token"]) == ["Ana", "👨\u200d👩\u200d👧\u200d👦", "met", "Bo", "in", "Paris", "."]
+    view = app.get("html")[0].proto.body
+    assert "👨\u200d👩\u200d👧\u200d👦" in view and "Paris" in view

@@ -2,6 +2,7 @@
 import codecs
 import csv
 import io
+import json
 import time
 import tracemalloc
 import zipfile
@@ -186,7 +187,7 @@ def test_label_studio_export_and_json_min():
 
 def test_span_edges_with_whitespace_are_trimmed():
     read = load_corpus_bytes(b'{"text": "in New York now", "spans": [{"start": 2, "end": 12, "label": "geo"}]}', "x.jsonl")
-    assert read.sentences[0].tags == ("O", "B-geo", "I-geo", "O") and read.notes == {"span edges trimmed of whitespace": 1}
+    assert read.sentences[0].tags == ("O", "B-geo", "I-geo", "O") and read.notes == {"span edges trimmed of whitespace or zero-width characters": 1}
 
 
 @pytest.mark.parametrize("record, message", [
@@ -457,6 +458,53 @@ def test_a_line_of_only_zero_width_or_whitespace_characters_separates_sentences(
     assert [s.words for s in read.sentences] == [("Apple", "rocks"), ("Paris",), ("now",)]
     assert read.notes == {"lines of only whitespace or zero-width characters read as sentence breaks": 2}
     assert "read as sentence breaks: 2" in read.summary()
+
+
+INVISIBLE_TOKENS = [  # (token, tag): an entity keeps its visible tokens; a sentence of invisible ones is none
+    [("Apple", "B-org"), ("\u200b\u200c", "I-org"), ("Inc", "I-org"), ("\u200b", "O"), ("👩🏽\u200d💻", "O")],
+    [("Bo", "B-per"), ("\u200b", "B-per"), ("Ann", "I-per"), ("\u2060\ufeff", "B-geo"), ("smiled", "O")],
+    [("\u200b", "O"), ("\u200d", "B-per")],
+]
+
+
+@pytest.mark.parametrize("name", ["x.conll", "x.csv", "x.jsonl"])
+def test_a_token_of_only_zero_width_characters_is_dropped_and_counted(name):
+    text = {"x.conll": "".join("".join(f"{w}\t{t}\n" for w, t in s) + "\n" for s in INVISIBLE_TOKENS),
+            "x.csv": "Sentence #,Word,POS,Tag\n" + "".join(f"{'S' * (i == 0)},{w},X,{t}\n" for s in INVISIBLE_TOKENS
+                                                           for i, (w, t) in enumerate(s)),
+            "x.jsonl": "".join(json.dumps({"tokens": [w for w, _ in s], "tags": [t for _, t in s]}) + "\n" for s in INVISIBLE_TOKENS)}
+    read = load_corpus_bytes(text[name].encode(), name)
+    assert words_tags(read.sentences) == [
+        (["Apple", "Inc", "👩🏽\u200d💻"], ["B-org", "I-org", "O"]),  # the joiner inside the emoji is kept
+        (["Bo", "Ann", "smiled"], ["B-per", "B-per", "O"]),  # Ann still begins an entity of her own
+    ]
+    assert read.notes == {"tokens of only zero-width characters dropped": 6,
+                          "entities of only whitespace or zero-width characters dropped": 2}
+    assert read.converted == {}  # nothing the file wrote was repaired
+    words = load_corpus_bytes(text[name].encode(), name, tags=False)  # as the pool reads it
+    assert [s.words for s in words.sentences] == [("Apple", "Inc", "👩🏽\u200d💻"), ("Bo", "Ann", "smiled")]
+
+
+def test_a_span_of_only_zero_width_characters_is_dropped_and_edges_of_them_trimmed():
+    text = "Apple \u200b Inc and \u200b"
+    record = {"text": text, "label": [[0, 11, "org"], [16, 17, "per"]]}
+    read = load_corpus_bytes(json.dumps(record).encode(), "x.jsonl")
+    assert words_tags(read.sentences) == [(["Apple", "Inc", "and"], ["B-org", "I-org", "O"])]
+    assert read.notes == {"entities of only whitespace or zero-width characters dropped": 1}
+    edge = load_corpus_bytes(json.dumps({"text": text, "label": [[0, 7, "org"]]}).encode(), "x.jsonl")
+    assert edge.sentences[0].tags == ("B-org", "O", "O")
+    assert edge.notes == {"span edges trimmed of whitespace or zero-width characters": 1}
+
+
+def test_running_text_reads_zero_width_characters_as_whitespace():
+    from ner_core.data.corpus import load_text
+
+    with pytest.raises(CorpusError, match="no text"):
+        load_text("\u200b\n\u200b \u200c \u200d\n\ufeff\n".encode(), "zw.txt")
+    read = load_text("Paris is\n\u200b\u2060\nnice \u200b .\n".encode(), "zw.txt")  # a line of them ends a paragraph
+    assert [s.words for s in read.sentences] == [("Paris", "is"), ("nice", ".")] and read.notes == {}
+    lines = load_text("\u200b \u200c\nRome \u200d is\n".encode(), "zw.txt", tokenized=True)
+    assert [s.words for s in lines.sentences] == [("Rome", "is")]
 
 
 def test_a_byte_order_mark_that_begins_a_token_line_is_dropped_and_counted():

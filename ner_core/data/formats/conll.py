@@ -5,8 +5,9 @@ otherwise on runs of ASCII spaces. Only ``\\n`` ends a line (a trailing ``\\r`` 
 token may hold any other whitespace, such as U+0085 or U+00A0. With three or more columns the
 second is taken as the POS tag. ``-DOCSTART-`` lines are skipped, and so is a comment line that
 begins a sentence with ``#`` and does not end in a tag (``# id 17 domain=news``, as MultiCoNER
-writes); a line of only whitespace or zero-width characters (a lone U+FEFF) separates sentences, and is counted;
-a U+FEFF that begins a token line (files concatenated) is dropped, and counted.
+writes); a line of only whitespace or zero-width characters (a lone U+FEFF; :func:`~ner_core.data.tokenize.invisible`)
+separates sentences, and is counted; a U+FEFF that begins a token line (files concatenated) is dropped, and counted. A
+token of only such characters is dropped where every corpus is read (:mod:`ner_core.data.corpus`).
 
 Sniffing (:func:`not_conll`), the one rule for a ``.txt``, which may hold CoNLL or running text: CoNLL when
 most of its token lines (the first :data:`SNIFF_LINES` lines; ``-DOCSTART-`` and comment lines aside) hold
@@ -21,15 +22,14 @@ written and raises :class:`~ner_core.data.formats.base.CorpusError`.
 from __future__ import annotations
 
 import itertools
-import re
 from typing import Iterable, Iterator, Sequence
 
 from ..tag_schemes import tag_problem
+from ..tokenize import invisible
 from .base import MAX_LINE, CorpusError, RawSentence, Reading, Sentence
 
 DOCSTART = "-DOCSTART-"
 SNIFF_LINES = 1000  # the lines of a .txt looked at to tell CoNLL from running text
-_BLANK = re.compile(r"[\s\u200b\u200c\u200d\u2060\ufeff]*")  # whitespace and zero-width characters only
 _UNWRITABLE = ("\t", "\n", "\r", "\x00 ", " \x00")  # in texts joined by NUL between NULs: a break, or a space at an end
 
 
@@ -54,7 +54,7 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
         if line[:1] == "\ufeff" and line.strip("\ufeff \t"):  # a BOM where files were concatenated
             line = line.lstrip("\ufeff")
             reading.notes["byte order marks (U+FEFF) dropped from the start of a token line"] += 1
-        if _BLANK.fullmatch(line):
+        if invisible(line):
             if line.strip(" \t"):  # e.g. a lone U+FEFF between sentences, as some published files hold
                 reading.notes["lines of only whitespace or zero-width characters read as sentence breaks"] += 1
             if words:
@@ -90,7 +90,7 @@ def not_conll(lines: Iterable[str]) -> tuple[int, str] | None:
     starts = True  # the next token line begins a sentence (where a comment line may stand)
     for line_no, line in enumerate(itertools.islice(lines, SNIFF_LINES), start=1):
         line = line.removesuffix("\n").removesuffix("\r").lstrip("\ufeff")
-        if _BLANK.fullmatch(line):
+        if invisible(line):
             starts = True
             continue
         fields = _fields(line)

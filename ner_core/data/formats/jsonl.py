@@ -11,9 +11,10 @@ One record is one sentence. A record holds either
   "label"}]``, Label Studio's JSON export ``{"data": {"text"}, "annotations": [{"result":
   [{"value": {"start", "end", "labels"}}]}]}`` (the first annotation not cancelled; tasks without
   one are skipped) and its JSON-MIN ``{"text", "label": [{"start", "end", "labels"}]}``.
-  The text is tokenised with spaCy's English tokenizer. Whitespace at a span's edges is trimmed
-  (counted); a span that then does not begin and end on token boundaries, overlaps another or
-  lies outside the text is refused with its line.
+  The text is tokenised with spaCy's English tokenizer (:mod:`ner_core.data.tokenize`: zero-width
+  characters are whitespace there). Whitespace and zero-width characters at a span's edges are trimmed
+  (counted), and a span of nothing else is dropped (counted); a span that then does not begin and end
+  on token boundaries, overlaps another or lies outside the text is refused with its line.
 
 A record with ``tokens`` or ``text`` alone is unlabelled: all ``O`` (counted), for tagging and the pool.
 
@@ -27,7 +28,7 @@ import re
 from typing import Iterable, Iterator
 
 from ..tags import type_problem
-from ..tokenize import tokenize_with_offsets
+from ..tokenize import invisible, tokenize_with_offsets
 from .base import RawSentence, Reading, Sentence
 
 _JSON_SPACE = re.compile(r"[ \t\n\r]*")
@@ -198,7 +199,7 @@ def _tokens(text: str, tokens: object) -> list[tuple[int, int]]:
                                                    and isinstance(t.get("end"), int) for t in tokens):
         offsets = [(t["start"], t["end"]) for t in tokens]
         if all(0 <= s < e <= len(text) for s, e in offsets):
-            return [(s, e) for s, e in offsets if not text[s:e].isspace()]
+            return [(s, e) for s, e in offsets if not invisible(text[s:e])]
     return [(t.start, t.start + len(t.text)) for sentence in tokenize_with_offsets(text) for t in sentence]
 
 
@@ -216,13 +217,16 @@ def _from_spans(text: str, items: object, tokens: object, line: int, reading: Re
     for start, end, label in sorted(_span(item, line, reading) for item in items):
         if not 0 <= start < end <= len(text):
             raise reading.error(f"the span {start}-{end} ({label}) lies outside the text of {len(text)} characters", line)
-        trimmed_start, trimmed_end = start, end
-        while trimmed_start < trimmed_end and text[trimmed_start].isspace():
+        trimmed_start, trimmed_end = start, end  # trimmed of what shows nothing and is no token's
+        while trimmed_start < trimmed_end and trimmed_start not in starts and invisible(text[trimmed_start]):
             trimmed_start += 1
-        while trimmed_end > trimmed_start and text[trimmed_end - 1].isspace():
+        while trimmed_end > trimmed_start and trimmed_end not in ends and invisible(text[trimmed_end - 1]):
             trimmed_end -= 1
+        if trimmed_start == trimmed_end:
+            reading.notes["entities of only whitespace or zero-width characters dropped"] += 1
+            continue
         if (trimmed_start, trimmed_end) != (start, end):
-            reading.notes["span edges trimmed of whitespace"] += 1
+            reading.notes["span edges trimmed of whitespace or zero-width characters"] += 1
         if trimmed_start not in starts or trimmed_end not in ends:
             around = [text[s:e] for s, e in offsets if e > start and s < end]
             raise reading.error(

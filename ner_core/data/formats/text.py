@@ -4,7 +4,9 @@ Running text is read a paragraph at a time (a blank line ends one), so a sentenc
 several lines stays whole. A line longer than :data:`MAX_LINE` characters is refused with its
 number: it is not text a person annotates sentence by sentence. A sentence of more than
 :data:`MAX_TOKENS` tokens (text without sentence punctuation) is split into pieces of at most that
-many (of even length), counted with the line it starts on. Every token gets the tag ``O``.
+many (of even length), counted with the line it starts on. Every token gets the tag ``O``. Characters that show
+nothing (zero-width spaces and joiners, U+FEFF ...: :func:`~ner_core.data.tokenize.invisible`) are read as whitespace:
+a line of only such characters is blank, and a token of only such characters is none.
 """
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Iterable, Iterator
 
-from ..tokenize import tokenize_with_offsets
+from ..tokenize import invisible, tokenize_with_offsets
 from .base import MAX_LINE, RawSentence, Reading
 
 MAX_TOKENS = 250  # a sentence's tokens (the default corpus's longest sentence has 104)
@@ -28,10 +30,11 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
             raise reading.error(f"a line of {len(line):,} characters, over the limit of {MAX_LINE:,}: split it into "
                                 "sentences or paragraphs", line_no)
         if tokenized:
-            if line.split():
-                yield from _pieces(line.split(), line_no, reading)
+            words = [word for word in line.split() if not invisible(word)]
+            if words:
+                yield from _pieces(words, line_no, reading)
             continue
-        if line.strip():
+        if not invisible(line):
             start = start if paragraph else line_no
             paragraph.append(line)
         elif paragraph:

@@ -1,0 +1,48 @@
+"""The tokenizer of free text: spaCy's, with what shows nothing read as whitespace and emoji sequences kept whole."""
+import pytest
+
+from ner_core.data.corpus import load_corpus_bytes
+from ner_core.data.tokenize import invisible, tokenize, tokenize_with_offsets
+
+
+def test_text_of_only_zero_width_characters_is_empty_as_whitespace_is():
+    for text in ("\u200b\u200d", "\u200b \u200c \u200d\n\ufeff", "\u2060\u00ad\u200e", " \t\n"):
+        assert tokenize(text) == [] and invisible(text)
+    assert tokenize("Rome \u200b is\ufeff \u2060 old .") == [["Rome", "is\ufeff", "old", "."]]  # inside a token: kept
+
+
+def test_joiners_inside_a_visible_word_are_kept():
+    persian, devanagari = "می\u200cخواهم", "क्\u200dष"  # U+200C / U+200D shape these words
+    assert tokenize(f"{persian} {devanagari}") == [[persian, devanagari]]
+    assert not invisible(persian) and not invisible("\u0600")  # a format character that shows: ARABIC NUMBER SIGN
+
+
+@pytest.mark.parametrize("text, tokens", [
+    ("👩🏽\u200d💻", ["👩🏽\u200d💻"]),  # spaCy alone: 3 tokens, one of them '🏽\u200d'
+    ("👨\u200d👩\u200d👧\u200d👦", ["👨\u200d👩\u200d👧\u200d👦"]),  # spaCy alone: 7, 3 of them a lone joiner
+    ("Hi👋🏽 #️⃣ 1️⃣ 🇫🇷🇩🇪 ❤️ 🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f ok",
+     ["Hi", "👋🏽", "#️⃣", "1️⃣", "🇫🇷", "🇩🇪", "❤️", "🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f", "ok"]),
+    ("👍👍 ok", ["👍", "👍", "ok"]),  # two emoji: two tokens, as spaCy has them
+    ("  \U0001f3fd x", ["\U0001f3fd", "x"]),  # a modifier after spaces: spaCy's whitespace token is not merged into it
+])
+def test_an_emoji_sequence_is_one_token_at_its_offset(text, tokens):
+    found = [t for sentence in tokenize_with_offsets(f"Ana {text} .") for t in sentence]
+    assert [t.text for t in found] == ["Ana", *tokens, "."]
+    assert all(f"Ana {text} ."[t.start:t.start + len(t.text)] == t.text for t in found)
+
+
+def test_a_plain_sentence_is_tokenised_as_spacy_does():
+    import spacy
+
+    text = "Müller's café (Zürich) charged $5.50 — didn't it?  Yes: e-mail me at a@b.org!\nDr. Ng left."
+    plain = spacy.blank("en")(text)
+    assert [t.text for s in tokenize_with_offsets(text) for t in s] == [t.text for t in plain if not t.is_space]
+    assert [t.start for s in tokenize_with_offsets(text) for t in s] == [t.idx for t in plain if not t.is_space]
+
+
+def test_character_spans_over_an_emoji_sequence_line_up():
+    text = "Ana 👩🏽\u200d💻 codes in Paris"
+    record = '{"text": "%s", "label": [[4, 8, "emoji"], [18, 23, "geo"]]}' % text
+    read = load_corpus_bytes(record.encode(), "x.jsonl")
+    assert read.sentences[0].words == ("Ana", "👩🏽\u200d💻", "codes", "in", "Paris")
+    assert read.sentences[0].tags == ("O", "B-emoji", "O", "O", "B-geo")
