@@ -8,10 +8,11 @@ from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
 from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
+from ner_core.workbench.registry import active_id
 from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
-from pages.render import UPLOAD_LABEL, type_colours
+from pages.render import UPLOAD_LABEL, plain, type_colours
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
 
@@ -46,19 +47,24 @@ def intake() -> None:
 
 
 def ranking() -> None:
-    """Who ranked the pool, and a background job to rank it again with the active model."""
+    """Which model ranked the pool (said so when it is not the active one), and a job to rank it with the active model."""
     try:
         name, _ = ranking_model(dataset)
     except CorrectionError as err:
         st.info(str(err))
         return
-    ranked = pool.ranked_with()
-    st.text(f"Ranked with {', '.join(sorted(ranked))}" if ranked else "Not ranked yet: sentences show in file order.")
+    entry, ranked = active_id(dataset), sorted(pool.ranked_with())
+    others = [r for r in ranked if not r.endswith((f"({entry})", f" of {entry}"))]  # LABEL (ENTRY): this page; MEMBER of ENTRY: a retrain
+    note = "" if others else ", one of the active models"
+    st.text(f"Ranked by {', '.join(ranked)}{note}" if ranked else "Not ranked yet: sentences show in file order.")
     job = latest_job(dataset, ("pool-rank", "retrain", "train-method"))
     if job is not None:
         status = job_status(job)
         st.text(f"Last job {job}: {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
         cancel_button(job, status, user, "pool_job")
+    if others:
+        st.warning(plain(f"Not the active model: {', '.join(others)} ranked the pool (a retrain ranks it with its new entry, "
+                         f"kept or not). Rank it again with the active model, {name}:"))
     why = refusal(user, "retrain")
     if st.button(f"Rank the pool with {name}: a background job", key="pool_rank", disabled=why is not None or not pool.counts()[OPEN],
                  help=why):

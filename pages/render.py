@@ -72,26 +72,6 @@ def edited_column(key: str, column: str, drawn: Sequence[str]) -> list[str]:
     return [edits.get(row, {}).get(column, value) for row, value in enumerate(drawn)]
 
 
-def pending_edits(prefix: str) -> int:
-    """How many rows hold cell edits, not saved yet, in the data editor drawn last whose key starts with ``prefix``."""
-    return sum(len(state.get("edited_rows", {})) for key, state in st.session_state.items()
-               if str(key).startswith(prefix) and isinstance(state, dict))
-
-
-def editing_base(place: object, stored: tuple[list[str], int], editor: str) -> tuple[list[str], int, bool]:
-    """The tags and version a grid's edits start from, and whether they are older than ``stored``.
-
-    While the data editor keyed ``editor + version`` holds unsaved edits of ``place``, the tags it was
-    drawn with stay its base: someone else's save meanwhile then comes as a conflict at Save, not as a
-    grid drawn anew without the edits. Otherwise ``stored`` (tags, version) becomes the base.
-    """
-    held = st.session_state.get("editing_base")
-    if held and held[0] == place and held[2] != stored[1] and st.session_state.get(f"{editor}{held[2]}", {}).get("edited_rows"):
-        return held[1], held[2], True
-    st.session_state.editing_base = (place, *stored)
-    return *stored, False
-
-
 def forget(*keys: str) -> None:
     """Drop ``keys`` from the session state (absent ones too)."""
     for key in keys:

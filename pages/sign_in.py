@@ -80,11 +80,14 @@ def rerun_if_signed_out() -> None:
 
 
 def _keep_cookie(token: str | None) -> None:
-    """Set (or clear) the browser's cookie once each time the token changes."""
+    """Set (or clear) the browser's cookie once each time the token changes. Its sidebar slot is drawn on every run: an
+    element drawn in one run only shifts the sidebar's later ones, which the browser then draws anew (an open
+    expander closes, an open selectbox drops its click)."""
+    slot = st.sidebar.empty()
     if st.session_state.get("signin_cookie") == token:
         return
     st.session_state.signin_cookie = token
-    with st.sidebar:
+    with slot:
         _cookie(data={"name": COOKIE, "token": token, "max_age": int(SESSION_LIFETIME.total_seconds())},
                 key=f"signin_cookie_{bool(token)}", height=0)
 

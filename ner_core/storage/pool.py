@@ -105,15 +105,18 @@ class Pool:
     # ------------------------------------------------------------ intake
 
     def add(self, sentences: Iterable[Sequence[str]], source: str, author: str = "anonymous", any_script: bool = False) -> Intake:
-        """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus (however tokenised) or the pool, and
-        (unless ``any_script``) sentences mostly in a script the corpus does not use, dropped and counted;
-        all or nothing; refused with :class:`PoolError` past :func:`pool_limit`."""
+        """Add unlabelled sentences (tokenised) read from ``source``: duplicates of the corpus (however tokenised; the
+        sentences added to it from the pool included) or the pool, and (unless ``any_script``) sentences mostly in a
+        script the corpus does not use, dropped and counted; all or nothing; refused with :class:`PoolError` past
+        :func:`pool_limit`."""
         _check_author(author)
-        corpus = {spelling_key(s.words) for s in self.store.original}  # tokenised another way, still the corpus's
+        original = {spelling_key(s.words) for s in self.store.original}  # tokenised another way, still the corpus's
         own = frozenset() if any_script else own_scripts(s.words for s in self.store.original)
         for _ in range(3):  # a concurrent intake of the same sentences: read the pool again
             with Session(self.engine) as session:
                 known = set(session.scalars(select(PoolSentence.key).where(PoolSentence.dataset_id == self.dataset_id)))
+                corpus = original | {spelling_key(words) for words in session.scalars(select(PoolSentence.words).where(
+                    PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == ADDED))}
                 held = len(known)
             rows, counts, scripts, now = [], Counter(), Counter(), _now()
             for line, words in enumerate(sentences, 1):

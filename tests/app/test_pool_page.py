@@ -54,3 +54,37 @@ def test_the_counts_follow_a_file_just_added(pool_app):
     assert not app.exception and "1 sentence(s) added" in app.success[0].value
     assert [m.value for m in app.metric] == ["1", "0", "0"]
     assert app.expander[0].proto.expanded  # the intake stays open after the first add
+
+
+def test_a_file_added_again_counts_the_sentences_added_from_the_pool_as_in_the_corpus(pool_app):
+    app, pool = pool_app
+    text = b"Angela Merkel visited Paris on Monday.\nRain fell in Spain.\nThe UN met in May.\n"
+    app.run(timeout=120)
+    for _ in range(2):
+        app.file_uploader(key="pool_upload").set_value(("news.txt", text, "text/plain")).run()
+        app.button(key="pool_add").click().run(timeout=120)
+        if not pool.counts()["added"]:
+            assert "3 sentence(s) added" in app.success[0].value
+            first = pool.items()[0]
+            pool.accept(first.id, ["O"] * len(first.words), "ann")  # now a corpus sentence
+    assert not app.exception
+    assert "0 sentence(s) added to the pool; dropped: 1 already in the corpus, 2 already in the pool" in app.success[0].value
+
+
+def test_a_pool_ranked_by_another_entry_than_the_active_one_says_so_beside_the_button(pool_app):
+    from ner_core.storage.pool import Ranked
+    from ner_core.workbench.pool_rank import ranking_model
+
+    app, pool = pool_app
+    pool.add([SENTENCE], "news.txt", "ann")
+    rank = [Ranked(pool.items()[0].id, 1.0, "rare types", (), ("O",) * len(SENTENCE))]
+    pool.record_ranking(rank, "voted of r20250101-171043-0123456789")  # a retrain's new entry, not activated
+    app.run(timeout=120)
+    active = ranking_model("default")[0]
+    assert "Ranked by voted of r20250101-171043-0123456789" in [t.value for t in app.text]
+    assert [w.value for w in app.warning if w.value.startswith("Not the active model")]
+    assert app.button(key="pool_rank").label == f"Rank the pool with {active}: a background job"
+    pool.record_ranking(rank, active)  # as the button's job records it
+    app.run()
+    assert f"Ranked by {active}, one of the active models" in [t.value for t in app.text]
+    assert not [w.value for w in app.warning if w.value.startswith("Not the active model")]

@@ -153,3 +153,15 @@ def test_an_edit_clicked_straight_into_save_or_take_is_kept(team):
     edit_and_click(admin, "adjudicated", {0: "B-per"}, "agreement_take_edit")
     assert not admin.exception and "adjudicated" in admin.success[0].value
     assert store.tags(0) == ["B-per", "O", "B-geo"]  # ann's tags with the cell edited just before the click
+
+
+def test_the_sidebar_is_drawn_alike_from_a_sessions_first_run_on(team):
+    """The sign-in cookie, set in a session's first run only, took a sidebar place of its own in that run: every later
+    sidebar element moved up one at the next run, and the browser drew them anew (the import expander, opened, closed
+    at the first upload)."""
+    _, token = team
+    app = page("annotate.py", token)
+    first = [type(node).__name__ for node in app.sidebar.children.values()]
+    assert "Import a corpus file as a new dataset" in [e.label for e in app.sidebar.expander]
+    app.run()
+    assert not app.exception and [type(node).__name__ for node in app.sidebar.children.values()] == first

@@ -1,0 +1,104 @@
+"""Unsaved tag-grid edits, kept per (dataset, sentence) for the browser session.
+
+Streamlit drops a widget's state in a run that does not draw it (another page, another dataset), so the
+edits of the grid (a data editor) are copied at each edit into a draft under a plain session key; a grid
+drawn again shows its draft. A draft keeps the tags and version it was edited from: someone else's save
+meanwhile then comes as a conflict at Save.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from pages.render import edited_column
+
+DRAFTS = "annotate_drafts"  # st.session_state: (dataset, sentence) -> Draft
+GRID = "annotate_grid"  # st.session_state: the Grid drawn last
+
+
+@dataclass(frozen=True)
+class Draft:
+    base: tuple[str, ...]  # the tags the edits were made on
+    version: int  # their version, which a save names
+    tags: tuple[str, ...]  # the edited tags
+
+    def changed(self) -> int:
+        return sum(a != b for a, b in zip(self.tags, self.base))
+
+
+@dataclass(frozen=True)
+class Grid:
+    place: tuple[str, int]  # (dataset, sentence)
+    key: str  # the data editor's
+    drawn: tuple[str, ...]  # the tags it was drawn with: its edits are relative to them
+    base: tuple[str, ...]
+    version: int
+    restored: bool  # drawn from a draft kept from an earlier visit
+
+
+def open_grid(place: tuple[str, int], stored: tuple[list[str], int], prefix: str) -> Grid:
+    """The grid of ``place`` to draw: the one drawn last while its editor lives, else a new one (key ``prefix`` + a
+    number) drawn with the place's draft, or with ``stored`` (tags, version) when there is none."""
+    draft = draft_of(place)
+    base, version = (draft.base, draft.version) if draft else (tuple(stored[0]), stored[1])
+    grid = st.session_state.get(GRID)
+    if grid is None or (grid.place, grid.version) != (place, version) or grid.key not in st.session_state:
+        number = st.session_state[f"{GRID}_number"] = st.session_state.get(f"{GRID}_number", 0) + 1
+        grid = Grid(place, f"{prefix}{version}_{number}", draft.tags if draft else base, base, version, draft is not None)
+        st.session_state[GRID] = grid
+    return grid
+
+
+def sync_grid() -> None:
+    """The edits of the grid drawn last into its place's draft (none when they leave the tags as they were)."""
+    grid = st.session_state.get(GRID)
+    if grid is None or grid.key not in st.session_state:
+        return
+    tags = tuple(edited_column(grid.key, "gold", grid.drawn))
+    drafts = st.session_state.setdefault(DRAFTS, {})
+    if tags == grid.base:
+        drafts.pop(grid.place, None)
+    else:
+        drafts[grid.place] = Draft(grid.base, grid.version, tags)
+
+
+def draft_of(place: tuple[str, int]) -> Draft | None:
+    return st.session_state.get(DRAFTS, {}).get(place)
+
+
+def unsaved(place: tuple[str, int]) -> int:
+    """How many tokens of ``place`` hold unsaved edits (the grid's edits at this moment included)."""
+    sync_grid()
+    draft = draft_of(place)
+    return draft.changed() if draft else 0
+
+
+def leave(place: tuple[str, int]) -> int:
+    """A move away from ``place``: how many of its tokens hold unsaved edits, which hold it once (0: none, or a move
+    again from the same grid, which drops them)."""
+    edits, grid = unsaved(place), st.session_state.get(GRID)
+    if edits and grid is not None and st.session_state.get(f"{GRID}_held") != grid.key:
+        st.session_state[f"{GRID}_held"] = grid.key
+        return edits
+    drop_draft(place)
+    return 0
+
+
+def drop_draft(place: tuple[str, int]) -> None:
+    """Forget ``place``'s draft (saved, discarded or left): its grid is drawn anew from what is stored."""
+    st.session_state.get(DRAFTS, {}).pop(place, None)
+    grid = st.session_state.get(GRID)
+    if grid is not None and grid.place == place:
+        del st.session_state[GRID]
+
+
+def restored_note(grid: Grid, key: str) -> None:
+    """Says that the grid shows unsaved edits kept from an earlier visit, beside a button that discards them."""
+    draft = draft_of(grid.place)
+    if not grid.restored or draft is None:
+        return
+    note, button = st.columns([4, 1], vertical_alignment="center")
+    note.info(f"Unsaved edits restored: {draft.changed()} token(s); Save them or Discard.")
+    button.button("Discard", key=key, on_click=drop_draft, args=(grid.place,), width="stretch",
+                  help="Drop these edits: the grid shows the stored tags again")

@@ -1,0 +1,87 @@
+"""Annotate in a real browser (Debian's Chromium via Playwright, `streamlit run`), signed in as an admin: the import
+panel stays open at the first upload after a load, and an unsaved grid edit survives a visit to another page."""
+from pathlib import Path
+
+import pytest
+from processes import CHROMIUM, ROOT, launch_chromium, script_done, streamlit_app
+
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+from ner_core.storage.users import add_user
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def server(small_corpus, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("annotate")
+    url = f"sqlite:///{tmp / 'db.sqlite'}"
+    engine = make_engine(url)
+    add_user(engine, "ada", "admin", "ada-password")
+    engine.dispose()
+    with streamlit_app({"NER_MODEL": str(ROOT / "checkpoints" / "bilstm_crf"), "NER_DATA_DIR": str(tmp / "data"),
+                        "NER_DB_URL": url, "NER_CORPUS": str(small_corpus)}) as base:
+        yield base, url
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.goto(server[0])
+            page.get_by_label("User name").fill("ada")
+            page.get_by_label("Password", exact=True).fill("ada-password")
+            page.get_by_role("button", name="Sign in").click()
+            page.get_by_text("Signed in as ada").wait_for()
+            page.wait_for_function("() => document.cookie.includes('ner_session=')")
+            yield page
+        finally:
+            browser.close()
+
+
+def open_annotate(page, base: str, sentence: int) -> None:
+    """A fresh load of Annotate (signed in by the cookie): a new session, in its first run."""
+    page.goto(f"{base}/annotate?sentence={sentence}")
+    page.get_by_text("Gold (current)").wait_for()
+    script_done(page)
+
+
+def test_the_import_panel_stays_open_at_the_first_upload_after_a_load(page, server, tmp_path):
+    corpus = tmp_path / "biomed.conll"
+    corpus.write_text("aspirin\tB-drug\ndaily\tO\n")
+    open_annotate(page, server[0], 0)
+    page.get_by_text("Import a corpus file as a new dataset").click()
+    page.locator("[data-testid='stSidebar'] input[type=file]").set_input_files(str(corpus))
+    page.get_by_text("biomed.conll").wait_for()
+    page.wait_for_timeout(1500)  # the upload's rerun starts
+    script_done(page)
+    assert page.get_by_label("Dataset name").is_visible()  # the panel was drawn anew, closed, at this first rerun
+
+
+def test_an_unsaved_edit_survives_a_visit_to_another_page_and_is_saved(page, server, small_corpus):
+    base, url = server
+    open_annotate(page, base, 3)
+    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()
+    page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)  # token 0's cell, then from the keyboard:
+    for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):  # its gold cell, its tags open, one chosen
+        page.wait_for_timeout(200)  # each step drawn before the next
+        page.keyboard.press(key)
+    script_done(page)
+    assert cells.nth(2).inner_text() == "B-org"
+    page.get_by_role("link", name="Predict").click()
+    page.get_by_label("Text to tag (several sentences are fine)").wait_for()
+    page.get_by_role("link", name="Annotate").click()
+    page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard.").wait_for()
+    assert cells.nth(2).inner_text() == "B-org"
+    script_done(page)
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved: 1 token(s) changed").wait_for()
+    engine = make_engine(url)
+    assert CorrectionStore(engine, "default", small_corpus).tags(3)[0] == "B-org"
+    engine.dispose()
