@@ -6,7 +6,7 @@ from ner_core.data.tags import replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
-from pages.drafts import drop_draft, leave, open_grid, restored_note, sync_grid
+from pages.drafts import drop_draft, leave, open_grid, restored_note, saved_alike, sync_grid
 from pages.models import optional_model
 from pages.render import conflict_choice, edited_column, entities_html, forget, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user, signed_in
@@ -38,7 +38,7 @@ def move(step: int | None) -> None:
     if edits:
         st.session_state.annotate_message = ("warning", f"Sentence {here} has unsaved edits in {edits} row(s): Save them, "
                                                         "or move again to drop them.")
-model = optional_model("annotate")  # None: no model yet, the gold tags are edited all the same
+model = optional_model("annotate")  # None: no model yet, or one that does not load: the gold tags are edited all the same
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
@@ -85,6 +85,9 @@ def save(tags, what: str, expected: int) -> None:
     try:
         result = store.save(i, list(tags), author=author, expected_version=expected)
     except StaleSaveError as err:
+        if note := saved_alike((dataset, i), tags, err):  # saved meanwhile as this save would: no conflict
+            st.session_state.annotate_message = ("info", note)
+            return
         st.session_state.annotate_conflict = {"sentence": i, "mine": list(tags), "theirs": err.tags, "version": err.version,
                                               "author": err.author}
         return

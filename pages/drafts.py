@@ -8,10 +8,12 @@ meanwhile then comes as a conflict at Save.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Sequence
 
 import streamlit as st
 
-from pages.render import edited_column
+from ner_core.storage.store import StaleSaveError
+from pages.render import edited_column, plain
 
 DRAFTS = "annotate_drafts"  # st.session_state: (dataset, sentence) -> Draft
 GRID = "annotate_grid"  # st.session_state: the Grid drawn last
@@ -91,6 +93,15 @@ def drop_draft(place: tuple[str, int]) -> None:
     grid = st.session_state.get(GRID)
     if grid is not None and grid.place == place:
         del st.session_state[GRID]
+
+
+def saved_alike(place: tuple[str, int], tags: Sequence[str], refused: StaleSaveError) -> str | None:
+    """A save of ``tags`` to ``place`` refused because it changed meanwhile: when it now holds these very tags, no
+    conflict: the draft goes, and the note to show comes back (None: other tags, a conflict to resolve)."""
+    if list(tags) != list(refused.tags):
+        return None
+    drop_draft(place)
+    return plain(f"Already saved by {refused.author or 'someone'} meanwhile: the same tags.")
 
 
 def restored_note(grid: Grid, key: str) -> None:

@@ -34,11 +34,19 @@ def load_model(name: str) -> Tagger | VotedPipeline:
 
 def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagger | VotedPipeline]:
     """Sidebar: model family (and detector threshold for a pipeline) of ``dataset`` (default: the
-    current one); without a model, says so, links to *Train models* and stops the page.
+    current one); without a model, or with one that cannot be loaded, says so and stops the page.
 
     Returns the model's key (its checkpoint and threshold: a cache key, never shown), a label for
     the user (family, model name, registry entry: no server path) and the model."""
-    dataset = dataset or current_dataset()
+    try:
+        return _chosen(page, dataset or current_dataset())
+    except CheckpointError as err:
+        st.error(f"The model could not be loaded: {err}")
+        st.stop()
+
+
+def _chosen(page: str, dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
+    """:func:`choose_model`'s choice; a model that cannot be loaded raises :class:`CheckpointError`."""
     models = available_models(dataset)
     if not models and dataset == DEFAULT_DATASET:
         st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
@@ -50,11 +58,7 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagge
     family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
     entry = active_id(dataset, shared_engine())
     label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
-    try:
-        model = load_model(models[family])
-    except CheckpointError as err:
-        st.error(f"The model could not be loaded: {err}")
-        st.stop()
+    model = load_model(models[family])
     if isinstance(model, VotedPipeline) and model.detector is not None:
         key = f"{page}_threshold" if dataset == DEFAULT_DATASET else f"{page}_threshold:{dataset}"
         threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=key)
@@ -65,9 +69,15 @@ def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagge
 
 def optional_model(page: str) -> Tagger | VotedPipeline | None:
     """:func:`choose_model`'s model for a page that also works without one; while the current dataset has no
-    trained model: None, with a note that predictions come with training and a link to it."""
+    trained model: None, with a note that predictions come with training and a link to it; while its model cannot
+    be loaded: None, with a warning that says why."""
     if available_models(current_dataset()):
-        return choose_model(page)[2]
+        try:
+            return _chosen(page, current_dataset())[2]
+        except CheckpointError as err:
+            st.warning(plain(f"The model could not be loaded: {err}. The gold tags are edited all the same; "
+                             "predictions come back with a model that loads (Registry or Retrain)."))
+            return None
     st.info("Predictions appear here once a model is trained for this dataset (on the Retrain page).")
     st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
     return None

@@ -17,8 +17,8 @@ from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
 
 KEY = "pool_annotator"
-INPUTS = {"auto": "by the file's name", "text": "running text", "tokens": "one tokenised sentence a line",
-          "corpus": "a corpus file (tags ignored)"}
+INPUTS = {"auto": "by the file's name (a .txt of token-tag lines: CoNLL)", "text": "running text",
+          "tokens": "one tokenised sentence a line", "corpus": "a corpus file (tags ignored)"}
 
 st.title("New text")
 dataset, user = current_dataset(), current_user()

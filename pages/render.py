@@ -20,7 +20,7 @@ UPLOAD_LABEL = ("Corpus file: " + ", ".join(f"{fmt} ({' '.join(suffixes)})" for 
 
 def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colours: dict[str, str]) -> str:
     """displaCy's entity view of one sentence of ``text`` (``colours``: by entity type); an entity never wraps
-    across lines, as it would in a narrow column."""
+    across lines, as it would in a narrow column, and a word wider than the column breaks (never widens the page)."""
     offset = tokens[0].start
     end = tokens[-1].start + len(tokens[-1].text)
     ents = [
@@ -34,7 +34,8 @@ def entities_html(text: str, tokens: Sequence[Token], tags: Sequence[str], colou
 
     template = TPL_ENT.replace('<mark class="entity" style="', '<mark class="entity" style="display: inline-block; '
                                'max-width: 100%; overflow-wrap: anywhere; ', 1)  # one box: breaks inside only if wider than a line
-    return displacy.render(doc, style="ent", manual=True, options={"colors": colours, "template": template}, jupyter=False)
+    html = displacy.render(doc, style="ent", manual=True, options={"colors": colours, "template": template}, jupyter=False)
+    return html.replace('<div class="entities" style="', '<div class="entities" style="overflow-wrap: anywhere; ', 1)
 
 
 def conflict_choice(sentence: int, author: str | None, version: int, words: Sequence[str], mine: Sequence[str],
