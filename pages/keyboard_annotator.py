@@ -8,7 +8,15 @@ the script keeps the decisions not yet confirmed and sends them all as the state
 ``[{"id", "kind": "accept" | "keep" | "edit" | "skip" | "undo", "item", "version", "tags"}]``;
 Python applies each id once and confirms it in ``data["acked"]``. With ``data["pool"]`` the items are
 new sentences with the model's pre-annotation: ``a`` accepts it, ``d`` discards the sentence
-(kind ``discard``), and there is no gold to keep.
+(kind ``discard``), and there is no gold to keep. ``data["conflict"]`` (a refused decision:
+``item``, ``sentence``, ``words``, ``mine``, ``theirs``, ``author``, ``version``, ``decision``) shows both
+versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends ``overwrite`` or
+``theirs``. Optional: ``data["decided"]`` (decisions this session) and ``data["elsewhere"]`` (said when
+nothing is left).
+
+Keys pressed while a control has the focus (a button, link, expander, radio, input, ...; on the page
+or in the component) are the control's: the annotator ignores them and says "Keys paused" until the
+sentence is clicked or Esc pressed.
 """
 from __future__ import annotations
 
@@ -19,29 +27,47 @@ import streamlit as st
 from pages.sign_in import rerun_if_signed_out, signed_in
 
 CSS = """
-.ka { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #222); outline: none; }
+.ka { font-family: var(--st-font, sans-serif); color: var(--st-text-color, #222); outline: none; overflow-wrap: anywhere; }
 .ka .head { font-size: 0.85rem; opacity: 0.75; margin-bottom: 0.4rem; }
+.ka .bar { display: flex; gap: 0.6rem; align-items: flex-start; scroll-margin-top: 4.5rem; }
+.ka .bar .status { flex: 1; }
 .ka .sentence { font-size: 1.15rem; line-height: 2.6; user-select: none; padding: 0.6rem; border-radius: 0.5rem;
-  border: 1px solid rgba(128,128,128,0.35); }
-.ka .tok { padding: 0.15rem 0.1rem; border-radius: 0.25rem; cursor: pointer; }
+  border: 1px solid rgba(128,128,128,0.35); max-height: 60vh; overflow-y: auto; }
+.ka:focus .sentence { border-color: rgba(28,110,242,0.6); }
+.ka .tok { padding: 0.15rem 0.1rem; border-radius: 0.25rem; cursor: pointer; scroll-margin: 4.5rem 0 1rem; }
 .ka .ent { padding: 0.2rem 0.3rem; border-radius: 0.35rem; margin: 0 0.1rem; color: #111; }
 .ka .lab { font-size: 0.65rem; font-weight: bold; text-transform: uppercase; margin-left: 0.3rem; vertical-align: middle; }
 .ka .flag { text-decoration: underline wavy #d33; text-decoration-thickness: 2px; text-underline-offset: 5px; }
 .ka .sel { outline: 2px solid #1c6ef2; background: rgba(28,110,242,0.18); }
-.ka .changed { font-style: italic; }
+.ka .changed { font-style: italic; box-shadow: inset 0 -3px 0 #e36209; }
+.ka .diff { outline: 2px dashed #cf222e; background: rgba(207,34,46,0.15); }
 .ka .suggest { margin: 0.5rem 0; font-size: 1rem; }
 .ka .suggest b { font-family: monospace; }
 .ka .legend { font-size: 0.8rem; opacity: 0.85; margin-top: 0.4rem; }
 .ka .legend span.key { font-family: monospace; border: 1px solid rgba(128,128,128,0.6); border-radius: 0.2rem;
   padding: 0 0.25rem; margin: 0 0.15rem; }
 .ka .legend span.swatch { padding: 0 0.3rem; border-radius: 0.25rem; color: #111; margin-right: 0.5rem; }
-.ka .status { min-height: 1.2rem; font-size: 0.85rem; margin-top: 0.3rem; }
+.ka .paused { visibility: hidden; white-space: nowrap; font-size: 0.85rem; font-weight: bold; background: #fff3cd; color: #664d03;
+  border-radius: 0.3rem; padding: 0.1rem 0.4rem; }  /* its place kept: showing it moves nothing under the mouse */
+.ka .paused.on { visibility: visible; }
+.ka .status, .ka .edits { min-height: 1.2rem; font-size: 0.85rem; margin: 0.2rem 0; }
+.ka .edits { color: #b35900; }
 .ka .status.success { color: #1a7f37; }
 .ka .status.error { color: #cf222e; font-weight: bold; }
+.ka .versions { display: flex; gap: 1rem; }
+.ka .version { flex: 1; min-width: 0; }
+.ka button { margin-top: 0.4rem; padding: 0.3rem 0.8rem; border-radius: 0.4rem; border: 1px solid rgba(128,128,128,0.5);
+  background: transparent; color: inherit; font: inherit; cursor: pointer; }
+.ka button.primary { background: #ff4b4b; border-color: #ff4b4b; color: #fff; }
 """
 
 JS = r"""
 const OUT = "O";
+const ROLES = ["button", "link", "radio", "checkbox", "switch", "tab", "menuitem", "option", "combobox", "listbox", "slider",
+               "spinbutton", "textbox"];
+const INTERACTIVE = ["button", "a[href]", "summary", "input", "select", "textarea", "iframe", "[contenteditable]:not([contenteditable='false'])",
+                     ...ROLES.map(role => `[role='${role}']`)].join(", ");  // controls with keys of their own
+const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
 function typeOf(tag) { return tag === OUT ? null : tag.slice(2); }
 function spans(tags) {
   const found = []; let start = 0, current = null;
@@ -53,8 +79,13 @@ function spans(tags) {
   });
   return found;
 }
-function replaceSpan(tags, start, end, label) {
-  const kept = spans(tags).filter(s => s.end <= start || s.start >= end);
+function replaceSpan(tags, start, end, label) {  // as ner_core.quality.review_queue.retag: a cut entity keeps the rest
+  const kept = [];
+  for (const s of spans(tags)) {
+    if (s.end <= start || s.start >= end) { kept.push(s); continue; }
+    if (s.start < start) kept.push({type: s.type, start: s.start, end: start});
+    if (s.end > end) kept.push({type: s.type, start: end, end: s.end});
+  }
   if (label !== OUT) kept.push({type: label, start, end});
   const out = tags.map(() => OUT);
   for (const s of kept) { out[s.start] = "B-" + s.type; for (let i = s.start + 1; i < s.end; i++) out[i] = "I-" + s.type; }
@@ -66,10 +97,10 @@ function el(tag, cls, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
-function editable(event) {
-  const target = event.composedPath ? event.composedPath()[0] : event.target;
-  if (!target || !target.tagName) return false;
-  return ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName) || target.isContentEditable;
+function focused() {
+  let node = document.activeElement;
+  while (node && node.shadowRoot && node.shadowRoot.activeElement) node = node.shadowRoot.activeElement;
+  return node;
 }
 
 export default function (component) {
@@ -84,27 +115,41 @@ export default function (component) {
   if (s.undoing && acked.has(s.undoing)) { s.undoing = null; s.view = null; }  // show what the undo brought back
   const decided = new Set(s.pending.filter(op => op.kind !== "undo").map(op => op.item));
   const items = data.items.filter(it => !decided.has(it.item));
+  let conflict = data.conflict && !decided.has(data.conflict.item) ? data.conflict : null;  // until o or t answers it
   if (s.view) {  // keep the item on screen (and its edit) while the server still offers it at the same version
     const same = items.find(it => it.item === s.view.item);
     if (!same || same.version !== s.view.version) s.view = null;
   }
 
+  function control(node) {  // the control holding node, which keeps its keys: one on the page, or a button of this annotator
+    const hit = node && node.nodeType === 1 ? node.closest(INTERACTIVE) : null;
+    return hit && !hit.contains(root) ? hit : null;
+  }
+  function paused() { const hit = control(focused()); return !!hit && !root.contains(hit); }  // a control on the page has the keys
   function show(it) {
     s.view = it ? { item: it.item, version: it.version, tags: [...it.tags], anchor: it.flagged[0], focus: it.flagged[0], dragging: false } : null;
   }
   function current() { return s.view ? items.find(it => it.item === s.view.item) : null; }
   if (!s.view) show(items[0]);
 
+  function queueOp(kind, item, version, tags) {
+    const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind, item, version, tags };
+    s.pending.push(op);
+    setStateValue("ops", s.pending.map(o => ({ ...o })));
+    return op;
+  }
   function send(kind, tags) {
     if (s.undoing) return;
     const it = current();
     if (!it && kind !== "undo") return;
-    const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind,
-                 item: it ? it.item : null, version: it ? it.version : null, tags: tags || null };
-    s.pending.push(op);
+    const op = queueOp(kind, it ? it.item : null, it ? it.version : null, tags || null);
     if (kind === "undo") s.undoing = op.id;
     else { decided.add(it.item); items.splice(items.indexOf(it), 1); show(items[0]); }  // the next item at once; the server catches up
-    setStateValue("ops", s.pending.map(o => ({ ...o })));
+    render(true);
+  }
+  function resolve(kind) {  // the conflict on screen: "overwrite" (save mine) or "theirs" (keep the stored version)
+    queueOp(kind, conflict.item, conflict.version, null);
+    conflict = null;
     render();
   }
   function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
@@ -112,8 +157,9 @@ export default function (component) {
   const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
                                : [["a", "accept the suggestion"], ["g", "keep the gold"]]),
                 ["s", "skip"], ["u / ctrl+z", "undo"],
-                ["← →", "move"], ["shift+← →", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "remove entity"],
-                ["Enter", data.pool ? "add it with the edit" : "save the edit and next (no edit: skip)"], ["Esc", "reset the edit"]];
+                ["← →", "move"], ["shift+← →", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
+                ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
+                ["Esc", "reset the edit; from a button or box: back to the keys"]];
   function legend() {
     const node = el("div", "legend");
     data.types.forEach((type, i) => {
@@ -132,50 +178,65 @@ export default function (component) {
     if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…`;
     return data.message ? data.message.text : "";
   }
-  function render() {
+  function render(reveal) {
     const it = current();
-    const open = Math.max(0, data.open - s.pending.filter(op => op.kind !== "undo" && op.kind !== "skip").length);
+    const shown = root.dataset.item === (it ? String(it.item) : "-");
+    const open = Math.max(0, data.open - s.pending.filter(op => DECIDING.has(op.kind)).length);
+    const done = data.decided == null ? null : data.decided + s.pending.filter(op => DECIDING.has(op.kind)).length;
     root.dataset.item = it ? String(it.item) : "";
     root.dataset.pending = String(s.pending.length);
     root.dataset.author = data.author;
-    root.dataset.state = s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
+    root.dataset.state = conflict ? "conflict" : s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
+    const hint = el("div", "paused" + (paused() ? " on" : ""), "Keys paused: click the sentence or press Esc");
     const status = el("div", "status " + (s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")), statusText());
+    const bar = el("div", "bar");
+    bar.append(status, hint);
+    if (conflict) { root.replaceChildren(bar, ...conflictView()); return; }
     if (!it) {
-      const what = s.pending.length || s.undoing ? "The next items are on their way…"
+      const waiting = s.pending.length || s.undoing;
+      const what = waiting ? "The next items are on their way…"
                  : data.pool ? "The pool is empty: add text to it above."
                  : `Nothing left to review on the ${data.split} split with these filters.`;
-      root.replaceChildren(el("div", "head", what), status, legend());
+      const tally = done === null || waiting ? "" : ` You decided ${done.toLocaleString()} in this session.`;
+      root.replaceChildren(el("div", "head", what + tally), ...(data.elsewhere && !waiting ? [el("div", "head", data.elsewhere)] : []), bar, legend());
       return;
     }
-    const score = it.score === null ? "not ranked yet" : `score ${it.score.toFixed(3)}`;
-    const head = el("div", "head", data.pool
-      ? `New sentence · ${it.source} · ${score} · ${open.toLocaleString()} open in the pool · adding as ${data.author}`
-      : `Sentence ${it.sentence} · ${data.split}${data.evaluation ? " (evaluation only)" : ""} · ${it.source} · ${score} · ${open.toLocaleString()} open · deciding as ${data.author}`);
+    const score = it.score === null || it.score === undefined ? (data.pool ? "not ranked yet" : "") : `score ${it.score.toFixed(3)}`;
+    const counts = [`${open.toLocaleString()} open${data.pool ? " in the pool" : ""}`, done === null ? "" : `${done.toLocaleString()} decided this session`];
+    const head = el("div", "head", (data.pool
+      ? ["New sentence", it.source, score, ...counts, `adding as ${data.author}`]
+      : [`Sentence ${it.sentence}`, data.split + (data.evaluation ? " (evaluation only)" : ""), it.source, score, ...counts, `deciding as ${data.author}`])
+      .filter(Boolean).join(" · "));
+    const changed = s.view.tags.filter((tag, j) => tag !== it.tags[j]).length;
+    const edits = el("div", "edits", changed ? `${changed} tag${changed > 1 ? "s" : ""} changed (underlined): Enter saves, Esc resets` : "");
     const suggest = el("div", "suggest");
     if (data.pool) suggest.append(it.detail);  // why this sentence now, and whose tags are shown
     else {
       suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
       if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));
     }
-    root.replaceChildren(head, sentence(it), suggest, legend(), status);
+    const old = root.querySelector(".sentence"), top = shown && old ? old.scrollTop : 0;
+    const box = editor(it);
+    root.replaceChildren(head, bar, edits, box, suggest, legend());
+    box.scrollTop = top;  // a long sentence stays where it was scrolled
+    if (reveal) {  // the selected token in view, and the status line above it
+      box.querySelector(`[data-i="${s.view.focus}"]`).scrollIntoView({ block: "nearest", inline: "nearest" });
+      bar.scrollIntoView({ block: "nearest" });
+    }
   }
-  function sentence(it) {
+  function sentence(words, tags, marks) {  // marks(j): the classes of token j
     const box = el("div", "sentence");
-    const view = s.view, n = it.words.length;
-    const [lo, hi] = selection();
-    const bySpan = new Map(spans(view.tags).map(sp => [sp.start, sp]));
+    const bySpan = new Map(spans(tags).map(sp => [sp.start, sp]));
     let i = 0;
-    while (i < n) {
+    while (i < words.length) {
       const span = bySpan.get(i);
       const end = span ? span.end : i + 1;
       const holder = span ? el("mark", "ent") : box;
       if (span) holder.style.background = data.colours[span.type] || "#ddd";
       for (let j = i; j < end; j++) {
-        const tok = el("span", "tok", it.words[j]);
+        const tok = el("span", "tok", words[j]);
         tok.dataset.i = String(j);
-        if (j >= it.flagged[0] && j < it.flagged[1]) tok.classList.add("flag");
-        if (j >= lo && j < hi) tok.classList.add("sel");
-        if (view.tags[j] !== it.tags[j]) tok.classList.add("changed");
+        tok.classList.add(...marks(j));
         holder.append(tok);
         if (j < end - 1) holder.append(" ");
       }
@@ -183,7 +244,14 @@ export default function (component) {
       box.append(" ");
       i = end;
     }
+    return box;
+  }
+  function editor(it) {
+    const view = s.view, [lo, hi] = selection();
+    const box = sentence(it.words, view.tags, j => [[j >= it.flagged[0] && j < it.flagged[1], "flag"], [j >= lo && j < hi, "sel"],
+                                                   [view.tags[j] !== it.tags[j], "changed"]].filter(([on]) => on).map(([, cls]) => cls));
     box.onmousedown = (event) => {
+      root.focus({ preventScroll: true });  // the keys come back here (the click's target is drawn anew)
       const j = tokenAt(event);
       if (j === null) return;
       if (!event.shiftKey) view.anchor = j;
@@ -195,6 +263,22 @@ export default function (component) {
     };
     return box;
   }
+  function conflictView() {  // a refused decision: both versions, the tokens that differ outlined, o or t to choose
+    const c = conflict, differ = c.mine.map((tag, j) => tag !== c.theirs[j]), n = differ.filter(Boolean).length;
+    const versions = el("div", "versions");
+    for (const [title, tags, kind, label] of [[`Yours (${c.decision})`, c.mine, "overwrite", "Overwrite with mine (o)"],
+                                              [`Stored (${c.author || "someone"}'s)`, c.theirs, "theirs", "Keep theirs (t)"]]) {
+      const button = el("button", kind === "theirs" ? "primary" : "", label);
+      button.onclick = () => resolve(kind);
+      const version = el("div", "version");
+      version.append(el("b", "", title), sentence(c.words, tags, j => differ[j] ? ["diff"] : []), button);
+      versions.append(version);
+    }
+    return [el("div", "status error", `Not saved: sentence ${c.sentence} was changed meanwhile by ${c.author || "someone"} `
+                                      + `(now version ${c.version}). Nothing was overwritten; choose which version to keep.`),
+            el("div", "head", `${n} token${n === 1 ? "" : "s"} differ${n === 1 ? "s" : ""} (outlined). Press o to overwrite with yours `
+                              + "or t to keep theirs, or click a button."), versions];
+  }
   function tokenAt(event) {
     const tok = event.target.closest ? event.target.closest(".tok") : null;
     return tok ? Number(tok.dataset.i) : null;
@@ -202,8 +286,20 @@ export default function (component) {
   root.onmouseup = () => { if (s.view) s.view.dragging = false; };
 
   function onKey(event) {
-    if (editable(event) || event.altKey || event.metaKey || !root.isConnected) return;
-    const key = event.key;
+    if (event.altKey || event.metaKey || !root.isConnected) return;
+    const key = event.key, target = event.composedPath ? event.composedPath()[0] : event.target;
+    if (conflict && !event.ctrlKey && (key === "o" || key === "t") && !paused()) {  // its buttons take no letters
+      resolve(key === "o" ? "overwrite" : "theirs");
+      event.preventDefault(); event.stopPropagation();
+      return;
+    }
+    if (control(target) || control(focused())) {  // the control's own keys: Enter clicks a button, follows a link, opens an expander
+      const active = focused();
+      const open = !!active && active.matches("input, [role='combobox']") && active.getAttribute("aria-expanded") === "true";
+      if (key === "Escape" && !open) root.focus({ preventScroll: true });
+      return;
+    }
+    if (conflict) return;
     const undo = (event.ctrlKey && key.toLowerCase() === "z") || (!event.ctrlKey && key === "u");
     if (event.ctrlKey && !undo) return;
     const it = current();
@@ -217,13 +313,13 @@ export default function (component) {
     else if (key === "Enter") {
       const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
       if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
-      else send(edited ? "edit" : "skip", edited ? s.view.tags : null);
+      else send(edited ? "edit" : "keep", edited ? s.view.tags : it.tags);  // no edit: the gold was right, as g says
     } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
     else if (key === "ArrowLeft" || key === "ArrowRight") {
       const step = key === "ArrowLeft" ? -1 : 1;
       s.view.focus = Math.min(it.words.length - 1, Math.max(0, s.view.focus + step));
       if (!event.shiftKey) s.view.anchor = s.view.focus;
-      render();
+      render(true);
     } else if (/^[1-9]$/.test(key) && Number(key) <= data.types.length) {
       const [lo, hi] = selection();
       s.view.tags = replaceSpan(s.view.tags, lo, hi, data.types[Number(key) - 1]); render();
@@ -233,12 +329,19 @@ export default function (component) {
     } else handled = false;
     if (handled) { event.preventDefault(); event.stopPropagation(); }
   }
-  if (window.__nerKeyboard) window.removeEventListener("keydown", window.__nerKeyboard, true);
-  window.__nerKeyboard = onKey;
-  window.addEventListener("keydown", onKey, true);
+  function onFocus() {  // the hint follows the focus: keys reach the annotator unless a control on the page has it
+    const hint = root.querySelector(".paused");
+    if (hint) hint.classList.toggle("on", paused());
+  }
+  const listeners = [[window, "keydown", onKey], [document, "focusin", onFocus], [document, "focusout", onFocus]];
+  for (const [target, name, listener] of window.__nerKeyboard || []) target.removeEventListener(name, listener, true);
+  window.__nerKeyboard = listeners;
+  for (const [target, name, listener] of listeners) target.addEventListener(name, listener, true);
   render();
   return () => {
-    if (window.__nerKeyboard === onKey) { window.removeEventListener("keydown", onKey, true); window.__nerKeyboard = null; }
+    if (window.__nerKeyboard !== listeners) return;
+    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener, true);
+    window.__nerKeyboard = null;
   };
 }
 """

@@ -2,8 +2,8 @@
 import streamlit as st
 
 from ner_core.quality.issue_scores import CrossValJobSpec
-from ner_core.quality.review_queue import SOURCES, SPLITS, QueueItem
-from ner_core.quality.review_session import ReviewSession, fill_review_queue, item_words
+from ner_core.quality.review_queue import MODEL, SOURCES, SPLITS, QueueItem
+from ner_core.quality.review_session import ReviewSession, fill_review_queue, item_words, open_elsewhere
 from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig
 from ner_core.training.recipes import RECIPES
@@ -12,7 +12,7 @@ from ner_core.workbench.registry import available_models, recipe_line
 from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
-from pages.render import conflict_choice, plain, remember, type_colours
+from pages.render import plain, remember, type_colours
 from pages.sign_in import author_name, current_user, signed_in
 from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
 
@@ -76,15 +76,18 @@ session: ReviewSession = st.session_state.setdefault("review_session", ReviewSes
 
 
 def on_ops() -> None:
-    """Keys of the annotator: apply each decision (or skip, or undo) not applied yet, in order."""
+    """Keys of the annotator: apply each decision (or skip, undo, or a conflict's choice) not applied yet, in order."""
     session.apply((st.session_state[KEY] or {}).get("ops") or [], queue, split, author)
 
 
-def show_conflict() -> None:
+def conflict_data() -> dict | None:
+    """The refused decision, for the annotator to show both versions (``o`` or ``t`` chooses)."""
     conflict = session.conflict
+    if conflict is None:
+        return None
     sentence = queue.item(conflict.item).sentence
-    conflict_choice(sentence, conflict.author, conflict.version, store.original[sentence].words, conflict.mine, conflict.theirs,
-                    type_colours(types), "review", signed_in(lambda: session.overwrite(queue, split, author)), session.keep_theirs, f"Yours ({conflict.decision})")
+    return {"item": conflict.item, "sentence": sentence, "words": list(store.original[sentence].words), "mine": conflict.mine,
+            "theirs": conflict.theirs, "author": conflict.author, "version": conflict.version, "decision": conflict.decision}
 
 
 def annotate_alike(item: QueueItem) -> None:
@@ -105,19 +108,19 @@ def annotate_alike(item: QueueItem) -> None:
 def queue_view() -> None:
     """The item on screen and the next ones; a decision reruns only this part of the page."""
     message = session.pop_message()  # the last decision's outcome, on the annotator's status line
-    if session.conflict is not None:
-        show_conflict()
-        return
-    ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author)
+    conflict = conflict_data()
+    ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author) if conflict is None else ([], [])
     states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
     keyboard_annotator({
         "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,
                    "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags),
                    "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested, "source": i.source,
-                   "detail": i.detail, "score": i.score} for i in ahead],
+                   "detail": i.note, "score": i.score if i.source == MODEL else None} for i in ahead],
         "acked": session.acked, "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
-        "author": author, "types": types, "colours": type_colours(types),
+        "author": author, "types": types, "colours": type_colours(types), "conflict": conflict,
+        "decided": session.decided[(dataset, split)],
+        "elsewhere": open_elsewhere(queue, split, chosen_types, sources) if not ahead and conflict is None else None,
     }, KEY, on_ops)
     if not ahead:
         return
@@ -127,7 +130,8 @@ def queue_view() -> None:
     if item.source == "consistency":
         annotate_alike(item)
     st.caption("Next in the queue")
-    st.text("\n".join(f"{i.sentence:>7}  {i.score:.3f}  {i.source:<11}  {i.given} -> {i.suggested}  {item_words(store, i)}"
+    st.text("\n".join(f"{i.sentence:>7}  {f'{i.score:.3f}' if i.source == MODEL else '  -  '}  {i.source:<11}  {i.given} -> "
+                      f"{i.suggested}  {item_words(store, i)}"
                       for i in (ahead[1:] + upcoming)[:8]) or "(nothing else)")
 
 queue_view()

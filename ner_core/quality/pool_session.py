@@ -14,7 +14,7 @@ from typing import Any, Iterable
 from ..storage.claims import claim, held_by_others
 from ..storage.pool import Pool, PoolItem
 from ..storage.store import CorrectionError
-from .review_session import BUFFER, REMEMBERED, UNKNOWN_OP, OpsSession
+from .review_session import BUFFER, REMEMBERED, SKIPPED, UNKNOWN_OP, OpsSession
 
 
 @dataclass
@@ -47,13 +47,16 @@ class PoolSession(OpsSession):
                     self._undo(pool, author)
                 elif kind == "skip" and item is not None:
                     self.skipped.setdefault(pool.store.name, []).append(int(item))
+                    self.message = SKIPPED
                 elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
                     index, saved = pool.accept(int(item), op["tags"], author)
+                    self.count(pool.store.name, 1)
                     repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
                     self.message = ("success", f"Added as sentence {index} of the training split, {saved.changed} entity "
                                                f"tag(s){repaired}. Press u to undo it.")
                 elif kind == "discard" and item is not None:
                     pool.discard(int(item), author)
+                    self.count(pool.store.name, 1)
                     self.message = ("success", "Discarded: it will not be shown again. Press u to undo it.")
                 else:
                     self.message = ("error", UNKNOWN_OP)
@@ -67,6 +70,7 @@ class PoolSession(OpsSession):
         if undone is None:
             self.message = ("info", "Nothing of yours to undo in the pool.")
             return
+        self.count(pool.store.name, -1)
         skipped = self.skipped.get(pool.store.name, [])
         if undone.id in skipped:
             skipped.remove(undone.id)

@@ -20,7 +20,7 @@ from sqlalchemy import exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..data.corpus import SPLITS, Sentence
-from ..data.tags import OUTSIDE, repair_iob2, replace_span, tag_type
+from ..data.tags import OUTSIDE, Span, spans, tag_type, tags_from_spans
 from ..storage.schema import ReviewDecision, ReviewFill, ReviewItem
 from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
 from .consistency import entity_strings, inconsistent, occurrences, tally
@@ -63,18 +63,41 @@ class QueueItem(Candidate):
         return {t for t in (_type(self.given), _type(self.suggested)) if t}
 
     def apply(self, tags: Sequence[str]) -> list[str]:
-        """``tags`` with the suggestion applied (IOB2 kept valid)."""
+        """``tags`` (IOB2) with the suggestion applied to whole entities, so that the result is valid IOB2 and
+        no annotation outside what the suggestion is about is lost (:func:`retag` keeps the rest).
+
+        A consistency item makes its tokens one entity of the suggested type (or ``O``). A model item
+        suggests a tag for token ``t``, read as what it says about the entity ``t`` belongs to:
+
+        * ``I-x``: ``t`` continues an entity of type ``x``: the entity holding ``t - 1``, through the end of
+          ``t``'s own entity (or ``t`` alone), becomes one entity of type ``x`` ("Storm/B-per Wilma/I-per"
+          with ``I-nat`` on Wilma: "Storm Wilma" nat; "Storm/B-per Wilma/B-per": merged). With ``t - 1``
+          outside every entity, ``t`` starts one, as for ``B-x``.
+        * ``B-x``: ``t`` starts an entity of type ``x`` running to the end of ``t``'s own entity (or ``t``
+          alone); the tokens of that entity before ``t`` stay an entity of the old type.
+        * ``O``: ``t`` leaves its entity; the tokens before and after it stay entities of the old type.
+        """
         if self.source == CONSISTENCY:
-            return replace_span(tags, self.start, self.end, self.suggested)
-        changed = list(tags)
-        changed[self.start] = self.suggested
-        return repair_iob2(changed)
+            return retag(tags, self.start, self.end, self.suggested)
+        t, label = self.start, tag_type(self.suggested)
+        holding = {i: s for s in spans(tags) for i in range(s.start, s.end)}
+        own = holding.get(t)
+        if label is None:
+            return retag(tags, t, t + 1, OUTSIDE)
+        before = holding.get(t - 1) if self.suggested.startswith("I-") else None
+        return retag(tags, before.start if before else t, own.end if own else t + 1, label)
+
+    @property
+    def note(self) -> str:
+        """Why it is flagged: a model item, the model's probability of the given tag (items stored with an
+        older wording get this one too); a consistency item, how its string is tagged in the corpus."""
+        return _likelihood(self.given, self.score) if self.source == MODEL else self.detail
 
     def describe(self, words: Sequence[str]) -> str:
         """What is flagged in the sentence of ``words``, and why."""
         tokens = f"{self.start}-{self.end - 1}" if self.end - self.start > 1 else f"{self.start}"
         return (f"\"{' '.join(words[self.start:self.end])}\" (token {tokens}) is given {self.given}; suggested: "
-                f"{self.suggested}. {self.detail}")
+                f"{self.suggested}. {self.note}")
 
 
 @dataclass(frozen=True)
@@ -112,8 +135,55 @@ class Undone:
         return f"Undone on sentence {self.sentence}: {what}, {self.tokens} tag(s) set back{more}."
 
 
+def retag(tags: Sequence[str], start: int, end: int, label: str) -> list[str]:
+    """``tags`` with tokens ``[start, end)`` made one entity of type ``label`` (or all ``O``); an entity reaching
+    over the range keeps its tokens outside it, as an entity of its old type ("Angela Merkel" per with "Merkel"
+    retyped geo: "Angela" per, "Merkel" geo). The keyboard annotator's number keys follow the same rule."""
+    kept: list[Span] = []
+    for s in spans(tags):
+        if s.end <= start or s.start >= end:
+            kept.append(s)
+            continue
+        if s.start < start:
+            kept.append(Span(s.type, s.start, start))
+        if s.end > end:
+            kept.append(Span(s.type, end, s.end))
+    return tags_from_spans(len(tags), kept + ([Span(label, start, end)] if label != OUTSIDE else []))
+
+
+def describe_change(words: Sequence[str], before: Sequence[str], after: Sequence[str]) -> str:
+    """What a save changes, entity by entity: ``"Storm Wilma" per → nat``, ``"Paris" O → geo``,
+    ``"Angela Merkel" per → "Angela" per + "Merkel" geo``; ``no change`` when the entities are the same."""
+    old, new = set(spans(before)), set(spans(after))
+    groups: list[list[Span]] = []
+    for s in sorted(old ^ new, key=lambda s: (s.start, s.end)):  # an old and a new span that overlap: one change
+        if groups and s.start < max(x.end for x in groups[-1]):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+
+    def quoted(start: int, end: int) -> str:
+        return f"\"{' '.join(words[start:end])}\""
+
+    def side(group: list[Span]) -> str:
+        return " + ".join(f"{quoted(s.start, s.end)} {s.type}" for s in group)
+
+    parts = []
+    for group in groups:
+        gone, came = [s for s in group if s in old], [s for s in group if s in new]
+        if not gone or (len(gone) == len(came) == 1 and gone[0][1:] == came[0][1:]):  # one entity made or retyped
+            parts.append(f"{quoted(came[0].start, came[0].end)} {gone[0].type if gone else 'O'} → {came[0].type}")
+        else:
+            parts.append(f"{side(gone)} → {side(came) or 'O'}")
+    return "; ".join(parts) or "no change"
+
+
 def _type(label: str) -> str | None:
     return None if label == OUTSIDE else (tag_type(label) if label[:2] in ("B-", "I-") else label)
+
+
+def _likelihood(given: str, score: float) -> str:
+    return f"model's P(given {given}) = {1 - score:.3f}"
 
 
 def _now() -> datetime:
@@ -125,7 +195,7 @@ def model_candidates(issues: Iterable[LabelIssue], corpus_indices: Sequence[int]
     (none: the issues already number sentences by corpus index)."""
     return [
         Candidate(MODEL, corpus_indices[i.sentence] if corpus_indices is not None else i.sentence, i.token, i.token + 1,
-                  i.given, i.suggested, round(float(i.score), 6), f"model: P({i.given}) = {1 - i.score:.3f}")
+                  i.given, i.suggested, round(float(i.score), 6), _likelihood(i.given, float(i.score)))
         for i in issues
     ]
 
@@ -143,9 +213,9 @@ def consistency_candidates(corpus: Sequence[Sentence], indices: Iterable[int]) -
         labels = strings.get(o.words)
         if labels is None or o.sentence not in wanted or o.label is None or o.label == labels.majority:
             continue
-        counts = " · ".join(f"{label} {n}" for label, n in sorted(labels.labels.items(), key=lambda x: -x[1]))
+        counts = ", ".join(f"{label} {n:,}×" for label, n in sorted(labels.labels.items(), key=lambda x: -x[1]))
         candidates.append(Candidate(CONSISTENCY, o.sentence, o.start, o.start + len(o.words), o.label, labels.majority,
-                                    round(labels.share(labels.majority), 6), f"\"{' '.join(o.words)}\" in the corpus: {counts}"[:300]))
+                                    round(labels.share(labels.majority), 6), f"\"{' '.join(o.words)}\" is tagged {counts} in the corpus"[:300]))
     return candidates
 
 
@@ -334,8 +404,8 @@ class ReviewQueue:
                 break
         for o in occurrences(corpus, [words]):
             if o.label is not None and o.label != item.suggested:
-                changes[o.sentence] = replace_span(changes.get(o.sentence, corpus[o.sentence].tags), o.start,
-                                                   o.start + len(words), item.suggested)
+                changes[o.sentence] = retag(changes.get(o.sentence, corpus[o.sentence].tags), o.start,
+                                            o.start + len(words), item.suggested)
         return Alike(changes, {s: after.get(s, 0) for s in changes})
 
     def decide_alike(self, item: QueueItem, alike: Alike, author: str) -> AlikeResult:

@@ -2,27 +2,30 @@
 
 A :class:`ReviewSession` holds what a session needs across reruns: the browser ops applied (each
 id once), the item kept on screen per dataset and split, the items skipped this round, the last
-decided sentence (for undo), the message of the last action, a refused decision's conflict and a
-counted annotate-alike. Plain Python: the Review page keeps one per browser session and only draws.
+decided sentence (for undo), the decisions made per dataset and split, the message of the last
+action, a refused decision's conflict and a counted annotate-alike. Plain Python: the Review page keeps one per browser session and only draws.
 """
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
-from .review_queue import ACCEPTED, EDITED, KEPT, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue, fill_queue
+from .review_queue import (ACCEPTED, EDITED, KEPT, SPLITS, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue,
+                           describe_change, fill_queue)
 
 BUFFER = 8  # items sent ahead to the browser, one per sentence: the next one is on screen at once
 REMEMBERED = 500  # op ids kept: a replayed list applies none of them twice
 ACKED = 100  # op ids confirmed to the browser
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
 UNKNOWN_OP = "Not saved: the browser sent a decision this page does not know."
+SKIPPED = ("info", "Skipped: it comes back at the end of the queue.")
 Message = tuple[str, str]  # (kind: success, info or error; text)
 
 
@@ -44,6 +47,7 @@ class OpsSession:
 
     done: list[str] = field(default_factory=list)  # op ids applied, oldest first
     message: Message | None = None
+    decided: Counter[Hashable] = field(default_factory=Counter)  # decisions made in this session, per place (undos taken off)
 
     @property
     def acked(self) -> list[str]:
@@ -53,6 +57,10 @@ class OpsSession:
     def pop_message(self) -> Message | None:
         message, self.message = self.message, None
         return message
+
+    def count(self, place: Hashable, step: int) -> None:
+        """Count a decision (``step`` 1) or an undone one (-1) at ``place``, never below zero."""
+        self.decided[place] = max(0, self.decided[place] + step)
 
 
 @dataclass
@@ -96,8 +104,9 @@ class ReviewSession(OpsSession):
 
     def apply(self, ops: Iterable[Any], queue: ReviewQueue, split: str, author: str) -> None:
         """Apply each browser op not applied yet, in order: ``{"id", "kind", "item", "version", "tags"}``
-        with ``kind`` one of ``accept``, ``keep``, ``edit`` (these name the version decided on), ``skip``
-        or ``undo``. The browser resends every op until it is acked, so an id is applied once."""
+        with ``kind`` one of ``accept``, ``keep``, ``edit`` (these name the version decided on), ``skip``,
+        ``undo``, or, for the conflict on screen, ``overwrite`` (save mine) or ``theirs`` (keep the stored
+        version). The browser resends every op until it is acked, so an id is applied once."""
         for op in ops:
             if not isinstance(op, dict) or op.get("id") in self.done:
                 continue
@@ -115,6 +124,9 @@ class ReviewSession(OpsSession):
                 self.skipped.setdefault((queue.store.name, split), []).append(item.id)
                 if self.current.get((queue.store.name, split)) == item.id:
                     self.current[(queue.store.name, split)] = None
+                self.message = SKIPPED
+            elif kind in ("overwrite", "theirs") and item is not None:
+                self._resolve(kind, queue, split, author, item)
             elif kind in ACTIONS and item is not None:
                 self._decide(queue, split, author, item, ACTIONS[kind], version, op.get("tags"))
             else:
@@ -127,8 +139,20 @@ class ReviewSession(OpsSession):
         if conflict is not None:
             self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine)
 
-    def keep_theirs(self) -> None:
-        self.conflict = None
+    def keep_theirs(self, queue: ReviewQueue) -> None:
+        """Drop my version of the conflict; the item, if still open, is shown again on the stored version."""
+        conflict, self.conflict = self.conflict, None
+        if conflict is not None:
+            again = "; the item is shown again on it" if queue.is_open(conflict.item) else ""
+            self.message = ("info", f"Kept the stored version ({conflict.author or 'someone'}'s): nothing of yours was saved{again}.")
+
+    def _resolve(self, kind: str, queue: ReviewQueue, split: str, author: str, item: QueueItem) -> None:
+        if self.conflict is None or self.conflict.item != item.id:
+            self.message = ("info", "That conflict was resolved already.")
+        elif kind == "overwrite":
+            self.overwrite(queue, split, author)
+        else:
+            self.keep_theirs(queue)
 
     def count_alike(self, queue: ReviewQueue, item: QueueItem) -> Alike:
         """What annotating a consistency item's string alike everywhere would change, kept for :meth:`confirm_alike`."""
@@ -151,6 +175,7 @@ class ReviewSession(OpsSession):
             self.message = ("error", f"Nothing saved: {err}")
             return
         self.last[queue.store.name] = item.sentence
+        self.count((queue.store.name, item.split), 1)
         left = (f" {len(done.stale):,} sentence(s) changed by someone else meanwhile were left as they are: "
                 f"{', '.join(map(str, done.stale[:20]))}{' …' if len(done.stale) > 20 else ''}." if done.stale else "")
         self.message = ("success", f"\"{item_words(queue.store, item)}\" annotated as {item.suggested} in "
@@ -158,6 +183,7 @@ class ReviewSession(OpsSession):
 
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
                 tags: Sequence[str] | None) -> None:
+        before = queue.store.snapshot(item.sentence)  # what the decision changes, if it is saved (at ``version``)
         try:
             changed = queue.decide(item.id, decision, author, version, tags)
         except StaleSaveError as err:
@@ -176,7 +202,11 @@ class ReviewSession(OpsSession):
             return
         self.last[queue.store.name] = item.sentence
         self.current[(queue.store.name, split)] = None
-        self.message = ("success", f"Sentence {item.sentence}: {decision} ({changed} tag(s) changed). Press u to undo it.")
+        self.count((queue.store.name, split), 1)
+        what = ("the given tags stay" if decision == KEPT else
+                describe_change(queue.store.original[item.sentence].words, before.tags, queue.store.tags(item.sentence))
+                + f" ({changed} tag(s) changed)")
+        self.message = ("success", f"Sentence {item.sentence}: {decision}: {what}. Press u to undo it.")
 
     def _undo(self, queue: ReviewQueue, split: str, author: str, shown: QueueItem | None) -> None:
         """Undo my last decision (of this session, else stored: a reload forgets the session), else my last save on
@@ -197,13 +227,25 @@ class ReviewSession(OpsSession):
         if undone is None:
             self.message = ("info", f"Nothing of yours to undo on sentence {sentence}.")
             return
-        if undone.item is not None and undone.item.split == split:
-            self.current[(queue.store.name, split)] = undone.item.id
+        if undone.item is not None:
+            self.count((queue.store.name, undone.item.split), -1)
+            if undone.item.split == split:
+                self.current[(queue.store.name, split)] = undone.item.id
         self.message = ("success", str(undone))
 
 
 def _shown(item: QueueItem, types: Sequence[str], sources: Sequence[str]) -> bool:
     return (not sources or item.source in sources) and (not types or bool(item.types & set(types)))
+
+
+def open_elsewhere(queue: ReviewQueue, split: str, types: Sequence[str] = (), sources: Sequence[str] = ()) -> str:
+    """Where items are still open when ``split``'s queue shows none with these filters: the other splits
+    (same filters), and this split's items the filters hide."""
+    others = [f"{n:,} on the {other} split" for other in SPLITS if other != split and (n := queue.count(other, types, sources))]
+    hidden = queue.count(split) - queue.count(split, types, sources) if types or sources else 0
+    parts = ([" and ".join(others) + (" with these filters" if types or sources else "")] if others else []) + (
+        [f"{hidden:,} on the {split} split of other types or sources"] if hidden else [])
+    return f"Still open: {'; '.join(parts)}." if parts else "Nothing is open on the other splits either."
 
 
 def item_words(store: CorrectionStore, item: QueueItem) -> str:

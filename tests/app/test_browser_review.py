@@ -1,7 +1,8 @@
 """The review queue in a real browser (Debian's Chromium via Playwright against `streamlit run`).
 
 Five queue items decided with the keyboard alone, each checked in the database; the same sentence
-in two tabs, where the second save is refused with both versions shown and nothing is lost.
+in two tabs, where the second save is refused with both versions shown and nothing is lost; keys on
+the page's own controls left to them; New text's keys, long sentences and tokens.
 """
 import shutil
 import time
@@ -11,8 +12,8 @@ import pytest
 from processes import CHROMIUM, launch_chromium, streamlit_app
 
 from ner_core.data.corpus import format_corpus
-from ner_core.data.tags import mention_shares, replace_span, tag_type
-from ner_core.quality.review_queue import ACCEPTED, EDITED, KEPT, ReviewQueue
+from ner_core.data.tags import mention_shares, tag_type
+from ner_core.quality.review_queue import ACCEPTED, EDITED, KEPT, ReviewQueue, retag
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
 
@@ -86,12 +87,12 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
 
     def retype(item, tags):  # a number key: the flagged token becomes an entity of another type than now
         label = types[0] if tag_type(tags[item.start]) != types[0] else types[1]
-        return [str(types.index(label) + 1), "Enter"], replace_span(tags, item.start, item.start + 1, label)
+        return [str(types.index(label) + 1), "Enter"], retag(tags, item.start, item.start + 1, label)
 
     def remove(item, tags):  # x removes the entity there (or, on an O token, 1 makes one)
         if tags[item.start] == "O":
             return retype(item, tags)
-        return ["x", "Enter"], replace_span(tags, item.start, item.start + 1, "O")
+        return ["x", "Enter"], retag(tags, item.start, item.start + 1, "O")
 
     # five items in a row: (keys and expected tags from the tags before, expected decision)
     plan = [
@@ -132,7 +133,7 @@ def test_the_same_sentence_in_two_tabs_second_save_refused_with_both_versions(br
     saved_by_a = queue.store.tags(item.sentence)
     assert saved_by_a == item.apply(shown)
     label = "O" if shown[item.start] != "O" else next(iter(mention_shares(queue.store.original)))
-    mine = replace_span(shown, item.start, item.start + 1, label)
+    mine = retag(shown, item.start, item.start + 1, label)
     tab_b.keyboard.press("x" if label == "O" else "1")  # tab B, still on the version it opened, edits and saves
     tab_b.keyboard.press("Enter")
     tab_b.get_by_text(f"Not saved: sentence {item.sentence} was changed meanwhile by tab-a").wait_for()
@@ -196,4 +197,112 @@ def test_a_file_added_on_the_new_text_page_leaves_out_another_script_unless_aske
     page.get_by_text("Keep sentences mostly in a script the corpus does not use").click()
     page.get_by_role("button", name="Add to the pool").click()
     page.get_by_text("1 sentence(s) added to the pool; dropped: 1 already in the pool").wait_for()
+    page.close()
+
+
+def test_keys_on_a_link_an_expander_or_a_radio_are_theirs_not_the_annotators(browser, site):
+    """Enter on the grid editor's link follows it, Enter on the expander opens it: neither skips nor decides. After a
+    click on the Split radio the annotator says its keys are paused, until Esc; s and Enter (no edit) say what they did."""
+    url, db, corpus_path = site
+    queue = reopen(db, corpus_path)
+    decided = len(queue.decisions())
+    page = open_review(browser, url)
+    item = queue.item(on_screen(page))
+    page.get_by_role("link", name=f"Open sentence {item.sentence} in the grid editor").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_function("n => location.href.includes('/annotate?sentence=' + n)", arg=str(item.sentence))
+    page.goto(url + "/review")
+    page.locator(ANNOTATOR).wait_for()
+    assert on_screen(page) == item.id  # not skipped
+    page.locator("summary", has_text="Annotate every").focus()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Count the occurrences to change").wait_for()
+    assert on_screen(page) == item.id and len(queue.decisions()) == decided
+    page.get_by_test_id("stRadio").get_by_text("train", exact=True).click()
+    hint = page.locator(".ka .paused")
+    hint.wait_for(state="visible")
+    assert hint.inner_text() == "Keys paused: click the sentence or press Esc"
+    page.keyboard.press("s")
+    page.wait_for_timeout(500)
+    assert on_screen(page) == item.id and page.locator(".ka").get_attribute("data-pending") == "0"
+    page.keyboard.press("Escape")
+    hint.wait_for(state="hidden")
+    press_and_wait(page, "s")
+    assert page.locator(".ka .status").inner_text() == "Skipped: it comes back at the end of the queue."
+    kept = queue.item(on_screen(page))
+    press_and_wait(page, "Enter")  # no edit: the given tags were right
+    assert (queue.decisions()[0]["item"], queue.decisions()[0]["action"]) == (kept.id, KEPT)
+    assert page.locator(".ka .status").inner_text() == f"Sentence {kept.sentence}: kept: the given tags stay. Press u to undo it."
+    assert "· 1 decided this session ·" in page.locator(".ka .head").first.inner_text()
+    page.close()
+
+
+def test_a_conflict_outlines_the_tokens_that_differ_and_a_key_resolves_it(browser, site):
+    url, db, corpus_path = site
+    queue = reopen(db, corpus_path)
+    types = list(mention_shares(queue.store.original))
+    tab_a, tab_b = open_review(browser, url), open_review(browser, url)
+    item = queue.item(on_screen(tab_a))
+    assert on_screen(tab_b) == item.id
+    shown = queue.store.tags(item.sentence)
+    press_and_wait(tab_a, "a")
+    theirs = queue.store.tags(item.sentence)
+    label = next(t for t in types if t not in (tag_type(shown[item.start]), tag_type(theirs[item.start])))
+    mine = retag(shown, item.start, item.start + 1, label)
+    tab_b.keyboard.press(str(types.index(label) + 1))
+    tab_b.keyboard.press("Enter")
+    tab_b.locator(".ka[data-state='conflict']").wait_for()
+    differ = [str(j) for j, (m, t) in enumerate(zip(mine, theirs)) if m != t]
+    assert tab_b.locator(".ka .diff").evaluate_all("tokens => tokens.map(t => t.dataset.i)") == differ * 2  # in both versions
+    tab_b.get_by_text("Press o to overwrite with yours or t to keep theirs").wait_for()
+    tab_b.keyboard.press("o")
+    tab_b.get_by_text(f"Sentence {item.sentence}: edited").wait_for()
+    assert queue.store.tags(item.sentence) == mine
+    tab_a.close()
+    tab_b.close()
+
+
+def test_new_text_leaves_its_buttons_keys_alone_follows_long_sentences_and_keeps_the_rest_of_an_entity(browser, site):
+    from playwright.sync_api import expect
+
+    from ner_core.storage.pool import OPEN, Pool, Ranked
+
+    url, db, corpus_path = site
+    store = CorrectionStore(make_engine(db), "default", corpus_path)
+    pool, other = Pool(store), next(t for t in mention_shares(store.original) if t != "per")
+    long, wide, angela = tuple(f"w{i}" for i in range(300)), ("x" * 200, "is", "long"), ("Angela", "Merkel", "spoke")
+    pool.add([long, wide, angela], "keys.txt", "setup")
+    ids = {i.words: i.id for i in pool.items(100)}
+    pool.record_ranking([Ranked(ids[long], 0.99, "", (), ("O",) * 300), Ranked(ids[wide], 0.98, "", (), ("O",) * 3),
+                         Ranked(ids[angela], 0.97, "", ("per",), ("B-per", "I-per", "O"))], "setup")  # shown in this order
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/pool")
+    page.locator(ANNOTATOR).wait_for()
+    assert on_screen(page) == ids[long]
+    page.get_by_text("Add text to the pool").click()
+    page.locator("input[type=file]").set_input_files(files=[{"name": "more.txt", "mimeType": "text/plain",
+                                                             "buffer": b"Quorbly sailed to Zentaria on Monday.\n"}])
+    button = page.get_by_role("button", name="Add to the pool")
+    expect(button).to_be_enabled()
+    button.focus()
+    page.keyboard.press("Enter")  # the button's: the file is added, the sentence on screen is not
+    page.get_by_text("1 sentence(s) added to the pool").wait_for()
+    assert pool.item(ids[long]).state == OPEN and on_screen(page) == ids[long]
+    page.keyboard.press("Escape")  # from the button back to the annotator
+    for _ in range(280):
+        page.keyboard.press("ArrowRight")
+    token, status = page.locator(".ka .tok.sel").bounding_box(), page.locator(".ka .status").bounding_box()
+    assert page.locator(".ka .tok.sel").inner_text() == "w280"
+    assert 0 <= token["y"] and token["y"] + token["height"] <= 1000 and 0 <= status["y"] <= 1000  # both in view
+    press_and_wait(page, "s")
+    token, box = page.locator(".ka .tok").first.bounding_box(), page.locator(".ka .sentence").bounding_box()
+    assert token["x"] + token["width"] <= box["x"] + box["width"]  # a 200-character token wraps inside the box
+    press_and_wait(page, "s")
+    page.keyboard.press("ArrowRight")  # "Merkel" only
+    page.keyboard.press(str(list(mention_shares(store.original)).index(other) + 1))
+    assert page.locator(".ka .changed").all_inner_texts() == ["Merkel"]
+    assert page.locator(".ka .edits").inner_text() == "1 tag changed (underlined): Enter saves, Esc resets"
+    press_and_wait(page, "Enter")
+    assert store.snapshot(pool.item(ids[angela]).corpus_index).tags == ["B-per", f"B-{other}", "O"]  # Angela stays per
     page.close()

@@ -67,3 +67,14 @@ def test_a_sentence_on_one_annotators_screen_is_not_sent_to_another(pool, monkey
     assert held and not {i.id for i in held} & {i.id for i in PoolSession().ahead(pool, "bob")}
     monkeypatch.setenv("NER_CLAIM_SECONDS", "0")
     assert PoolSession().ahead(pool, "bob")[0].id == held[0].id
+
+
+def test_a_skip_says_it_comes_back_and_decisions_are_counted(pool):
+    session = PoolSession()
+    first, second = (i.id for i in pool.items()[:2])
+    session.apply([op(1, "skip", first)], pool, "ann")
+    assert session.pop_message() == ("info", "Skipped: it comes back at the end of the queue.")
+    session.apply([op(2, "discard", second), op(3, "accept", first, ["O", "O", "O"])], pool, "ann")
+    assert session.decided["demo"] == 2
+    session.apply([op(4, "undo")], pool, "ann")
+    assert session.decided["demo"] == 1

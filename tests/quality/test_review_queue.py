@@ -1,10 +1,12 @@
 """The review queue: filled once per source, ranked, filtered, decided for good, stale decisions refused, undo scoped."""
+import json
 from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from ner_core.data.corpus import Sentence, format_corpus
+from ner_core.data.tags import is_valid_iob2
 from ner_core.quality.label_issues import LabelIssue
 from ner_core.quality.review_queue import (
     ACCEPTED,
@@ -12,10 +14,13 @@ from ner_core.quality.review_queue import (
     EDITED,
     KEPT,
     MODEL,
+    QueueItem,
     ReviewQueue,
     consistency_candidates,
+    describe_change,
     fill_queue,
     model_candidates,
+    retag,
 )
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore, StaleSaveError
@@ -190,11 +195,27 @@ def test_review_page_shows_the_first_item_and_the_next_ones(review_app):
     assert app.session_state["review_split"] == "train"
     upcoming = [line.split() for line in app.text[-1].value.splitlines()]  # sentence, score, source, given -> suggested, words
     assert len(upcoming) == 8
-    assert [float(row[1]) for row in upcoming] == sorted((float(row[1]) for row in upcoming), reverse=True)
     assert {row[2] for row in upcoming} == {CONSISTENCY}  # no model, no cross-validated scores: strings only
+    assert {row[1] for row in upcoming} == {"-"}  # a string's score (its majority's share) says nothing: not shown
     app.radio(key="review_split").set_value("test").run()
     assert not app.exception
     assert "evaluation only" in app.info[0].value
+
+
+def annotator_data(app) -> dict:
+    """What the review page passed to the keyboard annotator on its last run."""
+    return json.loads(app.get("bidi_component")[0].proto.json)
+
+
+def test_review_page_shows_what_a_strings_counts_are_and_where_items_are_left(review_app):
+    app = review_app
+    app.run()
+    data = annotator_data(app)
+    assert data["items"][0]["score"] is None and " is tagged " in data["items"][0]["detail"]  # not a "score 1.000"
+    assert data["decided"] == 0
+    app.multiselect(key="review_sources").set_value([MODEL]).run()  # no model flags the train split: nothing left
+    left = annotator_data(app)
+    assert left["items"] == [] and left["elsewhere"] == f"Still open: {data['open']:,} on the train split of other types or sources."
 
 
 def test_review_page_keeps_its_split_and_place_across_a_page_switch(review_app):
@@ -238,3 +259,46 @@ def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
         assert any("Started" in s.value for s in app.success)
     finally:
         stop_jobs()
+
+
+@pytest.mark.parametrize("tags, token, suggested, expected", [
+    ("O B-per I-per O", 2, "I-nat", "O B-nat I-nat O"),  # "Tropical Storm Wilma": the entity retyped, never split
+    ("B-per B-per O", 1, "I-per", "B-per I-per O"),  # continues the entity before it: one entity
+    ("B-geo O O", 1, "I-geo", "B-geo I-geo O"),  # an O token that continues an entity joins it
+    ("B-per O O", 1, "I-geo", "B-geo I-geo O"),  # ... of the suggested type, the entity before it retyped
+    ("O O B-org I-org", 2, "I-geo", "O O B-geo I-geo"),  # nothing before it to continue: it starts one, its own entity retyped
+    ("B-per I-per I-per", 1, "O", "B-per O B-per"),  # O inside an entity: the tokens around it stay entities
+    ("B-per I-per I-per", 2, "O", "B-per I-per O"),
+    ("B-per I-per I-per", 1, "B-org", "B-per B-org I-org"),  # B- inside: the entity split there, the rest retyped
+    ("B-per I-per", 0, "B-org", "B-org I-org"),  # B- where the entity starts: the entity retyped
+    ("O O O", 1, "B-geo", "O B-geo O"),
+])
+def test_a_token_suggestion_applies_to_the_entity_it_belongs_to(tags, token, suggested, expected):
+    item = QueueItem(MODEL, 0, token, token + 1, tags.split()[token], suggested, 0.9)
+    applied = item.apply(tags.split())
+    assert applied == expected.split() and is_valid_iob2(applied)
+
+
+def test_retag_keeps_the_rest_of_an_entity_it_cuts():
+    assert retag(["B-per", "I-per", "O"], 1, 2, "geo") == ["B-per", "B-geo", "O"]  # "Angela Merkel": Angela stays per
+    assert retag(["B-per", "I-per", "I-per"], 1, 2, "O") == ["B-per", "O", "B-per"]
+    assert retag(["B-per", "I-per", "B-org"], 0, 3, "geo") == ["B-geo", "I-geo", "I-geo"]  # covered entirely: replaced
+
+
+def test_describe_change_names_each_entity_changed():
+    words = "Tropical Storm Wilma hit Angela Merkel in Paris".split()
+    before = "O B-per I-per O B-per I-per O O".split()
+    after = "O B-nat I-nat O B-per B-geo O B-geo".split()
+    assert describe_change(words, before, after) == ('"Storm Wilma" per → nat; "Angela Merkel" per → "Angela" per + '
+                                                     '"Merkel" geo; "Paris" O → geo')
+    assert describe_change(words, after, before).endswith('"Paris" geo → O')
+    assert describe_change(words, before, before) == "no change"
+
+
+def test_an_item_says_what_its_score_means():
+    model = QueueItem(MODEL, 0, 0, 1, "I-per", "I-nat", 0.997, "model: P(I-per) = 0.003")  # stored with an older wording
+    assert model.note == "model's P(given I-per) = 0.003"
+    (candidate,) = model_candidates([LabelIssue(0, 1, "O", "B-geo", 0.25)])
+    assert candidate.detail == "model's P(given O) = 0.750"
+    h5n1 = next(c for c in consistency_candidates(SENTENCES, range(len(SENTENCES))) if c.given == "nat")
+    assert h5n1.detail == '"H5N1" is tagged O 3×, nat 1× in the corpus'

@@ -3,9 +3,12 @@ conflicts with both versions, undo, annotate-alike, and the sources that fill a 
 import pytest
 from test_review_queue import ISSUES, PARTS, SENTENCES, filled, open_queue
 
+from ner_core.data.corpus import Sentence
 from ner_core.quality.label_issues import LabelIssue
-from ner_core.quality.review_queue import ACCEPTED, CONSISTENCY, KEPT, fill_queue
-from ner_core.quality.review_session import ReviewSession, fill_review_queue, model_source
+from ner_core.quality.review_queue import ACCEPTED, CONSISTENCY, KEPT, MODEL, Candidate, ReviewQueue, fill_queue
+from ner_core.quality.review_session import ReviewSession, fill_review_queue, model_source, open_elsewhere
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
 
 
 @pytest.fixture
@@ -162,3 +165,57 @@ def test_the_model_source_of_a_split(tmp_path):
     assert model_source(queue.store, parts, "val", ["single", "other"], load)[0] == "model:single"
     assert fill_review_queue(queue, PARTS, "train", ["single"], load) > 0
     assert {i.source for i in queue.items("train")} == {CONSISTENCY}
+
+
+def test_accepting_an_i_suggestion_retypes_the_whole_entity_and_says_so(tmp_path):
+    store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'storm.db'}"), "storm", tmp_path / "storm.csv",
+                            [Sentence(tuple("Tropical Storm Wilma hit Mexico .".split()), ("O", "B-per", "I-per", "O", "B-geo", "O"),
+                                      ("NN",) * 6), Sentence(("Etna", "erupted"), ("B-nat", "O"), ("NN", "NN"))])
+    queue = ReviewQueue(store)
+    queue.fill("train", MODEL, "run", [Candidate(MODEL, 0, 2, 3, "I-per", "I-nat", 0.99)])
+    session = ReviewSession()
+    item = first(session, queue)
+    session.apply([op("a", "accept", item.id, store.sentence_version(0))], queue, "train", "ann")
+    assert store.tags(0) == ["O", "B-nat", "I-nat", "O", "B-geo", "O"]  # not Storm/B-per Wilma/B-nat
+    assert session.pop_message() == ("success", 'Sentence 0: accepted: "Storm Wilma" per → nat (2 tag(s) changed). '
+                                                "Press u to undo it.")
+
+
+def test_a_skip_says_so_and_decisions_are_counted_per_split(queue):
+    session = ReviewSession()
+    item = first(session, queue)
+    session.apply([op("s", "skip", item.id)], queue, "train", "ann")
+    assert session.pop_message() == ("info", "Skipped: it comes back at the end of the queue.")
+    for n in range(2):
+        item = first(session, queue)
+        session.apply([op(f"k{n}", "keep", item.id, queue.store.sentence_version(item.sentence))], queue, "train", "ann")
+    assert session.pop_message() == ("success", f"Sentence {item.sentence}: kept: the given tags stay. Press u to undo it.")
+    assert session.decided[("tiny", "train")] == 2
+    session.apply([op("u", "undo")], queue, "train", "ann")
+    assert session.decided[("tiny", "train")] == 1 and session.decided[("tiny", "val")] == 0
+
+
+def test_the_end_of_a_queue_says_where_items_are_left(queue):
+    assert open_elsewhere(queue, "train") == "Nothing is open on the other splits either."
+    assert open_elsewhere(queue, "val") == "Still open: 5 on the train split."
+    assert open_elsewhere(queue, "val", types=["per"]) == "Still open: 1 on the train split with these filters."
+    assert open_elsewhere(queue, "train", sources=[CONSISTENCY]) == "Still open: 3 on the train split of other types or sources."
+
+
+def test_a_conflict_is_resolved_by_the_keys_ops(queue):
+    session = ReviewSession()
+    item = first(session, queue)
+    seen = queue.store.sentence_version(item.sentence)
+    theirs = ["B-per", "O", "O", "O"]
+    queue.store.save(item.sentence, theirs, author="bob", expected_version=seen)
+    session.apply([op("a", "accept", item.id, seen)], queue, "train", "ann")
+    session.apply([op("t", "theirs", item.id, session.conflict.version)], queue, "train", "ann")
+    assert session.conflict is None and queue.store.tags(item.sentence) == theirs and queue.is_open(item.id)
+    assert session.pop_message() == ("info", "Kept the stored version (bob's): nothing of yours was saved; the item is "
+                                             "shown again on it.")
+    assert first(session, queue).id == item.id  # shown again, on their version
+    session.apply([op("a2", "accept", item.id, seen)], queue, "train", "ann")  # the same stale version: a conflict again
+    session.apply([op("o", "overwrite", item.id, session.conflict.version)], queue, "train", "ann")
+    assert queue.store.tags(item.sentence) == ["B-geo", "O", "O", "O"] and not queue.is_open(item.id)
+    session.apply([op("o2", "overwrite", item.id, 0)], queue, "train", "ann")
+    assert session.pop_message() == ("info", "That conflict was resolved already.")
