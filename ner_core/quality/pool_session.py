@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
+from ..data.tags import spans
 from ..storage.claims import claim, held_by_others
 from ..storage.pool import Pool, PoolItem
 from ..storage.store import CorrectionError
@@ -52,8 +53,9 @@ class PoolSession(OpsSession):
                     index, saved = pool.accept(int(item), op["tags"], author)
                     self.count(pool.store.name, 1)
                     repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
-                    self.message = ("success", f"Added as sentence {index} of the training split, {saved.changed} entity "
-                                               f"tag(s){repaired}. Press u to undo it.")
+                    entities = len(spans(pool.store.tags(index)))
+                    self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
+                                               f"entit{'y' if entities == 1 else 'ies'}{repaired}. Press u to undo it.")
                 elif kind == "discard" and item is not None:
                     pool.discard(int(item), author)
                     self.count(pool.store.name, 1)

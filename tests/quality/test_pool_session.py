@@ -78,3 +78,13 @@ def test_a_skip_says_it_comes_back_and_decisions_are_counted(pool):
     assert session.decided["demo"] == 2
     session.apply([op(4, "undo")], pool, "ann")
     assert session.decided["demo"] == 1
+
+
+def test_an_added_sentence_is_said_with_its_entities_and_counted(pool):
+    session = PoolSession()
+    item = next(i for i in pool.items() if len(i.words) == 5)  # The Louvre is in Paris
+    session.apply([op(1, "accept", item.id, ["O", "B-org", "O", "O", "B-geo"])], pool, "ann")
+    assert "2 entities" in session.pop_message()[1] and session.decided["demo"] == 1
+    other = next(i for i in pool.items() if len(i.words) == 3)
+    session.apply([op(2, "edit", other.id, ["B-geo", "I-geo", "I-geo"])], pool, "ann")
+    assert "1 entity." in session.pop_message()[1]  # three tags, one entity
