@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.storage.store import StorageFullError
+from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
 from pages.render import annotate_link
@@ -24,7 +24,7 @@ def record(batch: str, decision: str) -> None:
     try:
         decide(store, batch, decision, user)
         st.session_state.review_corrections_message = ("success", f"Batch {batch[:8]} {decision}.")
-    except (ReviewError, RoleError, StorageFullError) as err:
+    except (ReviewError, RoleError, StorageWriteError) as err:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")
 
 
