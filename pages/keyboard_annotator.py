@@ -68,6 +68,7 @@ const ROLES = ["button", "link", "radio", "checkbox", "switch", "tab", "menuitem
 const INTERACTIVE = ["button", "a[href]", "summary", "input", "select", "textarea", "iframe", "[contenteditable]:not([contenteditable='false'])",
                      ...ROLES.map(role => `[role='${role}']`)].join(", ");  // controls with keys of their own
 const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
+const RETRY_MS = 5000, RETRY_MAX_MS = 60000;  // unconfirmed ops are resent after this, doubling up to the max
 function typeOf(tag) { return tag === OUT ? null : tag.slice(2); }
 function spans(tags) {
   const found = []; let start = 0, current = null;
@@ -109,9 +110,26 @@ export default function (component) {
   let root = parentElement.querySelector(".ka");
   if (!root) { root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root); }
   // Kept across renders: decisions the server has not confirmed yet, and the edit on screen.
-  const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0 });
-  const acked = new Set(data.acked);
+  const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0, key: null, sentAt: 0, delay: RETRY_MS, attempt: 0 });
+  // Unconfirmed decisions also live in the tab's sessionStorage (per dataset, split and user): a reload resends them.
+  // Not an undo: a new server session cannot tell a resent undo from a new one, and a second undo reverts another decision.
+  const key = data.dataset == null ? null : "ner-ka:" + JSON.stringify([data.dataset, data.split, data.author]);
+  function store() {
+    if (!key) return;
+    const kept = s.pending.filter(op => op.kind !== "undo");
+    try { if (kept.length) sessionStorage.setItem(key, JSON.stringify(kept)); else sessionStorage.removeItem(key); }
+    catch (err) { /* storage full or denied: the ops stay in memory */ }
+  }
+  if (key !== s.key) {
+    s.key = key;
+    try { s.pending = key ? JSON.parse(sessionStorage.getItem(key) || "[]") : s.pending; } catch (err) { /* kept in memory */ }
+    s.sentAt = 0;  // resend them at once
+  }
+  const acked = new Set(data.acked), refused = data.refused || {};
+  const before = s.pending.length;
   s.pending = s.pending.filter(op => !acked.has(op.id));
+  if (s.pending.length !== before) s.delay = RETRY_MS;  // the server answers: resend the rest after the shortest wait
+  store();
   if (s.undoing && acked.has(s.undoing)) { s.undoing = null; s.view = null; }  // show what the undo brought back
   const decided = new Set(s.pending.filter(op => op.kind !== "undo").map(op => op.item));
   const items = data.items.filter(it => !decided.has(it.item));
@@ -135,9 +153,16 @@ export default function (component) {
   function queueOp(kind, item, version, tags) {
     const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind, item, version, tags };
     s.pending.push(op);
-    setStateValue("ops", s.pending.map(o => ({ ...o })));
+    store();
+    resend();
     return op;
   }
+  function resend() {  // every op not confirmed, again; the attempt number makes it a new value (the server applies an id once)
+    s.sentAt = Date.now();
+    s.attempt += 1;
+    setStateValue("ops", s.pending.map(o => ({ ...o, attempt: s.attempt })));
+  }
+  function failed() { const op = s.pending.find(o => refused[o.id]); return op ? refused[op.id] : null; }
   function send(kind, tags) {
     if (s.undoing) return;
     const it = current();
@@ -174,7 +199,8 @@ export default function (component) {
   }
   function statusText() {
     if (s.undoing) return "Undoing…";
-    const waiting = s.pending.length;
+    const waiting = s.pending.length, why = failed();
+    if (why) return `${why} Retrying in a few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).`;
     if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…`;
     return data.message ? data.message.text : "";
   }
@@ -188,7 +214,8 @@ export default function (component) {
     root.dataset.author = data.author;
     root.dataset.state = conflict ? "conflict" : s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
     const hint = el("div", "paused" + (paused() ? " on" : ""), "Keys paused: click the sentence or press Esc");
-    const status = el("div", "status " + (s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")), statusText());
+    const status = el("div", "status " + (failed() ? "error" : s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")),
+                      statusText());
     const bar = el("div", "bar");
     bar.append(status, hint);
     if (conflict) { root.replaceChildren(bar, ...conflictView()); return; }
@@ -305,6 +332,7 @@ export default function (component) {
     const it = current();
     let handled = true;
     if (undo) send("undo");
+    else if (key === "r" && s.pending.length) { s.delay = RETRY_MS; resend(); render(); }
     else if (!it) handled = false;
     else if (key === "a") send("accept", data.pool ? s.view.tags : it.suggestion);
     else if (key === "g" && !data.pool) send("keep", it.tags);
@@ -333,12 +361,24 @@ export default function (component) {
     const hint = root.querySelector(".paused");
     if (hint) hint.classList.toggle("on", paused());
   }
-  const listeners = [[window, "keydown", onKey], [document, "focusin", onFocus], [document, "focusout", onFocus]];
+  function onLeave(event) {  // decisions not confirmed yet: the browser asks before the page goes
+    if (s.pending.length) { event.preventDefault(); event.returnValue = ""; }
+  }
+  const listeners = [[window, "keydown", onKey], [document, "focusin", onFocus], [document, "focusout", onFocus],
+                     [window, "beforeunload", onLeave]];
   for (const [target, name, listener] of window.__nerKeyboard || []) target.removeEventListener(name, listener, true);
   window.__nerKeyboard = listeners;
   for (const [target, name, listener] of listeners) target.addEventListener(name, listener, true);
+  clearInterval(window.__nerRetry);
+  window.__nerRetry = setInterval(() => {  // lost on the way (a restarted server, a dropped connection) or refused: again
+    if (!root.isConnected || !s.pending.length || Date.now() - s.sentAt < s.delay) return;
+    s.delay = Math.min(2 * s.delay, RETRY_MAX_MS);
+    resend();
+  }, 1000);
+  const retry = window.__nerRetry;
   render();
   return () => {
+    if (window.__nerRetry === retry) clearInterval(retry);
     if (window.__nerKeyboard !== listeners) return;
     for (const [target, name, listener] of listeners) target.removeEventListener(name, listener, true);
     window.__nerKeyboard = null;

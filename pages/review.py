@@ -116,7 +116,7 @@ def queue_view() -> None:
                    "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags),
                    "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested, "source": i.source,
                    "detail": i.note, "score": i.score if i.source == MODEL else None} for i in ahead],
-        "acked": session.acked, "message": {"kind": message[0], "text": message[1]} if message else None,
+        "acked": session.acked, "refused": session.refused, "dataset": dataset, "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
         "author": author, "types": types, "colours": type_colours(types), "conflict": conflict,
         "decided": session.decided[(dataset, split)],

@@ -12,9 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
-from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError
+from ..storage.schema import ReviewDecision
+from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
 from .review_queue import (ACCEPTED, EDITED, KEPT, SPLITS, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue,
@@ -48,6 +52,7 @@ class OpsSession:
     done: list[str] = field(default_factory=list)  # op ids applied, oldest first
     message: Message | None = None
     decided: Counter[Hashable] = field(default_factory=Counter)  # decisions made in this session, per place (undos taken off)
+    refused: dict[str, str] = field(default_factory=dict)  # op id -> why the database refused it (the browser retries it)
 
     @property
     def acked(self) -> list[str]:
@@ -106,38 +111,55 @@ class ReviewSession(OpsSession):
         """Apply each browser op not applied yet, in order: ``{"id", "kind", "item", "version", "tags"}``
         with ``kind`` one of ``accept``, ``keep``, ``edit`` (these name the version decided on), ``skip``,
         ``undo``, or, for the conflict on screen, ``overwrite`` (save mine) or ``theirs`` (keep the stored
-        version). The browser resends every op until it is acked, so an id is applied once."""
+        version). The browser resends every op until it is acked, so an id is applied once. An op the database
+        refused to write (:class:`StorageWriteError`) is not acked but kept in :attr:`refused`, with the ops after it, to
+        be resent."""
         for op in ops:
             if not isinstance(op, dict) or op.get("id") in self.done:
                 continue
             self.done.append(op.get("id"))
+            self.refused.pop(op.get("id"), None)
             try:
-                kind = op["kind"]
-                item = queue.item(int(op["item"])) if op.get("item") is not None else None
-                version = int(op["version"]) if kind in ACTIONS else 0
-            except (KeyError, TypeError, ValueError):
-                self.message = ("error", UNKNOWN_OP)
-                continue
-            if kind == "undo":
-                self._undo(queue, split, author, item)
-            elif kind == "skip" and item is not None:
-                self.skipped.setdefault((queue.store.name, split), []).append(item.id)
-                if self.current.get((queue.store.name, split)) == item.id:
-                    self.current[(queue.store.name, split)] = None
-                self.message = SKIPPED
-            elif kind in ("overwrite", "theirs") and item is not None:
-                self._resolve(kind, queue, split, author, item)
-            elif kind in ACTIONS and item is not None:
-                self._decide(queue, split, author, item, ACTIONS[kind], version, op.get("tags"))
-            else:
-                self.message = ("error", UNKNOWN_OP)
+                self._apply(op, queue, split, author)
+            except StorageWriteError as err:
+                self.done.remove(op.get("id"))
+                self.refused[op.get("id")] = f"Not saved: {err}"
+                self.message = ("error", f"Not saved: {err}")
+                break
         del self.done[:-REMEMBERED]
+
+    def _apply(self, op: dict, queue: ReviewQueue, split: str, author: str) -> None:
+        """Apply one browser op (see :meth:`apply`)."""
+        try:
+            kind = op["kind"]
+            item = queue.item(int(op["item"])) if op.get("item") is not None else None
+            version = int(op["version"]) if kind in ACTIONS else 0
+        except (KeyError, TypeError, ValueError):
+            self.message = ("error", UNKNOWN_OP)
+            return
+        if kind == "undo":
+            self._undo(queue, split, author, item)
+        elif kind == "skip" and item is not None:
+            self.skipped.setdefault((queue.store.name, split), []).append(item.id)
+            if self.current.get((queue.store.name, split)) == item.id:
+                self.current[(queue.store.name, split)] = None
+            self.message = SKIPPED
+        elif kind in ("overwrite", "theirs") and item is not None:
+            self._resolve(kind, queue, split, author, item)
+        elif kind in ACTIONS and item is not None:
+            self._decide(queue, split, author, item, ACTIONS[kind], version, op.get("tags"))
+        else:
+            self.message = ("error", UNKNOWN_OP)
 
     def overwrite(self, queue: ReviewQueue, split: str, author: str) -> None:
         """Save my version of the conflict over the stored one (knowingly: it names the stored version)."""
         conflict, self.conflict = self.conflict, None
         if conflict is not None:
-            self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine)
+            try:
+                self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine)
+            except StorageWriteError:
+                self.conflict = conflict  # still to resolve when the write is retried
+                raise
 
     def keep_theirs(self, queue: ReviewQueue) -> None:
         """Drop my version of the conflict; the item, if still open, is shown again on the stored version."""
@@ -183,6 +205,10 @@ class ReviewSession(OpsSession):
 
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
                 tags: Sequence[str] | None) -> None:
+        if _already_mine(queue, item.id, decision, author):  # a resend (after a reconnect or a reload): stored already
+            self.current[(queue.store.name, split)] = None
+            self.message = ("success", f"Sentence {item.sentence}: {decision}: saved.")
+            return
         before = queue.store.snapshot(item.sentence)  # what the decision changes, if it is saved (at ``version``)
         try:
             changed = queue.decide(item.id, decision, author, version, tags)
@@ -197,6 +223,8 @@ class ReviewSession(OpsSession):
             self.current[(queue.store.name, split)] = None
             self.message = ("info", f"Not saved: {err}. On to the next item.")
             return
+        except StorageWriteError:
+            raise
         except CorrectionError as err:
             self.message = ("error", f"Not saved: {err}")
             return
@@ -221,6 +249,10 @@ class ReviewSession(OpsSession):
             return
         try:
             undone = queue.undo(author, sentence)
+        except StorageWriteError:
+            if sentence is not None:
+                self.last.setdefault(queue.store.name, sentence)
+            raise
         except CorrectionError as err:  # changed by someone else since (or a full disk): nothing undone
             self.message = ("error", f"Not undone: {err}")
             return
@@ -232,6 +264,14 @@ class ReviewSession(OpsSession):
             if undone.item.split == split:
                 self.current[(queue.store.name, split)] = undone.item.id
         self.message = ("success", str(undone))
+
+
+def _already_mine(queue: ReviewQueue, item_id: int, decision: str, author: str) -> bool:
+    """Whether the item's live decision is ``author``'s ``decision``: a resent op, which takes no second decision."""
+    with Session(queue.store.engine) as session:
+        return session.scalar(select(ReviewDecision.id).where(
+            ReviewDecision.item_id == item_id, ReviewDecision.reverted.is_(False), ReviewDecision.author == author,
+            ReviewDecision.action == decision).limit(1)) is not None
 
 
 def _shown(item: QueueItem, types: Sequence[str], sources: Sequence[str]) -> bool:

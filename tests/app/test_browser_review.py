@@ -306,3 +306,37 @@ def test_new_text_leaves_its_buttons_keys_alone_follows_long_sentences_and_keeps
     press_and_wait(page, "Enter")
     assert store.snapshot(pool.item(ids[angela]).corpus_index).tags == ["B-per", f"B-{other}", "O"]  # Angela stays per
     page.close()
+
+
+DROP_SENDS = """() => { const send = WebSocket.prototype.send; window.__drop = true;
+  WebSocket.prototype.send = function (message) { if (!window.__drop) return send.call(this, message); }; }"""
+
+
+def test_a_decision_whose_delivery_was_lost_is_resent_and_a_reload_asks_first_then_resends_it(browser, site):
+    url, db, corpus_path = site
+    queue = reopen(db, corpus_path)
+    page = open_review(browser, url)
+    lost = queue.item(on_screen(page))
+    page.evaluate(DROP_SENDS)  # the server gets nothing from now on, as if it were killed right after the key
+    page.keyboard.press("g")
+    page.wait_for_function("() => document.querySelector('.ka').dataset.pending === '1'")
+    page.wait_for_timeout(1000)
+    assert queue.is_open(lost.id)
+    page.evaluate("() => { window.__drop = false; }")  # back: the page resends what was not confirmed
+    page.wait_for_function("() => document.querySelector('.ka').dataset.pending === '0'", timeout=30_000)
+    assert (queue.decisions()[0]["item"], queue.decisions()[0]["action"]) == (lost.id, KEPT)
+
+    page.locator(ANNOTATOR).wait_for()
+    reloaded = queue.item(on_screen(page))
+    page.evaluate(DROP_SENDS)
+    page.keyboard.press("g")
+    page.wait_for_function("() => document.querySelector('.ka').dataset.pending === '1'")
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.accept()))
+    page.reload()
+    page.wait_for_function("() => { const ka = document.querySelector('.ka'); return ka && ka.dataset.pending === '0'; }",
+                           timeout=60_000)
+    assert asked == ["beforeunload"]
+    assert (queue.decisions()[0]["item"], queue.decisions()[0]["action"]) == (reloaded.id, KEPT)
+    assert [d["item"] for d in queue.decisions()].count(reloaded.id) == 1
+    page.close()
