@@ -1,0 +1,322 @@
+const OUT = "O";
+const ROLES = ["button", "link", "radio", "checkbox", "switch", "tab", "menuitem", "option", "combobox", "listbox", "slider",
+               "spinbutton", "textbox"];
+const INTERACTIVE = ["button", "a[href]", "summary", "input", "select", "textarea", "iframe", "[contenteditable]:not([contenteditable='false'])",
+                     ...ROLES.map(role => `[role='${role}']`)].join(", ");  // controls with keys of their own
+const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
+const RETRY_MS = 5000, RETRY_MAX_MS = 60000;  // unconfirmed ops are resent after this, doubling up to the max
+function typeOf(tag) { return tag === OUT ? null : tag.slice(2); }
+function spans(tags) {
+  const found = []; let start = 0, current = null;
+  [...tags, OUT].forEach((tag, i) => {
+    const kind = typeOf(tag);
+    const continues = tag.startsWith("I-") && kind === current;
+    if (current !== null && !continues) { found.push({type: current, start, end: i}); current = null; }
+    if (kind !== null && !continues) { start = i; current = kind; }
+  });
+  return found;
+}
+function replaceSpan(tags, start, end, label) {  // as ner_core.quality.review_queue.retag: a cut entity keeps the rest
+  const kept = [];
+  for (const s of spans(tags)) {
+    if (s.end <= start || s.start >= end) { kept.push(s); continue; }
+    if (s.start < start) kept.push({type: s.type, start: s.start, end: start});
+    if (s.end > end) kept.push({type: s.type, start: end, end: s.end});
+  }
+  if (label !== OUT) kept.push({type: label, start, end});
+  const out = tags.map(() => OUT);
+  for (const s of kept) { out[s.start] = "B-" + s.type; for (let i = s.start + 1; i < s.end; i++) out[i] = "I-" + s.type; }
+  return out;
+}
+function el(tag, cls, text) {
+  const node = document.createElement(tag);
+  if (cls) node.className = cls;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+function focused() {
+  let node = document.activeElement;
+  while (node && node.shadowRoot && node.shadowRoot.activeElement) node = node.shadowRoot.activeElement;
+  return node;
+}
+
+export default function (component) {
+  const { data, parentElement, setStateValue } = component;
+  if (!data || !data.items) return;
+  let root = parentElement.querySelector(".ka");
+  if (!root) { root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root); }
+  // Kept across renders: decisions the server has not confirmed yet, and the edit on screen.
+  const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0, key: null, sentAt: 0, delay: RETRY_MS, attempt: 0 });
+  // Unconfirmed decisions also live in the tab's sessionStorage (per dataset, split and user): a reload resends them.
+  // Not an undo: a new server session cannot tell a resent undo from a new one, and a second undo reverts another decision.
+  const key = data.dataset == null ? null : "ner-ka:" + JSON.stringify([data.dataset, data.split, data.author]);
+  function store() {
+    if (!key) return;
+    const kept = s.pending.filter(op => op.kind !== "undo");
+    try { if (kept.length) sessionStorage.setItem(key, JSON.stringify(kept)); else sessionStorage.removeItem(key); }
+    catch (err) { /* storage full or denied: the ops stay in memory */ }
+  }
+  if (key !== s.key) {
+    s.key = key;
+    try { s.pending = key ? JSON.parse(sessionStorage.getItem(key) || "[]") : s.pending; } catch (err) { /* kept in memory */ }
+    s.sentAt = 0;  // resend them at once
+  }
+  const acked = new Set(data.acked), refused = data.refused || {};
+  const before = s.pending.length;
+  s.pending = s.pending.filter(op => !acked.has(op.id));
+  if (s.pending.length !== before) s.delay = RETRY_MS;  // the server answers: resend the rest after the shortest wait
+  store();
+  if (s.undoing && acked.has(s.undoing)) { s.undoing = null; s.view = null; }  // show what the undo brought back
+  const decided = new Set(s.pending.filter(op => op.kind !== "undo").map(op => op.item));
+  const items = data.items.filter(it => !decided.has(it.item));
+  let conflict = data.conflict && !decided.has(data.conflict.item) ? data.conflict : null;  // until o or t answers it
+  if (s.view) {  // keep the item on screen (and its edit) while the server still offers it at the same version
+    const same = items.find(it => it.item === s.view.item);
+    if (!same || same.version !== s.view.version) s.view = null;
+  }
+
+  function control(node) {  // the control holding node, which keeps its keys: one on the page, or a button of this annotator
+    const hit = node && node.nodeType === 1 ? node.closest(INTERACTIVE) : null;
+    return hit && !hit.contains(root) ? hit : null;
+  }
+  function paused() { const hit = control(focused()); return !!hit && !root.contains(hit); }  // a control on the page has the keys
+  function show(it) {
+    s.view = it ? { item: it.item, version: it.version, tags: [...it.tags], anchor: it.flagged[0], focus: it.flagged[0], dragging: false } : null;
+  }
+  function current() { return s.view ? items.find(it => it.item === s.view.item) : null; }
+  if (!s.view) show(items[0]);
+
+  function queueOp(kind, item, version, tags) {
+    const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind, item, version, tags };
+    s.pending.push(op);
+    store();
+    resend();
+    return op;
+  }
+  function resend() {  // every op not confirmed, again; the attempt number makes it a new value (the server applies an id once)
+    s.sentAt = Date.now();
+    s.attempt += 1;
+    setStateValue("ops", s.pending.map(o => ({ ...o, attempt: s.attempt })));
+  }
+  function failed() { const op = s.pending.find(o => refused[o.id]); return op ? refused[op.id] : null; }
+  function send(kind, tags) {
+    if (s.undoing) return;
+    const it = current();
+    if (!it && kind !== "undo") return;
+    const op = queueOp(kind, it ? it.item : null, it ? it.version : null, tags || null);
+    if (kind === "undo") s.undoing = op.id;
+    else { decided.add(it.item); items.splice(items.indexOf(it), 1); show(items[0]); }  // the next item at once; the server catches up
+    render(true);
+  }
+  function resolve(kind) {  // the conflict on screen: "overwrite" (save mine) or "theirs" (keep the stored version)
+    queueOp(kind, conflict.item, conflict.version, null);
+    conflict = null;
+    render();
+  }
+  function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
+
+  const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
+                               : [["a", "accept the suggestion"], ["g", "keep the gold"]]),
+                ["s", "skip"], ["u / ctrl+z", "undo"],
+                ["← →", "move"], ["shift+← →", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
+                ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
+                ["Esc", "reset the edit; from a button or box: back to the keys"]];
+  function legend() {
+    const node = el("div", "legend");
+    data.types.forEach((type, i) => {
+      if (i > 8) return;
+      const swatch = el("span", "swatch", `${i + 1} ${type}`);
+      swatch.style.background = data.colours[type] || "#ddd";
+      node.append(swatch);
+    });
+    node.append(el("br"));
+    for (const [key, what] of keys) { node.append(el("span", "key", key), what + "  "); }
+    return node;
+  }
+  function statusText() {
+    if (s.undoing) return "Undoing…";
+    const waiting = s.pending.length, why = failed();
+    if (why) return `${why} Retrying in a few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).`;
+    if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…`;
+    return data.message ? data.message.text : "";
+  }
+  function render(reveal) {
+    const it = current();
+    const shown = root.dataset.item === (it ? String(it.item) : "-");
+    const open = Math.max(0, data.open - s.pending.filter(op => DECIDING.has(op.kind)).length);
+    const done = data.decided == null ? null : data.decided + s.pending.filter(op => DECIDING.has(op.kind)).length;
+    root.dataset.item = it ? String(it.item) : "";
+    root.dataset.pending = String(s.pending.length);
+    root.dataset.author = data.author;
+    root.dataset.state = conflict ? "conflict" : s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
+    const hint = el("div", "paused" + (paused() ? " on" : ""), "Keys paused: click the sentence or press Esc");
+    const status = el("div", "status " + (failed() ? "error" : s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")),
+                      statusText());
+    const bar = el("div", "bar");
+    bar.append(status, hint);
+    if (conflict) { root.replaceChildren(bar, ...conflictView()); return; }
+    if (!it) {
+      const waiting = s.pending.length || s.undoing;
+      const what = waiting ? "The next items are on their way…"
+                 : data.pool ? "The pool is empty: add text to it above."
+                 : `Nothing left to review on the ${data.split} split with these filters.`;
+      const tally = done === null || waiting ? "" : ` You decided ${done.toLocaleString()} in this session.`;
+      root.replaceChildren(el("div", "head", what + tally), ...(data.elsewhere && !waiting ? [el("div", "head", data.elsewhere)] : []), bar, legend());
+      return;
+    }
+    const score = it.score === null || it.score === undefined ? (data.pool ? "not ranked yet" : "") : `score ${it.score.toFixed(3)}`;
+    const counts = [`${open.toLocaleString()} open${data.pool ? " in the pool" : ""}`, done === null ? "" : `${done.toLocaleString()} decided this session`];
+    const head = el("div", "head", (data.pool
+      ? ["New sentence", it.source, score, ...counts, `adding as ${data.author}`]
+      : [`Sentence ${it.sentence}`, data.split + (data.evaluation ? " (evaluation only)" : ""), it.source, score, ...counts, `deciding as ${data.author}`])
+      .filter(Boolean).join(" · "));
+    const changed = s.view.tags.filter((tag, j) => tag !== it.tags[j]).length;
+    const edits = el("div", "edits", changed ? `${changed} tag${changed > 1 ? "s" : ""} changed (underlined): Enter saves, Esc resets` : "");
+    const suggest = el("div", "suggest");
+    if (data.pool) suggest.append(it.detail);  // why this sentence now, and whose tags are shown
+    else {
+      suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
+      if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));
+    }
+    const old = root.querySelector(".sentence"), top = shown && old ? old.scrollTop : 0;
+    const box = editor(it);
+    root.replaceChildren(head, bar, edits, box, suggest, legend());
+    box.scrollTop = top;  // a long sentence stays where it was scrolled
+    if (reveal) {  // the selected token in view, and the status line above it
+      box.querySelector(`[data-i="${s.view.focus}"]`).scrollIntoView({ block: "nearest", inline: "nearest" });
+      bar.scrollIntoView({ block: "nearest" });
+    }
+  }
+  function sentence(words, tags, marks) {  // marks(j): the classes of token j
+    const box = el("div", "sentence");
+    const bySpan = new Map(spans(tags).map(sp => [sp.start, sp]));
+    let i = 0;
+    while (i < words.length) {
+      const span = bySpan.get(i);
+      const end = span ? span.end : i + 1;
+      const holder = span ? el("mark", "ent") : box;
+      if (span) holder.style.background = data.colours[span.type] || "#ddd";
+      for (let j = i; j < end; j++) {
+        const tok = el("span", "tok", words[j]);
+        tok.dataset.i = String(j);
+        tok.classList.add(...marks(j));
+        holder.append(tok);
+        if (j < end - 1) holder.append(" ");
+      }
+      if (span) { holder.append(el("span", "lab", span.type)); box.append(holder); }
+      box.append(" ");
+      i = end;
+    }
+    return box;
+  }
+  function editor(it) {
+    const view = s.view, [lo, hi] = selection();
+    const box = sentence(it.words, view.tags, j => [[j >= it.flagged[0] && j < it.flagged[1], "flag"], [j >= lo && j < hi, "sel"],
+                                                   [view.tags[j] !== it.tags[j], "changed"]].filter(([on]) => on).map(([, cls]) => cls));
+    box.onmousedown = (event) => {
+      root.focus({ preventScroll: true });  // the keys come back here (the click's target is drawn anew)
+      const j = tokenAt(event);
+      if (j === null) return;
+      if (!event.shiftKey) view.anchor = j;
+      view.focus = j; view.dragging = true; render();
+    };
+    box.onmouseover = (event) => {
+      const j = tokenAt(event);
+      if (view.dragging && j !== null && j !== view.focus) { view.focus = j; render(); }
+    };
+    return box;
+  }
+  function conflictView() {  // a refused decision: both versions, the tokens that differ outlined, o or t to choose
+    const c = conflict, differ = c.mine.map((tag, j) => tag !== c.theirs[j]), n = differ.filter(Boolean).length;
+    const versions = el("div", "versions");
+    for (const [title, tags, kind, label] of [[`Yours (${c.decision})`, c.mine, "overwrite", "Overwrite with mine (o)"],
+                                              [`Stored (${c.author || "someone"}'s)`, c.theirs, "theirs", "Keep theirs (t)"]]) {
+      const button = el("button", kind === "theirs" ? "primary" : "", label);
+      button.onclick = () => resolve(kind);
+      const version = el("div", "version");
+      version.append(el("b", "", title), sentence(c.words, tags, j => differ[j] ? ["diff"] : []), button);
+      versions.append(version);
+    }
+    return [el("div", "status error", `Not saved: sentence ${c.sentence} was changed meanwhile by ${c.author || "someone"} `
+                                      + `(now version ${c.version}). Nothing was overwritten; choose which version to keep.`),
+            el("div", "head", `${n} token${n === 1 ? "" : "s"} differ${n === 1 ? "s" : ""} (outlined). Press o to overwrite with yours `
+                              + "or t to keep theirs, or click a button."), versions];
+  }
+  function tokenAt(event) {
+    const tok = event.target.closest ? event.target.closest(".tok") : null;
+    return tok ? Number(tok.dataset.i) : null;
+  }
+  root.onmouseup = () => { if (s.view) s.view.dragging = false; };
+
+  function onKey(event) {
+    if (event.altKey || event.metaKey || !root.isConnected) return;
+    const key = event.key, target = event.composedPath ? event.composedPath()[0] : event.target;
+    if (conflict && !event.ctrlKey && (key === "o" || key === "t") && !paused()) {  // its buttons take no letters
+      resolve(key === "o" ? "overwrite" : "theirs");
+      event.preventDefault(); event.stopPropagation();
+      return;
+    }
+    if (control(target) || control(focused())) {  // the control's own keys: Enter clicks a button, follows a link, opens an expander
+      const active = focused();
+      const open = !!active && active.matches("input, [role='combobox']") && active.getAttribute("aria-expanded") === "true";
+      if (key === "Escape" && !open) root.focus({ preventScroll: true });
+      return;
+    }
+    if (conflict) return;
+    const undo = (event.ctrlKey && key.toLowerCase() === "z") || (!event.ctrlKey && key === "u");
+    if (event.ctrlKey && !undo) return;
+    const it = current();
+    let handled = true;
+    if (undo) send("undo");
+    else if (key === "r" && s.pending.length) { s.delay = RETRY_MS; resend(); render(); }
+    else if (!it) handled = false;
+    else if (key === "a") send("accept", data.pool ? s.view.tags : it.suggestion);
+    else if (key === "g" && !data.pool) send("keep", it.tags);
+    else if (key === "d" && data.pool) send("discard");
+    else if (key === "s" || key === "n") send("skip");
+    else if (key === "Enter") {
+      const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
+      if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
+      else send(edited ? "edit" : "keep", edited ? s.view.tags : it.tags);  // no edit: the gold was right, as g says
+    } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
+    else if (key === "ArrowLeft" || key === "ArrowRight") {
+      const step = key === "ArrowLeft" ? -1 : 1;
+      s.view.focus = Math.min(it.words.length - 1, Math.max(0, s.view.focus + step));
+      if (!event.shiftKey) s.view.anchor = s.view.focus;
+      render(true);
+    } else if (/^[1-9]$/.test(key) && Number(key) <= data.types.length) {
+      const [lo, hi] = selection();
+      s.view.tags = replaceSpan(s.view.tags, lo, hi, data.types[Number(key) - 1]); render();
+    } else if (key === "0" || key === "x" || key === "Backspace" || key === "Delete") {
+      const [lo, hi] = selection();
+      s.view.tags = replaceSpan(s.view.tags, lo, hi, OUT); render();
+    } else handled = false;
+    if (handled) { event.preventDefault(); event.stopPropagation(); }
+  }
+  function onFocus() {  // the hint follows the focus: keys reach the annotator unless a control on the page has it
+    const hint = root.querySelector(".paused");
+    if (hint) hint.classList.toggle("on", paused());
+  }
+  function onLeave(event) {  // decisions not confirmed yet: the browser asks before the page goes
+    if (s.pending.length) { event.preventDefault(); event.returnValue = ""; }
+  }
+  const listeners = [[window, "keydown", onKey], [document, "focusin", onFocus], [document, "focusout", onFocus],
+                     [window, "beforeunload", onLeave]];
+  for (const [target, name, listener] of window.__nerKeyboard || []) target.removeEventListener(name, listener, true);
+  window.__nerKeyboard = listeners;
+  for (const [target, name, listener] of listeners) target.addEventListener(name, listener, true);
+  clearInterval(window.__nerRetry);
+  window.__nerRetry = setInterval(() => {  // lost on the way (a restarted server, a dropped connection) or refused: again
+    if (!root.isConnected || !s.pending.length || Date.now() - s.sentAt < s.delay) return;
+    s.delay = Math.min(2 * s.delay, RETRY_MAX_MS);
+    resend();
+  }, 1000);
+  const retry = window.__nerRetry;
+  render();
+  return () => {
+    if (window.__nerRetry === retry) clearInterval(retry);
+    if (window.__nerKeyboard !== listeners) return;
+    for (const [target, name, listener] of listeners) target.removeEventListener(name, listener, true);
+    window.__nerKeyboard = null;
+  };
+}
