@@ -5,6 +5,7 @@ const INTERACTIVE = ["button", "a[href]", "summary", "input", "select", "textare
                      ...ROLES.map(role => `[role='${role}']`)].join(", ");  // controls with keys of their own
 const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
 const RETRY_MS = 5000, RETRY_MAX_MS = 60000;  // unconfirmed ops are resent after this, doubling up to the max
+const RELOAD_AFTER_MS = 20000;  // unconfirmed ops and no answer for this long: a restarted server that drops what we send
 function typeOf(tag) { return tag === OUT ? null : tag.slice(2); }
 function spans(tags) {
   const found = []; let start = 0, current = null;
@@ -61,6 +62,7 @@ export default function (component) {
     try { s.pending = key ? JSON.parse(sessionStorage.getItem(key) || "[]") : s.pending; } catch (err) { /* kept in memory */ }
     s.sentAt = 0;  // resend them at once
   }
+  s.answeredAt = Date.now();  // drawn with the server's data: it answers
   const acked = new Set(data.acked), refused = data.refused || {};
   const before = s.pending.length;
   s.pending = s.pending.filter(op => !acked.has(op.id));
@@ -298,7 +300,16 @@ export default function (component) {
     if (hint) hint.classList.toggle("on", paused());
   }
   function onLeave(event) {  // decisions not confirmed yet: the browser asks before the page goes
-    if (s.pending.length) { event.preventDefault(); event.returnValue = ""; }
+    if (s.pending.length && !s.reloading) { event.preventDefault(); event.returnValue = ""; }
+  }
+  function recover() {
+    // A restarted server does not know this page's fragment and drops what it sends: once the server is up again,
+    // reload; the decisions kept in the tab are sent at load (an undo is not kept: press u again if it did not happen).
+    if (s.reloading || Date.now() - s.answeredAt < RELOAD_AFTER_MS) return;
+    s.reloading = true;
+    fetch(new URL("_stcore/health", location.href), { cache: "no-store" })
+      .then(answer => { if (answer.ok) location.reload(); else s.reloading = false; })
+      .catch(() => { s.reloading = false; });
   }
   const listeners = [[window, "keydown", onKey], [document, "focusin", onFocus], [document, "focusout", onFocus],
                      [window, "beforeunload", onLeave]];
@@ -307,7 +318,9 @@ export default function (component) {
   for (const [target, name, listener] of listeners) target.addEventListener(name, listener, true);
   clearInterval(window.__nerRetry);
   window.__nerRetry = setInterval(() => {  // lost on the way (a restarted server, a dropped connection) or refused: again
-    if (!root.isConnected || !s.pending.length || Date.now() - s.sentAt < s.delay) return;
+    if (!root.isConnected || !s.pending.length) return;
+    recover();
+    if (Date.now() - s.sentAt < s.delay) return;
     s.delay = Math.min(2 * s.delay, RETRY_MAX_MS);
     resend();
   }, 1000);

@@ -339,4 +339,13 @@ def test_a_decision_whose_delivery_was_lost_is_resent_and_a_reload_asks_first_th
     assert asked == ["beforeunload"]
     assert (queue.decisions()[0]["item"], queue.decisions()[0]["action"]) == (reloaded.id, KEPT)
     assert [d["item"] for d in queue.decisions()].count(reloaded.id) == 1
+
+    page.locator(ANNOTATOR).wait_for()
+    unanswered = queue.item(on_screen(page))
+    page.evaluate(DROP_SENDS)  # for good, as a restarted server drops what a page of the old one sends
+    page.keyboard.press("g")
+    page.wait_for_function("() => { const ka = document.querySelector('.ka'); return ka && ka.dataset.pending === '0'; }",
+                           timeout=90_000)  # no answer for 20 s: the page reloads itself and sends it
+    assert asked == ["beforeunload"]  # the page's own reload does not ask
+    assert [d["item"] for d in queue.decisions()].count(unanswered.id) == 1
     page.close()
