@@ -33,7 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus, write_corpus  # noqa: E402
+from ner_core.data.corpus import SPLITS, default_corpus_path, read_corpus, split_corpus, write_corpus  # noqa: E402
 from ner_core.data.noise import plant_noise  # noqa: E402
 from ner_core.quality.label_issues import LabelIssue, issues_from_marginals  # noqa: E402
 from ner_core.training.cross_val import CrossValConfig, cross_validate  # noqa: E402
@@ -70,7 +70,7 @@ def cli_row(noisy, planted: set[tuple[int, int]], folds: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", default=str(default_corpus_path()))
-    parser.add_argument("--part", default="train", choices=("train", "val", "test"), help="the split the file is taken from")
+    parser.add_argument("--part", default="train", choices=SPLITS, help="the split the file is taken from")
     parser.add_argument("--size", type=int, default=5000, help="its first N sentences")
     parser.add_argument("--rate", type=float, default=0.05)
     parser.add_argument("--noise-seed", type=int, default=7)

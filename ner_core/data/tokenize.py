@@ -28,6 +28,8 @@ def invisible(text: str) -> bool:
     """Whether ``text`` shows nothing: only whitespace and default-ignorable characters (zero-width spaces and joiners,
     U+FEFF, U+2060, bidi marks, the soft hyphen, variation selectors: Unicode's format characters but those that
     show, such as U+0600 ARABIC NUMBER SIGN); ``True`` for ``""``."""
+    if text.isascii():  # most tokens: ASCII has no default-ignorable character (a tenth of the regex's time)
+        return not text.strip()
     return _INVISIBLE.fullmatch(text) is not None
 
 
