@@ -70,6 +70,13 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
+def sign_in(page, name: str, password: str) -> None:
+    """Fill in and send the app's sign-in form."""
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password", exact=True).fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def stop(proc: subprocess.Popen, grace: float = 10) -> None:
     """Stop ``proc`` (started with ``start_new_session=True``) and everything in its process group."""
     if proc.poll() is not None:

@@ -3,7 +3,7 @@ panel stays open at the first upload after a load, and an unsaved grid edit surv
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, script_done, streamlit_app
+from processes import CHROMIUM, ROOT, launch_chromium, script_done, sign_in, streamlit_app
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -34,9 +34,7 @@ def page(server):
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
             page.goto(server[0])
-            page.get_by_label("User name").fill("ada")
-            page.get_by_label("Password", exact=True).fill("ada-password")
-            page.get_by_role("button", name="Sign in").click()
+            sign_in(page, "ada", "ada-password")
             page.get_by_text("Signed in as ada").wait_for()
             page.wait_for_function("() => document.cookie.includes('ner_session=')")
             yield page

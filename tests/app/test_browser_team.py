@@ -5,7 +5,7 @@ records with both names."""
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, script_done, shot, streamlit_app
+from processes import CHROMIUM, ROOT, launch_chromium, script_done, shot, sign_in, streamlit_app
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -41,12 +41,6 @@ def page(team_server):
             yield page
         finally:
             browser.close()
-
-
-def sign_in(page, name: str, password: str) -> None:
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password", exact=True).fill(password)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_server, small_corpus):
