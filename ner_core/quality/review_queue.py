@@ -32,7 +32,12 @@ ACCEPTED, KEPT, EDITED = "accepted", "kept", "edited"
 
 
 class AlreadyDecided(CorrectionError):
-    """The item was decided by someone else first (two annotators at one queue): nothing was saved."""
+    """The item was decided first (by someone else, or by this same decision sent again): nothing was saved.
+    ``action`` and ``author`` are the live decision's."""
+
+    def __init__(self, message: str, action: str, author: str) -> None:
+        super().__init__(message)
+        self.action, self.author = action, author
 
 
 @dataclass(frozen=True)
@@ -384,7 +389,7 @@ class ReviewQueue:
                                            changed=saved.changed, created_at=_now(), batch=saved.batch))
             elif not saved.changed:  # decided meanwhile, and this changes nothing: not a second decision
                 raise AlreadyDecided(f"sentence {item.sentence}: this item was {first.action} by {first.author} meanwhile; "
-                                     "nothing was saved")
+                                     "nothing was saved", first.action, first.author)
             # else decided meanwhile, but these tags change the sentence: saved as a correction (undone as one)
 
         return self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record).changed

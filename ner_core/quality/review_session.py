@@ -12,12 +12,8 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
-from ..storage.schema import ReviewDecision
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
@@ -205,10 +201,6 @@ class ReviewSession(OpsSession):
 
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
                 tags: Sequence[str] | None) -> None:
-        if _already_mine(queue, item.id, decision, author):  # a resend (after a reconnect or a reload): stored already
-            self.current[(queue.store.name, split)] = None
-            self.message = ("success", f"Sentence {item.sentence}: {decision}: saved.")
-            return
         before = queue.store.snapshot(item.sentence)  # what the decision changes, if it is saved (at ``version``)
         try:
             changed = queue.decide(item.id, decision, author, version, tags)
@@ -221,7 +213,10 @@ class ReviewSession(OpsSession):
             return
         except AlreadyDecided as err:
             self.current[(queue.store.name, split)] = None
-            self.message = ("info", f"Not saved: {err}. On to the next item.")
+            if (err.author, err.action) == (author, decision):  # this decision sent again (a reconnect, a reload): stored
+                self.message = ("success", f"Sentence {item.sentence}: {decision}: saved.")
+            else:
+                self.message = ("info", f"Not saved: {err}. On to the next item.")
             return
         except StorageWriteError:
             raise
@@ -264,14 +259,6 @@ class ReviewSession(OpsSession):
             if undone.item.split == split:
                 self.current[(queue.store.name, split)] = undone.item.id
         self.message = ("success", str(undone))
-
-
-def _already_mine(queue: ReviewQueue, item_id: int, decision: str, author: str) -> bool:
-    """Whether the item's live decision is ``author``'s ``decision``: a resent op, which takes no second decision."""
-    with Session(queue.store.engine) as session:
-        return session.scalar(select(ReviewDecision.id).where(
-            ReviewDecision.item_id == item_id, ReviewDecision.reverted.is_(False), ReviewDecision.author == author,
-            ReviewDecision.action == decision).limit(1)) is not None
 
 
 def _shown(item: QueueItem, types: Sequence[str], sources: Sequence[str]) -> bool:
