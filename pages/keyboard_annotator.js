@@ -48,9 +48,9 @@ export default function (component) {
   if (!root) { root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root); }
   // Kept across renders: decisions the server has not confirmed yet, and the edit on screen.
   const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0, key: null, sentAt: 0, delay: RETRY_MS, attempt: 0 });
-  // Unconfirmed decisions also live in the tab's sessionStorage (per dataset, split and user): a reload resends them.
-  // Not an undo: a new server session cannot tell a resent undo from a new one, and a second undo reverts another decision.
-  const key = data.dataset == null ? null : "ner-ka:" + JSON.stringify([data.dataset, data.split, data.author]);
+  // Unconfirmed decisions also live in the tab's sessionStorage (per dataset, queue or pool, and user): a reload resends
+  // them. Not an undo: a new server session cannot tell a resent undo from a new one, and a second undo reverts another decision.
+  const key = data.dataset == null ? null : "ner-ka:" + JSON.stringify([data.dataset, data.pool ? "pool" : data.split, data.author]);
   function store() {
     if (!key) return;
     const kept = s.pending.filter(op => op.kind !== "undo");

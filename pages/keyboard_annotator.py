@@ -11,8 +11,9 @@ new sentences with the model's pre-annotation: ``a`` accepts it, ``d`` discards 
 (kind ``discard``), and there is no gold to keep. ``data["conflict"]`` (a refused decision:
 ``item``, ``sentence``, ``words``, ``mine``, ``theirs``, ``author``, ``version``, ``decision``) shows both
 versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends ``overwrite`` or
-``theirs``. Optional: ``data["decided"]`` (decisions this session) and ``data["elsewhere"]`` (said when
-nothing is left).
+``theirs``. Optional: ``data["decided"]`` (decisions this session), ``data["elsewhere"]`` (said when
+nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent) and
+``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload).
 
 Keys pressed while a control has the focus (a button, link, expander, radio, input, ...; on the page
 or in the component) are the control's: the annotator ignores them and says "Keys paused" until the

@@ -125,7 +125,7 @@ def queue_view() -> None:
         "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": tags[i.id],
                    "suggestion": tags[i.id], "flagged": [0, 0], "source": f"{i.source}, sentence {i.line}",
                    "detail": note(i, model), "score": i.score} for i in ahead],
-        "acked": session.acked, "decided": session.decided[dataset], "message": {"kind": message[0], "text": message[1]} if message else None,
+        "acked": session.acked, "refused": session.refused, "dataset": dataset, "decided": session.decided[dataset], "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": counts[OPEN], "split": "train", "evaluation": False,
         "author": author, "types": types, "colours": type_colours(types),
     }, KEY, on_ops)

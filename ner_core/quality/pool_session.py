@@ -4,7 +4,8 @@ The browser sends decisions as ops (``{"id", "kind", "item", "tags"}``; kinds ``
 add the sentence with those tags, ``discard`` drops it, ``skip`` passes it this round, ``undo``
 reopens my last decision); each op id is applied once, as in the review queue
 (:class:`~.review_session.ReviewSession`), and the next sentence is on screen before the server
-answers. A sentence someone else decided first is reported, never overwritten.
+answers. A sentence someone else decided first is reported, never overwritten; the same decision sent
+again (a reload, a restarted server) is recognised as saved.
 """
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ from typing import Any, Iterable
 
 from ..data.tags import spans
 from ..storage.claims import claim, held_by_others
-from ..storage.pool import Pool, PoolItem
-from ..storage.store import CorrectionError
+from ..storage.pool import ADDED, DISCARDED, Pool, PoolDecided, PoolItem
+from ..storage.store import CorrectionError, StorageWriteError
 from .review_session import BUFFER, REMEMBERED, SKIPPED, UNKNOWN_OP, OpsSession
 
 
@@ -37,35 +38,52 @@ class PoolSession(OpsSession):
         return found
 
     def apply(self, ops: Iterable[Any], pool: Pool, author: str) -> None:
-        """Apply each op not applied yet, in order (the browser resends every op until it is acked)."""
+        """Apply each op not applied yet, in order (the browser resends every op until it is acked). An op the
+        database refused to write (:class:`StorageWriteError`) is not acked but kept in :attr:`refused`, with the
+        ops after it, to be resent."""
         for op in ops:
             if not isinstance(op, dict) or op.get("id") in self.done:
                 continue
             self.done.append(op.get("id"))
-            kind, item = op.get("kind"), op.get("item")
+            self.refused.pop(op.get("id"), None)
             try:
-                if kind == "undo":
-                    self._undo(pool, author)
-                elif kind == "skip" and item is not None:
-                    self.skipped.setdefault(pool.store.name, []).append(int(item))
-                    self.message = SKIPPED
-                elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
-                    index, saved = pool.accept(int(item), op["tags"], author)
-                    self.count(pool.store.name, 1)
-                    repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
-                    entities = len(spans(pool.store.tags(index)))
-                    self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
-                                               f"entit{'y' if entities == 1 else 'ies'}{repaired}. Press u to undo it.")
-                elif kind == "discard" and item is not None:
-                    pool.discard(int(item), author)
-                    self.count(pool.store.name, 1)
-                    self.message = ("success", "Discarded: it will not be shown again. Press u to undo it.")
-                else:
-                    self.message = ("error", UNKNOWN_OP)
-            except (TypeError, ValueError) as err:
-                what = "undone" if kind == "undo" else "saved"
-                self.message = ("error", f"Not {what}: {err}" if isinstance(err, CorrectionError) else UNKNOWN_OP)
+                self._apply(op, pool, author)
+            except StorageWriteError as err:
+                self.done.remove(op.get("id"))
+                self.refused[op.get("id")] = f"Not saved: {err}"
+                self.message = ("error", f"Not saved: {err}")
+                break
         del self.done[:-REMEMBERED]
+
+    def _apply(self, op: dict, pool: Pool, author: str) -> None:
+        kind, item = op.get("kind"), op.get("item")
+        try:
+            if kind == "undo":
+                self._undo(pool, author)
+            elif kind == "skip" and item is not None:
+                self.skipped.setdefault(pool.store.name, []).append(int(item))
+                self.message = SKIPPED
+            elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
+                index, saved = pool.accept(int(item), op["tags"], author)
+                self.count(pool.store.name, 1)
+                repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
+                entities = len(spans(pool.store.tags(index)))
+                self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
+                                           f"entit{'y' if entities == 1 else 'ies'}{repaired}. Press u to undo it.")
+            elif kind == "discard" and item is not None:
+                pool.discard(int(item), author)
+                self.count(pool.store.name, 1)
+                self.message = ("success", "Discarded: it will not be shown again. Press u to undo it.")
+            else:
+                self.message = ("error", UNKNOWN_OP)
+        except PoolDecided as err:
+            resent = (err.author, err.state) == (author, DISCARDED if kind == "discard" else ADDED)
+            self.message = ("success", f"Pool sentence {item}: {err.state}: saved.") if resent else ("error", f"Not saved: {err}")
+        except StorageWriteError:
+            raise
+        except (TypeError, ValueError) as err:
+            what = "undone" if kind == "undo" else "saved"
+            self.message = ("error", f"Not {what}: {err}" if isinstance(err, CorrectionError) else UNKNOWN_OP)
 
     def _undo(self, pool: Pool, author: str) -> None:
         undone = pool.undo(author)

@@ -37,6 +37,15 @@ class PoolError(CorrectionError):
     """A pool operation refused (over the limit, a sentence someone else decided first); nothing was written."""
 
 
+class PoolDecided(PoolError):
+    """The sentence was decided first (by someone else, or by this same decision sent again): nothing was
+    written. ``state`` (added or discarded) and ``author`` are the live decision's."""
+
+    def __init__(self, message: str, state: str, author: str | None) -> None:
+        super().__init__(message)
+        self.state, self.author = state, author
+
+
 @dataclass(frozen=True)
 class PoolItem:
     id: int
@@ -284,10 +293,10 @@ class Pool:
                 raise self._decided(item.id)
         return self.item(item.id)
 
-    def _decided(self, item_id: int) -> PoolError:
+    def _decided(self, item_id: int) -> PoolDecided:
         now = self.item(item_id)
-        return PoolError(f"pool sentence {item_id} was {now.state} by {now.decided_by or 'someone'} meanwhile; "
-                         "nothing was saved")
+        return PoolDecided(f"pool sentence {item_id} was {now.state} by {now.decided_by or 'someone'} meanwhile; "
+                           "nothing was saved", now.state, now.decided_by)
 
 
 def _item(row: PoolSentence) -> PoolItem:

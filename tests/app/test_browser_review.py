@@ -349,3 +349,29 @@ def test_a_decision_whose_delivery_was_lost_is_resent_and_a_reload_asks_first_th
     assert asked == ["beforeunload"]  # the page's own reload does not ask
     assert [d["item"] for d in queue.decisions()].count(unanswered.id) == 1
     page.close()
+
+
+def test_a_new_text_decision_lost_on_the_way_is_kept_by_the_tab_and_sent_after_a_reload(browser, site):
+    from ner_core.storage.pool import DISCARDED, Pool
+
+    url, db, corpus_path = site
+    pool = Pool(CorrectionStore(make_engine(db), "default", corpus_path))
+    pool.add([("Kept", "by", "the", "tab"), ("Then", "the", "next", "one")], "kept.txt", "setup")
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/pool")
+    page.locator(ANNOTATOR).wait_for()
+    lost = on_screen(page)
+    page.evaluate(DROP_SENDS)  # the server gets nothing from now on, as if it were killed right after the key
+    page.keyboard.press("d")
+    page.wait_for_function("() => document.querySelector('.ka').dataset.pending === '1'")
+    assert pool.item(lost).state != DISCARDED
+    page.on("dialog", lambda dialog: dialog.accept())
+    page.reload()  # the tab kept the decision: sent at load
+    page.wait_for_function("() => { const ka = document.querySelector('.ka'); return ka && ka.dataset.pending === '0'; }",
+                           timeout=60_000)
+    deadline = time.time() + 30
+    while pool.item(lost).state != DISCARDED and time.time() < deadline:
+        time.sleep(0.2)
+    assert pool.item(lost).state == DISCARDED and pool.item(lost).decided_by == "keyboard"
+    page.close()

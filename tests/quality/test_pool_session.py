@@ -8,7 +8,7 @@ from ner_core.quality.pool_ranking import rank_pool
 from ner_core.quality.pool_session import PoolSession
 from ner_core.storage.db import make_engine
 from ner_core.storage.pool import ADDED, DISCARDED, OPEN, Pool
-from ner_core.storage.store import CorrectionStore
+from ner_core.storage.store import CorrectionStore, StorageWriteError
 
 NEW = [("Rain", "in", "Spain"), ("The", "Louvre", "is", "in", "Paris"), ("Snow", "in", "Oslo"), ("Hi", "there")]
 
@@ -88,3 +88,34 @@ def test_an_added_sentence_is_said_with_its_entities_and_counted(pool):
     other = next(i for i in pool.items() if len(i.words) == 3)
     session.apply([op(2, "edit", other.id, ["B-geo", "I-geo", "I-geo"])], pool, "ann")
     assert "1 entity." in session.pop_message()[1]  # three tags, one entity
+
+
+@pytest.mark.parametrize("kind", ["accept", "discard"])
+def test_a_decision_resent_to_a_new_session_is_recognised_as_saved(pool, kind):
+    item = pool.items()[0]
+    sent = [op(1, kind, item.id, ["O"] * len(item.words))]
+    PoolSession().apply(sent, pool, "ann")
+    again = PoolSession()  # a reload or a restarted server: the tab resends what it kept
+    again.apply(sent, pool, "ann")
+    assert again.pop_message() == ("success", f"Pool sentence {item.id}: {pool.item(item.id).state}: saved.")
+    assert pool.counts()[ADDED if kind == "accept" else DISCARDED] == 1
+    PoolSession().apply([op(2, "discard" if kind == "accept" else "accept", item.id, ["O"] * len(item.words))], pool, "ann")
+    assert pool.counts()[ADDED if kind == "accept" else DISCARDED] == 1  # another decision on it is refused
+
+
+def test_a_refused_write_is_not_acked_and_is_stored_when_resent(pool, monkeypatch):
+    session = PoolSession()
+    first, second = (i.id for i in pool.items()[:2])
+    sent = [op(1, "discard", first), op(2, "skip", second)]
+    discard = Pool.discard
+
+    def refuse(*args, **kwargs):
+        raise StorageWriteError("nothing was saved: the database cannot write (read-only)")
+
+    monkeypatch.setattr(Pool, "discard", refuse)
+    session.apply(sent, pool, "ann")
+    assert session.acked == [] and list(session.refused) == ["op1"]  # the skip after it waits too: order is kept
+    assert "cannot write" in session.refused["op1"] and session.pop_message()[0] == "error"
+    monkeypatch.setattr(Pool, "discard", discard)
+    session.apply(sent, pool, "ann")
+    assert session.acked == ["op1", "op2"] and session.refused == {} and pool.item(first).state == DISCARDED
