@@ -120,7 +120,7 @@ export default function (component) {
   const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
                                : [["a", "accept the suggestion"], ["g", "keep the gold"]]),
                 ["s", "skip"], ["u / ctrl+z", "undo"],
-                ["← →", "move"], ["shift+← →", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
+                ["← → Home End", "move"], ["shift+move", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
                 ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
                 ["Esc", "reset the edit; from a button or box: back to the keys"]];
   function legend() {
@@ -281,9 +281,9 @@ export default function (component) {
       if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
       else send(edited ? "edit" : "keep", edited ? s.view.tags : it.tags);  // no edit: the gold was right, as g says
     } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
-    else if (key === "ArrowLeft" || key === "ArrowRight") {
-      const step = key === "ArrowLeft" ? -1 : 1;
-      s.view.focus = Math.min(it.words.length - 1, Math.max(0, s.view.focus + step));
+    else if (key === "ArrowLeft" || key === "ArrowRight" || key === "Home" || key === "End") {
+      const to = { ArrowLeft: s.view.focus - 1, ArrowRight: s.view.focus + 1, Home: 0, End: it.words.length - 1 }[key];
+      s.view.focus = Math.min(it.words.length - 1, Math.max(0, to));
       if (!event.shiftKey) s.view.anchor = s.view.focus;
       render(true);
     } else if (/^[1-9]$/.test(key) && Number(key) <= data.types.length) {

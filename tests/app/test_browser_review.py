@@ -295,6 +295,12 @@ def test_new_text_leaves_its_buttons_keys_alone_follows_long_sentences_and_keeps
     token, status = page.locator(".ka .tok.sel").bounding_box(), page.locator(".ka .status").bounding_box()
     assert page.locator(".ka .tok.sel").inner_text() == "w280"
     assert 0 <= token["y"] and token["y"] + token["height"] <= 1000 and 0 <= status["y"] <= 1000  # both in view
+    page.keyboard.press("End")
+    assert page.locator(".ka .tok.sel").inner_text() == "w299"
+    page.keyboard.press("Shift+Home")  # the whole sentence selected
+    assert page.locator(".ka .tok.sel").count() == 300
+    page.keyboard.press("Home")
+    assert page.locator(".ka .tok.sel").inner_text() == "w0"
     press_and_wait(page, "s")
     token, box = page.locator(".ka .tok").first.bounding_box(), page.locator(".ka .sentence").bounding_box()
     assert token["x"] + token["width"] <= box["x"] + box["width"]  # a 200-character token wraps inside the box
