@@ -4,16 +4,19 @@ import streamlit as st
 
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
-from pages.render import annotate_link
+from ner_core.data.tokenize import join_tokens
+from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
+from pages.render import annotate_link, entities_html, type_colours
 from pages.sign_in import current_user, signed_in
-from pages.ui import correction_store, current_dataset
+from pages.ui import correction_store, current_dataset, dataset_types
 
 SHOWN = 20
+CONTEXT = 3  # sentences of a batch shown before and after (a string annotated alike may change many)
 st.title("Review corrections")
 user = current_user()
 dataset = current_dataset()
 store = correction_store(dataset)
+colours = type_colours(list(dataset_types(dataset)))
 reason = refusal(user, "review")
 if reason:
     st.info(f"{reason}: you see the corrections waiting for review, but cannot decide on them.")
@@ -28,6 +31,22 @@ def record(batch: str, decision: str) -> None:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")
 
 
+def in_context(sentence: int, changes: list[Change]) -> None:
+    """The sentence before and after the batch's changes (its other tokens as they are now), as entities."""
+    words, now = store.words(sentence), store.tags(sentence)
+    if not words:
+        return
+    before, after = list(now), list(now)
+    for change in changes:
+        before[change.token], after[change.token] = change.old, change.new
+    text, tokens = join_tokens(words)
+    left, right = st.columns(2)
+    left.caption(f"Sentence {sentence} before")
+    left.html(entities_html(text, tokens, before, colours))
+    right.caption("After")
+    right.html(entities_html(text, tokens, after, colours))
+
+
 if "review_corrections_message" in st.session_state:
     kind, message = st.session_state.pop("review_corrections_message")
     getattr(st, kind)(message)
@@ -40,6 +59,8 @@ for batch in batches[:SHOWN]:
         added = " (added from New text)" if batch.sentences[0] >= len(store.original) else ""
         st.text(f"{batch.author} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
                 f"sentence(s) {', '.join(map(str, batch.sentences))}{added}")
+        for sentence in batch.sentences[:CONTEXT]:
+            in_context(sentence, [c for c in batch.changes if c.sentence == sentence])
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, key=f"rc_table_{batch.batch}")
         left, middle, right = st.columns([1, 1, 3])
         left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
