@@ -5,7 +5,7 @@ import streamlit as st
 
 from ner_core.data.formats.csv_safety import safe_csv
 from ner_core.data.scripts import foreign_note
-from ner_core.data.tokenize import tokenize_with_offsets
+from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
 from ner_core.models.pipeline import VotedPipeline
 from pages.models import choose_model
 from pages.render import entities_html, remember
@@ -35,7 +35,8 @@ colours = dataset_colours(dataset)
 
 remember("predict_text", EXAMPLE)  # the typed text survives a page switch
 text = st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text")
-sentences = tokenize_with_offsets(text)
+found = tokenize_with_offsets(text)
+sentences = [piece for sentence in found for piece in even_pieces(sentence)]  # text without full stops: in pieces
 n_tokens = sum(len(s) for s in sentences)
 if not sentences:
     st.info("Type some text to tag.")
@@ -46,7 +47,8 @@ if n_tokens > MAX_TOKENS:
 
 words = [[t.text for t in s] for s in sentences]
 results = model.tag(words)
-st.caption(f"{len(sentences)} sentence(s), {n_tokens:,} tokens · dataset `{dataset}` · {model_label}")
+cut = f" (sentences of over {MAX_SENTENCE_TOKENS} tokens cut into pieces)" if len(sentences) > len(found) else ""
+st.caption(f"{len(sentences)} sentence(s){cut}, {n_tokens:,} tokens · dataset `{dataset}` · {model_label}")
 foreign = foreign_note(words, model.scripts)
 if foreign:
     st.warning(foreign[0].upper() + foreign[1:] + ".")

@@ -8,13 +8,15 @@ U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into 
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, NamedTuple, Sequence
+from typing import TYPE_CHECKING, NamedTuple, Sequence, TypeVar
 
 import regex
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
 
+T = TypeVar("T")
+MAX_SENTENCE_TOKENS = 250  # past it, text without sentence punctuation is cut (the default corpus's longest sentence has 104)
 _INVISIBLE = regex.compile(r"[\s\x1c-\x1f\p{Default_Ignorable_Code_Point}]*")  # \x1c-\x1f: str.isspace's, not \s's
 _GRAPHEME = regex.compile(r"\X")
 
@@ -89,8 +91,15 @@ def tokenize_with_offsets(text: str) -> list[list[Token]]:
 
 
 def tokenize(text: str) -> list[list[str]]:
-    """Sentences of tokens; ``[]`` for text that shows nothing."""
-    return [[t.text for t in sentence] for sentence in tokenize_with_offsets(text)]
+    """Sentences of tokens, each of at most :data:`MAX_SENTENCE_TOKENS` (:func:`even_pieces`); ``[]`` for text that shows nothing."""
+    return [[t.text for t in piece] for sentence in tokenize_with_offsets(text) for piece in even_pieces(sentence)]
+
+
+def even_pieces(items: Sequence[T], limit: int = MAX_SENTENCE_TOKENS) -> list[Sequence[T]]:
+    """``items`` whole, or cut into pieces of even length of at most ``limit`` (no lone "." left at the end)."""
+    pieces = max(1, -(-len(items) // limit))
+    size = -(-len(items) // pieces)
+    return [items[start:start + size] for start in range(0, len(items), size)] if items else [items]
 
 
 def join_tokens(words: Sequence[str]) -> tuple[str, list[Token]]:

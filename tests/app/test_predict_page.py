@@ -35,3 +35,13 @@ def test_zero_width_text_is_empty_and_an_emoji_sequence_one_token(tiny_model, sm
     assert not app.exception and list(app.dataframe[0].value["token"]) == ["Ana", "👨\u200d👩\u200d👧\u200d👦", "met", "Bo", "in", "Paris", "."]
     view = app.get("html")[0].proto.body
     assert "👨\u200d👩\u200d👧\u200d👦" in view and "Paris" in view
+
+
+def test_text_without_full_stops_is_tagged_in_pieces_it_says_so(tiny_model, small_corpus, monkeypatch):
+    monkeypatch.setenv("NER_MODEL", str(tiny_model[1]))
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    app = AppTest.from_file(APP, default_timeout=60)
+    app.run()
+    app.text_area(key="predict_text").set_value(" ".join(["Paris and Rome"] * 200)).run()  # 600 tokens, no full stop
+    assert not app.exception and [len(d.value) for d in app.dataframe] == [200, 200, 200]
+    assert app.caption[0].value.startswith("3 sentence(s) (sentences of over 250 tokens cut into pieces), 600 tokens")

@@ -46,3 +46,12 @@ def test_character_spans_over_an_emoji_sequence_line_up():
     read = load_corpus_bytes(record.encode(), "x.jsonl")
     assert read.sentences[0].words == ("Ana", "👩🏽\u200d💻", "codes", "in", "Paris")
     assert read.sentences[0].tags == ("O", "B-emoji", "O", "O", "B-geo")
+
+
+def test_text_without_full_stops_is_cut_into_even_pieces_of_at_most_the_limit():
+    from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces
+
+    words = [f"w{i}" for i in range(2 * MAX_SENTENCE_TOKENS + 1)]
+    pieces = tokenize(" ".join(words))
+    assert [len(p) for p in pieces] == [167, 167, 167] and [w for p in pieces for w in p] == words
+    assert even_pieces(words[:MAX_SENTENCE_TOKENS]) == [words[:MAX_SENTENCE_TOKENS]]  # at the limit: whole

@@ -4,7 +4,7 @@ Running text is read a paragraph at a time (a blank line ends one), so a sentenc
 several lines stays whole. A line longer than :data:`MAX_LINE` characters is refused with its
 number: it is not text a person annotates sentence by sentence. A sentence of more than
 :data:`MAX_TOKENS` tokens (text without sentence punctuation) is split into pieces of at most that
-many (of even length), counted with the line it starts on. Every token gets the tag ``O``. Characters that show
+many (:func:`~ner_core.data.tokenize.even_pieces`, as Predict does), counted with the line it starts on. Every token gets the tag ``O``. Characters that show
 nothing (zero-width spaces and joiners, U+FEFF ...: :func:`~ner_core.data.tokenize.invisible`) are read as whitespace:
 a line of only such characters is blank, and a token of only such characters is none.
 """
@@ -14,10 +14,8 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Iterable, Iterator
 
-from ..tokenize import invisible, tokenize_with_offsets
+from ..tokenize import MAX_SENTENCE_TOKENS as MAX_TOKENS, even_pieces, invisible, tokenize_with_offsets
 from .base import MAX_LINE, RawSentence, Reading
-
-MAX_TOKENS = 250  # a sentence's tokens (the default corpus's longest sentence has 104)
 
 
 def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Iterator[RawSentence]:
@@ -56,8 +54,5 @@ def _pieces(words: list[str], line: int, reading: Reading) -> Iterator[RawSenten
         said = f"sentences of over {MAX_TOKENS:,} tokens split into pieces"
         key = next((k for k in reading.notes if k.startswith(said)), f"{said} (the first on line {line})")
         reading.notes[key] += 1
-    pieces = -(-len(words) // MAX_TOKENS)
-    size = -(-len(words) // pieces)  # pieces of even length: no lone "." left at the end
-    for start in range(0, len(words), size):
-        piece = words[start:start + size]
+    for piece in even_pieces(words):
         yield tuple(piece), ("O",) * len(piece), None
