@@ -277,7 +277,7 @@ def _encoder(given: str | None) -> str | None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .data.tokenize import tokenize
+    from .data.tokenize import MAX_SENTENCE_TOKENS, tokenize, tokenize_with_offsets
     from .models.bulk import tag_in_batches, write_tagged
     from .models.pipeline import load_any
 
@@ -291,6 +291,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if not sentences:
             print("error: the text is empty; nothing to tag", file=sys.stderr)
             return 1
+        if len(sentences) > len(tokenize_with_offsets(args.text)):
+            print(f"note: sentences of over {MAX_SENTENCE_TOKENS} tokens were cut into pieces", file=sys.stderr)
     else:
         read = _text_or_corpus(args)
         print(read.summary(), file=sys.stderr)

@@ -1,5 +1,6 @@
 """The command line's refusals: a clear error and exit code instead of a traceback, and nothing a user owns lost
 (an interrupted training keeps the checkpoint it would replace; an interrupted write keeps the earlier file)."""
+import json
 import os
 import stat
 import subprocess
@@ -204,3 +205,9 @@ def test_text_of_only_zero_width_characters_is_empty_to_predict_and_to_the_pool(
     (tmp_path / "zw.conll").write_text("\u200b\u200c\tO\n\n\u200b\tB-geo\n")
     tokens = run_cli("pool", "add", str(tmp_path / "zw.conll"))
     assert tokens.returncode == 1 and "zw.conll: no sentences" in tokens.stderr, tokens.stderr
+
+
+def test_predict_text_without_full_stops_is_tagged_in_pieces_and_says_so(tiny_model):
+    done = run_cli("predict", "--model", str(tiny_model[1]), "--json", "--text", " ".join(["Paris and Rome"] * 100))
+    assert done.returncode == 0 and "note: sentences of over 250 tokens were cut into pieces" in done.stderr
+    assert [len(sentence) for sentence in json.loads(done.stdout)] == [150, 150]
