@@ -54,9 +54,9 @@ words, stored = store.words(i), store.snapshot(i)  # tags and version read toget
 grid = open_grid((dataset, i), (stored.tags, stored.version), f"annotate_editor_{i}_")
 if grid.version != stored.version:  # the grid holds unsaved edits of an older version
     st.warning(plain(f"Sentence {i} was changed meanwhile by {stored.author} (now version {stored.version}); your unsaved edits are kept: Save shows both."))
+closed = None if store.in_corpus(i) else "Its add from the pool was undone or rejected: it is not in the corpus (add it again on New text)."
 if i >= len(store.original):
-    st.caption("Added from the pool (New text): it belongs to the training split." if store.in_corpus(i) else
-               "Added from the pool, but its add was undone or rejected: it is not in the corpus, and nothing is saved to it.")
+    st.caption("Added from the pool (New text): it belongs to the training split." if closed is None else closed)
 predicted = None if model is None else model.tag([words])[0]
 try:  # what the review queue flagged in this sentence, when the link came from it
     flagged = review_queue(dataset).item(int(st.query_params.get("item", "")))
@@ -128,19 +128,19 @@ if conflict and conflict["sentence"] == i:
     conflict_choice(i, conflict["author"], conflict["version"], words, conflict["mine"], conflict["theirs"], colours, "annotate",
                     lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Overwritten", conflict["version"]), keep_theirs)
 
-actions = st.columns(4)
-actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch",
+actions, shut = st.columns(4), {"disabled": closed is not None, "help": closed}  # no save to a sentence not in the corpus
+actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch", **shut,
                   on_click=lambda: save(edited_column(grid.key, "gold", grid.drawn), "Saved", grid.version))  # the edits at the click
 actions[2].button("↩ Undo my last change", on_click=undo, args=(grid.version,), key="annotate_undo", width="stretch",
-                  help=f"Undo your last change to sentence {i} (this sentence only)")
+                  disabled=closed is not None, help=closed or f"Undo your last change to sentence {i} (this sentence only)")
 if predicted is not None:
     actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", grid.version),
-                      key="annotate_accept", width="stretch")
+                      key="annotate_accept", width="stretch", **shut)
     entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
                                   format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
     if entity is not None:
         merged = replace_span(list(grid.drawn), entity.start, entity.end, entity.type)
-        actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", grid.version), key="annotate_accept_span")
+        actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", grid.version), key="annotate_accept_span", **shut)
 if "annotate_message" in st.session_state:
     kind, message = st.session_state.pop("annotate_message")
     getattr(st, kind)(message)

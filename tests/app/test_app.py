@@ -220,7 +220,8 @@ def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, mo
     monkeypatch.setenv("USER", "ann")  # the annotator whose place is kept
     pool = Pool(CorrectionStore(make_engine(url), "default", default_corpus_path()))
     pool.add([("Zorblax", "visited", "Gdansk"), ("Rain", "in", "Spain")], "n.txt", "ann")
-    index, _ = pool.accept(pool.items()[0].id, ["B-per", "O", "B-geo"], "ann")
+    added = pool.items()[0].id
+    index, _ = pool.accept(added, ["B-per", "O", "B-geo"], "ann")
     app.switch_page("pages/pool.py")
     app.run(timeout=120)
     assert not app.exception and [m.value for m in app.metric] == ["1", "1", "0"]
@@ -229,7 +230,11 @@ def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, mo
     app.run(timeout=120)
     assert not app.exception and app.session_state.annotate_sentence == index
     assert list(app.dataframe[0].value["gold"]) == ["B-per", "O", "B-geo"]
-    assert any("Added from the pool" in c.value for c in app.caption)
+    assert any("Added from the pool" in c.value for c in app.caption) and not app.button(key="annotate_save").disabled
+    pool.undo("ann")  # its add undone: no button saves to it any more, and each says why
+    app.run(timeout=120)
+    assert all(app.button(key=k).disabled and "undone or rejected" in app.button(key=k).help for k in ("annotate_save", "annotate_undo"))
+    assert pool.accept(added, ["B-per", "O", "B-geo"], "ann")[0] == index  # added again, at its index
     fresh = AppTest.from_file(APP, default_timeout=120)  # a new browser session, no link
     fresh.switch_page("pages/annotate.py")
     fresh.run()

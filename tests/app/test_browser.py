@@ -43,6 +43,8 @@ def test_type_a_sentence_and_see_the_tags(page, server):
     box.press("Control+Enter")
     page.get_by_text("1 sentence(s), 10 tokens").wait_for()
     page.get_by_text("detector P(weak entity)").first.wait_for()
+    assert page.locator("[data-testid='stMainMenu']").count() == 1  # the viewer's menu, without Streamlit's "Deploy" button
+    assert page.locator("[data-testid='stAppDeployButton']").count() == 0
     shot(page, "predict.png")
 
 
