@@ -211,3 +211,9 @@ def test_predict_text_without_full_stops_is_tagged_in_pieces_and_says_so(tiny_mo
     done = run_cli("predict", "--model", str(tiny_model[1]), "--json", "--text", " ".join(["Paris and Rome"] * 100))
     assert done.returncode == 0 and "note: sentences of over 250 tokens were cut into pieces" in done.stderr
     assert [len(sentence) for sentence in json.loads(done.stdout)] == [150, 150]
+
+
+def test_a_sentence_detector_given_as_the_model_is_refused_in_one_line():
+    done = run_cli("predict", "--model", "detector", "--text", "Hurricane Katrina hit New Orleans.")
+    assert done.returncode == 1 and "a sentence detector (whether a sentence holds a rare type), not a tagger" in done.stderr
+    assert "Traceback" not in done.stderr

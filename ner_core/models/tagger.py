@@ -11,6 +11,8 @@ import torch
 from ..data.scripts import own_scripts
 from ..data.tags import TagSet
 from .checkpoint import load_checkpoint
+from .checkpoint_dirs import CheckpointError
+from .detector import WeakSentenceDetector
 from .device import resolve_device
 from .features import Batch, length_batches
 from .model import CRFTagger
@@ -40,8 +42,12 @@ class Tagger:
 
     @classmethod
     def from_checkpoint(cls, path: str | os.PathLike, device: str | None = None) -> "Tagger":
-        """The tagger at ``path`` on ``device`` (see :func:`~ner_core.models.device.resolve_device`; ``None``: ``$NER_DEVICE``)."""
+        """The tagger at ``path`` on ``device`` (see :func:`~ner_core.models.device.resolve_device`; ``None``: ``$NER_DEVICE``);
+        a sentence detector's checkpoint is refused (:class:`CheckpointError`)."""
         model, meta = load_checkpoint(path)
+        if isinstance(model, WeakSentenceDetector):
+            raise CheckpointError(f"{path}: a sentence detector (whether a sentence holds a rare type), not a tagger: "
+                                  "give a tagger or a pipeline (e.g. voted or bilstm_crf)")
         return cls(model.to(resolve_device(device)), meta)
 
     @property
