@@ -114,7 +114,7 @@ def _model_path(args: argparse.Namespace) -> Path:
 
 def cmd_train(args: argparse.Namespace) -> int:
     from .models.model import CRFTagger
-    from .training.method import Recipe
+    from .training.method import Recipe, check_split_sizes
     from .training.train import TrainConfig, train
 
     if args.name is None and args.out is None and args.data is None:
@@ -123,6 +123,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     choice = _recipe_choice(args)
     encoder = _encoder(args.encoder)  # a bad --encoder is refused before any file is read
     split, tagset = _training_data(args)
+    check_split_sizes(split, str(args.data or "the default corpus"), "give a larger file, or a dev file (--dev)")
     print(tagset.describe(), file=sys.stderr)
     train_set = split.train
     if args.others_per_weak is not None or args.oversample > 1:

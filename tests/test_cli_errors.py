@@ -217,3 +217,10 @@ def test_a_sentence_detector_given_as_the_model_is_refused_in_one_line():
     done = run_cli("predict", "--model", "detector", "--text", "Hurricane Katrina hit New Orleans.")
     assert done.returncode == 1 and "a sentence detector (whether a sentence holds a rare type), not a tagger" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_train_refuses_a_file_too_small_to_split_as_train_method_does(tmp_path):
+    (tmp_path / "tiny.conll").write_text("EU\tB-org\nrejects\tO\n\nPeter\tB-per\n\nA\tO\n\nB\tO\n")
+    done = run_cli("train", "--data", str(tmp_path / "tiny.conll"), "--out", str(tmp_path / "ck"), "--recipe", "glove")
+    assert done.returncode == 1 and "the val split of" in done.stderr and "(4 sentences: 3 train, 0 val, 1 test)" in done.stderr
+    assert not (tmp_path / "ck").exists()

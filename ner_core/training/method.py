@@ -194,10 +194,9 @@ def train_weak_detector(
                           on_batch=on_batch)
 
 
-def check_method_data(split: Split, tagset: TagSet, name: str = "the data", advice: str | None = None) -> None:
-    """Refuse, before any training, a split of ``name`` that :func:`train_method` cannot train on: no train or val
-    sentences (saying what each part holds), or val sentences all with or all without a weak entity; ``advice`` ends
-    the message."""
+def check_split_sizes(split: Split, name: str = "the data", advice: str | None = None) -> None:
+    """Refuse, before any training, a split of ``name`` without train or val sentences, saying what each part holds;
+    ``advice`` ends the message."""
     empty = [part for part, sentences in (("train", split.train), ("val", split.val)) if not sentences]
     if empty:
         sizes = f"{len(split.train)} train, {len(split.val)} val, {len(split.test)} test"
@@ -205,6 +204,13 @@ def check_method_data(split: Split, tagset: TagSet, name: str = "the data", advi
         raise ValueError(f"the {' and '.join(empty)} split{'s' * (len(empty) > 1)} of {name} {'are' if len(empty) > 1 else 'is'} empty "
                          f"({total} sentences: {sizes}): training needs train and val sentences; "
                          f"{advice or 'give a larger file, or a dev file'}")
+
+
+def check_method_data(split: Split, tagset: TagSet, name: str = "the data", advice: str | None = None) -> None:
+    """Refuse, before any training, a split of ``name`` that :func:`train_method` cannot train on: no train or val
+    sentences (:func:`check_split_sizes`), or val sentences all with or all without a weak entity; ``advice`` ends
+    the message."""
+    check_split_sizes(split, name, advice)
     weak = [holds_weak_entity(s.tags, tagset.weak) for s in split.val] if tagset.weak else []
     if weak and len(set(weak)) == 1:  # the detector's ROC-AUC needs val sentences with and without a weak entity
         held = "no entity" if not weak[0] else f"in each of its {len(weak)} sentences an entity"
