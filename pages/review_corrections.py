@@ -25,14 +25,14 @@ if reason:
 @signed_in
 def record(batch: str, decision: str) -> None:
     try:
-        decide(store, batch, decision, user)
-        st.session_state.review_corrections_message = ("success", f"Batch {batch[:8]} {decision}.")
+        done = decide(store, batch, decision, user)
+        st.session_state.review_corrections_message = ("info" if done.superseded else "success", str(done))
     except (ReviewError, RoleError, StorageWriteError) as err:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")
 
 
 def in_context(sentence: int, changes: list[Change]) -> None:
-    """The sentence before and after the batch's changes (its other tokens as they are now), as entities."""
+    """The sentence before and after this save's changes (its other tokens as they are now), as entities."""
     words, now = store.words(sentence), store.tags(sentence)
     if not words:
         return
@@ -41,9 +41,9 @@ def in_context(sentence: int, changes: list[Change]) -> None:
         before[change.token], after[change.token] = change.old, change.new
     text, tokens = join_tokens(words)
     left, right = st.columns(2)
-    left.caption(f"Sentence {sentence} before")
+    left.caption(f"Sentence {sentence} before this save")
     left.html(entities_html(text, tokens, before, colours))
-    right.caption("After")
+    right.caption("After it")
     right.html(entities_html(text, tokens, after, colours))
 
 

@@ -22,14 +22,14 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..data.corpus import Sentence, Split, read_corpus, split_corpus
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
-from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, Dataset, PoolSentence, SentenceVersion
+from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence, SentenceVersion
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
            "bump_version", "refuse_when_full", "reopen_pool_add"]
@@ -278,10 +278,7 @@ class CorrectionStore:
         while True:
             with Session(self.engine) as session:
                 before = self._version_rows(session, wanted)
-                tags = {s: self._base_tags(s) for s in wanted}
-                for start in range(0, len(wanted), 500):
-                    for row in self._live(session, wanted[start:start + 500]):
-                        tags[row.sentence][row.token] = row.new_tag
+                tags = self.read_tags(session, wanted)
                 after = self._version_rows(session, wanted)
             if before == after:
                 return {s: SentenceState(tags[s], *after.get(s, (0, None))) for s in wanted}
@@ -347,6 +344,14 @@ class CorrectionStore:
             query = query.where(Correction.sentence.in_(list(sentences)))
         return list(session.scalars(query.order_by(Correction.id)))
 
+    def read_tags(self, session: Session, sentences: Sequence[int]) -> dict[int, list[str]]:
+        """The tags of ``sentences`` as ``session`` sees them (inside a write, with its own changes), without versions."""
+        tags = {s: self._base_tags(s) for s in sentences}
+        for start in range(0, len(sentences), 500):
+            for row in self._live(session, sentences[start:start + 500]):
+                tags[row.sentence][row.token] = row.new_tag
+        return tags
+
     def tags(self, sentence: int) -> list[str]:
         """The current tags of a sentence: original plus the latest live correction per token (to edit it,
         take :meth:`snapshot`, which gives the version with them)."""
@@ -382,17 +387,21 @@ class CorrectionStore:
         return [*self.corrected(), *self.added().values()]
 
     def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
-        """Every change (reverted ones too), newest first."""
+        """Every change (reverted ones too), newest first; ``rejected``: reverted by a reviewer's rejection of its
+        batch (``undone by`` and ``at`` are then the reviewer and the time of the rejection), not undone."""
+        rejection = and_(CorrectionReview.batch == Correction.batch, CorrectionReview.decision == "rejected",
+                         CorrectionReview.reviewed_at == Correction.reverted_at)  # not its rows undone before the rejection
         with Session(self.engine) as session:
-            query = select(Correction).where(Correction.dataset_id == self.dataset_id)
+            query = select(Correction, CorrectionReview.batch.is_not(None)).outerjoin(CorrectionReview, rejection).where(
+                Correction.dataset_id == self.dataset_id)
             if sentence is not None:
                 query = query.where(Correction.sentence == sentence)
-            rows = session.scalars(query.order_by(Correction.id.desc()).limit(limit))
+            rows = session.execute(query.order_by(Correction.id.desc()).limit(limit)).tuples()
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
-                 "word": self.word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag,
-                 "author": r.author, "undone": r.reverted, "undone by": r.reverted_by, "undone at": r.reverted_at}
-                for r in rows
+                 "word": self.word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag, "author": r.author,
+                 "undone": r.reverted, "rejected": rejected, "undone by": r.reverted_by, "undone at": r.reverted_at}
+                for r, rejected in rows
             ]
 
     def position(self, author: str) -> int | None:

@@ -2,7 +2,10 @@
 
 A batch is pending while it is live (not undone) and has no decision. Accepting records who
 and when; rejecting also reverts the batch, as an undo would, so the sentence's tags fall back
-to the previous live corrections or the original (a sentence added from the pool goes back to the pool). A reviewer never reviews their own batch.
+to the previous live corrections or the original (a sentence added from the pool goes back to the pool,
+an item of the review queue decided with the batch reopens). A token someone changed after the batch
+keeps that later tag; a sentence whose tags the rejection does not change keeps its version.
+A reviewer never reviews their own batch.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..storage.schema import Correction, CorrectionReview
+from ..storage.schema import Correction, CorrectionReview, ReviewDecision, SentenceVersion
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_pool_add
 from ..storage.users import User, refusal, require
 
@@ -45,6 +48,28 @@ class Batch:
         return sorted({c.sentence for c in self.changes})
 
 
+@dataclass(frozen=True)
+class Decided:
+    """What a decision did. A rejection sets back the sentences in ``changed``; those in ``superseded`` keep their
+    tags, every change of the batch there having been changed again since (by ``by``'s later saves)."""
+
+    batch: str
+    decision: str
+    changed: tuple[int, ...] = ()
+    superseded: tuple[int, ...] = ()
+    by: tuple[str, ...] = ()
+
+    def __str__(self) -> str:
+        head = f"Batch {self.batch[:8]} {self.decision}"
+        if not self.superseded:
+            return f"{head}."
+        who = " and ".join(f"{name}'s" for name in self.by)
+        saves = f"{who} later save{'s' if len(self.by) > 1 else ''}" if self.by else "later saves"
+        if not self.changed:
+            return f"{head}; its changes had been superseded by {saves}: the tags stay as they are."
+        return f"{head}; sentence(s) {', '.join(map(str, self.superseded))} keep their tags, superseded by {saves}."
+
+
 def pending(store: CorrectionStore) -> list[Batch]:
     """Live correction batches without a decision, oldest first."""
     with Session(store.engine) as session:
@@ -70,19 +95,19 @@ def why_not(batch: Batch, reviewer: User | None) -> str | None:
 
 
 @refuse_when_full()
-def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None) -> None:
+def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None) -> Decided:
     """Accept or reject a pending batch (a rejection reverts it); one transaction, nothing changed on refusal."""
     require(reviewer, "review")
     if decision not in DECISIONS:
         raise ReviewError(f"unknown decision {decision!r}: {' or '.join(DECISIONS)}")
     name = reviewer.name if reviewer else "anonymous"
     try:
-        _decide(store, batch, decision, reviewer, name)
+        return _decide(store, batch, decision, reviewer, name)
     except IntegrityError:  # another reviewer decided meanwhile
         raise ReviewError("this batch was reviewed meanwhile by someone else") from None
 
 
-def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, name: str) -> None:
+def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, name: str) -> Decided:
     with Session(store.engine) as session, session.begin():
         rows = list(session.scalars(select(Correction).where(Correction.dataset_id == store.dataset_id, Correction.batch == batch)))
         if not rows:
@@ -96,13 +121,36 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
             raise ReviewError("a reviewer does not review their own corrections")
         now = datetime.now(timezone.utc)
         session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now))
-        if decision == "rejected":  # reverted as an undo is: a save edited from before is now stale
-            touched = sorted({r.sentence for r in rows if not r.reverted})
-            session.execute(update(Correction).where(Correction.batch == batch, Correction.reverted.is_(False))
-                            .values(reverted=True, reverted_by=name, reverted_at=now))
-            for sentence in touched:
-                bump_version(session, store.dataset_id, sentence, name, now, None)
-            reopen_pool_add(session, store.dataset_id, batch, name, now)  # a rejected add goes back to the pool, as an undo
+        session.flush()  # SQLite: the write lock is taken here, before the tags are read
+        if decision == "rejected":
+            return _reject(session, store, [r for r in rows if not r.reverted], name, now)
+        return Decided(batch, decision)
+
+
+def _reject(session: Session, store: CorrectionStore, live: list[Correction], name: str, now: datetime) -> Decided:
+    """Revert the ``live`` rows of a batch as an undo would; a sentence whose tags change gets a new version (a save
+    edited from before is stale), one whose every change was changed again since keeps its tags and version."""
+    batch, touched = live[0].batch, sorted({r.sentence for r in live})
+    session.execute(select(SentenceVersion.sentence).where(  # PostgreSQL: a save of these sentences waits for this
+        SentenceVersion.dataset_id == store.dataset_id, SentenceVersion.sentence.in_(touched))
+        .order_by(SentenceVersion.sentence).with_for_update())
+    before = store.read_tags(session, touched)
+    session.execute(update(Correction).where(Correction.batch == batch, Correction.reverted.is_(False))
+                    .values(reverted=True, reverted_by=name, reverted_at=now))
+    after = store.read_tags(session, touched)
+    changed = [s for s in touched if before[s] != after[s]]
+    for sentence in changed:
+        bump_version(session, store.dataset_id, sentence, name, now, None)
+    reopen_pool_add(session, store.dataset_id, batch, name, now)  # a rejected add goes back to the pool, as an undo
+    session.execute(update(ReviewDecision).where(ReviewDecision.batch == batch, ReviewDecision.reverted.is_(False))
+                    .values(reverted=True))  # the review-queue items decided with it reopen, as on undo
+    superseded = [s for s in touched if s not in changed]
+    tokens = {(r.sentence, r.token) for r in live if r.sentence in superseded}
+    later = session.execute(select(Correction.sentence, Correction.token, Correction.author).where(
+        Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(superseded),
+        Correction.id > min(r.id for r in live))).all()
+    by = sorted({author for sentence, token, author in later if (sentence, token) in tokens})
+    return Decided(batch, "rejected", tuple(changed), tuple(superseded), tuple(by))
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:

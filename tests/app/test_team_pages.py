@@ -53,7 +53,7 @@ def test_an_admin_accepts_a_correction(team):
     app = page("review_corrections.py", token)
     assert not app.exception
     assert app.caption[0].value.startswith("1 correction batch(es) wait for review")
-    assert [c.value for c in app.caption[1:3]] == ["Sentence 0 before", "After"]
+    assert [c.value for c in app.caption[1:3]] == ["Sentence 0 before this save", "After it"]
     before, after = (h.value for h in app.get("html")[:2])  # the sentence in context: Paris was geo, is org
     assert "Paris" in before and "geo" in before and "org" not in before and "org" in after and "geo" not in after
     [accept] = [b for b in app.button if b.label == "Accept"]

@@ -4,6 +4,7 @@ import math
 import pytest
 
 from ner_core.data.corpus import Sentence
+from ner_core.quality.review_queue import EDITED, MODEL, Candidate, ReviewQueue
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import RoleError, User, add_user
@@ -140,8 +141,61 @@ def test_reviewers_accept_or_reject_correction_batches(store):
     assert store.tags(0)[3] == "B-org" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
     [rejected] = [h for h in store.history(3) if h["author"] == "ann"]
     assert rejected["undone"] and rejected["undone by"] == "rita" and rejected["undone at"] is not None  # who and when
+    assert rejected["rejected"] is True  # a rejection, not an undo
     assert [b.batch for b in pending(store)] == [own.batch]
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("rejected", "rita"), ("accepted", "rita")]
     with pytest.raises(ReviewError, match="was accepted already, by rita"):
         decide(store, first.batch, "rejected", ROOT)
     assert store.tags(0)[3] == "B-org"
+
+
+def test_a_rejection_reopens_the_review_queue_item_decided_with_its_batch(store):
+    queue = ReviewQueue(store)
+    queue.fill("train", MODEL, "run", [Candidate(MODEL, 0, 3, 4, "B-geo", "B-org", 0.9)])
+    [item] = queue.items("train")
+    queue.decide(item.id, EDITED, "ann", 0, ["B-per", "I-per", "O", "O"])
+    assert not queue.is_open(item.id)
+    [batch] = pending(store)
+    decide(store, batch.batch, "rejected", RITA)
+    assert store.tags(0)[3] == "B-geo" and queue.is_open(item.id)  # the suspect tag is back, and so is its item
+    assert queue.decisions() == [] and [i.id for i in queue.items("train")] == [item.id]
+
+
+def test_a_rejection_of_a_superseded_batch_keeps_the_tags_and_the_version(store):
+    ann = store.save_many({2: ["B-geo", "O"], 3: ["O", "O"]}, author="ann").batch
+    store.save(2, ["B-org", "O"], author="bob")  # bob changes ann's only change of sentence 2 again
+    versions = store.sentence_version(2), store.sentence_version(3)
+    done = decide(store, ann, "rejected", RITA)
+    assert (done.changed, done.superseded, done.by) == ((3,), (2,), ("bob",))
+    assert str(done) == f"Batch {ann[:8]} rejected; sentence(s) 2 keep their tags, superseded by bob's later save."
+    assert store.tags(2) == ["B-org", "O"] and store.tags(3) == ["B-per", "O"]
+    assert (store.sentence_version(2), store.sentence_version(3)) == (versions[0], versions[1] + 1)
+    assert store.snapshot(2).author == "bob"  # a sentence the rejection leaves as it is: still bob's version
+
+    again = store.save(2, ["B-tim", "O"], author="ann").batch
+    store.save(2, ["B-per", "O"], author="bob")
+    version = store.sentence_version(2)
+    done = decide(store, again, "rejected", ROOT)
+    assert str(done) == (f"Batch {again[:8]} rejected; its changes had been superseded by bob's later save: "
+                         "the tags stay as they are.")
+    assert store.tags(2) == ["B-per", "O"] and store.sentence_version(2) == version
+    assert [(d["batch"], d["decision"]) for d in decisions(store)][0] == (again, "rejected")  # recorded all the same
+    assert str(decide(store, pending(store)[0].batch, "accepted", RITA)).endswith(" accepted.")
+
+
+def test_a_rejection_sets_back_a_token_not_changed_since_and_keeps_one_that_was(store):
+    batch = store.save(0, ["B-org", "I-org", "O", "B-org"], author="ann").batch
+    store.save(0, ["B-per", "I-per", "O", "B-org"], author="bob")
+    version = store.sentence_version(0)
+    done = decide(store, batch, "rejected", RITA)
+    assert str(done) == f"Batch {batch[:8]} rejected." and done.changed == (0,)
+    assert store.tags(0) == ["B-per", "I-per", "O", "B-geo"] and store.sentence_version(0) == version + 1
+
+
+def test_the_history_tells_a_rejection_from_an_undo(store):
+    store.save_many({1: ["O", "B-geo", "O", "B-tim"], 2: ["B-geo", "O"]}, author="ann")
+    store.undo("ann", sentence=1)  # ann undoes her change of sentence 1; rita rejects the rest of the batch
+    decide(store, pending(store)[0].batch, "rejected", RITA)
+    rows = {h["sentence"]: h for h in store.history()}
+    assert (rows[1]["undone"], rows[1]["rejected"], rows[1]["undone by"]) == (True, False, "ann")
+    assert (rows[2]["undone"], rows[2]["rejected"], rows[2]["undone by"]) == (True, True, "rita")
