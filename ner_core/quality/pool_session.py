@@ -5,7 +5,9 @@ add the sentence with those tags, ``discard`` drops it, ``skip`` passes it this 
 reopens my last decision); each op id is applied once, as in the review queue
 (:class:`~.review_session.ReviewSession`), and the next sentence is on screen before the server
 answers. A sentence someone else decided first is reported, never overwritten; the same decision sent
-again (a reload, a restarted server) is recognised as saved.
+again (a reload, a restarted server) is recognised as saved. An undone sentence is shown again at once, first,
+until it is decided again or leaves the pool. Before the session's first op only the sentence on screen is
+claimed (:meth:`~.review_session.OpsSession.hold`).
 """
 from __future__ import annotations
 
@@ -13,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from ..data.tags import spans
-from ..storage.claims import claim, held_by_others
-from ..storage.pool import ADDED, DISCARDED, Pool, PoolDecided, PoolItem
+from ..storage.claims import held_by_others
+from ..storage.pool import ADDED, DISCARDED, OPEN, Pool, PoolDecided, PoolItem
 from ..storage.store import CorrectionError, StorageWriteError
 from .review_session import BUFFER, REMEMBERED, SKIPPED, UNKNOWN_OP, OpsSession
 
@@ -22,19 +24,27 @@ from .review_session import BUFFER, REMEMBERED, SKIPPED, UNKNOWN_OP, OpsSession
 @dataclass
 class PoolSession(OpsSession):
     skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
+    current: dict[str, int | None] = field(default_factory=dict)  # dataset -> the undone item, shown first while open
 
     def ahead(self, pool: Pool, author: str | None = None) -> list[PoolItem]:
-        """The open sentences to send to the browser, best first, skipping this round's skipped ones
-        (when only skipped ones are left, a new round starts); with ``author``, those another annotator's
-        browser holds are left out and those sent are claimed (:mod:`~ner_core.storage.claims`)."""
+        """The open sentences to send to the browser: the one undone last while it is open, then the best,
+        skipping this round's skipped ones (when only skipped ones are left, a new round starts); with
+        ``author``, those another annotator's browser holds are left out and those sent are claimed
+        (:meth:`~.review_session.OpsSession.hold`)."""
         skipped = self.skipped.setdefault(pool.store.name, [])
         others = held_by_others(pool.engine, "pool", author) if author else []
         found = pool.items(BUFFER, [*skipped, *others])
         if not found and skipped:
             skipped.clear()
             found = pool.items(BUFFER, others)
+        kept = self.current.get(pool.store.name)
+        pinned = pool.item(kept) if kept is not None else None
+        if pinned is not None and pinned.state == OPEN:
+            found = [pinned, *(i for i in found if i.id != pinned.id)][:BUFFER]
+        else:
+            self.current[pool.store.name] = None
         if author:
-            claim(pool.engine, "pool", [i.id for i in found], author)
+            self.hold(pool.engine, "pool", [i.id for i in found], author)
         return found
 
     def apply(self, ops: Iterable[Any], pool: Pool, author: str) -> None:
@@ -62,6 +72,8 @@ class PoolSession(OpsSession):
                 self._undo(pool, author)
             elif kind == "skip" and item is not None:
                 self.skipped.setdefault(pool.store.name, []).append(int(item))
+                if self.current.get(pool.store.name) == int(item):
+                    self.current[pool.store.name] = None
                 self.message = SKIPPED
             elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
                 index, saved = pool.accept(int(item), op["tags"], author)
@@ -94,4 +106,5 @@ class PoolSession(OpsSession):
         skipped = self.skipped.get(pool.store.name, [])
         if undone.id in skipped:
             skipped.remove(undone.id)
+        self.current[pool.store.name] = undone.id
         self.message = ("success", f"Undone: the sentence is back in the pool ({' '.join(undone.words[:8])}…).")

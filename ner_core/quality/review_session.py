@@ -4,6 +4,9 @@ A :class:`ReviewSession` holds what a session needs across reruns: the browser o
 id once), the item kept on screen per dataset and split, the items skipped this round, the last
 decided sentence (for undo), the decisions made per dataset and split, the message of the last
 action, a refused decision's conflict and a counted annotate-alike. Plain Python: the Review page keeps one per browser session and only draws.
+
+Before a session's first op (a decision, skip or undo) only the item on screen is claimed, so a browser that only
+looks holds one item; after it, every item sent (:meth:`OpsSession.hold`).
 """
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import threading
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
+
+from sqlalchemy.engine import Engine
 
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
@@ -59,6 +64,11 @@ class OpsSession:
         message, self.message = self.message, None
         return message
 
+    def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
+        """Claim the ``kind`` items sent, on screen first, for ``author``: all of them once this session has applied
+        an op, else only the one on screen (opening the page is not annotating)."""
+        claim(engine, kind, list(items if self.done else items[:1]), author)
+
     def count(self, place: Hashable, step: int) -> None:
         """Count a decision (``step`` 1) or an undone one (-1) at ``place``, never below zero."""
         self.decided[place] = max(0, self.decided[place] + step)
@@ -81,7 +91,7 @@ class ReviewSession(OpsSession):
         First the item kept on screen for this split, if still open and shown by the filters, else
         the most suspicious one not skipped (all skipped: a new round starts); then one per further
         sentence, :data:`BUFFER` in all. With ``author``, items another annotator's browser holds are
-        left out and those sent are claimed (:mod:`~ner_core.storage.claims`).
+        left out and those sent are claimed (:meth:`~OpsSession.hold`).
         """
         place = (queue.store.name, split)
         skipped = self.skipped.setdefault(place, [])
@@ -100,7 +110,7 @@ class ReviewSession(OpsSession):
                 ahead.append(item)
         shown = {i.id for i in ahead}
         if author:
-            claim(queue.store.engine, "review", list(shown), author)
+            self.hold(queue.store.engine, "review", [i.id for i in ahead], author)
         return ahead, [i for i in found if i.id not in shown][:BUFFER]
 
     def apply(self, ops: Iterable[Any], queue: ReviewQueue, split: str, author: str) -> None:

@@ -179,7 +179,7 @@ def test_new_sentences_added_and_discarded_with_the_keyboard_alone(browser, site
     deadline = time.time() + 30
     while pool.item(second).state != OPEN and time.time() < deadline:
         time.sleep(0.2)
-    assert pool.item(second).state == OPEN
+    assert pool.item(second).state == OPEN and on_screen(page) == second  # the undone sentence is on screen again
     page.close()
 
 

@@ -62,11 +62,31 @@ def test_a_ranking_stores_scores_and_the_pre_annotation(pool, tiny_model):
     assert all(len(i.suggestion) == len(i.words) and i.ranked_with == "tiny" for i in ranked)
 
 
+def ids(items) -> list[int]:
+    return [i.id for i in items]
+
+
 def test_a_sentence_on_one_annotators_screen_is_not_sent_to_another(pool, monkeypatch):
-    held = PoolSession().ahead(pool, "ann")
-    assert held and not {i.id for i in held} & {i.id for i in PoolSession().ahead(pool, "bob")}
+    ann = PoolSession()
+    looked = ann.ahead(pool, "ann")
+    assert ids(PoolSession().ahead(pool, "bob")) == ids(looked[1:])  # ann only looked: she holds the sentence on screen
+    ann.apply([op(1, "discard", looked[0].id)], pool, "ann")
+    mine = ann.ahead(pool, "ann")  # bob has looked[1] on screen; after her first decision, all ann is sent is hers
+    assert ids(mine) == ids(looked[2:]) and PoolSession().ahead(pool, "carl") == []
     monkeypatch.setenv("NER_CLAIM_SECONDS", "0")
-    assert PoolSession().ahead(pool, "bob")[0].id == held[0].id
+    assert ids(PoolSession().ahead(pool, "bob")) == ids(looked[1:])
+
+
+def test_an_undone_sentence_is_on_screen_at_once_until_it_is_decided_again(pool):
+    session = PoolSession()
+    first, second = (i.id for i in pool.items()[:2])
+    session.apply([op(1, "discard", second), op(2, "undo")], pool, "ann")
+    assert ids(session.ahead(pool, "ann"))[:2] == [second, first]  # before the better-ranked sentence
+    assert ids(session.ahead(pool, "ann"))[:2] == [second, first]  # on every rerun
+    session.apply([op(3, "accept", second, ["O"] * 5)], pool, "ann")
+    assert ids(session.ahead(pool, "ann"))[0] == first  # decided again: no longer pinned
+    session.apply([op(4, "undo"), op(5, "skip", second)], pool, "ann")
+    assert second not in ids(session.ahead(pool, "ann"))  # a skip passes it as any other
 
 
 def test_a_skip_says_it_comes_back_and_decisions_are_counted(pool):
