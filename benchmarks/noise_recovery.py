@@ -200,7 +200,8 @@ def main() -> None:
                         help="report the share recovered only when the noise cost at least this much micro F1")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--report", type=Path, help="markdown file for the table (and a JSON of the rows beside it)")
-    parser.add_argument("--chart", type=Path, default=Path("docs/noise_recovery.png"))
+    parser.add_argument("--chart", type=Path, help="the chart (PNG, and HTML beside it); default: the repo's "
+                        "docs/noise_recovery.png, none with --quick")
     parser.add_argument("--progress", action="store_true", help="tqdm bars for the fold models")
     parser.add_argument("--quick", action="store_true", help="a tiny run to check the script: 600 sentences, 1 epoch")
     args = parser.parse_args()
@@ -227,9 +228,10 @@ def main() -> None:
     print(text)
     if args.report:
         args.report.write_text(text)
-        recorded = {k: Path(v).name if k in ("data", "report", "chart") else str(v) for k, v in vars(args).items()}  # no machine's paths
+        recorded = {k: Path(v).name if k in ("data", "report", "chart") and v is not None else str(v) for k, v in vars(args).items()}  # no machine's paths
         args.report.with_suffix(".json").write_text(json.dumps({"args": recorded, "rows": rows, "minutes": minutes}, indent=1))
-    print(f"chart: {chart(rows, args.chart)}")
+    if args.chart or not args.quick:
+        print(f"chart: {chart(rows, args.chart or Path(__file__).resolve().parent.parent / 'docs' / 'noise_recovery.png')}")
 
 
 if __name__ == "__main__":

@@ -671,7 +671,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("evaluate", help="entity-level scores on a corpus file")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
-    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to score")
+    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to score (default: all of --data; the default corpus's test split)")
     p.add_argument("--json", action="store_true", help="end with one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_evaluate)
@@ -718,7 +718,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
-    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to check")
+    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to check (default: all of --data; the default corpus's test split)")
     p.add_argument("--top", type=_at_least(1), help="show only the N most suspicious")
     p.add_argument("--json", action="store_true",
                    help="print only one JSON line: a list of {sentence (index in the file), token, word, given, "
