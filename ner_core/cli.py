@@ -558,11 +558,10 @@ def cmd_users(args: argparse.Namespace) -> int:
     else:
         import getpass
 
-        try:
-            password = getpass.getpass(f"Password for {args.name}: ")
-            again = getpass.getpass("Again: ")
-        except EOFError:  # no terminal, nothing piped
-            raise ValueError("no password given: type it at the prompt, or pipe it with --password-stdin") from None
+        if not sys.stdin.isatty():  # getpass would read the pipe and warn that it may echo
+            raise ValueError("no terminal to type the password at: pipe it with --password-stdin")
+        password = getpass.getpass(f"Password for {args.name}: ")
+        again = getpass.getpass("Again: ")
         if again != password:
             raise ValueError("the two passwords differ; nothing was stored")
     user = add_user(engine, args.name, args.role, password)
