@@ -216,7 +216,9 @@ def cmd_train_method(args: argparse.Namespace) -> int:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
             eta = "" if event["eta_seconds"] is None else f"; at most {duration(event['eta_seconds'])} of training left in all"
             recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
-            tqdm.write(f"{event['stage']}{recipe}: up to {event['total']} epoch{'s' * (event['total'] != 1)}{eta}", file=sys.stderr)
+            plan = "tuning the detector's threshold on dev" if event["stage"] == "threshold" else (
+                f"up to {event['total']} epoch{'s' * (event['total'] != 1)}")
+            tqdm.write(f"{event['stage']}{recipe}: {plan}{eta}", file=sys.stderr)
 
     summary = train_method(split, tagset, out, settings, report)
     what = "voted pipeline (strong, weak, detector)" if summary["pipeline"] else "single model"
