@@ -147,7 +147,7 @@ def test_weight_averaging_keeps_the_mean_of_the_epochs(tiny_model, split):
 def test_train_cli_refuses_aux_pos_without_a_pos_column(tmp_path):
     data = tmp_path / "no_pos.conll"
     data.write_text("John B-per\nlives O\n\nParis B-geo\n")
-    out = run_cli("train", "--data", str(data), "--aux-pos", "--epochs", "1", "--out", str(tmp_path / "m"))
+    out = run_cli("train", "--data", str(data), "--dev", str(data), "--aux-pos", "--epochs", "1", "--out", str(tmp_path / "m"))
     assert out.returncode == 1
     assert "--aux-pos needs a corpus with a POS column" in out.stderr
     assert not (tmp_path / "m").exists()
