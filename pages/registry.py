@@ -15,6 +15,8 @@ dataset = current_dataset()
 refused = refusal(user, "activate")
 if refused:
     st.info(f"{refused} or roll back.")
+if "registry_message" in st.session_state:  # what the last click did, after the rerun that shows it
+    st.success(st.session_state.pop("registry_message"))
 index = load_index(dataset)
 rows = entry_rows(index, dataset)
 st.caption(f"Dataset `{dataset}`.")
@@ -42,6 +44,7 @@ if left.button("Activate", type="primary", key="registry_activate", disabled=cho
     except (CheckpointError, RoleError, StorageWriteError) as err:
         st.error(str(err))
     else:
+        st.session_state.registry_message = f"Activated {choice}: Predict, Error analysis and the queues of `{dataset}` use it now."
         st.rerun()
 target = roll_back_target(index, dataset)
 if right.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
@@ -51,4 +54,5 @@ if right.button("Roll back to the previously active", key="registry_rollback", d
     except (CheckpointError, RoleError, StorageWriteError) as err:
         st.error(str(err))
     else:
+        st.session_state.registry_message = f"Rolled back to {target}: Predict, Error analysis and the queues of `{dataset}` use it now."
         st.rerun()

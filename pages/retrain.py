@@ -98,8 +98,8 @@ earlier_jobs(dataset, JOB_KINDS, latest_job(dataset, JOB_KINDS))
 
 by_split = corrections_by_split(correction_store(dataset))
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
-st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from (unless a "
-           f"first-N limit leaves them out): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
+st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from (a first-N "
+           f"limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
 added, entities = added_since_active(correction_store(dataset))
 if added:
     st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "
@@ -117,7 +117,8 @@ if kind == "retrain":
     with st.form("retrain_form", enter_to_submit=False):
         models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available],
                                 key="retrain_models")
-        warm = st.toggle("Warm start from the active models", True, key="retrain_warm")
+        warm = st.toggle("Warm start from the active models", True, key="retrain_warm", help="Fine-tune them on the corrected and "
+                         f"added sentences plus {RetrainSpec().replay:,} others drawn at random; off: from scratch on every one")
         epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
         limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
         submitted = st.form_submit_button("Start retraining", type="primary", disabled=refused is not None, help=refused)

@@ -172,10 +172,12 @@ def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
 
 
 def _method_split(store: CorrectionStore, spec: TrainMethodSpec) -> Split:
-    """What ``spec``'s job trains on (the dataset's split, its original training sentences cut to ``spec.limit``),
+    """What ``spec``'s job trains on (the dataset's split, its original training sentences cut to ``spec.limit``, the
+    corrected ones kept),
     checked (:func:`~ner_core.training.method.check_method_data`)."""
-    split = store.split()  # the sentences added from the pool end its training part
-    split = Split(_limited(split.train, len(store.added()), spec.limit), split.val, split.test)
+    split, corpus = store.split(), store.corrected()  # the sentences added from the pool end its training part
+    corrected = [corpus[i] for i in store.corrected_sentence_ids()]
+    split = Split(_limited(split.train, len(store.added()), spec.limit, corrected), split.val, split.test)
     check_method_data(split, store.tagset, f"`{spec.dataset}`", "import a larger file")
     return split
 
@@ -277,7 +279,7 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     corpus = store.corrected()
     corrected_ids = store.corrected_sentence_ids()
     split, added = store.split(), list(store.added().values())
-    train_set = _limited(split.train, len(added), spec.limit)
+    train_set = _limited(split.train, len(added), spec.limit, [corpus[i] for i in corrected_ids])
     if spec.warm_start:  # the corrected and added sentences, with others replayed
         train_set = _with_replay(train_set, [corpus[i] for i in corrected_ids] + added, spec.replay)
     base_id = active_id()
@@ -300,12 +302,13 @@ def run_retrain_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], Non
     return run_retrain(RetrainSpec(**spec), report)
 
 
-def _limited(train: list[Sentence], added: int, limit: int | None) -> list[Sentence]:
-    """The first ``limit`` original training sentences (all without a limit) and the ``added`` ones that end ``train``."""
+def _limited(train: list[Sentence], added: int, limit: int | None, corrected: Sequence[Sentence] = ()) -> list[Sentence]:
+    """The first ``limit`` original training sentences (all without a limit), the ``corrected`` ones past them (a
+    limit never leaves a correction out) and the ``added`` ones that end ``train``."""
     if not limit:
         return train
-    original = train[:len(train) - added]
-    return original[:limit] + train[len(original):]
+    original, fixed = train[:len(train) - added], set(corrected)
+    return original[:limit] + [s for s in original[limit:] if s in fixed] + train[len(original):]
 
 
 def _with_replay(train_set: list[Sentence], changed: list[Sentence], replay: int, seed: int = 13) -> list[Sentence]:

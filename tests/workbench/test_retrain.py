@@ -174,7 +174,7 @@ def test_the_comparison_is_a_column_of_f1_per_model_and_data():
 def test_a_retrain_learns_from_sentences_added_from_the_pool_and_ranks_the_pool_again(workspace):
     from collections import Counter
 
-    from ner_core.data.corpus import Sentence
+    from ner_core.data.corpus import Sentence, split_indices
     from ner_core.data.sentence_keys import seen_sentences
     from ner_core.storage.datasets import open_dataset
     from ner_core.storage.pool import Pool
@@ -187,10 +187,15 @@ def test_a_retrain_learns_from_sentences_added_from_the_pool_and_ranks_the_pool_
     tags = ["B-eve", "I-eve", "O", "O", "B-geo"]
     pool.accept(pool.items()[0].id, tags, "ann")
     assert added_since_active(store) == (1, Counter(eve=1, geo=1))
+    late = split_indices(len(store.original))[0][60]  # a training sentence past the first 50: its correction is kept
+    now = store.snapshot(late)
+    fixed = ["O" if now.tags[0] != "O" else "B-geo", *now.tags[1:]]
+    store.save(late, fixed, author="ann", expected_version=now.version)
     result = run_here("retrain", RetrainSpec(["strong"], warm_start=True, epochs=1, threads=1, limit=50), echo=lambda _: None)
     assert result["entry"]["added_sentences"] == 1
     _, meta = load_checkpoint(registry_dir() / result["entry"]["id"] / "strong")
     assert seen_sentences(meta, [Sentence(("Zorblax", "festival", "opened", "in", "Gdansk"), tuple(tags))]) == 1
+    assert seen_sentences(meta, [Sentence(store.original[late].words, tuple(fixed))]) == 1
     assert result["pool"]["sentences"] == 1  # the open sentence, ranked by the new models
     (left,) = pool.items()
     assert left.suggestion is not None and len(left.suggestion) == 4 and result["entry"]["id"] in left.ranked_with
