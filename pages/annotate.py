@@ -10,11 +10,10 @@ from pages.drafts import drop_draft, leave, open_grid, restored_note, saved_alik
 from pages.models import optional_model
 from pages.render import conflict_choice, edited_column, entities_html, forget, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user, signed_in
-from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue
+from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue, split_parts
 
 st.title("Annotate")
-user = current_user()
-import_form(user)
+import_form(user := current_user())
 dataset = current_dataset()
 store, colours = correction_store(dataset), dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
@@ -38,7 +37,7 @@ def move(step: int | None) -> None:
     if edits:
         st.session_state.annotate_message = ("warning", f"Sentence {here} has unsaved edits in {edits} row(s): Save them, "
                                                         "or move again to drop them.")
-model = optional_model("annotate")  # None: no model yet, or one that does not load: the gold tags are edited all the same
+model_label, model = optional_model("annotate")  # no model yet, or one that does not load: the gold tags are edited all the same
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
@@ -55,8 +54,9 @@ grid = open_grid((dataset, i), (stored.tags, stored.version), f"annotate_editor_
 if grid.version != stored.version:  # the grid holds unsaved edits of an older version
     st.warning(plain(f"Sentence {i} was changed meanwhile by {stored.author} (now version {stored.version}); your unsaved edits are kept: Save shows both."))
 closed = None if store.in_corpus(i) else "Its add from the pool was undone or rejected: it is not in the corpus (add it again on New text)."
-if i >= len(store.original):
-    st.caption("Added from the pool (New text): it belongs to the training split." if closed is None else closed)
+part = "train" if i >= len(store.original) else next(p for p, ids in split_parts(dataset).items() if i in ids)
+st.caption(closed or ("Added from the pool (New text): in the training split." if i >= len(store.original) else f"In the {part} split"
+                      + ("." if part == "train" else ": a correction here is for evaluation only (never trained on).")))
 predicted = None if model is None else model.tag([words])[0]
 try:  # what the review queue flagged in this sentence, when the link came from it
     flagged = review_queue(dataset).item(int(st.query_params.get("item", "")))
@@ -69,7 +69,7 @@ left, right = st.columns(2)
 left.markdown("**Gold (current)**")
 left.html(entities_html(text, tokens, stored.tags, colours))
 if predicted is not None:
-    right.markdown("**Prediction**")
+    right.markdown(f"**Prediction** · {plain(model_label)}")
     right.html(entities_html(text, tokens, predicted.tags, colours))
 
 labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]

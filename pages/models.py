@@ -67,20 +67,20 @@ def _chosen(page: str, dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
     return models[family], label, model
 
 
-def optional_model(page: str) -> Tagger | VotedPipeline | None:
-    """:func:`choose_model`'s model for a page that also works without one; while the current dataset has no
-    trained model: None, with a note that predictions come with training and a link to it; while its model cannot
-    be loaded: None, with a warning that says why."""
+def optional_model(page: str) -> tuple[str, Tagger | VotedPipeline | None]:
+    """:func:`choose_model`'s label and model for a page that also works without one; while the current dataset has
+    no trained model: no model, with a note that predictions come with training and a link to it; while its model
+    cannot be loaded: no model, with a warning that says why."""
     if available_models(current_dataset()):
         try:
-            return _chosen(page, current_dataset())[2]
+            return _chosen(page, current_dataset())[1:]
         except CheckpointError as err:
             st.warning(plain(f"The model could not be loaded: {err}. The gold tags are edited all the same; "
                              "predictions come back with a model that loads (Registry or Retrain)."))
-            return None
+            return "", None
     st.info("Predictions appear here once a model is trained for this dataset (on the Retrain page).")
     st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
-    return None
+    return "", None
 
 
 def get_analysis(model_key: str, model: Tagger | VotedPipeline, source_key: str, sentences: list[Sentence],

@@ -93,6 +93,12 @@ def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, t
     app.query_params["sentence"] = "7"
     app.run(timeout=120)
     assert not app.exception and app.session_state.annotate_sentence == 7
+    from ner_core.data.corpus import split_indices
+
+    part = next(p for p, ids in zip(("train", "val", "test"), split_indices(len(CorrectionStore(make_engine(url), "default",
+                                                                                default_corpus_path()).original))) if 7 in ids)
+    assert any(c.value.startswith(f"In the {part} split") for c in app.caption)  # where the sentence is: trained on or not
+    assert any(m.value.startswith("**Prediction** · ") for m in app.markdown)  # and which model predicts
     table = app.dataframe[0].value
     predicted, gold = list(table["predicted"]), list(table["gold"])
     app.button(key="annotate_accept").click().run()
