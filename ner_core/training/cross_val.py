@@ -125,7 +125,7 @@ def new_tagger(train_set: Sequence[Sentence], labels: list[str], config: CrossVa
     recipe = recipe or config.recipe
     if recipe == "auto":
         raise ValueError("auto is chosen by cross_validate: give new_tagger a recipe")
-    return build_model(train_set, labels, fold_settings(config, recipe)[1], 2)
+    return build_model(train_set, labels, fold_settings(config, recipe)[1], 2, config.seed)
 
 
 def train_epochs(model, data: Sequence[Sentence], config: CrossValConfig, epochs: int | None = None, seed: int | None = None,

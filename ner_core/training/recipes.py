@@ -164,7 +164,7 @@ def train_recipe(
     with tempfile.TemporaryDirectory(prefix="recipes-", dir=Path(out_dir).parent if out_dir else None) as scratch:
         for i, name in enumerate(choice.candidates):
             settings, model_config = candidate(name, config, model or ModelConfig(), choice.encoder)
-            built = build_model(data, tagset.labels, model_config, settings.min_count)
+            built = build_model(data, tagset.labels, model_config, settings.min_count, settings.seed)
             entry: dict[str, Any] = {"recipe": name}
             if deadline is not None:
                 left = deadline - time.perf_counter()

@@ -95,9 +95,13 @@ def init_vocab_and_vectors(
 
 
 def build_model(
-    data: Sequence[Sentence], labels: Sequence[str], model_config: ModelConfig | FineTuneConfig | None, min_count: int
+    data: Sequence[Sentence], labels: Sequence[str], model_config: ModelConfig | FineTuneConfig | None, min_count: int,
+    seed: int = 13,
 ) -> nn.Module:
-    """A new tagger for ``labels``: a Bi-LSTM-CRF with its vocabulary of ``data`` and GloVe vectors, or a fine-tuned encoder's."""
+    """A new tagger for ``labels``: a Bi-LSTM-CRF with its vocabulary of ``data`` and GloVe vectors, or a fine-tuned encoder's.
+    Its initial weights are drawn after ``torch.manual_seed(seed)``: unseeded, torch's generator is seeded at random in
+    each process and moved by whatever ran before in it."""
+    torch.manual_seed(seed)
     if isinstance(model_config, FineTuneConfig):
         return FineTuneTagger(model_config, FineTuneTagger.vocab_for(labels))
     vocab, vectors, found = init_vocab_and_vectors(data, min_count, labels)
@@ -246,7 +250,7 @@ def train(
     data = [Sentence(s.words, tuple(mask_types(s.tags, config.mask_types))) for s in train_set if len(s)]
     val = [s for s in val_set if len(s)]
     if model is None and data:
-        model = build_model(data, tagset.labels, model_config, config.min_count)
+        model = build_model(data, tagset.labels, model_config, config.min_count, config.seed)
     meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}, "trained_on": training_record(data)}
 
     def score(m: nn.Module) -> float:

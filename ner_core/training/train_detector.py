@@ -5,6 +5,7 @@ import os
 from dataclasses import asdict
 from typing import Callable, Sequence
 
+import torch
 from torch import nn
 
 from ..data.corpus import Sentence
@@ -43,6 +44,7 @@ def train_detector(
     data = balance(train_set, weak_types, config.seed) if balanced else list(train_set)
     if model is None:
         vocab, vectors, found = init_vocab_and_vectors(data, config.min_count, ["no_weak", "weak"])
+        torch.manual_seed(config.seed)  # initial weights: unseeded, torch's generator differs between processes
         model = WeakSentenceDetector(detector_config, vocab)
         model.init_word_vectors(vectors, found)
     meta = {"train": {**asdict(config), "balanced": balanced, "select_on": select_on, "sentences": len(data)}}
