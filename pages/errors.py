@@ -9,7 +9,7 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from pages.models import choose_model, get_analysis
-from pages.render import UPLOAD_LABEL, annotate_link, entities_html
+from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
 from pages.sign_in import current_user
 from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_ids,
                       split_source_key)
@@ -28,8 +28,13 @@ current_user()  # signed in (when users are defined), also when this page is ope
 dataset = current_dataset()
 model_key, model_label, model = choose_model("errors", dataset)
 colours = dataset_colours(dataset)
+for key, default in {"errors_source": ERRORS_FIRST_SPLIT, "errors_types": [], "errors_categories": [], "errors_query": "",
+                     "errors_disagree": False, "errors_detector": "any", "errors_confidence": (0.0, 1.0)}.items():
+    remember(key, default)  # the split and filters stay while Annotate fixes a sentence
+type_options = dataset_types(dataset)
+st.session_state.errors_types = [t for t in st.session_state.errors_types if t in type_options]  # not another dataset's
 sources = [*reversed(SPLITS), "upload a corpus file"]
-source = st.radio("Data", sources, sources.index(ERRORS_FIRST_SPLIT), horizontal=True, key="errors_source")
+source = st.radio("Data", sources, horizontal=True, key="errors_source")
 if source == "upload a corpus file":
     upload = st.file_uploader(UPLOAD_LABEL, key="errors_upload")
     if upload is None:
@@ -77,20 +82,24 @@ right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_toke
 st.subheader("Sentences")
 rows = analysis.sentence_rows
 c1, c2, c3 = st.columns(3)
-types = c1.multiselect("Entity type", dataset_types(dataset), key="errors_types")
+types = c1.multiselect("Entity type", type_options, key="errors_types")
 errors = c2.multiselect("Error category", CATEGORIES, key="errors_categories")
 query = c3.text_input("Word search", key="errors_query")
 c4, c5, c6 = st.columns(3)
 disagreement = c4.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
                            help="Sentences where the detector let the weak tagger's entities in (a single model: none)")
 detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_detector")
-confidence = c6.slider("Lowest token confidence", 0.0, 1.0, (0.0, 1.0), key="errors_confidence")
+confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences")
 table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", "detector_prob"])
 st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences")
 if matches:
-    pick = st.selectbox("Show sentence", [r["sentence"] for r in matches], key="errors_pick")
+    picks = [r["sentence"] for r in matches]
+    remember("errors_pick", picks[0])  # the sentence being fixed, shown again on coming back
+    if st.session_state.errors_pick not in picks:  # filtered out, or of another split
+        st.session_state.errors_pick = picks[0]
+    pick = st.selectbox("Show sentence", picks, key="errors_pick")
     at = analysis.position(pick)
     sentence = analysis.sentences[at]
     text, tokens = join_tokens(sentence.words)
@@ -100,4 +109,4 @@ if matches:
     pred_col.markdown("**Predicted**")
     pred_col.html(entities_html(text, tokens, analysis.predicted[at], colours))
     if source in SPLITS:  # a sentence of the dataset: numbered by its corpus index
-        annotate_link(pick)
+        annotate_link(dataset, pick)

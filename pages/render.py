@@ -8,12 +8,14 @@ import streamlit as st
 from ner_core.data.corpus import FORMATS
 from ner_core.data.tags import spans
 from ner_core.data.tokenize import Token, join_tokens
+from ner_core.storage.datasets import DEFAULT_DATASET
 
 COLOURS = {"geo": "#7aecec", "gpe": "#feca74", "per": "#aa9cfc", "org": "#9cc9cc", "tim": "#bfe1d9", "art": "#ff9561",
            "eve": "#ffeb80", "nat": "#e4e7d2"}  # the GMB corpus's types keep their colours
 
 PALETTE = ("#7aecec", "#feca74", "#aa9cfc", "#9cc9cc", "#bfe1d9", "#ff9561", "#ffeb80", "#e4e7d2", "#f2a7c3")
 
+DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar, and its query parameter
 UPLOAD_LABEL = ("Corpus file: " + ", ".join(f"{fmt} ({' '.join(suffixes)})" for fmt, suffixes in FORMATS.items())
                 + ", or one of them zipped")
 
@@ -60,9 +62,13 @@ def type_colours(types: Sequence[str]) -> dict[str, str]:
     return {t: COLOURS.get(t) or PALETTE[others.index(t) % len(PALETTE)] for t in types}
 
 
-def annotate_link(corpus_sentence: int, label: str | None = None) -> None:
+def annotate_link(dataset: str, corpus_sentence: int, label: str | None = None, **params: object) -> None:
+    """A link to Annotate's sentence ``corpus_sentence`` of ``dataset`` (more query ``params`` too): its address names
+    the dataset as the sidebar's binding does (``?dataset=NAME``, none for the project's corpus), so that a new tab
+    opens that dataset, not the default one."""
+    named = {} if dataset == DEFAULT_DATASET else {DATASET_KEY: dataset}
     st.page_link("pages/annotate.py", label=label or f"Correct sentence {corpus_sentence}", icon=":material/edit:",
-                 query_params={"sentence": str(corpus_sentence)})
+                 query_params={**named, "sentence": str(corpus_sentence), **{k: str(v) for k, v in params.items()}})
 
 
 def edited_column(key: str, column: str, drawn: Sequence[str]) -> list[str]:

@@ -12,7 +12,7 @@ from ner_core.workbench.registry import available_models, recipe_line
 from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
-from pages.render import plain, remember, type_colours
+from pages.render import annotate_link, plain, remember, type_colours
 from pages.sign_in import author_name, current_user, signed_in
 from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
 
@@ -125,8 +125,7 @@ def queue_view() -> None:
     if not ahead:
         return
     item = ahead[0]
-    st.page_link("pages/annotate.py", label=f"Open sentence {item.sentence} in the grid editor", icon=":material/edit:",
-                 query_params={"sentence": str(item.sentence), "item": str(item.id)})
+    annotate_link(dataset, item.sentence, f"Open sentence {item.sentence} in the grid editor", item=item.id)
     if item.source == "consistency":
         annotate_alike(item)
     st.caption("Next in the queue")

@@ -68,6 +68,6 @@ for batch in batches[:SHOWN]:
         middle.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
                       disabled=why is not None, help=why)
         with right:
-            annotate_link(batch.sentences[0], f"Open sentence {batch.sentences[0]}")
+            annotate_link(dataset, batch.sentences[0], f"Open sentence {batch.sentences[0]}")
 with st.expander("Decisions made"):
     st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, key="rc_decisions")

@@ -11,9 +11,8 @@ from ner_core.storage.db import default_db_url, shared_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User
 from ner_core.workbench.registry import data_dir
-from pages.render import type_colours
+from pages.render import DATASET_KEY, type_colours
 
-DATASET_KEY = "dataset"  # st.session_state key of the dataset chosen in the sidebar
 ERRORS_FIRST_SPLIT = SPLITS[-1]  # the split Error analysis opens on (the test split; pages/warm_up.py tags it)
 REVIEW_FIRST_SPLIT = SPLITS[0]  # the split the review queue opens on (the training split; pages/warm_up.py fills it)
 

@@ -76,6 +76,7 @@ class CorpusAnalysis:
                 "text": " ".join(sentence.words),
                 "types": sorted({s.type for s in spans(sentence.tags)} | {s.type for s in spans(pred)}),
                 "errors": sorted({e.category for e in errors}),
+                "error_types": sorted({(e.category, s.type) for e in errors for s in (e.gold, e.pred) if s is not None}),
                 "disagreement": strong is not None and tuple(strong[i]) != tuple(pred),  # the vote changed the strong output
                 "detector_prob": getattr(result, "detector_prob", None),
                 "voted": getattr(result, "voted", None),
@@ -135,13 +136,18 @@ def filter_sentences(
     confidence: tuple[float, float] = (0.0, 1.0),
     query: str = "",
 ) -> list[dict[str, Any]]:
-    """The sentence rows matching every given filter (``detector``: any, yes or no)."""
+    """The sentence rows matching every given filter (``detector``: any, yes or no). With ``types`` and ``errors``
+    both given, one error of the sentence must be of a chosen category and involve a chosen type (as gold or as
+    predicted); ``types`` alone: a chosen type in gold or predicted; ``errors`` alone: an error of a chosen category."""
     query = query.strip().lower()
     out = []
     for r in rows:
-        if types and not set(types) & set(r["types"]):
+        if types and errors:
+            if not any(c in errors and t in types for c, t in r["error_types"]):
+                continue
+        elif types and not set(types) & set(r["types"]):
             continue
-        if errors and not set(errors) & set(r["errors"]):
+        elif errors and not set(errors) & set(r["errors"]):
             continue
         if disagreement and not r["disagreement"]:
             continue

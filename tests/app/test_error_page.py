@@ -1,11 +1,13 @@
 """Error analysis numbers a sentence by its corpus index everywhere, and refuses a file of another tag set, naming its
 tags as the file writes them (as the CLI's evaluate does)."""
+import shutil
 from pathlib import Path
+from urllib.parse import parse_qs
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ner_core.data.corpus import read_corpus, split_corpus
+from ner_core.data.corpus import format_corpus, read_corpus, split_corpus
 
 pytestmark = pytest.mark.slow
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
@@ -32,6 +34,75 @@ def test_a_sentence_is_numbered_by_its_corpus_index_in_the_table_the_picker_and_
     assert not app.exception
     link = next(p for p in app.get("page_link") if "Correct sentence" in p.proto.label)
     assert link.proto.label == f"Correct sentence {numbers[0]}"
+    assert link.proto.query_string == f"sentence={numbers[0]}"  # the project's corpus: no dataset in the address, as the sidebar's
+
+
+@pytest.fixture
+def mini(tiny_model, small_corpus, monkeypatch, tmp_path):
+    """An imported dataset ``mini`` (200 sentences of the corpus, none at the index it has there) whose active
+    registry entry is the tiny model; its sentences."""
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
+    from ner_core.workbench.registry import activate, register, registry_dir
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", url)
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    engine = make_engine(url)
+    sentences = read_corpus(small_corpus)[200:400]
+    import_dataset(engine, "mini", format_corpus(sentences, "conll").encode(), "mini.conll", tmp_path / "data" / "datasets")
+    shutil.copytree(tiny_model[1], tmp_path / "build" / "bilstm_crf")
+    registry_dir().mkdir(parents=True)
+    register("r-mini", tmp_path / "build", {}, "mini", engine)
+    activate("r-mini", dataset="mini", engine=engine)
+    return sentences
+
+
+def test_the_correct_link_names_the_dataset_and_opens_its_sentence_in_a_new_session(mini):
+    errors = AppTest.from_file(APP, default_timeout=120)
+    errors.session_state["dataset"] = "mini"  # chosen in the sidebar
+    errors.switch_page("pages/errors.py")
+    errors.run()
+    assert not errors.exception
+    pick = int(errors.selectbox(key="errors_pick").options[-1])
+    errors.selectbox(key="errors_pick").set_value(pick).run()
+    link = next(p for p in errors.get("page_link") if "Correct sentence" in p.proto.label)
+    asked = {k: v[0] for k, v in parse_qs(link.proto.query_string).items()}
+    assert asked == {"dataset": "mini", "sentence": str(pick)}
+    opened = AppTest.from_file(APP, default_timeout=120)  # the link in a new tab: nothing but the address
+    opened.query_params.update(asked)
+    opened.run()  # app.py (its sidebar binds the dataset to the address), then the link's page
+    opened.switch_page("pages/annotate.py").run()
+    assert not opened.exception and not opened.error
+    assert pick > 0 and opened.session_state.dataset == "mini" and opened.session_state.annotate_sentence == pick
+    assert list(opened.data_editor[0].value["token"]) == list(mini[pick].words)
+
+
+def test_the_split_filters_search_and_sentence_are_kept_across_a_page_switch(app):
+    app.run()  # app.py: its navigation, as a session has it
+    app.switch_page("pages/errors.py").run(timeout=300)
+    app.radio(key="errors_source").set_value("val").run()
+    app.multiselect(key="errors_types").set_value(["geo"]).run()
+    app.multiselect(key="errors_categories").set_value(["missed entity"]).run()
+    app.text_input(key="errors_query").set_value(".").run()
+    app.slider(key="errors_confidence").set_value((0.0, 0.99)).run()
+    picks = [int(p) for p in app.selectbox(key="errors_pick").options]
+    assert len(picks) > 1
+    app.selectbox(key="errors_pick").set_value(picks[1]).run()
+    listed = app.dataframe[-1].value
+    app.switch_page("pages/annotate.py")  # fixing the sentence
+    app.run()
+    app.switch_page("pages/errors.py")  # and back through the sidebar
+    app.run()
+    assert not app.exception
+    assert app.radio(key="errors_source").value == "val"
+    assert app.multiselect(key="errors_types").value == ["geo"]
+    assert app.multiselect(key="errors_categories").value == ["missed entity"]
+    assert app.text_input(key="errors_query").value == "."
+    assert app.slider(key="errors_confidence").value == (0.0, 0.99)
+    assert app.selectbox(key="errors_pick").value == picks[1]
+    assert app.dataframe[-1].value.equals(listed)
 
 
 def test_a_file_of_another_tag_set_is_refused_naming_its_tags(app):

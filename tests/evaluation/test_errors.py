@@ -58,6 +58,41 @@ def test_confusion_matrix_and_filters():
     assert filter_sentences(rows, query="paris") == [rows[0]]
 
 
+def test_a_type_and_a_category_filter_one_error_together():
+    """gpe + wrong type: a sentence whose mistyped entity is gpe (gold or predicted), not one where gpe is right and
+    another entity is mistyped."""
+    from ner_core.evaluation.analysis import filter_sentences
+
+    def row(text: str, types: list[str], error_types: list[tuple[str, str]]) -> dict:
+        return {"text": text, "types": types, "errors": sorted({c for c, _ in error_types}), "error_types": error_types,
+                "disagreement": False, "voted": None, "min_confidence": 1.0}
+
+    rows = [
+        row("gold gpe read as geo", ["geo", "gpe"], [(WRONG_TYPE, "geo"), (WRONG_TYPE, "gpe")]),
+        row("per read as gpe", ["gpe", "per"], [(WRONG_TYPE, "gpe"), (WRONG_TYPE, "per")]),
+        row("gpe right, org mistyped", ["geo", "gpe", "org"], [(WRONG_TYPE, "geo"), (WRONG_TYPE, "org")]),
+        row("gpe missed, org mistyped", ["gpe", "org", "per"], [(MISSED, "gpe"), (WRONG_TYPE, "org"), (WRONG_TYPE, "per")]),
+        row("gpe right, no error", ["gpe"], []),
+    ]
+    assert filter_sentences(rows, types=["gpe"], errors=[WRONG_TYPE]) == rows[:2]
+    assert filter_sentences(rows, types=["gpe", "org"], errors=[WRONG_TYPE]) == rows[:4]
+    assert filter_sentences(rows, types=["gpe"], errors=[MISSED, WRONG_TYPE]) == rows[:2] + [rows[3]]
+    assert filter_sentences(rows, types=["gpe"]) == rows  # a type alone: in gold or predicted, an error or not
+    assert filter_sentences(rows, errors=[WRONG_TYPE]) == rows[:4]
+
+
+def test_a_sentence_row_pairs_each_category_with_the_types_of_its_errors():
+    from types import SimpleNamespace
+
+    from ner_core.data.corpus import Sentence
+    from ner_core.evaluation.analysis import CorpusAnalysis
+
+    sentence = Sentence(("Paris", "and", "Rome", "met", "Bush"), ("B-gpe", "O", "B-geo", "O", "B-per"))
+    systems = {"single": [("B-geo", "O", "B-geo", "O", "O")]}
+    (row,) = CorpusAnalysis([sentence], [SimpleNamespace(probs=[0.9] * 5)], systems, [0]).sentence_rows
+    assert row["error_types"] == [(MISSED, "per"), (WRONG_TYPE, "geo"), (WRONG_TYPE, "gpe")]
+
+
 def test_a_sentence_disagrees_only_where_the_vote_changed_the_strong_output():
     """The weak tagger leaves every strong type O: that is no disagreement (3,680 of 4,317 test sentences counted so)."""
     from types import SimpleNamespace
