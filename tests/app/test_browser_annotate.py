@@ -77,12 +77,15 @@ def test_an_unsaved_edit_survives_a_visit_to_another_page_and_is_saved(page, ser
     base, url = server
     open_annotate(page, base, 3)
     cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
-    box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
-    page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)  # token 0's cell, then from the keyboard:
-    for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):  # its gold cell, its tags open, one chosen
-        page.wait_for_timeout(200)  # each step drawn before the next
-        page.keyboard.press(key)
-    script_done(page)
+    for _ in range(2):  # on a cold server and browser (CI's first run) the grid's cell editor can miss the first keys
+        box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
+        page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)  # token 0's cell, then from the keyboard:
+        for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):  # its gold cell, its tags open, one chosen
+            page.wait_for_timeout(200)  # each step drawn before the next
+            page.keyboard.press(key)
+        script_done(page)
+        if cells.nth(2).inner_text() == "B-org":
+            break
     assert cells.nth(2).inner_text() == "B-org"
     page.get_by_role("link", name="Predict").click()
     page.get_by_label("Text to tag (several sentences are fine)").wait_for()
