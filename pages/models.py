@@ -18,7 +18,7 @@ from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.storage.db import shared_engine
 from ner_core.workbench.registry import SHIPPED, active_id, available_models
 
-from pages.render import plain
+from pages.render import plain, remember
 from pages.ui import current_dataset
 
 ANALYSES_KEPT = 3  # tagged corpora kept per process (tens of MB each), and as many votes
@@ -55,13 +55,17 @@ def _chosen(page: str, dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
         st.warning(f"The dataset {plain(dataset)} has no trained model yet: train one on the Retrain page.")
         st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
         st.stop()
+    remember(f"{page}_family", next(iter(models)))  # kept across a page switch, while the dataset has that family
+    if st.session_state[f"{page}_family"] not in models:
+        st.session_state[f"{page}_family"] = next(iter(models))
     family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
     entry = active_id(dataset, shared_engine())
     label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
     model = load_model(models[family])
     if isinstance(model, VotedPipeline) and model.detector is not None:
         key = f"{page}_threshold" if dataset == DEFAULT_DATASET else f"{page}_threshold:{dataset}"
-        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, model.threshold, 0.01, key=key)
+        remember(key, model.threshold)
+        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, step=0.01, key=key)
         model = model.with_threshold(threshold)
         return f"{models[family]}@{threshold:.2f}", f"{label} · threshold {threshold:.2f}", model
     return models[family], label, model

@@ -48,6 +48,9 @@ def test_predict_page_shows_the_voted_record(small_run, monkeypatch):
     assert "detector P(weak entity)" in app.caption[1].value
     app.sidebar.slider(key="predict_threshold").set_value(1.0).run()  # detector never fires: strong only
     assert (app.dataframe[0].value["voted"] == app.dataframe[0].value["strong"]).all()
+    app.switch_page("pages/registry.py").run()
+    app.switch_page("pages/predict.py").run()  # and back: the sidebar's choices are kept
+    assert not app.exception and app.sidebar.slider(key="predict_threshold").value == 1.0
 
 
 def test_error_analysis_page(app):
