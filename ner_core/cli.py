@@ -280,7 +280,7 @@ def _encoder(given: str | None) -> str | None:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
-    from .data.tokenize import MAX_SENTENCE_TOKENS, tokenize, tokenize_with_offsets
+    from .data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
     from .models.bulk import tag_in_batches, write_tagged
     from .models.pipeline import load_any
 
@@ -290,11 +290,12 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         _check_output(args.out, args.data)
     if args.text is not None:
-        sentences = tokenize(args.text)
+        found = tokenize_with_offsets(args.text)
+        sentences = [[t.text for t in piece] for sentence in found for piece in even_pieces(sentence)]
         if not sentences:
             print("error: the text is empty; nothing to tag", file=sys.stderr)
             return 1
-        if len(sentences) > len(tokenize_with_offsets(args.text)):
+        if len(sentences) > len(found):
             print(f"note: sentences of over {MAX_SENTENCE_TOKENS} tokens were cut into pieces", file=sys.stderr)
     else:
         read = _text_or_corpus(args)

@@ -2,13 +2,13 @@
 import pandas as pd
 import streamlit as st
 
+from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.data.tokenize import join_tokens
 from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
-from pages.render import annotate_link, entities_html, type_colours
+from pages.render import annotate_link, entities_html
 from pages.sign_in import current_user, signed_in
-from pages.ui import correction_store, current_dataset, dataset_types
+from pages.ui import correction_store, current_dataset, dataset_colours
 
 SHOWN = 20
 CONTEXT = 3  # sentences of a batch shown before and after (a string annotated alike may change many)
@@ -16,7 +16,7 @@ st.title("Review corrections")
 user = current_user()
 dataset = current_dataset()
 store = correction_store(dataset)
-colours = type_colours(list(dataset_types(dataset)))
+colours = dataset_colours(dataset)
 reason = refusal(user, "review")
 if reason:
     st.info(f"{reason}: you see the corrections waiting for review, but cannot decide on them.")

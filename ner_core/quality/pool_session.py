@@ -12,13 +12,12 @@ claimed (:meth:`~.review_session.OpsSession.hold`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Iterable
 
 from ..data.tags import spans
 from ..storage.claims import held_by_others
 from ..storage.pool import ADDED, DISCARDED, OPEN, Pool, PoolDecided, PoolItem
 from ..storage.store import CorrectionError, StorageWriteError
-from .review_session import BUFFER, REMEMBERED, SKIPPED, UNKNOWN_OP, OpsSession
+from .review_session import BUFFER, SKIPPED, UNKNOWN_OP, OpsSession
 
 
 @dataclass
@@ -47,25 +46,8 @@ class PoolSession(OpsSession):
             self.hold(pool.engine, "pool", [i.id for i in found], author)
         return found
 
-    def apply(self, ops: Iterable[Any], pool: Pool, author: str) -> None:
-        """Apply each op not applied yet, in order (the browser resends every op until it is acked). An op the
-        database refused to write (:class:`StorageWriteError`) is not acked but kept in :attr:`refused`, with the
-        ops after it, to be resent."""
-        for op in ops:
-            if not isinstance(op, dict) or op.get("id") in self.done:
-                continue
-            self.done.append(op.get("id"))
-            self.refused.pop(op.get("id"), None)
-            try:
-                self._apply(op, pool, author)
-            except StorageWriteError as err:
-                self.done.remove(op.get("id"))
-                self.refused[op.get("id")] = f"Not saved: {err}"
-                self.message = ("error", f"Not saved: {err}")
-                break
-        del self.done[:-REMEMBERED]
-
     def _apply(self, op: dict, pool: Pool, author: str) -> None:
+        """Apply one browser op (kinds ``accept`` / ``edit`` with ``tags``, ``discard``, ``skip``, ``undo``)."""
         kind, item = op.get("kind"), op.get("item")
         try:
             if kind == "undo":

@@ -64,6 +64,27 @@ class OpsSession:
         message, self.message = self.message, None
         return message
 
+    def apply(self, ops: Iterable[Any], *where: Any) -> None:
+        """Apply each browser op not applied yet, in order, by :meth:`_apply` (``where``: the queue or pool and the rest
+        it needs). The browser resends every op until it is acked, so an id is applied once. An op the database refused
+        to write (:class:`StorageWriteError`) is not acked but kept in :attr:`refused`, with the ops after it, to be resent."""
+        for op in ops:
+            if not isinstance(op, dict) or op.get("id") in self.done:
+                continue
+            self.done.append(op.get("id"))
+            self.refused.pop(op.get("id"), None)
+            try:
+                self._apply(op, *where)
+            except StorageWriteError as err:
+                self.done.remove(op.get("id"))
+                self.refused[op.get("id")] = f"Not saved: {err}"
+                self.message = ("error", f"Not saved: {err}")
+                break
+        del self.done[:-REMEMBERED]
+
+    def _apply(self, op: dict, *where: Any) -> None:
+        raise NotImplementedError
+
     def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
         """Claim the ``kind`` items sent, on screen first, for ``author``: all of them once this session has applied
         an op, else only the one on screen (opening the page is not annotating)."""
@@ -113,29 +134,10 @@ class ReviewSession(OpsSession):
             self.hold(queue.store.engine, "review", [i.id for i in ahead], author)
         return ahead, [i for i in found if i.id not in shown][:BUFFER]
 
-    def apply(self, ops: Iterable[Any], queue: ReviewQueue, split: str, author: str) -> None:
-        """Apply each browser op not applied yet, in order: ``{"id", "kind", "item", "version", "tags"}``
-        with ``kind`` one of ``accept``, ``keep``, ``edit`` (these name the version decided on), ``skip``,
-        ``undo``, or, for the conflict on screen, ``overwrite`` (save mine) or ``theirs`` (keep the stored
-        version). The browser resends every op until it is acked, so an id is applied once. An op the database
-        refused to write (:class:`StorageWriteError`) is not acked but kept in :attr:`refused`, with the ops after it, to
-        be resent."""
-        for op in ops:
-            if not isinstance(op, dict) or op.get("id") in self.done:
-                continue
-            self.done.append(op.get("id"))
-            self.refused.pop(op.get("id"), None)
-            try:
-                self._apply(op, queue, split, author)
-            except StorageWriteError as err:
-                self.done.remove(op.get("id"))
-                self.refused[op.get("id")] = f"Not saved: {err}"
-                self.message = ("error", f"Not saved: {err}")
-                break
-        del self.done[:-REMEMBERED]
-
     def _apply(self, op: dict, queue: ReviewQueue, split: str, author: str) -> None:
-        """Apply one browser op (see :meth:`apply`)."""
+        """Apply one browser op, ``{"id", "kind", "item", "version", "tags"}`` with ``kind`` one of ``accept``, ``keep``,
+        ``edit`` (these name the version decided on), ``skip``, ``undo``, or, for the conflict on screen, ``overwrite``
+        (save mine) or ``theirs`` (keep the stored version)."""
         try:
             kind = op["kind"]
             item = queue.item(int(op["item"])) if op.get("item") is not None else None

@@ -427,9 +427,9 @@ class CorrectionStore:
             except IntegrityError:
                 continue
 
-    def corrected_sentence_ids(self) -> set[int]:
-        """Sentences whose current tags differ from the original."""
-        corrected = self.corrected()
+    def corrected_sentence_ids(self, corrected: Sequence[Sentence] | None = None) -> set[int]:
+        """Sentences whose current tags differ from the original (``corrected``: :meth:`corrected`, if read already)."""
+        corrected = self.corrected() if corrected is None else corrected
         return {i for i, (a, b) in enumerate(zip(self.original, corrected)) if a.tags != b.tags}
 
     def version(self) -> str:

@@ -176,7 +176,7 @@ def _method_split(store: CorrectionStore, spec: TrainMethodSpec) -> Split:
     corrected ones kept),
     checked (:func:`~ner_core.training.method.check_method_data`)."""
     split, corpus = store.split(), store.corrected()  # the sentences added from the pool end its training part
-    corrected = [corpus[i] for i in store.corrected_sentence_ids()]
+    corrected = [corpus[i] for i in store.corrected_sentence_ids(corpus)]
     split = Split(_limited(split.train, len(store.added()), spec.limit, corrected), split.val, split.test)
     check_method_data(split, store.tagset, f"`{spec.dataset}`", "import a larger file")
     return split
@@ -207,7 +207,8 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     started = time.perf_counter()
     engine = engine or shared_engine()
     store = open_dataset(spec.dataset, engine)
-    corpus, corrected_ids = store.corrected(), store.corrected_sentence_ids()
+    corpus = store.corrected()
+    corrected_ids = store.corrected_sentence_ids(corpus)
     split, added, tagset = _method_split(store, spec), len(store.added()), store.tagset
     member = "voted" if tagset.weak else "bilstm_crf"
     base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
@@ -277,7 +278,7 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     started = time.perf_counter()
     store = store or open_dataset(DEFAULT_DATASET)
     corpus = store.corrected()
-    corrected_ids = store.corrected_sentence_ids()
+    corrected_ids = store.corrected_sentence_ids(corpus)
     split, added = store.split(), list(store.added().values())
     train_set = _limited(split.train, len(added), spec.limit, [corpus[i] for i in corrected_ids])
     if spec.warm_start:  # the corrected and added sentences, with others replayed
