@@ -6,7 +6,7 @@ from ner_core.storage.pool import OPEN, Pool, PoolItem
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
-from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
+from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from ner_core.workbench.registry import active_id
 from pages.job_controls import cancel_button
@@ -65,7 +65,7 @@ def ranking() -> None:
     if others:
         st.warning(plain(f"Not the active model: {', '.join(others)} ranked the pool (a retrain ranks it with its new entry, "
                          f"kept or not). Rank it again with the active model, {name}:"))
-    why = refusal(user, "retrain")
+    why = refusal(user, "retrain") or busy()  # one job at a time, of any dataset
     if st.button(f"Rank the pool with {name}: a background job", key="pool_rank", disabled=why is not None or not pool.counts()[OPEN],
                  help=why):
         try:

@@ -6,7 +6,7 @@ from ner_core.data.corpus import SPLITS
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.training.recipes import RECIPES
-from ner_core.workbench.jobs import JobError, job_status, latest_job
+from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
 from ner_core.workbench.retrain import (
     JOB_KINDS,
@@ -60,9 +60,9 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         return
     status = job_status(job)
     state = status["state"]
-    seen, st.session_state["retrain_seen"] = st.session_state.get("retrain_seen"), (job, state)
-    if seen in ((job, "starting"), (job, "running")) and state not in ("starting", "running"):
-        st.rerun()  # what the page says of the dataset's models, outside this fragment, changed with the job
+    seen, st.session_state["retrain_seen"] = st.session_state.get("retrain_seen"), (job, state in ACTIVE)
+    if seen is not None and seen != (job, state in ACTIVE):
+        st.rerun()  # a job started or ended: the start buttons and what the page says of the models changed with it
     if state == "succeeded" and status.get("worse"):
         st.warning("The new models score **lower** than the active ones; keeping the active models is the default.\n\n"
                    + "\n".join(f"- {plain(line)}" for line in status["worse"]))
@@ -93,6 +93,7 @@ dataset = current_dataset()
 refused = refusal(user, "retrain")
 if refused:
     st.warning(f"{refused}: you can watch a retrain, not start one.")
+blocked = refused or busy()  # one job at a time, of any dataset: said beside the start button
 show_job(dataset, user, refused)
 earlier_jobs(dataset, JOB_KINDS, latest_job(dataset, JOB_KINDS))
 
@@ -108,8 +109,7 @@ if sum(held_out.values()):
     st.info(f"Corrected sentences on val: {held_out['val']}, on test: {held_out['test']}: "
             "**evaluation only (not trained on)**.")
 
-kind = job_kind(dataset)
-if kind == "retrain":
+if job_kind(dataset) == "retrain":
     entry = active_id(dataset)
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
                f"The active models are registry entry `{entry}` (see the Registry page).")
@@ -121,7 +121,7 @@ if kind == "retrain":
                          f"added sentences plus {RetrainSpec().replay:,} others drawn at random; off: from scratch on every one")
         epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
         limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
-        submitted = st.form_submit_button("Start retraining", type="primary", disabled=refused is not None, help=refused)
+        submitted = st.form_submit_button("Start retraining", type="primary", disabled=blocked is not None, help=blocked)
     spec = RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None) if submitted and models else None
 else:
     if not has_active_model(dataset):
@@ -137,12 +137,12 @@ else:
         recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
                                 "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
         budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="train_budget")
-        submitted = st.form_submit_button("Train models", type="primary", disabled=refused is not None, help=refused)
+        submitted = st.form_submit_button("Train models", type="primary", disabled=blocked is not None, help=blocked)
     spec = TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
                            budget_minutes=float(budget)) if submitted else None
 if submitted and spec is None:
     st.error("Choose at least one model to retrain.")
-if spec is not None:
+elif spec is not None:
     try:
         start_training(spec, dataset, user)
         st.rerun()

@@ -7,7 +7,7 @@ from ner_core.quality.review_session import ReviewSession, fill_review_queue, it
 from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig
 from ner_core.training.recipes import RECIPES
-from ner_core.workbench.jobs import JobError, job_status, latest_job, start_job
+from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
 from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
@@ -47,7 +47,7 @@ def cross_validation() -> None:
         if result.get("recipe"):
             st.caption(f"Scored the {result['split']} split ({result['sentences']:,} sentences); fold models: "
                        f"{recipe_line(result['recipe'])}")
-    why = refusal(user, "retrain")
+    why = refusal(user, "retrain") or busy()  # one job at a time, of any dataset
     left, right = st.columns(2)
     recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",
                             help="auto trains GloVe, GloVe + frozen MiniLM features and fine-tuned MiniLM on the first "

@@ -71,6 +71,7 @@ class Split:
     val: list[Sentence]
     test: list[Sentence]
     sources: tuple[str, ...] = field(default=(), compare=False)  # a summary line per file read
+    val_name: str = field(default="val split", compare=False)  # what messages call the val part: a dev file's name where given
 
     def part(self, name: str) -> list[Sentence]:
         if name not in SPLITS:
@@ -329,7 +330,7 @@ def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
         return Split([sentences[i] for i in sorted(rest + rounding)], [sentences[i] for i in held_out],
                      files["test"].sentences, sources)
     return Split(files["train"].sentences, files["val"].sentences,
-                 files["test"].sentences if test is not None else [], sources)
+                 files["test"].sentences if test is not None else [], sources, f"dev file {Path(dev).name}")
 
 
 # ---------------------------------------------------------------- writing

@@ -214,18 +214,20 @@ def check_method_data(split: Split, tagset: TagSet, name: str = "the data", advi
     weak = [holds_weak_entity(s.tags, tagset.weak) for s in split.val] if tagset.weak else []
     if weak and len(set(weak)) == 1:  # the detector's ROC-AUC needs val sentences with and without a weak entity
         held = "no entity" if not weak[0] else f"in each of its {len(weak)} sentences an entity"
-        raise ValueError(f"the val split of {name} holds {held} of the weak types ({', '.join(sorted(tagset.weak))}): nothing to "
+        where = f"the val split of {name}" if split.val_name == "val split" else f"the {split.val_name}"
+        raise ValueError(f"{where} holds {held} of the weak types ({', '.join(sorted(tagset.weak))}): nothing to "
                          f"select the detector and tune its threshold on; {advice or 'give a larger dev set or --weak-types'}")
 
 
-def zero_score_warning(role: str, types: Sequence[str], dev: Sequence[Sentence]) -> str:
-    """Why the ``role`` tagger (single, strong or weak) of ``types`` scored 0 dev micro F1, and what helps."""
+def zero_score_warning(role: str, types: Sequence[str], dev: Sequence[Sentence], where: str = "val split") -> str:
+    """Why the ``role`` tagger (single, strong or weak) of ``types`` scored 0 micro F1 on ``dev`` (``where``: what it
+    is called), and what helps."""
     counts = Counter(span.type for s in dev for span in spans(s.tags))
     held = " and ".join(f"{counts[t]} {t}" for t in types if counts[t])
     tagger, wanted = "the tagger" if role == "single" else f"the {role} tagger", ", ".join(types)
     if not held:
-        return f"{tagger} scored 0 micro F1: the val split holds no {wanted} entity to find; more annotated sentences are needed"
-    return (f"{tagger} found none of the val split's {held} entities: more annotated {wanted} sentences are needed "
+        return f"{tagger} scored 0 micro F1: the {where} holds no {wanted} entity to find; more annotated sentences are needed"
+    return (f"{tagger} found none of the {where}'s {held} entities: more annotated {wanted} sentences are needed "
             "(New text mines for them)")
 
 
@@ -379,7 +381,7 @@ def train_method(
         result, _, record = choose_and_train("single", split, tagset, out_dir, settings, progress.start("single"),
                                              progress.batches("single"), progress.candidate("single"))
         progress.finish("single", note="no weak type: the single model only")
-        warnings = [zero_score_warning("single", tagset.types, split.val)] if result.best_score == 0 else []
+        warnings = [zero_score_warning("single", tagset.types, split.val, split.val_name)] if result.best_score == 0 else []
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, **({"recipe": record} if record else {}),
                 "warnings": warnings, "seconds": round(time.perf_counter() - started, 1)}
     progress = StageProgress(
@@ -404,7 +406,7 @@ def train_method(
             pipeline=True, threshold=threshold, dev_strong_micro_f1=strong.best_score, dev_weak_micro_f1=weak.best_score,
             dev_detector_roc_auc=score_detector(detector, split.val)["roc_auc"],
             dev_micro_f1=voted["micro_f1"], dev_macro_f1=voted["macro_f1"],
-            warnings=[zero_score_warning(role, types, split.val) for role, types, result
+            warnings=[zero_score_warning(role, types, split.val, split.val_name) for role, types, result
                       in (("strong", tagset.strong, strong), ("weak", sorted(tagset.weak), weak)) if result.best_score == 0],
         )
     return {**summary, "seconds": round(time.perf_counter() - started, 1)}

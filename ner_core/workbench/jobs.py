@@ -186,11 +186,7 @@ def _claim(engine: Engine, kind: str, spec: dict, dataset: str, state: str, pid:
             return job_id
         except IntegrityError:
             _reap(engine)
-    with Session(engine) as session:
-        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
-    if holder is None:
-        raise JobError("the job lock is contended; try again")
-    raise JobError(f"a {holder.kind} job is already running (job {holder.id}); wait for it to finish")
+    raise JobError(busy(engine) or "the job lock is contended; try again")
 
 
 def _spec_dict(kind: str, spec: Any) -> dict:
@@ -301,6 +297,17 @@ def running_job(engine: Engine | None = None) -> str | None:
     _reap(engine)
     with Session(engine) as session:
         return session.scalar(select(Job.id).where(Job.holds_lock.is_(True)))
+
+
+def busy(engine: Engine | None = None) -> str | None:
+    """Why no job can start now (the one holding the lock: its kind, dataset and id), or None."""
+    engine = engine or shared_engine()
+    _reap(engine)
+    with Session(engine) as session:
+        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+    if holder is None:
+        return None
+    return f"a {holder.kind} job is already running (job {holder.id}, dataset {holder.dataset!r}); one job runs at a time"
 
 
 def cancel_job(job_id: str, user: User | None = None, engine: Engine | None = None) -> None:

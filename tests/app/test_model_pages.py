@@ -153,3 +153,24 @@ def test_a_dataset_too_small_to_split_is_refused_before_a_job_starts(fresh):
     next(b for b in app.button if b.label == "Train models").click().run()
     assert not app.exception and [e.value for e in app.error] == [message]
     assert latest_job("tiny") is None
+
+
+def test_start_buttons_are_disabled_while_any_dataset_runs_a_job(fresh):
+    import os
+    from datetime import datetime, timezone
+
+    from ner_core.storage.schema import Job
+    from ner_core.workbench.jobs import HOST
+
+    engine, _ = fresh
+    with Session(engine) as session, session.begin():  # a job of another dataset holds the lock (this process: alive)
+        session.add(Job(id="elsewhere", dataset="other", kind="cross-val", spec={}, state="running", holds_lock=True,
+                        pid=os.getpid(), host=HOST, created_at=datetime.now(timezone.utc)))
+    try:
+        app = open_page("retrain", "fresh")
+        start = next(b for b in app.button if b.label == "Train models")
+        assert start.disabled and "a cross-val job is already running (job elsewhere, dataset 'other')" in start.help
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(update(Job).where(Job.id == "elsewhere").values(state="failed", holds_lock=None))
+    assert not next(b for b in open_page("retrain", "fresh").button if b.label == "Train models").disabled

@@ -173,6 +173,9 @@ def test_method_needs_dev_sentences_with_a_weak_entity(tmp_path):
     split = Split(make_sentences(100, 1, 5), make_sentences(10, 0, 6), [])
     with pytest.raises(ValueError, match=r"the val split of the data holds no entity of the weak types \(route\)"):
         train_method(split, TagSet.from_sentences(split.train), tmp_path / "m", SETTINGS)
+    named = Split(make_sentences(100, 1, 5), make_sentences(10, 0, 6), [], val_name="dev file d.conll")  # --dev d.conll
+    with pytest.raises(ValueError, match=r"^the dev file d.conll holds no entity of the weak types \(route\)"):
+        train_method(named, TagSet.from_sentences(named.train), tmp_path / "m", SETTINGS)
     split = Split(make_sentences(100, 1, 5), make_sentences(3, 3, 6), [])  # no sentence to tell a weak one from
     with pytest.raises(ValueError, match=r"the val split of the data holds in each of its 3 sentences an entity of the weak "
                                          r"types \(route\): nothing to select the detector"):
@@ -195,7 +198,7 @@ def test_train_method_cli_warns_of_a_weak_tagger_that_found_nothing(files, tmp_p
     done = run_cli("train-method", "--data", str(files["common"]), "--dev", str(files["dev"]), "--out", str(tmp_path / "m"),
                    "--epochs", "1", "--weak-epochs", "2", "--detector-epochs", "1", "--threads", "1", "--recipe", "glove")
     assert done.returncode == 0, done.stderr
-    line = ("the weak tagger found none of the val split's 3 route entities: more annotated route sentences are needed "
+    line = (f"the weak tagger found none of the dev file {files['dev'].name}'s 3 route entities: more annotated route sentences are needed "
             "(New text mines for them)")
     assert f"warning: {line}" in done.stderr
     assert line in json.loads(done.stdout.strip().splitlines()[-1])["warnings"]

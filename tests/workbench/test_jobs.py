@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from ner_core.cli import main
 from ner_core.storage.db import shared_engine
 from ner_core.storage.schema import Job
-from ner_core.workbench.jobs import JobError, _children, cancel_job, describe, job_status, latest_job, logs_dir, running_job, start_job
+from ner_core.workbench.jobs import JobError, _children, busy, cancel_job, describe, job_status, latest_job, logs_dir, running_job, start_job
 from ner_core.workbench.registry import registry_dir
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,11 +72,12 @@ def test_simultaneous_starts_in_threads_give_one_job(jobs_env, capsys):
     for t in threads:
         t.join()
     assert len(started) == 1 and len(refused) == 3
-    assert all(f"a sleep job is already running (job {started[0]})" in r for r in refused)
+    assert all(f"a sleep job is already running (job {started[0]}, dataset " in r for r in refused)
+    assert busy() == refused[0]  # what the pages say beside a disabled start button
     assert main(["retrain", "--limit", "10"]) == 1  # the command line takes the same lock
-    assert f"a sleep job is already running (job {started[0]})" in capsys.readouterr().err
+    assert f"a sleep job is already running (job {started[0]}, dataset " in capsys.readouterr().err
     os.kill(wait_running(started[0])["pid"], signal.SIGTERM)
-    assert wait(started[0])["error"] == "killed (signal 15, SIGTERM)"
+    assert wait(started[0])["error"] == "killed (signal 15, SIGTERM)" and busy() is None
     assert wait(start_job("sleep", {"seconds": 0}))["state"] == "succeeded"  # the lock was released
 
 
