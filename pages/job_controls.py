@@ -1,6 +1,8 @@
 """A background job on a page: its progress while it runs, an admin's Cancel, and the jobs before it."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pandas as pd
 import streamlit as st
 
@@ -14,7 +16,8 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
     """A running training job's progress bar (stage, epoch and batch, time left), its epochs so far, and Cancel."""
     if status["state"] not in ACTIVE:
         return
-    fraction, line = progress_line(status["progress"])
+    since_last = (datetime.now(timezone.utc) - status["updated"]).total_seconds() if status["updated"] else 0.0
+    fraction, line = progress_line(status["progress"], since_last)
     st.progress(fraction, text=line)
     epochs = [e for e in status["progress"] if "loss" in e]
     if epochs:

@@ -295,7 +295,8 @@ class StageProgress:
         index = [s for s, _ in self.stages].index(stage)
         total = self.stages[index][1]
         stage_started = time.perf_counter()
-        self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0)})
+        self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0),
+                     "seconds": round(stage_started - self.started, 1)})
 
         def on_epoch(r: EpochReport) -> None:
             now = time.perf_counter()

@@ -253,17 +253,19 @@ def _watch(engine: Engine, job_id: str, proc: subprocess.Popen) -> None:
 
 
 def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
-    """The job's state (``starting``, ``running``, ``succeeded``, ``failed``, ``cancelled``), spec, progress events,
-    error and result (whose keys are also copied to the top level)."""
+    """The job's state (``starting``, ``running``, ``succeeded``, ``failed``, ``cancelled``), spec, progress events
+    (and when the last came: ``updated``), error and result (whose keys are also copied to the top level)."""
     engine = engine or shared_engine()
     _reap(engine)
     with Session(engine) as session:
         job = session.get(Job, job_id)
         if job is None:
             raise JobError(f"no job {job_id!r}")
-        events = list(session.scalars(select(JobEvent.event).where(JobEvent.job_id == job_id).order_by(JobEvent.id)))
+        events = session.execute(select(JobEvent.event, JobEvent.at).where(JobEvent.job_id == job_id).order_by(JobEvent.id)).all()
         return {**(job.result or {}), "id": job.id, "kind": job.kind, "dataset": job.dataset, "state": job.state,
-                "spec": job.spec, "progress": events, "error": job.error, "traceback": job.traceback, "result": job.result,
+                "spec": job.spec, "progress": [event for event, _ in events],
+                "updated": _aware(events[-1].at) if events else None, "error": job.error, "traceback": job.traceback,
+                "result": job.result,
                 "pid": job.pid, "host": job.host, "created": _aware(job.created_at),
                 "finished": _aware(job.finished_at) if job.finished_at else None}
 

@@ -133,8 +133,9 @@ def retrainable() -> list[str]:
     return [m for m in MODELS if (active_dir() / m).is_dir()]
 
 
-def progress_line(events: Sequence[dict[str, Any]]) -> tuple[float, str]:
-    """A running job's share done and its line (stage, epoch and batch, time left) from its progress events."""
+def progress_line(events: Sequence[dict[str, Any]], since_last: float = 0.0) -> tuple[float, str]:
+    """A running job's share done and its line (stage, epoch and batch, time left) from its progress events, the
+    last one reported ``since_last`` seconds ago (a stage without events of its own, as scoring, counts down)."""
     if not events:
         return 0.0, "Starting…"
     last = events[-1]
@@ -147,6 +148,10 @@ def progress_line(events: Sequence[dict[str, Any]]) -> tuple[float, str]:
     if not timed:
         return 0.0, f"{where} · time left not known yet"
     eta, seconds = timed[-1]["eta_seconds"], timed[-1]["seconds"]
+    if timed[-1] is last:
+        eta, seconds = eta - since_last, seconds + since_last
+    if eta <= 0:
+        return 0.99, f"{where} · taking longer than estimated"
     return min(seconds / max(seconds + eta, 1e-9), 1.0), f"{where} · about {duration(eta)} left"
 
 

@@ -51,6 +51,7 @@ def test_a_job_reports_progress_and_its_result(jobs_env):
     status = wait(job)
     assert status["state"] == "succeeded", status["error"]
     assert status["progress"] == [{"step": 0}, {"step": 1}, {"step": 2}] and status["slept"] == 0
+    assert status["created"] <= status["updated"] <= status["finished"]  # when the last event came: a stage counts down from it
     assert running_job() is None
     with pytest.raises(JobError, match="unknown job kind 'nope'"):
         start_job("nope", {})

@@ -140,6 +140,10 @@ def test_the_progress_line_says_where_the_job_is_and_the_time_left():
     assert progress_line([batch]) == (0.25, "strong: epoch 2/3, batch 5/10 · about 1.5 min left")
     assert progress_line([batch, {"stage": "scoring old vs new"}]) == (0.25, "scoring old vs new · about 1.5 min left")
     assert (duration(89), duration(90)) == ("89 s", "1.5 min")
+    scoring = {"stage": "scoring old vs new", "done": 0, "total": 1, "seconds": 100.0, "eta_seconds": 60.0}  # no events till done
+    assert progress_line([batch, scoring], since_last=15) == (115 / 160, "scoring old vs new · about 45 s left")  # counts down
+    assert progress_line([batch, scoring], since_last=61) == (0.99, "scoring old vs new · taking longer than estimated")
+    assert progress_line([batch, {"stage": "x"}], since_last=50)[1] == "x · about 1.5 min left"  # an estimate older than the stage's start
 
 
 def test_each_dataset_has_its_training_job_and_the_page_follows_the_newest(tmp_path):
