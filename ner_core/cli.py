@@ -513,9 +513,9 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     from .workbench.jobs import JobError, run_here
     from .workbench.retrain import RetrainSpec
 
-    spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit)
+    spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit, dataset=args.dataset)
     try:  # the same one-at-a-time lock as the app's background jobs
-        result = run_here("retrain", spec, echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
+        result = run_here("retrain", spec, args.dataset, echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
     except JobError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
@@ -752,6 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=_at_least(1), default=3)
     p.add_argument("--threads", type=_at_least(1), default=2)
     p.add_argument("--limit", type=_at_least(1), help="train on the first N training sentences only")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="the dataset whose active models are retrained (default: default, "
+                   "the shipped models; an imported one once its first models are trained: they sit inside its voted pipeline)")
     p.set_defaults(func=cmd_retrain, device=None)  # no --device: $NER_DEVICE, checked (_device_env) before the job starts
 
     p = sub.add_parser("job", help="run a background job recorded in the database (the app starts these)")

@@ -5,22 +5,12 @@ import streamlit as st
 from ner_core.data.corpus import SPLITS
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.training.recipes import RECIPES
+from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
-from ner_core.workbench.retrain import (
-    JOB_KINDS,
-    RetrainSpec,
-    TrainMethodSpec,
-    added_since_active,
-    comparison_f1,
-    corrections_by_split,
-    job_kind,
-    method_line,
-    retrainable,
-    start_training,
-)
+from ner_core.workbench.retrain import JOB_KINDS, added_since_active, comparison_f1, corrections_by_split, job_kind, start_training
 from pages.job_controls import earlier_jobs, job_progress
+from pages.retrain_forms import retrain_form, train_method_form
 from pages.render import plain
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset
@@ -97,11 +87,12 @@ blocked = refused or busy()  # one job at a time, of any dataset: said beside th
 show_job(dataset, user, refused)
 earlier_jobs(dataset, JOB_KINDS, latest_job(dataset, JOB_KINDS))
 
-by_split = corrections_by_split(correction_store(dataset))
+store = correction_store(dataset)
+by_split = corrections_by_split(store)
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
 st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from (a first-N "
            f"limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
-added, entities = added_since_active(correction_store(dataset))
+added, entities = added_since_active(store)
 if added:
     st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "
                + (", ".join(f"{t} {n}" for t, n in entities.most_common()) or "none"))
@@ -113,36 +104,15 @@ if job_kind(dataset) == "retrain":
     entry = active_id(dataset)
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
                f"The active models are registry entry `{entry}` (see the Registry page).")
-    available = retrainable()
-    with st.form("retrain_form", enter_to_submit=False):
-        models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available],
-                                key="retrain_models")
-        warm = st.toggle("Warm start from the active models", True, key="retrain_warm", help="Fine-tune them on the corrected and "
-                         f"added sentences plus {RetrainSpec().replay:,} others drawn at random; off: from scratch on every one")
-        epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
-        limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
-        submitted = st.form_submit_button("Start retraining", type="primary", disabled=blocked is not None, help=blocked)
-    spec = RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None) if submitted and models else None
+    spec = retrain_form(dataset, blocked)
+    if dataset != DEFAULT_DATASET:  # its models were trained by the method: it can be trained again from scratch
+        with st.expander("Or train the whole method again from scratch (the recipe chosen again)"):
+            spec = train_method_form(dataset, store.tagset, blocked) or spec
 else:
     if not has_active_model(dataset):
         st.info("This dataset has no trained model yet: train the whole method on all its training sentences.")
-    with st.form("train_method_form", enter_to_submit=False):  # Enter in a number must not start a job
-        st.markdown(f"The whole method from scratch, early stopping on the val split. {method_line(correction_store(dataset).tagset)}")
-        cols = st.columns(4)
-        epochs = cols[0].number_input("Tagger epochs (at most)", 1, 100, 30, key="train_epochs")
-        weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs")
-        detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs")
-        patience = cols[3].number_input("Patience", 1, 20, 4, key="train_patience")
-        left, right = st.columns(2)
-        recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
-                                "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
-        budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="train_budget")
-        submitted = st.form_submit_button("Train models", type="primary", disabled=blocked is not None, help=blocked)
-    spec = TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
-                           budget_minutes=float(budget)) if submitted else None
-if submitted and spec is None:
-    st.error("Choose at least one model to retrain.")
-elif spec is not None:
+    spec = train_method_form(dataset, store.tagset, blocked)
+if spec is not None:
     try:
         start_training(spec, dataset, user)
         st.rerun()

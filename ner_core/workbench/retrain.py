@@ -2,9 +2,9 @@
 
 The active entry is never touched: new checkpoints are built in a temporary directory that is
 registered (not activated) only when every model has trained and been scored. Two job kinds:
-``retrain`` (chosen models of the default corpus's active set, warm or cold) and ``train-method``
-(the whole method from scratch on any dataset's corrected sentences; the dataset's first entry is
-activated, a later one is not).
+``retrain`` (chosen models of a dataset's active set, warm or cold: the shipped set of the default corpus, or
+an entry that ``train-method`` trained) and ``train-method`` (the whole method from scratch on any dataset's
+corrected sentences, the recipe chosen again; the dataset's first entry is activated, a later one is not).
 """
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import random
 import shutil
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -26,7 +26,7 @@ from ..evaluation.metrics import entity_scores
 from ..models.checkpoint import load_checkpoint
 from ..models.checkpoint_dirs import CheckpointError
 from ..models.detector import DetectorConfig
-from ..models.model import ModelConfig
+from ..models.finetune import FineTuneConfig
 from ..models.pipeline import load_any
 from ..storage.datasets import DEFAULT_DATASET, open_dataset
 from ..quality.pool_ranking import rank_pool
@@ -35,11 +35,12 @@ from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
 from ..storage.users import User
 from ..training.method import FAMILIES, MethodSettings, StageProgress, check_method_data, train_method
-from ..training.recipes import RecipeChoice, duration
+from ..training.recipes import RecipeChoice, duration, finetune_settings
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
 from .jobs import start_job
-from .registry import SHIPPED, activate, active_dir, active_id, entry_dir, load_index, new_entry_dir, new_entry_id, register, registry_dir
+from .registry import (SHIPPED, activate, active_dir, active_id, entry_dir, has_active_model, load_index, new_entry_dir, new_entry_id,
+                       register, registry_dir)
 
 TAGGERS = tuple(name for f in FAMILIES for name in (f.single, f.strong, f.weak))
 MODELS = tuple(TAGGERS) + ("detector",)
@@ -56,6 +57,7 @@ class RetrainSpec:
     threads: int = 2
     limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
     replay: int = 3000  # warm start: the corrected sentences plus this many others, drawn at random
+    dataset: str = DEFAULT_DATASET
 
     def __post_init__(self) -> None:
         unknown = set(self.models) - set(MODELS)
@@ -123,14 +125,25 @@ def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:
 
 
 def job_kind(dataset: str) -> str:
-    """The job that trains ``dataset``'s models: ``retrain`` (chosen models of the active set, warm or cold)
-    on the default corpus, ``train-method`` (the whole method from scratch) on any other dataset."""
-    return "retrain" if dataset == DEFAULT_DATASET else "train-method"
+    """The job that trains ``dataset``'s models by default: ``retrain`` (chosen models of the active set, warm or
+    cold) where it has models to retrain, else ``train-method`` (the whole method from scratch)."""
+    return "retrain" if retrainable(dataset) else "train-method"
 
 
-def retrainable() -> list[str]:
-    """The models of the default corpus's active set that a ``retrain`` job can train."""
-    return [m for m in MODELS if (active_dir() / m).is_dir()]
+def model_dirs(directory: Path) -> dict[str, Path]:
+    """The models a ``retrain`` can train in an entry's ``directory``, by name (:data:`MODELS`), where they are: at its
+    top (the shipped layout) or inside its voted pipeline (an entry that ``train-method`` trained)."""
+    found = {}
+    for name in MODELS:
+        place = next((d for d in (directory / name, directory / "voted" / name) if d.is_dir()), None)
+        if place is not None:
+            found[name] = place
+    return found
+
+
+def retrainable(dataset: str = DEFAULT_DATASET) -> list[str]:
+    """The models of ``dataset``'s active set that a ``retrain`` job can train (none before its first models)."""
+    return list(model_dirs(active_dir(dataset))) if has_active_model(dataset) else []
 
 
 def progress_line(events: Sequence[dict[str, Any]], since_last: float = 0.0) -> tuple[float, str]:
@@ -198,7 +211,10 @@ def start_training(spec: RetrainSpec | TrainMethodSpec, dataset: str, user: User
     :func:`check_trainable` passes. Returns the job's id."""
     if isinstance(spec, TrainMethodSpec):
         check_trainable(spec)
-    return start_job(job_kind(dataset), spec, dataset, user)
+        return start_job("train-method", spec, dataset, user)
+    if not retrainable(dataset):
+        raise ValueError(f"`{dataset}` has no models to retrain yet: train its models first (Train models)")
+    return start_job("retrain", replace(spec, dataset=dataset), dataset, user)
 
 
 def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,
@@ -279,16 +295,20 @@ def _scores(model: Any, sentences: list[Sentence]) -> dict[str, Any]:
 
 
 def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = lambda _: None, store: CorrectionStore | None = None) -> dict[str, Any]:
-    """Train ``spec.models`` on the corrected corpus, score old vs new, register the new entry."""
+    """Train ``spec.models`` of ``spec.dataset``'s active set on its corrected sentences, score old vs new, register the
+    new entry (not active)."""
     started = time.perf_counter()
-    store = store or open_dataset(DEFAULT_DATASET)
+    if not retrainable(spec.dataset):
+        raise ValueError(f"`{spec.dataset}` has no models to retrain yet: train its models first (train-method, or the "
+                         "Retrain page's Train models)")
+    store = store or open_dataset(spec.dataset)
     corpus = store.corrected()
     corrected_ids = store.corrected_sentence_ids(corpus)
     split, added = store.split(), list(store.added().values())
     train_set = _limited(split.train, len(added), spec.limit, [corpus[i] for i in corrected_ids])
     if spec.warm_start:  # the corrected and added sentences, with others replayed
         train_set = _with_replay(train_set, [corpus[i] for i in corrected_ids] + added, spec.replay)
-    base_id = active_id()
+    base_id = active_id(spec.dataset)
     base = entry_dir(base_id)
     entry_id = new_entry_id()
     built = new_entry_dir(entry_id, base)
@@ -297,9 +317,9 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
-    entry = register(entry_id, built, {"base": base_id, **result["info"], "added_sentences": len(added)})
-    ranked = _rerank_pool(store, entry_dir(entry_id) / SYSTEMS[0], f"{SYSTEMS[0]} of {entry_id}", report) \
-        if (entry_dir(entry_id) / SYSTEMS[0]).is_dir() else None
+    entry = register(entry_id, built, {"base": base_id, **result["info"], "added_sentences": len(added)}, spec.dataset)
+    ranker = next((s for s in SYSTEMS if (entry_dir(entry_id) / s).is_dir()), None)
+    ranked = _rerank_pool(store, entry_dir(entry_id) / ranker, f"{ranker} of {entry_id}", report) if ranker else None
     return {"entry": entry, "comparisons": result["comparisons"], "worse": worse(result["comparisons"]), "pool": ranked}
 
 
@@ -349,22 +369,25 @@ def _tagging_seconds(model_dir: Path, sentences: int, sample: list[Sentence]) ->
 def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_set, base: Path, built: Path, started: float) -> dict:
     corrected = [corpus[i] for i in sorted(corrected_ids)]
     systems = [s for s in SYSTEMS if (base / s).is_dir() and _uses(base / s, set(spec.models))]
+    dirs = model_dirs(base)
+    missing = [name for name in spec.models if name not in dirs]
+    if missing:
+        raise CheckpointError(f"the active model set has no {', '.join(map(repr, missing))} to retrain; it has {', '.join(dirs)}")
     report({"stage": "timing the active models"})  # seconds (an encoder's import and load) before the first epoch
-    check = _tagging_seconds(base / spec.models[0], len(split.val), split.val[:100])[1] if spec.models[0] != "detector" else 0.0
+    check = _tagging_seconds(dirs[spec.models[0]], len(split.val), split.val[:100])[1] if spec.models[0] != "detector" else 0.0
     scoring = sum(2 * sum(_tagging_seconds(base / system, len(split.test) + len(corrected), split.test[:100]))
                   for system in systems)  # old and new, each loaded and run once
     progress = StageProgress([(name, spec.epochs) for name in spec.models] + [("scoring old vs new", 1)], report, check,
                              {"scoring old vs new": scoring})
     for name in spec.models:
-        if not (base / name).is_dir():
-            raise CheckpointError(f"the active model set has no {name!r} to retrain")
         config = TrainConfig(epochs=spec.epochs, patience=spec.epochs, threads=spec.threads)
-        old, meta = load_checkpoint(base / name)
+        old, meta = load_checkpoint(dirs[name])
+        out = built / dirs[name].relative_to(base)
         on_epoch, on_batch = progress.start(name), progress.batches(name)
         if name == "detector":
             balanced = bool(meta.get("train", {}).get("balanced", False))
             train_detector(train_set, split.val, config, DetectorConfig(**old.config.to_dict()), balanced=balanced,
-                           select_on="roc_auc", out_dir=built / name, progress=False,
+                           select_on="roc_auc", out_dir=out, progress=False,
                            model=old if spec.warm_start else None, on_epoch=on_epoch, on_batch=on_batch)
         else:
             data, tagset = train_set, TagSet.from_labels(old.vocab.labels)
@@ -372,7 +395,9 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
             family = next((f for f in FAMILIES if f.weak == name), None)
             if family is not None and not spec.warm_start:  # from scratch: the family's weak-tagger data
                 data = family.recipe.weak_data(train_set, [t for t in tagset.types if t not in config.mask_types], config.seed)
-            train(data, split.val, config, ModelConfig(**old.config.to_dict()), built / name,
+            if isinstance(old.config, FineTuneConfig):  # a fine-tuned encoder: its lower learning rate and warm-up
+                config = finetune_settings(config)
+            train(data, split.val, config, replace(old.config), out,
                   model=old if spec.warm_start else None, on_epoch=on_epoch, progress=False, tagset=tagset, on_batch=on_batch)
         progress.finish(name)
     progress.start("scoring old vs new")

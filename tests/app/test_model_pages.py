@@ -174,3 +174,33 @@ def test_start_buttons_are_disabled_while_any_dataset_runs_a_job(fresh):
         with Session(engine) as session, session.begin():
             session.execute(update(Job).where(Job.id == "elsewhere").values(state="failed", holds_lock=None))
     assert not next(b for b in open_page("retrain", "fresh").button if b.label == "Train models").disabled
+
+
+def test_an_imported_datasets_models_are_retrained_warm_from_their_corrections(fresh):
+    """A dataset's first models came from train-method (inside its voted pipeline): Retrain offers them warm, and
+    the retrain writes a new entry of that dataset with the chosen model replaced and the others kept."""
+    from ner_core.models.checkpoint import load_checkpoint
+    from ner_core.storage.datasets import open_dataset
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.registry import active_id, entry_dir, load_index
+    from ner_core.workbench.retrain import RetrainSpec, job_kind, retrainable
+
+    engine, _ = fresh
+    assert (retrainable("fresh"), job_kind("fresh"), retrainable("tiny")) == (["strong", "weak", "detector"], "retrain", [])
+    app = open_page("retrain", "fresh")
+    assert [b.label for b in app.button if b.label in ("Start retraining", "Train models")] == ["Start retraining", "Train models"]
+    assert app.multiselect(key="retrain_models").value == ["strong", "weak", "detector"]
+
+    store = open_dataset("fresh", engine)
+    sentence = store.snapshot(0)
+    store.save(0, ["B-species" if i == 0 else t for i, t in enumerate(sentence.tags)], author="ann",
+               expected_version=sentence.version)
+    base = active_id("fresh")
+    result = run_here("retrain", RetrainSpec(["strong"], epochs=1, threads=1, dataset="fresh"), "fresh", engine=engine)
+    entry = result["entry"]["id"]
+    assert entry in [e["id"] for e in load_index("fresh")["entries"]] and active_id("fresh") == base  # listed, not active
+    assert list(result["comparisons"]) == ["voted"] and result["entry"]["base"] == base
+    old, new = entry_dir(base) / "voted", entry_dir(entry) / "voted"
+    assert (new / "weak" / "model.safetensors").read_bytes() == (old / "weak" / "model.safetensors").read_bytes()
+    assert (new / "strong" / "model.safetensors").read_bytes() != (old / "strong" / "model.safetensors").read_bytes()
+    assert load_checkpoint(new / "strong")[1]["train"]["mask_types"] == ["species"]  # its own mask kept

@@ -1,0 +1,42 @@
+"""The Retrain page's two forms: retrain chosen models of the active set, or train the whole method from scratch."""
+from __future__ import annotations
+
+import streamlit as st
+
+from ner_core.data.tags import TagSet
+from ner_core.training.recipes import RECIPES
+from ner_core.workbench.retrain import RetrainSpec, TrainMethodSpec, method_line, retrainable
+
+
+def retrain_form(dataset: str, blocked: str | None) -> RetrainSpec | None:
+    """The spec to start once "Start retraining" is pressed with models chosen (``blocked``: why it cannot be)."""
+    available = retrainable(dataset)
+    with st.form("retrain_form", enter_to_submit=False):  # Enter in a number must not start a job
+        models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available] or available,
+                                key="retrain_models")
+        warm = st.toggle("Warm start from the active models", True, key="retrain_warm", help="Fine-tune them on the corrected and "
+                         f"added sentences plus {RetrainSpec().replay:,} others drawn at random; off: from scratch on every one")
+        epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
+        limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
+        submitted = st.form_submit_button("Start retraining", type="primary", disabled=blocked is not None, help=blocked)
+    if submitted and not models:
+        st.error("Choose at least one model to retrain.")
+    return RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None, dataset=dataset) if submitted and models else None
+
+
+def train_method_form(dataset: str, tagset: TagSet, blocked: str | None) -> TrainMethodSpec | None:
+    """The spec to start once "Train models" is pressed: the whole method from scratch, the recipe chosen on val."""
+    with st.form("train_method_form", enter_to_submit=False):
+        st.markdown(f"The whole method from scratch, early stopping on the val split. {method_line(tagset)}")
+        cols = st.columns(4)
+        epochs = cols[0].number_input("Tagger epochs (at most)", 1, 100, 30, key="train_epochs")
+        weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs")
+        detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs")
+        patience = cols[3].number_input("Patience", 1, 20, 4, key="train_patience")
+        left, right = st.columns(2)
+        recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
+                                "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
+        budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="train_budget")
+        submitted = st.form_submit_button("Train models", type="primary", disabled=blocked is not None, help=blocked)
+    return TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
+                           budget_minutes=float(budget)) if submitted else None
