@@ -377,10 +377,11 @@ class CorrectionStore:
         states = self.snapshots(i for i, _ in rows)
         return {i: Sentence(tuple(words), tuple(states[i].tags)) for i, words in rows}
 
-    def split(self) -> Split:
-        """The corrected corpus's seeded split, with the sentences added from the pool in its training part."""
-        parts = split_corpus(self.corrected())
-        return Split([*parts.train, *self.added().values()], parts.val, parts.test)
+    def split(self, corrected: list[Sentence] | None = None, added: dict[int, Sentence] | None = None) -> Split:
+        """The corrected corpus's seeded split, with the sentences added from the pool in its training part (either one
+        given where the caller has read it already)."""
+        parts = split_corpus(self.corrected() if corrected is None else corrected)
+        return Split([*parts.train, *(self.added() if added is None else added).values()], parts.val, parts.test)
 
     def corpus(self) -> list[Sentence]:
         """Every sentence as it is now: the corrected original ones, then those added from the pool (an export)."""

@@ -189,13 +189,12 @@ def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
     return columns
 
 
-def _method_split(store: CorrectionStore, spec: TrainMethodSpec) -> Split:
-    """What ``spec``'s job trains on (the dataset's split, its original training sentences cut to ``spec.limit``, the
-    corrected ones kept),
-    checked (:func:`~ner_core.training.method.check_method_data`)."""
-    split, corpus = store.split(), store.corrected()  # the sentences added from the pool end its training part
-    corrected = [corpus[i] for i in store.corrected_sentence_ids(corpus)]
-    split = Split(_limited(split.train, len(store.added()), spec.limit, corrected), split.val, split.test)
+def _method_split(store: CorrectionStore, spec: TrainMethodSpec, corpus: list[Sentence], added: dict[int, Sentence]) -> Split:
+    """What ``spec``'s job trains on, checked (:func:`~ner_core.training.method.check_method_data`): the seeded split of
+    the corrected ``corpus``, its original training sentences cut to ``spec.limit`` (the corrected ones kept), and the
+    sentences ``added`` from the pool ending its training part."""
+    split, corrected = store.split(corpus, added), [corpus[i] for i in store.corrected_sentence_ids(corpus)]
+    split = Split(_limited(split.train, len(added), spec.limit, corrected), split.val, split.test)
     check_method_data(split, store.tagset, f"`{spec.dataset}`", "import a larger file")
     return split
 
@@ -203,7 +202,8 @@ def _method_split(store: CorrectionStore, spec: TrainMethodSpec) -> Split:
 def check_trainable(spec: TrainMethodSpec, engine: Engine | None = None) -> None:
     """Refuse (:class:`ValueError`) to train the method on a dataset too small for it (no train or val sentences, no
     weak entity on val), saying what its splits hold: before a job starts, not as the job's failure."""
-    _method_split(open_dataset(spec.dataset, engine or shared_engine()), spec)
+    store = open_dataset(spec.dataset, engine or shared_engine())
+    _method_split(store, spec, store.corrected(), store.added())
 
 
 def start_training(spec: RetrainSpec | TrainMethodSpec, dataset: str, user: User | None = None) -> str:
@@ -230,7 +230,8 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     store = open_dataset(spec.dataset, engine)
     corpus = store.corrected()
     corrected_ids = store.corrected_sentence_ids(corpus)
-    split, added, tagset = _method_split(store, spec), len(store.added()), store.tagset
+    added = store.added()
+    split, tagset = _method_split(store, spec, corpus, added), store.tagset
     member = "voted" if tagset.weak else "bilstm_crf"
     base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
     built = registry_dir() / f"{entry_id}.tmp-build"
@@ -253,7 +254,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     counts = store.counts()
     info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
             "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
-            "added_sentences": added, "recipe": (summary.get("recipe") or {}).get("chosen"),
+            "added_sentences": len(added), "recipe": (summary.get("recipe") or {}).get("chosen"),
             "metrics": metrics,  # test micro F1, old (None: a first model) and new
             "seconds": round(time.perf_counter() - started, 1)}
     entry = register(entry_id, built, info, spec.dataset, engine)
@@ -304,7 +305,8 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     store = store or open_dataset(spec.dataset)
     corpus = store.corrected()
     corrected_ids = store.corrected_sentence_ids(corpus)
-    split, added = store.split(), list(store.added().values())
+    pooled = store.added()
+    split, added = store.split(corpus, pooled), list(pooled.values())
     train_set = _limited(split.train, len(added), spec.limit, [corpus[i] for i in corrected_ids])
     if spec.warm_start:  # the corrected and added sentences, with others replayed
         train_set = _with_replay(train_set, [corpus[i] for i in corrected_ids] + added, spec.replay)
