@@ -10,6 +10,7 @@ if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Str
 
     serve(__file__, sys.argv[1:])
 
+from pages.render import INTERRUPTED
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice
 
@@ -31,3 +32,4 @@ navigation = st.navigation(
 sidebar_status(current_user())  # with users defined: the sign-in form until signed in
 dataset_choice()  # one dataset for every page, kept across page switches
 navigation.run()
+st.session_state.pop(INTERRUPTED, None)  # the page drew its widgets (pages/render.py: remember)

@@ -13,7 +13,7 @@ from typing import Sequence
 import streamlit as st
 
 from ner_core.storage.store import StaleSaveError
-from pages.render import edited_column, plain
+from pages.render import INTERRUPTED, edited_column, plain
 
 DRAFTS = "annotate_drafts"  # st.session_state: (dataset, sentence) -> Draft
 GRID = "annotate_grid"  # st.session_state: the Grid drawn last
@@ -45,7 +45,8 @@ def open_grid(place: tuple[str, int], stored: tuple[list[str], int], prefix: str
     draft = draft_of(place)
     base, version = (draft.base, draft.version) if draft else (tuple(stored[0]), stored[1])
     grid = st.session_state.get(GRID)
-    if grid is None or (grid.place, grid.version) != (place, version) or grid.key not in st.session_state:
+    if grid is None or (grid.place, grid.version) != (place, version) or grid.key not in st.session_state \
+            or st.session_state.get(INTERRUPTED):  # a run drew no grid: the browser's grid lost its edits, the draft has them
         number = st.session_state[f"{GRID}_number"] = st.session_state.get(f"{GRID}_number", 0) + 1
         grid = Grid(place, f"{prefix}{version}_{number}", draft.tags if draft else base, base, version, draft is not None)
         st.session_state[GRID] = grid

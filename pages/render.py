@@ -85,13 +85,20 @@ def forget(*keys: str) -> None:
         st.session_state.pop(key, None)
 
 
+INTERRUPTED = "page_interrupted"  # st.session_state: a run stopped before its page drew its widgets (the database was down)
+
+
 def remember(key: str, default: object) -> None:
-    """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw).
+    """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw) and
+    across a run that stopped before drawing it (:data:`INTERRUPTED`: the browser then shows the widget's default
+    unless the value is set again).
 
     Call before drawing the widget, which then gets no default of its own.
     """
     if key not in st.session_state:
         st.session_state[key] = st.session_state.get(f"{key}__kept", default)
+    elif st.session_state.get(INTERRUPTED):
+        st.session_state[key] = st.session_state[key]
     st.session_state[f"{key}__kept"] = st.session_state[key]
 
 

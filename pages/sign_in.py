@@ -15,12 +15,15 @@ import os
 from typing import Callable
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from ner_core.storage.db import shared_engine
+from ner_core.storage.store import database_failure
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
-from pages.render import plain, remember
+from pages.render import INTERRUPTED, plain, remember
 
 COOKIE = "ner_session"
+UNSAVED = "signin_unsaved"  # st.session_state: why a write of the last click failed (the database), said atop the page
 _COOKIE_JS = """
 export default function ({ data }) {
   if (!data) return;
@@ -35,7 +38,16 @@ _cookie = st.components.v2.component("ner_session_cookie", js=_COOKIE_JS)
 def current_user() -> User | None:
     """The signed-in user (``None``: no users defined); else the sign-in form, and the page stops."""
     engine = shared_engine()
-    if not has_users(engine):
+    if UNSAVED in st.session_state:
+        st.error(st.session_state.pop(UNSAVED))
+    try:
+        users = has_users(engine)
+    except DBAPIError as err:
+        st.error(f"The page cannot be drawn: {database_failure(err)}. Nothing can be read or saved until it is back; "
+                 "reload the page then. Unsaved grid edits stay in this browser session.")
+        st.session_state[INTERRUPTED] = True  # no widget drawn: the next run sets their values again
+        st.stop()
+    if not users:
         return None
     if "signin_cookie_read" not in st.session_state:  # a new browser session: a reload, or a new tab
         st.session_state.signin_cookie_read = True
@@ -62,14 +74,17 @@ def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
     @functools.wraps(callback)
     def run(*args, **kwargs) -> None:
         engine = shared_engine()
-        if has_users(engine):
-            try:
-                user_for_token(engine, st.session_state.get("signin_token") or "")
-            except SignInError:
-                st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, or the "
-                                                   "session expired). Sign in again.")
-                return
-        callback(*args, **kwargs)
+        try:
+            if has_users(engine):
+                try:
+                    user_for_token(engine, st.session_state.get("signin_token") or "")
+                except SignInError:
+                    st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, or the "
+                                                       "session expired). Sign in again.")
+                    return
+            callback(*args, **kwargs)
+        except DBAPIError as err:  # the database is down or refused: said on the page, which is drawn as it was
+            st.session_state[UNSAVED] = f"Nothing was saved: {database_failure(err)}. Save again once it is back."
     return run
 
 

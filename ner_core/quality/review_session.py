@@ -16,10 +16,11 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
-from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError
+from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError, database_failure
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
 from .review_queue import (ACCEPTED, EDITED, KEPT, SPLITS, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue,
@@ -32,6 +33,11 @@ ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
 UNKNOWN_OP = "Not saved: the browser sent a decision this page does not know."
 SKIPPED = ("info", "Skipped: it comes back at the end of the queue.")
 Message = tuple[str, str]  # (kind: success, info or error; text)
+
+
+def unsaved(err: Exception) -> str:
+    """Why an op that raised was not saved: a database failure in a few words, else the error itself."""
+    return f"nothing was saved: {database_failure(err) if isinstance(err, DBAPIError) else f'{type(err).__name__}: {err}'}"
 
 
 @dataclass(frozen=True)
@@ -66,8 +72,9 @@ class OpsSession:
 
     def apply(self, ops: Iterable[Any], *where: Any) -> None:
         """Apply each browser op not applied yet, in order, by :meth:`_apply` (``where``: the queue or pool and the rest
-        it needs). The browser resends every op until it is acked, so an id is applied once. An op the database refused
-        to write (:class:`StorageWriteError`) is not acked but kept in :attr:`refused`, with the ops after it, to be resent."""
+        it needs). The browser resends every op until it is acked, so an id is applied once. An op that failed (the
+        database refused the write, :class:`StorageWriteError`, or could not be read) is not acked but kept in
+        :attr:`refused`, with the ops after it, to be resent."""
         for op in ops:
             if not isinstance(op, dict) or op.get("id") in self.done:
                 continue
@@ -75,10 +82,11 @@ class OpsSession:
             self.refused.pop(op.get("id"), None)
             try:
                 self._apply(op, *where)
-            except StorageWriteError as err:
+            except Exception as err:  # noqa: BLE001 - whatever failed, the op is not confirmed and comes again
                 self.done.remove(op.get("id"))
-                self.refused[op.get("id")] = f"Not saved: {err}"
-                self.message = ("error", f"Not saved: {err}")
+                why = (str(err) if isinstance(err, StorageWriteError) else unsaved(err)).removeprefix("nothing was saved: ")
+                self.refused[op.get("id")] = f"Not saved: {why}"
+                self.message = ("error", f"Not saved: {why}")
                 break
         del self.done[:-REMEMBERED]
 
@@ -165,7 +173,7 @@ class ReviewSession(OpsSession):
         if conflict is not None:
             try:
                 self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine)
-            except StorageWriteError:
+            except Exception:
                 self.conflict = conflict  # still to resolve when the write is retried
                 raise
 

@@ -15,7 +15,7 @@ from typing import Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
 
 from .schema import Claim
@@ -50,5 +50,5 @@ def claim(engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
             session.add_all(Claim(kind=kind, item_id=i, author=author, claimed_at=now) for i in dict.fromkeys(items) if i not in held)
     except IntegrityError:  # another browser claimed one of them meanwhile: the next draw sorts it out
         pass
-    except OperationalError:  # a database that cannot write now (read-only, locked too long): the items go unclaimed
-        pass
+    except (OperationalError, InternalError):  # a database that cannot write now (read-only, locked too long): the items
+        pass  # go unclaimed

@@ -24,7 +24,7 @@ from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
 
 from ..data.corpus import Sentence, Split, read_corpus, split_corpus
@@ -32,7 +32,7 @@ from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence, SentenceVersion
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
-           "bump_version", "refuse_when_full", "reopen_pool_add"]
+           "bump_version", "database_failure", "refuse_when_full", "reopen_pool_add"]
 
 
 class CorrectionError(ValueError):
@@ -477,12 +477,13 @@ _UNWRITABLE = ("readonly database", "read-only", "disk i/o error", "unable to op
 
 @contextmanager
 def refuse_when_full() -> Iterator[None]:
-    """A write that the database refuses for want of room, or because it cannot write its file (read-only,
-    a disk error), raises :class:`StorageFullError` or :class:`StorageWriteError`: nothing was saved, and the
-    message says why. A context manager, or a decorator of any function that writes to the database."""
+    """A write that the database refuses for want of room, because it cannot write its file (read-only, a disk
+    error), or because it failed or cannot be reached (a server down or restarting, a read-only standby), raises
+    :class:`StorageFullError` or :class:`StorageWriteError`: nothing was saved, and the message says why. A context
+    manager, or a decorator of any function that writes to the database."""
     try:
         yield
-    except (OperationalError, OSError) as err:
+    except (OperationalError, InternalError, OSError) as err:
         chain = [err]  # a full disk may surface as the failed rollback of the savepoint it aborted
         while chain[-1].__context__ is not None and len(chain) < 5:
             chain.append(chain[-1].__context__)
@@ -493,7 +494,15 @@ def refuse_when_full() -> Iterator[None]:
         if cause is not None:
             raise StorageWriteError(f"nothing was saved: the database cannot write ({cause}); check that its file or "
                                     "server is writable, then save again") from err
+        if isinstance(err, DBAPIError):
+            raise StorageWriteError(f"nothing was saved: {database_failure(err)}; save again once it is back") from err
         raise
+
+
+def database_failure(err: DBAPIError) -> str:
+    """A database error in a few words: the driver's first line, without SQLAlchemy's SQL and background link."""
+    first = (str(err.orig) if err.orig is not None else str(err)).strip().splitlines()
+    return f"the database failed or cannot be reached ({type(err.orig or err).__name__}: {(first or [''])[0][:200]})"
 
 
 def reopen_pool_add(session: Session, dataset_id: int, batch: str, author: str, now: datetime) -> None:

@@ -1,4 +1,6 @@
 """Decisions resent by the browser (after a restarted server or a reload) and writes the database refused."""
+import os
+
 import pytest
 from test_review_queue import filled
 
@@ -45,3 +47,47 @@ def test_a_refused_write_is_not_acked_and_is_stored_when_resent(queue, monkeypat
     session.apply(sent, queue, "train", "ann")  # the browser retries
     assert session.acked == ["a", "b"] and session.refused == {}
     assert [d["action"] for d in queue.decisions()] == [ACCEPTED]
+
+
+def test_a_decision_on_a_read_only_database_is_not_acked_and_is_stored_once_it_is_writable(tmp_path):
+    """PostgreSQL put read-only (a standby after a failover, maintenance) raises InternalError, not OperationalError:
+    the decision is refused with the reason and not confirmed to the browser, which resends it."""
+    import psycopg
+    from conftest import fresh_database
+    from sqlalchemy.engine import make_url
+
+    with fresh_database("postgresql", tmp_path) as url:
+        queue = filled(url, tmp_path)
+        name = make_url(url).database
+
+        def read_only(on: bool) -> None:
+            with psycopg.connect(os.environ["NER_TEST_DB_URL"], autocommit=True) as connection:  # not the read-only one
+                connection.execute(f'ALTER DATABASE "{name}" SET default_transaction_read_only = {"on" if on else "off"}')
+            queue.store.engine.dispose()  # the setting holds for new connections
+
+        session = ReviewSession()
+        item = session.ahead(queue, "train")[0][0]
+        sent = [op("a", "keep", item.id, queue.store.sentence_version(item.sentence))]
+        read_only(True)
+        session.apply(sent, queue, "train", "ann")
+        assert session.acked == [] and session.refused["a"].startswith("Not saved: the database cannot write (read-only)")
+        read_only(False)
+        session.apply(sent, queue, "train", "ann")
+        assert session.acked == ["a"] and [d["action"] for d in queue.decisions()] == [KEPT]
+        queue.store.engine.dispose()
+
+
+def test_an_op_whose_reads_fail_is_not_acked(queue, tmp_path):
+    """Not only a refused write: a decision whose database reads fail (a lost database file here) is not confirmed."""
+    session = ReviewSession()
+    item = session.ahead(queue, "train")[0][0]
+    sent = [op("a", "accept", item.id, queue.store.sentence_version(item.sentence))]
+    queue.store.engine.dispose()
+    (tmp_path / "queue.db").rename(tmp_path / "elsewhere.db")  # SQLite opens a new, empty file in its place
+    session.apply(sent, queue, "train", "ann")
+    assert session.acked == [] and "the database failed or cannot be reached (OperationalError: no such table" in session.refused["a"]
+    queue.store.engine.dispose()
+    (tmp_path / "queue.db").unlink()
+    (tmp_path / "elsewhere.db").rename(tmp_path / "queue.db")
+    session.apply(sent, queue, "train", "ann")
+    assert session.acked == ["a"] and [d["action"] for d in queue.decisions()] == [ACCEPTED]

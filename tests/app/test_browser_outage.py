@@ -1,0 +1,83 @@
+"""A database outage in a real browser (Debian's Chromium, `streamlit run`, PostgreSQL): Save while the database
+refuses connections says that nothing was saved, and once it is back the unsaved grid edit and the sidebar's name
+are on the page as they were, and the save goes through."""
+import os
+from pathlib import Path
+
+import pytest
+from conftest import fresh_database
+from processes import CHROMIUM, ROOT, launch_chromium, script_done, streamlit_app
+from test_browser_annotate import open_annotate, settled_box
+
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
+
+
+@pytest.fixture(scope="module")
+def server(small_corpus, tmp_path_factory):
+    """A one-person app (no users: the name is typed in the sidebar) on a PostgreSQL database of its own."""
+    tmp = tmp_path_factory.mktemp("outage")
+    with fresh_database("postgresql", tmp) as url, streamlit_app(
+            {"NER_MODEL": str(ROOT / "checkpoints" / "bilstm_crf"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url,
+             "NER_CORPUS": str(small_corpus)}) as base:
+        yield base, url
+
+
+def reachable(url: str, on: bool) -> None:
+    """Let the app's database take connections, or refuse them and end those it has (a server going down)."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    with psycopg.connect(os.environ["NER_TEST_DB_URL"], autocommit=True) as admin:
+        admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(on).lower()}')
+        if not on:
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+
+def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpus):
+    from playwright.sync_api import sync_playwright
+
+    base, url = server
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            open_annotate(page, base, 3)
+            page.get_by_label("Your name").fill("ines")
+            page.get_by_label("Your name").press("Enter")
+            script_done(page)
+            cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
+            for _ in range(2):  # as in test_browser_annotate: a cold grid may miss the first keys
+                box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
+                page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
+                for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):
+                    page.wait_for_timeout(200)
+                    page.keyboard.press(key)
+                script_done(page)
+                if cells.nth(2).inner_text() == "B-org":
+                    break
+            assert cells.nth(2).inner_text() == "B-org"
+
+            reachable(url, False)
+            try:
+                page.get_by_role("button", name="Save").click()
+                page.get_by_text("Nothing was saved: the database failed or cannot be reached").wait_for()
+                page.get_by_text("The page cannot be drawn").wait_for()
+            finally:
+                reachable(url, True)
+            page.get_by_role("link", name="Annotate").click()
+            page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard.").wait_for()
+            script_done(page)
+            assert cells.nth(2).inner_text() == "B-org" and page.get_by_label("Your name").input_value() == "ines"
+            page.get_by_role("button", name="Save").click()
+            page.get_by_text("Saved: 1 token(s) changed").wait_for()
+        finally:
+            browser.close()
+    engine = make_engine(url)
+    store = CorrectionStore(engine, "default", small_corpus)
+    assert store.tags(3)[0] == "B-org" and store.history(3)[0]["author"] == "ines"
+    engine.dispose()
