@@ -7,18 +7,20 @@ registered in the database with the tag scheme of its file, so every app instanc
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..data.corpus import default_corpus_path, load_corpus_bytes, write_corpus
 from .db import shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
-from .store import CorrectionError, CorrectionStore
+from .store import CorrectionError, CorrectionStore, _now, refuse_when_full
 from .users import User, require
 
 DEFAULT_DATASET = "default"
@@ -73,14 +75,30 @@ def import_dataset(engine: Engine, name: str, data: bytes, filename: str, direct
     read = load_corpus_bytes(data, filename)
     target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
     target.parent.mkdir(parents=True, exist_ok=True)
+    _drop_leftovers(target.parent)
     write_corpus(read.sentences, target)
-    try:
-        store = CorrectionStore(engine, name, target, read.sentences)
+    try:  # the name is taken here, by one insert: of two imports under one name at once, the second is refused
+        with refuse_when_full(), Session(engine) as session, session.begin():
+            session.add(Dataset(name=name, path=str(target), created_at=_now(), scheme=read.scheme))
+    except IntegrityError:
+        target.unlink(missing_ok=True)
+        raise CorrectionError(f"a dataset named {name!r} exists already: it was imported meanwhile (by another user or "
+                              "instance); choose another name") from None
     except BaseException:
         target.unlink(missing_ok=True)
         raise
-    with Session(engine) as session, session.begin():
-        session.execute(update(Dataset).where(Dataset.name == name).values(scheme=read.scheme))
     if log is not None:
         log(read.summary())
-    return store
+    return CorrectionStore(engine, name, target, read.sentences)
+
+
+def _drop_leftovers(directory: Path, older_than: float = 3600) -> None:
+    """Remove the partial files of imports killed while writing (``*.tmp-write``, untouched for ``older_than`` seconds:
+    a running import's own is recent)."""
+    now = time.time()
+    for partial in directory.glob("*.tmp-write"):
+        try:
+            if now - partial.stat().st_mtime > older_than:
+                partial.unlink()
+        except OSError:  # gone meanwhile, or not ours to remove
+            pass

@@ -66,6 +66,55 @@ def test_an_imported_dataset_records_the_tag_scheme_of_its_file(db_url, tmp_path
     assert import_scheme("default", engine) is None  # the project's corpus was never imported
 
 
+
+def test_two_imports_under_one_name_at_once_keep_one_and_refuse_the_other(db_url, tmp_path):
+    """Both pass the name check before either registers: the database's unique name decides, the other is told."""
+    import threading
+
+    from ner_core.storage.datasets import import_dataset, open_dataset
+    from ner_core.storage.store import CorrectionError
+
+    engine = make_engine(db_url)
+    files = {who: "\n\n".join(f"{who}\tB-per\nsaid\tO\nthing{i}\tO" for i in range(3000)).encode() for who in ("Alice", "Bob")}
+    barrier, done, refused = threading.Barrier(2), [], []
+
+    def run(who: str) -> None:
+        barrier.wait()
+        try:
+            done.append((who, len(import_dataset(engine, "race", files[who], f"{who}.conll", tmp_path / "datasets").original)))
+        except CorrectionError as err:
+            refused.append(str(err))
+
+    threads = [threading.Thread(target=run, args=(who,)) for who in files]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(done) == 1 and len(refused) == 1, (done, refused)
+    assert "exists already" in refused[0]
+    winner = done[0][0]
+    assert open_dataset("race", engine).original[0].words[0] == winner  # what the winner was told it imported
+    assert len(list((tmp_path / "datasets").iterdir())) == 1  # the other's file is gone
+    engine.dispose()
+
+
+
+def test_an_import_removes_what_an_import_killed_while_writing_left(tmp_path):
+    import os
+    import time
+
+    from ner_core.storage.datasets import import_dataset
+
+    folder = tmp_path / "datasets"
+    folder.mkdir()
+    old, running = folder / "a.jsonl.tmp-write", folder / "b.jsonl.tmp-write"
+    for partial in (old, running):
+        partial.write_text("{")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))  # two hours untouched: its import was killed
+    import_dataset(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "x", b"A\tB-per\n", "x.conll", folder)
+    assert not old.exists() and running.exists()  # a running import's file is recent: kept
+
+
 OPENER = """
 import os, sys, time
 import ner_core.storage.db
