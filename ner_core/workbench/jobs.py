@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import traceback
 import uuid
 from dataclasses import asdict, is_dataclass
@@ -33,7 +34,7 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..storage.datasets import DEFAULT_DATASET
@@ -49,6 +50,7 @@ RUNNERS = {"retrain": "ner_core.workbench.retrain:run_retrain_job", "train-metho
 job loads no model code); more for plugins or tests: ``$NER_JOB_RUNNERS="kind=module:function,..."``."""
 ACTIVE = ("starting", "running")
 HEARTBEAT_EVERY = 5  # seconds
+OUTAGE_WAIT = (1, 2, 4, 8, 15, 30, 60)  # seconds between tries to record an outcome while the database is out of reach
 STALE_AFTER = 120  # seconds without a heartbeat before a worker on another host counts as dead
 HOST = socket.gethostname()
 STOP_SIGNALS = {signal.SIGTERM, signal.SIGINT}  # a worker records these itself
@@ -148,21 +150,41 @@ def _local_death(job_id: str, pid: int) -> str | None:
 
 def _death(job: Job) -> str | None:
     """Why the lock holder ``job`` is dead, or None while it may be alive."""
+    silent = _now() - _aware(job.heartbeat_at or job.created_at)
     if job.host == HOST and job.pid is not None:
-        return _local_death(job.id, job.pid)
-    last = _aware(job.heartbeat_at or job.created_at)
-    if (silent := _now() - last) > timedelta(seconds=STALE_AFTER):
+        cause = _local_death(job.id, job.pid)
+        if cause is None and silent > timedelta(seconds=STALE_AFTER) and not _runs_ner_core(job.pid):  # e.g. after a reboot
+            return f"the job process (pid {job.pid}) is gone: no heartbeat for {int(silent.total_seconds())} s, and that pid runs another program now"
+        return cause
+    if silent > timedelta(seconds=STALE_AFTER):
         return f"no heartbeat from the job process (pid {job.pid} on {job.host}) for {int(silent.total_seconds())} s"
     return None
 
 
+def _runs_ner_core(pid: int) -> bool:
+    """Whether process ``pid`` runs this package (a job worker or the command line); True where that cannot be read."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+            return b"ner_core" in cmdline.read()
+    except OSError:
+        return True
+
+
 def _finish(engine: Engine, job_id: str, state: str, *, error: str | None = None, trace: str | None = None,
             result: dict | None = None) -> bool:
-    """Record a job's outcome and release the lock, unless it has ended already; True if recorded."""
-    with Session(engine) as session, session.begin():
-        done = session.execute(update(Job).where(Job.id == job_id, Job.state.in_(ACTIVE)).values(
-            state=state, holds_lock=None, finished_at=_now(), error=error, traceback=trace, result=result))
-        return done.rowcount == 1
+    """Record a job's outcome and release the lock, unless it has ended already; True if recorded. A database out of
+    reach is waited for (:data:`OUTAGE_WAIT`), so that a brief restart does not lose the outcome of hours of training."""
+    for wait in [*OUTAGE_WAIT, None]:
+        try:
+            with Session(engine) as session, session.begin():
+                done = session.execute(update(Job).where(Job.id == job_id, Job.state.in_(ACTIVE)).values(
+                    state=state, holds_lock=None, finished_at=_now(), error=error, traceback=trace, result=result))
+                return done.rowcount == 1
+        except OperationalError:
+            if wait is None:
+                raise
+            time.sleep(wait)
+    return False
 
 
 def _reap(engine: Engine) -> None:
@@ -343,9 +365,16 @@ def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
 
 def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = None) -> dict[str, Any]:
     """Run a claimed job here: heartbeat, progress rows, its outcome recorded, the lock released."""
+    pending: list[JobEvent] = []  # events a database outage held back: written with the next one that goes through
+
     def report(event: dict[str, Any]) -> None:
-        with Session(engine) as session, session.begin():
-            session.add(JobEvent(job_id=job_id, at=_now(), event=json.loads(json.dumps(event, default=str))))
+        pending.append(JobEvent(job_id=job_id, at=_now(), event=json.loads(json.dumps(event, default=str))))
+        try:
+            with Session(engine) as session, session.begin():
+                session.add_all(pending)
+            pending.clear()
+        except OperationalError:  # the database restarting or out of reach: training goes on, progress catches up
+            pending[:] = [JobEvent(job_id=e.job_id, at=e.at, event=e.event) for e in pending]  # not bound to the lost session
         if echo:
             echo(event)
 

@@ -259,3 +259,66 @@ def test_a_second_instance_sees_the_job_its_progress_and_the_activation(jobs_env
     watcher.stdin.flush()
     assert json.loads(watcher.stdout.readline()) == {"active": entry_id}
     assert watcher.wait(60) == 0 and wait(job)["state"] == "succeeded"
+
+
+def test_a_job_outlives_a_brief_database_outage(tmp_path, monkeypatch):
+    """The database refuses connections for a few seconds while a job runs (a restart): the job goes on, its progress
+    held back meanwhile is written afterwards, and its outcome is recorded."""
+    import psycopg
+    from conftest import fresh_database
+    from sqlalchemy.engine import make_url
+
+    with fresh_database("postgresql", tmp_path) as url:
+        monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+        monkeypatch.setenv("NER_DB_URL", url)
+        monkeypatch.setenv("NER_JOB_RUNNERS", "sleep=jobkinds:sleep")
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT / "tests"), os.environ.get("PYTHONPATH", "")]))
+        name = make_url(url).database
+
+        def reachable(on: bool) -> None:
+            with psycopg.connect(os.environ["NER_TEST_DB_URL"], autocommit=True) as admin:
+                admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(on).lower()}')
+                if not on:
+                    admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+
+        job = start_job("sleep", {"steps": 8, "seconds": 1})
+        wait_running(job)
+        reachable(False)
+        try:
+            time.sleep(4)
+        finally:
+            reachable(True)
+        try:
+            status = wait(job)
+        except Exception:  # this process's pooled connections were ended too: the next try opens new ones
+            status = wait(job)
+        assert status["state"] == "succeeded", status["error"]
+        assert status["progress"] == [{"step": i} for i in range(8)]
+        stop_jobs()
+
+
+def test_a_lock_held_by_a_reused_pid_is_released(jobs_env):
+    """After a reboot the dead worker's pid may run another program: a lock whose heartbeat is long stale and whose pid
+    runs no ner_core process is released, with the reason."""
+    from datetime import datetime, timedelta, timezone
+
+    from sqlalchemy.orm import Session
+
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.schema import Job
+    from ner_core.workbench.jobs import HOST
+
+    other = subprocess.Popen(["sleep", "60"])  # an unrelated program holding the old pid
+    engine = make_engine(jobs_env)
+    try:
+        long_ago = datetime.now(timezone.utc) - timedelta(hours=3)
+        with Session(engine) as session, session.begin():
+            session.add(Job(id="before-reboot", dataset="default", kind="sleep", spec={}, state="running", holds_lock=True,
+                            pid=other.pid, host=HOST, created_at=long_ago, heartbeat_at=long_ago))
+        assert running_job() is None
+        status = job_status("before-reboot")
+        assert status["state"] == "failed" and f"(pid {other.pid}) is gone" in status["error"]
+    finally:
+        other.kill()
+        other.wait()
+        engine.dispose()
