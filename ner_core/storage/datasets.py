@@ -74,9 +74,13 @@ def import_dataset(engine: Engine, name: str, data: bytes, filename: str, direct
         raise CorrectionError(f"a dataset named {name!r} exists already")
     read = load_corpus_bytes(data, filename)
     target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    _drop_leftovers(target.parent)
-    write_corpus(read.sentences, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _drop_leftovers(target.parent)
+        write_corpus(read.sentences, target)
+    except OSError as err:  # a full or read-only data folder: nothing is kept, nothing registered
+        raise CorrectionError(f"nothing was imported: the data folder cannot be written ({err.strerror or err}: "
+                              f"{err.filename or target.parent}); free some space or fix its permissions, then import again") from err
     try:  # the name is taken here, by one insert: of two imports under one name at once, the second is refused
         with refuse_when_full(), Session(engine) as session, session.begin():
             session.add(Dataset(name=name, path=str(target), created_at=_now(), scheme=read.scheme))

@@ -115,6 +115,20 @@ def test_an_import_removes_what_an_import_killed_while_writing_left(tmp_path):
     assert not old.exists() and running.exists()  # a running import's file is recent: kept
 
 
+
+def test_an_import_into_a_data_folder_it_cannot_write_is_a_message_and_registers_nothing(tmp_path):
+    import pytest
+
+    from ner_core.storage.datasets import import_dataset, list_datasets
+    from ner_core.storage.store import CorrectionError
+
+    (tmp_path / "data").write_text("a file where the data folder should be")  # as unwritable as a full or read-only disk
+    engine = make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")
+    with pytest.raises(CorrectionError, match=r"^nothing was imported: the data folder cannot be written \("):
+        import_dataset(engine, "x", b"A\tB-per\n", "x.conll", tmp_path / "data" / "datasets")
+    assert list_datasets(engine) == {}
+
+
 OPENER = """
 import os, sys, time
 import ner_core.storage.db
