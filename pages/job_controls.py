@@ -16,13 +16,17 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
     """A running training job's progress bar (stage, epoch and batch, time left), its epochs so far, and Cancel."""
     if status["state"] not in ACTIVE:
         return
-    since_last = (datetime.now(timezone.utc) - status["updated"]).total_seconds() if status["updated"] else 0.0
-    fraction, line = progress_line(status["progress"], since_last)
+    fraction, line = progress_line(status["progress"], since_update(status))
     st.progress(fraction, text=line)
     epochs = [e for e in status["progress"] if "loss" in e]
     if epochs:
         st.dataframe(pd.DataFrame(epochs), hide_index=True, key=f"{key}_progress")
     cancel_button(job, status, user, key)
+
+
+def since_update(status: dict) -> float:
+    """Seconds since the job's last progress event (0 before the first): a time left counts down by them."""
+    return (datetime.now(timezone.utc) - status["updated"]).total_seconds() if status["updated"] else 0.0
 
 
 def cancel_button(job: str, status: dict, user: User | None, key: str) -> None:

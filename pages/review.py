@@ -9,7 +9,7 @@ from ner_core.training.cross_val import CrossValConfig
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
-from pages.job_controls import cancel_button
+from pages.job_controls import cancel_button, since_update
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import annotate_link, plain, remember, type_colours
@@ -39,7 +39,8 @@ def cross_validation() -> None:
     if job is not None:
         status = job_status(job)
         last = next((e for e in reversed(status["progress"]) if "eta_seconds" in e), {})
-        st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {last['eta_seconds']:.0f} s left"
+        left = max(last.get("eta_seconds", 0) - since_update(status), 0)  # counted down since that event
+        st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {left:.0f} s left"
                                                        if status["state"] == "running" and last else "")
                 + (f" ({status.get('error')})" if status.get("error") else ""))
         cancel_button(job, status, user, "review_cv")
