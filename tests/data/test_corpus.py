@@ -182,3 +182,21 @@ def test_json_lines_read_for_their_words_say_what_a_record_needs_and_note_no_mis
     assert [s.words for s in read.sentences] == [("Paris", "sleeps", "."), ("Rome", "wakes")] and read.notes == {}
     with pytest.raises(CorpusError, match=r"new.jsonl:2: a record needs text \(key text\) or tokens"):
         load_unlabelled(b'{"text": "Paris sleeps."}\n{"body": "Rome"}\n', "new.jsonl")
+
+
+def test_a_token_holding_a_line_break_round_trips_through_csv():
+    """CSV quotes such a token over two lines; reading it back is not an unclosed quote."""
+    from ner_core.data.corpus import corpus_bytes, load_corpus_bytes
+
+    sentences = [Sentence(("New", "\n", "York", "\r\n", "x\ny"), ("B-geo", "I-geo", "I-geo", "O", "O"), ("NNP",) * 5),
+                 Sentence(("next",), ("O",), ("NN",))]
+    assert load_corpus_bytes(corpus_bytes(sentences, "csv"), "x.csv").sentences == sentences
+
+
+def test_a_token_line_of_only_a_zero_width_no_break_space_is_dropped_and_counted():
+    from ner_core.data.corpus import load_corpus_bytes
+
+    read = load_corpus_bytes("Paris\tB-geo\n\ufeff\tO\nis\tO\n\n\ufeffLondon\tB-geo\n".encode(), "x.conll")
+    assert read.sentences == [Sentence(("Paris", "is"), ("B-geo", "O")), Sentence(("London",), ("B-geo",))]
+    assert "tokens of only zero-width characters dropped: 1" in read.summary()
+    assert "byte order marks (U+FEFF) dropped from the start of a token line: 1" in read.summary()  # before London

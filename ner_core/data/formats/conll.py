@@ -51,7 +51,7 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
         line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > MAX_LINE:
             raise reading.error(f"a line of {len(line):,} characters, over the limit of {MAX_LINE:,}: not a token line", line_no)
-        if line[:1] == "\ufeff" and line.strip("\ufeff \t"):  # a BOM where files were concatenated
+        if line[:1] == "\ufeff" and line.strip("\ufeff \t") and _fields(line.lstrip("\ufeff"))[0]:  # a BOM before a token, where files were concatenated
             line = line.lstrip("\ufeff")
             reading.notes["byte order marks (U+FEFF) dropped from the start of a token line"] += 1
         if invisible(line):
@@ -70,7 +70,8 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
         if len(fields) < 2:
             raise reading.error("expected at least 2 columns (token ... tag), got 1", line_no)
         if not fields[0]:
-            raise reading.error("empty token", line_no)
+            raise reading.error("empty token: the line begins with its separator; a token line is the token, then the tag "
+                                "(a token that is a space cannot be told from the separator: write it in JSONL)", line_no)
         words.append(fields[0])
         tag = fields[-1]
         tags.append(tag if tag in good else reading.tag(tag, line_no))

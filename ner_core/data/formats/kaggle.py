@@ -44,7 +44,8 @@ def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence
         start[0] = end + 1
         if not row:
             continue
-        if end > line and any("\n" in cell for cell in row):
+        spanning = [cell for cell in row if "\n" in cell or "\r" in cell]  # a quoted token holding a line break (as written)
+        if end > line and spanning and (len(row) != 4 or any("," in cell for cell in spanning)):  # or rows swallowed
             raise reading.error(f"a quote (\") opened here is never closed: the cell runs on to line {end}", line)
         if len(row) != 4:
             raise reading.error(f"expected 4 columns (Sentence #,Word,POS,Tag), got {len(row)}", line)
