@@ -120,17 +120,18 @@ export default function (component) {
   const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
                                : [["a", "accept the suggestion"], ["g", "keep the gold"]]),
                 ["s", "skip"], ["u / ctrl+z", "undo"],
-                ["← → Home End", "move"], ["shift+move", "extend"], ["1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
+                ["← → Home End", "move"], ["shift+move", "extend"], [data.types.length > 9 ? "1-9, shift+1-9" : "1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
                 ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
                 ["Esc", "reset the edit; from a button or box: back to the keys"]];
   function legend() {
     const node = el("div", "legend");
     data.types.forEach((type, i) => {
-      if (i > 8) return;
-      const swatch = el("span", "swatch", `${i + 1} ${type}`);
+      if (i > 17) return;
+      const swatch = el("span", "swatch", `${i > 8 ? "⇧" + (i - 8) : i + 1} ${type}`);
       swatch.style.background = data.colours[type] || "#ddd";
       node.append(swatch);
     });
+    if (data.types.length > 18) node.append(el("span", "key", `${data.types.length - 18} more types: the grid on Annotate`));
     node.append(el("br"));
     for (const [key, what] of keys) { node.append(el("span", "key", key), what + "  "); }
     return node;
@@ -289,6 +290,9 @@ export default function (component) {
     } else if (/^[1-9]$/.test(key) && Number(key) <= data.types.length) {
       const [lo, hi] = selection();
       s.view.tags = replaceSpan(s.view.tags, lo, hi, data.types[Number(key) - 1]); render();
+    } else if (event.shiftKey && /^Digit[1-9]$/.test(event.code) && Number(event.code.slice(5)) + 9 <= data.types.length) {
+      const [lo, hi] = selection();  // types 10-18: shift with the digit's key, whatever the layout prints on it
+      s.view.tags = replaceSpan(s.view.tags, lo, hi, data.types[Number(event.code.slice(5)) + 8]); render();
     } else if (key === "0" || key === "x" || key === "Backspace" || key === "Delete") {
       const [lo, hi] = selection();
       s.view.tags = replaceSpan(s.view.tags, lo, hi, OUT); render();

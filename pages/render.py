@@ -1,6 +1,7 @@
 """Small renderers and widget helpers shared by the pages: entity views, type colours, links, escaping."""
 from __future__ import annotations
 
+import colorsys
 from typing import Callable, Sequence
 
 import streamlit as st
@@ -57,9 +58,18 @@ def conflict_choice(sentence: int, author: str | None, version: int, words: Sequ
 
 
 def type_colours(types: Sequence[str]) -> dict[str, str]:
-    """A colour per type: the GMB types keep theirs, the others take :data:`PALETTE`'s in order."""
+    """A colour per type, no two alike: the GMB types keep theirs, the others take :data:`PALETTE`'s that those leave
+    free, in order, then pastels of hues a golden angle apart."""
+    taken = {COLOURS[t] for t in types if t in COLOURS}
     others = [t for t in types if t not in COLOURS]
-    return {t: COLOURS.get(t) or PALETTE[others.index(t) % len(PALETTE)] for t in types}
+    free = [c for c in PALETTE if c not in taken]
+    free += [_pastel(i) for i in range(len(others) - len(free))]
+    return {t: COLOURS.get(t) or free[others.index(t)] for t in types}
+
+
+def _pastel(i: int) -> str:
+    red, green, blue = colorsys.hls_to_rgb((20 + 137.508 * i) % 360 / 360, 0.8, 0.7)
+    return f"#{round(red * 255):02x}{round(green * 255):02x}{round(blue * 255):02x}"
 
 
 def annotate_link(dataset: str, corpus_sentence: int, label: str | None = None, **params: object) -> None:

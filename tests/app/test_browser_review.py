@@ -381,3 +381,35 @@ def test_a_new_text_decision_lost_on_the_way_is_kept_by_the_tab_and_sent_after_a
         time.sleep(0.2)
     assert pool.item(lost).state == DISCARDED and pool.item(lost).decided_by == "keyboard"
     page.close()
+
+
+def test_types_past_the_ninth_take_shift_and_keep_their_case(browser, site):
+    """A dataset of 12 types (one lowercase): the legend numbers the 10th to 12th ⇧1-⇧3, Shift with the digit's key
+    makes the selection one of them, and a label is shown as written."""
+    from ner_core.storage.datasets import import_dataset
+
+    url, db, _ = site
+    types = ["lowtype", *(f"T{i:02d}" for i in range(1, 12))]  # mentioned 30, 29, ... times: the keys' order
+    lines = [f"Met\tO\n{label}x{i}\tB-{label}\n.\tO" for rank, label in enumerate(types) for i in range(30 - rank)]
+    lines += [f"Acme\t{'B-lowtype' if i % 5 else 'O'}\nsold\tO\nit\tO" for i in range(40)]  # untagged 8 times: flagged
+    engine = make_engine(db)
+    store = import_dataset(engine, "many", "\n\n".join(lines).encode(), "many.conll", Path(db.removeprefix("sqlite:///")).parent)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url)  # app.py's navigation, before a page's own address (README: Quick start)
+    page.get_by_text("Text to tag (several sentences are fine)").wait_for()
+    page.goto(url + "/review?dataset=many")
+    page.locator(ANNOTATOR).wait_for()
+    legend = page.locator(".ka .legend .swatch").all_inner_texts()
+    assert legend[:2] == ["1 lowtype", "2 T01"] and legend[9:] == ["⇧1 T09", "⇧2 T10", "⇧3 T11"]
+    sentence = ReviewQueue(store).item(on_screen(page)).sentence
+    assert store.words(sentence)[0] == "Acme" and store.tags(sentence)[0] == "O"
+    page.keyboard.press("1")
+    assert page.locator(".ka .lab").first.inner_text() == "lowtype"  # as written, not upper-cased
+    page.keyboard.press("Shift+Digit3")
+    assert page.locator(".ka .lab").first.inner_text() == "T11"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'")
+    assert store.tags(sentence)[0] == "B-T11"
+    page.close()
+    engine.dispose()

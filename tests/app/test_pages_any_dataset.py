@@ -234,3 +234,14 @@ def test_training_a_first_model_says_what_the_tag_set_makes_it_train(drugs):
     assert "all its training sentences" in " ".join(i.value for i in retrain.info)
     method = " ".join(m.value for m in retrain.markdown)
     assert "Types dose, drug: none is weak, so the single tagger only" in method  # both types are common there
+
+
+@pytest.mark.parametrize("types", [["geo", "PRODUCT"], ["per", "org", "loc", "misc", "date"], [f"T{i}" for i in range(19)]])
+def test_every_type_of_a_dataset_gets_a_colour_of_its_own(types):
+    """The GMB types keep their colours; a dataset mixing them with its own, or holding more types than the palette,
+    still shows no two types alike."""
+    from pages.render import COLOURS, type_colours
+
+    colours = type_colours(types)
+    assert len(set(colours.values())) == len(types)
+    assert all(colours[t] == COLOURS[t] for t in types if t in COLOURS)
