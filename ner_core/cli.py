@@ -112,6 +112,18 @@ def _model_path(args: argparse.Namespace) -> Path:
     return Path(args.checkpoint) if args.checkpoint else checkpoints_dir() / args.model
 
 
+def _existing_model(args: argparse.Namespace) -> Path:
+    """The model that ``--model`` / ``--checkpoint`` name, checked before any input is read."""
+    path = _model_path(args)
+    if path.is_dir():
+        return path
+    if args.checkpoint:
+        raise CheckpointError(f"no checkpoint at {path}: give --checkpoint a directory that `train` or `train-method` wrote")
+    there = sorted(d.name for d in checkpoints_dir().iterdir() if d.is_dir()) if checkpoints_dir().is_dir() else []
+    raise CheckpointError(f"no model {args.model!r} under {checkpoints_dir()} ($NER_CHECKPOINTS): give --model one of "
+                          f"{', '.join(there) or '(none there)'}, or --checkpoint DIR")
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     from .models.model import CRFTagger
     from .training.method import Recipe, check_split_sizes
@@ -250,15 +262,13 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from .models.pipeline import load_any
 
     split = args.split or ("all" if args.data else "test")
+    path = _existing_model(args)
     read, sentences = _load_data(args.data, split)
     if not sentences:
         raise ValueError(f"no sentences to score in {split if split != 'all' else 'the file'}: nothing to evaluate")
-    model = load_any(_model_path(args), args.device)
+    model = load_any(path, args.device)
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
-    unknown = TagSet.from_labels(model.labels).unknown_tags(t for s in sentences for t in s.tags)
-    if unknown:
-        raise ValueError(f"tags the model does not know: {', '.join(read.as_written(unknown)[:10])}; it scores its own tag set "
-                         f"({', '.join(TagSet.from_labels(model.labels).types)}): evaluate a model trained on these tags")
+    _refuse_unknown_tags(model.labels, sentences, read, "evaluate a model trained on these tags")
     scores = evaluate(model, sentences, masked)
     print(format_table(scores))
     print(f"{scores['sentences']} sentences, {scores['tokens']} tokens, {scores['seconds']} s")
@@ -289,6 +299,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                          "write JSON lines already (on stdout, or to a .jsonl file)")
     if args.out:
         _check_output(args.out, args.data)
+    path = _existing_model(args)
     if args.text is not None:
         found = tokenize_with_offsets(args.text)
         sentences = [[t.text for t in piece] for sentence in found for piece in even_pieces(sentence)]
@@ -301,7 +312,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         read = _text_or_corpus(args)
         print(read.summary(), file=sys.stderr)
         sentences = [s.words for s in read.sentences]
-    model = load_any(_model_path(args), args.device)
+    model = load_any(path, args.device)
     from .data.scripts import foreign_note
 
     foreign = foreign_note(sentences, model.scripts)
@@ -318,7 +329,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     written = write_tagged(tag_in_batches(model, sentences, progress=True), args.out or sys.stdout)
     seconds, tokens = time.perf_counter() - started, sum(map(len, sentences))
-    print(f"{written:,} sentences, {tokens:,} tokens tagged in {seconds:.1f} s ({tokens / max(seconds, 1e-9):,.0f} tokens/s)"
+    print(f"{written:,} sentence{'s' * (written != 1)}, {tokens:,} tokens tagged in {seconds:.1f} s ({tokens / max(seconds, 1e-9):,.0f} tokens/s)"
           + (f" -> {args.out}" if args.out else ""), file=sys.stderr)
     return 0
 
@@ -360,9 +371,10 @@ def cmd_mine(args: argparse.Namespace) -> int:
     from .models.pipeline import load_any
     from .quality.mining import mine
 
+    path = _existing_model(args)
     read = _text_or_corpus(args)
     print(read.summary(), file=sys.stderr)
-    ranking = mine(load_any(_model_path(args), args.device), [s.words for s in read.sentences], args.strategy, args.top, args.seed)
+    ranking = mine(load_any(path, args.device), [s.words for s in read.sentences], args.strategy, args.top, args.seed)
     if ranking.note:
         print(f"note: {ranking.note}", file=sys.stderr)
     if args.json:
@@ -437,6 +449,16 @@ def cmd_experiments(args: argparse.Namespace) -> int:
     return 0
 
 
+def _refuse_unknown_tags(labels: Sequence[str], sentences: list[Sentence], read: CorpusFile, advice: str) -> None:
+    """Refuse ``sentences`` holding tags a model of ``labels`` does not know, naming them as ``read``'s file writes them,
+    each with its first line (``advice``: what to do instead)."""
+    tagset = TagSet.from_labels(labels)
+    unknown = tagset.unknown_tags(t for s in sentences for t in s.tags)
+    if unknown:
+        raise ValueError(f"tags the model does not know: {', '.join(read.as_written(unknown)[:10])}; it knows its own tag set "
+                         f"({', '.join(tagset.types)}): {advice}")
+
+
 def cmd_label_issues(args: argparse.Namespace) -> int:
     from .quality.label_issues import find_label_issues
 
@@ -447,13 +469,17 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
                          f"{'it' if len(fold_only) == 1 else 'them'} out to score with --model's tagger")
     cross_val = _cross_val_settings(args) if args.cross_val else None  # refused before the data is read
     split = args.split or ("all" if args.data else "test")
-    _, sentences = _load_data(args.data, split)
+    path = None if cross_val else _existing_model(args)
+    read, sentences = _load_data(args.data, split)
     if cross_val:
         issues = _cross_val_issues(args, sentences, *cross_val)
     else:
         from .models.pipeline import load_any
 
-        issues = find_label_issues(load_any(_model_path(args), args.device), sentences)
+        model = load_any(path, args.device)
+        _refuse_unknown_tags(model.labels, sentences, read, "score it with a model trained on these tags, or with "
+                                                             "--cross-val K (fold models trained on this file)")
+        issues = find_label_issues(model, sentences)
     if split != "all":  # report positions in the file, not in the split
         from dataclasses import replace
 
@@ -613,7 +639,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("train", help="train a Bi-LSTM-CRF on a corpus's tag set")
     data_args(p)
-    p.add_argument("--name", help="checkpoint name under checkpoints/ (default without --data: bilstm_crf)")
+    p.add_argument("--name", help="checkpoint name under checkpoints/ or $NER_CHECKPOINTS (default without --data: bilstm_crf)")
     p.add_argument("--mask-types", type=_names, default=(), help="types set to O, e.g. 'weak' or 'art,eve,nat'")
     p.add_argument("--epochs", type=_at_least(1), default=30)
     p.add_argument("--patience", type=_at_least(1), default=4)

@@ -225,3 +225,12 @@ def test_train_refuses_a_file_too_small_to_split_as_train_method_does(tmp_path):
     done = run_cli("train", "--data", str(tmp_path / "tiny.conll"), "--out", str(tmp_path / "ck"), "--recipe", "glove")
     assert done.returncode == 1 and "the val split of" in done.stderr and "(4 sentences: 3 train, 0 val, 1 test)" in done.stderr
     assert not (tmp_path / "ck").exists()
+
+
+@pytest.mark.parametrize("command", ["predict", "mine", "evaluate", "label-issues"])
+def test_a_missing_model_is_refused_before_the_input_is_read_naming_what_is_there(command, tmp_path):
+    (tmp_path / "ckpt" / "mine").mkdir(parents=True)
+    done = cli(command, "--model", "nope", "--data", str(tmp_path / "absent.txt"), NER_CHECKPOINTS=str(tmp_path / "ckpt"))
+    assert done.returncode == 1
+    assert f"error: no model 'nope' under {tmp_path / 'ckpt'} ($NER_CHECKPOINTS): give --model one of mine, or --checkpoint DIR" \
+        in done.stderr.decode()  # not about absent.txt: the model is checked first

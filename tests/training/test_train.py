@@ -275,6 +275,11 @@ def test_evaluate_cli_refuses_another_tag_set_and_an_empty_split(tiny_model, tmp
     other.write_text("Paris\tB-location\nsleeps\tO\n\nApple\tB-corporation\n\n")
     refused = run_cli("evaluate", "--data", str(other), "--checkpoint", str(ckpt))
     assert refused.returncode == 1 and "tags the model does not know: B-location (line 1), B-corporation (line 4)" in refused.stderr
+    bioes = tmp_path / "wnut.tsv"
+    bioes.write_text("Paris\tS-location\nsleeps\tO\n\n")
+    flags = run_cli("label-issues", "--data", str(bioes), "--checkpoint", str(ckpt))  # as evaluate: as the file writes them
+    assert flags.returncode == 1 and "tags the model does not know: S-location (line 1; read as B-location)" in flags.stderr
+    assert "or with --cross-val K" in flags.stderr
     one = tmp_path / "one.conll"
     one.write_text("Paris\tB-geo\nsleeps\tO\n\n")
     empty = run_cli("evaluate", "--data", str(one), "--split", "test", "--checkpoint", str(ckpt))
