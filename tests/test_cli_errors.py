@@ -72,7 +72,7 @@ def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
     assert folder.returncode == 1 and "a directory, not a file" in folder.stderr
     nameless = run_cli("pool", "add", str(tmp_path / "none.txt"), "--author", " ")
     assert nameless.returncode == 1 and "--author: give the name" in nameless.stderr
-    piped = cli("mine", "--data", "-", "--input", "corpus", stdin=b"Paris\tB-geo\n")
+    piped = cli("mine", "--data", "-", "--input", "corpus", "--model", "bilstm_crf", stdin=b"Paris\tB-geo\n")
     assert piped.returncode == 1 and b"a corpus on stdin has no file name" in piped.stderr
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from .tags import ENTITY_TYPE, OUTSIDE, repair_iob2, tag_type
+from .tags import ENTITY_TYPE, OUTSIDE, repair_iob2, tag_type, type_rule
 
 PREFIXES = frozenset("BIESLU")
 SCHEMES = ("IOB2", "IOB1", "BIOES", "BILOU")
@@ -36,7 +36,7 @@ def tag_problem(tag: str) -> str | None:
     if not kind:
         return f"malformed tag {tag!r}: no entity type after {prefix}-"
     if not ENTITY_TYPE.fullmatch(kind):
-        return f"malformed tag {tag!r}: a type holds only letters, digits, '_', '-' and '.'"
+        return f"malformed tag {tag!r}: {type_rule(kind)}"
     return None
 
 

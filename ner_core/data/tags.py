@@ -122,8 +122,15 @@ def type_problem(label: str) -> str | None:
     if not label:
         return "empty label"
     if not ENTITY_TYPE.fullmatch(label):
-        return f"label {label!r}: a type holds only letters, digits, '_', '-' and '.'"
+        return f"label {label!r}: {type_rule(label)}"
     return None
+
+
+def type_rule(label: str) -> str:
+    """The rule an entity type ``label`` breaks, with the name it could take instead where spaces were the only fault."""
+    fixed = "_".join(label.split())
+    return "a type holds only letters, digits, '_', '-' and '.'" + (
+        f": rename it, e.g. {fixed!r}" if fixed != label and ENTITY_TYPE.fullmatch(fixed) else "")
 
 
 def _check_tag(tag: str) -> None:

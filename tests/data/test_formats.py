@@ -593,3 +593,26 @@ def test_tags_are_named_as_the_file_writes_them_with_their_first_line():
     assert load_corpus_bytes(kaggle, "x.csv").as_written(["B-x"]) == ["S-x (line 3; read as B-x)"]
     words_only = load_corpus_bytes(BIOES_TXT, "bio.conll", tags=False)
     assert words_only.tag_lines == {} and words_only.as_written(["B-x"]) == ["B-x"]
+
+
+def test_a_type_with_spaces_is_refused_with_a_name_it_could_take():
+    read = pytest.raises(CorpusError, load_corpus_bytes, "Hamlet\tB-WORK OF ART\n".encode(), "x.conll")
+    assert "malformed tag 'B-WORK OF ART': a type holds only letters, digits, '_', '-' and '.': rename it, e.g. 'WORK_OF_ART'" \
+        in str(read.value)
+
+
+def test_a_sentence_conll_cannot_hold_is_named_with_the_way_out():
+    from ner_core.data.corpus import corpus_bytes
+
+    sentences = [Sentence(("fine",), ("O",)), Sentence(("a\tb",), ("O",))]
+    with pytest.raises(CorpusError, match=r"^sentence 1: cannot write 'a\\tb' to CoNLL: .*; write JSONL \(\.jsonl\) or CSV instead"):
+        corpus_bytes(sentences, "conll")
+
+
+def test_a_csv_without_pos_reads_back_without_pos():
+    """A dataset without POS exported to CSV (an empty POS column) and read back exports to CoNLL as token and tag."""
+    from ner_core.data.corpus import corpus_bytes
+
+    back = load_corpus_bytes(corpus_bytes([Sentence(("Paris", "sleeps"), ("B-geo", "O"))], "csv"), "x.csv").sentences
+    assert back == [Sentence(("Paris", "sleeps"), ("B-geo", "O"))] and back[0].pos is None
+    assert corpus_bytes(back, "conll") == b"Paris\tB-geo\nsleeps\tO\n\n"

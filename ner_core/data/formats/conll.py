@@ -138,17 +138,25 @@ def problem(sentences: Sequence[Sentence]) -> str | None:
     if all(texts) and _unwritable(texts) is None:  # one scan of them all; sentence by sentence only to say why
         return None
     try:
-        for sentence in sentences:
-            check(sentence)
+        for n, sentence in enumerate(sentences):
+            _check_nth(n, sentence)
     except CorpusError as err:
         return str(err)
     return None
 
 
+def _check_nth(n: int, sentence: Sentence) -> None:
+    """:func:`check`, its message naming sentence ``n`` (0-based, as the app and ``--json`` number them) and the way out."""
+    try:
+        check(sentence)
+    except CorpusError as err:
+        raise CorpusError(f"sentence {n}: {err}; write JSONL (.jsonl) or CSV instead, which hold any token") from None
+
+
 def write(sentences: Iterable[Sentence]) -> Iterator[str]:
     """The CoNLL text in chunks, one per sentence (its lines and the blank line after it)."""
-    for sentence in sentences:
-        check(sentence)
+    for n, sentence in enumerate(sentences):
+        _check_nth(n, sentence)
         if sentence.pos is None:
             lines = [f"{word}\t{tag}\n" for word, tag in zip(sentence.words, sentence.tags)]
         else:

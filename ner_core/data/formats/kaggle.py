@@ -52,7 +52,7 @@ def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence
         sid, word, tag_pos, tag = row
         if sid.strip():
             if words:
-                yield tuple(words), tuple(tags), tuple(pos)
+                yield tuple(words), tuple(tags), tuple(pos) if any(pos) else None  # no POS column written
             words, pos, tags = [], [], []
         elif not words:
             raise reading.error("the first row of a sentence must carry its 'Sentence #'", line)
@@ -63,7 +63,7 @@ def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence
         tag = tag.strip()
         tags.append(tag if tag in good else reading.tag(tag, line))
     if words:
-        yield tuple(words), tuple(tags), tuple(pos)
+        yield tuple(words), tuple(tags), tuple(pos) if any(pos) else None  # no POS column written
 
 
 def write(sentences: Iterable[Sentence]) -> Iterator[str]:
