@@ -537,9 +537,10 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence], confi
 
 def cmd_retrain(args: argparse.Namespace) -> int:
     from .workbench.jobs import JobError, run_here
-    from .workbench.retrain import RetrainSpec
+    from .workbench.retrain import RetrainSpec, check_retrainable
 
     spec = RetrainSpec(args.models, not args.scratch, args.epochs, args.threads, args.limit, dataset=args.dataset)
+    check_retrainable(spec)  # refused before a job is recorded
     try:  # the same one-at-a-time lock as the app's background jobs
         result = run_here("retrain", spec, args.dataset, echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
     except JobError as err:
@@ -548,7 +549,11 @@ def cmd_retrain(args: argparse.Namespace) -> int:
     entry = result["entry"]
     print(f"registered {entry['id']} (not active); activate it from the app's registry page")
     for system, c in result["comparisons"].items():
-        print(f"{system}: test micro F1 {c['old']['micro_f1']:.4f} -> {c['new']['micro_f1']:.4f}")
+        corrected = (f"; corrected sentences {c['old_corrected']['micro_f1']:.4f} -> {c['new_corrected']['micro_f1']:.4f}"
+                     if "new_corrected" in c else "")
+        print(f"{system}: test micro F1 {c['old']['micro_f1']:.4f} -> {c['new']['micro_f1']:.4f}{corrected}")
+    for line in result["worse"]:
+        print(f"warning: the new models score lower: {line}; the active ones stay unless you activate this entry", file=sys.stderr)
     return 0
 
 

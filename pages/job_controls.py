@@ -20,7 +20,7 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
     st.progress(fraction, text=line)
     epochs = [e for e in status["progress"] if "loss" in e]
     if epochs:
-        st.dataframe(pd.DataFrame(epochs), hide_index=True, key=f"{key}_progress")
+        st.dataframe(pd.DataFrame(epochs).dropna(axis="columns", how="all").fillna(""), hide_index=True, key=f"{key}_progress")
     cancel_button(job, status, user, key)
 
 

@@ -69,6 +69,9 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         for system, comparison in status["comparisons"].items():
             st.markdown(f"**{system}**: old (the models active when the job started) vs new")
             st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", key=f"retrain_cmp_{system}")
+        if any("new_corrected" in c for c in status["comparisons"].values()):
+            st.caption("Corrected sentences: every corrected one; those of the training split were trained on, so a rise "
+                       "there says the corrections were learned. The test split is the held-out measure.")
         if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
             test = "".join(f", on the test split {m['new']:.4f}" for m in status["entry"].get("metrics", {}).values())
             st.caption(f"Nothing to compare with. The new models' micro F1 on the val split {status['entry']['summary']['dev_micro_f1']:.4f}{test}.")

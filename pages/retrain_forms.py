@@ -15,7 +15,7 @@ def retrain_form(dataset: str, blocked: str | None) -> RetrainSpec | None:
         models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available] or available,
                                 key="retrain_models")
         warm = st.toggle("Warm start from the active models", True, key="retrain_warm", help="Fine-tune them on the corrected and "
-                         f"added sentences plus {RetrainSpec().replay:,} others drawn at random; off: from scratch on every one")
+                         f"added sentences plus up to {RetrainSpec().replay:,} others drawn at random; off: from scratch on every one")
         epochs = st.number_input("Epochs", 1, 50, 3, key="retrain_epochs")
         limit = st.number_input("Train on the first N training sentences (0 = all)", 0, 100_000, 0, key="retrain_limit")
         submitted = st.form_submit_button("Start retraining", type="primary", disabled=blocked is not None, help=blocked)

@@ -445,12 +445,12 @@ class CorrectionStore:
             last = session.scalar(select(func.max(PoolSentence.decided_at)).where(*pooled))
         return f"{total}:{reverted}" + (f":{decided}@{last.timestamp():.6f}" if decided else "")
 
-    def counts(self) -> dict[str, object]:
-        """Corrected sentences and tokens of the original file, corrected tokens by (new) entity type, and the
-        sentences added from the pool."""
+    def counts(self, corrected: list[Sentence] | None = None) -> dict[str, object]:
+        """Corrected sentences and tokens of the original file (``corrected``, where the caller has read it), corrected
+        tokens by (new) entity type, and the sentences added from the pool."""
         by_type: Counter = Counter()
         sentences = tokens = 0
-        for before, after in zip(self.original, self.corrected()):
+        for before, after in zip(self.original, self.corrected() if corrected is None else corrected):
             changed = [(a, b) for a, b in zip(before.tags, after.tags) if a != b]
             sentences += bool(changed)
             tokens += len(changed)

@@ -179,14 +179,12 @@ def method_line(tagset: TagSet) -> str:
 def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
     """Old vs new F1 per type and overall (micro, macro, weighted), on the test split and on the corrected
     sentences: a column per model and data, as in a job's ``comparisons``."""
-    columns = {}
-    for key, label in (("old", "old (test)"), ("new", "new (test)"), ("old_corrected", "old (corrected sentences)"),
-                       ("new_corrected", "new (corrected sentences)")):
-        if key in comparison:
-            scores = comparison[key]
-            columns[label] = ({t: r["f1"] for t, r in scores["per_type"].items()}
-                              | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")})
-    return columns
+    labels = {"old": "old (test)", "new": "new (test)", "old_corrected": "old (corrected sentences)",
+              "new_corrected": "new (corrected sentences)"}
+    present = {label: comparison[key] for key, label in labels.items() if key in comparison}
+    types = sorted({t for scores in present.values() for t in scores["per_type"]})  # a type of one data only too
+    return {label: {t: scores["per_type"][t]["f1"] if t in scores["per_type"] else None for t in types}
+            | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")} for label, scores in present.items()}
 
 
 def _method_split(store: CorrectionStore, spec: TrainMethodSpec, corpus: list[Sentence], added: dict[int, Sentence]) -> Split:
@@ -212,9 +210,23 @@ def start_training(spec: RetrainSpec | TrainMethodSpec, dataset: str, user: User
     if isinstance(spec, TrainMethodSpec):
         check_trainable(spec)
         return start_job("train-method", spec, dataset, user)
-    if not retrainable(dataset):
-        raise ValueError(f"`{dataset}` has no models to retrain yet: train its models first (Train models)")
-    return start_job("retrain", replace(spec, dataset=dataset), dataset, user)
+    spec = replace(spec, dataset=dataset)
+    check_retrainable(spec)
+    return start_job("retrain", spec, dataset, user)
+
+
+def check_retrainable(spec: RetrainSpec) -> None:
+    """Refuse (:class:`~ner_core.storage.store.CorrectionError` for an unknown dataset, else :class:`ValueError`) a
+    retrain of a dataset without models, or of models its active set lacks: before a job starts, not as its failure."""
+    open_dataset(spec.dataset)  # names the datasets there are
+    available = retrainable(spec.dataset)
+    if not available:
+        raise ValueError(f"`{spec.dataset}` has no models to retrain yet: train its models first (the Retrain page's Train "
+                         "models, or train-method)")
+    missing = [m for m in spec.models if m not in available]
+    if missing:
+        raise ValueError(f"the active models of `{spec.dataset}` have no {', '.join(missing)} to retrain; they have "
+                         f"{', '.join(available)}")
 
 
 def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,
@@ -228,8 +240,8 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     started = time.perf_counter()
     engine = engine or shared_engine()
     store = open_dataset(spec.dataset, engine)
-    corpus = store.corrected()
-    corrected_ids = store.corrected_sentence_ids(corpus)
+    version, corpus = store.version(), store.corrected()  # what it trains on: the entry records this, not later saves
+    corrected_ids, counts = store.corrected_sentence_ids(corpus), store.counts(corpus)
     added = store.added()
     split, tagset = _method_split(store, spec, corpus, added), store.tagset
     member = "voted" if tagset.weak else "bilstm_crf"
@@ -251,8 +263,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
-    counts = store.counts()
-    info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": store.version(),
+    info = {"base": base_id if has_base else None, "models": [member], "spec": asdict(spec), "data_version": version,
             "corrections": counts["tokens"], "corrected_sentences": counts["sentences"], "summary": summary,
             "added_sentences": len(added), "recipe": (summary.get("recipe") or {}).get("chosen"),
             "metrics": metrics,  # test micro F1, old (None: a first model) and new
@@ -299,11 +310,9 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     """Train ``spec.models`` of ``spec.dataset``'s active set on its corrected sentences, score old vs new, register the
     new entry (not active)."""
     started = time.perf_counter()
-    if not retrainable(spec.dataset):
-        raise ValueError(f"`{spec.dataset}` has no models to retrain yet: train its models first (train-method, or the "
-                         "Retrain page's Train models)")
+    check_retrainable(spec)
     store = store or open_dataset(spec.dataset)
-    corpus = store.corrected()
+    version, corpus = store.version(), store.corrected()  # what it trains on: the entry records this, not later saves
     corrected_ids = store.corrected_sentence_ids(corpus)
     pooled = store.added()
     split, added = store.split(corpus, pooled), list(pooled.values())
@@ -319,7 +328,8 @@ def run_retrain(spec: RetrainSpec, report: Callable[[dict[str, Any]], None] = la
     except BaseException:
         shutil.rmtree(built, ignore_errors=True)
         raise
-    entry = register(entry_id, built, {"base": base_id, **result["info"], "added_sentences": len(added)}, spec.dataset)
+    entry = register(entry_id, built, {"base": base_id, **result["info"], "data_version": version, "added_sentences": len(added)},
+                     spec.dataset)
     ranker = next((s for s in SYSTEMS if (entry_dir(entry_id) / s).is_dir()), None)
     ranked = _rerank_pool(store, entry_dir(entry_id) / ranker, f"{ranker} of {entry_id}", report) if ranker else None
     return {"entry": entry, "comparisons": result["comparisons"], "worse": worse(result["comparisons"]), "pool": ranked}
@@ -405,9 +415,9 @@ def _train_and_score(spec, report, store, corpus, corrected_ids, split, train_se
     progress.start("scoring old vs new")
     comparisons = {system: _compare(system, base, built, split.test, corrected) for system in systems}
     progress.finish("scoring old vs new")
-    counts = store.counts()
+    counts = store.counts(corpus)
     info = {
-        "models": spec.models, "spec": asdict(spec), "data_version": store.version(),
+        "models": spec.models, "spec": asdict(spec),
         "corrections": counts["tokens"], "corrected_sentences": counts["sentences"],
         "metrics": {s: {"old": c["old"]["micro_f1"], "new": c["new"]["micro_f1"]} for s, c in comparisons.items()},
         "seconds": round(time.perf_counter() - started, 1),

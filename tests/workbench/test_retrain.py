@@ -7,9 +7,11 @@ import signal
 import time
 from datetime import datetime, timedelta, timezone
 
+import pandas as pd
 import pytest
 import torch
 from encoders import WITHOUT_ENCODER
+from in_process import run_cli
 from processes import stop_jobs, wait_for_job
 from sqlalchemy.orm import Session
 
@@ -173,6 +175,9 @@ def test_the_comparison_is_a_column_of_f1_per_model_and_data():
     columns = comparison_f1({"old": scores(0.5), "new": scores(0.6), "new_corrected": scores(0.9)})
     assert list(columns) == ["old (test)", "new (test)", "new (corrected sentences)"]
     assert columns["new (test)"] == {"geo": 0.6, "micro F1": 0.6, "macro F1": 0.6, "weighted F1": 0.6}
+    only_corrected = scores(0.9) | {"per_type": {"eve": {"f1": 0.0}, "geo": {"f1": 0.9}}}  # eve: no test entity
+    rows = list(pd.DataFrame(comparison_f1({"old": scores(0.5), "new_corrected": only_corrected})).index)
+    assert rows == ["eve", "geo", "micro F1", "macro F1", "weighted F1"]  # every type above the averages
 
 
 def test_a_retrain_learns_from_sentences_added_from_the_pool_and_ranks_the_pool_again(workspace):
@@ -214,3 +219,37 @@ def test_a_train_method_request_names_a_known_recipe():
         TrainMethodSpec("drugs", recipe="bert")
     with pytest.raises(ValueError, match="positive number of minutes"):
         TrainMethodSpec("drugs", recipe="glove", budget_minutes=0)
+
+
+@pytest.mark.without_encoder
+def test_a_retrain_is_refused_before_a_job_is_recorded(workspace):
+    """An unknown dataset, one without models, or a model the active set lacks: refused with the reason, no job left."""
+    from ner_core.storage.store import CorrectionError
+    from ner_core.workbench.retrain import check_retrainable
+
+    with pytest.raises(CorrectionError, match="no dataset named 'nosuch'"):
+        check_retrainable(RetrainSpec(["strong"], dataset="nosuch"))
+    with pytest.raises(ValueError, match="the active models of `default` have no bert_ff to retrain; they have .*strong"):
+        check_retrainable(RetrainSpec(["strong", "bert_ff"]))
+    done = run_cli("retrain", "--models", "bert_ff")
+    assert done.returncode == 1 and "have no bert_ff to retrain" in done.stderr
+    assert latest_job("default") is None
+
+
+@pytest.mark.without_encoder
+def test_an_entry_records_the_data_it_trained_on_not_a_save_made_meanwhile(workspace):
+    from ner_core.workbench.retrain import run_retrain
+
+    store = CorrectionStore(make_engine(), "default", default_corpus_path())
+    before, counted = store.version(), store.counts()["tokens"]
+    saved = []
+
+    def save_meanwhile(event: dict) -> None:  # an annotator saves while the job trains
+        if not saved:
+            now = store.snapshot(1)
+            saved.append(store.save(1, ["B-art" if t == "O" else "O" for t in now.tags[:1]] + list(now.tags[1:]),
+                                    author="bob", expected_version=now.version))
+
+    entry = run_retrain(RetrainSpec(["strong"], epochs=1, threads=1, limit=50), save_meanwhile)["entry"]
+    assert saved and store.version() != before
+    assert (entry["data_version"], entry["corrections"]) == (before, counted)
