@@ -129,8 +129,18 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
                        for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "created": e["created"], "test micro F1": f1, "base": e.get("base") or "",
                      "models": ", ".join(e["models"]), "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e),
-                     "data version": e["data_version"], "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0)})
+                     "data version": readable_version(e["data_version"]), "corrected tokens": e["corrections"],
+                     "added sentences": e.get("added_sentences", 0)})
     return rows
+
+
+def readable_version(version: str) -> str:
+    """A data version (:meth:`~ner_core.storage.store.CorrectionStore.version`) in words: saves, undone ones, pool
+    decisions."""
+    parts = version.partition("@")[0].split(":")
+    if len(parts) < 2 or not all(p.isdigit() for p in parts):
+        return version
+    return f"{parts[0]} tag changes saved ({parts[1]} undone)" + (f", {parts[2]} pool decisions" if len(parts) > 2 else "")
 
 
 def recipe_of(index: dict[str, Any], entry_id: str) -> str:

@@ -190,3 +190,11 @@ def test_a_recipe_choice_reads_as_one_line_per_entry():
     assert recipe_line(record) == ("fused (glove 0.8100 in 4.5 min; fused 0.8197 (B- bias +0.5) in 6.5 min; "
                                    "finetune skipped (2 epochs need 50 min, 9 left))")
     assert recipe_line(None) == ""
+
+
+def test_a_data_version_reads_in_words():
+    from ner_core.workbench.registry import readable_version
+
+    assert readable_version("37:5") == "37 tag changes saved (5 undone)"
+    assert readable_version("37:5:6@1796426178.316902") == "37 tag changes saved (5 undone), 6 pool decisions"
+    assert readable_version("") == ""  # the shipped row
