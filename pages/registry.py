@@ -45,6 +45,7 @@ if left.button("Activate", type="primary", key="registry_activate", disabled=cho
         st.error(str(err))
     else:
         st.session_state.registry_message = f"Activated {choice}: Predict, Error analysis and the queues of `{dataset}` use it now."
+        st.session_state.pop(f"registry_choice:{dataset}", None)  # the Entry box shows the active one again
         st.rerun()
 target = roll_back_target(index, dataset)
 if right.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
@@ -55,4 +56,5 @@ if right.button("Roll back to the previously active", key="registry_rollback", d
         st.error(str(err))
     else:
         st.session_state.registry_message = f"Rolled back to {target}: Predict, Error analysis and the queues of `{dataset}` use it now."
+        st.session_state.pop(f"registry_choice:{dataset}", None)  # the Entry box shows the active one again
         st.rerun()

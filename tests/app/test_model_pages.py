@@ -204,3 +204,21 @@ def test_an_imported_datasets_models_are_retrained_warm_from_their_corrections(f
     assert (new / "weak" / "model.safetensors").read_bytes() == (old / "weak" / "model.safetensors").read_bytes()
     assert (new / "strong" / "model.safetensors").read_bytes() != (old / "strong" / "model.safetensors").read_bytes()
     assert load_checkpoint(new / "strong")[1]["train"]["mask_types"] == ["species"]  # its own mask kept
+
+
+def test_the_entry_box_follows_an_activation_and_a_roll_back(fresh):
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.registry import active_id
+    from ner_core.workbench.retrain import RetrainSpec
+
+    engine, _ = fresh
+    first = active_id("fresh")
+    second = run_here("retrain", RetrainSpec(["detector"], epochs=1, threads=1, dataset="fresh"), "fresh", engine=engine)["entry"]["id"]
+    app = open_page("registry", "fresh")
+    box = app.selectbox(key="registry_choice:fresh")
+    assert box.value == first
+    box.select(second).run()
+    app.button(key="registry_activate").click().run()
+    assert active_id("fresh") == second and app.selectbox(key="registry_choice:fresh").value == second
+    app.button(key="registry_rollback").click().run()
+    assert active_id("fresh") == first and app.selectbox(key="registry_choice:fresh").value == first
