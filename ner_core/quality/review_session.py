@@ -264,13 +264,15 @@ class ReviewSession(OpsSession):
             return
         try:
             undone = queue.undo(author, sentence)
-        except StorageWriteError:
-            if sentence is not None:
+        except CorrectionError as err:
+            if isinstance(err, StorageWriteError):  # the database refused: the op comes again, for this sentence
                 self.last.setdefault(queue.store.name, sentence)
-            raise
-        except CorrectionError as err:  # changed by someone else since (or a full disk): nothing undone
-            self.message = ("error", f"Not undone: {err}")
+                raise
+            self.message = ("error", f"Not undone: {err}")  # changed by someone else since: nothing undone
             return
+        except Exception:  # the database out of reach: the op comes again, for this sentence
+            self.last.setdefault(queue.store.name, sentence)
+            raise
         if undone is None:
             self.message = ("info", f"Nothing of yours to undo on sentence {sentence}.")
             return
