@@ -37,7 +37,7 @@ def move(step: int | None) -> None:
     if edits:
         st.session_state.annotate_message = ("warning", f"Sentence {here} has unsaved edits in {edits} row(s): Save them, "
                                                         "or move again to drop them.")
-model_label, model = optional_model("annotate")  # no model yet, or one that does not load: the gold tags are edited all the same
+model_label, model = optional_model()  # no model yet, or one that does not load: the gold tags are edited all the same
 nav = st.columns([1, 1, 3])
 nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
 nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")

@@ -26,7 +26,7 @@ def heatmap(counts, title: str):
 st.title("Error analysis")
 current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
-model_key, model_label, model = choose_model("errors", dataset)
+model_key, model_label, model = choose_model(dataset)
 colours = dataset_colours(dataset)
 for key, default in {"errors_source": ERRORS_FIRST_SPLIT, "errors_types": [], "errors_categories": [], "errors_query": "",
                      "errors_disagree": False, "errors_detector": "any", "errors_confidence": (0.0, 1.0)}.items():

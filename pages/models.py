@@ -32,20 +32,32 @@ def load_model(name: str) -> Tagger | VotedPipeline:
     return load_any(resolve(name))
 
 
-def choose_model(page: str, dataset: str | None = None) -> tuple[str, str, Tagger | VotedPipeline]:
+def family_key(dataset: str) -> str:
+    """The session key of the sidebar's model family for ``dataset``: one choice for every page."""
+    return f"model_family:{dataset}"
+
+
+def threshold_key(dataset: str, checkpoint: str) -> str:
+    """The session key of the sidebar's detector threshold for the pipeline ``checkpoint`` of ``dataset``: one per
+    pipeline (each starts at its own tuned threshold), the same on every page."""
+    return f"threshold:{dataset}:{checkpoint}"
+
+
+def choose_model(dataset: str | None = None) -> tuple[str, str, Tagger | VotedPipeline]:
     """Sidebar: model family (and detector threshold for a pipeline) of ``dataset`` (default: the
-    current one); without a model, or with one that cannot be loaded, says so and stops the page.
+    current one), the same choice on every page; without a model, or with one that cannot be loaded, says so and
+    stops the page.
 
     Returns the model's key (its checkpoint and threshold: a cache key, never shown), a label for
     the user (family, model name, registry entry: no server path) and the model."""
     try:
-        return _chosen(page, dataset or current_dataset())
+        return _chosen(dataset or current_dataset())
     except CheckpointError as err:
         st.error(f"The model could not be loaded: {err}")
         st.stop()
 
 
-def _chosen(page: str, dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
+def _chosen(dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
     """:func:`choose_model`'s choice; a model that cannot be loaded raises :class:`CheckpointError`."""
     models = available_models(dataset)
     if not models and dataset == DEFAULT_DATASET:
@@ -55,15 +67,15 @@ def _chosen(page: str, dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
         st.warning(f"The dataset {plain(dataset)} has no trained model yet: train one on the Retrain page.")
         st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
         st.stop()
-    remember(f"{page}_family", next(iter(models)))  # kept across a page switch, while the dataset has that family
-    if st.session_state[f"{page}_family"] not in models:
-        st.session_state[f"{page}_family"] = next(iter(models))
-    family = st.sidebar.radio("Model family", list(models), key=f"{page}_family")
+    remember(family_key(dataset), next(iter(models)))  # kept across a page switch, while the dataset has that family
+    if st.session_state[family_key(dataset)] not in models:
+        st.session_state[family_key(dataset)] = next(iter(models))
+    family = st.sidebar.radio("Model family", list(models), key=family_key(dataset))
     entry = active_id(dataset, shared_engine())
     label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
     model = load_model(models[family])
     if isinstance(model, VotedPipeline) and model.detector is not None:
-        key = f"{page}_threshold" if dataset == DEFAULT_DATASET else f"{page}_threshold:{dataset}"
+        key = threshold_key(dataset, models[family])
         remember(key, model.threshold)
         threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, step=0.01, key=key)
         model = model.with_threshold(threshold)
@@ -71,13 +83,13 @@ def _chosen(page: str, dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
     return models[family], label, model
 
 
-def optional_model(page: str) -> tuple[str, Tagger | VotedPipeline | None]:
+def optional_model() -> tuple[str, Tagger | VotedPipeline | None]:
     """:func:`choose_model`'s label and model for a page that also works without one; while the current dataset has
     no trained model: no model, with a note that predictions come with training and a link to it; while its model
     cannot be loaded: no model, with a warning that says why."""
     if available_models(current_dataset()):
         try:
-            return _chosen(page, current_dataset())[1:]
+            return _chosen(current_dataset())[1:]
         except CheckpointError as err:
             st.warning(plain(f"The model could not be loaded: {err}. The gold tags are edited all the same; "
                              "predictions come back with a model that loads (Registry or Retrain)."))

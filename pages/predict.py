@@ -30,7 +30,7 @@ def confidence_chart(rows: list[dict], tag_key: str, prob_key: str, colours: dic
 st.title("Predict")
 current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
-model_key, model_label, model = choose_model("predict", dataset)
+model_key, model_label, model = choose_model(dataset)
 colours = dataset_colours(dataset)
 
 remember("predict_text", EXAMPLE)  # the typed text survives a page switch

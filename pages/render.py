@@ -99,16 +99,13 @@ INTERRUPTED = "page_interrupted"  # st.session_state: a run stopped before its p
 
 
 def remember(key: str, default: object) -> None:
-    """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw) and
-    across a run that stopped before drawing it (:data:`INTERRUPTED`: the browser then shows the widget's default
-    unless the value is set again).
+    """Keep widget ``key``'s value across a page switch (Streamlit drops the state of widgets it does not draw, and
+    takes a widget of the same key on another page for a new one) and across a run that stopped before drawing it
+    (the browser then shows the widget's default): the value is set again on every run.
 
     Call before drawing the widget, which then gets no default of its own.
     """
-    if key not in st.session_state:
-        st.session_state[key] = st.session_state.get(f"{key}__kept", default)
-    elif st.session_state.get(INTERRUPTED):
-        st.session_state[key] = st.session_state[key]
+    st.session_state[key] = st.session_state[key] if key in st.session_state else st.session_state.get(f"{key}__kept", default)
     st.session_state[f"{key}__kept"] = st.session_state[key]
 
 

@@ -46,11 +46,11 @@ def test_predict_page_shows_the_voted_record(small_run, monkeypatch):
     table = app.dataframe[0].value
     assert list(table.columns) == ["token", "strong", "p strong", "weak", "p weak", "voted", "p voted", "rule"]
     assert "detector P(weak entity)" in app.caption[1].value
-    app.sidebar.slider(key="predict_threshold").set_value(1.0).run()  # detector never fires: strong only
+    app.sidebar.slider[0].set_value(1.0).run()  # detector never fires: strong only
     assert (app.dataframe[0].value["voted"] == app.dataframe[0].value["strong"]).all()
     app.switch_page("pages/registry.py").run()
     app.switch_page("pages/predict.py").run()  # and back: the sidebar's choices are kept
-    assert not app.exception and app.sidebar.slider(key="predict_threshold").value == 1.0
+    assert not app.exception and app.sidebar.slider[0].value == 1.0
 
 
 def test_error_analysis_page(app):
@@ -291,3 +291,33 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
         assert status["state"] == "cancelled" and status["error"] == "cancelled by the operator"
     finally:
         stop_jobs()
+
+
+def test_the_sidebar_choice_is_one_for_every_page_and_each_pipeline_starts_at_its_own_threshold(small_run, small_corpus,
+                                                                                                 monkeypatch, tmp_path):
+    """BERT-FF's pipeline was tuned to another threshold than the Bi-LSTM-CRF's: choosing it shows its own; the family
+    and threshold chosen on one page are those of the next (Error analysis, then Annotate through its link)."""
+    import json
+    import shutil
+
+    base, _, _ = small_run
+    ckpt = shutil.copytree(base / "ckpt", tmp_path / "checkpoints")
+    for name, threshold in (("voted", 0.05), ("voted-bert", 0.95)):
+        spec = json.loads((ckpt / name / "pipeline.json").read_text())
+        (ckpt / name / "pipeline.json").write_text(json.dumps(spec | {"threshold": threshold}))
+    monkeypatch.delenv("NER_MODEL", raising=False)
+    for name, value in (("NER_CHECKPOINTS", str(ckpt)), ("NER_CORPUS", str(small_corpus)), ("NER_DATA_DIR", str(tmp_path / "data")),
+                        ("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")):
+        monkeypatch.setenv(name, value)
+    app = AppTest.from_file(APP, default_timeout=300)
+    app.run()
+    assert app.sidebar.slider[0].value == 0.05
+    app.sidebar.radio[0].set_value("BERT-FF").run()
+    assert not app.exception and app.sidebar.slider[0].value == 0.95  # its own, not the other family's
+    app.sidebar.slider[0].set_value(0.9).run()
+    app.switch_page("pages/errors.py").run()
+    assert not app.exception and (app.sidebar.radio[0].value, app.sidebar.slider[0].value) == ("BERT-FF", 0.9)
+    app.switch_page("pages/annotate.py").run()
+    assert not app.exception and (app.sidebar.radio[0].value, app.sidebar.slider[0].value) == ("BERT-FF", 0.9)
+    app.sidebar.radio[0].set_value("Bi-LSTM-CRF").run()
+    assert app.sidebar.slider[0].value == 0.05  # each pipeline keeps its own

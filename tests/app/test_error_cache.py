@@ -39,7 +39,7 @@ def test_ten_slider_moves_tag_once(small_run, small_corpus, monkeypatch, tmp_pat
     app.run()
     assert not app.exception
     for step in range(10):
-        app.sidebar.slider(key="errors_threshold").set_value(round(0.05 + step * 0.1, 2)).run()
+        app.sidebar.slider[0].set_value(round(0.05 + step * 0.1, 2)).run()
         assert not app.exception
     assert len(tagged) == 1  # the split was tagged once; every move only re-voted
 
