@@ -15,6 +15,20 @@ from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, datase
                       split_source_key)
 
 
+def score_table(rows: list[dict]) -> pd.DataFrame:
+    """A row per type (sorted; the averages last) with its gold entities, and a column per metric and system, named
+    both (a CSV download keeps them); blank where a system never tags the type."""
+    frame = pd.DataFrame(rows)
+    averages = ["micro", "macro", "weighted"]
+    order = sorted(set(frame["type"]) - set(averages)) + averages
+    systems = list(dict.fromkeys(frame["system"]))
+    table = frame.pivot_table(index="type", columns="system", values=["f1", "precision", "recall"])
+    table = table.reindex(index=order, columns=pd.MultiIndex.from_product([["f1", "precision", "recall"], systems]))
+    table.columns = [f"{metric} · {system}" for metric, system in table.columns]
+    table.insert(0, "gold entities", frame.groupby("type")["support"].max().reindex(order).astype("Int64"))
+    return table.round(3)
+
+
 def heatmap(counts, title: str):
     labels, matrix = confusion_matrix(counts)
     fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
@@ -62,7 +76,7 @@ st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {mo
 
 st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
-st.dataframe(scores.pivot_table(index="type", columns="system", values=["f1", "precision", "recall"], sort=False).round(3), width="stretch")
+st.dataframe(score_table(analysis.score_rows), width="stretch", height=38 + 35 * (scores["type"].nunique() + 1))
 per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]
 st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="group", range_y=[0, 1]), key="errors_bars")
 
@@ -74,10 +88,12 @@ for category in CATEGORIES:
         examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
         st.dataframe(pd.DataFrame(examples, columns=["sentence", "text", "types"]), hide_index=True, width="stretch")
 left, right = st.columns(2)
-left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
-left.caption("A cell counts pairs of a gold and a predicted entity that overlap: a gold entity that overlaps two predictions "
-             "counts twice, and the diagonal holds boundary errors of the same type as well as exact matches.")
+if analysis.entity_confusion:  # none when neither gold nor prediction holds an entity
+    left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
+    left.caption("A cell counts pairs of a gold and a predicted entity that overlap: a gold entity that overlaps two predictions "
+                 "counts twice, and the diagonal holds boundary errors of the same type as well as exact matches.")
 right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")
+st.caption(f"Errors, examples and both charts are of the {next(iter(analysis.systems))} output.")
 
 st.subheader("Sentences")
 rows = analysis.sentence_rows

@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Sequence
 
 from ..data.corpus import Sentence
-from ..data.tags import OUTSIDE, spans
+from ..data.tags import OUTSIDE, mask_types, spans
 from ..models.pipeline import VotedPipeline, VotedSentence, revote
 from ..models.tagger import Tagger
 from .errors import CATEGORIES, NONE, compare, entity_confusion, error_counts, token_confusion
@@ -22,6 +22,7 @@ class CorpusAnalysis:
     results: list[Any]  # VotedSentence for a pipeline, TaggedSentence for a single tagger
     systems: dict[str, list[tuple[str, ...]]]  # "voted" (or "single"), "strong", "weak" -> tags
     ids: list[int]  # each sentence's number where a user finds it: its corpus index, or its place in a file
+    masked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # system -> types it never tags (a strong tagger: the weak)
 
     def position(self, sentence_id: int) -> int:
         """Where the sentence numbered ``sentence_id`` is in :attr:`sentences`."""
@@ -37,8 +38,10 @@ class CorpusAnalysis:
 
     @cached_property
     def scores(self) -> dict[str, dict[str, Any]]:
-        """Entity scores of each system against gold."""
-        return {name: entity_scores(self.gold, tags) for name, tags in self.systems.items()}
+        """Entity scores of each system against gold, the types it was trained never to tag left out (as ``evaluate``
+        scores a strong or weak tagger): a strong tagger's micro F1 is on the strong types."""
+        return {name: entity_scores([mask_types(g, self.masked.get(name, ())) for g in self.gold], tags)
+                for name, tags in self.systems.items()}
 
     @cached_property
     def score_rows(self) -> list[dict[str, Any]]:
@@ -99,7 +102,8 @@ def analyse(model: Tagger | VotedPipeline, sentences: Sequence[Sentence], progre
         results += model.tag([s.words for s in sentences[start : start + chunk]])
         if progress is not None:
             progress(min(1.0, (start + chunk) / max(1, len(sentences))))
-    return CorpusAnalysis(sentences, results, _systems(results), ids)
+    masked = {"strong": model.strong.masked, "weak": model.weak.masked} if isinstance(model, VotedPipeline) else {"single": model.masked}
+    return CorpusAnalysis(sentences, results, _systems(results), ids, masked)
 
 
 def with_threshold(analysis: CorpusAnalysis, threshold: float) -> CorpusAnalysis:
@@ -108,7 +112,7 @@ def with_threshold(analysis: CorpusAnalysis, threshold: float) -> CorpusAnalysis
     if not analysis.results or not isinstance(analysis.results[0], VotedSentence):
         return analysis
     results = [revote(r, threshold) for r in analysis.results]
-    return CorpusAnalysis(analysis.sentences, results, _systems(results), analysis.ids)
+    return CorpusAnalysis(analysis.sentences, results, _systems(results), analysis.ids, analysis.masked)
 
 
 def _systems(results: list[Any]) -> dict[str, list[tuple[str, ...]]]:

@@ -58,7 +58,8 @@ def test_error_analysis_page(app):
     app.run(timeout=300)
     assert not app.exception
     scores = app.dataframe[0].value
-    assert "geo" in scores.index and ("f1", "single") in scores.columns
+    assert "geo" in scores.index and list(scores.columns) == ["gold entities", "f1 · single", "precision · single", "recall · single"]
+    assert list(scores.index[-3:]) == ["micro", "macro", "weighted"] and list(scores.index[:-3]) == sorted(scores.index[:-3])
     counts = app.dataframe[1].value
     assert list(counts.columns) == ["missed entity", "spurious entity", "wrong type", "wrong boundary", "wrong type and boundary"]
     assert counts.iloc[0].sum() > 0

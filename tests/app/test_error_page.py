@@ -117,6 +117,14 @@ def test_a_file_of_another_tag_set_is_refused_naming_its_tags(app):
     assert not app.exception and not app.error and app.get("plotly_chart")
 
 
+def test_a_file_without_any_entity_is_analysed_without_a_crash(app):
+    app.switch_page("pages/errors.py")
+    app.run(timeout=300)
+    app.radio(key="errors_source").set_value("upload a corpus file").run()
+    app.file_uploader(key="errors_upload").set_value(("plain.conll", b"Only\tO\nzeros\tO\n", "text/plain")).run()
+    assert not app.exception and app.dataframe[0].value.loc["micro", "f1 · single"] == 0
+
+
 BIOES_FILE = b"Insulin\tS-PROTEIN\nbinds\tO\n\nthe\tO\nreceptor\tB-PROTEIN\nchain\tE-PROTEIN\n\nParis\tS-geo\nAspirin\tB-drug\n"
 AS_WRITTEN = ("tags the model does not know: S-PROTEIN (line 1; read as B-PROTEIN), B-PROTEIN (line 5), "
               "E-PROTEIN (line 6; read as I-PROTEIN), B-drug (line 9)")

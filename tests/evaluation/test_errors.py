@@ -106,3 +106,22 @@ def test_a_sentence_disagrees_only_where_the_vote_changed_the_strong_output():
                "weak": [("O", "O", "O"), ("B-nat", "O")]}
     rows = CorpusAnalysis(sentences, results, systems, [0, 1]).sentence_rows
     assert [r["disagreement"] for r in rows] == [False, True]
+
+
+def test_a_strong_and_a_weak_tagger_are_scored_on_their_own_types(small_run):
+    """As evaluate does: the strong tagger of a pipeline is scored with the weak types masked in gold, the weak one
+    with the strong types masked; the voted output on every type."""
+    from ner_core.evaluation.analysis import analyse
+    from ner_core.evaluation.metrics import entity_scores
+    from ner_core.models.pipeline import load_any
+    from ner_core.data.tags import mask_types
+
+    base, small, _ = small_run
+    pipeline = load_any(base / "ckpt" / "voted")
+    analysis = analyse(pipeline, small.test)
+    weak_types = set(pipeline.strong.masked)
+    assert weak_types and set(analysis.scores["strong"]["per_type"]).isdisjoint(weak_types)
+    assert set(analysis.scores["weak"]["per_type"]) <= weak_types
+    gold = [mask_types(s.tags, pipeline.strong.masked) for s in small.test]
+    assert analysis.scores["strong"]["micro_f1"] == entity_scores(gold, analysis.systems["strong"])["micro_f1"]
+    assert analysis.scores["voted"] == entity_scores([s.tags for s in small.test], analysis.systems["voted"])
