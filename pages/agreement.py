@@ -26,7 +26,7 @@ from pages.ui import correction_store, current_dataset
 st.title("Agreement")
 user = current_user()
 if user is None:
-    st.info("Double annotation needs two people: add users with `python -m ner_core users add NAME --role ROLE`.")
+    st.info("Double annotation needs two people: add users with `.venv/bin/python -m ner_core users add NAME --role ROLE` (then everyone signs in).")
     st.stop()
 dataset = current_dataset()
 store = correction_store(dataset)

@@ -55,8 +55,9 @@ if grid.version != stored.version:  # the grid holds unsaved edits of an older v
     st.warning(plain(f"Sentence {i} was changed meanwhile by {stored.author} (now version {stored.version}); your unsaved edits are kept: Save shows both."))
 closed = None if store.in_corpus(i) else "Its add from the pool was undone or rejected: it is not in the corpus (add it again on New text)."
 part = "train" if i >= len(store.original) else next(p for p, ids in split_parts(dataset).items() if i in ids)
-st.caption(closed or ("Added from the pool (New text): in the training split." if i >= len(store.original) else f"In the {part} split"
-                      + ("." if part == "train" else ": a correction here is for evaluation only (never trained on).")))
+(st.caption if closed or part == "train" else st.info)(closed or ("Added from the pool (New text): in the training split."
+    if i >= len(store.original) else f"In the {part} split" + ("." if part == "train" else ": a correction here is for "
+    "evaluation only (never trained on); retraining learns from the train split, which the Review queue serves first.")))
 predicted = None if model is None else model.tag([words])[0]
 try:  # what the review queue flagged in this sentence, when the link came from it
     flagged = review_queue(dataset).item(int(st.query_params.get("item", "")))
@@ -96,7 +97,8 @@ def save(tags, what: str, expected: int) -> None:
         return
     drop_draft((dataset, i))  # the grid starts again from what is stored
     note = f" (IOB2 repaired at token {', '.join(map(str, result.repaired))})" if result.repaired else ""
-    st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.")
+    st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.") if result.changed else (
+        "info", "Nothing to save: these are the stored tags (an entity picked on the right is saved by Accept this entity).")
 
 
 @signed_in
@@ -109,12 +111,9 @@ def undo(expected: int) -> None:
     except CorrectionError as err:
         st.session_state.annotate_message = ("error", plain(str(err)))
         return
-    if undone is not None:  # the grid starts again from what is stored
-        drop_draft((dataset, i))
-    st.session_state.annotate_message = (
-        ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else
-        ("success", f"Undone on sentence {i}: your last change, {len(undone.tokens)} tag(s) set back "
-                    f"(token {', '.join(map(str, undone.tokens))})."))
+    if undone is not None: drop_draft((dataset, i))  # noqa: E701 - the grid starts again from what is stored
+    st.session_state.annotate_message = ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else (
+        "success", f"Undone on sentence {i}: your last change, {len(undone.tokens)} tag(s) set back (token {', '.join(map(str, undone.tokens))}).")
 
 
 def keep_theirs() -> None:

@@ -20,7 +20,8 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
     st.progress(fraction, text=line)
     epochs = [e for e in status["progress"] if "loss" in e]
     if epochs:
-        st.dataframe(pd.DataFrame(epochs).dropna(axis="columns", how="all").fillna(""), hide_index=True, key=f"{key}_progress")
+        table = pd.DataFrame(epochs).drop(columns=["eta_seconds", "total"], errors="ignore").rename(columns={"done": "epoch"})
+        st.dataframe(table.dropna(axis="columns", how="all").fillna(""), hide_index=True, key=f"{key}_progress")
     cancel_button(job, status, user, key)
 
 

@@ -28,15 +28,16 @@ def train_method_form(dataset: str, tagset: TagSet, blocked: str | None) -> Trai
     """The spec to start once "Train models" is pressed: the whole method from scratch, the recipe chosen on val."""
     with st.form("train_method_form", enter_to_submit=False):
         st.markdown(f"The whole method from scratch, early stopping on the val split. {method_line(tagset)}")
-        cols = st.columns(4)
+        cols = st.columns(4 if tagset.weak else 2)  # no weak type: no weak tagger or detector to set
         epochs = cols[0].number_input("Tagger epochs (at most)", 1, 100, 30, key="train_epochs")
-        weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs")
-        detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs")
-        patience = cols[3].number_input("Patience", 1, 20, 4, key="train_patience")
+        weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs") if tagset.weak else 40
+        detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs") if tagset.weak else 6
+        patience = cols[-1].number_input("Patience", 1, 20, 4, key="train_patience")
         left, right = st.columns(2)
         recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
                                 "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
-        budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="train_budget")
+        budget = right.number_input("Time for the recipe choice (minutes)", 1, 24 * 60, 60, key="train_budget",
+                                    help="auto only: how long trying the candidates may take")
         submitted = st.form_submit_button("Train models", type="primary", disabled=blocked is not None, help=blocked)
     return TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
                            budget_minutes=float(budget)) if submitted else None

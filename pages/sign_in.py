@@ -128,7 +128,7 @@ def sidebar_status(user: User | None) -> None:
     """Who is signed in and a sign-out button, or a note that the app runs for one person."""
     if user is None:
         st.sidebar.caption("One-person mode: no users are defined, so there is no sign-in and every action is "
-                           "allowed. Add users with `python -m ner_core users add NAME --role ROLE`.")
+                           "allowed. Add users with `.venv/bin/python -m ner_core users add NAME --role ROLE` (then everyone signs in).")
         return
     st.sidebar.markdown(f"Signed in as **{plain(user.name)}** ({user.role})")
     st.sidebar.button("Sign out", key="signin_out", on_click=_sign_out)

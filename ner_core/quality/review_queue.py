@@ -315,6 +315,11 @@ class ReviewQueue:
         with Session(self.store.engine) as session:
             return [_item(row) for row in session.scalars(query)]
 
+    def has_items(self, split: str, source: str) -> bool:
+        """Whether ``split``'s queue ever held an item of ``source``, open or decided (a source's flags computed)."""
+        with Session(self.store.engine) as session:
+            return session.scalar(select(ReviewItem.id).where(*self._where(split), ReviewItem.source == source).limit(1)) is not None
+
     def count(self, split: str, types: Iterable[str] | None = None, sources: Iterable[str] | None = None) -> int:
         """Open items (with the same filters as :meth:`items`)."""
         with Session(self.store.engine) as session:

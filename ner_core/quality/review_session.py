@@ -23,7 +23,7 @@ from ..storage.claims import claim, held_by_others
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError, database_failure
 from .issue_scores import latest_run, stored_issues
 from .label_issues import LabelIssue, find_label_issues
-from .review_queue import (ACCEPTED, EDITED, KEPT, SPLITS, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue,
+from .review_queue import (ACCEPTED, EDITED, KEPT, MODEL, SPLITS, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue,
                            describe_change, fill_queue)
 
 BUFFER = 8  # items sent ahead to the browser, one per sentence: the next one is on screen at once
@@ -294,7 +294,11 @@ def open_elsewhere(queue: ReviewQueue, split: str, types: Sequence[str] = (), so
     hidden = queue.count(split) - queue.count(split, types, sources) if types or sources else 0
     parts = ([" and ".join(others) + (" with these filters" if types or sources else "")] if others else []) + (
         [f"{hidden:,} on the {split} split of other types or sources"] if hidden else [])
-    return f"Still open: {'; '.join(parts)}." if parts else "Nothing is open on the other splits either."
+    said = f"Still open: {'; '.join(parts)}." if parts else "Nothing is open on the other splits either."
+    if (not sources or MODEL in sources) and not queue.has_items(split, MODEL):  # not "your data is clean"
+        said += (f" The model's flags of the {split} split are not computed yet: score it out of sample (Cross-validated "
+                 "label issues, above: a background job).")
+    return said
 
 
 def item_words(store: CorrectionStore, item: QueueItem) -> str:
