@@ -8,6 +8,7 @@ from ner_core.data.tags import TagSet
 from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
+from ner_core.models.pipeline import VotedPipeline
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
 from pages.sign_in import current_user
@@ -84,7 +85,7 @@ st.subheader("Errors")
 counts = analysis.error_counts
 st.dataframe(pd.DataFrame([counts]), hide_index=True)
 for category in CATEGORIES:
-    with st.expander(f"Examples: {category} ({counts[category]:,})"):
+    with st.expander(f"Examples: {category} ({counts[category]:,} errors; the first 5 sentences)"):
         examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
         st.dataframe(pd.DataFrame(examples, columns=["sentence", "text", "types"]), hide_index=True, width="stretch")
 left, right = st.columns(2)
@@ -104,7 +105,11 @@ query = c3.text_input("Word search", key="errors_query")
 c4, c5, c6 = st.columns(3)
 disagreement = c4.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
                            help="Sentences where the detector let the weak tagger's entities in (a single model: none)")
-detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_detector")
+single = not isinstance(model, VotedPipeline) or model.detector is None  # no detector decides anything
+if single:
+    st.session_state.errors_detector = "any"  # not a filter left from another model
+detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_detector", disabled=single,
+                        help="A single model or a pipeline without a detector: every sentence is voted" if single else None)
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences")

@@ -55,7 +55,8 @@ if foreign:
 all_rows, voted = [], isinstance(model, VotedPipeline)
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
     rows = result.rows()
-    all_rows += [{"sentence": i, **r} for r in rows]
+    sentence_columns = {"detector P(weak entity)": result.detector_prob, "vote": result.voted} if voted else {}
+    all_rows += [{"sentence": i, **sentence_columns, **r} for r in rows]  # the CSV holds what each sentence's caption says
     if i > DETAILED_SENTENCES:
         continue
     with st.container(border=True):
