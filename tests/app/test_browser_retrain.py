@@ -42,7 +42,8 @@ def test_the_first_models_trained_replace_the_no_model_notice(server):
             page.get_by_role("link", name="Retrain").click()
             page.get_by_text(NO_MODEL).wait_for()
             script_done(page)
-            for label in ("Tagger epochs (at most)", "Weak tagger epochs (at most)", "Detector epochs (at most)", "Patience"):
+            assert not page.get_by_label("Weak tagger epochs (at most)", exact=True).count()  # no weak type: no weak tagger
+            for label in ("Tagger epochs (at most)", "Patience"):
                 page.get_by_label(label, exact=True).fill("1")
             page.get_by_role("combobox", name="Tagger recipe").click()
             page.get_by_role("option", name="glove", exact=True).click()
