@@ -52,10 +52,15 @@ sources = [*reversed(SPLITS), "upload a corpus file"]
 source = st.radio("Data", sources, horizontal=True, key="errors_source")
 if source == "upload a corpus file":
     upload = st.file_uploader(UPLOAD_LABEL, key="errors_upload")
-    if upload is None:
+    if upload is not None:  # kept for this session: a visit to Annotate and back finds it analysed still
+        st.session_state.errors_upload_kept = (upload.name, upload.getvalue(), upload.file_id)
+    elif "errors_upload_kept" in st.session_state:
+        st.caption(f"The file uploaded earlier in this session, {st.session_state.errors_upload_kept[0]}: upload another to replace it.")
+    else:
         st.stop()
+    name, data, file_id = st.session_state.errors_upload_kept
     try:
-        read = load_corpus_bytes(upload.getvalue(), upload.name)
+        read = load_corpus_bytes(data, name)
     except CorpusError as err:
         st.error("This file cannot be used:")
         st.text(str(err))
@@ -67,7 +72,7 @@ if source == "upload a corpus file":
                  "analyse it with a model trained on its tag set (import it as a dataset on the Annotate page, in the sidebar, and train one on Retrain).")
         st.stop()
     sentences, ids = read.sentences, list(range(1, len(read.sentences) + 1))  # numbered from 1, as in its summary
-    source_key = f"upload:{upload.name}:{upload.size}:{upload.file_id}"
+    source_key = f"upload:{name}:{len(data)}:{file_id}"
 else:
     split, version = current_split(dataset)
     sentences, ids, source_key = split.part(source), split_ids(dataset, source, version), split_source_key(dataset, source, version)

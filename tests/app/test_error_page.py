@@ -125,6 +125,18 @@ def test_a_file_without_any_entity_is_analysed_without_a_crash(app):
     assert not app.exception and app.dataframe[0].value.loc["micro", "f1 · single"] == 0
 
 
+def test_an_upload_is_still_analysed_after_a_visit_to_another_page(app):
+    app.switch_page("pages/errors.py")
+    app.run(timeout=300)
+    app.radio(key="errors_source").set_value("upload a corpus file").run()
+    app.file_uploader(key="errors_upload").set_value(("mine.conll", b"Paris\tB-geo\nsleeps\tO\n", "text/plain")).run()
+    scores = app.dataframe[0].value
+    app.switch_page("pages/predict.py").run()
+    app.switch_page("pages/errors.py").run()
+    assert not app.exception and any("mine.conll" in c.value for c in app.caption)
+    assert app.dataframe[0].value.equals(scores)  # the same file's analysis, not an empty uploader
+
+
 BIOES_FILE = b"Insulin\tS-PROTEIN\nbinds\tO\n\nthe\tO\nreceptor\tB-PROTEIN\nchain\tE-PROTEIN\n\nParis\tS-geo\nAspirin\tB-drug\n"
 AS_WRITTEN = ("tags the model does not know: S-PROTEIN (line 1; read as B-PROTEIN), B-PROTEIN (line 5), "
               "E-PROTEIN (line 6; read as I-PROTEIN), B-drug (line 9)")
