@@ -32,4 +32,4 @@ navigation = st.navigation(
 sidebar_status(current_user())  # with users defined: the sign-in form until signed in
 dataset_choice()  # one dataset for every page, kept across page switches
 navigation.run()
-st.session_state.pop(INTERRUPTED, None)  # the page drew its widgets (pages/render.py: remember)
+st.session_state.pop(INTERRUPTED, None)  # the page drew its widgets (pages/render.py)

@@ -95,7 +95,8 @@ def forget(*keys: str) -> None:
         st.session_state.pop(key, None)
 
 
-INTERRUPTED = "page_interrupted"  # st.session_state: a run stopped before its page drew its widgets (the database was down)
+INTERRUPTED = "page_interrupted"  # st.session_state: a run stopped before its page drew its widgets (the database was down);
+# the next one draws Annotate's grid anew from its draft (pages/drafts.py), whose edits the browser's grid has lost
 
 
 def remember(key: str, default: object) -> None:

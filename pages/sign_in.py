@@ -45,7 +45,7 @@ def current_user() -> User | None:
     except DBAPIError as err:
         st.error(f"The page cannot be drawn: {database_failure(err)}. Nothing can be read or saved until it is back; "
                  "reload the page then. Unsaved grid edits stay in this browser session.")
-        st.session_state[INTERRUPTED] = True  # no widget drawn: the next run sets their values again
+        st.session_state[INTERRUPTED] = True  # no widget drawn: the next run draws the grid from its draft
         st.stop()
     if not users:
         return None

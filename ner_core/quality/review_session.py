@@ -35,11 +35,6 @@ SKIPPED = ("info", "Skipped: it comes back at the end of the queue.")
 Message = tuple[str, str]  # (kind: success, info or error; text)
 
 
-def unsaved(err: Exception) -> str:
-    """Why an op that raised was not saved: a database failure in a few words, else the error itself."""
-    return f"nothing was saved: {database_failure(err) if isinstance(err, DBAPIError) else f'{type(err).__name__}: {err}'}"
-
-
 @dataclass(frozen=True)
 class Conflict:
     """A decision refused because its sentence was changed meanwhile: both versions, for the user to choose."""
@@ -84,7 +79,8 @@ class OpsSession:
                 self._apply(op, *where)
             except Exception as err:  # noqa: BLE001 - whatever failed, the op is not confirmed and comes again
                 self.done.remove(op.get("id"))
-                why = (str(err) if isinstance(err, StorageWriteError) else unsaved(err)).removeprefix("nothing was saved: ")
+                why = (str(err).removeprefix("nothing was saved: ") if isinstance(err, StorageWriteError) else
+                       database_failure(err) if isinstance(err, DBAPIError) else f"{type(err).__name__}: {err}")
                 self.refused[op.get("id")] = f"Not saved: {why}"
                 self.message = ("error", f"Not saved: {why}")
                 break

@@ -315,20 +315,23 @@ def job_history(dataset: str | None = None, kind: str | Sequence[str] | None = N
                 for job in session.scalars(query)]
 
 
-def running_job(engine: Engine | None = None) -> str | None:
-    """The id of the job holding the lock, or None."""
+def _holder(engine: Engine | None) -> Job | None:
+    """The job holding the lock (a dead one's lock released first), or None."""
     engine = engine or shared_engine()
     _reap(engine)
     with Session(engine) as session:
-        return session.scalar(select(Job.id).where(Job.holds_lock.is_(True)))
+        return session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+
+
+def running_job(engine: Engine | None = None) -> str | None:
+    """The id of the job holding the lock, or None."""
+    holder = _holder(engine)
+    return holder.id if holder is not None else None
 
 
 def busy(engine: Engine | None = None) -> str | None:
     """Why no job can start now (the one holding the lock: its kind, dataset and id), or None."""
-    engine = engine or shared_engine()
-    _reap(engine)
-    with Session(engine) as session:
-        holder = session.scalar(select(Job).where(Job.holds_lock.is_(True)))
+    holder = _holder(engine)
     if holder is None:
         return None
     return f"a {holder.kind} job is already running (job {holder.id}, dataset {holder.dataset!r}); one job runs at a time"
@@ -365,16 +368,16 @@ def _heartbeat(engine: Engine, job_id: str, stop: threading.Event) -> None:
 
 def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = None) -> dict[str, Any]:
     """Run a claimed job here: heartbeat, progress rows, its outcome recorded, the lock released."""
-    pending: list[JobEvent] = []  # events a database outage held back: written with the next one that goes through
+    pending: list[tuple[datetime, dict]] = []  # events a database outage held back: written with the next that goes through
 
     def report(event: dict[str, Any]) -> None:
-        pending.append(JobEvent(job_id=job_id, at=_now(), event=json.loads(json.dumps(event, default=str))))
+        pending.append((_now(), json.loads(json.dumps(event, default=str))))
         try:
             with Session(engine) as session, session.begin():
-                session.add_all(pending)
+                session.add_all(JobEvent(job_id=job_id, at=at, event=held) for at, held in pending)
             pending.clear()
         except OperationalError:  # the database restarting or out of reach: training goes on, progress catches up
-            pending[:] = [JobEvent(job_id=e.job_id, at=e.at, event=e.event) for e in pending]  # not bound to the lost session
+            pass
         if echo:
             echo(event)
 

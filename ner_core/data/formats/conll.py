@@ -51,7 +51,7 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
         line = line.removesuffix("\n").removesuffix("\r")
         if len(line) > MAX_LINE:
             raise reading.error(f"a line of {len(line):,} characters, over the limit of {MAX_LINE:,}: not a token line", line_no)
-        if line[:1] == "\ufeff" and line.strip("\ufeff \t") and _fields(line.lstrip("\ufeff"))[0]:  # a BOM before a token, where files were concatenated
+        if line[:1] == "\ufeff" and line.lstrip("\ufeff")[:1].strip():  # a BOM before a token, where files were concatenated
             line = line.lstrip("\ufeff")
             reading.notes["byte order marks (U+FEFF) dropped from the start of a token line"] += 1
         if invisible(line):
