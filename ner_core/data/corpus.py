@@ -36,7 +36,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 
 from .cache import parsed
 from .formats import conll, docbin, jsonl, kaggle, text
-from .formats.base import CorpusError, RawSentence, Reading, Sentence
+from .formats.base import CorpusError, Place, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
 from .tag_schemes import SCHEMES, IOB2Converter, as_iob2, from_iob2
 from .tokenize import invisible
@@ -90,7 +90,7 @@ class CorpusFile:
     scheme: str  # the tag scheme the file used: IOB2, IOB1, BIOES, BILOU ("" for raw text, or a file read for its words)
     converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
     notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
-    tag_lines: dict[str, int | None] = field(default_factory=dict)  # each tag as written (not O) -> its first line
+    tag_lines: dict[str, Place] = field(default_factory=dict)  # each tag as written (not O) -> where it first is
 
     @property
     def tokens(self) -> int:
@@ -112,12 +112,14 @@ class CorpusFile:
         B-PROTEIN)``. ``tags`` themselves where the file's tags are not known (a file read for its words)."""
         tags = set(tags)
         types = {tag[2:] for tag in tags if tag != "O"}
-        written = sorted(((line or 0, tag) for tag, line in self.tag_lines.items() if tag[2:] in types), key=lambda lt: lt[0])
+        written = sorted(((line, tag) for tag, line in self.tag_lines.items() if tag[2:] in types),
+                         key=lambda lt: lt[0] if isinstance(lt[0], int) else 0)  # by line; a binary file's in order of reading
         if not written:
             return sorted(tags)
         named = []
         for line, tag in written:
-            notes = [f"line {line}"] * bool(line) + [f"read as {as_iob2(tag)}"] * (as_iob2(tag) != tag)
+            place = [f"line {line}" if isinstance(line, int) else line] if line else []
+            notes = place + [f"read as {as_iob2(tag)}"] * (as_iob2(tag) != tag)
             named.append(f"{tag} ({'; '.join(notes)})" if notes else tag)
         return named
 

@@ -235,6 +235,21 @@ def test_docbin_written_by_spacy():
     assert read.notes == {"whitespace tokens dropped": 1} and read.encoding is None and read.format == "spacy"
 
 
+def test_a_docbin_tag_is_named_by_its_doc_and_token():
+    import spacy
+    from spacy.tokens import DocBin, Span
+
+    nlp = spacy.blank("en")
+    first, second = nlp("Angela Merkel spoke"), nlp("They saw Hamlet")
+    first.ents = [Span(first, 0, 2, "PERSON")]
+    second.ents = [Span(second, 2, 3, "WORK OF ART")]
+    with pytest.raises(CorpusError, match=r"^x.spacy, doc 2, token 3: malformed tag 'B-WORK OF ART'"):
+        load_corpus_bytes(DocBin(docs=[first, second]).to_bytes(), "x.spacy")
+    second.ents = [Span(second, 2, 3, "ART")]
+    read = load_corpus_bytes(DocBin(docs=[first, second]).to_bytes(), "x.spacy")
+    assert read.as_written(["B-ART", "B-PERSON"]) == ["B-PERSON (doc 1, token 1)", "I-PERSON (doc 1, token 2)", "B-ART (doc 2, token 3)"]
+
+
 def test_not_a_docbin():
     with pytest.raises(CorpusError, match=r"^x.spacy: not a spaCy DocBin"):
         load_corpus_bytes(b"hello", "x.spacy")

@@ -34,6 +34,10 @@ class Sentence:
         return len(self.words)
 
 
+Place = int | str | None
+"""Where in a file: a line number of a text file, or a place in a binary one (``"doc 3"``)."""
+
+
 @dataclass
 class Reading:
     """One file being read: its name for messages, a tag checker, counts of what was changed, and where each tag first appears."""
@@ -42,14 +46,17 @@ class Reading:
     notes: Counter = field(default_factory=Counter)
     checker: TagChecker = field(default_factory=TagChecker)
     ignore_tags: bool = False  # read for its words only: a malformed tag is no error
-    first_lines: dict[str, int | None] = field(default_factory=dict)  # tag as written (not O) -> the first line it is on
+    first_lines: dict[str, Place] = field(default_factory=dict)  # tag as written (not O) -> where it first is
 
-    def error(self, reason: str, line: int | None = None) -> CorpusError:
-        return CorpusError(f"{self.name}:{line}: {reason}" if line is not None else f"{self.name}: {reason}")
+    def error(self, reason: str, line: Place = None) -> CorpusError:
+        """``reason`` prefixed with the file and the place: ``name:12:`` for a line, ``name, doc 3:`` in a binary file."""
+        if line is None:
+            return CorpusError(f"{self.name}: {reason}")
+        return CorpusError(f"{self.name}:{line}: {reason}" if isinstance(line, int) else f"{self.name}, {line}: {reason}")
 
-    def tag(self, tag: str, line: int | None) -> str:
-        """``tag`` if well formed, else raise naming the line (``O`` when tags are ignored); a reader calls it at least
-        for the first appearance of each tag, and that line is kept."""
+    def tag(self, tag: str, line: Place) -> str:
+        """``tag`` if well formed, else raise naming its place (``O`` when tags are ignored); a reader calls it at least
+        for the first appearance of each tag, and that place is kept."""
         if self.ignore_tags:
             return "O"
         problem = self.checker.problem(tag)

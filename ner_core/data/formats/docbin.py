@@ -43,7 +43,7 @@ def read(raw: bytes, reading: Reading, limit: int) -> list[RawSentence]:
                     reading.notes["whitespace tokens dropped"] += 1
                     continue
                 words.append(token.text)
-                tags.append(reading.tag("O" if iob == "O" else f"{iob}-{token.ent_type_}", None))
+                tags.append(reading.tag("O" if iob == "O" else f"{iob}-{token.ent_type_}", f"doc {n}, token {token.i + 1}"))
                 pos.append(token.tag_)
             if words:
                 sentences.append((tuple(words), tuple(tags), tuple(pos) if has_pos else None))
