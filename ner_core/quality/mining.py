@@ -7,8 +7,10 @@ Strategies (:data:`STRATEGIES`):
   combined as ``(0.75 d + 0.25 w + d w) / 2``: the detector leads, and the two agreeing count most
   (weights chosen on the default corpus's dev split against "either says so", the mean and the
   product: ``benchmarks/rare_type_mining.py``);
-* ``uncertain``: the strong (or single) tagger's uncertainty, one minus the product of each
-  token's most probable label's marginal (a bound on the best path's probability);
+* ``uncertain``: the strong (or single) tagger's uncertainty, one minus the geometric mean of each
+  token's most probable label's marginal (the length-normalised bound on the best path's probability
+  of Shen et al. 2018: the plain product tends to 1 on every long sentence; on the default corpus's dev
+  split the normalised one finds 13 entity errors per 100 tokens read in its top 100, the product 11);
 * ``mixed`` (the default): ``rare`` plus a fiftieth of ``uncertain`` (a tie-breaker: on the dev split a
   twentieth cost two points of the rare-type entities in the top 100 and 250), with diversity: the k-th
   sentence naming the same entity string, beyond the first ``FREE_REPEATS``, is discounted by
@@ -134,11 +136,11 @@ def _passes(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], r
 
 
 def _uncertainty(words: Sequence[str], marginals: torch.Tensor) -> tuple[float, str]:
-    """One minus the product of the tokens' top marginals, and the least sure token (0 and "" for an empty sentence)."""
+    """One minus the geometric mean of the tokens' top marginals, and the least sure token (0 and "" for an empty sentence)."""
     if not len(marginals):
         return 0.0, ""
     top = marginals.max(dim=1).values
-    return float(1 - torch.exp(torch.log(top.clamp_min(1e-12)).sum())), words[int(top.argmin())]
+    return float(1 - torch.exp(torch.log(top.clamp_min(1e-12)).mean())), words[int(top.argmin())]
 
 
 def _rarity(words: Sequence[str], marginals: torch.Tensor, p_detector: float | None, columns: dict[str, list[int]]

@@ -71,6 +71,14 @@ def test_a_model_without_weak_types_ranks_by_uncertainty_and_says_so(pool):
     assert all(m.reason.startswith("uncertain: ") for m in ranking.items)
 
 
+def test_uncertainty_tells_long_sentences_apart(pool):
+    """The product of 300 tokens' top marginals is about 0 for any of them (every score was 1.0): the geometric mean is not."""
+    long = [sum((s.words for s in pool[k:k + 15]), ()) for k in (0, 15, 30, 45)]
+    assert min(map(len, long)) > 250
+    scores = [m.score for m in mine(load_any(resolve("bilstm_crf")), long, "uncertain").items]
+    assert len(set(scores)) == 4 and max(scores) < 0.5
+
+
 def test_sentences_in_a_script_the_model_never_saw_are_counted_in_the_note(voted, pool):
     foreign = [("Москва", "—", "столица", "России", "."), ("北京是中国的首都", "。")]
     ranking = mine(voted, [*foreign, *(s.words for s in pool[:20])], "mixed")
