@@ -17,8 +17,8 @@ from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
 
 KEY = "pool_annotator"
-INPUTS = {"auto": "by the file's name (a .txt of token-tag lines: CoNLL)", "text": "running text",
-          "tokens": "one tokenised sentence a line", "corpus": "a corpus file (tags ignored)"}
+INPUTS = {"auto": "by its name (.txt: running text, or token-tag lines read as CoNLL; typed: running text)",
+          "text": "running text", "tokens": "one tokenised sentence a line", "corpus": "a corpus file (tags ignored)"}
 
 st.title("New text")
 dataset, user = current_dataset(), current_user()
@@ -29,21 +29,26 @@ st.caption("Sentences you add here join the training split of this dataset, with
 
 
 def intake() -> None:
-    """Add a file's sentences to the pool (admins, once users exist)."""
+    """Add a file's sentences, or typed text, to the pool (admins, once users exist)."""
     upload = st.file_uploader("Raw text (.txt), JSON lines with text or tokens, or a corpus file (its tags ignored). "
                               + UPLOAD_LABEL + ".", key="pool_upload")
+    typed = st.text_area("Or type or paste text", key="pool_text", height=100,
+                         placeholder="Paragraphs of running text: split into sentences and tokens as a .txt is")
     kind = st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
     any_script = st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
                              help="By default they are left out and counted: the model cannot read them.")
+    sources = ([(upload.getvalue(), upload.name)] if upload else []) + ([(typed.encode(), "typed text")] if typed.strip() else [])
     refused = refusal(user, "import")
-    if st.button("Add to the pool", key="pool_add", disabled=upload is None or refused is not None, help=refused):
-        try:
-            read = load_unlabelled(upload.getvalue(), upload.name, kind)
-            st.success(pool.add([s.words for s in read.sentences], upload.name, author or "anonymous", any_script).summary())
-            st.text(read.summary())
-        except (CorpusError, CorrectionError) as err:
-            st.error("Nothing added:")
-            st.text(str(err))
+    if st.button("Add to the pool", key="pool_add", disabled=not sources or refused is not None,
+                 help=refused or "The file and the typed text, if both are given"):
+        for raw, name in sources:
+            try:
+                read = load_unlabelled(raw, name, kind)
+                st.success(pool.add([s.words for s in read.sentences], name, author or "anonymous", any_script).summary())
+                st.text(read.summary())
+            except (CorpusError, CorrectionError) as err:
+                st.error(f"Nothing added from {name}:")
+                st.text(str(err))
 
 
 def ranking() -> None:

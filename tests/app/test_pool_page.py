@@ -56,6 +56,20 @@ def test_the_counts_follow_a_file_just_added(pool_app):
     assert app.expander[0].proto.expanded  # the intake stays open after the first add
 
 
+def test_typed_text_joins_the_pool_beside_a_file(pool_app):
+    app, pool = pool_app
+    app.run(timeout=120)
+    assert app.button(key="pool_add").disabled  # nothing to add yet
+    app.text_area(key="pool_text").set_value("Rain fell in Spain. The UN met in May.").run()
+    app.button(key="pool_add").click().run(timeout=120)
+    assert not app.exception and "2 sentence(s) added" in app.success[0].value
+    assert [(i.words, i.source) for i in pool.items()] == [
+        (("Rain", "fell", "in", "Spain", "."), "typed text"), (("The", "UN", "met", "in", "May", "."), "typed text")]
+    app.file_uploader(key="pool_upload").set_value(("news.txt", b"Angela Merkel visited Paris on Monday.\n", "text/plain")).run()
+    app.button(key="pool_add").click().run(timeout=120)
+    assert "1 sentence(s) added" in app.success[0].value and "0 sentence(s) added" in app.success[1].value  # the typed text again
+
+
 def test_a_file_added_again_counts_the_sentences_added_from_the_pool_as_in_the_corpus(pool_app):
     app, pool = pool_app
     text = b"Angela Merkel visited Paris on Monday.\nRain fell in Spain.\nThe UN met in May.\n"
