@@ -26,9 +26,13 @@ remember("review_types", [])
 remember("review_sources", list(SOURCES))
 store, queue, types = correction_store(dataset), review_queue(dataset), list(dataset_types(dataset))
 left, middle, right = st.columns([2, 3, 3])
-split = left.radio("Split", SPLITS, horizontal=True, key="review_split")
-chosen_types = middle.multiselect("Entity type", types, key="review_types", placeholder="every type")
-sources = right.multiselect("Source", SOURCES, key="review_sources", placeholder="every source")
+split = left.radio("Split", SPLITS, horizontal=True, key="review_split",
+                   help="train: what retraining learns from; val and test: what the scores are measured on")
+chosen_types = middle.multiselect("Entity type", types, key="review_types", placeholder="every type",
+                                  help="Items whose given or suggested tags hold one of these types")
+sources = right.multiselect("Source", SOURCES, key="review_sources", placeholder="every source",
+                            help="model: gold tags that taggers which never saw the sentence find unlikely; "
+                                 "consistency: strings the dataset tags more than one way")
 if split != "train":
     st.info(f"Corrections on the {split} split are **evaluation only**: retraining learns from the train split.")
 
@@ -54,7 +58,8 @@ def cross_validation() -> None:
                             help="auto trains GloVe, GloVe + frozen MiniLM features and fine-tuned MiniLM on the first "
                                  "fold, and the active tagger briefly where it never saw the split, and keeps the best "
                                  "for every fold (README: Choosing a recipe)")
-    budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget")
+    budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget",
+                                help="auto skips a recipe whose five fold models would not finish within this time")
     if st.button("Score the split out of sample (5 folds, a background job)", key="review_cross_val",
                  disabled=why is not None, help=why):
         try:
@@ -68,11 +73,15 @@ def cross_validation() -> None:
             st.text(str(err))
 
 
-with st.expander("Cross-validated label issues: K taggers, each scoring the sentences it never saw"):
-    cross_validation()
-
 with st.spinner("Filling the queue (once per source)…"):
     fill_review_queue(queue, split_parts(dataset), split, list(available_models(dataset, single=True).values()), load_model)
+uncomputed = MODEL in (sources or SOURCES) and not queue.has_items(split, MODEL)
+if uncomputed:
+    st.info(f"The model's flags of the {split} split (the most suspicious annotations) are not computed yet: score the "
+            "split out of sample below (a background job). Until then the queue holds the consistency flags.")
+with st.expander("Model flags: 5 taggers, each scoring the sentences it never saw (cross-validated label issues)",
+                 expanded=uncomputed):
+    cross_validation()
 session: ReviewSession = st.session_state.setdefault("review_session", ReviewSession())
 
 

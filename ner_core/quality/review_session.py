@@ -292,8 +292,8 @@ def open_elsewhere(queue: ReviewQueue, split: str, types: Sequence[str] = (), so
         [f"{hidden:,} on the {split} split of other types or sources"] if hidden else [])
     said = f"Still open: {'; '.join(parts)}." if parts else "Nothing is open on the other splits either."
     if (not sources or MODEL in sources) and not queue.has_items(split, MODEL):  # not "your data is clean"
-        said += (f" The model's flags of the {split} split are not computed yet: score it out of sample (Cross-validated "
-                 "label issues, above: a background job).")
+        said += (f" The model's flags of the {split} split are not computed yet: score it out of sample (Model flags, "
+                 "above: a background job).")
     return said
 
 

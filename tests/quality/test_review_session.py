@@ -204,8 +204,8 @@ def test_a_skip_says_so_and_decisions_are_counted_per_split(queue):
 
 def test_the_end_of_a_queue_says_where_items_are_left(queue):
     assert open_elsewhere(queue, "train") == "Nothing is open on the other splits either."
-    unscored = (" The model's flags of the val split are not computed yet: score it out of sample (Cross-validated label "
-                "issues, above: a background job).")  # not "nothing to review": nothing was scored there
+    unscored = (" The model's flags of the val split are not computed yet: score it out of sample (Model flags, above: "
+                "a background job).")  # not "nothing to review": nothing was scored there
     assert open_elsewhere(queue, "val") == "Still open: 5 on the train split." + unscored
     assert open_elsewhere(queue, "val", types=["per"]) == "Still open: 1 on the train split with these filters." + unscored
     assert open_elsewhere(queue, "val", sources=[CONSISTENCY]).endswith("on the train split with these filters.")
