@@ -98,7 +98,7 @@ def save(tags, what: str, expected: int) -> None:
     drop_draft((dataset, i))  # the grid starts again from what is stored
     note = f" (IOB2 repaired at token {', '.join(map(str, result.repaired))})" if result.repaired else ""
     st.session_state.annotate_message = ("success", f"{what}: {result.changed} token(s) changed{note}.") if result.changed else (
-        "info", "Nothing to save: these are the stored tags (an entity picked on the right is saved by Accept this entity).")
+        "info", "Nothing to save: these are the stored tags (to keep one predicted entity, pick it under Accept one predicted entity).")
 
 
 @signed_in
@@ -135,8 +135,9 @@ actions[2].button("↩ Undo my last change", on_click=undo, args=(grid.version,)
 if predicted is not None:
     actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", grid.version),
                       key="annotate_accept", width="stretch", **shut)
-    entity = actions[3].selectbox("Accept one predicted entity", spans(predicted.tags), index=None, key=f"annotate_span_{i}",
-                                  format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})")
+    missing = [s for s in spans(predicted.tags) if s not in set(spans(grid.drawn))]  # those the gold on screen lacks
+    entity = actions[3].selectbox("Accept one predicted entity", missing, index=None, key=f"annotate_span_{i}",
+                                  format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})", placeholder="Choose one")
     if entity is not None:
         merged = replace_span(list(grid.drawn), entity.start, entity.end, entity.type)
         actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", grid.version), key="annotate_accept_span", **shut)

@@ -106,8 +106,12 @@ def test_annotate_page_accept_undo_and_persistence(app, monkeypatch, tmp_path, t
     assert any(m.value.startswith("**Prediction** · ") for m in app.markdown)  # and which model predicts
     table = app.dataframe[0].value
     predicted, gold = list(table["predicted"]), list(table["gold"])
+    from ner_core.data.tags import spans
+
+    assert len(app.selectbox(key="annotate_span_7").options) == len(set(spans(predicted)) - set(spans(gold)))
     app.button(key="annotate_accept").click().run()
     assert not app.exception
+    assert spans(predicted) and app.selectbox(key="annotate_span_7").options == []  # the gold now has every predicted entity
     changed = sum(a != b for a, b in zip(predicted, gold))
     said = app.success[0].value if changed else app.info[-1].value  # a save that changes nothing says so, not "Saved: 0"
     assert said.startswith(f"Prediction accepted: {changed} token(s) changed" if changed else "Nothing to save")
