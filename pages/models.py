@@ -70,14 +70,19 @@ def _chosen(dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
     remember(family_key(dataset), next(iter(models)))  # kept across a page switch, while the dataset has that family
     if st.session_state[family_key(dataset)] not in models:
         st.session_state[family_key(dataset)] = next(iter(models))
-    family = st.sidebar.radio("Model family", list(models), key=family_key(dataset))
+    family = st.sidebar.radio("Model family", list(models), key=family_key(dataset),
+                              help="The models every page uses: Bi-LSTM-CRF (GloVe vectors and characters) or BERT-FF "
+                                   "(frozen transformer features and a feed-forward layer), each with its own detector")
     entry = active_id(dataset, shared_engine())
     label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
     model = load_model(models[family])
     if isinstance(model, VotedPipeline) and model.detector is not None:
         key = threshold_key(dataset, models[family])
         remember(key, model.threshold)
-        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, step=0.01, key=key)
+        threshold = st.sidebar.slider("Detector threshold", 0.0, 1.0, step=0.01, key=key,
+                                      help="A sentence whose P(rare-type entity) is at least this is voted token by token; "
+                                           f"below it the strong tagger alone tags it. Each family starts at the value tuned "
+                                           f"for it on the val split ({model.threshold:.2f} here)")
         model = model.with_threshold(threshold)
         return f"{models[family]}@{threshold:.2f}", f"{label} · threshold {threshold:.2f}", model
     return models[family], label, model

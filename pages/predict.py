@@ -6,7 +6,8 @@ import streamlit as st
 from ner_core.data.formats.csv_safety import safe_csv
 from ner_core.data.scripts import foreign_note
 from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
-from ner_core.models.pipeline import VotedPipeline
+from ner_core.models.pipeline import (RULE_BOTH_O, RULE_DETECTOR_NO, RULE_STRONG_HIGHER, RULE_STRONG_O, RULE_WEAK_HIGHER,
+                                       RULE_WEAK_O, VotedPipeline)
 from pages.models import choose_model
 from pages.render import entities_html, remember
 from pages.sign_in import current_user
@@ -53,6 +54,12 @@ foreign = foreign_note(words, model.scripts)
 if foreign:
     st.warning(foreign[0].upper() + foreign[1:] + ".")
 all_rows, voted = [], isinstance(model, VotedPipeline)
+if voted:
+    st.caption("**strong**: the tagger of the frequent types; **weak**: of the rare ones; **voted**: the tag kept. A sentence "
+               "whose detector P(weak entity) is under the threshold (sidebar) keeps the strong tags (→ strong model only); "
+               f"another is voted token by token (→ vote). **rule**: *{RULE_DETECTOR_NO}* (under the threshold), "
+               f"*{RULE_WEAK_O}* and *{RULE_STRONG_O}* (one tagger says O: the other's tag), *{RULE_BOTH_O}*, "
+               f"*{RULE_STRONG_HIGHER}* and *{RULE_WEAK_HIGHER}* (both tag it: the surer one's).")
 for i, (tokens, result) in enumerate(zip(sentences, results), start=1):
     rows = result.rows()
     sentence_columns = {"detector P(weak entity)": result.detector_prob, "vote": result.voted} if voted else {}

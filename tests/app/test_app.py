@@ -45,9 +45,13 @@ def test_predict_page_shows_the_voted_record(small_run, monkeypatch):
     assert len(app.dataframe) == 2  # one table per sentence
     table = app.dataframe[0].value
     assert list(table.columns) == ["token", "strong", "p strong", "weak", "p weak", "voted", "p voted", "rule"]
-    assert "detector P(weak entity)" in app.caption[1].value
+    assert "detector P(weak entity)" in app.caption[2].value
+    legend = app.caption[1].value
+    rules = {r.removesuffix(" (IOB2 repaired)") for t in app.dataframe for r in t.value["rule"]}
+    assert all(f"*{rule}*" in legend for rule in rules)  # each rule shown is explained
     app.sidebar.slider[0].set_value(1.0).run()  # detector never fires: strong only
     assert (app.dataframe[0].value["voted"] == app.dataframe[0].value["strong"]).all()
+    assert all(f"*{rule}*" in legend for rule in app.dataframe[0].value["rule"])
     app.switch_page("pages/registry.py").run()
     app.switch_page("pages/predict.py").run()  # and back: the sidebar's choices are kept
     assert not app.exception and app.sidebar.slider[0].value == 1.0
