@@ -1,4 +1,6 @@
 """Error analysis: a split or an uploaded corpus, tagged and compared with gold."""
+from functools import partial
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
@@ -6,36 +8,15 @@ import streamlit as st
 from ner_core.data.corpus import SPLITS, CorpusError, load_corpus_bytes
 from ner_core.data.tags import TagSet
 from ner_core.data.tokenize import join_tokens
-from ner_core.evaluation.analysis import confusion_matrix, filter_sentences
+from ner_core.evaluation.analysis import filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from ner_core.models.pipeline import VotedPipeline
+from pages.error_tables import filter_by_click, heatmap, score_table
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
 from pages.sign_in import current_user
 from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_ids,
                       split_source_key)
-
-
-def score_table(rows: list[dict]) -> pd.DataFrame:
-    """A row per type (sorted; the averages last) with its gold entities, and a column per metric and system, named
-    both (a CSV download keeps them); blank where a system never tags the type."""
-    frame = pd.DataFrame(rows)
-    averages = ["micro", "macro", "weighted"]
-    order = sorted(set(frame["type"]) - set(averages)) + averages
-    systems = list(dict.fromkeys(frame["system"]))
-    table = frame.pivot_table(index="type", columns="system", values=["f1", "precision", "recall"])
-    table = table.reindex(index=order, columns=pd.MultiIndex.from_product([["f1", "precision", "recall"], systems]))
-    table.columns = [f"{metric} · {system}" for metric, system in table.columns]
-    table.insert(0, "gold entities", frame.groupby("type")["support"].max().reindex(order).astype("Int64"))
-    return table.round(3)
-
-
-def heatmap(counts, title: str):
-    labels, matrix = confusion_matrix(counts)
-    fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
-                    labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
-    fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
-    return fig
 
 
 st.title("Error analysis")
@@ -82,13 +63,18 @@ st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {mo
 
 st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
-st.dataframe(score_table(analysis.score_rows), width="stretch", height=38 + 35 * (scores["type"].nunique() + 1))
+table = score_table(analysis.score_rows)
+st.session_state.errors_scores_names, st.session_state.errors_type_options = list(table.index), type_options
+st.dataframe(table, width="stretch", height=38 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
+             on_select=partial(filter_by_click, "errors_scores", "errors_types"), selection_mode="single-row")
+st.caption("Click a type's row to list its sentences under Sentences, below.")
 per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]
 st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="group", range_y=[0, 1]), key="errors_bars")
 
 st.subheader("Errors")
 counts = analysis.error_counts
-st.dataframe(pd.DataFrame([counts]), hide_index=True)
+st.pills("Click categories to list their sentences below", CATEGORIES, selection_mode="multi", key="errors_categories",
+         format_func=lambda c: f"{c} · {counts[c]:,}")
 for category in CATEGORIES:
     with st.expander(f"Examples: {category} ({counts[category]:,} errors; the first 5 sentences)"):
         examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
@@ -103,10 +89,10 @@ st.caption(f"Errors, examples and both charts are of the {next(iter(analysis.sys
 
 st.subheader("Sentences")
 rows = analysis.sentence_rows
-c1, c2, c3 = st.columns(3)
-types = c1.multiselect("Entity type", type_options, key="errors_types")
-errors = c2.multiselect("Error category", CATEGORIES, key="errors_categories")
-query = c3.text_input("Word search", key="errors_query")
+c1, c2 = st.columns(2)
+types = c1.multiselect("Entity type", type_options, key="errors_types", help="Or click a type's row in the scores above")
+query = c2.text_input("Word search", key="errors_query")
+errors = st.session_state.errors_categories  # chosen under Errors, above
 c4, c5, c6 = st.columns(3)
 disagreement = c4.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
                            help="Sentences where the detector let the weak tagger's entities in (a single model: none)")
@@ -119,13 +105,16 @@ confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confiden
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences")
 table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", "detector_prob"])
-st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences")
+picks = st.session_state.errors_sentences_names = [r["sentence"] for r in matches]
+st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences",
+             on_select=partial(filter_by_click, "errors_sentences", "errors_pick"), selection_mode="single-row")
 if matches:
-    picks = [r["sentence"] for r in matches]
+    texts = {r["sentence"]: r["text"] for r in matches}
     remember("errors_pick", picks[0])  # the sentence being fixed, shown again on coming back
     if st.session_state.errors_pick not in picks:  # filtered out, or of another split
         st.session_state.errors_pick = picks[0]
-    pick = st.selectbox("Show sentence", picks, key="errors_pick")
+    pick = st.selectbox("Show sentence (or click its row)", picks, key="errors_pick",
+                        format_func=lambda n: f"{n}: {texts[n][:80]}{'…' * (len(texts[n]) > 80)}")
     at = analysis.position(pick)
     sentence = analysis.sentences[at]
     text, tokens = join_tokens(sentence.words)

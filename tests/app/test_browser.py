@@ -93,3 +93,24 @@ def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
         exported = read_corpus(path)
         assert [s.words for s in exported] == [s.words for s in original]
         assert sum(a.tags != b.tags for a, b in zip(exported, original)) == 1
+
+
+def test_error_analysis_lists_the_sentences_of_a_clicked_type_and_category(page, server):
+    page.goto(server)  # app.py's navigation first (a page opened first is served as a page of a pages/ folder)
+    page.get_by_text("Text to tag").first.wait_for()
+    page.goto(server + "/errors")
+    page.get_by_text("Click a type's row").wait_for()
+    script_done(page)
+    box = page.locator("[data-testid='stDataFrame']").first.bounding_box()  # the scores by type
+    type_filter = page.locator("[data-testid='stMultiSelect']").filter(has_text="Entity type")
+    page.mouse.click(box["x"] + 15, box["y"] + 35 + 17)  # the first type's row (its selection box)
+    page.wait_for_function("el => el.innerText.trim().includes('\\n')", arg=type_filter.element_handle())  # a type chosen
+    script_done(page)
+    chosen = type_filter.inner_text().strip().split("\n")[-1]
+    assert chosen in ("art", "geo", "gpe", "per", "org", "tim", "eve", "nat"), chosen  # the table's first row: a type
+    listed = page.get_by_text(" sentences").filter(has_text=" of ")  # "N of M sentences"
+    before = listed.inner_text()
+    page.get_by_role("button", name="missed entity").click()
+    page.wait_for_function("([el, before]) => el.innerText !== before", arg=[listed.element_handle(), before])
+    assert int(listed.inner_text().split()[0].replace(",", "")) <= int(before.split()[0].replace(",", ""))
+    shot(page, "errors_clicked.png")

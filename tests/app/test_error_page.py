@@ -65,7 +65,7 @@ def test_the_correct_link_names_the_dataset_and_opens_its_sentence_in_a_new_sess
     errors.switch_page("pages/errors.py")
     errors.run()
     assert not errors.exception
-    pick = int(errors.selectbox(key="errors_pick").options[-1])
+    pick = int(errors.selectbox(key="errors_pick").options[-1].split(":")[0])  # "N: its text"
     errors.selectbox(key="errors_pick").set_value(pick).run()
     link = next(p for p in errors.get("page_link") if "Correct sentence" in p.proto.label)
     asked = {k: v[0] for k, v in parse_qs(link.proto.query_string).items()}
@@ -84,10 +84,10 @@ def test_the_split_filters_search_and_sentence_are_kept_across_a_page_switch(app
     app.switch_page("pages/errors.py").run(timeout=300)
     app.radio(key="errors_source").set_value("val").run()
     app.multiselect(key="errors_types").set_value(["geo"]).run()
-    app.multiselect(key="errors_categories").set_value(["missed entity"]).run()
+    app.button_group(key="errors_categories").set_value(["missed entity"]).run()
     app.text_input(key="errors_query").set_value(".").run()
     app.slider(key="errors_confidence").set_value((0.0, 0.99)).run()
-    picks = [int(p) for p in app.selectbox(key="errors_pick").options]
+    picks = [int(p.split(":")[0]) for p in app.selectbox(key="errors_pick").options]  # "N: its text"
     assert len(picks) > 1
     app.selectbox(key="errors_pick").set_value(picks[1]).run()
     listed = app.dataframe[-1].value
@@ -98,7 +98,7 @@ def test_the_split_filters_search_and_sentence_are_kept_across_a_page_switch(app
     assert not app.exception
     assert app.radio(key="errors_source").value == "val"
     assert app.multiselect(key="errors_types").value == ["geo"]
-    assert app.multiselect(key="errors_categories").value == ["missed entity"]
+    assert app.button_group(key="errors_categories").value == ["missed entity"]
     assert app.text_input(key="errors_query").value == "."
     assert app.slider(key="errors_confidence").value == (0.0, 0.99)
     assert app.selectbox(key="errors_pick").value == picks[1]

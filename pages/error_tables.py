@@ -1,0 +1,39 @@
+"""Error analysis's tables and charts: scores by type, the confusion heatmaps, and clicks on a table as filters."""
+import pandas as pd
+import plotly.express as px
+import streamlit as st
+
+from ner_core.evaluation.analysis import confusion_matrix
+
+
+def score_table(rows: list[dict]) -> pd.DataFrame:
+    """A row per type (sorted; the averages last) with its gold entities, and a column per metric and system, named
+    both (a CSV download keeps them); blank where a system never tags the type."""
+    frame = pd.DataFrame(rows)
+    averages = ["micro", "macro", "weighted"]
+    order = sorted(set(frame["type"]) - set(averages)) + averages
+    systems = list(dict.fromkeys(frame["system"]))
+    table = frame.pivot_table(index="type", columns="system", values=["f1", "precision", "recall"])
+    table = table.reindex(index=order, columns=pd.MultiIndex.from_product([["f1", "precision", "recall"], systems]))
+    table.columns = [f"{metric} · {system}" for metric, system in table.columns]
+    table.insert(0, "gold entities", frame.groupby("type")["support"].max().reindex(order).astype("Int64"))
+    return table.round(3)
+
+
+def filter_by_click(table: str, filter_key: str) -> None:
+    """A row clicked in ``table`` (its row names under ``{table}_names``): a type's row filters the sentences
+    (``errors_types``), a sentence's row shows that sentence (``errors_pick``)."""
+    rows, names = st.session_state[table].selection.rows, st.session_state.get(f"{table}_names", [])
+    picked = [names[i] for i in rows if i < len(names)]
+    if picked and filter_key == "errors_pick":
+        st.session_state.errors_pick = picked[0]
+    elif picked:
+        st.session_state[filter_key] = [t for t in picked if t in st.session_state.get("errors_type_options", [])]
+
+
+def heatmap(counts, title: str):
+    labels, matrix = confusion_matrix(counts)
+    fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
+                    labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
+    fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
+    return fig
