@@ -24,6 +24,7 @@ from .review_session import BUFFER, SKIPPED, UNKNOWN_OP, OpsSession
 class PoolSession(OpsSession):
     skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
     current: dict[str, int | None] = field(default_factory=dict)  # dataset -> the undone item, shown first while open
+    mine: dict[str, list[int]] = field(default_factory=dict)  # dataset -> the items this session decided, latest last: what u undoes
 
     def ahead(self, pool: Pool, author: str | None = None) -> list[PoolItem]:
         """The open sentences to send to the browser: the one undone last while it is open, then the best,
@@ -60,6 +61,7 @@ class PoolSession(OpsSession):
             elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
                 index, saved = pool.accept(int(item), op["tags"], author)
                 self.count(pool.store.name, 1)
+                self.mine.setdefault(pool.store.name, []).append(int(item))
                 repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
                 entities = len(spans(pool.store.tags(index)))
                 self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
@@ -67,6 +69,7 @@ class PoolSession(OpsSession):
             elif kind == "discard" and item is not None:
                 pool.discard(int(item), author)
                 self.count(pool.store.name, 1)
+                self.mine.setdefault(pool.store.name, []).append(int(item))
                 self.message = ("success", "Discarded: it will not be shown again. Press u to undo it.")
             else:
                 self.message = ("error", UNKNOWN_OP)
@@ -80,9 +83,22 @@ class PoolSession(OpsSession):
             self.message = ("error", f"Not {what}: {err}" if isinstance(err, CorrectionError) else UNKNOWN_OP)
 
     def _undo(self, pool: Pool, author: str) -> None:
-        undone = pool.undo(author)
+        """Undo this session's latest decision (never an older session's: a reload starts with nothing to undo)."""
+        mine = self.mine.setdefault(pool.store.name, [])
+        if not mine:
+            self.message = ("info", "Nothing of yours to undo in this session (u reaches the decisions made since the page opened).")
+            return
+        try:
+            undone = pool.undo(author, mine[-1])
+        except CorrectionError as err:
+            if isinstance(err, StorageWriteError):  # the database refused: the op comes again
+                raise
+            mine.pop()  # changed by someone since: not undone from here; the next u reaches the decision before it
+            self.message = ("error", f"Not undone: {err}")
+            return
+        mine.pop()
         if undone is None:
-            self.message = ("info", "Nothing of yours to undo in the pool.")
+            self.message = ("info", "Nothing of yours to undo in the pool (that decision was undone already).")
             return
         self.count(pool.store.name, -1)
         skipped = self.skipped.get(pool.store.name, [])

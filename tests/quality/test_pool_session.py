@@ -41,6 +41,24 @@ def test_each_op_applies_once_in_order(pool):
     assert len(session.ahead(pool)) >= 1
 
 
+def test_u_undoes_this_sessions_decisions_only_and_passes_one_it_cannot_undo(pool):
+    first, second, third = (i.id for i in pool.items()[:3])
+    earlier = PoolSession()  # a tab closed since, or another tab of the same annotator
+    earlier.apply([op(1, "discard", first)], pool, "ann")
+    session = PoolSession()
+    session.apply([op(1, "accept", second, ["O", "B-org", "O", "O", "B-geo"]), op(2, "discard", third)], pool, "ann")
+    index = pool.item(second).corpus_index
+    pool.store.save(index, ["O", "B-org", "O", "O", "B-gpe"], "bob", expected_version=pool.store.snapshots([index])[index].version)
+    session.apply([op(3, "undo")], pool, "ann")
+    assert pool.item(third).state == OPEN  # the latest first
+    session.apply([op(4, "undo")], pool, "ann")
+    kind, text = session.pop_message()
+    assert kind == "error" and "Not undone" in text and pool.item(second).state == ADDED  # bob's save since: kept
+    session.apply([op(5, "undo")], pool, "ann")
+    assert "Nothing of yours to undo in this session" in session.pop_message()[1]
+    assert pool.item(first).state == DISCARDED  # another session's decision is never reached
+
+
 def test_a_sentence_someone_else_decided_first_is_reported_not_overwritten(pool):
     item = pool.items()[0]
     pool.discard(item.id, "bob")
