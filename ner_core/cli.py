@@ -394,13 +394,8 @@ def cmd_pool(args: argparse.Namespace) -> int:
 
     if not args.author.strip():
         raise ValueError("--author: give the name the added sentences are credited to")
-    if args.action != "add" and args.data is not None:
-        raise ValueError(f"pool {args.action} takes no FILE (got {args.data}): it works on the dataset's pool; "
-                         f"to add a file, run pool add {args.data}")
     pool = Pool(open_dataset(args.dataset))
     if args.action == "add":
-        if args.data is None:
-            raise ValueError("pool add needs the FILE to add (or - for stdin)")
         read = _text_or_corpus(args)
         print(read.summary(), file=sys.stderr)
         intake = pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name,
@@ -736,17 +731,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_mine)
 
     p = sub.add_parser("pool", help="a dataset's pool of unlabelled sentences: add a file, rank it, see it")
-    p.add_argument("action", choices=("add", "rank", "status"), help="add FILE; rank with the dataset's active model "
-                   "(as the app's job does); status: counts and the best open sentences")
-    p.add_argument("data", nargs="?", help="add: a file of raw text or any corpus format (tags ignored), or - for stdin")
-    p.add_argument("--dataset", default=DEFAULT_DATASET,
-                   help="the dataset whose pool (default: default, the project's corpus; an imported one by its name, as the app's sidebar lists it)")
-    p.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
-    p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
-    p.add_argument("--any-script", action="store_true",
-                   help="add: keep sentences mostly in a script the corpus does not use (dropped and counted by default)")
-    p.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="rank: as for mine")
-    p.add_argument("--top", type=_at_least(1), default=10, help="status: how many open sentences to list")
+    common = argparse.ArgumentParser(add_help=False)  # the options of every action, before or after its FILE
+    common.add_argument("--dataset", default=DEFAULT_DATASET,
+                        help="the dataset whose pool (default: default, the project's corpus; an imported one by its name, as the app's sidebar lists it)")
+    common.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
+    actions = p.add_subparsers(dest="action", required=True, metavar="{add,rank,status}")
+    a = actions.add_parser("add", parents=[common], help="add FILE: raw text or any corpus format (tags ignored)")
+    a.add_argument("data", help="a file of raw text or any corpus format (tags ignored), or - for stdin")
+    a.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
+    a.add_argument("--any-script", action="store_true",
+                   help="keep sentences mostly in a script the corpus does not use (dropped and counted by default)")
+    r = actions.add_parser("rank", parents=[common], help="rank with the dataset's active model (as the app's job does)")
+    r.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="as for mine")
+    st = actions.add_parser("status", parents=[common], help="counts and the best open sentences")
+    st.add_argument("--top", type=_at_least(1), default=10, help="how many open sentences to list")
     p.set_defaults(func=cmd_pool)
 
     p = sub.add_parser("label-issues", help="rank gold tags that are likely wrong (cleanlab)")

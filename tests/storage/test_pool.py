@@ -188,7 +188,7 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     records.write_text('{"text": "Snow fell on Oslo."}\n{"tokens": ["Rain", "in", "Spain"]}\n')
     assert main(["pool", "add", str(text), "--author", "ann"]) == 0
     assert "2 sentence(s) added to the pool; dropped: 1 already in the pool" in capsys.readouterr().out
-    assert main(["pool", "add", str(records)]) == 0
+    assert main(["pool", "add", "--dataset", "default", str(records)]) == 0  # options before the FILE too
     assert "2 sentence(s) added" in capsys.readouterr().out
     greek = tmp_path / "greek.txt"
     greek.write_text("Η Αθήνα είναι η πρωτεύουσα της Ελλάδας.\n")
