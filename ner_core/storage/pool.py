@@ -97,12 +97,15 @@ class Ranked:
 
 
 def pool_limit() -> int:
-    """``$NER_MAX_POOL_SENTENCES`` (default :data:`DEFAULT_POOL_LIMIT`): the most sentences a pool may hold."""
+    """``$NER_MAX_POOL_SENTENCES`` (default :data:`DEFAULT_POOL_LIMIT`): the most open sentences a pool may hold."""
     value = os.environ.get(POOL_LIMIT_ENV, str(DEFAULT_POOL_LIMIT))
     try:
-        return int(value)
+        limit = int(value)
     except ValueError:
         raise PoolError(f"{POOL_LIMIT_ENV}={value!r} is not a whole number") from None
+    if limit < 1:
+        raise PoolError(f"{POOL_LIMIT_ENV}={value!r}: give the most open sentences a pool may hold, 1 or more")
+    return limit
 
 
 class Pool:
@@ -123,29 +126,30 @@ class Pool:
         own = frozenset() if any_script else own_scripts(s.words for s in self.store.original)
         for _ in range(3):  # a concurrent intake of the same sentences: read the pool again
             with Session(self.engine) as session:
-                known = set(session.scalars(select(PoolSentence.key).where(PoolSentence.dataset_id == self.dataset_id)))
-                corpus = original | {spelling_key(words) for words in session.scalars(select(PoolSentence.words).where(
-                    PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == ADDED))}
-                held = len(known)
+                pooled = session.execute(select(PoolSentence.words, PoolSentence.state).where(
+                    PoolSentence.dataset_id == self.dataset_id)).all()
+            corpus = original | {spelling_key(words) for words, state in pooled if state == ADDED}
+            known = {spelling_key(words) for words, _ in pooled}  # however tokenised ("New-Orleans", "New - Orleans")
+            held = sum(state == OPEN for _, state in pooled)  # added and discarded ones no longer take room
             rows, counts, scripts, now = [], Counter(), Counter(), _now()
             for line, words in enumerate(sentences, 1):
                 words = tuple(words)
-                key = words_key(words)
+                spelled = spelling_key(words)
                 if not words:
                     counts["empty"] += 1
                 elif script := foreign_script(words, own):
                     scripts[script] += 1
-                elif spelling_key(words) in corpus:
+                elif spelled in corpus:
                     counts["corpus"] += 1
-                elif key in known:
+                elif spelled in known:
                     counts["pool"] += 1
                 else:
-                    known.add(key)
-                    rows.append({"dataset_id": self.dataset_id, "key": key, "words": list(words), "source": source[:300],
+                    known.add(spelled)
+                    rows.append({"dataset_id": self.dataset_id, "key": words_key(words), "words": list(words), "source": source[:300],
                                  "line": line, "added_by": author, "created_at": now, "state": OPEN})
             limit = pool_limit()
             if held + len(rows) > limit:
-                raise PoolError(f"the pool would hold {held + len(rows):,} sentences, over the limit of {limit:,} "
+                raise PoolError(f"the pool would hold {held + len(rows):,} open sentences, over the limit of {limit:,} "
                                 f"({POOL_LIMIT_ENV}); nothing was added: add a smaller file or annotate some first")
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():

@@ -55,6 +55,19 @@ def test_a_pool_over_its_limit_is_refused_whole(store, monkeypatch):
     with pytest.raises(PoolError, match="over the limit of 3 .*nothing was added"):
         pool.add([NEW[2], ("Snow", "in", "Oslo")], "b.txt", "ann")
     assert pool.counts()[OPEN] == 2
+    first = pool.items()[0]
+    pool.discard(first.id, "ann")  # a decided sentence no longer takes room
+    assert pool.add([NEW[2], ("Snow", "in", "Oslo")], "b.txt", "ann").added == 2
+    monkeypatch.setenv("NER_MAX_POOL_SENTENCES", "0")
+    with pytest.raises(PoolError, match="1 or more"):
+        pool.add([("Hail", "in", "Bern")], "c.txt", "ann")
+
+
+def test_the_same_sentence_tokenised_another_way_is_one_pool_sentence(store):
+    pool = Pool(store)
+    assert pool.add([("Storm", "Omega", "hit", "New-Orleans", ".")], "a.txt", "ann").added == 1
+    again = pool.add([("Storm", "Omega", "hit", "New", "-", "Orleans", "."), ("Rain", "fell", ".")], "b.txt", "ann")
+    assert (again.added, again.pool_duplicates) == (1, 1)
 
 
 def test_an_added_sentence_joins_the_training_split_with_history_version_and_export(store, pool):
