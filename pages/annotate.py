@@ -2,7 +2,7 @@
 import pandas as pd
 import streamlit as st
 
-from ner_core.data.tags import replace_span, spans
+from ner_core.data.tags import rebase, replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
@@ -82,15 +82,15 @@ st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold
 
 
 @signed_in
-def save(tags, what: str, expected: int) -> None:
+def save(tags, what: str, expected: int, base: list[str] | None = None) -> None:
     try:
         result = store.save(i, list(tags), author=author, expected_version=expected)
     except StaleSaveError as err:
+        tags = rebase(tags, grid.base if base is None else base, err.tags)  # my edits on theirs: their other changes stay
         if note := saved_alike((dataset, i), tags, err):  # saved meanwhile as this save would: no conflict
             st.session_state.annotate_message = ("info", note)
             return
-        st.session_state.annotate_conflict = {"sentence": i, "mine": list(tags), "theirs": err.tags, "version": err.version,
-                                              "author": err.author}
+        st.session_state.annotate_conflict = {"sentence": i, "mine": tags, "theirs": err.tags, "version": err.version, "author": err.author}
         return
     except CorrectionError as err:
         st.session_state.annotate_message = ("error", plain(str(err)))
@@ -116,8 +116,7 @@ def undo(expected: int) -> None:
         "success", f"Undone on sentence {i}: your last change, {len(undone.tokens)} tag(s) set back (token {', '.join(map(str, undone.tokens))}).")
 
 
-def keep_theirs() -> None:
-    """The stored version stays; your edits go."""
+def keep_theirs() -> None:  # the stored version stays; your edits go
     forget("annotate_conflict")
     drop_draft((dataset, i))
 
@@ -125,7 +124,8 @@ def keep_theirs() -> None:
 conflict = st.session_state.get("annotate_conflict")
 if conflict and conflict["sentence"] == i:
     conflict_choice(i, conflict["author"], conflict["version"], words, conflict["mine"], conflict["theirs"], colours, "annotate",
-                    lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Overwritten", conflict["version"]), keep_theirs)
+                    lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Saved", conflict["version"], conflict["theirs"]),
+                    keep_theirs, "Yours: your changes on theirs")
 
 actions, shut = st.columns(4), {"disabled": closed is not None, "help": closed}  # no save to a sentence not in the corpus
 actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch", **shut,

@@ -88,8 +88,8 @@ export default function (component) {
   function current() { return s.view ? items.find(it => it.item === s.view.item) : null; }
   if (!s.view) show(items[0]);
 
-  function queueOp(kind, item, version, tags) {
-    const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind, item, version, tags };
+  function queueOp(kind, item, version, tags, base = null) {  // base: the tags an edit was made on
+    const op = { id: `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}-${++s.seq}`, kind, item, version, tags, base };
     s.pending.push(op);
     store();
     resend();
@@ -105,7 +105,7 @@ export default function (component) {
     if (s.undoing) return;
     const it = current();
     if (!it && kind !== "undo") return;
-    const op = queueOp(kind, it ? it.item : null, it ? it.version : null, tags || null);
+    const op = queueOp(kind, it ? it.item : null, it ? it.version : null, tags || null, it ? it.tags : null);
     if (kind === "undo") s.undoing = op.id;
     else { decided.add(it.item); items.splice(items.indexOf(it), 1); show(items[0]); }  // the next item at once; the server catches up
     render(true);

@@ -51,7 +51,7 @@ def conflict_choice(sentence: int, author: str | None, version: int, words: Sequ
     left, right = st.columns(2)
     left.markdown(f"**{mine_label}**")
     left.html(entities_html(text, tokens, mine, colours))
-    left.button("Overwrite with mine", on_click=overwrite, key=f"{key}_overwrite", width="stretch")
+    left.button("Save yours", on_click=overwrite, key=f"{key}_overwrite", width="stretch")
     right.markdown("**Stored**")
     right.html(entities_html(text, tokens, theirs, colours))
     right.button("Keep theirs", on_click=keep, key=f"{key}_keep_theirs", type="primary", width="stretch")

@@ -230,3 +230,9 @@ class TagSet:
         """One line for a terminal: the types, strong and weak."""
         weak = ", ".join(sorted(self.weak)) or "none (the single model only)"
         return f"{len(self.types)} entity types; strong: {', '.join(self.strong)}; weak: {weak}"
+
+
+def rebase(mine: Sequence[str], base: Sequence[str], theirs: Sequence[str]) -> list[str]:
+    """The edits ``mine`` made on ``base`` (the tokens where they differ) applied on ``theirs``, saved meanwhile by
+    someone else: their change to a token these edits did not touch is kept."""
+    return [m if m != b else t for m, b, t in zip(mine, base, theirs)]

@@ -18,6 +18,7 @@ from typing import Any, Callable, Hashable, Iterable, Mapping, Sequence
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+from ..data.tags import rebase
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError, database_failure
@@ -139,7 +140,8 @@ class ReviewSession(OpsSession):
         return ahead, [i for i in found if i.id not in shown][:BUFFER]
 
     def _apply(self, op: dict, queue: ReviewQueue, split: str, author: str) -> None:
-        """Apply one browser op, ``{"id", "kind", "item", "version", "tags"}`` with ``kind`` one of ``accept``, ``keep``,
+        """Apply one browser op, ``{"id", "kind", "item", "version", "tags", "base"}`` (``base``: the tags an edit was
+        made on) with ``kind`` one of ``accept``, ``keep``,
         ``edit`` (these name the version decided on), ``skip``, ``undo``, or, for the conflict on screen, ``overwrite``
         (save mine) or ``theirs`` (keep the stored version)."""
         try:
@@ -159,7 +161,7 @@ class ReviewSession(OpsSession):
         elif kind in ("overwrite", "theirs") and item is not None:
             self._resolve(kind, queue, split, author, item)
         elif kind in ACTIONS and item is not None:
-            self._decide(queue, split, author, item, ACTIONS[kind], version, op.get("tags"))
+            self._decide(queue, split, author, item, ACTIONS[kind], version, op.get("tags"), op.get("base"))
         else:
             self.message = ("error", UNKNOWN_OP)
 
@@ -216,12 +218,15 @@ class ReviewSession(OpsSession):
                                    f"{len(done.saved):,} sentence(s) ({done.changed:,} tags changed). Press u to undo it all.{left}")
 
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
-                tags: Sequence[str] | None) -> None:
+                tags: Sequence[str] | None, base: Sequence[str] | None = None) -> None:
         before = queue.store.snapshot(item.sentence)  # what the decision changes, if it is saved (at ``version``)
         try:
             changed = queue.decide(item.id, decision, author, version, tags)
         except StaleSaveError as err:
-            mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
+            if tags and base is not None and len(base) == len(tags) == len(err.tags):
+                mine = rebase(tags, base, err.tags)  # the edit on theirs: their change to another token stays
+            else:
+                mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
             if mine != list(err.tags) or decision == KEPT:  # a keep judged the tags it saw, not these: the user chooses
                 self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
             else:  # what was saved meanwhile is what this decision makes: no conflict

@@ -92,7 +92,7 @@ def test_a_restored_edit_is_saved_from_its_base_so_a_save_meanwhile_is_a_conflic
     app.button(key="annotate_save").click().run()
     assert any(w.value.startswith("Not saved") for w in app.warning) and store.tags(1) == theirs
     app.button(key="annotate_overwrite").click().run()
-    assert store.tags(1) == ["B-per", *SENTENCES[1].tags[1:]] and "Overwritten: " in app.success[0].value
+    assert store.tags(1) == ["B-per", *SENTENCES[1].tags[1:-1], "O"] and "Saved: 1 token(s) changed" in app.success[0].value
     assert notes(app) == [] and not any("meanwhile" in w.value for w in app.warning)
 
 

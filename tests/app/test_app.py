@@ -160,7 +160,7 @@ def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monke
 
 def test_annotate_page_keeps_an_edit_made_after_someone_elses_save(app, monkeypatch, tmp_path):
     """bob saves while the page is open; the edit made after it (its own rerun, no click yet) stays in the grid on the
-    tags it was made on, with a warning; Save then shows both versions, and Overwrite stores the edit."""
+    tags it was made on, with a warning; Save then shows both versions, and Save yours stores the edit on bob's version."""
     from data_editor import edit, edit_and_click
 
     store = annotate_sentence_7(app, monkeypatch, tmp_path)
@@ -176,8 +176,9 @@ def test_annotate_page_keeps_an_edit_made_after_someone_elses_save(app, monkeypa
     assert any(w.value.startswith("Not saved") and "changed meanwhile by bob" in w.value for w in app.warning)
     assert store.tags(7) == theirs  # nothing of bob's overwritten unasked
     app.button(key="annotate_overwrite").click().run()
-    assert not app.exception and store.tags(7) == mine and "Overwritten: " in app.success[0].value
-    assert list(app.data_editor[0].value["gold"]) == mine and not any("meanwhile" in w.value for w in app.warning)
+    merged = [mine[0], *theirs[1:]]  # my edit on bob's version: his change to the last token stays
+    assert not app.exception and store.tags(7) == merged and "Saved: 1 token(s) changed" in app.success[0].value
+    assert list(app.data_editor[0].value["gold"]) == merged and not any("meanwhile" in w.value for w in app.warning)
 
 
 def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_path, tiny_model):

@@ -83,6 +83,18 @@ def test_a_stale_decision_becomes_a_conflict_with_both_versions(queue):
     assert session.conflict is None and queue.store.tags(item.sentence) == conflict.mine and not queue.is_open(item.id)
 
 
+def test_a_stale_edit_is_offered_on_their_version_keeping_their_other_changes(queue):
+    session = ReviewSession()
+    item = first(session, queue)  # sentence 5: "Paris" B-org -> B-geo
+    seen = queue.store.snapshot(item.sentence)
+    theirs = list(seen.tags)
+    theirs[-1] = "B-per"  # bob changes the last token
+    queue.store.save(item.sentence, theirs, author="bob", expected_version=seen.version)
+    mine = ["B-geo", *seen.tags[1:]]  # my edit of the first token, on the tags I was shown
+    session.apply([{**op("e", "edit", item.id, seen.version, mine), "base": list(seen.tags)}], queue, "train", "ann")
+    assert session.conflict.mine == ["B-geo", *theirs[1:]]  # not bob's last token set back
+
+
 def test_undo_brings_the_item_back_and_says_what_was_undone(queue):
     session = ReviewSession()
     item = first(session, queue)
