@@ -313,7 +313,7 @@ class ReviewQueue:
         if limit is not None:
             query = query.limit(limit)
         with Session(self.store.engine) as session:
-            return [_item(row) for row in session.scalars(query)]
+            return [queue_item(row) for row in session.scalars(query)]
 
     def has_items(self, split: str, source: str) -> bool:
         """Whether ``split``'s queue ever held an item of ``source``, open or decided (a source's flags computed)."""
@@ -330,7 +330,7 @@ class ReviewQueue:
             row = session.get(ReviewItem, item_id)
             if row is None or row.dataset_id != self.store.dataset_id:
                 raise KeyError(f"no review item {item_id} in dataset {self.store.name!r}")
-            return _item(row)
+            return queue_item(row)
 
     def open_item(self, item_id: int) -> QueueItem | None:
         """The item if it is still open (None once decided, or if there is no such item)."""
@@ -338,7 +338,7 @@ class ReviewQueue:
         with Session(self.store.engine) as session:
             row = session.scalar(select(ReviewItem).where(ReviewItem.id == item_id,
                                                           ReviewItem.dataset_id == self.store.dataset_id, ~decided))
-            return _item(row) if row is not None else None
+            return queue_item(row) if row is not None else None
 
     def is_open(self, item_id: int) -> bool:
         with Session(self.store.engine) as session:
@@ -457,7 +457,7 @@ class ReviewQueue:
                        ReviewDecision.author == author, ReviewDecision.reverted.is_(False))
                 .order_by(ReviewDecision.id.desc()).limit(1))
             if decision is not None:
-                item, action, batch, decision_id = _item(session.get(ReviewItem, decision.item_id)), decision.action, decision.batch, decision.id
+                item, action, batch, decision_id = queue_item(session.get(ReviewItem, decision.item_id)), decision.action, decision.batch, decision.id
         if decision is None:
             reverted = self.store.undo(author, sentence=sentence)
             return None if reverted is None else Undone(sentence, None, None, len(reverted.tokens))
@@ -485,6 +485,6 @@ def _check(split: str, source: str) -> None:
         raise ValueError(f"unknown source {source!r}: use one of {', '.join(SOURCES)}")
 
 
-def _item(row: ReviewItem) -> QueueItem:
+def queue_item(row: ReviewItem) -> QueueItem:
     return QueueItem(row.source, row.sentence, row.start, row.end, row.given, row.suggested, row.score, row.detail,
                      id=row.id, split=row.split)

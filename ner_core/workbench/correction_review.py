@@ -16,7 +16,8 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..storage.schema import Correction, CorrectionReview, ReviewDecision, SentenceVersion
+from ..quality.review_queue import ACCEPTED, queue_item
+from ..storage.schema import Correction, CorrectionReview, ReviewDecision, ReviewItem, SentenceVersion
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_pool_add
 from ..storage.users import User, refusal, require
 
@@ -144,6 +145,7 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
     reopen_pool_add(session, store.dataset_id, batch, name, now)  # a rejected add goes back to the pool, as an undo
     session.execute(update(ReviewDecision).where(ReviewDecision.batch == batch, ReviewDecision.reverted.is_(False))
                     .values(reverted=True))  # the review-queue items decided with it reopen, as on undo
+    _reopen_undone_suggestions(session, store, live, after)
     superseded = [s for s in touched if s not in changed]
     tokens = {(r.sentence, r.token) for r in live if r.sentence in superseded}
     later = session.execute(select(Correction.sentence, Correction.token, Correction.author).where(
@@ -151,6 +153,19 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
         Correction.id > min(r.id for r in live))).all()
     by = sorted({author for sentence, token, author in later if (sentence, token) in tokens})
     return Decided(batch, "rejected", tuple(changed), tuple(superseded), tuple(by))
+
+
+def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: list[Correction], after: dict) -> None:
+    """Accepted review-queue items on the reverted tokens whose suggestion the rejection took away reopen too: an
+    accept that changed nothing (someone had saved those tags first) has no batch, and would stay decided."""
+    tokens = {(r.sentence, r.token) for r in live}
+    rows = session.execute(select(ReviewDecision, ReviewItem).join(ReviewItem, ReviewDecision.item_id == ReviewItem.id).where(
+        ReviewItem.dataset_id == store.dataset_id, ReviewDecision.sentence.in_({s for s, _ in tokens}),
+        ReviewDecision.action == ACCEPTED, ReviewDecision.reverted.is_(False))).all()
+    for decision, item in rows:
+        tags = list(after[item.sentence])
+        if any((item.sentence, t) in tokens for t in range(item.start, item.end)) and queue_item(item).apply(tags) != tags:
+            decision.reverted = True
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:

@@ -4,7 +4,7 @@ import math
 import pytest
 
 from ner_core.data.corpus import Sentence
-from ner_core.quality.review_queue import EDITED, MODEL, Candidate, ReviewQueue
+from ner_core.quality.review_queue import ACCEPTED, EDITED, MODEL, Candidate, ReviewQueue
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import RoleError, User, add_user
@@ -159,6 +159,18 @@ def test_a_rejection_reopens_the_review_queue_item_decided_with_its_batch(store)
     decide(store, batch.batch, "rejected", RITA)
     assert store.tags(0)[3] == "B-geo" and queue.is_open(item.id)  # the suspect tag is back, and so is its item
     assert queue.decisions() == [] and [i.id for i in queue.items("train")] == [item.id]
+
+
+def test_a_rejection_reopens_an_accept_that_changed_nothing_because_a_colleague_saved_it_first(store):
+    queue = ReviewQueue(store)
+    queue.fill("train", MODEL, "run", [Candidate(MODEL, 0, 3, 4, "B-geo", "B-org", 0.9)])
+    [item] = queue.items("train")
+    tags = store.tags(0)
+    carol = store.save(0, [*tags[:3], "B-org", *tags[4:]], "carol", expected_version=0)  # she fixes it on Annotate
+    queue.decide(item.id, ACCEPTED, "bob", 1)  # bob accepts the same: nothing changes, no batch of his
+    assert not queue.is_open(item.id)
+    decide(store, carol.batch, "rejected", RITA)
+    assert store.tags(0)[3] == "B-geo" and queue.is_open(item.id)  # the suspect tag is back, and so is its item
 
 
 def test_a_rejection_of_a_superseded_batch_keeps_the_tags_and_the_version(store):
