@@ -6,7 +6,7 @@ from ner_core.data.tags import rebase, replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
-from pages.drafts import drop_draft, leave, open_grid, restored_note, saved_alike, sync_grid
+from pages.drafts import drop_draft, leave, open_grid, unsaved_note, saved_alike, sync_grid
 from pages.models import optional_model
 from pages.render import conflict_choice, edited_column, entities_html, forget, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user, signed_in
@@ -76,9 +76,9 @@ if predicted is not None:
 labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]
 table = pd.DataFrame({"token": words, "gold": grid.drawn} if predicted is None else
                      {"token": words, "gold": grid.drawn, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
-restored_note(grid, "annotate_discard")
 st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold"], key=grid.key, on_change=sync_grid,
                column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)})
+unsaved_note(grid, "annotate_discard")  # below the grid: a note that comes with the first edit moves nothing
 
 
 @signed_in

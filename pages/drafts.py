@@ -105,12 +105,15 @@ def saved_alike(place: tuple[str, int], tags: Sequence[str], refused: StaleSaveE
     return plain(f"Already saved by {refused.author or 'someone'} meanwhile: the same tags.")
 
 
-def restored_note(grid: Grid, key: str) -> None:
-    """Says that the grid shows unsaved edits kept from an earlier visit, beside a button that discards them."""
+def unsaved_note(grid: Grid, key: str) -> None:
+    """Says that the grid shows unsaved edits (which tokens; kept from an earlier visit, if so), beside a button that
+    discards them."""
     draft = draft_of(grid.place)
-    if not grid.restored or draft is None:
+    if draft is None or not draft.changed():
         return
+    tokens = ", ".join(str(t) for t, (a, b) in enumerate(zip(draft.tags, draft.base)) if a != b)
     note, button = st.columns([4, 1], vertical_alignment="center")
-    note.info(f"Unsaved edits restored: {draft.changed()} token(s); Save them or Discard.")
+    note.info(f"Unsaved edits{' restored' if grid.restored else ''}: {draft.changed()} token(s); Save them or Discard "
+              f"(row {tokens}).")
     button.button("Discard", key=key, on_click=drop_draft, args=(grid.place,), width="stretch",
                   help="Drop these edits: the grid shows the stored tags again")

@@ -161,6 +161,8 @@ export default function (component) {
     if (!it) {
       const waiting = s.pending.length || s.undoing;
       const what = waiting ? "The next items are on their way…"
+                 : open > 0 ? `${open.toLocaleString()} open item(s) are held by colleagues' pages (for up to 5 minutes `
+                                   + "after they last showed them); they come back here when released: reload then."
                  : data.pool ? "The pool is empty: add text to it above."
                  : `Nothing left to review on the ${data.split} split with these filters.`;
       const tally = done === null || waiting ? "" : ` You decided ${done.toLocaleString()} in this session.`;

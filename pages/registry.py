@@ -9,7 +9,7 @@ from ner_core.workbench.registry import SHIPPED, activate, entry_rows, load_inde
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 
-st.title("Model registry")
+st.title("Registry")
 user = current_user()
 dataset = current_dataset()
 refused = refusal(user, "activate")

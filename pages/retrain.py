@@ -46,7 +46,7 @@ def show_job(dataset: str, user, refused: str | None) -> None:
     """The newest training job, polled; once a job seen running ends, the whole page is drawn again."""
     job = latest_job(dataset, JOB_KINDS)
     if job is None:
-        st.info("No training has run on this dataset yet.")
+        st.caption("No training or retraining job has run on this dataset yet.")
         return
     status = job_status(job)
     state = status["state"]

@@ -53,10 +53,11 @@ def test_an_edit_survives_a_page_switch_and_is_saved_on_return(store):
     app = annotate(1)
     edited = ["B-per", *SENTENCES[1].tags[1:]]
     edit(app, "gold", {0: "B-per"})
+    assert [i.value for i in app.info if i.value.startswith("Unsaved edits:")] == ["Unsaved edits: 1 token(s); Save them or Discard (row 0)."]
     app.switch_page("pages/predict.py").run()
     app.switch_page("pages/annotate.py").run()
     assert not app.exception and app.session_state.annotate_sentence == 1
-    assert grid(app) == edited and notes(app) == ["Unsaved edits restored: 1 token(s); Save them or Discard."]
+    assert grid(app) == edited and notes(app) == ["Unsaved edits restored: 1 token(s); Save them or Discard (row 0)."]
     assert store.tags(1) == list(SENTENCES[1].tags)  # nothing saved unasked
     app.button(key="annotate_save").click().run()
     assert "Saved: 1 token(s) changed" in app.success[0].value and store.tags(1) == edited

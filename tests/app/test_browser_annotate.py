@@ -90,7 +90,7 @@ def test_an_unsaved_edit_survives_a_visit_to_another_page_and_is_saved(page, ser
     page.get_by_role("link", name="Predict").click()
     page.get_by_label("Text to tag (several sentences are fine)").wait_for()
     page.get_by_role("link", name="Annotate").click()
-    page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard.").wait_for()
+    page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard (row").wait_for()
     assert cells.nth(2).inner_text() == "B-org"
     script_done(page)
     page.get_by_role("button", name="Save").click()

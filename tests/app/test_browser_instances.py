@@ -41,7 +41,7 @@ def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances
             for tab in (tab_a, tab_b):
                 tab.set_default_timeout(300_000)
             tab_b.goto(url_b + "/retrain")
-            tab_b.get_by_text("No training has run on this dataset yet.").wait_for()
+            tab_b.get_by_text("No training or retraining job has run on this dataset yet.").wait_for()
 
             tab_a.goto(url_a + "/retrain")
             tab_a.get_by_label("Epochs").fill("1")
@@ -58,7 +58,7 @@ def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances
             tab_a.get_by_text(f"The new entry {entry} is active.").wait_for()
             tab_b.get_by_text(f"The new entry {entry} is active.").wait_for()  # B's page refreshes itself every 2 s
             tab_a.goto(url_a + "/registry")
-            tab_a.get_by_text("Model registry").wait_for()
+            tab_a.get_by_role("heading", name="Registry").wait_for()
             shot(tab_a, "registry.png")
         finally:
             browser.close()

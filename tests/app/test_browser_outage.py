@@ -70,7 +70,7 @@ def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpu
             finally:
                 reachable(url, True)
             page.get_by_role("link", name="Annotate").click()
-            page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard.").wait_for()
+            page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard (row").wait_for()
             script_done(page)
             assert cells.nth(2).inner_text() == "B-org" and page.get_by_label("Your name").input_value() == "ines"
             page.get_by_role("button", name="Save").click()

@@ -119,3 +119,28 @@ def test_a_reviewer_sees_two_annotators_agreement_and_settles_a_disagreement(pag
     message.wait_for()
     page.wait_for_timeout(1500)  # a later rerun must not wipe the confirmation
     assert message.is_visible()
+
+
+def test_new_text_says_the_open_sentences_are_held_by_colleagues_not_that_the_pool_is_empty(page, team_server, small_corpus):
+    from ner_core.storage.claims import claim
+    from ner_core.storage.pool import Pool
+
+    base, url = team_server
+    engine = make_engine(url)
+    pool = Pool(CorrectionStore(engine, "default", small_corpus))
+    pool.add([("Colleagues", "hold", "this", "one", ".")], "held.txt", "rita")
+    held = [i for i, _ in pool.open_sentences()]
+    claim(engine, "pool", held, "rita")  # a colleague's page shows every open sentence
+    context = page.context.browser.new_context(viewport={"width": 1400, "height": 1000})  # ann, in her own browser
+    try:
+        mine = context.new_page()
+        mine.set_default_timeout(120_000)
+        mine.goto(base)
+        sign_in(mine, "ann", "ann-password")
+        mine.get_by_text("Signed in as ann").wait_for()
+        mine.get_by_role("link", name="New text").click()
+        mine.get_by_text(f"{len(held)} open item(s) are held by colleagues' pages").wait_for()
+        assert mine.get_by_text("The pool is empty").count() == 0
+    finally:
+        context.close()
+

@@ -49,7 +49,7 @@ def test_with_users_a_page_opened_on_its_own_asks_to_sign_in(app_env):
     app.text_input(key="signin_password").input("ann-password")
     app.button[0].click().run()
     assert not app.exception
-    assert app.title[0].value == "Model registry"
+    assert app.title[0].value == "Registry"
     assert app.button(key="registry_activate").disabled  # above an annotator's role
     assert "ann is an annotator: only admins may activate or roll back." in [i.value for i in app.info]
 
