@@ -73,7 +73,8 @@ def test_a_session_signed_out_in_another_tab_saves_nothing_and_is_asked_to_sign_
     [accept] = [b for b in app.button if b.label == "Accept"]
     accept.click().run()
     assert decisions(store) == []  # it recorded root's decision before
-    assert app.title[-1].value == "Sign in" and any("Nothing was saved: you were signed out" in w.value for w in app.warning)
+    assert app.title[-1].value == "Sign in" and any("Nothing was saved: you were signed out" in w.value and "decisions made with keys wait in this tab" in w.value
+                                                 for w in app.warning)
 
 
 def test_agreement_and_adjudication_in_one_click(team):
