@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ner_core.data.corpus import CorpusError, load_unlabelled
-from ner_core.storage.pool import OPEN, Pool, PoolItem
+from ner_core.storage.pool import DISCARDED, OPEN, Pool, PoolItem
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
@@ -12,6 +12,7 @@ from ner_core.workbench.registry import active_id
 from pages.job_controls import cancel_button
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
+from pages.pool_discards import discards
 from pages.render import UPLOAD_LABEL, plain, type_colours
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
@@ -86,6 +87,8 @@ with st.expander("Add text to the pool", expanded=st.session_state.setdefault("p
     intake()
 with st.expander("Ranking: the rare types first"):
     ranking()
+with st.expander(f"Discarded sentences ({pool.counts()[DISCARDED]:,})"):
+    discards(pool, user, author)
 session: PoolSession = st.session_state.setdefault("pool_session", PoolSession())
 
 

@@ -272,6 +272,24 @@ class Pool:
             if done.rowcount != 1:
                 raise self._decided(item_id)
 
+    def discarded(self, limit: int = 200) -> list[PoolItem]:
+        """The discarded sentences, latest first."""
+        with Session(self.engine) as session:
+            return [_item(row) for row in session.scalars(select(PoolSentence).where(
+                PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == DISCARDED)
+                .order_by(PoolSentence.decided_at.desc(), PoolSentence.id.desc()).limit(limit))]
+
+    def restore(self, item_id: int, author: str) -> PoolItem:
+        """Put a discarded sentence back in the pool (a reviewer's second look at someone's discard)."""
+        _check_author(author)
+        with refuse_when_full(), Session(self.engine) as session, session.begin():
+            done = session.execute(update(PoolSentence).where(
+                PoolSentence.id == item_id, PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == DISCARDED)
+                .values(state=OPEN, decided_by=author, decided_at=_now()))
+            if done.rowcount != 1:
+                raise self._decided(item_id)
+        return self.item(item_id)
+
     def undo(self, author: str, item_id: int | None = None) -> PoolItem | None:
         """Reopen ``author``'s decision on ``item_id`` (None: their latest pool decision): a discard, or an add (its
         sentence leaves the corpus and its corrections are reverted). Refused with :class:`~.store.StaleSaveError`

@@ -102,3 +102,17 @@ def test_a_pool_ranked_by_another_entry_than_the_active_one_says_so_beside_the_b
     app.run()
     assert f"Ranked by {active}, one of the active models" in [t.value for t in app.text]
     assert not [w.value for w in app.warning if w.value.startswith("Not the active model")]
+
+
+def test_a_discarded_sentence_is_listed_and_put_back_in_the_pool(pool_app):
+    app, pool = pool_app
+    pool.add([SENTENCE, ("Rain", "fell", ".")], "news.txt", "ann")
+    dropped = pool.items()[0]
+    pool.discard(dropped.id, "bob")
+    app.run(timeout=120)
+    listed = app.dataframe[0].value
+    assert list(listed["discarded by"]) == ["bob"] and list(listed["sentence"]) == [" ".join(dropped.words)]
+    app.selectbox(key="pool_restore_pick").set_value(pool.discarded()[0]).run()
+    app.button(key="pool_restore").click().run(timeout=120)
+    assert not app.exception and app.success[0].value.startswith("Back in the pool")
+    assert pool.item(dropped.id).state == "open" and pool.discarded() == []
