@@ -123,7 +123,9 @@ why = refusal(user, "adjudicate")
 none = None if pairs else "no sentence has been tagged by both of its annotators yet"
 st.button("Adopt every sentence both tagged alike", key="agreement_adopt", disabled=(why or none) is not None, help=why or none,
           on_click=act, args=(do_adopt,))
-if open_ones:
+if open_ones and why is not None:  # an annotator: the other's tags stay unseen, so that agreement measures independent work
+    st.caption(f"{len(open_ones):,} open disagreement(s): a reviewer adjudicates them.")
+elif open_ones:
     d = st.selectbox("Sentence", open_ones, format_func=lambda d: f"{d.sentence}: {' / '.join(d.annotators)}", key="agreement_pick")
     a, b = d.annotators
     st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.tags_a}),

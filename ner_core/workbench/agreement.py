@@ -163,7 +163,8 @@ def _checked(store: CorrectionStore, sentence: int, tags: Sequence[str]) -> list
 
 @refuse_when_full()
 def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], user: User) -> list[int]:
-    """Keep ``user``'s own tags of a sentence assigned to them; returns the IOB2-repaired positions."""
+    """Keep ``user``'s own tags of a sentence assigned to them (changed until the other annotator's are in); returns the
+    IOB2-repaired positions."""
     require(user, "correct")
     if user is None:
         raise AgreementError("double annotation needs a signed-in annotator")
@@ -177,6 +178,11 @@ def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], 
             raise AgreementError(f"sentence {sentence} was adjudicated by {row.adjudicated_by}; correct it on the Annotate page")
         mine = session.scalar(select(DoubleAnnotation).where(DoubleAnnotation.assignment_id == row.id,
                                                               DoubleAnnotation.annotator == user.name))
+        partner = session.scalar(select(DoubleAnnotation.annotator).where(DoubleAnnotation.assignment_id == row.id,
+                                                                          DoubleAnnotation.annotator != user.name))
+        if mine is not None and partner is not None:  # independent work: no second look once the other's tags are in
+            raise AgreementError(f"sentence {sentence} is tagged by both annotators ({user.name} and {partner}): your tags "
+                                 "are final; a reviewer adjudicates where they differ")
         if mine is None:
             session.add(DoubleAnnotation(assignment_id=row.id, annotator=user.name, tags=tags, saved_at=_now()))
         else:

@@ -133,6 +133,9 @@ def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):
     ann.run()  # another rerun (a widget's echo) does not wipe the confirmation
     assert ann.success[0].value == "Your tags of sentence 0 are saved."
     save_annotation(store, 0, ["B-per", "O", "O"], User("bob", "annotator"))
+    ann.run()  # a disagreement now: an annotator sees that it exists, not bob's tags
+    assert any(c.value == "1 open disagreement(s): a reviewer adjudicates them." for c in ann.caption)
+    assert not [b for b in ann.button if b.key == "agreement_take_a"] and "bob" not in str(ann.get("data_editor"))
     adopt = page("agreement.py", token)
     adopt.button(key="agreement_take_a").click().run()
     ann.run()

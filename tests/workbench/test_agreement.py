@@ -73,6 +73,8 @@ def test_assign_annotate_measure_and_adjudicate(store):
     save_annotation(store, second, list(SENTENCES[second].tags), BOB)
     assert annotation(store, first, "ann")[0] == "B-org"
     assert store.history() == []  # double annotations are not corrections
+    with pytest.raises(AgreementError, match="tagged by both annotators .*your tags are final"):
+        save_annotation(store, first, ["O"] * len(words[first]), ANN)  # no second look once bob's tags are in
 
     [pair] = agreement(store)
     assert pair.annotators == ("ann", "bob") and pair.sentences == 2 and pair.disagreements == 1
