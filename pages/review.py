@@ -7,6 +7,7 @@ from ner_core.quality.review_session import ReviewSession, fill_review_queue, it
 from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig
 from ner_core.training.recipes import RECIPES
+from ner_core.workbench.correction_review import rejections
 from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
 from pages.job_controls import cancel_button, since_update
@@ -121,11 +122,12 @@ def queue_view() -> None:
     conflict = conflict_data()
     ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author) if conflict is None else ([], [])
     states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
+    rejected = rejections(store, [i.id for i in ahead])  # back because a reviewer rejected a decision on it: said so
     keyboard_annotator({
         "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,
                    "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags),
                    "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested, "source": i.source,
-                   "detail": i.note, "score": i.score if i.source == MODEL else None} for i in ahead],
+                   "detail": " · ".join(filter(None, (i.note, rejected.get(i.id)))), "score": i.score if i.source == MODEL else None} for i in ahead],
         "acked": session.acked, "refused": session.refused, "dataset": dataset, "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
         "author": author, "types": types, "colours": type_colours(types), "conflict": conflict,

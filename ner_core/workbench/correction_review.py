@@ -168,6 +168,16 @@ def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: l
             decision.reverted = True
 
 
+def rejections(store: CorrectionStore, item_ids: list[int]) -> dict[int, str]:
+    """For review-queue items back in the queue because a reviewer rejected a decision on them: who rejected whose."""
+    with Session(store.engine) as session:
+        rows = session.execute(select(ReviewDecision.item_id, ReviewDecision.action, ReviewDecision.author, CorrectionReview.reviewer)
+                               .join(CorrectionReview, CorrectionReview.batch == ReviewDecision.batch)
+                               .where(ReviewDecision.item_id.in_(item_ids), CorrectionReview.decision == "rejected")
+                               .order_by(ReviewDecision.id)).all()
+    return {item: f"{reviewer} rejected {author}'s decision ({action}) on it before" for item, action, author, reviewer in rows}
+
+
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
     """Recorded decisions, newest first: batch, decision, reviewer, time."""
     with Session(store.engine) as session:

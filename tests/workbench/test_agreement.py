@@ -21,7 +21,7 @@ from ner_core.workbench.agreement import (
     pair_agreement,
     save_annotation,
 )
-from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, why_not
+from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, rejections, why_not
 
 ANN, BOB = User("ann", "annotator"), User("bob", "annotator")
 RITA, ROOT = User("rita", "reviewer"), User("root", "admin")
@@ -161,6 +161,7 @@ def test_a_rejection_reopens_the_review_queue_item_decided_with_its_batch(store)
     decide(store, batch.batch, "rejected", RITA)
     assert store.tags(0)[3] == "B-geo" and queue.is_open(item.id)  # the suspect tag is back, and so is its item
     assert queue.decisions() == [] and [i.id for i in queue.items("train")] == [item.id]
+    assert rejections(store, [item.id]) == {item.id: "rita rejected ann's decision (edited) on it before"}  # said with it
 
 
 def test_a_rejection_reopens_an_accept_that_changed_nothing_because_a_colleague_saved_it_first(store):
