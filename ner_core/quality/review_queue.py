@@ -486,5 +486,6 @@ def _check(split: str, source: str) -> None:
 
 
 def queue_item(row: ReviewItem) -> QueueItem:
+    """The queue item a stored row holds."""
     return QueueItem(row.source, row.sentence, row.start, row.end, row.given, row.suggested, row.score, row.detail,
                      id=row.id, split=row.split)

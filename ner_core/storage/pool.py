@@ -264,13 +264,7 @@ class Pool:
 
     def discard(self, item_id: int, author: str) -> None:
         """Take an open sentence out of the pool for good (not the corpus's language, noise)."""
-        _check_author(author)
-        with refuse_when_full(), Session(self.engine) as session, session.begin():
-            done = session.execute(update(PoolSentence).where(
-                PoolSentence.id == item_id, PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == OPEN)
-                .values(state=DISCARDED, decided_by=author, decided_at=_now()))
-            if done.rowcount != 1:
-                raise self._decided(item_id)
+        self._move(item_id, author, OPEN, DISCARDED)
 
     def discarded(self, limit: int = 200) -> list[PoolItem]:
         """The discarded sentences, latest first."""
@@ -281,14 +275,18 @@ class Pool:
 
     def restore(self, item_id: int, author: str) -> PoolItem:
         """Put a discarded sentence back in the pool (a reviewer's second look at someone's discard)."""
+        self._move(item_id, author, DISCARDED, OPEN)
+        return self.item(item_id)
+
+    def _move(self, item_id: int, author: str, state: str, to: str) -> None:
+        """Move a sentence from ``state`` to ``to`` in the name of ``author``; refused when it is no longer in ``state``."""
         _check_author(author)
         with refuse_when_full(), Session(self.engine) as session, session.begin():
             done = session.execute(update(PoolSentence).where(
-                PoolSentence.id == item_id, PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == DISCARDED)
-                .values(state=OPEN, decided_by=author, decided_at=_now()))
+                PoolSentence.id == item_id, PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == state)
+                .values(state=to, decided_by=author, decided_at=_now()))
             if done.rowcount != 1:
                 raise self._decided(item_id)
-        return self.item(item_id)
 
     def undo(self, author: str, item_id: int | None = None) -> PoolItem | None:
         """Reopen ``author``'s decision on ``item_id`` (None: their latest pool decision): a discard, or an add (its
