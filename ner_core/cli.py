@@ -818,6 +818,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         with _device_env(args):
             return args.func(args)
+    except BrokenPipeError:  # the reader stopped (``| head``): the rest of the output is not wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor written again at exit
+        return 0
     except (CorpusError, CheckpointError, ValueError, OSError, SQLAlchemyError) as err:  # a file, a disk, a database
         print(f"error: {_plain(err)}", file=sys.stderr)
         return 1

@@ -234,3 +234,15 @@ def test_a_missing_model_is_refused_before_the_input_is_read_naming_what_is_ther
     assert done.returncode == 1
     assert f"error: no model 'nope' under {tmp_path / 'ckpt'} ($NER_CHECKPOINTS): give --model one of mine, or --checkpoint DIR" \
         in done.stderr.decode()  # not about absent.txt: the model is checked first
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
+    """``predict ... | head -1``: once the reader has gone, no "Broken pipe" error and no failure."""
+    text = tmp_path / "many.txt"
+    text.write_text("Rain fell in Spain .\n" * 5000)
+    proc = subprocess.Popen([sys.executable, "-m", "ner_core", "predict", "--data", str(text), "--input", "tokens"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    assert proc.stdout.readline().startswith(b'{"tokens": ["Rain"')
+    proc.stdout.close()  # the reader stops, as head does
+    assert proc.wait(timeout=300) == 0
+    assert b"Broken pipe" not in proc.stderr.read()
