@@ -135,7 +135,7 @@ actions[2].button("↩ Undo my last change", on_click=undo, args=(grid.version,)
 if predicted is not None:
     actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", grid.version),
                       key="annotate_accept", width="stretch", **shut)
-    missing = [s for s in spans(predicted.tags) if s not in set(spans(grid.drawn))]  # those the gold on screen lacks
+    missing = sorted(set(spans(predicted.tags)) - set(spans(grid.drawn)), key=lambda s: s.start)  # those the gold on screen lacks
     entity = actions[3].selectbox("Accept one predicted entity", missing, index=None, key=f"annotate_span_{i}",
                                   format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})", placeholder="Choose one")
     if entity is not None:

@@ -288,15 +288,14 @@ class Pool:
             if done.rowcount != 1:
                 raise self._decided(item_id)
 
-    def undo(self, author: str, item_id: int | None = None) -> PoolItem | None:
-        """Reopen ``author``'s decision on ``item_id`` (None: their latest pool decision): a discard, or an add (its
-        sentence leaves the corpus and its corrections are reverted). Refused with :class:`~.store.StaleSaveError`
-        when someone changed the added sentence since. None: nothing to undo."""
+    def undo(self, author: str, item_id: int) -> PoolItem | None:
+        """Reopen ``author``'s decision on ``item_id``: a discard, or an add (its sentence leaves the corpus and its
+        corrections are reverted). Refused with :class:`~.store.StaleSaveError` when someone changed the added
+        sentence since. None: nothing of ``author``'s to undo there."""
         with Session(self.engine) as session:
-            row = session.scalars(select(PoolSentence).where(
-                PoolSentence.dataset_id == self.dataset_id, PoolSentence.decided_by == author, PoolSentence.state != OPEN,
-                *([PoolSentence.id == item_id] if item_id is not None else []))
-                .order_by(PoolSentence.decided_at.desc(), PoolSentence.id.desc()).limit(1)).first()
+            row = session.scalar(select(PoolSentence).where(
+                PoolSentence.id == item_id, PoolSentence.dataset_id == self.dataset_id, PoolSentence.decided_by == author,
+                PoolSentence.state != OPEN))
             item = _item(row) if row is not None else None
         if item is None:
             return None

@@ -257,7 +257,7 @@ def test_new_text_and_annotate_pages_show_a_sentence_added_from_the_pool(app, mo
     assert not app.exception and app.session_state.annotate_sentence == index
     assert list(app.dataframe[0].value["gold"]) == ["B-per", "O", "B-geo"]
     assert any("Added from the pool" in c.value for c in app.caption) and not app.button(key="annotate_save").disabled
-    pool.undo("ann")  # its add undone: no button saves to it any more, and each says why
+    pool.undo("ann", added)  # its add undone: no button saves to it any more, and each says why
     app.run(timeout=120)
     assert all(app.button(key=k).disabled and "undone or rejected" in app.button(key=k).help for k in ("annotate_save", "annotate_undo"))
     assert pool.accept(added, ["B-per", "O", "B-geo"], "ann")[0] == index  # added again, at its index

@@ -114,22 +114,22 @@ def test_a_sentence_is_decided_once_even_by_two_people_at_once(pool):
 def test_undo_reopens_a_discard_and_takes_an_add_back_out_of_the_corpus(store, pool):
     first, second = pool.items()[:2]
     pool.discard(first.id, "ann")
-    assert pool.undo("ann").state == OPEN
+    assert pool.undo("ann", first.id).state == OPEN
     index, _ = pool.accept(second.id, ["B-geo", "O", "B-geo"], "ann")
     assert store.split().train[-1].words == second.words
-    undone = pool.undo("ann")
+    undone = pool.undo("ann", second.id)
     assert undone.id == second.id and undone.state == OPEN
     assert second.words not in [s.words for s in store.split().train]
     assert store.snapshot(index).tags == ["O", "O", "O"]
     again, _ = pool.accept(second.id, ["O", "O", "B-geo"], "bob")  # a re-add keeps its index
     assert again == index and store.snapshot(index).tags == ["O", "O", "B-geo"]
-    assert pool.undo("nobody") is None
+    assert pool.undo("nobody", second.id) is None
 
 
 def test_a_sentence_whose_add_was_undone_takes_no_save_and_a_re_add_starts_from_all_o(store, pool):
     item = pool.items()[2]  # Hurricane Katrina came
     index, _ = pool.accept(item.id, ["O", "B-nat", "O"], "ann")
-    pool.undo("ann")
+    pool.undo("ann", item.id)
     assert not store.in_corpus(index) and store.in_corpus(0)
     with pytest.raises(CorrectionError, match=f"sentence {index} is not in the corpus: its add from the pool was undone or rejected"):
         store.save(index, ["B-eve", "O", "O"], "alice")
@@ -154,7 +154,7 @@ def test_undo_of_an_add_is_refused_once_someone_else_changed_it(store, pool):
     index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
     store.save(index, ["B-geo"] + ["O"] * (len(item.words) - 1), "bob", expected_version=1)
     with pytest.raises(StaleSaveError, match="changed by bob"):
-        pool.undo("ann")
+        pool.undo("ann", item.id)
     assert store.snapshot(index).tags[0] == "B-geo" and pool.item(item.id).state == ADDED
 
 
@@ -226,5 +226,5 @@ def test_the_store_counts_the_indices_of_added_sentences(store, pool):
     item = pool.items()[0]
     index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
     assert store.size() == index + 1 and store.words(index) == item.words
-    pool.undo("ann")
+    pool.undo("ann", item.id)
     assert store.size() == index + 1 and index not in store.added()  # the index stays, out of the corpus
