@@ -20,15 +20,12 @@ def score_table(rows: list[dict]) -> pd.DataFrame:
     return table.round(3)
 
 
-def filter_by_click(table: str, filter_key: str) -> None:
-    """A row clicked in ``table`` (its row names under ``{table}_names``): a type's row filters the sentences
-    (``errors_types``), a sentence's row shows that sentence (``errors_pick``)."""
-    rows, names = st.session_state[table].selection.rows, st.session_state.get(f"{table}_names", [])
-    picked = [names[i] for i in rows if i < len(names)]
-    if picked and filter_key == "errors_pick":
-        st.session_state.errors_pick = picked[0]
-    elif picked:
-        st.session_state[filter_key] = [t for t in picked if t in st.session_state.get("errors_type_options", [])]
+def filter_by_click(table: str, target: str, names: list, one: bool = False) -> None:
+    """A row clicked in ``table`` sets widget ``target`` to its name (``names``: the rows' names as drawn, None for a row
+    that filters nothing), a list of it unless ``one``."""
+    picked = [names[i] for i in st.session_state[table].selection.rows if i < len(names) and names[i] is not None]
+    if picked:
+        st.session_state[target] = picked[0] if one else picked
 
 
 def heatmap(counts, title: str):

@@ -64,9 +64,9 @@ st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {mo
 st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
 table = score_table(analysis.score_rows)
-st.session_state.errors_scores_names, st.session_state.errors_type_options = list(table.index), type_options
+row_types = [t if t in type_options else None for t in table.index]  # an average's row filters nothing
 st.dataframe(table, width="stretch", height=38 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
-             on_select=partial(filter_by_click, "errors_scores", "errors_types"), selection_mode="single-row")
+             on_select=partial(filter_by_click, "errors_scores", "errors_types", row_types), selection_mode="single-row")
 st.caption("Click a type's row to list its sentences under Sentences, below.")
 per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]
 st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="group", range_y=[0, 1]), key="errors_bars")
@@ -105,9 +105,9 @@ confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confiden
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences")
 table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", "detector_prob"])
-picks = st.session_state.errors_sentences_names = [r["sentence"] for r in matches]
+picks = [r["sentence"] for r in matches]
 st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences",
-             on_select=partial(filter_by_click, "errors_sentences", "errors_pick"), selection_mode="single-row")
+             on_select=partial(filter_by_click, "errors_sentences", "errors_pick", picks, one=True), selection_mode="single-row")
 if matches:
     texts = {r["sentence"]: r["text"] for r in matches}
     remember("errors_pick", picks[0])  # the sentence being fixed, shown again on coming back
