@@ -31,19 +31,20 @@ def record(batch: str, decision: str) -> None:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")
 
 
-def in_context(sentence: int, changes: list[Change]) -> None:
-    """The sentence before and after this save's changes (its other tokens as they are now), as entities."""
-    words, now = store.words(sentence), store.tags(sentence)
+def in_context(sentence: int, before: list[str], changes: list[Change]) -> None:
+    """The sentence as the batch's author saw it and as they saved it, as entities; and whether it changed since."""
+    words = store.words(sentence)
     if not words:
         return
-    before, after = list(now), list(now)
+    after = list(before)
     for change in changes:
-        before[change.token], after[change.token] = change.old, change.new
+        after[change.token] = change.new
     text, tokens = join_tokens(words)
     left, right = st.columns(2)
     left.caption(f"Sentence {sentence} before this save")
     left.html(entities_html(text, tokens, before, colours))
-    right.caption("After it")
+    changed = store.snapshot(sentence)
+    right.caption("As saved" + ("" if changed.tags == after else f" (changed since, by {changed.author or 'someone'}: open it to see it now)"))
     right.html(entities_html(text, tokens, after, colours))
 
 
@@ -56,11 +57,11 @@ st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
 for batch in batches[:SHOWN]:
     why = why_not(batch, user)
     with st.container(border=True):
-        added = " (added from New text)" if batch.sentences[0] >= len(store.original) else ""
-        st.text(f"{batch.author} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
-                f"sentence(s) {', '.join(map(str, batch.sentences))}{added}")
+        st.text(f"{batch.author} · on {batch.origin} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
+                f"sentence(s) {', '.join(map(str, batch.sentences))}")
+        before = store.tags_before(batch.batch)
         for sentence in batch.sentences[:CONTEXT]:
-            in_context(sentence, [c for c in batch.changes if c.sentence == sentence])
+            in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence])
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, key=f"rc_table_{batch.batch}")
         left, middle, right = st.columns([1, 1, 3])
         left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),

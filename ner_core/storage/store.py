@@ -22,7 +22,7 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Callable, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
@@ -45,11 +45,12 @@ class StaleSaveError(CorrectionError):
     ``tags``, ``version`` and ``author`` describe the sentence as it is now, to show beside the user's own.
     """
 
-    def __init__(self, sentence: int, tags: list[str], version: int, author: str | None, what: str = "saved") -> None:
+    def __init__(self, sentence: int, tags: list[str], version: int, author: str | None, what: str = "saved",
+                 advice: str | None = None) -> None:
         self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
+        default = "see its tags now and undo again if still wanted" if what == "undone" else "reload it and redo your change"
         super().__init__(f"sentence {sentence} was changed by {author or 'someone'} since you opened it "
-                         f"(now version {version}); nothing was {what}: " + ("see its tags now and undo again if still wanted"
-                                                                         if what == "undone" else "reload it and redo your change"))
+                         f"(now version {version}); nothing was {what}: {advice or default}")
 
 
 class StorageWriteError(CorrectionError):
@@ -200,7 +201,8 @@ class CorrectionStore:
 
         Refused with :class:`StaleSaveError` when someone else changed a sentence of the batch after it
         (undoing it would mix their change with the older tags), or when ``expected_version`` (of
-        ``sentence``, as the user sees it) is no longer current. Returns what was undone, or None when
+        ``sentence``, as the user sees it) is no longer current; with :class:`CorrectionError` when a reviewer
+        accepted the batch (the author changes its tags by a new save). Returns what was undone, or None when
         there is nothing live to undo. An empty author is refused (it would match anybody's batch).
         """
         if not author or not author.strip():
@@ -213,8 +215,9 @@ class CorrectionStore:
                     return self._undo(author, sentence, batch, expected_version, also)
             except _Stale:  # another undo or save of these sentences meanwhile: look again
                 continue
-            except _Newer as newer:
-                raise self._stale(newer.args[0], "undone") from None
+            except _Newer as newer:  # undoing now would set back their later change with it: undo again cannot help
+                raise self._stale(newer.args[0], "undone", f"their later save keeps your change from being undone; edit "
+                                  f"sentence {newer.args[0]} on Annotate to set back what you still want changed") from None
 
     def _undo(self, author: str, sentence: int | None, batch: str | None, expected_version: int | None,
               also: Callable[[Session, str], None] | None) -> Undone | None:
@@ -245,6 +248,11 @@ class CorrectionStore:
                 Correction.id > max(r.id for r in rows), Correction.batch != batch).limit(1))
             if newer is not None:
                 raise _Newer(newer)
+            reviewed = session.get(CorrectionReview, batch)
+            if reviewed is not None:  # its decision stands for what it changed: the author changes it by a new save
+                raise CorrectionError(f"this save (sentence(s) {', '.join(map(str, touched))}) was {reviewed.decision} by "
+                                      f"{reviewed.reviewer} on {reviewed.reviewed_at:%Y-%m-%d %H:%M}, so it can no longer "
+                                      "be undone: change the tags by a new save, which goes to review in turn")
             done = session.execute(update(Correction).where(*live, Correction.batch == batch)
                                    .values(reverted=True, reverted_by=author, reverted_at=now))
             if done.rowcount != len(rows):
@@ -291,9 +299,9 @@ class CorrectionStore:
                 .where(SentenceVersion.dataset_id == self.dataset_id, SentenceVersion.sentence.in_(sentences[start:start + 500]))))
         return found
 
-    def _stale(self, sentence: int, what: str = "saved") -> StaleSaveError:
+    def _stale(self, sentence: int, what: str = "saved", advice: str | None = None) -> StaleSaveError:
         now = self.snapshot(sentence)
-        return StaleSaveError(sentence, now.tags, now.version, now.author, what)
+        return StaleSaveError(sentence, now.tags, now.version, now.author, what, advice)
 
     def _check_index(self, sentence: int) -> None:
         if self.words(sentence) is None:
@@ -349,6 +357,21 @@ class CorrectionStore:
         tags = {s: self._base_tags(s) for s in sentences}
         for start in range(0, len(sentences), 500):
             for row in self._live(session, sentences[start:start + 500]):
+                tags[row.sentence][row.token] = row.new_tag
+        return tags
+
+    def tags_before(self, batch: str) -> dict[int, list[str]]:
+        """The tags of each sentence of ``batch`` just before it was saved, as its author saw them (the corrections
+        live then, those undone since included)."""
+        of_batch = (Correction.dataset_id == self.dataset_id, Correction.batch == batch)
+        with Session(self.engine) as session:
+            first, saved = session.execute(select(func.min(Correction.id), func.min(Correction.created_at)).where(*of_batch)).one()
+            sentences = sorted(session.scalars(select(Correction.sentence).where(*of_batch).distinct()))
+            rows = session.scalars(select(Correction).where(
+                Correction.dataset_id == self.dataset_id, Correction.sentence.in_(sentences), Correction.id < first,
+                or_(Correction.reverted.is_(False), Correction.reverted_at > saved)).order_by(Correction.id)) if sentences else []
+            tags = {s: self._base_tags(s) for s in sentences}
+            for row in rows:
                 tags[row.sentence][row.token] = row.new_tag
         return tags
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..quality.review_queue import ACCEPTED, queue_item
-from ..storage.schema import Correction, CorrectionReview, ReviewDecision, ReviewItem, SentenceVersion
+from ..storage.schema import Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_pool_add
 from ..storage.users import User, refusal, require
 
@@ -43,6 +43,7 @@ class Batch:
     author: str
     created_at: datetime
     changes: tuple[Change, ...]
+    origin: str = "Annotate"  # the page it was saved on (see :func:`_origins`)
 
     @property
     def sentences(self) -> list[int]:
@@ -82,11 +83,32 @@ def pending(store: CorrectionStore) -> list[Batch]:
         batches: dict[str, list[Correction]] = {}
         for row in rows:
             batches.setdefault(row.batch, []).append(row)
+        origins = _origins(session, store, {key: (rows[0].author, {r.sentence for r in rows}) for key, rows in batches.items()})
     return [
         Batch(key, rows[0].author, rows[0].created_at,
-              tuple(Change(r.sentence, r.token, store.word(r.sentence, r.token), r.old_tag, r.new_tag) for r in rows))
+              tuple(Change(r.sentence, r.token, store.word(r.sentence, r.token), r.old_tag, r.new_tag) for r in rows), origins[key])
         for key, rows in batches.items()
     ]
+
+
+def _origins(session: Session, store: CorrectionStore, batches: dict[str, tuple[str, set[int]]]) -> dict[str, str]:
+    """Where each batch (its author and sentences) was saved: the review queue (a decision names it), New text (a
+    pool sentence's add), Agreement (its author adjudicated its sentence) or, else, Annotate."""
+    keys = list(batches)
+    queue = set(session.scalars(select(ReviewDecision.batch).where(ReviewDecision.batch.in_(keys))))
+    pool = set(session.scalars(select(PoolSentence.batch).where(PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch.in_(keys))))
+    settled = set(session.execute(select(Assignment.sentence, Assignment.adjudicated_by).where(
+        Assignment.dataset_id == store.dataset_id, Assignment.adjudicated_by.is_not(None))).tuples())
+
+    def origin(key: str) -> str:
+        author, sentences = batches[key]
+        if key in queue:
+            return "Review queue"
+        if key in pool:
+            return "New text"
+        return "Agreement" if any((s, author) in settled for s in sentences) else "Annotate"
+
+    return {key: origin(key) for key in keys}
 
 
 def why_not(batch: Batch, reviewer: User | None) -> str | None:
@@ -109,20 +131,27 @@ def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | N
 
 
 def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, name: str) -> Decided:
+    """The decision is written before the batch's rows are read, with their sentences' version rows locked, so that
+    the author's undo of the batch comes wholly before it (and the batch reads as undone) or after it (and is refused):
+    an accepted batch is never undone (PostgreSQL: the lock; SQLite: the write lock the flush takes)."""
     with Session(store.engine) as session, session.begin():
-        rows = list(session.scalars(select(Correction).where(Correction.dataset_id == store.dataset_id, Correction.batch == batch)))
-        if not rows:
-            raise ReviewError(f"no correction batch {batch!r}")
         done = session.get(CorrectionReview, batch)
         if done is not None:
             raise ReviewError(f"this batch was {done.decision} already, by {done.reviewer}")
+        of_batch = (Correction.dataset_id == store.dataset_id, Correction.batch == batch)
+        touched = session.scalars(select(Correction.sentence).where(*of_batch).distinct()).all()
+        if not touched:
+            raise ReviewError(f"no correction batch {batch!r}")
+        session.execute(select(SentenceVersion.sentence).where(SentenceVersion.dataset_id == store.dataset_id,
+                        SentenceVersion.sentence.in_(touched)).order_by(SentenceVersion.sentence).with_for_update())
+        now = datetime.now(timezone.utc)
+        session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now))
+        session.flush()
+        rows = list(session.scalars(select(Correction).where(*of_batch)))
         if all(r.reverted for r in rows):
             raise ReviewError("this batch was undone by its author; nothing to review")
         if reviewer is not None and rows[0].author == reviewer.name:
             raise ReviewError("a reviewer does not review their own corrections")
-        now = datetime.now(timezone.utc)
-        session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now))
-        session.flush()  # SQLite: the write lock is taken here, before the tags are read
         if decision == "rejected":
             return _reject(session, store, [r for r in rows if not r.reverted], name, now)
         return Decided(batch, decision)
@@ -131,10 +160,7 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
 def _reject(session: Session, store: CorrectionStore, live: list[Correction], name: str, now: datetime) -> Decided:
     """Revert the ``live`` rows of a batch as an undo would; a sentence whose tags change gets a new version (a save
     edited from before is stale), one whose every change was changed again since keeps its tags and version."""
-    batch, touched = live[0].batch, sorted({r.sentence for r in live})
-    session.execute(select(SentenceVersion.sentence).where(  # PostgreSQL: a save of these sentences waits for this
-        SentenceVersion.dataset_id == store.dataset_id, SentenceVersion.sentence.in_(touched))
-        .order_by(SentenceVersion.sentence).with_for_update())
+    batch, touched = live[0].batch, sorted({r.sentence for r in live})  # their version rows are locked (_decide)
     before = store.read_tags(session, touched)
     session.execute(update(Correction).where(Correction.batch == batch, Correction.reverted.is_(False))
                     .values(reverted=True, reverted_by=name, reverted_at=now))
@@ -179,8 +205,16 @@ def rejections(store: CorrectionStore, item_ids: list[int]) -> dict[int, str]:
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
-    """Recorded decisions, newest first: batch, decision, reviewer, time."""
+    """Recorded decisions, newest first: the batch (whose, saved where and when, its sentences and token count), the
+    decision, reviewer and time."""
     with Session(store.engine) as session:
-        rows = session.scalars(select(CorrectionReview).where(CorrectionReview.dataset_id == store.dataset_id)
-                               .order_by(CorrectionReview.reviewed_at.desc()).limit(limit))
-        return [{"batch": r.batch, "decision": r.decision, "reviewer": r.reviewer, "time": r.reviewed_at} for r in rows]
+        rows = list(session.scalars(select(CorrectionReview).where(CorrectionReview.dataset_id == store.dataset_id)
+                                    .order_by(CorrectionReview.reviewed_at.desc()).limit(limit)))
+        saved: dict[str, list[Correction]] = {}
+        for row in session.scalars(select(Correction).where(Correction.dataset_id == store.dataset_id,
+                                                            Correction.batch.in_([r.batch for r in rows]))):
+            saved.setdefault(row.batch, []).append(row)
+        origins = _origins(session, store, {key: (c[0].author, {x.sentence for x in c}) for key, c in saved.items()})
+    return [{"batch": r.batch, "author": saved[r.batch][0].author, "saved on": origins[r.batch],
+             "saved at": saved[r.batch][0].created_at, "sentences": ", ".join(map(str, sorted({c.sentence for c in saved[r.batch]}))),
+             "tokens": len(saved[r.batch]), "decision": r.decision, "reviewer": r.reviewer, "time": r.reviewed_at} for r in rows]

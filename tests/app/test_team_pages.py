@@ -53,13 +53,30 @@ def test_an_admin_accepts_a_correction(team):
     app = page("review_corrections.py", token)
     assert not app.exception
     assert app.caption[0].value.startswith("1 correction batch(es) wait for review")
-    assert [c.value for c in app.caption[1:3]] == ["Sentence 0 before this save", "After it"]
+    assert [c.value for c in app.caption[1:3]] == ["Sentence 0 before this save", "As saved"]
+    assert any(t.value.startswith("ann · on Annotate · ") for t in app.text)  # who, and on which page
     before, after = (h.value for h in app.get("html")[:2])  # the sentence in context: Paris was geo, is org
     assert "Paris" in before and "geo" in before and "org" not in before and "org" in after and "geo" not in after
     [accept] = [b for b in app.button if b.label == "Accept"]
     accept.click().run()
     assert app.caption[0].value.startswith("0 correction batch(es)")
     assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("accepted", "root")]
+
+
+def test_a_batch_is_shown_as_its_author_saw_and_saved_it_not_as_the_sentence_is_now(team):
+    store, token = team
+    store.save(0, ["B-per", "O", "B-org"], author="ann")
+    store.save(0, ["O", "O", "B-org"], author="bob")  # bob then drops John: not part of ann's save
+    app = page("review_corrections.py", token)
+    ann = next(i for i, t in enumerate(app.text) if t.value.startswith("ann · "))
+    assert app.caption[1 + 2 * ann].value == "Sentence 0 before this save"
+    assert app.caption[2 + 2 * ann].value == "As saved (changed since, by bob: open it to see it now)"
+    before, after = (h.value for h in app.get("html")[2 * ann:2 * ann + 2])
+    assert "per" in before and "geo" in before and "per" in after and "org" in after  # John was a person in both
+    [ann_row] = [b for b in app.button if b.label == "Accept"][ann:ann + 1]
+    ann_row.click().run()
+    [row] = decisions(store)
+    assert (row["author"], row["saved on"], row["sentences"], row["tokens"]) == ("ann", "Annotate", "0", 1)
 
 
 def test_a_session_signed_out_in_another_tab_saves_nothing_and_is_asked_to_sign_in(team):

@@ -145,6 +145,7 @@ def test_reviewers_see_and_reject_an_add_from_the_pool_which_goes_back_to_the_po
     index, _ = pool.accept(item.id, ["O", "B-art", "O", "O", "B-art", "I-art"], "ann")
     batch, = pending(store)
     assert batch.sentences == [index] and [c.word for c in batch.changes] == ["Louvre", "Mona", "Lisa"]
+    assert batch.origin == "New text"
     decide(store, batch.batch, "rejected", None)
     assert pool.item(item.id).state == OPEN and index not in store.added() and not pending(store)
 

@@ -1,12 +1,13 @@
 """Double annotation, agreement (hand-computed F1 and kappa), adjudication and the review of corrections."""
 import math
+import threading
 
 import pytest
 
 from ner_core.data.corpus import Sentence
 from ner_core.quality.review_queue import ACCEPTED, EDITED, MODEL, Candidate, ReviewQueue
 from ner_core.storage.db import make_engine
-from ner_core.storage.store import CorrectionStore
+from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import RoleError, User, add_user
 from ner_core.workbench.agreement import (
     AgreementError,
@@ -91,6 +92,7 @@ def test_assign_annotate_measure_and_adjudicate(store):
     with pytest.raises(AgreementError, match="was adjudicated by rita"):
         save_annotation(store, first, ["O"] * len(words[first]), ANN)
     assert adopt_agreed(store, RITA) == (1, []) and assigned_to(store, "ann") == []
+    assert {b.origin for b in pending(store)} == {"Agreement"}  # rita's adjudication and adoption, saved on Agreement
     assert agreement(store)[0].sentences == 2  # agreement still counts adjudicated sentences
 
 
@@ -151,6 +153,51 @@ def test_reviewers_accept_or_reject_correction_batches(store):
     assert store.tags(0)[3] == "B-org"
 
 
+def test_an_accepted_batch_is_not_undone_by_its_author(store):
+    batch = store.save(0, ["B-per", "I-per", "O", "B-org"], author="ann").batch
+    decide(store, batch, "accepted", RITA)
+    version = store.sentence_version(0)
+    with pytest.raises(CorrectionError, match="was accepted by rita on .* so it can no longer be undone: change the tags by a new save"):
+        store.undo("ann")
+    assert store.tags(0)[3] == "B-org" and store.sentence_version(0) == version  # the accepted change stands
+    assert [(d["batch"], d["decision"]) for d in decisions(store)] == [(batch, "accepted")]
+    store.save(0, ["B-per", "I-per", "O", "B-geo"], author="ann")  # she changes it back by a new save ...
+    assert [b.author for b in pending(store)] == ["ann"]  # ... which a reviewer sees
+
+
+def test_an_accept_and_an_undo_at_once_never_both_happen(store):
+    """An accepted batch stays live; an undone one gets no decision: whichever comes first wins."""
+    for _ in range(12):
+        tag = next(t for t in ("B-org", "B-tim", "B-per") if t != store.tags(0)[3])  # a change every round
+        batch = store.save(0, ["B-per", "I-per", "O", tag], author="ann").batch
+        barrier, refused = threading.Barrier(2), []
+
+        def accept() -> None:
+            barrier.wait()
+            try:
+                decide(store, batch, "accepted", RITA)
+            except ReviewError as err:
+                refused.append(str(err))
+
+        def undo() -> None:
+            barrier.wait()
+            try:
+                store.undo("ann", batch=batch)
+            except CorrectionError as err:
+                refused.append(str(err))
+
+        threads = [threading.Thread(target=accept), threading.Thread(target=undo)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        accepted = batch in {d["batch"] for d in decisions(store)}
+        undone = not any(b.batch == batch for b in pending(store)) and not accepted
+        assert len(refused) == 1 and accepted != undone, refused
+        if accepted:
+            assert store.tags(0)[3] == tag  # its change stands
+
+
 def test_a_rejection_reopens_the_review_queue_item_decided_with_its_batch(store):
     queue = ReviewQueue(store)
     queue.fill("train", MODEL, "run", [Candidate(MODEL, 0, 3, 4, "B-geo", "B-org", 0.9)])
@@ -158,6 +205,7 @@ def test_a_rejection_reopens_the_review_queue_item_decided_with_its_batch(store)
     queue.decide(item.id, EDITED, "ann", 0, ["B-per", "I-per", "O", "O"])
     assert not queue.is_open(item.id)
     [batch] = pending(store)
+    assert batch.origin == "Review queue"
     decide(store, batch.batch, "rejected", RITA)
     assert store.tags(0)[3] == "B-geo" and queue.is_open(item.id)  # the suspect tag is back, and so is its item
     assert queue.decisions() == [] and [i.id for i in queue.items("train")] == [item.id]
