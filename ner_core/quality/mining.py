@@ -33,6 +33,7 @@ from typing import Iterator, Sequence
 import torch
 
 from ..data.scripts import foreign_note
+from ..data.tags import OUTSIDE
 from ..models.bulk import tag_in_batches
 from ..models.pipeline import VotedPipeline, vote
 from ..models.tagger import Tagger
@@ -84,7 +85,7 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
         note = "the model has no weak (rare) types: ranked by uncertainty"
         strategy = "uncertain"
     columns = {t: [j for j, label in enumerate(model.weak.labels) if label[2:] == t] for t in weak} if weak else {}
-    uncertain, hints, strong, rare, types, strings, weak_tagged, detector = [], [], [], [], [], [], [], []
+    uncertain, hints, strong, rare, types, strings, marked, weak_tagged, detector = [], [], [], [], [], [], [], [], []
     for part, (tagged, marginals), weak_out, probs in _passes(model, sentences, rare=strategy != "uncertain"):
         strong += tagged
         for score, hint in (_uncertainty(words, m) for words, m in zip(part, marginals)):
@@ -93,17 +94,24 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
         if weak_out is not None:
             weak_tagged += weak_out[0]
             detector += probs
-            for score, kind, marked in (_rarity(w, m, p, columns) for w, m, p in zip(part, weak_out[1], probs)):
+            for w, m, p in zip(part, weak_out[1], probs):
+                score, kind, where = _rarity(m, p, columns)
                 rare.append(score)
                 types.append(kind)
-                strings.append(marked)
+                marked.append(where)
+                strings.append(" ".join(w[j] for j in where))
     if strategy == "uncertain":
         items = [Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order]
         tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences)
         return Ranking(sorted(items, key=lambda m: -m.score)[:top], note, tags)
+    tags = None
+    if pre_annotate:  # the vote, from the outputs the ranking computed
+        tags = [vote(s, w, p, model.threshold).tags for s, w, p in zip(strong, weak_tagged, detector)]
     items = []
     for i in order:
         reason = f"{types[i]} likely: \"{_shortened(strings[i])}\"" if strings[i] else f"{types[i]} possible"
+        if tags is not None and strings[i]:
+            reason += _as_voted(tags[i], marked[i], types[i])
         if strategy == "rare":
             items.append(Mined(i, rare[i], reason, (types[i],)))
         else:
@@ -113,10 +121,16 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     items.sort(key=lambda m: -m.score)
     if strategy == "mixed":
         items = _diverse(items, [strings[m.sentence] or f"#{m.sentence}" for m in items])  # no string: no discount
-    tags = None
-    if pre_annotate:  # the vote, from the outputs the ranking computed
-        tags = [vote(s, w, p, model.threshold).tags for s, w, p in zip(strong, weak_tagged, detector)]
     return Ranking(items[:top], note, tags)
+
+
+def _as_voted(tags: Sequence[str], marked: Sequence[int], kind: str) -> str:
+    """What a reason adds when the pre-annotation (the vote) does not tag the marked words as ``kind``: how it
+    tags them, so that the annotator is not told one thing and shown another."""
+    shown = sorted({tags[j][2:] for j in marked if tags[j] != OUTSIDE})
+    if shown == [kind]:
+        return ""
+    return f" (pre-annotated as {' and '.join(shown)}: check it)" if shown else " (not pre-annotated: check it)"
 
 
 def _tags(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
@@ -143,15 +157,14 @@ def _uncertainty(words: Sequence[str], marginals: torch.Tensor) -> tuple[float, 
     return float(1 - torch.exp(torch.log(top.clamp_min(1e-12)).mean())), words[int(top.argmin())]
 
 
-def _rarity(words: Sequence[str], marginals: torch.Tensor, p_detector: float | None, columns: dict[str, list[int]]
-            ) -> tuple[float, str, str]:
+def _rarity(marginals: torch.Tensor, p_detector: float | None, columns: dict[str, list[int]]) -> tuple[float, str, list[int]]:
     """P(a rare entity) from the detector and the weak tagger's ``marginals``, the likeliest rare type (its
-    label ``columns`` by type), and the words the weak tagger marks as it (the string diversity is judged on)."""
+    label ``columns`` by type), and the tokens the weak tagger marks as it (their words: the string diversity is judged on)."""
     if not len(marginals):
-        return 0.0, next(iter(columns)), ""
+        return 0.0, next(iter(columns)), []
     by_type = {t: marginals[:, cols].sum(dim=1) for t, cols in columns.items()}  # P(token is in a t entity)
     best = max(by_type, key=lambda t: float(by_type[t].max()))
-    marked = " ".join(w for w, p in zip(words, by_type[best].tolist()) if p >= 0.5)
+    marked = [j for j, p in enumerate(by_type[best].tolist()) if p >= 0.5]
     return _rare_score(p_detector, float(by_type[best].max())), best, marked
 
 

@@ -43,6 +43,23 @@ def test_the_pre_annotation_is_the_models_own_tags_from_the_rankings_pass(voted,
     assert mine(voted.strong, words, "mixed", pre_annotate=True).tags == [t.tags for t in voted.strong.tag(words)]
 
 
+def test_a_reason_never_names_a_type_the_pre_annotation_does_not_show_without_saying_so(voted, pool):
+    words = [s.words for s in pool[:300]]
+    strong_only = voted.with_threshold(1.0)  # the detector all but never says yes: the vote is the strong tagger's
+    ranking = mine(strong_only, words, "rare", pre_annotate=True)
+    told = 0
+    for item in ranking.items:
+        if " likely: " not in item.reason:
+            continue
+        kind = item.reason.split(" likely")[0]
+        shown = {span.type for span in spans(ranking.tags[item.sentence])}
+        if kind not in shown:  # the vote kept the strong tagger's type there, or nothing
+            assert item.reason.endswith(": check it)"), item.reason
+            told += 1
+    assert told >= 1
+    assert all("check it" not in m.reason for m in mine(strong_only, words, "rare").items)  # no pre-annotation: nothing to say
+
+
 def test_the_rare_types_come_first(voted, pool):
     weak = voted.tagset.weak
     holds = {i for i, s in enumerate(pool) if any(span.type in weak for span in spans(s.tags))}
