@@ -232,7 +232,7 @@ def start_job(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, user: User |
         job_id = _claim(engine, kind, spec, dataset, "starting", None)
     except SQLAlchemyError as err:  # e.g. the database's disk is full
         raise JobError(f"the job could not start: {describe(err)}") from err
-    clean_builds()  # we hold the lock: any build folder is a leftover
+    clean_builds(engine)  # we hold the lock: any build folder is a leftover
     try:
         logs_dir().mkdir(parents=True, exist_ok=True)
         # the process inherits this thread's signal mask: a stop stays pending until run_job can record it
@@ -391,13 +391,13 @@ def _execute(engine: Engine, job_id: str, echo: Callable[[dict], None] | None = 
     except BaseException as err:  # the outcome is the job's row; what the job built is removed first (the
         # lock goes with the outcome: a job started after it must not lose its build folder to this cleaning)
         stop.set()
-        clean_builds()
+        clean_builds(engine)
         cancelled = f"cancelled by {_cancelled[job_id]}" if job_id in _cancelled else None
         _finish(engine, job_id, "cancelled" if cancelled else "failed", error=cancelled or describe(err),
                 trace=None if cancelled else traceback.format_exc())
         raise
     stop.set()
-    clean_builds()
+    clean_builds(engine)
     _finish(engine, job_id, "succeeded", result=json.loads(json.dumps(result, default=str)))
     return result
 
@@ -445,5 +445,5 @@ def run_here(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, echo: Callabl
     engine = engine or shared_engine()
     _reap(engine)
     job_id = _claim(engine, kind, spec, dataset, "running", os.getpid())
-    clean_builds()
+    clean_builds(engine)
     return _execute(engine, job_id, echo)

@@ -18,7 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -175,12 +175,24 @@ def _bias(candidate: dict[str, Any]) -> str:
     return f" (B- bias {candidate['start_bias']:+g})" if candidate.get("start_bias") else ""
 
 
-def clean_builds() -> list[Path]:
-    """Remove partial ``*.tmp-build`` folders (of a job that was killed or ran out of disk); returns them."""
+def clean_builds(engine: Engine | None = None) -> list[Path]:
+    """Remove partial ``*.tmp-build`` folders (of a job that was killed or ran out of disk); returns them. A build
+    whose entry is listed already (a job killed between :func:`register`'s commit and its rename) is moved into place
+    instead. Call it holding the job lock: every build folder is then a leftover."""
     leftovers = list(registry_dir().glob("*.tmp-build")) if registry_dir().is_dir() else []
+    if not leftovers:
+        return []
+    with Session(_engine(engine)) as session:
+        listed = set(session.scalars(select(RegistryEntry.id).where(RegistryEntry.id.in_([p.name.removesuffix(".tmp-build") for p in leftovers]))))
+    removed = []
     for path in leftovers:
-        shutil.rmtree(path, ignore_errors=True)
-    return leftovers
+        final = registry_dir() / path.name.removesuffix(".tmp-build")
+        if final.name in listed and not final.exists():
+            os.rename(path, final)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
 
 
 def new_entry_dir(entry_id: str, base: Path) -> Path:
@@ -208,19 +220,25 @@ def new_entry_dir(entry_id: str, base: Path) -> Path:
 
 
 def register(entry_id: str, built: Path, info: dict[str, Any], dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> dict[str, Any]:
-    """Move a build directory into place and list it (not active) in one transaction."""
+    """List a build directory's entry (not active), then move the directory into place. A kill between the two
+    leaves the entry listed and its build folder, which the next job's :func:`clean_builds` moves into place; the
+    other order would leave a folder nobody lists."""
     engine = _engine(engine)
     final = registry_dir() / entry_id
-    os.rename(built, final)
+    if final.exists():
+        raise CheckpointError(f"registry entry {entry_id} already exists")
+    with Session(engine) as session, session.begin():
+        row = RegistryEntry(id=entry_id, dataset=dataset, created_at=datetime.now(timezone.utc), info=json.loads(json.dumps(info, default=str)))
+        session.add(row)
+        session.flush()
+        entry = _entry(row)
     try:
-        with Session(engine) as session, session.begin():
-            row = RegistryEntry(id=entry_id, dataset=dataset, created_at=datetime.now(timezone.utc), info=json.loads(json.dumps(info, default=str)))
-            session.add(row)
-            session.flush()
-            return _entry(row)
+        os.rename(built, final)
     except BaseException:
-        os.rename(final, built)  # not listed: back to a build folder, removed by its caller or the next job
+        with Session(engine) as session, session.begin():  # not in place: not listed either (the caller removes the build)
+            session.execute(delete(RegistryEntry).where(RegistryEntry.id == entry_id))
         raise
+    return entry
 
 
 @refuse_when_full()

@@ -181,6 +181,39 @@ def test_concurrent_register_and_activate_in_two_processes_lose_nothing(workspac
     assert all((registry_dir() / e["id"]).is_dir() for e in index["entries"])
 
 
+KILLED = """
+import os, sys
+from pathlib import Path
+from ner_core.workbench import registry
+rename, when = os.rename, sys.argv[1]
+def dies(src, dst):
+    if not str(src).endswith(".tmp-build"):  # not the build's move into place
+        return rename(src, dst)
+    if when == "after":
+        rename(src, dst)
+    os._exit(9)  # as a SIGKILL would: no handler, no clean-up
+os.rename = dies
+entry_id = registry.new_entry_id()
+registry.register(entry_id, registry.new_entry_dir(entry_id, Path(sys.argv[2])), {"models": ["strong"]})
+"""
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_job_killed_while_registering_leaves_a_listed_entry_with_its_files_or_nothing(workspace, when):
+    from ner_core.workbench.registry import clean_builds
+
+    killed = subprocess.run([sys.executable, "-c", KILLED, when, str(workspace)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert killed.returncode == 9, killed.stderr
+    clean_builds()  # what the next job does first, holding the job lock
+    listed = {e["id"] for e in load_index()["entries"]}
+    folders = {p.name for p in registry_dir().iterdir() if p.is_dir()}
+    assert folders == listed and len(listed) == 1  # no folder that nobody lists, no entry without its files
+    [entry] = listed
+    assert (registry_dir() / entry / "strong" / "model.safetensors").read_bytes() == b"weights"
+    activate(entry)
+    assert has_active_model() and active_dir() == registry_dir() / entry
+
+
 def test_a_recipe_choice_reads_as_one_line_per_entry():
     from ner_core.workbench.registry import recipe_line
 
