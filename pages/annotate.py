@@ -8,7 +8,7 @@ from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.drafts import drop_draft, leave, open_grid, unsaved_note, saved_alike, sync_grid
 from pages.models import optional_model
-from pages.render import conflict_choice, edited_column, entities_html, forget, plain, remember, sentence_from_link
+from pages.render import conflict_choice, edited_column, entities_html, flash, forget, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue, split_parts
 
@@ -64,7 +64,7 @@ try:  # what the review queue flagged in this sentence, when the link came from 
 except (KeyError, ValueError):
     flagged = None
 if flagged is not None and flagged.sentence == i:
-    st.info(plain(f"From the review queue: {flagged.describe(words)}"))
+    st.info(plain(f"From the review queue: {flagged.describe(words)} (marked ⚑ in the grid)"))
 text, tokens = join_tokens(words)
 left, right = st.columns(2)
 left.markdown("**Gold (current)**")
@@ -76,6 +76,8 @@ if predicted is not None:
 labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]
 table = pd.DataFrame({"token": words, "gold": grid.drawn} if predicted is None else
                      {"token": words, "gold": grid.drawn, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
+if flagged is not None and flagged.sentence == i:  # the review queue's suspect tokens, beside their words
+    table.insert(0, "⚑", ["⚑" if flagged.start <= k < flagged.end else "" for k in range(len(words))])
 st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold"], key=grid.key, on_change=sync_grid,
                column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)})
 unsaved_note(grid, "annotate_discard")  # below the grid: a note that comes with the first edit moves nothing
@@ -141,9 +143,7 @@ if predicted is not None:
     if entity is not None:
         merged = replace_span(list(grid.drawn), entity.start, entity.end, entity.type)
         actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", grid.version), key="annotate_accept_span", **shut)
-if "annotate_message" in st.session_state:
-    kind, message = st.session_state.pop("annotate_message")
-    getattr(st, kind)(message)
+flash("annotate_message")
 
 with st.expander("History of this sentence"):
     st.dataframe(pd.DataFrame(store.history(i)), hide_index=True, key="annotate_history")  # who undid or rejected what, and when

@@ -89,6 +89,13 @@ def edited_column(key: str, column: str, drawn: Sequence[str]) -> list[str]:
     return [edits.get(row, {}).get(column, value) for row, value in enumerate(drawn)]
 
 
+def flash(key: str) -> None:
+    """Show, once, the ``(kind, message)`` a callback left under ``key`` (kind: success, info, warning or error)."""
+    if key in st.session_state:
+        kind, message = st.session_state.pop(key)
+        getattr(st, kind)(message)
+
+
 def forget(*keys: str) -> None:
     """Drop ``keys`` from the session state (absent ones too)."""
     for key in keys:

@@ -6,7 +6,7 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
-from pages.render import annotate_link, entities_html
+from pages.render import annotate_link, entities_html, flash
 from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours
 
@@ -48,9 +48,7 @@ def in_context(sentence: int, before: list[str], changes: list[Change]) -> None:
     right.html(entities_html(text, tokens, after, colours))
 
 
-if "review_corrections_message" in st.session_state:
-    kind, message = st.session_state.pop("review_corrections_message")
-    getattr(st, kind)(message)
+flash("review_corrections_message")
 batches = pending(store)
 st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
            + (f"; the first {SHOWN} are shown" if len(batches) > SHOWN else "") + ".")

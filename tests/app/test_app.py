@@ -142,6 +142,25 @@ def annotate_sentence_7(app: AppTest, monkeypatch, tmp_path):
     return CorrectionStore(make_engine(url), "default", default_corpus_path())
 
 
+def test_annotate_page_marks_the_tokens_the_review_queue_flagged(app, monkeypatch, tmp_path):
+    from ner_core.quality.review_queue import MODEL, Candidate, ReviewQueue
+
+    store = annotate_sentence_7(app, monkeypatch, tmp_path)
+    tags = store.tags(7)
+    queue = ReviewQueue(store)
+    queue.fill("train", MODEL, "run", [Candidate(MODEL, 7, 1, 3, tags[1], "B-art" if tags[1] != "B-art" else "B-eve", 0.9)])
+    [item] = queue.items("train")
+    app.query_params["item"] = str(item.id)  # the link the review queue's "Open sentence 7 in the grid editor" makes
+    app.run(timeout=120)
+    assert not app.exception
+    grid = app.dataframe[0].value
+    assert list(grid["⚑"]) == ["⚑" if k in (1, 2) else "" for k in range(len(tags))]  # tokens 1 and 2, by their words
+    assert any("marked ⚑ in the grid" in i.value for i in app.info)
+    app.query_params.pop("item")
+    app.run(timeout=120)
+    assert "⚑" not in app.dataframe[0].value.columns  # no link from the queue: no mark
+
+
 def test_annotate_page_refuses_a_save_from_a_version_someone_replaced(app, monkeypatch, tmp_path):
     """The page-level race: another annotator saves the sentence after the page showed it; the page's save is
     refused with both versions shown, and nothing of theirs is reverted."""
