@@ -1,3 +1,4 @@
-from .cli import main
+from .cli import main, stop_on_sigterm
 
+stop_on_sigterm()
 raise SystemExit(main())

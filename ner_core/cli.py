@@ -7,6 +7,7 @@ import functools
 import json
 import math
 import os
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -619,7 +620,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--recipe", help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
                        f"finetune (the encoder fine-tuned under the CRF), {warm}or auto (each trained, the best on dev kept) "
                        + default)
-        p.add_argument("--budget", type=float, metavar="MINUTES", help="time for the recipes: a candidate estimated "
+        p.add_argument("--budget", type=_between(0, math.inf), metavar="MINUTES", help="time for the recipes: a candidate estimated "
                        "not to fit is skipped, the others' epochs capped (default: 120 for auto, else no limit)")
 
     def data_args(p: argparse.ArgumentParser) -> None:
@@ -811,6 +812,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a plain ``kill``), raised where the program is, so that what it has half written is cleaned up as on Ctrl-C."""
+
+
+def stop_on_sigterm() -> None:
+    """Make SIGTERM raise :class:`Terminated` (the command line's own process only: a job's process has its handlers)."""
+    def terminated(_signum: int, _frame: object) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second kill must not cut the clean-up short
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, terminated)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -824,9 +838,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CorpusError, CheckpointError, ValueError, OSError, SQLAlchemyError) as err:  # a file, a disk, a database
         print(f"error: {_plain(err)}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        print("terminated" if isinstance(stop, Terminated) else "interrupted", file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
 
 
 @contextlib.contextmanager

@@ -17,7 +17,10 @@ def run_cli(*args: str, checkpoints: Path | None = None) -> subprocess.Completed
         os.environ["NER_CHECKPOINTS"] = str(checkpoints)
     try:
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
+            try:
+                code = main(list(args))
+            except SystemExit as exit_:  # argparse's refusal of a flag: exit 2 with its message
+                code = exit_.code
     finally:
         if before is None:
             os.environ.pop("NER_CHECKPOINTS", None)

@@ -130,6 +130,10 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
     (tmp_path / "out").mkdir()
     unknown = run_cli("predict", "--data", missing, "--out", str(out))
     assert unknown.returncode == 1 and f"--out {out}: unknown format" in unknown.stderr and "zip" not in unknown.stderr
+    for budget in ("inf", "nan", "0"):  # not a time: refused before the files, not after the recipes were timed
+        for command in (train, ("label-issues", "--data", missing, "--cross-val", "2")):
+            refused = run_cli(*command, "--budget", budget)
+            assert refused.returncode == 2 and f"--budget: must be in (0, inf), got {budget}" in refused.stderr, refused.stderr
     json_lines = run_cli("predict", "--data", missing, "--json")
     assert json_lines.returncode == 1 and "--json prints the tags of --text" in json_lines.stderr
 
@@ -185,6 +189,33 @@ def test_an_interrupted_training_keeps_the_checkpoint_it_would_replace(tiny_mode
     assert (tmp_path / "mine.partial" / "config.json").is_file()
     train(split.train[:40], split.val[:20], config, out_dir=old, model=tiny_model[0].model, progress=False)
     assert (old / "model.safetensors").read_bytes() != before and not (tmp_path / "mine.partial").exists()
+
+
+def test_a_plain_kill_of_a_training_cleans_up_as_ctrl_c_does(split, tmp_path):
+    """SIGTERM (``kill PID``) in the middle of ``train``: the partial model and the recipes' scratch folder beside
+    ``--out`` are removed, and the exit says so (143), as Ctrl-C's does (130)."""
+    import signal
+    import time
+
+    from ner_core.data.corpus import write_corpus
+
+    write_corpus(split.train[:300], tmp_path / "train.conll")
+    write_corpus(split.val[:50], tmp_path / "dev.conll")
+    run = subprocess.Popen([sys.executable, "-m", "ner_core", "train", "--data", str(tmp_path / "train.conll"), "--dev",
+                            str(tmp_path / "dev.conll"), "--epochs", "200", "--patience", "200", "--threads", "1",
+                            "--out", str(tmp_path / "models" / "m")], stderr=subprocess.PIPE, text=True,
+                           env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    said = []
+    for line in run.stderr:  # killed once it trains (its scratch folders exist by then)
+        said.append(line)
+        if "epoch" in line.lower():
+            break
+    time.sleep(1)
+    run.send_signal(signal.SIGTERM)
+    rest = run.stderr.read()
+    assert run.wait(timeout=120) == 143, "".join(said) + rest
+    assert rest.strip().endswith("terminated")
+    assert not list((tmp_path / "models").iterdir())  # no partial model, no scratch folder
 
 
 def _umask() -> int:

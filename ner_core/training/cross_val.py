@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import math
 import os
 import time
 from dataclasses import asdict, dataclass, replace
@@ -63,7 +64,7 @@ class CrossValConfig:
 
         if self.recipe not in (*RECIPES, "warm"):
             raise ValueError(f"unknown recipe {self.recipe!r}: expected one of {', '.join(RECIPES)}, warm")
-        if self.budget_minutes is not None and self.budget_minutes <= 0:
+        if self.budget_minutes is not None and not 0 < self.budget_minutes < math.inf:  # nan and inf too
             raise ValueError(f"the budget must be a positive number of minutes, got {self.budget_minutes}")
         if self.folds < 2:
             raise ValueError(f"cross-validation needs at least 2 folds, got {self.folds}")

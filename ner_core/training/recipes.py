@@ -60,7 +60,7 @@ class RecipeChoice:
     def __post_init__(self) -> None:
         if self.recipe not in RECIPES:
             raise ValueError(f"unknown recipe {self.recipe!r}: expected one of {', '.join(RECIPES)}")
-        if self.budget_minutes is not None and self.budget_minutes <= 0:
+        if self.budget_minutes is not None and not 0 < self.budget_minutes < math.inf:  # nan and inf too
             raise ValueError(f"the budget must be a positive number of minutes, got {self.budget_minutes}")
         if self.recipe == "auto" and self.budget_minutes is None:
             object.__setattr__(self, "budget_minutes", AUTO_BUDGET)

@@ -217,8 +217,13 @@ def test_a_train_method_request_names_a_known_recipe():
     assert TrainMethodSpec("drugs").settings().choice is None  # the Bi-LSTM-CRF family, as before
     with pytest.raises(ValueError, match="unknown recipe 'bert'"):
         TrainMethodSpec("drugs", recipe="bert")
+    for budget in (0, float("inf"), float("nan")):  # e.g. a job's spec written by another client
+        with pytest.raises(ValueError, match="positive number of minutes"):
+            TrainMethodSpec("drugs", recipe="glove", budget_minutes=budget)
+    from ner_core.training.cross_val import CrossValConfig
+
     with pytest.raises(ValueError, match="positive number of minutes"):
-        TrainMethodSpec("drugs", recipe="glove", budget_minutes=0)
+        CrossValConfig(budget_minutes=float("nan"))
 
 
 @pytest.mark.without_encoder
