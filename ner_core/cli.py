@@ -382,7 +382,8 @@ def cmd_mine(args: argparse.Namespace) -> int:
         print(json.dumps([{"sentence": m.sentence, "score": round(m.score, 4), "reason": m.reason, "types": list(m.types)}
                           for m in ranking.items], ensure_ascii=False))
         return 0
-    print(f"{'index':>7}  score  reason  |  sentence   (index: the sentence's 0-based position in the file, as in --json)")
+    print(f"{'index':>7}  score  reason  |  sentence   (index: the sentence's 0-based position among those read, "
+          "a long one split into pieces counting each piece; as in --json)")
     for m in ranking.items:
         text = " ".join(read.sentences[m.sentence].words)
         print(f"{m.sentence:>7}  {m.score:.3f}  {m.reason}  |  {text if len(text) <= MINE_TABLE_CHARS else text[:MINE_TABLE_CHARS - 1] + '…'}")

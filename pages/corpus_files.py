@@ -26,7 +26,8 @@ def import_form(user: User | None) -> None:
         if "annotate_imported" in st.session_state:
             kind, message, detail = st.session_state.pop("annotate_imported")
             getattr(st, kind)(message)
-            st.text(detail)
+            if detail:
+                st.text(detail)  # the file's summary as it is (no Markdown)
 
 
 @signed_in
@@ -36,7 +37,7 @@ def _import(name: str, upload, user: User | None) -> None:
     try:
         summary = import_upload(name, upload.getvalue(), upload.name, user)
     except (CorpusError, CorrectionError) as err:
-        st.session_state.annotate_imported = ("error", "Refused:", str(err))
+        st.session_state.annotate_imported = ("error", f"Refused: {plain(str(err))}", "")  # the reason in the red box
         return
     st.session_state[DATASET_KEY] = name
     st.session_state.annotate_imported = ("success", f"Imported, and chosen in the sidebar: {name}.", f"{name}: {summary}")

@@ -248,6 +248,8 @@ def _load(path: str, device: str = "cpu"):
         raise EncoderError(f"the encoder at {path} could not be loaded: {err}") from None
     if not tokenizer.is_fast:
         raise EncoderError(f"the encoder at {path} has no fast tokenizer: its sub-words cannot be mapped back to words")
+    from transformers.utils import logging as hf_logging  # _windows measures sentences past the maximum on purpose:
+    hf_logging.get_logger("transformers.tokenization_utils_base").setLevel(hf_logging.ERROR)  # no "indexing errors" warning
     return tokenizer, model
 
 

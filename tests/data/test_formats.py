@@ -518,8 +518,9 @@ def test_running_text_reads_zero_width_characters_as_whitespace():
         load_text("\u200b\n\u200b \u200c \u200d\n\ufeff\n".encode(), "zw.txt")
     read = load_text("Paris is\n\u200b\u2060\nnice \u200b .\n".encode(), "zw.txt")  # a line of them ends a paragraph
     assert [s.words for s in read.sentences] == [("Paris", "is"), ("nice", ".")] and read.notes == {}
-    lines = load_text("\u200b \u200c\nRome \u200d is\n".encode(), "zw.txt", tokenized=True)
+    lines = load_text("\u200b \u200c\nRome \u200d is\n\n".encode(), "zw.txt", tokenized=True)
     assert [s.words for s in lines.sentences] == [("Rome", "is")]
+    assert lines.notes == {"lines of only invisible characters (zero-width spaces, U+FEFF ...) skipped": 1}  # not the blank one
 
 
 def test_a_byte_order_mark_that_begins_a_token_line_is_dropped_and_counted():

@@ -20,10 +20,13 @@ def test_one_vector_per_word_first_vs_mean(monkeypatch, tmp_path):
     assert not np.allclose(first[0][4], mean[0][4], atol=1e-3)  # "unbelievably" has several sub-words
 
 
-def test_long_sentence_is_encoded_in_windows():
+def test_long_sentence_is_encoded_in_windows(capfd):
     words = ["word"] * 250
     (features,) = WordEncoder("first", use_disk_cache=False)([words])
     assert features.shape == (250, ENCODER_DIM) and np.abs(features[-1]).sum() > 0
+    (features,) = WordEncoder("first", use_disk_cache=False)([["antidisestablishmentarianism", "Xzqwvbnmlkj"] * 120])
+    assert features.shape == (240, ENCODER_DIM)  # over 512 sub-words: past the encoder's maximum
+    assert "longer than the specified maximum" not in capfd.readouterr().err  # windows, not the "indexing errors" it warns of
 
 
 def test_features_computed_once_are_read_by_the_next_process(monkeypatch, tmp_path):

@@ -31,6 +31,8 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
             words = [word for word in line.split() if not invisible(word)]
             if words:
                 yield from _pieces(words, line_no, reading)
+            elif line and not line.isspace():  # not blank to the eye of a program: say it was passed over
+                reading.notes["lines of only invisible characters (zero-width spaces, U+FEFF ...) skipped"] += 1
             continue
         if not invisible(line):
             start = start if paragraph else line_no
