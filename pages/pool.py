@@ -48,8 +48,7 @@ def intake() -> None:
                 st.success(pool.add([s.words for s in read.sentences], name, author or "anonymous", any_script).summary())
                 st.text(read.summary())
             except (CorpusError, CorrectionError) as err:
-                st.error(f"Nothing added from {name}:")
-                st.text(str(err))
+                st.error(plain(f"Nothing added from {name}: {err}"))  # the reason in the red box
 
 
 def ranking() -> None:

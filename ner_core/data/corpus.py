@@ -52,6 +52,8 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "csv": (".csv",), "conll": CONLL_SUFFIXES, "jsonl": (".jsonl", ".json"), "spacy": (".spacy",),
 }
 """Format name -> the file suffixes read and written as that format."""
+MARKED_UP = tuple(suffix for suffixes in FORMATS.values() for suffix in suffixes if suffix not in (".txt", ".tsv"))
+"""Suffixes of files that are never plain text (a ``.txt`` or ``.tsv`` may be)."""
 DEFAULT_CORPUS_ENV = "NER_CORPUS"
 SPLITS = ("train", "val", "test")
 """The parts of every split, in order (:func:`split_indices`)."""
@@ -204,6 +206,11 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
             opened = _source(source, name)
             sniffed = _not_conll(opened, detect_encoding(opened)) is None
         kind = "corpus" if sniffed or "." in Path(inner).name and not inner.endswith(".txt") else "text"
+    inner = name.lower().removesuffix(".zip")
+    if kind in ("text", "tokens") and inner.endswith(MARKED_UP):  # its markup (braces, tags, the spaCy binary) would become words
+        raise CorpusError(f"{name}: its name says a {format_of(name)} file, asked to be read as "
+                          f"{'running text' if kind == 'text' else 'one tokenised sentence a line'}: its markup would become "
+                          "words. Read it by its name (auto) or as a corpus file; to read it as text all the same, give it a .txt name")
     if kind == "corpus":
         read = load_corpus_bytes(source, name, tags=False) if isinstance(source, bytes) else load_corpus(source, tags=False)
         return replace(read, format="read as CoNLL, tags ignored") if sniffed else read

@@ -68,6 +68,13 @@ def test_typed_text_joins_the_pool_beside_a_file(pool_app):
     app.file_uploader(key="pool_upload").set_value(("news.txt", b"Angela Merkel visited Paris on Monday.\n", "text/plain")).run()
     app.button(key="pool_add").click().run(timeout=120)
     assert "1 sentence(s) added" in app.success[0].value and "0 sentence(s) added" in app.success[1].value  # the typed text again
+    app.text_area(key="pool_text").set_value("")
+    app.file_uploader(key="pool_upload").set_value(("more.jsonl", b'{"text": "Snow in Oslo."}\n', "text/plain"))
+    app.radio(key="pool_input").set_value("text").run()  # running text, by hand: the braces would become words
+    app.button(key="pool_add").click().run(timeout=120)
+    [refused] = app.error
+    assert refused.value.replace("\\", "").startswith("Nothing added from more.jsonl: more.jsonl: its name says a jsonl file")
+    assert len(pool.items()) == 3  # nothing of it in the pool
 
 
 def test_a_file_added_again_counts_the_sentences_added_from_the_pool_as_in_the_corpus(pool_app):

@@ -182,6 +182,11 @@ def test_json_lines_read_for_their_words_say_what_a_record_needs_and_note_no_mis
     assert [s.words for s in read.sentences] == [("Paris", "sleeps", "."), ("Rome", "wakes")] and read.notes == {}
     with pytest.raises(CorpusError, match=r"new.jsonl:2: a record needs text \(key text\) or tokens"):
         load_unlabelled(b'{"text": "Paris sleeps."}\n{"body": "Rome"}\n', "new.jsonl")
+    for kind in ("text", "tokens"):  # asked for by hand: the braces and keys would become words
+        with pytest.raises(CorpusError, match=r"new.jsonl: its name says a jsonl file, asked to be read as .*: its markup would "
+                                              r"become words. Read it by its name \(auto\)"):
+            load_unlabelled(b'{"text": "Paris sleeps."}\n', "new.jsonl", kind)
+    assert [s.words for s in load_unlabelled(b"Paris\tB-geo\n", "notes.txt", "text").sentences] == [("Paris", "B", "-", "geo")]  # a .txt may be text
 
 
 def test_a_token_holding_a_line_break_round_trips_through_csv():
