@@ -33,7 +33,7 @@ from ..storage.db import shared_engine
 from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
 from ..storage.users import User
-from ..training.method import FAMILIES, MethodSettings, StageProgress, check_method_data, train_method
+from ..training.method import FAMILIES, MethodSettings, StageProgress, check_method_data, check_split_sizes, train_method
 from ..training.recipes import RecipeChoice, duration, finetune_settings
 from ..training.train import TrainConfig, train
 from ..training.train_detector import train_detector
@@ -192,7 +192,9 @@ def _method_split(store: CorrectionStore, spec: TrainMethodSpec, corpus: list[Se
     sentences ``added`` from the pool ending its training part."""
     split, corrected = store.split(corpus, added), [corpus[i] for i in store.corrected_sentence_ids(corpus)]
     split = Split(_limited(split.train, len(added), spec.limit, corrected), split.val, split.test)
-    check_method_data(split, store.tagset, f"`{spec.dataset}`", "import a larger file")
+    check_split_sizes(split, f"`{spec.dataset}`", "import a larger file")
+    check_method_data(split, store.tagset, f"`{spec.dataset}`", "on Annotate, which says the split of each sentence, tag "
+                      "such an entity in a val sentence that lacks one (or untag one), or import a larger file")
     return split
 
 
