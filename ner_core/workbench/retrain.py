@@ -114,13 +114,11 @@ def added_since_active(store: CorrectionStore, engine: Engine | None = None) -> 
 
 
 def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:
-    """Why the new models are worse than the active ones: a line per system and data whose micro F1 dropped."""
-    lines = []
-    for system, c in comparisons.items():
-        for key, data in (("", "test split"), ("_corrected", "corrected sentences")):
-            if f"new{key}" in c and c[f"new{key}"]["micro_f1"] < c[f"old{key}"]["micro_f1"]:
-                lines.append(f"{system} on the {data}: micro F1 {c[f'old{key}']['micro_f1']:.4f} -> {c[f'new{key}']['micro_f1']:.4f}")
-    return lines
+    """Why the new models are worse than the active ones: a line per system whose micro F1 on the test split dropped.
+    The held-out split only: the corrected sentences are few, trained on, and those added from the pool were
+    pre-annotated by the old model, which then scores its own tags (shown beside, not a verdict)."""
+    return [f"{system} on the test split: micro F1 {c['old']['micro_f1']:.4f} -> {c['new']['micro_f1']:.4f}"
+            for system, c in comparisons.items() if "new" in c and c["new"]["micro_f1"] < c["old"]["micro_f1"]]
 
 
 def job_kind(dataset: str) -> str:

@@ -258,3 +258,16 @@ def test_an_entry_records_the_data_it_trained_on_not_a_save_made_meanwhile(works
     entry = run_retrain(RetrainSpec(["strong"], epochs=1, threads=1, limit=50), save_meanwhile)["entry"]
     assert saved and store.version() != before
     assert (entry["data_version"], entry["corrections"]) == (before, counted)
+
+
+def test_a_retrain_is_called_worse_on_the_held_out_split_only():
+    """The helper's case: better on test, lower on two pool sentences the old model had pre-annotated itself."""
+    from ner_core.workbench.retrain import worse
+
+    def f1(micro: float) -> dict:
+        return {"micro_f1": micro}
+
+    better = {"voted": {"old": f1(0.2381), "new": f1(0.5098), "old_corrected": f1(0.75), "new_corrected": f1(0.4444)}}
+    assert worse(better) == []
+    dropped = {"voted": {"old": f1(0.51), "new": f1(0.50), "old_corrected": f1(0.4), "new_corrected": f1(0.9)}}
+    assert worse(dropped) == ["voted on the test split: micro F1 0.5100 -> 0.5000"]
