@@ -65,7 +65,8 @@ def ranking() -> None:
     job = latest_job(dataset, ("pool-rank", "retrain", "train-method"))
     if job is not None:
         status = job_status(job)
-        st.text(f"Last job {job}: {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
+        what = "ranking" if status["kind"] == "pool-rank" else f"{status['kind']} (it ranks the sentences open when it ends)"
+        st.text(f"Last job that ranks the pool: {what} {job}, {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
         cancel_button(job, status, user, "pool_job")
     if others:
         st.warning(plain(f"Not the active model: {', '.join(others)} ranked the pool (a retrain ranks it with its new entry, "

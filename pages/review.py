@@ -81,7 +81,7 @@ if uncomputed:
     st.info(f"The model's flags of the {split} split (the most suspicious annotations) are not computed yet: score the "
             "split out of sample below (a background job). Until then the queue holds the consistency flags.")
 with st.expander("Model flags: 5 taggers, each scoring the sentences it never saw (cross-validated label issues)",
-                 expanded=uncomputed):
+                 expanded=uncomputed and busy() is not None):  # open while a job runs: its progress; else the item comes first
     cross_validation()
 session: ReviewSession = st.session_state.setdefault("review_session", ReviewSession())
 

@@ -323,10 +323,12 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
         app.run(timeout=120)
         assert not app.exception
         assert any("flags of the train split (the most suspicious annotations) are not computed yet" in i.value for i in app.info)
-        assert app.expander[0].proto.expanded  # the job's controls, open while the flags are missing
+        assert app.expander[0].proto.expanded  # the job's controls, open while it runs (folded otherwise: the item comes first)
         app.button(key="review_cv_cancel").click().run()
         status = wait_for_job(job, 60)
         assert status["state"] == "cancelled" and status["error"] == "cancelled by the operator"
+        app.run(timeout=120)
+        assert not app.expander[0].proto.expanded  # no job: folded, so that the queue's item is on screen first
     finally:
         stop_jobs()
 
