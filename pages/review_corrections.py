@@ -3,7 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.data.tokenize import join_tokens
-from ner_core.storage.store import StorageWriteError
+from ner_core.storage.store import SentenceState, StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
 from pages.render import annotate_link, entities_html, flash
@@ -31,8 +31,8 @@ def record(batch: str, decision: str) -> None:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")
 
 
-def in_context(sentence: int, before: list[str], changes: list[Change]) -> None:
-    """The sentence as the batch's author saw it and as they saved it, as entities; and whether it changed since."""
+def in_context(sentence: int, before: list[str], changes: list[Change], now: SentenceState) -> None:
+    """The sentence as the batch's author saw it and as they saved it, as entities; and whether it changed since (``now``)."""
     words = store.words(sentence)
     if not words:
         return
@@ -43,8 +43,7 @@ def in_context(sentence: int, before: list[str], changes: list[Change]) -> None:
     left, right = st.columns(2)
     left.caption(f"Sentence {sentence} before this save")
     left.html(entities_html(text, tokens, before, colours))
-    changed = store.snapshot(sentence)
-    right.caption("As saved" + ("" if changed.tags == after else f" (changed since, by {changed.author or 'someone'}: open it to see it now)"))
+    right.caption("As saved" + ("" if now.tags == after else f" (changed since, by {now.author or 'someone'}: open it to see it now)"))
     right.html(entities_html(text, tokens, after, colours))
 
 
@@ -52,6 +51,7 @@ flash("review_corrections_message")
 batches = pending(store)
 st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
            + (f"; the first {SHOWN} are shown" if len(batches) > SHOWN else "") + ".")
+now = store.snapshots({s for batch in batches[:SHOWN] for s in batch.sentences[:CONTEXT]})  # one read for the page
 for batch in batches[:SHOWN]:
     why = why_not(batch, user)
     with st.container(border=True):
@@ -59,7 +59,7 @@ for batch in batches[:SHOWN]:
                 f"sentence(s) {', '.join(map(str, batch.sentences))}")
         before = store.tags_before(batch.batch)
         for sentence in batch.sentences[:CONTEXT]:
-            in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence])
+            in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence], now[sentence])
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, key=f"rc_table_{batch.batch}")
         left, middle, right = st.columns([1, 1, 3])
         left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),

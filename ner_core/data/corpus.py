@@ -200,13 +200,12 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
         raise CorpusError(f"unknown input kind {kind!r}: use one of {', '.join(UNLABELLED_KINDS)}")
     name = name or ("stdin" if isinstance(source, bytes) else str(source))
     sniffed = False  # a .txt that looks like CoNLL
+    inner = name.lower().removesuffix(".zip")
     if kind == "auto":
-        inner = name.lower().removesuffix(".zip")
         if inner.endswith(".txt"):
             opened = _source(source, name)
             sniffed = _not_conll(opened, detect_encoding(opened)) is None
         kind = "corpus" if sniffed or "." in Path(inner).name and not inner.endswith(".txt") else "text"
-    inner = name.lower().removesuffix(".zip")
     if kind in ("text", "tokens") and inner.endswith(MARKED_UP):  # its markup (braces, tags, the spaCy binary) would become words
         raise CorpusError(f"{name}: its name says a {format_of(name)} file, asked to be read as "
                           f"{'running text' if kind == 'text' else 'one tokenised sentence a line'}: its markup would become "
