@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from encoders import WITHOUT_ENCODER
-from processes import CHROMIUM, launch_chromium, shot, streamlit_app
+from processes import CHROMIUM, launch_chromium, script_done, shot, streamlit_app
 
 from ner_core.workbench.jobs import job_status, latest_job
 
@@ -40,8 +40,11 @@ def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances
             tab_a, tab_b = (browser.new_page(viewport={"width": 1400, "height": 1000}) for _ in range(2))
             for tab in (tab_a, tab_b):
                 tab.set_default_timeout(300_000)
-            tab_b.goto(url_b + "/retrain")
+            tab_b.goto(url_b + "/retrain")  # a fresh `streamlit run` server's first visit, by a link
             tab_b.get_by_text("No training or retraining job has run on this dataset yet.").wait_for()
+            script_done(tab_b)
+            links = [" ".join(t.split()) for t in tab_b.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
+            assert "model_training Retrain" in links and len(links) == 9, links  # the app's navigation, not pages/ as a folder
 
             tab_a.goto(url_a + "/retrain")
             tab_a.get_by_label("Epochs").fill("1")
