@@ -6,7 +6,7 @@ import streamlit as st
 
 from ner_core.data.corpus import FORMATS, CorpusError
 from ner_core.data.tag_schemes import SCHEMES
-from ner_core.storage.datasets import import_scheme
+from ner_core.storage.datasets import dataset_paths, import_scheme, name_for_file
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
 from pages.render import UPLOAD_LABEL, plain
@@ -18,10 +18,13 @@ def import_form(user: User | None) -> None:
     """Sidebar: upload a corpus file and register it as a new dataset (admins, once users exist), then choose it."""
     with st.sidebar.expander("Import a corpus file as a new dataset"):
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
-        name = st.text_input("Dataset name", key="annotate_upload_name")
+        suggested = name_for_file(upload.name, dataset_paths()) if upload is not None else ""
+        typed = st.text_input("Dataset name", key="annotate_upload_name", placeholder=suggested or "the file's name",
+                              help="Left empty: the file's name (shown in the box)")
+        name = typed.strip() or suggested
         refused = refusal(user, "import")
-        missing = "Choose a file first." if upload is None else "Type a name and press Enter." if not name else None
-        st.button("Import", key="annotate_import", disabled=bool(missing) or refused is not None, help=refused or missing,
+        missing = "Choose a file first." if upload is None else None
+        st.button("Import", key="annotate_import", disabled=bool(missing) or refused is not None, help=refused or missing or f"As the dataset {name!r}",
                   on_click=_import, args=(name, upload, user))
         if "annotate_imported" in st.session_state:
             kind, message, detail = st.session_state.pop("annotate_imported")

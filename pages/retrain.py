@@ -8,8 +8,8 @@ from ner_core.storage.users import RoleError, refusal
 from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
-from ner_core.workbench.retrain import (JOB_KINDS, TrainMethodSpec, added_since_active, check_trainable, comparison_f1,
-                                        corrections_by_split, job_kind, start_training)
+from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrections_by_split, job_kind,
+                                        start_training)
 from pages.job_controls import earlier_jobs, job_progress
 from pages.retrain_forms import retrain_form, train_method_form
 from pages.render import plain
@@ -105,16 +105,6 @@ if sum(held_out.values()):
             "**evaluation only (not trained on)**.")
 
 
-@st.cache_data(max_entries=4, show_spinner=False)
-def untrainable(name: str, version: str) -> str | None:
-    """Why the method cannot train on dataset ``name`` at data ``version`` (the cache key), or None."""
-    try:
-        check_trainable(TrainMethodSpec(name))
-    except ValueError as err:
-        return f"Cannot train yet: {err}"
-    return None
-
-
 if job_kind(dataset) == "retrain":
     entry = active_id(dataset)
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
@@ -122,13 +112,11 @@ if job_kind(dataset) == "retrain":
     spec = retrain_form(dataset, blocked)
     if dataset != DEFAULT_DATASET:  # its models were trained by the method: it can be trained again from scratch
         with st.expander("Or train the whole method again from scratch (the recipe chosen again)"):
-            spec = train_method_form(dataset, store.tagset, blocked) or spec
+            spec = train_method_form(dataset, store, blocked) or spec
 else:
     if not has_active_model(dataset):
         st.info("This dataset has no trained model yet: train the whole method on all its training sentences.")
-    if (unfit := untrainable(dataset, store.version())) is not None:  # said before the click, not as a job's failure
-        st.warning(unfit)
-    spec = train_method_form(dataset, store.tagset, blocked or unfit)
+    spec = train_method_form(dataset, store, blocked)
 if spec is not None:
     try:
         start_training(spec, dataset, user)

@@ -4,8 +4,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ner_core.data.tags import TagSet
+from ner_core.storage.store import CorrectionStore
 from ner_core.training.recipes import RECIPES
-from ner_core.workbench.retrain import RetrainSpec, TrainMethodSpec, method_line, retrainable
+from ner_core.workbench.retrain import RetrainSpec, TrainMethodSpec, check_trainable, method_line, retrainable
 
 
 def retrain_form(dataset: str, blocked: str | None) -> RetrainSpec | None:
@@ -24,8 +25,35 @@ def retrain_form(dataset: str, blocked: str | None) -> RetrainSpec | None:
     return RetrainSpec(list(models), warm, int(epochs), limit=int(limit) or None, dataset=dataset) if submitted and models else None
 
 
-def train_method_form(dataset: str, tagset: TagSet, blocked: str | None) -> TrainMethodSpec | None:
-    """The spec to start once "Train models" is pressed: the whole method from scratch, the recipe chosen on val."""
+@st.cache_data(max_entries=8, show_spinner=False)
+def untrainable(name: str, version: str, weak: tuple[str, ...]) -> str | None:
+    """Why the method cannot train on dataset ``name`` at data ``version`` (the cache key) with ``weak`` apart, or None."""
+    try:
+        check_trainable(TrainMethodSpec(name, weak_types=weak))
+    except ValueError as err:
+        return f"Cannot train yet: {err}"
+    return None
+
+
+def rare_types(dataset: str, tagset: TagSet) -> tuple[TagSet, str | None]:
+    """The tag set to train the method with, its rare types chosen here (by default the dataset's rule: under 2% of the
+    training mentions), and why it cannot be (every type chosen), or None."""
+    chosen = st.multiselect("Rare types, trained apart", tagset.types, default=sorted(tagset.weak), key=f"train_weak_{dataset}",
+                            help="A weak tagger learns them, a detector says which sentences hold one, and the strong "
+                            "tagger's and the weak tagger's tags are voted. None chosen: one tagger for every type.")
+    try:
+        return TagSet(tagset.types, frozenset(chosen)), None
+    except ValueError as err:
+        return tagset, f"Cannot train so: {err}"
+
+
+def train_method_form(dataset: str, store: CorrectionStore, blocked: str | None) -> TrainMethodSpec | None:
+    """The spec to start once "Train models" is pressed: the whole method from scratch, the recipe chosen on val; why it
+    cannot train on the dataset (with the rare types chosen above the form) is said before the click."""
+    tagset, unfit = rare_types(dataset, store.tagset)
+    weak = tuple(sorted(tagset.weak))
+    if (unfit := unfit or untrainable(dataset, store.version(), weak)) is not None:
+        st.warning(unfit)
     with st.form("train_method_form", enter_to_submit=False):
         st.markdown(f"The whole method from scratch, early stopping on the val split. {method_line(tagset)}")
         cols = st.columns(4 if tagset.weak else 2)  # no weak type: no weak tagger or detector to set
@@ -38,6 +66,7 @@ def train_method_form(dataset: str, tagset: TagSet, blocked: str | None) -> Trai
                                 "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
         budget = right.number_input("Time for the recipe choice (minutes)", 1, 24 * 60, 60, key="train_budget",
                                     help="auto only: how long trying the candidates may take")
-        submitted = st.form_submit_button("Train models", type="primary", disabled=blocked is not None, help=blocked)
+        submitted = st.form_submit_button("Train models", type="primary", disabled=(blocked or unfit) is not None,
+                                          help=blocked or unfit)
     return TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
-                           budget_minutes=float(budget)) if submitted else None
+                           budget_minutes=float(budget), weak_types=weak) if submitted else None

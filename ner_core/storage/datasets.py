@@ -10,7 +10,7 @@ import os
 import time
 import uuid
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -52,6 +52,15 @@ def import_scheme(name: str, engine: Engine | None = None) -> str | None:
     :attr:`~ner_core.data.corpus.CorpusFile.scheme`); ``None`` for the default corpus or an import from before stop 37."""
     with Session(engine or shared_engine()) as session:
         return session.scalar(select(Dataset.scheme).where(Dataset.name == name))
+
+
+def name_for_file(filename: str, taken: Iterable[str]) -> str:
+    """A free dataset name from an uploaded file's name: ``wnut17_train.conll.zip`` -> ``wnut17_train`` (then
+    ``wnut17_train 2`` if that one is taken); characters a name may not hold become ``_``."""
+    stem = Path(filename).name.removesuffix(".zip").rsplit(".", 1)[0] or "dataset"
+    stem = "".join(c if c.isalnum() or c in "-_ ." else "_" for c in stem).strip()[:DATASET_NAME_MAX - 4] or "dataset"
+    taken = set(taken)
+    return next(n for n in (stem, *(f"{stem} {i}" for i in range(2, len(taken) + 3))) if n not in taken)
 
 
 def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,

@@ -78,9 +78,12 @@ class TrainMethodSpec:
     limit: int | None = None  # train on the first N training sentences only (quick checks, tests)
     recipe: str | None = None  # auto, glove, fused or finetune (training/recipes.py); None: the Bi-LSTM-CRF family's
     budget_minutes: float | None = None  # the recipe choice's time budget
+    weak_types: tuple[str, ...] | None = None  # the types trained apart (none: the single tagger); None: the dataset's rule
 
     def __post_init__(self) -> None:
         self.choice()  # a bad recipe or budget is refused where the job is requested
+        if self.weak_types is not None:
+            self.weak_types = tuple(sorted(self.weak_types))  # a job's spec comes back from JSON as a list
 
     def choice(self) -> RecipeChoice | None:
         return RecipeChoice(self.recipe, self.budget_minutes) if self.recipe else None
@@ -184,6 +187,13 @@ def comparison_f1(comparison: dict[str, Any]) -> dict[str, dict[str, float]]:
             | {f"{a} F1": scores[f"{a}_f1"] for a in ("micro", "macro", "weighted")} for label, scores in present.items()}
 
 
+def method_tagset(store: CorrectionStore, spec: TrainMethodSpec) -> TagSet:
+    """The tag set ``spec``'s job trains: the dataset's, with ``spec.weak_types`` as its weak types where given
+    (:class:`ValueError` for a type the dataset lacks, or every type weak)."""
+    base = store.tagset
+    return base if spec.weak_types is None else TagSet(base.types, frozenset(spec.weak_types))
+
+
 def _method_split(store: CorrectionStore, spec: TrainMethodSpec, corpus: list[Sentence], added: dict[int, Sentence]) -> Split:
     """What ``spec``'s job trains on, checked (:func:`~ner_core.training.method.check_method_data`): the seeded split of
     the corrected ``corpus``, its original training sentences cut to ``spec.limit`` (the corrected ones kept), and the
@@ -191,8 +201,9 @@ def _method_split(store: CorrectionStore, spec: TrainMethodSpec, corpus: list[Se
     split, corrected = store.split(corpus, added), [corpus[i] for i in store.corrected_sentence_ids(corpus)]
     split = Split(_limited(split.train, len(added), spec.limit, corrected), split.val, split.test)
     check_split_sizes(split, f"`{spec.dataset}`", "import a larger file")
-    check_method_data(split, store.tagset, f"`{spec.dataset}`", "on Annotate, which says the split of each sentence, tag "
-                      "such an entity in a val sentence that lacks one (or untag one), or import a larger file")
+    check_method_data(split, method_tagset(store, spec), f"`{spec.dataset}`", "on Annotate, which says the split of each "
+                      "sentence, tag such an entity in a val sentence that lacks one (or untag one); or train no type "
+                      "apart (Rare types, above); or import a larger file")
     return split
 
 
@@ -242,7 +253,7 @@ def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], N
     version, corpus = store.version(), store.corrected()  # what it trains on: the entry records this, not later saves
     corrected_ids, counts = store.corrected_sentence_ids(corpus), store.counts(corpus)
     added = store.added()
-    split, tagset = _method_split(store, spec, corpus, added), store.tagset
+    split, tagset = _method_split(store, spec, corpus, added), method_tagset(store, spec)
     member = "voted" if tagset.weak else "bilstm_crf"
     base_id, entry_id = active_id(spec.dataset, engine), new_entry_id()
     built = registry_dir() / f"{entry_id}.tmp-build"

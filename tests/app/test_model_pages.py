@@ -1,6 +1,7 @@
 """The Registry and Retrain pages with Streamlit's AppTest on an imported dataset whose one model was
 trained through the job runner: no roll-back to no model, no "keep" of models that do not exist, a warning
 for a tagger that found nothing, and no job for a dataset too small to split."""
+import os
 from pathlib import Path
 
 import pytest
@@ -154,6 +155,38 @@ def test_a_dataset_too_small_to_split_is_refused_before_a_job_starts(fresh):
     train = next(b for b in app.button if b.label == "Train models")
     assert train.disabled and train.proto.help == f"Cannot train yet: {message}"
     assert latest_job("tiny") is None
+
+
+def test_a_rare_type_missing_from_val_is_trained_with_the_others_when_the_user_says_so(fresh):
+    """The 2% rule makes ``species`` rare, and the val split holds none: refused before a click, with the way out.
+    With no type chosen as rare, Train models is on and the job trains one tagger for every type."""
+    from ner_core.data.corpus import split_indices
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.registry import entry_dir
+    from ner_core.workbench.retrain import TrainMethodSpec
+
+    engine, _ = fresh
+    train, _, _ = split_indices(100)
+    head, *sentences = conll_text(100, seed=3).strip().split("\n\n")
+    for i in train[:2]:
+        sentences[i] += "\nin\tO\nEscherichia\tB-species\ncoli\tI-species"
+    import_dataset(engine, "bugs", "\n\n".join([head, *sentences]).encode(), "bugs.conll", Path(os.environ["NER_DATA_DIR"]) / "datasets")
+    app = open_page("retrain", "bugs")
+    rare = app.multiselect(key="train_weak_bugs")
+    assert rare.value == ["species"] and rare.options == ["dose", "drug", "species"]
+    [unfit] = [w.value for w in app.warning if w.value.startswith("Cannot train yet")]
+    assert "holds no entity of the weak types (species)" in unfit and "train no type apart (Rare types, above)" in unfit
+    assert next(b for b in app.button if b.label == "Train models").disabled
+    rare.set_value(["dose", "drug", "species"]).run()
+    assert any(w.value == "Cannot train so: every type is weak: at least one type must be strong" for w in app.warning)
+    rare.set_value([]).run()
+    assert not [w for w in app.warning if w.value.startswith("Cannot")]
+    assert not next(b for b in app.button if b.label == "Train models").disabled
+    assert any("none is weak, so the single tagger only" in m.value for m in app.markdown)
+    spec = TrainMethodSpec("bugs", epochs=1, patience=1, threads=1, recipe="glove", weak_types=[])
+    result = run_here("train-method", spec, "bugs", engine=engine)
+    assert (entry_dir(result["entry"]["id"]) / "bilstm_crf").is_dir() and list(result["entry"]["spec"]["weak_types"]) == []
 
 
 def test_start_buttons_are_disabled_while_any_dataset_runs_a_job(fresh):

@@ -178,8 +178,11 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
     app = open_page("annotate", "drugs")
     assert app.button(key="annotate_import").proto.help == "Choose a file first."  # greyed out, and why
     app.file_uploader(key="annotate_upload").set_value(("pills.conll", b"Aspirin\tB-drug\tX\n", "text/plain")).run()
-    assert app.button(key="annotate_import").proto.help == "Type a name and press Enter."
-    app.text_input(key="annotate_upload_name").set_value("pills").run()
+    assert app.button(key="annotate_import").proto.help == "As the dataset 'pills'"  # the file's name, unless one is typed
+    assert app.text_input(key="annotate_upload_name").proto.placeholder == "pills"
+    app.text_input(key="annotate_upload_name").set_value("tablets").run()
+    assert app.button(key="annotate_import").proto.help == "As the dataset 'tablets'"
+    app.text_input(key="annotate_upload_name").set_value("").run()
     app.button(key="annotate_import").click().run(timeout=120)
     [refused] = app.sidebar.error  # the reason is in the red box, not below it
     assert refused.value.replace("\\", "") == "Refused: pills.conll:1: malformed tag 'X': expected O or PREFIX-TYPE (e.g. B-PER)"

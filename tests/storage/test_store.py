@@ -247,6 +247,16 @@ def test_import_a_dataset_and_refuse_bad_uploads(tmp_path):
     assert list(list_datasets(engine)) == ["my upload"]
 
 
+def test_an_uploaded_file_names_its_dataset_unless_the_name_is_taken():
+    from ner_core.storage.datasets import name_for_file
+
+    assert name_for_file("wnut17_train.conll.zip", ["default"]) == "wnut17_train"
+    assert name_for_file("/tmp/x/Corpus (v2).csv", []) == "Corpus _v2_"
+    assert name_for_file("train.conll", ["default", "train", "train 2"]) == "train 3"
+    assert name_for_file(".conll", []) == "dataset"
+    assert name_for_file("a" * 300 + ".txt", []) == "a" * 196
+
+
 def test_a_snapshot_is_never_old_tags_with_a_new_version(store):
     """The Annotate page's lost update: tags and version read apart let a save from old tags pass the version
     check. Here one writer flips token 3 while another saves token 0 from snapshots: the second never
