@@ -65,7 +65,7 @@ st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
 table = score_table(analysis.score_rows)
 row_types = [t if t in type_options else None for t in table.index]  # an average's row filters nothing
-st.dataframe(table, width="stretch", height=38 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
+st.dataframe(table.style.format(precision=3, na_rep=""), width="stretch", height=38 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
              on_select=partial(filter_by_click, "errors_scores", "errors_types", row_types), selection_mode="single-row")
 st.caption("Click a type's row to list its sentences under Sentences, below.")
 per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]
@@ -104,7 +104,7 @@ detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_d
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences")
-table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", "detector_prob"])
+table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", *([] if single else ["detector_prob"])])
 picks = [r["sentence"] for r in matches]
 st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences",
              on_select=partial(filter_by_click, "errors_sentences", "errors_pick", picks, one=True), selection_mode="single-row")
