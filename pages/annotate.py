@@ -17,7 +17,6 @@ import_form(user := current_user())
 dataset = current_dataset()
 store, colours = correction_store(dataset), dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
-
 author = author_name(user, "annotate_author")
 if st.session_state.get("annotate_dataset") != dataset:  # a new session or another dataset: where this annotator left off
     st.session_state.annotate_dataset, st.session_state.annotate_sentence = dataset, store.position(author) or 0
@@ -38,10 +37,10 @@ def move(step: int | None) -> None:
         st.session_state.annotate_message = ("warning", f"Sentence {here} has unsaved edits in {edits} row(s): Save them, "
                                                         "or move again to drop them.")
 model_label, model = optional_model()  # no model yet, or one that does not load: the gold tags are edited all the same
-nav = st.columns([1, 1, 3])
-nav[0].button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev", width="stretch")
-nav[1].button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next", width="stretch")
-nav[2].number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed", on_change=move, args=(None,))
+with st.container(horizontal=True, vertical_alignment="center"):  # the buttons as wide as their labels, on any screen
+    st.button("◀ Previous", on_click=move, args=(-1,), key="annotate_prev")
+    st.button("Next / skip ▶", on_click=move, args=(1,), key="annotate_next")
+    st.number_input("Sentence", 0, n - 1, key="annotate_sentence", label_visibility="collapsed", on_change=move, args=(None,))
 i = st.session_state.annotate_sentence
 if author and st.session_state.get("annotate_position") != (author, i):  # kept for this annotator's next session
     store.remember_position(author, i)
@@ -107,11 +106,9 @@ def save(tags, what: str, expected: int, base: list[str] | None = None) -> None:
 def undo(expected: int) -> None:
     try:
         undone = store.undo(author, sentence=i, expected_version=expected)
-    except StaleSaveError as err:
-        st.session_state.annotate_message = ("warning", plain(f"Not undone: {err}."))
-        return
-    except CorrectionError as err:
-        st.session_state.annotate_message = ("error", plain(str(err)))
+    except CorrectionError as err:  # a StaleSaveError (a colleague's change came after yours) is a warning
+        stale = isinstance(err, StaleSaveError)
+        st.session_state.annotate_message = ("warning", plain(f"Not undone: {err}.")) if stale else ("error", plain(str(err)))
         return
     if undone is not None: drop_draft((dataset, i))  # noqa: E701 - the grid starts again from what is stored
     st.session_state.annotate_message = ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else (
@@ -129,22 +126,24 @@ if conflict and conflict["sentence"] == i:
                     lambda: save(st.session_state.pop("annotate_conflict")["mine"], "Saved", conflict["version"], conflict["theirs"]),
                     keep_theirs, "Yours: your changes on theirs")
 
-actions, shut = st.columns(4), {"disabled": closed is not None, "help": closed}  # no save to a sentence not in the corpus
-actions[0].button("Save", icon=":material/save:", key="annotate_save", type="primary", width="stretch", **shut,
-                  on_click=lambda: save(edited_column(grid.key, "gold", grid.drawn), "Saved", grid.version))  # the edits at the click
-actions[2].button("↩ Undo my last change", on_click=undo, args=(grid.version,), key="annotate_undo", width="stretch",
-                  disabled=closed is not None, help=closed or f"Undo your last change to sentence {i} (this sentence only)")
-if predicted is not None:
-    actions[1].button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", grid.version),
-                      key="annotate_accept", width="stretch", **shut)
-    missing = sorted(set(spans(predicted.tags)) - set(spans(grid.drawn)), key=lambda s: s.start)  # those the gold on screen lacks
-    entity = actions[3].selectbox("Accept one predicted entity", missing, index=None, key=f"annotate_span_{i}",
-                                  format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})", placeholder="Choose one")
-    if entity is not None:
-        merged = replace_span(list(grid.drawn), entity.start, entity.end, entity.type)
-        actions[3].button("Accept this entity", on_click=save, args=(merged, "Entity accepted", grid.version), key="annotate_accept_span", **shut)
+shut = {"disabled": closed is not None, "help": closed}  # no save to a sentence not in the corpus
+with st.container(horizontal=True, vertical_alignment="bottom"):  # as wide as their labels: they wrap on a narrow screen
+    st.button("Save", icon=":material/save:", key="annotate_save", type="primary", **shut,
+              on_click=lambda: save(edited_column(grid.key, "gold", grid.drawn), "Saved", grid.version))  # the edits at the click
+    if predicted is not None:
+        st.button("Accept the prediction", on_click=save, args=(list(predicted.tags), "Prediction accepted", grid.version),
+                  key="annotate_accept", **shut)
+    st.button("↩ Undo my last change", on_click=undo, args=(grid.version,), key="annotate_undo", disabled=closed is not None,
+              help=closed or f"Undo your last change to sentence {i} (this sentence only)")
+    if predicted is not None:
+        missing = sorted(set(spans(predicted.tags)) - set(spans(grid.drawn)), key=lambda s: s.start)  # those the gold on screen lacks
+        entity = st.selectbox("Accept one predicted entity", missing, index=None, key=f"annotate_span_{i}", width=260,
+                              format_func=lambda s: f"{' '.join(words[s.start:s.end])} ({s.type})", placeholder="Choose one")
+        if entity is not None:
+            merged = replace_span(list(grid.drawn), entity.start, entity.end, entity.type)
+            st.button("Accept this entity", on_click=save, args=(merged, "Entity accepted", grid.version), key="annotate_accept_span", **shut)
 flash("annotate_message")
 
 with st.expander("History of this sentence"):
-    st.dataframe(pd.DataFrame(store.history(i)), hide_index=True, key="annotate_history")  # who undid or rejected what, and when
+    st.dataframe(pd.DataFrame(store.history(i)), hide_index=True, placeholder="", key="annotate_history")  # who undid or rejected what, and when
 export_panel(dataset, store)

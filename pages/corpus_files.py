@@ -19,8 +19,7 @@ def import_form(user: User | None) -> None:
     with st.sidebar.expander("Import a corpus file as a new dataset"):
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
         suggested = name_for_file(upload.name, dataset_paths()) if upload is not None else ""
-        typed = st.text_input("Dataset name", key="annotate_upload_name", placeholder=suggested or "the file's name",
-                              help="Left empty: the file's name (shown in the box)")
+        typed = st.text_input("Dataset name", key="annotate_upload_name", placeholder=suggested or "the file's name")
         name = typed.strip() or suggested
         refused = refusal(user, "import")
         missing = "Choose a file first." if upload is None else None
@@ -53,7 +52,7 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
         by_type = ", ".join(f"{t} {n}" for t, n in sorted(counts["by_type"].items(), key=lambda kv: -kv[1]))
         st.write(f"{counts['sentences']} corrected sentence(s), {counts['tokens']} token(s)" + (f" ({by_type})" if by_type else "")
                  + f"; {counts['added']} sentence(s) added from New text. The export holds them all.")
-        st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True)
+        st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True, placeholder="")
         version = store.version()
         fmt = st.radio("Export format", list(FORMATS), horizontal=True, key="annotate_export_format", help=format_help(store))
         scheme, imported = "IOB2", import_scheme(dataset)

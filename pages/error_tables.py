@@ -20,6 +20,11 @@ def score_table(rows: list[dict]) -> pd.DataFrame:
     return table.round(3)
 
 
+def score_columns(table: pd.DataFrame) -> dict:
+    """The score table's metric columns drawn with three decimals (0.500, not 0.5)."""
+    return {c: st.column_config.NumberColumn(format="%.3f") for c in table.columns if c != "gold entities"}
+
+
 def filter_by_click(table: str, target: str, names: list, one: bool = False) -> None:
     """A row clicked in ``table`` sets widget ``target`` to its name (``names``: the rows' names as drawn, None for a row
     that filters nothing), a list of it unless ``one``."""

@@ -11,7 +11,7 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from ner_core.models.pipeline import VotedPipeline
-from pages.error_tables import filter_by_click, heatmap, score_table
+from pages.error_tables import filter_by_click, heatmap, score_columns, score_table
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
 from pages.sign_in import current_user
@@ -65,7 +65,7 @@ st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
 table = score_table(analysis.score_rows)
 row_types = [t if t in type_options else None for t in table.index]  # an average's row filters nothing
-st.dataframe(table.style.format(precision=3, na_rep=""), width="stretch", height=38 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
+st.dataframe(table, width="stretch", placeholder="", column_config=score_columns(table), height=3 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
              on_select=partial(filter_by_click, "errors_scores", "errors_types", row_types), selection_mode="single-row")
 st.caption("Click a type's row to list its sentences under Sentences, below.")
 per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]

@@ -29,7 +29,7 @@ if index["active"] not in ids:
     st.info("No model of this dataset is active: activate one.")
 table = pd.DataFrame(rows)
 table.insert(0, "active", table["id"] == index["active"])
-st.dataframe(table, hide_index=True, width="stretch", key="registry_table")
+st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="registry_table")
 if SHIPPED in ids:
     st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 

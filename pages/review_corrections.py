@@ -60,7 +60,7 @@ for batch in batches[:SHOWN]:
         before = store.tags_before(batch.batch)
         for sentence in batch.sentences[:CONTEXT]:
             in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence], now[sentence])
-        st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, key=f"rc_table_{batch.batch}")
+        st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, placeholder="", key=f"rc_table_{batch.batch}")
         left, middle, right = st.columns([1, 1, 3])
         left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
                     disabled=why is not None, help=why, type="primary")
@@ -69,4 +69,4 @@ for batch in batches[:SHOWN]:
         with right:
             annotate_link(dataset, batch.sentences[0], f"Open sentence {batch.sentences[0]}")
 with st.expander("Decisions made"):
-    st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, key="rc_decisions")
+    st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, placeholder="", key="rc_decisions")
