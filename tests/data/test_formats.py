@@ -576,6 +576,20 @@ def test_a_txt_read_for_its_words_by_one_rule_conll_lines_as_conll_and_prose_as_
         load_unlabelled(tmp_path / "missing.txt")
 
 
+def test_a_line_break_ends_a_sentence_unless_the_lines_look_wrapped():
+    """Headlines or posts one a line, without final stops, are a sentence each; prose wrapped at a width (its lines
+    going on in lower case) stays one sentence; the summary counts the lines read apart."""
+    from ner_core.data.corpus import load_unlabelled
+
+    text = ("Apple unveils new iPhone in Cupertino\nMessi scores twice in Paris\nFloods hit Jakarta again\n\n"
+            "The ministers met in\nBrussels on Monday, where\nthey agreed on a plan that\nwill be signed in May.\n")
+    read = load_unlabelled(text.encode(), "mixed.txt")
+    assert [" ".join(s.words) for s in read.sentences] == [
+        "Apple unveils new iPhone in Cupertino", "Messi scores twice in Paris", "Floods hit Jakarta again",
+        "The ministers met in Brussels on Monday , where they agreed on a plan that will be signed in May ."]
+    assert read.notes == {"lines read as texts of their own (not wrapped: a line break ends a sentence)": 3}
+
+
 # ---------------------------------------------------------------- tag schemes on writing, tags as written
 
 

@@ -1,7 +1,9 @@
 """Raw text: running text split into sentences and tokenised with spaCy, or one pre-tokenised sentence a line.
 
-Running text is read a paragraph at a time (a blank line ends one), so a sentence wrapped over
-several lines stays whole. A line longer than :data:`MAX_LINE` characters is refused with its
+Running text is read a paragraph at a time (a blank line ends one). A paragraph whose lines look
+wrapped at a width (:func:`wrapped`) is one text, so a sentence wrapped over several lines stays whole;
+in any other, each line is a text of its own (headlines, posts or titles, one a line, without final
+stops), and the summary counts them. A line longer than :data:`MAX_LINE` characters is refused with its
 number: it is not text a person annotates sentence by sentence. A sentence of more than
 :data:`MAX_TOKENS` tokens (text without sentence punctuation) is split into pieces of at most that
 many (:func:`~ner_core.data.tokenize.even_pieces`, as Predict does), counted with the line it starts on. Every token gets the tag ``O``. Characters that show
@@ -38,9 +40,33 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
             start = start if paragraph else line_no
             paragraph.append(line)
         elif paragraph:
-            yield from _sentences(paragraph, start, reading)
+            yield from _paragraph(paragraph, start, reading)
             paragraph = []
-    yield from _sentences(paragraph, start, reading)
+    yield from _paragraph(paragraph, start, reading)
+
+
+def wrapped(lines: list[str]) -> bool:
+    """Whether a paragraph's lines are one text wrapped at a width: each line's break is where the next word would not
+    have fitted on it (the width taken as its longest line), or at least half of its lines go on in lower case (or follow
+    a line ending in a hyphen or comma). A list of titles, one a line, is neither."""
+    lines = [line.strip() for line in lines]
+    if len(lines) < 2:
+        return True
+    width, junctions = max(map(len, lines)), list(zip(lines, lines[1:]))
+    if all(len(before) + 1 + len(after.split()[0]) > width for before, after in junctions):
+        return True
+    goes_on = [after[:1].islower() or before.endswith(("-", ",")) for before, after in junctions]
+    return 2 * sum(goes_on) >= len(goes_on)
+
+
+def _paragraph(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
+    """The sentences of a paragraph: of its lines joined, where they look wrapped, else of each line apart."""
+    if wrapped(paragraph):
+        yield from _sentences(paragraph, line, reading)
+        return
+    reading.notes["lines read as texts of their own (not wrapped: a line break ends a sentence)"] += len(paragraph)
+    for offset, text in enumerate(paragraph):
+        yield from _sentences([text], line + offset, reading)
 
 
 def _sentences(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
