@@ -34,8 +34,12 @@ def filter_by_click(table: str, target: str, names: list, one: bool = False) -> 
 
 
 def heatmap(counts, title: str):
+    """The confusion matrix of ``counts``, coloured by its errors: the scale ends at the largest cell off the diagonal, so
+    the matches (O as O above all) do not wash every error out to white; each cell shows its count."""
     labels, matrix = confusion_matrix(counts)
+    errors = [n for g, row in enumerate(matrix) for p, n in enumerate(row) if g != p]
     fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
+                    range_color=[0, max(errors, default=0) or 1],
                     labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
     fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
     return fig

@@ -1,9 +1,12 @@
 """Error analysis numbers a sentence by its corpus index everywhere, and refuses a file of another tag set, naming its
 tags as the file writes them (as the CLI's evaluate does)."""
+import base64
+import json
 import shutil
 from pathlib import Path
 from urllib.parse import parse_qs
 
+import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -32,6 +35,11 @@ def test_a_sentence_is_numbered_by_its_corpus_index_in_the_table_the_picker_and_
     assert "detector_prob" not in listed.columns  # a single model: no detector, no column of blanks
     scores = app.dataframe[0]  # a type the tagger never predicts, an average's gold count: blank, not "None"
     assert scores.value.isna().any().any() and scores.proto.HasField("placeholder") and scores.proto.placeholder == ""
+    [tokens] = [json.loads(c.proto.spec) for c in app.get("plotly_chart") if "Tokens" in c.proto.spec]
+    z = tokens["data"][0]["z"]  # plotly's typed array
+    matrix = np.frombuffer(base64.b64decode(z["bdata"]), z["dtype"]).reshape([int(n) for n in z["shape"].split(",")]).tolist()
+    errors = max(n for g, row in enumerate(matrix) for p, n in enumerate(row) if g != p)
+    assert tokens["layout"]["coloraxis"]["cmax"] == errors < max(map(max, matrix))  # O as O does not set the scale
     assert listed["text"].tolist()[0] == " ".join(corpus[numbers[0]].words)
     app.selectbox(key="errors_pick").set_value(numbers[0]).run()
     assert not app.exception
