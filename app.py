@@ -10,6 +10,7 @@ if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Str
 
     serve(__file__, sys.argv[1:])
 
+from pages.reconnect import rerun_on_reconnect
 from pages.render import INTERRUPTED
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice
@@ -31,5 +32,6 @@ navigation = st.navigation(
 )
 sidebar_status(current_user())  # with users defined: the sign-in form until signed in
 dataset_choice()  # one dataset for every page, kept across page switches
+rerun_on_reconnect()  # after a server restart: the page's widgets known again before the next click
 navigation.run()
 st.session_state.pop(INTERRUPTED, None)  # the page drew its widgets (pages/render.py)

@@ -19,13 +19,15 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
 
 
 @contextmanager
-def streamlit_app(env: dict[str, str], start_within: float = 120, warm_up: bool = False, log: Path | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` (``warm_up``: ``python app.py``, as ``./dev app``) on a free local port, with
-    ``env`` over this process's environment (``NER_MODEL`` dropped unless given), its output to ``log``
+def streamlit_app(env: dict[str, str], start_within: float = 120, warm_up: bool = False, log: Path | None = None,
+                  port: int | None = None) -> Iterator[str]:
+    """``streamlit run app.py`` (``warm_up``: ``python app.py``, as ``./dev app``) on ``port`` (default: a free local
+    one), with ``env`` over this process's environment (``NER_MODEL`` dropped unless given), its output to ``log``
     (default: none); yields the app's URL; the server is stopped for sure."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    if port is None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
     full = {k: v for k, v in os.environ.items() if k != "NER_MODEL"} | {"HF_HUB_OFFLINE": "1"} | env
     command = [sys.executable, str(ROOT / "app.py")] if warm_up else [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py")]
     output = open(log, "w") if log is not None else subprocess.DEVNULL

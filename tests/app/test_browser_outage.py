@@ -2,6 +2,7 @@
 refuses connections says that nothing was saved, and once it is back the unsaved grid edit and the sidebar's name
 are on the page as they were, and the save goes through."""
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,64 @@ def reachable(url: str, on: bool) -> None:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
 
+def first_gold_to_org(page):
+    """Type B-org into the grid's first gold cell (not saved); the grid's cells."""
+    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
+    for _ in range(2):  # as in test_browser_annotate: a cold grid may miss the first keys
+        box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
+        page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
+        for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):
+            page.wait_for_timeout(200)
+            page.keyboard.press(key)
+        script_done(page)
+        if cells.nth(2).inner_text() == "B-org":
+            break
+    assert cells.nth(2).inner_text() == "B-org"
+    return cells
+
+
+RECORD_STATES = """() => {  // every change of the app's connection and script states, in window.__states
+  const app = document.querySelector("[data-test-connection-state]");
+  window.__states = [];
+  new MutationObserver(() => window.__states.push([app.dataset.testConnectionState, app.dataset.testScriptState]))
+    .observe(app, { attributes: true });
+}"""
+RERUN_AFTER_RECONNECT = """() => {  // connected again after a loss, then a script run
+  const lost = window.__states.findIndex(([connection]) => connection !== "CONNECTED");
+  return lost >= 0 && window.__states.slice(lost).some(([connection, script]) => connection === "CONNECTED" && script === "running");
+}"""
+
+
+def test_the_first_save_after_a_server_restart_saves(small_corpus, tmp_path):
+    """A restart ends the tab's session; the new one knows no widget until it has run, and Streamlit drops a click's
+    callback until then: the page reruns once the tab is connected again, so the first Save saves the grid's edit."""
+    from playwright.sync_api import sync_playwright
+
+    env = {"NER_MODEL": str(ROOT / "checkpoints" / "bilstm_crf"), "NER_DATA_DIR": str(tmp_path / "data"),
+           "NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}", "NER_CORPUS": str(small_corpus), "USER": "ines"}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            with streamlit_app(env, port=port) as base:
+                open_annotate(page, base, 3)
+                first_gold_to_org(page)
+                page.evaluate(RECORD_STATES)
+            with streamlit_app(env, port=port):  # the tab reconnects, and its page reruns in the new session
+                page.wait_for_function(RERUN_AFTER_RECONNECT)
+                script_done(page)
+                page.get_by_role("button", name="Save").click()
+                page.get_by_text("Saved: 1 token(s) changed").wait_for()
+        finally:
+            browser.close()
+    store = CorrectionStore(make_engine(env["NER_DB_URL"]), "default", small_corpus)
+    assert store.tags(3)[0] == "B-org" and store.history(3)[0]["author"] == "ines"
+
+
 def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpus):
     from playwright.sync_api import sync_playwright
 
@@ -50,17 +109,7 @@ def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpu
             page.get_by_label("Your name").fill("ines")
             page.get_by_label("Your name").press("Enter")
             script_done(page)
-            cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
-            for _ in range(2):  # as in test_browser_annotate: a cold grid may miss the first keys
-                box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
-                page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
-                for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):
-                    page.wait_for_timeout(200)
-                    page.keyboard.press(key)
-                script_done(page)
-                if cells.nth(2).inner_text() == "B-org":
-                    break
-            assert cells.nth(2).inner_text() == "B-org"
+            cells = first_gold_to_org(page)
 
             reachable(url, False)
             try:
