@@ -10,7 +10,7 @@ if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Str
 
     serve(__file__, sys.argv[1:])
 
-from pages.reconnect import rerun_on_reconnect
+from pages.tab_guards import rerun_on_reconnect
 from pages.render import INTERRUPTED
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice

@@ -14,6 +14,7 @@ import streamlit as st
 
 from ner_core.storage.store import StaleSaveError
 from pages.render import INTERRUPTED, edited_column, plain
+from pages.tab_guards import leave_guard
 
 DRAFTS = "annotate_drafts"  # st.session_state: (dataset, sentence) -> Draft
 GRID = "annotate_grid"  # st.session_state: the Grid drawn last
@@ -109,6 +110,7 @@ def unsaved_note(grid: Grid, key: str) -> None:
     """Says that the grid shows unsaved edits (which tokens; kept from an earlier visit, if so), beside a button that
     discards them."""
     draft = draft_of(grid.place)
+    leave_guard(draft is not None and draft.changed() > 0, f"{key}_leave")
     if draft is None or not draft.changed():
         return
     tokens = ", ".join(str(t) for t, (a, b) in enumerate(zip(draft.tags, draft.base)) if a != b)

@@ -61,6 +61,22 @@ def settled_box(page, locator) -> dict:
     return box
 
 
+def first_gold_to_org(page):
+    """Type B-org into the grid's first gold cell (not saved); the grid's cells."""
+    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
+    for _ in range(2):  # on a cold server and browser (CI's first run) the grid's cell editor can miss the first keys
+        box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
+        page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)  # token 0's cell, then from the keyboard:
+        for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):  # its gold cell, its tags open, one chosen
+            page.wait_for_timeout(200)  # each step drawn before the next
+            page.keyboard.press(key)
+        script_done(page)
+        if cells.nth(2).inner_text() == "B-org":
+            break
+    assert cells.nth(2).inner_text() == "B-org"
+    return cells
+
+
 def test_the_import_panel_stays_open_at_the_first_upload_after_a_load(page, server, tmp_path):
     corpus = tmp_path / "biomed.conll"
     corpus.write_text("aspirin\tB-drug\ndaily\tO\n")
@@ -76,25 +92,24 @@ def test_the_import_panel_stays_open_at_the_first_upload_after_a_load(page, serv
 def test_an_unsaved_edit_survives_a_visit_to_another_page_and_is_saved(page, server, small_corpus):
     base, url = server
     open_annotate(page, base, 3)
-    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
-    for _ in range(2):  # on a cold server and browser (CI's first run) the grid's cell editor can miss the first keys
-        box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
-        page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)  # token 0's cell, then from the keyboard:
-        for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):  # its gold cell, its tags open, one chosen
-            page.wait_for_timeout(200)  # each step drawn before the next
-            page.keyboard.press(key)
-        script_done(page)
-        if cells.nth(2).inner_text() == "B-org":
-            break
-    assert cells.nth(2).inner_text() == "B-org"
+    cells = first_gold_to_org(page)
     page.get_by_role("link", name="Predict").click()
     page.get_by_label("Text to tag (several sentences are fine)").wait_for()
     page.get_by_role("link", name="Annotate").click()
     page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard (row").wait_for()
     assert cells.nth(2).inner_text() == "B-org"
     script_done(page)
+    asked = []
+    page.on("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))  # "Leave site?": stay
+    page.evaluate("location.reload()")  # the session, and the draft in it, would end
+    page.wait_for_timeout(1000)
+    assert asked == ["beforeunload"] and cells.nth(2).inner_text() == "B-org"
     page.get_by_role("button", name="Save").click()
     page.get_by_text("Saved: 1 token(s) changed").wait_for()
+    script_done(page)
+    page.reload()  # nothing unsaved: no question
+    page.get_by_text("Gold (current)").wait_for()
+    assert asked == ["beforeunload"]
     engine = make_engine(url)
     assert CorrectionStore(engine, "default", small_corpus).tags(3)[0] == "B-org"
     engine.dispose()

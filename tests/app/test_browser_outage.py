@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import fresh_database
 from processes import CHROMIUM, ROOT, launch_chromium, script_done, streamlit_app
-from test_browser_annotate import open_annotate, settled_box
+from test_browser_annotate import first_gold_to_org, open_annotate
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -36,22 +36,6 @@ def reachable(url: str, on: bool) -> None:
         admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS {str(on).lower()}')
         if not on:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-
-
-def first_gold_to_org(page):
-    """Type B-org into the grid's first gold cell (not saved); the grid's cells."""
-    cells = page.locator("[data-testid='stDataFrame'] [role='gridcell']")
-    for _ in range(2):  # as in test_browser_annotate: a cold grid may miss the first keys
-        box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
-        page.mouse.click(box["x"] + 80, box["y"] + 35 + 17)
-        for key in ("ArrowRight", "Enter", *"B-org", "Enter", "Escape"):
-            page.wait_for_timeout(200)
-            page.keyboard.press(key)
-        script_done(page)
-        if cells.nth(2).inner_text() == "B-org":
-            break
-    assert cells.nth(2).inner_text() == "B-org"
-    return cells
 
 
 RECORD_STATES = """() => {  // every change of the app's connection and script states, in window.__states

@@ -1,0 +1,54 @@
+"""Two invisible components v2 elements that guard a tab on their own, in the browser.
+
+After a server restart: the tab reconnects to a new session, which knows none of the page's widgets until the
+script has run there, and until then Streamlit drops the callback of a click (the first Save after a restart did
+nothing, and said nothing). :func:`rerun_on_reconnect` watches the app's connection state and asks for a rerun as
+soon as the tab is connected again: the new session learns its widgets (the grid's unsaved edits come along), and
+the next click does what it says.
+
+Before leaving: unsaved grid edits live in the server's session, which a reload or a closed tab ends.
+:func:`leave_guard` makes the browser ask first while there are some.
+"""
+from __future__ import annotations
+
+import streamlit as st
+
+RECONNECT_JS = """
+export default function ({ setTriggerValue }) {
+  window.__nerRerun = setTriggerValue;  // this render's: an older one may belong to a component since redrawn
+  const app = document.querySelector("[data-test-connection-state]");
+  if (!app || window.__nerConnection) return;
+  let last = app.dataset.testConnectionState;
+  window.__nerConnection = new MutationObserver(() => {
+    const now = app.dataset.testConnectionState;
+    if (now === "CONNECTED" && last !== "CONNECTED") window.__nerRerun("reconnected", Date.now());
+    last = now;
+  });
+  window.__nerConnection.observe(app, { attributes: true, attributeFilter: ["data-test-connection-state"] });
+}
+"""
+_RECONNECT = st.components.v2.component("ner_reconnect", js=RECONNECT_JS)
+
+
+def rerun_on_reconnect() -> None:
+    """Mount the watcher (once per page run, in the sidebar: it draws nothing)."""
+    with st.sidebar:
+        _RECONNECT(key="ner_reconnect", on_reconnected_change=lambda: None, height=0)
+
+
+LEAVE_JS = """
+export default function ({ data }) {
+  window.__nerUnsaved = data.unsaved;
+  if (!window.__nerLeave) {
+    window.__nerLeave = event => { if (window.__nerUnsaved) { event.preventDefault(); event.returnValue = ""; } };
+    window.addEventListener("beforeunload", window.__nerLeave);
+  }
+  return () => { window.__nerUnsaved = false; };  // another page: its drafts stay in the session, nothing to ask
+}
+"""
+_LEAVE = st.components.v2.component("ner_leave_guard", js=LEAVE_JS)
+
+
+def leave_guard(unsaved: bool, key: str) -> None:
+    """While ``unsaved``, a reload, a closed tab or a link out of the app asks first (the browser's own dialog)."""
+    _LEAVE(key=key, data={"unsaved": unsaved}, height=0)
