@@ -10,7 +10,7 @@ if __name__ == "__main__" and not runtime.exists():  # run by Python, not by Str
 
     serve(__file__, sys.argv[1:])
 
-from pages.tab_guards import rerun_on_reconnect
+from pages.tab_guards import APP_RAN, rerun_on_reconnect
 from pages.render import INTERRUPTED
 from pages.sign_in import current_user, sidebar_status
 from pages.ui import dataset_choice
@@ -30,6 +30,7 @@ navigation = st.navigation(
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
     ]
 )
+st.session_state[APP_RAN] = True  # pages/tab_guards.py
 sidebar_status(current_user())  # with users defined: the sign-in form until signed in
 dataset_choice()  # one dataset for every page, kept across page switches
 rerun_on_reconnect()  # after a server restart: the page's widgets known again before the next click

@@ -1,4 +1,11 @@
-"""Two invisible components v2 elements that guard a tab on their own, in the browser.
+"""What keeps a tab's session whole: its first run goes through ``app.py``, and two invisible components v2 elements.
+
+A first run through ``app.py``: Streamlit takes the ``pages/`` folder beside the main script for a folder of pages
+(its first way of making a multipage app) until a session has run ``st.navigation``. Under ``streamlit run app.py``,
+a new server's first visits by a link such as ``/annotate?sentence=5`` (two at once, or a tab reconnecting after a
+restart) ran that page without ``app.py``: every module here listed as a page, no dataset box, and the first click
+lost. :func:`through_app`, which every page calls (by :func:`~pages.ui.current_dataset`), turns that mode off and
+reruns such a session once; ``python app.py`` turns it off before serving (``pages/warm_up.py``).
 
 After a server restart: the tab reconnects to a new session, which knows none of the page's widgets until the
 script has run there, and until then Streamlit drops the callback of a click (the first Save after a restart did
@@ -12,6 +19,18 @@ Before leaving: unsaved grid edits live in the server's session, which a reload 
 from __future__ import annotations
 
 import streamlit as st
+from streamlit.runtime.pages_manager import PagesManager
+
+APP_RAN = "_app_ran"  # session state: app.py has run in this session (True), or a page asked for it once ("asked")
+
+
+def through_app() -> None:
+    """Rerun a session whose page runs without ``app.py`` (once: a page run on its own by AppTest goes on)."""
+    if st.session_state.get(APP_RAN):
+        return
+    st.session_state[APP_RAN] = "asked"
+    PagesManager.uses_pages_directory = False
+    st.rerun()
 
 RECONNECT_JS = """
 export default function ({ setTriggerValue }) {

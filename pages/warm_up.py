@@ -76,8 +76,8 @@ def serve(app: str, args: list[str]) -> None:
             print(f"warm-up stopped: {type(err).__name__}: {err}; starting the server", flush=True)
         finally:
             logging.disable(logging.NOTSET)
-    # app.py navigates with st.navigation; until a first session ran it, Streamlit took pages/ for a folder of
-    # pages (v1) and a first visit by a link such as /annotate?sentence=5 listed every module of pages/ as a page
+    # app.py navigates with st.navigation; until a first session ran it, Streamlit takes pages/ for a folder of
+    # pages: off before the first visit, so that no page runs without app.py even once (pages/tab_guards.py)
     PagesManager.uses_pages_directory = False
     sys.exit(cli.main(["run", app, *args], prog_name="streamlit"))
 

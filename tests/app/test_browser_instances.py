@@ -40,11 +40,16 @@ def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances
             tab_a, tab_b = (browser.new_page(viewport={"width": 1400, "height": 1000}) for _ in range(2))
             for tab in (tab_a, tab_b):
                 tab.set_default_timeout(300_000)
-            tab_b.goto(url_b + "/retrain")  # a fresh `streamlit run` server's first visit, by a link
+            tab_c = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for tab, path in ((tab_b, "/retrain"), (tab_c, "/registry")):  # a fresh `streamlit run` server's first two
+                tab.evaluate("url => location.assign(url)", url_b + path)  # visits, by links, at the same moment
             tab_b.get_by_text("No training or retraining job has run on this dataset yet.").wait_for()
-            script_done(tab_b)
-            links = [" ".join(t.split()) for t in tab_b.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
-            assert "model_training Retrain" in links and len(links) == 9, links  # the app's navigation, not pages/ as a folder
+            tab_c.get_by_text("Dataset default.").wait_for()
+            for tab, title in ((tab_b, "model_training Retrain"), (tab_c, "inventory_2 Registry")):
+                script_done(tab)
+                links = [" ".join(t.split()) for t in tab.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
+                assert title in links and len(links) == 9, links  # the app's navigation, not pages/ as a folder of pages
+            tab_c.close()
 
             tab_a.goto(url_a + "/retrain")
             tab_a.get_by_label("Epochs").fill("1")
