@@ -25,7 +25,7 @@ APP_RAN = "_app_ran"  # session state: app.py has run in this session (True), or
 
 
 def through_app() -> None:
-    """Rerun a session whose page runs without ``app.py`` (once: a page run on its own by AppTest goes on)."""
+    """Rerun, once, a session whose page runs without ``app.py`` (a page that AppTest runs on its own goes on)."""
     if st.session_state.get(APP_RAN):
         return
     st.session_state[APP_RAN] = "asked"

@@ -11,6 +11,7 @@ from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User, add_user, sign_in
 from ner_core.workbench.agreement import assign, disagreements, save_annotation
 from ner_core.workbench.correction_review import decisions
+from pages.tab_guards import APP_RAN
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -187,5 +188,6 @@ def test_the_sidebar_is_drawn_alike_from_a_sessions_first_run_on(team):
     app = page("annotate.py", token)
     first = [type(node).__name__ for node in app.sidebar.children.values()]
     assert "Import a corpus file as a new dataset" in [e.label for e in app.sidebar.expander]
+    del app.session_state[APP_RAN]  # AppTest runs a switched-to page without app.py after its first run: through it again
     app.run()
     assert not app.exception and [type(node).__name__ for node in app.sidebar.children.values()] == first
