@@ -21,6 +21,7 @@ from ner_core.workbench.agreement import (
 )
 from pages.render import edited_column
 from pages.sign_in import current_user, signed_in
+from pages.tab_guards import grid_edited, leave_guard
 from pages.ui import correction_store, current_dataset
 
 st.title("Agreement")
@@ -99,6 +100,7 @@ if mine.open:
     st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"], key=editor,
                    column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
     st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start)))
+    leave_guard(grid_edited(editor), "agreement_mine_leave")
 
 st.subheader("Agreement per annotator pair")
 pairs = agreement(store)
@@ -136,3 +138,4 @@ elif open_ones:
     cols[1].button(f"Take {b}'s", key="agreement_take_b", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B", d.version))
     cols[2].button("Take the edited column", key="agreement_take_edit", disabled=why is not None, help=why, on_click=act,
                    args=(do_adjudicate_edited, d))
+    leave_guard(grid_edited(f"agreement_adj_{d.sentence}"), "agreement_adj_leave")

@@ -57,12 +57,13 @@ def rerun_on_reconnect() -> None:
 
 LEAVE_JS = """
 export default function ({ data }) {
-  window.__nerUnsaved = data.unsaved;
+  const unsaved = window.__nerUnsaved || (window.__nerUnsaved = new Set());  // the keys of the guards with edits
+  if (data.unsaved) unsaved.add(data.key); else unsaved.delete(data.key);
   if (!window.__nerLeave) {
-    window.__nerLeave = event => { if (window.__nerUnsaved) { event.preventDefault(); event.returnValue = ""; } };
+    window.__nerLeave = event => { if (window.__nerUnsaved.size) { event.preventDefault(); event.returnValue = ""; } };
     window.addEventListener("beforeunload", window.__nerLeave);
   }
-  return () => { window.__nerUnsaved = false; };  // another page: its drafts stay in the session, nothing to ask
+  return () => unsaved.delete(data.key);  // another page: its drafts stay in the session, nothing to ask
 }
 """
 _LEAVE = st.components.v2.component("ner_leave_guard", js=LEAVE_JS)
@@ -70,4 +71,9 @@ _LEAVE = st.components.v2.component("ner_leave_guard", js=LEAVE_JS)
 
 def leave_guard(unsaved: bool, key: str) -> None:
     """While ``unsaved``, a reload, a closed tab or a link out of the app asks first (the browser's own dialog)."""
-    _LEAVE(key=key, data={"unsaved": unsaved}, height=0)
+    _LEAVE(key=key, data={"unsaved": unsaved, "key": key}, height=0)
+
+
+def grid_edited(key: str) -> bool:
+    """Whether the data editor keyed ``key`` holds cell edits not yet saved (its widget state)."""
+    return bool((st.session_state.get(key) or {}).get("edited_rows"))

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from processes import CHROMIUM, ROOT, launch_chromium, script_done, shot, sign_in, streamlit_app
+from test_browser_annotate import settled_box
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -119,6 +120,24 @@ def test_a_reviewer_sees_two_annotators_agreement_and_settles_a_disagreement(pag
     message.wait_for()
     page.wait_for_timeout(1500)  # a later rerun must not wipe the confirmation
     assert message.is_visible()
+
+    script_done(page)  # the next disagreement: an edit of its adjudicated column is unsaved, so a reload asks first
+    box = settled_box(page, page.locator("[data-testid='stDataFrame']").last)
+    page.mouse.click(box["x"] + 60, box["y"] + 35 + 17)  # token 0, then from the keyboard: its adjudicated cell
+    for key in ("ArrowRight", "ArrowRight", "ArrowRight", "ArrowRight", "Enter", *"B-org", "Enter", "Escape"):
+        page.wait_for_timeout(200)
+        page.keyboard.press(key)
+    script_done(page)
+    asked = []
+
+    def stay(dialog) -> None:
+        asked.append(dialog.type)
+        dialog.dismiss()
+    page.on("dialog", stay)
+    page.evaluate("location.reload()")
+    page.wait_for_timeout(1000)
+    page.remove_listener("dialog", stay)
+    assert asked == ["beforeunload"]
 
 
 def test_new_text_says_the_open_sentences_are_held_by_colleagues_not_that_the_pool_is_empty(page, team_server, small_corpus):
