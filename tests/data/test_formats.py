@@ -570,24 +570,28 @@ def test_a_txt_read_for_its_words_by_one_rule_conll_lines_as_conll_and_prose_as_
         assert all(set(s.tags) == {"O"} for s in read.sentences)
         assert "read as CoNLL, tags ignored" in read.summary()
     prose = load_unlabelled(b"Hello there\nGeneral Kenobi\n\nB-52 bombers\n", "prose.txt")
-    assert prose.format == "text" and [s.words for s in prose.sentences] == [("Hello", "there", "General", "Kenobi"),
+    assert prose.format == "text" and [s.words for s in prose.sentences] == [("Hello", "there"), ("General", "Kenobi"),
                                                                             ("B-52", "bombers")]
     with pytest.raises(CorpusError, match="no such file"):
         load_unlabelled(tmp_path / "missing.txt")
 
 
 def test_a_line_break_ends_a_sentence_unless_the_lines_look_wrapped():
-    """Headlines or posts one a line, without final stops, are a sentence each; prose wrapped at a width (its lines
-    going on in lower case) stays one sentence; the summary counts the lines read apart."""
+    """Headlines, titles or posts one a line are a sentence each, whatever their lengths or case; prose wrapped at a
+    width (it ends as a sentence ends, its breaks where a wrap puts them) stays one text; the summary counts both."""
     from ner_core.data.corpus import load_unlabelled
 
-    text = ("Apple unveils new iPhone in Cupertino\nMessi scores twice in Paris\nFloods hit Jakarta again\n\n"
-            "The ministers met in\nBrussels on Monday, where\nthey agreed on a plan that\nwill be signed in May.\n")
-    read = load_unlabelled(text.encode(), "mixed.txt")
+    headlines = ("Fed holds rates steady as inflation cools\nApple unveils new iPhone at Cupertino event\n"
+                 "Floods displace thousands in southern Brazil\nMerkel meets Macron in Berlin for EU talks\n")
+    posts = "so excited for the concert in Houston tonight\n@jack twitter is down again lol\nugh Monday again\n"
+    prose = "The ministers met in\nBrussels on Monday, where\nthey agreed on a plan that\nwill be signed in May.\n"
+    read = load_unlabelled(f"{headlines}\n{posts}\nIntroduction to Machine Learning\nDeep Learning\n\n{prose}".encode(), "mixed.txt")
     assert [" ".join(s.words) for s in read.sentences] == [
-        "Apple unveils new iPhone in Cupertino", "Messi scores twice in Paris", "Floods hit Jakarta again",
+        *headlines.splitlines(), "so excited for the concert in Houston tonight", "@jack twitter is down again lol",
+        "ugh Monday again", "Introduction to Machine Learning", "Deep Learning",
         "The ministers met in Brussels on Monday , where they agreed on a plan that will be signed in May ."]
-    assert read.notes == {"lines read as texts of their own (not wrapped: a line break ends a sentence)": 3}
+    assert read.notes == {"lines read as texts of their own (not wrapped: a line break ends a sentence)": 9,
+                          "lines joined as wrapped text (a paragraph that ends as a sentence ends)": 4}
 
 
 # ---------------------------------------------------------------- tag schemes on writing, tags as written

@@ -32,7 +32,7 @@ def test_a_sentence_over_the_token_limit_is_split_into_pieces_with_its_line():
         assert [len(s) for s in read.sentences][-3:] == [170, 170, 170]  # even pieces of at most MAX_TOKENS
         assert tuple(w for s in read.sentences[-3:] for w in s.words) == tuple(words)  # nothing lost
         assert f"sentences of over {MAX_TOKENS} tokens split into pieces (the first on line 3): 1" in read.summary()
-    wrapped = load_text(f"Short one.\nStill the paragraph's\nfirst {' '.join(words)}\n".encode(), "wrapped.txt")
+    wrapped = load_text(f"Short one.\nStill the paragraph's\nfirst {' '.join(words)} .\n".encode(), "wrapped.txt")
     assert f"sentences of over {MAX_TOKENS} tokens split into pieces (the first on line 2): 1" in wrapped.summary()
 
 

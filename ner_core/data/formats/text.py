@@ -1,9 +1,9 @@
 """Raw text: running text split into sentences and tokenised with spaCy, or one pre-tokenised sentence a line.
 
 Running text is read a paragraph at a time (a blank line ends one). A paragraph whose lines look
-wrapped at a width (:func:`wrapped`) is one text, so a sentence wrapped over several lines stays whole;
-in any other, each line is a text of its own (headlines, posts or titles, one a line, without final
-stops), and the summary counts them. A line longer than :data:`MAX_LINE` characters is refused with its
+wrapped at a width (:func:`wrapped`: it ends as a sentence ends, and its breaks fall where a wrap puts
+them) is one text, so a sentence wrapped over several lines stays whole; in any other, each line is a text
+of its own (headlines, posts or titles, one a line); the summary counts the lines of both kinds. A line longer than :data:`MAX_LINE` characters is refused with its
 number: it is not text a person annotates sentence by sentence. A sentence of more than
 :data:`MAX_TOKENS` tokens (text without sentence punctuation) is split into pieces of at most that
 many (:func:`~ner_core.data.tokenize.even_pieces`, as Predict does), counted with the line it starts on. Every token gets the tag ``O``. Characters that show
@@ -45,13 +45,19 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
     yield from _paragraph(paragraph, start, reading)
 
 
+SENTENCE_END = (".", "!", "?", "…", ":", ";", '"', "'", "”", "’", ")")
+
+
 def wrapped(lines: list[str]) -> bool:
-    """Whether a paragraph's lines are one text wrapped at a width: each line's break is where the next word would not
-    have fitted on it (the width taken as its longest line), or at least half of its lines go on in lower case (or follow
-    a line ending in a hyphen or comma). A list of titles, one a line, is neither."""
+    """Whether a paragraph's lines are one text wrapped at a width: it ends as a sentence ends (a list of headlines,
+    titles or posts, one a line, mostly does not), and each break falls where the next word would not have fitted on
+    the line (the width taken as its longest line) or at least half of its lines go on in lower case (or follow a line
+    ending in a hyphen or comma)."""
     lines = [line.strip() for line in lines]
     if len(lines) < 2:
         return True
+    if not lines[-1].endswith(SENTENCE_END):
+        return False
     width, junctions = max(map(len, lines)), list(zip(lines, lines[1:]))
     if all(len(before) + 1 + len(after.split()[0]) > width for before, after in junctions):
         return True
@@ -62,6 +68,8 @@ def wrapped(lines: list[str]) -> bool:
 def _paragraph(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
     """The sentences of a paragraph: of its lines joined, where they look wrapped, else of each line apart."""
     if wrapped(paragraph):
+        if len(paragraph) > 1:
+            reading.notes["lines joined as wrapped text (a paragraph that ends as a sentence ends)"] += len(paragraph)
         yield from _sentences(paragraph, line, reading)
         return
     reading.notes["lines read as texts of their own (not wrapped: a line break ends a sentence)"] += len(paragraph)
