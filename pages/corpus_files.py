@@ -19,6 +19,8 @@ def import_form(user: User | None) -> None:
     with st.sidebar.expander("Import a corpus file as a new dataset"):
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
         suggested = name_for_file(upload.name, dataset_paths()) if upload is not None else ""
+        if upload is not None and st.session_state.get("annotate_upload_for") != upload.file_id:  # a new file: its name
+            st.session_state.annotate_upload_for, st.session_state.annotate_upload_name = upload.file_id, suggested
         typed = st.text_input("Dataset name", key="annotate_upload_name", placeholder=suggested or "the file's name")
         name = typed.strip() or suggested
         refused = refusal(user, "import")

@@ -35,22 +35,28 @@ def untrainable(name: str, version: str, weak: tuple[str, ...]) -> str | None:
     return None
 
 
-def rare_types(dataset: str, tagset: TagSet) -> tuple[TagSet, str | None]:
+def rare_types(dataset: str, tagset: TagSet, version: str) -> tuple[TagSet, str | None]:
     """The tag set to train the method with, its rare types chosen here (by default the dataset's rule: under 2% of the
-    training mentions), and why it cannot be (every type chosen), or None."""
-    chosen = st.multiselect("Rare types, trained apart", tagset.types, default=sorted(tagset.weak), key=f"train_weak_{dataset}",
-                            help="A weak tagger learns them, a detector says which sentences hold one, and the strong "
-                            "tagger's and the weak tagger's tags are voted. None chosen: one tagger for every type.")
+    training mentions; none, and said so, where the val split could not select a detector for them), and why it cannot
+    be (every type chosen), or None."""
+    rule = tuple(sorted(tagset.weak))
+    default = [] if rule and untrainable(dataset, version, rule) and not untrainable(dataset, version, ()) else list(rule)
+    chosen = st.multiselect("Rare types, trained apart (none: one tagger for every type)", tagset.types, default=default,
+                            key=f"train_weak_{dataset}", help="A weak tagger learns them, a detector says which sentences "
+                            "hold one, and the strong and weak taggers' tags are voted.")
+    if rule and not default:
+        st.caption(f"{', '.join(rule)}: under 2% of the training entities, but the val split cannot select a detector for "
+                   "them (it needs sentences with and without such an entity), so none is trained apart by default.")
     try:
         return TagSet(tagset.types, frozenset(chosen)), None
     except ValueError as err:
-        return tagset, f"Cannot train so: {err}"
+        return TagSet(tagset.types), f"Cannot train with these rare types: {err}"
 
 
 def train_method_form(dataset: str, store: CorrectionStore, blocked: str | None) -> TrainMethodSpec | None:
     """The spec to start once "Train models" is pressed: the whole method from scratch, the recipe chosen on val; why it
     cannot train on the dataset (with the rare types chosen above the form) is said before the click."""
-    tagset, unfit = rare_types(dataset, store.tagset)
+    tagset, unfit = rare_types(dataset, store.tagset, store.version())
     weak = tuple(sorted(tagset.weak))
     if (unfit := unfit or untrainable(dataset, store.version(), weak)) is not None:
         st.warning(unfit)

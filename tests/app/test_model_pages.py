@@ -173,17 +173,19 @@ def test_a_rare_type_missing_from_val_is_trained_with_the_others_when_the_user_s
         sentences[i] += "\nin\tO\nEscherichia\tB-species\ncoli\tI-species"
     import_dataset(engine, "bugs", "\n\n".join([head, *sentences]).encode(), "bugs.conll", Path(os.environ["NER_DATA_DIR"]) / "datasets")
     app = open_page("retrain", "bugs")
-    rare = app.multiselect(key="train_weak_bugs")
-    assert rare.value == ["species"] and rare.options == ["dose", "drug", "species"]
+    rare = app.multiselect(key="train_weak_bugs")  # the rule's choice cannot train: none by default, and said so
+    assert rare.value == [] and rare.options == ["dose", "drug", "species"]
+    assert any(c.value.startswith("species: under 2% of the training entities, but the val split cannot select") for c in app.caption)
+    assert not [w for w in app.warning if w.value.startswith("Cannot")]
+    assert not next(b for b in app.button if b.label == "Train models").disabled
+    assert any("none is weak, so the single tagger only" in m.value for m in app.markdown)
+    rare.set_value(["species"]).run()
     [unfit] = [w.value for w in app.warning if w.value.startswith("Cannot train yet")]
     assert "holds no entity of the weak types (species)" in unfit and "train no type apart (Rare types, above)" in unfit
     assert next(b for b in app.button if b.label == "Train models").disabled
     rare.set_value(["dose", "drug", "species"]).run()
-    assert any(w.value == "Cannot train so: every type is weak: at least one type must be strong" for w in app.warning)
-    rare.set_value([]).run()
-    assert not [w for w in app.warning if w.value.startswith("Cannot")]
-    assert not next(b for b in app.button if b.label == "Train models").disabled
-    assert any("none is weak, so the single tagger only" in m.value for m in app.markdown)
+    assert any(w.value == "Cannot train with these rare types: every type is weak: at least one type must be strong"
+               for w in app.warning)
     spec = TrainMethodSpec("bugs", epochs=1, patience=1, threads=1, recipe="glove", weak_types=[])
     result = run_here("train-method", spec, "bugs", engine=engine)
     assert (entry_dir(result["entry"]["id"]) / "bilstm_crf").is_dir() and list(result["entry"]["spec"]["weak_types"]) == []

@@ -179,7 +179,7 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
     assert app.button(key="annotate_import").proto.help == "Choose a file first."  # greyed out, and why
     app.file_uploader(key="annotate_upload").set_value(("pills.conll", b"Aspirin\tB-drug\tX\n", "text/plain")).run()
     assert app.button(key="annotate_import").proto.help == "As the dataset 'pills'"  # the file's name, unless one is typed
-    assert app.text_input(key="annotate_upload_name").proto.placeholder == "pills"
+    assert app.text_input(key="annotate_upload_name").value == "pills"  # in the box, to keep or change
     app.text_input(key="annotate_upload_name").set_value("tablets").run()
     assert app.button(key="annotate_import").proto.help == "As the dataset 'tablets'"
     app.text_input(key="annotate_upload_name").set_value("").run()
