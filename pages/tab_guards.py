@@ -32,6 +32,7 @@ def through_app() -> None:
     PagesManager.uses_pages_directory = False
     st.rerun()
 
+
 RECONNECT_JS = """
 export default function ({ setTriggerValue }) {
   window.__nerRerun = setTriggerValue;  // this render's: an older one may belong to a component since redrawn
