@@ -24,7 +24,9 @@ def import_form(user: User | None) -> None:
         typed = st.text_input("Dataset name", key="annotate_upload_name", placeholder=suggested or "the file's name")
         name = typed.strip() or suggested
         refused = refusal(user, "import")
-        missing = "Choose a file first." if upload is None else None
+        done = st.session_state.get("annotate_imported_from")  # (file, dataset) of the last import: not twice by mistake
+        missing = ("Choose a file first." if upload is None else f"Imported already, as {done[1]}: choose another file to "
+                   "import" if done and done[0] == upload.file_id else None)
         st.button("Import", key="annotate_import", disabled=bool(missing) or refused is not None, help=refused or missing or f"As the dataset {name!r}",
                   on_click=_import, args=(name, upload, user))
         if "annotate_imported" in st.session_state:
@@ -43,7 +45,7 @@ def _import(name: str, upload, user: User | None) -> None:
     except (CorpusError, CorrectionError) as err:
         st.session_state.annotate_imported = ("error", f"Refused: {plain(str(err))}", "")  # the reason in the red box
         return
-    st.session_state[DATASET_KEY] = name
+    st.session_state[DATASET_KEY], st.session_state.annotate_imported_from = name, (upload.file_id, name)
     st.session_state.annotate_imported = ("success", f"Imported, and chosen in the sidebar: {name}.", f"{name}: {summary}")
 
 

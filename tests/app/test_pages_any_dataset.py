@@ -191,6 +191,8 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
     assert not app.exception
     assert "Imported, and chosen in the sidebar: pills." in app.sidebar.success[0].value
     assert app.session_state.dataset == "pills"  # the sidebar's Dataset box (ui.DATASET_KEY), drawn after the import
+    again = app.button(key="annotate_import")  # the file still in the box: not imported twice by a second click
+    assert again.disabled and again.proto.help == "Imported already, as pills: choose another file to import"
     first = load_corpus_bytes(pills, "pills.conll").sentences[0]
     assert list(app.data_editor[0].value["token"]) == list(first.words)  # the page shows the new dataset at once
 
