@@ -36,8 +36,8 @@ if SHIPPED in ids:
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
 if recipe := recipe_of(index, choice):
     st.caption(f"Recipe of {choice}: {recipe}.")
-left, right = st.columns(2)
-if left.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
+row = st.container(horizontal=True)  # the buttons as wide as their labels: none cut on a narrow screen
+if row.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
                help=refused):
     try:
         activate(choice, user, dataset)
@@ -48,7 +48,7 @@ if left.button("Activate", type="primary", key="registry_activate", disabled=cho
         st.session_state.pop(f"registry_choice:{dataset}", None)  # the Entry box shows the active one again
         st.rerun()
 target = roll_back_target(index, dataset)
-if right.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
+if row.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
                 help=refused or (f"Re-activate {target}." if target else "No earlier model of this dataset to go back to.")):
     try:
         roll_back(user, dataset)
