@@ -21,6 +21,7 @@ from ner_core.storage.db import shared_engine
 from ner_core.storage.store import database_failure
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
 from pages.render import INTERRUPTED, plain, remember
+from pages.tab_guards import through_app
 
 COOKIE = "ner_session"
 UNSAVED = "signin_unsaved"  # st.session_state: why a write of the last click failed (the database), said atop the page
@@ -36,7 +37,9 @@ _cookie = st.components.v2.component("ner_session_cookie", js=_COOKIE_JS)
 
 
 def current_user() -> User | None:
-    """The signed-in user (``None``: no users defined); else the sign-in form, and the page stops."""
+    """The signed-in user (``None``: no users defined); else the sign-in form, and the page stops. A page run without
+    ``app.py`` reruns through it first (:func:`~pages.tab_guards.through_app`)."""
+    through_app()
     engine = shared_engine()
     if UNSAVED in st.session_state:
         st.error(st.session_state.pop(UNSAVED))

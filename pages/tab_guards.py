@@ -4,8 +4,8 @@ A first run through ``app.py``: Streamlit takes the ``pages/`` folder beside the
 (its first way of making a multipage app) until a session has run ``st.navigation``. Under ``streamlit run app.py``,
 a new server's first visits by a link such as ``/annotate?sentence=5`` (two at once, or a tab reconnecting after a
 restart) ran that page without ``app.py``: every module here listed as a page, no dataset box, and the first click
-lost. :func:`through_app`, which every page calls (by :func:`~pages.ui.current_dataset`), turns that mode off and
-reruns such a session once; ``python app.py`` turns it off before serving (``pages/warm_up.py``).
+lost. :func:`through_app`, which every page calls (by :func:`~pages.sign_in.current_user`), turns that mode off and
+reruns such a session once; ``python app.py`` turns it off before serving (:func:`navigation_only`).
 
 After a server restart: the tab reconnects to a new session, which knows none of the page's widgets until the
 script has run there, and until then Streamlit drops the callback of a click (the first Save after a restart did
@@ -24,12 +24,17 @@ from streamlit.runtime.pages_manager import PagesManager
 APP_RAN = "_app_ran"  # session state: app.py has run in this session (True), or a page asked for it once ("asked")
 
 
+def navigation_only() -> None:
+    """Streamlit's folder-of-pages mode off: ``app.py``'s ``st.navigation`` lists the pages, never the modules here."""
+    PagesManager.uses_pages_directory = False
+
+
 def through_app() -> None:
     """Rerun, once, a session whose page runs without ``app.py`` (a page that AppTest runs on its own goes on)."""
     if st.session_state.get(APP_RAN):
         return
     st.session_state[APP_RAN] = "asked"
-    PagesManager.uses_pages_directory = False
+    navigation_only()
     st.rerun()
 
 

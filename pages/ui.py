@@ -12,7 +12,6 @@ from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User
 from ner_core.workbench.registry import data_dir
 from pages.render import DATASET_KEY, type_colours
-from pages.tab_guards import through_app
 
 ERRORS_FIRST_SPLIT = SPLITS[-1]  # the split Error analysis opens on (the test split; pages/warm_up.py tags it)
 REVIEW_FIRST_SPLIT = SPLITS[0]  # the split the review queue opens on (the training split; pages/warm_up.py fills it)
@@ -30,8 +29,7 @@ def dataset_choice() -> None:
 
 
 def current_dataset() -> str:
-    """The dataset chosen in the sidebar (``default`` until another is chosen), once the page runs through ``app.py``."""
-    through_app()
+    """The dataset chosen in the sidebar (``default``, the project's corpus, until another is chosen)."""
     name = st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
     return name if name in datasets() else DEFAULT_DATASET
 

@@ -55,8 +55,9 @@ def warm_up(log: Callable[[str], None] = print) -> None:
 def serve(app: str, args: list[str]) -> None:
     """Warm up (unless ``$NER_WARM_UP`` is ``0``), then run ``streamlit run app *args`` in this process; never returns."""
     import click
-    from streamlit.runtime.pages_manager import PagesManager
     from streamlit.web import bootstrap, cli
+
+    from pages.tab_guards import navigation_only
 
     try:  # Streamlit's configuration as `streamlit run` will read it, first: read during the warm-up without the
         # command line's options, its later reading with them would warn that server options changed
@@ -76,9 +77,7 @@ def serve(app: str, args: list[str]) -> None:
             print(f"warm-up stopped: {type(err).__name__}: {err}; starting the server", flush=True)
         finally:
             logging.disable(logging.NOTSET)
-    # app.py navigates with st.navigation; until a first session ran it, Streamlit takes pages/ for a folder of
-    # pages: off before the first visit, so that no page runs without app.py even once (pages/tab_guards.py)
-    PagesManager.uses_pages_directory = False
+    navigation_only()  # before the first visit: no page runs without app.py even once (pages/tab_guards.py)
     sys.exit(cli.main(["run", app, *args], prog_name="streamlit"))
 
 
