@@ -169,49 +169,48 @@ def fit(
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
     average = AveragedModel(model) if config.average_from else None
     best, best_state, waited, history = float("-inf"), None, 0, []
-    bar = tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep")
-    for epoch in range(1, config.epochs + 1):
-        started, total, steps = time.perf_counter(), 0.0, 0
-        model.train()
-        batches = _batches(list(data), config.batch_size, rng)
-        for batch_sents in tqdm(batches, desc=f"epoch {epoch}", disable=not progress, unit="batch", leave=False):
-            with gpu_memory_hint("training", len(batch_sents)):
-                loss = model.forward_loss(model.encode(batch_sents))
-                optimizer.zero_grad()
-                loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-            optimizer.step()
-            if step_scheduler is not None:
-                step_scheduler.step()
-            total, steps = total + loss.item(), steps + 1
-            if on_batch is not None:
-                on_batch(epoch, steps, len(batches))
-        scored = model
-        if average is not None and epoch >= config.average_from:
-            average.update_parameters(model)
-            scored = average.module
-        scored.eval()
-        score = val_score(scored)
-        improved, kept = score > best, score >= best
-        if kept:
-            best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
-        if improved:
-            best, waited = score, 0
-        else:
-            waited += 1
-        report = EpochReport(epoch, total / steps, score, best, time.perf_counter() - started, improved)
-        history.append(report)
-        if scheduler is not None:
-            scheduler.step(score)
-        bar.update(1)
-        bar.set_postfix(loss=f"{report.loss:.3f}", val=f"{score:.4f}", best=f"{best:.4f}")
-        if on_epoch is not None:
-            on_epoch(report)
-        if kept and on_keep is not None:
-            on_keep(scored, history)
-        if waited >= config.patience:
-            break
-    bar.close()
+    with tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep") as bar:  # closed before an interrupt is reported
+        for epoch in range(1, config.epochs + 1):
+            started, total, steps = time.perf_counter(), 0.0, 0
+            model.train()
+            batches = _batches(list(data), config.batch_size, rng)
+            for batch_sents in tqdm(batches, desc=f"epoch {epoch}", disable=not progress, unit="batch", leave=False):
+                with gpu_memory_hint("training", len(batch_sents)):
+                    loss = model.forward_loss(model.encode(batch_sents))
+                    optimizer.zero_grad()
+                    loss.backward()
+                torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+                optimizer.step()
+                if step_scheduler is not None:
+                    step_scheduler.step()
+                total, steps = total + loss.item(), steps + 1
+                if on_batch is not None:
+                    on_batch(epoch, steps, len(batches))
+            scored = model
+            if average is not None and epoch >= config.average_from:
+                average.update_parameters(model)
+                scored = average.module
+            scored.eval()
+            score = val_score(scored)
+            improved, kept = score > best, score >= best
+            if kept:
+                best_state = {k: v.detach().clone() for k, v in scored.state_dict().items()}
+            if improved:
+                best, waited = score, 0
+            else:
+                waited += 1
+            report = EpochReport(epoch, total / steps, score, best, time.perf_counter() - started, improved)
+            history.append(report)
+            if scheduler is not None:
+                scheduler.step(score)
+            bar.update(1)
+            bar.set_postfix(loss=f"{report.loss:.3f}", val=f"{score:.4f}", best=f"{best:.4f}")
+            if on_epoch is not None:
+                on_epoch(report)
+            if kept and on_keep is not None:
+                on_keep(scored, history)
+            if waited >= config.patience:
+                break
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
