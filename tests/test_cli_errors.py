@@ -191,9 +191,11 @@ def test_an_interrupted_training_keeps_the_checkpoint_it_would_replace(tiny_mode
     assert (old / "model.safetensors").read_bytes() != before and not (tmp_path / "mine.partial").exists()
 
 
-def test_a_plain_kill_of_a_training_cleans_up_as_ctrl_c_does(split, tmp_path):
-    """SIGTERM (``kill PID``) in the middle of ``train``: the partial model and the recipes' scratch folder beside
-    ``--out`` are removed, and the exit says so (143), as Ctrl-C's does (130)."""
+@pytest.mark.parametrize("command", ["train", "label-issues"])
+def test_a_plain_kill_of_a_training_cleans_up_as_ctrl_c_does(command, split, tmp_path):
+    """SIGTERM (``kill PID``) in the middle of ``train`` (or of ``label-issues --cross-val``'s fold models): the partial
+    models and the recipes' scratch folder beside ``--out`` are removed, and the exit says so (143), as Ctrl-C's does
+    (130), on the last line (no progress bar after it)."""
     import signal
     import time
 
@@ -201,10 +203,11 @@ def test_a_plain_kill_of_a_training_cleans_up_as_ctrl_c_does(split, tmp_path):
 
     write_corpus(split.train[:300], tmp_path / "train.conll")
     write_corpus(split.val[:50], tmp_path / "dev.conll")
-    run = subprocess.Popen([sys.executable, "-m", "ner_core", "train", "--data", str(tmp_path / "train.conll"), "--dev",
-                            str(tmp_path / "dev.conll"), "--epochs", "200", "--patience", "200", "--threads", "1",
-                            "--out", str(tmp_path / "models" / "m")], stderr=subprocess.PIPE, text=True,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
+    models = tmp_path / "models"
+    args = {"train": ["--dev", str(tmp_path / "dev.conll"), "--epochs", "200", "--patience", "200", "--out", str(models / "m")],
+            "label-issues": ["--cross-val", "2", "--recipe", "glove", "--cv-epochs", "200", "--models-dir", str(models)]}[command]
+    run = subprocess.Popen([sys.executable, "-m", "ner_core", command, "--data", str(tmp_path / "train.conll"), "--threads", "1",
+                            *args], stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)}, cwd=ROOT)
     said = []
     for line in run.stderr:  # killed once it trains (its scratch folders exist by then)
         said.append(line)
@@ -214,8 +217,8 @@ def test_a_plain_kill_of_a_training_cleans_up_as_ctrl_c_does(split, tmp_path):
     run.send_signal(signal.SIGTERM)
     rest = run.stderr.read()
     assert run.wait(timeout=120) == 143, "".join(said) + rest
-    assert rest.strip().endswith("terminated")
-    assert not list((tmp_path / "models").iterdir())  # no partial model, no scratch folder
+    assert rest.strip().endswith("terminated"), rest
+    assert not models.exists() or not list(models.iterdir())  # no partial model, no scratch folder
 
 
 def _umask() -> int:

@@ -292,29 +292,29 @@ def cross_validate(
     marginals: list[np.ndarray | None] = [None] * len(sentences)
     model_dirs = []
     recipe: dict[str, Any] = {"requested": config.recipe, "chosen": config.recipe, **(warm.record if config.recipe == "warm" else {})}
-    for k in range(config.folds):
-        train_set = [s for s, f in zip(sentences, fold) if f != k and len(s)]
-        held_out = [i for i, f in enumerate(fold) if f == k]
-        if choosing and k == 0:
-            model, recipe = _choose_recipe(train_set, [sentences[i] for i in held_out if len(sentences[i])], labels, config, step, warm)
-            epochs = config.warm_epochs if recipe["chosen"] == "warm" else config.epochs
-            total = done + 1 + (config.folds - 1) * (epochs + 1)  # the other folds train the chosen recipe
-            bar.total = total
-        else:
-            chosen_warm = recipe["chosen"] == "warm"
-            model = warm.model(config.dropout) if chosen_warm else new_tagger(train_set, labels, config, recipe["chosen"])
-            train_epochs(model, train_set, config, seed=config.seed + k, warm=chosen_warm,
-                         on_epoch=lambda r, k=k: step(f"fold {k + 1}/{config.folds} epoch {r.epoch}/{epochs}"))
-        meta = {"cross_val": {**asdict(config), "fold": k, "init_from": str(init_from) if init_from else None, "recipe": recipe},
-                "trained_on": training_record(train_set)}
-        model_dirs.append(save_checkpoint(model, out_dir / f"fold{k}", meta))
-        scored = Tagger(model).marginals([sentences[i].words for i in held_out])
-        for i, m in zip(held_out, scored):
-            marginals[i] = m.numpy()
-        step(f"fold {k + 1}/{config.folds} scored")
-        if k == 0:
-            labels = list(model.vocab.labels)  # a warm start's: the tagger's (every tag of the sentences among them)
-    bar.close()
+    with bar:  # closed while an interrupt unwinds, before it is reported
+        for k in range(config.folds):
+            train_set = [s for s, f in zip(sentences, fold) if f != k and len(s)]
+            held_out = [i for i, f in enumerate(fold) if f == k]
+            if choosing and k == 0:
+                model, recipe = _choose_recipe(train_set, [sentences[i] for i in held_out if len(sentences[i])], labels, config, step, warm)
+                epochs = config.warm_epochs if recipe["chosen"] == "warm" else config.epochs
+                total = done + 1 + (config.folds - 1) * (epochs + 1)  # the other folds train the chosen recipe
+                bar.total = total
+            else:
+                chosen_warm = recipe["chosen"] == "warm"
+                model = warm.model(config.dropout) if chosen_warm else new_tagger(train_set, labels, config, recipe["chosen"])
+                train_epochs(model, train_set, config, seed=config.seed + k, warm=chosen_warm,
+                             on_epoch=lambda r, k=k: step(f"fold {k + 1}/{config.folds} epoch {r.epoch}/{epochs}"))
+            meta = {"cross_val": {**asdict(config), "fold": k, "init_from": str(init_from) if init_from else None, "recipe": recipe},
+                    "trained_on": training_record(train_set)}
+            model_dirs.append(save_checkpoint(model, out_dir / f"fold{k}", meta))
+            scored = Tagger(model).marginals([sentences[i].words for i in held_out])
+            for i, m in zip(held_out, scored):
+                marginals[i] = m.numpy()
+            step(f"fold {k + 1}/{config.folds} scored")
+            if k == 0:
+                labels = list(model.vocab.labels)  # a warm start's: the tagger's (every tag of the sentences among them)
     return CrossValResult(labels, fold, [m if m is not None else np.zeros((0, len(labels))) for m in marginals], model_dirs, recipe)
 
 
