@@ -1,9 +1,10 @@
 """Free text -> sentences of tokens, with spaCy's rule-based English tokenizer and sentencizer.
 
 Two rules on top of spaCy's: text that shows nothing (:func:`invisible`: whitespace, zero-width spaces and joiners,
-U+FEFF, U+2060 and Unicode's other default-ignorable characters) is no token, as whitespace is not; and a token never
+U+FEFF, U+2060 and Unicode's other default-ignorable characters) is no token, as whitespace is not; a token never
 ends inside a grapheme cluster (the user-perceived character of Unicode's UAX #29), so an emoji sequence (skin tones,
-U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into one token.
+U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into one token; and a hashtag stays one
+token (``#NYC2026``), as a mention (``@Apple_Inc``) already does: ``#`` is split off only where no word follows it.
 """
 from __future__ import annotations
 
@@ -76,6 +77,8 @@ def _nlp():
     from spacy.language import Language
 
     nlp = spacy.blank("en")
+    prefixes = [p for p in nlp.Defaults.prefixes if p != "#"] + [r"#(?!\w)"]
+    nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex(prefixes).search
     Language.component("ner_core_whole_graphemes", func=_whole_graphemes)
     nlp.add_pipe("ner_core_whole_graphemes")
     nlp.add_pipe("sentencizer")

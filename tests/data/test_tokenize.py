@@ -1,4 +1,4 @@
-"""The tokenizer of free text: spaCy's, with what shows nothing read as whitespace and emoji sequences kept whole."""
+"""The tokenizer of free text: spaCy's, with what shows nothing read as whitespace, emoji sequences and hashtags kept whole."""
 import pytest
 
 from ner_core.data.corpus import load_corpus_bytes
@@ -29,6 +29,14 @@ def test_an_emoji_sequence_is_one_token_at_its_offset(text, tokens):
     found = [t for sentence in tokenize_with_offsets(f"Ana {text} .") for t in sentence]
     assert [t.text for t in found] == ["Ana", *tokens, "."]
     assert all(f"Ana {text} ."[t.start:t.start + len(t.text)] == t.text for t in found)
+
+
+def test_a_hashtag_is_one_token_as_a_mention_is():
+    text = "Loving #iPhone15 from @Apple_Inc!! (#NYC2026) \"#quoted\" #日本 # alone, issue #5 ## ok"
+    found = [t for sentence in tokenize_with_offsets(text) for t in sentence]
+    assert [t.text for t in found] == ["Loving", "#iPhone15", "from", "@Apple_Inc", "!", "!", "(", "#NYC2026", ")", '"',
+                                       "#quoted", '"', "#日本", "#", "alone", ",", "issue", "#5", "#", "#", "ok"]
+    assert all(text[t.start:t.start + len(t.text)] == t.text for t in found)
 
 
 def test_a_plain_sentence_is_tokenised_as_spacy_does():
