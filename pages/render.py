@@ -124,9 +124,12 @@ def plain(text: str) -> str:
 
 def sentence_from_link(n: int) -> int | None:
     """The sentence named by ``?sentence=`` (None, with a message, when it is not one of ``n``)."""
-    asked = st.query_params.get("sentence")
-    if asked is None:
+    named = st.query_params.get_all("sentence")
+    if not named:
         return None
+    asked = named[0]
+    if len(named) > 1:
+        st.info(f"The link names {len(named)} sentences; showing the first of them.")
     if not asked.strip().isdigit() or not 0 <= int(asked) < n:
         st.error(f"The link does not name a sentence of this dataset (a number from 0 to {n - 1:,}); "
                  "showing the last sentence you opened. The link asked for:")

@@ -241,6 +241,16 @@ def test_annotate_link_to_no_sentence_gives_a_message(review_app):
     assert app.text[0].value == "abc"  # the link's value, as plain text
 
 
+def test_annotate_link_naming_two_sentences_opens_the_first_and_says_so(review_app):
+    app = review_app
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = ["5", "7"]
+    app.run()
+    assert not app.exception
+    assert "names 2 sentences; showing the first" in app.info[0].value
+    assert app.session_state["annotate_sentence"] == 5 and app.query_params["sentence"] == "5"
+
+
 def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
     from processes import stop_jobs
 
