@@ -89,7 +89,8 @@ if refused:
     st.warning(f"{refused}: you can watch a retrain, not start one.")
 blocked = refused or busy()  # one job at a time, of any dataset: said beside the start button
 show_job(dataset, user, refused)
-earlier_jobs(dataset, JOB_KINDS, latest_job(dataset, JOB_KINDS))
+newest = latest_job(dataset, JOB_KINDS)
+earlier_jobs(dataset, JOB_KINDS, newest)
 
 store = correction_store(dataset)
 by_split = corrections_by_split(store)
@@ -105,7 +106,10 @@ if sum(held_out.values()):
             "**evaluation only (not trained on)**.")
 
 
-if job_kind(dataset) == "retrain":
+if newest is not None and job_status(newest)["state"] in ACTIVE:  # its settings are the job's, above: no form of defaults
+    st.caption("The form to start another job comes back when this one ends.")
+    spec = None
+elif job_kind(dataset) == "retrain":
     entry = active_id(dataset)
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
                f"The active models are registry entry `{entry}` (see the Registry page).")

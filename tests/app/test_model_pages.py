@@ -210,6 +210,17 @@ def test_start_buttons_are_disabled_while_any_dataset_runs_a_job(fresh):
         with Session(engine) as session, session.begin():
             session.execute(update(Job).where(Job.id == "elsewhere").values(state="failed", holds_lock=None))
     assert not next(b for b in open_page("retrain", "fresh").button if b.label == "Train models").disabled
+    with Session(engine) as session, session.begin():  # a job of this dataset: its settings, not a form of defaults
+        session.add(Job(id="here", dataset="fresh", kind="train-method", spec={}, state="running", holds_lock=True,
+                        pid=os.getpid(), host=HOST, created_at=datetime.now(timezone.utc)))
+    try:
+        app = open_page("retrain", "fresh")
+        assert not [b for b in app.button if b.label in ("Train models", "Start retraining")] and not app.exception
+        assert "train-method job here: running" in app.subheader[0].value
+        assert any("comes back when this one ends" in c.value for c in app.caption)
+    finally:
+        with Session(engine) as session, session.begin():
+            session.execute(update(Job).where(Job.id == "here").values(state="failed", holds_lock=None))
 
 
 def test_an_imported_datasets_models_are_retrained_warm_from_their_corrections(fresh):
