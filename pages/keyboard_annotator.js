@@ -123,8 +123,9 @@ export default function (component) {
                 ["← → Home End", "move"], ["shift+move", "extend"], [data.types.length > 9 ? "1-9, shift+1-9" : "1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
                 ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
                 ["Esc", "reset the edit; from a button or box: back to the keys"]];
-  function legend() {
+  function legend(empty) {  // nothing on screen: only undo has something to act on
     const node = el("div", "legend");
+    if (empty) { node.append(el("span", "key", "u / ctrl+z"), "undo your last decision"); return node; }
     data.types.forEach((type, i) => {
       if (i > 17) return;
       const swatch = el("span", "swatch", `${i > 8 ? "⇧" + (i - 8) : i + 1} ${type}`);
@@ -166,7 +167,7 @@ export default function (component) {
                  : data.pool ? "The pool is empty: add text to it above."
                  : `Nothing left to review on the ${data.split} split with these filters.`;
       const tally = done === null || waiting ? "" : ` You decided ${done.toLocaleString()} in this session.`;
-      root.replaceChildren(el("div", "head", what + tally), ...(data.elsewhere && !waiting ? [el("div", "head", data.elsewhere)] : []), bar, legend());
+      root.replaceChildren(el("div", "head", what + tally), ...(data.elsewhere && !waiting ? [el("div", "head", data.elsewhere)] : []), bar, legend(true));
       return;
     }
     const score = it.score === null || it.score === undefined ? (data.pool ? "not ranked yet" : "") : `score ${it.score.toFixed(3)}`;

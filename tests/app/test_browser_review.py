@@ -180,6 +180,10 @@ def test_new_sentences_added_and_discarded_with_the_keyboard_alone(browser, site
     while pool.item(second).state != OPEN and time.time() < deadline:
         time.sleep(0.2)
     assert pool.item(second).state == OPEN and on_screen(page) == second  # the undone sentence is on screen again
+    press_and_wait(page, "d")
+    page.keyboard.press("d")  # the last one: nothing left, and of the keys only undo has something to act on
+    page.locator(".ka[data-state='empty']").wait_for()
+    assert page.locator(".ka .legend .key").all_inner_texts() == ["u / ctrl+z"] and not page.locator(".ka .legend .swatch").count()
     page.close()
 
 
