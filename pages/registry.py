@@ -5,7 +5,7 @@ import streamlit as st
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import SHIPPED, activate, entry_rows, load_index, recipe_of, roll_back, roll_back_target
+from ner_core.workbench.registry import SHIPPED, activate, entry_line, entry_rows, load_index, roll_back, roll_back_target
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 
@@ -29,13 +29,15 @@ if index["active"] not in ids:
     st.info("No model of this dataset is active: activate one.")
 table = pd.DataFrame(rows)
 table.insert(0, "active", table["id"] == index["active"])
-st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="registry_table")
+st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="registry_table", column_config={  # short labels: in view
+    "corrected tokens": st.column_config.NumberColumn("corrected", help="Tokens corrected in the corpus's sentences"),
+    "added sentences": st.column_config.NumberColumn("added", help="Sentences added from the pool (New text)")})
 if SHIPPED in ids:
     st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
-if recipe := recipe_of(index, choice):
-    st.caption(f"Recipe of {choice}: {recipe}.")
+if details := entry_line(index, choice):
+    st.caption(f"{choice}: {details}.")
 row = st.container(horizontal=True)  # the buttons as wide as their labels: none cut on a narrow screen
 if row.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
                help=refused):

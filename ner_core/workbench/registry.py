@@ -121,16 +121,16 @@ def available_models(dataset: str = DEFAULT_DATASET, single: bool = False, engin
 
 def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[dict[str, Any]]:
     """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus; the test
-    score comes third (old → new per system), where a narrow screen still shows it."""
-    rows = [{"id": SHIPPED, "created": "", "test micro F1": "not measured", "base": "", "models": "all (shipped)", "recipe": "",
-             "data version": "", "corrected tokens": 0, "added sentences": 0}] if dataset == DEFAULT_DATASET else []
+    score comes second (old → new per system), where a narrow screen still shows it. When, from what and on which data
+    it was trained are the selected entry's line (:func:`entry_line`), not wide columns (its id holds the time)."""
+    rows = [{"id": SHIPPED, "test micro F1": "not measured", "models": "all (shipped)", "recipe": "",
+             "corrected tokens": 0, "added sentences": 0}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: " + ("" if m["old"] is None else f"{m['old']:.4f} → ") + f"{m['new']:.4f}"
                        for s, m in e.get("metrics", {}).items())
-        rows.append({"id": e["id"], "created": e["created"], "test micro F1": f1, "base": e.get("base") or "",
-                     "models": ", ".join(e["models"]), "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e),
-                     "data version": readable_version(e["data_version"]), "corrected tokens": e["corrections"],
-                     "added sentences": e.get("added_sentences", 0)})
+        rows.append({"id": e["id"], "test micro F1": f1, "models": ", ".join(e["models"]),
+                     "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e),
+                     "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0)})
     return rows
 
 
@@ -146,6 +146,19 @@ def readable_version(version: str) -> str:
 def recipe_of(index: dict[str, Any], entry_id: str) -> str:
     """How entry ``entry_id`` chose its recipe, in a line (:func:`recipe_line`; the table shows the choice only)."""
     return next((recipe_line(_recipe(e)) or _retrained(e) for e in index["entries"] if e["id"] == entry_id), "")
+
+
+def entry_line(index: dict[str, Any], entry_id: str) -> str:
+    """What the table leaves out of entry ``entry_id``: when it was made, its recipe choice, the entry it was trained
+    from, and the data (corrections of corpus sentences and sentences added from the pool) it trained on; "" for the
+    shipped set."""
+    entry = next((e for e in index["entries"] if e["id"] == entry_id), None)
+    if entry is None:
+        return ""
+    parts = [f"created {entry['created'][:16].replace('T', ' ')}", f"recipe: {recipe}" if (recipe := recipe_of(index, entry_id)) else "",
+             f"trained from {entry['base']}" if entry.get("base") else "",
+             f"data: {readable_version(entry['data_version'])}" if entry.get("data_version") else ""]
+    return "; ".join(filter(None, parts))
 
 
 def _recipe(entry: dict[str, Any]) -> dict[str, Any] | None:

@@ -80,7 +80,7 @@ def test_the_registry_says_why_the_shipped_row_has_no_test_score(fresh):
     app = open_page("registry", "default")
     shipped = app.dataframe[0].value.set_index("id").loc["shipped"]
     assert shipped["test micro F1"] == "not measured"
-    assert list(app.dataframe[0].value.columns[:4]) == ["active", "id", "created", "test micro F1"]  # in view on a narrow screen
+    assert list(app.dataframe[0].value.columns[:4]) == ["active", "id", "test micro F1", "models"]  # in view on a narrow screen
     assert any("record no test score" in c.value for c in app.caption)
 
 

@@ -15,6 +15,7 @@ from ner_core.workbench.registry import (
     active_dir,
     active_id,
     available_models,
+    entry_line,
     entry_rows,
     recipe_of,
     has_active_model,
@@ -118,13 +119,20 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     assert [r["id"] for r in rows] == [SHIPPED, entry["id"]]
     assert rows[1]["recipe"] == "fused"  # the choice; how it was made is the selected entry's line, not a wide column
     assert recipe_of(load_index(), entry["id"]) == "fused (glove 0.8100 in 4.5 min; fused 0.8197 in 6.5 min)"
-    assert recipe_of(load_index(), SHIPPED) == ""
+    assert recipe_of(load_index(), SHIPPED) == "" and entry_line(load_index(), SHIPPED) == ""
+    assert entry_line(load_index(), entry["id"]) == (f"created {entry['created'][:16].replace('T', ' ')}; recipe: fused (glove "
+                                                     "0.8100 in 4.5 min; fused 0.8197 in 6.5 min); data: v1")
+    assert list(rows[1])[:3] == ["id", "test micro F1", "models"]
     assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
     assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrected tokens"] == 2
     assert entry_rows(load_index("mine"), "mine") == []
     quick = make_entry(workspace, data_version="v1", corrections=0, spec={"warm_start": True, "epochs": 1, "limit": 300})
     assert entry_rows(load_index())[-1]["recipe"] == "warm start, 1 epoch, the first 300 training sentences"  # not a real model
     assert recipe_of(load_index(), quick["id"]) == "warm start, 1 epoch, the first 300 training sentences"
+    retrained = register(new_entry_id(), new_entry_dir("x", workspace), {"models": ["strong"], "base": entry["id"],
+                         "data_version": "12:2:3@abc"})
+    assert entry_line(load_index(), retrained["id"]).endswith(f"; trained from {entry['id']}; data: 12 tag changes saved "
+                                                              "(2 undone), 3 pool decisions")
 
 
 def test_a_legacy_registry_json_is_imported_once(workspace):
