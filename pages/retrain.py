@@ -95,8 +95,8 @@ earlier_jobs(dataset, JOB_KINDS, newest)
 store = correction_store(dataset)
 by_split = corrections_by_split(store)
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
-st.caption(f"Dataset `{dataset}`. Corrected sentences in the training split, which training learns from (a first-N "
-           f"limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
+st.caption(f"Dataset `{dataset}`. Corpus sentences corrected in the training split, which training learns from (a "
+           f"first-N limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
 added, entities = added_since_active(store)
 if added:
     st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "
