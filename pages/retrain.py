@@ -69,7 +69,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         st.caption(f"Registered as {status['entry']['id']}{'' if active_id(dataset) == status['entry']['id'] else ' (not active)'}.")
         for system, comparison in status["comparisons"].items():
             st.markdown(f"**{system}**: old (the models active when the job started) vs new")
-            st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", placeholder="", key=f"retrain_cmp_{system}")
+            st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", height="content", placeholder="",
+                         key=f"retrain_cmp_{system}")  # every row in view: the averages come last
         if any("new_corrected" in c for c in status["comparisons"].values()):
             st.caption("Corrected sentences: every corrected one; those of the training split were trained on, so a rise "
                        "there says the corrections were learned. The test split is the held-out measure.")
