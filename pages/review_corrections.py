@@ -61,12 +61,11 @@ for batch in batches[:SHOWN]:
         for sentence in batch.sentences[:CONTEXT]:
             in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence], now[sentence])
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, placeholder="", key=f"rc_table_{batch.batch}")
-        left, middle, right = st.columns([1, 1, 3])
-        left.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
-                    disabled=why is not None, help=why, type="primary")
-        middle.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
+        with st.container(horizontal=True, vertical_alignment="center"):  # as wide as their labels: none cut on a narrow screen
+            st.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
+                      disabled=why is not None, help=why, type="primary")
+            st.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
                       disabled=why is not None, help=why)
-        with right:
             annotate_link(dataset, batch.sentences[0], f"Open sentence {batch.sentences[0]}")
 with st.expander("Decisions made"):
     st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, placeholder="", key="rc_decisions")
