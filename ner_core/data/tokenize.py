@@ -15,6 +15,7 @@ import regex
 
 if TYPE_CHECKING:
     from spacy.tokens import Doc
+    from spacy.tokens import Token as SpacyToken
 
 T = TypeVar("T")
 MAX_SENTENCE_TOKENS = 250  # past it, text without sentence punctuation is cut (the default corpus's longest sentence has 104)
@@ -87,10 +88,23 @@ def _nlp():
 
 
 def tokenize_with_offsets(text: str) -> list[list[Token]]:
-    """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing."""
+    """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing. A "sentence" of
+    only hashtags, mentions, links, emoji and punctuation (a post's ``!! #Egypt #travel``, ``?? 🤔``) ends the one before."""
     doc = _nlp()(text)
-    sentences = [[Token(t.text, t.idx) for t in sent if not invisible(t.text)] for sent in doc.sents]
-    return [s for s in sentences if s]
+    sentences: list[list[Token]] = []
+    for sent in doc.sents:
+        tokens = [Token(t.text, t.idx) for t in sent if not invisible(t.text)]
+        if tokens and sentences and all(_trailing(t) for t in sent if not invisible(t.text)):
+            sentences[-1].extend(tokens)
+        elif tokens:
+            sentences.append(tokens)
+    return sentences
+
+
+def _trailing(token: SpacyToken) -> bool:
+    """Whether a spaCy token is one that trails a post's sentence: a hashtag, a mention, a link, or no letter or digit."""
+    text = token.text
+    return (len(text) > 1 and text[0] in "#@") or token.like_url or not any(c.isalnum() for c in text)
 
 
 def tokenize(text: str) -> list[list[str]]:

@@ -39,6 +39,14 @@ def test_a_hashtag_is_one_token_as_a_mention_is():
     assert all(text[t.start:t.start + len(t.text)] == t.text for t in found)
 
 
+def test_hashtags_links_and_emoji_after_a_sentence_end_it_rather_than_make_one():
+    assert tokenize("the Nile at sunset!!! #Egypt #travel") == [["the", "Nile", "at", "sunset", "!", "!", "!", "#Egypt", "#travel"]]
+    assert tokenize("which is better ?? 🤔") == [["which", "is", "better", "?", "?", "🤔"]]
+    assert tokenize("Go team! @NBA https://nba.com") == [["Go", "team", "!", "@NBA", "https://nba.com"]]
+    assert tokenize("#blessed") == [["#blessed"]] and tokenize("It rained. 2020 was bad.") == [
+        ["It", "rained", "."], ["2020", "was", "bad", "."]]  # a sentence with a word of its own stays one
+
+
 def test_a_plain_sentence_is_tokenised_as_spacy_does():
     import spacy
 
