@@ -16,7 +16,9 @@ Strategies (:data:`STRATEGIES`):
   sentence naming the same entity string, beyond the first ``FREE_REPEATS``, is discounted by
   ``DIVERSITY`` each time, so that fifty sentences about one string do not crowd the top. A rare
   type's few names recur (Katrina, Olympic, Christmas), so the first ten are left alone: on the dev
-  split three cost a tenth of the rare-type entities in the top 250;
+  split three cost a tenth of the rare-type entities in the top 250. A sentence that repeats one above
+  it word for word (case aside) is discounted as a repeat from the first, as without weak types, where ``mixed``
+  ranks by ``uncertain`` with that discount alone;
 * ``random``: a seeded shuffle, the baseline.
 
 A model without weak types (a single tagger, or a dataset whose tag set has none) ranks by
@@ -80,9 +82,9 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
         random.Random(seed).shuffle(order)
         return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences) if pre_annotate else None)
     weak = sorted(model.tagset.weak) if isinstance(model, VotedPipeline) else []
-    note = None
+    note, diverse = None, strategy == "mixed"
     if strategy in ("rare", "mixed") and not weak:
-        note = "the model has no weak (rare) types: ranked by uncertainty"
+        note = "the model has no weak (rare) types: ranked by uncertainty" + (", repeated sentences last" if diverse else "")
         strategy = "uncertain"
     columns = {t: [j for j, label in enumerate(model.weak.labels) if label[2:] == t] for t in weak} if weak else {}
     uncertain, hints, strong, rare, types, strings, marked, weak_tagged, detector = [], [], [], [], [], [], [], [], []
@@ -101,9 +103,9 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
                 marked.append(where)
                 strings.append(" ".join(w[j] for j in where))
     if strategy == "uncertain":
-        items = [Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order]
+        items = sorted((Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order), key=lambda m: -m.score)
         tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences)
-        return Ranking(sorted(items, key=lambda m: -m.score)[:top], note, tags)
+        return Ranking((_unrepeated(items, sentences) if diverse else items)[:top], note, tags)
     tags = None
     if pre_annotate:  # the vote, from the outputs the ranking computed
         tags = [vote(s, w, p, model.threshold).tags for s, w, p in zip(strong, weak_tagged, detector)]
@@ -120,6 +122,7 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
                                (types[i],) if rare[i] >= 0.5 else ()))
     items.sort(key=lambda m: -m.score)
     if strategy == "mixed":
+        items = _unrepeated(items, sentences)
         items = _diverse(items, [strings[m.sentence] or f"#{m.sentence}" for m in items])  # no string: no discount
     return Ranking(items[:top], note, tags)
 
@@ -180,12 +183,18 @@ def _rare_score(p_detector: float | None, p_weak: float) -> float:
     return (0.75 * p_detector + 0.25 * p_weak + p_detector * p_weak) / 2
 
 
-def _diverse(items: list[Mined], keys: list[str]) -> list[Mined]:
-    """``items`` (best first), the k-th (from 0) of a key discounted by ``DIVERSITY ** max(0, k - FREE_REPEATS + 1)``, re-ranked."""
+def _diverse(items: list[Mined], keys: list[str], free: int = FREE_REPEATS) -> list[Mined]:
+    """``items`` (best first), the k-th (from 0) of a key discounted by ``DIVERSITY ** max(0, k - free + 1)``, re-ranked."""
     seen: Counter[str] = Counter()
     discounted = []
     for item, key in zip(items, keys):
         key = key.lower()
-        discounted.append(Mined(item.sentence, item.score * DIVERSITY ** max(0, seen[key] - FREE_REPEATS + 1), item.reason, item.types))
+        discounted.append(Mined(item.sentence, item.score * DIVERSITY ** max(0, seen[key] - free + 1), item.reason, item.types))
         seen[key] += 1
     return sorted(discounted, key=lambda m: -m.score)
+
+
+def _unrepeated(items: list[Mined], sentences: Sequence[Sequence[str]]) -> list[Mined]:
+    """``items`` (best first) with each repeat of a sentence above it (word for word, case aside) discounted as a
+    repeat from the first: an annotator learns nothing from the second copy."""
+    return _diverse(items, [" ".join(sentences[m.sentence]) for m in items], free=1)

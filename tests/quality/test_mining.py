@@ -8,7 +8,7 @@ from ner_core.cli import main
 from ner_core.data.tags import spans
 from ner_core.models.checkpoint_dirs import resolve
 from ner_core.models.pipeline import load_any
-from ner_core.quality.mining import FREE_REPEATS, STRATEGIES, mine
+from ner_core.quality.mining import DIVERSITY, FREE_REPEATS, STRATEGIES, mine
 
 
 @pytest.fixture(scope="module")
@@ -72,19 +72,29 @@ def test_the_rare_types_come_first(voted, pool):
 
 
 def test_the_same_string_does_not_crowd_the_top(voted, pool):
-    repeated = ("Hurricane", "Katrina", "hit", "the", "coast", ".")
     copies = FREE_REPEATS + 10
-    words = [repeated] * copies + [s.words for s in pool[:200]]
+    alike = [("Hurricane", "Katrina", "hit", "the", "coast", "in", str(1980 + k), ".") for k in range(copies)]
+    words = alike + [s.words for s in pool[:200]]
     ranked = mine(voted, words, "mixed").items
-    scores = [m.score for m in ranked if m.sentence < copies]
-    assert scores[FREE_REPEATS - 1] == scores[0] and scores[FREE_REPEATS + 1] < 0.5 * scores[0]  # discounted after the free ones
+    rare = {m.sentence: m.score for m in mine(voted, words, "rare").items}
+    kept = [m.score / rare[m.sentence] for m in ranked if m.sentence < copies]  # best first
+    assert min(kept[:FREE_REPEATS]) > 0.95 and max(kept[FREE_REPEATS + 1:]) < 0.55  # discounted after the free ones
     assert sum(m.sentence < copies for m in ranked[:copies]) < copies  # without diversity they would fill the top
-    assert len({m.score for m in mine(voted, words, "rare").items if m.sentence < copies}) == 1  # rare alone: no diversity
+
+
+def test_a_repeated_sentence_is_discounted_from_its_first_repeat(voted, pool):
+    repeated = ("Hurricane", "Katrina", "hit", "the", "coast", ".")
+    words = [repeated, tuple(w.upper() for w in repeated), repeated] + [s.words for s in pool[:100]]
+    for model in (voted, load_any(resolve("bilstm_crf"))):  # without weak types: uncertainty, repeats discounted alone
+        alone = [mine(model, [words[i]], "mixed").items[0].score for i in range(3)]
+        kept = [m.score / alone[m.sentence] for m in mine(model, words, "mixed").items if m.sentence < 3]  # best first
+        assert kept == pytest.approx([1, DIVERSITY, DIVERSITY ** 2])  # case aside, a repeat
+    assert len({m.score for m in mine(voted, words, "rare").items if m.sentence in (0, 2)}) == 1  # rare alone: no discount
 
 
 def test_a_model_without_weak_types_ranks_by_uncertainty_and_says_so(pool):
     ranking = mine(load_any(resolve("bilstm_crf")), [s.words for s in pool[:50]], "mixed")
-    assert ranking.note == "the model has no weak (rare) types: ranked by uncertainty"
+    assert ranking.note == "the model has no weak (rare) types: ranked by uncertainty, repeated sentences last"
     assert all(m.reason.startswith("uncertain: ") for m in ranking.items)
 
 
