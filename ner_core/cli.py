@@ -521,7 +521,7 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence], confi
     import tempfile
 
     from .quality.label_issues import issues_from_marginals
-    from .training.cross_val import cross_validate
+    from .training.cross_val import cross_validate, fold_caution
 
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(args.models_dir) if args.models_dir else Path(scratch)
@@ -529,6 +529,8 @@ def _cross_val_issues(args: argparse.Namespace, sentences: list[Sentence], confi
     from .workbench.registry import recipe_line
 
     print(f"fold models: {recipe_line(result.recipe)}", file=sys.stderr)
+    if caution := fold_caution(result.recipe):
+        print(f"warning: {caution}: --cv-epochs, --init-from", file=sys.stderr)
     return issues_from_marginals(sentences, result.marginals, result.labels, folds=result.folds, agreement=not result.warm)
 
 

@@ -5,7 +5,7 @@ from ner_core.quality.issue_scores import CrossValJobSpec
 from ner_core.quality.review_queue import MODEL, SOURCES, SPLITS, QueueItem
 from ner_core.quality.review_session import ReviewSession, fill_review_queue, item_words, open_elsewhere
 from ner_core.storage.users import refusal
-from ner_core.training.cross_val import CrossValConfig
+from ner_core.training.cross_val import CrossValConfig, fold_caution
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.correction_review import rejections
 from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
@@ -53,6 +53,8 @@ def cross_validation() -> None:
         if result.get("recipe"):
             st.caption(f"Scored the {result['split']} split ({result['sentences']:,} sentences); fold models: "
                        f"{recipe_line(result['recipe'])}")
+            if caution := fold_caution(result["recipe"]):
+                st.warning(f"Model flags of this run: {caution}.")
     why = refusal(user, "retrain") or busy()  # one job at a time, of any dataset
     left, right = st.columns(2)
     recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",

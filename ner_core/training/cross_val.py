@@ -41,6 +41,7 @@ from ..data.tags import TagSet
 
 Report = Callable[[dict[str, Any]], None]
 MAX_SEEN_SHARE = 0.05  # of the sentences (distinct), at most this many may be ones a warm start's checkpoint trained on
+LOW_FOLD_F1 = 0.5  # fold models scoring under this on held-out sentences: their flags are said to be unreliable
 
 
 @dataclass
@@ -86,6 +87,16 @@ class CrossValResult:
         """Its fold models started from a tagger trained on other data, which knows more than the sentences'
         own counts: their flags are ranked by the marginal alone (:func:`~ner_core.quality.label_issues.issues_from_marginals`)."""
         return self.recipe.get("chosen") == "warm"
+
+
+def fold_caution(recipe: dict[str, Any]) -> str | None:
+    """Why flags from fold models of ``recipe`` (:attr:`CrossValResult.recipe`) may be mostly false: the chosen
+    recipe's micro F1 on the first fold's held-out sentences, where ``auto`` measured it, is under :data:`LOW_FOLD_F1`."""
+    chosen = next((c for c in recipe.get("candidates", ()) if c.get("recipe") == recipe.get("chosen") and "dev_micro_f1" in c), None)
+    if chosen is None or chosen["dev_micro_f1"] >= LOW_FOLD_F1:
+        return None
+    return (f"the fold models score {chosen['dev_micro_f1']:.2f} micro F1 on held-out sentences: expect many false flags "
+            "(more epochs, a tagger to start them from, or more data make them better)")
 
 
 def assign_folds(sentences: Sequence[Sentence], folds: int, seed: int = 13) -> list[int]:

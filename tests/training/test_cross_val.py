@@ -226,3 +226,15 @@ def test_a_warm_start_from_a_pipeline_or_from_nothing_is_refused_with_why(data, 
     with pytest.raises(ValueError, match="--init-from .*voted: a pipeline, not a tagger"):
         cross_validate(data, CrossValConfig(folds=3, recipe="warm"), tmp_path / "cv", init_from=tmp_path / "voted", progress=False)
     assert not (tmp_path / "cv").exists()  # refused before any training
+
+
+def test_fold_models_that_score_low_on_held_out_sentences_are_said_to_give_unreliable_flags():
+    from ner_core.training.cross_val import LOW_FOLD_F1, fold_caution
+
+    measured = {"chosen": "finetune", "candidates": [{"recipe": "glove", "dev_micro_f1": 0.0},
+                                                     {"recipe": "finetune", "dev_micro_f1": 0.2572}]}
+    assert fold_caution(measured) == ("the fold models score 0.26 micro F1 on held-out sentences: expect many false flags "
+                                      "(more epochs, a tagger to start them from, or more data make them better)")
+    measured["candidates"][1]["dev_micro_f1"] = LOW_FOLD_F1
+    assert fold_caution(measured) is None
+    assert fold_caution({"requested": "glove", "chosen": "glove"}) is None  # not measured: nothing to say
