@@ -402,7 +402,7 @@ def cmd_pool(args: argparse.Namespace) -> int:
         print(read.summary(), file=sys.stderr)
         intake = pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name,
                           args.author, args.any_script)
-        print(intake.summary() + (" (--any-script keeps them)" if intake.other_scripts else ""))
+        print(f"dataset {args.dataset!r}: " + intake.summary() + (" (--any-script keeps them)" if intake.other_scripts else ""))
         return 0
     if args.action == "rank":
         from .models.device import resolve_device
@@ -426,6 +426,39 @@ def cmd_pool(args: argparse.Namespace) -> int:
         score = "unranked" if item.score is None else f"{item.score:.3f}"
         print(f"{item.id:>7}  {score:>8}  {item.reason or ''}  |  {' '.join(item.words)}")
     return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    import shlex
+
+    from .storage.datasets import dataset_paths, import_dataset, name_for_file
+    from .storage.db import data_dir, make_engine
+
+    engine = make_engine()
+    if args.action == "list":
+        for name, path in dataset_paths(engine).items():
+            print(f"{name}\t{path}")
+        return 0
+    if args.file is None:
+        raise ValueError("datasets import needs the corpus FILE")
+    name = args.name if args.name is not None else name_for_file(args.file.name, dataset_paths(engine))
+    store = import_dataset(engine, name, _file_bytes(args.file), args.file.name, data_dir() / "datasets",
+                           log=lambda summary: print(summary, file=sys.stderr))
+    print(f"imported {len(store.original):,} sentences as dataset {name!r}: `pool add --dataset {shlex.quote(name)} FILE` adds "
+          "raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
+    return 0
+
+
+def _file_bytes(path: Path) -> bytes:
+    """The bytes of ``path``, or a :class:`ValueError` saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise ValueError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ValueError(f"{path}: a directory, not a corpus file") from None
+    except OSError as err:
+        raise ValueError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
 def cmd_experiments(args: argparse.Namespace) -> int:
@@ -792,6 +825,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("job", help="run a background job recorded in the database (the app starts these)")
     p.add_argument("id", help="the job's id")
     p.set_defaults(func=cmd_job)
+
+    p = sub.add_parser("datasets", help="list the datasets, or import a corpus file as a new one (as the app's sidebar does)")
+    p.add_argument("action", choices=("list", "import"))
+    p.add_argument("file", nargs="?", type=Path, help="import: a corpus file in any format the app imports (plain or zipped)")
+    p.add_argument("--name", help="import: the dataset's name (default: from the file's name, as the app proposes)")
+    p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("users", help="add or list the people who sign in to the app (none: one person, no sign-in)")
     p.add_argument("action", choices=("add", "list"))

@@ -201,7 +201,7 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     records = tmp_path / "more.jsonl"
     records.write_text('{"text": "Snow fell on Oslo."}\n{"tokens": ["Rain", "in", "Spain"]}\n')
     assert main(["pool", "add", str(text), "--author", "ann"]) == 0
-    assert "2 sentence(s) added to the pool; dropped: 1 already in the pool" in capsys.readouterr().out
+    assert "dataset 'default': 2 sentence(s) added to the pool; dropped: 1 already in the pool" in capsys.readouterr().out
     assert main(["pool", "add", "--dataset", "default", str(records)]) == 0  # options before the FILE too
     assert "2 sentence(s) added" in capsys.readouterr().out
     greek = tmp_path / "greek.txt"
@@ -220,6 +220,28 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     assert main(["pool", "add", str(tmp_path / "missing.txt")]) == 1
     assert main(["pool", "status", "--dataset", "nope"]) == 1
     assert "no dataset named 'nope'" in capsys.readouterr().err
+
+
+def test_the_datasets_command_imports_a_corpus_whose_pool_then_takes_text(tmp_path, small_corpus, monkeypatch, capsys):
+    from ner_core.cli import main
+
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    corpus = tmp_path / "drug notes.conll"
+    corpus.write_text("Aspirin\tB-DRUG\ncures\tO\n\nIbuprofen\tB-DRUG\nhelps\tO\n")
+    assert main(["datasets", "import", str(corpus)]) == 0
+    said = capsys.readouterr()
+    assert "imported 2 sentences as dataset 'drug notes': `pool add --dataset 'drug notes' FILE`" in said.out
+    assert "drug notes.conll: conll, utf-8, 2 sentences" in said.err
+    assert main(["datasets", "import", str(corpus), "--name", "drug notes"]) == 1
+    assert "a dataset named 'drug notes' exists already" in capsys.readouterr().err
+    assert main(["datasets", "import", str(tmp_path)]) == 1 and "a directory, not a corpus file" in capsys.readouterr().err
+    assert main(["datasets", "list"]) == 0
+    assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == ["default", "drug notes"]
+    (tmp_path / "new.txt").write_text("Aspirin is sold in Oslo.\n")
+    assert main(["pool", "add", "--dataset", "drug notes", str(tmp_path / "new.txt")]) == 0
+    assert capsys.readouterr().out.startswith("dataset 'drug notes': 1 sentence(s) added to the pool")
 
 
 def test_the_store_counts_the_indices_of_added_sentences(store, pool):
