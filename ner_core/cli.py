@@ -851,6 +851,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_at_least(1), default=2)
     p.add_argument("--limit", type=_at_least(1), help="use only the first N sentences of each split (for a quick check)")
     p.set_defaults(func=cmd_experiments)
+    for command in sub.choices.values():  # an unknown option is refused with its command's usage, not the list of commands
+        command.set_defaults(command_parser=command)
     return parser
 
 
@@ -870,7 +872,9 @@ def stop_on_sigterm() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
-    args = build_parser().parse_args(argv)
+    args, unknown = build_parser().parse_known_args(argv)
+    if unknown:
+        args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
     try:
         with _device_env(args):
             return args.func(args)

@@ -136,6 +136,9 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
             assert refused.returncode == 2 and f"--budget: must be in (0, inf), got {budget}" in refused.stderr, refused.stderr
     json_lines = run_cli("predict", "--data", missing, "--json")
     assert json_lines.returncode == 1 and "--json prints the tags of --text" in json_lines.stderr
+    bogus = run_cli(*train, "--bogus", "1")  # refused with train's usage, not the list of commands
+    assert bogus.returncode == 2 and bogus.stderr.startswith("usage: python -m ner_core train [-h]")
+    assert bogus.stderr.endswith("python -m ner_core train: error: unrecognized arguments: --bogus 1\n"), bogus.stderr
 
 
 def test_label_issues_warm_starts_from_the_model_when_no_init_from_is_given(tmp_path):
