@@ -3,8 +3,10 @@
 Two rules on top of spaCy's: text that shows nothing (:func:`invisible`: whitespace, zero-width spaces and joiners,
 U+FEFF, U+2060 and Unicode's other default-ignorable characters) is no token, as whitespace is not; a token never
 ends inside a grapheme cluster (the user-perceived character of Unicode's UAX #29), so an emoji sequence (skin tones,
-U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into one token; and a hashtag stays one
-token (``#NYC2026``), as a mention (``@Apple_Inc``) already does: ``#`` is split off only where no word follows it.
+U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into one token; a hashtag stays one
+token (``#NYC2026``), as a mention (``@Apple_Inc``) already does: ``#`` is split off only where no word follows it;
+and Chinese and Japanese, written without spaces, are read a character a token (as their NER corpora are tagged),
+not a clause a token.
 """
 from __future__ import annotations
 
@@ -21,6 +23,8 @@ T = TypeVar("T")
 MAX_SENTENCE_TOKENS = 250  # past it, text without sentence punctuation is cut (the default corpus's longest sentence has 104)
 _INVISIBLE = regex.compile(r"[\s\x1c-\x1f\p{Default_Ignorable_Code_Point}]*")  # \x1c-\x1f: str.isspace's, not \s's
 _GRAPHEME = regex.compile(r"\X")
+_CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
+"""Scripts written without spaces between words, and their punctuation (CJK symbols, full-width marks)."""
 
 
 class Token(NamedTuple):
@@ -72,6 +76,33 @@ def _whole_graphemes(doc: Doc) -> Doc:
     return Doc(doc.vocab, words=words, spaces=[bool(spaced[b - 1]) for b in firsts[1:]])
 
 
+def _cjk_characters(doc: Doc) -> Doc:
+    """A pipeline component: ``doc`` with each Chinese or Japanese character a token of its own (the rest of a token
+    that holds one, such as ``2024年`` or ``iPhone发布``, stays as it was: ``2024`` ``年``)."""
+    from spacy.tokens import Doc
+
+    if doc.text.isascii() or not _CJK.search(doc.text):
+        return doc
+    words, spaces = [], []
+    for token in doc:
+        pieces = _cjk_pieces(token.text) if _CJK.search(token.text) else [token.text]
+        words += pieces
+        spaces += [False] * (len(pieces) - 1) + [bool(token.whitespace_)]
+    return Doc(doc.vocab, words=words, spaces=spaces)
+
+
+def _cjk_pieces(text: str) -> list[str]:
+    """``text`` cut before and after each grapheme cluster that starts with a Chinese or Japanese character or mark."""
+    pieces, run = [], ""
+    for grapheme in _GRAPHEME.findall(text):
+        if _CJK.match(grapheme):
+            pieces += [run, grapheme] if run else [grapheme]
+            run = ""
+        else:
+            run += grapheme
+    return pieces + [run] if run else pieces
+
+
 @functools.lru_cache(maxsize=1)
 def _nlp():
     import spacy
@@ -82,6 +113,8 @@ def _nlp():
     nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex(prefixes).search
     Language.component("ner_core_whole_graphemes", func=_whole_graphemes)
     nlp.add_pipe("ner_core_whole_graphemes")
+    Language.component("ner_core_cjk_characters", func=_cjk_characters)
+    nlp.add_pipe("ner_core_cjk_characters")
     nlp.add_pipe("sentencizer")
     nlp.max_length = 5_000_000
     return nlp

@@ -35,7 +35,7 @@ def test_a_hashtag_is_one_token_as_a_mention_is():
     text = "Loving #iPhone15 from @Apple_Inc!! (#NYC2026) \"#quoted\" #日本 # alone, issue #5 ## ok"
     found = [t for sentence in tokenize_with_offsets(text) for t in sentence]
     assert [t.text for t in found] == ["Loving", "#iPhone15", "from", "@Apple_Inc", "!", "!", "(", "#NYC2026", ")", '"',
-                                       "#quoted", '"', "#日本", "#", "alone", ",", "issue", "#5", "#", "#", "ok"]
+                                       "#quoted", '"', "#", "日", "本", "#", "alone", ",", "issue", "#5", "#", "#", "ok"]
     assert all(text[t.start:t.start + len(t.text)] == t.text for t in found)
 
 
@@ -45,6 +45,15 @@ def test_hashtags_links_and_emoji_after_a_sentence_end_it_rather_than_make_one()
     assert tokenize("Go team! @NBA https://nba.com") == [["Go", "team", "!", "@NBA", "https://nba.com"]]
     assert tokenize("#blessed") == [["#blessed"]] and tokenize("It rained. 2020 was bad.") == [
         ["It", "rained", "."], ["2020", "was", "bad", "."]]  # a sentence with a word of its own stays one
+
+
+def test_chinese_and_japanese_are_read_a_character_a_token():
+    text = "习近平在北京会见了国务卿。iPhone发布 2024年 東京タワーへ! Привет мир."
+    found = tokenize_with_offsets(text)
+    assert [[t.text for t in s] for s in found] == [
+        ["习", "近", "平", "在", "北", "京", "会", "见", "了", "国", "务", "卿", "。"],
+        ["iPhone", "发", "布", "2024", "年", "東", "京", "タ", "ワ", "ー", "へ", "!"], ["Привет", "мир", "."]]
+    assert all(text[t.start:t.start + len(t.text)] == t.text for s in found for t in s)
 
 
 def test_a_plain_sentence_is_tokenised_as_spacy_does():
