@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
 from .data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError, CorpusFile, Sentence, Split, default_corpus_path, load_corpus, load_split, read_corpus, split_corpus
+from .data.sentence_keys import sentence_key
 from .data.tags import WEAK_SHARE, TagSet
 from .storage.datasets import DEFAULT_DATASET
 from .models.checkpoint_dirs import CheckpointError, check_replaceable, checkpoints_dir, is_checkpoint
@@ -79,6 +80,14 @@ def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
         print(source, file=sys.stderr)
     if args.limit:
         split = replace(split, train=split.train[: args.limit])
+    how = "the files as given" if args.dev else "the file's seeded 80/10/10 split"
+    print(f"training on {len(split.train):,} sentences, choosing epochs on {len(split.val):,} of the {split.val_name}"
+          + (f", {len(split.test):,} held out as test" if split.test else "") + f" ({how})", file=sys.stderr)
+    seen = {sentence_key(s) for s in split.train}
+    repeated = sum(sentence_key(s) in seen for s in split.val)
+    if repeated:
+        print(f"warning: {repeated:,} of the {len(split.val):,} sentences of the {split.val_name} are also training sentences "
+              "(word for word): their scores, and the epochs and recipe chosen by them, flatter the model", file=sys.stderr)
     untrained = TagSet.untrained(split.train, [*split.val, *split.test])
     if untrained:
         print(f"warning: {', '.join(untrained)} tagged only in the dev/test sentences, never in training: the models "

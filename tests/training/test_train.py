@@ -286,16 +286,18 @@ def test_evaluate_cli_refuses_another_tag_set_and_an_empty_split(tiny_model, tmp
     assert empty.returncode == 1 and "no sentences to score in test" in empty.stderr
 
 
-def test_train_cli_warns_of_a_type_tagged_only_in_the_dev_file(tiny_model, split, tmp_path):
+def test_train_cli_warns_of_a_type_tagged_only_in_the_dev_file_and_of_dev_sentences_it_trains_on(tiny_model, split, tmp_path):
     from ner_core.data.corpus import Sentence, write_corpus
 
     _, ckpt = tiny_model
     train, dev = tmp_path / "train.conll", tmp_path / "dev.conll"
     write_corpus(split.train[:40], train)
-    write_corpus([*split.val[:20], Sentence(("Gobi", "sand"), ("B-desert", "O"))], dev)
+    write_corpus([*split.val[:20], *split.train[:3], Sentence(("Gobi", "sand"), ("B-desert", "O"))], dev)
     done = run_cli("train", "--data", str(train), "--dev", str(dev), "--init-from", str(ckpt), "--epochs", "1",
                    "--threads", "1", "--out", str(tmp_path / "m"))
     assert "warning: desert tagged only in the dev/test sentences, never in training" in done.stderr
+    assert "training on 40 sentences, choosing epochs on 24 of the dev file dev.conll (the files as given)" in done.stderr
+    assert "warning: 3 of the 24 sentences of the dev file dev.conll are also training sentences (word for word)" in done.stderr
 
 
 def test_a_tie_keeps_the_later_weights_and_patience_counts_only_gains(tmp_path):
