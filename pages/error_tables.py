@@ -41,5 +41,7 @@ def heatmap(counts, title: str):
     fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
                     range_color=[0, max(errors, default=0) or 1],
                     labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
-    fig.update_layout(height=420, margin=dict(l=0, r=0, t=40, b=0))
+    fig.update_layout(height=max(420, 80 + 32 * len(labels)), margin=dict(l=0, r=0, t=40, b=0))
+    fig.update_xaxes(tickmode="array", tickvals=labels)  # every label, none skipped for room
+    fig.update_yaxes(tickmode="array", tickvals=labels)
     return fig

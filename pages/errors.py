@@ -79,12 +79,12 @@ for category in CATEGORIES:
     with st.expander(f"Examples: {category} ({counts[category]:,} errors; the first 5 sentences)"):
         examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
         st.dataframe(pd.DataFrame(examples, columns=["sentence", "text", "types"]), hide_index=True, width="stretch")
-left, right = st.columns(2)
+entities, tokens = st.tabs(["Confusion of entities", "Confusion of tokens"])  # each as wide as the page: every label and count readable
 if analysis.entity_confusion:  # none when neither gold nor prediction holds an entity
-    left.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
-    left.caption("A cell counts pairs of a gold and a predicted entity that overlap: a gold entity that overlaps two predictions "
-                 "counts twice, and the diagonal holds boundary errors of the same type as well as exact matches.")
-right.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")
+    entities.plotly_chart(heatmap(analysis.entity_confusion, "Entities (none = missed / spurious)"), key="errors_entity_cm")
+    entities.caption("A cell counts pairs of a gold and a predicted entity that overlap: a gold entity that overlaps two predictions "
+                     "counts twice, and the diagonal holds boundary errors of the same type as well as exact matches.")
+tokens.plotly_chart(heatmap(analysis.token_confusion, "Tokens"), key="errors_token_cm")
 st.caption(f"Errors, examples and both charts are of the {next(iter(analysis.systems))} output.")
 
 st.subheader("Sentences")
@@ -93,12 +93,12 @@ c1, c2 = st.columns(2)
 types = c1.multiselect("Entity type", type_options, key="errors_types", help="Or click a type's row in the scores above")
 query = c2.text_input("Word search", key="errors_query")
 errors = st.session_state.errors_categories  # chosen under Errors, above
-c4, c5, c6 = st.columns(3)
-disagreement = c4.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
+disagreement = st.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
                            help="Sentences where the detector let the weak tagger's entities in (a single model: none)")
 single = not isinstance(model, VotedPipeline) or model.detector is None  # no detector decides anything
 if single:
     st.session_state.errors_detector = "any"  # not a filter left from another model
+c5, c6 = st.columns(2)
 detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_detector", disabled=single,
                         help="A single model or a pipeline without a detector: every sentence is voted" if single else None)
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confidence")

@@ -590,8 +590,8 @@ def test_a_line_break_ends_a_sentence_unless_the_lines_look_wrapped():
         *headlines.splitlines(), "so excited for the concert in Houston tonight", "@jack twitter is down again lol",
         "ugh Monday again", "Introduction to Machine Learning", "Deep Learning",
         "The ministers met in Brussels on Monday , where they agreed on a plan that will be signed in May ."]
-    assert read.notes == {"lines read as texts of their own (not wrapped: a line break ends a sentence)": 9,
-                          "lines joined as wrapped text (a paragraph that ends as a sentence ends)": 4}
+    assert read.notes == {"lines read one by one (a line break ends a sentence)": 9,
+                          "lines joined as wrapped text": 4}
 
 
 # ---------------------------------------------------------------- tag schemes on writing, tags as written

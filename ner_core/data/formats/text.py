@@ -69,10 +69,10 @@ def _paragraph(paragraph: list[str], line: int, reading: Reading) -> Iterator[Ra
     """The sentences of a paragraph: of its lines joined, where they look wrapped, else of each line apart."""
     if wrapped(paragraph):
         if len(paragraph) > 1:
-            reading.notes["lines joined as wrapped text (a paragraph that ends as a sentence ends)"] += len(paragraph)
+            reading.notes["lines joined as wrapped text"] += len(paragraph)
         yield from _sentences(paragraph, line, reading)
         return
-    reading.notes["lines read as texts of their own (not wrapped: a line break ends a sentence)"] += len(paragraph)
+    reading.notes["lines read one by one (a line break ends a sentence)"] += len(paragraph)
     for offset, text in enumerate(paragraph):
         yield from _sentences([text], line + offset, reading)
 
