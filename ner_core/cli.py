@@ -90,8 +90,11 @@ def _training_data(args: argparse.Namespace) -> tuple[Split, TagSet]:
               "(word for word): their scores, and the epochs and recipe chosen by them, flatter the model", file=sys.stderr)
     untrained = TagSet.untrained(split.train, [*split.val, *split.test])
     if untrained:
+        unscored = TagSet.untrained(split.val, split.train) if args.dev else ()  # the other way round: a renamed type?
+        renamed = (f"; {', '.join(unscored)} {'is' if len(unscored) == 1 else 'are'} tagged in training but never in the "
+                   f"{split.val_name}: if some are the same types under other names, give both files one set of names") if unscored else ""
         print(f"warning: {', '.join(untrained)} tagged only in the dev/test sentences, never in training: the models "
-              "cannot learn it and will miss every one (weak by the share rule)", file=sys.stderr)
+              f"cannot learn {'it' if len(untrained) == 1 else 'them'} and will miss every one{renamed}", file=sys.stderr)
     return split, TagSet.of_split(split.train, [*split.val, *split.test], args.weak_share, args.weak_types)
 
 
