@@ -38,15 +38,19 @@ def reachable(url: str, on: bool) -> None:
             admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
 
 
-RECORD_STATES = """() => {  // every change of the app's connection and script states, in window.__states
+RECORD_STATES = """() => {  // every change of the app's connection and script states, in window.__states, with its time
   const app = document.querySelector("[data-test-connection-state]");
   window.__states = [];
-  new MutationObserver(() => window.__states.push([app.dataset.testConnectionState, app.dataset.testScriptState]))
+  new MutationObserver(() => window.__states.push([app.dataset.testConnectionState, app.dataset.testScriptState, Date.now()]))
     .observe(app, { attributes: true });
 }"""
-RERUN_AFTER_RECONNECT = """() => {  // connected again after a loss, then a script run
-  const lost = window.__states.findIndex(([connection]) => connection !== "CONNECTED");
-  return lost >= 0 && window.__states.slice(lost).some(([connection, script]) => connection === "CONNECTED" && script === "running");
+SETTLED_AFTER_RECONNECT = """() => {  // connected again after a loss, a script run since, and no run for 2 s: the new session's
+  // runs are done (under `streamlit run`, a deep link's first run reruns through app.py; until then the page shows the old
+  // session's widgets, whose clicks the new session does not know)
+  const states = window.__states, lost = states.findIndex(([connection]) => connection !== "CONNECTED");
+  if (lost < 0 || !states.slice(lost).some(([connection, script]) => connection === "CONNECTED" && script === "running")) return false;
+  const [connection, script, at] = states[states.length - 1];
+  return connection === "CONNECTED" && script === "notRunning" && Date.now() - at > 2000;
 }"""
 
 
@@ -70,8 +74,7 @@ def test_the_first_save_after_a_server_restart_saves(small_corpus, tmp_path):
                 first_gold_to_org(page)
                 page.evaluate(RECORD_STATES)
             with streamlit_app(env, port=port):  # the tab reconnects, and its page reruns in the new session
-                page.wait_for_function(RERUN_AFTER_RECONNECT)
-                script_done(page)
+                page.wait_for_function(SETTLED_AFTER_RECONNECT, polling=200)
                 page.get_by_role("button", name="Save").click()
                 page.get_by_text("Saved: 1 token(s) changed").wait_for()
         finally:
