@@ -35,13 +35,16 @@ def filter_by_click(table: str, target: str, names: list, one: bool = False) -> 
 
 def heatmap(counts, title: str):
     """The confusion matrix of ``counts``, coloured by its errors: the scale ends at the largest cell off the diagonal, so
-    the matches (O as O above all) do not wash every error out to white; each cell shows its count."""
+    the matches (O as O above all) do not wash every error out to white; each cell shows its count, every label is
+    drawn."""
     labels, matrix = confusion_matrix(counts)
     errors = [n for g, row in enumerate(matrix) for p, n in enumerate(row) if g != p]
     fig = px.imshow(matrix, x=labels, y=labels, text_auto=True, color_continuous_scale="Blues", aspect="auto",
                     range_color=[0, max(errors, default=0) or 1],
                     labels={"x": "predicted", "y": "gold", "color": "count"}, title=title)
-    fig.update_layout(height=max(420, 80 + 32 * len(labels)), margin=dict(l=0, r=0, t=40, b=0))
+    fig.update_traces(texttemplate="%{z:.3~s}")  # 79.6k, not 79,569: counts short enough to read in a narrow cell
+    fig.update_layout(height=max(420, 80 + 32 * len(labels)), margin=dict(l=0, r=0, t=40, b=0),
+                      coloraxis_showscale=False)  # each cell says its count: the scale's room goes to the cells
     fig.update_xaxes(tickmode="array", tickvals=labels)  # every label, none skipped for room
     fig.update_yaxes(tickmode="array", tickvals=labels)
     return fig

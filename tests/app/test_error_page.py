@@ -40,6 +40,7 @@ def test_a_sentence_is_numbered_by_its_corpus_index_in_the_table_the_picker_and_
     matrix = np.frombuffer(base64.b64decode(z["bdata"]), z["dtype"]).reshape([int(n) for n in z["shape"].split(",")]).tolist()
     errors = max(n for g, row in enumerate(matrix) for p, n in enumerate(row) if g != p)
     assert tokens["layout"]["coloraxis"]["cmax"] == errors < max(map(max, matrix))  # O as O does not set the scale
+    assert tokens["layout"]["xaxis"]["tickvals"] == tokens["layout"]["yaxis"]["tickvals"] == tokens["data"][0]["x"]  # all drawn
     assert listed["text"].tolist()[0] == " ".join(corpus[numbers[0]].words)
     app.selectbox(key="errors_pick").set_value(numbers[0]).run()
     assert not app.exception
