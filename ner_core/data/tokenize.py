@@ -11,6 +11,7 @@ not a clause a token.
 from __future__ import annotations
 
 import functools
+import unicodedata
 from typing import TYPE_CHECKING, NamedTuple, Sequence, TypeVar
 
 import regex
@@ -121,23 +122,34 @@ def _nlp():
 
 
 def tokenize_with_offsets(text: str) -> list[list[Token]]:
-    """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing. A "sentence" of
-    only hashtags, mentions, links, emoji and punctuation (a post's ``!! #Egypt #travel``, ``?? 🤔``) ends the one before."""
+    """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing. Hashtags,
+    mentions, links and emoji that follow a sentence's end on its line end that sentence, rather than make one of their
+    own (``?? 🤔``) or open the next (``!!! #Egypt #travel Which ...``)."""
     doc = _nlp()(text)
     sentences: list[list[Token]] = []
     for sent in doc.sents:
-        tokens = [Token(t.text, t.idx) for t in sent if not invisible(t.text)]
-        if tokens and sentences and all(_trailing(t) for t in sent if not invisible(t.text)):
-            sentences[-1].extend(tokens)
-        elif tokens:
-            sentences.append(tokens)
+        visible = [t for t in sent if not invisible(t.text)]
+        if not visible:
+            continue
+        tags = len(visible) if all(_trailing(t, punctuation=True) for t in visible) else next(
+            i for i, t in enumerate(visible) if not _trailing(t, punctuation=False))
+        if sentences and tags and "\n" not in text[sentences[-1][-1].start:visible[tags - 1].idx]:  # on the line before
+            sentences[-1].extend(Token(t.text, t.idx) for t in visible[:tags])
+            visible = visible[tags:]
+        if visible:
+            sentences.append([Token(t.text, t.idx) for t in visible])
     return sentences
 
 
-def _trailing(token: SpacyToken) -> bool:
-    """Whether a spaCy token is one that trails a post's sentence: a hashtag, a mention, a link, or no letter or digit."""
+def _trailing(token: SpacyToken, punctuation: bool) -> bool:
+    """Whether a spaCy token may trail a post's sentence: a hashtag, a mention, a link, an emoji or another symbol, and
+    with ``punctuation`` any token without a letter or digit (at a sentence's start, a quote or a bracket opens it)."""
     text = token.text
-    return (len(text) > 1 and text[0] in "#@") or token.like_url or not any(c.isalnum() for c in text)
+    if (len(text) > 1 and text[0] in "#@") or token.like_url:
+        return True
+    if punctuation:
+        return not any(c.isalnum() for c in text)
+    return all(unicodedata.category(c)[0] in "SM" or unicodedata.category(c) == "Cf" for c in text)
 
 
 def tokenize(text: str) -> list[list[str]]:

@@ -45,6 +45,9 @@ def test_hashtags_links_and_emoji_after_a_sentence_end_it_rather_than_make_one()
     assert tokenize("Go team! @NBA https://nba.com") == [["Go", "team", "!", "@NBA", "https://nba.com"]]
     assert tokenize("#blessed") == [["#blessed"]] and tokenize("It rained. 2020 was bad.") == [
         ["It", "rained", "."], ["2020", "was", "bad", "."]]  # a sentence with a word of its own stays one
+    assert tokenize("Loved the sunset!!! #Egypt #travel Which is better ?? 🤔 Go team!") == [  # where spaCy ends them
+        ["Loved", "the", "sunset", "!", "!", "!", "#Egypt", "#travel"], ["Which", "is", "better", "?", "?", "🤔"], ["Go", "team", "!"]]
+    assert tokenize("Great day!\n#Monday meeting at noon.") == [["Great", "day", "!"], ["#Monday", "meeting", "at", "noon", "."]]
 
 
 def test_chinese_and_japanese_are_read_a_character_a_token():
