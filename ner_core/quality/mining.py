@@ -16,10 +16,11 @@ Strategies (:data:`STRATEGIES`):
   sentence naming the same entity string, beyond the first ``FREE_REPEATS``, is discounted by
   ``DIVERSITY`` each time, so that fifty sentences about one string do not crowd the top. A rare
   type's few names recur (Katrina, Olympic, Christmas), so the first ten are left alone: on the dev
-  split three cost a tenth of the rare-type entities in the top 250. A sentence that repeats one above
-  it word for word (case aside) is discounted as a repeat from the first, as without weak types, where ``mixed``
-  ranks by ``uncertain`` with that discount alone;
+  split three cost a tenth of the rare-type entities in the top 250 (without weak types, ``mixed`` is ``uncertain``);
 * ``random``: a seeded shuffle, the baseline.
+
+Whatever the strategy but ``random``, a sentence that repeats one above it word for word (case aside) is discounted
+by ``DIVERSITY`` from its first repeat: an annotator learns nothing from a second copy.
 
 A model without weak types (a single tagger, or a dataset whose tag set has none) ranks by
 uncertainty and says so in :attr:`Ranking.note`. With ``pre_annotate``, the model's tags of every
@@ -82,9 +83,9 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
         random.Random(seed).shuffle(order)
         return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences) if pre_annotate else None)
     weak = sorted(model.tagset.weak) if isinstance(model, VotedPipeline) else []
-    note, diverse = None, strategy == "mixed"
+    note = None
     if strategy in ("rare", "mixed") and not weak:
-        note = "the model has no weak (rare) types: ranked by uncertainty" + (", repeated sentences last" if diverse else "")
+        note = "the model has no weak (rare) types: ranked by uncertainty, repeated sentences last"
         strategy = "uncertain"
     columns = {t: [j for j, label in enumerate(model.weak.labels) if label[2:] == t] for t in weak} if weak else {}
     uncertain, hints, strong, rare, types, strings, marked, weak_tagged, detector = [], [], [], [], [], [], [], [], []
@@ -105,7 +106,7 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     if strategy == "uncertain":
         items = sorted((Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order), key=lambda m: -m.score)
         tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences)
-        return Ranking((_unrepeated(items, sentences) if diverse else items)[:top], note, tags)
+        return Ranking(_unrepeated(items, sentences)[:top], note, tags)
     tags = None
     if pre_annotate:  # the vote, from the outputs the ranking computed
         tags = [vote(s, w, p, model.threshold).tags for s, w, p in zip(strong, weak_tagged, detector)]
@@ -120,9 +121,8 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
             score = (rare[i] + UNCERTAIN_WEIGHT * uncertain[i]) / (1 + UNCERTAIN_WEIGHT)
             items.append(Mined(i, score, reason if rare[i] >= UNCERTAIN_WEIGHT * uncertain[i] else f"uncertain: {hints[i]}",
                                (types[i],) if rare[i] >= 0.5 else ()))
-    items.sort(key=lambda m: -m.score)
+    items = _unrepeated(sorted(items, key=lambda m: -m.score), sentences)
     if strategy == "mixed":
-        items = _unrepeated(items, sentences)
         items = _diverse(items, [strings[m.sentence] or f"#{m.sentence}" for m in items])  # no string: no discount
     return Ranking(items[:top], note, tags)
 
