@@ -29,9 +29,10 @@ if index["active"] not in ids:
     st.info("No model of this dataset is active: activate one.")
 table = pd.DataFrame(rows)
 table.insert(0, "active", table["id"] == index["active"])
-st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="registry_table", column_config={  # short labels: in view
-    "corrected tokens": st.column_config.NumberColumn("corrected", help="Tokens corrected in the corpus's sentences"),
-    "added sentences": st.column_config.NumberColumn("added", help="Sentences added from the pool (New text)")})
+st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="registry_table", column_config={  # narrow: in view
+    "active": st.column_config.CheckboxColumn(width=60),
+    "corrected tokens": st.column_config.NumberColumn("corrected", help="Tokens corrected in the corpus's sentences", width=80),
+    "added sentences": st.column_config.NumberColumn("added", help="Sentences added from the pool (New text)", width=60)})
 if SHIPPED in ids:
     st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 
