@@ -124,7 +124,8 @@ def _nlp():
 def tokenize_with_offsets(text: str) -> list[list[Token]]:
     """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing. Hashtags,
     mentions, links and emoji that follow a sentence's end on its line end that sentence, rather than make one of their
-    own (``?? 🤔``) or open the next (``!!! #Egypt #travel Which ...``)."""
+    own (``?? 🤔``) or open the next where a capital shows that it begins after them (``!!! #Egypt #travel Which ...``,
+    not ``. @jill you too``)."""
     doc = _nlp()(text)
     sentences: list[list[Token]] = []
     for sent in doc.sents:
@@ -133,6 +134,8 @@ def tokenize_with_offsets(text: str) -> list[list[Token]]:
             continue
         tags = len(visible) if all(_trailing(t, punctuation=True) for t in visible) else next(
             i for i, t in enumerate(visible) if not _trailing(t, punctuation=False))
+        if tags < len(visible) and not visible[tags].text[:1].isupper():  # "@jill you too": they open this one
+            tags = 0
         if sentences and tags and "\n" not in text[sentences[-1][-1].start:visible[tags - 1].idx]:  # on the line before
             sentences[-1].extend(Token(t.text, t.idx) for t in visible[:tags])
             visible = visible[tags:]

@@ -48,6 +48,7 @@ def test_hashtags_links_and_emoji_after_a_sentence_end_it_rather_than_make_one()
     assert tokenize("Loved the sunset!!! #Egypt #travel Which is better ?? 🤔 Go team!") == [  # where spaCy ends them
         ["Loved", "the", "sunset", "!", "!", "!", "#Egypt", "#travel"], ["Which", "is", "better", "?", "?", "🤔"], ["Go", "team", "!"]]
     assert tokenize("Great day!\n#Monday meeting at noon.") == [["Great", "day", "!"], ["#Monday", "meeting", "at", "noon", "."]]
+    assert tokenize("Thanks @jack. @jill you too.") == [["Thanks", "@jack", "."], ["@jill", "you", "too", "."]]
 
 
 def test_chinese_and_japanese_are_read_a_character_a_token():
