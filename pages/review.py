@@ -3,7 +3,7 @@ import streamlit as st
 
 from ner_core.quality.issue_scores import CrossValJobSpec
 from ner_core.quality.review_queue import MODEL, SOURCES, SPLITS, QueueItem
-from ner_core.quality.review_session import ReviewSession, fill_review_queue, item_words, open_elsewhere
+from ner_core.quality.review_session import ReviewSession, fill_review_queue, flags_computed, item_words, open_elsewhere
 from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig, fold_caution
 from ner_core.training.recipes import RECIPES
@@ -61,7 +61,7 @@ def cross_validation() -> None:
                             help="auto trains GloVe, GloVe + frozen MiniLM features and fine-tuned MiniLM on the first "
                                  "fold, and the active tagger briefly where it never saw the split, and keeps the best "
                                  "for every fold (README: Choosing a recipe)")
-    budget = right.number_input("Time for the recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget",
+    budget = right.number_input("Time for auto's recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget",
                                 help="auto skips a recipe whose five fold models would not finish within this time")
     if st.button("Score the split out of sample (5 folds, a background job)", key="review_cross_val",
                  disabled=why is not None, help=why):
@@ -78,7 +78,7 @@ def cross_validation() -> None:
 
 with st.spinner("Filling the queue (once per source)…"):
     fill_review_queue(queue, split_parts(dataset), split, list(available_models(dataset, single=True).values()), load_model)
-uncomputed = MODEL in (sources or SOURCES) and not queue.has_items(split, MODEL)
+uncomputed = MODEL in (sources or SOURCES) and not flags_computed(queue, split, split_parts(dataset)[split])
 if uncomputed:
     st.info(f"The model's flags of the {split} split (the most suspicious annotations) are not computed yet: score the "
             "split out of sample below (a background job). Until then the queue holds the consistency flags.")
@@ -134,7 +134,7 @@ def queue_view() -> None:
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
         "author": author, "types": types, "colours": type_colours(types), "conflict": conflict,
         "decided": session.decided[(dataset, split)],
-        "elsewhere": open_elsewhere(queue, split, chosen_types, sources) if not ahead and conflict is None else None,
+        "elsewhere": open_elsewhere(queue, split, chosen_types, sources, not uncomputed) if not ahead and conflict is None else None,
     }, KEY, on_ops)
     if not ahead:
         return

@@ -16,7 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -63,6 +63,16 @@ def store_run(engine: Engine, dataset: str, data_version: str, sentences: Sequen
 def latest_run(engine: Engine, dataset: str) -> IssueRun | None:
     with Session(engine, expire_on_commit=False) as session:
         return session.scalar(select(IssueRun).where(IssueRun.dataset == dataset).order_by(IssueRun.created_at.desc()).limit(1))
+
+
+def scored_any(engine: Engine, dataset: str, sentences: Iterable[int]) -> bool:
+    """Whether the dataset's newest cross-validated run scored any of ``sentences`` (corpus indices), flagged or not."""
+    run = latest_run(engine, dataset)
+    if run is None:
+        return False
+    with Session(engine) as session:
+        scored = set(session.scalars(select(IssueScore.sentence).where(IssueScore.run_id == run.id)))
+    return not scored.isdisjoint(sentences)
 
 
 def stored_issues(engine: Engine, dataset: str, sentences: Sequence[Sentence], rescore: bool = True) -> list[LabelIssue]:

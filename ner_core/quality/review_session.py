@@ -22,7 +22,7 @@ from ..data.tags import rebase
 from ..models.tagger import Tagger
 from ..storage.claims import claim, held_by_others
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError, database_failure
-from .issue_scores import latest_run, stored_issues
+from .issue_scores import latest_run, scored_any, stored_issues
 from .label_issues import LabelIssue, find_label_issues
 from .review_queue import (ACCEPTED, EDITED, KEPT, MODEL, SPLITS, Alike, AlreadyDecided, ModelSource, QueueItem, ReviewQueue,
                            describe_change, fill_queue)
@@ -288,15 +288,23 @@ def _shown(item: QueueItem, types: Sequence[str], sources: Sequence[str]) -> boo
     return (not sources or item.source in sources) and (not types or bool(item.types & set(types)))
 
 
-def open_elsewhere(queue: ReviewQueue, split: str, types: Sequence[str] = (), sources: Sequence[str] = ()) -> str:
+def flags_computed(queue: ReviewQueue, split: str, indices: Iterable[int]) -> bool:
+    """Whether the model's flags of ``split`` (corpus indices ``indices``) are computed: some are in its queue, or the
+    newest cross-validated run scored its sentences and flagged none (clean data is not "not computed")."""
+    return queue.has_items(split, MODEL) or scored_any(queue.store.engine, queue.store.name, indices)
+
+
+def open_elsewhere(queue: ReviewQueue, split: str, types: Sequence[str] = (), sources: Sequence[str] = (),
+                   computed: bool = True) -> str:
     """Where items are still open when ``split``'s queue shows none with these filters: the other splits
-    (same filters), and this split's items the filters hide."""
+    (same filters), and this split's items the filters hide; and, unless ``computed`` (:func:`flags_computed`), that
+    the model's flags of ``split`` are not computed yet."""
     others = [f"{n:,} on the {other} split" for other in SPLITS if other != split and (n := queue.count(other, types, sources))]
     hidden = queue.count(split) - queue.count(split, types, sources) if types or sources else 0
     parts = ([" and ".join(others) + (" with these filters" if types or sources else "")] if others else []) + (
         [f"{hidden:,} on the {split} split of other types or sources"] if hidden else [])
     said = f"Still open: {'; '.join(parts)}." if parts else "Nothing is open on the other splits either."
-    if (not sources or MODEL in sources) and not queue.has_items(split, MODEL):  # not "your data is clean"
+    if (not sources or MODEL in sources) and not computed:  # not "your data is clean"
         said += (f" The model's flags of the {split} split are not computed yet: score it out of sample (Model flags, "
                  "above: a background job).")
     return said

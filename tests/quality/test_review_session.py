@@ -6,7 +6,7 @@ from test_review_queue import ISSUES, PARTS, SENTENCES, filled, open_queue
 from ner_core.data.corpus import Sentence
 from ner_core.quality.label_issues import LabelIssue
 from ner_core.quality.review_queue import ACCEPTED, CONSISTENCY, KEPT, MODEL, Candidate, ReviewQueue, fill_queue
-from ner_core.quality.review_session import ReviewSession, fill_review_queue, model_source, open_elsewhere
+from ner_core.quality.review_session import ReviewSession, fill_review_queue, flags_computed, model_source, open_elsewhere
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
 
@@ -218,8 +218,25 @@ def test_the_end_of_a_queue_says_where_items_are_left(queue):
     assert open_elsewhere(queue, "train") == "Nothing is open on the other splits either."
     unscored = (" The model's flags of the val split are not computed yet: score it out of sample (Model flags, above: "
                 "a background job).")  # not "nothing to review": nothing was scored there
-    assert open_elsewhere(queue, "val") == "Still open: 5 on the train split." + unscored
-    assert open_elsewhere(queue, "val", types=["per"]) == "Still open: 1 on the train split with these filters." + unscored
+    computed = flags_computed(queue, "val", range(len(queue.store.original)))
+    assert flags_computed(queue, "train", []) and not computed  # the train split's queue holds model flags
+    assert open_elsewhere(queue, "val", computed=computed) == "Still open: 5 on the train split." + unscored
+    assert open_elsewhere(queue, "val", types=["per"], computed=computed) == "Still open: 1 on the train split with these filters." + unscored
+
+
+def test_a_split_scored_without_a_flag_has_its_flags_computed(queue):
+    """A cross-validated run that flagged nothing (clean data) is not "not computed yet" (helper-52 ran it, reloaded,
+    and was told to run it again)."""
+    import numpy as np
+
+    from ner_core.quality.issue_scores import store_run
+    from ner_core.training.cross_val import CrossValResult
+
+    sentences = queue.store.original[:2]
+    labels = sorted({t for s in sentences for t in s.tags})
+    sure = [np.eye(len(labels))[[labels.index(t) for t in s.tags]] for s in sentences]  # the fold models agree with every tag
+    store_run(queue.store.engine, queue.store.name, "v", sentences, CrossValResult(labels, [0, 1], sure, [], {}), "models")
+    assert flags_computed(queue, "val", [1, 5]) and not flags_computed(queue, "val", [5, 6])
     assert open_elsewhere(queue, "val", sources=[CONSISTENCY]).endswith("on the train split with these filters.")
     assert open_elsewhere(queue, "train", sources=[CONSISTENCY]) == "Still open: 3 on the train split of other types or sources."
 
