@@ -76,7 +76,9 @@ def show_job(dataset: str, user, refused: str | None) -> None:
                        "there says the corrections were learned. The test split is the held-out measure.")
         if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
             test = "".join(f", on the test split {m['new']:.4f}" for m in status["entry"].get("metrics", {}).values())
-            st.caption(f"Nothing to compare with. The new models' micro F1 on the val split {status['entry']['summary']['dev_micro_f1']:.4f}{test}.")
+            dev = status["entry"]["summary"]["dev_micro_f1"]
+            (st.warning if dev < 0.5 else st.caption)(f"Nothing to compare with. The new models' micro F1 on the val split {dev:.4f}{test}."
+                                                     + (" Low: more epochs or more annotated sentences help." if dev < 0.5 else ""))
         for line in status.get("warnings", ()):  # e.g. a tagger that found no entity on the val split
             st.warning(plain(line))
         choose_entry(status, dataset, user, refused)
