@@ -50,17 +50,17 @@ SENTENCE_END = (".", "!", "?", "…", ":", ";", '"', "'", "”", "’", ")")
 
 def wrapped(lines: list[str]) -> bool:
     """Whether a paragraph's lines are one text wrapped at a width: it ends as a sentence ends (a list of headlines,
-    titles or posts, one a line, mostly does not), and each break of three lines or more falls where the next word
-    would not have fitted on the line (the width taken as its longest line), or at least half of its lines go on in
-    lower case (or follow a line ending in a hyphen or comma)."""
+    titles or posts, one a line, mostly does not), and each break falls where the next word would not have fitted on
+    the line (the width taken as its longest line) or at least half of its lines go on in lower case (or follow a line
+    ending in a hyphen or comma)."""
     lines = [line.strip() for line in lines]
     if len(lines) < 2:
         return True
     if not lines[-1].endswith(SENTENCE_END):
         return False
     width, junctions = max(map(len, lines)), list(zip(lines, lines[1:]))
-    if len(lines) > 2 and all(len(before) + 1 + len(after.split()[0]) > width for before, after in junctions):
-        return True  # (of two lines, the first is often the longest: its break fits any width taken so)
+    if all(len(before) + 1 + len(after.split()[0]) > width for before, after in junctions):
+        return True
     goes_on = [after[:1].islower() or before.endswith(("-", ",")) for before, after in junctions]
     return 2 * sum(goes_on) >= len(goes_on)
 
