@@ -454,23 +454,11 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     if args.file is None:
         raise ValueError("datasets import needs the corpus FILE")
     name = args.name if args.name is not None else name_for_file(args.file.name, dataset_paths(engine))
-    store = import_dataset(engine, name, _file_bytes(args.file), args.file.name, data_dir() / "datasets",
+    store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
                            log=lambda summary: print(summary, file=sys.stderr))
     print(f"imported {len(store.original):,} sentences as dataset {name!r}: `pool add --dataset {shlex.quote(name)} FILE` adds "
           "raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
     return 0
-
-
-def _file_bytes(path: Path) -> bytes:
-    """The bytes of ``path``, or a :class:`ValueError` saying why it cannot be read."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise ValueError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ValueError(f"{path}: a directory, not a corpus file") from None
-    except OSError as err:
-        raise ValueError(f"{path}: cannot be read ({err.strerror or err})") from None
 
 
 def cmd_experiments(args: argparse.Namespace) -> int:

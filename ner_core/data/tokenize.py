@@ -132,13 +132,13 @@ def tokenize_with_offsets(text: str) -> list[list[Token]]:
         visible = [t for t in sent if not invisible(t.text)]
         if not visible:
             continue
-        tags = len(visible) if all(_trailing(t, punctuation=True) for t in visible) else next(
-            i for i, t in enumerate(visible) if not _trailing(t, punctuation=False))
-        if tags < len(visible) and not visible[tags].text[:1].isupper():  # "@jill you too": they open this one
-            tags = 0
-        if sentences and tags and "\n" not in text[sentences[-1][-1].start:visible[tags - 1].idx]:  # on the line before
-            sentences[-1].extend(Token(t.text, t.idx) for t in visible[:tags])
-            visible = visible[tags:]
+        lead = len(visible) if all(_trailing(t, punctuation=True) for t in visible) else next(
+            i for i, t in enumerate(visible) if not _trailing(t, punctuation=False))  # tokens that may end the one before
+        if lead < len(visible) and not visible[lead].text[:1].isupper():  # "@jill you too": they open this one
+            lead = 0
+        if sentences and lead and "\n" not in text[sentences[-1][-1].start:visible[lead - 1].idx]:  # on the line before
+            sentences[-1].extend(Token(t.text, t.idx) for t in visible[:lead])
+            visible = visible[lead:]
         if visible:
             sentences.append([Token(t.text, t.idx) for t in visible])
     return sentences

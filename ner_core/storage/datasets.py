@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import default_corpus_path, load_corpus_bytes, write_corpus
+from ..data.corpus import default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
 from .db import shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
 from .store import CorrectionError, CorrectionStore, _now, refuse_when_full
@@ -63,9 +63,10 @@ def name_for_file(filename: str, taken: Iterable[str]) -> str:
     return next(n for n in (stem, *(f"{stem} {i}" for i in range(2, len(taken) + 3))) if n not in taken)
 
 
-def import_dataset(engine: Engine, name: str, data: bytes, filename: str, directory: str | os.PathLike,
+def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, filename: str, directory: str | os.PathLike,
                    log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
-    """Check an uploaded corpus, keep its sentences under ``directory`` and register it as dataset ``name``.
+    """Check an uploaded corpus (its bytes, or a file's path, read within the same size cap), keep its sentences
+    under ``directory`` and register it as dataset ``name``.
 
     The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
     reader change cannot move the tokens its corrections point at; the file's tag scheme is recorded
@@ -81,7 +82,7 @@ def import_dataset(engine: Engine, name: str, data: bytes, filename: str, direct
         raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
     if name in list_datasets(engine):
         raise CorrectionError(f"a dataset named {name!r} exists already")
-    read = load_corpus_bytes(data, filename)
+    read = load_corpus_bytes(data, filename) if isinstance(data, bytes) else load_corpus(data)
     target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -236,7 +236,7 @@ def test_the_datasets_command_imports_a_corpus_whose_pool_then_takes_text(tmp_pa
     assert "drug notes.conll: conll, utf-8, 2 sentences" in said.err
     assert main(["datasets", "import", str(corpus), "--name", "drug notes"]) == 1
     assert "a dataset named 'drug notes' exists already" in capsys.readouterr().err
-    assert main(["datasets", "import", str(tmp_path)]) == 1 and "a directory, not a corpus file" in capsys.readouterr().err
+    assert main(["datasets", "import", str(tmp_path)]) == 1 and "a directory, not a file" in capsys.readouterr().err
     assert main(["datasets", "list"]) == 0
     assert [line.split("\t")[0] for line in capsys.readouterr().out.splitlines()] == ["default", "drug notes"]
     (tmp_path / "new.txt").write_text("Aspirin is sold in Oslo.\n")
