@@ -381,13 +381,20 @@ def _text_or_corpus(args: argparse.Namespace):
 
 
 def cmd_mine(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from .models.pipeline import load_any
     from .quality.mining import mine
 
     path = _existing_model(args)
     read = _text_or_corpus(args)
     print(read.summary(), file=sys.stderr)
-    ranking = mine(load_any(path, args.device), [s.words for s in read.sentences], args.strategy, args.top, args.seed)
+    model = load_any(path, args.device)
+    with tqdm(unit="sent", desc="ranking", file=sys.stderr) as bar:  # sentences through the model (twice for some)
+        def progress(done: int, total: int) -> None:
+            bar.total = total
+            bar.update(done - bar.n)
+        ranking = mine(model, [s.words for s in read.sentences], args.strategy, args.top, args.seed, progress=progress)
     if ranking.note:
         print(f"note: {ranking.note}", file=sys.stderr)
     if args.json:

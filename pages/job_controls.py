@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Callable
 
 import pandas as pd
 import streamlit as st
 
 from ner_core.storage.users import RoleError, User, refusal
-from ner_core.workbench.jobs import ACTIVE, JobError, cancel_job, job_history
+from ner_core.workbench.jobs import ACTIVE, JobError, cancel_job, job_history, job_status
 from ner_core.workbench.retrain import duration, progress_line
 from pages.sign_in import signed_in
 
@@ -16,12 +17,32 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
     """A running training job's progress bar (stage, epoch and batch, time left), its epochs so far, and Cancel."""
     if status["state"] not in ACTIVE:
         return
-    fraction, line = progress_line(status["progress"], since_update(status))
-    st.progress(fraction, text=line)
+    st.progress(*progress_line(status["progress"], since_update(status)))
     epochs = [e for e in status["progress"] if "loss" in e]
     if epochs:
         table = pd.DataFrame(epochs).drop(columns=["eta_seconds", "total"], errors="ignore").rename(columns={"done": "epoch"})
         st.dataframe(table.dropna(axis="columns", how="all").fillna(""), hide_index=True, key=f"{key}_progress")
+    cancel_button(job, status, user, key)
+
+
+def followed_job(job: str, user: User | None, key: str, line: Callable[[dict], str]) -> dict:
+    """The job's ``line`` (from its status) and, while it runs, its progress bar and Cancel, polled every 2 s: once
+    it has ended the whole page is drawn again (what it computed shows). Returns the status read first."""
+    status = job_status(job)
+    if status["state"] in ACTIVE:
+        st.fragment(run_every=2)(_follow)(job, user, key, line)
+    else:
+        st.text(line(status))
+    return status
+
+
+def _follow(job: str, user: User | None, key: str, line: Callable[[dict], str]) -> None:
+    status = job_status(job)
+    if status["state"] not in ACTIVE:
+        st.toast(line(status))  # said as the page is drawn again (a folded section hides the line)
+        st.rerun()
+    st.text(line(status))
+    st.progress(*progress_line(status["progress"], since_update(status)))
     cancel_button(job, status, user, key)
 
 

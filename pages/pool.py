@@ -6,10 +6,10 @@ from ner_core.storage.pool import DISCARDED, OPEN, Pool, PoolItem
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
-from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
+from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from ner_core.workbench.registry import active_id
-from pages.job_controls import cancel_button
+from pages.job_controls import followed_job
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.pool_discards import discards
@@ -64,10 +64,9 @@ def ranking() -> None:
     st.text(f"Ranked by {', '.join(ranked)}{note}" if ranked else "Not ranked yet: sentences show in file order.")
     job = latest_job(dataset, ("pool-rank", "retrain", "train-method"))
     if job is not None:
-        status = job_status(job)
-        what = "ranking" if status["kind"] == "pool-rank" else f"{status['kind']} (it ranks the sentences open when it ends)"
-        st.text(f"Last job that ranks the pool: {what} {job}, {status['state']}" + (f" ({status['error']})" if status.get("error") else ""))
-        cancel_button(job, status, user, "pool_job")
+        followed_job(job, user, "pool_job", lambda s: "Last job that ranks the pool: " + (
+            "ranking" if s["kind"] == "pool-rank" else f"{s['kind']} (it ranks the sentences open when it ends)")
+            + f" {job}, {s['state']}" + (f" ({s['error']})" if s.get("error") else ""))
     if others:
         st.warning(plain(f"Not the active model: {', '.join(others)} ranked the pool (a retrain ranks it with its new entry, "
                          f"kept or not). Rank it again with the active model, {name}:"))
@@ -76,7 +75,8 @@ def ranking() -> None:
                  help=why):
         try:
             start_job("pool-rank", PoolRankSpec(dataset), dataset, user)
-            st.success("Started: the queue takes the new order when it has finished.")
+            st.toast("Started: the queue takes the new order when it has finished.")
+            st.rerun()  # its progress in place of the button
         except (JobError, ValueError) as err:
             st.error("Not started:")
             st.text(str(err))

@@ -8,9 +8,9 @@ from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig, fold_caution
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.correction_review import rejections
-from ner_core.workbench.jobs import JobError, busy, job_status, latest_job, start_job
+from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
-from pages.job_controls import cancel_button, since_update
+from pages.job_controls import followed_job
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import annotate_link, plain, remember, type_colours
@@ -42,13 +42,8 @@ def cross_validation() -> None:
     """Start (admins) and follow the background job that scores the split out of sample."""
     job = latest_job(dataset, "cross-val")
     if job is not None:
-        status = job_status(job)
-        last = next((e for e in reversed(status["progress"]) if "eta_seconds" in e), {})
-        left = max(last.get("eta_seconds", 0) - since_update(status), 0)  # counted down since that event
-        st.text(f"Last run {job}: {status['state']}" + (f", {last.get('stage', '')}, about {left:.0f} s left"
-                                                       if status["state"] == "running" and last else "")
-                + (f" ({status.get('error')})" if status.get("error") else ""))
-        cancel_button(job, status, user, "review_cv")
+        status = followed_job(job, user, "review_cv", lambda s: f"Last run {job}: {s['state']}"
+                              + (f" ({s.get('error')})" if s.get("error") else ""))
         result = status.get("result") or {}
         if result.get("recipe"):
             st.caption(f"Scored the {result['split']} split ({result['sentences']:,} sentences); fold models: "
@@ -70,7 +65,8 @@ def cross_validation() -> None:
             taggers = list(available_models(dataset, single=True).values())  # auto may start from the active tagger
             init_from = taggers[0] if taggers and recipe == "auto" else None
             start_job("cross-val", CrossValJobSpec(dataset, split, config, init_from), dataset, user)
-            st.success("Started: the queue takes its flags when it has finished (reload this page).")
+            st.toast("Started: the queue takes its flags when it has finished.")
+            st.rerun()  # its progress in place of the button
         except (JobError, ValueError) as err:
             st.error("Not started:")
             st.text(str(err))

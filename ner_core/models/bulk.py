@@ -7,7 +7,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence, TextIO
+from typing import Callable, Iterable, Iterator, Sequence, TextIO
 
 from tqdm import tqdm
 
@@ -19,13 +19,17 @@ BATCH = 512  # sentences a batch: the tagger sorts each by length, so padding st
 
 
 def tag_in_batches(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], batch: int = BATCH,
-                   progress: bool = False) -> Iterator[TaggedSentence | VotedSentence]:
-    """``model``'s output for every sentence, in order, ``batch`` sentences at a time (a progress bar on stderr)."""
+                   progress: bool = False, on_batch: Callable[[int], None] | None = None) -> Iterator[TaggedSentence | VotedSentence]:
+    """``model``'s output for every sentence, in order, ``batch`` sentences at a time (a progress bar on stderr;
+    ``on_batch`` told each batch's size once it is tagged)."""
     with tqdm(total=len(sentences), unit="sent", desc="tagging", disable=not progress, file=sys.stderr) as bar:
         for start in range(0, len(sentences), batch):
             part = sentences[start:start + batch]
-            yield from model.tag(part)
+            tagged = model.tag(part)
             bar.update(len(part))
+            if on_batch is not None:
+                on_batch(len(part))
+            yield from tagged
 
 
 def record(tagged: TaggedSentence | VotedSentence) -> dict:

@@ -31,7 +31,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from dataclasses import dataclass, replace
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
 import torch
 
@@ -47,6 +47,7 @@ DIVERSITY = 0.7  # mixed: the discount of each further sentence naming the same 
 FREE_REPEATS = 10  # ... after this many (a rare type's few names do recur: the first ones are worth having)
 BATCH = 512
 REASON_CHARS = 60  # of the marked words quoted in a reason
+Progress = Callable[[int, int], None]  # (sentences through the model so far, in all its passes)
 
 
 @dataclass(frozen=True)
@@ -65,23 +66,38 @@ class Ranking:
 
 
 def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str = "mixed",
-         top: int | None = None, seed: int = 13, pre_annotate: bool = False) -> Ranking:
+         top: int | None = None, seed: int = 13, pre_annotate: bool = False, progress: Progress | None = None) -> Ranking:
     """Rank ``sentences`` (tokenised; their tags, if any, are not looked at) by ``strategy``, best first;
     with ``pre_annotate``, with the model's tags of each (see :attr:`Ranking.tags`). The note says how many
-    sentences are mostly in a script the model never trained on."""
-    ranking = _rank(model, sentences, strategy, top, seed, pre_annotate)
+    sentences are mostly in a script the model never trained on. ``progress`` is called after each part of
+    sentences the model has been through."""
+    if strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
+    # a pipeline ranked by uncertainty runs its strong tagger, then the vote for the pre-annotation
+    passes = 2 if pre_annotate and strategy == "uncertain" and isinstance(model, VotedPipeline) else 1
+    ranking = _rank(model, sentences, strategy, top, seed, pre_annotate, _counter(progress, passes * len(sentences)))
     foreign = foreign_note(sentences, model.scripts)
     return replace(ranking, note="; ".join(filter(None, (ranking.note, foreign)))) if foreign else ranking
 
 
+def _counter(progress: Progress | None, total: int) -> Callable[[int], None]:
+    """A tick that adds a part's sentences to the count and tells ``progress``."""
+    done = 0
+
+    def tick(sentences: int) -> None:
+        nonlocal done
+        done += sentences
+        if progress is not None:
+            progress(done, total)
+    return tick
+
+
 def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str, top: int | None, seed: int,
-          pre_annotate: bool) -> Ranking:
-    if strategy not in STRATEGIES:
-        raise ValueError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
+          pre_annotate: bool, tick: Callable[[int], None]) -> Ranking:
     order = [i for i, s in enumerate(sentences) if len(s)]
     if strategy == "random":
         random.Random(seed).shuffle(order)
-        return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences) if pre_annotate else None)
+        return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences, tick) if pre_annotate else None)
     weak = sorted(model.tagset.weak) if isinstance(model, VotedPipeline) else []
     note = None
     if strategy in ("rare", "mixed") and not weak:
@@ -90,6 +106,7 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     columns = {t: [j for j, label in enumerate(model.weak.labels) if label[2:] == t] for t in weak} if weak else {}
     uncertain, hints, strong, rare, types, strings, marked, weak_tagged, detector = [], [], [], [], [], [], [], [], []
     for part, (tagged, marginals), weak_out, probs in _passes(model, sentences, rare=strategy != "uncertain"):
+        tick(len(part))
         strong += tagged
         for score, hint in (_uncertainty(words, m) for words, m in zip(part, marginals)):
             uncertain.append(score)
@@ -105,7 +122,7 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
                 strings.append(" ".join(w[j] for j in where))
     if strategy == "uncertain":
         items = sorted((Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order), key=lambda m: -m.score)
-        tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences)
+        tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences, tick)
         return Ranking(_unrepeated(items, sentences)[:top], note, tags)
     tags = None
     if pre_annotate:  # the vote, from the outputs the ranking computed
@@ -136,8 +153,8 @@ def _as_voted(tags: Sequence[str], marked: Sequence[int], kind: str) -> str:
     return f" (pre-annotated as {' and '.join(shown)}: check it)" if shown else " (not pre-annotated: check it)"
 
 
-def _tags(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]]) -> list[tuple[str, ...]]:
-    return [t.tags for t in tag_in_batches(model, sentences)]
+def _tags(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], tick: Callable[[int], None]) -> list[tuple[str, ...]]:
+    return [t.tags for t in tag_in_batches(model, sentences, on_batch=tick)]
 
 
 def _passes(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], rare: bool) -> Iterator[tuple]:

@@ -22,8 +22,14 @@ def rank_pool(pool: Pool, model: Tagger | VotedPipeline, model_name: str, strate
     (sentences, seconds, the ranking's note, e.g. that the model has no rare types)."""
     started = time.perf_counter()
     ids, sentences = zip(*pool.open_sentences()) if pool.counts()["open"] else ((), ())
-    report({"stage": "scoring and pre-annotating the pool", "done": 0, "total": len(sentences)})
-    ranking = mine(model, sentences, strategy, pre_annotate=True)
+    stage = "scoring and pre-annotating the pool"
+    report({"stage": stage, "done": 0, "total": len(sentences), "unit": "sentence"})
+
+    def progress(done: int, total: int) -> None:  # sentences through the model: the pool's share done, and the time left
+        seconds = time.perf_counter() - started
+        report({"stage": stage, "done": round(done * len(sentences) / total), "total": len(sentences), "unit": "sentence",
+                "seconds": round(seconds, 1), "eta_seconds": round(seconds * (total - done) / done, 1)})
+    ranking = mine(model, sentences, strategy, pre_annotate=True, progress=progress)
     stored = pool.record_ranking([Ranked(ids[m.sentence], m.score, m.reason, m.types, ranking.tags[m.sentence])
                                   for m in ranking.items], model_name)
     return {"sentences": stored, "seconds": round(time.perf_counter() - started, 1), "strategy": strategy, "note": ranking.note}

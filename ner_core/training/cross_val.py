@@ -261,7 +261,7 @@ def cross_validate(
     """Train ``config.folds`` taggers, each on the other folds, and score each sentence with the one
     that did not train on it. ``init_from``: the tagger that ``warm`` fold models start from (with
     ``auto``, a candidate if it is allowed). ``report`` gets progress events (``stage``, ``done``,
-    ``total``, ``eta_seconds``); ``progress`` shows a tqdm bar with the ETA on the terminal."""
+    ``total`` steps, ``eta_seconds``, ``seconds``); ``progress`` shows a tqdm bar with the ETA on the terminal."""
     import torch
 
     from ..models.checkpoint import save_checkpoint
@@ -298,7 +298,8 @@ def cross_validate(
         bar.set_postfix_str(stage)
         if report is not None:
             eta = (time.perf_counter() - started) / done * (total - done)
-            report({"stage": stage, "done": done, "total": total, "eta_seconds": round(eta, 1)})
+            report({"stage": stage, "done": done, "total": total, "unit": "step", "eta_seconds": round(eta, 1),
+                    "seconds": round(time.perf_counter() - started, 1)})
 
     marginals: list[np.ndarray | None] = [None] * len(sentences)
     model_dirs = []

@@ -147,13 +147,15 @@ def retrainable(dataset: str = DEFAULT_DATASET) -> list[str]:
 
 
 def progress_line(events: Sequence[dict[str, Any]], since_last: float = 0.0) -> tuple[float, str]:
-    """A running job's share done and its line (stage, epoch and batch, time left) from its progress events, the
+    """A running job's share done and its line (stage, epoch and batch or steps done, time left) from its progress events, the
     last one reported ``since_last`` seconds ago (a stage without events of its own, as scoring, counts down)."""
     if not events:
         return 0.0, "Starting…"
     last = events[-1]
-    where = last["stage"] + (f" ({last['recipe']} recipe)" if last.get("recipe") else "")
-    if last.get("total", 1) > 1 or "batch" in last:
+    where = last.get("stage", "working") + (f" ({last['recipe']} recipe)" if last.get("recipe") else "")
+    if "unit" in last:  # a job that counts its own steps (cross-validation's, a pool's sentences)
+        where += f": {last['done']:,}/{last['total']:,} {last['unit']}s done"
+    elif last.get("total", 1) > 1 or "batch" in last:
         where += f": epoch {min(last['done'] + 1, last['total'])}/{last['total']}"
     if "batch" in last:
         where += f", batch {last['batch']}/{last['batches']}"
@@ -161,6 +163,8 @@ def progress_line(events: Sequence[dict[str, Any]], since_last: float = 0.0) -> 
     if not timed:
         return 0.0, f"{where} · time left not known yet"
     eta, seconds = timed[-1]["eta_seconds"], timed[-1]["seconds"]
+    if eta <= 0:  # its last step done: what follows (saving, storing) is not timed
+        return 0.99, f"{where} · finishing"
     if timed[-1] is last:
         eta, seconds = eta - since_last, seconds + since_last
     if eta <= 0:

@@ -324,6 +324,8 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
         assert not app.exception
         assert any("flags of the train split (the most suspicious annotations) are not computed yet" in i.value for i in app.info)
         assert app.expander[0].proto.expanded  # the job's controls, open while it runs (folded otherwise: the item comes first)
+        bar = app.get("progress")[0].proto  # followed every 2 s while it runs
+        assert bar.text in ("Starting…", "working · time left not known yet") and bar.value == 0  # its first event, or none yet
         app.button(key="review_cv_cancel").click().run()
         status = wait_for_job(job, 60)
         assert status["state"] == "cancelled" and status["error"] == "cancelled by the operator"

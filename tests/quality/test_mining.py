@@ -43,6 +43,15 @@ def test_the_pre_annotation_is_the_models_own_tags_from_the_rankings_pass(voted,
     assert mine(voted.strong, words, "mixed", pre_annotate=True).tags == [t.tags for t in voted.strong.tag(words)]
 
 
+def test_progress_counts_the_sentences_through_every_pass_of_the_models(voted, pool):
+    words = [s.words for s in pool]  # more than a batch: a pipeline ranked by uncertainty tags twice, in batches
+    for strategy in STRATEGIES:
+        told = []
+        mine(voted, words, strategy, pre_annotate=True, progress=lambda done, total: told.append((done, total)))
+        done = [d for d, _ in told]
+        assert done == sorted(set(done)) and told[-1][0] == told[-1][1] == len(words) * (2 if strategy == "uncertain" else 1), strategy
+
+
 def test_a_reason_never_names_a_type_the_pre_annotation_does_not_show_without_saying_so(voted, pool):
     words = [s.words for s in pool[:300]]
     strong_only = voted.with_threshold(1.0)  # the detector all but never says yes: the vote is the strong tagger's

@@ -9,6 +9,7 @@ from ner_core.quality.pool_session import PoolSession
 from ner_core.storage.db import make_engine
 from ner_core.storage.pool import ADDED, DISCARDED, OPEN, Pool
 from ner_core.storage.store import CorrectionStore, StorageWriteError
+from ner_core.workbench.retrain import progress_line
 
 NEW = [("Rain", "in", "Spain"), ("The", "Louvre", "is", "in", "Paris"), ("Snow", "in", "Oslo"), ("Hi", "there")]
 
@@ -75,6 +76,8 @@ def test_a_ranking_stores_scores_and_the_pre_annotation(pool, tiny_model):
     events = []
     done = rank_pool(pool, load_any(path), "tiny", report=events.append)
     assert done["sentences"] == 4 and "no weak" in done["note"] and events
+    assert events[-1]["done"] == events[-1]["total"] == 4 and events[-1]["eta_seconds"] == 0  # the job's progress bar
+    assert progress_line(events)[1] == "scoring and pre-annotating the pool: 4/4 sentences done · finishing"
     ranked = pool.items()
     assert [i.score for i in ranked] == sorted((i.score for i in ranked), reverse=True)
     assert all(len(i.suggestion) == len(i.words) and i.ranked_with == "tiny" for i in ranked)

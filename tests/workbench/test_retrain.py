@@ -146,6 +146,10 @@ def test_the_progress_line_says_where_the_job_is_and_the_time_left():
     assert progress_line([batch, scoring], since_last=15) == (115 / 160, "scoring old vs new · about 45 s left")  # counts down
     assert progress_line([batch, scoring], since_last=61) == (0.99, "scoring old vs new · taking longer than estimated")
     assert progress_line([batch, {"stage": "x"}], since_last=50)[1] == "x · about 1.5 min left"  # an estimate older than the stage's start
+    steps = {"stage": "fold 1/5 epoch 2/4", "done": 2, "total": 21, "unit": "step", "seconds": 20.0, "eta_seconds": 190.0}
+    assert progress_line([steps]) == (20 / 210, "fold 1/5 epoch 2/4: 2/21 steps done · about 3.2 min left")  # a job counting its own
+    assert progress_line([steps | {"done": 21, "eta_seconds": 0}])[1].endswith("21/21 steps done · finishing")
+    assert progress_line([{"step": 0}]) == (0.0, "working · time left not known yet")  # a plugin kind's events, as they come
 
 
 def test_each_dataset_has_its_training_job_and_the_page_follows_the_newest(tmp_path):
