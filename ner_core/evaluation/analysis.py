@@ -45,13 +45,16 @@ class CorpusAnalysis:
 
     @cached_property
     def score_rows(self) -> list[dict[str, Any]]:
-        """Long format: one row per (system, type) plus the averages, for tables and charts."""
+        """Long format: one row per (system, type) plus the averages, for tables and charts; a system's averages are
+        None where it has nothing to score (no gold and no predicted entity of its types: a weak tagger on a split
+        without the weak types), not a 0 that reads as a failure."""
         rows = []
         for system, s in self.scores.items():
             for kind, r in s["per_type"].items():
                 rows.append({"system": system, "type": kind, "precision": r["precision"], "recall": r["recall"], "f1": r["f1"], "support": r["support"]})
             for avg in ("micro", "macro", "weighted"):
-                rows.append({"system": system, "type": avg, "precision": s[f"{avg}_precision"], "recall": s[f"{avg}_recall"], "f1": s[f"{avg}_f1"], "support": None})
+                rows.append({"system": system, "type": avg, "support": None,
+                             **{m: s[f"{avg}_{m}"] if s["per_type"] else None for m in ("precision", "recall", "f1")}})
         return rows
 
     @cached_property

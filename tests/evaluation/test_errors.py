@@ -108,6 +108,22 @@ def test_a_sentence_disagrees_only_where_the_vote_changed_the_strong_output():
     assert [r["disagreement"] for r in rows] == [False, True]
 
 
+def test_a_system_with_nothing_to_score_has_no_averages_rather_than_zeros():
+    """A split without the weak types: the weak tagger, right to tag nothing, is not shown scoring 0.000."""
+    from types import SimpleNamespace
+
+    from ner_core.data.corpus import Sentence
+    from ner_core.evaluation.analysis import CorpusAnalysis
+    from pages.error_tables import score_table
+
+    sentences = [Sentence(("Paris", "is", "big"), ("B-geo", "O", "O"))]
+    systems = {"voted": [("B-geo", "O", "O")], "strong": [("B-geo", "O", "O")], "weak": [("O", "O", "O")]}
+    analysis = CorpusAnalysis(sentences, [SimpleNamespace(probs=[0.9] * 3)], systems, [0], masked={"weak": ("geo",)})
+    table = score_table(analysis.score_rows)
+    assert table.loc["micro", "f1 · voted"] == 1.0 and table.loc["micro", "f1 · weak"] != table.loc["micro", "f1 · weak"]  # NaN
+    assert analysis.scores["weak"]["micro_f1"] == 0.0  # the scores themselves keep their numbers, for the command line
+
+
 def test_a_strong_and_a_weak_tagger_are_scored_on_their_own_types(small_run):
     """As evaluate does: the strong tagger of a pipeline is scored with the weak types masked in gold, the weak one
     with the strong types masked; the voted output on every type."""
