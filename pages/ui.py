@@ -25,7 +25,8 @@ def dataset_choice() -> None:
         st.session_state[DATASET_KEY] = DEFAULT_DATASET
     if (asked := st.query_params.get(DATASET_KEY)) not in (None, *names):  # the binding drops it from the address
         st.sidebar.warning(f"No dataset named {asked!r} (deleted or misspelt): showing `{DEFAULT_DATASET}`.")
-    st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params")
+    st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params", help="Every page acts on this dataset. Your own "
+                         "corpus: the Annotate page, *Import a corpus file as a new dataset* in its sidebar; then *Train models* on Retrain.")
 
 
 def current_dataset() -> str:
