@@ -31,21 +31,28 @@ class PoolSession(OpsSession):
         skipping this round's skipped ones (when only skipped ones are left, a new round starts); with
         ``author``, those another annotator's browser holds are left out and those sent are claimed
         (:meth:`~.review_session.OpsSession.hold`)."""
+        for _ in range(2):  # again if another page claimed the first sentence a moment ago (two pages opened at once)
+            found, taken = self._ahead(pool, author)
+            if not found or found[0].id not in taken:
+                break
+        return found
+
+    def _ahead(self, pool: Pool, author: str | None) -> tuple[list[PoolItem], list[int]]:
         skipped = self.skipped.setdefault(pool.store.name, [])
         others = held_by_others(pool.engine, "pool", author) if author else []
-        found = pool.items(BUFFER, [*skipped, *others])
+        found = pool.items(2 * BUFFER, [*skipped, *others])  # twice what is sent: enough to tell a small pool
         if not found and skipped:
             skipped.clear()
-            found = pool.items(BUFFER, others)
+            found = pool.items(2 * BUFFER, others)
+        available = len(found)
         kept = self.current.get(pool.store.name)
         pinned = pool.item(kept) if kept is not None else None
         if pinned is not None and pinned.state == OPEN:
-            found = [pinned, *(i for i in found if i.id != pinned.id)][:BUFFER]
+            found = [pinned, *(i for i in found if i.id != pinned.id)]
         else:
             self.current[pool.store.name] = None
-        if author:
-            self.hold(pool.engine, "pool", [i.id for i in found], author)
-        return found
+        found = found[:BUFFER]
+        return found, self.hold(pool.engine, "pool", [i.id for i in found], author, available) if author else []
 
     def _apply(self, op: dict, pool: Pool, author: str) -> None:
         """Apply one browser op (kinds ``accept`` / ``edit`` with ``tags``, ``discard``, ``skip``, ``undo``)."""

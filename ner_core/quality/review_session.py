@@ -6,7 +6,7 @@ decided sentence (for undo), the decisions made per dataset and split, the messa
 action, a refused decision's conflict and a counted annotate-alike. Plain Python: the Review page keeps one per browser session and only draws.
 
 Before a session's first op (a decision, skip or undo) only the item on screen is claimed, so a browser that only
-looks holds one item; after it, every item sent (:meth:`OpsSession.hold`).
+looks holds one item; after it, the items sent, up to half of those open to it (:meth:`OpsSession.hold`).
 """
 from __future__ import annotations
 
@@ -90,10 +90,12 @@ class OpsSession:
     def _apply(self, op: dict, *where: Any) -> None:
         raise NotImplementedError
 
-    def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
-        """Claim the ``kind`` items sent, on screen first, for ``author``: all of them once this session has applied
-        an op, else only the one on screen (opening the page is not annotating)."""
-        claim(engine, kind, list(items if self.done else items[:1]), author)
+    def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str, available: int) -> list[int]:
+        """Claim the ``kind`` items sent, on screen first, for ``author``: before this session's first op only the one on
+        screen (opening the page is not annotating); after it, at most half of the ``available`` ones (those another
+        annotator does not hold), so that a small queue stays shared. Returns the items sent that another annotator holds."""
+        share = max(1, available // 2) if self.done else 1
+        return claim(engine, kind, list(items[:share]), author)
 
     def count(self, place: Hashable, step: int) -> None:
         """Count a decision (``step`` 1) or an undone one (-1) at ``place``, never below zero."""
@@ -119,6 +121,14 @@ class ReviewSession(OpsSession):
         sentence, :data:`BUFFER` in all. With ``author``, items another annotator's browser holds are
         left out and those sent are claimed (:meth:`~OpsSession.hold`).
         """
+        for _ in range(2):  # again if another page claimed the first item a moment ago (two pages opened at once)
+            ahead, upcoming, taken = self._ahead(queue, split, types, sources, author)
+            if not ahead or ahead[0].id not in taken:
+                break
+        return ahead, upcoming
+
+    def _ahead(self, queue: ReviewQueue, split: str, types: Sequence[str], sources: Sequence[str],
+               author: str | None) -> tuple[list[QueueItem], list[QueueItem], list[int]]:
         place = (queue.store.name, split)
         skipped = self.skipped.setdefault(place, [])
         others = held_by_others(queue.store.engine, "review", author) if author else []
@@ -126,7 +136,7 @@ class ReviewSession(OpsSession):
         if not found and skipped:
             skipped.clear()
             found = queue.items(split, types, sources, limit=4 * BUFFER, skip=others)
-        kept = self.current.get(place)
+        kept = self.current.get(place) if self.current.get(place) not in others else None  # another page holds it now
         pinned = next((i for i in found if i.id == kept), None) or (queue.open_item(kept) if kept is not None else None)
         first = pinned if pinned is not None and _shown(pinned, types, sources) else (found[0] if found else None)
         self.current[place] = first.id if first else None
@@ -135,9 +145,8 @@ class ReviewSession(OpsSession):
             if len(ahead) < BUFFER and item.sentence not in {i.sentence for i in ahead}:
                 ahead.append(item)
         shown = {i.id for i in ahead}
-        if author:
-            self.hold(queue.store.engine, "review", [i.id for i in ahead], author)
-        return ahead, [i for i in found if i.id not in shown][:BUFFER]
+        taken = self.hold(queue.store.engine, "review", [i.id for i in ahead], author, len(found)) if author else []
+        return ahead, [i for i in found if i.id not in shown][:BUFFER], taken
 
     def _apply(self, op: dict, queue: ReviewQueue, split: str, author: str) -> None:
         """Apply one browser op, ``{"id", "kind", "item", "version", "tags", "base"}`` (``base``: the tags an edit was

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import os
 from datetime import datetime, timedelta, timezone
-from typing import Sequence
+from typing import Callable, Sequence
 
 from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError, InternalError, OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 from sqlalchemy.orm import Session
 
 from .schema import Claim
@@ -36,10 +37,12 @@ def held_by_others(engine: Engine, kind: str, author: str) -> list[int]:
     return [item for item, at in rows if _live(at, now)]
 
 
-def claim(engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
+def claim(engine: Engine, kind: str, items: Sequence[int], author: str) -> list[int]:
     """Hold ``items`` for ``author`` (theirs alone from now on): their earlier claims and lapsed ones are dropped; an
-    item another annotator holds stays theirs."""
+    item another annotator holds stays theirs. Returns those of ``items`` another annotator holds, one claimed a moment
+    before this call included (two pages opened at once: the later one learns it)."""
     now = datetime.now(timezone.utc)
+    items = list(dict.fromkeys(items))
     try:
         with Session(engine) as session, session.begin():
             rows = session.execute(select(Claim.item_id, Claim.author, Claim.claimed_at).where(Claim.kind == kind)).all()
@@ -47,8 +50,15 @@ def claim(engine: Engine, kind: str, items: Sequence[int], author: str) -> None:
             if gone:
                 session.execute(delete(Claim).where(Claim.kind == kind, Claim.item_id.in_(gone)))
             held = {item for item, who, at in rows if item not in gone}
-            session.add_all(Claim(kind=kind, item_id=i, author=author, claimed_at=now) for i in dict.fromkeys(items) if i not in held)
-    except IntegrityError:  # another browser claimed one of them meanwhile: the next draw sorts it out
-        pass
+            new = [{"kind": kind, "item_id": i, "author": author, "claimed_at": now} for i in items if i not in held]
+            if new:  # one claimed by another browser meanwhile stays theirs
+                session.execute(_insert(engine)(Claim).values(new).on_conflict_do_nothing())
+            return list(session.scalars(select(Claim.item_id).where(Claim.kind == kind, Claim.item_id.in_(items),
+                                                                    Claim.author != author))) if items else []
     except (OperationalError, InternalError):  # a database that cannot write now (read-only, locked too long): the items
-        pass  # go unclaimed
+        return []  # go unclaimed
+
+
+def _insert(engine: Engine) -> Callable:
+    """The dialect's INSERT, which can skip a row whose key is taken (``ON CONFLICT DO NOTHING``)."""
+    return postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert

@@ -92,10 +92,48 @@ def test_a_sentence_on_one_annotators_screen_is_not_sent_to_another(pool, monkey
     looked = ann.ahead(pool, "ann")
     assert ids(PoolSession().ahead(pool, "bob")) == ids(looked[1:])  # ann only looked: she holds the sentence on screen
     ann.apply([op(1, "discard", looked[0].id)], pool, "ann")
-    mine = ann.ahead(pool, "ann")  # bob has looked[1] on screen; after her first decision, all ann is sent is hers
-    assert ids(mine) == ids(looked[2:]) and PoolSession().ahead(pool, "carl") == []
+    mine = ann.ahead(pool, "ann")  # bob has looked[1] on screen; ann is sent the others, and holds half of them
+    assert ids(mine) == ids(looked[2:]) and ids(PoolSession().ahead(pool, "carl")) == ids(looked[3:])
     monkeypatch.setenv("NER_CLAIM_SECONDS", "0")
     assert ids(PoolSession().ahead(pool, "bob")) == ids(looked[1:])
+
+
+def test_a_small_pool_stays_shared_and_two_pages_opened_at_once_show_two_sentences(tmp_path, monkeypatch):
+    """Three working through eight sentences: each holds at most half of those open to them, so no one is locked out;
+    a sentence another page claimed a moment before (its read done, its claim not yet) is not shown a second time."""
+    from ner_core.quality import review_session
+    from ner_core.storage.claims import claim
+
+    write_corpus([Sentence(("Old",), ("O",))], tmp_path / "corpus.conll")
+    store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "demo", tmp_path / "corpus.conll")
+    pool = Pool(store)
+    pool.add([(f"Sentence{i}", "here") for i in range(8)], "new.txt", "ada")
+    ann, bob, carl = PoolSession(), PoolSession(), PoolSession()
+    for session, who in ((ann, "ann"), (bob, "bob"), (carl, "carl")):
+        first = session.ahead(pool, who)[0]
+        session.apply([op(1, "skip", first.id)], pool, who)  # at work: no longer only looking
+        session.ahead(pool, who)
+    claimed = [pool_claims(store, who) for who in ("ann", "bob", "carl")]
+    assert all(claimed) and len(set.union(*claimed)) == sum(map(len, claimed)) < 8  # each holds some, none the same
+    real, raced = review_session.claim, []
+
+    def dan_first(engine, kind, items, author):  # dan's page claims eve's first sentence between her read and her claim
+        if not raced:
+            raced.append(claim(engine, kind, items[:1], "dan"))
+        return real(engine, kind, items, author)
+    monkeypatch.setattr(review_session, "claim", dan_first)
+    eve = PoolSession().ahead(pool, "eve")
+    assert eve and eve[0].id not in pool_claims(store, "dan") and eve[0].id in pool_claims(store, "eve")
+
+
+def pool_claims(store: CorrectionStore, author: str) -> set[int]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from ner_core.storage.schema import Claim
+
+    with Session(store.engine) as session:
+        return set(session.scalars(select(Claim.item_id).where(Claim.kind == "pool", Claim.author == author)))
 
 
 def test_an_undone_sentence_is_on_screen_at_once_until_it_is_decided_again(pool):
