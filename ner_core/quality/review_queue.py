@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import SPLITS, Sentence
 from ..data.tags import OUTSIDE, Span, spans, tag_type, tags_from_spans
-from ..storage.schema import ReviewDecision, ReviewFill, ReviewItem
+from ..storage.schema import Correction, ReviewDecision, ReviewFill, ReviewItem
 from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
 from .consistency import entity_strings, inconsistent, occurrences, tally
 from .label_issues import LabelIssue
@@ -365,6 +365,30 @@ class ReviewQueue:
 
     # ------------------------------------------------------------ deciding
 
+    def settle_applied(self, items: Sequence[QueueItem]) -> list[int]:
+        """Decide each of ``items`` whose suggestion a later save applied already (a colleague on Annotate, a decision
+        on another item of its sentence) as accepted by that save, with its batch: nobody is asked about it again, and
+        undoing or rejecting that save reopens it. Returns the ids of the items settled."""
+        states = self.store.snapshots(sorted({i.sentence for i in items}))
+        applied = [i for i in items if states[i.sentence].version and i.apply(states[i.sentence].tags) == list(states[i.sentence].tags)]
+        settled: list[int] = []
+        if not applied:
+            return settled
+        with Session(self.store.engine) as session, session.begin():
+            for item in applied:
+                session.get(ReviewItem, item.id, with_for_update=True)  # PostgreSQL: a decision on it meanwhile waits here
+                if session.scalar(select(exists().where(ReviewDecision.item_id == item.id, ReviewDecision.reverted.is_(False)))):
+                    continue
+                live = (Correction.dataset_id == self.store.dataset_id, Correction.sentence == item.sentence, Correction.reverted.is_(False))
+                save = (session.execute(select(Correction.batch, Correction.author).where(  # the latest that changed its tokens
+                    *live, Correction.token.between(item.start, item.end - 1)).order_by(Correction.id.desc()).limit(1)).first()
+                    or session.execute(select(Correction.batch, Correction.author).where(*live).order_by(Correction.id.desc()).limit(1)).first())
+                if save is not None:
+                    session.add(ReviewDecision(item_id=item.id, action=ACCEPTED, author=save.author, sentence=item.sentence,
+                                               changed=0, created_at=_now(), batch=save.batch))
+                    settled.append(item.id)
+        return settled
+
     def decide(self, item_id: int, action: str, author: str, version: int, tags: Sequence[str] | None = None) -> int:
         """Decide an item from the sentence as it was at ``version``; returns the tokens changed.
 
@@ -456,13 +480,17 @@ class ReviewQueue:
                 .where(ReviewItem.dataset_id == self.store.dataset_id, ReviewDecision.sentence == sentence,
                        ReviewDecision.author == author, ReviewDecision.reverted.is_(False))
                 .order_by(ReviewDecision.id.desc()).limit(1))
+            if decision is not None and decision.batch is not None:  # the first of its batch: the one the author made
+                decision = session.scalar(select(ReviewDecision).where(  # (those it settled come after: settle_applied)
+                    ReviewDecision.batch == decision.batch, ReviewDecision.sentence == sentence,
+                    ReviewDecision.reverted.is_(False)).order_by(ReviewDecision.id).limit(1))
             if decision is not None:
                 item, action, batch, decision_id = queue_item(session.get(ReviewItem, decision.item_id)), decision.action, decision.batch, decision.id
         if decision is None:
             reverted = self.store.undo(author, sentence=sentence)
             return None if reverted is None else Undone(sentence, None, None, len(reverted.tokens))
 
-        def reopen(session: Session, _batch: str | None = None) -> None:
+        def reopen(session: Session) -> None:
             together = ReviewDecision.batch == batch if batch is not None else ReviewDecision.id == decision_id
             session.execute(update(ReviewDecision).where(together, ReviewDecision.reverted.is_(False)).values(reverted=True))
 
@@ -470,7 +498,7 @@ class ReviewQueue:
             with Session(self.store.engine) as session, session.begin():
                 reopen(session)
             return Undone(sentence, item, action, 0)
-        reverted = self.store.undo(author, batch=batch, also=reopen)
+        reverted = self.store.undo(author, batch=batch)  # the items decided with the batch reopen with it
         if reverted is None:  # its batch was undone or rejected elsewhere: the decision goes with it
             with Session(self.store.engine) as session, session.begin():
                 reopen(session)

@@ -132,10 +132,10 @@ class ReviewSession(OpsSession):
         place = (queue.store.name, split)
         skipped = self.skipped.setdefault(place, [])
         others = held_by_others(queue.store.engine, "review", author) if author else []
-        found = queue.items(split, types, sources, limit=4 * BUFFER, skip=[*skipped, *others])
+        found = self._unsettled(queue, queue.items(split, types, sources, limit=4 * BUFFER, skip=[*skipped, *others]))
         if not found and skipped:
             skipped.clear()
-            found = queue.items(split, types, sources, limit=4 * BUFFER, skip=others)
+            found = self._unsettled(queue, queue.items(split, types, sources, limit=4 * BUFFER, skip=others))
         kept = self.current.get(place) if self.current.get(place) not in others else None  # another page holds it now
         pinned = next((i for i in found if i.id == kept), None) or (queue.open_item(kept) if kept is not None else None)
         first = pinned if pinned is not None and _shown(pinned, types, sources) else (found[0] if found else None)
@@ -147,6 +147,12 @@ class ReviewSession(OpsSession):
         shown = {i.id for i in ahead}
         taken = self.hold(queue.store.engine, "review", [i.id for i in ahead], author, len(found)) if author else []
         return ahead, [i for i in found if i.id not in shown][:BUFFER], taken
+
+    @staticmethod
+    def _unsettled(queue: ReviewQueue, items: list[QueueItem]) -> list[QueueItem]:
+        """``items`` but those whose suggestion someone has applied meanwhile (settled, :meth:`ReviewQueue.settle_applied`)."""
+        settled = set(queue.settle_applied(items))
+        return [i for i in items if i.id not in settled]
 
     def _apply(self, op: dict, queue: ReviewQueue, split: str, author: str) -> None:
         """Apply one browser op, ``{"id", "kind", "item", "version", "tags", "base"}`` (``base``: the tags an edit was

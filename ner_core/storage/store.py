@@ -29,10 +29,11 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import Sentence, Split, read_corpus, split_corpus
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
-from .schema import AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence, SentenceVersion
+from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence,
+                     ReviewDecision, SentenceVersion)
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
-           "bump_version", "database_failure", "refuse_when_full", "reopen_pool_add"]
+           "bump_version", "database_failure", "refuse_when_full", "reopen_batch"]
 
 
 class CorrectionError(ValueError):
@@ -257,7 +258,7 @@ class CorrectionStore:
                                    .values(reverted=True, reverted_by=author, reverted_at=now))
             if done.rowcount != len(rows):
                 raise _Stale(batch)
-            reopen_pool_add(session, self.dataset_id, batch, author, now)
+            reopen_batch(session, self.dataset_id, batch, author, now)
             if also is not None:
                 also(session, batch)
         first = rows[0].sentence
@@ -528,11 +529,14 @@ def database_failure(err: DBAPIError) -> str:
     return f"the database failed or cannot be reached ({type(err.orig or err).__name__}: {(first or [''])[0][:200]})"
 
 
-def reopen_pool_add(session: Session, dataset_id: int, batch: str, author: str, now: datetime) -> None:
-    """If ``batch`` added a sentence from the pool, that sentence goes back to the pool (its batch is being reverted)."""
+def reopen_batch(session: Session, dataset_id: int, batch: str, author: str, now: datetime) -> None:
+    """What ``batch`` (being reverted: undone or rejected) settled goes back: a sentence it added from the pool to the
+    pool, the review-queue items decided with it (or settled by it) to the queue."""
     session.execute(update(PoolSentence).where(
         PoolSentence.dataset_id == dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
         .values(state=POOL_OPEN, decided_by=author, decided_at=now))
+    session.execute(update(ReviewDecision).where(ReviewDecision.batch == batch, ReviewDecision.reverted.is_(False))
+                    .values(reverted=True))
 
 
 def bump_version(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:

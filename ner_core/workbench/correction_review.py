@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..quality.review_queue import ACCEPTED, queue_item
 from ..storage.schema import Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
-from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_pool_add
+from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_batch
 from ..storage.users import User, refusal, require
 
 DECISIONS = ("accepted", "rejected")
@@ -168,9 +168,7 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
     changed = [s for s in touched if before[s] != after[s]]
     for sentence in changed:
         bump_version(session, store.dataset_id, sentence, name, now, None)
-    reopen_pool_add(session, store.dataset_id, batch, name, now)  # a rejected add goes back to the pool, as an undo
-    session.execute(update(ReviewDecision).where(ReviewDecision.batch == batch, ReviewDecision.reverted.is_(False))
-                    .values(reverted=True))  # the review-queue items decided with it reopen, as on undo
+    reopen_batch(session, store.dataset_id, batch, name, now)  # as on undo: a pool add back to the pool, queue items reopen
     _reopen_undone_suggestions(session, store, live, after)
     superseded = [s for s in touched if s not in changed]
     tokens = {(r.sentence, r.token) for r in live if r.sentence in superseded}

@@ -125,6 +125,28 @@ def test_a_stale_decision_is_refused_and_nothing_is_recorded(db, tmp_path):
     assert not queue.is_open(item.id) and queue.store.tags(item.sentence)[0] == "B-geo"
 
 
+def test_an_item_whose_suggestion_a_colleague_applied_meanwhile_is_not_asked_again(db, tmp_path):
+    """bob fixes "Paris" on Annotate while the item waits in ann's queue: it is settled as his, not shown to ann (who
+    would have pressed a key for nothing); his undo, or a rejection of his save, brings it back."""
+    from ner_core.quality.review_session import ReviewSession
+    from ner_core.workbench.correction_review import decide
+
+    queue = filled(db, tmp_path)
+    paris = queue.items("train", sources=[MODEL])[0]  # sentence 5: "Paris" B-org -> B-geo
+    store, ann = queue.store, ReviewSession()
+    assert ann.ahead(queue, "train", sources=[MODEL], author="ann")[0][0].id == paris.id
+    store.save(5, ["B-geo", "O", "O", "O"], author="bob")
+    ahead, _ = ann.ahead(queue, "train", sources=[MODEL], author="ann")
+    assert paris.id not in [i.id for i in ahead] and not queue.is_open(paris.id)
+    assert [(d["item"], d["action"], d["author"], d["changed"]) for d in queue.decisions("train")] == [(paris.id, ACCEPTED, "bob", 0)]
+    store.undo("bob", 5)
+    assert queue.is_open(paris.id) and paris.id in [i.id for i in ann.ahead(queue, "train", sources=[MODEL], author="ann")[0]]
+    batch = store.save(5, ["B-geo", "O", "O", "O"], author="bob").batch
+    ann.ahead(queue, "train", sources=[MODEL], author="ann")
+    decide(store, batch, "rejected", None)
+    assert queue.is_open(paris.id) and store.tags(5)[0] == "B-org"
+
+
 def test_undo_acts_only_on_the_authors_decision_on_that_sentence(db, tmp_path):
     queue = filled(db, tmp_path)
     paris, per = queue.items("train", sources=[MODEL])[:2]  # sentences 5 and 4
