@@ -604,7 +604,7 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from .storage.db import make_engine
-    from .storage.users import add_user, check_new_name, check_role, list_users
+    from .storage.users import add_user, check_new_name, check_role, list_users, remove_user, set_password, set_role
 
     engine = make_engine()
     if args.action == "list":
@@ -622,27 +622,43 @@ def cmd_users(args: argparse.Namespace) -> int:
         for user in users:
             print(f"{user.name}\t{user.role}")
         return 0
-    if not args.name or not args.role:
-        raise ValueError("users add needs NAME and --role")
-    check_new_name(engine, args.name)  # name and role checked before asking for a password
-    check_role(args.role)
-    if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+    if not args.name or (args.action in ("add", "set-role") and not args.role):
+        raise ValueError(f"users {args.action} needs NAME" + (" and --role" if args.action in ("add", "set-role") else ""))
+    if args.action == "add":
+        check_new_name(engine, args.name)  # name and role checked before asking for a password
+        check_role(args.role)
+        user = add_user(engine, args.name, args.role, _new_password(args))
+        print(f"added {user.name} ({user.role})")
+    elif args.action == "set-role":
+        user = set_role(engine, args.name, args.role)
+        print(f"{user.name} is now {user.role} (from their next page on)")
+    elif args.action == "password":
+        if not any(u.name.lower() == args.name.lower() for u in list_users(engine)):
+            raise ValueError(f"no user named {args.name!r} ('users list' lists everyone)")  # before asking for a password
+        user = set_password(engine, args.name, _new_password(args))
+        print(f"new password for {user.name}: their open sessions have ended, they sign in with it")
     else:
-        import getpass
-
-        if not sys.stdin.isatty():  # getpass would read the pipe and warn that it may echo
-            raise ValueError("no terminal to type the password at: pipe it with --password-stdin")
-        password = getpass.getpass(f"Password for {args.name}: ")
-        again = getpass.getpass("Again: ")
-        if again != password:
-            raise ValueError("the two passwords differ; nothing was stored")
-    user = add_user(engine, args.name, args.role, password)
-    print(f"added {user.name} ({user.role})")
-    if all(u.role != "admin" for u in list_users(engine)):
-        print("warning: the app now asks everyone to sign in, and no one is an admin: nobody can import, retrain, "
-              "activate models or manage users there; add one with 'users add NAME --role admin'", file=sys.stderr)
+        user = remove_user(engine, args.name)
+        print(f"removed {user.name} ({user.role}): they can no longer sign in; what they saved keeps their name")
+    everyone = list_users(engine)
+    if everyone and all(u.role != "admin" for u in everyone):
+        print("warning: the app asks everyone to sign in, and no one is an admin: nobody can import, retrain, "
+              "activate models or manage users there; make one with 'users set-role NAME --role admin'", file=sys.stderr)
     return 0
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """The password for ``args.name``: the first line of stdin with ``--password-stdin``, else typed twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    if not sys.stdin.isatty():  # getpass would read the pipe and warn that it may echo
+        raise ValueError("no terminal to type the password at: pipe it with --password-stdin")
+    password = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != password:
+        raise ValueError("the two passwords differ; nothing was stored")
+    return password
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -839,12 +855,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="import: the dataset's name (default: from the file's name, as the app proposes)")
     p.set_defaults(func=cmd_datasets)
 
-    p = sub.add_parser("users", help="add or list the people who sign in to the app (none: one person, no sign-in)")
-    p.add_argument("action", choices=("add", "list"))
+    p = sub.add_parser("users", help="add, list, change or remove the people who sign in to the app (none: one person, no sign-in)")
+    p.add_argument("action", choices=("add", "list", "set-role", "password", "remove"),
+                   help="password: set a new one (a forgotten one reset; their sessions end); remove: they can no longer sign in")
     p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")
     p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may); "
                    "list: only the users of this role")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin (else prompt)")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="add, password: read the password from the first line of stdin (else prompt)")
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("experiments", help="regenerate Tables 2-4 on the test split")

@@ -108,7 +108,7 @@ def undo(expected: int) -> None:
         undone = store.undo(author, sentence=i, expected_version=expected)
     except CorrectionError as err:  # a StaleSaveError (a colleague's change came after yours) is a warning
         stale = isinstance(err, StaleSaveError)
-        st.session_state.annotate_message = ("warning", plain(f"Not undone: {err}.")) if stale else ("error", plain(str(err)))
+        st.session_state.annotate_message = ("warning" if stale else "error", plain(f"Not undone: {err}."))
         return
     if undone is not None: drop_draft((dataset, i))  # noqa: E701 - the grid starts again from what is stored
     st.session_state.annotate_message = ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else (

@@ -53,20 +53,22 @@ def since_update(status: dict) -> float:
 
 def cancel_button(job: str, status: dict, user: User | None, key: str) -> None:
     """Cancel, for an admin, while the job runs (disabled, with the reason, for others)."""
+    if said := st.session_state.pop(f"{key}_cancel_said", None):  # said here, not in the callback: it often runs in a fragment
+        st.toast(said)
     if status["state"] not in ACTIVE:
         return
     why = refusal(user, "retrain")
-    st.button("Cancel the job", key=f"{key}_cancel", on_click=signed_in(_cancel), args=(job, user), disabled=why is not None,
+    st.button("Cancel the job", key=f"{key}_cancel", on_click=signed_in(_cancel), args=(job, user, key), disabled=why is not None,
               help=why or "It stops within seconds, is recorded as cancelled, and leaves the active models and every correction as they are.")
 
 
-def _cancel(job: str, user: User | None) -> None:
+def _cancel(job: str, user: User | None, key: str) -> None:
     try:
         cancel_job(job, user)
     except (JobError, RoleError) as err:
-        st.toast(f"Not cancelled: {err}")
+        st.session_state[f"{key}_cancel_said"] = f"Not cancelled: {err}"
         return
-    st.toast("Cancel requested: the job stops within seconds.")
+    st.session_state[f"{key}_cancel_said"] = "Cancel requested: the job stops within seconds."
 
 
 def earlier_jobs(dataset: str, kinds: tuple[str, ...], newest: str | None) -> None:

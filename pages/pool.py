@@ -31,6 +31,9 @@ st.caption("Sentences you add here join the training split of this dataset, with
 
 def intake() -> None:
     """Add a file's sentences, or typed text, to the pool (admins, once users exist)."""
+    if refused := refusal(user, "import"):
+        st.info(f"{refused} text: an admin adds it to the pool; everyone annotates what is in it.")
+        return
     upload = st.file_uploader("Raw text (.txt), JSON lines with text or tokens, or a corpus file (its tags ignored). "
                               + UPLOAD_LABEL + ".", key="pool_upload")
     typed = st.text_area("Or type or paste text", key="pool_text", height=100,
@@ -39,9 +42,7 @@ def intake() -> None:
     any_script = st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
                              help="By default they are left out and counted: the model cannot read them.")
     sources = ([(upload.getvalue(), upload.name)] if upload else []) + ([(typed.encode(), "typed text")] if typed.strip() else [])
-    refused = refusal(user, "import")
-    if st.button("Add to the pool", key="pool_add", disabled=not sources or refused is not None,
-                 help=refused or "The file and the typed text, if both are given"):
+    if st.button("Add to the pool", key="pool_add", disabled=not sources, help="The file and the typed text, if both are given"):
         for raw, name in sources:
             try:
                 read = load_unlabelled(raw, name, kind)

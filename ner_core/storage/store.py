@@ -50,7 +50,8 @@ class StaleSaveError(CorrectionError):
                  advice: str | None = None) -> None:
         self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
         default = "see its tags now and undo again if still wanted" if what == "undone" else "reload it and redo your change"
-        super().__init__(f"sentence {sentence} was changed by {author or 'someone'} since you opened it "
+        when = "after your save" if what == "undone" else "since you opened it"  # an undo: the save it would take back
+        super().__init__(f"sentence {sentence} was changed by {author or 'someone'} {when} "
                          f"(now version {version}); nothing was {what}: {advice or default}")
 
 

@@ -17,7 +17,7 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -44,7 +44,7 @@ _hasher = PasswordHasher()  # argon2id with the library's current defaults
 
 
 class UserError(ValueError):
-    """A user that cannot be created (invalid or taken name, unknown role, short password)."""
+    """A user that cannot be created or changed (invalid, taken or unknown name, unknown role, short password)."""
 
 
 class SignInError(ValueError):
@@ -116,6 +116,47 @@ def add_user(engine: Engine, name: str, role: str, password: str, by: User | Non
             raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
         session.add(UserRow(name=name, role=role, password_hash=_hasher.hash(password), created_at=_now()))
     return User(name, role)
+
+
+def _existing(session: Session, name: str) -> UserRow:
+    """The user named ``name``, else :class:`UserError` (names are matched as typed, then in any case)."""
+    row = session.scalar(select(UserRow).where(UserRow.name == name)) or session.scalar(
+        select(UserRow).where(func.lower(UserRow.name) == str(name).lower()))
+    if row is None:
+        raise UserError(f"no user named {name!r} ('users list' lists everyone)")
+    return row
+
+
+def set_role(engine: Engine, name: str, role: str, by: User | None = None) -> User:
+    """Give ``name`` another role; it holds from their next page on (their sessions go on)."""
+    require(by, "manage users")
+    check_role(role)
+    with Session(engine) as session, session.begin():
+        row = _existing(session, name)
+        row.role = role
+        return User(row.name, role)
+
+
+def set_password(engine: Engine, name: str, password: str, by: User | None = None) -> User:
+    """Give ``name`` a new password (a forgotten one reset); their sessions end, so every browser signs in anew."""
+    require(by, "manage users")
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    with Session(engine) as session, session.begin():
+        row = _existing(session, name)
+        row.password_hash = _hasher.hash(password)
+        session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+        return User(row.name, row.role)
+
+
+def remove_user(engine: Engine, name: str, by: User | None = None) -> User:
+    """Remove ``name``: they can no longer sign in and their sessions end; what they saved keeps their name."""
+    require(by, "manage users")
+    with Session(engine) as session, session.begin():
+        row = _existing(session, name)
+        session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
+        session.delete(row)
+        return User(row.name, row.role)
 
 
 def list_users(engine: Engine) -> list[User]:

@@ -327,6 +327,7 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
         bar = app.get("progress")[0].proto  # followed every 2 s while it runs
         assert bar.text in ("Starting…", "working · time left not known yet") and bar.value == 0  # its first event, or none yet
         app.button(key="review_cv_cancel").click().run()
+        assert [t.value for t in app.toast] == ["Cancel requested: the job stops within seconds."]  # drawn in the run, not the callback
         status = wait_for_job(job, 60)
         assert status["state"] == "cancelled" and status["error"] == "cancelled by the operator"
         app.run(timeout=120)

@@ -191,3 +191,12 @@ def test_the_sidebar_is_drawn_alike_from_a_sessions_first_run_on(team):
     del app.session_state[APP_RAN]  # AppTest runs a switched-to page without app.py after its first run: through it again
     app.run()
     assert not app.exception and [type(node).__name__ for node in app.sidebar.children.values()] == first
+
+
+def test_an_annotator_on_new_text_is_told_who_adds_text_rather_than_shown_a_dead_form(team):
+    from ner_core.storage.users import sign_in
+
+    store, _ = team
+    app = page("pool.py", sign_in(store.engine, "ann", "correct horse"))
+    assert not app.exception and not [b for b in app.button if b.key == "pool_add"]
+    assert any(i.value.startswith("ann is an annotator: only admins may import text: an admin adds it") for i in app.info)

@@ -307,7 +307,7 @@ def test_undo_names_its_batch_and_never_reverts_anyone_elses_later_change(store)
     assert store.undo("bob", batch=later.batch) is None  # not bob's
     mine = store.save(2, ["B-eve", "I-eve", "O"], author="ann")
     store.save(2, ["B-eve", "I-eve", "B-tim"], author="bob")  # bob changes the sentence after ann
-    with pytest.raises(StaleSaveError, match="sentence 2 was changed by bob .* nothing was undone: their later save keeps "
+    with pytest.raises(StaleSaveError, match="sentence 2 was changed by bob after your save .* nothing was undone: their later save keeps "
                        "your change from being undone; edit sentence 2 on Annotate") as refused:  # not "undo again": it cannot help
         store.undo("ann", batch=mine.batch)
     assert refused.value.tags == ["B-eve", "I-eve", "B-tim"] == store.tags(2)  # nothing undone

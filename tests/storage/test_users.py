@@ -221,3 +221,30 @@ def test_users_list_by_role_says_when_no_one_is_defined_and_add_refuses_a_taken_
     with pytest.raises(UserError, match="exists already"):  # the API too: the name before the password
         add_user(engine, "ann", "admin", "short")
     engine.dispose()
+
+
+def test_an_admin_changes_a_role_resets_a_password_and_removes_a_user_from_the_command_line(db_url, monkeypatch, capsys):
+    for name, role in (("ada", "admin"), ("ann", "annotator")):
+        assert run_cli(["add", name, "--role", role, "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")[0] == 0
+    engine = make_engine(db_url)
+    token = sign_in(engine, "ann", "correct horse")
+    assert run_cli(["set-role", "ann", "--role", "reviewer"], db_url, monkeypatch, capsys)[:2] == (
+        0, "ann is now reviewer (from their next page on)\n")
+    assert user_for_token(engine, token).role == "reviewer"  # her session goes on, with the new role
+    code, _, err = run_cli(["password", "ann", "--password-stdin"], db_url, monkeypatch, capsys, "short\n")
+    assert code == 1 and "at least 8 characters" in err and user_for_token(engine, token)  # refused: nothing changed
+    assert run_cli(["password", "ann", "--password-stdin"], db_url, monkeypatch, capsys, "battery staple\n")[0] == 0
+    with pytest.raises(SignInError):  # a reset ends every session of hers
+        user_for_token(engine, token)
+    with pytest.raises(SignInError):
+        sign_in(engine, "ann", "correct horse")
+    token = sign_in(engine, "ann", "battery staple")
+    code, _, err = run_cli(["remove", "nobody"], db_url, monkeypatch, capsys)
+    assert code == 1 and "no user named 'nobody'" in err
+    code, out, err = run_cli(["set-role", "ada", "--role", "annotator"], db_url, monkeypatch, capsys)
+    assert code == 0 and "no one is an admin" in err  # allowed, and said
+    assert run_cli(["remove", "ann"], db_url, monkeypatch, capsys)[1].startswith("removed ann (reviewer)")
+    with pytest.raises(SignInError):
+        user_for_token(engine, token)
+    assert [u.name for u in list_users(engine)] == ["ada"]
+    engine.dispose()
