@@ -3,6 +3,7 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.data.tokenize import join_tokens
+from ner_core.storage.schema import NOTE_MAX
 from ner_core.storage.store import SentenceState, StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
@@ -25,7 +26,7 @@ if reason:
 @signed_in
 def record(batch: str, decision: str) -> None:
     try:
-        done = decide(store, batch, decision, user)
+        done = decide(store, batch, decision, user, st.session_state.get(f"rc_note_{batch}", ""))
         st.session_state.review_corrections_message = ("info" if done.superseded else "success", str(done))
     except (ReviewError, RoleError, StorageWriteError) as err:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")
@@ -61,6 +62,8 @@ for batch in batches[:SHOWN]:
         for sentence in batch.sentences[:CONTEXT]:
             in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence], now[sentence])
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, placeholder="", key=f"rc_table_{batch.batch}")
+        st.text_input("Note to the author (why, optional)", key=f"rc_note_{batch.batch}", max_chars=NOTE_MAX, disabled=why is not None,
+                      placeholder="e.g. \"Katrina\" is the storm here: nat, not per", help="Shown with the item when it is back in their queue")
         with st.container(horizontal=True, vertical_alignment="center"):  # as wide as their labels: none cut on a narrow screen
             st.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
                       disabled=why is not None, help=why, type="primary")

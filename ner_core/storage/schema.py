@@ -16,6 +16,7 @@ from .db import Base
 DATASET_NAME_MAX = 200  # characters in a dataset's name
 AUTHOR_MAX = 100  # characters in a person's name typed as text (an author where no users are defined)
 USER_NAME_MAX = 40  # characters in a user's name, and in the columns of other tables that hold one
+NOTE_MAX = 500  # characters in a reviewer's note to the author of a batch
 # ---------------------------------------------------------------- store
 
 
@@ -203,6 +204,7 @@ class CorrectionReview(Base):
     decision: Mapped[str] = mapped_column(String(10))
     reviewer: Mapped[str] = mapped_column(String(40))
     reviewed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(String(NOTE_MAX), nullable=True)  # the reviewer's, to the author (why rejected)
 
 
 # ---------------------------------------------------------------- review_queue

@@ -414,11 +414,11 @@ class CorrectionStore:
 
     def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
         """Every change (reverted ones too), newest first; ``rejected``: reverted by a reviewer's rejection of its
-        batch (``undone by`` and ``at`` are then the reviewer and the time of the rejection), not undone."""
+        batch (``undone by`` and ``at`` are then the reviewer and the time of the rejection, ``why`` their note), not undone."""
         rejection = and_(CorrectionReview.batch == Correction.batch, CorrectionReview.decision == "rejected",
                          CorrectionReview.reviewed_at == Correction.reverted_at)  # not its rows undone before the rejection
         with Session(self.engine) as session:
-            query = select(Correction, CorrectionReview.batch.is_not(None)).outerjoin(CorrectionReview, rejection).where(
+            query = select(Correction, CorrectionReview.batch.is_not(None), CorrectionReview.note).outerjoin(CorrectionReview, rejection).where(
                 Correction.dataset_id == self.dataset_id)
             if sentence is not None:
                 query = query.where(Correction.sentence == sentence)
@@ -426,8 +426,9 @@ class CorrectionStore:
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
                  "word": self.word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag, "author": r.author,
-                 "undone": r.reverted, "rejected": rejected, "undone by": r.reverted_by, "undone at": r.reverted_at}
-                for r, rejected in rows
+                 "undone": r.reverted, "rejected": rejected, "undone by": r.reverted_by, "undone at": r.reverted_at,
+                 "why": note or ""}
+                for r, rejected, note in rows
             ]
 
     def position(self, author: str) -> int | None:

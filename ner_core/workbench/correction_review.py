@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..quality.review_queue import ACCEPTED, queue_item
-from ..storage.schema import Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
+from ..storage.schema import NOTE_MAX, POOL_ADDED, Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_batch
 from ..storage.users import User, refusal, require
 
@@ -53,23 +53,31 @@ class Batch:
 @dataclass(frozen=True)
 class Decided:
     """What a decision did. A rejection sets back the sentences in ``changed``; those in ``superseded`` keep their
-    tags, every change of the batch there having been changed again since (by ``by``'s later saves)."""
+    tags, every change of the batch there having been changed again since (by ``by``'s later saves); ``pooled``: the
+    batch had added a sentence from the pool, which goes back there."""
 
     batch: str
     decision: str
+    author: str
+    sentences: tuple[int, ...]
     changed: tuple[int, ...] = ()
     superseded: tuple[int, ...] = ()
     by: tuple[str, ...] = ()
+    pooled: bool = False
 
     def __str__(self) -> str:
-        head = f"Batch {self.batch[:8]} {self.decision}"
-        if not self.superseded:
+        head = (f"{self.decision.capitalize()}: {self.author}'s save on sentence{'s' * (len(self.sentences) != 1)} "
+                f"{', '.join(map(str, self.sentences))}")
+        if self.decision != "rejected":
             return f"{head}."
+        back = " The sentence goes back to the pool of New text." if self.pooled else ""
+        if not self.superseded:
+            return f"{head}, set back.{back}"
         who = " and ".join(f"{name}'s" for name in self.by)
         saves = f"{who} later save{'s' if len(self.by) > 1 else ''}" if self.by else "later saves"
         if not self.changed:
-            return f"{head}; its changes had been superseded by {saves}: the tags stay as they are."
-        return f"{head}; sentence(s) {', '.join(map(str, self.superseded))} keep their tags, superseded by {saves}."
+            return f"{head}; its changes had been superseded by {saves}: the tags stay as they are.{back}"
+        return f"{head}; sentence(s) {', '.join(map(str, self.superseded))} keep their tags, superseded by {saves}.{back}"
 
 
 def pending(store: CorrectionStore) -> list[Batch]:
@@ -118,19 +126,22 @@ def why_not(batch: Batch, reviewer: User | None) -> str | None:
 
 
 @refuse_when_full()
-def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None) -> Decided:
-    """Accept or reject a pending batch (a rejection reverts it); one transaction, nothing changed on refusal."""
+def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, note: str = "") -> Decided:
+    """Accept or reject a pending batch (a rejection reverts it), with the reviewer's ``note`` to its author (why);
+    one transaction, nothing changed on refusal."""
     require(reviewer, "review")
     if decision not in DECISIONS:
         raise ReviewError(f"unknown decision {decision!r}: {' or '.join(DECISIONS)}")
+    if len(note := note.strip()) > NOTE_MAX:
+        raise ReviewError(f"a note holds at most {NOTE_MAX} characters, this one {len(note)}: shorten it")
     name = reviewer.name if reviewer else "anonymous"
     try:
-        return _decide(store, batch, decision, reviewer, name)
+        return _decide(store, batch, decision, reviewer, name, note or None)
     except IntegrityError:  # another reviewer decided meanwhile
         raise ReviewError("this batch was reviewed meanwhile by someone else") from None
 
 
-def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, name: str) -> Decided:
+def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, name: str, note: str | None) -> Decided:
     """The decision is written before the batch's rows are read, with their sentences' version rows locked, so that
     the author's undo of the batch comes wholly before it (and the batch reads as undone) or after it (and is refused):
     an accepted batch is never undone (PostgreSQL: the lock; SQLite: the write lock the flush takes)."""
@@ -145,7 +156,8 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
         session.execute(select(SentenceVersion.sentence).where(SentenceVersion.dataset_id == store.dataset_id,
                         SentenceVersion.sentence.in_(touched)).order_by(SentenceVersion.sentence).with_for_update())
         now = datetime.now(timezone.utc)
-        session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now))
+        session.add(CorrectionReview(batch=batch, dataset_id=store.dataset_id, decision=decision, reviewer=name, reviewed_at=now,
+                                     note=note))
         session.flush()
         rows = list(session.scalars(select(Correction).where(*of_batch)))
         if all(r.reverted for r in rows):
@@ -154,7 +166,7 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
             raise ReviewError("a reviewer does not review their own corrections")
         if decision == "rejected":
             return _reject(session, store, [r for r in rows if not r.reverted], name, now)
-        return Decided(batch, decision)
+        return Decided(batch, decision, rows[0].author, tuple(sorted({r.sentence for r in rows})))
 
 
 def _reject(session: Session, store: CorrectionStore, live: list[Correction], name: str, now: datetime) -> Decided:
@@ -168,6 +180,8 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
     changed = [s for s in touched if before[s] != after[s]]
     for sentence in changed:
         bump_version(session, store.dataset_id, sentence, name, now, None)
+    pooled = session.scalar(select(PoolSentence.id).where(PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch,
+                                                          PoolSentence.state == POOL_ADDED).limit(1)) is not None
     reopen_batch(session, store.dataset_id, batch, name, now)  # as on undo: a pool add back to the pool, queue items reopen
     _reopen_undone_suggestions(session, store, live, after)
     superseded = [s for s in touched if s not in changed]
@@ -176,7 +190,7 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
         Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(superseded),
         Correction.id > min(r.id for r in live))).all()
     by = sorted({author for sentence, token, author in later if (sentence, token) in tokens})
-    return Decided(batch, "rejected", tuple(changed), tuple(superseded), tuple(by))
+    return Decided(batch, "rejected", live[0].author, tuple(touched), tuple(changed), tuple(superseded), tuple(by), pooled)
 
 
 def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: list[Correction], after: dict) -> None:
@@ -195,11 +209,13 @@ def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: l
 def rejections(store: CorrectionStore, item_ids: list[int]) -> dict[int, str]:
     """For review-queue items back in the queue because a reviewer rejected a decision on them: who rejected whose."""
     with Session(store.engine) as session:
-        rows = session.execute(select(ReviewDecision.item_id, ReviewDecision.action, ReviewDecision.author, CorrectionReview.reviewer)
+        rows = session.execute(select(ReviewDecision.item_id, ReviewDecision.action, ReviewDecision.author, CorrectionReview.reviewer,
+                                      CorrectionReview.note)
                                .join(CorrectionReview, CorrectionReview.batch == ReviewDecision.batch)
                                .where(ReviewDecision.item_id.in_(item_ids), CorrectionReview.decision == "rejected")
                                .order_by(ReviewDecision.id)).all()
-    return {item: f"{reviewer} rejected {author}'s decision ({action}) on it before" for item, action, author, reviewer in rows}
+    return {item: f"{reviewer} rejected {author}'s decision ({action}) on it before" + (f': "{note}"' if note else "")
+            for item, action, author, reviewer, note in rows}
 
 
 def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
@@ -215,4 +231,5 @@ def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
         origins = _origins(session, store, {key: (c[0].author, {x.sentence for x in c}) for key, c in saved.items()})
     return [{"batch": r.batch, "author": saved[r.batch][0].author, "saved on": origins[r.batch],
              "saved at": saved[r.batch][0].created_at, "sentences": ", ".join(map(str, sorted({c.sentence for c in saved[r.batch]}))),
-             "tokens": len(saved[r.batch]), "decision": r.decision, "reviewer": r.reviewer, "time": r.reviewed_at} for r in rows]
+             "tokens": len(saved[r.batch]), "decision": r.decision, "reviewer": r.reviewer, "note": r.note or "", "time": r.reviewed_at}
+            for r in rows]

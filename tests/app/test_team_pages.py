@@ -200,3 +200,13 @@ def test_an_annotator_on_new_text_is_told_who_adds_text_rather_than_shown_a_dead
     app = page("pool.py", sign_in(store.engine, "ann", "correct horse"))
     assert not app.exception and not [b for b in app.button if b.key == "pool_add"]
     assert any(i.value.startswith("ann is an annotator: only admins may import text: an admin adds it") for i in app.info)
+
+
+def test_a_reviewer_rejects_with_a_note_the_author_then_reads(team):
+    store, token = team
+    batch = store.save(0, ["B-per", "O", "B-org"], author="ann").batch
+    app = page("review_corrections.py", token)
+    app.text_input(key=f"rc_note_{batch}").set_value("Paris is the city here: geo")
+    app.button(key=f"rc_reject_{batch}").click().run()
+    assert not app.exception and app.success[0].value == "Rejected: ann's save on sentence 0, set back."
+    assert [(h["author"], h["rejected"], h["why"]) for h in store.history(0)] == [("ann", True, "Paris is the city here: geo")]

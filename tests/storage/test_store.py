@@ -43,7 +43,7 @@ def test_corrections_survive_a_restart_and_never_touch_the_file(db_url, corpus_f
     assert again.tags(1) == ["O", "B-art", "O", "O"]
     assert again.history(1)[0] | {"time": None} == {
         "time": None, "sentence": 1, "token": 1, "word": "Iliad", "old": "O", "new": "B-art", "author": "ann", "undone": False,
-        "rejected": False, "undone by": None, "undone at": None,
+        "rejected": False, "undone by": None, "undone at": None, "why": "",
     }
     assert corpus_file.read_bytes() == before
 

@@ -140,14 +140,17 @@ def test_reviewers_accept_or_reject_correction_batches(store):
 
     decide(store, first.batch, "accepted", RITA)
     version = store.sentence_version(3)
-    decide(store, second.batch, "rejected", RITA)
+    with pytest.raises(ReviewError, match="a note holds at most 500 characters"):
+        decide(store, second.batch, "rejected", RITA, "x" * 501)
+    decide(store, second.batch, "rejected", RITA, "  Ali is a person here  ")
     assert store.sentence_version(3) == version + 1  # a save edited before the rejection is stale
     assert store.tags(0)[3] == "B-org" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
     [rejected] = [h for h in store.history(3) if h["author"] == "ann"]
     assert rejected["undone"] and rejected["undone by"] == "rita" and rejected["undone at"] is not None  # who and when
-    assert rejected["rejected"] is True  # a rejection, not an undo
+    assert rejected["rejected"] is True and rejected["why"] == "Ali is a person here"  # a rejection, not an undo; and why
     assert [b.batch for b in pending(store)] == [own.batch]
-    assert [(d["decision"], d["reviewer"]) for d in decisions(store)] == [("rejected", "rita"), ("accepted", "rita")]
+    assert [(d["decision"], d["reviewer"], d["note"]) for d in decisions(store)] == [
+        ("rejected", "rita", "Ali is a person here"), ("accepted", "rita", "")]
     with pytest.raises(ReviewError, match="was accepted already, by rita"):
         decide(store, first.batch, "rejected", ROOT)
     assert store.tags(0)[3] == "B-org"
@@ -206,10 +209,11 @@ def test_a_rejection_reopens_the_review_queue_item_decided_with_its_batch(store)
     assert not queue.is_open(item.id)
     [batch] = pending(store)
     assert batch.origin == "Review queue"
-    decide(store, batch.batch, "rejected", RITA)
+    decide(store, batch.batch, "rejected", RITA, "the flagged tag was right")
     assert store.tags(0)[3] == "B-geo" and queue.is_open(item.id)  # the suspect tag is back, and so is its item
     assert queue.decisions() == [] and [i.id for i in queue.items("train")] == [item.id]
-    assert rejections(store, [item.id]) == {item.id: "rita rejected ann's decision (edited) on it before"}  # said with it
+    assert rejections(store, [item.id]) == {  # said with it, and why
+        item.id: "rita rejected ann's decision (edited) on it before: \"the flagged tag was right\""}
 
 
 def test_a_rejection_reopens_an_accept_that_changed_nothing_because_a_colleague_saved_it_first(store):
@@ -230,7 +234,7 @@ def test_a_rejection_of_a_superseded_batch_keeps_the_tags_and_the_version(store)
     versions = store.sentence_version(2), store.sentence_version(3)
     done = decide(store, ann, "rejected", RITA)
     assert (done.changed, done.superseded, done.by) == ((3,), (2,), ("bob",))
-    assert str(done) == f"Batch {ann[:8]} rejected; sentence(s) 2 keep their tags, superseded by bob's later save."
+    assert str(done) == "Rejected: ann's save on sentences 2, 3; sentence(s) 2 keep their tags, superseded by bob's later save."
     assert store.tags(2) == ["B-org", "O"] and store.tags(3) == ["B-per", "O"]
     assert (store.sentence_version(2), store.sentence_version(3)) == (versions[0], versions[1] + 1)
     assert store.snapshot(2).author == "bob"  # a sentence the rejection leaves as it is: still bob's version
@@ -239,11 +243,11 @@ def test_a_rejection_of_a_superseded_batch_keeps_the_tags_and_the_version(store)
     store.save(2, ["B-per", "O"], author="bob")
     version = store.sentence_version(2)
     done = decide(store, again, "rejected", ROOT)
-    assert str(done) == (f"Batch {again[:8]} rejected; its changes had been superseded by bob's later save: "
+    assert str(done) == ("Rejected: ann's save on sentence 2; its changes had been superseded by bob's later save: "
                          "the tags stay as they are.")
     assert store.tags(2) == ["B-per", "O"] and store.sentence_version(2) == version
     assert [(d["batch"], d["decision"]) for d in decisions(store)][0] == (again, "rejected")  # recorded all the same
-    assert str(decide(store, pending(store)[0].batch, "accepted", RITA)).endswith(" accepted.")
+    assert str(decide(store, pending(store)[0].batch, "accepted", RITA)) == "Accepted: bob's save on sentence 2."
 
 
 def test_a_rejection_sets_back_a_token_not_changed_since_and_keeps_one_that_was(store):
@@ -251,7 +255,7 @@ def test_a_rejection_sets_back_a_token_not_changed_since_and_keeps_one_that_was(
     store.save(0, ["B-per", "I-per", "O", "B-org"], author="bob")
     version = store.sentence_version(0)
     done = decide(store, batch, "rejected", RITA)
-    assert str(done) == f"Batch {batch[:8]} rejected." and done.changed == (0,)
+    assert str(done) == "Rejected: ann's save on sentence 0, set back." and done.changed == (0,)
     assert store.tags(0) == ["B-per", "I-per", "O", "B-geo"] and store.sentence_version(0) == version + 1
 
 
