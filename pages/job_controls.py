@@ -46,6 +46,11 @@ def _follow(job: str, user: User | None, key: str, line: Callable[[dict], str]) 
     cancel_button(job, status, user, key)
 
 
+def started(status: dict) -> str:
+    """When the job started, and by whom where a signed-in user did: ``started 13:22 by ada``."""
+    return f"started {status['created'].astimezone():%H:%M}" + (f" by {status['started_by']}" if status.get("started_by") else "")
+
+
 def since_update(status: dict) -> float:
     """Seconds since the job's last progress event (0 before the first): a time left counts down by them."""
     return (datetime.now(timezone.utc) - status["updated"]).total_seconds() if status["updated"] else 0.0
@@ -79,7 +84,7 @@ def earlier_jobs(dataset: str, kinds: tuple[str, ...], newest: str | None) -> No
     with st.expander(f"Earlier jobs on this dataset ({len(earlier)}{' newest' if len(earlier) == 10 else ''})"):
         st.dataframe(pd.DataFrame([{
             "job": job["id"], "kind": job["kind"], "state": job["state"],
-            "started": job["started"].astimezone().strftime("%Y-%m-%d %H:%M"),
+            "started": job["started"].astimezone().strftime("%Y-%m-%d %H:%M"), "by": job["by"] or "",
             "took": duration((job["ended"] - job["started"]).total_seconds()) if job["ended"] else "",
             "registry entry": job["entry"] or "", "error": job["error"] or ""} for job in earlier]),
             hide_index=True, width="stretch", key="earlier_jobs")

@@ -9,7 +9,7 @@ from ner_core.quality.pool_session import PoolSession
 from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from ner_core.workbench.registry import active_id
-from pages.job_controls import followed_job
+from pages.job_controls import followed_job, started
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.pool_discards import discards
@@ -67,7 +67,7 @@ def ranking() -> None:
     if job is not None:
         followed_job(job, user, "pool_job", lambda s: "Last job that ranks the pool: " + (
             "ranking" if s["kind"] == "pool-rank" else f"{s['kind']} (it ranks the sentences open when it ends)")
-            + f" {job}, {s['state']}" + (f" ({s['error']})" if s.get("error") else ""))
+            + f" {job} ({started(s)}), {s['state']}" + (f" ({s['error']})" if s.get("error") else ""))
     if others:
         st.warning(plain(f"Not the active model: {', '.join(others)} ranked the pool (a retrain ranks it with its new entry, "
                          f"kept or not). Rank it again with the active model, {name}:"))

@@ -10,7 +10,7 @@ from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_j
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
 from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrections_by_split, job_kind,
                                         start_training)
-from pages.job_controls import earlier_jobs, job_progress
+from pages.job_controls import earlier_jobs, job_progress, started
 from pages.retrain_forms import retrain_form, train_method_form
 from pages.render import plain
 from pages.sign_in import current_user
@@ -58,6 +58,7 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         st.warning("The new models score **lower** than the active ones; keeping the active models is the default.\n\n"
                    + "\n".join(f"- {plain(line)}" for line in status["worse"]))
     st.subheader(f"{status['kind']} job {job}: {state}")
+    st.caption(started(status).capitalize())
     job_progress(job, status, user, "retrain")
     if state == "cancelled":
         st.info(f"The job was {status.get('error')}. The active models and every correction are untouched; entries of "
@@ -102,7 +103,7 @@ st.caption(f"Dataset `{dataset}`. Corpus sentences corrected in the training spl
            f"first-N limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
 added, entities = added_since_active(store)
 if added:
-    st.caption(f"Sentences added from the pool since the active model: {added:,}, trained on; their entities: "
+    st.caption(f"Sentences added from the pool since the active model: {added:,}, which the next training learns from; their entities: "
                + (", ".join(f"{t} {n}" for t, n in entities.most_common()) or "none"))
 if sum(held_out.values()):
     st.info(f"Corrected sentences on val: {held_out['val']}, on test: {held_out['test']}: "

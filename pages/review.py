@@ -10,7 +10,7 @@ from ner_core.training.recipes import RECIPES
 from ner_core.workbench.correction_review import rejections
 from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
-from pages.job_controls import followed_job
+from pages.job_controls import followed_job, started
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import annotate_link, plain, remember, type_colours
@@ -42,7 +42,7 @@ def cross_validation() -> None:
     """Start (admins) and follow the background job that scores the split out of sample."""
     job = latest_job(dataset, "cross-val")
     if job is not None:
-        status = followed_job(job, user, "review_cv", lambda s: f"Last run {job}: {s['state']}"
+        status = followed_job(job, user, "review_cv", lambda s: f"Last run {job} ({started(s)}): {s['state']}"
                               + (f" ({s.get('error')})" if s.get("error") else ""))
         result = status.get("result") or {}
         if result.get("recipe"):

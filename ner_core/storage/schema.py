@@ -155,6 +155,7 @@ class Job(Base):
     error: Mapped[str | None] = mapped_column(Text)
     traceback: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict | None] = mapped_column(JSON)
+    started_by: Mapped[str | None] = mapped_column(String(USER_NAME_MAX))  # a signed-in user (None: the command line, no users)
 
 
 class JobEvent(Base):

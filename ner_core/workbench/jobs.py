@@ -196,15 +196,15 @@ def _reap(engine: Engine) -> None:
         _finish(engine, holder.id, "failed", error=cause)
 
 
-def _claim(engine: Engine, kind: str, spec: dict, dataset: str, state: str, pid: int | None) -> str:
-    """Insert a job holding the lock, or raise :class:`JobError` naming the one that holds it."""
+def _claim(engine: Engine, kind: str, spec: dict, dataset: str, state: str, pid: int | None, by: str | None = None) -> str:
+    """Insert a job holding the lock (started by the user named ``by``), or raise :class:`JobError` naming the one that holds it."""
     for _ in range(3):
         job_id = _now().strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:8]
         try:
             with Session(engine) as session, session.begin():
                 now = _now()
                 session.add(Job(id=job_id, dataset=dataset, kind=kind, spec=spec, state=state, holds_lock=True, pid=pid,
-                                host=HOST, created_at=now, heartbeat_at=now))
+                                host=HOST, created_at=now, heartbeat_at=now, started_by=by))
             return job_id
         except IntegrityError:
             _reap(engine)
@@ -229,7 +229,7 @@ def start_job(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, user: User |
     engine = engine or shared_engine()
     try:
         _reap(engine)
-        job_id = _claim(engine, kind, spec, dataset, "starting", None)
+        job_id = _claim(engine, kind, spec, dataset, "starting", None, user.name if user else None)
     except SQLAlchemyError as err:  # e.g. the database's disk is full
         raise JobError(f"the job could not start: {describe(err)}") from err
     clean_builds(engine)  # we hold the lock: any build folder is a leftover
@@ -288,7 +288,7 @@ def job_status(job_id: str, engine: Engine | None = None) -> dict[str, Any]:
                 "spec": job.spec, "progress": [event for event, _ in events],
                 "updated": _aware(events[-1].at) if events else None, "error": job.error, "traceback": job.traceback,
                 "result": job.result,
-                "pid": job.pid, "host": job.host, "created": _aware(job.created_at),
+                "pid": job.pid, "host": job.host, "created": _aware(job.created_at), "started_by": job.started_by,
                 "finished": _aware(job.finished_at) if job.finished_at else None}
 
 
@@ -301,14 +301,14 @@ def latest_job(dataset: str | None = None, kind: str | Sequence[str] | None = No
 def job_history(dataset: str | None = None, kind: str | Sequence[str] | None = None, limit: int = 10,
                 engine: Engine | None = None) -> list[dict[str, Any]]:
     """The newest ``limit`` jobs (of ``dataset`` and of ``kind``, if given), newest first: id, kind, state, when it
-    started and ended, the registry entry it wrote and its error's first line."""
+    started and ended and by whom (None: the command line, or no users), the registry entry it wrote and its error's first line."""
     query = select(Job).order_by(Job.created_at.desc(), Job.id.desc()).limit(limit)
     if dataset is not None:
         query = query.where(Job.dataset == dataset)
     if kind is not None:
         query = query.where(Job.kind.in_([kind] if isinstance(kind, str) else list(kind)))
     with Session(engine or shared_engine()) as session:
-        return [{"id": job.id, "kind": job.kind, "state": job.state, "started": _aware(job.created_at),
+        return [{"id": job.id, "kind": job.kind, "state": job.state, "started": _aware(job.created_at), "by": job.started_by,
                  "ended": _aware(job.finished_at) if job.finished_at else None,
                  "entry": ((job.result or {}).get("entry") or {}).get("id"),
                  "error": (job.error or "").strip().splitlines()[0] if (job.error or "").strip() else None}

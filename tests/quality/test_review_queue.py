@@ -289,7 +289,7 @@ def test_review_page_starts_the_cross_validation_job_for_its_split(review_app):
         spec = job_status(job)["spec"]  # a CrossValJobSpec, as stored
         assert (spec["dataset"], spec["split"], spec["config"]["folds"]) == ("default", "train", 5)
         assert (spec["config"]["recipe"], spec["config"]["budget_minutes"]) == ("auto", 60)  # the fold models choose
-        assert any(t.value.startswith(f"Last run {job}: ") for t in app.text)  # the page drawn again, the job followed
+        assert any(t.value.startswith(f"Last run {job} (started ") for t in app.text)  # the page drawn again, the job followed
     finally:
         stop_jobs()
 

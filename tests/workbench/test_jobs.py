@@ -134,8 +134,8 @@ def test_a_killed_worker_is_marked_failed_with_its_signal(jobs_env):
 def test_an_admin_cancels_a_running_job_from_any_process(jobs_env):
     from ner_core.storage.users import RoleError, User
 
-    job = start_job("sleep", {"seconds": 60})
-    wait_running(job)
+    job = start_job("sleep", {"seconds": 60}, user=User("ada", "admin"))
+    assert wait_running(job)["started_by"] == "ada"  # said on the job's page and in the earlier jobs
     with pytest.raises(RoleError):
         cancel_job(job, User("ann", "annotator"))
     cancel_job(job, User("root", "admin"))
