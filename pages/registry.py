@@ -5,7 +5,7 @@ import streamlit as st
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import SHIPPED, activate, entry_line, entry_rows, load_index, roll_back, roll_back_target
+from ner_core.workbench.registry import SHIPPED, activate, entry_line, entry_rows, load_index, roll_back, roll_back_target, shipped_score
 from pages.sign_in import current_user
 from pages.ui import current_dataset
 
@@ -34,7 +34,9 @@ st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="regis
     "corrected tokens": st.column_config.NumberColumn("corrected", help="Tokens corrected in the corpus's sentences", width=80),
     "added sentences": st.column_config.NumberColumn("added", help="Sentences added from the pool (New text)", width=60)})
 if SHIPPED in ids:
-    st.caption("The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
+    st.caption(f"The shipped set's test score is as the retrain that made {measured[1]} measured it (old → new), on the test "
+               "split as it was then." if (measured := shipped_score(index)) else
+               "The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
 
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
 if details := entry_line(index, choice):

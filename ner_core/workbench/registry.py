@@ -123,7 +123,8 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
     """A table row per entry of :func:`load_index`'s ``index``, the shipped set first on the default corpus; the test
     score comes second (old → new per system), where a narrow screen still shows it. When, from what and on which data
     it was trained are the selected entry's line (:func:`entry_line`), not wide columns (its id holds the time)."""
-    rows = [{"id": SHIPPED, "test micro F1": "not measured", "models": "all (shipped)", "recipe": "",
+    shipped = shipped_score(index)
+    rows = [{"id": SHIPPED, "test micro F1": shipped[0] if shipped else "not measured", "models": "all (shipped)", "recipe": "",
              "corrected tokens": 0, "added sentences": 0}] if dataset == DEFAULT_DATASET else []
     for e in index["entries"]:
         f1 = ", ".join(f"{s}: " + ("" if m["old"] is None else f"{m['old']:.4f} → ") + f"{m['new']:.4f}"
@@ -132,6 +133,16 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
                      "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e),
                      "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0)})
     return rows
+
+
+def shipped_score(index: dict[str, Any]) -> tuple[str, str] | None:
+    """The shipped set's test micro F1 per system as the newest retrain from it measured it (its "old" side), and that
+    entry's id; None before any."""
+    for e in sorted(index["entries"], key=lambda e: e["created"], reverse=True):
+        old = {s: m["old"] for s, m in e.get("metrics", {}).items() if m.get("old") is not None}
+        if e.get("base") == SHIPPED and old:
+            return ", ".join(f"{s}: {f1:.4f}" for s, f1 in old.items()), e["id"]
+    return None
 
 
 def readable_version(version: str) -> str:

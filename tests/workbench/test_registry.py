@@ -17,15 +17,16 @@ from ner_core.workbench.registry import (
     available_models,
     entry_line,
     entry_rows,
-    recipe_of,
     has_active_model,
     load_index,
     new_entry_dir,
     new_entry_id,
+    recipe_of,
     register,
     registry_dir,
     roll_back,
     roll_back_target,
+    shipped_score,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -130,9 +131,13 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     assert entry_rows(load_index())[-1]["recipe"] == "warm start, 1 epoch, the first 300 training sentences"  # not a real model
     assert recipe_of(load_index(), quick["id"]) == "warm start, 1 epoch, the first 300 training sentences"
     retrained = register(new_entry_id(), new_entry_dir("x", workspace), {"models": ["strong"], "base": entry["id"],
-                         "data_version": "12:2:3@abc"})
+                         "data_version": "12:2:3@abc", "corrections": 0})
     assert entry_line(load_index(), retrained["id"]).endswith(f"; trained from {entry['id']}; data: 12 tag changes saved "
                                                               "(2 undone), 3 pool decisions")
+    from_shipped = register(new_entry_id(), new_entry_dir("y", workspace), {"models": ["voted"], "base": SHIPPED, "corrections": 0,
+                            "metrics": {"voted": {"old": 0.8598, "new": 0.8578}}})
+    assert entry_rows(load_index())[0]["test micro F1"] == "voted: 0.8598"  # as the retrain from it measured it
+    assert shipped_score(load_index()) == ("voted: 0.8598", from_shipped["id"])
 
 
 def test_a_legacy_registry_json_is_imported_once(workspace):
