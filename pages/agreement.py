@@ -50,6 +50,8 @@ def do_assign(pair: tuple[str, str], share: float) -> str:
 
 def do_save(sentence: int, editor: str, drawn: list[str]) -> str:
     repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user)  # the edits at the click
+    share = my_share(store, user.name)  # on to the next one to tag
+    st.session_state.agreement_mine = next((s for s in share.open if s > sentence and s not in share.tagged), sentence)
     return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
 
 
@@ -91,15 +93,19 @@ if mine.open or mine.settled:
     st.caption(f"{len(mine.tagged)} tagged by you, {len(mine.open) - len(mine.tagged)} to tag; {mine.settled} settled by an "
                "adjudicator (they leave this list).")
 if mine.open:
-    sentence = st.selectbox("Sentence", mine.open, key="agreement_mine",
-                            format_func=lambda s: f"{s} · tagged by you" if s in mine.tagged else f"{s} · to tag")
+    sentence = st.selectbox("Sentence", mine.open, key="agreement_mine", format_func=lambda s: f"{s} · " + (
+        "final (both tagged)" if s in mine.final else "tagged by you" if s in mine.tagged else "to tag"))
     words = store.original[sentence].words
     saved = annotation(store, sentence, user.name)
     start = saved or store.tags(sentence)
     editor = f"agreement_edit_{sentence}_{hash(tuple(saved or ()))}"  # a fresh editor once saved
-    st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=["token"], key=editor,
+    final = "final: both of you have tagged it; a reviewer adjudicates where you differ" if sentence in mine.final else None
+    st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=final is not None or ["token"], key=editor,
                    column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
-    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start)))
+    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start)),
+              disabled=final is not None, help=final)
+    st.caption(f"Your tags of sentence {sentence} are {final}." if final else
+               "You may save again until the other annotator has saved theirs; then both are final.")
     leave_guard(grid_edited(editor), "agreement_mine_leave")
 
 st.subheader("Agreement per annotator pair")
@@ -125,6 +131,8 @@ why = refusal(user, "adjudicate")
 none = None if pairs else "no sentence has been tagged by both of its annotators yet"
 st.button("Adopt every sentence both tagged alike", key="agreement_adopt", disabled=(why or none) is not None, help=why or none,
           on_click=act, args=(do_adopt,))
+if not open_ones and pairs:
+    st.caption("No open disagreement: every sentence both annotators tagged is tagged alike or adjudicated.")
 if open_ones and why is not None:  # an annotator: the other's tags stay unseen, so that agreement measures independent work
     st.caption(f"{len(open_ones):,} open disagreement(s): a reviewer adjudicates them.")
 elif open_ones:

@@ -111,12 +111,13 @@ def assigned_to(store: CorrectionStore, user: str) -> list[int]:
 
 @dataclass(frozen=True)
 class MyShare:
-    """An annotator's double annotation: the sentences still open (and which of them they have tagged) and
-    how many are settled (adjudicated: they leave the list)."""
+    """An annotator's double annotation: the sentences still open (which of them they have tagged, and which both
+    annotators have: final, their tags no longer change) and how many are settled (adjudicated: they leave the list)."""
 
     open: list[int]
     tagged: set[int]
     settled: int
+    final: set[int] = field(default_factory=set)
 
 
 def my_share(store: CorrectionStore, user: str) -> MyShare:
@@ -125,10 +126,13 @@ def my_share(store: CorrectionStore, user: str) -> MyShare:
     with Session(store.engine) as session:
         rows = session.execute(select(Assignment.id, Assignment.sentence, Assignment.adjudicated_at)
                                .where(Assignment.dataset_id == store.dataset_id, mine).order_by(Assignment.sentence)).all()
-        done = set(session.scalars(select(DoubleAnnotation.assignment_id).where(
-            DoubleAnnotation.annotator == user, DoubleAnnotation.assignment_id.in_([r.id for r in rows]))))
+        saved = session.execute(select(DoubleAnnotation.assignment_id, DoubleAnnotation.annotator).where(
+            DoubleAnnotation.assignment_id.in_([r.id for r in rows]))).all()
+    done = {a for a, who in saved if who == user}
+    both = done & {a for a, who in saved if who != user}
     still = [r for r in rows if r.adjudicated_at is None]
-    return MyShare([r.sentence for r in still], {r.sentence for r in still if r.id in done}, len(rows) - len(still))
+    return MyShare([r.sentence for r in still], {r.sentence for r in still if r.id in done}, len(rows) - len(still),
+                   {r.sentence for r in still if r.id in both})
 
 
 def assignments(store: CorrectionStore) -> list[dict]:

@@ -146,13 +146,17 @@ def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):
     assert ann.subheader[0].value == f"Your double annotation: {len(store.original)} open sentence(s)"
     options = ann.selectbox(key="agreement_mine").options
     assert options[1].endswith("tagged by you") and options[0].endswith("to tag")
+    assert any(c.value.startswith("You may save again until the other annotator has saved theirs") for c in ann.caption)
     ann.button(key="agreement_save_mine").click().run()
     assert ann.success[0].value == "Your tags of sentence 0 are saved."
+    assert ann.selectbox(key="agreement_mine").value == 0  # nothing left to tag after it (1 is tagged already): it stays
     ann.run()  # another rerun (a widget's echo) does not wipe the confirmation
     assert ann.success[0].value == "Your tags of sentence 0 are saved."
     save_annotation(store, 0, ["B-per", "O", "O"], User("bob", "annotator"))
-    ann.run()  # a disagreement now: an annotator sees that it exists, not bob's tags
+    ann.selectbox(key="agreement_mine").set_value(0).run()  # a disagreement now: an annotator sees that it exists, not bob's tags
     assert any(c.value == "1 open disagreement(s): a reviewer adjudicates them." for c in ann.caption)
+    assert ann.selectbox(key="agreement_mine").options[0] == "0 · final (both tagged)"
+    assert ann.button(key="agreement_save_mine").disabled  # said before an edit, not refused after it
     assert not [b for b in ann.button if b.key == "agreement_take_a"] and "bob" not in str(ann.get("data_editor"))
     adopt = page("agreement.py", token)
     adopt.button(key="agreement_take_a").click().run()
@@ -172,6 +176,7 @@ def test_an_edit_clicked_straight_into_save_or_take_is_kept(team):
     ann.selectbox(key="agreement_mine").set_value(0).run()
     edit_and_click(ann, "tag", {2: "B-geo"}, "agreement_save_mine")
     assert not ann.exception and ann.success[0].value == "Your tags of sentence 0 are saved."
+    assert ann.selectbox(key="agreement_mine").value == 1  # on to the next one to tag
     save_annotation(store, 0, ["O", "O", "B-geo"], User("bob", "annotator"))
     admin = page("agreement.py", token)
     [d] = disagreements(store)
