@@ -26,14 +26,14 @@ remember("review_split", REVIEW_FIRST_SPLIT)
 remember("review_types", [])
 remember("review_sources", list(SOURCES))
 store, queue, types = correction_store(dataset), review_queue(dataset), list(dataset_types(dataset))
-left, middle, right = st.columns([2, 3, 3])
+left, middle, right = st.columns([2, 2.5, 3.5])
 split = left.radio("Split", SPLITS, horizontal=True, key="review_split",
                    help="train: what retraining learns from; val and test: what the scores are measured on")
 chosen_types = middle.multiselect("Entity type", types, key="review_types", placeholder="every type",
                                   help="Items whose given or suggested tags hold one of these types")
-sources = right.multiselect("Source", SOURCES, key="review_sources", placeholder="every source",
-                            help="model: gold tags that taggers which never saw the sentence find unlikely; "
-                                 "consistency: strings the dataset tags more than one way")
+sources = right.pills("Source", SOURCES, selection_mode="multi", key="review_sources",  # readable on a narrow screen too
+                      help="model: gold tags that taggers which never saw the sentence find unlikely; "
+                           "consistency: strings the dataset tags more than one way. None chosen: every source")
 if split != "train":
     st.info(f"Corrections on the {split} split are **evaluation only**: retraining learns from the train split.")
 

@@ -235,7 +235,7 @@ def test_review_page_shows_what_a_strings_counts_are_and_where_items_are_left(re
     data = annotator_data(app)
     assert data["items"][0]["score"] is None and " is tagged " in data["items"][0]["detail"]  # not a "score 1.000"
     assert data["decided"] == 0
-    app.multiselect(key="review_sources").set_value([MODEL]).run()  # no model flags the train split: nothing left
+    app.pills(key="review_sources").set_value([MODEL]).run()  # no model flags the train split: nothing left
     left = annotator_data(app)
     assert left["items"] == [] and left["elsewhere"].startswith(f"Still open: {data['open']:,} on the train split of other types or sources.")
     assert "The model's flags of the train split are not computed yet" in left["elsewhere"]  # not "nothing to review"
