@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.data.corpus import SPLITS, Split, corpus_bytes, format_problem, split_indices
+from ner_core.data.corpus import SPLITS, Split, format_problem, split_indices
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
@@ -92,7 +92,7 @@ def corpus_export(dataset: str, version: str, fmt: str, scheme: str = "IOB2") ->
 
 @st.cache_data(max_entries=2, show_spinner="Preparing the export…")
 def _export(key: tuple[str, str, str], version: str, fmt: str, scheme: str) -> bytes:
-    return corpus_bytes(_store(*key).corpus(), fmt, scheme)
+    return _store(*key).export(fmt, scheme)
 
 
 def export_problem(dataset: str, version: str, fmt: str) -> str | None:

@@ -344,23 +344,26 @@ def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
 # ---------------------------------------------------------------- writing
 
 
-def corpus_bytes(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2") -> bytes:
+def corpus_bytes(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2", numbers: Iterable[int] | None = None) -> bytes:
     """A corpus file's bytes in format ``fmt`` (a key of :data:`FORMATS`); text formats in UTF-8, their tags in
     ``scheme`` (see :func:`format_corpus`)."""
     if fmt == "spacy":
         if scheme != "IOB2":
             raise CorpusError(f"a .spacy file holds entity spans, not tags: no {scheme} tags to write; choose a text format")
         return docbin.write(sentences)
-    return format_corpus(sentences, fmt, scheme).encode("utf-8")
+    return format_corpus(sentences, fmt, scheme, numbers).encode("utf-8")
 
 
-def format_corpus(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2") -> str:
+def format_corpus(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2", numbers: Iterable[int] | None = None) -> str:
     """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``; its tags in ``scheme``, one of
-    :data:`.tag_schemes.SCHEMES` (the sentences' IOB2 tags converted)."""
+    :data:`.tag_schemes.SCHEMES` (the sentences' IOB2 tags converted). ``numbers``: each sentence's number in a csv's
+    ``Sentence #`` column (default 1, 2, ...: a dataset passes its own, gaps and all)."""
     if scheme not in SCHEMES:
         raise CorpusError(f"unknown tag scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
     if scheme != "IOB2":
         sentences = (Sentence(s.words, from_iob2(s.tags, scheme), s.pos) for s in sentences)
+    if fmt == "csv" and numbers is not None:
+        return "".join(kaggle.write(sentences, numbers))
     return "".join(_chunks(sentences, fmt))
 
 

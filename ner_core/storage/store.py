@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence, Split, read_corpus, split_corpus
+from ..data.corpus import Sentence, Split, corpus_bytes, read_corpus, split_corpus
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence,
                      ReviewDecision, SentenceVersion)
@@ -410,7 +410,17 @@ class CorrectionStore:
 
     def corpus(self) -> list[Sentence]:
         """Every sentence as it is now: the corrected original ones, then those added from the pool (an export)."""
-        return [*self.corrected(), *self.added().values()]
+        return [s for _, s in self.numbered()]
+
+    def numbered(self) -> list[tuple[int, Sentence]]:
+        """:meth:`corpus` with each sentence's index, the number the app shows (an add undone or rejected leaves a gap)."""
+        return [*enumerate(self.corrected()), *self.added().items()]
+
+    def export(self, fmt: str, scheme: str = "IOB2") -> bytes:
+        """The dataset as it is now as a corpus file of ``fmt`` (:func:`~ner_core.data.corpus.corpus_bytes`); a csv
+        numbers its sentences as the app does (+1), gaps and all."""
+        numbered = self.numbered()
+        return corpus_bytes([s for _, s in numbered], fmt, scheme, [i + 1 for i, _ in numbered])
 
     def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
         """Every change (reverted ones too), newest first; ``rejected``: reverted by a reviewer's rejection of its

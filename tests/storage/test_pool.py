@@ -86,10 +86,15 @@ def test_an_added_sentence_joins_the_training_split_with_history_version_and_exp
     store.save(index, ["O", "B-geo", "O", "O", "B-art", "I-art"], "bob", expected_version=1)
     assert store.snapshot(index).version == 2
     # a sentence without entities is added too (a negative example), and gets the next index
-    other, saved = pool.accept(pool.items()[0].id, ["O", "O", "O"], "ann")
+    other, saved = pool.accept(other_item := pool.items()[0].id, ["O", "O", "O"], "ann")
     assert other == index + 1 and saved.changed == 0 and store.snapshot(other).version == 1
     count, entities = pool.added_since(None)
     assert count == 2 and entities == {"geo": 1, "art": 1}
+    assert pool.undo("ann", other_item) is not None  # the second add undone: its number stays unused
+    last = pool.items()[-1]
+    third, _ = pool.accept(last.id, ["O"] * len(last.words), "ann")
+    csv = store.export("csv").decode()  # numbered as the app numbers them (+1), the gap of the undone add kept
+    assert f"Sentence: {index + 1}," in csv and f"Sentence: {third + 1}," in csv and third > index + 1
 
 
 def test_a_sentence_is_decided_once_even_by_two_people_at_once(pool):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+from itertools import count
 from typing import Iterable, Iterator
 
 from .base import RawSentence, Reading, Sentence
@@ -66,13 +67,13 @@ def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence
         yield tuple(words), tuple(tags), tuple(pos) if any(pos) else None  # no POS column written
 
 
-def write(sentences: Iterable[Sentence]) -> Iterator[str]:
-    """The CSV text in chunks: the header, then one chunk per sentence."""
+def write(sentences: Iterable[Sentence], numbers: Iterable[int] | None = None) -> Iterator[str]:
+    """The CSV text in chunks: the header, then one chunk per sentence, numbered by ``numbers`` (default 1, 2, ...)."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")  # the csv module quotes a cell holding \r only then
     writer.writerow(HEADER)
     yield _take(out)
-    for n, sentence in enumerate(sentences, start=1):
+    for n, sentence in zip(count(1) if numbers is None else numbers, sentences):
         pos = sentence.pos or ("",) * len(sentence)
         writer.writerows([f"Sentence: {n}" if i == 0 else "", escape_cell(word), escape_cell(p), tag]
                          for i, (word, p, tag) in enumerate(zip(sentence.words, pos, sentence.tags)))
