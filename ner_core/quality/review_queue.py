@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from ..data.corpus import SPLITS, Sentence
 from ..data.tags import OUTSIDE, Span, spans, tag_type, tags_from_spans
 from ..storage.schema import Correction, ReviewDecision, ReviewFill, ReviewItem
-from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError
+from ..storage.store import CorrectionError, CorrectionStore, SaveResult, SentenceState, StaleSaveError
 from .consistency import entity_strings, inconsistent, occurrences, tally
 from .label_issues import LabelIssue
 
@@ -91,6 +91,17 @@ class QueueItem(Candidate):
             return retag(tags, t, t + 1, OUTSIDE)
         before = holding.get(t - 1) if self.suggested.startswith("I-") else None
         return retag(tags, before.start if before else t, own.end if own else t + 1, label)
+
+    def changed_since(self, now: SentenceState) -> str | None:
+        """That someone changed the flagged tokens since the item was made (its ``given`` is old then), and what they are
+        ``now``, in the item's terms: a model item's tag; a consistency item's type, ``O``, or part of another entity."""
+        if self.source == MODEL:
+            label = now.tags[self.start]
+        else:
+            window = now.tags[self.start:self.end]
+            label = {(x, y): t for t, x, y in spans(now.tags)}.get((self.start, self.end)) or (
+                OUTSIDE if window.count(OUTSIDE) == len(window) else "part of another entity")
+        return None if label == self.given else f"changed since it was flagged, by {now.author or 'someone'}: now {label}"
 
     @property
     def note(self) -> str:

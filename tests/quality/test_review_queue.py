@@ -147,6 +147,19 @@ def test_an_item_whose_suggestion_a_colleague_applied_meanwhile_is_not_asked_aga
     assert queue.is_open(paris.id) and store.tags(5)[0] == "B-org"
 
 
+def test_an_item_whose_tokens_a_colleague_changed_otherwise_says_what_they_are_now(db, tmp_path):
+    queue = filled(db, tmp_path)
+    paris = next(i for i in queue.items("train", sources=[MODEL]) if i.sentence == 5)  # "Paris" B-org -> B-geo
+    alike = next(i for i in queue.items("train", sources=[CONSISTENCY]) if i.sentence == 5)  # "Paris": org -> geo
+    store = queue.store
+    assert paris.changed_since(store.snapshot(5)) is None and alike.changed_since(store.snapshot(5)) is None
+    store.save(5, ["B-per", "O", "O", "O"], author="bob")  # neither the given nor the suggestion
+    assert paris.changed_since(store.snapshot(5)) == "changed since it was flagged, by bob: now B-per"
+    assert alike.changed_since(store.snapshot(5)) == "changed since it was flagged, by bob: now per"
+    store.save(5, ["B-per", "I-per", "O", "O"], author="bob")
+    assert alike.changed_since(store.snapshot(5)) == "changed since it was flagged, by bob: now part of another entity"
+
+
 def test_undo_acts_only_on_the_authors_decision_on_that_sentence(db, tmp_path):
     queue = filled(db, tmp_path)
     paris, per = queue.items("train", sources=[MODEL])[:2]  # sentences 5 and 4
