@@ -279,7 +279,7 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
     text.write_text("Rain fell in Spain .\n" * 5000)
     proc = subprocess.Popen([sys.executable, "-m", "ner_core", "predict", "--data", str(text), "--input", "tokens"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=ROOT, env={**os.environ, "HF_HUB_OFFLINE": "1"})
-    assert proc.stdout.readline().startswith(b'{"tokens": ["Rain"')
+    assert proc.stdout.readline().startswith(b'{"sentence": 0, "tokens": ["Rain"')
     proc.stdout.close()  # the reader stops, as head does
     assert proc.wait(timeout=300) == 0
     assert b"Broken pipe" not in proc.stderr.read()

@@ -61,8 +61,9 @@ def write_tagged(tagged: Iterable[TaggedSentence | VotedSentence], out: Path | T
 
 
 def _write_records(tagged: Iterable[TaggedSentence | VotedSentence], stream: TextIO) -> int:
+    """JSON lines, each with the sentence's 0-based index among those read (as ``mine --json`` numbers them)."""
     count = 0
     for t in tagged:
-        stream.write(json.dumps(record(t), ensure_ascii=False) + "\n")
+        stream.write(json.dumps({"sentence": count, **record(t)}, ensure_ascii=False) + "\n")
         count += 1
     return count

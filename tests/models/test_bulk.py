@@ -54,6 +54,7 @@ def test_predict_tags_a_whole_file_in_any_output_format(tiny_model, tmp_path, ca
     assert main(["predict", "--data", str(raw), "--checkpoint", str(ckpt), "--out", str(out)]) == 0
     records = [json.loads(line) for line in out.read_text().splitlines()]
     assert [r["tokens"][:2] for r in records] == [["Angela", "Merkel"], ["She", "met"], ["The", "Olympics"]]
+    assert [r["sentence"] for r in records] == [0, 1, 2]  # as mine --json numbers them
     assert all(len(r["tokens"]) == len(r["tags"]) == len(r["probs"]) and all(0 <= p <= 1 for p in r["probs"]) for r in records)
     assert "3 sentences, 21 tokens tagged" in capsys.readouterr().err
 
