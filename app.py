@@ -28,6 +28,7 @@ navigation = st.navigation(
         st.Page("pages/agreement.py", title="Agreement", icon=":material/group:"),
         st.Page("pages/retrain.py", title="Retrain", icon=":material/model_training:"),
         st.Page("pages/registry.py", title="Registry", icon=":material/inventory_2:"),
+        st.Page("pages/users.py", title="Users", icon=":material/manage_accounts:"),
     ]
 )
 st.session_state[APP_RAN] = True  # pages/tab_guards.py

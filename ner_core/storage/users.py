@@ -128,11 +128,14 @@ def _existing(session: Session, name: str) -> UserRow:
 
 
 def set_role(engine: Engine, name: str, role: str, by: User | None = None) -> User:
-    """Give ``name`` another role; it holds from their next page on (their sessions go on)."""
+    """Give ``name`` another role; it holds from their next page on (their sessions go on). In the app (``by``), the
+    last admin is not demoted: nobody could manage users there then."""
     require(by, "manage users")
     check_role(role)
     with Session(engine) as session, session.begin():
         row = _existing(session, name)
+        if by is not None and role != "admin":
+            _keep_an_admin(session, row, "demoted")
         row.role = role
         return User(row.name, role)
 
@@ -150,13 +153,23 @@ def set_password(engine: Engine, name: str, password: str, by: User | None = Non
 
 
 def remove_user(engine: Engine, name: str, by: User | None = None) -> User:
-    """Remove ``name``: they can no longer sign in and their sessions end; what they saved keeps their name."""
+    """Remove ``name``: they can no longer sign in and their sessions end; what they saved keeps their name (in the
+    app, ``by``, never the last admin)."""
     require(by, "manage users")
     with Session(engine) as session, session.begin():
         row = _existing(session, name)
+        if by is not None:
+            _keep_an_admin(session, row, "removed")
         session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
         session.delete(row)
         return User(row.name, row.role)
+
+
+def _keep_an_admin(session: Session, row: UserRow, what: str) -> None:
+    """:class:`UserError` if ``row`` is the last admin (the command line may still do it, and says so)."""
+    admins = session.scalars(select(UserRow.id).where(UserRow.role == "admin").with_for_update()).all()
+    if row.role == "admin" and admins == [row.id]:
+        raise UserError(f"{row.name} is the last admin and cannot be {what} here: make another user admin first")
 
 
 def list_users(engine: Engine) -> list[User]:

@@ -215,3 +215,32 @@ def test_a_reviewer_rejects_with_a_note_the_author_then_reads(team):
     app.button(key=f"rc_reject_{batch}").click().run()
     assert not app.exception and app.success[0].value == "Rejected: ann's save on sentence 0, set back."
     assert [(h["author"], h["rejected"], h["why"]) for h in store.history(0)] == [("ann", True, "Paris is the city here: geo")]
+
+
+def test_an_admin_manages_users_on_the_users_page_and_others_only_see_them(team):
+    """Values typed and clicked at once (no rerun between: a click straight from the box) are the ones used."""
+    from ner_core.storage.users import list_users, sign_in
+
+    store, token = team
+    ann = page("users.py", sign_in(store.engine, "ann", "correct horse"))
+    assert not ann.exception and ann.info[0].value.startswith("ann is an annotator: only admins may manage users")
+    assert not [b for b in ann.button if b.key == "users_add"]
+    admin = page("users.py", token)
+    admin.text_input(key="users_add_name").set_value("rev")
+    admin.selectbox(key="users_add_role").set_value("reviewer")
+    admin.text_input(key="users_add_password").set_value("battery staple")
+    admin.text_input(key="users_add_again").set_value("battery stapler")
+    admin.button(key="users_add").click().run()
+    assert admin.error[0].value == "Refused: the two passwords differ; nothing was changed"
+    admin.text_input(key="users_add_again").set_value("battery staple")
+    admin.button(key="users_add").click().run()
+    assert admin.success[0].value.startswith("Added rev (reviewer)") and admin.text_input(key="users_add_password").value == ""
+    assert sign_in(store.engine, "rev", "battery staple")
+    admin.selectbox(key="users_role_who").set_value("root")
+    admin.selectbox(key="users_role_new").set_value("annotator")
+    admin.button(key="users_set_role").click().run()  # the only admin: refused, said why
+    assert admin.error[0].value == "Refused: root is the last admin and cannot be demoted here: make another user admin first"
+    admin.selectbox(key="users_remove_who").set_value("bob")
+    admin.checkbox(key="users_remove_sure").check().run()
+    admin.button(key="users_remove").click().run()
+    assert admin.success[0].value == "Removed bob (annotator)." and "bob" not in [u.name for u in list_users(store.engine)]

@@ -1,0 +1,75 @@
+"""Users: who signs in, with which role; an admin adds users, changes a role, resets a password, removes a user."""
+import pandas as pd
+import streamlit as st
+
+from ner_core.storage.db import shared_engine
+from ner_core.storage.users import MIN_PASSWORD, ROLES, UserError, add_user, list_users, refusal, remove_user, set_password, set_role
+from pages.render import flash
+from pages.sign_in import current_user, signed_in
+
+st.title("Users")
+user, engine = current_user(), shared_engine()
+if user is None:
+    st.info("One-person mode: no users are defined, so there is no sign-in. Add the first admin from the command line, "
+            "`.venv/bin/python -m ner_core users add NAME --role admin`; then everyone signs in, and admins manage users here.")
+    st.stop()
+users = list_users(engine)
+flash("users_message")
+st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role} for u in users]), hide_index=True, key="users_table")
+st.caption("annotator < reviewer < admin: each role may do what the roles before it may (README: Working as a team).")
+if why := refusal(user, "manage users"):
+    st.info(f"{why}: you see who signs in, but cannot change it.")
+    st.stop()
+
+
+@signed_in
+def act(what: str, change, *keys: str) -> None:
+    """Run one change as the signed-in admin with the values of the widgets ``keys`` as they are at the click (a box
+    typed into and a click at once come in one run); its outcome, or the reason it was refused, is said atop the page."""
+    values = [str(st.session_state.get(k) or "").strip() for k in keys]
+    again = st.session_state.get(keys[-1].replace("_password", "_again"))
+    try:
+        if keys[-1].endswith("_password") and values[-1] != (again or "").strip():
+            raise UserError("the two passwords differ; nothing was changed")
+        done = change(engine, *values, by=user)
+    except (UserError, PermissionError) as err:
+        st.session_state.users_message = ("error", f"Refused: {err}")
+        return
+    st.session_state.users_message = ("success", what.format(name=done.name, role=done.role))
+    for key in ("users_add_password", "users_add_again", "users_reset_password", "users_reset_again"):
+        st.session_state[key] = ""  # no password kept in the session once used
+    st.session_state.users_remove_sure = False
+
+
+def passwords(key: str) -> None:
+    """A new password, typed twice (compared at the click, and said here when they differ)."""
+    first = st.text_input("Password", type="password", key=f"{key}_password", help=f"At least {MIN_PASSWORD} characters")
+    again = st.text_input("Again", type="password", key=f"{key}_again")
+    if first and again and first != again:
+        st.caption("The two passwords differ.")
+
+
+add, role, password, remove = st.tabs(["Add a user", "Change a role", "Reset a password", "Remove a user"])
+with add:
+    st.text_input("Name", key="users_add_name", help="Letters, digits, '_', '.' or '-'")
+    st.selectbox("Role", ROLES, key="users_add_role")
+    passwords("users_add")
+    st.button("Add", key="users_add", type="primary", on_click=act, args=(
+        "Added {name} ({role}): they sign in with the password you gave them.", add_user, "users_add_name", "users_add_role",
+        "users_add_password"))
+with role:
+    st.selectbox("User", [u.name for u in users], key="users_role_who")
+    st.selectbox("New role", ROLES, key="users_role_new")
+    st.button("Change the role", key="users_set_role", on_click=act, args=(
+        "{name} is now {role} (from their next page on).", set_role, "users_role_who", "users_role_new"))
+with password:
+    st.selectbox("User", [u.name for u in users], key="users_reset_who")
+    passwords("users_reset")
+    st.button("Set the new password", key="users_set_password", on_click=act, args=(
+        "New password for {name}: their open sessions have ended; they sign in with it.", set_password, "users_reset_who",
+        "users_reset_password"))
+with remove:
+    who = st.selectbox("User", [u.name for u in users], key="users_remove_who")
+    sure = st.checkbox(f"Yes, {who} can no longer sign in (what they saved keeps their name)", key="users_remove_sure")
+    st.button("Remove", key="users_remove", disabled=not sure, on_click=act, args=("Removed {name} ({role}).", remove_user,
+                                                                                  "users_remove_who"))
