@@ -82,7 +82,8 @@ class PoolSession(OpsSession):
                 self.message = ("error", UNKNOWN_OP)
         except PoolDecided as err:
             resent = (err.author, err.state) == (author, DISCARDED if kind == "discard" else ADDED)
-            self.message = ("success", f"Pool sentence {item}: {err.state}: saved.") if resent else ("error", f"Not saved: {err}")
+            self.message = (("success", f"Pool sentence {item}: {err.state}: saved.") if resent else  # a colleague was first:
+                            ("info", f"Not saved: {err}. On to the next sentence."))  # no fault of anyone's, as in the queue
         except StorageWriteError:
             raise
         except (TypeError, ValueError) as err:
