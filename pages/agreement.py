@@ -89,7 +89,7 @@ with st.expander("Assign sentences to two annotators", expanded=False, key="agre
 
 mine = my_share(store, user.name)
 if mine.open or mine.settled:
-    st.subheader(f"Your double annotation: {len(mine.open)} open sentence(s)")
+    st.subheader(f"Your double annotation: {len(mine.open)} open sentence(s)" + (f", {len(mine.final)} of them final" if mine.final else ""))
     st.caption(f"{len(mine.tagged)} tagged by you, {len(mine.open) - len(mine.tagged)} to tag; {mine.settled} settled by an "
                "adjudicator (they leave this list).")
 if mine.open:

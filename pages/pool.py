@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ner_core.data.corpus import CorpusError, load_unlabelled
-from ner_core.storage.pool import DISCARDED, OPEN, Pool, PoolItem
+from ner_core.storage.pool import OPEN, Pool, PoolItem
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
@@ -88,7 +88,7 @@ with st.expander("Add text to the pool", expanded=st.session_state.setdefault("p
     intake()
 with st.expander("Ranking: the rare types first"):
     ranking()
-with st.expander(f"Discarded sentences ({pool.counts()[DISCARDED]:,})"):
+with st.expander("Discarded sentences: bring one back"):  # no count here: decisions redraw the queue only (its counts are there)
     discards(pool, user, author)
 session: PoolSession = st.session_state.setdefault("pool_session", PoolSession())
 

@@ -91,9 +91,12 @@ dataset = current_dataset()
 refused = refusal(user, "retrain")
 if refused:
     st.warning(f"{refused}: you can watch a retrain, not start one.")
-blocked = refused or busy()  # one job at a time, of any dataset: said beside the start button
-show_job(dataset, user, refused)
+blocked = refused or busy()  # one job at a time, of any dataset
 newest = latest_job(dataset, JOB_KINDS)
+own_running = newest is not None and job_status(newest)["state"] in ACTIVE
+if blocked and not refused and not own_running:  # another dataset's job, or another kind (the Review queue's, New text's)
+    st.info(f"Nothing can start now: {blocked}. The start buttons come back when it ends.")
+show_job(dataset, user, refused)
 earlier_jobs(dataset, JOB_KINDS, newest)
 
 store = correction_store(dataset)
@@ -110,7 +113,7 @@ if sum(held_out.values()):
             "**evaluation only (not trained on)**.")
 
 
-if newest is not None and job_status(newest)["state"] in ACTIVE:  # its settings are the job's, above: no form of defaults
+if own_running:  # its settings are the job's, above: no form of defaults
     st.caption("The form to start another job comes back when this one ends.")
     spec = None
 elif job_kind(dataset) == "retrain":

@@ -49,7 +49,8 @@ class StaleSaveError(CorrectionError):
     def __init__(self, sentence: int, tags: list[str], version: int, author: str | None, what: str = "saved",
                  advice: str | None = None) -> None:
         self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
-        default = "see its tags now and undo again if still wanted" if what == "undone" else "reload it and redo your change"
+        # an undo again would meet their change again: the way out is an edit
+        default = "edit it on Annotate to set back what you still want changed" if what == "undone" else "reload it and redo your change"
         when = "after your save" if what == "undone" else "since you opened it"  # an undo: the save it would take back
         super().__init__(f"sentence {sentence} was changed by {author or 'someone'} {when} "
                          f"(now version {version}); nothing was {what}: {advice or default}")

@@ -209,7 +209,7 @@ def user_for_token(engine: Engine, token: str, now: datetime | None = None) -> U
             .where(SessionRow.token_sha256 == _token_hash(str(token)))
         ).first()
     if found is None:
-        raise SignInError("your session has ended (signed out in another tab, or removed by an admin): sign in again")
+        raise SignInError("your session has ended (signed out in another tab, your password reset, or removed by an admin): sign in again")
     expires = _aware(found.expires_at)
     if expires <= (now or _now()):
         raise SignInError(f"your session expired at {expires:%Y-%m-%d %H:%M} UTC: sign in again")

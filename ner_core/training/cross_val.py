@@ -290,6 +290,9 @@ def cross_validate(
     total += (config.warm_epochs + 1) if choosing and warm is not None and not warm.refused else 0
     bar = tqdm(total=total, desc="cross-val", unit="step", disable=not progress)
     started, done = time.perf_counter(), 0
+    if report is not None:  # the first step (an epoch) takes a while: the bar says what runs meanwhile
+        report({"stage": f"fold 1/{config.folds}" + (": choosing the recipe" if choosing else ""), "done": 0, "total": total,
+                "unit": "step"})
 
     def step(stage: str) -> None:
         nonlocal done

@@ -44,6 +44,7 @@ def rank_dataset_pool(dataset: str, strategy: str = "mixed", report: Callable[[d
                       engine: Engine | None = None) -> dict[str, Any]:
     """Rank ``dataset``'s pool with its active model (see :func:`rank_pool`)."""
     name, path = ranking_model(dataset, engine)
+    report({"stage": f"loading {name}"})  # seconds before the first sentence is scored: the bar says why
     return {"model": name, **rank_pool(Pool(open_dataset(dataset, engine)), load_any(path), name, strategy, report)}
 
 

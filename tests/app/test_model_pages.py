@@ -208,6 +208,7 @@ def test_start_buttons_are_disabled_while_any_dataset_runs_a_job(fresh):
         app = open_page("retrain", "fresh")
         start = next(b for b in app.button if b.label == "Train models")
         assert start.disabled and "a cross-val job is already running (job elsewhere, dataset 'other')" in start.help
+        assert any(i.value.startswith("Nothing can start now: a cross-val job is already running") for i in app.info)  # in view
     finally:
         with Session(engine) as session, session.begin():
             session.execute(update(Job).where(Job.id == "elsewhere").values(state="failed", holds_lock=None))

@@ -49,7 +49,7 @@ def test_add_sign_in_and_sign_out(engine):
     token = sign_in(engine, "ann", "correct horse")
     assert user_for_token(engine, token) == User("ann", "annotator")
     sign_out(engine, token)
-    with pytest.raises(SignInError, match=r"your session has ended \(signed out in another tab, or removed by an admin\): sign in again"):
+    with pytest.raises(SignInError, match=r"your session has ended \(signed out in another tab, your password reset, or removed by an admin\): sign in again"):
         user_for_token(engine, token)
 
 

@@ -79,7 +79,8 @@ def test_stored_scores_survive_a_restart_and_a_correction_invalidates_only_its_s
         CrossValJobSpec("tiny", "dev")
     result = _runner("cross-val")(spec, events.append)  # the "cross-val" background job's body, from the spec as stored
     assert result["sentences"] == len(noisy)
-    assert events[-1]["done"] == events[-1]["total"] and {"stage", "eta_seconds"} <= set(events[0])
+    assert events[0] == {"stage": "fold 1/3", "done": 0, "total": events[0]["total"], "unit": "step"}  # at once: what runs
+    assert events[-1]["done"] == events[-1]["total"] and {"stage", "eta_seconds"} <= set(events[1])
 
     engine = make_engine(url)  # a restart: a new engine on the same database
     before = stored_issues(engine, "tiny", noisy)
