@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import Base
@@ -297,3 +297,4 @@ class Claim(Base):
     item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
     claimed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    looking: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # a page that has only looked

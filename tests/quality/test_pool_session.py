@@ -118,10 +118,10 @@ def test_a_small_pool_stays_shared_and_two_pages_opened_at_once_show_two_sentenc
     assert all(claimed) and len(set.union(*claimed)) == sum(map(len, claimed)) < 8  # each holds some, none the same
     real, raced = review_session.claim, []
 
-    def dan_first(engine, kind, items, author):  # dan's page claims eve's first sentence between her read and her claim
+    def dan_first(engine, kind, items, author, looking):  # dan's page claims eve's first sentence between her read and her claim
         if not raced:
             raced.append(claim(engine, kind, items[:1], "dan"))
-        return real(engine, kind, items, author)
+        return real(engine, kind, items, author, looking)
     monkeypatch.setattr(review_session, "claim", dan_first)
     eve = PoolSession().ahead(pool, "eve")
     assert eve and eve[0].id not in pool_claims(store, "dan") and eve[0].id in pool_claims(store, "eve")
@@ -199,3 +199,17 @@ def test_a_refused_write_is_not_acked_and_is_stored_when_resent(pool, monkeypatc
     monkeypatch.setattr(Pool, "discard", discard)
     session.apply(sent, pool, "ann")
     assert session.acked == ["op1", "op2"] and session.refused == {} and pool.item(first).state == DISCARDED
+
+
+def test_a_page_that_only_looked_holds_its_sentence_a_minute_a_page_at_work_five(pool, monkeypatch):
+    from ner_core.storage import claims
+
+    looked = PoolSession().ahead(pool, "ada")[0]  # ada added the text, saw the first sentence and left
+    working = PoolSession()
+    mine = working.ahead(pool, "ann")[0]
+    working.apply([op(1, "skip", mine.id)], pool, "ann")
+    held = working.ahead(pool, "ann")[0]  # ann at work: her sentence on screen held for the five minutes
+    assert looked.id not in ids(PoolSession().ahead(pool, "bob"))  # within the minute: still ada's
+    monkeypatch.setattr(claims, "LOOK_SECONDS", 0)  # the minute has passed
+    bobs = ids(PoolSession().ahead(pool, "bob"))
+    assert looked.id in bobs and held.id not in bobs
