@@ -1,8 +1,9 @@
 """Claims: a team at one queue works on different items.
 
 The items a browser has on screen and ahead (a review queue's or a pool's; before its first decision, skip or undo
-only the one on screen) are claimed for their annotator; another annotator's browser is not sent them while the
-claim lives (:data:`CLAIM_SECONDS`, renewed with every item drawn).
+only the one on screen, for :data:`LOOK_SECONDS`; after it, up to half of those open to it: the callers'
+:meth:`~ner_core.quality.review_session.OpsSession.hold`) are claimed for their annotator; another annotator's browser
+is not sent them while the claim lives (:data:`CLAIM_SECONDS`, renewed with every item drawn).
 So two people at the review queue or on New text do not decide the same items in turn (Prodigy's ``feed_overlap``
 off). ``$NER_CLAIM_SECONDS=0`` sends every item to everyone (for a team that wants overlap). A claim only orders
 the work: a decision on a claimed item is still checked as any other.
