@@ -82,9 +82,9 @@ def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
                 try:
                     user_for_token(engine, st.session_state.get("signin_token") or "")
                 except SignInError:
-                    st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, or the "
-                                                       "session expired). Sign in again: decisions made with keys wait "
-                                                       "in this tab and are sent then.")
+                    st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, the session "
+                                                       "expired, your password reset, or removed by an admin). Sign in again: "
+                                                       "decisions made with keys wait in this tab and are sent then.")
                     return
             callback(*args, **kwargs)
         except DBAPIError as err:  # the database is down or refused: said on the page, which is drawn as it was

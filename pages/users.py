@@ -4,7 +4,6 @@ import streamlit as st
 
 from ner_core.storage.db import shared_engine
 from ner_core.storage.users import MIN_PASSWORD, ROLES, UserError, add_user, list_users, refusal, remove_user, set_password, set_role
-from pages.render import flash
 from pages.sign_in import current_user, signed_in
 
 st.title("Users")
@@ -14,7 +13,9 @@ if user is None:
             "`.venv/bin/python -m ner_core users add NAME --role admin`; then everyone signs in, and admins manage users here.")
     st.stop()
 users = list_users(engine)
-flash("users_message")
+with st.container():  # always here, empty or not: the tabs below keep their place, and the one open stays open
+    if message := st.session_state.get("users_message"):  # kept until the next change: a rerun does not wipe it
+        getattr(st, message[0])(message[1])
 st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role} for u in users]), hide_index=True, key="users_table")
 st.caption("annotator < reviewer < admin: each role may do what the roles before it may (README: Working as a team).")
 if why := refusal(user, "manage users"):
@@ -42,19 +43,18 @@ def act(what: str, change, *keys: str) -> None:
 
 
 def passwords(key: str) -> None:
-    """A new password, typed twice (compared at the click, and said here when they differ)."""
-    first = st.text_input("Password", type="password", key=f"{key}_password", help=f"At least {MIN_PASSWORD} characters")
-    again = st.text_input("Again", type="password", key=f"{key}_again")
-    if first and again and first != again:
-        st.caption("The two passwords differ.")
+    """A new password, typed twice (compared when the form is sent). In a form: a password box left with Tab (to its
+    eye button) does not send its value on its own, so the boxes are sent together with the button."""
+    st.text_input("Password", type="password", key=f"{key}_password", help=f"At least {MIN_PASSWORD} characters")
+    st.text_input("Again", type="password", key=f"{key}_again")
 
 
 add, role, password, remove = st.tabs(["Add a user", "Change a role", "Reset a password", "Remove a user"])
-with add:
+with add, st.form("users_add_form", border=False):
     st.text_input("Name", key="users_add_name", help="Letters, digits, '_', '.' or '-'")
     st.selectbox("Role", ROLES, key="users_add_role")
     passwords("users_add")
-    st.button("Add", key="users_add", type="primary", on_click=act, args=(
+    st.form_submit_button("Add", key="users_add", type="primary", on_click=act, args=(
         "Added {name} ({role}): they sign in with the password you gave them.", add_user, "users_add_name", "users_add_role",
         "users_add_password"))
 with role:
@@ -62,10 +62,10 @@ with role:
     st.selectbox("New role", ROLES, key="users_role_new")
     st.button("Change the role", key="users_set_role", on_click=act, args=(
         "{name} is now {role} (from their next page on).", set_role, "users_role_who", "users_role_new"))
-with password:
+with password, st.form("users_reset_form", border=False):
     st.selectbox("User", [u.name for u in users], key="users_reset_who")
     passwords("users_reset")
-    st.button("Set the new password", key="users_set_password", on_click=act, args=(
+    st.form_submit_button("Set the new password", key="users_set_password", on_click=act, args=(
         "New password for {name}: their open sessions have ended; they sign in with it.", set_password, "users_reset_who",
         "users_reset_password"))
 with remove:

@@ -235,6 +235,8 @@ def test_an_admin_manages_users_on_the_users_page_and_others_only_see_them(team)
     admin.text_input(key="users_add_again").set_value("battery staple")
     admin.button(key="users_add").click().run()
     assert admin.success[0].value.startswith("Added rev (reviewer)") and admin.text_input(key="users_add_password").value == ""
+    admin.run()  # kept until the next change (a rerun by another widget does not wipe it)
+    assert admin.success[0].value.startswith("Added rev (reviewer)")
     assert sign_in(store.engine, "rev", "battery staple")
     admin.selectbox(key="users_role_who").set_value("root")
     admin.selectbox(key="users_role_new").set_value("annotator")
