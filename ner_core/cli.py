@@ -604,7 +604,7 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from .storage.db import make_engine
-    from .storage.users import add_user, check_new_name, check_role, list_users, remove_user, set_password, set_role
+    from .storage.users import add_user, check_new_name, check_role, find_user, list_users, remove_user, set_password, set_role
 
     engine = make_engine()
     if args.action == "list":
@@ -633,8 +633,7 @@ def cmd_users(args: argparse.Namespace) -> int:
         user = set_role(engine, args.name, args.role)
         print(f"{user.name} is now {user.role} (from their next page on)")
     elif args.action == "password":
-        if not any(u.name.lower() == args.name.lower() for u in list_users(engine)):
-            raise ValueError(f"no user named {args.name!r} ('users list' lists everyone)")  # before asking for a password
+        find_user(engine, args.name)  # before asking for a password
         user = set_password(engine, args.name, _new_password(args))
         print(f"new password for {user.name}: their open sessions have ended, they sign in with it")
     else:

@@ -73,9 +73,7 @@ def mine(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], stra
     sentences the model has been through."""
     if strategy not in STRATEGIES:
         raise ValueError(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}")
-    # a pipeline ranked by uncertainty runs its strong tagger, then the vote for the pre-annotation
-    passes = 2 if pre_annotate and strategy == "uncertain" and isinstance(model, VotedPipeline) else 1
-    ranking = _rank(model, sentences, strategy, top, seed, pre_annotate, _counter(progress, passes * len(sentences)))
+    ranking = _rank(model, sentences, strategy, top, seed, pre_annotate, progress)
     foreign = foreign_note(sentences, model.scripts)
     return replace(ranking, note="; ".join(filter(None, (ranking.note, foreign)))) if foreign else ranking
 
@@ -93,8 +91,9 @@ def _counter(progress: Progress | None, total: int) -> Callable[[int], None]:
 
 
 def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], strategy: str, top: int | None, seed: int,
-          pre_annotate: bool, tick: Callable[[int], None]) -> Ranking:
+          pre_annotate: bool, progress: Progress | None) -> Ranking:
     order = [i for i, s in enumerate(sentences) if len(s)]
+    tick = _counter(progress, len(sentences))
     if strategy == "random":
         random.Random(seed).shuffle(order)
         return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences, tick) if pre_annotate else None)
@@ -103,6 +102,8 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     if strategy in ("rare", "mixed") and not weak:
         note = "the model has no weak (rare) types: ranked by uncertainty, repeated sentences last"
         strategy = "uncertain"
+    if pre_annotate and strategy == "uncertain" and isinstance(model, VotedPipeline):  # the strong tagger, then the vote
+        tick = _counter(progress, 2 * len(sentences))
     columns = {t: [j for j, label in enumerate(model.weak.labels) if label[2:] == t] for t in weak} if weak else {}
     uncertain, hints, strong, rare, types, strings, marked, weak_tagged, detector = [], [], [], [], [], [], [], [], []
     for part, (tagged, marginals), weak_out, probs in _passes(model, sentences, rare=strategy != "uncertain"):

@@ -390,10 +390,10 @@ class ReviewQueue:
                 session.get(ReviewItem, item.id, with_for_update=True)  # PostgreSQL: a decision on it meanwhile waits here
                 if session.scalar(select(exists().where(ReviewDecision.item_id == item.id, ReviewDecision.reverted.is_(False)))):
                     continue
-                live = (Correction.dataset_id == self.store.dataset_id, Correction.sentence == item.sentence, Correction.reverted.is_(False))
-                save = (session.execute(select(Correction.batch, Correction.author).where(  # the latest that changed its tokens
-                    *live, Correction.token.between(item.start, item.end - 1)).order_by(Correction.id.desc()).limit(1)).first()
-                    or session.execute(select(Correction.batch, Correction.author).where(*live).order_by(Correction.id.desc()).limit(1)).first())
+                save = session.execute(select(Correction.batch, Correction.author).where(  # the latest save of its tokens, else
+                    Correction.dataset_id == self.store.dataset_id, Correction.sentence == item.sentence,  # of its sentence
+                    Correction.reverted.is_(False)).order_by(Correction.token.between(item.start, item.end - 1).desc(),
+                                                             Correction.id.desc()).limit(1)).first()
                 if save is not None:
                     session.add(ReviewDecision(item_id=item.id, action=ACCEPTED, author=save.author, sentence=item.sentence,
                                                changed=0, created_at=_now(), batch=save.batch))

@@ -112,10 +112,22 @@ def add_user(engine: Engine, name: str, role: str, password: str, by: User | Non
     check_role(role)
     with Session(engine) as session, session.begin():
         _refuse_taken(session, name)  # before the password: a taken name is the answer whatever the password
-        if len(password) < MIN_PASSWORD:
-            raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
-        session.add(UserRow(name=name, role=role, password_hash=_hasher.hash(password), created_at=_now()))
+        session.add(UserRow(name=name, role=role, password_hash=_hash(password), created_at=_now()))
     return User(name, role)
+
+
+def _hash(password: str) -> str:
+    """The argon2id hash of a new ``password``; :class:`UserError` if it is too short."""
+    if len(password) < MIN_PASSWORD:
+        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
+    return _hasher.hash(password)
+
+
+def find_user(engine: Engine, name: str) -> User:
+    """The user named ``name`` (as typed, else in any case), or :class:`UserError`."""
+    with Session(engine) as session:
+        row = _existing(session, name)
+        return User(row.name, row.role)
 
 
 def _existing(session: Session, name: str) -> UserRow:
@@ -143,11 +155,9 @@ def set_role(engine: Engine, name: str, role: str, by: User | None = None) -> Us
 def set_password(engine: Engine, name: str, password: str, by: User | None = None) -> User:
     """Give ``name`` a new password (a forgotten one reset); their sessions end, so every browser signs in anew."""
     require(by, "manage users")
-    if len(password) < MIN_PASSWORD:
-        raise UserError(f"the password needs at least {MIN_PASSWORD} characters")
     with Session(engine) as session, session.begin():
         row = _existing(session, name)
-        row.password_hash = _hasher.hash(password)
+        row.password_hash = _hash(password)
         session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
         return User(row.name, row.role)
 
