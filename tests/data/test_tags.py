@@ -105,7 +105,8 @@ def test_replace_span():
 
 def test_one_rule_for_a_datasets_weak_types_shared_by_the_app_and_the_cli(tmp_path):
     """Weak by the training part's shares, types from every part: the store (the app) and the CLI agree."""
-    from ner_core.cli import _training_data, build_parser
+    from ner_core.cli import build_parser
+    from ner_core.cli.train import _training_data
     from ner_core.data.corpus import split_corpus, write_corpus
     from ner_core.storage.db import make_engine
     from ner_core.storage.store import CorrectionStore

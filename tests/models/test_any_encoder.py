@@ -53,17 +53,17 @@ def test_a_checkpoint_refuses_a_missing_or_changed_encoder(tiny_bert, tmp_path, 
 
 
 def test_an_encoder_that_is_not_here_is_refused_before_anything_trains(tmp_path):
-    from ner_core.cli import _encoder
+    from ner_core.cli.options import encoder_spec
 
     with pytest.raises(EncoderError, match="no encoder 'no-such-model-xyz' on this machine.*nothing is downloaded") as missing:
-        _encoder("no-such-model-xyz")
+        encoder_spec("no-such-model-xyz")
     assert "not in the local Hugging Face cache" in str(missing.value) and "huggingface.co" not in str(missing.value)
     with pytest.raises(EncoderError, match=f"^{tmp_path / 'nowhere'}: no such directory$"):  # not Hugging Face's repo id rules
-        _encoder(str(tmp_path / "nowhere"))
+        encoder_spec(str(tmp_path / "nowhere"))
     (tmp_path / "empty").mkdir()
     with pytest.raises(EncoderError, match="not a transformer"):
-        _encoder(str(tmp_path / "empty"))
-    assert _encoder("minilm") == "minilm-first" and _encoder("minilm-mean") == "minilm-mean"
+        encoder_spec(str(tmp_path / "empty"))
+    assert encoder_spec("minilm") == "minilm-first" and encoder_spec("minilm-mean") == "minilm-mean"
 
 
 def test_an_encoder_with_corrupt_weights_is_a_clear_error(tiny_bert):

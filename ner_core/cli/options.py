@@ -1,0 +1,133 @@
+"""What several commands share: argument types and groups, and finding a model or a file's sentences."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Callable, Sequence
+
+from ..data.corpus import CorpusFile, Sentence, default_corpus_path, load_corpus, split_corpus
+from ..data.tags import TagSet
+from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir
+
+DEFAULT_MODEL = "bilstm_crf"
+
+
+def type_margins(value: str) -> tuple[tuple[str, float], ...]:
+    """``"art=6,eve=3"`` -> ``(("art", 6.0), ("eve", 3.0))`` (the model checks the types)."""
+    try:
+        return tuple((t, float(m)) for t, m in (part.split("=") for part in filter(None, value.split(","))))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected type=margin pairs such as art=6,eve=3, got {value!r}") from None
+
+
+def at_least(low: int) -> Callable[[str], int]:
+    """An argparse type: an integer of at least ``low`` (argparse names the flag in its error)."""
+    def parse(value: str) -> int:
+        number = int(value)
+        if number < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {number}")
+        return number
+    parse.__name__ = "integer"  # argparse's "invalid integer value" for non-numbers
+    return parse
+
+
+def between(low: float, high: float, low_ok: bool = False, high_ok: bool = False) -> Callable[[str], float]:
+    """An argparse type: a number between ``low`` and ``high`` (each included only when ``*_ok``)."""
+    def parse(value: str) -> float:
+        number = float(value)
+        if not (low < number < high or low_ok and number == low or high_ok and number == high):
+            interval = f"{'[' if low_ok else '('}{low:g}, {high:g}{']' if high_ok else ')'}"
+            raise argparse.ArgumentTypeError(f"must be in {interval}, got {value}")
+        return number
+    parse.__name__ = "number"
+    return parse
+
+
+def comma_names(value: str) -> tuple[str, ...]:
+    """``"art,eve"`` -> ``("art", "eve")``."""
+    return tuple(filter(None, (part.strip() for part in value.split(","))))
+
+
+def device_arg(p: argparse.ArgumentParser) -> None:
+    """``--device``, for a command that runs models."""
+    p.add_argument("--device", help="where models run: auto (a GPU when torch sees one), cpu, cuda, cuda:N or mps "
+                   "(default: $NER_DEVICE, else auto)")
+
+
+def model_args(p: argparse.ArgumentParser, default: str = DEFAULT_MODEL) -> None:
+    """``--model NAME`` or ``--checkpoint DIR``, and ``--device``."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--model", default=default, help=f"checkpoint name under checkpoints/ (default: {default})")
+    group.add_argument("--checkpoint", help="checkpoint directory")
+    device_arg(p)
+
+
+def recipe_args(p: argparse.ArgumentParser, default: str, warm: str = "") -> None:
+    """``--recipe`` and ``--budget`` (``default``: what no ``--recipe`` means for this command)."""
+    p.add_argument("--recipe", help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
+                   f"finetune (the encoder fine-tuned under the CRF), {warm}or auto (each trained, the best on dev kept) "
+                   + default)
+    p.add_argument("--budget", type=between(0, math.inf), metavar="MINUTES", help="time for the recipes: a candidate estimated "
+                   "not to fit is skipped, the others' epochs capped (default: 120 for auto, else no limit)")
+
+
+def load_data(path: Path | None, split: str | None) -> tuple[CorpusFile, list[Sentence]]:
+    """A file read (its summary on stderr) and its sentences; with ``split``, that part of the project's split of it."""
+    read = load_corpus(path or default_corpus_path())
+    print(read.summary(), file=sys.stderr)
+    sentences = read.sentences
+    return read, split_corpus(sentences).part(split) if split and split != "all" else sentences
+
+
+def model_path(args: argparse.Namespace) -> Path:
+    """Where ``--checkpoint`` or ``--model`` points, whether or not a model is there."""
+    return Path(args.checkpoint) if args.checkpoint else checkpoints_dir() / args.model
+
+
+def existing_model(args: argparse.Namespace) -> Path:
+    """The model that ``--model`` / ``--checkpoint`` name, checked before any input is read."""
+    path = model_path(args)
+    if path.is_dir():
+        return path
+    if args.checkpoint:
+        raise CheckpointError(f"no checkpoint at {path}: give --checkpoint a directory that `train` or `train-method` wrote")
+    there = sorted(d.name for d in checkpoints_dir().iterdir() if d.is_dir()) if checkpoints_dir().is_dir() else []
+    raise CheckpointError(f"no model {args.model!r} under {checkpoints_dir()} ($NER_CHECKPOINTS): give --model one of "
+                          f"{', '.join(there) or '(none there)'}, or --checkpoint DIR")
+
+
+def encoder_spec(given: str | None) -> str | None:
+    """``--encoder`` as a model config keeps it (``NAME-POOLING``), checked against what is on this machine."""
+    if given is None:
+        return None
+    from ..models.encoder import POOLINGS, encoder_info, parse_encoder
+
+    spec = given if given.endswith(tuple(f"-{p}" for p in POOLINGS)) and not Path(given).is_dir() else f"{given}-first"
+    encoder_info(parse_encoder(spec)[0])  # refuse an encoder that is not here before training starts
+    return spec
+
+
+def text_or_corpus(args: argparse.Namespace):
+    """``--data`` (or stdin, ``-``) read as raw text or as a corpus (its tags ignored), by ``--input``."""
+    from ..data.corpus import load_unlabelled
+
+    if str(args.data) == "-":
+        if args.input == "corpus":
+            raise ValueError("--input corpus: a corpus on stdin has no file name to tell its format; give the file "
+                             "(its suffix names the format: .conll, .csv, .jsonl, .spacy), or read stdin as text or tokens")
+        return load_unlabelled(sys.stdin.buffer.read(), "stdin", args.input)
+    return load_unlabelled(args.data, None, args.input)
+
+
+def refuse_unknown_tags(labels: Sequence[str], sentences: list[Sentence], read: CorpusFile, advice: str) -> None:
+    """Refuse ``sentences`` holding tags a model of ``labels`` does not know, naming them as ``read``'s file writes them,
+    each with its first line (``advice``: what to do instead)."""
+    tagset = TagSet.from_labels(labels)
+    unknown = tagset.unknown_tags(t for s in sentences for t in s.tags)
+    if unknown:
+        raise ValueError(f"tags the model does not know: {', '.join(read.as_written(unknown)[:10])}; it knows its own tag set "
+                         f"({', '.join(tagset.types)}): {advice}")
+
+

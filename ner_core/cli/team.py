@@ -1,0 +1,174 @@
+"""``datasets``, ``pool``, ``users`` and ``job``: what a team shares in the database."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from ..data.corpus import UNLABELLED_KINDS
+from ..storage.datasets import DEFAULT_DATASET
+from .options import at_least, text_or_corpus
+
+
+def cmd_pool(args: argparse.Namespace) -> int:
+    from ..storage.datasets import open_dataset
+    from ..storage.pool import Pool
+
+    if not args.author.strip():
+        raise ValueError("--author: give the name the added sentences are credited to")
+    pool = Pool(open_dataset(args.dataset))
+    if args.action == "add":
+        read = text_or_corpus(args)
+        print(read.summary(), file=sys.stderr)
+        intake = pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name,
+                          args.author, args.any_script)
+        print(f"dataset {args.dataset!r}: " + intake.summary() + (" (--any-script keeps them)" if intake.other_scripts else ""))
+        return 0
+    if args.action == "rank":
+        from ..models.device import resolve_device
+        from ..workbench.jobs import JobError, run_here
+        from ..workbench.pool_rank import PoolRankSpec
+
+        resolve_device()  # $NER_DEVICE, checked before the job starts
+
+        try:  # the same one-at-a-time lock as the app's background jobs
+            result = run_here("pool-rank", PoolRankSpec(args.dataset, args.strategy), args.dataset,
+                              echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
+        except JobError as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        print(f"ranked {result['sentences']:,} pool sentence(s) with {result['model']} in {result['seconds']} s"
+              + (f" ({result['note']})" if result.get("note") else ""))
+        return 0
+    counts = pool.counts()
+    print(", ".join(f"{n:,} {state}" for state, n in counts.items()))
+    for item in pool.items(limit=args.top):
+        score = "unranked" if item.score is None else f"{item.score:.3f}"
+        print(f"{item.id:>7}  {score:>8}  {item.reason or ''}  |  {' '.join(item.words)}")
+    return 0
+
+
+def cmd_datasets(args: argparse.Namespace) -> int:
+    import shlex
+
+    from ..storage.datasets import dataset_paths, import_dataset, name_for_file
+    from ..storage.db import data_dir, make_engine
+
+    engine = make_engine()
+    if args.action == "list":
+        for name, path in dataset_paths(engine).items():
+            print(f"{name}\t{path}")
+        return 0
+    if args.file is None:
+        raise ValueError("datasets import needs the corpus FILE")
+    name = args.name if args.name is not None else name_for_file(args.file.name, dataset_paths(engine))
+    store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
+                           log=lambda summary: print(summary, file=sys.stderr))
+    print(f"imported {len(store.original):,} sentences as dataset {name!r}: `pool add --dataset {shlex.quote(name)} FILE` adds "
+          "raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
+    return 0
+
+
+def cmd_job(args: argparse.Namespace) -> int:
+    from ..workbench.jobs import run_job
+
+    return run_job(args.id)
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    from ..storage.db import make_engine
+    from ..storage.users import add_user, check_new_name, check_role, find_user, list_users, remove_user, set_password, set_role
+
+    engine = make_engine()
+    if args.action == "list":
+        if args.role is not None:
+            check_role(args.role)
+        everyone = list_users(engine)
+        users = [u for u in everyone if (args.name is None or u.name.lower() == args.name.lower()) and args.role in (None, u.role)]
+        if args.name is not None and not users:
+            raise ValueError(f"no user named {args.name!r}{' with role ' + args.role if args.role else ''} "
+                             "('users list' without a name lists everyone)")
+        if not everyone:
+            print("no users defined: the app runs for one person, without sign-in", file=sys.stderr)
+        elif not users:
+            print(f"no user has the role {args.role}", file=sys.stderr)
+        for user in users:
+            print(f"{user.name}\t{user.role}")
+        return 0
+    if not args.name or (args.action in ("add", "set-role") and not args.role):
+        raise ValueError(f"users {args.action} needs NAME" + (" and --role" if args.action in ("add", "set-role") else ""))
+    if args.action == "add":
+        check_new_name(engine, args.name)  # name and role checked before asking for a password
+        check_role(args.role)
+        user = add_user(engine, args.name, args.role, _new_password(args))
+        print(f"added {user.name} ({user.role})")
+    elif args.action == "set-role":
+        user = set_role(engine, args.name, args.role)
+        print(f"{user.name} is now {user.role} (from their next page on)")
+    elif args.action == "password":
+        find_user(engine, args.name)  # before asking for a password
+        user = set_password(engine, args.name, _new_password(args))
+        print(f"new password for {user.name}: their open sessions have ended, they sign in with it")
+    else:
+        user = remove_user(engine, args.name)
+        print(f"removed {user.name} ({user.role}): they can no longer sign in; what they saved keeps their name")
+    everyone = list_users(engine)
+    if everyone and all(u.role != "admin" for u in everyone):
+        print("warning: the app asks everyone to sign in, and no one is an admin: nobody can import, retrain, "
+              "activate models or manage users there; make one with 'users set-role NAME --role admin'", file=sys.stderr)
+    return 0
+
+
+def _new_password(args: argparse.Namespace) -> str:
+    """The password for ``args.name``: the first line of stdin with ``--password-stdin``, else typed twice."""
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    if not sys.stdin.isatty():  # getpass would read the pipe and warn that it may echo
+        raise ValueError("no terminal to type the password at: pipe it with --password-stdin")
+    password = getpass.getpass(f"Password for {args.name}: ")
+    if getpass.getpass("Again: ") != password:
+        raise ValueError("the two passwords differ; nothing was stored")
+    return password
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("datasets", help="list the datasets, or import a corpus file as a new one (as the app's sidebar does)")
+    p.add_argument("action", choices=("list", "import"))
+    p.add_argument("file", nargs="?", type=Path, help="import: a corpus file in any format the app imports (plain or zipped)")
+    p.add_argument("--name", help="import: the dataset's name (default: from the file's name, as the app proposes)")
+    p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("users", help="add, list, change or remove the people who sign in to the app (none: one person, no sign-in)")
+    p.add_argument("action", choices=("add", "list", "set-role", "password", "remove"),
+                   help="password: set a new one (a forgotten one reset; their sessions end); remove: they can no longer sign in")
+    p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")
+    p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may); "
+                   "list: only the users of this role")
+    p.add_argument("--password-stdin", action="store_true",
+                   help="add, password: read the password from the first line of stdin (else prompt)")
+    p.set_defaults(func=cmd_users)
+
+    p = sub.add_parser("pool", help="a dataset's pool of unlabelled sentences: add a file, rank it, see it")
+    common = argparse.ArgumentParser(add_help=False)  # the options of every action, before or after its FILE
+    common.add_argument("--dataset", default=DEFAULT_DATASET,
+                        help="the dataset whose pool (default: default, the project's corpus; an imported one by its name, as the app's sidebar lists it)")
+    common.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added the sentences")
+    actions = p.add_subparsers(dest="action", required=True, metavar="{add,rank,status}")
+    a = actions.add_parser("add", parents=[common], help="add FILE: raw text or any corpus format (tags ignored)")
+    a.add_argument("data", help="a file of raw text or any corpus format (tags ignored), or - for stdin")
+    a.add_argument("--input", choices=UNLABELLED_KINDS, default="auto", help="as for predict")
+    a.add_argument("--any-script", action="store_true",
+                   help="keep sentences mostly in a script the corpus does not use (dropped and counted by default)")
+    r = actions.add_parser("rank", parents=[common], help="rank with the dataset's active model (as the app's job does)")
+    r.add_argument("--strategy", choices=("rare", "uncertain", "mixed", "random"), default="mixed", help="as for mine")
+    st = actions.add_parser("status", parents=[common], help="counts and the best open sentences")
+    st.add_argument("--top", type=at_least(1), default=10, help="how many open sentences to list")
+    p.set_defaults(func=cmd_pool)
+
+    p = sub.add_parser("job", help="run a background job recorded in the database (the app starts these)")
+    p.add_argument("id", help="the job's id")
+    p.set_defaults(func=cmd_job)
