@@ -134,7 +134,11 @@ export default function (component) {
     });
     if (data.types.length > 18) node.append(el("span", "key", `${data.types.length - 18} more types: the grid on Annotate`));
     node.append(el("br"));
-    for (const [key, what] of keys) { node.append(el("span", "key", key), what + "  "); }
+    for (const [key, what] of keys) {  // a key and what it does stay on one line; the pairs wrap between them
+      const pair = el("span", "pair");
+      pair.append(el("span", "key", key), what);
+      node.append(pair, " ");
+    }
     return node;
   }
   function statusText() {

@@ -124,19 +124,20 @@ def note(item: PoolItem, model: str) -> str:
 @st.fragment
 def queue_view() -> None:
     """The counts, the sentence on screen and the next ones; a decision reruns only this part of the page."""
-    message = session.pop_message()
-    counts, ahead = pool.counts(), session.ahead(pool, author)
+    message, conflict = session.pop_message(), session.conflict  # an add refused: mine against the one stored first
+    counts, ahead = pool.counts(), session.ahead(pool, author) if conflict is None else []
     for column, (label, state) in zip(st.columns(3), (("Open", "open"), ("Added to the corpus", "added"), ("Discarded", "discarded"))):
         column.metric(label, f"{counts[state]:,}")
     tags, model = suggestions(ahead)
     keyboard_annotator({
         "pool": True,
-        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": tags[i.id],
+        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": session.start_tags(dataset, i.id) or tags[i.id],
                    "suggestion": tags[i.id], "flagged": [0, 0], "source": f"{i.source}, sentence {i.line}",
                    "detail": note(i, model), "score": i.score} for i in ahead],
         "acked": session.acked, "refused": session.refused, "dataset": dataset, "decided": session.decided[dataset], "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": counts[OPEN], "split": "train", "evaluation": False,
         "author": author, "types": types, "colours": type_colours(types),
+        "conflict": conflict.shown((added := pool.item(conflict.item)).corpus_index, added.words) if conflict else None,
     }, KEY, on_ops)
 
 

@@ -92,11 +92,8 @@ def on_ops() -> None:
 def conflict_data() -> dict | None:
     """The refused decision, for the annotator to show both versions (``o`` or ``t`` chooses)."""
     conflict = session.conflict
-    if conflict is None:
-        return None
-    sentence = queue.item(conflict.item).sentence
-    return {"item": conflict.item, "sentence": sentence, "words": list(store.original[sentence].words), "mine": conflict.mine,
-            "theirs": conflict.theirs, "author": conflict.author, "version": conflict.version, "decision": conflict.decision}
+    sentence = queue.item(conflict.item).sentence if conflict is not None else None
+    return conflict.shown(sentence, store.original[sentence].words) if conflict is not None else None
 
 
 def annotate_alike(item: QueueItem) -> None:

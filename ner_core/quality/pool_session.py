@@ -4,20 +4,23 @@ The browser sends decisions as ops (``{"id", "kind", "item", "tags"}``; kinds ``
 add the sentence with those tags, ``discard`` drops it, ``skip`` passes it this round, ``undo``
 reopens my last decision); each op id is applied once, as in the review queue
 (:class:`~.review_session.ReviewSession`), and the next sentence is on screen before the server
-answers. A sentence someone else decided first is reported, never overwritten; the same decision sent
-again (a reload, a restarted server) is recognised as saved. An undone sentence is shown again at once, first,
-until it is decided again or leaves the pool. Before the session's first op only the sentence on screen is
-claimed (:meth:`~.review_session.OpsSession.hold`).
+answers. A sentence someone else decided first is reported, never overwritten: an add whose tags differ from
+those another add stored (a colleague's, or this user's other tab) is a conflict, kept until ``overwrite`` (ops kind:
+save mine over theirs) or ``theirs``; the same decision sent again (a reload, a restarted server) is recognised as
+saved. An undone sentence is shown again at once, first, with the tags its add had, until it is decided again or
+leaves the pool. Before the session's first op only the sentence on screen is claimed
+(:meth:`~.review_session.OpsSession.hold`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Sequence
 
-from ..data.tags import spans
+from ..data.tags import repair_iob2, spans
 from ..storage.claims import held_by_others
 from ..storage.pool import ADDED, DISCARDED, OPEN, Pool, PoolDecided, PoolItem
-from ..storage.store import CorrectionError, StorageWriteError
-from .review_session import BUFFER, SKIPPED, UNKNOWN_OP, OpsSession
+from ..storage.store import CorrectionError, StaleSaveError, StorageWriteError
+from .review_session import BUFFER, SKIPPED, UNKNOWN_OP, Conflict, OpsSession
 
 
 @dataclass
@@ -25,6 +28,8 @@ class PoolSession(OpsSession):
     skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
     current: dict[str, int | None] = field(default_factory=dict)  # dataset -> the undone item, shown first while open
     mine: dict[str, list[int]] = field(default_factory=dict)  # dataset -> the items this session decided, latest last: what u undoes
+    undone_tags: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (dataset, item) -> the tags of its undone add
+    conflict: Conflict | None = None  # an add refused because another add stored other tags first: mine against theirs
 
     def ahead(self, pool: Pool, author: str | None = None) -> list[PoolItem]:
         """The open sentences to send to the browser: the one undone last while it is open, then the best,
@@ -67,12 +72,9 @@ class PoolSession(OpsSession):
                 self.message = SKIPPED
             elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
                 index, saved = pool.accept(int(item), op["tags"], author)
-                self.count(pool.store.name, 1)
-                self.mine.setdefault(pool.store.name, []).append(int(item))
-                repaired = f" ({len(saved.repaired)} I- tag(s) made B-)" if saved.repaired else ""
-                entities = len(spans(pool.store.tags(index)))
-                self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
-                                           f"entit{'y' if entities == 1 else 'ies'}{repaired}. Press u to undo it.")
+                self._added(pool, int(item), index, saved.repaired)
+            elif kind in ("overwrite", "theirs") and item is not None:
+                self._resolve(kind, pool, author, int(item))
             elif kind == "discard" and item is not None:
                 pool.discard(int(item), author)
                 self.count(pool.store.name, 1)
@@ -81,14 +83,58 @@ class PoolSession(OpsSession):
             else:
                 self.message = ("error", UNKNOWN_OP)
         except PoolDecided as err:
-            resent = (err.author, err.state) == (author, DISCARDED if kind == "discard" else ADDED)
-            self.message = (("success", f"Pool sentence {item}: {err.state}: saved.") if resent else  # a colleague was first:
-                            ("info", f"Not saved: {err}. On to the next sentence."))  # no fault of anyone's, as in the queue
+            self._decided_first(err, kind, int(item), op.get("tags"), pool, author)
         except StorageWriteError:
             raise
         except (TypeError, ValueError) as err:
             what = "undone" if kind == "undo" else "saved"
             self.message = ("error", f"Not {what}: {err}" if isinstance(err, CorrectionError) else UNKNOWN_OP)
+
+    def _added(self, pool: Pool, item: int, index: int, repaired: Sequence[int]) -> None:
+        self.count(pool.store.name, 1)
+        self.mine.setdefault(pool.store.name, []).append(item)
+        self.undone_tags.pop((pool.store.name, item), None)
+        fixed = f" ({len(repaired)} I- tag(s) made B-)" if repaired else ""
+        entities = len(spans(pool.store.tags(index)))
+        self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
+                                   f"entit{'y' if entities == 1 else 'ies'}{fixed}. Press u to undo it.")
+
+    def _decided_first(self, err: PoolDecided, kind: str, item: int, tags: object, pool: Pool, author: str) -> None:
+        """An op on a sentence decided before it: an add whose tags differ from the stored add's is a conflict; the
+        same decision sent again is saved; anything else is said, and the next sentence shown."""
+        now = pool.item(item)
+        if kind in ("accept", "edit") and now.state == ADDED and isinstance(tags, list) and len(tags) == len(now.words):
+            stored = pool.store.snapshot(now.corpus_index)
+            mine = repair_iob2(list(tags))
+            if mine != list(stored.tags):
+                self.conflict = Conflict(item, ADDED, mine, list(stored.tags), stored.version, now.decided_by)
+                return
+        resent = (err.author, err.state) == (author, DISCARDED if kind == "discard" else ADDED)
+        where = f"Sentence {now.corpus_index}" if now.state == ADDED else "That sentence"
+        self.message = (("success", f"{where}: {err.state}: saved.") if resent else  # a colleague was first:
+                        ("info", f"Not saved: {err}. On to the next sentence."))  # no fault of anyone's, as in the queue
+
+    def _resolve(self, kind: str, pool: Pool, author: str, item: int) -> None:
+        """The conflict on screen: ``overwrite`` saves my tags over the stored add's (at the version I saw: a change
+        since is a new conflict), ``theirs`` keeps them."""
+        conflict = self.conflict
+        if conflict is None or conflict.item != item:
+            self.message = ("info", "That conflict was resolved already.")
+            return
+        self.conflict = None
+        if kind == "theirs":
+            self.message = ("info", f"Kept {conflict.author or 'someone'}'s tags: nothing of yours was saved.")
+            return
+        index = pool.item(item).corpus_index
+        try:
+            pool.store.save(index, conflict.mine, author, conflict.version)
+        except StaleSaveError as err:
+            self.conflict = Conflict(item, ADDED, conflict.mine, list(err.tags), err.version, err.author)
+            return
+        except Exception:
+            self.conflict = conflict  # still to resolve when the write is retried
+            raise
+        self.message = ("success", f"Saved yours over {conflict.author or 'someone'}'s: sentence {index}. Undo it on Annotate.")
 
     def _undo(self, pool: Pool, author: str) -> None:
         """Undo this session's latest decision (never an older session's: a reload starts with nothing to undo)."""
@@ -96,6 +142,8 @@ class PoolSession(OpsSession):
         if not mine:
             self.message = ("info", "Nothing of yours to undo in this session (u reaches the decisions made since the page opened).")
             return
+        before = pool.item(mine[-1])
+        tags = pool.store.tags(before.corpus_index) if before.state == ADDED else None  # what the add stored, shown again
         try:
             undone = pool.undo(author, mine[-1])
         except CorrectionError as err:
@@ -113,4 +161,11 @@ class PoolSession(OpsSession):
         if undone.id in skipped:
             skipped.remove(undone.id)
         self.current[pool.store.name] = undone.id
-        self.message = ("success", f"Undone: the sentence is back in the pool ({' '.join(undone.words[:8])}…).")
+        if tags is not None:
+            self.undone_tags[pool.store.name, undone.id] = tags
+        mine_again = " with the tags you added it with" if tags is not None else ""
+        self.message = ("success", f"Undone: the sentence is back in the pool{mine_again} ({' '.join(undone.words[:8])}…).")
+
+    def start_tags(self, dataset: str, item: int) -> list[str] | None:
+        """The tags an item starts with when this session undid its add (None: the model's)."""
+        return self.undone_tags.get((dataset, item))

@@ -47,6 +47,11 @@ class Conflict:
     version: int  # the stored version, which an overwrite names
     author: str | None  # who saved it
 
+    def shown(self, sentence: int, words: Sequence[str]) -> dict:
+        """What the keyboard annotator takes to show both versions (``o`` or ``t`` chooses)."""
+        return {"item": self.item, "sentence": sentence, "words": list(words), "mine": self.mine, "theirs": self.theirs,
+                "author": self.author, "version": self.version, "decision": self.decision}
+
 
 @dataclass
 class OpsSession:

@@ -187,6 +187,38 @@ def test_new_sentences_added_and_discarded_with_the_keyboard_alone(browser, site
     page.close()
 
 
+def test_new_text_in_two_tabs_an_add_after_the_others_add_shows_both_and_o_keeps_mine(browser, site):
+    from ner_core.storage.pool import Pool
+
+    url, db, corpus_path = site
+    pool = Pool(CorrectionStore(make_engine(db), "default", corpus_path))
+    pool.add([("Kestrel", "met", "Ondine", "in", "Brno")], "two_tabs.txt", "setup")
+    tabs = [browser.new_page(viewport={"width": 900, "height": 1000}) for _ in range(2)]
+    for tab in tabs:
+        tab.set_default_timeout(120_000)
+        tab.goto(url + "/pool")
+        tab.locator(ANNOTATOR).wait_for()
+    item = on_screen(tabs[0])
+    assert on_screen(tabs[1]) == item  # one name in two tabs, claims off: both were sent it
+    tabs[1].keyboard.press("a")  # the other tab adds it as shown (perhaps the last open one: no next item)
+    tabs[1].wait_for_function("() => { const ka = document.querySelector('.ka'); return ka && ka.dataset.pending === '0'; }")
+    index = pool.item(item).corpus_index
+    theirs = pool.store.tags(index)
+    tabs[0].keyboard.press("End")
+    tabs[0].keyboard.press("1" if theirs[-1] == "O" else "x")  # this tab, still on it, edits the last token and adds it
+    tabs[0].keyboard.press("Enter")
+    tabs[0].get_by_text(f"Not saved: sentence {index} was changed meanwhile by keyboard").wait_for()
+    tabs[0].get_by_text("Yours (added)").wait_for()
+    assert pool.store.tags(index) == theirs  # nothing overwritten, and nothing said saved
+    tabs[0].keyboard.press("o")
+    tabs[0].get_by_text(f"Saved yours over keyboard's: sentence {index}").wait_for()
+    assert pool.store.tags(index)[:-1] == theirs[:-1] and pool.store.tags(index)[-1] != theirs[-1]
+    status = tabs[0].locator(".ka .status").bounding_box()
+    assert status["width"] > 400  # at 900 px the status line keeps the annotator's width (the paused hint goes below)
+    for tab in tabs:
+        tab.close()
+
+
 def test_a_file_added_on_the_new_text_page_leaves_out_another_script_unless_asked(browser, site):
     url, _, _ = site
     page = browser.new_page(viewport={"width": 1400, "height": 1000})

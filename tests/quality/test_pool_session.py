@@ -72,6 +72,40 @@ def test_a_sentence_someone_else_decided_first_is_reported_not_overwritten(pool)
     assert session.pop_message()[0] == "error" and pool.counts()[ADDED] == 0
 
 
+def test_an_add_after_another_add_with_other_tags_is_a_conflict_never_a_silent_loss(pool):
+    item = next(i for i in pool.items() if len(i.words) == 5)  # The Louvre is in Paris
+    theirs, mine = ["O", "B-org", "O", "O", "B-geo"], ["O", "B-geo", "O", "O", "B-geo"]
+    other_tab, session = PoolSession(), PoolSession()  # one name in two tabs: both were sent the sentence
+    other_tab.apply([op(1, "accept", item.id, theirs)], pool, "ann")
+    session.apply([op(1, "edit", item.id, mine)], pool, "ann")
+    index = pool.item(item.id).corpus_index
+    assert session.pop_message() is None and session.conflict is not None  # not "saved": the choice is the user's
+    assert (session.conflict.mine, session.conflict.theirs) == (mine, theirs) and pool.store.tags(index) == theirs
+    assert session.ahead(pool, "ann") and session.conflict.shown(index, item.words)["sentence"] == index
+    pool.store.save(index, ["O", "B-org", "O", "O", "B-gpe"], "bob", pool.store.snapshot(index).version)
+    session.apply([op(2, "overwrite", item.id)], pool, "ann")  # bob saved since the conflict was shown: a new one
+    assert session.conflict.theirs == ["O", "B-org", "O", "O", "B-gpe"] and session.conflict.author == "bob"
+    session.apply([op(3, "overwrite", item.id)], pool, "ann")
+    assert pool.store.tags(index) == mine and session.conflict is None
+    assert session.pop_message() == ("success", f"Saved yours over bob's: sentence {index}. Undo it on Annotate.")
+    other_tab.apply([op(2, "accept", item.id, theirs)], pool, "ann")  # its own resend, stale now: a conflict, no write
+    other_tab.apply([op(3, "theirs", item.id)], pool, "ann")
+    assert pool.store.tags(index) == mine and "nothing of yours was saved" in other_tab.pop_message()[1]
+    other_tab.apply([op(4, "theirs", item.id)], pool, "ann")
+    assert other_tab.pop_message() == ("info", "That conflict was resolved already.")
+
+
+def test_an_undone_add_comes_back_with_the_tags_it_was_added_with(pool):
+    session = PoolSession()
+    item = next(i for i in pool.items() if len(i.words) == 5)
+    mine = ["O", "B-org", "O", "O", "B-geo"]
+    session.apply([op(1, "edit", item.id, mine), op(2, "undo")], pool, "ann")
+    assert pool.item(item.id).state == OPEN and "with the tags you added it with" in session.pop_message()[1]
+    assert session.ahead(pool, "ann")[0].id == item.id and session.start_tags("demo", item.id) == mine
+    session.apply([op(3, "accept", item.id, mine)], pool, "ann")
+    assert pool.store.tags(pool.item(item.id).corpus_index) == mine and session.start_tags("demo", item.id) is None
+
+
 def test_a_ranking_stores_scores_and_the_pre_annotation(pool, tiny_model):
     _, path = tiny_model
     events = []
@@ -177,7 +211,8 @@ def test_a_decision_resent_to_a_new_session_is_recognised_as_saved(pool, kind):
     PoolSession().apply(sent, pool, "ann")
     again = PoolSession()  # a reload or a restarted server: the tab resends what it kept
     again.apply(sent, pool, "ann")
-    assert again.pop_message() == ("success", f"Pool sentence {item.id}: {pool.item(item.id).state}: saved.")
+    where = f"Sentence {pool.item(item.id).corpus_index}" if kind == "accept" else "That sentence"
+    assert again.pop_message() == ("success", f"{where}: {pool.item(item.id).state}: saved.")
     assert pool.counts()[ADDED if kind == "accept" else DISCARDED] == 1
     PoolSession().apply([op(2, "discard" if kind == "accept" else "accept", item.id, ["O"] * len(item.words))], pool, "ann")
     assert pool.counts()[ADDED if kind == "accept" else DISCARDED] == 1  # another decision on it is refused
