@@ -7,7 +7,7 @@ from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
-from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model
+from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model, recipe_line
 from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrections_by_split, job_kind,
                                         start_training)
 from pages.job_controls import earlier_jobs, job_progress, started
@@ -67,7 +67,9 @@ def show_job(dataset: str, user, refused: str | None) -> None:
         st.error(f"The job {state}. The active models and every correction are untouched. The reason:")
         st.text(str(status.get("error")))
     if state == "succeeded":
-        st.caption(f"Registered as {status['entry']['id']}{'' if active_id(dataset) == status['entry']['id'] else ' (not active)'}.")
+        chosen = recipe_line((status["entry"].get("summary") or {}).get("recipe"))  # a training job's choice, tried and skipped
+        st.caption(f"Registered as {status['entry']['id']}{'' if active_id(dataset) == status['entry']['id'] else ' (not active)'}."
+                   + (f" Recipe: {chosen}." if chosen else ""))
         for system, comparison in status["comparisons"].items():
             st.markdown(f"**{system}**: old (the models active when the job started) vs new")
             st.dataframe(pd.DataFrame(comparison_f1(comparison)).round(4), width="stretch", height="content", placeholder="",

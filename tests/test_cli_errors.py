@@ -85,6 +85,11 @@ def test_a_bad_device_or_recipe_is_refused_before_the_corpus_is_read(tmp_path, m
         assert device.returncode == 1 and "--device cuda:7" in device.stderr and "no-such-corpus" not in device.stderr
         recipe = run_cli(*command, "--recipe", "bert")
         assert recipe.returncode == 1 and "unknown recipe 'bert'" in recipe.stderr and "no-such-corpus" not in recipe.stderr
+        encoder = run_cli(*command, "--recipe", "glove", "--encoder", "minilm")  # it would be dropped, and recorded as used
+        assert encoder.returncode == 1 and "--recipe glove uses none" in encoder.stderr and "no-such-corpus" not in encoder.stderr
+    monkeypatch.setenv("NER_CHECKPOINTS", str(tmp_path / "none"))
+    warm = run_cli("label-issues", "--data", missing, "--cross-val", "2", "--recipe", "warm")
+    assert warm.returncode == 1 and "--recipe warm starts every fold model from the tagger --model or --checkpoint names" in warm.stderr
     monkeypatch.setenv("NER_DEVICE", "tpu")  # the environment's device, for a command that runs models
     assert "unknown device 'tpu'" in run_cli("evaluate", "--data", missing).stderr
     monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
@@ -145,7 +150,7 @@ def test_label_issues_warm_starts_from_the_model_when_no_init_from_is_given(tmp_
     data = tmp_path / "few.conll"
     data.write_text("Paris\tB-geo\n\nRome\tB-geo\n\nBerlin\tB-geo\n\n")
     warm = run_cli("label-issues", "--data", str(data), "--cross-val", "2", "--recipe", "warm", "--checkpoint", str(tmp_path / "nope"))
-    assert warm.returncode == 1 and f"{tmp_path / 'nope'}: no checkpoint at" in warm.stderr, warm.stderr  # refused before training
+    assert warm.returncode == 1 and f"there is none at {tmp_path / 'nope'}: give --init-from" in warm.stderr, warm.stderr  # before training
 
 
 def test_a_job_or_a_database_folder_that_does_not_exist_is_named(tmp_path):

@@ -59,20 +59,25 @@ def main(argv: Sequence[str] | None = None) -> int:
 @contextlib.contextmanager
 def _device_env(args: argparse.Namespace) -> Iterator[None]:
     """For a command that runs models: its device (``--device``, else ``$NER_DEVICE``) checked before any file is
-    read, and ``$NER_DEVICE`` set to ``--device`` while it runs, so that every model follows it (the frozen
-    encoder's features too); restored after (a caller in the same process keeps its own)."""
+    read; torch's threads (``--threads``) and ``$NER_DEVICE`` set to ``--device`` while it runs, so that every model follows
+    it (the frozen encoder's features too); both restored after (a caller in the same process keeps its own)."""
     if not hasattr(args, "device"):
         yield
         return
+    import torch
+
     from ..models.device import DEVICE_ENV, resolve_device
 
     resolve_device(args.device)
-    before = os.environ.get(DEVICE_ENV)
+    before, threads = os.environ.get(DEVICE_ENV), torch.get_num_threads()
+    if getattr(args, "threads", None):
+        torch.set_num_threads(args.threads)
     if args.device:
         os.environ[DEVICE_ENV] = args.device
     try:
         yield
     finally:
+        torch.set_num_threads(threads)
         if before is None:
             os.environ.pop(DEVICE_ENV, None)
         else:

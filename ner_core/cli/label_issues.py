@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..data.corpus import SPLITS, Sentence, default_corpus_path, read_corpus
 from ..models.checkpoint_dirs import check_replaceable
-from .options import at_least, encoder_spec, existing_model, load_data, model_args, model_path, recipe_args, refuse_unknown_tags
+from .options import GLOVE_ENCODER, at_least, encoder_spec, existing_model, load_data, load_model, model_args, model_path, recipe_args, refuse_unknown_tags
 
 
 def cmd_label_issues(args: argparse.Namespace) -> int:
@@ -26,9 +26,7 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     if cross_val:
         issues = _cross_val_issues(args, sentences, *cross_val)
     else:
-        from ..models.pipeline import load_any
-
-        model = load_any(path, args.device)
+        model = load_model(path, args.device)
         refuse_unknown_tags(model.labels, sentences, read, "score it with a model trained on these tags, or with "
                                                              "--cross-val K (fold models trained on this file)")
         issues = find_label_issues(model, sentences)
@@ -60,6 +58,12 @@ def _cross_val_settings(args: argparse.Namespace) -> tuple:
     recipe = args.recipe or ("warm" if args.init_from else "auto")
     if args.init_from and recipe not in ("warm", "auto"):
         raise ValueError("--init-from starts every fold model from one checkpoint: leave out --recipe (or give auto)")
+    if recipe in ("glove", "warm") and args.encoder:
+        raise ValueError(GLOVE_ENCODER.replace("--recipe glove uses", f"--recipe {recipe} uses"))
+    if recipe == "warm" and not args.init_from and not model_path(args).is_dir():
+        raise ValueError(f"--recipe warm starts every fold model from the tagger --model or --checkpoint names, and there is "
+                         f"none at {model_path(args)}: give --init-from CKPT or another tagger (one that never saw this data), "
+                         "or --recipe auto")
     encoder = parse_encoder(encoder_spec(args.encoder))[0] if args.encoder else MINILM
     config = CrossValConfig(folds=args.cross_val, epochs=args.cv_epochs, batch_size=args.cv_batch_size, threads=args.threads,
                             recipe=recipe, encoder=encoder, budget_minutes=args.budget, warm_epochs=args.warm_epochs)
@@ -114,5 +118,5 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     recipe_args(p, "of the fold models with --cross-val (default: auto, chosen on the first fold, warm among its "
                 "candidates where --model's tagger never saw the data; warm with --init-from)",
                 "warm (each fold model starts from --init-from, else --model's tagger) ")
-    model_args(p)
+    model_args(p, threads=False)  # its --threads serves both
     p.set_defaults(func=cmd_label_issues)

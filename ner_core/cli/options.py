@@ -12,6 +12,8 @@ from ..data.tags import TagSet
 from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir
 
 DEFAULT_MODEL = "bilstm_crf"
+GLOVE_ENCODER = ("--encoder is the encoder of the fused and finetune recipes, and --recipe glove uses none: leave it out, "
+                 "or give --recipe fused, finetune or auto")
 
 
 def type_margins(value: str) -> tuple[tuple[str, float], ...]:
@@ -56,12 +58,14 @@ def device_arg(p: argparse.ArgumentParser) -> None:
                    "(default: $NER_DEVICE, else auto)")
 
 
-def model_args(p: argparse.ArgumentParser, default: str = DEFAULT_MODEL) -> None:
-    """``--model NAME`` or ``--checkpoint DIR``, and ``--device``."""
+def model_args(p: argparse.ArgumentParser, default: str = DEFAULT_MODEL, threads: bool = True) -> None:
+    """``--model NAME`` or ``--checkpoint DIR``, ``--device`` and (``threads``) ``--threads``."""
     group = p.add_mutually_exclusive_group()
     group.add_argument("--model", default=default, help=f"checkpoint name under checkpoints/ (default: {default})")
     group.add_argument("--checkpoint", help="checkpoint directory")
     device_arg(p)
+    if threads:
+        p.add_argument("--threads", type=at_least(1), help="torch threads (default: torch's, one per core)")
 
 
 def recipe_args(p: argparse.ArgumentParser, default: str, warm: str = "") -> None:
@@ -96,6 +100,15 @@ def existing_model(args: argparse.Namespace) -> Path:
     there = sorted(d.name for d in checkpoints_dir().iterdir() if d.is_dir()) if checkpoints_dir().is_dir() else []
     raise CheckpointError(f"no model {args.model!r} under {checkpoints_dir()} ($NER_CHECKPOINTS): give --model one of "
                           f"{', '.join(there) or '(none there)'}, or --checkpoint DIR")
+
+
+def load_model(path: Path, device: str | None):
+    """The model at ``path`` (:func:`~ner_core.models.pipeline.load_any`), said on stderr first: reading torch and the
+    weights takes seconds that would otherwise pass in silence."""
+    from ..models.pipeline import load_any
+
+    print(f"loading the model at {path} …", file=sys.stderr, flush=True)
+    return load_any(path, device)
 
 
 def encoder_spec(given: str | None) -> str | None:

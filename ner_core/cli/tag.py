@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ..data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError
-from .options import at_least, existing_model, load_data, model_args, refuse_unknown_tags, text_or_corpus
+from .options import at_least, existing_model, load_data, load_model, model_args, refuse_unknown_tags, text_or_corpus
 
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
 MINE_TABLE_CHARS = 160  # characters of a sentence shown in mine's table
@@ -18,14 +18,12 @@ MINE_TABLE_CHARS = 160  # characters of a sentence shown in mine's table
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.evaluate import evaluate
     from ..evaluation.metrics import format_table
-    from ..models.pipeline import load_any
-
     split = args.split or ("all" if args.data else "test")
     path = existing_model(args)
     read, sentences = load_data(args.data, split)
     if not sentences:
         raise ValueError(f"no sentences to score in {split if split != 'all' else 'the file'}: nothing to evaluate")
-    model = load_any(path, args.device)
+    model = load_model(path, args.device)
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
     refuse_unknown_tags(model.labels, sentences, read, "evaluate a model trained on these tags")
     scores = evaluate(model, sentences, masked)
@@ -40,8 +38,6 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 def cmd_predict(args: argparse.Namespace) -> int:
     from ..data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
     from ..models.bulk import tag_in_batches, write_tagged
-    from ..models.pipeline import load_any
-
     if args.json and (args.text is None or args.out):
         raise ValueError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
                          "write JSON lines already (on stdout, or to a .jsonl file)")
@@ -60,7 +56,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         read = text_or_corpus(args)
         print(read.summary(), file=sys.stderr)
         sentences = [s.words for s in read.sentences]
-    model = load_any(path, args.device)
+    model = load_model(path, args.device)
     from ..data.scripts import foreign_note
 
     foreign = foreign_note(sentences, model.scripts)
@@ -106,13 +102,12 @@ def _check_output(out: Path, data: str | None) -> None:
 def cmd_mine(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from ..models.pipeline import load_any
     from ..quality.mining import mine
 
     path = existing_model(args)
     read = text_or_corpus(args)
     print(read.summary(), file=sys.stderr)
-    model = load_any(path, args.device)
+    model = load_model(path, args.device)
     with tqdm(unit="sent", desc="ranking", file=sys.stderr) as bar:  # sentences through the model (twice for some)
         def progress(done: int, total: int) -> None:
             bar.total = total

@@ -15,7 +15,7 @@ from ..data.sentence_keys import sentence_key
 from ..data.tags import WEAK_SHARE, TagSet
 from ..models.checkpoint_dirs import check_replaceable, checkpoints_dir
 from ..storage.datasets import DEFAULT_DATASET
-from .options import DEFAULT_MODEL, at_least, between, comma_names, device_arg, encoder_spec, recipe_args, type_margins
+from .options import DEFAULT_MODEL, GLOVE_ENCODER, at_least, between, comma_names, device_arg, encoder_spec, recipe_args, type_margins
 
 
 def _expand(types: Sequence[str], tagset: TagSet) -> tuple[str, ...]:
@@ -147,6 +147,8 @@ def _recipe_choice(args: argparse.Namespace):
         return None
     if by_hand:
         raise ValueError(f"--recipe trains new models of its own: leave out {' and '.join(by_hand)}")
+    if args.recipe == "glove" and args.encoder:
+        raise ValueError(GLOVE_ENCODER)
     encoder = parse_encoder(encoder_spec(args.encoder))[0] if args.encoder else MINILM
     return RecipeChoice(args.recipe or "auto", args.budget, encoder)
 

@@ -162,7 +162,7 @@ def choose_and_train(
     settings: MethodSettings,
     on_epoch: Callable[[EpochReport], None] | None = None,
     on_batch: BatchCallback | None = None,
-    on_candidate: Callable[[str], None] = lambda _: None,
+    on_candidate: Callable[[str, int], None] = lambda _name, _epochs: None,
 ) -> tuple[TrainResult, Recipe, dict[str, Any] | None]:
     """Train the ``single`` or ``strong`` tagger: by ``settings.choice`` when set (the recipe then chosen is
     returned, for the weak tagger, with its record), else by ``settings.recipe``."""
@@ -260,7 +260,7 @@ class StageProgress:
 
     def __init__(self, stages: list[tuple[str, int]], report: Report, check_seconds: float = 0.0,
                  timed: dict[str, float] | None = None) -> None:
-        self.stages, self.report, self.started = stages, report, time.perf_counter()
+        self.stages, self.report, self.started = list(stages), report, time.perf_counter()
         self.epoch_seconds: dict[str, float] = {}
         self.checks: dict[str, float] = {}  # measured end-of-epoch check per stage
         self.check_seconds, self.timed = check_seconds, dict(timed or {})
@@ -269,6 +269,7 @@ class StageProgress:
         self.last_batch: dict[str, float] = {}
         self.last_batch_report = 0.0
         self.recipes: dict[str, str] = {}  # the recipe a stage is training now, where it tries several
+        self.stage_started: dict[str, float] = {}  # when the stage (or its current candidate) started
 
     def _per_epoch(self, stage: str) -> float | None:
         if stage in self.timed:  # scaled by the first stage's measured check, the one check_seconds estimates
@@ -293,14 +294,13 @@ class StageProgress:
     def start(self, stage: str) -> Callable[[EpochReport], None]:
         """Report the start of ``stage``; return its per-epoch callback."""
         index = [s for s, _ in self.stages].index(stage)
-        total = self.stages[index][1]
-        stage_started = time.perf_counter()
-        self.report({"stage": stage, "done": 0, "total": total, "eta_seconds": self._eta(index, 0),
-                     "seconds": round(stage_started - self.started, 1)})
+        self.stage_started[stage] = time.perf_counter()
+        self.report({"stage": stage, "done": 0, "total": self.stages[index][1], "eta_seconds": self._eta(index, 0),
+                     "seconds": round(self.stage_started[stage] - self.started, 1)})
 
         def on_epoch(r: EpochReport) -> None:
-            now = time.perf_counter()
-            self.epoch_seconds[stage] = (now - stage_started) / r.epoch  # setup included: without batch times only
+            now, total = time.perf_counter(), self.stages[index][1]
+            self.epoch_seconds[stage] = (now - self.stage_started[stage]) / r.epoch  # setup included: without batch times only
             if stage in self.last_batch:
                 self.checks[stage] = now - self.last_batch[stage]
             if stage in self.pace:  # the batches' pace: the stage's setup (vocabulary, vectors) is not an epoch's
@@ -316,9 +316,9 @@ class StageProgress:
         """The per-batch callback of ``stage`` (call after :meth:`start`): the epoch time is
         estimated from the batches done so far."""
         index = [s for s, _ in self.stages].index(stage)
-        total = self.stages[index][1]
 
         def on_batch(epoch: int, batch: int, batches: int) -> None:
+            total = self.stages[index][1]
             now = self.last_batch[stage] = time.perf_counter()
             done = epoch - 1 + batch / batches
             if batch == 1:  # the pace is timed from the end of the first batch (the one that warms up)
@@ -340,10 +340,14 @@ class StageProgress:
     def candidate(self, stage: str) -> Callable[[str], None]:
         """The callback of a stage that tries several recipes: each one's start is reported, and named in the
         stage's later events."""
-        def on_candidate(name: str) -> None:
+        def on_candidate(name: str, epochs: int) -> None:
             self.recipes[stage] = name
             index = [s for s, _ in self.stages].index(stage)
-            self.report({"stage": stage, "recipe": name, "done": 0, "total": self.stages[index][1], "eta_seconds": None})
+            self.stages[index] = (stage, epochs)  # the candidate's cap: the totals and the time left follow it
+            self.stage_started[stage] = time.perf_counter()
+            for timed in (self.epoch_seconds, self.pace, self.checks, self.first_batch, self.last_batch):
+                timed.pop(stage, None)  # the previous candidate's pace is not this one's
+            self.report({"stage": stage, "recipe": name, "done": 0, "total": epochs, "eta_seconds": None})
 
         return on_candidate
 

@@ -2,10 +2,12 @@
 features), ``finetune`` (the encoder fine-tuned under the CRF), or ``auto``: each candidate trained on
 train and scored on dev (micro F1), the best one kept.
 
-With a time budget, a candidate is first timed on a few batches (and on a few dev sentences, its
-per-epoch check) and its epochs capped to what its share of the budget left holds (each candidate an
-equal share, the last one all that is left); one that cannot fit :data:`MIN_EPOCHS` is skipped, and
-that is said. What was tried goes into the checkpoint's ``config.json`` under ``meta["recipe"]``.
+With a time budget, every candidate is first timed on a few batches (and on a few dev sentences, its
+per-epoch check). The candidates that fit :data:`MIN_EPOCHS` each, cheapest first, share the budget: each
+one's epochs are capped to an equal share of the time left, never less than its own minimum and never
+eating into the minimum of those after it. One that cannot fit is skipped, and that is said (it is
+trained after all if those before it finished early enough). What was tried goes into the checkpoint's
+``config.json`` under ``meta["recipe"]``.
 """
 from __future__ import annotations
 
@@ -71,6 +73,24 @@ class RecipeChoice:
 
 
 @dataclass
+class _Plan:
+    """A candidate built and timed: its settings, its model and the seconds of its first and later epochs."""
+
+    name: str
+    settings: TrainConfig
+    model_config: ModelConfig | FineTuneConfig
+    model: nn.Module | None  # None once trained or skipped
+    first: float = 0.0
+    later: float = 0.0
+    planned: bool = True  # fits beside the cheaper candidates
+
+    @property
+    def least(self) -> float:
+        """Seconds of its :data:`MIN_EPOCHS` epochs."""
+        return self.first + (MIN_EPOCHS - 1) * self.later
+
+
+@dataclass
 class RecipeResult:
     result: TrainResult  # the chosen candidate's
     chosen: str
@@ -99,10 +119,11 @@ def finetune_settings(config: TrainConfig) -> TrainConfig:
 def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequence[Sentence], config: TrainConfig) -> tuple[float, float]:
     """Seconds of a first and of a later epoch (training and the dev check), timed on :data:`PROBE_BATCHES`
     batches of a sample sorted by length (as training's length buckets are) and as many dev sentences, each
-    twice: the second pass is the pace of later epochs. A first epoch is slower only for a model that caches
-    features in it (a fused model's encoder features: the first pass's pace); for any other, the first pass's
-    one-time costs (on a GPU, its start), extrapolated by tokens, would be counted as per-token work (on an
-    H200, 18.7 min estimated for two fine-tuning epochs that took 2.4; README). Weights are not changed."""
+    twice, after one sentence off the clock: the second pass is the pace of later epochs. A first epoch is slower
+    only for a model that caches features in it (a fused model's encoder features: the first pass's pace); for
+    any other, the first pass's one-time costs (on a GPU, its start), extrapolated by tokens, would be counted as
+    per-token work (on an H200, 18.7 min estimated for two fine-tuning epochs that took 2.4; README). Weights are
+    not changed."""
     torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
     model.to(device)
@@ -110,6 +131,8 @@ def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequ
     batches = [sample[i : i + config.batch_size] for i in range(0, len(sample), config.batch_size)]
     probe_dev = [s.words for s in list(dev)[: PROBE_BATCHES * config.batch_size]]
     tokens = sum(map(len, sample)), max(sum(map(len, probe_dev)), 1)
+    model.train()  # one sentence first, off the clock: the one-time costs (an encoder's weights read, a GPU's start)
+    model.forward_loss(model.encode(sample[:1])).backward()  # are no per-token work (stop 45: a first epoch of 20 s estimated at 124)
     passes = []
     for _ in range(2):
         started = _clock(device)
@@ -148,11 +171,12 @@ def train_recipe(
     on_batch: BatchCallback | None = None,
     progress: bool = True,
     log: Callable[[str], None] = lambda _: None,
-    on_candidate: Callable[[str], None] = lambda _: None,
+    on_candidate: Callable[[str, int], None] = lambda _name, _epochs: None,
 ) -> RecipeResult:
     """Train ``choice``'s candidates (``model``: the GloVe model's settings), keep the best on dev micro F1,
     save it to ``out_dir`` with ``meta["recipe"]``; :class:`ValueError` if no candidate fits the budget.
-    ``on_candidate(name)``: a candidate's training starts (its epochs are then reported as any training's)."""
+    ``on_candidate(name, epochs)``: a candidate's training of at most ``epochs`` starts (its epochs are then
+    reported as any training's)."""
     started = time.perf_counter()
     deadline = None if choice.budget_minutes is None else started + 60 * choice.budget_minutes
     tagset = tagset or TagSet.from_sentences(train_set)
@@ -162,26 +186,28 @@ def train_recipe(
         Path(out_dir).parent.mkdir(parents=True, exist_ok=True)
     best: tuple[str, TrainResult, ModelConfig | FineTuneConfig, Path] | None = None
     with tempfile.TemporaryDirectory(prefix="recipes-", dir=Path(out_dir).parent if out_dir else None) as scratch:
-        for i, name in enumerate(choice.candidates):
-            settings, model_config = candidate(name, config, model or ModelConfig(), choice.encoder)
-            built = build_model(data, tagset.labels, model_config, settings.min_count, settings.seed)
+        plans = _plans(choice, config, model or ModelConfig(), data, val_set, tagset, deadline, log)
+        for i, plan in enumerate(plans):
+            name, settings, model_config, built = plan.name, plan.settings, plan.model_config, plan.model
             entry: dict[str, Any] = {"recipe": name}
             if deadline is not None:
+                after = [p for p in plans[i + 1 :] if p.planned]
                 left = deadline - time.perf_counter()
-                share = left if i == len(choice.candidates) - 1 else left / (len(choice.candidates) - i)
-                first, later = estimate_epoch_seconds(built, data, val_set, settings)
-                fits = 1 + math.floor((share - first) / later) if share >= first else 0
-                entry["estimated_epoch_minutes"] = round(later / 60, 2)
+                room = left - sum(p.least for p in after)  # the later candidates' minimum is theirs
+                share = min(max(left / (1 + len(after)), plan.least), room)
+                fits = 1 + math.floor((share - plan.first) / plan.later) if share >= plan.first else 0
+                entry["estimated_epoch_minutes"] = round(plan.later / 60, 2)
                 if fits < MIN_EPOCHS:
-                    entry["skipped"] = (f"needs about {duration(first + (MIN_EPOCHS - 1) * later)} for {MIN_EPOCHS} "
-                                        f"epochs; {duration(share)} of the budget left for it")
+                    entry["skipped"] = (f"needs about {duration(plan.least)} for {MIN_EPOCHS} epochs; "
+                                        f"{duration(max(room, 0))} of the budget left for it")
                     log(f"{name}: skipped: {entry['skipped']}")
                     tried.append(entry)
+                    plan.model = None  # its memory back
                     continue
                 settings = replace(settings, epochs=min(settings.epochs, fits))
             if len(choice.candidates) > 1:  # one recipe: the progress lines say it
                 log(f"{name}: training (at most {settings.epochs} epochs)")
-            on_candidate(name)
+            on_candidate(name, settings.epochs)
             began = time.perf_counter()
             result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
                            progress=progress, tagset=tagset, on_batch=on_batch)
@@ -189,6 +215,7 @@ def train_recipe(
                          epochs=len(result.history), most_epochs=settings.epochs, start_bias=result.model.config.start_bias)
             log(f"{name}: dev micro F1 {result.best_score:.4f} in {duration(time.perf_counter() - began)}")
             tried.append(entry)
+            plan.model = None
             if best is None or result.best_score > best[1].best_score:
                 best = (name, result, result.model.config, Path(scratch) / name)
             else:
@@ -203,3 +230,25 @@ def train_recipe(
             meta = json.loads((path / "config.json").read_text())["meta"] if (path / "config.json").is_file() else {}
             save_checkpoint(result.model, out_dir, {**meta, "recipe": record})
     return RecipeResult(result, name, model_config, record)
+
+
+def _plans(choice: RecipeChoice, config: TrainConfig, model: ModelConfig, data: Sequence[Sentence], dev: Sequence[Sentence],
+           tagset: TagSet, deadline: float | None, log: Callable[[str], None]) -> list[_Plan]:
+    """``choice``'s candidates built; with a ``deadline``, each timed and those that fit their minimum in the time
+    left, cheapest first, planned (the others are tried again at their turn, in case time was freed)."""
+    plans = []
+    for name in choice.candidates:
+        settings, model_config = candidate(name, config, model, choice.encoder)
+        plans.append(_Plan(name, settings, model_config, build_model(data, tagset.labels, model_config, settings.min_count, settings.seed)))
+    if deadline is None:
+        return plans
+    for plan in plans:
+        plan.first, plan.later = estimate_epoch_seconds(plan.model, data, dev, plan.settings)
+    left = deadline - time.perf_counter()
+    for plan in plans:
+        plan.planned = plan.least <= left
+        left -= plan.least if plan.planned else 0
+    log("estimated: " + "; ".join(f"{p.name} {duration(p.later)} an epoch" + (f" ({duration(p.first)} the first)" if p.first > 1.5 * p.later else "")
+                                  + ("" if p.planned else f", {MIN_EPOCHS} epochs do not fit beside the others") for p in plans)
+        + f"; budget {duration(deadline - time.perf_counter())} left")
+    return plans

@@ -192,7 +192,7 @@ def recipe_line(record: dict[str, Any] | None) -> str:
         return ""
     tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f}{_bias(c)} in {c['minutes']:.1f} min" if "dev_micro_f1" in c
              else f"{c['recipe']} skipped ({c.get('skipped', 'not run')})" for c in record.get("candidates", [])]
-    return record["chosen"] + (" (" + "; ".join(tried) + ")" if tried else "")
+    return record["chosen"] + (" (val micro F1: " + "; ".join(tried) + ")" if tried else "")
 
 
 def _bias(candidate: dict[str, Any]) -> str:

@@ -61,6 +61,23 @@ def test_auto_skips_what_does_not_fit_the_budget_and_records_it(tiny_bert, tmp_p
         train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("finetune", 1.0, str(tiny_bert)), progress=False)
 
 
+def test_a_candidate_that_fits_is_trained_when_a_dearer_one_after_it_cannot_fit(tiny_bert, tmp_path, monkeypatch):
+    seconds = {"glove": 3.0, "fused": 48.0, "finetune": 90.0}  # an epoch each: 2 fit 0.1, 1.6 and 3.0 min (helper-56's file)
+
+    def estimate(model, data, dev, config):
+        name = "finetune" if isinstance(model.config, FineTuneConfig) else "fused" if model.config.encoder else "glove"
+        return seconds[name], seconds[name]
+
+    monkeypatch.setattr(recipes, "estimate_epoch_seconds", estimate)
+    events = []
+    chosen = train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("auto", 3.0, str(tiny_bert)), progress=False,
+                          on_candidate=lambda name, epochs: events.append((name, epochs)))
+    glove, fused, finetune = chosen.record["candidates"]
+    assert "dev_micro_f1" in fused  # an equal share of 3 min (1.5) would have skipped it, for a finetune that cannot fit
+    assert finetune["skipped"].startswith("needs about 3.0 min for 2 epochs") and "dev_micro_f1" not in finetune
+    assert events == [("glove", 2), ("fused", 2)]  # each candidate's cap, which a job's progress shows as its total
+
+
 def test_fused_takes_the_mean_of_the_encoders_layers_and_loads_with_it(tiny_bert, tmp_path):
     out = tmp_path / "fused"
     train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("fused", None, str(tiny_bert)), out_dir=out, progress=False)
@@ -189,3 +206,19 @@ def test_cli_label_issues_cross_validates_fine_tuned_fold_models(tiny_bert, tmp_
     assert isinstance(load_checkpoint(models / "fold1")[0], FineTuneTagger)
     assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--recipe", "bert"]) == 1
     assert "unknown recipe 'bert'" in capsys.readouterr().err
+
+
+def test_a_stages_progress_counts_the_epochs_of_the_candidate_it_trains():
+    from ner_core.training.method import StageProgress
+    from ner_core.training.train import EpochReport
+
+    events: list[dict] = []
+    progress = StageProgress([("strong", 30), ("weak", 40)], events.append)
+    on_epoch, on_candidate = progress.start("strong"), progress.candidate("strong")
+    on_candidate("glove", 12)
+    on_epoch(EpochReport(1, 0.5, 0.6, 0.6, 1.0, True))
+    on_candidate("finetune", 7)  # capped by the budget: "epoch 1/30" would promise 23 epochs that never come
+    on_epoch(EpochReport(1, 0.5, 0.6, 0.6, 1.0, True))
+    assert [(e.get("recipe"), e["done"], e["total"]) for e in events[1:]] == [("glove", 0, 12), ("glove", 1, 12),
+                                                                            ("finetune", 0, 7), ("finetune", 1, 7)]
+    assert events[-1]["eta_seconds"] is not None and events[-1]["eta_seconds"] < 6 * 2 + 40 * 2  # 6 more epochs, then weak's

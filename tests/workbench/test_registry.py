@@ -119,9 +119,9 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     rows = entry_rows(load_index())
     assert [r["id"] for r in rows] == [SHIPPED, entry["id"]]
     assert rows[1]["recipe"] == "fused"  # the choice; how it was made is the selected entry's line, not a wide column
-    assert recipe_of(load_index(), entry["id"]) == "fused (glove 0.8100 in 4.5 min; fused 0.8197 in 6.5 min)"
+    assert recipe_of(load_index(), entry["id"]) == "fused (val micro F1: glove 0.8100 in 4.5 min; fused 0.8197 in 6.5 min)"
     assert recipe_of(load_index(), SHIPPED) == "" and entry_line(load_index(), SHIPPED) == ""
-    assert entry_line(load_index(), entry["id"]) == (f"created {entry['created'][:16].replace('T', ' ')}; recipe: fused (glove "
+    assert entry_line(load_index(), entry["id"]) == (f"created {entry['created'][:16].replace('T', ' ')}; recipe: fused (val micro F1: glove "
                                                      "0.8100 in 4.5 min; fused 0.8197 in 6.5 min); data: v1")
     assert list(rows[1])[:3] == ["id", "test micro F1", "models"]
     assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
@@ -233,7 +233,7 @@ def test_a_recipe_choice_reads_as_one_line_per_entry():
     record = {"chosen": "fused", "candidates": [{"recipe": "glove", "dev_micro_f1": 0.81, "minutes": 4.52},
                                                 {"recipe": "fused", "dev_micro_f1": 0.8197, "minutes": 6.5, "start_bias": 0.5},
                                                 {"recipe": "finetune", "skipped": "2 epochs need 50 min, 9 left"}]}
-    assert recipe_line(record) == ("fused (glove 0.8100 in 4.5 min; fused 0.8197 (B- bias +0.5) in 6.5 min; "
+    assert recipe_line(record) == ("fused (val micro F1: glove 0.8100 in 4.5 min; fused 0.8197 (B- bias +0.5) in 6.5 min; "
                                    "finetune skipped (2 epochs need 50 min, 9 left))")
     assert recipe_line(None) == ""
 
