@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ner_core.data.corpus import SPLITS, Split, format_problem, split_indices
+from ner_core.data.corpus import SPLITS, Split, format_problem
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
@@ -77,12 +77,13 @@ def datasets() -> dict[str, str]:
     return dataset_paths(shared_engine())
 
 
-def import_upload(name: str, data: bytes, filename: str, user: User | None = None) -> str:
-    """Register an uploaded corpus as a dataset; returns the read's summary line (format, encoding,
-    conversions). Raises with the reason when it is unusable."""
+def import_upload(name: str, data: bytes, filename: str, user: User | None = None,
+                  dev: tuple[bytes, str] | None = None, test: tuple[bytes, str] | None = None) -> str:
+    """Register an uploaded corpus (with ``dev`` and ``test``: its own split) as a dataset; returns the reads' summary
+    lines (format, encoding, conversions). Raises with the reason when it is unusable."""
     summary: list[str] = []
-    import_dataset(shared_engine(), name, data, filename, data_dir() / "datasets", log=summary.append, user=user)
-    return summary[0] if summary else ""
+    import_dataset(shared_engine(), name, data, filename, data_dir() / "datasets", log=summary.append, user=user, dev=dev, test=test)
+    return "\n".join(summary)
 
 
 def corpus_export(dataset: str, version: str, fmt: str, scheme: str = "IOB2") -> bytes:
@@ -132,7 +133,7 @@ def split_parts(dataset: str) -> dict[str, list[int]]:
 
 @st.cache_resource
 def _parts(key: tuple[str, str, str]) -> dict[str, list[int]]:
-    return dict(zip(SPLITS, split_indices(len(_store(*key).original))))
+    return dict(zip(SPLITS, _store(*key).split_indices()))
 
 
 def split_ids(dataset: str, part: str, version: str) -> list[int]:

@@ -288,3 +288,15 @@ def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
     proc.stdout.close()  # the reader stops, as head does
     assert proc.wait(timeout=300) == 0
     assert b"Broken pipe" not in proc.stderr.read()
+
+
+def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_of_them(tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    for part, n in (("train", 8), ("dev", 2), ("test", 3)):
+        (tmp_path / f"{part}.conll").write_text("".join(f"W{part}{i}\tB-x\nok\tO\n\n" for i in range(n)))
+    half = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"))
+    assert half.returncode == 1 and "give both a dev and a test file" in half.stderr
+    done = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"),
+                   "--test", str(tmp_path / "test.conll"), "--name", "given")
+    assert done.returncode == 0 and "(8 train, 2 val, 3 test, the files' own split)" in done.stdout, done.stderr

@@ -64,10 +64,13 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     if args.file is None:
         raise ValueError("datasets import needs the corpus FILE")
     name = args.name if args.name is not None else name_for_file(args.file.name, dataset_paths(engine))
+    parts = {k: (path, path.name) for k, path in (("dev", args.dev), ("test", args.test)) if path is not None}
     store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
-                           log=lambda summary: print(summary, file=sys.stderr))
-    print(f"imported {len(store.original):,} sentences as dataset {name!r}: `pool add --dataset {shlex.quote(name)} FILE` adds "
-          "raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
+                           log=lambda summary: print(summary, file=sys.stderr), **parts)
+    sizes = ", ".join(f"{len(p):,} {n}" for n, p in zip(("train", "val", "test"), store.split_indices()))
+    print(f"imported {len(store.original):,} sentences as dataset {name!r} ({sizes}"
+          + (", the files' own split" if parts else ", split 80/10/10") + f"): `pool add --dataset {shlex.quote(name)} FILE` "
+          "adds raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
     return 0
 
 
@@ -140,6 +143,9 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("action", choices=("list", "import"))
     p.add_argument("file", nargs="?", type=Path, help="import: a corpus file in any format the app imports (plain or zipped)")
     p.add_argument("--name", help="import: the dataset's name (default: from the file's name, as the app proposes)")
+    p.add_argument("--dev", type=Path, help="import: its dev file; with --test, the three files are the dataset's train, val "
+                   "and test parts as published (default: FILE is split 80/10/10, seeded)")
+    p.add_argument("--test", type=Path, help="import: its test file (with --dev)")
     p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("users", help="add, list, change or remove the people who sign in to the app (none: one person, no sign-in)")

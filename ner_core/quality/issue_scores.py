@@ -148,7 +148,6 @@ class CrossValJobSpec:
 def run_cross_val_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
     """The job runner of kind ``cross-val`` (see :mod:`ner_core.workbench.jobs`): ``spec`` is a
     :class:`CrossValJobSpec` as stored; scores the dataset's corrected sentences and stores the run."""
-    from ..data.corpus import split_indices
     from ..storage.datasets import open_dataset
     from ..storage.db import shared_engine
 
@@ -156,7 +155,7 @@ def run_cross_val_job(spec: dict[str, Any], report: Callable[[dict[str, Any]], N
     engine = shared_engine()
     store = open_dataset(job.dataset, engine)
     corpus = store.corrected()
-    indices = list(range(len(corpus))) if job.split == "all" else split_indices(len(corpus))[SPLITS.index(job.split)]
+    indices = list(range(len(corpus))) if job.split == "all" else store.split_indices()[SPLITS.index(job.split)]
     run, recipe = cross_validate_dataset(engine, job.dataset, store.version(), [corpus[i] for i in indices], job.config, report,
                                          indices=indices, init_from=job.init_from)
     return {"run": run, "dataset": job.dataset, "split": job.split, "sentences": len(indices), "recipe": recipe}

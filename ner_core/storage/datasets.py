@@ -17,7 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
+from ..data.corpus import CorpusError, CorpusFile, default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
 from .db import shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
 from .store import CorrectionError, CorrectionStore, _now, refuse_when_full
@@ -63,10 +63,15 @@ def name_for_file(filename: str, taken: Iterable[str]) -> str:
     return next(n for n in (stem, *(f"{stem} {i}" for i in range(2, len(taken) + 3))) if n not in taken)
 
 
+Upload = tuple[bytes | str | os.PathLike, str]  # a file's bytes or path, and its name
+
+
 def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, filename: str, directory: str | os.PathLike,
-                   log: Callable[[str], None] | None = None, user: User | None = None) -> CorrectionStore:
+                   log: Callable[[str], None] | None = None, user: User | None = None,
+                   dev: Upload | None = None, test: Upload | None = None) -> CorrectionStore:
     """Check an uploaded corpus (its bytes, or a file's path, read within the same size cap), keep its sentences
-    under ``directory`` and register it as dataset ``name``.
+    under ``directory`` and register it as dataset ``name``. With ``dev`` and ``test`` (both or neither), the three
+    files are its train, val and test parts, as published; without, its one file is split 80/10/10 (seeded).
 
     The sentences are kept as read (JSON lines, IOB2, tokenised once), so a later tokenizer or
     reader change cannot move the tokens its corrections point at; the file's tag scheme is recorded
@@ -82,18 +87,25 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
         raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
     if name in list_datasets(engine):
         raise CorrectionError(f"a dataset named {name!r} exists already")
-    read = load_corpus_bytes(data, filename) if isinstance(data, bytes) else load_corpus(data)
+    if (dev is None) != (test is None):
+        raise CorrectionError("give both a dev and a test file (the files' own split), or neither (the file is split 80/10/10)")
+    reads = [_read(data, filename)] + [_read(*part) for part in (dev, test) if part is not None]
+    empty = [r.name for r in reads if not r.sentences]
+    if empty:
+        raise CorpusError(f"{', '.join(empty)}: no sentence in it; every part of a split needs sentences")
+    read, sentences = reads[0], [s for r in reads for s in r.sentences]
     target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         _drop_leftovers(target.parent)
-        write_corpus(read.sentences, target)
+        write_corpus(sentences, target)
     except OSError as err:  # a full or read-only data folder: nothing is kept, nothing registered
         raise CorrectionError(f"nothing was imported: the data folder cannot be written ({err.strerror or err}: "
                               f"{err.filename or target.parent}); free some space or fix its permissions, then import again") from err
     try:  # the name is taken here, by one insert: of two imports under one name at once, the second is refused
         with refuse_when_full(), Session(engine) as session, session.begin():
-            session.add(Dataset(name=name, path=str(target), created_at=_now(), scheme=read.scheme))
+            session.add(Dataset(name=name, path=str(target), created_at=_now(), scheme=read.scheme,
+                                split_sizes=[len(r.sentences) for r in reads] if dev is not None else None))
     except IntegrityError:
         target.unlink(missing_ok=True)
         raise CorrectionError(f"a dataset named {name!r} exists already: it was imported meanwhile (by another user or "
@@ -102,8 +114,13 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
         target.unlink(missing_ok=True)
         raise
     if log is not None:
-        log(read.summary())
-    return CorrectionStore(engine, name, target, read.sentences)
+        for part, each in zip(("", "dev: ", "test: "), reads):
+            log(part + each.summary())
+    return CorrectionStore(engine, name, target, sentences)
+
+
+def _read(data: bytes | str | os.PathLike, filename: str) -> CorpusFile:
+    return load_corpus_bytes(data, filename) if isinstance(data, bytes) else load_corpus(data)
 
 
 def _drop_leftovers(directory: Path, older_than: float = 3600) -> None:

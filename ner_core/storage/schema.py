@@ -27,6 +27,8 @@ class Dataset(Base):
     path: Mapped[str] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     scheme: Mapped[str | None] = mapped_column(String(20), nullable=True)  # an imported file's tag scheme (IOB2, BIOES, ...)
+    split_sizes: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)  # imported with dev and test files: the
+    # sentences of its train, val and test parts, in that order (None: the seeded 80/10/10 split)
 
 
 class Correction(Base):

@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence, Split, corpus_bytes, read_corpus, split_corpus
+from ..data.corpus import Sentence, Split, corpus_bytes, read_corpus, split_indices
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence,
                      ReviewDecision, SentenceVersion)
@@ -105,7 +105,7 @@ class CorrectionStore:
                         row = Dataset(name=dataset, path=self.path, created_at=_now())
                         session.add(row)
                         session.flush()
-                    self.dataset_id = row.id
+                    self.dataset_id, self.split_sizes = row.id, row.split_sizes
                     return
             except IntegrityError:
                 continue
@@ -114,8 +114,17 @@ class CorrectionStore:
     def tagset(self) -> TagSet:
         """The dataset's entity types and which are weak, by the rule the CLI uses (:meth:`TagSet.of_split`,
         on the seeded split of its original file); corrections use these tags."""
-        parts = split_corpus(self.original)
-        return TagSet.of_split(parts.train, [*parts.val, *parts.test])
+        train, val, test = ([self.original[i] for i in part] for part in self.split_indices())
+        return TagSet.of_split(train, [*val, *test])
+
+    def split_indices(self) -> tuple[list[int], list[int], list[int]]:
+        """The original sentences of the train, val and test parts: the files' own where the dataset was imported
+        with its dev and test files, else the seeded 80/10/10 split (:func:`~ner_core.data.corpus.split_indices`)."""
+        if not self.split_sizes:
+            return split_indices(len(self.original))
+        train, val, _ = self.split_sizes
+        n = len(self.original)
+        return list(range(train)), list(range(train, train + val)), list(range(train + val, n))
 
     # ------------------------------------------------------------ writing
 
@@ -404,10 +413,11 @@ class CorrectionStore:
         return {i: Sentence(tuple(words), tuple(states[i].tags)) for i, words in rows}
 
     def split(self, corrected: list[Sentence] | None = None, added: dict[int, Sentence] | None = None) -> Split:
-        """The corrected corpus's seeded split, with the sentences added from the pool in its training part (either one
-        given where the caller has read it already)."""
-        parts = split_corpus(self.corrected() if corrected is None else corrected)
-        return Split([*parts.train, *(self.added() if added is None else added).values()], parts.val, parts.test)
+        """The corrected corpus's split (:meth:`split_indices`), with the sentences added from the pool in its training
+        part (either one given where the caller has read it already)."""
+        corrected = self.corrected() if corrected is None else corrected
+        train, val, test = ([corrected[i] for i in part] for part in self.split_indices())
+        return Split([*train, *(self.added() if added is None else added).values()], val, test)
 
     def corpus(self) -> list[Sentence]:
         """Every sentence as it is now: the corrected original ones, then those added from the pool (an export)."""

@@ -20,7 +20,7 @@ from typing import Any, Callable, Sequence
 
 from sqlalchemy.engine import Engine
 
-from ..data.corpus import SPLITS, Sentence, Split, split_indices
+from ..data.corpus import SPLITS, Sentence, Split
 from ..data.tags import TagSet
 from ..evaluation.metrics import entity_scores
 from ..models.checkpoint import load_checkpoint
@@ -99,7 +99,7 @@ def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
     from the train split's only; the others are evaluation only."""
     corrected = store.corrected()
     out = {}
-    for name, indices in zip(SPLITS, split_indices(len(corrected))):
+    for name, indices in zip(SPLITS, store.split_indices()):
         changed = [sum(a != b for a, b in zip(store.original[i].tags, corrected[i].tags)) for i in indices]
         out[name] = {"sentences": sum(1 for n in changed if n), "tokens": sum(changed)}
     return out

@@ -82,11 +82,35 @@ def test_the_import_panel_stays_open_at_the_first_upload_after_a_load(page, serv
     corpus.write_text("aspirin\tB-drug\ndaily\tO\n")
     open_annotate(page, server[0], 0)
     page.get_by_text("Import a corpus file as a new dataset").click()
-    page.locator("[data-testid='stSidebar'] input[type=file]").set_input_files(str(corpus))
+    page.locator("[data-testid='stSidebar'] input[type=file]").first.set_input_files(str(corpus))
     page.get_by_text("biomed.conll").wait_for()
     page.wait_for_timeout(1500)  # the upload's rerun starts
     script_done(page)
     assert page.get_by_label("Dataset name").is_visible()  # the panel was drawn anew, closed, at this first rerun
+
+
+def test_a_corpus_imported_with_its_dev_and_test_files_keeps_their_split(page, server, tmp_path):
+    from ner_core.storage.datasets import open_dataset
+
+    files = {}
+    for part, words in (("train", [f"Drug{i}" for i in range(10)]), ("dev", ["Devol", "Devix"]), ("test", ["Testa"] * 3)):
+        files[part] = tmp_path / f"pharma_{part}.conll"
+        files[part].write_text("".join(f"{w}\tB-drug\nhelps\tO\n\n" for w in words))
+    open_annotate(page, server[0], 0)
+    panel = page.get_by_text("Import a corpus file as a new dataset")
+    if not page.get_by_label("Dataset name").is_visible():
+        panel.click()
+    uploads = page.locator("[data-testid='stSidebar'] input[type=file]")
+    for i, part in enumerate(("train", "dev", "test")):
+        uploads.nth(i).set_input_files(str(files[part]))
+        page.get_by_text(files[part].name).wait_for()
+        script_done(page)
+    page.get_by_label("Dataset name").fill("pharma")
+    page.get_by_label("Dataset name").press("Enter")
+    script_done(page)
+    page.get_by_role("button", name="Import").click()
+    page.get_by_text("Imported, and chosen in the sidebar: pharma.").wait_for()
+    assert [len(p) for p in open_dataset("pharma", make_engine(server[1])).split_indices()] == [10, 2, 3]
 
 
 def test_an_unsaved_edit_survives_a_visit_to_another_page_and_is_saved(page, server, small_corpus):

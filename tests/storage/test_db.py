@@ -5,10 +5,12 @@ import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, create_engine, inspect, text
 
+from ner_core.storage.datasets import list_datasets
 from ner_core.storage.db import driver_url, head_revision, make_engine, metadata
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +67,37 @@ def test_an_imported_dataset_records_the_tag_scheme_of_its_file(db_url, tmp_path
     assert import_scheme("bio", engine) == "BIOES" and import_scheme("plain", engine) == "IOB2"
     assert import_scheme("default", engine) is None  # the project's corpus was never imported
 
+
+
+def test_a_dataset_imported_with_its_dev_and_test_files_keeps_their_split(db_url, tmp_path):
+    from ner_core.data.corpus import CorpusError
+    from ner_core.storage.datasets import import_dataset, open_dataset
+    from ner_core.storage.pool import Pool
+    from ner_core.storage.store import CorrectionError
+
+    def conll(*words: str) -> bytes:
+        return "".join(f"{w}\tB-drug\nhelps\tO\n\n" for w in words).encode()
+
+    engine = make_engine(db_url)
+    train, dev, test = conll(*(f"Drug{i}" for i in range(12))), conll("Devol", "Devix"), ("Testa\tB-drug\n\n" * 3).encode()
+    logged: list[str] = []
+    import_dataset(engine, "given", train, "train.conll", tmp_path, logged.append, dev=(dev, "dev.conll"), test=(test, "test.tsv"))
+    store = open_dataset("given", engine)
+    split = store.split()
+    assert [len(p) for p in (split.train, split.val, split.test)] == [12, 2, 3]  # as published, not 80/10/10 of 17
+    assert [s.words[0] for s in split.val] == ["Devol", "Devix"] and split.test[0].words == ("Testa",)
+    assert len(logged) == 3 and logged[1].startswith("dev: ") and logged[2].startswith("test: ")
+    Pool(store).add([("Newdrug", "helps")], "new.txt", "ann")
+    item = Pool(store).items()[0]
+    Pool(store).accept(item.id, ["B-drug", "O"], "ann")
+    again = open_dataset("given", engine).split()
+    assert [len(p) for p in (again.train, again.val, again.test)] == [13, 2, 3]  # an added sentence trains; val and test stay
+    with pytest.raises(CorrectionError, match="give both a dev and a test file"):
+        import_dataset(engine, "half", train, "train.conll", tmp_path, dev=(dev, "dev.conll"))
+    with pytest.raises(CorpusError):
+        import_dataset(engine, "empty", train, "train.conll", tmp_path, dev=(b"", "dev.conll"), test=(test, "test.tsv"))
+    assert "half" not in list_datasets(engine) and "empty" not in list_datasets(engine)  # nothing registered
+    assert [len(p) for p in open_dataset("given", engine).split_indices()] == [12, 2, 3]
 
 
 def test_two_imports_under_one_name_at_once_keep_one_and_refuse_the_other(db_url, tmp_path):
