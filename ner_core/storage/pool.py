@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Sequence
 
@@ -31,6 +31,7 @@ from .store import CorrectionError, CorrectionStore, SaveResult, _now, bump_vers
 POOL_LIMIT_ENV = "NER_MAX_POOL_SENTENCES"
 DEFAULT_POOL_LIMIT = 100_000
 INSERT_CHUNK = 1000
+DROPPED_SHOWN = 5  # sentence numbers of the file said per reason a sentence was dropped
 
 
 class PoolError(CorrectionError):
@@ -73,16 +74,20 @@ class Intake:
     empty: int
     size: int  # sentences in the pool now (open ones)
     other_scripts: tuple[tuple[str, int], ...] = ()  # dropped: mostly in a script the corpus does not use, per script
+    dropped: dict[str, tuple[int, ...]] = field(default_factory=dict)  # why -> the first few dropped (sentence numbers in the file)
 
     def summary(self) -> str:
         scripts = ", ".join(f"{script} {n:,}" for script, n in self.other_scripts)
-        dropped = [f"{n:,} {what}" for n, what in ((self.corpus_duplicates, "already in the corpus"),
-                                                   (self.pool_duplicates, "already in the pool"),
-                                                   (self.empty, "empty"),
-                                                   (sum(n for _, n in self.other_scripts),
-                                                    f"mostly in a script the corpus does not use ({scripts})")) if n]
+        dropped = [f"{n:,} {what}{self._where(why, n)}" for n, what, why in (
+            (self.corpus_duplicates, "already in the corpus", "corpus"), (self.pool_duplicates, "already in the pool", "pool"),
+            (self.empty, "empty", "empty"),
+            (sum(n for _, n in self.other_scripts), f"mostly in a script the corpus does not use ({scripts})", "script")) if n]
         return (f"{self.added:,} sentence(s) added to the pool" + (f"; dropped: {', '.join(dropped)}" if dropped else "")
                 + f"; {self.size:,} open in the pool")
+
+    def _where(self, why: str, n: int) -> str:
+        lines = self.dropped.get(why, ())
+        return f" (sentence{'s' * (n > 1)} {', '.join(map(str, lines))}{', …' if n > len(lines) else ''} of the file)" if lines else ""
 
 
 @dataclass(frozen=True)
@@ -131,18 +136,19 @@ class Pool:
             corpus = original | {spelling_key(words) for words, state in pooled if state == ADDED}
             known = {spelling_key(words) for words, _ in pooled}  # however tokenised ("New-Orleans", "New - Orleans")
             held = sum(state == OPEN for _, state in pooled)  # added and discarded ones no longer take room
-            rows, counts, scripts, now = [], Counter(), Counter(), _now()
+            rows, counts, scripts, dropped, now = [], Counter(), Counter(), {}, _now()
             for line, words in enumerate(sentences, 1):
                 words = tuple(words)
                 spelled = spelling_key(words)
-                if not words:
-                    counts["empty"] += 1
-                elif script := foreign_script(words, own):
-                    scripts[script] += 1
-                elif spelled in corpus:
-                    counts["corpus"] += 1
-                elif spelled in known:
-                    counts["pool"] += 1
+                script = foreign_script(words, own) if words else None
+                why = ("empty" if not words else "script" if script else
+                       "corpus" if spelled in corpus else "pool" if spelled in known else None)
+                if why is not None:
+                    counts[why] += 1
+                    if script:
+                        scripts[script] += 1
+                    if len(dropped.setdefault(why, [])) < DROPPED_SHOWN:
+                        dropped[why].append(line)
                 else:
                     known.add(spelled)
                     rows.append({"dataset_id": self.dataset_id, "key": words_key(words), "words": list(words), "source": source[:300],
@@ -158,7 +164,7 @@ class Pool:
             except IntegrityError:
                 continue
             return Intake(len(rows), counts["corpus"], counts["pool"], counts["empty"], self.counts()[OPEN],
-                          tuple(scripts.most_common()))
+                          tuple(scripts.most_common()), {why: tuple(lines) for why, lines in dropped.items()})
         raise PoolError("the pool kept changing while these sentences were added; nothing was added: try again")
 
     # ------------------------------------------------------------ reading

@@ -89,7 +89,8 @@ def test_a_file_added_again_counts_the_sentences_added_from_the_pool_as_in_the_c
             first = pool.items()[0]
             pool.accept(first.id, ["O"] * len(first.words), "ann")  # now a corpus sentence
     assert not app.exception
-    assert "0 sentence(s) added to the pool; dropped: 1 already in the corpus, 2 already in the pool" in app.success[0].value
+    assert ("0 sentence(s) added to the pool; dropped: 1 already in the corpus (sentence 1 of the file), 2 already in the "
+            "pool (sentences 2, 3 of the file)") in app.success[0].value
 
 
 def test_a_pool_ranked_by_another_entry_than_the_active_one_says_so_beside_the_button(pool_app):
