@@ -96,6 +96,8 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
     tick = _counter(progress, len(sentences))
     if strategy == "random":
         random.Random(seed).shuffle(order)
+        if not pre_annotate:
+            tick(len(sentences))  # no model pass: every sentence is ranked at once (a bar at 0 would look stuck)
         return Ranking([Mined(i, 0.0, "random", ()) for i in order[:top]], tags=_tags(model, sentences, tick) if pre_annotate else None)
     weak = sorted(model.tagset.weak) if isinstance(model, VotedPipeline) else []
     note = None

@@ -50,6 +50,9 @@ def test_progress_counts_the_sentences_through_every_pass_of_the_models(voted, p
         mine(voted, words, strategy, pre_annotate=True, progress=lambda done, total: told.append((done, total)))
         done = [d for d, _ in told]
         assert done == sorted(set(done)) and told[-1][0] == told[-1][1] == len(words) * (2 if strategy == "uncertain" else 1), strategy
+    told = []
+    mine(voted, words, "random", progress=lambda done, total: told.append((done, total)))  # no model pass: done at once
+    assert told == [(len(words), len(words))]
 
 
 def test_a_reason_never_names_a_type_the_pre_annotation_does_not_show_without_saying_so(voted, pool):
