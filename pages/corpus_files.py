@@ -18,8 +18,8 @@ def import_form(user: User | None) -> None:
     """Sidebar: upload a corpus file and register it as a new dataset (admins, once users exist), then choose it."""
     with st.sidebar.expander("Import a corpus file as a new dataset"):
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
-        parts = [st.file_uploader(f"Its {part} file (optional: with both, the files' own split; else 80/10/10)",
-                                  key=f"annotate_upload_{part}") for part in ("dev", "test")]
+        for part in ("dev", "test"):  # read in the Import callback, as the click sends them
+            st.file_uploader(f"Its {part} file (optional: with both, the files' own split; else 80/10/10)", key=f"annotate_upload_{part}")
         suggested = name_for_file(upload.name, dataset_paths()) if upload is not None else ""
         if upload is not None and st.session_state.get("annotate_upload_for") != upload.file_id:  # a new file: its name
             st.session_state.annotate_upload_for, st.session_state.annotate_upload_name = upload.file_id, suggested
@@ -30,7 +30,7 @@ def import_form(user: User | None) -> None:
         missing = ("Choose a file first." if upload is None else f"Imported already, as {done[1]}: choose another file to "
                    "import" if done and done[0] == upload.file_id else None)
         st.button("Import", key="annotate_import", disabled=bool(missing) or refused is not None, help=refused or missing or f"As the dataset {name!r}",
-                  on_click=_import, args=(name, upload, user, parts))
+                  on_click=_import, args=(user,))
         if "annotate_imported" in st.session_state:
             kind, message, detail = st.session_state.pop("annotate_imported")
             getattr(st, kind)(message)
@@ -39,10 +39,16 @@ def import_form(user: User | None) -> None:
 
 
 @signed_in
-def _import(name: str, upload, user: User | None, parts: list) -> None:
+def _import(user: User | None) -> None:
     """The Import button: in a callback, so the sidebar's Dataset box, drawn before this form, is drawn with the new
-    dataset chosen."""
-    dev, test = ((part.getvalue(), part.name) if part is not None else None for part in parts)
+    dataset chosen. The files and the name are read as the click sends them (a name typed and clicked at once comes
+    with the click: arguments bound when the form was drawn would hold the name before it)."""
+    upload = st.session_state.get("annotate_upload")
+    if upload is None:
+        return
+    name = (st.session_state.get("annotate_upload_name") or "").strip() or name_for_file(upload.name, dataset_paths())
+    dev, test = ((part.getvalue(), part.name) if (part := st.session_state.get(f"annotate_upload_{p}")) is not None else None
+                 for p in ("dev", "test"))
     try:
         summary = import_upload(name, upload.getvalue(), upload.name, user, dev, test)
     except (CorpusError, CorrectionError) as err:

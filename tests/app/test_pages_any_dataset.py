@@ -197,6 +197,18 @@ def test_a_file_imported_on_annotate_is_chosen_in_the_sidebar_at_once(drugs):
     assert list(app.data_editor[0].value["token"]) == list(first.words)  # the page shows the new dataset at once
 
 
+def test_a_name_typed_and_imported_in_one_click_names_the_dataset_and_its_dev_and_test_files_are_its_split(drugs):
+    from ner_core.storage.datasets import open_dataset
+
+    app = open_page("annotate", "drugs")
+    for key, seed, n in (("annotate_upload", 11, 12), ("annotate_upload_dev", 12, 3), ("annotate_upload_test", 13, 4)):
+        app.file_uploader(key=key).set_value((f"{key}.conll", conll_text(n, seed=seed).encode(), "text/plain")).run()
+    app.text_input(key="annotate_upload_name").set_value("capsules")
+    app.button(key="annotate_import").click().run(timeout=120)  # the name and the click in one run, as a browser sends them
+    assert not app.exception and "Imported, and chosen in the sidebar: capsules." in app.sidebar.success[0].value
+    assert [len(p) for p in open_dataset("capsules").split_indices()] == [12, 3, 4]
+
+
 def test_annotates_address_follows_the_sentence_and_each_dataset_keeps_its_place(drugs):
     from ner_core.storage.datasets import open_dataset
 
