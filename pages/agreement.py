@@ -42,7 +42,9 @@ def act(what, *args) -> None:
         st.session_state.agreement_message = ("error", f"Refused: {err}")
 
 
-def do_assign(pair: tuple[str, str], share: float) -> str:
+def do_assign() -> str:
+    """Assign with the boxes as the click sends them (a share typed and clicked at once is in it, not the one drawn)."""
+    pair, share = tuple(st.session_state.agreement_pair), st.session_state.agreement_share / 100
     chosen = assign(store, share, pair, user)
     listed = ", ".join(map(str, chosen[:50])) + (f" … ({len(chosen) - 50} more: see the table below)" if len(chosen) > 50 else "")
     return f"{len(chosen)} sentence(s) assigned to {' and '.join(pair)}: {listed}."
@@ -78,10 +80,9 @@ if "agreement_message" in st.session_state:  # kept (not popped): a rerun of the
 with st.expander("Assign sentences to two annotators", expanded=False, key="agreement_assign_section"):  # stays open after Assign
     names = [u.name for u in list_users(shared_engine())]
     pair = st.multiselect("Annotators (two)", names, max_selections=2, key="agreement_pair")
-    share = st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share") / 100
+    st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share")
     why = refusal(user, "assign") or (None if len(pair) == 2 else "choose two annotators")
-    st.button("Assign", key="agreement_assign", disabled=why is not None, help=why, on_click=act,
-              args=(do_assign, tuple(pair), share))
+    st.button("Assign", key="agreement_assign", disabled=why is not None, help=why, on_click=act, args=(do_assign,))
     table = assignments(store)
     if table:
         st.caption("Assigned sentences")

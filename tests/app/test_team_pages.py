@@ -128,11 +128,12 @@ def test_an_admin_sees_who_got_which_sentences(team):
     store, token = team
     app = page("agreement.py", token)
     app.multiselect(key="agreement_pair").set_value(["ann", "bob"]).run()
-    app.number_input(key="agreement_share").set_value(50.0).run()
-    app.button(key="agreement_assign").click().run()
+    app.number_input(key="agreement_share").set_value(50.0)
+    app.button(key="agreement_assign").click().run()  # the share typed and the click in one run, as a browser sends them
     assert not app.exception
     [table] = app.dataframe  # no pair has tagged yet: the assignments are the only table
     rows = table.value.to_dict("records")
+    assert len(rows) == round(len(store.original) * 0.5)  # half, not the 1% drawn before the share was sent
     chosen = [r["sentence"] for r in rows]
     assert chosen and app.success[0].value.endswith(f"assigned to ann and bob: {', '.join(map(str, chosen))}.")
     assert {(r["annotator A"], r["annotator B"]) for r in rows} == {("ann", "bob")}
