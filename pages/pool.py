@@ -1,7 +1,6 @@
 """New text: a dataset's pool of unlabelled sentences, best first, annotated by keyboard into the training split."""
 import streamlit as st
 
-from ner_core.data.corpus import CorpusError, load_unlabelled
 from ner_core.storage.pool import OPEN, Pool, PoolItem
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
@@ -13,13 +12,12 @@ from pages.job_controls import followed_job, started
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.pool_discards import discards
-from pages.render import UPLOAD_LABEL, plain, type_colours
+from pages.pool_intake import intake
+from pages.render import plain, type_colours
 from pages.sign_in import author_name, current_user
 from pages.ui import correction_store, current_dataset, dataset_types
 
 KEY = "pool_annotator"
-INPUTS = {"auto": "by its name (.txt: running text, or token-tag lines read as CoNLL; typed: running text)",
-          "text": "running text", "tokens": "one tokenised sentence a line", "corpus": "a corpus file (tags ignored)"}
 
 st.title("New text")
 dataset, user = current_dataset(), current_user()
@@ -27,29 +25,6 @@ author = author_name(user, "pool_author")
 store, types = correction_store(dataset), list(dataset_types(dataset))
 pool = Pool(store)
 st.caption("Sentences you add here join the training split of this dataset, with your name, their history and undo.")
-
-
-def intake() -> None:
-    """Add a file's sentences, or typed text, to the pool (admins, once users exist)."""
-    if refused := refusal(user, "import"):
-        st.info(f"{refused} text: an admin adds it to the pool; everyone annotates what is in it.")
-        return
-    upload = st.file_uploader("Raw text (.txt), JSON lines with text or tokens, or a corpus file (its tags ignored). "
-                              + UPLOAD_LABEL + ".", key="pool_upload")
-    typed = st.text_area("Or type or paste text", key="pool_text", height=100,
-                         placeholder="Paragraphs of running text: split into sentences and tokens as a .txt is")
-    kind = st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
-    any_script = st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
-                             help="By default they are left out and counted: the model cannot read them.")
-    sources = ([(upload.getvalue(), upload.name)] if upload else []) + ([(typed.encode(), "typed text")] if typed.strip() else [])
-    if st.button("Add to the pool", key="pool_add", disabled=not sources, help="The file and the typed text, if both are given"):
-        for raw, name in sources:
-            try:
-                read = load_unlabelled(raw, name, kind)
-                st.success(pool.add([s.words for s in read.sentences], name, author or "anonymous", any_script).summary())
-                st.text(read.summary())
-            except (CorpusError, CorrectionError) as err:
-                st.error(plain(f"Nothing added from {name}: {err}"))  # the reason in the red box
 
 
 def ranking() -> None:
@@ -85,7 +60,7 @@ def ranking() -> None:
 
 # Opened while the pool is empty, and kept as the user leaves it (a changing ``expanded`` would close it).
 with st.expander("Add text to the pool", expanded=st.session_state.setdefault("pool_intake_open", not sum(pool.counts().values()))):
-    intake()
+    intake(pool, user, author)
 with st.expander("Ranking: the rare types first"):
     ranking()
 with st.expander("Discarded sentences: bring one back"):  # no count here: decisions redraw the queue only (its counts are there)
@@ -133,7 +108,7 @@ def queue_view() -> None:
         "pool": True,
         "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": session.start_tags(dataset, i.id) or tags[i.id],
                    "suggestion": tags[i.id], "flagged": [0, 0], "source": f"{i.source}, sentence {i.line}",
-                   "detail": note(i, model), "score": i.score} for i in ahead],
+                   "detail": "Back after your undo: the tags you added it with are shown." if session.start_tags(dataset, i.id) else note(i, model), "score": i.score} for i in ahead],
         "acked": session.acked, "refused": session.refused, "dataset": dataset, "decided": session.decided[dataset], "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": counts[OPEN], "split": "train", "evaluation": False,
         "author": author, "types": types, "colours": type_colours(types),

@@ -110,8 +110,11 @@ class PoolSession(OpsSession):
                 self.conflict = Conflict(item, ADDED, mine, list(stored.tags), stored.version, now.decided_by)
                 return
         resent = (err.author, err.state) == (author, DISCARDED if kind == "discard" else ADDED)
+        if resent and item not in self.mine.setdefault(pool.store.name, []):  # this tab's decision, sent again to a new
+            self.mine[pool.store.name].append(item)  # session (a reconnect, a reload): counted, and u reaches it
+            self.count(pool.store.name, 1)
         where = f"Sentence {now.corpus_index}" if now.state == ADDED else "That sentence"
-        self.message = (("success", f"{where}: {err.state}: saved.") if resent else  # a colleague was first:
+        self.message = (("success", f"{where}: {err.state}: saved. Press u to undo it.") if resent else  # a colleague was first:
                         ("info", f"Not saved: {err}. On to the next sentence."))  # no fault of anyone's, as in the queue
 
     def _resolve(self, kind: str, pool: Pool, author: str, item: int) -> None:

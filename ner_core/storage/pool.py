@@ -75,6 +75,7 @@ class Intake:
     size: int  # sentences in the pool now (open ones)
     other_scripts: tuple[tuple[str, int], ...] = ()  # dropped: mostly in a script the corpus does not use, per script
     dropped: dict[str, tuple[int, ...]] = field(default_factory=dict)  # why -> the first few dropped (sentence numbers in the file)
+    source: str = "the file"  # the file's name (or "typed text")
 
     def summary(self) -> str:
         scripts = ", ".join(f"{script} {n:,}" for script, n in self.other_scripts)
@@ -87,7 +88,7 @@ class Intake:
 
     def _where(self, why: str, n: int) -> str:
         lines = self.dropped.get(why, ())
-        return f" (sentence{'s' * (n > 1)} {', '.join(map(str, lines))}{', …' if n > len(lines) else ''} of the file)" if lines else ""
+        return f" (sentence{'s' * (n > 1)} {', '.join(map(str, lines))}{', …' if n > len(lines) else ''} of {self.source})" if lines else ""
 
 
 @dataclass(frozen=True)
@@ -164,7 +165,7 @@ class Pool:
             except IntegrityError:
                 continue
             return Intake(len(rows), counts["corpus"], counts["pool"], counts["empty"], self.counts()[OPEN],
-                          tuple(scripts.most_common()), {why: tuple(lines) for why, lines in dropped.items()})
+                          tuple(scripts.most_common()), {why: tuple(lines) for why, lines in dropped.items()}, source)
         raise PoolError("the pool kept changing while these sentences were added; nothing was added: try again")
 
     # ------------------------------------------------------------ reading

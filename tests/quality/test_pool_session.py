@@ -212,7 +212,11 @@ def test_a_decision_resent_to_a_new_session_is_recognised_as_saved(pool, kind):
     again = PoolSession()  # a reload or a restarted server: the tab resends what it kept
     again.apply(sent, pool, "ann")
     where = f"Sentence {pool.item(item.id).corpus_index}" if kind == "accept" else "That sentence"
-    assert again.pop_message() == ("success", f"{where}: {pool.item(item.id).state}: saved.")
+    assert again.pop_message() == ("success", f"{where}: {pool.item(item.id).state}: saved. Press u to undo it.")
+    assert again.decided["demo"] == 1  # the tab's decision: counted in the session that took it, and u reaches it
+    again.apply([op(9, "undo")], pool, "ann")
+    assert pool.item(item.id).state == OPEN
+    again.apply([op(10, kind, item.id, ["O"] * len(item.words))], pool, "ann")  # decided again, for the rest of the test
     assert pool.counts()[ADDED if kind == "accept" else DISCARDED] == 1
     PoolSession().apply([op(2, "discard" if kind == "accept" else "accept", item.id, ["O"] * len(item.words))], pool, "ann")
     assert pool.counts()[ADDED if kind == "accept" else DISCARDED] == 1  # another decision on it is refused

@@ -30,8 +30,8 @@ def test_intake_drops_duplicates_of_the_corpus_and_the_pool_and_counts_them(stor
     pool = Pool(store)
     first = pool.add([*NEW, NEW[0], SENTENCES[0].words, ()], "a.txt", "ann")
     assert (first.added, first.pool_duplicates, first.corpus_duplicates, first.empty, first.size) == (3, 1, 1, 1, 3)
-    assert first.summary() == ("3 sentence(s) added to the pool; dropped: 1 already in the corpus (sentence 5 of the file), "
-                               "1 already in the pool (sentence 4 of the file), 1 empty (sentence 6 of the file); 3 open in the pool")
+    assert first.summary() == ("3 sentence(s) added to the pool; dropped: 1 already in the corpus (sentence 5 of a.txt), "
+                               "1 already in the pool (sentence 4 of a.txt), 1 empty (sentence 6 of a.txt); 3 open in the pool")
     again = pool.add([NEW[1], ("Snow", "in", "Oslo")], "b.txt", "bob")
     assert (again.added, again.pool_duplicates, again.size) == (1, 1, 4)
     assert "1 already in the pool" in again.summary()
