@@ -44,11 +44,15 @@ def _import(user: User | None) -> None:
     dataset chosen. The files and the name are read as the click sends them (a name typed and clicked at once comes
     with the click: arguments bound when the form was drawn would hold the name before it)."""
     upload = st.session_state.get("annotate_upload")
-    if upload is None:
-        return
-    name = (st.session_state.get("annotate_upload_name") or "").strip() or name_for_file(upload.name, dataset_paths())
     dev, test = ((part.getvalue(), part.name) if (part := st.session_state.get(f"annotate_upload_{p}")) is not None else None
                  for p in ("dev", "test"))
+    if upload is None or (dev is None) != (test is None):  # a click before an upload has arrived: say which, and wait
+        missing = "the corpus file" if upload is None else "the test file" if test is None else "the dev file"
+        st.session_state.annotate_imported = ("warning", f"Not imported: {missing} has not arrived (still uploading?). Once its "
+                                              "name shows under its box, click Import again; give both a dev and a test file, "
+                                              "or neither (the file is then split 80/10/10).", "")
+        return
+    name = (st.session_state.get("annotate_upload_name") or "").strip() or name_for_file(upload.name, dataset_paths())
     try:
         summary = import_upload(name, upload.getvalue(), upload.name, user, dev, test)
     except (CorpusError, CorrectionError) as err:

@@ -176,6 +176,9 @@ def cmd_train_method(args: argparse.Namespace) -> int:
         if event["done"] == 0 and "batch" not in event:  # a stage starts
             eta = "" if event["eta_seconds"] is None else f"; at most {duration(event['eta_seconds'])} of training left in all"
             recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
+            if event["stage"].endswith("timing each recipe"):  # the estimates follow, one line each
+                tqdm.write(f"{event['stage']}{eta.replace(';', ':', 1)}", file=sys.stderr)
+                return
             plan = "tuning the detector's threshold on dev" if event["stage"] == "threshold" else (
                 f"up to {event['total']} epoch{'s' * (event['total'] != 1)}")
             tqdm.write(f"{event['stage']}{recipe}: {plan}{eta}", file=sys.stderr)

@@ -162,7 +162,7 @@ def choose_and_train(
     settings: MethodSettings,
     on_epoch: Callable[[EpochReport], None] | None = None,
     on_batch: BatchCallback | None = None,
-    on_candidate: Callable[[str, int], None] = lambda _name, _epochs: None,
+    on_candidate: Callable[[str, int, float | None], None] = lambda _name, _epochs, _left: None,
 ) -> tuple[TrainResult, Recipe, dict[str, Any] | None]:
     """Train the ``single`` or ``strong`` tagger: by ``settings.choice`` when set (the recipe then chosen is
     returned, for the weak tagger, with its record), else by ``settings.recipe``."""
@@ -270,6 +270,7 @@ class StageProgress:
         self.last_batch_report = 0.0
         self.recipes: dict[str, str] = {}  # the recipe a stage is training now, where it tries several
         self.stage_started: dict[str, float] = {}  # when the stage (or its current candidate) started
+        self.budget_ends: dict[str, float] = {}  # a stage choosing its recipe: when its budget ends (recipes to come)
 
     def _per_epoch(self, stage: str) -> float | None:
         if stage in self.timed:  # scaled by the first stage's measured check, the one check_seconds estimates
@@ -283,12 +284,13 @@ class StageProgress:
         return sum(taggers) / len(taggers) * (DETECTOR_EPOCH_SHARE if stage == "detector" else 1.0)
 
     def _eta(self, index: int, done: float) -> int | None:
-        left = 0.0
+        left, now = 0.0, time.perf_counter()
         for i, (stage, total) in enumerate(self.stages[index:], start=index):
-            per_epoch = self._per_epoch(stage)
-            if per_epoch is None:
+            per_epoch, ends = self._per_epoch(stage), self.budget_ends.get(stage) if i == index else None
+            if per_epoch is None and ends is None:
                 return None
-            left += per_epoch * (total - done if i == index else total)
+            here = per_epoch * (total - done if i == index else total) if per_epoch is not None else 0.0
+            left += here if ends is None else max(here, ends - now)  # recipes still to come: their budget
         return round(left)
 
     def start(self, stage: str) -> Callable[[EpochReport], None]:
@@ -337,17 +339,28 @@ class StageProgress:
 
         return on_batch
 
-    def candidate(self, stage: str) -> Callable[[str], None]:
-        """The callback of a stage that tries several recipes: each one's start is reported, and named in the
-        stage's later events."""
-        def on_candidate(name: str, epochs: int) -> None:
+    def candidate(self, stage: str, choice: RecipeChoice | None) -> Callable[[str, int, float | None], None]:
+        """The callback of a stage that tries ``choice``'s recipes: the timing of them all is reported at once, then each
+        one's start, named in the stage's later events; while recipes are to come after it, the time left holds the
+        budget left."""
+        index = [s for s, _ in self.stages].index(stage)
+        if choice is not None:
+            if choice.budget_minutes is not None:
+                self.budget_ends[stage] = time.perf_counter() + 60 * choice.budget_minutes
+            self.report({"stage": f"{stage}: timing each recipe", "done": 0, "total": 1, "eta_seconds": self._eta(index, 0),
+                         "seconds": round(time.perf_counter() - self.started, 1)})
+
+        def on_candidate(name: str, epochs: int, seconds_left: float | None) -> None:
             self.recipes[stage] = name
-            index = [s for s, _ in self.stages].index(stage)
             self.stages[index] = (stage, epochs)  # the candidate's cap: the totals and the time left follow it
-            self.stage_started[stage] = time.perf_counter()
+            self.stage_started[stage] = now = time.perf_counter()
+            self.budget_ends.pop(stage, None)
+            if seconds_left is not None:
+                self.budget_ends[stage] = now + seconds_left
             for timed in (self.epoch_seconds, self.pace, self.checks, self.first_batch, self.last_batch):
                 timed.pop(stage, None)  # the previous candidate's pace is not this one's
-            self.report({"stage": stage, "recipe": name, "done": 0, "total": epochs, "eta_seconds": None})
+            self.report({"stage": stage, "recipe": name, "done": 0, "total": epochs, "eta_seconds": self._eta(index, 0),
+                         "seconds": round(now - self.started, 1)})
 
         return on_candidate
 
@@ -384,7 +397,7 @@ def train_method(
     if not tagset.weak:
         progress = StageProgress([("single", settings.epochs)], report)
         result, _, record = choose_and_train("single", split, tagset, out_dir, settings, progress.start("single"),
-                                             progress.batches("single"), progress.candidate("single"))
+                                             progress.batches("single"), progress.candidate("single", settings.choice))
         progress.finish("single", note="no weak type: the single model only")
         warnings = [zero_score_warning("single", tagset.types, split.val, split.val_name)] if result.best_score == 0 else []
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, **({"recipe": record} if record else {}),
@@ -394,7 +407,7 @@ def train_method(
     )
     with building(out_dir) as tmp:
         strong, recipe, record = choose_and_train("strong", split, tagset, tmp / "strong", settings,
-                                                  progress.start("strong"), progress.batches("strong"), progress.candidate("strong"))
+                                                  progress.start("strong"), progress.batches("strong"), progress.candidate("strong", settings.choice))
         weak = train_tagger("weak", split, tagset, tmp / "weak", settings, recipe, on_epoch=progress.start("weak"),
                             on_batch=progress.batches("weak"))
         if record:

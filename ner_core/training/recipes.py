@@ -171,12 +171,12 @@ def train_recipe(
     on_batch: BatchCallback | None = None,
     progress: bool = True,
     log: Callable[[str], None] = lambda _: None,
-    on_candidate: Callable[[str, int], None] = lambda _name, _epochs: None,
+    on_candidate: Callable[[str, int, float | None], None] = lambda _name, _epochs, _left: None,
 ) -> RecipeResult:
     """Train ``choice``'s candidates (``model``: the GloVe model's settings), keep the best on dev micro F1,
     save it to ``out_dir`` with ``meta["recipe"]``; :class:`ValueError` if no candidate fits the budget.
-    ``on_candidate(name, epochs)``: a candidate's training of at most ``epochs`` starts (its epochs are then
-    reported as any training's)."""
+    ``on_candidate(name, epochs, seconds_left)``: a candidate's training of at most ``epochs`` starts (its epochs are
+    then reported as any training's); ``seconds_left``: of the budget, where candidates are to come after it, else None."""
     started = time.perf_counter()
     deadline = None if choice.budget_minutes is None else started + 60 * choice.budget_minutes
     tagset = tagset or TagSet.from_sentences(train_set)
@@ -190,8 +190,8 @@ def train_recipe(
         for i, plan in enumerate(plans):
             name, settings, model_config, built = plan.name, plan.settings, plan.model_config, plan.model
             entry: dict[str, Any] = {"recipe": name}
+            after = [p for p in plans[i + 1 :] if p.planned] if deadline is not None else []  # to come, within the budget
             if deadline is not None:
-                after = [p for p in plans[i + 1 :] if p.planned]
                 left = deadline - time.perf_counter()
                 room = left - sum(p.least for p in after)  # the later candidates' minimum is theirs
                 share = min(max(left / (1 + len(after)), plan.least), room)
@@ -207,7 +207,7 @@ def train_recipe(
                 settings = replace(settings, epochs=min(settings.epochs, fits))
             if len(choice.candidates) > 1:  # one recipe: the progress lines say it
                 log(f"{name}: training (at most {settings.epochs} epochs)")
-            on_candidate(name, settings.epochs)
+            on_candidate(name, settings.epochs, deadline - time.perf_counter() if after else None)
             began = time.perf_counter()
             result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
                            progress=progress, tagset=tagset, on_batch=on_batch)

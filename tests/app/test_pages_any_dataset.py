@@ -201,8 +201,11 @@ def test_a_name_typed_and_imported_in_one_click_names_the_dataset_and_its_dev_an
     from ner_core.storage.datasets import open_dataset
 
     app = open_page("annotate", "drugs")
-    for key, seed, n in (("annotate_upload", 11, 12), ("annotate_upload_dev", 12, 3), ("annotate_upload_test", 13, 4)):
+    for key, seed, n in (("annotate_upload", 11, 12), ("annotate_upload_dev", 12, 3)):
         app.file_uploader(key=key).set_value((f"{key}.conll", conll_text(n, seed=seed).encode(), "text/plain")).run()
+    app.button(key="annotate_import").click().run(timeout=120)  # the test file not there yet (a click during its upload)
+    assert app.sidebar.warning[0].value.startswith("Not imported: the test file has not arrived (still uploading?)")
+    app.file_uploader(key="annotate_upload_test").set_value(("test.conll", conll_text(4, seed=13).encode(), "text/plain")).run()
     app.text_input(key="annotate_upload_name").set_value("capsules")
     app.button(key="annotate_import").click().run(timeout=120)  # the name and the click in one run, as a browser sends them
     assert not app.exception and "Imported, and chosen in the sidebar: capsules." in app.sidebar.success[0].value

@@ -71,11 +71,11 @@ def test_a_candidate_that_fits_is_trained_when_a_dearer_one_after_it_cannot_fit(
     monkeypatch.setattr(recipes, "estimate_epoch_seconds", estimate)
     events = []
     chosen = train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("auto", 3.0, str(tiny_bert)), progress=False,
-                          on_candidate=lambda name, epochs: events.append((name, epochs)))
+                          on_candidate=lambda name, epochs, left: events.append((name, epochs, left is not None)))
     glove, fused, finetune = chosen.record["candidates"]
     assert "dev_micro_f1" in fused  # an equal share of 3 min (1.5) would have skipped it, for a finetune that cannot fit
     assert finetune["skipped"].startswith("needs about 3.0 min for 2 epochs") and "dev_micro_f1" not in finetune
-    assert events == [("glove", 2), ("fused", 2)]  # each candidate's cap, which a job's progress shows as its total
+    assert events == [("glove", 2, True), ("fused", 2, False)]  # each one's cap, which a job's progress shows; fused comes after glove
 
 
 def test_fused_takes_the_mean_of_the_encoders_layers_and_loads_with_it(tiny_bert, tmp_path):
@@ -125,7 +125,9 @@ def test_train_method_chooses_once_and_the_weak_tagger_follows(tmp_path, tiny_be
     summary = train_method(split, tagset, tmp_path / "m", settings, events.append)
     assert summary["recipe"]["chosen"] == "finetune"
     strong = [e for e in events if e["stage"] == "strong"]
-    assert strong[1] == {"stage": "strong", "recipe": "finetune", "done": 0, "total": 1, "eta_seconds": None}  # its start
+    assert {k: v for k, v in strong[1].items() if k != "seconds"} == {"stage": "strong", "recipe": "finetune", "done": 0,
+                                                                      "total": 1, "eta_seconds": None}  # its start
+    assert [e["stage"] for e in events].count("strong: timing each recipe") == 1  # before it: the choice begins
     assert all(e["recipe"] == "finetune" for e in strong[2:]) and "recipe" not in events[-1]  # its epochs; not the later stages
     assert progress_line(strong[-1:])[1].startswith("strong (finetune recipe) · ")
     for member in ("strong", "weak"):
@@ -213,12 +215,15 @@ def test_a_stages_progress_counts_the_epochs_of_the_candidate_it_trains():
     from ner_core.training.train import EpochReport
 
     events: list[dict] = []
-    progress = StageProgress([("strong", 30), ("weak", 40)], events.append)
-    on_epoch, on_candidate = progress.start("strong"), progress.candidate("strong")
-    on_candidate("glove", 12)
+    progress = StageProgress([("single", 30)], events.append)
+    on_epoch, on_candidate = progress.start("single"), progress.candidate("single", RecipeChoice("auto", 3.0))
+    assert events[1]["stage"] == "single: timing each recipe" and 170 <= events[1]["eta_seconds"] <= 180  # the budget
+    on_candidate("glove", 12, 150.0)  # fused and finetune to come: the budget left is the time left, not glove's epochs
     on_epoch(EpochReport(1, 0.5, 0.6, 0.6, 1.0, True))
-    on_candidate("finetune", 7)  # capped by the budget: "epoch 1/30" would promise 23 epochs that never come
+    assert events[-1]["eta_seconds"] >= 145
+    on_candidate("finetune", 7, None)  # capped by the budget: "epoch 1/30" would promise 23 epochs that never come
     on_epoch(EpochReport(1, 0.5, 0.6, 0.6, 1.0, True))
-    assert [(e.get("recipe"), e["done"], e["total"]) for e in events[1:]] == [("glove", 0, 12), ("glove", 1, 12),
+    assert [(e.get("recipe"), e["done"], e["total"]) for e in events[2:]] == [("glove", 0, 12), ("glove", 1, 12),
                                                                             ("finetune", 0, 7), ("finetune", 1, 7)]
-    assert events[-1]["eta_seconds"] is not None and events[-1]["eta_seconds"] < 6 * 2 + 40 * 2  # 6 more epochs, then weak's
+    assert events[-1]["eta_seconds"] < 60  # the last recipe: its own epochs (fast here)
+    assert progress_line(events[1:2])[1] == "single: timing each recipe · about 3.0 min left"
