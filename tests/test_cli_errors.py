@@ -300,3 +300,5 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
     done = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"),
                    "--test", str(tmp_path / "test.conll"), "--name", "given")
     assert done.returncode == 0 and "(8 train, 2 val, 3 test, the files' own split)" in done.stdout, done.stderr
+    listed = run_cli("datasets", "list").stdout.splitlines()
+    assert listed[0].endswith("\tsplit 80/10/10") and listed[-1].startswith("given\t") and listed[-1].endswith("\tits files' split: 8/2/3")

@@ -53,13 +53,14 @@ def cmd_pool(args: argparse.Namespace) -> int:
 def cmd_datasets(args: argparse.Namespace) -> int:
     import shlex
 
-    from ..storage.datasets import dataset_paths, import_dataset, name_for_file
+    from ..storage.datasets import dataset_paths, import_dataset, name_for_file, split_sizes
     from ..storage.db import data_dir, make_engine
 
     engine = make_engine()
-    if args.action == "list":
+    if args.action == "list":  # name, file, split: the files' own (train/val/test sentences) or the seeded 80/10/10
+        given = split_sizes(engine)
         for name, path in dataset_paths(engine).items():
-            print(f"{name}\t{path}")
+            print(f"{name}\t{path}\t" + ("its files' split: " + "/".join(map(str, given[name])) if name in given else "split 80/10/10"))
         return 0
     if args.file is None:
         raise ValueError("datasets import needs the corpus FILE")

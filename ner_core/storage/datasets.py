@@ -47,6 +47,12 @@ def list_datasets(engine: Engine) -> dict[str, str]:
         return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
 
 
+def split_sizes(engine: Engine) -> dict[str, list[int]]:
+    """Dataset name -> the sizes of its train, val and test parts, for those imported with their dev and test files."""
+    with Session(engine) as session:
+        return {name: sizes for name, sizes in session.execute(select(Dataset.name, Dataset.split_sizes)) if sizes}
+
+
 def import_scheme(name: str, engine: Engine | None = None) -> str | None:
     """The tag scheme of the file dataset ``name`` was imported from (``IOB2``, ``BIOES``, ...; see
     :attr:`~ner_core.data.corpus.CorpusFile.scheme`); ``None`` for the default corpus or an import from before stop 37."""

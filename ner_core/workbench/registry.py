@@ -190,9 +190,14 @@ def recipe_line(record: dict[str, Any] | None) -> str:
     """A recipe choice in a line: the chosen recipe, then each candidate's dev micro F1 and minutes, or why it was skipped."""
     if not record:
         return ""
-    tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f}{_bias(c)} in {c['minutes']:.1f} min" if "dev_micro_f1" in c
+    tried = [f"{c['recipe']} {c['dev_micro_f1']:.4f}{_bias(c)} in {c['minutes']:.1f} min{_epochs(c)}" if "dev_micro_f1" in c
              else f"{c['recipe']} skipped ({c.get('skipped', 'not run')})" for c in record.get("candidates", [])]
     return record["chosen"] + (" (val micro F1: " + "; ".join(tried) + ")" if tried else "")
+
+
+def _epochs(candidate: dict[str, Any]) -> str:
+    """A candidate's epochs, of the most its budget share allowed (records from before stop 26 have neither)."""
+    return f", {candidate['epochs']}/{candidate['most_epochs']} epochs" if "epochs" in candidate and "most_epochs" in candidate else ""
 
 
 def _bias(candidate: dict[str, Any]) -> str:

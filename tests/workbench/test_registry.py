@@ -231,10 +231,11 @@ def test_a_recipe_choice_reads_as_one_line_per_entry():
     from ner_core.workbench.registry import recipe_line
 
     record = {"chosen": "fused", "candidates": [{"recipe": "glove", "dev_micro_f1": 0.81, "minutes": 4.52},
-                                                {"recipe": "fused", "dev_micro_f1": 0.8197, "minutes": 6.5, "start_bias": 0.5},
+                                                {"recipe": "fused", "dev_micro_f1": 0.8197, "minutes": 6.5, "start_bias": 0.5,
+                                                 "epochs": 7, "most_epochs": 9},
                                                 {"recipe": "finetune", "skipped": "2 epochs need 50 min, 9 left"}]}
-    assert recipe_line(record) == ("fused (val micro F1: glove 0.8100 in 4.5 min; fused 0.8197 (B- bias +0.5) in 6.5 min; "
-                                   "finetune skipped (2 epochs need 50 min, 9 left))")
+    assert recipe_line(record) == ("fused (val micro F1: glove 0.8100 in 4.5 min; fused 0.8197 (B- bias +0.5) in 6.5 min, "
+                                   "7/9 epochs; finetune skipped (2 epochs need 50 min, 9 left))")  # of the most its time allowed
     assert recipe_line(None) == ""
 
 
