@@ -267,9 +267,11 @@ class ReviewSession(OpsSession):
         self.last[queue.store.name] = item.sentence
         self.current[(queue.store.name, split)] = None
         self.count((queue.store.name, split), 1)
+        after = queue.store.tags(item.sentence)
         what = ("the given tags stay" if decision == KEPT else
-                describe_change(queue.store.original[item.sentence].words, before.tags, queue.store.tags(item.sentence))
-                + f" ({changed} tag(s) changed)")
+                describe_change(queue.store.original[item.sentence].words, before.tags, after) + f" ({changed} tag(s) changed)")
+        if decision == EDITED and after[item.start:item.end] == before.tags[item.start:item.end]:  # an edit elsewhere: said
+            what += f"; the flagged \"{item_words(queue.store, item)}\" kept as {item.given}"
         self.message = ("success", f"Sentence {item.sentence}: {decision}: {what}. Press u to undo it.")
 
     def _undo(self, queue: ReviewQueue, split: str, author: str, shown: QueueItem | None) -> None:

@@ -260,3 +260,15 @@ def test_a_conflict_is_resolved_by_the_keys_ops(queue):
     assert queue.store.tags(item.sentence) == ["B-geo", "O", "O", "O"] and not queue.is_open(item.id)
     session.apply([op("o2", "overwrite", item.id, 0)], queue, "train", "ann")
     assert session.pop_message() == ("info", "That conflict was resolved already.")
+
+
+def test_an_edit_that_leaves_the_flagged_token_as_it_was_says_so(queue):
+    session = ReviewSession()
+    item = first(session, queue)
+    seen = queue.store.snapshot(item.sentence)
+    mine = list(seen.tags)
+    other = next(j for j in range(len(mine)) if not item.start <= j < item.end)  # a token the flag is not about
+    mine[other] = "B-org" if mine[other] == "O" else "O"
+    session.apply([op("e", "edit", item.id, seen.version, mine)], queue, "train", "ann")
+    kind, text = session.pop_message()
+    assert kind == "success" and f'the flagged "{" ".join(queue.store.original[item.sentence].words[item.start:item.end])}" kept as {item.given}' in text
