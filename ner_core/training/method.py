@@ -344,9 +344,8 @@ class StageProgress:
         one's start, named in the stage's later events; while recipes are to come after it, the time left holds the
         budget left."""
         index = [s for s, _ in self.stages].index(stage)
-        if choice is not None:
-            if choice.budget_minutes is not None:
-                self.budget_ends[stage] = time.perf_counter() + 60 * choice.budget_minutes
+        if choice is not None and choice.budget_minutes is not None:  # a budget: the recipes are timed first
+            self.budget_ends[stage] = time.perf_counter() + 60 * choice.budget_minutes
             self.report({"stage": f"{stage}: timing each recipe", "done": 0, "total": 1, "eta_seconds": self._eta(index, 0),
                          "seconds": round(time.perf_counter() - self.started, 1)})
 
