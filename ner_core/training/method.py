@@ -356,8 +356,8 @@ class StageProgress:
             self.budget_ends.pop(stage, None)
             if seconds_left is not None:
                 self.budget_ends[stage] = now + seconds_left
-            for timed in (self.epoch_seconds, self.pace, self.checks, self.first_batch, self.last_batch):
-                timed.pop(stage, None)  # the previous candidate's pace is not this one's
+            for measured in (self.epoch_seconds, self.pace, self.checks, self.first_batch, self.last_batch):
+                measured.pop(stage, None)  # the previous candidate's pace is not this one's
             self.report({"stage": stage, "recipe": name, "done": 0, "total": epochs, "eta_seconds": self._eta(index, 0),
                          "seconds": round(now - self.started, 1)})
 
