@@ -45,7 +45,7 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     for issue in issues:
         words = sentences[issue.sentence].words
         context = " ".join(words[max(0, issue.token - 4) : issue.token + 5])
-        print(f"{issue.score:.4f}\tsentence {issue.sentence} token {issue.token} {words[issue.token]!r}: "
+        print(f"{issue.score:.6f}\tsentence {issue.sentence} token {issue.token} {words[issue.token]!r}: "  # 6 places: the surest flags differ past the 4th
               f"{issue.given} -> {issue.suggested}\t{context}")
     return 0
 
