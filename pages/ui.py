@@ -79,8 +79,7 @@ def datasets() -> dict[str, str]:
 
 def import_upload(name: str, data: bytes, filename: str, user: User | None = None,
                   dev: tuple[bytes, str] | None = None, test: tuple[bytes, str] | None = None) -> str:
-    """Register an uploaded corpus (with ``dev`` and ``test``: its own split) as a dataset; returns the reads' summary
-    lines (format, encoding, conversions). Raises with the reason when it is unusable."""
+    """Register an uploaded corpus (``dev`` and ``test``: its own split) as a dataset; the reads' summaries, or why not."""
     summary: list[str] = []
     import_dataset(shared_engine(), name, data, filename, data_dir() / "datasets", log=summary.append, user=user, dev=dev, test=test)
     return "\n".join(summary)
