@@ -14,14 +14,19 @@ from pages.sign_in import signed_in
 
 
 def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
-    """A running training job's progress bar (stage, epoch and batch, time left), its epochs so far, and Cancel."""
+    """A running training job's progress bar (stage, epoch and batch, time left), its epochs so far, and Cancel; once it
+    has ended, its epochs folded (what each recipe and tagger reached on val, epoch by epoch)."""
+    epochs = [e for e in status["progress"] if "loss" in e]
+    table = (pd.DataFrame(epochs).drop(columns=["eta_seconds", "total"], errors="ignore").rename(columns={"done": "epoch"})
+             .dropna(axis="columns", how="all").fillna("")) if epochs else None
     if status["state"] not in ACTIVE:
+        if table is not None:
+            with st.expander(f"Epochs trained ({len(epochs)})"):
+                st.dataframe(table, hide_index=True, key=f"{key}_epochs")
         return
     st.progress(*progress_line(status["progress"], since_update(status)))
-    epochs = [e for e in status["progress"] if "loss" in e]
-    if epochs:
-        table = pd.DataFrame(epochs).drop(columns=["eta_seconds", "total"], errors="ignore").rename(columns={"done": "epoch"})
-        st.dataframe(table.dropna(axis="columns", how="all").fillna(""), hide_index=True, key=f"{key}_progress")
+    if table is not None:
+        st.dataframe(table, hide_index=True, key=f"{key}_progress")
     cancel_button(job, status, user, key)
 
 

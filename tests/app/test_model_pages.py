@@ -100,6 +100,7 @@ def test_the_retrain_page_keeps_no_models_where_none_is_active(fresh):
     [said] = [e.value for e in (app.warning if dev < 0.5 else app.caption) if "Nothing to compare with" in e.value]
     assert f"on the val split {dev:.4f}" in said and ("Low: more epochs" in said) == (dev < 0.5)
     assert any("Recipe: glove (val micro F1: glove 0." in c.value for c in app.caption)  # the choice, beside the job
+    assert any(e.label.startswith("Epochs trained (") for e in app.expander)  # kept, folded, once the job has ended
     choice = app.radio(key=f"retrain_choice_{entry}")
     assert choice.options == [f"Activate the new entry {entry}"] and choice.value == choice.options[0]
     app.button(key="retrain_apply").click().run()
