@@ -76,12 +76,13 @@ class Intake:
     other_scripts: tuple[tuple[str, int], ...] = ()  # dropped: mostly in a script the corpus does not use, per script
     dropped: dict[str, tuple[int, ...]] = field(default_factory=dict)  # why -> the first few dropped (sentence numbers in the file)
     source: str = "the file"  # the file's name (or "typed text")
+    repeats: int = 0  # dropped: a sentence of this file already taken from it
 
     def summary(self) -> str:
         scripts = ", ".join(f"{script} {n:,}" for script, n in self.other_scripts)
         dropped = [f"{n:,} {what}{self._where(why, n)}" for n, what, why in (
             (self.corpus_duplicates, "already in the corpus", "corpus"), (self.pool_duplicates, "already in the pool", "pool"),
-            (self.empty, "empty", "empty"),
+            (self.repeats, "repeated in the file", "repeat"), (self.empty, "empty", "empty"),
             (sum(n for _, n in self.other_scripts), f"mostly in a script the corpus does not use ({scripts})", "script")) if n]
         return (f"{self.added:,} sentence(s) added to the pool" + (f"; dropped: {', '.join(dropped)}" if dropped else "")
                 + f"; {self.size:,} open in the pool")
@@ -137,13 +138,13 @@ class Pool:
             corpus = original | {spelling_key(words) for words, state in pooled if state == ADDED}
             known = {spelling_key(words) for words, _ in pooled}  # however tokenised ("New-Orleans", "New - Orleans")
             held = sum(state == OPEN for _, state in pooled)  # added and discarded ones no longer take room
-            rows, counts, scripts, dropped, now = [], Counter(), Counter(), {}, _now()
+            rows, counts, scripts, dropped, here, now = [], Counter(), Counter(), {}, set(), _now()  # here: this file's, taken
             for line, words in enumerate(sentences, 1):
                 words = tuple(words)
                 spelled = spelling_key(words)
                 script = foreign_script(words, own) if words else None
                 why = ("empty" if not words else "script" if script else
-                       "corpus" if spelled in corpus else "pool" if spelled in known else None)
+                       "corpus" if spelled in corpus else "repeat" if spelled in here else "pool" if spelled in known else None)
                 if why is not None:
                     counts[why] += 1
                     if script:
@@ -151,7 +152,7 @@ class Pool:
                     if len(dropped.setdefault(why, [])) < DROPPED_SHOWN:
                         dropped[why].append(line)
                 else:
-                    known.add(spelled)
+                    here.add(spelled)
                     rows.append({"dataset_id": self.dataset_id, "key": words_key(words), "words": list(words), "source": source[:300],
                                  "line": line, "added_by": author, "created_at": now, "state": OPEN})
             limit = pool_limit()
@@ -165,7 +166,7 @@ class Pool:
             except IntegrityError:
                 continue
             return Intake(len(rows), counts["corpus"], counts["pool"], counts["empty"], self.counts()[OPEN],
-                          tuple(scripts.most_common()), {why: tuple(lines) for why, lines in dropped.items()}, source)
+                          tuple(scripts.most_common()), {why: tuple(lines) for why, lines in dropped.items()}, source, counts["repeat"])
         raise PoolError("the pool kept changing while these sentences were added; nothing was added: try again")
 
     # ------------------------------------------------------------ reading

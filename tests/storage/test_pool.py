@@ -29,9 +29,9 @@ def pool(store):
 def test_intake_drops_duplicates_of_the_corpus_and_the_pool_and_counts_them(store):
     pool = Pool(store)
     first = pool.add([*NEW, NEW[0], SENTENCES[0].words, ()], "a.txt", "ann")
-    assert (first.added, first.pool_duplicates, first.corpus_duplicates, first.empty, first.size) == (3, 1, 1, 1, 3)
+    assert (first.added, first.repeats, first.corpus_duplicates, first.empty, first.size) == (3, 1, 1, 1, 3)
     assert first.summary() == ("3 sentence(s) added to the pool; dropped: 1 already in the corpus (sentence 5 of a.txt), "
-                               "1 already in the pool (sentence 4 of a.txt), 1 empty (sentence 6 of a.txt); 3 open in the pool")
+                               "1 repeated in the file (sentence 4 of a.txt), 1 empty (sentence 6 of a.txt); 3 open in the pool")
     again = pool.add([NEW[1], ("Snow", "in", "Oslo")], "b.txt", "bob")
     assert (again.added, again.pool_duplicates, again.size) == (1, 1, 4)
     assert "1 already in the pool" in again.summary()
@@ -208,7 +208,7 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     records = tmp_path / "more.jsonl"
     records.write_text('{"text": "Snow fell on Oslo."}\n{"tokens": ["Rain", "in", "Spain"]}\n')
     assert main(["pool", "add", str(text), "--author", "ann"]) == 0
-    assert "dataset 'default': 2 sentence(s) added to the pool; dropped: 1 already in the pool" in capsys.readouterr().out
+    assert "dataset 'default': 2 sentence(s) added to the pool; dropped: 1 repeated in the file (sentence 3 of news.txt)" in capsys.readouterr().out
     assert main(["pool", "add", "--dataset", "default", str(records)]) == 0  # options before the FILE too
     assert "2 sentence(s) added" in capsys.readouterr().out
     greek = tmp_path / "greek.txt"
