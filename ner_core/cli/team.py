@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from ..data.corpus import UNLABELLED_KINDS
+from ..data.corpus import SPLITS, UNLABELLED_KINDS
 from ..storage.datasets import DEFAULT_DATASET
 from .options import at_least, text_or_corpus
 
@@ -68,7 +68,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     parts = {k: (path, path.name) for k, path in (("dev", args.dev), ("test", args.test)) if path is not None}
     store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
                            log=lambda summary: print(summary, file=sys.stderr), **parts)
-    sizes = ", ".join(f"{len(p):,} {n}" for n, p in zip(("train", "val", "test"), store.split_indices()))
+    sizes = ", ".join(f"{len(p):,} {n}" for n, p in zip(SPLITS, store.split_indices()))
     print(f"imported {len(store.original):,} sentences as dataset {name!r} ({sizes}"
           + (", the files' own split" if parts else ", split 80/10/10") + f"): `pool add --dataset {shlex.quote(name)} FILE` "
           "adds raw text to it; the app lists it in the sidebar, where Retrain trains its first models")

@@ -113,7 +113,7 @@ class CorrectionStore:
     @cached_property
     def tagset(self) -> TagSet:
         """The dataset's entity types and which are weak, by the rule the CLI uses (:meth:`TagSet.of_split`,
-        on the seeded split of its original file); corrections use these tags."""
+        on its original sentences' split, :meth:`split_indices`); corrections use these tags."""
         train, val, test = ([self.original[i] for i in part] for part in self.split_indices())
         return TagSet.of_split(train, [*val, *test])
 
