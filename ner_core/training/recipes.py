@@ -209,10 +209,15 @@ def train_recipe(
                 log(f"{name}: training (at most {settings.epochs} epochs)")
             on_candidate(name, settings.epochs, deadline - time.perf_counter() if after else None)
             began = time.perf_counter()
+            ends = None if deadline is None else deadline - sum(p.least for p in after)  # estimates err: a hard stop too
             result = train(data, val_set, settings, model_config, Path(scratch) / name, model=built, on_epoch=on_epoch,
-                           progress=progress, tagset=tagset, on_batch=on_batch)
+                           progress=progress, tagset=tagset, on_batch=on_batch, deadline=ends)
             entry.update(dev_micro_f1=round(result.best_score, 4), minutes=round((time.perf_counter() - began) / 60, 2),
                          epochs=len(result.history), most_epochs=settings.epochs, start_bias=result.model.config.start_bias)
+            if result.out_of_time:
+                entry["out_of_time"] = True
+                log(f"{name}: stopped after {len(result.history)} of {settings.epochs} epochs: the next would have run past its "
+                    "share of the budget (the epochs were slower than estimated)")
             log(f"{name}: dev micro F1 {result.best_score:.4f} in {duration(time.perf_counter() - began)}")
             tried.append(entry)
             plan.model = None

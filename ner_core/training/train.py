@@ -82,6 +82,7 @@ class TrainResult:
     model: nn.Module
     best_score: float
     history: list[EpochReport] = field(default_factory=list)
+    out_of_time: bool = False  # stopped before its last epoch: the next one would have ended past the deadline
 
 
 def init_vocab_and_vectors(
@@ -139,6 +140,7 @@ def fit(
     progress: bool = True,
     desc: str = "train",
     on_batch: BatchCallback | None = None,
+    deadline: float | None = None,
 ) -> TrainResult:
     """Train ``model`` on ``data``; keep (and return) the weights of the best epoch by ``val_score``.
 
@@ -149,6 +151,9 @@ def fit(
 
     With ``config.average_from`` set, from that epoch on the weights are averaged over epochs
     (stochastic weight averaging) and the average is what is scored and kept.
+
+    With a ``deadline`` (a :func:`time.perf_counter` value), no epoch after the first starts that would end past
+    it at the last epoch's pace (a model that caches features in its first epoch: the second always starts).
     """
     torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
@@ -168,9 +173,14 @@ def fit(
     elif config.lr_decay < 1:
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
     average = AveragedModel(model) if config.average_from else None
-    best, best_state, waited, history = float("-inf"), None, 0, []
+    best, best_state, waited, history, out_of_time = float("-inf"), None, 0, [], False
     with tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep") as bar:  # closed before an interrupt is reported
         for epoch in range(1, config.epochs + 1):
+            if deadline is not None and history:
+                cached = len(history) == 1 and getattr(model, "caches_features", False)  # its first epoch's pace is no guide
+                if time.perf_counter() + (0.0 if cached else history[-1].seconds) > deadline:
+                    out_of_time = True
+                    break
             started, total, steps = time.perf_counter(), 0.0, 0
             model.train()
             batches = _batches(list(data), config.batch_size, rng)
@@ -214,7 +224,7 @@ def fit(
     if best_state is not None:
         model.load_state_dict(best_state)
     model.eval()
-    return TrainResult(model, best, history)
+    return TrainResult(model, best, history, out_of_time)
 
 
 def train(
@@ -228,9 +238,10 @@ def train(
     progress: bool = True,
     tagset: TagSet | None = None,
     on_batch: BatchCallback | None = None,
+    deadline: float | None = None,
 ) -> TrainResult:
     """Train a Bi-LSTM-CRF or, with a :class:`FineTuneConfig`, a fine-tuned encoder (or continue ``model``)
-    with early stopping on val entity micro F1.
+    with early stopping on val entity micro F1 (and no epoch past a ``deadline``: :func:`fit`).
 
     A new model's labels are those of ``tagset`` (default: the types tagged in ``train_set``).
     Types in ``config.mask_types`` become ``O`` in training and validation; the best epoch is
@@ -267,7 +278,7 @@ def train(
             meta.update(history=[asdict(h) for h in history], val_micro_f1=history[-1].best_score)
             save_checkpoint(m, scratch, meta)
 
-    result = fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch)
+    result = fit(model, data, score, config, save, on_epoch, progress, desc="tagger", on_batch=on_batch, deadline=deadline)
     if config.tune_bias and val:
         choice = tune_tagging_bias(result.model, val, config.mask_types)
         meta["tagging_bias"] = choice.to_dict()

@@ -197,7 +197,9 @@ def recipe_line(record: dict[str, Any] | None) -> str:
 
 def _epochs(candidate: dict[str, Any]) -> str:
     """A candidate's epochs, of the most its budget share allowed (records from before stop 26 have neither)."""
-    return f", {candidate['epochs']}/{candidate['most_epochs']} epochs" if "epochs" in candidate and "most_epochs" in candidate else ""
+    if "epochs" not in candidate or "most_epochs" not in candidate:
+        return ""
+    return f", {candidate['epochs']}/{candidate['most_epochs']} epochs" + (" (its time was up)" if candidate.get("out_of_time") else "")
 
 
 def _bias(candidate: dict[str, Any]) -> str:

@@ -20,6 +20,7 @@ from ner_core.training.method import MethodSettings, train_method
 from ner_core.training.cross_val import CrossValConfig, cross_validate
 from ner_core.training.recipes import RecipeChoice, estimate_epoch_seconds, train_recipe
 from ner_core.training.train import TrainConfig, build_model
+from ner_core.workbench.registry import recipe_line
 from ner_core.workbench.retrain import progress_line
 
 from encoders import build_tiny_bert, forget_encoders
@@ -227,3 +228,15 @@ def test_a_stages_progress_counts_the_epochs_of_the_candidate_it_trains():
                                                                             ("finetune", 0, 7), ("finetune", 1, 7)]
     assert events[-1]["eta_seconds"] < 60  # the last recipe: its own epochs (fast here)
     assert progress_line(events[1:2])[1] == "single: timing each recipe · about 3.0 min left"
+
+
+def test_a_candidate_slower_than_its_estimate_stops_at_its_share_of_the_budget(tmp_path, monkeypatch):
+    """Estimates err (4-12% over the budget at stop 45): no epoch starts that would end past the budget."""
+    monkeypatch.setattr(recipes, "estimate_epoch_seconds", lambda *_: (1e-5, 1e-5))  # 200 epochs "fit" 0.3 s
+    settings = TrainConfig(epochs=200, patience=200, batch_size=8, threads=1)
+    lines = []
+    chosen = train_recipe(SENTENCES, SENTENCES[:8], settings, RecipeChoice("glove", 0.005), progress=False, log=lines.append)
+    glove, = chosen.record["candidates"]
+    assert glove["most_epochs"] == 200 and 1 <= glove["epochs"] < 200 and glove["out_of_time"]
+    assert any(line.startswith(f"glove: stopped after {glove['epochs']} of 200 epochs") for line in lines)
+    assert ", 1/200 epochs (its time was up)" in recipe_line({**chosen.record, "candidates": [{**glove, "epochs": 1}]})
