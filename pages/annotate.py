@@ -17,7 +17,7 @@ import_form(user := current_user())
 dataset = current_dataset()
 store, colours = correction_store(dataset), dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
-author = author_name(user, "annotate_author")
+author = author_name(user)
 if st.session_state.get("annotate_dataset") != dataset:  # a new session or another dataset: where this annotator left off
     st.session_state.annotate_dataset, st.session_state.annotate_sentence = dataset, store.position(author) or 0
 linked = sentence_from_link(n) if st.query_params.get("sentence") != st.session_state.get("annotate_url") else None

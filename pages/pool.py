@@ -21,7 +21,7 @@ KEY = "pool_annotator"
 
 st.title("New text")
 dataset, user = current_dataset(), current_user()
-author = author_name(user, "pool_author")
+author = author_name(user)
 store, types = correction_store(dataset), list(dataset_types(dataset))
 pool = Pool(store)
 st.caption("Sentences you add here join the training split of this dataset, with your name, their history and undo.")

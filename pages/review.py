@@ -21,7 +21,7 @@ KEY = "review_annotator"
 
 st.title("Review queue")
 dataset, user = current_dataset(), current_user()
-author = author_name(user, "review_author")
+author = author_name(user)
 remember("review_split", REVIEW_FIRST_SPLIT)
 remember("review_types", [])
 remember("review_sources", list(SOURCES))

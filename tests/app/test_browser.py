@@ -69,6 +69,23 @@ def test_correct_a_sentence_and_reload(page, server):
 
 
 
+def test_one_person_modes_name_is_one_name_on_every_page_and_survives_a_reload(page, server):
+    page.goto(server + "/annotate?sentence=1")
+    page.get_by_text("Gold (current)").wait_for()
+    script_done(page)
+    page.get_by_label("Your name").fill("Zoë Ames")
+    page.get_by_label("Your name").press("Enter")
+    page.wait_for_function("document.cookie.includes('ner_author=Zo%C3%AB%20Ames')")  # written by the page's script
+    page.reload()  # a new browser session: only the cookie knows the name
+    page.get_by_text("Gold (current)").wait_for()
+    script_done(page)
+    assert page.get_by_label("Your name").input_value() == "Zoë Ames"
+    page.get_by_role("link", name="Review queue").click()
+    page.get_by_role("heading", name="Review queue").wait_for()
+    script_done(page)
+    assert page.get_by_label("Your name").input_value() == "Zoë Ames"  # one name, not one per page
+
+
 def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
     """After test_correct_a_sentence_and_reload: the CoNLL export, prepared on request, holds that correction."""
     from ner_core.data.corpus import read_corpus

@@ -215,7 +215,7 @@ def test_a_name_typed_and_imported_in_one_click_names_the_dataset_and_its_dev_an
 def test_annotates_address_follows_the_sentence_and_each_dataset_keeps_its_place(drugs):
     from ner_core.storage.datasets import open_dataset
 
-    app = open_page("annotate", "drugs", annotate_author="ann")
+    app = open_page("annotate", "drugs", author_name="ann")
     app.query_params["sentence"] = "120"  # a link into drugs (150 sentences)
     app.run()
     app.button(key="annotate_next").click().run()
