@@ -48,3 +48,14 @@ def heatmap(counts, title: str):
     fig.update_xaxes(tickmode="array", tickvals=labels)  # every label, none skipped for room
     fig.update_yaxes(tickmode="array", tickvals=labels)
     return fig
+
+
+def filters_note(types: list[str], categories: list[str], query: str, disagreement: bool, detector: str,
+                 confidence: tuple[float, float]) -> str:
+    """The sentence filters in force, for the count's caption (they stay when the data changes: a split, an upload)."""
+    parts = [f"types {', '.join(types)}" if types else "", f"errors {', '.join(categories)}" if categories else "",
+             f'words "{query}"' if query.strip() else "", "the vote changed the strong output" if disagreement else "",
+             f"detector {detector}" if detector != "any" else "",
+             f"lowest confidence {confidence[0]:g}-{confidence[1]:g}" if tuple(confidence) != (0.0, 1.0) else ""]
+    chosen = [p for p in parts if p]
+    return f" · filtered by {'; '.join(chosen)}" if chosen else ""

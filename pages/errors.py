@@ -11,11 +11,11 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from ner_core.models.pipeline import VotedPipeline
-from pages.error_tables import filter_by_click, heatmap, score_columns, score_table
+from pages.error_tables import filter_by_click, filters_note, heatmap, score_columns, score_table
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
 from pages.sign_in import current_user
-from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_ids,
+from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, gold_note, split_ids,
                       split_source_key)
 
 
@@ -49,7 +49,8 @@ if source == "upload a corpus file":
     st.text(read.summary())
     unknown = TagSet.from_labels(model.labels).unknown_tags(t for s in read.sentences for t in s.tags)
     if unknown:
-        st.error(f"This file holds tags the model does not know: {', '.join(read.as_written(unknown)[:10])}. Its scores would say nothing: "
+        st.error(f"This file holds tags the model does not know: {', '.join(read.as_written(unknown)[:10])}; the model's types are "
+                 f"{', '.join(TagSet.from_labels(model.labels).types)}. Its scores would say nothing: "
                  "analyse it with a model trained on its tag set (import it as a dataset on the Annotate page, in the sidebar, and train one on Retrain).")
         st.stop()
     sentences, ids = read.sentences, list(range(1, len(read.sentences) + 1))  # numbered from 1, as in its summary
@@ -59,7 +60,8 @@ else:
     sentences, ids, source_key = split.part(source), split_ids(dataset, source, version), split_source_key(dataset, source, version)
 
 analysis = get_analysis(model_key, model, source_key, sentences, ids)
-st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {model_label}")
+st.caption(f"{len(analysis.sentences):,} sentences · dataset `{dataset}` · {model_label}"
+           + ("" if source not in SPLITS else gold_note(dataset, source, sentences, ids)))
 
 st.subheader("Scores by type")
 scores = pd.DataFrame(analysis.score_rows)
@@ -73,10 +75,10 @@ st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="grou
 
 st.subheader("Errors")
 counts = analysis.error_counts
-st.pills("Click categories to list their sentences below", CATEGORIES, selection_mode="multi", key="errors_categories",
+st.pills("Click categories to list their sentences below (each with its number of errors)", CATEGORIES, selection_mode="multi", key="errors_categories",
          format_func=lambda c: f"{c} · {counts[c]:,}")
 for category in CATEGORIES:
-    with st.expander(f"Examples: {category} ({counts[category]:,} errors; the first 5 sentences)"):
+    with st.expander(f"Examples: {category} ({counts[category]:,} error{'s' * (counts[category] != 1)}; the first 5 sentences)"):
         examples = [r for r in analysis.sentence_rows if category in r["errors"]][:5]
         st.dataframe(pd.DataFrame(examples, columns=["sentence", "text", "types"]), hide_index=True, width="stretch")
 entities, tokens = st.tabs(["Confusion of entities", "Confusion of tokens"])  # each as wide as the page: every label and count readable
@@ -90,7 +92,8 @@ st.caption(f"Errors, examples and both charts are of the {next(iter(analysis.sys
 st.subheader("Sentences")
 rows = analysis.sentence_rows
 c1, c2 = st.columns(2)
-types = c1.multiselect("Entity type", type_options, key="errors_types", help="Or click a type's row in the scores above")
+types = c1.multiselect("Entity type", type_options, key="errors_types",
+                       help="Sentences with an entity of these types in the gold or in the prediction. Or click a type's row in the scores above")
 query = c2.text_input("Word search", key="errors_query")
 errors = st.session_state.errors_categories  # chosen under Errors, above
 disagreement = st.checkbox("The vote changed the strong tagger's output", key="errors_disagree",
@@ -103,7 +106,7 @@ detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_d
                         help="A single model or a pipeline without a detector: every sentence is voted" if single else None)
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
-st.caption(f"{len(matches):,} of {len(rows):,} sentences")
+st.caption(f"{len(matches):,} of {len(rows):,} sentences" + filters_note(types, errors, query, disagreement, detector, confidence))
 table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", *([] if single else ["detector_prob"])])
 picks = [r["sentence"] for r in matches]
 st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences",

@@ -77,6 +77,36 @@ def recipe_args(p: argparse.ArgumentParser, default: str, warm: str = "") -> Non
                    "not to fit is skipped, the others' epochs capped (default: 120 for auto, else no limit)")
 
 
+def dataset_part(name: str, split: str) -> list[Sentence]:
+    """A dataset's sentences as they are now (its corrections saved, the sentences added from its pool in train) in
+    ``split`` of its split (or ``all``), as the app's pages read them; said on stderr."""
+    from ..storage.datasets import open_dataset
+
+    store = open_dataset(name)
+    parts = store.split()
+    sentences = [*parts.train, *parts.val, *parts.test] if split == "all" else parts.part(split)
+    corrected = len(store.corrected_sentence_ids())
+    print(f"dataset {name!r}: {len(sentences):,} sentences ({split}), the gold as saved: {corrected:,} sentence(s) of the "
+          "dataset corrected", file=sys.stderr)
+    return sentences
+
+
+def dataset_model(args: argparse.Namespace) -> Path:
+    """``--checkpoint``, or ``--model`` in the active model set of ``--dataset`` (the models its app pages use)."""
+    if args.checkpoint:
+        return existing_model(args)
+    from ..workbench.registry import active_dir, available_models
+
+    if not available_models(args.dataset):
+        raise CheckpointError(f"the dataset {args.dataset!r} has no trained model yet: train one (the Retrain page, or "
+                              "`train-method`), or give --checkpoint DIR")
+    path = active_dir(args.dataset) / args.model
+    if not path.is_dir():
+        there = sorted(d.name for d in path.parent.iterdir() if d.is_dir() and (d / "config.json").is_file())
+        raise CheckpointError(f"no model {args.model!r} in the active set of {args.dataset!r}: give --model one of {', '.join(there)}")
+    return path
+
+
 def load_data(path: Path | None, split: str | None) -> tuple[CorpusFile, list[Sentence]]:
     """A file read (its summary on stderr) and its sentences; with ``split``, that part of the project's split of it."""
     read = load_corpus(path or default_corpus_path())
@@ -134,13 +164,14 @@ def text_or_corpus(args: argparse.Namespace):
     return load_unlabelled(args.data, None, args.input)
 
 
-def refuse_unknown_tags(labels: Sequence[str], sentences: list[Sentence], read: CorpusFile, advice: str) -> None:
+def refuse_unknown_tags(labels: Sequence[str], sentences: list[Sentence], read: CorpusFile | None, advice: str) -> None:
     """Refuse ``sentences`` holding tags a model of ``labels`` does not know, naming them as ``read``'s file writes them,
-    each with its first line (``advice``: what to do instead)."""
+    each with its first line (no file: a dataset's, in IOB2) (``advice``: what to do instead)."""
     tagset = TagSet.from_labels(labels)
     unknown = tagset.unknown_tags(t for s in sentences for t in s.tags)
     if unknown:
-        raise ValueError(f"tags the model does not know: {', '.join(read.as_written(unknown)[:10])}; it knows its own tag set "
+        named = read.as_written(unknown) if read is not None else sorted(unknown)
+        raise ValueError(f"tags the model does not know: {', '.join(named[:10])}; it knows its own tag set "
                          f"({', '.join(tagset.types)}): {advice}")
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ..data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError
-from .options import at_least, existing_model, load_data, load_model, model_args, refuse_unknown_tags, text_or_corpus
+from .options import at_least, dataset_model, dataset_part, existing_model, load_data, load_model, model_args, refuse_unknown_tags, text_or_corpus
 
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
 MINE_TABLE_CHARS = 160  # characters of a sentence shown in mine's table
@@ -19,8 +19,15 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     from ..evaluation.evaluate import evaluate
     from ..evaluation.metrics import format_table
     split = args.split or ("all" if args.data else "test")
-    path = existing_model(args)
-    read, sentences = load_data(args.data, split)
+    read = None
+    if args.dataset is not None:
+        if args.data is not None:
+            raise ValueError("--data and --dataset name two sources of sentences: give one")
+        path = dataset_model(args)
+        sentences = dataset_part(args.dataset, split)
+    else:
+        path = existing_model(args)
+        read, sentences = load_data(args.data, split)
     if not sentences:
         raise ValueError(f"no sentences to score in {split if split != 'all' else 'the file'}: nothing to evaluate")
     model = load_model(path, args.device)
@@ -130,7 +137,10 @@ def cmd_mine(args: argparse.Namespace) -> int:
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("evaluate", help="entity-level scores on a corpus file")
     p.add_argument("--data", type=Path, help="corpus file (default: the test split of the default corpus)")
-    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's split to score (default: all of --data; the default corpus's test split)")
+    p.add_argument("--dataset", help="score a dataset as the app's Error analysis does: its gold with the corrections saved, "
+                   "its own split, and --model from its active set (default: --data, a file as it is)")
+    p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's (or dataset's) split to score (default: all of --data; "
+                   "the test split otherwise)")
     p.add_argument("--json", action="store_true", help="end with one JSON line")
     model_args(p)
     p.set_defaults(func=cmd_evaluate)

@@ -71,9 +71,9 @@ class VotedSentence:
         """One flat record per token, for tables."""
         return [
             {
-                "token": t.word, "strong": t.strong_tag, "p strong": round(t.strong_prob, 3),
-                "weak": t.weak_tag, "p weak": round(t.weak_prob, 3),
-                "voted": t.tag, "p voted": round(t.prob, 3), "rule": t.rule + (" (IOB2 repaired)" if t.repaired else ""),
+                "token": t.word, "strong": t.strong_tag, "p strong": round(t.strong_prob, 4),
+                "weak": t.weak_tag, "p weak": round(t.weak_prob, 4),
+                "voted": t.tag, "p voted": round(t.prob, 4), "rule": t.rule + (" (IOB2 repaired)" if t.repaired else ""),
             }
             for t in self.tokens
         ]

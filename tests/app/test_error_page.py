@@ -171,3 +171,26 @@ def test_the_cli_evaluate_names_unknown_tags_as_the_file_writes_them(tiny_model,
     path.write_bytes(BIOES_FILE)
     assert main(["evaluate", "--data", str(path), "--checkpoint", str(tiny_model[1])]) == 1
     assert AS_WRITTEN in capsys.readouterr().err
+
+
+def test_the_caption_says_the_gold_holds_saved_corrections_and_which_filters_are_in_force(app):
+    """helper-60: after a correction the page's scores left `evaluate --data` without a word; a search made for a split
+    stayed in force on an upload, unsaid."""
+    from ner_core.storage.datasets import open_dataset
+
+    def caption(start: str) -> str:
+        return next(c.value for c in app.caption if start in c.value)
+
+    store = open_dataset("default")
+    fixed = next(i for i in store.split_indices()[2] if any(t != "O" for t in store.tags(i)))
+    app.switch_page("pages/errors.py")
+    app.run(timeout=300)
+    assert "the gold as saved" not in caption("sentences · dataset `default`")
+    store.save(fixed, ["O"] * len(store.tags(fixed)), author="ann")
+    app.run(timeout=300)
+    assert caption("sentences · dataset `default`").endswith(
+        " · the gold as saved: 1 corrected (`evaluate --dataset default --split test` reads the same; a corpus file holds "
+        "the gold as it was filed)")
+    app.text_input(key="errors_query").set_value("the").run()
+    app.pills(key="errors_categories").set_value(["missed entity"]).run()
+    assert caption(" sentences · filtered by").endswith(' sentences · filtered by errors missed entity; words "the"')

@@ -325,3 +325,33 @@ def test_a_tie_keeps_the_later_weights_and_patience_counts_only_gains(tmp_path):
     for key, value in weights[-1].items():
         torch.testing.assert_close(kept[key], value, rtol=0, atol=0)
         torch.testing.assert_close(saved[key], value, rtol=0, atol=0)
+
+
+def test_evaluate_cli_scores_a_dataset_as_the_app_does_with_its_corrections(small_run, small_corpus, tmp_path, monkeypatch):
+    """helper-60: after a correction, Error analysis and `evaluate --data` disagreed and nothing said why."""
+    from ner_core.models.pipeline import load_any
+    from ner_core.storage.datasets import open_dataset
+
+    base, _, _ = small_run
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    store = open_dataset("default")
+    test_ids = store.split_indices()[2]
+    corrected = next(i for i in test_ids if any(t != "O" for t in store.tags(i)))
+    store.save(corrected, ["O"] * len(store.tags(corrected)), author="ann")  # an entity taken out of the gold
+
+    def scores(*args: str) -> dict:
+        out = run_cli("evaluate", *args, "--model", "bilstm_crf", "--json", checkpoints=base / "ckpt")
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout.strip().splitlines()[-1])
+
+    saved = scores("--dataset", "default")
+    as_filed = scores("--data", str(small_corpus), "--split", "test")
+    expected = evaluate(load_any(base / "ckpt" / "bilstm_crf"), store.split().test)
+    assert saved["sentences"] == as_filed["sentences"] == len(test_ids)
+    assert saved["per_type"] == expected["per_type"] != as_filed["per_type"]  # the gold as saved, not as filed
+    refused = run_cli("evaluate", "--dataset", "default", "--data", str(small_corpus), checkpoints=base / "ckpt")
+    assert refused.returncode == 1 and "--data and --dataset name two sources" in refused.stderr
+    unknown = run_cli("evaluate", "--dataset", "default", "--model", "nope", checkpoints=base / "ckpt")
+    assert unknown.returncode == 1 and "no model 'nope' in the active set of 'default': give --model one of" in unknown.stderr
