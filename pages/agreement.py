@@ -7,19 +7,9 @@ import streamlit as st
 from ner_core.storage.db import shared_engine
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import RoleError, list_users, refusal
-from ner_core.workbench.agreement import (
-    AgreementError,
-    adjudicate,
-    adopt_agreed,
-    agreement,
-    annotation,
-    assign,
-    assignments,
-    disagreements,
-    my_share,
-    save_annotation,
-)
-from pages.render import edited_column
+from ner_core.workbench.agreement import (AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assignments,
+                                          disagreements, my_share, save_annotation)
+from pages.render import edited_column, plain
 from pages.sign_in import current_user, signed_in
 from pages.tab_guards import grid_edited, leave_guard
 from pages.ui import correction_store, current_dataset
@@ -51,7 +41,7 @@ def do_assign() -> str:
 
 
 def do_save(sentence: int, editor: str, drawn: list[str]) -> str:
-    repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user)  # the edits at the click
+    repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user, base=drawn)  # the edits at the click
     share = my_share(store, user.name)  # on to the next one to tag
     st.session_state.agreement_mine = next((s for s in share.open if s > sentence and s not in share.tagged), sentence)
     return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
@@ -63,13 +53,13 @@ def do_adjudicate(sentence: int, tags: list[str], choice: str, version: int) -> 
 
 def do_adjudicate_edited(d) -> str:
     """The adjudicated column as edited at the click."""
-    return do_adjudicate(d.sentence, edited_column(f"agreement_adj_{d.sentence}", "adjudicated", d.tags_a), "edited", d.version)
+    return do_adjudicate(d.sentence, edited_column(f"agreement_adj_{d.sentence}", "adjudicated", d.start), "edited", d.version)
 
 
 def do_adopt() -> str:
     adopted = adopt_agreed(store, user)
-    stale = (f" {len(adopted.stale)} left open: changed by someone else meanwhile (sentence "
-             f"{', '.join(map(str, adopted.stale))})." if adopted.stale else "")
+    stale = (f" {len(adopted.stale)} left open: saved otherwise by someone else since the annotators started (sentence "
+             f"{', '.join(map(str, adopted.stale))}): adjudicate them below." if adopted.stale else "")
     return f"{adopted.saved} sentence(s) tagged alike by both saved as corrections.{stale}"
 
 
@@ -139,7 +129,10 @@ if open_ones and why is not None:  # an annotator: the other's tags stay unseen,
 elif open_ones:
     d = st.selectbox("Sentence", open_ones, format_func=lambda d: f"{d.sentence}: {' / '.join(d.annotators)}", key="agreement_pick")
     a, b = d.annotators
-    st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.tags_a}),
+    if d.later:
+        st.warning("Saved otherwise since the annotators started: " + ", ".join(f'"{plain(d.words[i])}" (now {d.gold[i]})' for i in d.later)
+                   + ". Taking theirs is refused there; the adjudicated column keeps the saved tags.")
+    st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.start}),
                    disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
                    column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})
     cols = st.columns(3)

@@ -195,6 +195,7 @@ class DoubleAnnotation(Base):
     annotator: Mapped[str] = mapped_column(String(40))
     tags: Mapped[list] = mapped_column(JSON)
     saved_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    base: Mapped[list | None] = mapped_column(JSON, nullable=True)  # the sentence's tags the annotator started from (0014)
 
 
 # ---------------------------------------------------------------- correction_review

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..data.tags import iob2_errors, repair_iob2, tag_type
 from ..evaluation.metrics import entity_scores
-from ..storage.schema import Assignment, DoubleAnnotation
+from ..storage.schema import Assignment, Correction, DoubleAnnotation
 from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError, refuse_when_full
 from ..storage.users import User, list_users, require
 
@@ -41,6 +41,8 @@ class Disagreement:
     tags_b: list[str]
     gold: list[str]  # the dataset's current tags
     version: int  # the version of gold: adjudicating names it
+    start: list[str] = field(default_factory=list)  # A's tags over what others saved since (:func:`over_later_saves`)
+    later: tuple[int, ...] = ()  # tokens saved otherwise since the annotators started, where their tags differ from now
 
 
 @dataclass
@@ -166,9 +168,11 @@ def _checked(store: CorrectionStore, sentence: int, tags: Sequence[str]) -> list
 
 
 @refuse_when_full()
-def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], user: User) -> list[int]:
+def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], user: User,
+                    base: Sequence[str] | None = None) -> list[int]:
     """Keep ``user``'s own tags of a sentence assigned to them (changed until the other annotator's are in); returns the
-    IOB2-repaired positions."""
+    IOB2-repaired positions. ``base``: the sentence's tags the annotator started from (default: as they are now), kept
+    from the first save, so that adjudication keeps what others save in the sentence meanwhile."""
     require(user, "correct")
     if user is None:
         raise AgreementError("double annotation needs a signed-in annotator")
@@ -188,26 +192,72 @@ def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], 
             raise AgreementError(f"sentence {sentence} is tagged by both annotators ({user.name} and {partner}): your tags "
                                  "are final; a reviewer adjudicates where they differ")
         if mine is None:
-            session.add(DoubleAnnotation(assignment_id=row.id, annotator=user.name, tags=tags, saved_at=_now()))
+            start = list(base) if base is not None and len(base) == len(tags) else store.tags(sentence)
+            session.add(DoubleAnnotation(assignment_id=row.id, annotator=user.name, tags=tags, saved_at=_now(), base=start))
         else:
             mine.tags, mine.saved_at = tags, _now()
     return repaired
 
 
-def _pairs(store: CorrectionStore, open_only: bool) -> list[tuple[Assignment, list[str], list[str]]]:
+class Tagged(NamedTuple):
+    """An annotator's tags of a sentence and the sentence's tags they started from (``None``: saved before 0014)."""
+
+    tags: list[str]
+    base: list[str] | None
+    saved_at: datetime
+
+
+def _pairs(store: CorrectionStore, open_only: bool) -> list[tuple[Assignment, Tagged, Tagged]]:
     """Assignments annotated by both, with A's and B's tags."""
     with Session(store.engine) as session:
         query = select(Assignment).where(Assignment.dataset_id == store.dataset_id)
         if open_only:
             query = query.where(Assignment.adjudicated_at.is_(None))
         rows = list(session.scalars(query.order_by(Assignment.sentence)))
-        tags: dict[tuple[int, str], list[str]] = {
-            (d.assignment_id, d.annotator): list(d.tags)
+        tags: dict[tuple[int, str], Tagged] = {
+            (d.assignment_id, d.annotator): Tagged(list(d.tags), None if d.base is None else list(d.base), d.saved_at)
             for d in session.scalars(select(DoubleAnnotation).where(DoubleAnnotation.assignment_id.in_([r.id for r in rows])))
         }
         session.expunge_all()
     return [(r, tags[r.id, r.annotator_a], tags[r.id, r.annotator_b])
             for r in rows if (r.id, r.annotator_a) in tags and (r.id, r.annotator_b) in tags]
+
+
+def over_later_saves(chosen: Sequence[str], base: Sequence[str], now: Sequence[str]) -> tuple[list[str], list[int]]:
+    """An annotator's ``chosen`` tags, made from ``base``, over the sentence as it is ``now``: a token saved otherwise
+    since keeps its later tag where the annotator left it as it was; where the annotator changed it too, to another tag,
+    it is a conflict (listed; ``now``'s tag kept). Elsewhere the annotator's tag."""
+    merged, conflicts = [], []
+    for i, (c, b, n) in enumerate(zip(chosen, base, now)):
+        if n != b and c != n:
+            conflicts += [i] if c != b else []
+            merged.append(n)
+        else:
+            merged.append(c)
+    return merged, conflicts
+
+
+def _base(store: CorrectionStore, sentence: int, tagged: Tagged, now: Sequence[str]) -> list[str]:
+    """What ``tagged`` started from: as recorded, else (saved before 0014) ``now`` with each token saved since the
+    annotation as it was before the first such save."""
+    if tagged.base is not None:
+        return tagged.base
+    base = list(now)
+    with Session(store.engine) as session:
+        later = session.execute(select(Correction.token, Correction.old_tag).where(
+            Correction.dataset_id == store.dataset_id, Correction.sentence == sentence, Correction.created_at > tagged.saved_at)
+            .order_by(Correction.id.desc())).all()
+    for token, old in later:  # newest first: the earliest save's old tag is written last
+        base[token] = old
+    return base
+
+
+def _settled(store: CorrectionStore, sentence: int, a: Tagged, b: Tagged, now: Sequence[str]) -> tuple[list[str], list[str], tuple[int, ...]]:
+    """A's and B's tags over what others saved since each started, and the tokens saved since where a version differs from now."""
+    merged_a, conflicts_a = over_later_saves(a.tags, _base(store, sentence, a, now), now)
+    merged_b, conflicts_b = over_later_saves(b.tags, _base(store, sentence, b, now), now)
+    later = tuple(sorted(set(conflicts_a) | set(conflicts_b)))
+    return merged_a, merged_b, later
 
 
 def kappa(a: Sequence[str], b: Sequence[str]) -> float:
@@ -239,7 +289,7 @@ def agreement(store: CorrectionStore) -> list[PairAgreement]:
     """Agreement per annotator pair over the sentences both have annotated (adjudicated ones too)."""
     by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], bool]]] = {}
     for row, a, b in _pairs(store, open_only=False):
-        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a, b, row.adjudicated_at is not None))
+        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a.tags, b.tags, row.adjudicated_at is not None))
     result = []
     for pair, items in sorted(by_pair.items()):
         tags_a, tags_b = [a for a, _, _ in items], [b for _, b, _ in items]
@@ -251,10 +301,18 @@ def agreement(store: CorrectionStore) -> list[PairAgreement]:
 
 
 def disagreements(store: CorrectionStore) -> list[Disagreement]:
-    """Sentences both annotators tagged, differently, and not yet adjudicated."""
-    return [Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words, a, b,
-                         *store.snapshot(row.sentence)[:2])
-            for row, a, b in _pairs(store, open_only=True) if a != b]
+    """Sentences both annotators tagged and not yet adjudicated: differently, or alike but against what someone saved in
+    the sentence since they started (adopting theirs would overwrite it)."""
+    pairs = _pairs(store, open_only=True)
+    states = store.snapshots(row.sentence for row, _, _ in pairs)
+    found = []
+    for row, a, b in pairs:
+        now = states[row.sentence]
+        merged_a, merged_b, later = _settled(store, row.sentence, a, b, now.tags)
+        if a.tags != b.tags or later or merged_a != merged_b:
+            found.append(Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words,
+                                      a.tags, b.tags, now.tags, now.version, merged_a, later))
+    return found
 
 
 def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choice: str, user: User | None,
@@ -269,6 +327,8 @@ def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choic
     require(user, "adjudicate")
     if choice not in CHOICES:
         raise AgreementError(f"unknown choice {choice!r}: {', '.join(CHOICES)}")
+    if choice in ("A", "B"):  # theirs over what others saved since they started; the edited column is taken as it is
+        tags = _over_later_saves_or_refuse(store, sentence, tags, choice)
     with Session(store.engine) as session, session.begin():
         row = _assignment(session, store, sentence)
         if row is None:
@@ -289,18 +349,42 @@ def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choic
         raise
 
 
+def _over_later_saves_or_refuse(store: CorrectionStore, sentence: int, tags: Sequence[str], choice: str) -> list[str]:
+    """Annotator ``choice``'s ``tags`` over the sentence's later saves (:func:`over_later_saves`); a conflict is refused."""
+    pair = next(((row, a, b) for row, a, b in _pairs(store, open_only=True) if row.sentence == sentence), None)
+    if pair is None:
+        return list(tags)  # not open: the claim below says why
+    row, a, b = pair
+    name, tagged = (row.annotator_a, a) if choice == "A" else (row.annotator_b, b)
+    now = store.tags(sentence)
+    merged, conflicts = over_later_saves(tags, _base(store, sentence, tagged, now), now)
+    if conflicts:
+        words = store.original[sentence].words
+        raise AgreementError(f"sentence {sentence} was saved since {name} tagged it, otherwise than {name} did: "
+                             + ", ".join(f'"{words[i]}" now {now[i]}, {name}\'s {tags[i]}' for i in conflicts)
+                             + ": settle it in the adjudicated column")
+    return merged
+
+
 class Adopted(NamedTuple):
     saved: int  # sentences settled
-    stale: list[int]  # changed by someone else while being adopted: left open, nothing of theirs overwritten
+    stale: list[int]  # saved otherwise by someone else since the annotators started: left open to adjudicate
 
 
 def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:
     """Settle every open sentence both annotators tagged alike: one batch of corrections, each sentence
     checked against the version it was read at, and their assignments closed in the same transaction."""
     require(user, "adjudicate")
-    agreed = {row.sentence: a for row, a, b in _pairs(store, open_only=True) if a == b}
-    states = store.snapshots(agreed)
-    versions, stale = {s: states[s].version for s in agreed}, []
+    pairs = [(row, a, b) for row, a, b in _pairs(store, open_only=True) if a.tags == b.tags]
+    states = store.snapshots(row.sentence for row, _, _ in pairs)
+    agreed, stale = {}, []
+    for row, a, b in pairs:  # theirs over what others saved in the sentence since they started; a conflict waits
+        merged_a, merged_b, later = _settled(store, row.sentence, a, b, states[row.sentence].tags)
+        if later or merged_a != merged_b:
+            stale.append(row.sentence)
+        else:
+            agreed[row.sentence] = merged_a
+    versions = {s: states[s].version for s in agreed}
 
     def settle(session: Session, _saved: SaveResult) -> None:
         session.execute(update(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence.in_(list(agreed)),

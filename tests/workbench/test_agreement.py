@@ -266,3 +266,47 @@ def test_the_history_tells_a_rejection_from_an_undo(store):
     rows = {h["sentence"]: h for h in store.history()}
     assert (rows[1]["undone"], rows[1]["rejected"], rows[1]["undone by"]) == (True, False, "ann")
     assert (rows[2]["undone"], rows[2]["rejected"], rows[2]["undone by"]) == (True, True, "rita")
+
+
+def test_adopting_or_adjudicating_keeps_what_someone_saved_since_the_annotators_started(store):
+    """helper-61: alice fixed a token on Annotate after both annotators had tagged the sentence; "Adopt every sentence
+    both tagged alike" and "Take bob's" then set it back to the annotators' O, with no word."""
+    assign(store, 1.0, ("ann", "bob"), ROOT, among=[0, 1, 2])
+    for user in (ANN, BOB):
+        save_annotation(store, 0, ["B-per", "I-per", "O", "B-geo"], user, base=list(SENTENCES[0].tags))  # alike
+    save_annotation(store, 1, ["O", "B-org", "O", "O"], ANN, base=list(SENTENCES[1].tags))  # they differ on "today"
+    save_annotation(store, 1, ["O", "B-org", "O", "B-tim"], BOB, base=list(SENTENCES[1].tags))
+    save_annotation(store, 2, ["B-tim", "O"], ANN, base=["O", "O"])  # alike, and alice saves "Rain" otherwise
+    save_annotation(store, 2, ["B-tim", "O"], BOB, base=["O", "O"])
+    store.save(0, ["B-per", "I-per", "B-org", "B-geo"], author="alice")  # "visited": nobody else touched it
+    store.save(1, ["B-org", "B-org", "O", "B-tim"], author="alice")  # "The"
+    store.save(2, ["B-org", "O"], author="alice")
+
+    later = {d.sentence: d for d in disagreements(store)}
+    assert sorted(later) == [1, 2] and later[2].later == (0,) and later[2].start == ["B-org", "O"]
+    assert later[1].start == ["B-org", "B-org", "O", "O"]  # ann's tags over alice's: the adjudicated column's default
+    assert adopt_agreed(store, RITA) == (1, [2])  # 2 waits: alice and the annotators changed "Rain" each their way
+    assert store.tags(0) == ["B-per", "I-per", "B-org", "B-geo"]  # alice's "visited" kept: the annotators left it O
+    adjudicate(store, 1, later[1].tags_b, "B", RITA, later[1].version)
+    assert store.tags(1) == ["B-org", "B-org", "O", "B-tim"]  # bob's, with alice's "The"
+    with pytest.raises(AgreementError, match=r'sentence 2 was saved since ann tagged it, otherwise than ann did: "Rain" now B-org, ann\'s B-tim'):
+        adjudicate(store, 2, later[2].tags_a, "A", RITA, later[2].version)
+    assert store.tags(2) == ["B-org", "O"]
+    adjudicate(store, 2, ["B-tim", "O"], "edited", RITA, later[2].version)  # the adjudicator's own call, seeing both
+    assert store.tags(2) == ["B-tim", "O"] and disagreements(store) == []
+
+
+def test_an_annotation_saved_before_its_base_was_kept_counts_saves_made_after_it_as_later(store):
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from ner_core.storage.schema import DoubleAnnotation
+
+    assign(store, 1.0, ("ann", "bob"), ROOT, among=[0])
+    for user in (ANN, BOB):
+        save_annotation(store, 0, ["B-per", "I-per", "O", "O"], user)  # both drop "Paris"
+    with Session(store.engine) as session, session.begin():
+        session.execute(update(DoubleAnnotation).values(base=None))  # as saved before migration 0014
+    store.save(0, ["B-per", "I-per", "B-org", "B-geo"], author="alice")  # "visited" after their saves
+    assert adopt_agreed(store, RITA) == (1, [])
+    assert store.tags(0) == ["B-per", "I-per", "B-org", "O"]  # alice's "visited" kept, their "Paris" taken
