@@ -173,6 +173,16 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
     """Revert the ``live`` rows of a batch as an undo would; a sentence whose tags change gets a new version (a save
     edited from before is stale), one whose every change was changed again since keeps its tags and version."""
     batch, touched = live[0].batch, sorted({r.sentence for r in live})  # their version rows are locked (_decide)
+    pooled = session.scalar(select(PoolSentence.id).where(PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch,
+                                                          PoolSentence.state == POOL_ADDED).limit(1)) is not None
+    if pooled:  # the sentence leaves the corpus: a later save of it by someone else would leave with it, unseen
+        others = session.execute(select(Correction.sentence, Correction.author).where(
+            Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
+            Correction.batch != batch).order_by(Correction.id)).all()
+        if others:
+            raise ReviewError(f"not rejected: {', '.join(sorted({a for _, a in others}))} saved sentence {others[0].sentence} "
+                              "since it was added from the pool, and rejecting the add would take that work out of the corpus "
+                              "with it: reject their batch first, or correct the sentence on Annotate")
     before = store.read_tags(session, touched)
     session.execute(update(Correction).where(Correction.batch == batch, Correction.reverted.is_(False))
                     .values(reverted=True, reverted_by=name, reverted_at=now))
@@ -180,8 +190,6 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
     changed = [s for s in touched if before[s] != after[s]]
     for sentence in changed:
         bump_version(session, store.dataset_id, sentence, name, now, None)
-    pooled = session.scalar(select(PoolSentence.id).where(PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch,
-                                                          PoolSentence.state == POOL_ADDED).limit(1)) is not None
     reopen_batch(session, store.dataset_id, batch, name, now)  # as on undo: a pool add back to the pool, queue items reopen
     _reopen_undone_suggestions(session, store, live, after)
     superseded = [s for s in touched if s not in changed]

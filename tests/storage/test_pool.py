@@ -157,6 +157,22 @@ def test_reviewers_see_and_reject_an_add_from_the_pool_which_goes_back_to_the_po
     assert pool.item(item.id).state == OPEN and index not in store.added() and not pending(store)
 
 
+def test_rejecting_an_add_is_refused_once_someone_else_saved_the_sentence(store, pool):
+    """helper-61: the rejected add took bob's later correction out of the corpus with it, and the next add of the
+    sentence marked bob's row as undone by the adder."""
+    from ner_core.workbench.correction_review import ReviewError, decide, pending
+
+    item = pool.items()[0]
+    index, _ = pool.accept(item.id, ["O", "B-art", "O", "O", "B-art", "I-art"], "ann")
+    fixed = ["O", "B-art", "O", "B-geo", "B-art", "I-art"]
+    store.save(index, fixed, author="bob")
+    add = next(b for b in pending(store) if b.origin == "New text")
+    with pytest.raises(ReviewError, match=rf"not rejected: bob saved sentence {index} since it was added from the pool"):
+        decide(store, add.batch, "rejected", None)
+    assert index in store.added() and store.tags(index) == fixed and pool.item(item.id).state != OPEN
+    assert {b.batch for b in pending(store)} >= {add.batch}  # still waiting for a decision
+
+
 def test_undo_of_an_add_is_refused_once_someone_else_changed_it(store, pool):
     item = pool.items()[0]
     index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
