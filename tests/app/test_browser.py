@@ -4,6 +4,7 @@ Predict a sentence, and correct a sentence and see the correction survive a relo
 queue's keyboard loop: test_browser_review.py; a retrain started and followed: test_browser_instances.py).
 Screenshots go to ``docs/`` when ``NER_SCREENSHOTS=1``.
 """
+import re
 import shutil
 from pathlib import Path
 
@@ -130,7 +131,7 @@ def test_error_analysis_lists_the_sentences_of_a_clicked_type_and_category(page,
     script_done(page)
     chosen = type_filter.inner_text().strip().split("\n")[-1]
     assert chosen in ("art", "geo", "gpe", "per", "org", "tim", "eve", "nat"), chosen  # the table's first row: a type
-    listed = page.get_by_text(" sentences").filter(has_text=" of ")  # "N of M sentences"
+    listed = page.get_by_text(re.compile(r"^[\d,]+ of [\d,]+ sentences"))  # "N of M sentences"
     before = listed.inner_text()
     page.get_by_role("button", name="missed entity").click()
     page.wait_for_function("([el, before]) => el.innerText !== before", arg=[listed.element_handle(), before])
