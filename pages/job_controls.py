@@ -19,12 +19,18 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
     epochs = [e for e in status["progress"] if "loss" in e]
     table = (pd.DataFrame(epochs).drop(columns=["eta_seconds", "total"], errors="ignore").rename(columns={"done": "epoch"})
              .dropna(axis="columns", how="all").fillna("")) if epochs else None
+    choice = "\n".join(f"{e['stage']}: {e['log']}" for e in status["progress"] if "log" in e)  # estimates, scores, skips
     if status["state"] not in ACTIVE:
+        if choice:
+            with st.expander("Recipe choice"):
+                st.text(choice)
         if table is not None:
             with st.expander(f"Epochs trained ({len(epochs)})"):
                 st.dataframe(table, hide_index=True, key=f"{key}_epochs")
         return
     st.progress(*progress_line(status["progress"], since_update(status)))
+    if choice:
+        st.text(choice)
     if table is not None:
         st.dataframe(table, hide_index=True, key=f"{key}_progress")
     cancel_button(job, status, user, key)

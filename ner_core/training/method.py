@@ -163,14 +163,17 @@ def choose_and_train(
     on_epoch: Callable[[EpochReport], None] | None = None,
     on_batch: BatchCallback | None = None,
     on_candidate: Callable[[str, int, float | None], None] = lambda _name, _epochs, _left: None,
+    on_log: Callable[[str], None] = lambda _line: None,
 ) -> tuple[TrainResult, Recipe, dict[str, Any] | None]:
     """Train the ``single`` or ``strong`` tagger: by ``settings.choice`` when set (the recipe then chosen is
-    returned, for the weak tagger, with its record), else by ``settings.recipe``."""
+    returned, for the weak tagger, with its record), else by ``settings.recipe``. The choice's lines (each recipe's
+    estimate, start, score or why it was skipped) go to stderr and to ``on_log``."""
     if settings.choice is None:
         return train_tagger(role, split, tagset, out, settings, on_epoch=on_epoch, on_batch=on_batch), settings.recipe, None
     data, model, config = tagger_settings(role, split, tagset, settings)
     chosen = train_recipe(data, split.val, config, settings.choice, model, out, tagset, on_epoch, on_batch,
-                          settings.progress, log=lambda line: print(f"{role}: {line}", file=sys.stderr), on_candidate=on_candidate)
+                          settings.progress, log=lambda line: (print(f"{role}: {line}", file=sys.stderr), on_log(line)),
+                          on_candidate=on_candidate)
     return chosen.result, replace(settings.recipe, model=chosen.model_config), chosen.record
 
 
@@ -363,6 +366,11 @@ class StageProgress:
 
         return on_candidate
 
+    def log(self, stage: str) -> Callable[[str], None]:
+        """The callback of a stage's lines about its recipe choice: each one an event of its own (``log``), which the
+        progress line skips and a job's page lists."""
+        return lambda line: self.report({"stage": stage, "log": line, "seconds": round(time.perf_counter() - self.started, 1)})
+
     def _recipe(self, stage: str) -> dict[str, str]:
         return {"recipe": self.recipes[stage]} if stage in self.recipes else {}
 
@@ -396,7 +404,8 @@ def train_method(
     if not tagset.weak:
         progress = StageProgress([("single", settings.epochs)], report)
         result, _, record = choose_and_train("single", split, tagset, out_dir, settings, progress.start("single"),
-                                             progress.batches("single"), progress.candidate("single", settings.choice))
+                                             progress.batches("single"), progress.candidate("single", settings.choice),
+                                             progress.log("single"))
         progress.finish("single", note="no weak type: the single model only")
         warnings = [zero_score_warning("single", tagset.types, split.val, split.val_name)] if result.best_score == 0 else []
         return {**summary, "pipeline": False, "dev_micro_f1": result.best_score, **({"recipe": record} if record else {}),
@@ -406,7 +415,8 @@ def train_method(
     )
     with building(out_dir) as tmp:
         strong, recipe, record = choose_and_train("strong", split, tagset, tmp / "strong", settings,
-                                                  progress.start("strong"), progress.batches("strong"), progress.candidate("strong", settings.choice))
+                                                  progress.start("strong"), progress.batches("strong"), progress.candidate("strong", settings.choice),
+                                                  progress.log("strong"))
         weak = train_tagger("weak", split, tagset, tmp / "weak", settings, recipe, on_epoch=progress.start("weak"),
                             on_batch=progress.batches("weak"))
         if record:

@@ -148,7 +148,9 @@ def retrainable(dataset: str = DEFAULT_DATASET) -> list[str]:
 
 def progress_line(events: Sequence[dict[str, Any]], since_last: float = 0.0) -> tuple[float, str]:
     """A running job's share done and its line (stage, epoch and batch or steps done, time left) from its progress events, the
-    last one reported ``since_last`` seconds ago (a stage without events of its own, as scoring, counts down)."""
+    last one reported ``since_last`` seconds ago (a stage without events of its own, as scoring, counts down). A recipe
+    choice's lines (``log`` events) are not progress."""
+    events = [e for e in events if "log" not in e]
     if not events:
         return 0.0, "Starting…"
     last = events[-1]

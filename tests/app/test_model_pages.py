@@ -101,6 +101,9 @@ def test_the_retrain_page_keeps_no_models_where_none_is_active(fresh):
     assert f"on the val split {dev:.4f}" in said and ("Low: more epochs" in said) == (dev < 0.5)
     assert any("Recipe: glove (val micro F1: glove 0." in c.value for c in app.caption)  # the choice, beside the job
     assert any(e.label.startswith("Epochs trained (") for e in app.expander)  # kept, folded, once the job has ended
+    [choice_lines] = [e for e in app.expander if e.label == "Recipe choice"]  # what the CLI prints of the choice
+    lines = choice_lines.text[0].value.splitlines()
+    assert lines[0].startswith("strong: estimated: glove ") and lines[-1].startswith("strong: glove: dev micro F1 0.")
     choice = app.radio(key=f"retrain_choice_{entry}")
     assert choice.options == [f"Activate the new entry {entry}"] and choice.value == choice.options[0]
     app.button(key="retrain_apply").click().run()

@@ -125,7 +125,10 @@ def test_train_method_chooses_once_and_the_weak_tagger_follows(tmp_path, tiny_be
     events: list[dict] = []
     summary = train_method(split, tagset, tmp_path / "m", settings, events.append)
     assert summary["recipe"]["chosen"] == "finetune"
-    strong = [e for e in events if e["stage"] == "strong"]
+    strong = [e for e in events if e["stage"] == "strong" and "log" not in e]
+    said = [e["log"] for e in events if "log" in e]  # the choice's lines, which the job's page lists
+    assert len(said) == 1 and said[0].startswith("finetune: dev micro F1 ") and progress_line(events)[1] == progress_line(
+        [e for e in events if "log" not in e])[1]  # not progress
     assert {k: v for k, v in strong[1].items() if k != "seconds"} == {"stage": "strong", "recipe": "finetune", "done": 0,
                                                                       "total": 1, "eta_seconds": None}  # its start
     assert "strong: timing each recipe" not in [e["stage"] for e in events]  # no budget: nothing is timed
