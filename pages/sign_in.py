@@ -23,12 +23,14 @@ from sqlalchemy.exc import DBAPIError
 from ner_core.storage.db import shared_engine
 from ner_core.storage.store import database_failure
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
-from pages.render import INTERRUPTED, plain, remember
-from pages.tab_guards import through_app
+from pages.render import DATASET_KEY, INTERRUPTED, plain, remember
+from pages.tab_guards import APP_RAN, through_app
 
 COOKIE = "ner_session"
 SIGN_IN_AGE = int(SESSION_LIFETIME.total_seconds())
 AUTHOR, AUTHOR_COOKIE, AUTHOR_AGE = "author_name", "ner_author", 365 * 24 * 3600  # one-person mode's name: its widget, cookie
+OWNER = "signin_owner"  # st.session_state: whose work this browser session holds (_hand_over)
+SESSION_KEPT = ("signin_", "cookie_", "author_cookie_read", DATASET_KEY, APP_RAN)  # what a hand-over keeps (key prefixes)
 UNSAVED = "signin_unsaved"  # st.session_state: why a write of the last click failed (the database), said atop the page
 _COOKIE_JS = """
 export default function ({ data }) {
@@ -69,11 +71,23 @@ def current_user() -> User | None:
             del st.session_state["signin_token"]
             st.session_state.setdefault("signin_message", str(err))
         else:
+            _hand_over(user.name)
             _keep_cookie(COOKIE, token, SIGN_IN_AGE)
             return user
     _keep_cookie(COOKIE, None, SIGN_IN_AGE)
     _form(engine)
     st.stop()
+
+
+def _hand_over(name: str) -> None:
+    """A browser session holds one user's work (unsaved grid edits, queues, choices): when another user signs in on the
+    tab, after a sign-out or a refused session, it starts from none of it, so that nothing of the first user's is shown
+    or saved under the second's name. The sign-in itself, the cookies and the dataset chosen stay."""
+    owner = st.session_state.get(OWNER)
+    if owner is not None and owner != name:
+        for key in [k for k in st.session_state if not str(k).startswith(SESSION_KEPT)]:
+            del st.session_state[key]
+    st.session_state[OWNER] = name
 
 
 def signed_in(callback: Callable[..., None]) -> Callable[..., None]:

@@ -111,3 +111,25 @@ def test_moving_on_past_the_warning_drops_the_edit(store):
     assert app.session_state.annotate_sentence == 2
     app.button(key="annotate_prev").click().run()
     assert app.session_state.annotate_sentence == 1 and grid(app) == list(SENTENCES[1].tags) and notes(app) == []
+
+
+def test_unsaved_edits_are_never_handed_to_the_next_user_who_signs_in_on_the_tab(store):
+    """helper-62: rev's unsaved edit, left in a tab whose sign-in ended, was restored for ann1, who signed in there next,
+    and saved under ann1's name."""
+    from ner_core.storage.users import add_user, sign_in
+
+    for name in ("rev", "ann1"):
+        add_user(store.engine, name, "annotator", f"{name}-password")
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["signin_token"] = sign_in(store.engine, "rev", "rev-password")
+    app.switch_page("pages/annotate.py")
+    app.query_params["sentence"] = "1"
+    app.run()
+    edit(app, "gold", {0: "B-per"})
+    assert notes(app) == [] and any(i.value.startswith("Unsaved edits: 1 token(s)") for i in app.info)
+    app.session_state["signin_token"] = sign_in(store.engine, "ann1", "ann1-password")  # rev gone, ann1 signs in here
+    app.run()
+    assert not app.exception and grid(app) == list(SENTENCES[1].tags)  # the stored tags, not rev's edit
+    assert not any(i.value.startswith("Unsaved edits") for i in app.info)
+    app.button(key="annotate_save").click().run()
+    assert store.tags(1) == list(SENTENCES[1].tags) and store.history(1) == []  # nothing saved in anyone's name
