@@ -185,6 +185,7 @@ class Assignment(Base):
     adjudicated_by: Mapped[str | None] = mapped_column(String(40), nullable=True)
     adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     choice: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    adjudication_batch: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the save that settled it (0015)
 
 
 class DoubleAnnotation(Base):

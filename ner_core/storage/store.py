@@ -29,8 +29,8 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import Sentence, Split, corpus_bytes, read_corpus, split_indices
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
-from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Correction, CorrectionReview, Dataset, PoolSentence,
-                     ReviewDecision, SentenceVersion)
+from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Assignment, Correction, CorrectionReview, Dataset,
+                     PoolSentence, ReviewDecision, SentenceVersion)
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
            "bump_version", "database_failure", "refuse_when_full", "reopen_batch"]
@@ -554,12 +554,15 @@ def database_failure(err: DBAPIError) -> str:
 
 def reopen_batch(session: Session, dataset_id: int, batch: str, author: str, now: datetime) -> None:
     """What ``batch`` (being reverted: undone or rejected) settled goes back: a sentence it added from the pool to the
-    pool, the review-queue items decided with it (or settled by it) to the queue."""
+    pool, the review-queue items decided with it (or settled by it) to the queue, a double annotation it adjudicated to
+    adjudication."""
     session.execute(update(PoolSentence).where(
         PoolSentence.dataset_id == dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)
         .values(state=POOL_OPEN, decided_by=author, decided_at=now))
     session.execute(update(ReviewDecision).where(ReviewDecision.batch == batch, ReviewDecision.reverted.is_(False))
                     .values(reverted=True))
+    session.execute(update(Assignment).where(Assignment.dataset_id == dataset_id, Assignment.adjudication_batch == batch)
+                    .values(adjudicated_by=None, adjudicated_at=None, choice=None))  # the batch named still: its origin
 
 
 def bump_version(session: Session, dataset_id: int, sentence: int, author: str, now: datetime, expected: int | None) -> bool:

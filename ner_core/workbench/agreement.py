@@ -340,8 +340,11 @@ def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choic
         if not claimed:
             raise AgreementError(f"sentence {sentence} was adjudicated already, by {row.adjudicated_by}")
         assignment_id = row.id
+    def settled_by(session: Session, saved: SaveResult) -> None:  # its batch, in the same transaction: reverting it reopens
+        session.execute(update(Assignment).where(Assignment.id == assignment_id).values(adjudication_batch=saved.batch))
+
     try:
-        return store.save(sentence, tags, author=_name(user), expected_version=version)
+        return store.save(sentence, tags, author=_name(user), expected_version=version, also=settled_by)
     except Exception:
         with Session(store.engine) as session, session.begin():
             session.execute(update(Assignment).where(Assignment.id == assignment_id)
@@ -386,10 +389,10 @@ def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:
             agreed[row.sentence] = merged_a
     versions = {s: states[s].version for s in agreed}
 
-    def settle(session: Session, _saved: SaveResult) -> None:
+    def settle(session: Session, saved: SaveResult) -> None:
         session.execute(update(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence.in_(list(agreed)),
                                                  Assignment.adjudicated_at.is_(None))
-                        .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice="agreed"))
+                        .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice="agreed", adjudication_batch=saved.batch))
 
     while agreed:
         try:

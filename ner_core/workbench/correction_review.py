@@ -91,7 +91,7 @@ def pending(store: CorrectionStore) -> list[Batch]:
         batches: dict[str, list[Correction]] = {}
         for row in rows:
             batches.setdefault(row.batch, []).append(row)
-        origins = _origins(session, store, {key: (rows[0].author, {r.sentence for r in rows}) for key, rows in batches.items()})
+        origins = _origins(session, store, list(batches))
     return [
         Batch(key, rows[0].author, rows[0].created_at,
               tuple(Change(r.sentence, r.token, store.word(r.sentence, r.token), r.old_tag, r.new_tag) for r in rows), origins[key])
@@ -99,24 +99,16 @@ def pending(store: CorrectionStore) -> list[Batch]:
     ]
 
 
-def _origins(session: Session, store: CorrectionStore, batches: dict[str, tuple[str, set[int]]]) -> dict[str, str]:
-    """Where each batch (its author and sentences) was saved: the review queue (a decision names it), New text (a
-    pool sentence's add), Agreement (its author adjudicated its sentence) or, else, Annotate."""
-    keys = list(batches)
+def _origins(session: Session, store: CorrectionStore, keys: list[str]) -> dict[str, str]:
+    """Where each batch was saved: the review queue (a decision names it), New text (a
+    pool sentence's add), Agreement (an adjudication names it; those saved before migration 0015 read as Annotate)
+    or, else, Annotate."""
     queue = set(session.scalars(select(ReviewDecision.batch).where(ReviewDecision.batch.in_(keys))))
     pool = set(session.scalars(select(PoolSentence.batch).where(PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch.in_(keys))))
-    settled = set(session.execute(select(Assignment.sentence, Assignment.adjudicated_by).where(
-        Assignment.dataset_id == store.dataset_id, Assignment.adjudicated_by.is_not(None))).tuples())
-
-    def origin(key: str) -> str:
-        author, sentences = batches[key]
-        if key in queue:
-            return "Review queue"
-        if key in pool:
-            return "New text"
-        return "Agreement" if any((s, author) in settled for s in sentences) else "Annotate"
-
-    return {key: origin(key) for key in keys}
+    adjudicated = set(session.scalars(select(Assignment.adjudication_batch).where(
+        Assignment.dataset_id == store.dataset_id, Assignment.adjudication_batch.in_(keys))))
+    return {key: "Review queue" if key in queue else "New text" if key in pool else "Agreement" if key in adjudicated
+            else "Annotate" for key in keys}
 
 
 def why_not(batch: Batch, reviewer: User | None) -> str | None:
@@ -236,7 +228,7 @@ def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
         for row in session.scalars(select(Correction).where(Correction.dataset_id == store.dataset_id,
                                                             Correction.batch.in_([r.batch for r in rows]))):
             saved.setdefault(row.batch, []).append(row)
-        origins = _origins(session, store, {key: (c[0].author, {x.sentence for x in c}) for key, c in saved.items()})
+        origins = _origins(session, store, list(saved))
     return [{"batch": r.batch, "author": saved[r.batch][0].author, "saved on": origins[r.batch],
              "saved at": saved[r.batch][0].created_at, "sentences": ", ".join(map(str, sorted({c.sentence for c in saved[r.batch]}))),
              "tokens": len(saved[r.batch]), "decision": r.decision, "reviewer": r.reviewer, "note": r.note or "", "time": r.reviewed_at}

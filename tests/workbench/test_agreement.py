@@ -310,3 +310,22 @@ def test_an_annotation_saved_before_its_base_was_kept_counts_saves_made_after_it
     store.save(0, ["B-per", "I-per", "B-org", "B-geo"], author="alice")  # "visited" after their saves
     assert adopt_agreed(store, RITA) == (1, [])
     assert store.tags(0) == ["B-per", "I-per", "B-org", "O"]  # alice's "visited" kept, their "Paris" taken
+
+
+def test_an_adjudication_names_its_save_whose_rejection_reopens_it_and_annotate_saves_read_as_annotate(store):
+    """helper-62: the adjudicator's own Annotate saves of a sentence read as "on Agreement"; rejecting an adoption left
+    its sentences settled, the annotators' agreed tags out of the corpus and nobody asked to settle them again."""
+    assign(store, 1.0, ("ann", "bob"), ROOT, among=[2, 3])
+    for user in (ANN, BOB):
+        save_annotation(store, 2, ["B-tim", "O"], user)
+        save_annotation(store, 3, ["B-per", "B-tim"], user)
+    store.save(3, ["B-org", "O"], author="rita")  # on Annotate, before rita settles sentence 3 on Agreement
+    store.save(3, ["B-per", "O"], author="ann")  # ... and ann sets it back: rita's "Obama" would otherwise conflict
+    assert adopt_agreed(store, RITA) == (2, [])
+    assert sorted((b.author, b.origin) for b in pending(store)) == [("ann", "Annotate"), ("rita", "Agreement"), ("rita", "Annotate")]
+    annotate_save = next(b for b in pending(store) if b.author == "rita" and b.origin == "Annotate")
+    adoption = next(b for b in pending(store) if b.origin == "Agreement")
+    decide(store, adoption.batch, "rejected", ROOT)
+    assert store.tags(2) == ["O", "O"] and assigned_to(store, "ann") == [2, 3]  # open again, to adjudicate:
+    assert adopt_agreed(store, RITA) == (2, [])  # adopted again
+    assert store.tags(2) == ["B-tim", "O"] and annotate_save.sentences == [3]
