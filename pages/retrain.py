@@ -8,7 +8,7 @@ from ner_core.storage.users import RoleError, refusal
 from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model, recipe_line
-from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrections_by_split, job_kind,
+from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrected_since_active, corrections_by_split, job_kind,
                                         start_training)
 from pages.job_controls import earlier_jobs, job_progress, started
 from pages.retrain_forms import retrain_form, train_method_form
@@ -104,8 +104,10 @@ earlier_jobs(dataset, JOB_KINDS, newest)
 store = correction_store(dataset)
 by_split = corrections_by_split(store)
 held_out = {k: by_split[k]["sentences"] for k in SPLITS[1:]}  # val, test
+since = corrected_since_active(store)
 st.caption(f"Dataset `{dataset}`. Corpus sentences corrected in the training split, which training learns from (a "
-           f"first-N limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens).")
+           f"first-N limit keeps them): {by_split['train']['sentences']} ({by_split['train']['tokens']} tokens)"
+           + (f"; changed since the active model's training began, so not in it: {since:,}." if since is not None else "."))
 added, entities = added_since_active(store)
 if added:
     st.caption(f"Sentences added from the pool since the active model: {added:,}, which the next training learns from; their entities: "

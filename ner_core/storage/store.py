@@ -475,6 +475,13 @@ class CorrectionStore:
             except IntegrityError:
                 continue
 
+    def changed_since(self, when: datetime) -> set[int]:
+        """Sentences whose tags a save or an undo (or a rejection) changed after ``when``."""
+        with Session(self.engine) as session:
+            mine = Correction.dataset_id == self.dataset_id
+            return set(session.scalars(select(Correction.sentence).where(
+                mine, (Correction.created_at > when) | (Correction.reverted_at > when)).distinct()))
+
     def corrected_sentence_ids(self, corrected: Sequence[Sentence] | None = None) -> set[int]:
         """Sentences whose current tags differ from the original (``corrected``: :meth:`corrected`, if read already)."""
         corrected = self.corrected() if corrected is None else corrected

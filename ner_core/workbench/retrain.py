@@ -105,15 +105,24 @@ def corrections_by_split(store: CorrectionStore) -> dict[str, dict[str, int]]:
     return out
 
 
+def _active_since(store: CorrectionStore, engine: Engine | None) -> datetime | None:
+    """When the active model's training began (read its data); None for the shipped models."""
+    index = load_index(store.name, engine)
+    entry = next((e for e in index["entries"] if e["id"] == index["active"]), None)
+    return None if entry is None else datetime.fromisoformat(entry["created"]) - timedelta(seconds=float(entry.get("seconds") or 0))
+
+
 def added_since_active(store: CorrectionStore, engine: Engine | None = None) -> tuple[int, Counter]:
     """Sentences added from the pool since the active model's training began (all, for the shipped models),
     and their entities by type: what a retrain would learn from that the active model did not."""
-    index = load_index(store.name, engine)
-    entry = next((e for e in index["entries"] if e["id"] == index["active"]), None)
-    since = None
-    if entry is not None:
-        since = datetime.fromisoformat(entry["created"]) - timedelta(seconds=float(entry.get("seconds") or 0))
-    return Pool(store).added_since(since)
+    return Pool(store).added_since(_active_since(store, engine))
+
+
+def corrected_since_active(store: CorrectionStore, engine: Engine | None = None) -> int | None:
+    """Training-split sentences of the corpus whose tags changed (a save, an undo) since the active model's training began:
+    what it did not learn; None for the shipped models (trained before any correction)."""
+    since = _active_since(store, engine)
+    return None if since is None else len(store.changed_since(since) & set(store.split_indices()[0]))
 
 
 def worse(comparisons: dict[str, dict[str, Any]]) -> list[str]:

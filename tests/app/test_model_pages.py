@@ -84,6 +84,21 @@ def test_the_registry_says_why_the_shipped_row_has_no_test_score(fresh):
     assert any("record no test score" in c.value for c in app.caption)
 
 
+def test_the_retrain_page_says_which_corrections_came_after_the_active_models_training(fresh):
+    """helper-62: corrections saved after a job had read its data were counted as if the new model had them."""
+    from ner_core.storage.datasets import open_dataset
+
+    store = open_dataset("fresh")
+    said = lambda app: next(c.value for c in app.caption if c.value.startswith("Dataset `fresh`. Corpus sentences corrected"))  # noqa: E731
+    assert said(open_page("retrain", "fresh")).endswith("; changed since the active model's training began, so not in it: 0.")
+    first = next(i for i in store.split_indices()[0] if any(t != "O" for t in store.tags(i)))  # a save changes it
+    store.save(first, ["O"] * len(store.tags(first)), author="ann")
+    try:
+        assert said(open_page("retrain", "fresh")).endswith("; changed since the active model's training began, so not in it: 1.")
+    finally:
+        store.undo("ann", first)  # the module's other tests see the dataset as trained
+
+
 def test_the_retrain_page_keeps_no_models_where_none_is_active(fresh):
     from ner_core.storage.schema import Activation
     from ner_core.workbench.registry import SHIPPED, active_id
