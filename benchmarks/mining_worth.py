@@ -73,7 +73,7 @@ def train_and_score(name: str, train: list[Sentence], split: Split, tagset: TagS
     started = time.perf_counter()
 
     def report(event: dict) -> None:  # a line per epoch (the taggers' val score) and when the threshold is set
-        if "batch" in event or not event["done"]:
+        if "batch" in event or "log" in event or not event["done"]:
             return
         val = f", val {event['val']:.4f}" if "val" in event else f", threshold {event['threshold']}" if "threshold" in event else ""
         print(f"    {name}: {event['stage']} {event['done']}/{event['total']}{val} at {time.perf_counter() - started:.0f} s",

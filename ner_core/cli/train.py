@@ -173,6 +173,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
                               device=args.device, choice=choice)
 
     def report(event: dict) -> None:
+        if "log" in event:  # a recipe choice's line: printed as it is said
+            return
         if event["done"] == 0 and "batch" not in event:  # a stage starts
             eta = "" if event["eta_seconds"] is None else f"; at most {duration(event['eta_seconds'])} of training left in all"
             recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
