@@ -58,8 +58,10 @@ def do_adjudicate_edited(d) -> str:
 
 def do_adopt() -> str:
     adopted = adopt_agreed(store, user)
-    stale = (f" {len(adopted.stale)} left open: saved otherwise by someone else since the annotators started (sentence "
-             f"{', '.join(map(str, adopted.stale))}): adjudicate them below." if adopted.stale else "")
+    one = len(adopted.stale) == 1
+    stale = (f" {len(adopted.stale)} left open: saved otherwise by someone else since the annotators started (sentence"
+             f"{'' if one else 's'} {', '.join(map(str, adopted.stale))}): adjudicate {'it' if one else 'them'} below."
+             if adopted.stale else "")
     return f"{adopted.saved} sentence(s) tagged alike by both saved as corrections.{stale}"
 
 
@@ -127,11 +129,15 @@ if not open_ones and pairs:
 if open_ones and why is not None:  # an annotator: the other's tags stay unseen, so that agreement measures independent work
     st.caption(f"{len(open_ones):,} open disagreement(s): a reviewer adjudicates them.")
 elif open_ones:
-    d = st.selectbox("Sentence", open_ones, format_func=lambda d: f"{d.sentence}: {' / '.join(d.annotators)}", key="agreement_pick")
+    d = st.selectbox("Sentence", open_ones, key="agreement_pick", format_func=lambda d: f"{d.sentence}: {' / '.join(d.annotators)}"
+                     + (" · its adjudication was reverted" if d.reopened else ""))
     a, b = d.annotators
+    if d.reopened:
+        st.warning("Adjudicated before, and that save was reverted (a reviewer rejected it, or it was undone): settle it again.")
     if d.later:
-        st.warning("Saved otherwise since the annotators started: " + ", ".join(f'"{plain(d.words[i])}" (now {d.gold[i]})' for i in d.later)
-                   + ". Taking theirs is refused there; the adjudicated column keeps the saved tags.")
+        st.warning(f"Saved by {plain(d.saved_by or 'someone')} since the annotators tagged it, otherwise than they did: "
+                   + ", ".join(f'"{plain(d.words[i])}" (now {d.gold[i]})' for i in d.later) + f". Taking {plain(a)}'s or "
+                   f"{plain(b)}'s tags is refused at these tokens; the adjudicated column starts from the saved tag there.")
     st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.start}),
                    disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
                    column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})

@@ -8,13 +8,14 @@ from ner_core.storage.store import SentenceState, StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
 from pages.render import annotate_link, entities_html, flash
-from pages.sign_in import current_user, signed_in
+from pages.sign_in import AUTHOR, author_name, current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours
 
 SHOWN = 20
 CONTEXT = 3  # sentences of a batch shown before and after (a string annotated alike may change many)
 st.title("Review corrections")
 user = current_user()
+author = author_name(user)  # who decides: the signed-in user, or one-person mode's name
 dataset = current_dataset()
 store = correction_store(dataset)
 colours = dataset_colours(dataset)
@@ -26,7 +27,8 @@ if reason:
 @signed_in
 def record(batch: str, decision: str) -> None:
     try:
-        done = decide(store, batch, decision, user, st.session_state.get(f"rc_note_{batch}", ""))
+        done = decide(store, batch, decision, user, st.session_state.get(f"rc_note_{batch}", ""),
+                      st.session_state.get(AUTHOR, author))  # the name box as the click sends it
         st.session_state.review_corrections_message = ("info" if done.superseded else "success", str(done))
     except (ReviewError, RoleError, StorageWriteError) as err:
         st.session_state.review_corrections_message = ("error", f"Refused: {err}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections import Counter
 import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -43,6 +44,8 @@ class Disagreement:
     version: int  # the version of gold: adjudicating names it
     start: list[str] = field(default_factory=list)  # A's tags over what others saved since (:func:`over_later_saves`)
     later: tuple[int, ...] = ()  # tokens saved otherwise since the annotators started, where their tags differ from now
+    saved_by: str | None = None  # who saved the sentence last (the later save's author, where ``later``)
+    reopened: bool = False  # adjudicated once, and that save reverted (rejected by a reviewer, or undone)
 
 
 @dataclass
@@ -53,8 +56,8 @@ class PairAgreement:
     entity_f1: float  # micro over types
     kappa: float  # on the token tags (nan when undefined: one tag only, on both sides)
     per_type: dict[str, dict[str, float]] = field(default_factory=dict)  # type -> {"f1", "kappa"}
-    disagreements: int = 0  # sentences tagged differently and not yet adjudicated
-    adjudicated: int = 0  # sentences tagged differently and settled by an adjudicator
+    disagreements: int = 0  # sentences open to adjudicate (:func:`disagreements`)
+    adjudicated: int = 0  # sentences settled by an adjudicator (A's, B's or edited tags; not adopted alike)
 
 
 def _now() -> datetime:
@@ -286,17 +289,19 @@ def pair_agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[st
 
 
 def agreement(store: CorrectionStore) -> list[PairAgreement]:
-    """Agreement per annotator pair over the sentences both have annotated (adjudicated ones too)."""
-    by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], bool]]] = {}
+    """Agreement per annotator pair over the sentences both have annotated (adjudicated ones too); each pair's open
+    sentences are those :func:`disagreements` lists, its adjudicated ones those settled otherwise than by adoption."""
+    by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], str | None]]] = {}
     for row, a, b in _pairs(store, open_only=False):
-        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a.tags, b.tags, row.adjudicated_at is not None))
+        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a.tags, b.tags, row.choice))
+    listed = Counter(d.annotators for d in disagreements(store))
     result = []
     for pair, items in sorted(by_pair.items()):
         tags_a, tags_b = [a for a, _, _ in items], [b for _, b, _ in items]
         scores = pair_agreement(tags_a, tags_b)
-        differ = [settled for a, b, settled in items if a != b]
+        adjudicated = sum(choice is not None and choice != "agreed" for _, _, choice in items)
         result.append(PairAgreement(pair, len(items), sum(map(len, tags_a)), scores["entity_f1"], scores["kappa"],
-                                    scores["per_type"], differ.count(False), differ.count(True)))
+                                    scores["per_type"], listed[pair], adjudicated))
     return result
 
 
@@ -309,9 +314,10 @@ def disagreements(store: CorrectionStore) -> list[Disagreement]:
     for row, a, b in pairs:
         now = states[row.sentence]
         merged_a, merged_b, later = _settled(store, row.sentence, a, b, now.tags)
-        if a.tags != b.tags or later or merged_a != merged_b:
+        reopened = row.adjudication_batch is not None  # its adjudication reverted: a person settles it again
+        if a.tags != b.tags or later or merged_a != merged_b or reopened:
             found.append(Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words,
-                                      a.tags, b.tags, now.tags, now.version, merged_a, later))
+                                      a.tags, b.tags, now.tags, now.version, merged_a, later, now.author, reopened))
     return found
 
 
@@ -365,7 +371,7 @@ def _over_later_saves_or_refuse(store: CorrectionStore, sentence: int, tags: Seq
         words = store.original[sentence].words
         raise AgreementError(f"sentence {sentence} was saved since {name} tagged it, otherwise than {name} did: "
                              + ", ".join(f'"{words[i]}" now {now[i]}, {name}\'s {tags[i]}' for i in conflicts)
-                             + ": settle it in the adjudicated column")
+                             + ": settle it in the adjudicated column.")
     return merged
 
 
@@ -378,7 +384,8 @@ def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:
     """Settle every open sentence both annotators tagged alike: one batch of corrections, each sentence
     checked against the version it was read at, and their assignments closed in the same transaction."""
     require(user, "adjudicate")
-    pairs = [(row, a, b) for row, a, b in _pairs(store, open_only=True) if a.tags == b.tags]
+    pairs = [(row, a, b) for row, a, b in _pairs(store, open_only=True)
+             if a.tags == b.tags and row.adjudication_batch is None]  # a reverted adjudication is a person's to settle again
     states = store.snapshots(row.sentence for row, _, _ in pairs)
     agreed, stale = {}, []
     for row, a, b in pairs:  # theirs over what others saved in the sentence since they started; a conflict waits

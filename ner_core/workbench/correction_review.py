@@ -118,15 +118,16 @@ def why_not(batch: Batch, reviewer: User | None) -> str | None:
 
 
 @refuse_when_full()
-def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, note: str = "") -> Decided:
+def decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | None, note: str = "", name: str = "") -> Decided:
     """Accept or reject a pending batch (a rejection reverts it), with the reviewer's ``note`` to its author (why);
-    one transaction, nothing changed on refusal."""
+    one transaction, nothing changed on refusal. ``name``: who decides where no user is signed in (one-person mode's
+    name, the command line)."""
     require(reviewer, "review")
     if decision not in DECISIONS:
         raise ReviewError(f"unknown decision {decision!r}: {' or '.join(DECISIONS)}")
     if len(note := note.strip()) > NOTE_MAX:
         raise ReviewError(f"a note holds at most {NOTE_MAX} characters, this one {len(note)}: shorten it")
-    name = reviewer.name if reviewer else "anonymous"
+    name = reviewer.name if reviewer else name.strip() or "anonymous"
     try:
         return _decide(store, batch, decision, reviewer, name, note or None)
     except IntegrityError:  # another reviewer decided meanwhile

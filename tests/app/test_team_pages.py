@@ -247,3 +247,20 @@ def test_an_admin_manages_users_on_the_users_page_and_others_only_see_them(team)
     admin.checkbox(key="users_remove_sure").check().run()
     admin.button(key="users_remove").click().run()
     assert admin.success[0].value == "Removed bob (annotator)." and "bob" not in [u.name for u in list_users(store.engine)]
+
+
+def test_in_one_person_mode_a_decision_is_made_in_the_name_typed_in_the_sidebar(team, monkeypatch, tmp_path):
+    """helper-63: a rejection in one-person mode was recorded as anonymous's; Review corrections had no name box."""
+    store, _ = team
+    solo = f"sqlite:///{tmp_path / 'solo.sqlite'}"  # no users: one person's app
+    monkeypatch.setenv("NER_DB_URL", solo)
+    store = CorrectionStore(make_engine(solo), "default", store.path)
+    store.save(0, ["B-per", "O", "B-org"], author="Zoe Q")
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    app.switch_page("pages/review_corrections.py")
+    app.run()
+    batch, = [b for b in app.button if b.key.startswith("rc_reject_")]
+    app.sidebar.text_input(key="author_name").set_value("Zoe Q")
+    batch.click().run()  # the name typed and the click in one run, as a browser sends them
+    assert not app.exception and store.tags(0) == ["B-per", "O", "B-geo"]
+    assert [d["reviewer"] for d in decisions(store)] == ["Zoe Q"] and store.history(0)[0]["undone by"] == "Zoe Q"

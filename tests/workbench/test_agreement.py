@@ -326,6 +326,10 @@ def test_an_adjudication_names_its_save_whose_rejection_reopens_it_and_annotate_
     annotate_save = next(b for b in pending(store) if b.author == "rita" and b.origin == "Annotate")
     adoption = next(b for b in pending(store) if b.origin == "Agreement")
     decide(store, adoption.batch, "rejected", ROOT)
-    assert store.tags(2) == ["O", "O"] and assigned_to(store, "ann") == [2, 3]  # open again, to adjudicate:
-    assert adopt_agreed(store, RITA) == (2, [])  # adopted again
+    assert store.tags(2) == ["O", "O"] and assigned_to(store, "ann") == [2, 3]  # open again, for a person to settle:
+    reopened = {d.sentence: d for d in disagreements(store)}
+    assert sorted(reopened) == [2, 3] and all(d.reopened for d in reopened.values())  # listed, tagged alike as they are
+    assert adopt_agreed(store, RITA) == (0, [])  # never adopted again in one click: the reviewer had rejected that
+    adjudicate(store, 2, reopened[2].tags_a, "A", ROOT, reopened[2].version)
     assert store.tags(2) == ["B-tim", "O"] and annotate_save.sentences == [3]
+    assert [(p.disagreements, p.adjudicated) for p in agreement(store)] == [(1, 1)]  # 3 open; 2 settled by ROOT's choice
