@@ -59,10 +59,11 @@ for batch in batches[:SHOWN]:
     why = why_not(batch, user)
     with st.container(border=True):
         st.text(f"{batch.author} · on {batch.origin} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
-                f"sentence(s) {', '.join(map(str, batch.sentences))}")
+                f"sentence(s) {', '.join(map(str, batch.sentences))}" + (" · added from the pool" if batch.added else ""))
         before = store.tags_before(batch.batch)
-        for sentence in batch.sentences[:CONTEXT]:
-            in_context(sentence, before[sentence], [c for c in batch.changes if c.sentence == sentence], now[sentence])
+        for sentence in batch.sentences[:CONTEXT]:  # an added sentence was all O before its add
+            in_context(sentence, before.get(sentence) or ["O"] * len(now[sentence].tags), [c for c in batch.changes if c.sentence == sentence],
+                       now[sentence])
         st.dataframe(pd.DataFrame([c.__dict__ for c in batch.changes]), hide_index=True, placeholder="", key=f"rc_table_{batch.batch}")
         st.text_input("Note to the author (why, optional)", key=f"rc_note_{batch.batch}", max_chars=NOTE_MAX, disabled=why is not None,
                       placeholder="e.g. \"Katrina\" is the storm here: nat, not per", help="Shown with the item when it is back in their queue")

@@ -44,10 +44,11 @@ class Batch:
     created_at: datetime
     changes: tuple[Change, ...]
     origin: str = "Annotate"  # the page it was saved on (see :func:`_origins`)
+    added: tuple[int, ...] = ()  # the sentence it added from the pool (one with no entity changes no tag)
 
     @property
     def sentences(self) -> list[int]:
-        return sorted({c.sentence for c in self.changes})
+        return sorted({c.sentence for c in self.changes} | set(self.added))
 
 
 @dataclass(frozen=True)
@@ -91,12 +92,19 @@ def pending(store: CorrectionStore) -> list[Batch]:
         batches: dict[str, list[Correction]] = {}
         for row in rows:
             batches.setdefault(row.batch, []).append(row)
-        origins = _origins(session, store, list(batches))
-    return [
+        adds = {add.batch: add for add in session.execute(select(
+            PoolSentence.batch, PoolSentence.corpus_index, PoolSentence.decided_by, PoolSentence.decided_at).where(
+            PoolSentence.dataset_id == store.dataset_id, PoolSentence.state == POOL_ADDED, PoolSentence.batch.not_in(reviewed)))}
+        origins = _origins(session, store, [*batches, *adds])
+    found = [
         Batch(key, rows[0].author, rows[0].created_at,
-              tuple(Change(r.sentence, r.token, store.word(r.sentence, r.token), r.old_tag, r.new_tag) for r in rows), origins[key])
+              tuple(Change(r.sentence, r.token, store.word(r.sentence, r.token), r.old_tag, r.new_tag) for r in rows), origins[key],
+              (adds[key].corpus_index,) if key in adds else ())
         for key, rows in batches.items()
     ]
+    found += [Batch(key, add.decided_by, add.decided_at, (), origins[key], (add.corpus_index,))  # added with no entity: no tag changed
+              for key, add in adds.items() if key not in batches]
+    return sorted(found, key=lambda b: b.created_at)
 
 
 def _origins(session: Session, store: CorrectionStore, keys: list[str]) -> dict[str, str]:
@@ -143,7 +151,9 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
         if done is not None:
             raise ReviewError(f"this batch was {done.decision} already, by {done.reviewer}")
         of_batch = (Correction.dataset_id == store.dataset_id, Correction.batch == batch)
-        touched = session.scalars(select(Correction.sentence).where(*of_batch).distinct()).all()
+        add = session.execute(select(PoolSentence.corpus_index, PoolSentence.decided_by).where(  # a pool add, live
+            PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch, PoolSentence.state == POOL_ADDED)).first()
+        touched = sorted({*session.scalars(select(Correction.sentence).where(*of_batch).distinct()), *([add[0]] if add else [])})
         if not touched:
             raise ReviewError(f"no correction batch {batch!r}")
         session.execute(select(SentenceVersion.sentence).where(SentenceVersion.dataset_id == store.dataset_id,
@@ -153,21 +163,21 @@ def _decide(store: CorrectionStore, batch: str, decision: str, reviewer: User | 
                                      note=note))
         session.flush()
         rows = list(session.scalars(select(Correction).where(*of_batch)))
-        if all(r.reverted for r in rows):
+        if add is None and all(r.reverted for r in rows):
             raise ReviewError("this batch was undone by its author; nothing to review")
-        if reviewer is not None and rows[0].author == reviewer.name:
+        author = add[1] if add is not None else rows[0].author
+        if reviewer is not None and author == reviewer.name:
             raise ReviewError("a reviewer does not review their own corrections")
         if decision == "rejected":
-            return _reject(session, store, [r for r in rows if not r.reverted], name, now)
-        return Decided(batch, decision, rows[0].author, tuple(sorted({r.sentence for r in rows})))
+            return _reject(session, store, batch, touched, author, [r for r in rows if not r.reverted], name, now, add is not None)
+        return Decided(batch, decision, author, tuple(touched))
 
 
-def _reject(session: Session, store: CorrectionStore, live: list[Correction], name: str, now: datetime) -> Decided:
-    """Revert the ``live`` rows of a batch as an undo would; a sentence whose tags change gets a new version (a save
-    edited from before is stale), one whose every change was changed again since keeps its tags and version."""
-    batch, touched = live[0].batch, sorted({r.sentence for r in live})  # their version rows are locked (_decide)
-    pooled = session.scalar(select(PoolSentence.id).where(PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch == batch,
-                                                          PoolSentence.state == POOL_ADDED).limit(1)) is not None
+def _reject(session: Session, store: CorrectionStore, batch: str, touched: list[int], author: str, live: list[Correction],
+            name: str, now: datetime, pooled: bool) -> Decided:
+    """Revert the ``live`` rows of ``batch`` (on ``touched`` sentences, whose version rows are locked) as an undo would;
+    a sentence whose tags change gets a new version (a save edited from before is stale), one whose every change was
+    changed again since keeps its tags and version; a ``pooled`` batch's added sentence goes back to the pool."""
     if pooled:  # the sentence leaves the corpus: a later save of it by someone else would leave with it, unseen
         others = session.execute(select(Correction.sentence, Correction.author).where(
             Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
@@ -185,13 +195,13 @@ def _reject(session: Session, store: CorrectionStore, live: list[Correction], na
         bump_version(session, store.dataset_id, sentence, name, now, None)
     reopen_batch(session, store.dataset_id, batch, name, now)  # as on undo: a pool add back to the pool, queue items reopen
     _reopen_undone_suggestions(session, store, live, after)
-    superseded = [s for s in touched if s not in changed]
+    superseded = sorted({r.sentence for r in live} - set(changed))  # an add's sentence without entities changes no tag
     tokens = {(r.sentence, r.token) for r in live if r.sentence in superseded}
     later = session.execute(select(Correction.sentence, Correction.token, Correction.author).where(
         Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(superseded),
-        Correction.id > min(r.id for r in live))).all()
-    by = sorted({author for sentence, token, author in later if (sentence, token) in tokens})
-    return Decided(batch, "rejected", live[0].author, tuple(touched), tuple(changed), tuple(superseded), tuple(by), pooled)
+        Correction.id > min(r.id for r in live))).all() if superseded else []
+    by = sorted({who for sentence, token, who in later if (sentence, token) in tokens})
+    return Decided(batch, "rejected", author, tuple(touched), tuple(changed), tuple(superseded), tuple(by), pooled)
 
 
 def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: list[Correction], after: dict) -> None:
@@ -225,12 +235,22 @@ def decisions(store: CorrectionStore, limit: int = 200) -> list[dict]:
     with Session(store.engine) as session:
         rows = list(session.scalars(select(CorrectionReview).where(CorrectionReview.dataset_id == store.dataset_id)
                                     .order_by(CorrectionReview.reviewed_at.desc()).limit(limit)))
+        keys = [r.batch for r in rows]
         saved: dict[str, list[Correction]] = {}
-        for row in session.scalars(select(Correction).where(Correction.dataset_id == store.dataset_id,
-                                                            Correction.batch.in_([r.batch for r in rows]))):
+        for row in session.scalars(select(Correction).where(Correction.dataset_id == store.dataset_id, Correction.batch.in_(keys))):
             saved.setdefault(row.batch, []).append(row)
-        origins = _origins(session, store, list(saved))
-    return [{"batch": r.batch, "author": saved[r.batch][0].author, "saved on": origins[r.batch],
-             "saved at": saved[r.batch][0].created_at, "sentences": ", ".join(map(str, sorted({c.sentence for c in saved[r.batch]}))),
-             "tokens": len(saved[r.batch]), "decision": r.decision, "reviewer": r.reviewer, "note": r.note or "", "time": r.reviewed_at}
-            for r in rows]
+        adds = {a.batch: a for a in session.execute(select(  # an add without entities has no rows; its adder, while it stands
+            PoolSentence.batch, PoolSentence.corpus_index, PoolSentence.state, PoolSentence.decided_by, PoolSentence.decided_at).where(
+            PoolSentence.dataset_id == store.dataset_id, PoolSentence.batch.in_(keys)))}
+        origins = _origins(session, store, keys)
+
+    def row(r: CorrectionReview) -> dict:
+        changes, add = saved.get(r.batch, []), adds.get(r.batch)
+        sentences = {c.sentence for c in changes} | ({add.corpus_index} if add is not None and add.corpus_index is not None else set())
+        standing = add is not None and add.state == POOL_ADDED
+        author, at = (changes[0].author, changes[0].created_at) if changes else (add.decided_by, add.decided_at) if standing else ("", None)
+        return {"batch": r.batch, "author": author, "saved on": origins[r.batch],
+                "saved at": at, "sentences": ", ".join(map(str, sorted(sentences))),
+                "tokens": len(changes), "decision": r.decision, "reviewer": r.reviewer, "note": r.note or "", "time": r.reviewed_at}
+
+    return [row(r) for r in rows]

@@ -264,3 +264,18 @@ def test_in_one_person_mode_a_decision_is_made_in_the_name_typed_in_the_sidebar(
     batch.click().run()  # the name typed and the click in one run, as a browser sends them
     assert not app.exception and store.tags(0) == ["B-per", "O", "B-geo"]
     assert [d["reviewer"] for d in decisions(store)] == ["Zoe Q"] and store.history(0)[0]["undone by"] == "Zoe Q"
+
+
+def test_a_sentence_added_without_entities_waits_for_review_on_the_page(team):
+    from ner_core.storage.pool import Pool
+
+    store, token = team
+    Pool(store).add([("Nothing", "happened", "here", "today", ".")], "new.txt", "ann")
+    item, = Pool(store).items()
+    index, _ = Pool(store).accept(item.id, ["O"] * len(item.words), "ann")
+    app = page("review_corrections.py", token)
+    assert not app.exception
+    assert any(t.value.startswith("ann · on New text · ") and t.value.endswith(f"0 token(s) in sentence(s) {index} · added from the pool")
+               for t in app.text)
+    app.button(key=next(b.key for b in app.button if b.key.startswith("rc_reject_"))).click().run()
+    assert not app.exception and index not in store.added()

@@ -173,6 +173,24 @@ def test_rejecting_an_add_is_refused_once_someone_else_saved_the_sentence(store,
     assert {b.batch for b in pending(store)} >= {add.batch}  # still waiting for a decision
 
 
+def test_an_add_without_any_entity_is_reviewed_as_any_other_add(store, pool):
+    """helper-62: a sentence added all O wrote no correction row, so it never reached Review corrections."""
+    from ner_core.workbench.correction_review import decide, decisions, pending
+
+    first, second = pool.items()[:2]
+    kept, _ = pool.accept(first.id, ["O"] * len(first.words), "ann")
+    dropped, _ = pool.accept(second.id, ["O"] * len(second.words), "ann")
+    waiting = pending(store)
+    assert [(b.author, b.origin, b.added, b.sentences, b.changes) for b in waiting] == [
+        ("ann", "New text", (kept,), [kept], ()), ("ann", "New text", (dropped,), [dropped], ())]
+    assert str(decide(store, waiting[0].batch, "accepted", None, name="rita")) == f"Accepted: ann's save on sentence {kept}."
+    decide(store, waiting[1].batch, "rejected", None, name="rita")
+    assert kept in store.added() and dropped not in store.added() and pool.item(second.id).state == OPEN and not pending(store)
+    made = {d["decision"]: d for d in decisions(store)}
+    assert (made["accepted"]["author"], made["accepted"]["sentences"], made["accepted"]["tokens"]) == ("ann", str(kept), 0)
+    assert (made["rejected"]["reviewer"], made["rejected"]["sentences"]) == ("rita", str(dropped))
+
+
 def test_undo_of_an_add_is_refused_once_someone_else_changed_it(store, pool):
     item = pool.items()[0]
     index, _ = pool.accept(item.id, ["O"] * len(item.words), "ann")
