@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections import Counter
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import NamedTuple, Sequence
