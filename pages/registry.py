@@ -36,7 +36,8 @@ st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="regis
 if SHIPPED in ids:
     st.caption(f"The shipped set's test score is as the retrain that made {measured[1]} measured it (old → new), on the test "
                "split as it was then." if (measured := shipped_score(index)) else
-               "The shipped checkpoints record no test score; a retrain measures them on the test split (old → new).")
+               "The shipped checkpoints record no test score: Error analysis scores them on the test split as it is now, and a "
+               "retrain records old → new.")
 
 choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
 if details := entry_line(index, choice):

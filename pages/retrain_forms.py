@@ -70,8 +70,8 @@ def train_method_form(dataset: str, store: CorrectionStore, blocked: str | None)
         left, right = st.columns(2)
         recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
                                 "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
-        budget = right.number_input("Time for auto's recipe choice (minutes)", 1, 24 * 60, 60, key="train_budget",
-                                    help="auto only: how long trying the candidates may take")
+        budget = right.number_input("Time for the recipes (minutes)", 1, 24 * 60, 60, key="train_budget",
+                                    help="auto: how long trying the candidates may take; one recipe: its training stops there")
         submitted = st.form_submit_button("Train models", type="primary", disabled=(blocked or unfit) is not None,
                                           help=blocked or unfit)
     return TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
