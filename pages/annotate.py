@@ -6,7 +6,7 @@ from ner_core.data.tags import rebase, replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
-from pages.drafts import drop_draft, leave, open_grid, unsaved_note, saved_alike, sync_grid
+from pages.drafts import draft_of, drop_draft, leave, open_grid, unsaved_note, saved_alike, sync_grid
 from pages.models import optional_model
 from pages.render import conflict_choice, edited_column, entities_html, flash, forget, plain, remember, sentence_from_link
 from pages.sign_in import author_name, current_user, signed_in
@@ -66,8 +66,8 @@ if flagged is not None and flagged.sentence == i:
     st.info(plain(f"From the review queue: {flagged.describe(words)} (marked ⚑ in the grid)"))
 text, tokens = join_tokens(words)
 left, right = st.columns(2)
-left.markdown("**Gold (current)**")
-left.html(entities_html(text, tokens, stored.tags, colours))
+left.markdown("**Gold (current)**" if (draft := draft_of((dataset, i))) is None else "**Gold, with your unsaved edits**")
+left.html(entities_html(text, tokens, stored.tags if draft is None else list(draft.tags), colours))  # follows the grid
 if predicted is not None:
     right.markdown(f"**Prediction** · {plain(model_label)}")
     right.html(entities_html(text, tokens, predicted.tags, colours))

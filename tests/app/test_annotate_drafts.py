@@ -54,6 +54,8 @@ def test_an_edit_survives_a_page_switch_and_is_saved_on_return(store):
     edited = ["B-per", *SENTENCES[1].tags[1:]]
     edit(app, "gold", {0: "B-per"})
     assert [i.value for i in app.info if i.value.startswith("Unsaved edits:")] == ["Unsaved edits: 1 token(s); Save them or Discard (row 0)."]
+    assert "**Gold, with your unsaved edits**" in [m.value for m in app.markdown]  # the spans follow the grid (helper-64)
+    assert "per" in app.get("html")[0].proto.body  # "The" as edited: the stored gold holds no per
     app.switch_page("pages/predict.py").run()
     app.switch_page("pages/annotate.py").run()
     assert not app.exception and app.session_state.annotate_sentence == 1
