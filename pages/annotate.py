@@ -78,7 +78,8 @@ table = pd.DataFrame({"token": words, "gold": grid.drawn} if predicted is None e
 if flagged is not None and flagged.sentence == i:  # the review queue's suspect tokens, beside their words
     table.insert(0, "⚑", ["⚑" if flagged.start <= k < flagged.end else "" for k in range(len(words))])
 st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold"], key=grid.key, on_change=sync_grid,
-               column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True)})
+               column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True, help="One of the "
+                              "dataset's tags (a new entity type comes with a file that tags it, imported as a dataset)")})
 unsaved_note(grid, "annotate_discard")  # below the grid: a note that comes with the first edit moves nothing
 
 
