@@ -72,6 +72,7 @@ for batch in batches[:SHOWN]:
                       disabled=why is not None, help=why, type="primary")
             st.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
                       disabled=why is not None, help=why)
-            annotate_link(dataset, batch.sentences[0], f"Open sentence {batch.sentences[0]}")
+            for sentence in batch.sentences[:CONTEXT]:  # each sentence shown above (helper-63: only the first had a link)
+                annotate_link(dataset, sentence, f"Open sentence {sentence}")
 with st.expander("Decisions made"):
     st.dataframe(pd.DataFrame(decisions(store)), hide_index=True, placeholder="", key="rc_decisions")

@@ -279,3 +279,10 @@ def test_a_sentence_added_without_entities_waits_for_review_on_the_page(team):
                for t in app.text)
     app.button(key=next(b.key for b in app.button if b.key.startswith("rc_reject_"))).click().run()
     assert not app.exception and index not in store.added()
+
+
+def test_a_batch_of_several_sentences_links_each_one_shown(team):
+    store, token = team
+    store.save_many({0: ["B-per", "O", "B-org"], 1: ["O", "B-geo", "O"]}, author="ann")  # as annotating a string alike saves
+    app = page("review_corrections.py", token)
+    assert [p.proto.label for p in app.get("page_link") if p.proto.label.startswith("Open sentence")] == ["Open sentence 0", "Open sentence 1"]
