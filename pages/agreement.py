@@ -102,7 +102,8 @@ if mine.open:
     leave_guard(grid_edited(editor), "agreement_mine_leave")
 
 st.subheader("Agreement per annotator pair")
-pairs = agreement(store)
+open_ones = disagreements(store)
+pairs = agreement(store, open_ones)
 
 
 def fmt(x: float) -> float | None:
@@ -119,7 +120,6 @@ else:
                                for p in pairs for t, s in p.per_type.items()]), hide_index=True, key="agreement_types")
 
 st.subheader("Disagreements")
-open_ones = disagreements(store)
 why = refusal(user, "adjudicate")
 none = None if pairs else "no sentence has been tagged by both of its annotators yet"
 st.button("Adopt every sentence both tagged alike", key="agreement_adopt", disabled=(why or none) is not None, help=why or none,

@@ -8,8 +8,9 @@ from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
 from pages.drafts import draft_of, drop_draft, leave, open_grid, unsaved_note, saved_alike, sync_grid
 from pages.models import optional_model
+from pages.author import author_name
 from pages.render import conflict_choice, edited_column, entities_html, flash, forget, plain, remember, sentence_from_link
-from pages.sign_in import author_name, current_user, signed_in
+from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue, split_parts
 
 st.title("Annotate")
@@ -78,8 +79,7 @@ table = pd.DataFrame({"token": words, "gold": grid.drawn} if predicted is None e
 if flagged is not None and flagged.sentence == i:  # the review queue's suspect tokens, beside their words
     table.insert(0, "⚑", ["⚑" if flagged.start <= k < flagged.end else "" for k in range(len(words))])
 st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold"], key=grid.key, on_change=sync_grid,
-               column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True, help="One of the "
-                              "dataset's tags (a new entity type comes with a file that tags it, imported as a dataset)")})
+               column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True, help="The dataset's tags; a new type comes with a file that tags it")})
 unsaved_note(grid, "annotate_discard")  # below the grid: a note that comes with the first edit moves nothing
 
 

@@ -1,9 +1,13 @@
 """Error analysis's tables and charts: scores by type, the confusion heatmaps, and clicks on a table as filters."""
+import shlex
+
 import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from ner_core.data.corpus import Sentence
 from ner_core.evaluation.analysis import confusion_matrix
+from pages.ui import correction_store
 
 
 def score_table(rows: list[dict]) -> pd.DataFrame:
@@ -59,3 +63,16 @@ def filters_note(types: list[str], categories: list[str], query: str, disagreeme
              f"lowest confidence {confidence[0]:g}-{confidence[1]:g}" if tuple(confidence) != (0.0, 1.0) else ""]
     chosen = [p for p in parts if p]
     return f" · filtered by {'; '.join(chosen)}" if chosen else ""
+
+
+def gold_note(dataset: str, part: str, sentences: list[Sentence], ids: list[int]) -> str:
+    """For a caption: how many of a split's sentences (``sentences``, numbered ``ids``) hold saved corrections or were
+    added from the pool, and the command that scores the same gold ("" for none: the file's gold as it is)."""
+    original = correction_store(dataset).original
+    corrected = sum(i < len(original) and original[i].tags != s.tags for i, s in zip(ids, sentences))
+    added = sum(i >= len(original) for i in ids)
+    if not corrected and not added:
+        return ""
+    said = [f"{corrected:,} corrected" if corrected else "", f"{added:,} added from the pool" if added else ""]
+    return (f" · the gold as saved: {' and '.join(p for p in said if p)} (`evaluate --dataset {shlex.quote(dataset)} --split {part}` "
+            "reads the same; a corpus file holds the gold as it was filed)")

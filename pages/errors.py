@@ -11,11 +11,11 @@ from ner_core.data.tokenize import join_tokens
 from ner_core.evaluation.analysis import filter_sentences
 from ner_core.evaluation.errors import CATEGORIES
 from ner_core.models.pipeline import VotedPipeline
-from pages.error_tables import filter_by_click, filters_note, heatmap, score_columns, score_table
+from pages.error_tables import filter_by_click, filters_note, gold_note, heatmap, score_columns, score_table
 from pages.models import choose_model, get_analysis
 from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
 from pages.sign_in import current_user
-from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, gold_note, split_ids,
+from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_ids,
                       split_source_key)
 
 

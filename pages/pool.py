@@ -8,13 +8,14 @@ from ner_core.quality.pool_session import PoolSession
 from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
 from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from ner_core.workbench.registry import active_id
+from pages.author import author_name
 from pages.job_controls import followed_job, started
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.pool_discards import discards
 from pages.pool_intake import intake
 from pages.render import plain, type_colours
-from pages.sign_in import author_name, current_user
+from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset, dataset_types
 
 KEY = "pool_annotator"

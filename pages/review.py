@@ -10,11 +10,12 @@ from ner_core.training.recipes import RECIPES
 from ner_core.workbench.correction_review import rejections
 from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
+from pages.author import author_name
 from pages.job_controls import followed_job, started
 from pages.keyboard_annotator import keyboard_annotator
 from pages.models import load_model
 from pages.render import annotate_link, plain, remember, type_colours
-from pages.sign_in import author_name, current_user, signed_in
+from pages.sign_in import current_user, signed_in
 from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
 
 KEY = "review_annotator"

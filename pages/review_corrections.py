@@ -7,8 +7,9 @@ from ner_core.storage.schema import NOTE_MAX
 from ner_core.storage.store import SentenceState, StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.correction_review import Change, ReviewError, decide, decisions, pending, why_not
+from pages.author import AUTHOR, author_name
 from pages.render import annotate_link, entities_html, flash
-from pages.sign_in import AUTHOR, author_name, current_user, signed_in
+from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset, dataset_colours
 
 SHOWN = 20

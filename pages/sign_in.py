@@ -4,18 +4,14 @@ With no users defined the app is a one-person tool and :func:`current_user` retu
 otherwise it returns the signed-in user, or draws the sign-in form and stops the page.
 
 A sign-in survives a reload: the session token is kept in a browser cookie (``SameSite=Strict``,
-for the session's lifetime), read once when a browser session starts, and cleared on sign-out. So
-does one-person mode's name (:func:`author_name`).
+for the session's lifetime; :mod:`pages.cookies`), read once when a browser session starts, and cleared on sign-out.
 A write runs in a widget's callback, before the page checks the sign-in again: :func:`signed_in`
 wraps it, so that a session signed out in another tab (or expired) saves nothing.
 """
 from __future__ import annotations
 
 import functools
-import hashlib
-import os
 from typing import Callable
-from urllib.parse import unquote
 
 import streamlit as st
 from sqlalchemy.exc import DBAPIError
@@ -23,24 +19,15 @@ from sqlalchemy.exc import DBAPIError
 from ner_core.storage.db import shared_engine
 from ner_core.storage.store import database_failure
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
-from pages.render import DATASET_KEY, INTERRUPTED, plain, remember
+from pages.cookies import first_read, keep_cookie
+from pages.render import DATASET_KEY, INTERRUPTED, plain
 from pages.tab_guards import APP_RAN, through_app
 
 COOKIE = "ner_session"
 SIGN_IN_AGE = int(SESSION_LIFETIME.total_seconds())
-AUTHOR, AUTHOR_COOKIE, AUTHOR_AGE = "author_name", "ner_author", 365 * 24 * 3600  # one-person mode's name: its widget, cookie
 OWNER = "signin_owner"  # st.session_state: whose work this browser session holds (_hand_over)
-SESSION_KEPT = ("signin_", "cookie_", "author_cookie_read", DATASET_KEY, APP_RAN)  # what a hand-over keeps (key prefixes)
+SESSION_KEPT = ("signin_", "cookie_", DATASET_KEY, APP_RAN)  # what a hand-over keeps (key prefixes)
 UNSAVED = "signin_unsaved"  # st.session_state: why a write of the last click failed (the database), said atop the page
-_COOKIE_JS = """
-export default function ({ data }) {
-  if (!data) return;
-  const secure = location.protocol === "https:" ? "; Secure" : "";
-  const value = data.token ? encodeURIComponent(data.token) : "";
-  document.cookie = `${data.name}=${value}; path=/; max-age=${data.token ? data.max_age : 0}; SameSite=Strict${secure}`;
-}
-"""
-_cookie = st.components.v2.component("ner_session_cookie", js=_COOKIE_JS)
 
 
 def current_user() -> User | None:
@@ -59,10 +46,8 @@ def current_user() -> User | None:
         st.stop()
     if not users:
         return None
-    if "signin_cookie_read" not in st.session_state:  # a new browser session: a reload, or a new tab
-        st.session_state.signin_cookie_read = True
-        if st.context.cookies.get(COOKIE):
-            st.session_state.setdefault("signin_token", st.context.cookies[COOKIE])
+    if saved := first_read(COOKIE):  # a new browser session: a reload, or a new tab
+        st.session_state.setdefault("signin_token", saved)
     token = st.session_state.get("signin_token")
     if token:
         try:
@@ -72,9 +57,9 @@ def current_user() -> User | None:
             st.session_state.setdefault("signin_message", str(err))
         else:
             _hand_over(user.name)
-            _keep_cookie(COOKIE, token, SIGN_IN_AGE)
+            keep_cookie(COOKIE, token, SIGN_IN_AGE)
             return user
-    _keep_cookie(COOKIE, None, SIGN_IN_AGE)
+    keep_cookie(COOKIE, None, SIGN_IN_AGE)
     _form(engine)
     st.stop()
 
@@ -117,19 +102,6 @@ def rerun_if_signed_out() -> None:
         st.rerun()
 
 
-def _keep_cookie(name: str, value: str | None, max_age: int) -> None:
-    """Set (or clear) the browser's cookie ``name`` once each time its value changes. Its sidebar slot is drawn on every
-    run: an element drawn in one run only shifts the sidebar's later ones, which the browser then draws anew (an open
-    expander closes, an open selectbox drops its click)."""
-    slot = st.sidebar.empty()
-    if st.session_state.get(f"cookie_{name}", ()) == value:
-        return
-    st.session_state[f"cookie_{name}"] = value
-    with slot:
-        _cookie(data={"name": name, "token": value, "max_age": max_age}, key=f"cookie_{name}_{hashlib.sha1(repr(value).encode()).hexdigest()[:12]}",
-                height=0)
-
-
 def _form(engine) -> None:
     st.title("Sign in")
     if "signin_message" in st.session_state:
@@ -159,19 +131,3 @@ def sidebar_status(user: User | None) -> None:
 
 def _sign_out() -> None:
     sign_out(shared_engine(), st.session_state.pop("signin_token", ""))
-
-
-def author_name(user: User | None) -> str:
-    """Who saves: the signed-in user, or (no users defined: one person's app) the name typed in the sidebar: one name
-    on every page, kept in a browser cookie across reloads and new tabs (a shared link does not carry it)."""
-    if user is not None:
-        return user.name
-    if "author_cookie_read" not in st.session_state:  # a new browser session: a reload, or a new tab
-        st.session_state.author_cookie_read = True
-        saved = st.context.cookies.get(AUTHOR_COOKIE)
-        if isinstance(saved, str) and saved.strip():  # (AppTest's context answers with a mock)
-            st.session_state.setdefault(f"{AUTHOR}__kept", unquote(saved))
-    remember(AUTHOR, os.environ.get("USER", "annotator"))
-    name = st.sidebar.text_input("Your name", key=AUTHOR)
-    _keep_cookie(AUTHOR_COOKIE, name, AUTHOR_AGE)
-    return name

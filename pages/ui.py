@@ -1,11 +1,9 @@
 """The one UI helper module: cached resources and small renderers shared by pages."""
 from __future__ import annotations
 
-import shlex
-
 import streamlit as st
 
-from ner_core.data.corpus import SPLITS, Sentence, Split, format_problem
+from ner_core.data.corpus import SPLITS, Split, format_problem
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
 from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
@@ -137,19 +135,6 @@ def _parts(key: tuple[str, str, str]) -> dict[str, list[int]]:
     return dict(zip(SPLITS, _store(*key).split_indices()))
 
 
-def gold_note(dataset: str, part: str, sentences: list[Sentence], ids: list[int]) -> str:
-    """For a caption: how many of a split's sentences (``sentences``, numbered ``ids``) hold saved corrections or were
-    added from the pool, and the command that scores the same gold ("" for none: the file's gold as it is)."""
-    original = correction_store(dataset).original
-    corrected = sum(i < len(original) and original[i].tags != s.tags for i, s in zip(ids, sentences))
-    added = sum(i >= len(original) for i in ids)
-    if not corrected and not added:
-        return ""
-    said = [f"{corrected:,} corrected" if corrected else "", f"{added:,} added from the pool" if added else ""]
-    return (f" · the gold as saved: {' and '.join(p for p in said if p)} (`evaluate --dataset {shlex.quote(dataset)} --split {part}` "
-            "reads the same; a corpus file holds the gold as it was filed)")
-
-
 def split_ids(dataset: str, part: str, version: str) -> list[int]:
     """Corpus indices of the sentences of ``current_split(dataset)``'s ``part``, in order: the original ones, then
     (in the training part) those added from the pool."""
@@ -161,5 +146,3 @@ def _split_ids(key: tuple[str, str, str], version: str) -> dict[str, list[int]]:
     ids = dict(_parts(key))
     ids[SPLITS[0]] = [*ids[SPLITS[0]], *sorted(_store(*key).added())]
     return ids
-
-

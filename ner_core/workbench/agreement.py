@@ -288,13 +288,14 @@ def pair_agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[st
     return {"entity_f1": scores["micro_f1"], "kappa": kappa(flat_a, flat_b), "per_type": per_type}
 
 
-def agreement(store: CorrectionStore) -> list[PairAgreement]:
+def agreement(store: CorrectionStore, open_ones: Sequence[Disagreement] | None = None) -> list[PairAgreement]:
     """Agreement per annotator pair over the sentences both have annotated (adjudicated ones too); each pair's open
-    sentences are those :func:`disagreements` lists, its adjudicated ones those settled otherwise than by adoption."""
+    sentences are those :func:`disagreements` lists (``open_ones``, where read already), its adjudicated ones those
+    settled otherwise than by adoption."""
     by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], str | None]]] = {}
     for row, a, b in _pairs(store, open_only=False):
         by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a.tags, b.tags, row.choice))
-    listed = Counter(d.annotators for d in disagreements(store))
+    listed = Counter(d.annotators for d in (disagreements(store) if open_ones is None else open_ones))
     result = []
     for pair, items in sorted(by_pair.items()):
         tags_a, tags_b = [a for a, _, _ in items], [b for _, b, _ in items]
