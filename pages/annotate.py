@@ -6,19 +6,20 @@ from ner_core.data.tags import rebase, replace_span, spans
 from ner_core.data.tokenize import join_tokens
 from ner_core.storage.store import CorrectionError, StaleSaveError
 from pages.corpus_files import export_panel, import_form
+from pages.entity_types import entity_types_panel
 from pages.drafts import draft_of, drop_draft, leave, open_grid, unsaved_note, saved_alike, sync_grid
 from pages.models import optional_model
 from pages.author import author_name
 from pages.render import conflict_choice, edited_column, entities_html, flash, forget, plain, remember, sentence_from_link
 from pages.sign_in import current_user, signed_in
-from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, review_queue, split_parts
+from pages.ui import correction_store, current_dataset, dataset_colours, review_queue, split_parts
 
 st.title("Annotate")
 import_form(user := current_user())
-dataset = current_dataset()
-store, colours = correction_store(dataset), dataset_colours(dataset)
+store, colours = correction_store(dataset := current_dataset()), dataset_colours(dataset)
 n = store.size()  # the original sentences, then those added from the pool
 author = author_name(user)
+entity_types_panel(dataset, store, user, author)  # in the sidebar
 if st.session_state.get("annotate_dataset") != dataset:  # a new session or another dataset: where this annotator left off
     st.session_state.annotate_dataset, st.session_state.annotate_sentence = dataset, store.position(author) or 0
 linked = sentence_from_link(n) if st.query_params.get("sentence") != st.session_state.get("annotate_url") else None
@@ -73,13 +74,12 @@ if predicted is not None:
     right.markdown(f"**Prediction** · {plain(model_label)}")
     right.html(entities_html(text, tokens, predicted.tags, colours))
 
-labels = ["O", *(f"{p}-{t}" for t in dataset_types(dataset) for p in "BI")]
 table = pd.DataFrame({"token": words, "gold": grid.drawn} if predicted is None else
                      {"token": words, "gold": grid.drawn, "predicted": predicted.tags, "p": [round(p, 3) for p in predicted.probs]})
 if flagged is not None and flagged.sentence == i:  # the review queue's suspect tokens, beside their words
     table.insert(0, "⚑", ["⚑" if flagged.start <= k < flagged.end else "" for k in range(len(words))])
 st.data_editor(table, hide_index=False, disabled=[c for c in table if c != "gold"], key=grid.key, on_change=sync_grid,
-               column_config={"gold": st.column_config.SelectboxColumn("gold", options=labels, required=True, help="The dataset's tags; a new type comes with a file that tags it")})
+               column_config={"gold": st.column_config.SelectboxColumn("gold", options=store.tagset.labels, required=True, help="The dataset's tags (a new type: Entity types, in the sidebar)")})
 unsaved_note(grid, "annotate_discard")  # below the grid: a note that comes with the first edit moves nothing
 
 

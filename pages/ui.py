@@ -116,8 +116,8 @@ def _review_queue(key: tuple[str, str, str]) -> ReviewQueue:
 
 
 def dataset_types(dataset: str) -> tuple[str, ...]:
-    """The entity types of a dataset's original sentences, most mentioned first (the annotator's number keys)."""
-    return _types(store_key(dataset))
+    """A dataset's entity types in the annotator's key order: its file's, most mentioned first, then those added."""
+    return (found := _types(store_key(dataset))) + tuple(t for t in correction_store(dataset).added_types() if t not in found)
 
 
 @st.cache_resource

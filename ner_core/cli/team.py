@@ -1,4 +1,4 @@
-"""``datasets``, ``pool``, ``users`` and ``job``: what a team shares in the database."""
+"""``datasets``, ``types``, ``pool``, ``users`` and ``job``: what a team shares in the database."""
 from __future__ import annotations
 
 import argparse
@@ -75,6 +75,25 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_types(args: argparse.Namespace) -> int:
+    from ..storage.datasets import open_dataset
+    from ..storage.entity_types import add_type, remove_type
+
+    store = open_dataset(args.dataset)
+    if args.action != "list" and not args.name:
+        raise ValueError(f"types {args.action} needs the type's NAME")
+    if args.action == "add":
+        print(f"dataset {args.dataset!r}: added {add_type(store, args.name, args.author)!r}, a rare type: train-method's "
+              "models learn it (retrain keeps the active models' types)")
+    elif args.action == "remove":
+        remove_type(store, args.name)
+        print(f"dataset {args.dataset!r}: removed {args.name!r}")
+    tagset, added = store.tagset, store.added_types()
+    for t in tagset.types:
+        print(f"{t}\t{'rare' if t in tagset.weak else 'frequent'}\t{'added in the app' if t in added else 'of the file'}")
+    return 0
+
+
 def cmd_job(args: argparse.Namespace) -> int:
     from ..workbench.jobs import run_job
 
@@ -148,6 +167,14 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    "and test parts as published (default: FILE is split 80/10/10, seeded)")
     p.add_argument("--test", type=Path, help="import: its test file (with --dev)")
     p.set_defaults(func=cmd_datasets)
+
+    p = sub.add_parser("types", help="a dataset's entity types: list them, add one mid-project, remove one added by mistake")
+    p.add_argument("action", choices=("list", "add", "remove"))
+    p.add_argument("name", nargs="?", help="add, remove: the type (letters, digits, '_', '-', '.'); remove: only an added "
+                   "type no sentence is tagged with")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="the dataset (default: default, the project's corpus)")
+    p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added it")
+    p.set_defaults(func=cmd_types)
 
     p = sub.add_parser("users", help="add, list, change or remove the people who sign in to the app (none: one person, no sign-in)")
     p.add_argument("action", choices=("add", "list", "set-role", "password", "remove"),

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Sequence
 
-from .tags import ENTITY_TYPE, OUTSIDE, repair_iob2, tag_type, type_rule
+from .tags import OUTSIDE, repair_iob2, tag_type, type_problem, type_rule
 
 PREFIXES = frozenset("BIESLU")
 SCHEMES = ("IOB2", "IOB1", "BIOES", "BILOU")
@@ -35,7 +35,7 @@ def tag_problem(tag: str) -> str | None:
         return f"malformed tag {tag!r}: the prefix must be one of B, I, E, S, L, U"
     if not kind:
         return f"malformed tag {tag!r}: no entity type after {prefix}-"
-    if not ENTITY_TYPE.fullmatch(kind):
+    if type_problem(kind) is not None:
         return f"malformed tag {tag!r}: {type_rule(kind)}"
     return None
 

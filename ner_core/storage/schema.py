@@ -11,12 +11,14 @@ from datetime import datetime
 from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..data.tags import TYPE_MAX
 from .db import Base
 
 DATASET_NAME_MAX = 200  # characters in a dataset's name
 AUTHOR_MAX = 100  # characters in a person's name typed as text (an author where no users are defined)
 USER_NAME_MAX = 40  # characters in a user's name, and in the columns of other tables that hold one
 NOTE_MAX = 500  # characters in a reviewer's note to the author of a batch
+TAG_MAX = TYPE_MAX + 2  # characters in a tag (0016; 16 before)
 # ---------------------------------------------------------------- store
 
 
@@ -37,8 +39,8 @@ class Correction(Base):
     dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
     sentence: Mapped[int] = mapped_column(Integer, index=True)
     token: Mapped[int] = mapped_column(Integer)
-    old_tag: Mapped[str] = mapped_column(String(16))
-    new_tag: Mapped[str] = mapped_column(String(16))
+    old_tag: Mapped[str] = mapped_column(String(TAG_MAX))
+    new_tag: Mapped[str] = mapped_column(String(TAG_MAX))
     author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     batch: Mapped[str] = mapped_column(String(32), index=True)
@@ -55,6 +57,17 @@ class SentenceVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class EntityType(Base):
+    """An entity type added to a dataset in the app (its file's own types are read from the file)."""
+    __tablename__ = "entity_types"
+    __table_args__ = (UniqueConstraint("dataset_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(TYPE_MAX))
+    author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class AnnotatorPosition(Base):

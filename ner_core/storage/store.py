@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 from ..data.corpus import Sentence, Split, corpus_bytes, read_corpus, split_indices
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Assignment, Correction, CorrectionReview, Dataset,
-                     PoolSentence, ReviewDecision, SentenceVersion)
+                     EntityType, PoolSentence, ReviewDecision, SentenceVersion)
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
            "bump_version", "database_failure", "refuse_when_full", "reopen_batch"]
@@ -110,10 +110,22 @@ class CorrectionStore:
             except IntegrityError:
                 continue
 
-    @cached_property
+    @property
     def tagset(self) -> TagSet:
-        """The dataset's entity types and which are weak, by the rule the CLI uses (:meth:`TagSet.of_split`,
-        on its original sentences' split, :meth:`split_indices`); corrections use these tags."""
+        """The dataset's entity types and which are weak: its file's, by the rule the CLI uses (:meth:`TagSet.of_split`,
+        on its original sentences' split, :meth:`split_indices`), then those added in the app, weak
+        (:mod:`.entity_types`); corrections use these tags."""
+        added = [t for t in self.added_types() if t not in self.file_tagset.types]
+        return TagSet(self.file_tagset.types + tuple(added), self.file_tagset.weak | set(added)) if added else self.file_tagset
+
+    def added_types(self) -> list[str]:
+        """The entity types added to the dataset in the app (:mod:`.entity_types`), in the order they were added."""
+        with Session(self.engine) as session:
+            return list(session.scalars(select(EntityType.name).where(EntityType.dataset_id == self.dataset_id).order_by(EntityType.id)))
+
+    @cached_property
+    def file_tagset(self) -> TagSet:
+        """The entity types of the dataset's file, weak by the rule the CLI uses."""
         train, val, test = ([self.original[i] for i in part] for part in self.split_indices())
         return TagSet.of_split(train, [*val, *test])
 
@@ -186,14 +198,14 @@ class CorrectionStore:
         """The correction rows of ``changes`` against ``states``, the repaired positions, and the version read
         of each sentence that changes."""
         batch, now = uuid.uuid4().hex, _now()
-        rows, repaired, versions = [], [], {}
+        rows, repaired, versions, tagset = [], [], {}, self.tagset
         for sentence, tags in changes.items():
             current, tags = states[sentence].tags, list(tags)
             if len(tags) != len(current):
                 raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
-            unknown = self.tagset.unknown_tags(tags)
+            unknown = tagset.unknown_tags(tags)
             if unknown:
-                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)} (the dataset's types: {', '.join(tagset.types)})")
             broken = iob2_errors(tags)
             if broken and not repair:
                 raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")

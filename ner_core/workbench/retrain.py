@@ -30,6 +30,7 @@ from ..models.pipeline import load_any
 from ..storage.datasets import DEFAULT_DATASET, open_dataset
 from ..quality.pool_ranking import rank_pool
 from ..storage.db import shared_engine
+from ..storage.entity_types import tagged_with
 from ..storage.pool import OPEN, Pool
 from ..storage.store import CorrectionStore
 from ..storage.users import User
@@ -252,6 +253,21 @@ def check_retrainable(spec: RetrainSpec) -> None:
     if missing:
         raise ValueError(f"the active models of `{spec.dataset}` have no {', '.join(missing)} to retrain; they have "
                          f"{', '.join(available)}")
+    unknown = _unlearned_types(spec)
+    if unknown:
+        raise ValueError(f"sentences of `{spec.dataset}` are tagged with {', '.join(unknown)}, added after its active models "
+                         "were trained: retraining keeps a model's types, so train new models from scratch (Train models, "
+                         "or train-method), which learn every type")
+
+
+def _unlearned_types(spec: RetrainSpec) -> list[str]:
+    """The types added to ``spec``'s dataset in the app that some sentence is tagged with and some tagger to retrain
+    lacks (its checkpoint's labels)."""
+    store = open_dataset(spec.dataset)
+    added = [t for t in store.added_types() if tagged_with(store, t)]
+    dirs = model_dirs(active_dir(spec.dataset))
+    known = [json.loads((dirs[m] / "config.json").read_text())["label2id"] for m in spec.models if m != "detector"]
+    return [t for t in added if any(f"B-{t}" not in labels for labels in known)]
 
 
 def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,

@@ -133,6 +133,45 @@ def test_annotate_edits_the_gold_tags_of_a_dataset_without_a_model(drugs):
     assert open_dataset("fresh", drugs["engine"]).tags(sentence) == ["B-drug", *gold[1:]]
 
 
+def test_a_type_added_on_annotate_is_tagged_at_once_and_learned_by_the_next_models(drugs, tmp_path):
+    """A team adds ``route`` mid-project: the sidebar adds it, the grid saves it, a retrain of models that never learned
+    it is refused with what to do, and Train models learns it."""
+    from data_editor import edit_and_click
+    from ner_core.data.corpus import split_indices
+    from ner_core.models.checkpoint import load_checkpoint
+    from ner_core.storage.datasets import import_dataset, open_dataset
+    from ner_core.workbench.jobs import run_here
+    from ner_core.workbench.registry import entry_dir
+    from ner_core.workbench.retrain import RetrainSpec, TrainMethodSpec, check_retrainable
+
+    engine = drugs["engine"]
+    import_dataset(engine, "routes", conll_text(60, seed=5).encode(), "routes.conll", tmp_path)
+    run_here("train-method", TrainMethodSpec("routes", epochs=1, patience=1, threads=1, recipe="glove"), "routes", engine=engine)
+    app = open_page("annotate", "routes")
+    assert not app.exception and any(e.label == "Entity types" for e in app.sidebar.expander)
+    app.text_input(key="entity_type_new").set_value("route")
+    app.button(key="entity_type_add").click().run()
+    assert not app.exception and app.success[0].value.startswith("Added route \\(key 3\\)"), app.success
+    assert app.text_input(key="entity_type_new").value == ""
+    store = open_dataset("routes", engine)
+    assert store.tagset.types == ("dose", "drug", "route") and store.tagset.weak == {"route"}
+    check_retrainable(RetrainSpec(["bilstm_crf"], dataset="routes"))  # no sentence holds it yet
+    train = split_indices(len(store.original))[0]
+    app.session_state["annotate_sentence"] = train[0]
+    app.run()
+    edit_and_click(app, "gold", {len(store.original[train[0]].words) - 1: "B-route"}, "annotate_save")
+    assert not app.exception and "Saved: 1 token(s) changed" in app.success[0].value
+    assert store.tags(train[0])[-1] == "B-route"
+    with pytest.raises(ValueError, match="tagged with route, added after its active models were trained.*Train models"):
+        check_retrainable(RetrainSpec(["bilstm_crf"], dataset="routes"))
+    for i in train[1:15]:  # the final "." of each: enough of the type to train on
+        store.save(i, list(store.tags(i)[:-1]) + ["B-route"], author="ann")
+    result = run_here("train-method", TrainMethodSpec("routes", epochs=1, patience=1, threads=1, recipe="glove", weak_types=[]),
+                      "routes", engine=engine)
+    model, _ = load_checkpoint(entry_dir(result["entry"]["id"]) / "bilstm_crf")
+    assert {"B-route", "I-route"} <= set(model.vocab.labels)
+
+
 def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs):
     from ner_core.data.corpus import split_indices
     from ner_core.storage.datasets import open_dataset

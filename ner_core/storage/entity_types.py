@@ -1,0 +1,68 @@
+"""Entity types added to a dataset in the app, beside those its file tags.
+
+A team that needs a new type mid-project adds it here (an admin, once users exist); it joins the dataset's tag set
+(:attr:`~ner_core.storage.store.CorrectionStore.tagset`) as a weak type, since the file tags it nowhere, and every
+page that edits tags offers it at once. Models learn it when they are next trained from scratch (*Train models*).
+An added type is taken back only while no sentence is tagged with it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..data.tags import tag_type, type_problem
+from .schema import Correction, EntityType
+from .store import CorrectionError, refuse_when_full
+
+if TYPE_CHECKING:
+    from .store import CorrectionStore
+
+
+@refuse_when_full()
+def add_type(store: CorrectionStore, name: str, author: str) -> str:
+    """Add entity type ``name`` (spaces around it dropped) to ``store``'s dataset and return it; :class:`CorrectionError`
+    for a name no tag can hold, or a type the dataset has (in any letter case)."""
+    name = name.strip()
+    problem = type_problem(name)
+    if problem is not None:
+        raise CorrectionError(f"cannot add the type: {problem}")
+    same = next((t for t in store.tagset.types if t.casefold() == name.casefold()), None)
+    if same is not None:
+        raise CorrectionError(f"the dataset has the type {same!r} already")
+    try:
+        with Session(store.engine) as session, session.begin():
+            session.add(EntityType(dataset_id=store.dataset_id, name=name, author=author, created_at=datetime.now(timezone.utc)))
+    except IntegrityError:
+        raise CorrectionError(f"the dataset has the type {name!r} already: someone added it meanwhile") from None
+    return name
+
+
+def tagged_with(store: CorrectionStore, name: str) -> list[int]:
+    """The sentences of ``store``'s dataset whose current tags hold type ``name``, for a type its file never tags
+    (only a correction can have set it)."""
+    with Session(store.engine) as session:
+        candidates = sorted(session.scalars(select(Correction.sentence).distinct().where(
+            Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False),
+            Correction.new_tag.in_([f"B-{name}", f"I-{name}"]))))
+    states = store.snapshots(candidates)
+    return [s for s in candidates if any(tag_type(t) == name for t in states[s].tags)]
+
+
+@refuse_when_full()
+def remove_type(store: CorrectionStore, name: str) -> None:
+    """Take back a type added in the app; :class:`CorrectionError` for a type of the file, or one that sentences are
+    tagged with now (naming them: untag them first)."""
+    if name not in store.added_types():
+        kind = "a type of the dataset's file" if name in store.tagset.types else "not a type of the dataset"
+        raise CorrectionError(f"{name!r} is {kind}: only a type added in the app can be removed")
+    tagged = tagged_with(store, name)
+    if tagged:
+        shown = ", ".join(map(str, tagged[:10])) + (f" and {len(tagged) - 10} more" if len(tagged) > 10 else "")
+        raise CorrectionError(f"{name!r} is not removed: sentence{'s' * (len(tagged) > 1)} {shown} "
+                              f"{'are' if len(tagged) > 1 else 'is'} tagged with it; untag {'them' if len(tagged) > 1 else 'it'} first")
+    with Session(store.engine) as session, session.begin():
+        session.execute(delete(EntityType).where(EntityType.dataset_id == store.dataset_id, EntityType.name == name))

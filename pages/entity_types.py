@@ -1,0 +1,69 @@
+"""The sidebar's entity types of a dataset, with their keys: a new type is added here (and one added by mistake taken
+back), and every page that edits tags offers it at once."""
+from __future__ import annotations
+
+from html import escape
+
+import streamlit as st
+
+from ner_core.storage.entity_types import add_type, remove_type
+from ner_core.storage.store import CorrectionError, CorrectionStore
+from ner_core.storage.users import RoleError, User, refusal, require
+from pages.render import flash, plain
+from pages.sign_in import signed_in
+from pages.ui import dataset_colours, dataset_types
+
+ACTION = "add or remove entity types"
+
+
+def entity_types_panel(dataset: str, store: CorrectionStore, user: User | None, author: str) -> None:
+    """The types in the keyboard annotator's key order, rare ones and added ones marked; adding and removing (admins)."""
+    types, colours, tagset, added = dataset_types(dataset), dataset_colours(dataset), store.tagset, store.added_types()
+    with st.sidebar.expander("Entity types"):  # one label: a type added keeps it open
+        st.html("<br>".join(f"<span style='background:{colours[t]};padding:0 4px;border-radius:3px'>{key}</span> "
+                            f"{escape(t)}{' · rare' if t in tagset.weak else ''}{' · added' if t in added else ''}"
+                            for t, key in zip(types, _keys(len(types)))))
+        st.caption("The number: its key in the Review queue and on New text. Rare: trained apart (Retrain).")
+        refused = refusal(user, ACTION)
+        st.text_input("New type", key="entity_type_new", placeholder="e.g. product", max_chars=62,
+                      help="Letters, digits, '_', '-' and '.'. It joins the rare types: models learn it when next trained "
+                           "from scratch (Retrain → Train models).")
+        st.button("Add the type", key="entity_type_add", on_click=_add, args=(dataset, store, user, author),
+                  disabled=refused is not None, help=refused)
+        if added:
+            gone = st.selectbox("Take back an added type", added, index=None, key="entity_type_gone", placeholder="Choose one")
+            st.button("Remove it", key="entity_type_remove", on_click=_remove, args=(store, user), disabled=refused is not None
+                      or gone is None, help=refused or "Only while no sentence is tagged with it")
+        flash("entity_type_message")
+
+
+def _keys(n: int) -> list[str]:
+    """The annotator's key for each of ``n`` types: 1-9, then shift+1-9, then none (the grid on Annotate)."""
+    return [str(k + 1) if k < 9 else f"⇧{k - 8}" if k < 18 else "·" for k in range(n)]
+
+
+@signed_in
+def _add(dataset: str, store: CorrectionStore, user: User | None, author: str) -> None:
+    typed = st.session_state.get("entity_type_new", "")  # as the click sends it
+    try:
+        require(user, ACTION)
+        name = add_type(store, typed, author or "anonymous")
+    except (CorrectionError, RoleError) as err:
+        st.session_state.entity_type_message = ("error", plain(f"Not added: {err}."))
+        return
+    st.session_state.entity_type_new = ""
+    key = _keys(len(dataset_types(dataset)))[-1]
+    st.session_state.entity_type_message = ("success", plain(f"Added {name} (key {key}): tag it on Annotate, in the review "
+                                                            "queue and on New text; Train models learns it."))
+
+
+@signed_in
+def _remove(store: CorrectionStore, user: User | None) -> None:
+    name = st.session_state.get("entity_type_gone")
+    try:
+        require(user, ACTION)
+        remove_type(store, name)
+    except (CorrectionError, RoleError) as err:
+        st.session_state.entity_type_message = ("error", plain(f"Not removed: {err}."))
+        return
+    st.session_state.entity_type_message = ("success", plain(f"Removed {name}."))

@@ -1,0 +1,88 @@
+"""Entity types added to a dataset in the app: on both database backends, with tags as long as a type allows."""
+import pytest
+
+from ner_core.data.corpus import Sentence, write_corpus
+from ner_core.data.tags import TYPE_MAX
+from ner_core.storage.db import make_engine
+from ner_core.storage.entity_types import add_type, remove_type, tagged_with
+from ner_core.storage.store import CorrectionError, CorrectionStore
+
+SENTENCES = [
+    Sentence(("Rated", "five", "stars"), ("O", "B-RATINGS_AVERAGE", "I-RATINGS_AVERAGE")),
+    Sentence(("Tom", "Hanks", "bought", "an", "iPhone"), ("B-ACTOR", "I-ACTOR", "O", "O", "O")),
+    Sentence(("Tom", "ran"), ("B-ACTOR", "O")),
+]
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    path = tmp_path / "movies.conll"
+    write_corpus(SENTENCES, path)
+    return CorrectionStore(make_engine(db_url), "movies", path)
+
+
+def test_a_tag_of_a_long_type_is_saved_on_either_database(store):
+    """16 characters a tag until migration 0016: PostgreSQL refused every correction to or from B-RATINGS_AVERAGE."""
+    assert store.save(2, ["B-RATINGS_AVERAGE", "O"], author="ann").changed == 1
+    long_type = "x" * TYPE_MAX
+    add_type(store, long_type, "ann")
+    store.save(1, ["O", "O", "O", "O", f"B-{long_type}"], author="ann")
+    assert store.tags(1)[4] == f"B-{long_type}" and store.tags(2)[0] == "B-RATINGS_AVERAGE"
+
+
+def test_an_added_type_joins_the_tag_set_as_a_rare_type_and_is_saved_at_once(store, db_url, tmp_path):
+    with pytest.raises(CorrectionError, match=r"unknown tag\(s\): B-product \(the dataset's types: ACTOR, RATINGS_AVERAGE\)"):
+        store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-product"], author="ann")
+    assert add_type(store, "  product ", "admin") == "product"
+    other = CorrectionStore(make_engine(db_url), "movies", tmp_path / "movies.conll")  # another instance sees it at once
+    assert other.tagset.types == ("ACTOR", "RATINGS_AVERAGE", "product") and "product" in other.tagset.weak
+    assert other.added_types() == ["product"] and "B-product" in other.tagset.labels
+    assert other.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-product"], author="ann").changed == 1
+    assert tagged_with(store, "product") == [1]
+
+
+@pytest.mark.parametrize("name, error", [
+    ("Product", "the dataset has the type 'product' already"),
+    ("actor", "the dataset has the type 'ACTOR' already"),
+    ("", "cannot add the type: empty label"),
+    ("consumer good", "a type holds only letters, digits, '_', '-' and '.': rename it, e.g. 'consumer_good'"),
+    ("x" * (TYPE_MAX + 1), f"a type holds at most {TYPE_MAX} characters, this one {TYPE_MAX + 1}"),
+])
+def test_a_type_is_refused_with_the_reason(store, name, error):
+    add_type(store, "product", "admin")
+    with pytest.raises(CorrectionError, match=error.replace("(", r"\(").replace(")", r"\)").replace(".", r"\.")):
+        add_type(store, name, "admin")
+    assert store.added_types() == ["product"]
+
+
+def test_an_added_type_is_removed_only_while_no_sentence_holds_it(store):
+    add_type(store, "product", "admin")
+    store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-product"], author="ann")
+    with pytest.raises(CorrectionError, match="'product' is not removed: sentence 1 is tagged with it; untag it first"):
+        remove_type(store, "product")
+    with pytest.raises(CorrectionError, match="'ACTOR' is a type of the dataset's file: only a type added in the app"):
+        remove_type(store, "ACTOR")
+    store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "O"], author="ann")  # untagged (its correction row stays, overridden)
+    assert tagged_with(store, "product") == []
+    remove_type(store, "product")
+    assert store.added_types() == [] and "product" not in store.tagset.types
+    assert store.tags(1) == ["B-ACTOR", "I-ACTOR", "O", "O", "O"]  # the history holds the type; the sentence does not
+
+
+def test_the_command_line_lists_adds_and_removes_types_as_the_sidebar_does(db_url, tmp_path, monkeypatch):
+    from in_process import run_cli
+
+    from ner_core.storage.datasets import import_dataset
+
+    monkeypatch.setenv("NER_DB_URL", db_url)
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    path = tmp_path / "movies.conll"
+    write_corpus(SENTENCES, path)
+    import_dataset(make_engine(db_url), "movies", path, "movies.conll", tmp_path / "data" / "datasets")
+    done = run_cli("types", "add", "product", "--dataset", "movies", "--author", "lead")
+    assert done.returncode == 0 and "added 'product', a rare type" in done.stdout
+    assert "product\trare\tadded in the app" in done.stdout and "ACTOR\tfrequent\tof the file" in done.stdout
+    refused = run_cli("types", "add", "PRODUCT", "--dataset", "movies")
+    assert refused.returncode == 1 and "the dataset has the type 'product' already" in refused.stderr
+    assert run_cli("types", "remove", "product", "--dataset", "movies").returncode == 0
+    assert "product" not in run_cli("types", "list", "--dataset", "movies").stdout
