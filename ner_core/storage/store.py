@@ -488,11 +488,19 @@ class CorrectionStore:
                 continue
 
     def changed_since(self, when: datetime) -> set[int]:
-        """Sentences whose tags a save or an undo (or a rejection) changed after ``when``."""
+        """Sentences whose tags differ now from their tags at ``when`` (one changed and changed back is not)."""
         with Session(self.engine) as session:
             mine = Correction.dataset_id == self.dataset_id
-            return set(session.scalars(select(Correction.sentence).where(
+            touched = sorted(session.scalars(select(Correction.sentence).where(
                 mine, (Correction.created_at > when) | (Correction.reverted_at > when)).distinct()))
+            then = {s: self._base_tags(s) for s in touched}
+            for start in range(0, len(touched), 500):  # the corrections live at ``when``
+                for row in session.scalars(select(Correction).where(
+                        mine, Correction.sentence.in_(touched[start:start + 500]), Correction.created_at <= when,
+                        or_(Correction.reverted.is_(False), Correction.reverted_at > when)).order_by(Correction.id)):
+                    then[row.sentence][row.token] = row.new_tag
+            now = self.read_tags(session, touched)
+        return {s for s in touched if now[s] != then[s]}
 
     def corrected_sentence_ids(self, corrected: Sequence[Sentence] | None = None) -> set[int]:
         """Sentences whose current tags differ from the original (``corrected``: :meth:`corrected`, if read already)."""
