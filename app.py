@@ -23,6 +23,7 @@ navigation = st.navigation(
         st.Page("pages/errors.py", title="Error analysis", icon=":material/analytics:"),
         st.Page("pages/review.py", title="Review queue", icon=":material/flag:"),
         st.Page("pages/annotate.py", title="Annotate", icon=":material/edit:"),
+        st.Page("pages/corpus.py", title="Corpus", icon=":material/manage_search:"),
         st.Page("pages/pool.py", title="New text", icon=":material/playlist_add:"),
         st.Page("pages/review_corrections.py", title="Review corrections", icon=":material/fact_check:"),
         st.Page("pages/agreement.py", title="Agreement", icon=":material/group:"),

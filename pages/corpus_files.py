@@ -96,7 +96,7 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
 def format_help(store: CorrectionStore) -> str:
     """What a file of each export format holds, for this dataset (with POS tags where its corpus has them)."""
     pos = bool(store.original) and store.original[0].pos is not None
-    return (f"csv: the Kaggle columns (Sentence #: the app's sentence number + 1; Word, POS, Tag{'' if pos else '; POS empty'}); conll: token"
+    return (f"csv: the Kaggle columns (Sentence #: the app's sentence number, from 0; Word, POS, Tag{'' if pos else '; POS empty'}); conll: token"
             f"{', POS (where known)' if pos else ''} and tag a line, tab-separated, a blank line between sentences; jsonl: "
             f"tokens and tags{' and POS (where known)' if pos else ''} a line; spacy: a DocBin (entity spans, no tag scheme)")
 

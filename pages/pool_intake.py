@@ -24,8 +24,8 @@ def intake(pool: Pool, user: User | None, author: str) -> None:
     st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
     st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
                 help="By default they are left out and counted: the model cannot read them.")
-    st.button("Add to the pool", key="pool_add", disabled=not (upload or typed.strip()), on_click=signed_in(add_to_pool),
-              args=(pool, author), help="The file and the typed text, if both are given")
+    st.button("Add to the pool", key="pool_add", on_click=signed_in(add_to_pool), args=(pool, author),  # enabled: typed text
+              help="The file and the typed text, if both are given")  # arrives with the click, not before it
     for shown, text, detail in st.session_state.pop("pool_added", []):
         getattr(st, shown)(text)  # the reason of a refusal in the red box
         st.text(detail)
@@ -34,6 +34,8 @@ def intake(pool: Pool, user: User | None, author: str) -> None:
 def add_to_pool(pool: Pool, author: str) -> None:
     """The Add button, with the boxes as the click sends them; typed text once added is cleared (a second Add would send it again)."""
     upload, typed, state, st.session_state.pool_added = st.session_state.pool_upload, st.session_state.pool_text, st.session_state, []
+    if not (upload or typed.strip()):
+        state.pool_added.append(("warning", "Nothing to add: choose a file, or type or paste text, first.", ""))
     for raw, name in ([(upload.getvalue(), upload.name)] if upload else []) + ([(typed.encode(), "typed text")] if typed.strip() else []):
         try:
             read = load_unlabelled(raw, name, state.pool_input)

@@ -441,9 +441,9 @@ class CorrectionStore:
 
     def export(self, fmt: str, scheme: str = "IOB2") -> bytes:
         """The dataset as it is now as a corpus file of ``fmt`` (:func:`~ner_core.data.corpus.corpus_bytes`); a csv
-        numbers its sentences as the app does (+1), gaps and all."""
+        numbers its sentences as the app does (from 0), gaps and all: its ``Sentence: 77`` is Annotate's sentence 77."""
         numbered = self.numbered()
-        return corpus_bytes([s for _, s in numbered], fmt, scheme, [i + 1 for i, _ in numbered])
+        return corpus_bytes([s for _, s in numbered], fmt, scheme, [i for i, _ in numbered])
 
     def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
         """Every change (reverted ones too), newest first; ``rejected``: reverted by a reviewer's rejection of its

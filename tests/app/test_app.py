@@ -364,3 +364,33 @@ def test_the_sidebar_choice_is_one_for_every_page_and_each_pipeline_starts_at_it
     assert not app.exception and (app.sidebar.radio[0].value, app.sidebar.slider[0].value) == ("BERT-FF", 0.9)
     app.sidebar.radio[0].set_value("Bi-LSTM-CRF").run()
     assert app.sidebar.slider[0].value == 0.05  # each pipeline keeps its own
+
+
+def test_the_corpus_page_finds_sentences_as_they_are_now_and_says_who_changed_them(app, monkeypatch, tmp_path):
+    """helper-66: no search across the corpus without a model, and no count of who did what."""
+    from ner_core.data.corpus import default_corpus_path
+    from ner_core.storage.db import make_engine
+    from ner_core.storage.store import CorrectionStore
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    monkeypatch.setenv("NER_DB_URL", url)
+    store = CorrectionStore(make_engine(url), "default", default_corpus_path())
+    n = len(store.original)
+    target = next(i for i, s in enumerate(store.original) if "B-geo" in s.tags and len(s) > 6)
+    words = store.original[target].words
+    store.save(target, ["O"] * len(words), author="ann")  # no entity left in it
+    app.switch_page("pages/corpus.py")
+    app.run(timeout=120)
+    assert not app.exception and app.caption[0].value.startswith(f"{n:,} of {n:,} sentences")
+    app.text_input(key="corpus_query").set_value(" ".join(words[:5]).upper()).run()
+    table = app.dataframe[0].value
+    assert target in table["sentence"].tolist() and not app.exception
+    assert table.set_index("sentence").loc[target, "entities"] == "" and table.set_index("sentence").loc[target, "corrected"]
+    app.multiselect(key="corpus_types").set_value(["geo"]).run()  # its geo entities are gone: found no more
+    assert target not in app.dataframe[0].value["sentence"].tolist()
+    app.multiselect(key="corpus_types").set_value([]).run()
+    app.text_input(key="corpus_query").set_value("").run()
+    app.checkbox(key="corpus_corrected").check().run()
+    assert app.dataframe[0].value["sentence"].tolist() == [target]
+    people = app.dataframe[1].value
+    assert people["person"].tolist() == ["ann"] and people["sentences"].tolist() == [1]

@@ -243,6 +243,11 @@ def test_a_file_added_on_the_new_text_page_leaves_out_another_script_unless_aske
     script_done(page)
     page.get_by_role("button", name="Add to the pool").click()
     page.get_by_text("1 sentence(s) added to the pool; dropped: 1 already in the pool").wait_for()
+    script_done(page)
+    typed = page.get_by_role("textbox", name="Or type or paste text")
+    typed.fill("Quimby rowed to Zalaria on Friday.")  # not sent yet: no Ctrl+Enter, no blur
+    page.get_by_role("button", name="Add to the pool").click()  # helper-66: disabled until the text was sent, so never clickable
+    page.wait_for_function("box => box.value === ''", arg=typed.element_handle())  # added, then cleared
     page.close()
 
 

@@ -59,7 +59,8 @@ def test_the_counts_follow_a_file_just_added(pool_app):
 def test_typed_text_joins_the_pool_beside_a_file(pool_app):
     app, pool = pool_app
     app.run(timeout=120)
-    assert app.button(key="pool_add").disabled  # nothing to add yet
+    app.button(key="pool_add").click().run(timeout=120)  # nothing to add yet: said, nothing added
+    assert not app.exception and app.warning[0].value.startswith("Nothing to add: choose a file") and not pool.items()
     app.text_area(key="pool_text").set_value("Rain fell in Spain. The UN met in May.").run()
     app.button(key="pool_add").click().run(timeout=120)
     assert not app.exception and "2 sentence(s) added" in app.success[0].value

@@ -1,0 +1,71 @@
+"""Finding sentences of a dataset as it is now (its saved corrections and the sentences added from New text), by
+words, gold entity type, split and whether they were corrected, without a model; and who changed how much."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from ..data.corpus import SPLITS
+from ..data.tags import spans
+from ..storage.schema import Correction
+from ..storage.store import CorrectionStore
+
+ADDED = "added"  # the split name of a sentence added from New text (in the training part)
+
+
+@dataclass(frozen=True)
+class CorpusRow:
+    """One sentence as it is now: its number (the app's), split, text, gold entities (words, type), whether its tags
+    differ from the file's (an added sentence: always)."""
+
+    number: int
+    split: str
+    text: str
+    entities: tuple[tuple[str, str], ...]
+    corrected: bool
+
+    @property
+    def types(self) -> set[str]:
+        return {t for _, t in self.entities}
+
+
+def corpus_rows(store: CorrectionStore) -> list[CorpusRow]:
+    """Every sentence of ``store``'s dataset as it is now, in the app's numbering."""
+    corrected, added = store.corrected(), store.added()
+    part = {i: name for name, ids in zip(SPLITS, store.split_indices()) for i in ids}
+    rows = []
+    for number, sentence in [*enumerate(corrected), *added.items()]:
+        found = tuple((" ".join(sentence.words[s.start:s.end]), s.type) for s in spans(sentence.tags))
+        changed = number in added or sentence.tags != store.original[number].tags
+        rows.append(CorpusRow(number, ADDED if number in added else part[number], " ".join(sentence.words), found, changed))
+    return rows
+
+
+def search(rows: Iterable[CorpusRow], query: str = "", types: Sequence[str] = (), splits: Sequence[str] = (),
+           corrected_only: bool = False) -> list[CorpusRow]:
+    """The rows matching every filter given: ``query`` in the text (any case), an entity of one of ``types``, one of
+    ``splits`` (names of :data:`~ner_core.data.corpus.SPLITS` and :data:`ADDED`), saved corrections."""
+    query = query.strip().casefold()
+    return [r for r in rows if (not query or query in r.text.casefold()) and (not types or r.types & set(types))
+            and (not splits or r.split in splits) and (not corrected_only or r.corrected)]
+
+
+def activity(store: CorrectionStore) -> list[dict[str, object]]:
+    """Per person who saved in ``store``'s dataset (on any page, New text's adds included): their saves (batches), the
+    sentences and tokens they changed, how many of those token changes they undid and how many others reverted (a
+    reviewer's rejection, an adjudication), and their first and last save; the most tokens first."""
+    reverted = Correction.reverted.is_(True)
+    by_others = and_(reverted, Correction.reverted_by != Correction.author)
+    with Session(store.engine) as session:
+        rows = session.execute(select(
+            Correction.author, func.count(func.distinct(Correction.batch)), func.count(func.distinct(Correction.sentence)),
+            func.count(), func.sum(case((reverted, 1), else_=0)), func.sum(case((by_others, 1), else_=0)),
+            func.min(Correction.created_at), func.max(Correction.created_at),
+        ).where(Correction.dataset_id == store.dataset_id).group_by(Correction.author)).all()
+    out = [{"person": author, "saves": saves, "sentences": sentences, "tokens changed": tokens,
+            "undone by themselves": undone - others, "reverted by others": others, "first save": first, "last save": last}
+           for author, saves, sentences, tokens, undone, others, first, last in rows]
+    return sorted(out, key=lambda r: (-r["tokens changed"], r["person"]))

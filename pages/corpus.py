@@ -1,0 +1,58 @@
+"""Corpus: any sentence of the dataset as it is now, found by its words, gold types, split or corrections (no model
+needed), opened on Annotate; and who changed how much."""
+import pandas as pd
+import streamlit as st
+
+from ner_core.data.corpus import SPLITS
+from ner_core.data.tokenize import join_tokens
+from ner_core.workbench.corpus_search import ADDED, CorpusRow, activity, corpus_rows, search
+from pages.render import annotate_link, entities_html, remember
+from pages.sign_in import current_user
+from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, store_key
+
+SHOWN = 1000  # rows listed at most
+
+st.title("Corpus")
+current_user()  # signed in (when users are defined), also when this page is opened on its own
+dataset = current_dataset()
+store = correction_store(dataset)
+
+
+@st.cache_resource(max_entries=2, show_spinner="Reading the corpus with its corrections…")
+def _rows(key: tuple[str, str, str], version: str) -> list[CorpusRow]:
+    return corpus_rows(correction_store(key[1]))
+
+
+rows = _rows(store_key(dataset), store.version())
+for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": [], "corpus_corrected": False}.items():
+    remember(key, default)  # kept while Annotate fixes a sentence found here
+st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in dataset_types(dataset)]  # not another dataset's
+left, middle, right = st.columns(3)
+query = left.text_input("Words", key="corpus_query", placeholder="a word or a phrase, any case")
+types = middle.multiselect("Gold entity type", dataset_types(dataset), key="corpus_types", placeholder="any type")
+splits = right.multiselect("Split", [*SPLITS, ADDED], key="corpus_splits", placeholder="every split",
+                           format_func=lambda s: "added from New text (train)" if s == ADDED else s)
+corrected = st.checkbox("Only sentences with saved corrections, or added from New text", key="corpus_corrected")
+found = search(rows, query, types, splits, corrected)
+st.caption(f"{len(found):,} of {len(rows):,} sentences" + (f"; the first {SHOWN:,} listed" if len(found) > SHOWN else "")
+           + ". Numbered as on every page, from 0 in the file's order (a CSV export's `Sentence #` too). Click a row.")
+shown, view = found[:SHOWN], st.container()  # the sentence clicked, above the list
+table = pd.DataFrame({"sentence": [r.number for r in shown], "split": [r.split for r in shown],
+                      "text": [r.text for r in shown], "entities": [" · ".join(f"{w} ({t})" for w, t in r.entities) for r in shown],
+                      "corrected": [r.corrected for r in shown]})
+event = st.dataframe(table, hide_index=True, on_select="rerun", selection_mode="single-row", key="corpus_table",
+                     column_config={"text": st.column_config.TextColumn(width="large")})
+picked = [i for i in event.selection.rows if i < len(shown)]  # a selection made before the filters changed
+if picked:
+    number = shown[picked[0]].number
+    text, tokens = join_tokens(store.words(number))
+    with view:
+        st.html(entities_html(text, tokens, store.tags(number), dataset_colours(dataset)))
+        annotate_link(dataset, number)
+
+with st.expander("Who changed how much"):
+    done = activity(store)
+    st.caption("Every save of the dataset's tags, on any page (New text's adds too); a token undone or reverted still "
+               "counts as changed." if done else "Nobody has saved a change to this dataset yet.")
+    if done:
+        st.dataframe(pd.DataFrame(done), hide_index=True)
