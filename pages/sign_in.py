@@ -21,7 +21,8 @@ from ner_core.storage.store import database_failure
 from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_users, sign_in, sign_out, user_for_token
 from pages.cookies import first_read, keep_cookie
 from pages.render import DATASET_KEY, INTERRUPTED, plain
-from pages.tab_guards import APP_RAN, through_app
+from pages.drafts import DRAFTS
+from pages.tab_guards import APP_RAN, leave_guard, through_app
 
 COOKIE = "ner_session"
 SIGN_IN_AGE = int(SESSION_LIFETIME.total_seconds())
@@ -40,8 +41,11 @@ def current_user() -> User | None:
     try:
         users = has_users(engine)
     except DBAPIError as err:
-        st.error(f"The page cannot be drawn: {database_failure(err)}. Nothing can be read or saved until it is back; "
-                 "reload the page then. Unsaved grid edits stay in this browser session.")
+        unsaved = any(draft.changed() for draft in st.session_state.get(DRAFTS, {}).values())
+        leave_guard(unsaved, "outage_leave")  # the page's own guard is not drawn: a reload would drop them unasked
+        st.error(f"The page cannot be drawn: {database_failure(err)}. Nothing can be read or saved until it is back; then "
+                 + ("open the page again from the sidebar, not by a reload: your unsaved grid edits are kept in this "
+                    "browser session, which a reload ends." if unsaved else "reload the page."))
         st.session_state[INTERRUPTED] = True  # no widget drawn: the next run draws the grid from its draft
         st.stop()
     if not users:

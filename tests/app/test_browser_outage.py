@@ -103,6 +103,9 @@ def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpu
                 page.get_by_role("button", name="Save").click()
                 page.get_by_text("Nothing was saved: the database failed or cannot be reached").wait_for()
                 page.get_by_text("The page cannot be drawn").wait_for()
+                page.get_by_text("open the page again from the sidebar, not by a reload").wait_for()
+                # helper-65: the page's leave guard was not drawn, so a reload, as the message said then, dropped the edit unasked
+                page.wait_for_function("() => window.__nerUnsaved && window.__nerUnsaved.size > 0")
             finally:
                 reachable(url, True)
             page.get_by_role("link", name="Annotate").click()
