@@ -95,8 +95,10 @@ def dataset_model(args: argparse.Namespace) -> Path:
     """``--checkpoint``, or ``--model`` in the active model set of ``--dataset`` (the models its app pages use)."""
     if args.checkpoint:
         return existing_model(args)
+    from ..storage.datasets import open_dataset
     from ..workbench.registry import active_dir, available_models
 
+    open_dataset(args.dataset)  # an unknown one: named with the known ones
     if not available_models(args.dataset):
         raise CheckpointError(f"the dataset {args.dataset!r} has no trained model yet: train one (the Retrain page, or "
                               "`train-method`), or give --checkpoint DIR")

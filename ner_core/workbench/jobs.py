@@ -218,15 +218,25 @@ def _spec_dict(kind: str, spec: Any) -> dict:
     return json.loads(json.dumps(spec))  # stored as JSON: refuse what JSON cannot hold now
 
 
-def start_job(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, user: User | None = None, engine: Engine | None = None) -> str:
-    """Start a ``kind`` job (``spec``: a dict or a dataclass) in a new process; returns its id.
+def _job_dataset(spec: dict, dataset: str | None) -> str:
+    """The dataset a job is filed under: the one its spec names (a ``dataset`` given beside it must be the same), else
+    ``dataset``, else the default one."""
+    named = spec.get("dataset")
+    if named is not None and dataset is not None and named != dataset:
+        raise JobError(f"the job's spec is for dataset {named!r}, not {dataset!r}")
+    return named or dataset or DEFAULT_DATASET
+
+
+def start_job(kind: str, spec: Any, dataset: str | None = None, user: User | None = None, engine: Engine | None = None) -> str:
+    """Start a ``kind`` job (``spec``: a dict or a dataclass) of ``dataset`` (by default the one the spec names) in a new
+    process; returns its id.
 
     Refused while another job runs, or unless ``user`` may retrain. A process that cannot be
     started leaves the job failed with the reason and the lock free.
     """
     require(user, "retrain")
     spec = _spec_dict(kind, spec)
-    engine = engine or shared_engine()
+    dataset, engine = _job_dataset(spec, dataset), engine or shared_engine()
     try:
         _reap(engine)
         job_id = _claim(engine, kind, spec, dataset, "starting", None, user.name if user else None)
@@ -438,11 +448,12 @@ def run_job(job_id: str) -> int:
         return 1
 
 
-def run_here(kind: str, spec: Any, dataset: str = DEFAULT_DATASET, echo: Callable[[dict], None] | None = None,
+def run_here(kind: str, spec: Any, dataset: str | None = None, echo: Callable[[dict], None] | None = None,
              engine: Engine | None = None) -> dict[str, Any]:
-    """Run a job in this process (the command line), under the same lock as background jobs."""
+    """Run a job in this process (the command line), under the same lock as background jobs (``dataset``: as for
+    :func:`start_job`)."""
     spec = _spec_dict(kind, spec)
-    engine = engine or shared_engine()
+    dataset, engine = _job_dataset(spec, dataset), engine or shared_engine()
     _reap(engine)
     job_id = _claim(engine, kind, spec, dataset, "running", os.getpid())
     clean_builds(engine)

@@ -54,7 +54,8 @@ def test_conll_with_docstart_and_pos(tmp_path):
         ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,b,NN,X-foo\n", r"x.csv:3: malformed tag 'X-foo'"),
         ("x.csv", b"Sentence #,Word,POS,Tag\nSentence: 1,a,DT,O\n,\"b,NN,O\n,c,NN,O\n,d,NN,O\n",
          r"x.csv:3: a quote \(\"\) opened here is never closed: the cell runs on to line 5"),
-        ("x.csv", b"Word,Tag\na,O\n", r"x.csv:1: expected the header"),
+        ("x.csv", b"Word,Tag\na,O\n", r"x.csv:1: expected the header Sentence #,Word,POS,Tag, got 'Word,Tag'"),
+        ("x.csv", b"   \n\n", r"x.csv:1: expected the header Sentence #,Word,POS,Tag, got a blank line '   '"),  # helper-65
         ("x.csv", b"Sentence #,Word,POS,Tag\n,a,DT,O\n", r"x.csv:2: the first row of a sentence must carry"),
         ("x.csv", b"", r"x.csv: the file is empty"),
         ("x.spacy", b"", r"x.spacy: the file is empty"),

@@ -355,3 +355,5 @@ def test_evaluate_cli_scores_a_dataset_as_the_app_does_with_its_corrections(smal
     assert refused.returncode == 1 and "--data and --dataset name two sources" in refused.stderr
     unknown = run_cli("evaluate", "--dataset", "default", "--model", "nope", checkpoints=base / "ckpt")
     assert unknown.returncode == 1 and "no model 'nope' in the active set of 'default': give --model one of" in unknown.stderr
+    nowhere = run_cli("evaluate", "--dataset", "nosuch", checkpoints=base / "ckpt")  # helper-65: "has no trained model yet"
+    assert nowhere.returncode == 1 and "no dataset named 'nosuch'; known: default" in nowhere.stderr

@@ -57,6 +57,14 @@ def test_a_job_reports_progress_and_its_result(jobs_env):
         start_job("nope", {})
 
 
+def test_a_job_is_filed_under_the_dataset_its_spec_names(jobs_env):
+    """helper-65: the README's ``start_job("cross-val", CrossValJobSpec("small", "train"))`` filed the job under default."""
+    job = start_job("sleep", {"dataset": "small", "steps": 1, "seconds": 0})
+    assert wait(job)["dataset"] == "small" and latest_job("small") == job and latest_job("default") is None
+    with pytest.raises(JobError, match="the job's spec is for dataset 'small', not 'other'"):
+        start_job("sleep", {"dataset": "small"}, "other")
+
+
 def test_simultaneous_starts_in_threads_give_one_job(jobs_env, capsys):
     barrier, started, refused = threading.Barrier(4), [], []
 

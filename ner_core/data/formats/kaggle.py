@@ -34,7 +34,8 @@ def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence
     if header is None:
         raise reading.error("the file is empty")
     if [h.strip() for h in header] != HEADER:
-        raise reading.error(f"expected the header {','.join(HEADER)}, got {','.join(header)}", 1)
+        got = ",".join(header)
+        raise reading.error(f"expected the header {','.join(HEADER)}, got " + (repr(got) if got.strip() else f"a blank line {got!r}"), 1)
     words: list[str] = []
     pos: list[str] = []
     tags: list[str] = []
