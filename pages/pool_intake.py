@@ -17,10 +17,10 @@ def intake(pool: Pool, user: User | None, author: str) -> None:
     if refused := refusal(user, "import"):
         st.info(f"{refused} text: an admin adds it to the pool; everyone annotates what is in it.")
         return
-    upload = st.file_uploader("Raw text (.txt), JSON lines with text or tokens, or a corpus file (its tags ignored). "
-                              + UPLOAD_LABEL + ".", key="pool_upload")
-    typed = st.text_area("Or type or paste text", key="pool_text", height=100,
-                         placeholder="Paragraphs of running text: split into sentences and tokens as a .txt is")
+    st.file_uploader("Raw text (.txt), JSON lines with text or tokens, or a corpus file (its tags ignored). "
+                     + UPLOAD_LABEL + ".", key="pool_upload")
+    st.text_area("Or type or paste text", key="pool_text", height=100,
+                 placeholder="Paragraphs of running text: split into sentences and tokens as a .txt is")
     st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
     st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
                 help="By default they are left out and counted: the model cannot read them.")
