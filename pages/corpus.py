@@ -6,6 +6,9 @@ import streamlit as st
 from ner_core.data.corpus import SPLITS
 from ner_core.data.tokenize import join_tokens
 from ner_core.workbench.corpus_search import ADDED, CorpusRow, activity, corpus_rows, search
+from pages.author import author_name
+from pages.corpus_walk import keyboard_walk
+from pages.models import optional_model
 from pages.render import annotate_link, entities_html, remember
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset, dataset_colours, dataset_types, store_key
@@ -13,7 +16,7 @@ from pages.ui import correction_store, current_dataset, dataset_colours, dataset
 SHOWN = 1000  # rows listed at most
 
 st.title("Corpus")
-current_user()  # signed in (when users are defined), also when this page is opened on its own
+user = current_user()  # signed in (when users are defined), also when this page is opened on its own
 dataset = current_dataset()
 store = correction_store(dataset)
 
@@ -24,7 +27,8 @@ def _rows(key: tuple[str, str, str], version: str) -> list[CorpusRow]:
 
 
 rows = _rows(store_key(dataset), store.version())
-for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": [], "corpus_corrected": False}.items():
+for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": [], "corpus_corrected": False,
+                     "corpus_walk_on": False}.items():
     remember(key, default)  # kept while Annotate fixes a sentence found here
 st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in dataset_types(dataset)]  # not another dataset's
 left, middle, right = st.columns(3)
@@ -34,6 +38,12 @@ splits = right.multiselect("Split", [*SPLITS, ADDED], key="corpus_splits", place
                            format_func=lambda s: "added from New text (train)" if s == ADDED else s)
 corrected = st.checkbox("Only sentences with saved corrections, or added from New text", key="corpus_corrected")
 found = search(rows, query, types, splits, corrected)
+if st.toggle("Annotate them with the keyboard", key="corpus_walk_on", help="In order, each with the model's tags: a "
+             "accepts them, g keeps the gold, the keys edit it (Enter saves), s skips, u undoes"):
+    model_label, model = optional_model()
+    keyboard_walk(dataset, store, [r.number for r in found], (query, *types, "|", *splits, corrected),
+                  {r.number: r.split for r in found}, list(dataset_types(dataset)), author_name(user), model_label, model)
+    st.stop()
 st.caption(f"{len(found):,} of {len(rows):,} sentences" + (f"; the first {SHOWN:,} listed" if len(found) > SHOWN else "")
            + ". Numbered as on every page, from 0 in the file's order (a CSV export's `Sentence #` too). Click a row.")
 shown, view = found[:SHOWN], st.container()  # the sentence clicked, above the list

@@ -50,7 +50,7 @@ export default function (component) {
   const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0, key: null, sentAt: 0, delay: RETRY_MS, attempt: 0 });
   // Unconfirmed decisions also live in the tab's sessionStorage (per dataset, queue or pool, and user): a reload resends
   // them. Not an undo: a new server session cannot tell a resent undo from a new one, and a second undo reverts another decision.
-  const key = data.dataset == null ? null : "ner-ka:" + JSON.stringify([data.dataset, data.pool ? "pool" : data.split, data.author]);
+  const key = data.dataset == null ? null : "ner-ka:" + JSON.stringify([data.dataset, data.mode || (data.pool ? "pool" : data.split), data.author]);
   function store() {
     if (!key) return;
     const kept = s.pending.filter(op => op.kind !== "undo");
@@ -168,6 +168,7 @@ export default function (component) {
       const what = waiting ? "The next items are on their way…"
                  : open > 0 ? `${open.toLocaleString()} open item(s) are held by colleagues' pages (for up to 5 minutes `
                                    + "after they last showed them); they come back here when released: reload then."
+                 : data.empty ? data.empty
                  : data.pool ? "The pool is empty: add text to it above."
                  : `Nothing left to review on the ${data.split} split with these filters.`;
       const tally = done === null || waiting ? "" : ` You decided ${done.toLocaleString()} in this session.`;

@@ -12,8 +12,10 @@ new sentences with the model's pre-annotation: ``a`` accepts it, ``d`` discards 
 ``item``, ``sentence``, ``words``, ``mine``, ``theirs``, ``author``, ``version``, ``decision``) shows both
 versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends ``overwrite`` or
 ``theirs``. Optional: ``data["decided"]`` (decisions this session), ``data["elsewhere"]`` (said when
-nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent) and
-``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload).
+nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent),
+``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload),
+``data["mode"]`` (names that storage for a source other than the pool or a split's queue) and ``data["empty"]`` (said
+when nothing is left).
 
 Keys pressed while a control has the focus (a button, link, expander, radio, input, ...; on the page
 or in the component) are the control's: the annotator ignores them and says "Keys paused" until the

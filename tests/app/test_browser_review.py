@@ -464,3 +464,35 @@ def test_types_past_the_ninth_take_shift_and_keep_their_case(browser, site):
     assert store.tags(sentence)[0] == "B-T11"
     page.close()
     engine.dispose()
+
+
+def test_the_corpus_page_walks_the_sentences_found_with_the_keyboard(browser, site):
+    """helper-66: no keyboard over the dataset's own sentences (Prodigy's ner.correct): found on Corpus, walked in order."""
+    url, db, corpus_path = site
+    store = CorrectionStore(make_engine(db), "default", corpus_path)
+    word = "Iraq"
+    found = [i for i, s in enumerate(store.original) if any(word.lower() in w.lower() for w in s.words)]
+    assert len(found) >= 3
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/corpus")
+    page.get_by_role("textbox", name="Words").fill(word)
+    page.keyboard.press("Enter")
+    page.get_by_text(f"{len(found)} of {SENTENCES} sentences").wait_for()
+    script_done(page)
+    page.get_by_text("Annotate them with the keyboard").click()
+    page.locator(ANNOTATOR).wait_for()
+    assert on_screen(page) == found[0]
+    page.locator(".ka .sentence").click()
+    press_and_wait(page, "g")  # the gold kept: nothing saved
+    assert on_screen(page) == found[1]
+    before, first_type = store.tags(found[1]), next(iter(mention_shares(store.original)))  # key 1's type
+    assert before[0] == "O" and not before[1].startswith("I-")
+    press_and_wait(page, "Home", "1", "Enter")  # the first token made an entity of key 1's type
+    assert store.tags(found[1]) == [f"B-{first_type}", *before[1:]] and store.history(found[1])[0]["author"] == "keyboard"
+    assert store.sentence_version(found[0]) == 0 and on_screen(page) == found[2]
+    page.keyboard.press("u")  # the save undone, the sentence on screen again
+    page.wait_for_function("item => document.querySelector('.ka').dataset.item === item", arg=str(found[1]))
+    page.get_by_text(f"Undone: sentence {found[1]}").wait_for()
+    assert store.tags(found[1]) == before
+    page.close()

@@ -1,0 +1,129 @@
+"""One browser session walking a list of a dataset's sentences in order with the keyboard annotator: Prodigy's
+``ner.correct`` over the dataset's own sentences (the Corpus page's, found by words, type, split or corrections).
+
+The browser sends decisions as ops, each id applied once (:class:`~.review_session.OpsSession`): ``accept`` saves the
+model's tags (the ``tags`` sent), ``edit`` the tags edited, ``keep`` saves nothing (the gold was right), ``skip`` passes the
+sentence, ``undo`` reverts this session's latest decision (a save by its batch; a keep is simply shown again). Every save
+names the version the tags were shown at: a sentence changed meanwhile is a conflict, mine against theirs, until
+``overwrite`` or ``theirs``; nothing is overwritten silently.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Hashable, Sequence
+
+from ..data.tags import repair_iob2
+from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError
+from .review_session import BUFFER, UNKNOWN_OP, Conflict, OpsSession
+
+
+@dataclass
+class WalkSession(OpsSession):
+    started: Hashable = None  # what the walk was started from (the dataset and the search): a new one starts a new walk
+    sentences: list[int] = field(default_factory=list)  # the walk, in order
+    passed: set[int] = field(default_factory=set)  # decided or skipped in this walk
+    mine: list[tuple[int, str | None]] = field(default_factory=list)  # (sentence, its save's batch or None), latest last
+    first: int | None = None  # the sentence an undo brought back: shown first
+    conflict: Conflict | None = None
+
+    def start(self, started: Hashable, sentences: Sequence[int]) -> None:
+        """Walk ``sentences`` unless this session walks the same search already (its place and decisions kept)."""
+        if started != self.started:
+            self.started, self.sentences, self.passed, self.mine, self.first, self.conflict = started, list(sentences), set(), [], None, None
+
+    def ahead(self) -> list[int]:
+        """The sentences to send to the browser: the one an undo brought back, then the next ones not passed."""
+        rest = [s for s in self.sentences if s not in self.passed and s != self.first]
+        return ([self.first] if self.first is not None and self.first not in self.passed else []) + rest[:BUFFER]
+
+    def left(self) -> int:
+        return sum(s not in self.passed for s in self.sentences)
+
+    def _apply(self, op: dict, store: CorrectionStore, author: str) -> None:
+        kind, item = op.get("kind"), op.get("item")
+        try:
+            if kind == "undo":
+                self._undo(store, author)
+            elif item is None or int(item) not in self.sentences:
+                self.message = ("error", UNKNOWN_OP)
+            elif kind == "skip":
+                self._pass(int(item))
+                self.message = ("info", f"Skipped sentence {item}.")
+            elif kind == "keep":
+                self._decided(int(item), None)
+                self.message = ("success", f"Kept the gold of sentence {item}. Press u to see it again.")
+            elif kind in ("accept", "edit") and isinstance(op.get("tags"), list):
+                self._save(store, author, int(item), list(op["tags"]), int(op.get("version") or 0), kind)
+            elif kind in ("overwrite", "theirs"):
+                self._resolve(kind, store, author, int(item))
+            else:
+                self.message = ("error", UNKNOWN_OP)
+        except StorageWriteError:
+            raise
+        except (TypeError, ValueError) as err:
+            what = "undone" if kind == "undo" else "saved"
+            self.message = ("error", f"Not {what}: {err}" if isinstance(err, CorrectionError) else UNKNOWN_OP)
+
+    def _pass(self, sentence: int) -> None:
+        self.passed.add(sentence)
+        if self.first == sentence:
+            self.first = None
+
+    def _decided(self, sentence: int, batch: str | None) -> None:
+        self._pass(sentence)
+        self.mine.append((sentence, batch))
+        self.count(self.started, 1)
+
+    def _save(self, store: CorrectionStore, author: str, sentence: int, tags: list[str], version: int, kind: str) -> None:
+        try:
+            saved = store.save(sentence, tags, author, expected_version=version)
+        except StaleSaveError as err:
+            if repair_iob2(tags) == list(err.tags):  # saved so already (this decision sent again, or a colleague alike)
+                self._decided(sentence, None)
+                self.message = ("success", f"Sentence {sentence} holds these tags already.")
+            else:
+                self.conflict = Conflict(sentence, kind, repair_iob2(tags), list(err.tags), err.version, err.author)
+            return
+        self._decided(sentence, saved.batch)
+        self.message = ("success", f"Saved sentence {sentence}: {saved.changed} token(s) changed. Press u to undo it."
+                        if saved.changed else f"Sentence {sentence}: these are its stored tags, nothing to save.")
+
+    def _resolve(self, kind: str, store: CorrectionStore, author: str, sentence: int) -> None:
+        conflict = self.conflict
+        if conflict is None or conflict.item != sentence:
+            self.message = ("info", "That conflict was resolved already.")
+            return
+        self.conflict = None
+        if kind == "theirs":
+            self._decided(sentence, None)
+            self.message = ("info", f"Kept {conflict.author or 'someone'}'s tags of sentence {sentence}: nothing of yours was saved.")
+            return
+        try:
+            self._save(store, author, sentence, conflict.mine, conflict.version, conflict.decision)
+        except Exception:
+            self.conflict = conflict  # still to resolve when the write is retried
+            raise
+
+    def _undo(self, store: CorrectionStore, author: str) -> None:
+        """Undo this session's latest decision; the sentence is shown again, first."""
+        if not self.mine:
+            self.message = ("info", "Nothing of yours to undo in this walk (u reaches the decisions made since it started).")
+            return
+        sentence, batch = self.mine[-1]
+        undone = None
+        if batch is not None:
+            try:
+                undone = store.undo(author, sentence, batch=batch)
+            except CorrectionError as err:
+                if isinstance(err, StorageWriteError):  # the database refused: the op comes again
+                    raise
+                self.mine.pop()  # changed by someone since: not undone from here
+                self.message = ("error", f"Not undone: {err}")
+                return
+        self.mine.pop()
+        self.passed.discard(sentence)
+        self.first = sentence
+        self.count(self.started, -1)
+        self.message = (("info", f"Sentence {sentence} again: nothing had been saved.") if batch is None else
+                        ("info", f"Sentence {sentence} again: your save was undone already.") if undone is None else
+                        ("success", f"Undone: sentence {sentence} has its tags from before your save again."))

@@ -1,0 +1,71 @@
+"""The Corpus page's keyboard walk: the sentences found, in order, in the keyboard annotator, each with the model's
+tags to accept (``a``), the gold to keep (``g``) or to edit (keys, then Enter); every save is a correction as on Annotate."""
+from __future__ import annotations
+
+from typing import Hashable
+
+import streamlit as st
+
+from ner_core.data.tags import spans
+from ner_core.quality.walk_session import WalkSession
+from ner_core.storage.store import CorrectionStore
+from pages.keyboard_annotator import keyboard_annotator
+from pages.render import type_colours
+
+KEY = "corpus_annotator"
+
+
+def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], search: Hashable, parts: dict[int, str],
+                  types: list[str], author: str, model_label: str, model) -> None:
+    """Walk ``numbers`` (the search ``search`` found; ``parts``: each one's split) as ``author``; ``model`` (or None)
+    gives the suggestions."""
+    session: WalkSession = st.session_state.setdefault("corpus_walk", WalkSession())
+    session.start((dataset, search), numbers)
+
+    @st.fragment
+    def view() -> None:  # a decision reruns only this part of the page
+        ahead, conflict = session.ahead() if session.conflict is None else [], session.conflict
+        states = store.snapshots(ahead)
+        words = {i: list(store.words(i)) for i in ahead}
+        guesses = _suggestions(model_label, model, words)
+        message = session.pop_message()
+        keyboard_annotator({
+            "items": [{"item": i, "sentence": i, "version": states[i].version, "words": words[i], "tags": states[i].tags,
+                       "suggestion": guesses.get(i, states[i].tags), "flagged": [0, 0], "score": None,
+                       "source": _where(parts.get(i, "train")),
+                       **_given_suggested(states[i].tags, guesses.get(i), words[i], model_label)} for i in ahead],
+            "acked": session.acked, "refused": session.refused, "dataset": dataset, "mode": "walk",
+            "decided": session.decided[session.started], "message": {"kind": message[0], "text": message[1]} if message else None,
+            "open": session.left(), "split": "", "evaluation": False, "author": author, "types": types,
+            "colours": type_colours(types), "empty": "The end of the sentences found: search again above.",
+            "conflict": conflict.shown(conflict.item, store.words(conflict.item)) if conflict else None,
+        }, KEY, lambda: session.apply((st.session_state[KEY] or {}).get("ops") or [], store, author))
+
+    view()
+
+
+def _where(part: str) -> str:
+    return {"train": "train split", "added": "added from New text (train)"}.get(part, f"{part} split (evaluation only)")
+
+
+def _suggestions(model_label: str, model, words: dict[int, list[str]]) -> dict[int, list[str]]:
+    """The model's tags of each sentence, tagged once a session per model."""
+    if model is None:
+        return {}
+    tagged = st.session_state.setdefault("corpus_tagged", {})  # (model, sentence) -> tags
+    todo = [i for i in words if (model_label, i) not in tagged]
+    for i, result in zip(todo, model.tag([words[i] for i in todo]) if todo else []):
+        tagged[model_label, i] = list(result.tags)
+    return {i: tagged[model_label, i] for i in words}
+
+
+def _given_suggested(gold: list[str], predicted: list[str] | None, words: list[str], model_label: str) -> dict[str, str]:
+    """The suggestion line: the gold entities the model does not predict → the ones it predicts that the gold lacks."""
+    if predicted is None:
+        return {"given": "the gold", "suggested": "no model to suggest tags (a keeps them)", "detail": ""}
+    said = lambda found: ", ".join(f"{' '.join(words[s.start:s.end])} ({s.type})" for s in found) or "nothing"  # noqa: E731
+    only_gold, only_model = set(spans(gold)) - set(spans(predicted)), set(spans(predicted)) - set(spans(gold))
+    if not only_gold and not only_model:
+        return {"given": "the gold", "suggested": "the same", "detail": f"{model_label} agrees"}
+    key = lambda s: s.start  # noqa: E731
+    return {"given": said(sorted(only_gold, key=key)), "suggested": said(sorted(only_model, key=key)), "detail": model_label}

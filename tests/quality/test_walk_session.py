@@ -1,0 +1,57 @@
+"""The Corpus page's keyboard walk over a dataset's own sentences: each op once, saves named by version, a sentence
+changed meanwhile a conflict, and undo of this walk's own decisions."""
+import pytest
+
+from ner_core.data.corpus import Sentence, write_corpus
+from ner_core.quality.walk_session import WalkSession
+from ner_core.storage.db import make_engine
+from ner_core.storage.store import CorrectionStore
+
+SENTENCES = [Sentence(("Rain", "in", "Spain"), ("O", "O", "B-geo")), Sentence(("Bush", "met", "Putin"), ("B-per", "O", "O")),
+             Sentence(("Snow", "in", "Oslo"), ("O", "O", "O")), Sentence(("Hi", "UN"), ("O", "B-org"))]
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    path = tmp_path / "corpus.conll"
+    write_corpus(SENTENCES, path)
+    return CorrectionStore(make_engine(db_url), "demo", path)
+
+
+def op(n, kind, item=None, tags=None, version=0):
+    return {"id": f"op{n}", "kind": kind, "item": item, "tags": tags, "version": version}
+
+
+def test_a_walk_saves_keeps_skips_and_undoes_in_order(store):
+    walk = WalkSession()
+    walk.start(("demo", "in"), [0, 1, 2])
+    assert walk.ahead() == [0, 1, 2]
+    ops = [op(1, "keep", 0), op(2, "accept", 1, ["B-per", "O", "B-per"]), op(3, "skip", 2)]
+    walk.apply(ops, store, "ann")
+    walk.apply(ops, store, "ann")  # resent until acked: each once
+    assert store.tags(1) == ["B-per", "O", "B-per"] and store.sentence_version(1) == 1 and store.sentence_version(0) == 0
+    assert walk.ahead() == [] and walk.left() == 0 and walk.decided[walk.started] == 2 and walk.acked == ["op1", "op2", "op3"]
+    walk.apply([op(4, "undo")], store, "ann")  # the save of sentence 1: reverted, and shown again first
+    assert store.tags(1) == ["B-per", "O", "O"] and walk.ahead() == [1] and "Undone: sentence 1" in walk.pop_message()[1]
+    walk.apply([op(5, "undo")], store, "ann")  # the keep: nothing to revert, shown again
+    assert walk.ahead() == [0, 1] and walk.decided[walk.started] == 0
+    walk.start(("demo", "in"), [2])  # the same search again (a rerun): the walk goes on as it was
+    assert walk.ahead() == [0, 1]
+    walk.start(("demo", "oslo"), [2])  # another search: a new walk
+    assert walk.ahead() == [2] and walk.mine == []
+
+
+def test_a_sentence_changed_meanwhile_is_a_conflict_until_one_version_is_chosen(store):
+    walk = WalkSession()
+    walk.start("all", [0, 1, 2, 3])
+    store.save(3, ["B-org", "I-org"], author="bob")  # after the walk showed version 0
+    walk.apply([op(1, "edit", 3, ["O", "B-geo"], version=0)], store, "ann")
+    assert walk.conflict is not None and walk.conflict.theirs == ["B-org", "I-org"] and walk.conflict.author == "bob"
+    assert store.tags(3) == ["B-org", "I-org"]  # nothing overwritten
+    walk.apply([op(2, "overwrite", 3)], store, "ann")
+    assert walk.conflict is None and store.tags(3) == ["O", "B-geo"] and store.history(3)[0]["author"] == "ann"
+    store.save(2, ["B-geo", "O", "O"], author="bob")
+    walk.apply([op(3, "accept", 2, ["B-geo", "O", "O"], version=0)], store, "ann")  # what bob saved already: no conflict
+    assert walk.conflict is None and "holds these tags already" in walk.pop_message()[1]
+    walk.apply([op(4, "edit", 0, ["B-geo", "O", "B-geo"], version=0), op(5, "accept", 99, ["O"])], store, "ann")
+    assert store.tags(0) == ["B-geo", "O", "B-geo"] and walk.pop_message()[0] == "error"  # 99: not of this walk
