@@ -138,6 +138,7 @@ elif open_ones:
         st.warning(f"Saved by {plain(d.saved_by or 'someone')} since the annotators tagged it, otherwise than they did: "
                    + ", ".join(f'"{plain(d.words[i])}" (now {d.gold[i]})' for i in d.later) + f". Taking {plain(a)}'s or "
                    f"{plain(b)}'s tags is refused at these tokens; the adjudicated column starts from the saved tag there.")
+    st.caption("The adjudicated column starts from their tag where they agree and the tag now where they differ: edit it, then take it.")
     st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.start}),
                    disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
                    column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})

@@ -42,7 +42,8 @@ class Disagreement:
     tags_b: list[str]
     gold: list[str]  # the dataset's current tags
     version: int  # the version of gold: adjudicating names it
-    start: list[str] = field(default_factory=list)  # A's tags over what others saved since (:func:`over_later_saves`)
+    start: list[str] = field(default_factory=list)  # the adjudicated column's default: where A and B (each over what others
+    # saved since, :func:`over_later_saves`) agree, their tag; where they differ, the sentence's tag now
     later: tuple[int, ...] = ()  # tokens saved otherwise since the annotators started, where their tags differ from now
     saved_by: str | None = None  # who saved the sentence last (the later save's author, where ``later``)
     reopened: bool = False  # adjudicated once, and that save reverted (rejected by a reviewer, or undone)
@@ -317,8 +318,9 @@ def disagreements(store: CorrectionStore) -> list[Disagreement]:
         merged_a, merged_b, later = _settled(store, row.sentence, a, b, now.tags)
         reopened = row.adjudication_batch is not None  # its adjudication reverted: a person settles it again
         if a.tags != b.tags or later or merged_a != merged_b or reopened:
+            start = [x if x == y else n for x, y, n in zip(merged_a, merged_b, now.tags)]  # neither annotator's where they differ
             found.append(Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words,
-                                      a.tags, b.tags, now.tags, now.version, merged_a, later, now.author, reopened))
+                                      a.tags, b.tags, now.tags, now.version, start, later, now.author, reopened))
     return found
 
 

@@ -284,7 +284,9 @@ def test_adopting_or_adjudicating_keeps_what_someone_saved_since_the_annotators_
 
     later = {d.sentence: d for d in disagreements(store)}
     assert sorted(later) == [1, 2] and later[2].later == (0,) and later[2].start == ["B-org", "O"]
-    assert later[1].start == ["B-org", "B-org", "O", "O"]  # ann's tags over alice's: the adjudicated column's default
+    # the adjudicated column's default: their tags over alice's where they agree, the tag now where they differ (helper-66: ann's
+    # O, so that "Take the edited column" took one annotator's side unseen)
+    assert later[1].start == ["B-org", "B-org", "O", "B-tim"]
     assert adopt_agreed(store, RITA) == (1, [2])  # 2 waits: alice and the annotators changed "Rain" each their way
     assert store.tags(0) == ["B-per", "I-per", "B-org", "B-geo"]  # alice's "visited" kept: the annotators left it O
     adjudicate(store, 1, later[1].tags_b, "B", RITA, later[1].version)
