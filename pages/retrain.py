@@ -76,7 +76,8 @@ def show_job(dataset: str, user, refused: str | None) -> None:
                          key=f"retrain_cmp_{system}")  # every row in view: the averages come last
         if any("new_corrected" in c for c in status["comparisons"].values()):
             st.caption("Corrected sentences: every corrected one; those of the training split were trained on, so a rise "
-                       "there says the corrections were learned. The test split is the held-out measure.")
+                       "there says the corrections were learned. The test split is the held-out measure; a rise there may also "
+                       "come from the further epochs alone (a first model trained briefly gains from any).")
         if not status["comparisons"] and "summary" in status["entry"]:  # a dataset's first models: their own score only
             test = "".join(f", on the test split {m['new']:.4f}" for m in status["entry"].get("metrics", {}).values())
             dev = status["entry"]["summary"]["dev_micro_f1"]
