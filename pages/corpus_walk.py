@@ -8,6 +8,7 @@ import streamlit as st
 
 from ner_core.data.tags import spans
 from ner_core.quality.walk_session import WalkSession
+from ner_core.storage.entity_types import guidelines
 from ner_core.storage.store import CorrectionStore
 from pages.keyboard_annotator import keyboard_annotator
 from pages.render import type_colours
@@ -37,7 +38,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
             "acked": session.acked, "refused": session.refused, "dataset": dataset, "mode": "walk",
             "decided": session.decided[session.started], "message": {"kind": message[0], "text": message[1]} if message else None,
             "open": session.left(), "split": "", "evaluation": False, "author": author, "types": types,
-            "colours": type_colours(types), "empty": "The end of the sentences found: search again above.",
+            "colours": type_colours(types), "guidelines": guidelines(store), "empty": "The end of the sentences found: search again above.",
             "conflict": conflict.shown(conflict.item, store.words(conflict.item)) if conflict else None,
         }, KEY, lambda: session.apply((st.session_state[KEY] or {}).get("ops") or [], store, author))
 

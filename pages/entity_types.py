@@ -1,30 +1,38 @@
-"""The sidebar's entity types of a dataset, with their keys: a new type is added here (and one added by mistake taken
-back), and every page that edits tags offers it at once."""
+"""The sidebar's entity types of a dataset, with their keys and guidelines: a new type is added here (and one added by
+mistake taken back), and every page that edits tags offers it at once; a type's guideline is written here."""
 from __future__ import annotations
 
 from html import escape
 
 import streamlit as st
 
-from ner_core.storage.entity_types import add_type, remove_type
+from ner_core.storage.entity_types import GUIDELINE_MAX, add_type, guidelines, remove_type, set_guideline
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import RoleError, User, refusal, require
 from pages.render import flash, plain
 from pages.sign_in import signed_in
 from pages.ui import dataset_colours, dataset_types
 
-ACTION = "add or remove entity types"
+ACTION = "change entity types"
 
 
 def entity_types_panel(dataset: str, store: CorrectionStore, user: User | None, author: str) -> None:
     """The types in the keyboard annotator's key order, rare ones and added ones marked; adding and removing (admins)."""
     types, colours, tagset, added = dataset_types(dataset), dataset_colours(dataset), store.tagset, store.added_types()
     with st.sidebar.expander("Entity types"):  # one label: a type added keeps it open
+        notes = guidelines(store)
         st.html("<br>".join(f"<span style='background:{colours[t]};padding:0 4px;border-radius:3px'>{key}</span> "
                             f"{escape(t)}{' · rare' if t in tagset.weak else ''}{' · added' if t in added else ''}"
+                            + (f"<br><small style='color:#666'>{escape(notes[t])}</small>" if t in notes else "")
                             for t, key in zip(types, _keys(len(types)))))
-        st.caption("The number: its key in the Review queue and on New text. Rare: trained apart (Retrain).")
+        st.caption("The number: its key in the Review queue, on New text and Corpus. Rare: trained apart (Retrain). A "
+                   "guideline shows here and on the keys' legend (hover a type).")
         refused = refusal(user, ACTION)
+        of = st.selectbox("Guideline of", types, key="entity_guideline_of")
+        st.text_area("What it covers, as annotators are to tag it", notes.get(of, ""), key=f"entity_guideline_{of}",
+                     max_chars=GUIDELINE_MAX, placeholder="e.g. countries, cities and regions; not nationalities (gpe)")
+        st.button("Save the guideline", key="entity_guideline_save", on_click=_describe, args=(store, user, author),
+                  disabled=refused is not None, help=refused)
         st.text_input("New type", key="entity_type_new", placeholder="e.g. product", max_chars=62,
                       help="Letters, digits, '_', '-' and '.'. It joins the rare types: models learn it when next trained "
                            "from scratch (Retrain → Train models).")
@@ -67,3 +75,15 @@ def _remove(store: CorrectionStore, user: User | None) -> None:
         st.session_state.entity_type_message = ("error", plain(f"Not removed: {err}."))
         return
     st.session_state.entity_type_message = ("success", plain(f"Removed {name}."))
+
+
+@signed_in
+def _describe(store: CorrectionStore, user: User | None, author: str) -> None:
+    name = st.session_state.get("entity_guideline_of")
+    try:
+        require(user, ACTION)
+        set_guideline(store, name, st.session_state.get(f"entity_guideline_{name}", ""), author or "anonymous")
+    except (CorrectionError, RoleError) as err:
+        st.session_state.entity_type_message = ("error", plain(f"Not saved: {err}."))
+        return
+    st.session_state.entity_type_message = ("success", plain(f"Saved the guideline of {name}."))

@@ -130,6 +130,7 @@ export default function (component) {
       if (i > 17) return;
       const swatch = el("span", "swatch", `${i > 8 ? "⇧" + (i - 8) : i + 1} ${type}`);
       swatch.style.background = data.colours[type] || "#ddd";
+      if (data.guidelines && data.guidelines[type]) swatch.title = data.guidelines[type];  // a tooltip, as text
       node.append(swatch);
     });
     if (data.types.length > 18) node.append(el("span", "key", `${data.types.length - 18} more types: the grid on Annotate`));

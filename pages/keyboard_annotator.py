@@ -14,7 +14,7 @@ versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends
 ``theirs``. Optional: ``data["decided"]`` (decisions this session), ``data["elsewhere"]`` (said when
 nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent),
 ``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload),
-``data["mode"]`` (names that storage for a source other than the pool or a split's queue) and ``data["empty"]`` (said
+``data["guidelines"]`` (type -> what it covers: the legend's tooltips), ``data["mode"]`` (names that storage for a source other than the pool or a split's queue) and ``data["empty"]`` (said
 when nothing is left).
 
 Keys pressed while a control has the focus (a button, link, expander, radio, input, ...; on the page

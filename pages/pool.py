@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ner_core.storage.pool import OPEN, Pool, PoolItem
+from ner_core.storage.entity_types import guidelines
 from ner_core.storage.store import CorrectionError
 from ner_core.storage.users import refusal
 from ner_core.quality.pool_session import PoolSession
@@ -112,7 +113,7 @@ def queue_view() -> None:
                    "detail": "Back after your undo: the tags you added it with are shown." if session.start_tags(dataset, i.id) else note(i, model), "score": i.score} for i in ahead],
         "acked": session.acked, "refused": session.refused, "dataset": dataset, "decided": session.decided[dataset], "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": counts[OPEN], "split": "train", "evaluation": False,
-        "author": author, "types": types, "colours": type_colours(types),
+        "author": author, "types": types, "colours": type_colours(types), "guidelines": guidelines(store),
         "conflict": conflict.shown((added := pool.item(conflict.item)).corpus_index, added.words) if conflict else None,
     }, KEY, on_ops)
 

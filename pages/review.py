@@ -1,6 +1,8 @@
 """Review queue: suspicious annotations one at a time, decided by keyboard; the next one at once."""
 import streamlit as st
 
+from ner_core.storage.entity_types import guidelines
+
 from ner_core.quality.issue_scores import CrossValJobSpec
 from ner_core.quality.review_queue import MODEL, SOURCES, SPLITS, QueueItem
 from ner_core.quality.review_session import ReviewSession, fill_review_queue, flags_computed, item_words, open_elsewhere
@@ -127,7 +129,7 @@ def queue_view() -> None:
         "score": i.score if i.source == MODEL else None} for i in ahead],
         "acked": session.acked, "refused": session.refused, "dataset": dataset, "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
-        "author": author, "types": types, "colours": type_colours(types), "conflict": conflict,
+        "author": author, "types": types, "colours": type_colours(types), "guidelines": guidelines(store), "conflict": conflict,
         "decided": session.decided[(dataset, split)],
         "elsewhere": open_elsewhere(queue, split, chosen_types, sources, not uncomputed) if not ahead and conflict is None else None,
     }, KEY, on_ops)

@@ -77,20 +77,25 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def cmd_types(args: argparse.Namespace) -> int:
     from ..storage.datasets import open_dataset
-    from ..storage.entity_types import add_type, remove_type
+    from ..storage.entity_types import add_type, guidelines, remove_type, set_guideline
 
     store = open_dataset(args.dataset)
     if args.action != "list" and not args.name:
         raise ValueError(f"types {args.action} needs the type's NAME")
+    if args.action == "describe":
+        if args.text is None:
+            raise ValueError("types describe needs --text (an empty one takes the guideline back)")
+        set_guideline(store, args.name, args.text, args.author)
     if args.action == "add":
         print(f"dataset {args.dataset!r}: added {add_type(store, args.name, args.author)!r}, a rare type: train-method's "
               "models learn it (retrain keeps the active models' types)")
     elif args.action == "remove":
         remove_type(store, args.name)
         print(f"dataset {args.dataset!r}: removed {args.name!r}")
-    tagset, added = store.tagset, store.added_types()
+    tagset, added, notes = store.tagset, store.added_types(), guidelines(store)
     for t in tagset.types:
-        print(f"{t}\t{'rare' if t in tagset.weak else 'frequent'}\t{'added in the app' if t in added else 'of the file'}")
+        print(f"{t}\t{'rare' if t in tagset.weak else 'frequent'}\t{'added in the app' if t in added else 'of the file'}\t"
+              + notes.get(t, "").replace("\n", " "))
     return 0
 
 
@@ -168,10 +173,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--test", type=Path, help="import: its test file (with --dev)")
     p.set_defaults(func=cmd_datasets)
 
-    p = sub.add_parser("types", help="a dataset's entity types: list them, add one mid-project, remove one added by mistake")
-    p.add_argument("action", choices=("list", "add", "remove"))
-    p.add_argument("name", nargs="?", help="add, remove: the type (letters, digits, '_', '-', '.'); remove: only an added "
-                   "type no sentence is tagged with")
+    p = sub.add_parser("types", help="a dataset's entity types: list them (with their guidelines), add one mid-project, "
+                       "remove one added by mistake, describe one")
+    p.add_argument("action", choices=("list", "add", "remove", "describe"))
+    p.add_argument("name", nargs="?", help="add, remove, describe: the type (letters, digits, '_', '-', '.'); remove: only an "
+                   "added type no sentence is tagged with")
+    p.add_argument("--text", help="describe: what the type covers, as annotators are to tag it (shown beside it on the pages)")
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="the dataset (default: default, the project's corpus)")
     p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added it")
     p.set_defaults(func=cmd_types)

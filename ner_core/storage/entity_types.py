@@ -1,9 +1,10 @@
-"""Entity types added to a dataset in the app, beside those its file tags.
+"""Entity types added to a dataset in the app, beside those its file tags, and each type's guideline.
 
 A team that needs a new type mid-project adds it here (an admin, once users exist); it joins the dataset's tag set
 (:attr:`~ner_core.storage.store.CorrectionStore.tagset`) as a weak type, since the file tags it nowhere, and every
 page that edits tags offers it at once. Models learn it when they are next trained from scratch (*Train models*).
-An added type is taken back only while no sentence is tagged with it.
+An added type is taken back only while no sentence is tagged with it. A guideline says what a type covers (any type
+of the dataset); the pages that tag show it beside the type.
 """
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..data.tags import tag_type, type_problem
-from .schema import Correction, EntityType
+from .schema import Correction, EntityType, TypeGuideline
 from .store import CorrectionError, refuse_when_full
 
 if TYPE_CHECKING:
@@ -66,3 +67,40 @@ def remove_type(store: CorrectionStore, name: str) -> None:
                               f"{'are' if len(tagged) > 1 else 'is'} tagged with it; untag {'them' if len(tagged) > 1 else 'it'} first")
     with Session(store.engine) as session, session.begin():
         session.execute(delete(EntityType).where(EntityType.dataset_id == store.dataset_id, EntityType.name == name))
+        session.execute(delete(TypeGuideline).where(TypeGuideline.dataset_id == store.dataset_id, TypeGuideline.name == name))
+
+
+GUIDELINE_MAX = 1000  # characters in a type's guideline
+
+
+def guidelines(store: CorrectionStore) -> dict[str, str]:
+    """Each type's guideline, for the types of ``store``'s dataset that have one."""
+    with Session(store.engine) as session:
+        rows = session.execute(select(TypeGuideline.name, TypeGuideline.text).where(TypeGuideline.dataset_id == store.dataset_id))
+        return {name: text for name, text in rows if name in store.tagset.types}
+
+
+@refuse_when_full()
+def set_guideline(store: CorrectionStore, name: str, text: str, author: str) -> None:
+    """Say what type ``name`` covers (an empty ``text`` takes its guideline back); :class:`CorrectionError` for a type
+    the dataset lacks or a text over :data:`GUIDELINE_MAX` characters."""
+    if name not in store.tagset.types:
+        raise CorrectionError(f"{name!r} is not a type of the dataset; its types: {', '.join(store.tagset.types)}")
+    text = text.strip()
+    if len(text) > GUIDELINE_MAX:
+        raise CorrectionError(f"a guideline holds at most {GUIDELINE_MAX} characters, this one {len(text)}")
+    for _ in range(2):  # two first guidelines of one type at once: the second writes over the first
+        try:
+            with Session(store.engine) as session, session.begin():
+                row = session.get(TypeGuideline, (store.dataset_id, name), with_for_update=True)
+                if not text:
+                    if row is not None:
+                        session.delete(row)
+                elif row is None:
+                    session.add(TypeGuideline(dataset_id=store.dataset_id, name=name, text=text, author=author,
+                                              updated_at=datetime.now(timezone.utc)))
+                else:
+                    row.text, row.author, row.updated_at = text, author, datetime.now(timezone.utc)
+            return
+        except IntegrityError:
+            continue

@@ -70,6 +70,16 @@ class EntityType(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class TypeGuideline(Base):
+    """What an entity type of a dataset covers, as its annotators are to tag it (any type: the file's or an added one)."""
+    __tablename__ = "type_guidelines"
+    dataset_id: Mapped[int] = mapped_column(ForeignKey("datasets.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(TYPE_MAX), primary_key=True)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(AUTHOR_MAX))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class AnnotatorPosition(Base):
     """The sentence an annotator last opened in a dataset: a new session starts there."""
     __tablename__ = "annotator_positions"

@@ -34,7 +34,7 @@ ACTIONS = {
     "activate": "admin",
     "roll back": "admin",
     "import": "admin",
-    "add or remove entity types": "admin",
+    "change entity types": "admin",
     "delete dataset": "admin",
     "manage users": "admin",
 }

@@ -473,6 +473,10 @@ def test_the_corpus_page_walks_the_sentences_found_with_the_keyboard(browser, si
     word = "Iraq"
     found = [i for i, s in enumerate(store.original) if any(word.lower() in w.lower() for w in s.words)]
     assert len(found) >= 3
+    from ner_core.storage.entity_types import set_guideline
+
+    first_type = next(iter(mention_shares(store.original)))  # key 1's type
+    set_guideline(store, first_type, "Places <b>on</b> a map", "lead")
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(120_000)
     page.goto(url + "/corpus")
@@ -486,7 +490,8 @@ def test_the_corpus_page_walks_the_sentences_found_with_the_keyboard(browser, si
     page.locator(".ka .sentence").click()
     press_and_wait(page, "g")  # the gold kept: nothing saved
     assert on_screen(page) == found[1]
-    before, first_type = store.tags(found[1]), next(iter(mention_shares(store.original)))  # key 1's type
+    assert page.locator(".ka .swatch").first.get_attribute("title") == "Places <b>on</b> a map"  # its guideline, as text
+    before = store.tags(found[1])
     assert before[0] == "O" and not before[1].startswith("I-")
     press_and_wait(page, "Home", "1", "Enter")  # the first token made an entity of key 1's type
     assert store.tags(found[1]) == [f"B-{first_type}", *before[1:]] and store.history(found[1])[0]["author"] == "keyboard"

@@ -4,7 +4,7 @@ import pytest
 from ner_core.data.corpus import Sentence, write_corpus
 from ner_core.data.tags import TYPE_MAX
 from ner_core.storage.db import make_engine
-from ner_core.storage.entity_types import add_type, remove_type, tagged_with
+from ner_core.storage.entity_types import GUIDELINE_MAX, add_type, guidelines, remove_type, set_guideline, tagged_with
 from ner_core.storage.store import CorrectionError, CorrectionStore
 
 SENTENCES = [
@@ -84,5 +84,25 @@ def test_the_command_line_lists_adds_and_removes_types_as_the_sidebar_does(db_ur
     assert "product\trare\tadded in the app" in done.stdout and "ACTOR\tfrequent\tof the file" in done.stdout
     refused = run_cli("types", "add", "PRODUCT", "--dataset", "movies")
     assert refused.returncode == 1 and "the dataset has the type 'product' already" in refused.stderr
+    described = run_cli("types", "describe", "ACTOR", "--text", "Cast members.", "--dataset", "movies")
+    assert described.returncode == 0 and "ACTOR\tfrequent\tof the file\tCast members." in described.stdout
     assert run_cli("types", "remove", "product", "--dataset", "movies").returncode == 0
     assert "product" not in run_cli("types", "list", "--dataset", "movies").stdout
+
+
+def test_a_guideline_says_what_a_type_covers_and_goes_with_an_added_type(store, db_url, tmp_path):
+    set_guideline(store, "ACTOR", "  People who act in the film; not its director. ", "lead")
+    other = CorrectionStore(make_engine(db_url), "movies", tmp_path / "movies.conll")
+    assert guidelines(other) == {"ACTOR": "People who act in the film; not its director."}
+    set_guideline(other, "ACTOR", "Cast members.", "lead")  # rewritten
+    add_type(store, "product", "lead")
+    set_guideline(store, "product", "Goods sold by name.", "lead")
+    assert guidelines(store) == {"ACTOR": "Cast members.", "product": "Goods sold by name."}
+    with pytest.raises(CorrectionError, match="'DIRECTOR' is not a type of the dataset"):
+        set_guideline(store, "DIRECTOR", "x", "lead")
+    with pytest.raises(CorrectionError, match=f"a guideline holds at most {GUIDELINE_MAX} characters"):
+        set_guideline(store, "ACTOR", "x" * (GUIDELINE_MAX + 1), "lead")
+    remove_type(store, "product")  # its guideline goes with it, and a type added again starts without one
+    add_type(store, "product", "lead")
+    set_guideline(store, "ACTOR", "", "lead")  # taken back
+    assert guidelines(store) == {}

@@ -1,5 +1,6 @@
-"""Entity types added to a dataset in the app, and tags as long as the longest type allows (62 characters and a
-prefix: 16 before, which refused on PostgreSQL every correction to or from a tag such as ``B-RATINGS_AVERAGE``).
+"""Entity types added to a dataset in the app, each type's guideline, and tags as long as the longest type allows (62
+characters and a prefix: 16 before, which refused on PostgreSQL every correction to or from a tag such as
+``B-RATINGS_AVERAGE``).
 
 Revision ID: 0016
 Revises: 0015
@@ -26,9 +27,18 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.UniqueConstraint("dataset_id", "name"),
     )
+    op.create_table(
+        "type_guidelines",
+        sa.Column("dataset_id", sa.Integer(), sa.ForeignKey("datasets.id"), primary_key=True),
+        sa.Column("name", sa.String(62), primary_key=True),
+        sa.Column("text", sa.Text(), nullable=False),
+        sa.Column("author", sa.String(100), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("type_guidelines")
     op.drop_table("entity_types")
     with op.batch_alter_table("corrections") as table:
         for column in ("old_tag", "new_tag"):
