@@ -35,13 +35,13 @@ def act(what, *args) -> None:
 def do_assign() -> str:
     """Assign with the boxes as the click sends them (a share typed and clicked at once is in it, not the one drawn)."""
     pair, share = tuple(st.session_state.agreement_pair), st.session_state.agreement_share / 100
-    chosen = assign(store, share, pair, user)
+    chosen = assign(store, share, pair, user, blind=st.session_state.agreement_blind)
     listed = ", ".join(map(str, chosen[:50])) + (f" … ({len(chosen) - 50} more: see the table below)" if len(chosen) > 50 else "")
     return f"{len(chosen)} sentence(s) assigned to {' and '.join(pair)}: {listed}."
 
 
-def do_save(sentence: int, editor: str, drawn: list[str]) -> str:
-    repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user, base=drawn)  # the edits at the click
+def do_save(sentence: int, editor: str, drawn: list[str], gold: list[str]) -> str:
+    repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user, base=gold)  # the edits at the click
     share = my_share(store, user.name)  # on to the next one to tag
     st.session_state.agreement_mine = next((s for s in share.open if s > sentence and s not in share.tagged), sentence)
     return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
@@ -57,12 +57,7 @@ def do_adjudicate_edited(d) -> str:
 
 
 def do_adopt() -> str:
-    adopted = adopt_agreed(store, user)
-    one = len(adopted.stale) == 1
-    stale = (f" {len(adopted.stale)} left open: saved otherwise by someone else since the annotators started (sentence"
-             f"{'' if one else 's'} {', '.join(map(str, adopted.stale))}): adjudicate {'it' if one else 'them'} below."
-             if adopted.stale else "")
-    return f"{adopted.saved} sentence(s) tagged alike by both saved as corrections.{stale}"
+    return str(adopt_agreed(store, user))
 
 
 if "agreement_message" in st.session_state:  # kept (not popped): a rerun of the page does not wipe it
@@ -73,6 +68,8 @@ with st.expander("Assign sentences to two annotators", expanded=False, key="agre
     names = [u.name for u in list_users(shared_engine())]
     pair = st.multiselect("Annotators (two)", names, max_selections=2, key="agreement_pair")
     st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share")
+    st.checkbox("Blind: they tag from no entity, without seeing the gold", key="agreement_blind", help="Else they correct "
+                "the gold, which anchors them: agreement then measures agreement on corrections")
     why = refusal(user, "assign") or (None if len(pair) == 2 else "choose two annotators")
     st.button("Assign", key="agreement_assign", disabled=why is not None, help=why, on_click=act, args=(do_assign,))
     table = assignments(store)
@@ -89,16 +86,16 @@ if mine.open:
     sentence = st.selectbox("Sentence", mine.open, key="agreement_mine", format_func=lambda s: f"{s} · " + (
         "final (both tagged)" if s in mine.final else "tagged by you" if s in mine.tagged else "to tag"))
     words = store.original[sentence].words
-    saved = annotation(store, sentence, user.name)
-    start = saved or store.tags(sentence)
+    saved, gold = annotation(store, sentence, user.name), store.tags(sentence)
+    start = saved or (["O"] * len(words) if sentence in mine.blind else gold)  # blind: from no entity
     editor = f"agreement_edit_{sentence}_{hash(tuple(saved or ()))}"  # a fresh editor once saved
     final = "final: both of you have tagged it; a reviewer adjudicates where you differ" if sentence in mine.final else None
     st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=final is not None or ["token"], key=editor,
                    column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
-    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start)),
+    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start), gold),
               disabled=final is not None, help=final)
-    st.caption(f"Your tags of sentence {sentence} are {final}." if final else
-               "You may save again until the other annotator has saved theirs; then both are final.")
+    st.caption(f"Your tags of sentence {sentence} are {final}." if final else ("Blind: tag every entity yourself. " if
+               sentence in mine.blind else "") + "You may save again until the other annotator has saved theirs; then both are final.")
     leave_guard(grid_edited(editor), "agreement_mine_leave")
 
 st.subheader("Agreement per annotator pair")

@@ -209,6 +209,8 @@ class Assignment(Base):
     adjudicated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     choice: Mapped[str | None] = mapped_column(String(10), nullable=True)
     adjudication_batch: Mapped[str | None] = mapped_column(String(32), nullable=True)  # the save that settled it (0015)
+    blind: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())  # annotators start from no entity and
+    # do not see the gold (0016); else they correct the gold
 
 
 class DoubleAnnotation(Base):

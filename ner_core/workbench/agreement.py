@@ -71,8 +71,10 @@ def _name(user: User | None) -> str:
 
 @refuse_when_full()
 def assign(store: CorrectionStore, share: float, annotators: tuple[str, str], by: User | None,
-           among: Sequence[int] | None = None, seed: int = 0) -> list[int]:
-    """Assign ``share`` of the sentences (of ``among``, default all) not yet assigned to two annotators.
+           among: Sequence[int] | None = None, seed: int = 0, blind: bool = False) -> list[int]:
+    """Assign ``share`` of the sentences (of ``among``, default all) not yet assigned to two annotators; ``blind``:
+    they tag them from no entity, without the gold (else they correct the gold, which anchors them: agreement then
+    measures agreement on corrections).
 
     The sentences are drawn at random (seeded); returns their indices, sorted.
     """
@@ -96,7 +98,7 @@ def assign(store: CorrectionStore, share: float, annotators: tuple[str, str], by
         chosen = sorted(random.Random(seed).sample(free, count))
         now = _now()
         session.add_all(Assignment(dataset_id=store.dataset_id, sentence=i, annotator_a=a, annotator_b=b,
-                                   assigned_by=_name(by), assigned_at=now) for i in chosen)
+                                   assigned_by=_name(by), assigned_at=now, blind=blind) for i in chosen)
     return chosen
 
 
@@ -124,13 +126,14 @@ class MyShare:
     tagged: set[int]
     settled: int
     final: set[int] = field(default_factory=set)
+    blind: set[int] = field(default_factory=set)  # open ones to tag from no entity, without the gold
 
 
 def my_share(store: CorrectionStore, user: str) -> MyShare:
     """``user``'s assigned sentences: open ones, those of them already tagged by ``user``, and the settled count."""
     mine = (Assignment.annotator_a == user) | (Assignment.annotator_b == user)
     with Session(store.engine) as session:
-        rows = session.execute(select(Assignment.id, Assignment.sentence, Assignment.adjudicated_at)
+        rows = session.execute(select(Assignment.id, Assignment.sentence, Assignment.adjudicated_at, Assignment.blind)
                                .where(Assignment.dataset_id == store.dataset_id, mine).order_by(Assignment.sentence)).all()
         saved = session.execute(select(DoubleAnnotation.assignment_id, DoubleAnnotation.annotator).where(
             DoubleAnnotation.assignment_id.in_([r.id for r in rows]))).all()
@@ -138,15 +141,16 @@ def my_share(store: CorrectionStore, user: str) -> MyShare:
     both = done & {a for a, who in saved if who != user}
     still = [r for r in rows if r.adjudicated_at is None]
     return MyShare([r.sentence for r in still], {r.sentence for r in still if r.id in done}, len(rows) - len(still),
-                   {r.sentence for r in still if r.id in both})
+                   {r.sentence for r in still if r.id in both}, {r.sentence for r in still if r.blind})
 
 
 def assignments(store: CorrectionStore) -> list[dict]:
     """Every assignment of the dataset: sentence, annotators, who assigned it, and whether it is settled."""
     with Session(store.engine) as session:
         rows = session.scalars(select(Assignment).where(Assignment.dataset_id == store.dataset_id).order_by(Assignment.sentence))
-        return [{"sentence": r.sentence, "annotator A": r.annotator_a, "annotator B": r.annotator_b, "assigned by": r.assigned_by,
-                 "assigned": r.assigned_at, "settled by": r.adjudicated_by, "choice": r.choice} for r in rows]
+        return [{"sentence": r.sentence, "annotator A": r.annotator_a, "annotator B": r.annotator_b, "blind": r.blind,
+                 "assigned by": r.assigned_by, "assigned": r.assigned_at, "settled by": r.adjudicated_by, "choice": r.choice}
+                for r in rows]
 
 
 def annotation(store: CorrectionStore, sentence: int, user: str) -> list[str] | None:
@@ -381,6 +385,13 @@ def _over_later_saves_or_refuse(store: CorrectionStore, sentence: int, tags: Seq
 class Adopted(NamedTuple):
     saved: int  # sentences settled
     stale: list[int]  # saved otherwise by someone else since the annotators started: left open to adjudicate
+
+    def __str__(self) -> str:
+        one = len(self.stale) == 1
+        stale = (f" {len(self.stale)} left open: saved otherwise by someone else since the annotators started (sentence"
+                 f"{'' if one else 's'} {', '.join(map(str, self.stale))}): adjudicate {'it' if one else 'them'} below."
+                 if self.stale else "")
+        return f"{self.saved} sentence(s) tagged alike by both saved as corrections.{stale}"
 
 
 def adopt_agreed(store: CorrectionStore, user: User | None) -> Adopted:

@@ -166,6 +166,25 @@ def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):
     assert any(c.value.startswith("1 tagged by you, 0 to tag; 1 settled by an adjudicator") for c in ann.caption)
 
 
+def test_a_blind_assignment_starts_each_annotator_from_no_entity_without_the_gold(team):
+    """helper-66: annotators started from the gold, which anchored them: agreement was inflated."""
+    store, token = team
+    admin = page("agreement.py", token)
+    admin.multiselect(key="agreement_pair").set_value(["ann", "bob"]).run()
+    admin.number_input(key="agreement_share").set_value(100.0)
+    admin.checkbox(key="agreement_blind").check()
+    admin.button(key="agreement_assign").click().run()
+    assert not admin.exception and table(admin, "blind")["blind"].tolist() == [True, True]
+    ann = page("agreement.py", sign_in(store.engine, "ann", "correct horse"))
+    assert list(ann.data_editor[0].value["tag"]) == ["O", "O", "O"] and len(ann.data_editor) == 1  # no gold in sight
+    assert any(c.value.startswith("Blind: tag every entity yourself.") for c in ann.caption)
+    ann.button(key="agreement_save_mine").click().run()  # saved as drawn: no entity
+    bob = User("bob", "annotator")
+    save_annotation(store, 0, ["B-per", "O", "B-geo"], bob, base=list(SENTENCES[0].tags))
+    [d] = disagreements(store)
+    assert d.tags_a == ["O", "O", "O"] and d.tags_b == ["B-per", "O", "B-geo"] and d.start == ["B-per", "O", "B-geo"]
+
+
 def test_an_edit_clicked_straight_into_save_or_take_is_kept(team):
     """Agreement's two grids: a click that comes before the edit's own rerun (the button as drawn before the edit)
     saves the edit, as Annotate's Save does."""

@@ -1,6 +1,6 @@
-"""Entity types added to a dataset in the app, each type's guideline, and tags as long as the longest type allows (62
-characters and a prefix: 16 before, which refused on PostgreSQL every correction to or from a tag such as
-``B-RATINGS_AVERAGE``).
+"""Entity types added to a dataset in the app, each type's guideline, blind double annotation (annotators who start
+from no entity), and tags as long as the longest type allows (62 characters and a prefix: 16 before, which refused on
+PostgreSQL every correction to or from a tag such as ``B-RATINGS_AVERAGE``).
 
 Revision ID: 0016
 Revises: 0015
@@ -15,6 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("double_assignments") as table:
+        table.add_column(sa.Column("blind", sa.Boolean(), nullable=False, server_default=sa.false()))
     with op.batch_alter_table("corrections") as table:
         for column in ("old_tag", "new_tag"):
             table.alter_column(column, existing_type=sa.String(16), type_=sa.String(64), existing_nullable=False)
@@ -38,6 +40,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("double_assignments") as table:
+        table.drop_column("blind")
     op.drop_table("type_guidelines")
     op.drop_table("entity_types")
     with op.batch_alter_table("corrections") as table:
