@@ -29,16 +29,18 @@ def _rows(key: tuple[str, str, str], version: str) -> list[CorpusRow]:
 rows = _rows(store_key(dataset), store.version())
 for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": [], "corpus_corrected": False,
                      "corpus_walk_on": False}.items():
+    if key in st.query_params and key not in st.session_state and f"{key}__kept" not in st.session_state:
+        continue  # a reload or a shared link: the address holds the search (each widget is bound to it)
     remember(key, default)  # kept while Annotate fixes a sentence found here
 st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in dataset_types(dataset)]  # not another dataset's
 left, middle, right = st.columns(3)
-query = left.text_input("Words", key="corpus_query", placeholder="a word or a phrase, any case")
-types = middle.multiselect("Gold entity type", dataset_types(dataset), key="corpus_types", placeholder="any type")
-splits = right.multiselect("Split", [*SPLITS, ADDED], key="corpus_splits", placeholder="every split",
+query = left.text_input("Words", key="corpus_query", bind="query-params", placeholder="a word or a phrase, any case")
+types = middle.multiselect("Gold entity type", dataset_types(dataset), key="corpus_types", bind="query-params", placeholder="any type")
+splits = right.multiselect("Split", [*SPLITS, ADDED], key="corpus_splits", bind="query-params", placeholder="every split",
                            format_func=lambda s: "added from New text (train)" if s == ADDED else s)
-corrected = st.checkbox("Only sentences with saved corrections, or added from New text", key="corpus_corrected")
+corrected = st.checkbox("Only sentences with saved corrections, or added from New text", key="corpus_corrected", bind="query-params")
 found = search(rows, query, types, splits, corrected)
-if st.toggle("Annotate them with the keyboard", key="corpus_walk_on", help="In order, each with the model's tags: a "
+if st.toggle("Annotate them with the keyboard", key="corpus_walk_on", bind="query-params", help="In order, each with the model's tags: a "
              "accepts them, g keeps the gold, the keys edit it (Enter saves), s skips, u undoes"):
     model_label, model = optional_model()
     keyboard_walk(dataset, store, [r.number for r in found], (query, *types, "|", *splits, corrected),

@@ -57,8 +57,9 @@ export default function (component) {
     try { if (kept.length) sessionStorage.setItem(key, JSON.stringify(kept)); else sessionStorage.removeItem(key); }
     catch (err) { /* storage full or denied: the ops stay in memory */ }
   }
-  if (key !== s.key) {
+  if (key !== s.key) {  // another dataset, source or user: nothing on screen is theirs (an edit stays with its sentence)
     s.key = key;
+    s.view = null;
     try { s.pending = key ? JSON.parse(sessionStorage.getItem(key) || "[]") : s.pending; } catch (err) { /* kept in memory */ }
     s.sentAt = 0;  // resend them at once
   }

@@ -9,7 +9,7 @@ from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
 from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model, recipe_line
 from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrected_since_active, corrections_by_split, job_kind,
-                                        start_training)
+                                        retrainable, start_training, unlearned_types)
 from pages.job_controls import earlier_jobs, job_progress, started
 from pages.retrain_forms import retrain_form, train_method_form
 from pages.render import plain
@@ -126,7 +126,7 @@ elif job_kind(dataset) == "retrain":
     st.caption("The active models are the shipped ones (checkpoints/)." if entry == SHIPPED else
                f"The active models are registry entry `{entry}` (see the Registry page).")
     spec = retrain_form(dataset, blocked)
-    if dataset != DEFAULT_DATASET:  # its models were trained by the method: it can be trained again from scratch
+    if dataset != DEFAULT_DATASET or unlearned_types(dataset, retrainable(dataset)):  # trained by the method, or a type to learn
         with st.expander("Or train the whole method again from scratch (the recipe chosen again)"):
             spec = train_method_form(dataset, store, blocked) or spec
 else:

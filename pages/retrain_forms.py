@@ -6,12 +6,16 @@ import streamlit as st
 from ner_core.data.tags import TagSet
 from ner_core.storage.store import CorrectionStore
 from ner_core.training.recipes import RECIPES
-from ner_core.workbench.retrain import RetrainSpec, TrainMethodSpec, check_trainable, method_line, retrainable
+from ner_core.workbench.retrain import (RetrainSpec, TrainMethodSpec, check_trainable, method_line, retrainable,
+                                       unlearned_line, unlearned_types)
 
 
 def retrain_form(dataset: str, blocked: str | None) -> RetrainSpec | None:
     """The spec to start once "Start retraining" is pressed with models chosen (``blocked``: why it cannot be)."""
     available = retrainable(dataset)
+    if unlearned := unlearned_types(dataset, available):  # said before the click, and the form kept shut
+        st.info(f"{unlearned_line(dataset, unlearned)}: below.")
+        blocked = blocked or "The active models never learned " + ", ".join(unlearned)
     with st.form("retrain_form", enter_to_submit=False):  # Enter in a number must not start a job
         models = st.multiselect("Models to retrain", available, default=[m for m in RetrainSpec().models if m in available] or available,
                                 key="retrain_models")

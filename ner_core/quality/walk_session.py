@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Hashable, Sequence
 
-from ..data.tags import repair_iob2
+from ..data.tags import rebase, repair_iob2
 from ..storage.store import CorrectionError, CorrectionStore, StaleSaveError, StorageWriteError
 from .review_session import BUFFER, UNKNOWN_OP, Conflict, OpsSession
 
@@ -53,7 +53,8 @@ class WalkSession(OpsSession):
                 self._decided(int(item), None)
                 self.message = ("success", f"Kept the gold of sentence {item}. Press u to see it again.")
             elif kind in ("accept", "edit") and isinstance(op.get("tags"), list):
-                self._save(store, author, int(item), list(op["tags"]), int(op.get("version") or 0), kind)
+                base = op.get("base") if isinstance(op.get("base"), list) else None
+                self._save(store, author, int(item), list(op["tags"]), int(op.get("version") or 0), kind, base)
             elif kind in ("overwrite", "theirs"):
                 self._resolve(kind, store, author, int(item))
             else:
@@ -74,15 +75,20 @@ class WalkSession(OpsSession):
         self.mine.append((sentence, batch))
         self.count(self.started, 1)
 
-    def _save(self, store: CorrectionStore, author: str, sentence: int, tags: list[str], version: int, kind: str) -> None:
+    def _save(self, store: CorrectionStore, author: str, sentence: int, tags: list[str], version: int, kind: str,
+              base: list[str] | None = None) -> None:
+        """Save ``tags`` made at ``version`` from ``base`` (the tags shown); changed meanwhile: my changes on theirs, and
+        a conflict where that differs from theirs."""
         try:
             saved = store.save(sentence, tags, author, expected_version=version)
         except StaleSaveError as err:
-            if repair_iob2(tags) == list(err.tags):  # saved so already (this decision sent again, or a colleague alike)
+            mine = repair_iob2(rebase(tags, base, err.tags) if base is not None and len(base) == len(tags) == len(err.tags)
+                               else tags)  # my edit on their version: their change to a token I left stays
+            if mine == list(err.tags):  # saved so already (this decision sent again, or a colleague alike)
                 self._decided(sentence, None)
                 self.message = ("success", f"Sentence {sentence} holds these tags already.")
             else:
-                self.conflict = Conflict(sentence, kind, repair_iob2(tags), list(err.tags), err.version, err.author)
+                self.conflict = Conflict(sentence, kind, mine, list(err.tags), err.version, err.author)
             return
         self._decided(sentence, saved.batch)
         self.message = ("success", f"Saved sentence {sentence}: {saved.changed} token(s) changed. Press u to undo it."

@@ -8,6 +8,8 @@ of the dataset); the pages that tag show it beside the type.
 """
 from __future__ import annotations
 
+import re
+from contextlib import nullcontext
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
@@ -15,12 +17,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..data.tags import tag_type, type_problem
-from .schema import Correction, EntityType, TypeGuideline
+from ..data.tags import OUTSIDE, tag_type, type_problem
+from .schema import Assignment, Correction, DoubleAnnotation, EntityType, TypeGuideline
 from .store import CorrectionError, refuse_when_full
 
 if TYPE_CHECKING:
     from .store import CorrectionStore
+
+TAG_PREFIX = re.compile(r"[BIESLU]-")  # a name that begins so reads as a tag of some scheme
 
 
 @refuse_when_full()
@@ -29,6 +33,8 @@ def add_type(store: CorrectionStore, name: str, author: str) -> str:
     for a name no tag can hold, or a type the dataset has (in any letter case)."""
     name = name.strip()
     problem = type_problem(name)
+    if problem is None and (name == OUTSIDE or TAG_PREFIX.match(name)):
+        problem = f"{name!r} reads as a tag: give the type alone (e.g. {name[2:] or 'product'!r})"
     if problem is not None:
         raise CorrectionError(f"cannot add the type: {problem}")
     same = next((t for t in store.tagset.types if t.casefold() == name.casefold()), None)
@@ -42,15 +48,23 @@ def add_type(store: CorrectionStore, name: str, author: str) -> str:
     return name
 
 
-def tagged_with(store: CorrectionStore, name: str) -> list[int]:
+def tagged_with(store: CorrectionStore, name: str, session: Session | None = None) -> list[int]:
     """The sentences of ``store``'s dataset whose current tags hold type ``name``, for a type its file never tags
-    (only a correction can have set it)."""
-    with Session(store.engine) as session:
-        candidates = sorted(session.scalars(select(Correction.sentence).distinct().where(
+    (only a correction can have set it), read in ``session`` if given."""
+    with Session(store.engine) if session is None else nullcontext(session) as reading:
+        candidates = sorted(reading.scalars(select(Correction.sentence).distinct().where(
             Correction.dataset_id == store.dataset_id, Correction.reverted.is_(False),
             Correction.new_tag.in_([f"B-{name}", f"I-{name}"]))))
-    states = store.snapshots(candidates)
-    return [s for s in candidates if any(tag_type(t) == name for t in states[s].tags)]
+        tags = store.read_tags(reading, candidates)
+    return [s for s in candidates if any(tag_type(t) == name for t in tags[s])]
+
+
+def annotated_with(store: CorrectionStore, name: str, session: Session) -> list[int]:
+    """The sentences whose double annotation (Agreement, not adjudicated yet) holds type ``name``."""
+    rows = session.execute(select(Assignment.sentence, DoubleAnnotation.tags).join(
+        DoubleAnnotation, DoubleAnnotation.assignment_id == Assignment.id).where(
+        Assignment.dataset_id == store.dataset_id, Assignment.adjudicated_at.is_(None)))
+    return sorted({sentence for sentence, tags in rows if any(tag_type(t) == name for t in tags)})
 
 
 @refuse_when_full()
@@ -60,12 +74,14 @@ def remove_type(store: CorrectionStore, name: str) -> None:
     if name not in store.added_types():
         kind = "a type of the dataset's file" if name in store.tagset.types else "not a type of the dataset"
         raise CorrectionError(f"{name!r} is {kind}: only a type added in the app can be removed")
-    tagged = tagged_with(store, name)
-    if tagged:
-        shown = ", ".join(map(str, tagged[:10])) + (f" and {len(tagged) - 10} more" if len(tagged) > 10 else "")
-        raise CorrectionError(f"{name!r} is not removed: sentence{'s' * (len(tagged) > 1)} {shown} "
-                              f"{'are' if len(tagged) > 1 else 'is'} tagged with it; untag {'them' if len(tagged) > 1 else 'it'} first")
-    with Session(store.engine) as session, session.begin():
+    with Session(store.engine) as session, session.begin():  # checked and removed in one transaction
+        for found, where in ((tagged_with(store, name, session), "tagged with it; untag"),
+                             (annotated_with(store, name, session), "tagged with it in a double annotation (Agreement); "
+                                                                    "adjudicate")):
+            if found:
+                shown = ", ".join(map(str, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
+                raise CorrectionError(f"{name!r} is not removed: sentence{'s' * (len(found) > 1)} {shown} "
+                                      f"{'are' if len(found) > 1 else 'is'} {where} {'them' if len(found) > 1 else 'it'} first")
         session.execute(delete(EntityType).where(EntityType.dataset_id == store.dataset_id, EntityType.name == name))
         session.execute(delete(TypeGuideline).where(TypeGuideline.dataset_id == store.dataset_id, TypeGuideline.name == name))
 

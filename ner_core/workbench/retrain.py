@@ -253,21 +253,28 @@ def check_retrainable(spec: RetrainSpec) -> None:
     if missing:
         raise ValueError(f"the active models of `{spec.dataset}` have no {', '.join(missing)} to retrain; they have "
                          f"{', '.join(available)}")
-    unknown = _unlearned_types(spec)
+    unknown = unlearned_types(spec.dataset, spec.models)
     if unknown:
-        raise ValueError(f"sentences of `{spec.dataset}` are tagged with {', '.join(unknown)}, added after its active models "
-                         "were trained: retraining keeps a model's types, so train new models from scratch (Train models, "
-                         "or train-method), which learn every type")
+        raise ValueError(unlearned_line(spec.dataset, unknown))
 
 
-def _unlearned_types(spec: RetrainSpec) -> list[str]:
-    """The types added to ``spec``'s dataset in the app that some sentence is tagged with and some tagger to retrain
-    lacks (its checkpoint's labels)."""
-    store = open_dataset(spec.dataset)
+def unlearned_types(dataset: str, models: Sequence[str]) -> list[str]:
+    """The types added to ``dataset`` in the app that some sentence is tagged with and some of the active ``models``
+    (taggers; a detector has no tags) lacks in its checkpoint's labels."""
+    store = open_dataset(dataset)
     added = [t for t in store.added_types() if tagged_with(store, t)]
-    dirs = model_dirs(active_dir(spec.dataset))
-    known = [json.loads((dirs[m] / "config.json").read_text())["label2id"] for m in spec.models if m != "detector"]
+    if not added:
+        return []
+    dirs = model_dirs(active_dir(dataset))
+    known = [json.loads((dirs[m] / "config.json").read_text())["label2id"] for m in models if m != "detector" and m in dirs]
     return [t for t in added if any(f"B-{t}" not in labels for labels in known)]
+
+
+def unlearned_line(dataset: str, types: Sequence[str]) -> str:
+    """Why ``dataset``'s models cannot be retrained while sentences hold ``types`` they never learned, and what to do."""
+    return (f"Sentences of `{dataset}` are tagged with {', '.join(types)}, added after its active models were trained: "
+            "retraining keeps a model's types, so train new models from scratch (Train models, or train-method), which "
+            "learn every type")
 
 
 def run_train_method(spec: TrainMethodSpec, report: Callable[[dict[str, Any]], None] = lambda _: None,

@@ -54,7 +54,7 @@ def test_correct_a_sentence_and_reload(page, server):
         page.goto(server + f"/annotate?sentence={sentence}")
         page.get_by_text("Gold (current)").wait_for()
         script_done(page)
-        views = page.locator("[data-testid='stHtml']")
+        views = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stHtml']")
         gold, predicted = views.nth(0).inner_text(), views.nth(1).inner_text()
         if gold != predicted:
             break
@@ -64,7 +64,7 @@ def test_correct_a_sentence_and_reload(page, server):
     page.reload()
     page.get_by_text("Gold (current)").wait_for()
     page.get_by_text("History of this sentence").click()
-    views = page.locator("[data-testid='stHtml']")
+    views = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stHtml']")
     assert views.nth(0).inner_text() == predicted  # the correction is stored, not just shown
     shot(page, "annotate.png")
 

@@ -48,7 +48,7 @@ def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances
             for tab, title in ((tab_b, "model_training Retrain"), (tab_c, "inventory_2 Registry")):
                 script_done(tab)
                 links = [" ".join(t.split()) for t in tab.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
-                assert title in links and len(links) == 10, links  # the app's navigation, not pages/ as a folder of pages
+                assert title in links and len(links) == 11, links  # the app's navigation, not pages/ as a folder of pages
             tab_c.close()
 
             tab_a.goto(url_a + "/retrain")

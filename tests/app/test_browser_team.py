@@ -58,12 +58,12 @@ def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_ser
     page.get_by_role("link", name="Annotate").click()
     page.get_by_text("Gold (current)").wait_for()
     for _ in range(30):  # the first sentence the model tags differently from the gold
-        views = page.locator("[data-testid='stHtml']")
+        views = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stHtml']")
         if views.nth(0).inner_text() != views.nth(1).inner_text():
             break
-        shown = page.locator("[data-testid='stHtml']").nth(0).inner_text()
+        shown = page.locator("[data-testid='stMainBlockContainer'] [data-testid='stHtml']").nth(0).inner_text()
         page.get_by_role("button", name="Next / skip ▶").click()
-        page.wait_for_function("t => document.querySelectorAll(\"[data-testid='stHtml']\")[0].innerText !== t", arg=shown)
+        page.wait_for_function("t => document.querySelectorAll(\"[data-testid='stMainBlockContainer'] [data-testid='stHtml']\")[0].innerText !== t", arg=shown)
     assert page.get_by_label("Your name").count() == 0  # the author is the signed-in user, not a text box
     script_done(page)
     page.get_by_role("button", name="Accept the prediction").click()

@@ -37,7 +37,7 @@ def test_the_server_warms_up_first_and_the_first_visits_use_it(small_run, small_
             page.get_by_text("Scores by type").wait_for()
             script_done(page)
             links = [" ".join(t.split()) for t in page.locator("[data-testid=stSidebarNav] a").all_inner_texts()]
-            assert "analytics Error analysis" in links and "flag Review queue" in links and len(links) == 10
+            assert "analytics Error analysis" in links and "flag Review queue" in links and len(links) == 11
             assert tagging_logged(log) == 0  # the test split: tagged by the warm-up, not again
             page.goto(url)
             page.get_by_text("detector P(weak entity)").first.wait_for()  # Predict, with the warmed pipeline

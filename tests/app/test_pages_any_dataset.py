@@ -169,6 +169,8 @@ def test_a_type_added_on_annotate_is_tagged_at_once_and_learned_by_the_next_mode
     assert store.tags(train[0])[-1] == "B-route"
     with pytest.raises(ValueError, match="tagged with route, added after its active models were trained.*Train models"):
         check_retrainable(RetrainSpec(["bilstm_crf"], dataset="routes"))
+    retrain = open_page("retrain", "routes")  # said before a click (helper-67: refused only after it)
+    assert any(i.value.startswith("Sentences of `routes` are tagged with route, added after") for i in retrain.info)
     for i in train[1:15]:  # the final "." of each: enough of the type to train on
         store.save(i, list(store.tags(i)[:-1]) + ["B-route"], author="ann")
     result = run_here("train-method", TrainMethodSpec("routes", epochs=1, patience=1, threads=1, recipe="glove", weak_types=[]),

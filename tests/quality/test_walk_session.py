@@ -18,8 +18,8 @@ def store(db_url, tmp_path):
     return CorrectionStore(make_engine(db_url), "demo", path)
 
 
-def op(n, kind, item=None, tags=None, version=0):
-    return {"id": f"op{n}", "kind": kind, "item": item, "tags": tags, "version": version}
+def op(n, kind, item=None, tags=None, version=0, base=None):
+    return {"id": f"op{n}", "kind": kind, "item": item, "tags": tags, "version": version, "base": base}
 
 
 def test_a_walk_saves_keeps_skips_and_undoes_in_order(store):
@@ -55,3 +55,14 @@ def test_a_sentence_changed_meanwhile_is_a_conflict_until_one_version_is_chosen(
     assert walk.conflict is None and "holds these tags already" in walk.pop_message()[1]
     walk.apply([op(4, "edit", 0, ["B-geo", "O", "B-geo"], version=0), op(5, "accept", 99, ["O"])], store, "ann")
     assert store.tags(0) == ["B-geo", "O", "B-geo"] and walk.pop_message()[0] == "error"  # 99: not of this walk
+
+
+def test_a_conflict_shows_my_edit_on_their_version_so_that_overwriting_keeps_their_other_change(store):
+    """helper-67: "Yours" was my whole sentence as I saw it, so o set back bob's change to a token I never touched."""
+    walk = WalkSession()
+    walk.start("all", [1])
+    store.save(1, ["B-per", "B-org", "O"], author="bob")  # "met" made an org (bob), after the walk showed version 0
+    walk.apply([op(1, "edit", 1, ["B-per", "O", "B-geo"], version=0, base=["B-per", "O", "O"])], store, "ann")  # Putin: geo
+    assert walk.conflict.mine == ["B-per", "B-org", "B-geo"] and walk.conflict.theirs == ["B-per", "B-org", "O"]
+    walk.apply([op(2, "overwrite", 1)], store, "ann")
+    assert store.tags(1) == ["B-per", "B-org", "B-geo"]  # bob's org kept, ann's geo added

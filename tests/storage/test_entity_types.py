@@ -47,6 +47,8 @@ def test_an_added_type_joins_the_tag_set_as_a_rare_type_and_is_saved_at_once(sto
     ("", "cannot add the type: empty label"),
     ("consumer good", "a type holds only letters, digits, '_', '-' and '.': rename it, e.g. 'consumer_good'"),
     ("x" * (TYPE_MAX + 1), f"a type holds at most {TYPE_MAX} characters, this one {TYPE_MAX + 1}"),
+    ("O", "'O' reads as a tag: give the type alone"),  # helper-67: B-O and I-O
+    ("B-gadget", "'B-gadget' reads as a tag: give the type alone (e.g. 'gadget')"),
 ])
 def test_a_type_is_refused_with_the_reason(store, name, error):
     add_type(store, "product", "admin")
@@ -106,3 +108,19 @@ def test_a_guideline_says_what_a_type_covers_and_goes_with_an_added_type(store, 
     add_type(store, "product", "lead")
     set_guideline(store, "ACTOR", "", "lead")  # taken back
     assert guidelines(store) == {}
+
+
+def test_a_type_in_a_double_annotation_is_not_removed_until_adjudicated(store):
+    """helper-67: removed while an annotator's version held it, that version could no longer be adopted."""
+    from ner_core.storage.users import User, add_user
+    from ner_core.workbench.agreement import assign, save_annotation
+
+    for name in ("ann", "bob"):
+        add_user(store.engine, name, "annotator", "correct horse")
+    add_type(store, "gadget", "lead")
+    assign(store, 1.0, ("ann", "bob"), None, among=[1])
+    save_annotation(store, 1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-gadget"], User("ann", "annotator"))
+    with pytest.raises(CorrectionError, match="'gadget' is not removed: sentence 1 is tagged with it in a double "
+                                              "annotation \\(Agreement\\); adjudicate it first"):
+        remove_type(store, "gadget")
+    assert store.added_types() == ["gadget"]
