@@ -32,7 +32,8 @@ for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": []
     if key in st.query_params and key not in st.session_state and f"{key}__kept" not in st.session_state:
         continue  # a reload or a shared link: the address holds the search (each widget is bound to it)
     remember(key, default)  # kept while Annotate fixes a sentence found here
-st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in dataset_types(dataset)]  # not another dataset's
+if "corpus_types" in st.session_state:  # not another dataset's
+    st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in dataset_types(dataset)]
 left, middle, right = st.columns(3)
 query = left.text_input("Words", key="corpus_query", bind="query-params", placeholder="a word or a phrase, any case")
 types = middle.multiselect("Gold entity type", dataset_types(dataset), key="corpus_types", bind="query-params", placeholder="any type")

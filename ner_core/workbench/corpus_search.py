@@ -2,6 +2,7 @@
 words, gold entity type, split and whether they were corrected, without a model; and who changed how much."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
@@ -46,10 +47,11 @@ def corpus_rows(store: CorrectionStore) -> list[CorpusRow]:
 
 def search(rows: Iterable[CorpusRow], query: str = "", types: Sequence[str] = (), splits: Sequence[str] = (),
            corrected_only: bool = False) -> list[CorpusRow]:
-    """The rows matching every filter given: ``query`` in the text (any case), an entity of one of ``types``, one of
-    ``splits`` (names of :data:`~ner_core.data.corpus.SPLITS` and :data:`ADDED`), saved corrections."""
-    query = query.strip().casefold()
-    return [r for r in rows if (not query or query in r.text.casefold()) and (not types or r.types & set(types))
+    """The rows matching every filter given: ``query`` in the text at the start of a word, any case ("rita" finds
+    "Rita's", not "Britain"), an entity of one of ``types``, one of ``splits`` (names of
+    :data:`~ner_core.data.corpus.SPLITS` and :data:`ADDED`), saved corrections."""
+    found = re.compile(r"(?<!\w)" + re.escape(query.strip()), re.IGNORECASE).search if query.strip() else None
+    return [r for r in rows if (found is None or found(r.text)) and (not types or r.types & set(types))
             and (not splits or r.split in splits) and (not corrected_only or r.corrected)]
 
 

@@ -394,3 +394,9 @@ def test_the_corpus_page_finds_sentences_as_they_are_now_and_says_who_changed_th
     assert app.dataframe[0].value["sentence"].tolist() == [target]
     people = app.dataframe[1].value
     assert people["person"].tolist() == ["ann"] and people["sentences"].tolist() == [1]
+    again = AppTest.from_file(APP, default_timeout=60)  # a reload, or a shared link: the search is in the address
+    again.switch_page("pages/corpus.py")
+    again.query_params["corpus_query"], again.query_params["corpus_corrected"] = words[0], "true"
+    again.run(timeout=120)
+    assert not again.exception and again.text_input(key="corpus_query").value == words[0]
+    assert again.dataframe[0].value["sentence"].tolist() == [target]

@@ -29,7 +29,8 @@ def test_a_sentence_is_found_by_its_words_types_split_and_corrections_as_it_is_n
     assert len(rows) == 11 and rows[added].split == ADDED and rows[added].corrected
     assert rows[9].entities == (("Mona Lisa", "per"),) and rows[9].corrected and not rows[8].corrected
     assert {r.split for r in rows.values()} <= {"train", "val", "test", ADDED}
-    assert [r.number for r in search(rows.values(), "MONA lisa")] == [9]
+    assert [r.number for r in search(rows.values(), "MONA lisa")] == [9] == [r.number for r in search(rows.values(), "lis")]
+    assert search(rows.values(), "ran") == []  # in "Iran", not at a word's start
     assert [r.number for r in search(rows.values(), types=["per"])] == [8, 9, added]  # the corrected tags, not the file's
     assert search(rows.values(), types=["art"]) == []
     assert [r.number for r in search(rows.values(), "iran", corrected_only=True)] == [added]
