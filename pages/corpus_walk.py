@@ -13,7 +13,7 @@ from ner_core.storage.store import CorrectionStore
 from pages.keyboard_annotator import keyboard_annotator
 from pages.render import type_colours
 
-KEY = "corpus_annotator"
+KEY, AT = "corpus_annotator", "corpus_at"  # the component's key; the query parameter of the sentence on screen
 
 
 def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], search: Hashable, parts: dict[int, str],
@@ -21,11 +21,14 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
     """Walk ``numbers`` (the search ``search`` found; ``parts``: each one's split) as ``author``; ``model`` (or None)
     gives the suggestions."""
     session: WalkSession = st.session_state.setdefault("corpus_walk", WalkSession())
-    session.start((dataset, search), numbers)
+    at = st.query_params.get(AT)
+    session.start((dataset, search), numbers, int(at) if at and at.isdigit() else None)  # a reload: where it was
 
     @st.fragment
     def view() -> None:  # a decision reruns only this part of the page
         ahead, conflict = session.ahead() if session.conflict is None else [], session.conflict
+        if ahead:
+            st.query_params[AT] = str(ahead[0])  # the address keeps the place
         states = store.snapshots(ahead)
         words = {i: list(store.words(i)) for i in ahead}
         guesses = _suggestions(model_label, model, words)

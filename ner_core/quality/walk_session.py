@@ -26,10 +26,14 @@ class WalkSession(OpsSession):
     first: int | None = None  # the sentence an undo brought back: shown first
     conflict: Conflict | None = None
 
-    def start(self, started: Hashable, sentences: Sequence[int]) -> None:
-        """Walk ``sentences`` unless this session walks the same search already (its place and decisions kept)."""
+    def start(self, started: Hashable, sentences: Sequence[int], resume: int | None = None) -> None:
+        """Walk ``sentences`` unless this session walks the same search already (its place and decisions kept); a
+        session's first walk starts at ``resume`` where it is one of them (the place a reload left)."""
         if started != self.started:
+            first_walk = self.started is None
             self.started, self.sentences, self.passed, self.mine, self.first, self.conflict = started, list(sentences), set(), [], None, None
+            if first_walk and resume in self.sentences:
+                self.passed = set(self.sentences[:self.sentences.index(resume)])
 
     def ahead(self) -> list[int]:
         """The sentences to send to the browser: the one an undo brought back, then the next ones not passed."""

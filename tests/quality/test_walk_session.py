@@ -66,3 +66,14 @@ def test_a_conflict_shows_my_edit_on_their_version_so_that_overwriting_keeps_the
     assert walk.conflict.mine == ["B-per", "B-org", "B-geo"] and walk.conflict.theirs == ["B-per", "B-org", "O"]
     walk.apply([op(2, "overwrite", 1)], store, "ann")
     assert store.tags(1) == ["B-per", "B-org", "B-geo"]  # bob's org kept, ann's geo added
+
+
+def test_a_sessions_first_walk_resumes_where_a_reload_left_it(store):
+    walk = WalkSession()
+    walk.start("all", [0, 1, 2, 3], resume=2)
+    assert walk.ahead() == [2, 3]
+    walk.start("other", [0, 1, 2, 3], resume=2)  # a new search in the same session starts at its beginning
+    assert walk.ahead() == [0, 1, 2, 3]
+    fresh = WalkSession()
+    fresh.start("all", [0, 1], resume=7)  # not one of them: from the start
+    assert fresh.ahead() == [0, 1]
