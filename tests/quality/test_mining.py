@@ -100,7 +100,8 @@ def test_a_repeated_sentence_is_discounted_from_its_first_repeat(voted, pool):
     for model, strategy in ((voted, "mixed"), (voted, "rare"), (load_any(resolve("bilstm_crf")), "mixed"), (voted, "uncertain")):
         alone = [mine(model, [words[i]], strategy).items[0].score for i in range(3)]
         kept = [m.score / alone[m.sentence] for m in mine(model, words, strategy).items if m.sentence < 3]  # best first
-        assert kept == pytest.approx([1, DIVERSITY, DIVERSITY ** 2])  # case aside, a repeat
+        # case aside, a repeat; float32 scores of a sentence alone and in a batch differ by about 1e-6 on some CPUs
+        assert kept == pytest.approx([1, DIVERSITY, DIVERSITY ** 2], rel=1e-5)
 
 
 def test_a_model_without_weak_types_ranks_by_uncertainty_and_says_so(pool):
