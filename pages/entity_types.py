@@ -2,6 +2,7 @@
 mistake taken back), and every page that edits tags offers it at once; a type's guideline is written here."""
 from __future__ import annotations
 
+import zlib
 from html import escape
 
 import streamlit as st
@@ -29,10 +30,11 @@ def entity_types_panel(dataset: str, store: CorrectionStore, user: User | None, 
                    "guideline shows here and on the keys' legend (hover a type).")
         refused = refusal(user, ACTION)
         of = st.selectbox("Guideline of", types, key="entity_guideline_of")
-        st.text_area("What it covers, as annotators are to tag it", notes.get(of, ""), key=f"entity_guideline_{of}",
+        box = f"entity_guideline_{of}_{zlib.crc32(notes.get(of, '').encode())}"  # a new box once the stored text changes
+        st.text_area("What it covers, as annotators are to tag it", notes.get(of, ""), key=box,
                      max_chars=GUIDELINE_MAX, placeholder="e.g. countries, cities and regions; not nationalities (gpe)")
-        st.button("Save the guideline", key="entity_guideline_save", on_click=_describe, args=(store, user, author),
-                  disabled=refused is not None, help=refused)
+        st.button("Save the guideline", key="entity_guideline_save", on_click=_describe, args=(store, user, author, of, box,
+                  notes.get(of, "")), disabled=refused is not None, help=refused)
         st.text_input("New type", key="entity_type_new", placeholder="e.g. product", max_chars=62,
                       help="Letters, digits, '_', '-' and '.'. It joins the rare types: models learn it when next trained "
                            "from scratch (Retrain → Train models).")
@@ -78,11 +80,11 @@ def _remove(store: CorrectionStore, user: User | None) -> None:
 
 
 @signed_in
-def _describe(store: CorrectionStore, user: User | None, author: str) -> None:
-    name = st.session_state.get("entity_guideline_of")
+def _describe(store: CorrectionStore, user: User | None, author: str, name: str, box: str, shown: str) -> None:
+    """Save the text of ``box`` over the guideline ``shown`` (changed meanwhile: refused, both said)."""
     try:
         require(user, ACTION)
-        set_guideline(store, name, st.session_state.get(f"entity_guideline_{name}", ""), author or "anonymous")
+        set_guideline(store, name, st.session_state.get(box, ""), author or "anonymous", expected=shown)
     except (CorrectionError, RoleError) as err:
         st.session_state.entity_type_message = ("error", plain(f"Not saved: {err}."))
         return

@@ -90,7 +90,9 @@ class WalkSession(OpsSession):
                                else tags)  # my edit on their version: their change to a token I left stays
             if mine == list(err.tags):  # saved so already (this decision sent again, or a colleague alike)
                 self._decided(sentence, None)
-                self.message = ("success", f"Sentence {sentence} holds these tags already.")
+                self.message = ("success", f"Sentence {sentence} holds these tags already." if err.author in (None, author)
+                                else f"Sentence {sentence} was saved meanwhile by {err.author}, with your change in it: "
+                                     "nothing more to save.")
             else:
                 self.conflict = Conflict(sentence, kind, mine, list(err.tags), err.version, err.author)
             return

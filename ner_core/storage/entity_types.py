@@ -24,7 +24,7 @@ from .store import CorrectionError, refuse_when_full
 if TYPE_CHECKING:
     from .store import CorrectionStore
 
-TAG_PREFIX = re.compile(r"[BIESLU]-")  # a name that begins so reads as a tag of some scheme
+TAG_PREFIX = re.compile(r"[BIESLU]-", re.IGNORECASE)  # a name that begins so reads as a tag of some scheme
 
 
 @refuse_when_full()
@@ -33,7 +33,7 @@ def add_type(store: CorrectionStore, name: str, author: str) -> str:
     for a name no tag can hold, or a type the dataset has (in any letter case)."""
     name = name.strip()
     problem = type_problem(name)
-    if problem is None and (name == OUTSIDE or TAG_PREFIX.match(name)):
+    if problem is None and (name.upper() == OUTSIDE or TAG_PREFIX.match(name)):
         problem = f"{name!r} reads as a tag: give the type alone (e.g. {name[2:] or 'product'!r})"
     if problem is not None:
         raise CorrectionError(f"cannot add the type: {problem}")
@@ -97,9 +97,10 @@ def guidelines(store: CorrectionStore) -> dict[str, str]:
 
 
 @refuse_when_full()
-def set_guideline(store: CorrectionStore, name: str, text: str, author: str) -> None:
+def set_guideline(store: CorrectionStore, name: str, text: str, author: str, expected: str | None = None) -> None:
     """Say what type ``name`` covers (an empty ``text`` takes its guideline back); :class:`CorrectionError` for a type
-    the dataset lacks or a text over :data:`GUIDELINE_MAX` characters."""
+    the dataset lacks, a text over :data:`GUIDELINE_MAX` characters, or, with ``expected`` (the guideline the new
+    text was written over, "" for none), a guideline someone changed meanwhile: nothing is overwritten silently."""
     if name not in store.tagset.types:
         raise CorrectionError(f"{name!r} is not a type of the dataset; its types: {', '.join(store.tagset.types)}")
     text = text.strip()
@@ -109,6 +110,10 @@ def set_guideline(store: CorrectionStore, name: str, text: str, author: str) -> 
         try:
             with Session(store.engine) as session, session.begin():
                 row = session.get(TypeGuideline, (store.dataset_id, name), with_for_update=True)
+                if expected is not None and (row.text if row is not None else "") != expected.strip():
+                    now = f"{row.author} wrote {row.text!r}" if row is not None else "it was taken back"
+                    raise CorrectionError(f"the guideline of {name} was changed meanwhile ({now}); yours, not saved: "
+                                          f"{text!r}")
                 if not text:
                     if row is not None:
                         session.delete(row)

@@ -20,7 +20,7 @@ from typing import NamedTuple, Sequence
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..data.tags import iob2_errors, repair_iob2, tag_type
+from ..data.tags import iob2_errors, repair_iob2, spans, tag_type
 from ..evaluation.metrics import entity_scores
 from ..storage.schema import Assignment, Correction, DoubleAnnotation
 from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError, refuse_when_full
@@ -322,10 +322,19 @@ def disagreements(store: CorrectionStore) -> list[Disagreement]:
         merged_a, merged_b, later = _settled(store, row.sentence, a, b, now.tags)
         reopened = row.adjudication_batch is not None  # its adjudication reverted: a person settles it again
         if a.tags != b.tags or later or merged_a != merged_b or reopened:
-            start = [x if x == y else n for x, y, n in zip(merged_a, merged_b, now.tags)]  # neither annotator's where they differ
             found.append(Disagreement(row.sentence, (row.annotator_a, row.annotator_b), store.original[row.sentence].words,
-                                      a.tags, b.tags, now.tags, now.version, start, later, now.author, reopened))
+                                      a.tags, b.tags, now.tags, now.version, _start(merged_a, merged_b, now.tags), later,
+                                      now.author, reopened))
     return found
+
+
+def _start(a: Sequence[str], b: Sequence[str], now: Sequence[str]) -> list[str]:
+    """The adjudicated column's default, which takes neither annotator's side: their tag where they agree and the tag now
+    where they differ; where that mix is no valid IOB2 or holds an entity none of the three has (their entities
+    overlap each other's), the tags now."""
+    merged = [x if x == y else n for x, y, n in zip(a, b, now)]
+    known = set(spans(a)) | set(spans(b)) | set(spans(now))
+    return merged if not iob2_errors(merged) and set(spans(merged)) <= known else list(now)
 
 
 def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choice: str, user: User | None,

@@ -154,7 +154,7 @@ def test_a_type_added_on_annotate_is_tagged_at_once_and_learned_by_the_next_mode
     assert not app.exception and app.success[0].value.startswith("Added route \\(key 3\\)"), app.success
     assert app.text_input(key="entity_type_new").value == ""
     app.selectbox(key="entity_guideline_of").set_value("route").run()
-    app.text_area(key="entity_guideline_route").set_value("How the drug is given: oral, iv, topical.").run()
+    next(t for t in app.text_area if t.key.startswith("entity_guideline_route_")).set_value("How the drug is given: oral, iv, topical.").run()
     app.button(key="entity_guideline_save").click().run()
     assert not app.exception and app.success[0].value == "Saved the guideline of route\\."
     assert any("How the drug is given: oral, iv, topical." in h.proto.body for h in app.get("html"))

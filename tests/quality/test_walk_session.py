@@ -52,7 +52,7 @@ def test_a_sentence_changed_meanwhile_is_a_conflict_until_one_version_is_chosen(
     assert walk.conflict is None and store.tags(3) == ["O", "B-geo"] and store.history(3)[0]["author"] == "ann"
     store.save(2, ["B-geo", "O", "O"], author="bob")
     walk.apply([op(3, "accept", 2, ["B-geo", "O", "O"], version=0)], store, "ann")  # what bob saved already: no conflict
-    assert walk.conflict is None and "holds these tags already" in walk.pop_message()[1]
+    assert walk.conflict is None and walk.pop_message()[1] == "Sentence 2 was saved meanwhile by bob, with your change in it: nothing more to save."
     walk.apply([op(4, "edit", 0, ["B-geo", "O", "B-geo"], version=0), op(5, "accept", 99, ["O"])], store, "ann")
     assert store.tags(0) == ["B-geo", "O", "B-geo"] and walk.pop_message()[0] == "error"  # 99: not of this walk
 

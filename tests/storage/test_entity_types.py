@@ -49,6 +49,7 @@ def test_an_added_type_joins_the_tag_set_as_a_rare_type_and_is_saved_at_once(sto
     ("x" * (TYPE_MAX + 1), f"a type holds at most {TYPE_MAX} characters, this one {TYPE_MAX + 1}"),
     ("O", "'O' reads as a tag: give the type alone"),  # helper-67: B-O and I-O
     ("B-gadget", "'B-gadget' reads as a tag: give the type alone (e.g. 'gadget')"),
+    ("o", "'o' reads as a tag"), ("s-gadget", "'s-gadget' reads as a tag"),  # helper-68: in any case
 ])
 def test_a_type_is_refused_with_the_reason(store, name, error):
     add_type(store, "product", "admin")
@@ -104,6 +105,11 @@ def test_a_guideline_says_what_a_type_covers_and_goes_with_an_added_type(store, 
         set_guideline(store, "DIRECTOR", "x", "lead")
     with pytest.raises(CorrectionError, match=f"a guideline holds at most {GUIDELINE_MAX} characters"):
         set_guideline(store, "ACTOR", "x" * (GUIDELINE_MAX + 1), "lead")
+    with pytest.raises(CorrectionError, match="the guideline of ACTOR was changed meanwhile \\(lead wrote 'Cast members.'\\); "
+                                              "yours, not saved: 'Actors.'"):  # helper-68: the last writer won, unseen
+        set_guideline(store, "ACTOR", "Actors.", "ann", expected="People who act in the film; not its director.")
+    set_guideline(store, "ACTOR", "Actors.", "ann", expected="Cast members.")
+    assert guidelines(store)["ACTOR"] == "Actors."
     remove_type(store, "product")  # its guideline goes with it, and a type added again starts without one
     add_type(store, "product", "lead")
     set_guideline(store, "ACTOR", "", "lead")  # taken back

@@ -335,3 +335,14 @@ def test_an_adjudication_names_its_save_whose_rejection_reopens_it_and_annotate_
     adjudicate(store, 2, reopened[2].tags_a, "A", ROOT, reopened[2].version)
     assert store.tags(2) == ["B-tim", "O"] and annotate_save.sentences == [3]
     assert [(p.disagreements, p.adjudicated) for p in agreement(store)] == [(1, 1)]  # 3 open; 2 settled by ROOT's choice
+
+
+def test_the_adjudicated_column_never_starts_with_an_entity_nobody_tagged():
+    """helper-68: A's and B's overlapping entities, mixed token by token, gave "O B-geo I-eve": saved unedited as an
+    eve on "floods" that neither annotator nor the gold had."""
+    from ner_core.workbench.agreement import _start
+
+    now = ["O", "B-geo", "O", "O", "B-tim", "O"]  # The Nile floods every summer .
+    assert _start(["B-eve", "I-eve", "I-eve", "O", "O", "O"], ["O", "B-eve", "I-eve", "O", "O", "O"], now) == now
+    agreed = _start(["B-org", "O", "O", "O", "O", "O"], ["B-org", "O", "O", "O", "B-tim", "O"], now)
+    assert agreed == ["B-org", "O", "O", "O", "B-tim", "O"]  # their org and O; the tag now where they differ
