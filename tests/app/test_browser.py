@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from processes import CHROMIUM, launch_chromium, script_done, shot, streamlit_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
@@ -80,11 +81,11 @@ def test_one_person_modes_name_is_one_name_on_every_page_and_survives_a_reload(p
     page.reload()  # a new browser session: only the cookie knows the name
     page.get_by_text("Gold (current)").wait_for()
     script_done(page)
-    assert page.get_by_label("Your name").input_value() == "Zoë Ames"
+    expect(page.get_by_label("Your name")).to_have_value("Zoë Ames")  # drawn empty for a moment as the page mounts
     page.get_by_role("link", name="Review queue").click()
     page.get_by_role("heading", name="Review queue").wait_for()
     script_done(page)
-    assert page.get_by_label("Your name").input_value() == "Zoë Ames"  # one name, not one per page
+    expect(page.get_by_label("Your name")).to_have_value("Zoë Ames")  # one name, not one per page
 
 
 def test_export_the_corrected_corpus(page, server, small_corpus, tmp_path):
