@@ -7,6 +7,7 @@ from html import escape
 
 import streamlit as st
 
+from ner_core.data.tags import TYPE_MAX
 from ner_core.storage.entity_types import GUIDELINE_MAX, add_type, guidelines, remove_type, set_guideline
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import RoleError, User, refusal, require
@@ -18,7 +19,8 @@ ACTION = "change entity types"
 
 
 def entity_types_panel(dataset: str, store: CorrectionStore, user: User | None, author: str) -> None:
-    """The types in the keyboard annotator's key order, rare ones and added ones marked; adding and removing (admins)."""
+    """The types in the keyboard annotator's key order, rare ones and added ones marked, with their guidelines; writing a
+    guideline, adding a type and removing an added one (admins)."""
     types, colours, tagset, added = dataset_types(dataset), dataset_colours(dataset), store.tagset, store.added_types()
     with st.sidebar.expander("Entity types"):  # one label: a type added keeps it open
         notes = guidelines(store)
@@ -35,7 +37,7 @@ def entity_types_panel(dataset: str, store: CorrectionStore, user: User | None, 
                      max_chars=GUIDELINE_MAX, placeholder="e.g. countries, cities and regions; not nationalities (gpe)")
         st.button("Save the guideline", key="entity_guideline_save", on_click=_describe, args=(store, user, author, of, box,
                   notes.get(of, "")), disabled=refused is not None, help=refused)
-        st.text_input("New type", key="entity_type_new", placeholder="e.g. product", max_chars=62,
+        st.text_input("New type", key="entity_type_new", placeholder="e.g. product", max_chars=TYPE_MAX,
                       help="Letters, digits, '_', '-' and '.'. It joins the rare types: models learn it when next trained "
                            "from scratch (Retrain → Train models).")
         st.button("Add the type", key="entity_type_add", on_click=_add, args=(dataset, store, user, author),
