@@ -26,17 +26,17 @@ def _rows(key: tuple[str, str, str], version: str) -> list[CorpusRow]:
     return corpus_rows(correction_store(key[1]))
 
 
-rows = _rows(store_key(dataset), store.version())
+rows, type_names = _rows(store_key(dataset), store.version()), dataset_types(dataset)
 for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": [], "corpus_corrected": False,
                      "corpus_walk_on": False}.items():
     if key in st.query_params and key not in st.session_state and f"{key}__kept" not in st.session_state:
         continue  # a reload or a shared link: the address holds the search (each widget is bound to it)
     remember(key, default)  # kept while Annotate fixes a sentence found here
 if "corpus_types" in st.session_state:  # not another dataset's
-    st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in dataset_types(dataset)]
+    st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in type_names]
 left, middle, right = st.columns(3)
 query = left.text_input("Words", key="corpus_query", bind="query-params", placeholder="a word or a phrase, any case")
-types = middle.multiselect("Gold entity type", dataset_types(dataset), key="corpus_types", bind="query-params", placeholder="any type")
+types = middle.multiselect("Gold entity type", type_names, key="corpus_types", bind="query-params", placeholder="any type")
 splits = right.multiselect("Split", [*SPLITS, ADDED], key="corpus_splits", bind="query-params", placeholder="every split",
                            format_func=lambda s: "added from New text (train)" if s == ADDED else s)
 corrected = st.checkbox("Only sentences with saved corrections, or added from New text", key="corpus_corrected", bind="query-params")
@@ -45,7 +45,7 @@ if st.toggle("Annotate them with the keyboard", key="corpus_walk_on", bind="quer
              "accepts them, g keeps the gold, the keys edit it (Enter saves), s skips, u undoes"):
     model_label, model = optional_model()
     keyboard_walk(dataset, store, [r.number for r in found], (query, *types, "|", *splits, corrected),
-                  {r.number: r.split for r in found}, list(dataset_types(dataset)), author_name(user), model_label, model)
+                  {r.number: r.split for r in found}, list(type_names), author_name(user), model_label, model)
     st.stop()
 st.caption(f"{len(found):,} of {len(rows):,} sentences" + (f"; the first {SHOWN:,} listed" if len(found) > SHOWN else "")
            + ". Numbered as on every page, from 0 in the file's order (a CSV export's `Sentence #` too). Click a row.")

@@ -35,13 +35,13 @@ class CorpusRow:
 
 def corpus_rows(store: CorrectionStore) -> list[CorpusRow]:
     """Every sentence of ``store``'s dataset as it is now, in the app's numbering."""
-    corrected, added = store.corrected(), store.added()
     part = {i: name for name, ids in zip(SPLITS, store.split_indices()) for i in ids}
     rows = []
-    for number, sentence in [*enumerate(corrected), *added.items()]:
+    for number, sentence in store.numbered():
         found = tuple((" ".join(sentence.words[s.start:s.end]), s.type) for s in spans(sentence.tags))
-        changed = number in added or sentence.tags != store.original[number].tags
-        rows.append(CorpusRow(number, ADDED if number in added else part[number], " ".join(sentence.words), found, changed))
+        added = number >= len(store.original)  # from New text: after the file's sentences
+        changed = added or sentence.tags != store.original[number].tags
+        rows.append(CorpusRow(number, ADDED if added else part[number], " ".join(sentence.words), found, changed))
     return rows
 
 
