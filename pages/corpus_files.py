@@ -4,7 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ner_core.data.corpus import FORMATS, CorpusError
+from ner_core.data.corpus import EXPORTS, SPAN_FORMATS, CorpusError
 from ner_core.data.tag_schemes import SCHEMES
 from ner_core.storage.datasets import dataset_paths, import_scheme, name_for_file
 from ner_core.storage.store import CorrectionError, CorrectionStore
@@ -71,9 +71,9 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
                  + f"; {counts['added']} sentence(s) added from New text. The export holds them all.")
         st.dataframe(pd.DataFrame(store.history(limit=200)), hide_index=True, placeholder="")
         version = store.version()
-        fmt = st.radio("Export format", list(FORMATS), horizontal=True, key="annotate_export_format", help=format_help(store))
+        fmt = st.radio("Export format", list(EXPORTS), horizontal=True, key="annotate_export_format", help=format_help(store))
         scheme, imported = "IOB2", import_scheme(dataset)
-        if fmt != "spacy":  # a DocBin holds entity spans, no tags
+        if fmt not in SPAN_FORMATS:
             scheme = st.radio("Tag scheme", SCHEMES, horizontal=True, key="annotate_export_scheme",
                               format_func=lambda s: f"{s} (as imported)" if s == imported else s,
                               help="The dataset is held in IOB2; the file's tags are converted to the scheme chosen.")
@@ -84,13 +84,19 @@ def export_panel(dataset: str, store: CorrectionStore) -> None:
             return
         # written on request, not on every visit (seconds for a large corpus); then a plain download, served at once: a
         # download written while the browser waits can outlast its user-activation window and be dropped
-        what = fmt if fmt == "spacy" else f"{fmt}, {scheme}"
+        what = fmt if fmt in SPAN_FORMATS else f"{fmt}, {scheme}"
         if st.button(f"Prepare the corrected corpus ({what})", key="annotate_export_prepare"):
             st.session_state.annotate_export = (dataset, version, fmt, scheme)
         if st.session_state.get("annotate_export") == (dataset, version, fmt, scheme):
-            suffix = "" if scheme == "IOB2" else f"-{scheme.lower()}"
             st.download_button(f"Download the corrected corpus ({what})", corpus_export(dataset, version, fmt, scheme),
-                               f"{dataset}-corrected{suffix}.{fmt}", key=f"annotate_export_{fmt}", on_click="ignore")
+                               export_name(dataset, fmt, scheme), key=f"annotate_export_{fmt}", on_click="ignore")
+
+
+def export_name(dataset: str, fmt: str, scheme: str) -> str:
+    """The download's file name: the dataset, the format where its suffix does not say it, the tag scheme where not
+    IOB2, and the suffix."""
+    tail = f"-{fmt}" if EXPORTS[fmt] != f".{fmt}" else "" if scheme == "IOB2" else f"-{scheme.lower()}"
+    return f"{dataset}-corrected{tail}{EXPORTS[fmt]}"
 
 
 def format_help(store: CorrectionStore) -> str:
@@ -98,12 +104,14 @@ def format_help(store: CorrectionStore) -> str:
     pos = bool(store.original) and store.original[0].pos is not None
     return (f"csv: the Kaggle columns (Sentence #: the app's sentence number, from 0; Word, POS, Tag{'' if pos else '; POS empty'}); conll: token"
             f"{', POS (where known)' if pos else ''} and tag a line, tab-separated, a blank line between sentences; jsonl: "
-            f"tokens and tags{' and POS (where known)' if pos else ''} a line; spacy: a DocBin (entity spans, no tag scheme)")
+            f"tokens and tags{' and POS (where known)' if pos else ''} a line; spacy: a DocBin (entity spans, no tag scheme); "
+            "prodigy: accepted tasks with spans a line (`prodigy db-in`); label-studio: annotated tasks for its default "
+            "NER config (label on text), a JSON array for its import")
 
 
 def scheme_note(fmt: str, scheme: str, imported: str | None) -> str:
     """Which tags the file holds, and the scheme the dataset was imported in where that differs."""
-    if fmt == "spacy":
+    if fmt in SPAN_FORMATS:
         return "The file holds entity spans: no tag scheme."
     note = f"The file holds {scheme} tags."
     if imported not in (None, "IOB2", scheme):

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from ner_core.data.corpus import read_corpus
 from ner_core.models.bulk import write_tagged
 from ner_core.models.tagger import TaggedSentence
 
@@ -302,3 +303,21 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
     assert done.returncode == 0 and "(8 train, 2 val, 3 test, the files' own split)" in done.stdout, done.stderr
     listed = run_cli("datasets", "list").stdout.splitlines()
     assert listed[0].endswith("\tsplit 80/10/10") and listed[-1].startswith("given\t") and listed[-1].endswith("\tits files' split: 8/2/3")
+
+
+def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_path, monkeypatch):
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    (tmp_path / "mine.conll").write_text("".join(f"Wmine{i}\tB-x\nok\tO\n\n" for i in range(10)))
+    assert run_cli("datasets", "import", str(tmp_path / "mine.conll"), "--name", "mine").returncode == 0
+    from ner_core.storage.datasets import open_dataset
+
+    open_dataset("mine").save(3, ["B-x", "B-x"], author="ann")
+    done = run_cli("datasets", "export", str(tmp_path / "out.jsonl"), "--dataset", "mine", "--format", "prodigy")
+    assert done.returncode == 0 and "wrote 10 sentences of dataset 'mine' as it is now" in done.stdout, done.stderr
+    assert read_corpus(tmp_path / "out.jsonl")[3].tags == ("B-x", "B-x")  # the correction is in it
+    bioes = run_cli("datasets", "export", str(tmp_path / "out.conll"), "--dataset", "mine", "--scheme", "BIOES")
+    assert bioes.returncode == 0 and (tmp_path / "out.conll").read_text().startswith("Wmine0\tS-x\n")
+    refused = run_cli("datasets", "export", str(tmp_path / "spans.json"), "--dataset", "mine", "--format", "label-studio",
+                      "--scheme", "BIOES")
+    assert refused.returncode == 1 and "holds entity spans, not tags" in refused.stderr and not (tmp_path / "spans.json").exists()

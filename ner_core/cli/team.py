@@ -7,7 +7,8 @@ import os
 import sys
 from pathlib import Path
 
-from ..data.corpus import SPLITS, UNLABELLED_KINDS
+from ..data.corpus import EXPORTS, SPLITS, UNLABELLED_KINDS
+from ..data.tag_schemes import SCHEMES
 from ..storage.datasets import DEFAULT_DATASET
 from .options import at_least, text_or_corpus
 
@@ -63,7 +64,9 @@ def cmd_datasets(args: argparse.Namespace) -> int:
             print(f"{name}\t{path}\t" + ("its files' split: " + "/".join(map(str, given[name])) if name in given else "split 80/10/10"))
         return 0
     if args.file is None:
-        raise ValueError("datasets import needs the corpus FILE")
+        raise ValueError(f"datasets {args.action} needs the corpus FILE")
+    if args.action == "export":
+        return _export(args)
     name = args.name if args.name is not None else name_for_file(args.file.name, dataset_paths(engine))
     parts = {k: (path, path.name) for k, path in (("dev", args.dev), ("test", args.test)) if path is not None}
     store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
@@ -72,6 +75,19 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     print(f"imported {len(store.original):,} sentences as dataset {name!r} ({sizes}"
           + (", the files' own split" if parts else ", split 80/10/10") + f"): `pool add --dataset {shlex.quote(name)} FILE` "
           "adds raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from ..data.corpus import SPAN_FORMATS, format_of, write_corpus
+    from ..storage.datasets import open_dataset
+
+    fmt = args.format or format_of(args.file.name)
+    store = open_dataset(args.dataset)
+    numbered = store.numbered()
+    write_corpus((s for _, s in numbered), args.file, fmt, args.scheme or "IOB2", (i for i, _ in numbered))
+    scheme = "" if fmt in SPAN_FORMATS else f", {args.scheme or 'IOB2'} tags"
+    print(f"wrote {len(numbered):,} sentences of dataset {args.dataset!r} as it is now to {args.file} ({fmt}{scheme})")
     return 0
 
 
@@ -164,13 +180,19 @@ def _new_password(args: argparse.Namespace) -> str:
 
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("datasets", help="list the datasets, or import a corpus file as a new one (as the app's sidebar does)")
-    p.add_argument("action", choices=("list", "import"))
-    p.add_argument("file", nargs="?", type=Path, help="import: a corpus file in any format the app imports (plain or zipped)")
+    p = sub.add_parser("datasets", help="list the datasets, import a corpus file as a new one (as the app's sidebar does), "
+                       "or export one with its corrections and added sentences")
+    p.add_argument("action", choices=("list", "import", "export"))
+    p.add_argument("file", nargs="?", type=Path, help="import: a corpus file in any format the app imports (plain or zipped); "
+                   "export: the file to write, its format by its suffix as on import (.csv, .conll, .jsonl, .spacy) or --format")
     p.add_argument("--name", help="import: the dataset's name (default: from the file's name, as the app proposes)")
     p.add_argument("--dev", type=Path, help="import: its dev file; with --test, the three files are the dataset's train, val "
                    "and test parts as published (default: FILE is split 80/10/10, seeded)")
     p.add_argument("--test", type=Path, help="import: its test file (with --dev)")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="export: the dataset (default: %(default)s)")
+    p.add_argument("--format", choices=EXPORTS, help="export: csv, conll, jsonl, spacy, or an annotation tool's own "
+                   "tasks: prodigy (JSONL for `prodigy db-in`), label-studio (a JSON array for its import)")
+    p.add_argument("--scheme", choices=SCHEMES, help="export: the tag scheme of a csv, conll or jsonl file (default IOB2)")
     p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("types", help="a dataset's entity types: list them (with their guidelines), add one mid-project, "

@@ -42,7 +42,7 @@ from .tag_schemes import SCHEMES, IOB2Converter, as_iob2, from_iob2
 from .tokenize import invisible
 
 __all__ = [
-    "CONLL_SUFFIXES", "FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
+    "CONLL_SUFFIXES", "EXPORTS", "FORMATS", "SPAN_FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
     "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split", "load_text", "load_unlabelled",
     "read_corpus", "read_corpus_bytes", "split_corpus", "split_indices", "write_corpus",
 ]
@@ -52,6 +52,12 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "csv": (".csv",), "conll": CONLL_SUFFIXES, "jsonl": (".jsonl", ".json"), "spacy": (".spacy",),
 }
 """Format name -> the file suffixes read and written as that format."""
+EXPORTS: dict[str, str] = {"csv": ".csv", "conll": ".conll", "jsonl": ".jsonl", "spacy": ".spacy",
+                           "prodigy": ".jsonl", "label-studio": ".json"}
+"""Format name -> the suffix of a file written in it: the formats read, and two annotation tools' own task files
+(read back as ``jsonl``)."""
+SPAN_FORMATS = ("spacy", "prodigy", "label-studio")
+"""Export formats that hold entity spans, not tags: written from IOB2, in no other tag scheme."""
 MARKED_UP = tuple(suffix for suffixes in FORMATS.values() for suffix in suffixes if suffix not in (".txt", ".tsv"))
 """Suffixes of files that are never plain text (a ``.txt`` or ``.tsv`` may be)."""
 DEFAULT_CORPUS_ENV = "NER_CORPUS"
@@ -63,7 +69,8 @@ _READERS: dict[str, Callable[[Iterable[str], Reading], Iterator[RawSentence]]] =
     "csv": kaggle.read, "conll": conll.read, "jsonl": jsonl.read,
 }
 _WRITERS: dict[str, Callable[[Iterable[Sentence]], Iterator[str]]] = {
-    "csv": kaggle.write, "conll": conll.write, "jsonl": jsonl.write,
+    "csv": kaggle.write, "conll": conll.write, "jsonl": jsonl.write, "prodigy": jsonl.write_prodigy,
+    "label-studio": jsonl.write_label_studio,
 }
 
 
@@ -345,59 +352,68 @@ def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
 
 
 def corpus_bytes(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2", numbers: Iterable[int] | None = None) -> bytes:
-    """A corpus file's bytes in format ``fmt`` (a key of :data:`FORMATS`); text formats in UTF-8, their tags in
+    """A corpus file's bytes in format ``fmt`` (a key of :data:`EXPORTS`); text formats in UTF-8, their tags in
     ``scheme`` (see :func:`format_corpus`)."""
     if fmt == "spacy":
-        if scheme != "IOB2":
-            raise CorpusError(f"a .spacy file holds entity spans, not tags: no {scheme} tags to write; choose a text format")
+        _check_scheme(fmt, scheme)
         return docbin.write(sentences)
     return format_corpus(sentences, fmt, scheme, numbers).encode("utf-8")
 
 
 def format_corpus(sentences: Iterable[Sentence], fmt: str, scheme: str = "IOB2", numbers: Iterable[int] | None = None) -> str:
-    """The text of a corpus file: ``fmt`` is ``csv`` (Kaggle), ``conll`` or ``jsonl``; its tags in ``scheme``, one of
+    """The text of a corpus file: ``fmt`` is a key of :data:`EXPORTS` but ``spacy``; its tags in ``scheme``, one of
     :data:`.tag_schemes.SCHEMES` (the sentences' IOB2 tags converted). ``numbers``: each sentence's number in a csv's
     ``Sentence #`` column (default 1, 2, ...: a dataset passes its own, gaps and all)."""
-    if scheme not in SCHEMES:
-        raise CorpusError(f"unknown tag scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
-    if scheme != "IOB2":
-        sentences = (Sentence(s.words, from_iob2(s.tags, scheme), s.pos) for s in sentences)
-    if fmt == "csv" and numbers is not None:
-        return "".join(kaggle.write(sentences, numbers))
-    return "".join(_chunks(sentences, fmt))
+    return "".join(_chunks(sentences, fmt, scheme, numbers))
 
 
 def format_problem(sentences: Sequence[Sentence], fmt: str) -> str | None:
     """Why ``sentences`` cannot be written as ``fmt`` (see :func:`corpus_bytes`), without writing them; ``None`` if they can."""
-    if fmt not in FORMATS:
+    if fmt not in EXPORTS:
         return _unknown_format(fmt)
     return conll.problem(sentences) if fmt == "conll" else None  # the other formats write any token
 
 
-def _chunks(sentences: Iterable[Sentence], fmt: str) -> Iterator[str]:
+def _chunks(sentences: Iterable[Sentence], fmt: str, scheme: str, numbers: Iterable[int] | None) -> Iterator[str]:
     if fmt not in _WRITERS:
-        raise CorpusError(f"{_unknown_format(fmt)} (or corpus_bytes)")
+        raise CorpusError(_unknown_format(fmt) if fmt != "spacy" else "a .spacy file is binary: write it with corpus_bytes")
+    _check_scheme(fmt, scheme)
+    if scheme != "IOB2":
+        sentences = (Sentence(s.words, from_iob2(s.tags, scheme), s.pos) for s in sentences)
+    if fmt == "csv" and numbers is not None:
+        return kaggle.write(sentences, numbers)
     return _WRITERS[fmt](sentences)
 
 
+def _check_scheme(fmt: str, scheme: str) -> None:
+    if scheme not in SCHEMES:
+        raise CorpusError(f"unknown tag scheme {scheme!r}: use one of {', '.join(SCHEMES)}")
+    if fmt in SPAN_FORMATS and scheme != "IOB2":
+        raise CorpusError(f"a {fmt} file holds entity spans, not tags: no {scheme} tags to write; choose csv, conll or jsonl")
+
+
 def _unknown_format(fmt: str) -> str:
-    return f"cannot write the format {fmt!r} as text; use one of {', '.join(_WRITERS)}"
+    return f"cannot write the format {fmt!r}; use one of {', '.join(EXPORTS)}"
 
 
-def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike) -> None:
-    """Write in the format the file name implies (see :data:`FORMATS`; not zipped), atomically: text
-    formats in UTF-8, chunk by chunk to a temporary file that then replaces ``path``."""
+def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike, fmt: str | None = None, scheme: str = "IOB2",
+                 numbers: Iterable[int] | None = None) -> None:
+    """Write in ``fmt`` (default: the format the file name implies, see :data:`FORMATS`; not zipped), atomically:
+    text formats in UTF-8, chunk by chunk to a temporary file that then replaces ``path``; ``scheme`` and ``numbers``
+    as :func:`format_corpus` takes them."""
     path = Path(path)
     if path.name.lower().endswith(".zip"):
         raise CorpusError(f"{path}: cannot write a zip; write the file and zip it")
-    fmt = format_of(path.name)
+    fmt = fmt or format_of(path.name)
+    if fmt != "spacy":
+        chunks = _chunks(sentences, fmt, scheme, numbers)  # checks fmt and scheme before the file is opened
     tmp = path.with_name(path.name + ".tmp-write")
     try:
         if fmt == "spacy":
-            tmp.write_bytes(docbin.write(sentences))
+            tmp.write_bytes(corpus_bytes(sentences, fmt, scheme))
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as out:
-                out.writelines(_chunks(sentences, fmt))
+                out.writelines(chunks)
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)

@@ -50,3 +50,15 @@ def test_the_export_offers_the_imported_scheme_and_says_which_the_file_holds(bio
     app.radio(key="annotate_export_format").set_value("spacy").run()
     assert "annotate_export_scheme" not in [r.key for r in app.radio]
     assert "The file holds entity spans: no tag scheme." in [c.value for c in app.caption]
+    app.radio(key="annotate_export_format").set_value("label-studio").run()
+    assert "annotate_export_scheme" not in [r.key for r in app.radio]
+    app.button(key="annotate_export_prepare").click().run()
+    assert app.get("download_button")[0].proto.label == "Download the corrected corpus (label-studio)"
+
+
+def test_an_export_file_is_named_for_its_dataset_tool_and_scheme():
+    from pages.corpus_files import export_name
+
+    assert export_name("bio", "label-studio", "IOB2") == "bio-corrected-label-studio.json"
+    assert export_name("bio", "prodigy", "IOB2") == "bio-corrected-prodigy.jsonl"
+    assert export_name("bio", "conll", "BIOES") == "bio-corrected-bioes.conll" and export_name("bio", "csv", "IOB2") == "bio-corrected.csv"

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from ner_core.data.corpus import (
+    EXPORTS,
+    SPAN_FORMATS,
     CorpusError,
     Sentence,
     corpus_bytes,
@@ -443,7 +445,7 @@ def test_a_failed_write_leaves_no_file(tmp_path):
 
 def test_corpus_bytes_and_unknown_formats(tmp_path):
     assert corpus_bytes(ODD[2:], "jsonl") == b'{"tokens": ["Aspirin"], "tags": ["B-drug.name"], "pos": ["NN"]}\n'
-    with pytest.raises(CorpusError, match="cannot write the format 'xml'"):
+    with pytest.raises(CorpusError, match="cannot write the format 'xml'; use one of csv, conll, jsonl, spacy, prodigy"):
         format_corpus(ODD, "xml")
     with pytest.raises(CorpusError, match="out.xml: unknown corpus format"):
         write_corpus(ODD, tmp_path / "out.xml")
@@ -608,9 +610,32 @@ def test_an_export_in_each_tag_scheme_reads_back_as_the_same_corpus(fmt, scheme)
         assert data.decode().startswith("rituximab\tS-DRUG\nreduced\tO\nthe\tO\nB-cell\tB-CELL\ncount\tE-CELL\n\n")
 
 
+@pytest.mark.parametrize("fmt", ["prodigy", "label-studio"])
+def test_an_annotation_tool_export_holds_its_tasks_and_reads_back_as_the_same_corpus(fmt):
+    sentences = [*load_corpus_bytes(BIOES_TXT, "bio.txt").sentences, Sentence(ODD[0].words, ODD[0].tags),
+                 Sentence(ODD[1].words[1:], ODD[1].tags[1:]), Sentence(ODD[2].words, ODD[2].tags)]
+    data = corpus_bytes(sentences, fmt)
+    back = load_corpus_bytes(data, f"out{EXPORTS[fmt]}")
+    assert back.sentences == sentences and back.format == "jsonl"
+    tasks = [json.loads(line) for line in data.decode().split("\n")[:-1]] if fmt == "prodigy" else json.loads(data)
+    first = sentences[0]  # rituximab S-DRUG reduced O the O B-cell B-CELL count E-CELL
+    if fmt == "prodigy":
+        assert tasks[0]["answer"] == "accept" and tasks[0]["text"] == " ".join(first.words)
+        assert tasks[0]["spans"] == [{"start": 0, "end": 9, "token_start": 0, "token_end": 0, "label": "DRUG"},
+                                     {"start": 22, "end": 34, "token_start": 3, "token_end": 4, "label": "CELL"}]
+        assert tasks[0]["tokens"][3] == {"text": "B-cell", "start": 22, "end": 28, "id": 3, "ws": True}
+    else:
+        result = tasks[0]["annotations"][0]["result"]
+        assert tasks[0]["data"]["text"] == " ".join(first.words) and len(tasks) == len(sentences)
+        assert [r["value"] for r in result] == [{"start": 0, "end": 9, "text": "rituximab", "labels": ["DRUG"]},
+                                                {"start": 22, "end": 34, "text": "B-cell count", "labels": ["CELL"]}]
+        assert {(r["from_name"], r["to_name"], r["type"]) for r in result} == {("label", "text", "labels")}
+
+
 def test_an_export_refuses_a_scheme_it_cannot_write():
-    with pytest.raises(CorpusError, match="a .spacy file holds entity spans, not tags: no BIOES tags"):
-        corpus_bytes(ODD[1:], "spacy", "BIOES")
+    for fmt in SPAN_FORMATS:
+        with pytest.raises(CorpusError, match=f"a {fmt} file holds entity spans, not tags: no BIOES tags"):
+            corpus_bytes(ODD[1:], fmt, "BIOES")
     with pytest.raises(CorpusError, match="unknown tag scheme 'IOE1'"):
         corpus_bytes(ODD[1:], "conll", "IOE1")
 

@@ -18,15 +18,20 @@ One record is one sentence. A record holds either
 
 A record with ``tokens`` or ``text`` alone is unlabelled: all ``O`` (counted), for tagging and the pool.
 
-Writing: ``{"tokens", "tags"}`` (and ``"pos"`` where known) per line.
+Writing: ``{"tokens", "tags"}`` (and ``"pos"`` where known) per line (:func:`write`), or the annotation tools' own
+tasks, the words joined by single spaces into the text with its tokens' offsets (so that reading a file back gives
+the same tokens): Prodigy's accepted ``ner_manual`` answers (:func:`write_prodigy`, for ``prodigy db-in``) and Label
+Studio's annotated tasks for its default NER labelling config (:func:`write_label_studio`, a JSON array for its
+import; the tokens in ``data.tokens``).
 """
 from __future__ import annotations
 
 import itertools
 import json
 import re
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Sequence
 
+from ..tags import spans as tag_spans
 from ..tags import type_problem
 from ..tokenize import invisible, tokenize_with_offsets
 from .base import RawSentence, Reading, Sentence
@@ -54,6 +59,38 @@ def write(sentences: Iterable[Sentence]) -> Iterator[str]:
         if sentence.pos is not None:
             record["pos"] = list(sentence.pos)
         yield json.dumps(record, ensure_ascii=False) + "\n"
+
+
+def write_prodigy(sentences: Iterable[Sentence]) -> Iterator[str]:
+    """One accepted Prodigy task per line: ``text``, ``tokens`` (with offsets) and entity ``spans``."""
+    for sentence in sentences:
+        text, tokens = _text(sentence.words)
+        spans = [{"start": tokens[s.start]["start"], "end": tokens[s.end - 1]["end"], "token_start": s.start,
+                  "token_end": s.end - 1, "label": s.type} for s in tag_spans(sentence.tags)]
+        yield json.dumps({"text": text, "tokens": tokens, "spans": spans, "answer": "accept"}, ensure_ascii=False) + "\n"
+
+
+def write_label_studio(sentences: Iterable[Sentence]) -> Iterator[str]:
+    """A JSON array of Label Studio tasks, each with one annotation of ``labels`` results (``label`` on ``text``)."""
+    yield "["
+    for n, sentence in enumerate(sentences):
+        text, tokens = _text(sentence.words)
+        result = [{"id": f"s{n}e{i}", "from_name": "label", "to_name": "text", "type": "labels",
+                   "value": {"start": start, "end": end, "text": text[start:end], "labels": [s.type]}}
+                  for i, s in enumerate(tag_spans(sentence.tags))
+                  for start, end in [(tokens[s.start]["start"], tokens[s.end - 1]["end"])]]
+        task = {"data": {"text": text, "tokens": tokens}, "annotations": [{"result": result}]}
+        yield ("," if n else "") + "\n" + json.dumps(task, ensure_ascii=False)
+    yield "\n]\n"
+
+
+def _text(words: Sequence[str]) -> tuple[str, list[dict]]:
+    """The words joined by single spaces, and Prodigy's token records of them."""
+    tokens, start = [], 0
+    for i, word in enumerate(words):
+        tokens.append({"text": word, "start": start, "end": start + len(word), "id": i, "ws": i < len(words) - 1})
+        start += len(word) + 1
+    return " ".join(words), tokens
 
 
 def _records(lines: Iterable[str], reading: Reading) -> Iterator[tuple[int, object]]:
@@ -168,7 +205,7 @@ def _label_studio(record: dict, line: int, reading: Reading) -> RawSentence | No
         reading.notes["tasks without an annotation skipped"] += 1
         return None
     results = [r for r in annotations[0].get("result") or [] if isinstance(r, dict) and r.get("type", "labels") == "labels"]
-    return _from_spans(text, results, None, line, reading)
+    return _from_spans(text, results, data.get("tokens"), line, reading)
 
 
 def _span(item: object, line: int, reading: Reading) -> tuple[int, int, str]:
@@ -194,7 +231,8 @@ def _span(item: object, line: int, reading: Reading) -> tuple[int, int, str]:
 
 
 def _tokens(text: str, tokens: object) -> list[tuple[int, int]]:
-    """Token ``(start, end)`` offsets: the record's own (Prodigy) where they carry offsets, else spaCy's."""
+    """Token ``(start, end)`` offsets: the record's own (Prodigy's, or ours in a Label Studio task's data) where they
+    carry offsets, else spaCy's."""
     if isinstance(tokens, list) and tokens and all(isinstance(t, dict) and isinstance(t.get("start"), int)
                                                    and isinstance(t.get("end"), int) for t in tokens):
         offsets = [(t["start"], t["end"]) for t in tokens]
