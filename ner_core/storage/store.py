@@ -254,10 +254,14 @@ class CorrectionStore:
                 if latest is None:
                     return None
                 batch = latest
-            rows = session.execute(select(Correction.id, Correction.sentence, Correction.token)
+            rows = session.execute(select(Correction.id, Correction.sentence, Correction.token, Correction.old_tag)
                                    .where(*live, Correction.batch == batch).order_by(Correction.sentence, Correction.token)).all()
         if not rows:
             return None
+        removed = self.tagset.unknown_tags([r.old_tag for r in rows])
+        if removed:  # no later save on these sentences (else refused below): their tags go back to the rows' old ones
+            raise CorrectionError(f"undoing this save would bring back {', '.join(removed)}, of a type removed since: add the "
+                                  "type again (Annotate's Entity types) to undo it, or change the tags by a new save")
         touched = sorted({r.sentence for r in rows})
         states = self.snapshots(touched)
         if sentence is not None and expected_version is not None and states[sentence].version != expected_version:

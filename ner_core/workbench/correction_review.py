@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..data.tags import iob2_errors
 from ..quality.review_queue import ACCEPTED, queue_item
 from ..storage.schema import NOTE_MAX, POOL_ADDED, Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_batch
@@ -191,6 +192,7 @@ def _reject(session: Session, store: CorrectionStore, batch: str, touched: list[
                     .values(reverted=True, reverted_by=name, reverted_at=now))
     after = store.read_tags(session, touched)
     changed = [s for s in touched if before[s] != after[s]]
+    _check_reverted(session, store, min((r.id for r in live), default=0), changed, before, after)
     for sentence in changed:
         bump_version(session, store.dataset_id, sentence, name, now, None)
     reopen_batch(session, store.dataset_id, batch, name, now)  # as on undo: a pool add back to the pool, queue items reopen
@@ -202,6 +204,23 @@ def _reject(session: Session, store: CorrectionStore, batch: str, touched: list[
         Correction.id > min(r.id for r in live))).all() if superseded else []
     by = sorted({who for sentence, token, who in later if (sentence, token) in tokens})
     return Decided(batch, "rejected", author, tuple(touched), tuple(changed), tuple(superseded), tuple(by), pooled)
+
+
+def _check_reverted(session: Session, store: CorrectionStore, since: int, changed: list[int], before: dict, after: dict) -> None:
+    """Refuse a rejection whose tags would name a type removed since, or break an entity someone built on the batch
+    (saves after row ``since`` whose ``I-`` tags it would leave without the ``B-`` it saved): nothing is written then."""
+    for sentence in changed:
+        removed = store.tagset.unknown_tags(after[sentence])
+        if removed:
+            raise ReviewError(f"not rejected: it would bring back {', '.join(removed)} on sentence {sentence}, of a type removed "
+                              "since: add the type again (Annotate's Entity types) to reject it, or correct the sentence on Annotate")
+        if iob2_errors(after[sentence]) and not iob2_errors(before[sentence]):
+            later = sorted(set(session.scalars(select(Correction.author).where(
+                Correction.dataset_id == store.dataset_id, Correction.sentence == sentence, Correction.reverted.is_(False),
+                Correction.id > since))))
+            raise ReviewError(f"not rejected: {', '.join(later)} built on it on sentence {sentence}, and setting it back would "
+                              "break their entity (an I- tag left without its B-): reject their batch first, or correct the "
+                              "sentence on Annotate")
 
 
 def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: list[Correction], after: dict) -> None:

@@ -259,6 +259,36 @@ def test_a_rejection_sets_back_a_token_not_changed_since_and_keeps_one_that_was(
     assert store.tags(0) == ["B-per", "I-per", "O", "B-geo"] and store.sentence_version(0) == version + 1
 
 
+def test_a_rejection_that_would_break_an_entity_a_colleague_built_on_it_is_refused(store):
+    """helper-69: bob tagged "Rain" B-org, ann extended it over "fell"; rejecting bob's save left "O I-org"."""
+    batch = store.save(2, ["B-org", "O"], author="bob").batch
+    store.save(2, ["B-org", "I-org"], author="ann")
+    version = store.sentence_version(2)
+    with pytest.raises(ReviewError, match="not rejected: ann built on it on sentence 2, and setting it back would break "
+                       "their entity"):
+        decide(store, batch, "rejected", RITA)
+    assert store.tags(2) == ["B-org", "I-org"] and store.sentence_version(2) == version and pending(store)[0].batch == batch
+
+
+def test_an_undo_or_rejection_never_brings_back_a_type_removed_since(store):
+    """helper-69: an added type untagged, then removed; undoing the untagging brought its tag back, and every later
+    save of that sentence was refused for an unknown tag."""
+    from ner_core.storage.entity_types import add_type, remove_type
+
+    add_type(store, "drug", "root")
+    store.save(2, ["B-drug", "O"], author="ann")
+    untag = store.save(2, ["O", "O"], author="ann").batch
+    remove_type(store, "drug")
+    with pytest.raises(CorrectionError, match="undoing this save would bring back B-drug, of a type removed since: add the type again"):
+        store.undo("ann", 2)
+    with pytest.raises(ReviewError, match="not rejected: it would bring back B-drug on sentence 2, of a type removed since"):
+        decide(store, untag, "rejected", RITA)
+    assert store.tags(2) == ["O", "O"] and store.save(2, ["B-org", "O"], author="bob").changed == 1
+    add_type(store, "drug", "root")  # taken back: now the undo may restore it
+    store.undo("bob", 2)
+    assert store.undo("ann", 2) is not None and store.tags(2) == ["B-drug", "O"]
+
+
 def test_the_history_tells_a_rejection_from_an_undo(store):
     store.save_many({1: ["O", "B-geo", "O", "B-tim"], 2: ["B-geo", "O"]}, author="ann")
     store.undo("ann", sentence=1)  # ann undoes her change of sentence 1; rita rejects the rest of the batch
