@@ -1,12 +1,12 @@
 """The Corpus page's keyboard walk: the sentences found, in order, in the keyboard annotator, each with the model's
-tags to accept (``a``), the gold to keep (``g``) or to edit (keys, then Enter); every save is a correction as on Annotate."""
+tags (drawn under it where they differ) to accept (``a``), the gold to keep (``g``) or to edit (keys, then Enter);
+every save is a correction as on Annotate."""
 from __future__ import annotations
 
 from typing import Hashable
 
 import streamlit as st
 
-from ner_core.data.tags import spans
 from ner_core.quality.walk_session import WalkSession
 from ner_core.storage.entity_types import guidelines
 from ner_core.storage.store import CorrectionStore
@@ -37,7 +37,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
             "items": [{"item": i, "sentence": i, "version": states[i].version, "words": words[i], "tags": states[i].tags,
                        "suggestion": guesses.get(i, states[i].tags), "flagged": [0, 0], "score": None,
                        "source": _where(parts.get(i, "train")),
-                       **_given_suggested(states[i].tags, guesses.get(i), words[i], model_label)} for i in ahead],
+                       **_model_line(guesses.get(i), model_label)} for i in ahead],
             "acked": session.acked, "refused": session.refused, "dataset": dataset, "mode": "walk",
             "decided": session.decided[session.started], "message": {"kind": message[0], "text": message[1]} if message else None,
             "open": session.left(), "split": "", "evaluation": False, "author": author, "types": types,
@@ -63,13 +63,8 @@ def _suggestions(model_label: str, model, words: dict[int, list[str]]) -> dict[i
     return {i: tagged[model_label, i] for i in words}
 
 
-def _given_suggested(gold: list[str], predicted: list[str] | None, words: list[str], model_label: str) -> dict[str, str]:
-    """The suggestion line: the gold entities the model does not predict → the ones it predicts that the gold lacks."""
+def _model_line(predicted: list[str] | None, model_label: str) -> dict:
+    """What ``a`` saves: the model's tags (the annotator draws them where they differ from the gold), or the gold."""
     if predicted is None:
         return {"given": "the gold", "suggested": "no model to suggest tags (a keeps them)", "detail": ""}
-    said = lambda found: ", ".join(f"{' '.join(words[s.start:s.end])} ({s.type})" for s in found) or "nothing"  # noqa: E731
-    only_gold, only_model = set(spans(gold)) - set(spans(predicted)), set(spans(predicted)) - set(spans(gold))
-    if not only_gold and not only_model:
-        return {"given": "the gold", "suggested": "the same", "detail": f"{model_label} agrees"}
-    key = lambda s: s.start  # noqa: E731
-    return {"given": said(sorted(only_gold, key=key)), "suggested": said(sorted(only_model, key=key)), "detail": model_label}
+    return {"model": predicted, "detail": model_label}

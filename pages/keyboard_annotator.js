@@ -119,7 +119,7 @@ export default function (component) {
   function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
 
   const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
-                               : [["a", "accept the suggestion"], ["g", "keep the gold"]]),
+                               : [["a", data.mode === "walk" ? "save the model's tags" : "accept the suggestion"], ["g", "keep the gold"]]),
                 ["s", "skip"], ["u / ctrl+z", "undo"],
                 ["← → Home End", "move"], ["shift+move", "extend"], [data.types.length > 9 ? "1-9, shift+1-9" : "1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
                 ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
@@ -187,7 +187,15 @@ export default function (component) {
     const edits = el("div", "edits", changed ? `${changed} tag${changed > 1 ? "s" : ""} changed (underlined): Enter saves, Esc resets` : "");
     const suggest = el("div", "suggest");
     if (data.pool) suggest.append(it.detail);  // why this sentence now, and whose tags are shown
-    else {
+    else if (it.model) {  // the walk: what a saves, the model's tags, drawn with the tokens they change underlined
+      const differs = it.model.some((tag, j) => tag !== it.tags[j]);
+      suggest.append(differs ? `a saves the tags of ${it.detail}:` : `${it.detail} agrees with the gold: a keeps it`);
+      if (differs) {
+        const model = sentence(it.words, it.model, j => it.model[j] !== it.tags[j] ? ["changed"] : []);
+        model.className = "preview";
+        suggest.append(model);
+      }
+    } else {
       suggest.append("Given ", el("b", "", it.given), " → suggested ", el("b", "", it.suggested));
       if (it.detail) suggest.append(el("span", "", "  ·  " + it.detail));
     }

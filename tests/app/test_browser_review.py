@@ -490,6 +490,10 @@ def test_the_corpus_page_walks_the_sentences_found_with_the_keyboard(browser, si
     page.get_by_text("Annotate them with the keyboard").click()
     page.locator(ANNOTATOR).wait_for()
     assert on_screen(page) == found[0]
+    line = page.locator(".ka .suggest").inner_text()  # helper-70: what a saves was not on screen ("suggested nothing")
+    differs = page.locator(".ka .preview").count() == 1  # the model's tags, drawn where they differ from the gold
+    assert ("a saves the tags of" in line) == differs and ("agrees with the gold: a keeps it" in line) != differs, line
+    assert "save the model's tags" in page.locator(".ka .legend").inner_text()
     page.locator(".ka .sentence").click()
     press_and_wait(page, "g")  # the gold kept: nothing saved
     assert on_screen(page) == found[1]

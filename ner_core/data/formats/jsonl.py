@@ -13,8 +13,10 @@ One record is one sentence. A record holds either
   one are skipped) and its JSON-MIN ``{"text", "label": [{"start", "end", "labels"}]}``.
   The text is tokenised with spaCy's English tokenizer (:mod:`ner_core.data.tokenize`: zero-width
   characters are whitespace there). Whitespace and zero-width characters at a span's edges are trimmed
-  (counted), and a span of nothing else is dropped (counted); a span that then does not begin and end
-  on token boundaries, overlaps another or lies outside the text is refused with its line.
+  (counted), and a span of nothing else is dropped (counted); a token that a span begins or ends inside is
+  split there (counted: ``BRCA1`` tagged in ``BRCA1/2``); a span that overlaps another or lies outside the
+  text is refused with its line. Of a Label Studio task annotated by several people the first annotation
+  is read (counted).
 
 A record with ``tokens`` or ``text`` alone is unlabelled: all ``O`` (counted), for tagging and the pool.
 
@@ -40,7 +42,7 @@ _JSON_SPACE = re.compile(r"[ \t\n\r]*")
 _TOKEN_KEYS = ("tokens", "words")
 _TAG_KEYS = ("tags", "ner_tags", "labels")
 _POS_KEYS = ("pos", "pos_tags")
-_SPAN_KEYS = ("spans", "entities", "label")
+_SPAN_KEYS = ("spans", "entities", "label", "labels")  # with text: doccano's "labels" of older versions
 
 
 def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
@@ -204,6 +206,8 @@ def _label_studio(record: dict, line: int, reading: Reading) -> RawSentence | No
     if not annotations:
         reading.notes["tasks without an annotation skipped"] += 1
         return None
+    if len(annotations) > 1:
+        reading.notes["tasks annotated by several people: the first annotation kept"] += 1
     results = [r for r in annotations[0].get("result") or [] if isinstance(r, dict) and r.get("type", "labels") == "labels"]
     return _from_spans(text, results, data.get("tokens"), line, reading)
 
@@ -248,10 +252,8 @@ def _from_spans(text: str, items: object, tokens: object, line: int, reading: Re
     if not offsets:
         reading.notes["empty records skipped"] += 1
         return None
-    starts = {s: i for i, (s, _) in enumerate(offsets)}
-    ends = {e: i for i, (_, e) in enumerate(offsets)}
-    tags = ["O"] * len(offsets)
-    owner: list[tuple[int, int] | None] = [None] * len(offsets)
+    starts, ends = {s for s, _ in offsets}, {e for _, e in offsets}
+    entities = []
     for start, end, label in sorted(_span(item, line, reading) for item in items):
         if not 0 <= start < end <= len(text):
             raise reading.error(f"the span {start}-{end} ({label}) lies outside the text of {len(text)} characters", line)
@@ -265,14 +267,16 @@ def _from_spans(text: str, items: object, tokens: object, line: int, reading: Re
             continue
         if (trimmed_start, trimmed_end) != (start, end):
             reading.notes["span edges trimmed of whitespace or zero-width characters"] += 1
-        if trimmed_start not in starts or trimmed_end not in ends:
-            around = [text[s:e] for s, e in offsets if e > start and s < end]
-            raise reading.error(
-                f"the span {start}-{end} {text[start:end]!r} ({label}) does not begin and end on token "
-                f"boundaries; spaCy's tokens there: {', '.join(map(repr, around))}",
-                line,
-            )
-        first, last = starts[trimmed_start], ends[trimmed_end]
+        entities.append((trimmed_start, trimmed_end, label, start, end))
+    offsets = _split_at(offsets, {edge for entity in entities for edge in entity[:2]}, reading)
+    first_of, last_of = {s: i for i, (s, _) in enumerate(offsets)}, {e: i for i, (_, e) in enumerate(offsets)}
+    tags = ["O"] * len(offsets)
+    owner: list[tuple[int, int] | None] = [None] * len(offsets)
+    for trimmed_start, trimmed_end, label, start, end in entities:
+        if trimmed_start not in first_of or trimmed_end not in last_of:  # an edge in whitespace that is a token's
+            raise reading.error(f"the span {start}-{end} {text[start:end]!r} ({label}) does not begin and end on token "
+                                "boundaries", line)
+        first, last = first_of[trimmed_start], last_of[trimmed_end]
         clash = next((o for o in owner[first : last + 1] if o is not None), None)
         if clash is not None:
             raise reading.error(f"the span {start}-{end} ({label}) overlaps the span {clash[0]}-{clash[1]}", line)
@@ -280,3 +284,15 @@ def _from_spans(text: str, items: object, tokens: object, line: int, reading: Re
             tags[i] = ("B-" if i == first else "I-") + label
             owner[i] = (start, end)
     return tuple(text[s:e] for s, e in offsets), tuple(tags), None
+
+
+def _split_at(offsets: list[tuple[int, int]], edges: set[int], reading: Reading) -> list[tuple[int, int]]:
+    """The tokens split where an entity begins or ends inside one (``BRCA1`` of ``BRCA1/2``: ``BRCA1``, ``/2``), counted."""
+    split = []
+    for start, end in offsets:
+        cuts = sorted(edge for edge in edges if start < edge < end)
+        if cuts:
+            reading.notes["tokens split where an entity begins or ends inside them"] += 1
+        bounds = [start, *cuts, end]
+        split += zip(bounds, bounds[1:])
+    return split
