@@ -130,8 +130,9 @@ def existing_model(args: argparse.Namespace) -> Path:
     if args.checkpoint:
         raise CheckpointError(f"no checkpoint at {path}: give --checkpoint a directory that `train` or `train-method` wrote")
     there = sorted(d.name for d in checkpoints_dir().iterdir() if d.is_dir()) if checkpoints_dir().is_dir() else []
+    in_app = " (a model trained in the app: --dataset NAME)" if hasattr(args, "dataset") else ""
     raise CheckpointError(f"no model {args.model!r} under {checkpoints_dir()} ($NER_CHECKPOINTS): give --model one of "
-                          f"{', '.join(there) or '(none there)'}, or --checkpoint DIR")
+                          f"{', '.join(there) or '(none there)'}, or --checkpoint DIR{in_app}")
 
 
 def load_model(path: Path, device: str | None):

@@ -50,7 +50,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
                          "write JSON lines already (on stdout, or to a .jsonl file)")
     if args.out:
         _check_output(args.out, args.data)
-    path = existing_model(args)
+    path = dataset_model(args) if args.dataset else existing_model(args)
     if args.text is not None:
         found = tokenize_with_offsets(args.text)
         sentences = [[t.text for t in piece] for sentence in found for piece in even_pieces(sentence)]
@@ -111,7 +111,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
     from ..quality.mining import mine
 
-    path = existing_model(args)
+    path = dataset_model(args) if args.dataset else existing_model(args)
     read = text_or_corpus(args)
     print(read.summary(), file=sys.stderr)
     model = load_model(path, args.device)
@@ -156,6 +156,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                         "hold a token and a tag each is read as CoNLL), else corpus")
     p.add_argument("--out", type=Path, help="write .jsonl (the sentence's index, tokens, tags, probabilities), or .conll, .csv or .spacy (tokens and tags); default: JSON lines on stdout")
     p.add_argument("--json", action="store_true", help="with --text and no --out: one JSON line (--data writes JSON lines)")
+    _active_set_arg(p)
     model_args(p)
     p.set_defaults(func=cmd_predict)
 
@@ -168,5 +169,11 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--top", type=at_least(1), help="the best N only")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--json", action="store_true", help="one JSON line: [{sentence, score, reason, types}], best first")
+    _active_set_arg(p)
     model_args(p, MINING_MODEL)
     p.set_defaults(func=cmd_mine)
+
+
+def _active_set_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dataset", help="take --model from this dataset's active model set: the models its app pages use, "
+                   "trained or retrained in the app (default: --model under checkpoints/)")

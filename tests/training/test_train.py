@@ -357,3 +357,10 @@ def test_evaluate_cli_scores_a_dataset_as_the_app_does_with_its_corrections(smal
     assert unknown.returncode == 1 and "no model 'nope' in the active set of 'default': give --model one of" in unknown.stderr
     nowhere = run_cli("evaluate", "--dataset", "nosuch", checkpoints=base / "ckpt")  # helper-65: "has no trained model yet"
     assert nowhere.returncode == 1 and "no dataset named 'nosuch'; known: default" in nowhere.stderr
+    # helper-70: predict and mine reach a dataset's active models too, as the app's pages use them
+    tagged = [run_cli("predict", *where, "--model", "bilstm_crf", "--text", "Rain fell in Spain .", "--json", checkpoints=base / "ckpt")
+              for where in (("--dataset", "default"), ())]
+    assert tagged[0].returncode == 0 and tagged[0].stdout == tagged[1].stdout, tagged[0].stderr
+    assert len(json.loads(tagged[0].stdout)[0]) == 5 and f"loading the model at {base / 'ckpt' / 'bilstm_crf'}" in tagged[0].stderr
+    nowhere = run_cli("mine", "--dataset", "nosuch", "--data", str(small_corpus), checkpoints=base / "ckpt")
+    assert nowhere.returncode == 1 and "no dataset named 'nosuch'; known: default" in nowhere.stderr
