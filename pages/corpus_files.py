@@ -6,9 +6,11 @@ import streamlit as st
 
 from ner_core.data.corpus import EXPORTS, SPAN_FORMATS, CorpusError
 from ner_core.data.tag_schemes import SCHEMES
-from ner_core.storage.datasets import dataset_paths, import_scheme, name_for_file
+from ner_core.storage.datasets import DEFAULT_DATASET, archive_dataset, dataset_names, import_scheme, name_for_file
+from ner_core.storage.db import shared_engine
 from ner_core.storage.store import CorrectionError, CorrectionStore
 from ner_core.storage.users import User, refusal
+from pages.author import AUTHOR
 from pages.render import UPLOAD_LABEL, plain
 from pages.sign_in import signed_in
 from pages.ui import DATASET_KEY, corpus_export, export_problem, import_upload
@@ -20,7 +22,7 @@ def import_form(user: User | None) -> None:
         upload = st.file_uploader(UPLOAD_LABEL, key="annotate_upload")
         for part in ("dev", "test"):  # read in the Import callback, as the click sends them
             st.file_uploader(f"Its {part} file (optional: with both, the files' own split; else 80/10/10)", key=f"annotate_upload_{part}")
-        suggested = name_for_file(upload.name, dataset_paths()) if upload is not None else ""
+        suggested = name_for_file(upload.name, dataset_names()) if upload is not None else ""
         if upload is not None and st.session_state.get("annotate_upload_for") != upload.file_id:  # a new file: its name
             st.session_state.annotate_upload_for, st.session_state.annotate_upload_name = upload.file_id, suggested
         typed = st.text_input("Dataset name", key="annotate_upload_name", placeholder=suggested or "the file's name")
@@ -36,6 +38,26 @@ def import_form(user: User | None) -> None:
             getattr(st, kind)(message)
             if detail:
                 st.text(detail)  # the file's summary as it is (no Markdown)
+    if (dataset := st.session_state.get(DATASET_KEY, DEFAULT_DATASET)) != DEFAULT_DATASET:
+        with st.sidebar.expander("Archive this dataset"):
+            sure = st.checkbox(f"Hide {dataset} from every list: its sentences, corrections and models are kept, and "
+                               "`datasets restore` brings it back", key="annotate_archive_sure")
+            refused = refusal(user, "archive datasets")
+            st.button("Archive", key="annotate_archive", disabled=not sure or refused is not None, on_click=_archive,
+                      args=(user, dataset), help=refused or ("Tick the box first" if not sure else None))
+
+
+@signed_in
+def _archive(user: User | None, dataset: str) -> None:
+    """The Archive button: the default corpus chosen instead, and a line saying how to bring it back."""
+    try:
+        archive_dataset(shared_engine(), dataset, user.name if user else st.session_state.get(AUTHOR) or "anonymous", user)
+    except CorrectionError as err:
+        st.session_state.annotate_imported = ("error", f"Not archived: {plain(str(err))}", "")
+        return
+    st.session_state[DATASET_KEY], st.session_state.annotate_archive_sure = DEFAULT_DATASET, False
+    st.session_state.annotate_imported = ("success", f"Archived {dataset}: `python -m ner_core datasets restore --dataset "
+                                          f"'{dataset}'` brings it back.", "")
 
 
 @signed_in
@@ -52,7 +74,7 @@ def _import(user: User | None) -> None:
                                               "name shows under its box, click Import again; give both a dev and a test file, "
                                               "or neither (the file is then split 80/10/10).", "")
         return
-    name = (st.session_state.get("annotate_upload_name") or "").strip() or name_for_file(upload.name, dataset_paths())
+    name = (st.session_state.get("annotate_upload_name") or "").strip() or name_for_file(upload.name, dataset_names())
     try:
         summary = import_upload(name, upload.getvalue(), upload.name, user, dev, test)
     except (CorpusError, CorrectionError) as err:

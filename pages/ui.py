@@ -21,10 +21,10 @@ def dataset_choice() -> None:
     """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays). It is bound to
     the address (``?dataset=NAME``; none for the project's corpus), so that a reload or a shared link opens it."""
     names = list(datasets())
-    if st.session_state.get(DATASET_KEY, DEFAULT_DATASET) not in names:  # deleted meanwhile
+    if st.session_state.get(DATASET_KEY, DEFAULT_DATASET) not in names:  # archived meanwhile
         st.session_state[DATASET_KEY] = DEFAULT_DATASET
     if (asked := st.query_params.get(DATASET_KEY)) not in (None, *names):  # the binding drops it from the address
-        st.sidebar.warning(f"No dataset named {asked!r} (deleted or misspelt): showing `{DEFAULT_DATASET}`.")
+        st.sidebar.warning(f"No dataset named {asked!r} (archived or misspelt): showing `{DEFAULT_DATASET}`.")
     st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params", help="Every page acts on this dataset. Your own "
                          "corpus: the Annotate page, *Import a corpus file as a new dataset* in its sidebar; then *Train models* on Retrain.")
 

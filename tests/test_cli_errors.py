@@ -321,3 +321,10 @@ def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_
     refused = run_cli("datasets", "export", str(tmp_path / "spans.json"), "--dataset", "mine", "--format", "label-studio",
                       "--scheme", "BIOES")
     assert refused.returncode == 1 and "holds entity spans, not tags" in refused.stderr and not (tmp_path / "spans.json").exists()
+    archived = run_cli("datasets", "archive", "--dataset", "mine", "--author", "lead")
+    assert archived.returncode == 0 and "dataset 'mine' archived: hidden from the app's sidebar" in archived.stdout
+    assert run_cli("datasets", "list").stdout.splitlines()[-1].startswith("mine\tarchived by lead on ")
+    gone = run_cli("datasets", "export", str(tmp_path / "out.csv"), "--dataset", "mine")
+    assert gone.returncode == 1 and "restore it first (`python -m ner_core datasets restore --dataset 'mine'`)" in gone.stderr
+    assert run_cli("datasets", "restore", "--dataset", "mine").returncode == 0
+    assert run_cli("datasets", "export", str(tmp_path / "out.csv"), "--dataset", "mine").returncode == 0

@@ -54,7 +54,7 @@ def cmd_pool(args: argparse.Namespace) -> int:
 def cmd_datasets(args: argparse.Namespace) -> int:
     import shlex
 
-    from ..storage.datasets import dataset_paths, import_dataset, name_for_file, split_sizes
+    from ..storage.datasets import archive_dataset, archived_datasets, dataset_names, dataset_paths, import_dataset, name_for_file, split_sizes
     from ..storage.db import data_dir, make_engine
 
     engine = make_engine()
@@ -62,12 +62,20 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         given = split_sizes(engine)
         for name, path in dataset_paths(engine).items():
             print(f"{name}\t{path}\t" + ("its files' split: " + "/".join(map(str, given[name])) if name in given else "split 80/10/10"))
+        for name, (by, at) in archived_datasets(engine).items():
+            print(f"{name}\tarchived by {by} on {at:%Y-%m-%d %H:%M} (datasets restore --dataset NAME shows it again)")
+        return 0
+    if args.action in ("archive", "restore"):
+        archive_dataset(engine, args.dataset, args.author, restore=args.action == "restore")
+        print(f"dataset {args.dataset!r} " + ("restored: the app lists it again" if args.action == "restore" else
+              "archived: hidden from the app's sidebar and from commands, its sentences, corrections and models kept; "
+              "`datasets restore` brings it back"))
         return 0
     if args.file is None:
         raise ValueError(f"datasets {args.action} needs the corpus FILE")
     if args.action == "export":
         return _export(args)
-    name = args.name if args.name is not None else name_for_file(args.file.name, dataset_paths(engine))
+    name = args.name if args.name is not None else name_for_file(args.file.name, dataset_names(engine))
     parts = {k: (path, path.name) for k, path in (("dev", args.dev), ("test", args.test)) if path is not None}
     store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
                            log=lambda summary: print(summary, file=sys.stderr), **parts)
@@ -181,15 +189,16 @@ def _new_password(args: argparse.Namespace) -> str:
 
 def add_commands(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("datasets", help="list the datasets, import a corpus file as a new one (as the app's sidebar does), "
-                       "or export one with its corrections and added sentences")
-    p.add_argument("action", choices=("list", "import", "export"))
+                       "export one with its corrections and added sentences, archive one (hidden, kept whole) or restore it")
+    p.add_argument("action", choices=("list", "import", "export", "archive", "restore"))
     p.add_argument("file", nargs="?", type=Path, help="import: a corpus file in any format the app imports (plain or zipped); "
                    "export: the file to write, its format by its suffix as on import (.csv, .conll, .jsonl, .spacy) or --format")
     p.add_argument("--name", help="import: the dataset's name (default: from the file's name, as the app proposes)")
     p.add_argument("--dev", type=Path, help="import: its dev file; with --test, the three files are the dataset's train, val "
                    "and test parts as published (default: FILE is split 80/10/10, seeded)")
     p.add_argument("--test", type=Path, help="import: its test file (with --dev)")
-    p.add_argument("--dataset", default=DEFAULT_DATASET, help="export: the dataset (default: %(default)s)")
+    p.add_argument("--dataset", default=DEFAULT_DATASET, help="export, archive, restore: the dataset (default: %(default)s)")
+    p.add_argument("--author", default=os.environ.get("USER") or "cli", help="archive: who archives it")
     p.add_argument("--format", choices=EXPORTS, help="export: csv, conll, jsonl, spacy, or an annotation tool's own "
                    "tasks: prodigy (JSONL for `prodigy db-in`), label-studio (a JSON array for its import)")
     p.add_argument("--scheme", choices=SCHEMES, help="export: the tag scheme of a csv, conll or jsonl file (default IOB2)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import time
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -33,18 +34,51 @@ def dataset_paths(engine: Engine | None = None) -> dict[str, str]:
 
 
 def open_dataset(name: str, engine: Engine | None = None) -> CorrectionStore:
-    """The corrections of dataset ``name``; :class:`CorrectionError` naming the known ones for an unknown name."""
+    """The corrections of dataset ``name``; :class:`CorrectionError` naming the known ones for an unknown name, and
+    saying how to restore an archived one."""
     engine = engine or shared_engine()
     paths = dataset_paths(engine)
     if name not in paths:
+        archived = archived_datasets(engine).get(name)
+        if archived is not None:
+            raise CorrectionError(f"the dataset {name!r} was archived by {archived[0]} on {archived[1]:%Y-%m-%d %H:%M}: "
+                                  f"restore it first (`python -m ner_core datasets restore --dataset {name!r}`)")
         raise CorrectionError(f"no dataset named {name!r}; known: {', '.join(paths)}")
     return CorrectionStore(engine, name, paths[name])
 
 
 def list_datasets(engine: Engine) -> dict[str, str]:
-    """Dataset name -> corpus file, for every dataset the database knows."""
+    """Dataset name -> corpus file, for every dataset the database knows but the archived ones."""
     with Session(engine) as session:
-        return {d.name: d.path for d in session.scalars(select(Dataset).order_by(Dataset.id))}
+        return {d.name: d.path for d in session.scalars(select(Dataset).where(Dataset.archived_at.is_(None)).order_by(Dataset.id))}
+
+
+def dataset_names(engine: Engine | None = None) -> set[str]:
+    """Every name taken: the default corpus's, and every imported dataset's, archived ones too."""
+    with Session(engine or shared_engine()) as session:
+        return {DEFAULT_DATASET, *session.scalars(select(Dataset.name))}
+
+
+def archived_datasets(engine: Engine) -> dict[str, tuple[str, datetime]]:
+    """Archived dataset name -> who archived it and when."""
+    with Session(engine) as session:
+        return {name: (by, at) for name, by, at in session.execute(select(Dataset.name, Dataset.archived_by, Dataset.archived_at)
+                                                                   .where(Dataset.archived_at.is_not(None)).order_by(Dataset.id))}
+
+
+def archive_dataset(engine: Engine, name: str, author: str, user: User | None = None, restore: bool = False) -> None:
+    """Hide an imported dataset from every list (or, with ``restore``, show it again); its file, corrections, pool and
+    models are kept whole. Admins only, once users exist; the default corpus is never archived."""
+    require(user, "archive datasets")
+    if name == DEFAULT_DATASET:
+        raise CorrectionError("the default corpus is not archived: only an imported dataset is")
+    with refuse_when_full(), Session(engine) as session, session.begin():
+        row = session.scalar(select(Dataset).where(Dataset.name == name))
+        if row is None:
+            raise CorrectionError(f"no imported dataset named {name!r}")
+        if (row.archived_at is None) == restore:
+            raise CorrectionError(f"the dataset {name!r} is {'not archived' if restore else 'archived already'}")
+        row.archived_at, row.archived_by = (None, None) if restore else (_now(), author)
 
 
 def split_sizes(engine: Engine) -> dict[str, list[int]]:
@@ -91,8 +125,9 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
         raise CorrectionError("a dataset name needs letters, digits, spaces, '-', '_' or '.'")
     if len(name) > DATASET_NAME_MAX:
         raise CorrectionError(f"a dataset name may hold at most {DATASET_NAME_MAX} characters, got {len(name)}")
-    if name in list_datasets(engine):
-        raise CorrectionError(f"a dataset named {name!r} exists already")
+    if name in dataset_names(engine):
+        raise CorrectionError(f"a dataset named {name!r} exists already" + (" (archived: restore it, or choose another name)"
+                                                                            if name in archived_datasets(engine) else ""))
     if (dev is None) != (test is None):
         raise CorrectionError("give both a dev and a test file (the files' own split), or neither (the file is split 80/10/10)")
     reads = [_read(data, filename)] + [_read(*part) for part in (dev, test) if part is not None]

@@ -35,7 +35,7 @@ ACTIONS = {
     "roll back": "admin",
     "import": "admin",
     "change entity types": "admin",
-    "delete dataset": "admin",
+    "archive datasets": "admin",
     "manage users": "admin",
 }
 SESSION_LIFETIME = timedelta(hours=12)

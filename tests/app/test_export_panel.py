@@ -62,3 +62,20 @@ def test_an_export_file_is_named_for_its_dataset_tool_and_scheme():
     assert export_name("bio", "label-studio", "IOB2") == "bio-corrected-label-studio.json"
     assert export_name("bio", "prodigy", "IOB2") == "bio-corrected-prodigy.jsonl"
     assert export_name("bio", "conll", "BIOES") == "bio-corrected-bioes.conll" and export_name("bio", "csv", "IOB2") == "bio-corrected.csv"
+
+
+def test_an_admin_archives_the_dataset_chosen_and_the_sidebar_falls_back_to_the_default(bio):
+    from ner_core.storage.datasets import archived_datasets
+    from ner_core.storage.db import make_engine
+
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["dataset"] = "bio"
+    app.switch_page("pages/annotate.py")
+    app.run()
+    assert app.button(key="annotate_archive").disabled  # the box first
+    app.checkbox(key="annotate_archive_sure").check().run()
+    app.button(key="annotate_archive").click().run()
+    assert not app.exception
+    assert "Archived bio" in [s.value for s in app.sidebar.success][0] and app.session_state["dataset"] == "default"
+    assert "bio" in archived_datasets(make_engine(bio.engine.url.render_as_string(hide_password=False)))
+    assert "annotate_archive" not in [b.key for b in app.button]  # the default corpus is never archived

@@ -69,6 +69,32 @@ def test_an_imported_dataset_records_the_tag_scheme_of_its_file(db_url, tmp_path
 
 
 
+def test_an_archived_dataset_leaves_every_list_keeps_its_corrections_and_comes_back(db_url, tmp_path):
+    """helper-70: trial imports stayed in every sidebar for good; archiving hides one and deletes nothing."""
+    from ner_core.storage.datasets import archive_dataset, archived_datasets, dataset_paths, import_dataset, open_dataset
+    from ner_core.storage.store import CorrectionError
+    from ner_core.storage.users import RoleError, User, add_user
+
+    engine = make_engine(db_url)
+    import_dataset(engine, "trial", b"Aspirin\tB-drug\nhelps\tO\n", "trial.conll", tmp_path)
+    open_dataset("trial", engine).save(0, ["O", "O"], author="ann")
+    add_user(engine, "ann", "annotator", "correct horse")
+    with pytest.raises(RoleError):
+        archive_dataset(engine, "trial", "ann", User("ann", "annotator"))
+    with pytest.raises(CorrectionError, match="the default corpus is not archived"):
+        archive_dataset(engine, "default", "root")
+    archive_dataset(engine, "trial", "root", User("root", "admin"))
+    assert "trial" not in dataset_paths(engine) and list(archived_datasets(engine)) == ["trial"]
+    with pytest.raises(CorrectionError, match=r"the dataset 'trial' was archived by root on .*: restore it first"):
+        open_dataset("trial", engine)
+    with pytest.raises(CorrectionError, match=r"a dataset named 'trial' exists already \(archived: restore it"):
+        import_dataset(engine, "trial", b"x\tO\n", "again.conll", tmp_path)  # the name stays its own
+    with pytest.raises(CorrectionError, match="is archived already"):
+        archive_dataset(engine, "trial", "root")
+    archive_dataset(engine, "trial", "root", restore=True)
+    assert "trial" in dataset_paths(engine) and open_dataset("trial", engine).tags(0) == ["O", "O"]  # the correction kept
+
+
 def test_a_dataset_imported_with_its_dev_and_test_files_keeps_their_split(db_url, tmp_path):
     from ner_core.data.corpus import CorpusError
     from ner_core.storage.datasets import import_dataset, open_dataset

@@ -135,7 +135,7 @@ def test_roles_allow_their_actions_and_those_below():
     ann, rev, root = User("ann", "annotator"), User("rita", "reviewer"), User("root", "admin")
     assert allowed(ann, "correct") and not allowed(ann, "review") and not allowed(ann, "retrain")
     assert allowed(rev, "correct") and allowed(rev, "review") and not allowed(rev, "activate")
-    assert all(allowed(root, a) for a in ("correct", "review", "retrain", "activate", "roll back", "import", "delete dataset"))
+    assert all(allowed(root, a) for a in ("correct", "review", "retrain", "activate", "roll back", "import", "archive datasets"))
     assert allowed(None, "retrain")  # no users defined, or the command line
     assert refusal(ann, "retrain") == "ann is an annotator: only admins may retrain"
     assert refusal(ann, "review") == "ann is an annotator: only reviewers and admins may review"
