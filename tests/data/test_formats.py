@@ -217,6 +217,8 @@ def test_of_a_task_annotated_by_several_people_the_first_annotation_is_read_and_
     ('{"tokens": ["a"], "ner_tags": [3]}', r"^x.jsonl:2: 'ner_tags' holds numbers"),
     ('{"tokens": ["a", "b"], "tags": ["O"]}', r"^x.jsonl:2: 'tags' must be a list of as many tags"),
     ('{"sentence": "abc"}', r"^x.jsonl:2: a record needs tokens and tags"),
+    ('{"abstract": "Aspirin helps", "id": 3, "label": [{"start": 0, "end": 7, "labels": ["CHEM"]}]}',  # helper-70: JSON-MIN
+     r"^x.jsonl:2: a record with spans needs its text under the key text \(its string fields: abstract\); rename the field"),
     ('{"text": "abc", "label": [[0, 3', r"^x.jsonl:2: invalid JSON"),
 ])
 def test_bad_json_records_are_refused_with_their_line(record, message):

@@ -165,6 +165,10 @@ def _record(record: object, line: int, reading: Reading) -> RawSentence | None:
         return _from_tags({**record, "tags": ["O"] * len(record[token_key])}, token_key, "tags", line, reading)
     if isinstance(record.get("text"), str):  # unlabelled: text alone
         return _from_spans(record["text"], [], None, line, reading)
+    if _first(record, _SPAN_KEYS) and not isinstance(record.get("text"), str):  # JSON-MIN names the text as its config does
+        fields = ", ".join(k for k, v in record.items() if isinstance(v, str))
+        raise reading.error(f"a record with spans needs its text under the key text (its string fields: {fields or 'none'}); "
+                            "rename the field, or export Label Studio's JSON (not JSON-MIN), which names it in data", line)
     if reading.ignore_tags:
         raise reading.error("a record needs text (key text) or tokens (keys tokens/words)", line)
     raise reading.error(
