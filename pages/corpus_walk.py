@@ -26,7 +26,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
 
     @st.fragment
     def view() -> None:  # a decision reruns only this part of the page
-        ahead, conflict = session.ahead() if session.conflict is None else [], session.conflict
+        ahead, conflict = session.ahead(store, author) if session.conflict is None else [], session.conflict
         if ahead:
             st.query_params[AT] = str(ahead[0])  # the address keeps the place
         states = store.snapshots(ahead)

@@ -77,3 +77,17 @@ def test_a_sessions_first_walk_resumes_where_a_reload_left_it(store):
     fresh = WalkSession()
     fresh.start("all", [0, 1], resume=7)  # not one of them: from the start
     assert fresh.ahead() == [0, 1]
+
+
+def test_two_people_walking_one_search_take_different_sentences(store):
+    """A walk claims what it sends, as the review queue and New text do: a colleague's walk is sent the others."""
+    ann, bob = WalkSession(), WalkSession()
+    for walk in (ann, bob):
+        walk.start(("demo", "all"), [0, 1, 2, 3])
+    assert ann.ahead(store, "ann") == [0, 1, 2, 3]  # before a first decision only the one on screen is held
+    assert bob.ahead(store, "bob") == [1, 2, 3]
+    ann.apply([op(1, "keep", 0)], store, "ann")
+    assert ann.ahead(store, "ann") == [2, 3]  # after a decision: half of those open to her held, 2
+    assert bob.ahead(store, "bob") == [0, 1, 3]  # 0 let go once decided (a walk records no keep: a save is a version)
+    bob.apply([op(1, "skip", 0)], store, "bob")
+    assert bob.ahead(store, "bob") == [1, 3] and ann.ahead(store, "ann") == [2, 3]
