@@ -38,7 +38,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
                        "suggestion": guesses.get(i, states[i].tags), "flagged": [0, 0], "score": None,
                        "source": _where(parts.get(i, "train")),
                        **_model_line(guesses.get(i), model_label)} for i in ahead],
-            "acked": session.acked, "refused": session.refused, "dataset": dataset, "mode": "walk",
+            "acked": session.acked, "refused": session.refused, "dataset": dataset, "mode": "walk", "model": model is not None,
             "decided": session.decided[session.started], "message": {"kind": message[0], "text": message[1]} if message else None,
             "open": session.left(), "split": "", "evaluation": False, "author": author, "types": types,
             "colours": type_colours(types), "guidelines": guidelines(store), "empty": "The end of the sentences found: search again above.",
@@ -66,5 +66,5 @@ def _suggestions(model_label: str, model, words: dict[int, list[str]]) -> dict[i
 def _model_line(predicted: list[str] | None, model_label: str) -> dict:
     """What ``a`` saves: the model's tags (the annotator draws them where they differ from the gold), or the gold."""
     if predicted is None:
-        return {"given": "the gold", "suggested": "no model to suggest tags (a keeps them)", "detail": ""}
+        return {"given": "the gold", "suggested": "no model to suggest tags (a keeps the gold)", "detail": ""}
     return {"model": predicted, "detail": model_label}

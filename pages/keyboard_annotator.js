@@ -119,7 +119,8 @@ export default function (component) {
   function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
 
   const keys = [...(data.pool ? [["a", "add it as shown"], ["d", "discard the sentence"]]
-                               : [["a", data.mode === "walk" ? "save the model's tags" : "accept the suggestion"], ["g", "keep the gold"]]),
+                               : [["a", data.mode !== "walk" ? "accept the suggestion" : data.model ? "save the model's tags" : "keep the gold (no model)"],
+                                  ["g", "keep the gold"]]),
                 ["s", "skip"], ["u / ctrl+z", "undo"],
                 ["← → Home End", "move"], ["shift+move", "extend"], [data.types.length > 9 ? "1-9, shift+1-9" : "1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
                 ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],

@@ -6,7 +6,7 @@ import streamlit as st
 from ner_core.data.corpus import SPLITS, Split, format_problem
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
-from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
+from ner_core.storage.datasets import DEFAULT_DATASET, archived_datasets, dataset_paths, import_dataset
 from ner_core.storage.db import default_db_url, shared_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User
@@ -24,7 +24,9 @@ def dataset_choice() -> None:
     if st.session_state.get(DATASET_KEY, DEFAULT_DATASET) not in names:  # archived meanwhile
         st.session_state[DATASET_KEY] = DEFAULT_DATASET
     if (asked := st.query_params.get(DATASET_KEY)) not in (None, *names):  # the binding drops it from the address
-        st.sidebar.warning(f"No dataset named {asked!r} (archived or misspelt): showing `{DEFAULT_DATASET}`.")
+        archived = archived_datasets(shared_engine()).get(asked)
+        st.sidebar.warning((f"The dataset {asked!r} was archived by {archived[0]} on {archived[1]:%Y-%m-%d %H:%M}" if archived else
+                            f"No dataset named {asked!r} (misspelt?)") + f": showing `{DEFAULT_DATASET}`.")
     st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params", help="Every page acts on this dataset. Your own "
                          "corpus: the Annotate page, *Import a corpus file as a new dataset* in its sidebar; then *Train models* on Retrain.")
 

@@ -91,8 +91,9 @@ def dataset_part(name: str, split: str) -> list[Sentence]:
     return sentences
 
 
-def dataset_model(args: argparse.Namespace) -> Path:
-    """``--checkpoint``, or ``--model`` in the active model set of ``--dataset`` (the models its app pages use)."""
+def dataset_model(args: argparse.Namespace, fallback: bool = False) -> Path:
+    """``--checkpoint``, or ``--model`` in the active model set of ``--dataset`` (the models its app pages use); with
+    ``fallback``, where the set has no ``--model``, the model its pages use (a voted pipeline, else a single tagger)."""
     if args.checkpoint:
         return existing_model(args)
     from ..storage.datasets import open_dataset
@@ -103,6 +104,10 @@ def dataset_model(args: argparse.Namespace) -> Path:
         raise CheckpointError(f"the dataset {args.dataset!r} has no trained model yet: train one (the Retrain page, or "
                               "`train-method`), or give --checkpoint DIR")
     path = active_dir(args.dataset) / args.model
+    if not path.is_dir() and fallback:
+        served = Path(next(iter(available_models(args.dataset).values())))
+        print(f"note: no {args.model!r} in the active set of {args.dataset!r}: using {served.name}, as its pages do", file=sys.stderr)
+        return served
     if not path.is_dir():
         there = sorted(d.name for d in path.parent.iterdir() if d.is_dir() and (d / "config.json").is_file())
         raise CheckpointError(f"no model {args.model!r} in the active set of {args.dataset!r}: give --model one of {', '.join(there)}")

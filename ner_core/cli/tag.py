@@ -111,7 +111,7 @@ def cmd_mine(args: argparse.Namespace) -> int:
 
     from ..quality.mining import mine
 
-    path = dataset_model(args) if args.dataset else existing_model(args)
+    path = dataset_model(args, fallback=True) if args.dataset else existing_model(args)
     read = text_or_corpus(args)
     print(read.summary(), file=sys.stderr)
     model = load_model(path, args.device)

@@ -247,6 +247,7 @@ class Pool:
             batch, now = uuid.uuid4().hex, _now()
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():
+                    self.store.check_open(session)
                     index = item.corpus_index
                     if index is None:
                         top = session.scalar(select(func.max(PoolSentence.corpus_index)).where(PoolSentence.dataset_id == self.dataset_id))

@@ -181,6 +181,7 @@ class CorrectionStore:
                 return result  # nothing to write
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():
+                    self.check_open(session)
                     for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
                         if not bump_version(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
                             raise _Stale(sentence)
@@ -267,6 +268,7 @@ class CorrectionStore:
         if sentence is not None and expected_version is not None and states[sentence].version != expected_version:
             raise self._stale(sentence, "undone")
         with Session(self.engine) as session, session.begin():
+            self.check_open(session)
             now = _now()
             for s in touched:  # the versions read must still be current: nothing changed since the check below
                 if not bump_version(session, self.dataset_id, s, author, now, states[s].version):
@@ -290,6 +292,15 @@ class CorrectionStore:
                 also(session, batch)
         first = rows[0].sentence
         return Undone(first, [r.token for r in rows if r.sentence == first], touched, batch)
+
+    def check_open(self, session: Session) -> None:
+        """Refuse a write to the dataset once an admin has archived it (a page drawn before then still offers saves):
+        it would be kept, out of everyone's sight."""
+        archived = session.execute(select(Dataset.archived_by, Dataset.archived_at).where(Dataset.id == self.dataset_id)).first()
+        if archived is not None and archived.archived_at is not None:
+            raise CorrectionError(f"the dataset {self.name!r} was archived by {archived.archived_by} on "
+                                  f"{archived.archived_at:%Y-%m-%d %H:%M}: nothing is saved to it until an admin restores it "
+                                  "(`datasets restore`)")
 
     def snapshot(self, sentence: int) -> SentenceState:
         """The sentence's current tags and version, read together: pass the version back with any write."""

@@ -16,7 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..data.tags import iob2_errors
+from ..data.tags import spans
 from ..quality.review_queue import ACCEPTED, queue_item
 from ..storage.schema import NOTE_MAX, POOL_ADDED, Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
 from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_batch
@@ -207,20 +207,25 @@ def _reject(session: Session, store: CorrectionStore, batch: str, touched: list[
 
 
 def _check_reverted(session: Session, store: CorrectionStore, since: int, changed: list[int], before: dict, after: dict) -> None:
-    """Refuse a rejection whose tags would name a type removed since, or break an entity someone built on the batch
-    (saves after row ``since`` whose ``I-`` tags it would leave without the ``B-`` it saved): nothing is written then."""
+    """Refuse a rejection whose tags would name a type removed since, or change an entity holding a token that a later
+    save (a row after ``since``) changed: someone built on the batch (extended, split or joined its entity), and setting
+    it back would reshape their work unseen. Nothing is written then."""
     for sentence in changed:
         removed = store.tagset.unknown_tags(after[sentence])
         if removed:
             raise ReviewError(f"not rejected: it would bring back {', '.join(removed)} on sentence {sentence}, of a type removed "
                               "since: add the type again (Annotate's Entity types) to reject it, or correct the sentence on Annotate")
-        if iob2_errors(after[sentence]) and not iob2_errors(before[sentence]):
-            later = sorted(set(session.scalars(select(Correction.author).where(
-                Correction.dataset_id == store.dataset_id, Correction.sentence == sentence, Correction.reverted.is_(False),
-                Correction.id > since))))
-            raise ReviewError(f"not rejected: {', '.join(later)} built on it on sentence {sentence}, and setting it back would "
-                              "break their entity (an I- tag left without its B-): reject their batch first, or correct the "
-                              "sentence on Annotate")
+        later = session.execute(select(Correction.token, Correction.author).where(
+            Correction.dataset_id == store.dataset_id, Correction.sentence == sentence, Correction.reverted.is_(False),
+            Correction.id > since)).all()
+        tokens = {token for token, _ in later}
+
+        def theirs(tags: list[str]) -> set:  # the entities holding a token saved later
+            return {e for e in spans(tags) if any(e.start <= t < e.end for t in tokens)}
+
+        if theirs(before[sentence]) != theirs(after[sentence]):
+            raise ReviewError(f"not rejected: {', '.join(sorted({a for _, a in later}))} built on it on sentence {sentence}, and "
+                              "setting it back would change their entity: reject their batch first, or correct the sentence on Annotate")
 
 
 def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: list[Correction], after: dict) -> None:

@@ -79,3 +79,7 @@ def test_an_admin_archives_the_dataset_chosen_and_the_sidebar_falls_back_to_the_
     assert "Archived bio" in [s.value for s in app.sidebar.success][0] and app.session_state["dataset"] == "default"
     assert "bio" in archived_datasets(make_engine(bio.engine.url.render_as_string(hide_password=False)))
     assert "annotate_archive" not in [b.key for b in app.button]  # the default corpus is never archived
+    linked = AppTest.from_file(APP, default_timeout=120)
+    linked.query_params["dataset"] = "bio"  # a link made before: it says who archived it (helper-71)
+    linked.run()
+    assert linked.sidebar.warning[0].value.startswith("The dataset 'bio' was archived by ")

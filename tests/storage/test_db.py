@@ -77,7 +77,8 @@ def test_an_archived_dataset_leaves_every_list_keeps_its_corrections_and_comes_b
 
     engine = make_engine(db_url)
     import_dataset(engine, "trial", b"Aspirin\tB-drug\nhelps\tO\n", "trial.conll", tmp_path)
-    open_dataset("trial", engine).save(0, ["O", "O"], author="ann")
+    opened = open_dataset("trial", engine)  # a page drawn before the archiving
+    opened.save(0, ["O", "O"], author="ann")
     add_user(engine, "ann", "annotator", "correct horse")
     with pytest.raises(RoleError):
         archive_dataset(engine, "trial", "ann", User("ann", "annotator"))
@@ -91,6 +92,9 @@ def test_an_archived_dataset_leaves_every_list_keeps_its_corrections_and_comes_b
         import_dataset(engine, "trial", b"x\tO\n", "again.conll", tmp_path)  # the name stays its own
     with pytest.raises(CorrectionError, match="is archived already"):
         archive_dataset(engine, "trial", "root")
+    for write in (lambda: opened.save(0, ["B-drug", "O"], author="ann"), lambda: opened.undo("ann", 0)):  # helper-71: kept unseen
+        with pytest.raises(CorrectionError, match=r"the dataset 'trial' was archived by root on .*: nothing is saved to it until"):
+            write()
     archive_dataset(engine, "trial", "root", restore=True)
     assert "trial" in dataset_paths(engine) and open_dataset("trial", engine).tags(0) == ["O", "O"]  # the correction kept
 

@@ -364,3 +364,8 @@ def test_evaluate_cli_scores_a_dataset_as_the_app_does_with_its_corrections(smal
     assert len(json.loads(tagged[0].stdout)[0]) == 5 and f"loading the model at {base / 'ckpt' / 'bilstm_crf'}" in tagged[0].stderr
     nowhere = run_cli("mine", "--dataset", "nosuch", "--data", str(small_corpus), checkpoints=base / "ckpt")
     assert nowhere.returncode == 1 and "no dataset named 'nosuch'; known: default" in nowhere.stderr
+    (tmp_path / "raw.txt").write_text("Rain fell in Spain.\nSnow fell in Oslo on Monday.\n")  # helper-71: a set without a
+    mined = run_cli("mine", "--dataset", "default", "--model", "nosuch", "--data", str(tmp_path / "raw.txt"), "--json",  # voted
+                    checkpoints=base / "ckpt")  # pipeline refused mine's default model: the pages' model is used, as said
+    assert mined.returncode == 0 and "note: no 'nosuch' in the active set of 'default': using " in mined.stderr, mined.stderr
+    assert sorted(m["sentence"] for m in json.loads(mined.stdout)) == [0, 1]

@@ -264,10 +264,19 @@ def test_a_rejection_that_would_break_an_entity_a_colleague_built_on_it_is_refus
     batch = store.save(2, ["B-org", "O"], author="bob").batch
     store.save(2, ["B-org", "I-org"], author="ann")
     version = store.sentence_version(2)
-    with pytest.raises(ReviewError, match="not rejected: ann built on it on sentence 2, and setting it back would break "
+    with pytest.raises(ReviewError, match="not rejected: ann built on it on sentence 2, and setting it back would change "
                        "their entity"):
         decide(store, batch, "rejected", RITA)
     assert store.tags(2) == ["B-org", "I-org"] and store.sentence_version(2) == version and pending(store)[0].batch == batch
+    # helper-71: valid tags all the same, but ann's "Smith visited" would become "John Smith visited"
+    split = store.save(0, ["B-per", "B-per", "O", "B-geo"], author="bob").batch
+    store.save(0, ["B-per", "B-per", "I-per", "B-geo"], author="ann")
+    with pytest.raises(ReviewError, match="not rejected: ann built on it on sentence 0"):
+        decide(store, split, "rejected", RITA)
+    store.save(1, ["O", "B-geo", "O", "B-tim"], author="bob")  # an entity of bob's; ann changes another one
+    other = pending(store)[-1].batch
+    store.save(1, ["O", "B-geo", "O", "O"], author="ann")
+    assert decide(store, other, "rejected", RITA).changed == (1,) and store.tags(1) == ["O", "B-org", "O", "O"]
 
 
 def test_an_undo_or_rejection_never_brings_back_a_type_removed_since(store):
