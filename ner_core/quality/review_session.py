@@ -95,12 +95,14 @@ class OpsSession:
     def _apply(self, op: dict, *where: Any) -> None:
         raise NotImplementedError
 
-    def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str, available: int) -> list[int]:
+    def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str, available: int,
+             decided: Sequence[int] = ()) -> list[int]:
         """Claim the ``kind`` items sent, on screen first, for ``author``: before this session's first op only the one on
         screen, for a minute (opening the page is not annotating); after it, at most half of the ``available`` ones (those another
-        annotator does not hold), so that a small queue stays shared. Returns the items sent that another annotator holds."""
+        annotator does not hold), so that a small queue stays shared; and ``decided``, items this session decided that no
+        stored decision keeps from the others (a walk's). Returns the items sent that another annotator holds."""
         share = max(1, available // 2) if self.done else 1
-        return claim(engine, kind, list(items[:share]), author, looking=not self.done)
+        return claim(engine, kind, [*items[:share], *decided], author, looking=not self.done)
 
     def count(self, place: Hashable, step: int) -> None:
         """Count a decision (``step`` 1) or an undone one (-1) at ``place``, never below zero."""

@@ -38,14 +38,15 @@ class WalkSession(OpsSession):
 
     def ahead(self, store: CorrectionStore | None = None, author: str | None = None) -> list[int]:
         """The sentences to send to the browser: the one an undo brought back, then the next ones not passed. With
-        ``store`` and ``author``, those another annotator's walk holds are left out and those sent are claimed
-        (:meth:`~.review_session.OpsSession.hold`): two people walking one search take different sentences."""
+        ``store`` and ``author``, those another annotator's walk holds are left out and those sent are claimed, with
+        those this walk decided (:meth:`~.review_session.OpsSession.hold`): two people walking one search take different
+        sentences while both walk it."""
         kind = f"s{store.dataset_id}" if store is not None and author else None  # a claim names its dataset
         for _ in range(2):  # again if another page claimed the first one a moment ago (two pages opened at once)
             others = set(held_by_others(store.engine, kind, author)) if kind else set()
             rest = [s for s in self.sentences if s not in self.passed and s != self.first and s not in others]
             ahead = ([self.first] if self.first is not None and self.first not in self.passed else []) + rest[:BUFFER]
-            taken = self.hold(store.engine, kind, ahead, author, len(rest)) if kind else []
+            taken = self.hold(store.engine, kind, ahead, author, len(rest), [s for s, _ in self.mine]) if kind else []
             if not ahead or ahead[0] not in taken:
                 return ahead
         return ahead

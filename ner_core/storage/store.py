@@ -474,8 +474,8 @@ class CorrectionStore:
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
                  "word": self.word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag, "author": r.author,
-                 "undone": r.reverted, "rejected": rejected, "undone by": r.reverted_by, "undone at": r.reverted_at,
-                 "why": note or ""}
+                 "undone": r.reverted, "rejected": rejected, "why": note or "", "undone by": r.reverted_by,
+                 "undone at": r.reverted_at}  # a reviewer's note before the columns a narrow screen scrolls to
                 for r, rejected, note in rows
             ]
 
