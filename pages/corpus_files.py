@@ -38,6 +38,9 @@ def import_form(user: User | None) -> None:
             getattr(st, kind)(message)
             if detail:
                 st.text(detail)  # the file's summary as it is (no Markdown)
+    if "annotate_archived" in st.session_state:  # in sight: the expander it was clicked in is gone with the dataset
+        kind, message = st.session_state.pop("annotate_archived")
+        getattr(st.sidebar, kind)(message)
     if (dataset := st.session_state.get(DATASET_KEY, DEFAULT_DATASET)) != DEFAULT_DATASET:
         with st.sidebar.expander("Archive this dataset"):
             sure = st.checkbox(f"Hide {dataset} from every list: its sentences, corrections and models are kept, and "
@@ -53,11 +56,11 @@ def _archive(user: User | None, dataset: str) -> None:
     try:
         archive_dataset(shared_engine(), dataset, user.name if user else st.session_state.get(AUTHOR) or "anonymous", user)
     except CorrectionError as err:
-        st.session_state.annotate_imported = ("error", f"Not archived: {plain(str(err))}", "")
+        st.session_state.annotate_archived = ("error", f"Not archived: {plain(str(err))}")
         return
     st.session_state[DATASET_KEY], st.session_state.annotate_archive_sure = DEFAULT_DATASET, False
-    st.session_state.annotate_imported = ("success", f"Archived {dataset}: `python -m ner_core datasets restore --dataset "
-                                          f"'{dataset}'` brings it back.", "")
+    st.session_state.annotate_archived = ("success", f"Archived {dataset}: `python -m ner_core datasets restore --dataset "
+                                          f"'{dataset}'` brings it back.")
 
 
 @signed_in
