@@ -74,7 +74,9 @@ def remove_type(store: CorrectionStore, name: str) -> None:
     if name not in store.added_types():
         kind = "a type of the dataset's file" if name in store.tagset.types else "not a type of the dataset"
         raise CorrectionError(f"{name!r} is {kind}: only a type added in the app can be removed")
-    with Session(store.engine) as session, session.begin():  # checked and removed in one transaction
+    with Session(store.engine) as session, session.begin():  # removed, then checked: a save meanwhile waits, or is seen
+        session.execute(delete(EntityType).where(EntityType.dataset_id == store.dataset_id, EntityType.name == name))
+        session.execute(delete(TypeGuideline).where(TypeGuideline.dataset_id == store.dataset_id, TypeGuideline.name == name))
         for found, where in ((tagged_with(store, name, session), "tagged with it; untag"),
                              (annotated_with(store, name, session), "tagged with it in a double annotation (Agreement); "
                                                                     "adjudicate")):
@@ -82,8 +84,6 @@ def remove_type(store: CorrectionStore, name: str) -> None:
                 shown = ", ".join(map(str, found[:10])) + (f" and {len(found) - 10} more" if len(found) > 10 else "")
                 raise CorrectionError(f"{name!r} is not removed: sentence{'s' * (len(found) > 1)} {shown} "
                                       f"{'are' if len(found) > 1 else 'is'} {where} {'them' if len(found) > 1 else 'it'} first")
-        session.execute(delete(EntityType).where(EntityType.dataset_id == store.dataset_id, EntityType.name == name))
-        session.execute(delete(TypeGuideline).where(TypeGuideline.dataset_id == store.dataset_id, TypeGuideline.name == name))
 
 
 GUIDELINE_MAX = 1000  # characters in a type's guideline

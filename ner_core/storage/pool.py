@@ -256,6 +256,7 @@ class Pool:
                                            .values(state=ADDED, corpus_index=index, batch=batch, decided_by=author, decided_at=now))
                     if done.rowcount != 1:
                         raise self._decided(item_id)
+                    self.store.check_types(session, tags)
                     session.execute(update(Correction).where(  # a re-add starts from all O, whatever was left on its index
                         Correction.dataset_id == self.dataset_id, Correction.sentence == index, Correction.reverted.is_(False))
                         .values(reverted=True, reverted_by=author, reverted_at=now))

@@ -185,6 +185,7 @@ class CorrectionStore:
                     for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
                         if not bump_version(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
                             raise _Stale(sentence)
+                    self.check_types(session, (r.new_tag for r in rows))
                     session.add_all(rows)
                     if also is not None:
                         also(session, result)
@@ -273,6 +274,7 @@ class CorrectionStore:
             for s in touched:  # the versions read must still be current: nothing changed since the check below
                 if not bump_version(session, self.dataset_id, s, author, now, states[s].version):
                     raise _Stale(s)
+            self.check_types(session, (r.old_tag for r in rows))
             newer = session.scalar(select(Correction.sentence).where(
                 Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
                 Correction.id > max(r.id for r in rows), Correction.batch != batch).limit(1))
@@ -301,6 +303,21 @@ class CorrectionStore:
             raise CorrectionError(f"the dataset {self.name!r} was archived by {archived.archived_by} on "
                                   f"{archived.archived_at:%Y-%m-%d %H:%M}: nothing is saved to it until an admin restores it "
                                   "(`datasets restore`)")
+
+    def check_types(self, session: Session, tags: Iterable[str]) -> None:
+        """Refuse ``tags`` of a type added in the app that an admin removed after the caller checked them: called after
+        the transaction's first write (SQLite: its write lock), reading the types' rows FOR SHARE (PostgreSQL), so that
+        a removal either comes wholly before (and this write is refused) or waits and then finds the sentence tagged."""
+        added = {tag_type(t) for t in tags} - {None, *self.file_tagset.types}
+        if not added:
+            return
+        kept = set(session.scalars(select(EntityType.name).where(
+            EntityType.dataset_id == self.dataset_id, EntityType.name.in_(added)).with_for_update(read=True)))
+        gone = sorted(added - kept)
+        if gone:
+            raise CorrectionError(f"the type{'s' * (len(gone) > 1)} {', '.join(gone)} {'were' if len(gone) > 1 else 'was'} "
+                                  "removed from the dataset meanwhile, so nothing was saved: add it again (Annotate's Entity "
+                                  "types), or tag those tokens otherwise")
 
     def snapshot(self, sentence: int) -> SentenceState:
         """The sentence's current tags and version, read together: pass the version back with any write."""

@@ -204,6 +204,8 @@ def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], 
             session.add(DoubleAnnotation(assignment_id=row.id, annotator=user.name, tags=tags, saved_at=_now(), base=start))
         else:
             mine.tags, mine.saved_at = tags, _now()
+        session.flush()
+        store.check_types(session, tags)
     return repaired
 
 

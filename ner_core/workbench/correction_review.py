@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..data.tags import spans
 from ..quality.review_queue import ACCEPTED, queue_item
 from ..storage.schema import NOTE_MAX, POOL_ADDED, Assignment, Correction, CorrectionReview, PoolSentence, ReviewDecision, ReviewItem, SentenceVersion
-from ..storage.store import CorrectionStore, bump_version, refuse_when_full, reopen_batch
+from ..storage.store import CorrectionError, CorrectionStore, bump_version, refuse_when_full, reopen_batch
 from ..storage.users import User, refusal, require
 
 DECISIONS = ("accepted", "rejected")
@@ -226,6 +226,10 @@ def _check_reverted(session: Session, store: CorrectionStore, since: int, change
         if theirs(before[sentence]) != theirs(after[sentence]):
             raise ReviewError(f"not rejected: {', '.join(sorted({a for _, a in later}))} built on it on sentence {sentence}, and "
                               "setting it back would change their entity: reject their batch first, or correct the sentence on Annotate")
+    try:  # a removal meanwhile
+        store.check_types(session, (t for sentence in changed for t in after[sentence]))
+    except CorrectionError as removed:
+        raise ReviewError(f"not rejected: {removed}") from None
 
 
 def _reopen_undone_suggestions(session: Session, store: CorrectionStore, live: list[Correction], after: dict) -> None:

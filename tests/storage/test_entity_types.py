@@ -1,4 +1,6 @@
 """Entity types added to a dataset in the app: on both database backends, with tags as long as a type allows."""
+import threading
+
 import pytest
 
 from ner_core.data.corpus import Sentence, write_corpus
@@ -130,3 +132,49 @@ def test_a_type_in_a_double_annotation_is_not_removed_until_adjudicated(store):
                                               "annotation \\(Agreement\\); adjudicate it first"):
         remove_type(store, "gadget")
     assert store.added_types() == ["gadget"]
+
+
+def _beside(work) -> tuple[threading.Thread, list]:
+    """``work`` started in another thread (another connection), given a second to run into this transaction's locks."""
+    outcome: list = []
+
+    def run() -> None:
+        try:
+            outcome.append(work())
+        except CorrectionError as refused:
+            outcome.append(refused)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(1)
+    return thread, outcome
+
+
+def test_a_type_removed_while_a_save_tags_with_it_is_refused_one_way_or_the_other(store, db_url, tmp_path, monkeypatch):
+    """The save checked the type before its transaction, the removal checked the sentences before the save's commit:
+    both went through, and the sentence held a type the dataset no longer had (every later save refused as "unknown")."""
+    import ner_core.storage.entity_types as entity_types
+
+    add_type(store, "product", "admin")
+    admin = CorrectionStore(make_engine(db_url), "movies", tmp_path / "movies.conll")  # the admin's instance
+    removal: list = []
+    store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-product"], author="ann",  # the removal runs while the save is open
+               also=lambda *_: removal.extend(_beside(lambda: remove_type(admin, "product"))))
+    removal[0].join()
+    assert isinstance(removal[1][0], CorrectionError) and "sentence 1 is tagged with it" in str(removal[1][0])
+    assert store.added_types() == ["product"] and store.tags(1)[4] == "B-product"
+
+    store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "O"], author="ann")
+    checked = entity_types.tagged_with
+    saving: list = []
+
+    def save_meanwhile(*args, **kwargs):  # the removal has taken the type out, and not committed yet
+        if not saving:
+            saving.extend(_beside(lambda: store.save(2, ["B-product", "O"], author="bob")))
+        return checked(*args, **kwargs)
+
+    monkeypatch.setattr(entity_types, "tagged_with", save_meanwhile)
+    remove_type(admin, "product")
+    saving[0].join()
+    assert isinstance(saving[1][0], CorrectionError) and "the type product was removed from the dataset meanwhile" in str(saving[1][0])
+    assert store.added_types() == [] and store.tags(2) == ["B-ACTOR", "O"]
