@@ -8,7 +8,7 @@ meanwhile then comes as a conflict at Save.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Iterable, Sequence
 
 import streamlit as st
 
@@ -119,3 +119,18 @@ def unsaved_note(grid: Grid, key: str) -> None:
               f"(row {tokens}).")
     button.button("Discard", key=key, on_click=drop_draft, args=(grid.place,), width="stretch",
                   help="Drop these edits: the grid shows the stored tags again")
+
+
+def stranded_note(listed: Callable[[], Iterable[str]]) -> None:
+    """Warn, on every page, of unsaved edits in a dataset no longer ``listed()`` (archived meanwhile): the sidebar has
+    moved on to another dataset, and they stay in this tab until an admin restores theirs."""
+    drafts = st.session_state.get(DRAFTS)
+    if not drafts:
+        return
+    names = set(listed())
+    held = sorted((d, s, n) for (d, s), draft in drafts.items() if d not in names and (n := draft.changed()))
+    if held:
+        where = "; ".join(f"{d!r}, sentence {s} ({n} token{'s' * (n > 1)})" for d, s, n in held)
+        st.warning(plain(f"Not saved: unsaved edits in a dataset archived meanwhile ({where}). They are kept in this tab: ")
+                   + "once an admin restores it (`python -m ner_core datasets restore --dataset NAME`), choose it in the "
+                     "sidebar and Save them on Annotate.", icon=":material/inventory_2:")

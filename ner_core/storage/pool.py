@@ -247,7 +247,6 @@ class Pool:
             batch, now = uuid.uuid4().hex, _now()
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():
-                    self.store.check_open(session)
                     index = item.corpus_index
                     if index is None:
                         top = session.scalar(select(func.max(PoolSentence.corpus_index)).where(PoolSentence.dataset_id == self.dataset_id))
@@ -256,6 +255,7 @@ class Pool:
                                            .values(state=ADDED, corpus_index=index, batch=batch, decided_by=author, decided_at=now))
                     if done.rowcount != 1:
                         raise self._decided(item_id)
+                    self.store.check_open(session)
                     self.store.check_types(session, tags)
                     session.execute(update(Correction).where(  # a re-add starts from all O, whatever was left on its index
                         Correction.dataset_id == self.dataset_id, Correction.sentence == index, Correction.reverted.is_(False))

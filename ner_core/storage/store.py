@@ -181,10 +181,10 @@ class CorrectionStore:
                 return result  # nothing to write
             try:
                 with refuse_when_full(), Session(self.engine) as session, session.begin():
-                    self.check_open(session)
                     for sentence in sorted(versions):  # in order: concurrent batches lock version rows alike
                         if not bump_version(session, self.dataset_id, sentence, author, rows[0].created_at, versions[sentence]):
                             raise _Stale(sentence)
+                    self.check_open(session)
                     self.check_types(session, (r.new_tag for r in rows))
                     session.add_all(rows)
                     if also is not None:
@@ -269,11 +269,11 @@ class CorrectionStore:
         if sentence is not None and expected_version is not None and states[sentence].version != expected_version:
             raise self._stale(sentence, "undone")
         with Session(self.engine) as session, session.begin():
-            self.check_open(session)
             now = _now()
             for s in touched:  # the versions read must still be current: nothing changed since the check below
                 if not bump_version(session, self.dataset_id, s, author, now, states[s].version):
                     raise _Stale(s)
+            self.check_open(session)
             self.check_types(session, (r.old_tag for r in rows))
             newer = session.scalar(select(Correction.sentence).where(
                 Correction.dataset_id == self.dataset_id, Correction.reverted.is_(False), Correction.sentence.in_(touched),
@@ -297,8 +297,10 @@ class CorrectionStore:
 
     def check_open(self, session: Session) -> None:
         """Refuse a write to the dataset once an admin has archived it (a page drawn before then still offers saves):
-        it would be kept, out of everyone's sight."""
-        archived = session.execute(select(Dataset.archived_by, Dataset.archived_at).where(Dataset.id == self.dataset_id)).first()
+        it would be kept, out of everyone's sight. Called after the transaction's first write (SQLite: its write lock),
+        reading the dataset's row FOR SHARE (PostgreSQL): an archiving at the same moment comes wholly before or after."""
+        archived = session.execute(select(Dataset.archived_by, Dataset.archived_at).where(Dataset.id == self.dataset_id)
+                                   .with_for_update(read=True)).first()
         if archived is not None and archived.archived_at is not None:
             raise CorrectionError(f"the dataset {self.name!r} was archived by {archived.archived_by} on "
                                   f"{archived.archived_at:%Y-%m-%d %H:%M}: nothing is saved to it until an admin restores it "

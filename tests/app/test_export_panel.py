@@ -83,3 +83,37 @@ def test_an_admin_archives_the_dataset_chosen_and_the_sidebar_falls_back_to_the_
     linked.query_params["dataset"] = "bio"  # a link made before: it says who archived it (helper-71)
     linked.run()
     assert linked.sidebar.warning[0].value.startswith("The dataset 'bio' was archived by ")
+
+
+def test_unsaved_edits_in_a_dataset_archived_meanwhile_are_named_on_every_page_and_saved_after_a_restore(bio):
+    """helper-73: the grid held an edit, an admin archived the dataset, and the page went on with the default corpus's
+    sentence of that number, where Save said "Nothing to save": the edit was out of sight, unsaid."""
+    from data_editor import edit
+
+    from ner_core.storage.datasets import archive_dataset
+    from ner_core.storage.db import make_engine
+    from pages.tab_guards import APP_RAN
+
+    def through_app(run: AppTest) -> AppTest:  # AppTest runs a switched-to page without app.py after its first run
+        del app.session_state[APP_RAN]
+        return run.run()
+
+    engine = make_engine(bio.engine.url.render_as_string(hide_password=False))
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.session_state["dataset"] = "bio"
+    app.switch_page("pages/annotate.py")
+    app.run()
+    edit(app, "gold", {1: "B-DOSE"})
+    archive_dataset(engine, "bio", "alice")
+    through_app(app)
+    assert not app.exception and app.session_state["dataset"] == "default"
+    held = "Not saved\\: unsaved edits in a dataset archived meanwhile \\('bio', sentence 0 \\(1 token\\)\\)"  # escaped
+    assert app.warning[0].value.startswith(held) and "datasets restore --dataset NAME`" in app.warning[0].value
+    through_app(app.switch_page("pages/predict.py"))
+    assert app.warning[0].value.startswith(held)  # on every page, until saved
+    archive_dataset(engine, "bio", "alice", restore=True)
+    through_app(app.switch_page("pages/annotate.py"))
+    through_app(app.sidebar.selectbox(key="dataset").set_value("bio"))
+    assert not [w for w in app.warning if "archived meanwhile" in w.value]
+    app.button(key="annotate_save").click().run()
+    assert "Saved: 1 token(s) changed" in app.success[0].value and bio.tags(0)[1] == "B-DOSE"

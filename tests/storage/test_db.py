@@ -99,6 +99,30 @@ def test_an_archived_dataset_leaves_every_list_keeps_its_corrections_and_comes_b
     assert "trial" in dataset_paths(engine) and open_dataset("trial", engine).tags(0) == ["O", "O"]  # the correction kept
 
 
+def test_a_dataset_archived_while_a_save_is_open_waits_for_it_so_no_save_lands_unseen(db_url, tmp_path):
+    """helper-73: the save read "not archived", the archiving committed, then the save did: kept out of everyone's sight."""
+    import threading
+
+    from ner_core.storage.datasets import archive_dataset, import_dataset, open_dataset
+
+    engine = make_engine(db_url)
+    import_dataset(engine, "trial", b"Aspirin\tB-drug\nhelps\tO\n", "trial.conll", tmp_path)
+    opened = open_dataset("trial", engine)
+    archiving = threading.Thread(target=archive_dataset, args=(make_engine(db_url), "trial", "root"))
+    waited: list[bool] = []
+
+    def archive_meanwhile(*_) -> None:
+        archiving.start()
+        archiving.join(1)
+        waited.append(archiving.is_alive())  # the archiving waits for the open save's lock
+
+    opened.save(0, ["O", "O"], author="ann", also=archive_meanwhile)
+    archiving.join()
+    assert waited == [True]
+    with pytest.raises(Exception, match="the dataset 'trial' was archived by root"):
+        opened.save(0, ["B-drug", "O"], author="ann")
+
+
 def test_a_dataset_imported_with_its_dev_and_test_files_keeps_their_split(db_url, tmp_path):
     from ner_core.data.corpus import CorpusError
     from ner_core.storage.datasets import import_dataset, open_dataset
