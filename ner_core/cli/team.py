@@ -5,6 +5,7 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from ..data.corpus import EXPORTS, SPLITS, UNLABELLED_KINDS
@@ -47,7 +48,8 @@ def cmd_pool(args: argparse.Namespace) -> int:
     print(", ".join(f"{n:,} {state}" for state, n in counts.items()))
     for item in pool.items(limit=args.top):
         score = "unranked" if item.score is None else f"{item.score:.3f}"
-        print(f"{item.id:>7}  {score:>8}  {item.reason or ''}  |  {' '.join(item.words)}")
+        text = textwrap.shorten(" ".join(item.words), 100, placeholder=f" … ({len(item.words)} tokens)")  # a line each
+        print(f"{item.id:>7}  {score:>8}  {item.reason or ''}  |  {text}")
     return 0
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import Callable, Iterable, Mapping, Sequence
 
 from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..data.corpus import SPLITS, Sentence
@@ -273,9 +274,18 @@ class ReviewQueue:
     def fill(self, split: str, source: str, key: str, candidates: Iterable[Candidate]) -> int:
         """Add ``candidates`` of ``source`` to the queue of ``split`` once per ``key``; returns the items added.
 
-        A candidate already in the queue (decided or not) is not added again.
+        A candidate already in the queue (decided or not) is not added again; nor are any when another server fills
+        the same source at the same moment (two started together): its fill stands.
         """
         _check(split, source)
+        try:
+            return self._fill(split, source, key, candidates)
+        except IntegrityError:
+            if self.filled(split, source, key):
+                return 0
+            raise
+
+    def _fill(self, split: str, source: str, key: str, candidates: Iterable[Candidate]) -> int:
         with Session(self.store.engine) as session, session.begin():
             if session.get(ReviewFill, (self.store.dataset_id, split, source, key)) is not None:
                 return 0

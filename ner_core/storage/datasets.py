@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..data.corpus import CorpusError, CorpusFile, default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
+from ..data.tags import OUTSIDE
 from .db import shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
 from .store import CorrectionError, CorrectionStore, _now, refuse_when_full
@@ -135,6 +136,9 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
     if empty:
         raise CorpusError(f"{', '.join(empty)}: no sentence in it; every part of a split needs sentences")
     read, sentences = reads[0], [s for r in reads for s in r.sentences]
+    if all(tag == OUTSIDE for s in sentences for tag in s.tags):  # no type to correct, add to or train: every save refused
+        raise CorpusError(f"{read.name}: every tag is O, so it names no entity type; a dataset starts from annotated sentences "
+                          "(raw text goes into an existing dataset's pool, on New text)")
     target = Path(directory) / f"{uuid.uuid4().hex}.jsonl"
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -131,6 +131,8 @@ def test_refused_imports_store_nothing(tmp_path, monkeypatch):
         (bomb.getvalue(), "x.csv.zip", "expands to 5.0 MB, over the limit"),
         (b"Sentence #,Word,POS,Tag\nSentence: 1," + b"x" * 200_000 + b",NN,O\n", "x.csv", "a field longer than"),
         (b"Paris B-geo\n" + b"x" * 100_001 + b" O\n", "x.conll", r"x.conll:2: a line of 100,003 characters, over the limit"),
+        (b"Sentence #,Word,POS,Tag\nSentence: 1," + b"x" * 100_000 + b",NN,O\n", "x.csv",  # helper-73: imported as one token
+         r"x.csv:2: a row of 100,017 characters, over the limit of 100,000"),
         ("Müller B-per\n".encode() + b"K\xf6ln B-geo\n", "x.conll", r"x.conll:2: byte 0xf6"),
         (b'{"text": "New York", "label": [[0, 8, "geo"], [4, 8, "city"]]}\n', "x.jsonl", "overlaps the span 0-8"),
         (b"{}", "x.xml", "unknown corpus format"),

@@ -348,3 +348,16 @@ def test_an_item_says_what_its_score_means():
     assert candidate.detail == "model's P(given O) = 0.750"
     h5n1 = next(c for c in consistency_candidates(SENTENCES, range(len(SENTENCES))) if c.given == "nat")
     assert h5n1.detail == '"H5N1" is tagged O 3×, nat 1× in the corpus'
+
+
+def test_two_servers_filling_one_queue_at_once_add_its_items_once(db_url, tmp_path):
+    """helper-73: two instances started together both filled the queue, and the second's warm-up stopped on the
+    unique key of an item the first had just added."""
+    first, second = (ReviewQueue(CorrectionStore(make_engine(db_url), "tiny", tmp_path / "tiny.csv", SENTENCES)) for _ in range(2))
+
+    def filled_meanwhile():  # the other server fills it after this one looked, before this one writes
+        assert second.fill("train", MODEL, "run-1", model_candidates(ISSUES)) == 3
+        yield from model_candidates(ISSUES)
+
+    assert first.fill("train", MODEL, "run-1", filled_meanwhile()) == 0
+    assert len(first.items("train")) == 3 and first.filled("train", MODEL, "run-1")

@@ -252,9 +252,13 @@ def test_the_pool_command_adds_files_and_lists_them_and_refuses_bad_ones(tmp_pat
     assert "0 sentence(s) added to the pool; dropped: 1 mostly in a script the corpus does not use (GREEK 1)" in capsys.readouterr().out
     assert main(["pool", "add", str(greek), "--any-script"]) == 0
     assert "1 sentence(s) added" in capsys.readouterr().out
-    assert main(["pool", "status", "--top", "2"]) == 0
+    long = tmp_path / "long.txt"
+    long.write_text(" ".join(f"word{i}" for i in range(200)) + "\n")
+    assert main(["pool", "add", str(long)]) == 0 and "1 sentence(s) added" in capsys.readouterr().out
+    assert main(["pool", "status", "--top", "6"]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "5 open, 0 added, 0 discarded" and "unranked" in out[1] and len(out) == 3
+    assert out[0] == "6 open, 0 added, 0 discarded" and "unranked" in out[1] and len(out) == 7
+    assert max(map(len, out)) < 140 and any(line.endswith("… (200 tokens)") for line in out)  # helper-73: a line each
     empty = tmp_path / "empty.txt"
     empty.write_text("  \n")
     assert main(["pool", "add", str(empty)]) == 1

@@ -246,6 +246,8 @@ def test_import_a_dataset_and_refuse_bad_uploads(tmp_path):
         import_dataset(engine, "bad", b"{}", "x.json", tmp_path / "datasets")
     with pytest.raises(CorrectionError, match="exists already"):
         import_dataset(engine, "my upload", b"A O\n", "y.conll", tmp_path / "datasets")
+    with pytest.raises(CorpusError, match=r"plain.conll: every tag is O, so it names no entity type; .*New text"):  # helper-73:
+        import_dataset(engine, "untagged", b"A O\n\nB O\n", "plain.conll", tmp_path / "datasets")  # every save was refused
     assert list(list_datasets(engine)) == ["my upload"]
 
 

@@ -9,7 +9,7 @@ import io
 from itertools import count
 from typing import Iterable, Iterator
 
-from .base import RawSentence, Reading, Sentence
+from .base import MAX_LINE, RawSentence, Reading, Sentence
 from .csv_safety import escape_cell, unescape_cell
 
 HEADER = ["Sentence #", "Word", "POS", "Tag"]
@@ -60,6 +60,8 @@ def _read_rows(rows, reading: Reading, start: list[int]) -> Iterator[RawSentence
             raise reading.error("the first row of a sentence must carry its 'Sentence #'", line)
         if not word:
             raise reading.error("empty word", line)
+        if (size := sum(map(len, row)) + 3) > MAX_LINE:  # as a CoNLL token line
+            raise reading.error(f"a row of {size:,} characters, over the limit of {MAX_LINE:,}: not a token row", line)
         words.append(unescape_cell(word) if word[:1] == "'" else word)
         pos.append(unescape_cell(tag_pos) if tag_pos[:1] == "'" else tag_pos)
         tag = tag.strip()
