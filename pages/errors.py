@@ -13,7 +13,7 @@ from ner_core.evaluation.errors import CATEGORIES
 from ner_core.models.pipeline import VotedPipeline
 from pages.error_tables import filter_by_click, filters_note, gold_note, heatmap, score_columns, score_table
 from pages.models import choose_model, get_analysis
-from pages.render import UPLOAD_LABEL, annotate_link, entities_html, remember
+from pages.render import UPLOAD_LABEL, annotate_link, entities_html, plain, remember
 from pages.sign_in import current_user
 from pages.ui import (ERRORS_FIRST_SPLIT, current_dataset, current_split, dataset_colours, dataset_types, split_ids,
                       split_source_key)
@@ -70,6 +70,10 @@ row_types = [t if t in type_options else None for t in table.index]  # an averag
 st.dataframe(table, width="stretch", placeholder="", column_config=score_columns(table), height=3 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
              on_select=partial(filter_by_click, "errors_scores", "errors_types", row_types), selection_mode="single-row")
 st.caption("Click a type's row to list its sentences under Sentences, below.")
+if unscored := sorted(set(TagSet.from_labels(model.labels).types) - {t[2:] for s in sentences for t in s.tags if t != "O"}):
+    st.warning(plain(f"No gold entity of {', '.join(unscored)} in these sentences: {'its' if len(unscored) == 1 else 'their'} "
+                     "recall and F1 cannot be measured here" + (" (too rare for this split: import the data with dev and test "
+                                                                 "files that hold it)." if source in SPLITS else ".")))
 per_type = scores[~scores["type"].isin(["micro", "macro", "weighted"])]
 st.plotly_chart(px.bar(per_type, x="type", y="f1", color="system", barmode="group", range_y=[0, 1]), key="errors_bars")
 

@@ -35,7 +35,8 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
 
         from ..data.corpus import split_indices
 
-        index = split_indices(len(read_corpus(args.data or default_corpus_path())))[SPLITS.index(split)]
+        whole = read_corpus(args.data or default_corpus_path())
+        index = split_indices(len(whole), covering=whole)[SPLITS.index(split)]
         issues = [replace(i, sentence=index[i.sentence]) for i in issues]
         sentences = dict(zip(index, sentences))
     issues = issues[: args.top] if args.top else issues

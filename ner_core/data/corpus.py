@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,10 +40,11 @@ from .formats import conll, docbin, jsonl, kaggle, text
 from .formats.base import CorpusError, Place, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
 from .tag_schemes import SCHEMES, IOB2Converter, as_iob2, from_iob2
+from .tags import OUTSIDE
 from .tokenize import invisible
 
 __all__ = [
-    "CONLL_SUFFIXES", "EXPORTS", "FORMATS", "SPAN_FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
+    "CONLL_SUFFIXES", "COVERING", "EXPORTS", "FORMATS", "SPAN_FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
     "default_corpus_path", "format_corpus", "format_of", "load_corpus", "load_corpus_bytes", "load_split", "load_text", "load_unlabelled",
     "read_corpus", "read_corpus_bytes", "split_corpus", "split_indices", "write_corpus",
 ]
@@ -341,7 +343,7 @@ def load_split(train: str | os.PathLike, dev: str | os.PathLike | None = None,
         return Split(parts.train, parts.val, parts.test, sources)
     if dev is None:
         sentences = files["train"].sentences
-        rest, held_out, rounding = split_indices(len(sentences), seed, (0.9, 0.1, 0.0))
+        rest, held_out, rounding = split_indices(len(sentences), seed, (0.9, 0.1, 0.0), covering=sentences)
         return Split([sentences[i] for i in sorted(rest + rounding)], [sentences[i] for i in held_out],
                      files["test"].sentences, sources)
     return Split(files["train"].sentences, files["val"].sentences,
@@ -423,21 +425,62 @@ def write_corpus(sentences: Iterable[Sentence], path: str | os.PathLike, fmt: st
 # ---------------------------------------------------------------- splitting
 
 
-def split_indices(n: int, seed: int = 13, ratios: Sequence[float] = (0.8, 0.1, 0.1)) -> tuple[list[int], ...]:
+COVERING = "covering"
+"""The name of the split rule that keeps each entity type in every part (a dataset records it: migration 0018)."""
+
+
+def split_indices(n: int, seed: int = 13, ratios: Sequence[float] = (0.8, 0.1, 0.1),
+                  covering: Sequence[Sentence] | None = None) -> tuple[list[int], ...]:
     """Deterministic train/val/test indices: sentences ordered by a seeded SHA-1 of their index.
 
     The order depends only on ``seed`` and the index, so it is identical on every machine and
-    library version, and a corrected sentence never moves to another part.
+    library version, and a corrected sentence never moves to another part. With ``covering`` (the
+    ``n`` sentences, as their file tags them), each entity type keeps a share of the val and test
+    parts (:func:`_cover_types`).
     """
     if len(ratios) != 3 or abs(sum(ratios) - 1) > 1e-9:
         raise ValueError("ratios must be three numbers summing to 1")
-    order = sorted(range(n), key=lambda i: hashlib.sha1(f"{seed}:{i}".encode()).digest())
+    order = sorted(range(n), key=lambda i: _seeded(seed, i))
     n_train, n_val = int(round(n * ratios[0])), int(round(n * ratios[1]))
     parts = order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]
+    if covering is not None:
+        parts = _cover_types(parts, covering, seed, ratios)
     return tuple(sorted(p) for p in parts)
 
 
+def _seeded(seed: int, i: int) -> bytes:
+    return hashlib.sha1(f"{seed}:{i}".encode()).digest()
+
+
+def _cover_types(parts: Sequence[Sequence[int]], sentences: Sequence[Sentence], seed: int,
+                 ratios: Sequence[float]) -> tuple[list[int], ...]:
+    """``parts`` where each entity type of 3 sentences or more has at least half its expected share of sentences in
+    the val and the test part, and one at least: a seeded split can leave a rare type out of the test part, and its
+    score unmeasured. The type's training sentences move there by their seeded order (one stays in train), each
+    swapped for a sentence of the part whose types it holds enough of, so the sizes stay; a split that covers every
+    type so (the default corpus's) is unchanged."""
+    types = [{t[2:] for t in s.tags if t != OUTSIDE} for s in sentences]
+    total = Counter(t for found in types for t in found)
+    covered = [t for t in sorted(total, key=lambda t: (total[t], t)) if total[t] >= 3]
+    train = sorted(parts[0], key=lambda i: _seeded(seed, i))
+    held = [sorted(part, key=lambda i: _seeded(seed, i)) for part in parts[1:]]
+    for part, ratio in zip(held, ratios[1:]):
+        want = {t: max(1, int(total[t] * ratio / 2)) for t in covered}
+        have = Counter(t for i in part for t in types[i])
+        for name in covered:
+            while have[name] < want[name] and sum(name in types[i] for i in train) > 1:
+                spare = [j for j in part if all(have[t] > want.get(t, 0) for t in types[j])]
+                if not spare:
+                    break
+                back = min(spare, key=lambda j: len(types[j]) > 0)  # a sentence without entities first, else in seeded order
+                given = next(i for i in train if name in types[i])
+                train.remove(given), part.remove(back), train.append(back), part.append(given)
+                have.subtract(types[back]), have.update(types[given])
+    return train, *held
+
+
 def split_corpus(sentences: Sequence[Sentence], seed: int = 13) -> Split:
-    """The 80/10/10 split every figure of this project is reported on."""
-    train, val, test = split_indices(len(sentences), seed)
+    """The 80/10/10 split every figure of this project is reported on, each entity type in every part (see
+    :func:`split_indices`)."""
+    train, val, test = split_indices(len(sentences), seed, covering=sentences)
     return Split([sentences[i] for i in train], [sentences[i] for i in val], [sentences[i] for i in test])

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import CorpusError, CorpusFile, default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
+from ..data.corpus import COVERING, CorpusError, CorpusFile, default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
 from ..data.tags import OUTSIDE
 from .db import shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
@@ -150,7 +150,8 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
     try:  # the name is taken here, by one insert: of two imports under one name at once, the second is refused
         with refuse_when_full(), Session(engine) as session, session.begin():
             session.add(Dataset(name=name, path=str(target), created_at=_now(), scheme=read.scheme,
-                                split_sizes=[len(r.sentences) for r in reads] if dev is not None else None))
+                                split_sizes=[len(r.sentences) for r in reads] if dev is not None else None,
+                                split_rule=None if dev is not None else COVERING))
     except IntegrityError:
         target.unlink(missing_ok=True)
         raise CorrectionError(f"a dataset named {name!r} exists already: it was imported meanwhile (by another user or "

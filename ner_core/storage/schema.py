@@ -31,6 +31,8 @@ class Dataset(Base):
     scheme: Mapped[str | None] = mapped_column(String(20), nullable=True)  # an imported file's tag scheme (IOB2, BIOES, ...)
     split_sizes: Mapped[list[int] | None] = mapped_column(JSON, nullable=True)  # imported with dev and test files: the
     # sentences of its train, val and test parts, in that order (None: the seeded 80/10/10 split)
+    split_rule: Mapped[str | None] = mapped_column(String(20), nullable=True)  # its one file's split: "covering" (each
+    # type in every part, ner_core.data.corpus.split_indices), or None: the plain seeded split (imported before 0018)
     archived_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)  # hidden, kept whole
     archived_by: Mapped[str | None] = mapped_column(String(AUTHOR_MAX), nullable=True)
 

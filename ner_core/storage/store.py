@@ -27,7 +27,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, InternalError, OperationalError
 from sqlalchemy.orm import Session
 
-from ..data.corpus import Sentence, Split, corpus_bytes, read_corpus, split_indices
+from ..data.corpus import COVERING, Sentence, Split, corpus_bytes, read_corpus, split_indices
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
 from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Assignment, Correction, CorrectionReview, Dataset,
                      EntityType, PoolSentence, ReviewDecision, SentenceVersion)
@@ -102,10 +102,10 @@ class CorrectionStore:
                 with Session(engine) as session, session.begin():
                     row = session.scalar(select(Dataset).where(Dataset.name == dataset))
                     if row is None:
-                        row = Dataset(name=dataset, path=self.path, created_at=_now())
+                        row = Dataset(name=dataset, path=self.path, created_at=_now(), split_rule=COVERING)  # the CLI's
                         session.add(row)
                         session.flush()
-                    self.dataset_id, self.split_sizes = row.id, row.split_sizes
+                    self.dataset_id, self.split_sizes, self.split_rule = row.id, row.split_sizes, row.split_rule
                     return
             except IntegrityError:
                 continue
@@ -131,11 +131,16 @@ class CorrectionStore:
 
     def split_indices(self) -> tuple[list[int], list[int], list[int]]:
         """The original sentences of the train, val and test parts: the files' own where the dataset was imported
-        with its dev and test files, else the seeded 80/10/10 split (:func:`~ner_core.data.corpus.split_indices`)."""
-        if not self.split_sizes:
-            return split_indices(len(self.original))
-        train, val, _ = self.split_sizes
+        with its dev and test files, else the seeded 80/10/10 split (:func:`~ner_core.data.corpus.split_indices`),
+        each entity type in every part for a dataset imported since migration 0018."""
+        return tuple(list(part) for part in self._parts)
+
+    @cached_property
+    def _parts(self) -> tuple[list[int], list[int], list[int]]:  # the original sentences are read once, never change
         n = len(self.original)
+        if not self.split_sizes:
+            return split_indices(n, covering=self.original if self.split_rule == COVERING else None)
+        train, val, _ = self.split_sizes
         return list(range(train)), list(range(train, train + val)), list(range(train + val, n))
 
     # ------------------------------------------------------------ writing

@@ -92,6 +92,22 @@ def test_split_is_deterministic_and_disjoint():
 EXPECTED_TEST_DIGEST = "d113e6c86f86"
 
 
+def test_a_split_keeps_each_entity_type_in_its_val_and_test_parts_and_leaves_the_default_corpus_as_it_was(corpus, split):
+    """helper-74: 6 GENE sentences in 300 and none in the test part: the type most worth watching went unscored."""
+    gene, chemical = Sentence(("EGFR", "mutates", "."), ("B-GENE", "O", "O")), Sentence(("Aspirin", "helps"), ("B-CHEMICAL", "O"))
+    sentences = [gene if i in (1, 3, 5, 8, 9, 10) else chemical for i in range(300)]  # all six in the plain split's train
+    plain, covering = split_indices(300), split_indices(300, covering=sentences)
+
+    def genes(parts) -> list[int]:
+        return [sum(sentences[i].tags[0] == "B-GENE" for i in part) for part in parts]
+
+    assert genes(plain) == [6, 0, 0] and genes(covering) == [4, 1, 1]  # one stays in train; one each in val and test
+    assert [len(p) for p in covering] == [len(p) for p in plain] and sorted(sum(covering, [])) == list(range(300))
+    assert split_indices(300, covering=sentences) == covering  # seeded: the same on every run
+    assert split_indices(len(corpus), covering=corpus) == split_indices(len(corpus))  # every type in every part already
+    assert [len(p) for p in (split.train, split.val, split.test)] == [34531, 4316, 4317]
+
+
 def test_split_corpus_parts(split):
     assert split.part("test")[0] is split.test[0]
     with pytest.raises(ValueError, match="unknown split 'dev'"):

@@ -123,6 +123,27 @@ def test_a_dataset_archived_while_a_save_is_open_waits_for_it_so_no_save_lands_u
         opened.save(0, ["B-drug", "O"], author="ann")
 
 
+def test_an_imported_dataset_keeps_each_type_in_its_test_part_and_one_imported_before_keeps_its_split(db_url, tmp_path):
+    """helper-74: a rare type with no sentence in the test part was never scored; a dataset imported before the rule
+    (migration 0018) keeps the plain split, so no sentence moves under its corrections and models."""
+    from sqlalchemy import update
+    from sqlalchemy.orm import Session
+
+    from ner_core.data.corpus import split_indices
+    from ner_core.storage.datasets import import_dataset, open_dataset
+    from ner_core.storage.schema import Dataset
+
+    engine = make_engine(db_url)
+    data = "".join("EGFR\tB-GENE\nmutates\tO\n\n" if i in (1, 3, 5, 8, 9, 10) else "Aspirin\tB-CHEMICAL\n\n" for i in range(300))
+    store = import_dataset(engine, "bio", data.encode(), "bio.conll", tmp_path)
+    parts = store.split_indices()
+    assert [sum(store.original[i].tags[0] == "B-GENE" for i in part) for part in parts] == [4, 1, 1]
+    assert "GENE" in store.file_tagset.weak and len(store.split().test) == 30
+    with Session(engine) as session, session.begin():
+        session.execute(update(Dataset).where(Dataset.name == "bio").values(split_rule=None))
+    assert open_dataset("bio", make_engine(db_url)).split_indices() == split_indices(300)
+
+
 def test_a_dataset_imported_with_its_dev_and_test_files_keeps_their_split(db_url, tmp_path):
     from ner_core.data.corpus import CorpusError
     from ner_core.storage.datasets import import_dataset, open_dataset
