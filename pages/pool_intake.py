@@ -38,7 +38,7 @@ def add_to_pool(pool: Pool, author: str) -> None:
         state.pool_added.append(("warning", "Nothing to add: choose a file, or type or paste text, first.", ""))
     for raw, name in ([(upload.getvalue(), upload.name)] if upload else []) + ([(typed.encode(), "typed text")] if typed.strip() else []):
         try:
-            read = load_unlabelled(raw, name, state.pool_input)
+            read = load_unlabelled(raw, name, state.pool_input, pool.store.token_style)
             added = pool.add([s.words for s in read.sentences], name, author or "anonymous", state.pool_any_script)
             state.pool_added.append(("success" if added.added else "info", added.summary(), read.summary()))
             state.pool_text = "" if name == "typed text" else typed

@@ -5,13 +5,14 @@ import streamlit as st
 
 from ner_core.data.formats.csv_safety import safe_csv
 from ner_core.data.scripts import foreign_note
-from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
+from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, join_tokens, tokenize_with_offsets
 from ner_core.models.pipeline import (RULE_BOTH_O, RULE_DETECTOR_NO, RULE_STRONG_HIGHER, RULE_STRONG_O, RULE_WEAK_HIGHER,
                                        RULE_WEAK_O, VotedPipeline)
+from ner_core.storage.datasets import DEFAULT_DATASET
 from pages.models import choose_model
 from pages.render import entities_html, remember
 from pages.sign_in import current_user
-from pages.ui import current_dataset, dataset_colours
+from pages.ui import correction_store, current_dataset, dataset_colours
 
 EXAMPLE = "Angela Merkel met Emmanuel Macron in Paris on Monday to discuss the Paris Agreement with the United Nations."
 MAX_TOKENS = 20_000
@@ -34,9 +35,17 @@ dataset = current_dataset()
 model_key, model_label, model = choose_model(dataset)
 colours = dataset_colours(dataset)
 
-remember("predict_text", EXAMPLE)  # the typed text survives a page switch
+store = correction_store(dataset)
+example = EXAMPLE if dataset == DEFAULT_DATASET else " ".join(  # the dataset's own text: news names mean nothing to its types
+    join_tokens(store.original[i].words)[0] for i in store.split_indices()[2][:2])
+if st.session_state.get("predict_example", EXAMPLE) != example:  # another dataset: its example, unless text was typed
+    if st.session_state.get("predict_text__kept") == st.session_state.get("predict_example", EXAMPLE):
+        st.session_state.pop("predict_text__kept")
+        st.session_state.pop("predict_text", None)
+st.session_state.predict_example = example
+remember("predict_text", example)  # the typed text survives a page switch
 text = st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text")
-found = tokenize_with_offsets(text)
+found = tokenize_with_offsets(text, store.token_style)  # as the dataset's corpus is tokenised (long-term, one token)
 sentences = [piece for sentence in found for piece in even_pieces(sentence)]  # text without full stops: in pieces
 n_tokens = sum(len(s) for s in sentences)
 if not sentences:

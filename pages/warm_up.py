@@ -28,8 +28,8 @@ def warm_up(log: Callable[[str], None] = print) -> None:
 
         tokenize("Warm up.")  # spaCy's tokenizer, built once per process
         from pages.models import get_analysis, load_model
-        from pages.ui import (ERRORS_FIRST_SPLIT, REVIEW_FIRST_SPLIT, current_split, review_queue, split_ids, split_parts,
-                              split_source_key)
+        from pages.ui import (ERRORS_FIRST_SPLIT, REVIEW_FIRST_SPLIT, correction_store, current_split, review_queue, split_ids,
+                              split_parts, split_source_key)
     from ner_core.storage.datasets import DEFAULT_DATASET
     from ner_core.workbench.registry import available_models
 
@@ -42,6 +42,7 @@ def warm_up(log: Callable[[str], None] = print) -> None:
         model = load_model(path)
     with _step(f"the {ERRORS_FIRST_SPLIT} split tagged for Error analysis", log):
         split, version = current_split(DEFAULT_DATASET)
+        correction_store(DEFAULT_DATASET).token_style  # noqa: B018 - read once (Predict tokenises typed text so)
         sentences = split.part(ERRORS_FIRST_SPLIT)
         get_analysis(path, model, split_source_key(DEFAULT_DATASET, ERRORS_FIRST_SPLIT, version), sentences,
                      split_ids(DEFAULT_DATASET, ERRORS_FIRST_SPLIT, version))

@@ -160,16 +160,17 @@ def encoder_spec(given: str | None) -> str | None:
     return spec
 
 
-def text_or_corpus(args: argparse.Namespace):
-    """``--data`` (or stdin, ``-``) read as raw text or as a corpus (its tags ignored), by ``--input``."""
+def text_or_corpus(args: argparse.Namespace, style=None):
+    """``--data`` (or stdin, ``-``) read as raw text (tokenised in ``style``, a dataset's
+    :class:`~ner_core.data.tokenize.TokenStyle`) or as a corpus (its tags ignored), by ``--input``."""
     from ..data.corpus import load_unlabelled
 
     if str(args.data) == "-":
         if args.input == "corpus":
             raise ValueError("--input corpus: a corpus on stdin has no file name to tell its format; give the file "
                              "(its suffix names the format: .conll, .csv, .jsonl, .spacy), or read stdin as text or tokens")
-        return load_unlabelled(sys.stdin.buffer.read(), "stdin", args.input)
-    return load_unlabelled(args.data, None, args.input)
+        return load_unlabelled(sys.stdin.buffer.read(), "stdin", args.input, style)
+    return load_unlabelled(args.data, None, args.input, style)
 
 
 def refuse_unknown_tags(labels: Sequence[str], sentences: list[Sentence], read: CorpusFile | None, advice: str) -> None:

@@ -22,7 +22,7 @@ def cmd_pool(args: argparse.Namespace) -> int:
         raise ValueError("--author: give the name the added sentences are credited to")
     pool = Pool(open_dataset(args.dataset))
     if args.action == "add":
-        read = text_or_corpus(args)
+        read = text_or_corpus(args, pool.store.token_style)
         print(read.summary(), file=sys.stderr)
         intake = pool.add([s.words for s in read.sentences], "stdin" if str(args.data) == "-" else Path(args.data).name,
                           args.author, args.any_script)

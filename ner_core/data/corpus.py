@@ -41,7 +41,7 @@ from .formats.base import CorpusError, Place, RawSentence, Reading, Sentence
 from .formats.source import Source, detect_encoding, max_bytes, text_lines
 from .tag_schemes import SCHEMES, IOB2Converter, as_iob2, from_iob2
 from .tags import OUTSIDE
-from .tokenize import invisible
+from .tokenize import TokenStyle, invisible
 
 __all__ = [
     "CONLL_SUFFIXES", "COVERING", "EXPORTS", "FORMATS", "SPAN_FORMATS", "CorpusError", "CorpusFile", "Sentence", "Split", "corpus_bytes",
@@ -181,13 +181,13 @@ def read_corpus_bytes(data: bytes, filename: str) -> list[Sentence]:
 
 
 def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tokenized: bool = False,
-              encoding: str | None = None) -> CorpusFile:
+              encoding: str | None = None, style: TokenStyle | None = None) -> CorpusFile:
     """Read raw text (a path, or bytes named ``name``; plain or zipped) as sentences tagged ``O``: running
-    text split and tokenised by spaCy, or with ``tokenized`` one sentence a line. The same size limits
-    and encoding rules as a corpus file; an empty or binary file is refused with the reason."""
+    text split and tokenised by spaCy (in ``style``: a dataset's corpus's), or with ``tokenized`` one sentence a
+    line. The same size limits and encoding rules as a corpus file; an empty or binary file is refused with the reason."""
     name = name or str(source)
     opened = _source(source, name)
-    reading = Reading(name)
+    reading = Reading(name, style=style)
     text_encoding = detect_encoding(opened, encoding)
     with closing(text_lines(opened, text_encoding, "\n")) as lines:
         sentences = _sentences(text.read(lines, reading, tokenized), reading, IOB2Converter())
@@ -200,8 +200,9 @@ def load_text(source: str | os.PathLike | bytes, name: str | None = None, *, tok
 UNLABELLED_KINDS = ("auto", "text", "tokens", "corpus")
 
 
-def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, kind: str = "auto") -> CorpusFile:
-    """Sentences to tag or to annotate, their tags (if any) ignored: ``text`` (running text), ``tokens`` (one
+def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, kind: str = "auto",
+                    style: TokenStyle | None = None) -> CorpusFile:
+    """Sentences to tag or to annotate, their tags (if any) ignored: ``text`` (running text, tokenised in ``style``), ``tokens`` (one
     pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a name without a suffix or bytes
     without a name are text, a ``.txt`` is CoNLL if its lines look like CoNLL (the summary says "read as CoNLL, tags
     ignored") and text otherwise, anything else a corpus file."""
@@ -222,7 +223,7 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
     if kind == "corpus":
         read = load_corpus_bytes(source, name, tags=False) if isinstance(source, bytes) else load_corpus(source, tags=False)
         return replace(read, format="read as CoNLL, tags ignored") if sniffed else read
-    return load_text(source, name, tokenized=kind == "tokens")
+    return load_text(source, name, tokenized=kind == "tokens", style=style)
 
 
 def _file(path: str | os.PathLike) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
-from typing import TYPE_CHECKING, NamedTuple, Sequence, TypeVar
+from typing import TYPE_CHECKING, Iterable, NamedTuple, Sequence, TypeVar
 
 import regex
 
@@ -31,6 +31,52 @@ _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff0
 class Token(NamedTuple):
     text: str
     start: int  # character offset in the original text
+
+
+_HYPHENATED = regex.compile(r"\w+(?:-\w+)+")
+_POSSESSIVE = regex.compile(r"\w+['’][sS]")
+
+
+class TokenStyle(NamedTuple):
+    """How a corpus tokenises what spaCy splits: a hyphenated word (``long-term``) and a possessive ``'s``
+    (``Parkinson's``), kept whole or apart; new text for its dataset is tokenised alike, so that its sentences and the
+    corpus's agree (the default, spaCy's: both apart)."""
+
+    hyphens: bool = False  # "long-term" one token, not "long" "-" "term"
+    possessives: bool = False  # "Parkinson's" one token, not "Parkinson" "'s"
+
+    @classmethod
+    def of(cls, words: Iterable[str]) -> TokenStyle:
+        """The style most of ``words`` (a corpus's tokens) follow."""
+        whole = apart = attached = split = 0
+        for word in words:
+            if word == "-":
+                apart += 1
+            elif word.lower() in ("'s", "’s"):
+                split += 1
+            elif "-" in word and _HYPHENATED.fullmatch(word):
+                whole += 1
+            elif "'" in word or "’" in word:
+                attached += _POSSESSIVE.fullmatch(word) is not None
+        return cls(whole > apart, attached > split)
+
+    def apply(self, tokens: Sequence[Token]) -> list[Token]:
+        """``tokens`` (of one sentence, with offsets) with those spaCy split joined again where this style keeps them
+        whole: only tokens with nothing between them in the text (``long - term``, spaced, stays apart)."""
+        out: list[Token] = []
+        for i, token in enumerate(tokens):
+            if out and out[-1].start + len(out[-1].text) == token.start and self._joins(out[-1].text, token, tokens[i + 1:i + 2]):
+                out[-1] = Token(out[-1].text + token.text, out[-1].start)
+            else:
+                out.append(token)
+        return out
+
+    def _joins(self, before: str, token: Token, after: Sequence[Token]) -> bool:
+        if self.hyphens and (  # a "-" between two words, then the word after it
+                token.text == "-" and before[-1:].isalnum() and after and after[0].start == token.start + 1
+                and after[0].text[:1].isalnum() or before[-2:-1].isalnum() and before.endswith("-") and token.text[:1].isalnum()):
+            return True
+        return self.possessives and token.text.lower() in ("'s", "’s") and before[-1:].isalnum()
 
 
 def invisible(text: str) -> bool:
@@ -121,8 +167,9 @@ def _nlp():
     return nlp
 
 
-def tokenize_with_offsets(text: str) -> list[list[Token]]:
-    """Sentences of visible tokens with their character offsets; ``[]`` for text that shows nothing. Hashtags,
+def tokenize_with_offsets(text: str, style: TokenStyle | None = None) -> list[list[Token]]:
+    """Sentences of visible tokens with their character offsets, in ``style`` (default: spaCy's); ``[]`` for text that
+    shows nothing. Hashtags,
     mentions, links and emoji that follow a sentence's end on its line end that sentence, rather than make one of their
     own (``?? 🤔``) or open the next where a capital shows that it begins after them (``!!! #Egypt #travel Which ...``,
     not ``. @jill you too``)."""
@@ -141,7 +188,7 @@ def tokenize_with_offsets(text: str) -> list[list[Token]]:
             visible = visible[lead:]
         if visible:
             sentences.append([Token(t.text, t.idx) for t in visible])
-    return sentences
+    return sentences if style is None or style == TokenStyle() else [style.apply(sentence) for sentence in sentences]
 
 
 def _trailing(token: SpacyToken, punctuation: bool) -> bool:

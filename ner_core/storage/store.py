@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import COVERING, Sentence, Split, corpus_bytes, read_corpus, split_indices
 from ..data.tags import OUTSIDE, TagSet, iob2_errors, repair_iob2, tag_type
+from ..data.tokenize import TokenStyle
 from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Assignment, Correction, CorrectionReview, Dataset,
                      EntityType, PoolSentence, ReviewDecision, SentenceVersion)
 
@@ -134,6 +135,11 @@ class CorrectionStore:
         with its dev and test files, else the seeded 80/10/10 split (:func:`~ner_core.data.corpus.split_indices`),
         each entity type in every part for a dataset imported since migration 0018."""
         return tuple(list(part) for part in self._parts)
+
+    @cached_property
+    def token_style(self) -> TokenStyle:
+        """How the dataset's file tokenises hyphenated words and possessives: new text for it is tokenised alike."""
+        return TokenStyle.of(word for sentence in self.original for word in sentence.words)
 
     @cached_property
     def _parts(self) -> tuple[list[int], list[int], list[int]]:  # the original sentences are read once, never change

@@ -84,3 +84,21 @@ def test_text_without_full_stops_is_cut_into_even_pieces_of_at_most_the_limit():
     pieces = tokenize(" ".join(words))
     assert [len(p) for p in pieces] == [167, 167, 167] and [w for p in pieces for w in p] == words
     assert even_pieces(words[:MAX_SENTENCE_TOKENS]) == [words[:MAX_SENTENCE_TOKENS]]  # at the limit: whole
+
+
+def test_new_text_is_tokenised_as_its_corpus_writes_hyphenated_words_and_possessives(corpus):
+    """helper-74: the corpus kept "Long-term" and "Parkinson's" whole, New text split them with spaCy, and the
+    training data mixed both. The default corpus keeps hyphenated words whole and splits the possessive."""
+    from ner_core.data.corpus import load_unlabelled
+    from ner_core.data.tokenize import TokenStyle
+
+    assert TokenStyle.of(w for s in corpus for w in s.words) == TokenStyle(hyphens=True, possessives=False)
+    assert TokenStyle.of(["Long-term", "use", "of", "-", "Parkinson's", "first-line"]) == TokenStyle(True, True)
+    text = "Long-term use of first-line drugs for Parkinson's - at last - works (state-of-the-art)."
+    words = [[t.text for t in s] for s in tokenize_with_offsets(text, TokenStyle(hyphens=True, possessives=True))]
+    assert words == [["Long-term", "use", "of", "first-line", "drugs", "for", "Parkinson's", "-", "at", "last", "-", "works",
+                      "(", "state-of-the-art", ")", "."]]  # a spaced dash stays a token
+    assert [t.text for t in tokenize_with_offsets(text)[0][:3]] == ["Long", "-", "term"]  # spaCy's, without a style
+    read = load_unlabelled(text.encode(), "new.txt", style=TokenStyle(hyphens=True))
+    assert read.sentences[0].words[:2] == ("Long-term", "use") and "Parkinson" in read.sentences[0].words
+    assert "words kept whole as the dataset's corpus writes them (long-term, Parkinson's): 3" in read.summary()

@@ -297,3 +297,19 @@ def test_the_store_counts_the_indices_of_added_sentences(store, pool):
     assert store.size() == index + 1 and store.words(index) == item.words
     pool.undo("ann", item.id)
     assert store.size() == index + 1 and index not in store.added()  # the index stays, out of the corpus
+
+
+def test_text_added_to_a_pool_is_tokenised_as_the_dataset_corpus_is(tmp_path, small_corpus, monkeypatch, capsys):
+    """helper-74: the corpus kept "first-line" whole, its new sentences split it in three."""
+    from ner_core.cli import main
+    from ner_core.storage.datasets import open_dataset
+    from ner_core.storage.pool import Pool
+
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    text = tmp_path / "news.txt"
+    text.write_text("The long-term plan of the pro-government party failed.\n")
+    assert main(["pool", "add", str(text)]) == 0
+    assert "words kept whole as the dataset's corpus writes them (long-term, Parkinson's): 2" in capsys.readouterr().err
+    words = Pool(open_dataset("default")).items(limit=1)[0].words
+    assert list(words) == ["The", "long-term", "plan", "of", "the", "pro-government", "party", "failed", "."]

@@ -5,6 +5,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..tag_schemes import TagChecker
+from ..tokenize import TokenStyle
 
 MAX_LINE = 100_000  # characters of a line of text or of a token line: past it, not text a person annotates
 
@@ -46,6 +47,7 @@ class Reading:
     notes: Counter = field(default_factory=Counter)
     checker: TagChecker = field(default_factory=TagChecker)
     ignore_tags: bool = False  # read for its words only: a malformed tag is no error
+    style: TokenStyle | None = None  # running text tokenised as a dataset's corpus is (None: spaCy's)
     first_lines: dict[str, Place] = field(default_factory=dict)  # tag as written (not O) -> where it first is
 
     def error(self, reason: str, line: Place = None) -> CorpusError:

@@ -81,6 +81,9 @@ def _sentences(paragraph: list[str], line: int, reading: Reading) -> Iterator[Ra
     """The paragraph's sentences (its lines joined by spaces), each counted from the line its first token is on."""
     ends = list(accumulate(len(text) + 1 for text in paragraph))  # offset just past each line's joining space
     for tokens in tokenize_with_offsets(" ".join(paragraph)) if paragraph else ():
+        if reading.style is not None and len(styled := reading.style.apply(tokens)) < len(tokens):
+            reading.notes["words kept whole as the dataset's corpus writes them (long-term, Parkinson's)"] += len(set(styled) - set(tokens))
+            tokens = styled
         yield from _pieces([t.text for t in tokens], line + bisect_right(ends, tokens[0].start), reading)
 
 
