@@ -132,7 +132,9 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
         tags = [vote(s, w, p, model.threshold).tags for s, w, p in zip(strong, weak_tagged, detector)]
     items = []
     for i in order:
-        reason = f"{types[i]} likely: \"{_shortened(strings[i])}\"" if strings[i] else f"{types[i]} possible"
+        reason = (f"{types[i]} likely: \"{_shortened(strings[i])}\"" if strings[i] else  # no word marked: what the detector says
+                  f"{types[i]} possible: the detector says {detector[i]:.0%}" if detector[i] >= 0.5 else
+                  f"no rare type seen (the detector says {detector[i]:.0%})")
         if tags is not None and strings[i]:
             reason += _as_voted(tags[i], marked[i], types[i])
         if strategy == "rare":

@@ -143,3 +143,12 @@ def test_mine_on_the_command_line(tmp_path, capsys):
     empty.write_text("\n")
     assert main(["mine", "--data", str(empty), "--model", "voted"]) == 1
     assert "no text" in capsys.readouterr().err
+
+
+def test_a_reason_without_marked_words_says_what_the_detector_says_and_never_calls_every_sentence_possible(voted, pool):
+    """helper-74: "GENE possible" on every pool sentence, "heart failure remains poorly controlled" too."""
+    reasons = [m.reason for m in mine(voted, [s.words for s in pool], "rare").items]
+    unmarked = [r for r in reasons if " likely: " not in r]
+    assert unmarked and all(r.startswith("no rare type seen (the detector says ") or " possible: the detector says " in r
+                            for r in unmarked)
+    assert sum(r.startswith("no rare type seen") for r in reasons) > len(reasons) / 2  # most sentences hold none
