@@ -102,6 +102,7 @@ class CorpusFile:
     converted: dict[str, int]  # tag changes made to reach IOB2, e.g. {"I->B": 3, "S->B": 5}
     notes: dict[str, int]  # other things counted, e.g. {"comment lines skipped": 2}
     tag_lines: dict[str, Place] = field(default_factory=dict)  # each tag as written (not O) -> where it first is
+    first_converted: int | None = None  # the sentence (counted from 1) of the first tag changed to reach IOB2
 
     @property
     def tokens(self) -> int:
@@ -113,7 +114,9 @@ class CorpusFile:
                  f"{len(self.sentences):,} sentence{'s' * (len(self.sentences) != 1)}, {self.tokens:,} token{'s' * (self.tokens != 1)}" + (f", tags {self.scheme}" if self.scheme else "")]
         if self.converted:
             changes = ", ".join(f"{k} {v:,}" for k, v in sorted(self.converted.items()))
-            parts.append(f"converted to IOB2 ({changes} tags)")
+            where = f"; the first in the file's sentence {self.first_converted:,}" if self.first_converted else ""
+            parts.append(f"repaired ({changes} tags: an I- tag that began an entity{where})" if self.scheme == "IOB2" else
+                         f"converted to IOB2 ({changes} tags{where})")
         parts += [f"{k}: {v:,}" for k, v in sorted(self.notes.items())]
         return ", ".join(parts)
 
@@ -277,7 +280,8 @@ def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = Tr
     if not sentences:
         raise reading.error("no sentences")
     scheme, changes = (converter.scheme, dict(converter.changes)) if converter else ("", {})
-    return CorpusFile(name, sentences, fmt, text_encoding, scheme, changes, dict(reading.notes), reading.first_lines)
+    return CorpusFile(name, sentences, fmt, text_encoding, scheme, changes, dict(reading.notes), reading.first_lines,
+                      converter.first if converter else None)
 
 
 def _sentences(raw: Iterable[RawSentence], reading: Reading, converter: IOB2Converter | None) -> list[Sentence]:

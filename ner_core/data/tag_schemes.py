@@ -86,6 +86,8 @@ class IOB2Converter:
 
     def __init__(self) -> None:
         self.changes: Counter = Counter()
+        self.first: int | None = None  # the sentence (counted from 1) of the first change
+        self._seen = 0
         self._prefixes: set[str] = set()
         self._b_starts = 0  # B- tags after O or another type: never needed in IOB1
 
@@ -93,6 +95,9 @@ class IOB2Converter:
         """``tags`` (well formed) as IOB2: ``S``/``U`` -> ``B``, ``E``/``L`` -> ``I``, then the one
         I->B repair of :func:`~ner_core.data.tags.repair_iob2`."""
         out = repair_iob2([t if t == OUTSIDE else _IOB2_PREFIX.get(t[0], t[0]) + t[1:] for t in tags])  # as_iob2, inlined
+        self._seen += 1
+        if self.first is None and list(tags) != out:
+            self.first = self._seen
         previous = None  # the entity type of the previous token
         for before, after in zip(tags, out):
             if before != OUTSIDE:

@@ -160,7 +160,7 @@ def test_refused_imports_store_nothing(tmp_path, monkeypatch):
     summaries = []
     store = import_dataset(engine, "ok", "\ufeffAspirin\tS-drug\nhelps\tO\n".encode(), "up.tsv", directory, log=summaries.append)
     assert store.original == [Sentence(("Aspirin", "helps"), ("B-drug", "O"))]
-    assert summaries == ["up.tsv: conll, utf-8-sig, 1 sentence, 2 tokens, tags BIOES, converted to IOB2 (S->B 1 tags)"]
+    assert summaries == ["up.tsv: conll, utf-8-sig, 1 sentence, 2 tokens, tags BIOES, converted to IOB2 (S->B 1 tags; the first in the file's sentence 1)"]
     assert [p.suffix for p in directory.iterdir()] == [".jsonl"] and read_corpus(list_datasets(engine)["ok"]) == store.original
 
 

@@ -87,6 +87,10 @@ def test_i_after_o_in_an_iob2_file_is_repaired_and_counted():
     read = load_corpus_bytes(data, "slip.conll")
     assert [s.tags for s in read.sentences] == [("O", "B-org", "O"), ("O", "B-geo", "I-geo", "O", "B-per")]
     assert read.scheme == "IOB2" and read.converted == {"I->B": 2}
+    assert read.summary().endswith("tags IOB2, repaired (I->B 2 tags: an I- tag that began an entity; the first in the file's "
+                                   "sentence 1)")  # helper-74: "tags IOB2, converted to IOB2 (I->B 1 tags)", and where?
+    shifted = load_corpus_bytes(b"The O\nUN B-org\n\n" + data, "slip.conll")
+    assert shifted.first_converted == 2 and "sentence 2)" in shifted.summary()
 
 
 def test_any_type_is_accepted():
@@ -168,7 +172,7 @@ def test_prodigy_spans_with_its_tokens_and_skipped_answers():
         (["Angela", "Merkel", "visited", "Paris", "."], ["B-PERSON", "I-PERSON", "O", "B-GPE", "O"]),
         (["No", "entities", "here", ",", "Dr.", "Who", "?"], ["O"] * 7),
     ]
-    assert read.notes == {"rejected or ignored records skipped": 1}
+    assert read.notes == {"rejected or ignored records skipped": 1, "texts without their tokens, tokenised with spaCy": 1}  # one record has no tokens
 
 
 def test_doccano_label_and_entities():
@@ -183,13 +187,16 @@ def test_label_studio_export_and_json_min():
     assert words_tags(read.sentences) == [
         (["Angela", "Merkel", "met", "Macron", "in", "Berlin", "."], ["B-PER", "I-PER", "O", "O", "O", "B-LOC", "O"]),
     ]
-    assert read.notes == {"tasks without an annotation skipped": 1}
+    assert read.notes == {"tasks without an annotation skipped": 1, "Label Studio tasks": 2, "texts without their tokens, tokenised with spaCy": 1}  # helper-74: said
+    assert read.summary().endswith("label_studio.json: jsonl, utf-8, 1 sentence, 7 tokens, tags IOB2, Label Studio tasks: 2, tasks "
+                                   "without an annotation skipped: 1, texts without their tokens, tokenised with spaCy: 1")
     assert words_tags(read_corpus(DATA / "label_studio_min.json")) == [(["Aspirin", "100", "mg"], ["B-drug", "B-dose", "I-dose"])]
 
 
 def test_span_edges_with_whitespace_are_trimmed():
     read = load_corpus_bytes(b'{"text": "in New York now", "spans": [{"start": 2, "end": 12, "label": "geo"}]}', "x.jsonl")
-    assert read.sentences[0].tags == ("O", "B-geo", "I-geo", "O") and read.notes == {"span edges trimmed of whitespace or zero-width characters": 1}
+    assert read.sentences[0].tags == ("O", "B-geo", "I-geo", "O")
+    assert read.notes == {"span edges trimmed of whitespace or zero-width characters": 1, "texts without their tokens, tokenised with spaCy": 1}
 
 
 def test_a_token_a_span_begins_or_ends_inside_is_split_there():
@@ -198,7 +205,7 @@ def test_a_token_a_span_begins_or_ends_inside_is_split_there():
                              b'{"text": "BRCA1/2 carriers", "labels": [[0, 5, "GENE"]]}\n', "x.jsonl")  # doccano's older "labels"
     assert words_tags(read.sentences) == [(["New", "York", "ers", "cheered"], ["B-geo", "I-geo", "O", "O"]),
                                           (["BRCA1", "/2", "carriers"], ["B-GENE", "O", "O"])]
-    assert read.notes == {"tokens split where an entity begins or ends inside them": 2}
+    assert read.notes == {"tokens split where an entity begins or ends inside them": 2, "texts without their tokens, tokenised with spaCy": 2}
 
 
 def test_of_a_task_annotated_by_several_people_the_first_annotation_is_read_and_counted():
@@ -207,7 +214,7 @@ def test_of_a_task_annotated_by_several_people_the_first_annotation_is_read_and_
         {"result": [{"type": "labels", "value": {"start": 8, "end": 13, "labels": ["EFFECT"]}}]}]}
     read = load_corpus_bytes(json.dumps([task]).encode(), "x.json")
     assert words_tags(read.sentences) == [(["Aspirin", "helps"], ["B-CHEM", "O"])]
-    assert read.notes == {"tasks annotated by several people: the first annotation kept": 1}
+    assert read.notes == {"tasks annotated by several people: the first annotation kept": 1, "Label Studio tasks": 1, "texts without their tokens, tokenised with spaCy": 1}
 
 
 @pytest.mark.parametrize("record, message", [
@@ -525,10 +532,10 @@ def test_a_span_of_only_zero_width_characters_is_dropped_and_edges_of_them_trimm
     record = {"text": text, "label": [[0, 11, "org"], [16, 17, "per"]]}
     read = load_corpus_bytes(json.dumps(record).encode(), "x.jsonl")
     assert words_tags(read.sentences) == [(["Apple", "Inc", "and"], ["B-org", "I-org", "O"])]
-    assert read.notes == {"entities of only whitespace or zero-width characters dropped": 1}
+    assert read.notes == {"entities of only whitespace or zero-width characters dropped": 1, "texts without their tokens, tokenised with spaCy": 1}
     edge = load_corpus_bytes(json.dumps({"text": text, "label": [[0, 7, "org"]]}).encode(), "x.jsonl")
     assert edge.sentences[0].tags == ("B-org", "O", "O")
-    assert edge.notes == {"span edges trimmed of whitespace or zero-width characters": 1}
+    assert edge.notes == {"span edges trimmed of whitespace or zero-width characters": 1, "texts without their tokens, tokenised with spaCy": 1}
 
 
 def test_running_text_reads_zero_width_characters_as_whitespace():

@@ -151,6 +151,7 @@ def _record(record: object, line: int, reading: Reading) -> RawSentence | None:
         reading.notes["rejected or ignored records skipped"] += 1
         return None
     if isinstance(record.get("data"), dict) and ("annotations" in record or "completions" in record):
+        reading.notes["Label Studio tasks"] += 1
         return _label_studio(record, line, reading)
     token_key, tag_key = _first(record, _TOKEN_KEYS), _first(record, _TAG_KEYS)
     if token_key and tag_key:
@@ -238,21 +239,23 @@ def _span(item: object, line: int, reading: Reading) -> tuple[int, int, str]:
     return start, end, label
 
 
-def _tokens(text: str, tokens: object) -> list[tuple[int, int]]:
+def _tokens(text: str, tokens: object, reading: Reading) -> list[tuple[int, int]]:
     """Token ``(start, end)`` offsets: the record's own (Prodigy's, or ours in a Label Studio task's data) where they
-    carry offsets, else spaCy's."""
+    carry offsets, else spaCy's (counted: a corpus tokenised otherwise shows it in the summary)."""
     if isinstance(tokens, list) and tokens and all(isinstance(t, dict) and isinstance(t.get("start"), int)
                                                    and isinstance(t.get("end"), int) for t in tokens):
         offsets = [(t["start"], t["end"]) for t in tokens]
         if all(0 <= s < e <= len(text) for s, e in offsets):
             return [(s, e) for s, e in offsets if not invisible(text[s:e])]
+    if not reading.ignore_tags:  # a corpus: a file of the same sentences with their tokens would count others
+        reading.notes["texts without their tokens, tokenised with spaCy"] += 1
     return [(t.start, t.start + len(t.text)) for sentence in tokenize_with_offsets(text) for t in sentence]
 
 
 def _from_spans(text: str, items: object, tokens: object, line: int, reading: Reading) -> RawSentence | None:
     if not isinstance(items, list):
         raise reading.error(f"the spans must be a list, got {type(items).__name__}", line)
-    offsets = _tokens(text, tokens)
+    offsets = _tokens(text, tokens, reading)
     if not offsets:
         reading.notes["empty records skipped"] += 1
         return None
