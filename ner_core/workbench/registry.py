@@ -130,7 +130,7 @@ def entry_rows(index: dict[str, Any], dataset: str = DEFAULT_DATASET) -> list[di
         f1 = ", ".join(f"{s}: " + ("" if m["old"] is None else f"{m['old']:.4f} → ") + f"{m['new']:.4f}"
                        for s, m in e.get("metrics", {}).items())
         rows.append({"id": e["id"], "test micro F1": f1, "models": ", ".join(e["models"]),
-                     "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e),
+                     "recipe": (_recipe(e) or {}).get("chosen") or _retrained(e, index),
                      "corrected tokens": e["corrections"], "added sentences": e.get("added_sentences", 0)})
     return rows
 
@@ -156,7 +156,7 @@ def readable_version(version: str) -> str:
 
 def recipe_of(index: dict[str, Any], entry_id: str) -> str:
     """How entry ``entry_id`` chose its recipe, in a line (:func:`recipe_line`; the table shows the choice only)."""
-    return next((recipe_line(_recipe(e)) or _retrained(e) for e in index["entries"] if e["id"] == entry_id), "")
+    return next((recipe_line(_recipe(e)) or _retrained(e, index) for e in index["entries"] if e["id"] == entry_id), "")
 
 
 def entry_line(index: dict[str, Any], entry_id: str) -> str:
@@ -176,14 +176,27 @@ def _recipe(entry: dict[str, Any]) -> dict[str, Any] | None:
     return (entry.get("summary") or {}).get("recipe")
 
 
-def _retrained(entry: dict[str, Any]) -> str:
-    """How a retrain trained an entry, from its settings ("" for another entry): a quick check reads as one."""
+def _retrained(entry: dict[str, Any], index: dict[str, Any]) -> str:
+    """How a retrain trained an entry, from its settings ("" for another entry): a quick check reads as one; a warm
+    start keeps the recipe of the entry it started from, which it names (helper-74: "warm start" alone hid "fused")."""
     spec = entry.get("spec") or {}
     if "warm_start" not in spec:
         return ""
     epochs, limit = spec["epochs"], spec.get("limit")
-    return (("warm start" if spec["warm_start"] else "from scratch") + f", {epochs} epoch{'s' * (epochs != 1)}"
-            + (f", the first {limit:,} training sentences" if limit else ""))
+    kept = _base_recipe(entry, index) if spec["warm_start"] else ""
+    return ((f"{kept}, warm start" if kept else "warm start" if spec["warm_start"] else "from scratch")
+            + f", {epochs} epoch{'s' * (epochs != 1)}" + (f", the first {limit:,} training sentences" if limit else ""))
+
+
+def _base_recipe(entry: dict[str, Any], index: dict[str, Any]) -> str:
+    """The recipe chosen by the nearest entry ``entry`` was warm-started from, through its chain of retrains ("" if none chose)."""
+    by_id, seen = {e["id"]: e for e in index["entries"]}, set()
+    while (base := entry.get("base")) in by_id and base not in seen:
+        seen.add(base)
+        entry = by_id[base]
+        if chosen := (_recipe(entry) or {}).get("chosen"):
+            return chosen
+    return ""
 
 
 def recipe_line(record: dict[str, Any] | None) -> str:

@@ -138,6 +138,9 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
                             "metrics": {"voted": {"old": 0.8598, "new": 0.8578}}})
     assert entry_rows(load_index())[0]["test micro F1"] == "voted: 0.8598"  # as the retrain from it measured it
     assert shipped_score(load_index()) == ("voted: 0.8598", from_shipped["id"])
+    register(new_entry_id(), new_entry_dir("z", workspace), {"models": ["strong"], "base": retrained["id"],  # helper-74: "warm
+             "spec": {"warm_start": True, "epochs": 3}, "corrections": 0})  # start" alone hid the recipe it kept
+    assert entry_rows(load_index())[-1]["recipe"] == "fused, warm start, 3 epochs"  # the recipe of the entry it started from
 
 
 def test_a_legacy_registry_json_is_imported_once(workspace):
