@@ -44,7 +44,8 @@ def test_a_database_from_before_migrations_is_upgraded_in_place(db_url):
     old.create_all(engine)
     now = datetime.now(timezone.utc)
     with engine.begin() as connection:
-        connection.execute(old.tables["datasets"].insert(), [{"id": 1, "name": "default", "path": "x.csv", "created_at": now}])
+        connection.execute(old.tables["datasets"].insert(), [{"id": 1, "name": "default", "path": "x.csv", "created_at": now},
+                                                             {"id": 2, "name": "mine", "path": "y.jsonl", "created_at": now}])
         connection.execute(old.tables["corrections"].insert(), [
             {"dataset_id": 1, "sentence": 3, "token": 0, "old_tag": "O", "new_tag": "B-geo", "author": "ann",
              "created_at": now, "batch": "b1", "reverted": False}])
@@ -52,7 +53,8 @@ def test_a_database_from_before_migrations_is_upgraded_in_place(db_url):
     upgraded = make_engine(db_url)
     with upgraded.connect() as connection:
         assert connection.execute(text("SELECT sentence, new_tag, author FROM corrections")).all() == [(3, "B-geo", "ann")]
-        assert connection.execute(text("SELECT name, scheme FROM datasets")).all() == [("default", None)]
+        assert connection.execute(text("SELECT name, scheme, split_rule FROM datasets ORDER BY id")).all() == [
+            ("default", None, "covering"), ("mine", None, None)]  # an imported dataset keeps its plain split (0018)
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
         assert compare_metadata(MigrationContext.configure(connection), metadata()) == []
     assert {"jobs", "registry_entries", "sentence_versions"} <= set(inspect(upgraded).get_table_names())
