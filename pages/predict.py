@@ -45,7 +45,7 @@ if st.session_state.get("predict_example", EXAMPLE) != example:  # another datas
 st.session_state.predict_example = example
 remember("predict_text", example)  # the typed text survives a page switch
 text = st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text")
-found = tokenize_with_offsets(text, store.token_style)  # as the dataset's corpus is tokenised (long-term, one token)
+found = tokenize_with_offsets(text, model.token_style or store.token_style)  # as its training data is (long-term: one token)
 sentences = [piece for sentence in found for piece in even_pieces(sentence)]  # text without full stops: in pieces
 n_tokens = sum(len(s) for s in sentences)
 if not sentences:

@@ -257,6 +257,21 @@ def test_predict_text_without_full_stops_is_tagged_in_pieces_and_says_so(tiny_mo
     assert [len(sentence) for sentence in json.loads(done.stdout)] == [150, 150]
 
 
+def test_predict_and_mine_tokenise_text_as_the_model_training_sentences_were(tiny_model, tmp_path):
+    """helper-75: the Predict page and the pool kept "long-term" whole, as the corpus writes it; predict split it."""
+    from ner_core.data.tokenize import TokenStyle
+    from ner_core.models.tagger import Tagger
+
+    assert Tagger.from_checkpoint(tiny_model[1]).token_style == TokenStyle(hyphens=True)  # recorded by train
+    text = "The long-term plan of the pro-government party."
+    for model in ("voted", str(tiny_model[1])):  # the shipped pipeline (its config says so) and a model trained here
+        done = run_cli("predict", "--model", model, "--json", "--text", text)
+        assert done.returncode == 0 and [t["token"] for t in json.loads(done.stdout)[0]][:3] == ["The", "long-term", "plan"]
+    (tmp_path / "new.txt").write_text(text + "\n")
+    mined = run_cli("mine", "--model", "voted", "--data", str(tmp_path / "new.txt"))
+    assert mined.returncode == 0 and "words kept whole as the corpus writes them (long-term): 2" in mined.stderr
+
+
 def test_a_sentence_detector_given_as_the_model_is_refused_in_one_line():
     done = run_cli("predict", "--model", "detector", "--text", "Hurricane Katrina hit New Orleans.")
     assert done.returncode == 1 and "a sentence detector (whether a sentence holds a rare type), not a tagger" in done.stderr
@@ -302,7 +317,8 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
                    "--test", str(tmp_path / "test.conll"), "--name", "given")
     assert done.returncode == 0 and "(8 train, 2 val, 3 test, the files' own split)" in done.stdout, done.stderr
     listed = run_cli("datasets", "list").stdout.splitlines()
-    assert listed[0].endswith("\tsplit 80/10/10") and listed[-1].startswith("given\t") and listed[-1].endswith("\tits files' split: 8/2/3")
+    assert listed[0].endswith("\tsplit 80/10/10, each type in val and test")  # helper-75: which rule, said
+    assert listed[-1].startswith("given\t") and listed[-1].endswith("\tits files' split: 8/2/3")
 
 
 def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_path, monkeypatch):

@@ -165,12 +165,20 @@ def text_or_corpus(args: argparse.Namespace, style=None):
     :class:`~ner_core.data.tokenize.TokenStyle`) or as a corpus (its tags ignored), by ``--input``."""
     from ..data.corpus import load_unlabelled
 
+    check_input(args)
     if str(args.data) == "-":
-        if args.input == "corpus":
-            raise ValueError("--input corpus: a corpus on stdin has no file name to tell its format; give the file "
-                             "(its suffix names the format: .conll, .csv, .jsonl, .spacy), or read stdin as text or tokens")
         return load_unlabelled(sys.stdin.buffer.read(), "stdin", args.input, style)
     return load_unlabelled(args.data, None, args.input, style)
+
+
+def check_input(args: argparse.Namespace) -> None:
+    """Refuse ``--data`` / ``--input`` that cannot be read, before a model is loaded to tokenise it (:func:`text_or_corpus`)."""
+    if str(args.data) != "-":
+        if not Path(args.data).is_file():
+            raise ValueError(f"--data {args.data}: {'a directory, not a file' if Path(args.data).is_dir() else 'no such file'}")
+    elif args.input == "corpus":
+        raise ValueError("--input corpus: a corpus on stdin has no file name to tell its format; give the file "
+                         "(its suffix names the format: .conll, .csv, .jsonl, .spacy), or read stdin as text or tokens")
 
 
 def refuse_unknown_tags(labels: Sequence[str], sentences: list[Sentence], read: CorpusFile | None, advice: str) -> None:

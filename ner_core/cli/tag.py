@@ -9,7 +9,8 @@ import time
 from pathlib import Path
 
 from ..data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError
-from .options import at_least, dataset_model, dataset_part, existing_model, load_data, load_model, model_args, refuse_unknown_tags, text_or_corpus
+from .options import (at_least, check_input, dataset_model, dataset_part, existing_model, load_data, load_model, model_args,
+                      refuse_unknown_tags, text_or_corpus)
 
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
 MINE_TABLE_CHARS = 160  # characters of a sentence shown in mine's table
@@ -51,8 +52,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     if args.out:
         _check_output(args.out, args.data)
     path = dataset_model(args) if args.dataset else existing_model(args)
+    if args.text is None:
+        check_input(args)
+    model = load_model(path, args.device)  # first: text is tokenised as its training sentences were (long-term, one token)
     if args.text is not None:
-        found = tokenize_with_offsets(args.text)
+        found = tokenize_with_offsets(args.text, model.token_style)
         sentences = [[t.text for t in piece] for sentence in found for piece in even_pieces(sentence)]
         if not sentences:
             print("error: the text is empty; nothing to tag", file=sys.stderr)
@@ -60,10 +64,9 @@ def cmd_predict(args: argparse.Namespace) -> int:
         if len(sentences) > len(found):
             print(f"note: sentences of over {MAX_SENTENCE_TOKENS} tokens were cut into pieces", file=sys.stderr)
     else:
-        read = text_or_corpus(args)
+        read = text_or_corpus(args, model.token_style)
         print(read.summary(), file=sys.stderr)
         sentences = [s.words for s in read.sentences]
-    model = load_model(path, args.device)
     from ..data.scripts import foreign_note
 
     foreign = foreign_note(sentences, model.scripts)
@@ -112,9 +115,10 @@ def cmd_mine(args: argparse.Namespace) -> int:
     from ..quality.mining import mine
 
     path = dataset_model(args, fallback=True) if args.dataset else existing_model(args)
-    read = text_or_corpus(args)
-    print(read.summary(), file=sys.stderr)
+    check_input(args)
     model = load_model(path, args.device)
+    read = text_or_corpus(args, model.token_style)  # tokenised as the pool of a dataset the model learnt from would be
+    print(read.summary(), file=sys.stderr)
     with tqdm(unit="sent", desc="ranking", file=sys.stderr) as bar:  # sentences through the model (twice for some)
         def progress(done: int, total: int) -> None:
             bar.total = total

@@ -115,7 +115,7 @@ class CorpusFile:
         if self.converted:
             changes = ", ".join(f"{k} {v:,}" for k, v in sorted(self.converted.items()))
             where = f"; the first in the file's sentence {self.first_converted:,}" if self.first_converted else ""
-            parts.append(f"repaired ({changes} tags: an I- tag that began an entity{where})" if self.scheme == "IOB2" else
+            parts.append(f"repaired ({changes} tags: I- tags that began an entity, read as B-{where})" if self.scheme == "IOB2" else
                          f"converted to IOB2 ({changes} tags{where})")
         parts += [f"{k}: {v:,}" for k, v in sorted(self.notes.items())]
         return ", ".join(parts)

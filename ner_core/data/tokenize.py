@@ -60,6 +60,10 @@ class TokenStyle(NamedTuple):
                 attached += _POSSESSIVE.fullmatch(word) is not None
         return cls(whole > apart, attached > split)
 
+    def examples(self) -> str:
+        """What it keeps whole, by example (``long-term``, ``Parkinson's``; "" for spaCy's style)."""
+        return ", ".join(e for e, kept in (("long-term", self.hyphens), ("Parkinson's", self.possessives)) if kept)
+
     def apply(self, tokens: Sequence[Token]) -> list[Token]:
         """``tokens`` (of one sentence, with offsets) with those spaCy split joined again where this style keeps them
         whole: only tokens with nothing between them in the text (``long - term``, spaced, stays apart)."""

@@ -95,5 +95,6 @@ def average_checkpoints(sources: list[str | os.PathLike], directory: str | os.Pa
     average = AveragedModel(first)
     for model, _ in loaded:
         average.update_parameters(model)
-    meta = {"train": loaded[0][1].get("train", {}), "averaged_from": [str(s) for s in sources]}
+    meta = {"train": loaded[0][1].get("train", {}), "averaged_from": [str(s) for s in sources],
+            **{k: loaded[0][1][k] for k in ("token_style",) if k in loaded[0][1]}}
     return save_checkpoint(average.module, directory, meta)

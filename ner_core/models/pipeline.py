@@ -16,6 +16,7 @@ from typing import Callable, Iterator, NamedTuple, Sequence
 import torch
 
 from ..data.tags import OUTSIDE, TagSet, repair_iob2
+from ..data.tokenize import TokenStyle
 from .checkpoint import load_checkpoint
 from .checkpoint_dirs import PIPELINE_FILE, CheckpointError, resolve
 from .detector import WeakSentenceDetector, detector_proba
@@ -167,6 +168,10 @@ class VotedPipeline:
     @property
     def scripts(self) -> frozenset[str]:
         return self.strong.scripts
+
+    @property
+    def token_style(self) -> TokenStyle | None:
+        return self.strong.token_style
 
     def marginals(self, sentences: Sequence[Sequence[str]]) -> list[torch.Tensor]:
         """Per-token distributions over :attr:`labels` that follow the vote, taking the two

@@ -10,6 +10,7 @@ import torch
 
 from ..data.scripts import own_scripts
 from ..data.tags import TagSet
+from ..data.tokenize import TokenStyle
 from .checkpoint import load_checkpoint
 from .checkpoint_dirs import CheckpointError
 from .detector import WeakSentenceDetector
@@ -63,6 +64,13 @@ class Tagger:
     def scripts(self) -> frozenset[str]:
         """The writing systems of :attr:`words` (see :func:`~ner_core.data.scripts.own_scripts`); none: any."""
         return own_scripts([self.words])
+
+    @property
+    def token_style(self) -> TokenStyle | None:
+        """How its training sentences wrote hyphenated words and possessives (``None``: not recorded, before stop 49):
+        text it tags is tokenised alike."""
+        style = self.meta.get("token_style")
+        return TokenStyle(**style) if style else None
 
     @property
     def masked(self) -> tuple[str, ...]:

@@ -82,10 +82,14 @@ def archive_dataset(engine: Engine, name: str, author: str, user: User | None = 
         row.archived_at, row.archived_by = (None, None) if restore else (_now(), author)
 
 
-def split_sizes(engine: Engine) -> dict[str, list[int]]:
-    """Dataset name -> the sizes of its train, val and test parts, for those imported with their dev and test files."""
+def split_rules(engine: Engine) -> dict[str, str]:
+    """Dataset name -> how it is split, in words: its files' own parts (their sizes), or the seeded 80/10/10 split,
+    covering each type (:data:`~ner_core.data.corpus.COVERING`) or plain (a dataset made before migration 0018)."""
     with Session(engine) as session:
-        return {name: sizes for name, sizes in session.execute(select(Dataset.name, Dataset.split_sizes)) if sizes}
+        rows = session.execute(select(Dataset.name, Dataset.split_sizes, Dataset.split_rule))
+        return {name: "its files' split: " + "/".join(map(str, sizes)) if sizes else
+                "split 80/10/10, each type in val and test" if rule == COVERING else "split 80/10/10 (plain: made before 0018)"
+                for name, sizes, rule in rows}
 
 
 def import_scheme(name: str, engine: Engine | None = None) -> str | None:

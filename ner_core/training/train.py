@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ..data.corpus import Sentence
 from ..data.sentence_keys import training_record
 from ..data.tags import TagSet, mask_types
+from ..data.tokenize import TokenStyle
 from ..evaluation.evaluate import evaluate
 from ..models.checkpoint import save_checkpoint
 from ..models.checkpoint_dirs import check_replaceable, swap_in
@@ -261,7 +262,8 @@ def train(
     val = [s for s in val_set if len(s)]
     if model is None and data:
         model = build_model(data, tagset.labels, model_config, config.min_count, config.seed)
-    meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}, "trained_on": training_record(data)}
+    meta: dict[str, Any] = {"train": {**asdict(config), "sentences": len(data)}, "trained_on": training_record(data),
+                            "token_style": TokenStyle.of(w for s in data for w in s.words)._asdict()}  # new text tokenised alike
 
     def score(m: nn.Module) -> float:
         return evaluate(Tagger(m), val, config.mask_types)["micro_f1"] if val else 0.0

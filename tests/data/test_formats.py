@@ -87,8 +87,8 @@ def test_i_after_o_in_an_iob2_file_is_repaired_and_counted():
     read = load_corpus_bytes(data, "slip.conll")
     assert [s.tags for s in read.sentences] == [("O", "B-org", "O"), ("O", "B-geo", "I-geo", "O", "B-per")]
     assert read.scheme == "IOB2" and read.converted == {"I->B": 2}
-    assert read.summary().endswith("tags IOB2, repaired (I->B 2 tags: an I- tag that began an entity; the first in the file's "
-                                   "sentence 1)")  # helper-74: "tags IOB2, converted to IOB2 (I->B 1 tags)", and where?
+    assert read.summary().endswith("tags IOB2, repaired (I->B 2 tags: I- tags that began an entity, read as B-; the first in "
+                                   "the file's sentence 1)")  # helper-74: "tags IOB2, converted to IOB2 (I->B 1 tags)", and where?
     shifted = load_corpus_bytes(b"The O\nUN B-org\n\n" + data, "slip.conll")
     assert shifted.first_converted == 2 and "sentence 2)" in shifted.summary()
 

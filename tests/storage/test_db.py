@@ -54,7 +54,7 @@ def test_a_database_from_before_migrations_is_upgraded_in_place(db_url):
     with upgraded.connect() as connection:
         assert connection.execute(text("SELECT sentence, new_tag, author FROM corrections")).all() == [(3, "B-geo", "ann")]
         assert connection.execute(text("SELECT name, scheme, split_rule FROM datasets ORDER BY id")).all() == [
-            ("default", None, "covering"), ("mine", None, None)]  # an imported dataset keeps its plain split (0018)
+            ("default", None, None), ("mine", None, None)]  # helper-75: no dataset's split moves (0018), the default's neither
         assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head_revision()
         assert compare_metadata(MigrationContext.configure(connection), metadata()) == []
     assert {"jobs", "registry_entries", "sentence_versions"} <= set(inspect(upgraded).get_table_names())

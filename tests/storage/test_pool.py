@@ -278,7 +278,7 @@ def test_the_datasets_command_imports_a_corpus_whose_pool_then_takes_text(tmp_pa
     corpus.write_text("Aspirin\tB-DRUG\ncures\tO\n\nIbuprofen\tB-DRUG\nhelps\tO\n")
     assert main(["datasets", "import", str(corpus)]) == 0
     said = capsys.readouterr()
-    assert "imported 2 sentences as dataset 'drug notes' (2 train, 0 val, 0 test, split 80/10/10): `pool add --dataset 'drug notes' FILE`" in said.out
+    assert "imported 2 sentences as dataset 'drug notes' (2 train, 0 val, 0 test, split 80/10/10, each type in val and test): `pool add --dataset 'drug notes' FILE`" in said.out
     assert "drug notes.conll: conll, utf-8, 2 sentences" in said.err
     assert main(["datasets", "import", str(corpus), "--name", "drug notes"]) == 1
     assert "a dataset named 'drug notes' exists already" in capsys.readouterr().err
@@ -310,6 +310,6 @@ def test_text_added_to_a_pool_is_tokenised_as_the_dataset_corpus_is(tmp_path, sm
     text = tmp_path / "news.txt"
     text.write_text("The long-term plan of the pro-government party failed.\n")
     assert main(["pool", "add", str(text)]) == 0
-    assert "words kept whole as the dataset's corpus writes them (long-term, Parkinson's): 2" in capsys.readouterr().err
+    assert "words kept whole as the corpus writes them (long-term): 2" in capsys.readouterr().err  # helper-75: its own style
     words = Pool(open_dataset("default")).items(limit=1)[0].words
     assert list(words) == ["The", "long-term", "plan", "of", "the", "pro-government", "party", "failed", "."]

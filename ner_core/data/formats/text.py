@@ -82,7 +82,7 @@ def _sentences(paragraph: list[str], line: int, reading: Reading) -> Iterator[Ra
     ends = list(accumulate(len(text) + 1 for text in paragraph))  # offset just past each line's joining space
     for tokens in tokenize_with_offsets(" ".join(paragraph)) if paragraph else ():
         if reading.style is not None and len(styled := reading.style.apply(tokens)) < len(tokens):
-            reading.notes["words kept whole as the dataset's corpus writes them (long-term, Parkinson's)"] += len(set(styled) - set(tokens))
+            reading.notes[f"words kept whole as the corpus writes them ({reading.style.examples()})"] += len(set(styled) - set(tokens))
             tokens = styled
         yield from _pieces([t.text for t in tokens], line + bisect_right(ends, tokens[0].start), reading)
 
