@@ -185,7 +185,9 @@ export default function (component) {
       : [`Sentence ${it.sentence}`, data.split + (data.evaluation ? " (evaluation only)" : ""), it.source, score, ...counts, `deciding as ${data.author}`])
       .filter(Boolean).join(" · "));
     const changed = s.view.tags.filter((tag, j) => tag !== it.tags[j]).length;
-    const edits = el("div", "edits", changed ? `${changed} tag${changed > 1 ? "s" : ""} changed (underlined): Enter saves, Esc resets` : "");
+    const edits = el("div", "edits" + (changed && s.view.held ? " held" : ""), !changed ? "" : s.view.held
+      ? `${s.view.held} would drop your ${changed} changed tag${changed > 1 ? "s" : ""} (underlined): Enter saves them, Esc resets them first`
+      : `${changed} tag${changed > 1 ? "s" : ""} changed (underlined): Enter saves, Esc resets`);
     const suggest = el("div", "suggest");
     if (data.pool) suggest.append(it.detail);  // why this sentence now, and whose tags are shown
     else if (it.model) {  // the walk: what a saves, the model's tags, drawn with the tokens they change underlined
@@ -292,6 +294,9 @@ export default function (component) {
     if (undo) send("undo");
     else if (key === "r" && s.pending.length) { s.delay = RETRY_MS; resend(); render(); }
     else if (!it) handled = false;
+    else if ((key === "a" || key === "g") && !data.pool && s.view.tags.some((t, j) => t !== it.tags[j])) {
+      s.view.held = key; render();  // it would store other tags than those on screen: the edits are not dropped unsaid
+    }
     else if (key === "a") send("accept", data.pool ? s.view.tags : it.suggestion);
     else if (key === "g" && !data.pool) send("keep", it.tags);
     else if (key === "d" && data.pool) send("discard");
@@ -300,7 +305,7 @@ export default function (component) {
       const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
       if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
       else send(edited ? "edit" : "keep", edited ? s.view.tags : it.tags);  // no edit: the gold was right, as g says
-    } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
+    } else if (key === "Escape") { s.view.tags = [...it.tags]; s.view.held = null; render(); }
     else if (key === "ArrowLeft" || key === "ArrowRight" || key === "Home" || key === "End") {
       const to = { ArrowLeft: s.view.focus - 1, ArrowRight: s.view.focus + 1, Home: 0, End: it.words.length - 1 }[key];
       s.view.focus = Math.min(it.words.length - 1, Math.max(0, to));

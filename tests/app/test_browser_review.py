@@ -88,12 +88,12 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
 
     def retype(item, tags):  # a number key: the flagged token becomes an entity of another type than now
         label = types[0] if tag_type(tags[item.start]) != types[0] else types[1]
-        return [str(types.index(label) + 1), "Enter"], retag(tags, item.start, item.start + 1, label)
+        return [str(types.index(label) + 1), "g", "Enter"], retag(tags, item.start, item.start + 1, label)  # g: held (below)
 
     def remove(item, tags):  # x removes the entity there (or, on an O token, 1 makes one)
         if tags[item.start] == "O":
             return retype(item, tags)
-        return ["x", "Enter"], retag(tags, item.start, item.start + 1, "O")
+        return ["x", "a", "Enter"], retag(tags, item.start, item.start + 1, "O")
 
     # five items in a row: (keys and expected tags from the tags before, expected decision)
     plan = [
@@ -115,6 +115,14 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
         assert queue.store.tags(item.sentence) == expected
     assert len(queue.decisions()) == 5
     print("decision -> next item on screen (s):", ", ".join(f"{t:.2f}" for t in timings))
+    shown = on_screen(page)  # helper-76: with an edit open, a (or g) stored other tags than those on screen, unsaid
+    page.keyboard.press("x" if queue.store.tags(queue.item(shown).sentence)[queue.item(shown).start] != "O" else "1")
+    page.keyboard.press("a")
+    expect(page.locator(".ka .edits")).to_have_text("a would drop your 1 changed tag (underlined): Enter saves them, Esc "
+                                                    "resets them first")
+    assert on_screen(page) == shown and queue.is_open(shown)
+    page.keyboard.press("Escape")
+    expect(page.locator(".ka .edits")).to_have_text("")
     page.close()
 
 
