@@ -321,7 +321,13 @@ export default function (component) {
       const [lo, hi] = selection();
       s.view.tags = replaceSpan(s.view.tags, lo, hi, OUT); render();
     } else handled = false;
-    if (handled) { event.preventDefault(); event.stopPropagation(); }
+    if (handled) { event.preventDefault(); event.stopPropagation(); inView(); }
+  }
+  function inView() {  // after a key, on a short screen too: the whole annotator (its suggestion and legend), where it fits
+    root.scrollIntoView({ block: "nearest" });  // taller than the window: its top, then the selected token and the status line
+    const tok = root.querySelector(".tok.sel"), bar = root.querySelector(".bar");
+    if (tok) tok.scrollIntoView({ block: "nearest", inline: "nearest" });
+    if (bar) bar.scrollIntoView({ block: "nearest" });
   }
   function onFocus() {  // the hint follows the focus: keys reach the annotator unless a control on the page has it
     const hint = root.querySelector(".paused");

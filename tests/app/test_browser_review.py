@@ -126,6 +126,24 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
     page.close()
 
 
+def test_on_a_laptop_screen_a_key_brings_the_suggestion_and_the_legend_into_view(browser, site):
+    """helper-76: at 1024x768 the suggestion and the key legend sat below the fold, and keys left them there."""
+    url, _, _ = site
+    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    page.set_default_timeout(20_000)
+    page.goto(url + "/review")
+    page.locator(ANNOTATOR).wait_for(timeout=120_000)
+    legend = page.locator(".ka .legend")
+    assert legend.bounding_box()["y"] + legend.bounding_box()["height"] > 768  # below the fold, as drawn
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => { const r = document.querySelector('.ka .legend').getBoundingClientRect(); "
+                           "return r.bottom <= window.innerHeight + 1; }")  # within a pixel's rounding
+    for part in (".ka .head", ".ka .suggest", ".ka .tok.sel"):
+        box = page.locator(part).first.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= 769, part
+    page.close()
+
+
 def test_the_same_sentence_in_two_tabs_second_save_refused_with_both_versions(browser, site):
     url, db, corpus_path = site
     queue = reopen(db, corpus_path)
