@@ -20,7 +20,7 @@ from ..data.tags import repair_iob2, spans
 from ..storage.claims import held_by_others
 from ..storage.pool import ADDED, DISCARDED, OPEN, Pool, PoolDecided, PoolItem
 from ..storage.store import CorrectionError, StaleSaveError, StorageWriteError
-from .review_session import BUFFER, SKIPPED, UNKNOWN_OP, Conflict, OpsSession
+from .review_session import BUFFER, UNKNOWN_OP, Conflict, OpsSession, skipped
 
 
 @dataclass
@@ -69,7 +69,7 @@ class PoolSession(OpsSession):
                 self.skipped.setdefault(pool.store.name, []).append(int(item))
                 if self.current.get(pool.store.name) == int(item):
                     self.current[pool.store.name] = None
-                self.message = SKIPPED
+                self.message = skipped(f"sentence {(skip := pool.item(int(item))).line} of {skip.source}")
             elif kind in ("accept", "edit") and item is not None and isinstance(op.get("tags"), list):
                 index, saved = pool.accept(int(item), op["tags"], author)
                 self._added(pool, int(item), index, saved.repaired)

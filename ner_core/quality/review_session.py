@@ -32,7 +32,9 @@ REMEMBERED = 500  # op ids kept: a replayed list applies none of them twice
 ACKED = 100  # op ids confirmed to the browser
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
 UNKNOWN_OP = "Not saved: the browser sent a decision this page does not know."
-SKIPPED = ("info", "Skipped: it comes back at the end of the queue.")
+def skipped(what: str) -> tuple[str, str]:
+    """The message of a skip, naming what was skipped (the line is read after the next item is on screen)."""
+    return "info", f"Skipped {what}: it comes back at the end of the queue."
 Message = tuple[str, str]  # (kind: success, info or error; text)
 
 
@@ -179,7 +181,7 @@ class ReviewSession(OpsSession):
             self.skipped.setdefault((queue.store.name, split), []).append(item.id)
             if self.current.get((queue.store.name, split)) == item.id:
                 self.current[(queue.store.name, split)] = None
-            self.message = SKIPPED
+            self.message = skipped(f"sentence {item.sentence}")
         elif kind in ("overwrite", "theirs") and item is not None:
             self._resolve(kind, queue, split, author, item)
         elif kind in ACTIONS and item is not None:

@@ -312,8 +312,8 @@ def test_keys_on_a_link_an_expander_or_a_radio_are_theirs_not_the_annotators(bro
     assert on_screen(page) == item.id and page.locator(".ka").get_attribute("data-pending") == "0"
     page.keyboard.press("Escape")
     hint.wait_for(state="hidden")
-    press_and_wait(page, "s")
-    assert page.locator(".ka .status").inner_text() == "Skipped: it comes back at the end of the queue."
+    press_and_wait(page, "s")  # helper-76: which one, since the line is read under the next
+    assert page.locator(".ka .status").inner_text() == f"Skipped sentence {item.sentence}: it comes back at the end of the queue."
     kept = queue.item(on_screen(page))
     press_and_wait(page, "Enter")  # no edit: the given tags were right
     assert (queue.decisions()[0]["item"], queue.decisions()[0]["action"]) == (kept.id, KEPT)

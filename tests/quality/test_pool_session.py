@@ -187,7 +187,8 @@ def test_a_skip_says_it_comes_back_and_decisions_are_counted(pool):
     session = PoolSession()
     first, second = (i.id for i in pool.items()[:2])
     session.apply([op(1, "skip", first)], pool, "ann")
-    assert session.pop_message() == ("info", "Skipped: it comes back at the end of the queue.")
+    shown = pool.item(first)
+    assert session.pop_message() == ("info", f"Skipped sentence {shown.line} of {shown.source}: it comes back at the end of the queue.")
     session.apply([op(2, "discard", second), op(3, "accept", first, ["O", "O", "O"])], pool, "ann")
     assert session.decided["demo"] == 2
     session.apply([op(4, "undo")], pool, "ann")

@@ -206,7 +206,7 @@ def test_a_skip_says_so_and_decisions_are_counted_per_split(queue):
     session = ReviewSession()
     item = first(session, queue)
     session.apply([op("s", "skip", item.id)], queue, "train", "ann")
-    assert session.pop_message() == ("info", "Skipped: it comes back at the end of the queue.")
+    assert session.pop_message() == ("info", f"Skipped sentence {item.sentence}: it comes back at the end of the queue.")
     for n in range(2):
         item = first(session, queue)
         session.apply([op(f"k{n}", "keep", item.id, queue.store.sentence_version(item.sentence))], queue, "train", "ann")
