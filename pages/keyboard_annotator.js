@@ -291,10 +291,11 @@ export default function (component) {
     if (event.ctrlKey && !undo) return;
     const it = current();
     let handled = true;
+    if (s.view) s.view.held = null;  // said right after a or g only
     if (undo) send("undo");
     else if (key === "r" && s.pending.length) { s.delay = RETRY_MS; resend(); render(); }
     else if (!it) handled = false;
-    else if ((key === "a" || key === "g") && !data.pool && s.view.tags.some((t, j) => t !== it.tags[j])) {
+    else if ((key === "a" || key === "g") && !data.pool && differs(s.view.tags, it.tags) && differs(s.view.tags, key === "a" ? it.suggestion : it.tags)) {
       s.view.held = key; render();  // it would store other tags than those on screen: the edits are not dropped unsaid
     }
     else if (key === "a") send("accept", data.pool ? s.view.tags : it.suggestion);
@@ -305,7 +306,7 @@ export default function (component) {
       const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
       if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
       else send(edited ? "edit" : "keep", edited ? s.view.tags : it.tags);  // no edit: the gold was right, as g says
-    } else if (key === "Escape") { s.view.tags = [...it.tags]; s.view.held = null; render(); }
+    } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
     else if (key === "ArrowLeft" || key === "ArrowRight" || key === "Home" || key === "End") {
       const to = { ArrowLeft: s.view.focus - 1, ArrowRight: s.view.focus + 1, Home: 0, End: it.words.length - 1 }[key];
       s.view.focus = Math.min(it.words.length - 1, Math.max(0, to));
@@ -323,6 +324,7 @@ export default function (component) {
     } else handled = false;
     if (handled) { event.preventDefault(); event.stopPropagation(); inView(); }
   }
+  function differs(a, b) { return a.some((t, j) => t !== b[j]); }
   function inView() {  // after a key, on a short screen too: the whole annotator (its suggestion and legend), where it fits
     root.scrollIntoView({ block: "nearest" });  // taller than the window: its top, then the selected token and the status line
     const tok = root.querySelector(".tok.sel"), bar = root.querySelector(".bar");

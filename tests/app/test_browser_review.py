@@ -93,7 +93,7 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
     def remove(item, tags):  # x removes the entity there (or, on an O token, 1 makes one)
         if tags[item.start] == "O":
             return retype(item, tags)
-        return ["x", "a", "Enter"], retag(tags, item.start, item.start + 1, "O")
+        return ["x", "g", "Enter"], retag(tags, item.start, item.start + 1, "O")
 
     # five items in a row: (keys and expected tags from the tags before, expected decision)
     plan = [
@@ -115,12 +115,16 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
         assert queue.store.tags(item.sentence) == expected
     assert len(queue.decisions()) == 5
     print("decision -> next item on screen (s):", ", ".join(f"{t:.2f}" for t in timings))
-    shown = on_screen(page)  # helper-76: with an edit open, a (or g) stored other tags than those on screen, unsaid
-    page.keyboard.press("x" if queue.store.tags(queue.item(shown).sentence)[queue.item(shown).start] != "O" else "1")
+    shown = queue.item(on_screen(page))  # helper-76: with an edit open, a (or g) stored other tags than those on screen, unsaid
+    tags = queue.store.tags(shown.sentence)
+    taken = {tag_type(tags[shown.start]), tag_type(shown.apply(tags)[shown.start])}  # neither the gold nor what a saves
+    page.keyboard.press(str(types.index(next(t for t in types if t not in taken)) + 1))
     page.keyboard.press("a")
     expect(page.locator(".ka .edits")).to_have_text("a would drop your 1 changed tag (underlined): Enter saves them, Esc "
                                                     "resets them first")
-    assert on_screen(page) == shown and queue.is_open(shown)
+    assert on_screen(page) == shown.id and queue.is_open(shown.id)
+    page.keyboard.press("ArrowRight")  # said right after a or g only (helper-77)
+    expect(page.locator(".ka .edits")).to_have_text("1 tag changed (underlined): Enter saves, Esc resets")
     page.keyboard.press("Escape")
     expect(page.locator(".ka .edits")).to_have_text("")
     page.close()
