@@ -6,7 +6,8 @@ ends inside a grapheme cluster (the user-perceived character of Unicode's UAX #2
 U+FE0F, ZWJ-joined parts, keycaps, flags) that spaCy splits is merged back into one token; a hashtag stays one
 token (``#NYC2026``), as a mention (``@Apple_Inc``) already does: ``#`` is split off only where no word follows it;
 and Chinese and Japanese, written without spaces, are read a character a token (as their NER corpora are tagged),
-not a clause a token.
+not a clause a token. With a :class:`TokenStyle` (a corpus's, or one a model recorded), hyphenated words and possessives
+are kept whole where that corpus writes them so.
 """
 from __future__ import annotations
 
