@@ -6,8 +6,9 @@ from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.registry import SHIPPED, activate, entry_line, entry_rows, load_index, roll_back, roll_back_target, shipped_score
+from ner_core.workbench.retrain import added_since_active, corrected_since_active, corrections_by_split
 from pages.sign_in import current_user
-from pages.ui import current_dataset
+from pages.ui import correction_store, current_dataset
 
 st.title("Registry")
 user = current_user()
@@ -33,6 +34,12 @@ st.dataframe(table, hide_index=True, placeholder="", width="stretch", key="regis
     "active": st.column_config.CheckboxColumn(width=60),
     "corrected tokens": st.column_config.NumberColumn("corrected", help="Tokens corrected in the corpus's sentences", width=80),
     "added sentences": st.column_config.NumberColumn("added", help="Sentences added from the pool (New text)", width=60)})
+store = correction_store(dataset)  # helper-76: "corrected 0, added 0" after dozens of saves read as lost work
+corrected = corrections_by_split(store)["train"]["sentences"] if (since := corrected_since_active(store)) is None else since
+added, _ = added_since_active(store)
+if corrected or added:
+    st.caption(f"Not in the active models yet: {corrected:,} corrected training sentence{'s' * (corrected != 1)} and {added:,} "
+               "sentence(s) added from the pool, kept in the database; Retrain trains on them.")
 if SHIPPED in ids:
     st.caption(f"The shipped set's test score is as the retrain that made {measured[1]} measured it (old → new), on the test "
                "split as it was then." if (measured := shipped_score(index)) else

@@ -400,3 +400,18 @@ def test_the_corpus_page_finds_sentences_as_they_are_now_and_says_who_changed_th
     again.run(timeout=120)
     assert not again.exception and again.text_input(key="corpus_query").value == words[0]
     assert again.dataframe[0].value["sentence"].tolist() == [target]
+
+
+def test_the_registry_says_what_saved_work_the_active_models_do_not_hold_yet(app, tmp_path, monkeypatch):
+    """helper-76: "corrected 0, added 0" on the shipped entry after dozens of saves read as work gone missing."""
+    from ner_core.storage.datasets import open_dataset
+
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")  # its own: the save stays out of other tests
+    store = open_dataset("default")
+    train = store.split_indices()[0][0]
+    tags = store.tags(train)
+    store.save(train, ["O" if t != "O" else "B-geo" for t in tags[:1]] + tags[1:], author="ann")
+    app.switch_page("pages/registry.py").run()
+    assert not app.exception
+    assert ("Not in the active models yet: 1 corrected training sentence and 0 sentence(s) added from the pool, kept in the "
+            "database; Retrain trains on them.") in [c.value for c in app.caption]
