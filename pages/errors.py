@@ -70,7 +70,7 @@ row_types = [t if t in type_options else None for t in table.index]  # an averag
 st.dataframe(table, width="stretch", placeholder="", column_config=score_columns(table), height=3 + 35 * (scores["type"].nunique() + 1), key="errors_scores",
              on_select=partial(filter_by_click, "errors_scores", "errors_types", row_types), selection_mode="single-row")
 st.caption("Click a type's row to list its sentences under Sentences, below.")
-if unscored := sorted(set(TagSet.from_labels(model.labels).types) - {t[2:] for s in sentences for t in s.tags if t != "O"}):
+if unscored := sorted(set(TagSet.from_labels(model.labels).types) - {t for t, n in table["gold entities"].fillna(0).items() if n > 0}):
     st.warning(plain(f"No gold entity of {', '.join(unscored)} in these sentences: {'its' if len(unscored) == 1 else 'their'} "
                      "recall and F1 cannot be measured here" + (" (too rare for this split: import the data with dev and test "
                                                                  "files that hold it)." if source in SPLITS else ".")))

@@ -56,14 +56,15 @@ def cmd_pool(args: argparse.Namespace) -> int:
 def cmd_datasets(args: argparse.Namespace) -> int:
     import shlex
 
-    from ..storage.datasets import archive_dataset, archived_datasets, dataset_names, dataset_paths, import_dataset, name_for_file, split_rules
+    from ..storage.datasets import (COVERING_SPLIT, archive_dataset, archived_datasets, dataset_names, dataset_paths, import_dataset,
+                                   name_for_file, split_rules)
     from ..storage.db import data_dir, make_engine
 
     engine = make_engine()
     if args.action == "list":  # name, file, split: the files' own (train/val/test sentences) or the seeded 80/10/10
         rules = split_rules(engine)
         for name, path in dataset_paths(engine).items():
-            print(f"{name}\t{path}\t{rules.get(name, 'split 80/10/10, each type in val and test')}")  # default: no row yet
+            print(f"{name}\t{path}\t{rules.get(name, COVERING_SPLIT)}")  # the default corpus before its first use: no row yet
         for name, (by, at) in archived_datasets(engine).items():
             print(f"{name}\tarchived by {by} on {at:%Y-%m-%d %H:%M} (datasets restore --dataset NAME shows it again)")
         return 0
@@ -83,7 +84,7 @@ def cmd_datasets(args: argparse.Namespace) -> int:
                            log=lambda summary: print(summary, file=sys.stderr), **parts)
     sizes = ", ".join(f"{len(p):,} {n}" for n, p in zip(SPLITS, store.split_indices()))
     print(f"imported {len(store.original):,} sentences as dataset {name!r} ({sizes}"
-          + (", the files' own split" if parts else ", split 80/10/10, each type in val and test") + f"): `pool add --dataset {shlex.quote(name)} FILE` "
+          + (", the files' own split" if parts else f", {COVERING_SPLIT}") + f"): `pool add --dataset {shlex.quote(name)} FILE` "
           "adds raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
     return 0
 

@@ -445,30 +445,24 @@ def split_indices(n: int, seed: int = 13, ratios: Sequence[float] = (0.8, 0.1, 0
     """
     if len(ratios) != 3 or abs(sum(ratios) - 1) > 1e-9:
         raise ValueError("ratios must be three numbers summing to 1")
-    order = sorted(range(n), key=lambda i: _seeded(seed, i))
+    order = sorted(range(n), key=lambda i: hashlib.sha1(f"{seed}:{i}".encode()).digest())
     n_train, n_val = int(round(n * ratios[0])), int(round(n * ratios[1]))
     parts = order[:n_train], order[n_train : n_train + n_val], order[n_train + n_val :]
     if covering is not None:
-        parts = _cover_types(parts, covering, seed, ratios)
+        parts = _cover_types(parts, covering, ratios)
     return tuple(sorted(p) for p in parts)
 
 
-def _seeded(seed: int, i: int) -> bytes:
-    return hashlib.sha1(f"{seed}:{i}".encode()).digest()
-
-
-def _cover_types(parts: Sequence[Sequence[int]], sentences: Sequence[Sentence], seed: int,
-                 ratios: Sequence[float]) -> tuple[list[int], ...]:
+def _cover_types(parts: Sequence[Sequence[int]], sentences: Sequence[Sentence], ratios: Sequence[float]) -> tuple[list[int], ...]:
     """``parts`` where each entity type of 3 sentences or more has at least half its expected share of sentences in
     the val and the test part, and one at least: a seeded split can leave a rare type out of the test part, and its
-    score unmeasured. The type's training sentences move there by their seeded order (one stays in train), each
-    swapped for a sentence of the part whose types it holds enough of, so the sizes stay; a split that covers every
-    type so (the default corpus's) is unchanged."""
+    score unmeasured. ``parts`` come in their seeded order, and the type's training sentences move in it (one stays in
+    train), each swapped for a sentence of the part whose types it holds enough of, so the sizes stay; a split that
+    covers every type so (the default corpus's) is unchanged."""
     types = [{t[2:] for t in s.tags if t != OUTSIDE} for s in sentences]
     total = Counter(t for found in types for t in found)
     covered = [t for t in sorted(total, key=lambda t: (total[t], t)) if total[t] >= 3]
-    train = sorted(parts[0], key=lambda i: _seeded(seed, i))
-    held = [sorted(part, key=lambda i: _seeded(seed, i)) for part in parts[1:]]
+    train, *held = (list(part) for part in parts)
     for part, ratio in zip(held, ratios[1:]):
         want = {t: max(1, int(total[t] * ratio / 2)) for t in covered}
         have = Counter(t for i in part for t in types[i])

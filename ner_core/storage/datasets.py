@@ -82,13 +82,17 @@ def archive_dataset(engine: Engine, name: str, author: str, user: User | None = 
         row.archived_at, row.archived_by = (None, None) if restore else (_now(), author)
 
 
+COVERING_SPLIT = "split 80/10/10, each type in val and test"
+"""How a single-file dataset made since migration 0018 is split, in words."""
+
+
 def split_rules(engine: Engine) -> dict[str, str]:
     """Dataset name -> how it is split, in words: its files' own parts (their sizes), or the seeded 80/10/10 split,
     covering each type (:data:`~ner_core.data.corpus.COVERING`) or plain (a dataset made before migration 0018)."""
     with Session(engine) as session:
         rows = session.execute(select(Dataset.name, Dataset.split_sizes, Dataset.split_rule))
         return {name: "its files' split: " + "/".join(map(str, sizes)) if sizes else
-                "split 80/10/10, each type in val and test" if rule == COVERING else "split 80/10/10 (plain: made before 0018)"
+                COVERING_SPLIT if rule == COVERING else "split 80/10/10 (plain: made before 0018)"
                 for name, sizes, rule in rows}
 
 
