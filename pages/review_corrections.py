@@ -56,8 +56,10 @@ batches = pending(store)
 st.caption(f"{len(batches)} correction batch(es) wait for review, oldest first"
            + (f"; the first {SHOWN} are shown" if len(batches) > SHOWN else "") + ".")
 now = store.snapshots({s for batch in batches[:SHOWN] for s in batch.sentences[:CONTEXT]})  # one read for the page
+keyed = next((batch.batch for batch in batches[:SHOWN] if why_not(batch, user) is None), None)  # the keys decide the first open one
 for batch in batches[:SHOWN]:
     why = why_not(batch, user)
+    keys = batch.batch == keyed
     with st.container(border=True):
         st.text(f"{batch.author} · on {batch.origin} · {batch.created_at:%Y-%m-%d %H:%M} · {len(batch.changes)} token(s) in "
                 f"sentence(s) {', '.join(map(str, batch.sentences))}" + (" · added from the pool" if batch.added else ""))
@@ -70,9 +72,9 @@ for batch in batches[:SHOWN]:
                       placeholder="e.g. \"Katrina\" is the storm here: nat, not per", help="Shown with the item when it is back in their queue")
         with st.container(horizontal=True, vertical_alignment="center"):  # as wide as their labels: none cut on a narrow screen
             st.button("Accept", key=f"rc_accept_{batch.batch}", on_click=record, args=(batch.batch, "accepted"),
-                      disabled=why is not None, help=why, type="primary")
+                      disabled=why is not None, help=why, type="primary", shortcut="A" if keys else None)
             st.button("Reject (revert)", key=f"rc_reject_{batch.batch}", on_click=record, args=(batch.batch, "rejected"),
-                      disabled=why is not None, help=why)
+                      disabled=why is not None, help=why, shortcut="X" if keys else None)
             for sentence in batch.sentences[:CONTEXT]:  # each sentence shown above (helper-63: only the first had a link)
                 annotate_link(dataset, sentence, f"Open sentence {sentence}")
 with st.expander("Decisions made"):
