@@ -45,7 +45,7 @@ if st.toggle("Annotate them with the keyboard", key="corpus_walk_on", bind="quer
              "accepts them, g keeps the gold, the keys edit it (Enter saves), s skips, u undoes"):
     model_label, model = optional_model()
     keyboard_walk(dataset, store, [r.number for r in found], (query, *types, "|", *splits, corrected),
-                  {r.number: r.split for r in found}, list(type_names), author_name(user), model_label, model)
+                  {r.number: r.split for r in found}, author_name(user), model_label, model)
     st.stop()
 st.caption(f"{len(found):,} of {len(rows):,} sentences" + (f"; the first {SHOWN:,} listed" if len(found) > SHOWN else "")
            + ". Numbered as on every page, from 0 in the file's order (a CSV export's `Sentence #` too). Click a row.")

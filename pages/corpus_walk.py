@@ -12,12 +12,13 @@ from ner_core.storage.entity_types import guidelines
 from ner_core.storage.store import CorrectionStore
 from pages.keyboard_annotator import keyboard_annotator
 from pages.render import type_colours
+from pages.ui import dataset_types
 
 KEY, AT = "corpus_annotator", "corpus_at"  # the component's key; the query parameter of the sentence on screen
 
 
 def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], search: Hashable, parts: dict[int, str],
-                  types: list[str], author: str, model_label: str, model) -> None:
+                  author: str, model_label: str, model) -> None:
     """Walk ``numbers`` (the search ``search`` found; ``parts``: each one's split) as ``author``; ``model`` (or None)
     gives the suggestions."""
     session: WalkSession = st.session_state.setdefault("corpus_walk", WalkSession())
@@ -33,6 +34,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
         words = {i: list(store.words(i)) for i in ahead}
         guesses = _suggestions(model_label, model, words)
         message = session.pop_message()
+        types = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
         keyboard_annotator({
             "items": [{"item": i, "sentence": i, "version": states[i].version, "words": words[i], "tags": states[i].tags,
                        "suggestion": guesses.get(i, states[i].tags), "flagged": [0, 0], "score": None,

@@ -76,7 +76,10 @@ export default function (component) {
   if (s.view) {  // keep the item on screen (and its edit) while the server still offers it at the same version
     const same = items.find(it => it.item === s.view.item);
     if (!same || same.version !== s.view.version) s.view = null;
+    // a refused add the server shows again first (data.back: its op): on screen now, unless an edit is open here
+    else if (data.back && data.back !== s.back && !same.tags.some((tag, j) => tag !== s.view.tags[j])) s.view = null;
   }
+  s.back = data.back;
 
   function control(node) {  // the control holding node, which keeps its keys: one on the page, or a button of this annotator
     const hit = node && node.nodeType === 1 ? node.closest(INTERACTIVE) : null;

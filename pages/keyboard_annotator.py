@@ -12,7 +12,8 @@ new sentences with the model's pre-annotation: ``a`` accepts it, ``d`` discards 
 ``item``, ``sentence``, ``words``, ``mine``, ``theirs``, ``author``, ``version``, ``decision``) shows both
 versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends ``overwrite`` or
 ``theirs``. Optional: ``data["decided"]`` (decisions this session), ``data["elsewhere"]`` (said when
-nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent),
+nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent), ``data["back"]`` (the id of an op
+refused for good whose item the server now sends first, with the tags it keeps: shown at once unless an edit is open),
 ``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload),
 ``data["guidelines"]`` (type -> what it covers: the legend's tooltips), ``data["mode"]`` (names that storage for a source other than the pool or a split's queue) and ``data["empty"]`` (said
 when nothing is left).

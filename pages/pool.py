@@ -24,7 +24,7 @@ KEY = "pool_annotator"
 st.title("New text")
 dataset, user = current_dataset(), current_user()
 author = author_name(user)
-store, types = correction_store(dataset), list(dataset_types(dataset))
+store = correction_store(dataset)
 pool = Pool(store)
 st.caption("Sentences you add here join the training split of this dataset, with your name, their history and undo.")
 
@@ -106,12 +106,15 @@ def queue_view() -> None:
     for column, (label, state) in zip(st.columns(3), (("Open", "open"), ("Added to the corpus", "added"), ("Discarded", "discarded"))):
         column.metric(label, f"{counts[state]:,}")
     tags, model = suggestions(ahead)
+    types = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
     keyboard_annotator({
         "pool": True,
-        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": session.start_tags(dataset, i.id) or tags[i.id],
+        "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": back[0] if back else tags[i.id],
                    "suggestion": tags[i.id], "flagged": [0, 0], "source": f"{i.source}, sentence {i.line}",
-                   "detail": "Back after your undo: the tags you added it with are shown." if session.start_tags(dataset, i.id) else note(i, model), "score": i.score} for i in ahead],
-        "acked": session.acked, "refused": session.refused, "dataset": dataset, "decided": session.decided[dataset], "message": {"kind": message[0], "text": message[1]} if message else None,
+                   "detail": back[1] if back else note(i, model), "score": i.score}
+                  for i in ahead for back in [session.start(dataset, i.id)]],
+        "acked": session.acked, "refused": session.refused, "back": session.back, "dataset": dataset, "decided": session.decided[dataset],
+        "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": counts[OPEN], "split": "train", "evaluation": False,
         "author": author, "types": types, "colours": type_colours(types), "guidelines": guidelines(store),
         "conflict": conflict.shown((added := pool.item(conflict.item)).corpus_index, added.words) if conflict else None,

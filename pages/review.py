@@ -121,6 +121,7 @@ def queue_view() -> None:
     ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author) if conflict is None else ([], [])
     states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
     rejected = rejections(store, [i.id for i in ahead])  # back because a reviewer rejected a decision on it: said so
+    keys = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
     keyboard_annotator({
         "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,
                    "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags),
@@ -129,7 +130,7 @@ def queue_view() -> None:
         "score": i.score if i.source == MODEL else None} for i in ahead],
         "acked": session.acked, "refused": session.refused, "dataset": dataset, "message": {"kind": message[0], "text": message[1]} if message else None,
         "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
-        "author": author, "types": types, "colours": type_colours(types), "guidelines": guidelines(store), "conflict": conflict,
+        "author": author, "types": keys, "colours": type_colours(keys), "guidelines": guidelines(store), "conflict": conflict,
         "decided": session.decided[(dataset, split)],
         "elsewhere": open_elsewhere(queue, split, chosen_types, sources, not uncomputed) if not ahead and conflict is None else None,
     }, KEY, on_ops)

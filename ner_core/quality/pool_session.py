@@ -19,7 +19,7 @@ from typing import Sequence
 from ..data.tags import repair_iob2, spans
 from ..storage.claims import held_by_others
 from ..storage.pool import ADDED, DISCARDED, OPEN, Pool, PoolDecided, PoolItem
-from ..storage.store import CorrectionError, StaleSaveError, StorageWriteError
+from ..storage.store import CorrectionError, StaleSaveError, StorageWriteError, UnknownTags
 from .review_session import BUFFER, UNKNOWN_OP, Conflict, OpsSession, skipped
 
 
@@ -28,7 +28,9 @@ class PoolSession(OpsSession):
     skipped: dict[str, list[int]] = field(default_factory=dict)  # dataset -> pool items skipped this round
     current: dict[str, int | None] = field(default_factory=dict)  # dataset -> the undone item, shown first while open
     mine: dict[str, list[int]] = field(default_factory=dict)  # dataset -> the items this session decided, latest last: what u undoes
-    undone_tags: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (dataset, item) -> the tags of its undone add
+    returned: dict[tuple[str, int], tuple[list[str], str]] = field(default_factory=dict)  # (dataset, item) -> the tags it is
+    # shown with again (an undone add's, or a refused add's still valid ones) and what the annotator reads of them
+    back: str | None = None  # the op id of the last add refused and shown again: the browser brings it back on screen
     conflict: Conflict | None = None  # an add refused because another add stored other tags first: mine against theirs
 
     def ahead(self, pool: Pool, author: str | None = None) -> list[PoolItem]:
@@ -84,6 +86,12 @@ class PoolSession(OpsSession):
                 self.message = ("error", UNKNOWN_OP)
         except PoolDecided as err:
             self._decided_first(err, kind, int(item), op.get("tags"), pool, author)
+        except UnknownTags as err:  # a type removed while the page offered it: the sentence back, the rest of the edit kept
+            kept = ["O" if tag in err.unknown else tag for tag in op["tags"]]
+            self.returned[pool.store.name, int(item)] = (kept, "Back: not added, its tags of a type removed meanwhile are O now; "
+                                                               "the rest of your tags are kept.")
+            self.current[pool.store.name], self.back = int(item), op.get("id")
+            self.message = ("error", f"Not saved: {err}. The sentence is back on screen with your other tags: Enter adds it.")
         except StorageWriteError:
             raise
         except (TypeError, ValueError) as err:
@@ -93,7 +101,7 @@ class PoolSession(OpsSession):
     def _added(self, pool: Pool, item: int, index: int, repaired: Sequence[int]) -> None:
         self.count(pool.store.name, 1)
         self.mine.setdefault(pool.store.name, []).append(item)
-        self.undone_tags.pop((pool.store.name, item), None)
+        self.returned.pop((pool.store.name, item), None)
         fixed = f" ({len(repaired)} I- tag(s) made B-)" if repaired else ""
         entities = len(spans(pool.store.tags(index)))
         self.message = ("success", f"Added as sentence {index} of the training split, {entities} "
@@ -165,10 +173,10 @@ class PoolSession(OpsSession):
             skipped.remove(undone.id)
         self.current[pool.store.name] = undone.id
         if tags is not None:
-            self.undone_tags[pool.store.name, undone.id] = tags
+            self.returned[pool.store.name, undone.id] = (tags, "Back after your undo: the tags you added it with are shown.")
         mine_again = " with the tags you added it with" if tags is not None else ""
         self.message = ("success", f"Undone: the sentence is back in the pool{mine_again} ({' '.join(undone.words[:8])}…).")
 
-    def start_tags(self, dataset: str, item: int) -> list[str] | None:
-        """The tags an item starts with when this session undid its add (None: the model's)."""
-        return self.undone_tags.get((dataset, item))
+    def start(self, dataset: str, item: int) -> tuple[list[str], str] | None:
+        """The tags an item starts with when this session undid its add or was refused it, and why (None: the model's)."""
+        return self.returned.get((dataset, item))

@@ -26,7 +26,7 @@ from ..data.scripts import foreign_script, own_scripts
 from ..data.sentence_keys import spelling_key, words_key
 from ..data.tags import OUTSIDE, iob2_errors, repair_iob2, tag_type
 from .schema import AUTHOR_MAX, POOL_ADDED as ADDED, POOL_DISCARDED as DISCARDED, POOL_OPEN as OPEN, Correction, PoolSentence
-from .store import CorrectionError, CorrectionStore, SaveResult, _now, bump_version, refuse_when_full
+from .store import CorrectionError, CorrectionStore, SaveResult, _now, bump_version, check_known, refuse_when_full
 
 POOL_LIMIT_ENV = "NER_MAX_POOL_SENTENCES"
 DEFAULT_POOL_LIMIT = 100_000
@@ -239,9 +239,7 @@ class Pool:
         item, tags = self.item(item_id), list(tags)
         if len(tags) != len(item.words):
             raise CorrectionError(f"the sentence has {len(item.words)} tokens, got {len(tags)} tags")
-        unknown = self.store.tagset.unknown_tags(tags)
-        if unknown:
-            raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+        check_known(self.store.tagset, tags)
         broken, tags = iob2_errors(tags), repair_iob2(tags)
         for _ in range(5):  # two first adds may pick the same new index: the second picks again
             batch, now = uuid.uuid4().hex, _now()

@@ -34,11 +34,27 @@ from .schema import (AUTHOR_MAX, POOL_ADDED, POOL_OPEN, AnnotatorPosition, Assig
                      EntityType, PoolSentence, ReviewDecision, SentenceVersion)
 
 __all__ = ["CorrectionError", "CorrectionStore", "SaveResult", "SentenceState", "StaleSaveError", "StorageFullError", "StorageWriteError", "Undone",
-           "bump_version", "database_failure", "refuse_when_full", "reopen_batch"]
+           "UnknownTags", "bump_version", "check_known", "database_failure", "refuse_when_full", "reopen_batch"]
 
 
 class CorrectionError(ValueError):
     """A correction that cannot be stored (unknown tag, wrong length, invalid IOB2)."""
+
+
+class UnknownTags(CorrectionError):
+    """Tags of no type of the dataset: a mistyped tag, or a type an admin removed while the page offered it."""
+
+    def __init__(self, unknown: Sequence[str], message: str) -> None:
+        self.unknown = sorted(unknown)
+        super().__init__(message)
+
+
+def check_known(tagset: TagSet, tags: Sequence[str]) -> None:
+    """Refuse ``tags`` holding a tag of no type of ``tagset`` (:class:`UnknownTags`)."""
+    unknown = tagset.unknown_tags(tags)
+    if unknown:
+        raise UnknownTags(unknown, f"unknown tag(s): {', '.join(unknown)}: no type of the dataset now (its types: "
+                                   f"{', '.join(tagset.types)}); a type removed meanwhile is one of these")
 
 
 class StaleSaveError(CorrectionError):
@@ -216,9 +232,7 @@ class CorrectionStore:
             current, tags = states[sentence].tags, list(tags)
             if len(tags) != len(current):
                 raise CorrectionError(f"sentence {sentence} has {len(current)} tokens, got {len(tags)} tags")
-            unknown = tagset.unknown_tags(tags)
-            if unknown:
-                raise CorrectionError(f"unknown tag(s): {', '.join(unknown)} (the dataset's types: {', '.join(tagset.types)})")
+            check_known(tagset, tags)
             broken = iob2_errors(tags)
             if broken and not repair:
                 raise CorrectionError(f"invalid IOB2 at token(s) {', '.join(map(str, broken))}: an I- tag must follow B- or I- of its type")
@@ -321,6 +335,7 @@ class CorrectionStore:
         """Refuse ``tags`` of a type added in the app that an admin removed after the caller checked them: called after
         the transaction's first write (SQLite: its write lock), reading the types' rows FOR SHARE (PostgreSQL), so that
         a removal either comes wholly before (and this write is refused) or waits and then finds the sentence tagged."""
+        tags = set(tags)
         added = {tag_type(t) for t in tags} - {None, *self.file_tagset.types}
         if not added:
             return
@@ -328,9 +343,10 @@ class CorrectionStore:
             EntityType.dataset_id == self.dataset_id, EntityType.name.in_(added)).with_for_update(read=True)))
         gone = sorted(added - kept)
         if gone:
-            raise CorrectionError(f"the type{'s' * (len(gone) > 1)} {', '.join(gone)} {'were' if len(gone) > 1 else 'was'} "
-                                  "removed from the dataset meanwhile, so nothing was saved: add it again (Annotate's Entity "
-                                  "types), or tag those tokens otherwise")
+            raise UnknownTags([t for t in tags if tag_type(t) in gone],
+                              f"the type{'s' * (len(gone) > 1)} {', '.join(gone)} {'were' if len(gone) > 1 else 'was'} "
+                              "removed from the dataset meanwhile, so nothing was saved: add it again (Annotate's Entity "
+                              "types), or tag those tokens otherwise")
 
     def snapshot(self, sentence: int) -> SentenceState:
         """The sentence's current tags and version, read together: pass the version back with any write."""

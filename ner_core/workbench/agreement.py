@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from ..data.tags import iob2_errors, repair_iob2, spans, tag_type
 from ..evaluation.metrics import entity_scores
 from ..storage.schema import Assignment, Correction, DoubleAnnotation
-from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError, refuse_when_full
+from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError, check_known, refuse_when_full
 from ..storage.users import User, list_users, require
 
 CHOICES = ("A", "B", "edited", "agreed")
@@ -169,9 +169,7 @@ def _checked(store: CorrectionStore, sentence: int, tags: Sequence[str]) -> list
     tags, length = list(tags), len(store.original[sentence].words)
     if len(tags) != length:
         raise CorrectionError(f"sentence {sentence} has {length} tokens, got {len(tags)} tags")
-    unknown = store.tagset.unknown_tags(tags)
-    if unknown:
-        raise CorrectionError(f"unknown tag(s): {', '.join(unknown)}")
+    check_known(store.tagset, tags)
     return repair_iob2(tags)
 
 

@@ -554,3 +554,42 @@ def test_the_corpus_page_walks_the_sentences_found_with_the_keyboard(browser, si
     assert on_screen(page) == found[1]
     expect(page.get_by_role("textbox", name="Words")).to_have_value(word)  # filled by the rerun the address brings (a CI run read it before)
     page.close()
+
+
+def test_an_add_refused_for_a_type_removed_meanwhile_comes_back_at_once_with_the_rest_of_the_edit(browser, site):
+    """helper-79: an admin removed a type while New text offered it; Enter was refused, the sentence came back later
+    with the model's tags (the annotator's other change gone), and the legend kept offering the type."""
+    from ner_core.storage.entity_types import add_type, remove_type
+    from ner_core.storage.pool import Pool, Ranked
+
+    url, db, corpus_path = site
+    store = CorrectionStore(make_engine(db), "default", corpus_path)
+    pool, words = Pool(store), ("Zorblat", "sold", "Quux", "phones")
+    pool.add([words], "removed.txt", "setup")
+    item = next(i for i in pool.items(1000) if i.words == words)
+    pool.record_ranking([Ranked(item.id, 0.9999, "", (), ("O",) * 4)], "setup")  # first on screen
+    add_type(store, "gadget", "admin")
+    keys = [*mention_shares(store.original), *(t for t in store.added_types() if t not in mention_shares(store.original))]
+    assert len(keys) <= 9  # one key each
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url + "/pool")
+    page.locator(ANNOTATOR).wait_for()
+    assert on_screen(page) == item.id and "gadget" in page.locator(".ka .legend").inner_text()
+    page.keyboard.press("Home")
+    page.keyboard.press(str(keys.index("per") + 1))  # Zorblat: per
+    for _ in range(2):
+        page.keyboard.press("ArrowRight")
+    page.keyboard.press(str(keys.index("gadget") + 1))  # Quux: the type about to be removed
+    assert page.locator(".ka .lab").all_inner_texts() == ["per", "gadget"]
+    remove_type(store, "gadget")
+    page.keyboard.press("Enter")
+    expect(page.locator(".ka .status")).to_contain_text("back on screen with your other tags")
+    page.wait_for_function("id => document.querySelector('.ka').dataset.item === String(id)", arg=item.id)  # at once
+    assert page.locator(".ka .lab").all_inner_texts() == ["per"]  # the rest of the edit kept
+    assert "gadget" not in page.locator(".ka .legend").inner_text()
+    page.keyboard.press("Enter")  # added as shown (the pool may hold no other sentence now)
+    page.wait_for_function("id => { const ka = document.querySelector('.ka');"
+                           " return ka.dataset.item !== String(id) && ka.dataset.pending === '0'; }", arg=item.id)
+    assert store.tags(pool.item(item.id).corpus_index) == ["B-per", "O", "O", "O"]
+    page.close()

@@ -101,9 +101,9 @@ def test_an_undone_add_comes_back_with_the_tags_it_was_added_with(pool):
     mine = ["O", "B-org", "O", "O", "B-geo"]
     session.apply([op(1, "edit", item.id, mine), op(2, "undo")], pool, "ann")
     assert pool.item(item.id).state == OPEN and "with the tags you added it with" in session.pop_message()[1]
-    assert session.ahead(pool, "ann")[0].id == item.id and session.start_tags("demo", item.id) == mine
+    assert session.ahead(pool, "ann")[0].id == item.id and session.start("demo", item.id)[0] == mine
     session.apply([op(3, "accept", item.id, mine)], pool, "ann")
-    assert pool.store.tags(pool.item(item.id).corpus_index) == mine and session.start_tags("demo", item.id) is None
+    assert pool.store.tags(pool.item(item.id).corpus_index) == mine and session.start("demo", item.id) is None
 
 
 def test_a_ranking_stores_scores_and_the_pre_annotation(pool, tiny_model):
@@ -253,3 +253,25 @@ def test_a_page_that_only_looked_holds_its_sentence_a_minute_a_page_at_work_five
     monkeypatch.setattr(claims, "LOOK_SECONDS", 0)  # the minute has passed
     bobs = ids(PoolSession().ahead(pool, "bob"))
     assert looked.id in bobs and held.id not in bobs
+
+
+def test_an_add_with_a_type_removed_meanwhile_comes_back_first_with_the_rest_of_its_tags(pool):
+    """helper-79: the add was refused as "unknown tag(s)" and the sentence came back with the model's tags, so the
+    annotator's other changes were gone."""
+    from ner_core.storage.entity_types import add_type, remove_type
+
+    add_type(pool.store, "product", "admin")
+    first, second = (i.id for i in pool.items()[:2])
+    session = PoolSession()
+    assert session.ahead(pool, "ann")[0].id == first
+    remove_type(pool.store, "product")  # while the page offered it
+    mine = ["B-per", "O", "B-product"]  # "Rain" made per (the annotator's change), "Spain" the removed type
+    session.apply([op(1, "edit", first, mine)], pool, "ann")
+    kind, text = session.pop_message()
+    assert kind == "error" and "B-product" in text and "back on screen with your other tags" in text
+    assert pool.item(first).state == OPEN and session.acked == ["op1"]  # refused for good: not resent
+    assert session.back == "op1" and session.ahead(pool, "ann")[0].id == first  # shown first, before the next one
+    assert session.start("demo", first)[0] == ["B-per", "O", "O"]
+    session.apply([op(2, "edit", first, session.start("demo", first)[0])], pool, "ann")
+    assert pool.item(first).state == ADDED and pool.store.tags(pool.item(first).corpus_index) == ["B-per", "O", "O"]
+    assert session.start("demo", first) is None and session.ahead(pool, "ann")[0].id == second

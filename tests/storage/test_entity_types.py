@@ -33,7 +33,7 @@ def test_a_tag_of_a_long_type_is_saved_on_either_database(store):
 
 
 def test_an_added_type_joins_the_tag_set_as_a_rare_type_and_is_saved_at_once(store, db_url, tmp_path):
-    with pytest.raises(CorrectionError, match=r"unknown tag\(s\): B-product \(the dataset's types: ACTOR, RATINGS_AVERAGE\)"):
+    with pytest.raises(CorrectionError, match=r"unknown tag\(s\): B-product: no type of the dataset now \(its types: ACTOR, RATINGS_AVERAGE\)"):
         store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-product"], author="ann")
     assert add_type(store, "  product ", "admin") == "product"
     other = CorrectionStore(make_engine(db_url), "movies", tmp_path / "movies.conll")  # another instance sees it at once
