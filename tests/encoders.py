@@ -3,7 +3,7 @@ tests of local encoders, frozen and fine-tuned, use it. And a model set without 
 import shutil
 from pathlib import Path
 
-from ner_core.models.encoder import _load, encoder_info, word_encoder
+from ner_core.models.encoder import _load, encoder_info, weights_fingerprint, word_encoder
 
 WORDS = ["Paris", "paris", "Berlin", "is", "big", "visited", "Merkel", "Angela", "the", "city", "."]
 
@@ -13,7 +13,7 @@ page on them never loads the encoder (transformers alone takes seconds to import
 
 
 def forget_encoders() -> None:
-    for cached in (encoder_info, _load, word_encoder):
+    for cached in (encoder_info, weights_fingerprint, _load, word_encoder):
         cached.cache_clear()
 
 

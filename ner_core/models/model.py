@@ -56,6 +56,7 @@ class ModelConfig(Margins):
     word_features: bool = True  # GloVe words + char CNN + casing
     encoder: str | None = None  # frozen encoder features, "NAME-POOLING": "minilm-first", "/models/bert-base-cased-mean"
     encoder_fingerprint: str = ""  # the encoder's config when the model was built: another one is refused
+    encoder_weights: str = ""  # the encoder's weights (sampled) when the model was built: others are refused (older models: unchecked)
     encoder_layers: str = "last"  # the encoder's last layer, or the mean of "all" its layers
     open_vocab: bool = False  # frozen GloVe for every word GloVe knows, plus a trained offset per training word
     pos_tags: tuple[str, ...] = ()  # auxiliary POS-tagging head over these tags, used in training only (empty: off)
@@ -214,14 +215,16 @@ class CRFTagger(CRFModel):
         config.check_types(TagSet.from_labels(vocab.labels).types)
         dim = 0
         if config.encoder:
-            from .encoder import EncoderError, encoder_info, parse_encoder
+            from .encoder import EncoderError, encoder_info, parse_encoder, weights_fingerprint
 
             info = encoder_info(parse_encoder(config.encoder)[0])
-            if config.encoder_fingerprint and config.encoder_fingerprint != info.fingerprint:
-                raise EncoderError(f"the model was trained beside encoder {info.name!r} with config fingerprint "
-                                   f"{config.encoder_fingerprint}; the one at {info.path} has {info.fingerprint}: another "
-                                   "model or version. Give the encoder it was trained with")
-            config = replace(config, encoder_fingerprint=info.fingerprint)
+            weights = weights_fingerprint(info)
+            for what, recorded, here in (("config", config.encoder_fingerprint, info.fingerprint), ("weights", config.encoder_weights, weights)):
+                if recorded and recorded != here:
+                    raise EncoderError(f"the model was trained beside encoder {info.name!r} with {what} fingerprint {recorded}; "
+                                       f"the one at {info.path} has {here}: another model, version or fine-tuned copy. Give the "
+                                       "encoder it was trained with")
+            config = replace(config, encoder_fingerprint=info.fingerprint, encoder_weights=weights)
             dim += info.dim
         self.config, self.vocab = config, vocab
         if config.word_features:

@@ -52,6 +52,46 @@ def test_a_checkpoint_refuses_a_missing_or_changed_encoder(tiny_bert, tmp_path, 
         load_checkpoint(out)
 
 
+def test_the_same_config_with_other_weights_is_another_encoder_for_the_cache_and_the_checkpoint(tiny_bert, tmp_path, monkeypatch):
+    """helper-78: two copies of one encoder, one with changed weights (a fine-tuned copy), shared one feature cache
+    (named by the folder's last part and the config's hash) and passed a checkpoint's check."""
+    import shutil
+
+    import torch
+    from safetensors.torch import load_file, save_file
+
+    monkeypatch.setenv("NER_CACHE", str(tmp_path / "cache"))
+    other = tmp_path / "run-b" / tiny_bert.name  # the same folder name and config elsewhere, other weights
+    shutil.copytree(tiny_bert, other)
+    weights = load_file(other / "model.safetensors")
+    save_file({k: v + 0.01 * torch.randn_like(v) for k, v in weights.items()}, other / "model.safetensors", metadata={"format": "pt"})
+    first, second = WordEncoder("first", name=str(tiny_bert)), WordEncoder("first", name=str(other))
+    assert first.info.fingerprint == second.info.fingerprint and first.cache_path() != second.cache_path()
+    assert not np.allclose(first([["Paris", "is", "big"]])[0], second([["Paris", "is", "big"]])[0])
+    data = [Sentence(("Angela", "Merkel", "visited", "Paris", "."), ("B-per", "I-per", "O", "B-geo", "O"))] * 8
+    out = tmp_path / "ckpt"
+    train(data, data, TrainConfig(epochs=1, patience=1, batch_size=4), ModelConfig(encoder=f"{tiny_bert}-first", hidden=16),
+          out_dir=out, progress=False)
+    config = json.loads((out / "config.json").read_text())
+    assert config["model"]["encoder_weights"]
+    (out / "config.json").write_text(json.dumps({**config, "model": {**config["model"], "encoder": f"{other}-first"}}))
+    with pytest.raises(CheckpointError, match="weights fingerprint .* another model, version or fine-tuned copy"):
+        load_checkpoint(out)
+
+
+def test_a_relative_encoder_path_is_kept_absolute_and_a_folder_without_weights_is_refused_up_front(tiny_bert, tmp_path, monkeypatch):
+    """helper-78: ``--encoder myenc`` recorded "myenc", so the checkpoint worked only from the folder it was trained in;
+    a folder with a config and no weights passed the check and failed in the first epoch."""
+    from ner_core.cli.options import encoder_spec
+
+    monkeypatch.chdir(tiny_bert.parent)
+    assert encoder_spec(tiny_bert.name) == f"{tiny_bert}-first" and encoder_spec(f"{tiny_bert.name}-mean") == f"{tiny_bert}-mean"
+    (tiny_bert / "model.safetensors").unlink()
+    forget_encoders()
+    with pytest.raises(EncoderError, match="no weights .* not an encoder this tagger can load"):
+        encoder_spec(str(tiny_bert))
+
+
 def test_an_encoder_that_is_not_here_is_refused_before_anything_trains(tmp_path):
     from ner_core.cli.options import encoder_spec
 
