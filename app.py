@@ -14,7 +14,8 @@ from pages.tab_guards import APP_RAN, rerun_on_reconnect
 from pages.render import INTERRUPTED
 from pages.sign_in import current_user, sidebar_status
 from pages.drafts import stranded_note
-from pages.ui import dataset_choice, datasets
+from pages.dataset_choice import dataset_choice
+from pages.ui import datasets
 
 st.set_page_config(page_title="NER workbench", page_icon=str(Path(__file__).parent / "docs" / "icon.png"),  # a local file: nothing fetched
                    layout="wide")
@@ -34,8 +35,8 @@ navigation = st.navigation(
     ]
 )
 st.session_state[APP_RAN] = True  # pages/tab_guards.py
-sidebar_status(current_user())  # with users defined: the sign-in form until signed in
-dataset_choice()  # one dataset for every page, kept across page switches
+sidebar_status(user := current_user())  # with users defined: the sign-in form until signed in
+dataset_choice(user)  # one dataset for every page, kept across page switches (none on this machine: the import only)
 stranded_note(datasets)  # unsaved edits of a dataset archived meanwhile
 rerun_on_reconnect()  # after a server restart: the page's widgets known again before the next click
 navigation.run()

@@ -16,7 +16,7 @@ from ner_core.models.runtime import use_server_threads
 from ner_core.models.tagger import Tagger
 from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.storage.db import shared_engine
-from ner_core.workbench.registry import SHIPPED, active_id, available_models
+from ner_core.workbench.registry import SHIPPED, active_id, available_models, chosen_recipe, load_index
 
 from pages.render import plain, remember
 from pages.ui import current_dataset
@@ -74,7 +74,9 @@ def _chosen(dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
                               help="The models every page uses: Bi-LSTM-CRF (GloVe vectors and characters) or BERT-FF "
                                    "(frozen transformer features and a feed-forward layer), each with its own detector")
     entry = active_id(dataset, shared_engine())
-    label = f"{family}: {Path(models[family]).name} · " + ("shipped model" if entry == SHIPPED else f"registry entry {entry}")
+    recipe = chosen_recipe(load_index(dataset, shared_engine()), entry)  # helper-78: a fused tagger read as the shipped one
+    label = (f"{family}{f' ({recipe} recipe)' if recipe else ''}: {Path(models[family]).name} · "
+             + ("shipped model" if entry == SHIPPED else f"registry entry {entry}"))
     model = load_model(models[family])
     if isinstance(model, VotedPipeline) and model.detector is not None:
         key = threshold_key(dataset, models[family])

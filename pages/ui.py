@@ -1,12 +1,14 @@
 """The one UI helper module: cached resources and small renderers shared by pages."""
 from __future__ import annotations
 
+import os
+
 import streamlit as st
 
 from ner_core.data.corpus import SPLITS, Split, format_problem
 from ner_core.data.tags import mention_shares
 from ner_core.quality.review_queue import ReviewQueue
-from ner_core.storage.datasets import DEFAULT_DATASET, archived_datasets, dataset_paths, import_dataset
+from ner_core.storage.datasets import DEFAULT_DATASET, dataset_paths, import_dataset
 from ner_core.storage.db import default_db_url, shared_engine
 from ner_core.storage.store import CorrectionStore
 from ner_core.storage.users import User
@@ -17,24 +19,11 @@ ERRORS_FIRST_SPLIT = SPLITS[-1]  # the split Error analysis opens on (the test s
 REVIEW_FIRST_SPLIT = SPLITS[0]  # the split the review queue opens on (the training split; pages/warm_up.py fills it)
 
 
-def dataset_choice() -> None:
-    """Sidebar: the dataset every page acts on (drawn by app.py on every page, so the choice stays). It is bound to
-    the address (``?dataset=NAME``; none for the project's corpus), so that a reload or a shared link opens it."""
-    names = list(datasets())
-    if st.session_state.get(DATASET_KEY, DEFAULT_DATASET) not in names:  # archived meanwhile
-        st.session_state[DATASET_KEY] = DEFAULT_DATASET
-    if (asked := st.query_params.get(DATASET_KEY)) not in (None, *names):  # the binding drops it from the address
-        archived = archived_datasets(shared_engine()).get(asked)
-        st.sidebar.warning((f"The dataset {asked!r} was archived by {archived[0]} on {archived[1]:%Y-%m-%d %H:%M}" if archived else
-                            f"No dataset named {asked!r} (misspelt?)") + f": showing `{DEFAULT_DATASET}`.")
-    st.sidebar.selectbox("Dataset", names, key=DATASET_KEY, bind="query-params", help="Every page acts on this dataset. Your own "
-                         "corpus: the Annotate page, *Import a corpus file as a new dataset* in its sidebar; then *Train models* on Retrain.")
-
-
 def current_dataset() -> str:
-    """The dataset chosen in the sidebar (``default``, the project's corpus, until another is chosen)."""
-    name = st.session_state.get(DATASET_KEY, DEFAULT_DATASET)
-    return name if name in datasets() else DEFAULT_DATASET
+    """The dataset chosen in the sidebar (``default``, the project's corpus, until another is chosen; the first one on
+    this machine when its file is not)."""
+    name, found = st.session_state.get(DATASET_KEY, DEFAULT_DATASET), datasets()
+    return name if name in found else next(iter(found), DEFAULT_DATASET)
 
 
 def dataset_colours(dataset: str) -> dict[str, str]:
@@ -75,8 +64,8 @@ def _store(url: str, dataset: str, corpus: str) -> CorrectionStore:
 
 
 def datasets() -> dict[str, str]:
-    """Every dataset: the default corpus first, then the imported ones."""
-    return dataset_paths(shared_engine())
+    """Every dataset whose corpus file is on this machine: the default corpus first, then the imported ones."""
+    return {name: path for name, path in dataset_paths(shared_engine()).items() if os.path.isfile(path)}
 
 
 def import_upload(name: str, data: bytes, filename: str, user: User | None = None,

@@ -140,11 +140,11 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
         for command in (train, ("label-issues", "--data", missing, "--cross-val", "2")):
             refused = run_cli(*command, "--budget", budget)
             assert refused.returncode == 2 and f"--budget: must be in (0, inf), got {budget}" in refused.stderr, refused.stderr
+            assert len(refused.stderr.splitlines()) == 1  # helper-78: one line, not 25 of usage above it
     json_lines = run_cli("predict", "--data", missing, "--json")
     assert json_lines.returncode == 1 and "--json prints the tags of --text" in json_lines.stderr
-    bogus = run_cli(*train, "--bogus", "1")  # refused with train's usage, not the list of commands
-    assert bogus.returncode == 2 and bogus.stderr.startswith("usage: python -m ner_core train [-h]")
-    assert bogus.stderr.endswith("python -m ner_core train: error: unrecognized arguments: --bogus 1\n"), bogus.stderr
+    bogus = run_cli(*train, "--bogus", "1")  # refused with where train's usage is, not the list of commands
+    assert (bogus.returncode, bogus.stderr) == (2, "error: unrecognized arguments: --bogus 1 (python -m ner_core train --help: the usage)\n")
 
 
 def test_label_issues_warm_starts_from_the_model_when_no_init_from_is_given(tmp_path):
@@ -319,6 +319,10 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
     listed = run_cli("datasets", "list").stdout.splitlines()
     assert listed[0].endswith("\tsplit 80/10/10, each type in val and test")  # helper-75: which rule, said
     assert listed[-1].startswith("given\t") and listed[-1].endswith("\tits files' split: 8/2/3")
+    assert "(not on this machine)" not in listed[0]
+    monkeypatch.setenv("NER_CORPUS", str(tmp_path / "nowhere.csv"))  # helper-78: listed as if it were there
+    assert run_cli("datasets", "list").stdout.splitlines()[0] == f"default\t{tmp_path / 'nowhere.csv'} (not on this machine)\t" \
+        "split 80/10/10, each type in val and test"
 
 
 def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_path, monkeypatch):

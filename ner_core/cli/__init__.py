@@ -13,9 +13,16 @@ from ..data.corpus import CorpusError
 from . import label_issues, study, tag, team, train
 
 
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose refusal is one line, as every other refusal of the command line (its usage: ``--help``)."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (python -m ner_core{self.prog.removeprefix('python -m ner_core')} --help: the usage)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m ner_core", description="The NER workbench from the command line: train, evaluate, tag and mine corpora, and manage datasets, jobs and users (each command has its --help).")
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = Parser(prog="python -m ner_core", description="The NER workbench from the command line: train, evaluate, tag and mine corpora, and manage datasets, jobs and users (each command has its --help).")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     for commands in (train, tag, label_issues, team, study):
         commands.add_commands(sub)
     for command in sub.choices.values():  # an unknown option is refused with its command's usage, not the list of commands

@@ -64,7 +64,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     if args.action == "list":  # name, file, split: the files' own (train/val/test sentences) or the seeded 80/10/10
         rules = split_rules(engine)
         for name, path in dataset_paths(engine).items():
-            print(f"{name}\t{path}\t{rules.get(name, COVERING_SPLIT)}")  # the default corpus before its first use: no row yet
+            print(f"{name}\t{path}{'' if os.path.isfile(path) else ' (not on this machine)'}\t"
+                  f"{rules.get(name, COVERING_SPLIT)}")  # the default corpus before its first use: no row yet
         for name, (by, at) in archived_datasets(engine).items():
             print(f"{name}\tarchived by {by} on {at:%Y-%m-%d %H:%M} (datasets restore --dataset NAME shows it again)")
         return 0

@@ -206,16 +206,17 @@ UNLABELLED_KINDS = ("auto", "text", "tokens", "corpus")
 def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, kind: str = "auto",
                     style: TokenStyle | None = None) -> CorpusFile:
     """Sentences to tag or to annotate, their tags (if any) ignored: ``text`` (running text, tokenised in ``style``), ``tokens`` (one
-    pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a name without a suffix or bytes
-    without a name are text, a ``.txt`` is CoNLL if its lines look like CoNLL (the summary says "read as CoNLL, tags
-    ignored") and text otherwise, anything else a corpus file."""
+    pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a ``.txt`` or bytes without a name
+    (stdin) are CoNLL if their lines look like CoNLL (the summary says "read as CoNLL, tags ignored") and text
+    otherwise, a name without a suffix is text, anything else a corpus file."""
     if kind not in UNLABELLED_KINDS:
         raise CorpusError(f"unknown input kind {kind!r}: use one of {', '.join(UNLABELLED_KINDS)}")
+    piped = isinstance(source, bytes) and name in (None, "stdin")
     name = name or ("stdin" if isinstance(source, bytes) else str(source))
-    sniffed = False  # a .txt that looks like CoNLL
+    sniffed = False  # a .txt (or stdin) that looks like CoNLL
     inner = name.lower().removesuffix(".zip")
     if kind == "auto":
-        if inner.endswith(".txt"):
+        if inner.endswith(".txt") or piped:
             opened = _source(source, name)
             sniffed = _not_conll(opened, detect_encoding(opened)) is None
         kind = "corpus" if sniffed or "." in Path(inner).name and not inner.endswith(".txt") else "text"
@@ -224,6 +225,8 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
                           f"{'running text' if kind == 'text' else 'one tokenised sentence a line'}: its markup would become "
                           "words. Read it by its name (auto) or as a corpus file; to read it as text all the same, give it a .txt name")
     if kind == "corpus":
+        if piped and sniffed:  # no name to tell the format by: CoNLL, as its lines said
+            return replace(load_corpus_bytes(source, f"{name}.conll", tags=False), name=name, format="read as CoNLL, tags ignored")
         read = load_corpus_bytes(source, name, tags=False) if isinstance(source, bytes) else load_corpus(source, tags=False)
         return replace(read, format="read as CoNLL, tags ignored") if sniffed else read
     return load_text(source, name, tokenized=kind == "tokens", style=style)

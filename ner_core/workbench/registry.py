@@ -159,6 +159,13 @@ def recipe_of(index: dict[str, Any], entry_id: str) -> str:
     return next((recipe_line(_recipe(e)) or _retrained(e, index) for e in index["entries"] if e["id"] == entry_id), "")
 
 
+def chosen_recipe(index: dict[str, Any], entry_id: str) -> str:
+    """The recipe entry ``entry_id`` was trained with: its own choice, or that of the entry a retrain started from
+    ("" for the shipped set and entries from before recipes were recorded)."""
+    entry = next((e for e in index["entries"] if e["id"] == entry_id), None)
+    return "" if entry is None else (_recipe(entry) or {}).get("chosen") or _base_recipe(entry, index)
+
+
 def entry_line(index: dict[str, Any], entry_id: str) -> str:
     """What the table leaves out of entry ``entry_id``: when it was made, its recipe choice, the entry it was trained
     from, and the data (corrections of corpus sentences and sentences added from the pool) it trained on; "" for the

@@ -53,7 +53,7 @@ def drugs(tmp_path_factory):
         import_dataset(engine, name, (root / f"{name}.conll").read_bytes(), f"{name}.conll", root / "data" / "datasets",
                        log=summaries.append)
     events: list[dict] = []
-    result = run_here("train-method", TrainMethodSpec("drugs", epochs=4, patience=4, threads=1), "drugs", events.append, engine)
+    result = run_here("train-method", TrainMethodSpec("drugs", epochs=4, patience=4, threads=1, recipe="glove"), "drugs", events.append, engine)
     yield {"engine": engine, "result": result, "events": events, "summaries": summaries}
     patch.undo()
 
@@ -92,6 +92,7 @@ def test_every_page_opens_on_the_imported_dataset(drugs):
     predict.text_area(key="predict_text").set_value("give aspirin 20 mg daily .").run()
     assert not predict.exception
     assert entry in predict.caption[0].value and "`drugs`" in predict.caption[0].value
+    assert re.search(r"Bi-LSTM-CRF \((glove|fused|finetune) recipe\): ", predict.caption[0].value)  # helper-78: not read as shipped
     assert set(predict.dataframe[0].value["tag"]) <= DRUG_TAGS
 
     scores = apps["errors"].dataframe[0].value
@@ -315,3 +316,32 @@ def test_every_type_of_a_dataset_gets_a_colour_of_its_own(types):
     colours = type_colours(types)
     assert len(set(colours.values())) == len(types)
     assert all(colours[t] == COLOURS[t] for t in types if t in COLOURS)
+
+
+def test_without_the_projects_corpus_a_page_says_how_to_get_one_and_an_imported_dataset_is_used(tmp_path, monkeypatch):
+    """helper-78: with the default corpus file absent (a user with only a corpus of their own), the first pages showed
+    a traceback (CorpusError: no such file)."""
+    monkeypatch.setenv("NER_CORPUS", str(tmp_path / "nowhere.csv.zip"))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    for page in ("predict", "annotate", "retrain"):
+        app = AppTest.from_file(APP, default_timeout=120)
+        app.switch_page(f"pages/{page}.py")
+        app.run()
+        assert not app.exception, f"{page}: {app.exception}"
+        assert app.title[0].value == "No corpus on this machine" and "nowhere.csv.zip" in app.error[0].value
+        assert app.button(key="annotate_import")  # the import, on every page
+    from pages.tab_guards import APP_RAN
+
+    app.file_uploader(key="annotate_upload").set_value(("pills.conll", conll_text(30, seed=5).encode(), "text/plain"))
+    del app.session_state[APP_RAN]  # AppTest runs a switched-to page without app.py after its first run: through it again
+    app.run()
+    app.button(key="annotate_import").click()
+    del app.session_state[APP_RAN]
+    app.run(timeout=120)
+    assert not app.exception and app.session_state.dataset == "pills"
+    app = AppTest.from_file(APP, default_timeout=120)  # another visitor: the imported dataset, and the default named as absent
+    app.switch_page("pages/annotate.py")
+    app.run()
+    assert not app.exception and app.title[0].value == "Annotate" and app.selectbox(key="dataset").options == ["pills"]
+    assert any("Not on this machine, so not listed: default" in c.value for c in app.sidebar.caption)

@@ -498,7 +498,7 @@ def test_a_line_of_only_zero_width_or_whitespace_characters_separates_sentences(
     data = "Apple\tB-corporation\nrocks\tO\n\ufeff\nParis\tB-location\n\u200b \u00a0\nnow\tO\n".encode()
     read = load_corpus_bytes(data, "dev.conll")
     assert [s.words for s in read.sentences] == [("Apple", "rocks"), ("Paris",), ("now",)]
-    assert read.notes == {"lines of only whitespace or zero-width characters read as sentence breaks": 2}
+    assert read.notes == {"blank lines holding invisible characters (U+FEFF, U+200B, no-break spaces) read as sentence breaks": 2}
     assert "read as sentence breaks: 2" in read.summary()
 
 
@@ -591,14 +591,16 @@ def test_a_txt_read_for_its_words_by_one_rule_conll_lines_as_conll_and_prose_as_
         archive.writestr("bio.txt", BIOES_TXT)
     path = tmp_path / "bio.txt"
     path.write_bytes(BIOES_TXT)
-    for read in (load_unlabelled(BIOES_TXT, "bio.txt"), load_unlabelled(path), load_unlabelled(zipped.getvalue(), "bio.txt.zip")):
+    for read in (load_unlabelled(BIOES_TXT, "bio.txt"), load_unlabelled(path), load_unlabelled(zipped.getvalue(), "bio.txt.zip"),
+                 load_unlabelled(BIOES_TXT, "stdin")):  # helper-78: piped to predict, its tag column was tagged as words
         assert [s.words for s in read.sentences] == [("rituximab", "reduced", "the", "B-cell", "count"),
                                                      ("High", "doses", "help")]
         assert all(set(s.tags) == {"O"} for s in read.sentences)
         assert "read as CoNLL, tags ignored" in read.summary()
-    prose = load_unlabelled(b"Hello there\nGeneral Kenobi\n\nB-52 bombers\n", "prose.txt")
-    assert prose.format == "text" and [s.words for s in prose.sentences] == [("Hello", "there"), ("General", "Kenobi"),
-                                                                            ("B-52", "bombers")]
+    for name in ("prose.txt", "stdin"):
+        prose = load_unlabelled(b"Hello there\nGeneral Kenobi\n\nB-52 bombers\n", name)
+        assert prose.format == "text" and [s.words for s in prose.sentences] == [("Hello", "there"), ("General", "Kenobi"),
+                                                                                ("B-52", "bombers")]
     with pytest.raises(CorpusError, match="no such file"):
         load_unlabelled(tmp_path / "missing.txt")
 

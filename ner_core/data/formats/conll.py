@@ -55,8 +55,8 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
             line = line.lstrip("\ufeff")
             reading.notes["byte order marks (U+FEFF) dropped from the start of a token line"] += 1
         if invisible(line):
-            if line.strip(" \t"):  # e.g. a lone U+FEFF between sentences, as some published files hold
-                reading.notes["lines of only whitespace or zero-width characters read as sentence breaks"] += 1
+            if line.strip(" \t"):  # e.g. a lone U+FEFF between sentences, as some published files hold (spaces and tabs: a blank line)
+                reading.notes["blank lines holding invisible characters (U+FEFF, U+200B, no-break spaces) read as sentence breaks"] += 1
             if words:
                 yield tuple(words), tuple(tags), tuple(pos) if has_pos else None
                 words, pos, tags, has_pos = [], [], [], True
