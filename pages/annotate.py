@@ -92,7 +92,8 @@ def save(tags, what: str, expected: int, base: list[str] | None = None) -> None:
         if note := saved_alike((dataset, i), tags, err):  # saved meanwhile as this save would: no conflict
             st.session_state.annotate_message = ("info", note)
             return
-        st.session_state.annotate_conflict = {"sentence": i, "mine": tags, "theirs": err.tags, "version": err.version, "author": err.author}
+        st.session_state.annotate_conflict = {"sentence": i, "mine": tags, "theirs": err.tags, "version": err.version,
+                                              "author": store.changed_by(i, err.author)}  # a reviewer's rejection, said so
         return
     except CorrectionError as err:
         st.session_state.annotate_message = ("error", plain(str(err)))
@@ -108,8 +109,7 @@ def undo(expected: int) -> None:
     try:
         undone = store.undo(author, sentence=i, expected_version=expected)
     except CorrectionError as err:  # a StaleSaveError (a colleague's change came after yours) is a warning
-        stale = isinstance(err, StaleSaveError)
-        st.session_state.annotate_message = ("warning" if stale else "error", plain(f"Not undone: {err}."))
+        st.session_state.annotate_message = ("warning" if isinstance(err, StaleSaveError) else "error", plain(f"Not undone: {err}."))
         return
     if undone is not None: drop_draft((dataset, i))  # noqa: E701 - the grid starts again from what is stored
     st.session_state.annotate_message = ("info", f"Nothing of yours to undo on sentence {i}.") if undone is None else (

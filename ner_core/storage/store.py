@@ -525,6 +525,14 @@ class CorrectionStore:
                 for r, rejected, note in rows
             ]
 
+    def changed_by(self, sentence: int, author: str | None) -> str | None:
+        """``author``, who changed ``sentence`` last, as a conflict names them: where that change was their rejection of
+        a save, said so, with their note (helper-79: it read as an ordinary edit)."""
+        last = self.history(sentence, limit=1)
+        if not last or not last[0]["rejected"] or last[0]["undone by"] != author:
+            return author
+        return f"{author}, who rejected the save of {last[0]['author']}" + (f" (\u201c{last[0]['why']}\u201d)" if last[0]["why"] else "")
+
     def position(self, author: str) -> int | None:
         """The sentence ``author`` last opened in this dataset, an original one or one added from the pool (None: never,
         or no longer a sentence of it)."""

@@ -396,3 +396,20 @@ def test_a_read_only_database_is_a_message_and_loses_nothing(tmp_path):
     assert store.tags(0) == ["B-tim", "B-tim"] and store.sentence_version(0) == 1
     claim(engine, "review", [0], "ann")  # a claim only orders the work: without writes the item goes unclaimed
     assert held_by_others(engine, "review", "bob") == []
+
+
+def test_a_conflict_after_a_reviewers_rejection_names_the_rejection_and_its_note(store):
+    """helper-79: a save refused after a reviewer rejected the author's earlier save read as an ordinary edit by the
+    reviewer; the note was not shown."""
+    from ner_core.storage.users import add_user
+    from ner_core.workbench.correction_review import decide, pending
+
+    carol = add_user(store.engine, "carol", "reviewer", "carol-password")
+    store.save(0, ["B-per", "O", "O", "B-gpe"], author="bob")
+    seen = store.snapshot(0).version
+    decide(store, pending(store)[0].batch, "rejected", carol, "not a person")
+    with pytest.raises(StaleSaveError) as refused:
+        store.save(0, ["B-per", "B-org", "O", "B-gpe"], author="bob", expected_version=seen)
+    assert store.changed_by(0, refused.value.author) == "carol, who rejected the save of bob (\u201cnot a person\u201d)"
+    store.save(0, ["B-per", "O", "O", "O"], author="dave")  # a change after the rejection: named as it is
+    assert store.changed_by(0, "dave") == "dave"
