@@ -155,6 +155,9 @@ def _cjk_pieces(text: str) -> list[str]:
     return pieces + [run] if run else pieces
 
 
+_INITIALISM = regex.compile(r"^(?:[^\W\d_]\.){2,}$")  # letters each followed by a full stop: u.s., e.g., a.m.
+
+
 @functools.lru_cache(maxsize=1)
 def _nlp():
     import spacy
@@ -163,6 +166,7 @@ def _nlp():
     nlp = spacy.blank("en")
     prefixes = [p for p in nlp.Defaults.prefixes if p != "#"] + [r"#(?!\w)"]
     nlp.tokenizer.prefix_search = spacy.util.compile_prefix_regex(prefixes).search
+    nlp.tokenizer.token_match = _INITIALISM.match  # "u.s." whole, as spaCy keeps "U.S." (lower-cased text split it, and its sentence)
     Language.component("ner_core_whole_graphemes", func=_whole_graphemes)
     nlp.add_pipe("ner_core_whole_graphemes")
     Language.component("ner_core_cjk_characters", func=_cjk_characters)

@@ -69,6 +69,16 @@ def test_a_plain_sentence_is_tokenised_as_spacy_does():
     assert [t.start for s in tokenize_with_offsets(text) for t in s] == [t.idx for t in plain if not t.is_space]
 
 
+def test_an_initialism_in_lower_case_is_one_token_and_ends_no_sentence():
+    """helper-78: Predict's lower-cased example "a key u.s. ally" read as two sentences, "... u.s" "." and "ally ..."."""
+    for text, token in (("they met a key u.s. ally in the war .", "u.s."), ("They met a key U.S. ally in the war.", "U.S."),
+                        ("the talks , e.g. in geneva , went on .", "e.g.")):
+        [sentence] = tokenize_with_offsets(text)
+        assert token in [t.text for t in sentence]
+    assert [[t.text for t in s] for s in tokenize_with_offsets("Visit www.u.s.gov now. Then stop.")] == [
+        ["Visit", "www.u.s.gov", "now", "."], ["Then", "stop", "."]]
+
+
 def test_character_spans_over_an_emoji_sequence_line_up():
     text = "Ana 👩🏽\u200d💻 codes in Paris"
     record = '{"text": "%s", "label": [[4, 8, "emoji"], [18, 23, "geo"]]}' % text
