@@ -1,7 +1,7 @@
 """Who saves: the signed-in user, or in one-person mode (no users defined) the name typed in the sidebar."""
 from __future__ import annotations
 
-import os
+import getpass
 
 import streamlit as st
 
@@ -19,7 +19,16 @@ def author_name(user: User | None) -> str:
         return user.name
     if saved := first_read(AUTHOR_COOKIE):
         st.session_state.setdefault(f"{AUTHOR}__kept", saved)
-    remember(AUTHOR, os.environ.get("USER", "annotator"))
+    remember(AUTHOR, _system_user())
     name = st.sidebar.text_input("Your name", key=AUTHOR)
     keep_cookie(AUTHOR_COOKIE, name, AUTHOR_AGE)
     return name
+
+
+def _system_user() -> str:
+    """The name the server runs under (``$USER``, ``$LOGNAME``, else the account's: a service or a container sets no
+    ``$USER``; helper-80), "annotator" where none can be found."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "annotator"

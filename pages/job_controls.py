@@ -25,7 +25,8 @@ def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
             with st.expander("Recipe choice"):
                 st.text(choice)
         if table is not None:
-            with st.expander(f"Epochs trained ({len(epochs)})"):
+            stages = {e.get("stage") for e in epochs}  # helper-80: "(3)" after 1 epoch of three models read as 3 epochs
+            with st.expander(f"Epochs trained ({len(epochs)}" + (f", over {len(stages)} models)" if len(stages) > 1 else ")")):
                 st.dataframe(table, hide_index=True, key=f"{key}_epochs")
         return
     st.progress(*progress_line(status["progress"], since_update(status)))

@@ -45,7 +45,13 @@ export default function (component) {
   const { data, parentElement, setStateValue } = component;
   if (!data || !data.items) return;
   let root = parentElement.querySelector(".ka");
-  if (!root) { root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root); }
+  if (!root) {
+    root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root);
+    // Just opened: the keys come here unless the user is in a control of the page; the sidebar link that opened the page
+    // keeps the focus otherwise, and every visit began "Keys paused" (helper-80)
+    const at = focused();
+    if (!at || at === document.body || (at.closest && at.closest("[data-testid='stSidebarNav']"))) root.focus({ preventScroll: true });
+  }
   // Kept across renders: decisions the server has not confirmed yet, and the edit on screen.
   const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0, key: null, sentAt: 0, delay: RETRY_MS, attempt: 0 });
   // Unconfirmed decisions also live in the tab's sessionStorage (per dataset, queue or pool, and user): a reload resends
@@ -127,7 +133,7 @@ export default function (component) {
                 ["s", "skip"], ["u / ctrl+z", "undo"],
                 ["← → Home End", "move"], ["shift+move", "extend"], [data.types.length > 9 ? "1-9, shift+1-9" : "1-9", "type of the selection"], ["0 / x / ⌫", "selection to O"],
                 ["Enter", data.pool ? "add it (with the edit)" : "save the edit and next (no edit: keep the gold)"],
-                ["Esc", "reset the edit; from a button or box: back to the keys"]];
+                ["Esc", "reset the edit and the selection; from a button or box: back to the keys"]];
   function legend(empty) {  // nothing on screen: only undo has something to act on
     const node = el("div", "legend");
     if (empty) { node.append(el("span", "key", "u / ctrl+z"), "undo your last decision"); return node; }
@@ -309,7 +315,9 @@ export default function (component) {
       const edited = s.view.tags.some((t, j) => t !== it.tags[j]);
       if (data.pool) send(edited ? "edit" : "accept", s.view.tags);
       else send(edited ? "edit" : "keep", edited ? s.view.tags : it.tags);  // no edit: the gold was right, as g says
-    } else if (key === "Escape") { s.view.tags = [...it.tags]; render(); }
+    } else if (key === "Escape") {  // the edit reset, and the selection back on the flagged tokens (helper-80: a repeat went astray)
+      s.view.tags = [...it.tags]; s.view.anchor = s.view.focus = it.flagged[0]; render();
+    }
     else if (key === "ArrowLeft" || key === "ArrowRight" || key === "Home" || key === "End") {
       const to = { ArrowLeft: s.view.focus - 1, ArrowRight: s.view.focus + 1, Home: 0, End: it.words.length - 1 }[key];
       s.view.focus = Math.min(it.words.length - 1, Math.max(0, to));

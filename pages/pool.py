@@ -65,8 +65,9 @@ with st.expander("Add text to the pool", expanded=st.session_state.setdefault("p
     intake(pool, user, author)
 with st.expander("Ranking: the rare types first"):
     ranking()
-with st.expander("Discarded sentences: bring one back"):  # no count here: decisions redraw the queue only (its counts are there)
-    discards(pool, user, author)
+with st.expander("Discarded sentences: bring one back", key="pool_discards_open", on_change="rerun") as shown:
+    if shown.open:  # read when opened: a discard redraws the queue only (helper-80: a discard with it closed was missing)
+        discards(pool, user, author)
 session: PoolSession = st.session_state.setdefault("pool_session", PoolSession())
 
 

@@ -46,28 +46,31 @@ if SHIPPED in ids:
                "The shipped checkpoints record no test score: Error analysis scores them on the test split as it is now, and a "
                "retrain records old → new.")
 
-choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=f"registry_choice:{dataset}")
+key = f"registry_choice:{dataset}"
+choice = st.selectbox("Entry", ids, index=ids.index(index["active"]) if index["active"] in ids else 0, key=key)
 if details := entry_line(index, choice):
     st.caption(f"{choice}: {details}.")
-row = st.container(horizontal=True)  # the buttons as wide as their labels: none cut on a narrow screen
-if row.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
-               help=refused):
-    try:
-        activate(choice, user, dataset)
-    except (CheckpointError, RoleError, StorageWriteError) as err:
-        st.error(str(err))
-    else:
-        st.session_state.registry_message = f"Activated {choice}: Predict, Error analysis and the queues of `{dataset}` use it now."
-        st.session_state.pop(f"registry_choice:{dataset}", None)  # the Entry box shows the active one again
-        st.rerun()
 target = roll_back_target(index, dataset)
-if row.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
-                help=refused or (f"Re-activate {target}." if target else "No earlier model of this dataset to go back to.")):
+
+
+def act(entry: str | None) -> None:
+    """Activate ``entry`` (None: roll back to ``target``); the Entry box then shows the active one (set here, in the
+    click's callback: a value set after the box is drawn, or dropped, left the browser showing the old one: helper-80)."""
     try:
-        roll_back(user, dataset)
+        activate(entry, user, dataset) if entry else roll_back(user, dataset)
     except (CheckpointError, RoleError, StorageWriteError) as err:
-        st.error(str(err))
-    else:
-        st.session_state.registry_message = f"Rolled back to {target}: Predict, Error analysis and the queues of `{dataset}` use it now."
-        st.session_state.pop(f"registry_choice:{dataset}", None)  # the Entry box shows the active one again
-        st.rerun()
+        st.session_state.registry_error = str(err)
+        return
+    what = f"Activated {entry}" if entry else f"Rolled back to {target}"
+    st.session_state.registry_message = f"{what}: Predict, Error analysis and the queues of `{dataset}` use it now."
+    st.session_state[key] = entry or target
+
+
+row = st.container(horizontal=True)  # the buttons as wide as their labels: none cut on a narrow screen
+row.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
+           help=refused, on_click=act, args=(choice,))
+row.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
+           help=refused or (f"Re-activate {target}." if target else "No earlier model of this dataset to go back to."),
+           on_click=act, args=(None,))
+if "registry_error" in st.session_state:
+    st.error(st.session_state.pop("registry_error"))

@@ -54,7 +54,7 @@ def show_job(dataset: str, user, refused: str | None) -> None:
     seen, st.session_state["retrain_seen"] = st.session_state.get("retrain_seen"), (job, state in ACTIVE)
     if seen is not None and seen != (job, state in ACTIVE):
         st.rerun()  # a job started or ended: the start buttons and what the page says of the models changed with it
-    if state == "succeeded" and status.get("worse"):
+    if state == "succeeded" and status.get("worse") and active_id(dataset) != status["entry"]["id"]:  # not once activated
         st.warning("The new models score **lower** than the active ones; keeping the active models is the default.\n\n"
                    + "\n".join(f"- {plain(line)}" for line in status["worse"]))
     st.subheader(f"{status['kind']} job {job}: {state}")

@@ -30,9 +30,12 @@ def warm_up(log: Callable[[str], None] = print) -> None:
         from pages.models import get_analysis, load_model
         from pages.ui import (ERRORS_FIRST_SPLIT, REVIEW_FIRST_SPLIT, correction_store, current_split, review_queue, split_ids,
                               split_parts, split_source_key)
+    from ner_core.data.corpus import default_corpus_path
     from ner_core.storage.datasets import DEFAULT_DATASET
     from ner_core.workbench.registry import available_models
 
+    if not os.path.isfile(corpus := default_corpus_path()):  # the pages offer the import instead
+        raise FileNotFoundError(f"the project's corpus {corpus}: no such file")
     models = available_models(DEFAULT_DATASET)
     if not models:
         log("warm-up: no trained model under checkpoints/: nothing to load")

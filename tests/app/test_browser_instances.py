@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from encoders import WITHOUT_ENCODER
+from playwright.sync_api import expect
 from processes import CHROMIUM, launch_chromium, script_done, shot, streamlit_app
 
 from ner_core.workbench.jobs import job_status, latest_job
@@ -68,5 +69,15 @@ def test_a_job_and_an_activation_in_one_instance_are_seen_in_the_other(instances
             tab_a.goto(url_a + "/registry")
             tab_a.get_by_role("heading", name="Registry").wait_for()
             shot(tab_a, "registry.png")
+            box = tab_a.get_by_role("combobox", name="Entry")
+            expect(box).to_have_value(entry)
+            tab_a.get_by_role("button", name="Roll back to the previously active").click()
+            tab_a.get_by_text("Rolled back to shipped").wait_for()
+            expect(box).to_have_value("shipped")  # helper-80: the box went on showing the entry rolled back, Activate greyed
+            box.click()
+            tab_a.get_by_role("option", name=entry).click()
+            tab_a.get_by_role("button", name="Activate", exact=True).click()
+            tab_a.get_by_text(f"Activated {entry}").wait_for()
+            expect(box).to_have_value(entry)
         finally:
             browser.close()

@@ -127,6 +127,8 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
     expect(page.locator(".ka .edits")).to_have_text("1 tag changed (underlined): Enter saves, Esc resets")
     page.keyboard.press("Escape")
     expect(page.locator(".ka .edits")).to_have_text("")
+    flagged = page.locator(".ka .tok.flag").first.get_attribute("data-i")  # helper-80: the selection stayed where it was
+    assert page.locator(".ka .tok.sel").first.get_attribute("data-i") == flagged  # and a repeated edit went astray
     page.close()
 
 
@@ -592,4 +594,20 @@ def test_an_add_refused_for_a_type_removed_meanwhile_comes_back_at_once_with_the
     page.wait_for_function("id => { const ka = document.querySelector('.ka');"
                            " return ka.dataset.item !== String(id) && ka.dataset.pending === '0'; }", arg=item.id)
     assert store.tags(pool.item(item.id).corpus_index) == ["B-per", "O", "O", "O"]
+    page.close()
+
+
+def test_a_keyboard_page_opened_from_the_sidebar_takes_the_keys_at_once(browser, site):
+    """helper-80: every keyboard page opened with "Keys paused": the sidebar link that opened it kept the focus."""
+    url, _, _ = site
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(120_000)
+    page.goto(url)
+    page.locator("[data-testid='stSidebarNav']").get_by_text("Review queue", exact=True).click()
+    page.locator(ANNOTATOR).wait_for()
+    script_done(page)
+    expect(page.locator(".ka .paused.on")).to_have_count(0)
+    before = on_screen(page)
+    page.keyboard.press("s")  # no click, no Esc first
+    page.wait_for_function("b => document.querySelector('.ka').dataset.item !== String(b)", arg=before)
     page.close()

@@ -57,7 +57,15 @@ def test_a_warm_up_that_fails_still_lets_the_server_start(tmp_path):
     """A missing corpus stops the warm-up, not the server: the pages then say what is wrong."""
     env = {"NER_DATA_DIR": str(tmp_path / "data"), "NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
            "NER_CORPUS": str(tmp_path / "missing.csv")}
+    from playwright.sync_api import sync_playwright
+
     log = tmp_path / "server.log"
-    with streamlit_app(env, warm_up=True, log=log):
+    with streamlit_app(env, warm_up=True, log=log) as url, sync_playwright() as p:
         text = log.read_text()
         assert "warm-up stopped" in text and "missing.csv" in text and "warm-up done" not in text
+        browser = launch_chromium(p)
+        page = browser.new_page()
+        page.goto(url + "/errors")  # helper-78: a traceback (CorpusError) on the first pages
+        page.get_by_role("heading", name="No corpus on this machine").wait_for(timeout=120_000)
+        page.get_by_text("missing.csv").first.wait_for()
+        browser.close()

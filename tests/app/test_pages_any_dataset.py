@@ -209,6 +209,8 @@ def test_a_worse_retrain_says_so_first_and_keeps_the_old_model_by_default(drugs)
     choice = app.radio(key=f"retrain_choice_{worse['entry']['id']}").set_value(choice.options[1])
     app.button(key="retrain_apply").click().run()
     assert not app.exception and active_id("drugs") == worse["entry"]["id"]  # activation: an explicit choice
+    app.run()  # helper-80: once activated, no "keeping the active models is the default" warning above it
+    assert not [w for w in app.warning if "score **lower**" in w.value]
 
 
 def test_the_upload_label_names_every_format():

@@ -119,6 +119,9 @@ def test_a_discarded_sentence_is_listed_and_put_back_in_the_pool(pool_app):
     dropped = pool.items()[0]
     pool.discard(dropped.id, "bob")
     app.run(timeout=120)
+    assert not [d for d in app.dataframe if "discarded by" in d.value]  # read when opened (helper-80: stale after a discard)
+    app.session_state["pool_discards_open"] = True  # the expander opened
+    app.run(timeout=120)
     listed = app.dataframe[0].value
     assert list(listed["discarded by"]) == ["bob"] and list(listed["sentence"]) == [" ".join(dropped.words)]
     app.selectbox(key="pool_restore_pick").set_value(pool.discarded()[0]).run()

@@ -1,5 +1,6 @@
 """The sign-in gate, rendered with Streamlit's AppTest: one-person mode without users; with users
 a wrong password and an expired session are refused with their message and no page is shown."""
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -32,6 +33,18 @@ def test_without_users_the_app_says_it_is_for_one_person(app_env):
     assert not app.exception
     assert any(c.value.startswith("One-person mode: no users are defined") for c in app.sidebar.caption)
     assert app.title[0].value == "Predict"
+
+
+def test_without_users_a_save_is_signed_with_the_system_user_name_also_where_no_user_variable_is_set(app_env, monkeypatch):
+    """helper-80: in a container or a service ($USER unset) every save was signed "annotator", not the account's name."""
+    import pwd
+
+    for variable in ("USER", "LOGNAME", "LNAME", "USERNAME"):
+        monkeypatch.delenv(variable, raising=False)
+    app = new_app()
+    app.switch_page("pages/annotate.py")
+    app.run()
+    assert not app.exception and app.sidebar.text_input(key="author_name").value == pwd.getpwuid(os.getuid()).pw_name
 
 
 def test_with_users_a_page_opened_on_its_own_asks_to_sign_in(app_env):
