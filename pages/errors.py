@@ -111,6 +111,9 @@ detector = c5.selectbox("Detector decision", ["any", "yes", "no"], key="errors_d
 confidence = c6.slider("Lowest token confidence", 0.0, 1.0, key="errors_confidence")
 matches = filter_sentences(rows, types, errors, disagreement, detector, confidence, query)
 st.caption(f"{len(matches):,} of {len(rows):,} sentences" + filters_note(types, errors, query, disagreement, detector, confidence))
+if st.session_state.get("errors_listed", (types, errors)) != (types, errors):  # a click far above: said where it clicks (helper-80)
+    st.toast(f"{len(matches):,} sentence(s) listed under Sentences, below" + filters_note(types, errors, "", False, "any", (0.0, 1.0)))
+st.session_state.errors_listed = (types, errors)
 table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", *([] if single else ["detector_prob"])])
 picks = [r["sentence"] for r in matches]
 st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences",

@@ -97,7 +97,10 @@ def test_the_split_filters_search_and_sentence_are_kept_across_a_page_switch(app
     app.radio(key="errors_source").set_value("val").run()
     app.multiselect(key="errors_types").set_value(["geo"]).run()
     app.button_group(key="errors_categories").set_value(["missed entity"]).run()
+    # helper-80: a click far above the list changed it out of sight: a toast says where the sentences are
+    assert "listed under Sentences, below · filtered by types geo; errors missed entity" in app.toast[0].value
     app.text_input(key="errors_query").set_value(".").run()
+    assert not app.toast  # typed in the list's own filters: nothing to say
     app.slider(key="errors_confidence").set_value((0.0, 0.99)).run()
     picks = [int(p.split(":")[0]) for p in app.selectbox(key="errors_pick").options]  # "N: its text"
     assert len(picks) > 1
