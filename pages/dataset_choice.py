@@ -19,9 +19,12 @@ def dataset_choice(user: User | None) -> None:
     absent = {name: path for name, path in paths.items() if name not in names}
     if not names:
         st.title("No corpus on this machine")
+        imported = "; ".join(f"{name} (`{path}`)" for name, path in absent.items() if name != DEFAULT_DATASET)
         st.error(f"The project's corpus is expected at `{paths[DEFAULT_DATASET]}` (`NER_CORPUS`, else "
-                 "`../shared/data/ner_dataset.csv.zip` beside the checkout), and it is not there. Import your own corpus "
-                 "in the sidebar (*Import a corpus file as a new dataset*), or set `NER_CORPUS` to a corpus file and restart the app.")
+                 "`../shared/data/ner_dataset.csv.zip` beside the checkout), and it is not there"
+                 + (f"; nor are the files of the datasets imported before: {imported}" if imported else "") + ". Import your "
+                 "own corpus in the sidebar (*Import a corpus file as a new dataset*), or set `NER_CORPUS` to a corpus file and "
+                 "restart the app.")
         import_form(user)
         st.stop()
     if st.session_state.get(DATASET_KEY, names[0]) not in names:  # archived meanwhile, or its file gone

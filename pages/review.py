@@ -10,7 +10,7 @@ from ner_core.storage.users import refusal
 from ner_core.training.cross_val import CrossValConfig, fold_caution
 from ner_core.training.recipes import RECIPES
 from ner_core.workbench.correction_review import rejections
-from ner_core.workbench.jobs import JobError, busy, latest_job, start_job
+from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job, start_job
 from ner_core.workbench.registry import available_models, recipe_line
 from pages.author import author_name
 from pages.job_controls import followed_job, started
@@ -81,8 +81,9 @@ uncomputed = MODEL in (sources or SOURCES) and not flags_computed(queue, split, 
 if uncomputed:
     st.info(f"The model's flags of the {split} split (the most suspicious annotations) are not computed yet: score the "
             "split out of sample below (a background job). Until then the queue holds the consistency flags.")
+scoring = (job := latest_job(dataset, "cross-val")) is not None and job_status(job)["state"] in ACTIVE
 with st.expander("Model flags: 5 taggers, each scoring the sentences it never saw (cross-validated label issues)",
-                 expanded=uncomputed and busy() is not None):  # open while a job runs: its progress; else the item comes first
+                 expanded=uncomputed and scoring):  # open while its job runs: the progress (not another's: helper-80); else the item comes first
     cross_validation()
 session: ReviewSession = st.session_state.setdefault("review_session", ReviewSession())
 

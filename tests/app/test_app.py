@@ -336,6 +336,28 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
         stop_jobs()
 
 
+def test_another_kind_of_job_leaves_the_review_queues_model_flags_folded(app, monkeypatch, tmp_path):
+    """helper-80: a retrain running opened the Review queue's "Model flags" box, and at 1024x768 the item fell below the fold."""
+    import os
+
+    from processes import stop_jobs
+    from ner_core.workbench.jobs import start_job
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_JOB_RUNNERS", "retrain=jobkinds:sleep")
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(root / "tests"), os.environ.get("PYTHONPATH", "")]))
+    start_job("retrain", {"seconds": 120})
+    try:
+        app.switch_page("pages/review.py")
+        app.run(timeout=120)
+        assert not app.exception and not app.expander[0].proto.expanded
+        assert app.button(key="review_cross_val").disabled  # one job at a time: said on the folded button
+    finally:
+        stop_jobs()
+
+
 def test_the_sidebar_choice_is_one_for_every_page_and_each_pipeline_starts_at_its_own_threshold(small_run, small_corpus,
                                                                                                  monkeypatch, tmp_path):
     """BERT-FF's pipeline was tuned to another threshold than the Bi-LSTM-CRF's: choosing it shows its own; the family

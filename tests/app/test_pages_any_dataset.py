@@ -347,3 +347,9 @@ def test_without_the_projects_corpus_a_page_says_how_to_get_one_and_an_imported_
     app.run()
     assert not app.exception and app.title[0].value == "Annotate" and app.selectbox(key="dataset").options == ["pills"]
     assert any("Not on this machine, so not listed: default" in c.value for c in app.sidebar.caption)
+    from ner_core.storage.datasets import dataset_paths
+
+    Path(dataset_paths()["pills"]).unlink()  # helper-81: the page then named only the project's corpus
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.run()
+    assert not app.exception and "nor are the files of the datasets imported before: pills" in app.error[0].value

@@ -578,7 +578,9 @@ def test_a_txt_of_conll_lines_is_conll_and_a_txt_of_running_text_is_refused_as_a
     mostly = b"Paris B-geo\nsleeps O\n\nRome GEO\nwakes O\n\nOslo B-geo\n"  # CoNLL with one slip: its line, as CoNLL
     with pytest.raises(CorpusError, match=r"^mostly.txt:4: malformed tag 'GEO'"):
         load_corpus_bytes(mostly, "mostly.txt")
-    assert not_conll([]) == (0, "") and not_conll(["\n", "# a comment\n", "Paris B-geo\n"]) is None
+    assert not_conll([]) == (0, "") and not_conll(["\n", "# a comment\n", "Paris B-geo\n", "sleeps O\n"]) is None
+    assert not_conll(["Paris B-geo\n"]) == (0, "")  # no O: "Drive on I-95" alike, read as text where that is asked
+    assert load_corpus_bytes(b"Paris B-geo\n", "one.txt").sentences[0].tags == ("B-geo",)  # as a corpus: read all the same
     with pytest.raises(CorpusError, match=r"^empty.txt: no sentences"):
         load_corpus_bytes(b"\n\n", "empty.txt")
 
@@ -601,6 +603,11 @@ def test_a_txt_read_for_its_words_by_one_rule_conll_lines_as_conll_and_prose_as_
         prose = load_unlabelled(b"Hello there\nGeneral Kenobi\n\nB-52 bombers\n", name)
         assert prose.format == "text" and [s.words for s in prose.sentences] == [("Hello", "there"), ("General", "Kenobi"),
                                                                                 ("B-52", "bombers")]
+        # helper-81: lines whose last word looks like a tag read as CoNLL, and every word but the first was dropped
+        tags_alike = load_unlabelled(b"Take the I-95\nWe watched a B-movie\nFlying the B-52\n", name)
+        assert tags_alike.format == "text" and [s.words[:2] for s in tags_alike.sentences] == [("Take", "the"), ("We", "watched"),
+                                                                                              ("Flying", "the")]
+        assert load_unlabelled(b"Send an E-mail\n", name).sentences[0].words[:2] == ("Send", "an")  # all its words
     with pytest.raises(CorpusError, match="no such file"):
         load_unlabelled(tmp_path / "missing.txt")
 

@@ -9,9 +9,10 @@ writes); a line of only whitespace or zero-width characters (a lone U+FEFF; :fun
 separates sentences, and is counted; a U+FEFF that begins a token line (files concatenated) is dropped, and counted. A
 token of only such characters is dropped where every corpus is read (:mod:`ner_core.data.corpus`).
 
-Sniffing (:func:`not_conll`), the one rule for a ``.txt``, which may hold CoNLL or running text: CoNLL when
-most of its token lines (the first :data:`SNIFF_LINES` lines; ``-DOCSTART-`` and comment lines aside) hold
-2 or more columns and end in a well-formed tag of any scheme; else running text.
+Sniffing (:func:`not_conll`), the one rule for a ``.txt`` (or text piped in), which may hold CoNLL or running text:
+CoNLL when most of its token lines (the first :data:`SNIFF_LINES` lines; ``-DOCSTART-`` and comment lines aside) hold
+2 or more columns and end in a well-formed tag of any scheme, and one of those tags is ``O``; else running text
+("Take the I-95", "Flying the B-52": a sentence's last word may look like a tag, but a corpus tags most words ``O``).
 
 Writing: tab-separated ``token<TAB>POS<TAB>tag`` (``token<TAB>tag`` without POS). A token that
 holds whitespace other than a tab, ``\\n`` or ``\\r`` is written as it is and reads back unchanged
@@ -25,6 +26,7 @@ import itertools
 from typing import Iterable, Iterator, Sequence
 
 from ..tag_schemes import tag_problem
+from ..tags import OUTSIDE
 from ..tokenize import invisible
 from .base import MAX_LINE, CorpusError, RawSentence, Reading, Sentence
 
@@ -85,8 +87,10 @@ def read(lines: Iterable[str], reading: Reading) -> Iterator[RawSentence]:
 
 def not_conll(lines: Iterable[str]) -> tuple[int, str] | None:
     """``None`` when ``lines`` (a file's first :data:`SNIFF_LINES` are looked at) look like CoNLL: most token lines hold
-    a token and a well-formed tag; else the first line that does not, and its text (``(0, "")``: no token line)."""
+    a token and a well-formed tag, one of them ``O``; else the first line that does not, and its text (``(0, "")``: no
+    token line or no ``O``)."""
     token_lines = tagged = 0
+    outside = False  # a line tagged O: running text whose lines end in "I-95" or "B-movie" has none
     first: tuple[int, str] | None = None
     starts = True  # the next token line begins a sentence (where a comment line may stand)
     for line_no, line in enumerate(itertools.islice(lines, SNIFF_LINES), start=1):
@@ -99,10 +103,10 @@ def not_conll(lines: Iterable[str]) -> tuple[int, str] | None:
             continue
         starts, token_lines = False, token_lines + 1
         if len(fields) >= 2 and tag_problem(fields[-1]) is None:
-            tagged += 1
+            tagged, outside = tagged + 1, outside or fields[-1] == OUTSIDE
         elif first is None:
             first = line_no, line
-    return None if 2 * tagged > token_lines else first or (0, "")
+    return None if 2 * tagged > token_lines and outside else first or (0, "")
 
 
 def _unwritable(texts: Sequence[str]) -> str | None:
