@@ -77,8 +77,8 @@ def cmd_train(args: argparse.Namespace) -> int:
 
     if args.name is None and args.out is None and args.data is None:
         args.name = DEFAULT_MODEL  # the shipped model is the default corpus's
+    choice = _recipe_choice(args)  # a bad --recipe before "the checkpoint exists": its own mistake first (helper-81)
     out = _out_dir(args)
-    choice = _recipe_choice(args)
     encoder = encoder_spec(args.encoder)  # a bad --encoder is refused before any file is read
     split, tagset = _training_data(args)
     check_split_sizes(split, str(args.data or "the default corpus"), "give a larger file, or a dev file (--dev)")
@@ -159,8 +159,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     from ..training.method import MethodSettings, Recipe, train_method
     from ..training.recipes import duration
 
-    out = _out_dir(args)
     choice = _recipe_choice(args)
+    out = _out_dir(args)
     split, tagset = _training_data(args)
     print(tagset.describe(), file=sys.stderr)
     if not tagset.weak:
