@@ -30,6 +30,7 @@ def act(what, *args) -> None:
         st.session_state.agreement_message = ("success", what(*args))
     except (AgreementError, CorrectionError, RoleError) as err:
         st.session_state.agreement_message = ("error", f"Refused: {err}")
+    st.toast(st.session_state.agreement_message[1], icon="✅" if st.session_state.agreement_message[0] == "success" else "⚠️")  # in view
 
 
 def do_assign() -> str:
@@ -139,9 +140,9 @@ elif open_ones:
     st.data_editor(pd.DataFrame({"token": d.words, a: d.tags_a, b: d.tags_b, "now": d.gold, "adjudicated": d.start}),
                    disabled=["token", a, b, "now"], key=f"agreement_adj_{d.sentence}",
                    column_config={"adjudicated": st.column_config.SelectboxColumn("adjudicated", options=store.tagset.labels, required=True)})
-    cols = st.columns(3)
-    cols[0].button(f"Take {a}'s", key="agreement_take_a", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_a, "A", d.version))
-    cols[1].button(f"Take {b}'s", key="agreement_take_b", disabled=why is not None, help=why, on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B", d.version))
-    cols[2].button("Take the edited column", key="agreement_take_edit", disabled=why is not None, help=why, on_click=act,
-                   args=(do_adjudicate_edited, d))
+    own = f"{user.name} tagged it: another reviewer settles it" if user.name in (a, b) else None  # helper-82: promoted, then judge
+    cols, off = st.columns(3), {"disabled": (why or own) is not None, "help": why or own}
+    cols[0].button(f"Take {a}'s", key="agreement_take_a", on_click=act, args=(do_adjudicate, d.sentence, d.tags_a, "A", d.version), **off)
+    cols[1].button(f"Take {b}'s", key="agreement_take_b", on_click=act, args=(do_adjudicate, d.sentence, d.tags_b, "B", d.version), **off)
+    cols[2].button("Take the edited column", key="agreement_take_edit", on_click=act, args=(do_adjudicate_edited, d), **off)
     leave_guard(grid_edited(f"agreement_adj_{d.sentence}"), "agreement_adj_leave")

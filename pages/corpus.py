@@ -66,6 +66,7 @@ if picked:
 with st.expander("Who changed how much"):
     done = activity(store)
     st.caption("Every save of the dataset's tags, on any page (New text's adds too); a token undone or reverted still "
-               "counts as changed." if done else "Nobody has saved a change to this dataset yet.")
+               "counts as changed. Double-annotated: sentences tagged on Agreement (an adjudication saves under the "
+               "adjudicator's name)." if done else "Nobody has saved a change to this dataset yet.")
     if done:
         st.dataframe(pd.DataFrame(done), hide_index=True)

@@ -3,7 +3,8 @@ import pandas as pd
 import streamlit as st
 
 from ner_core.storage.db import shared_engine
-from ner_core.storage.users import MIN_PASSWORD, ROLES, UserError, add_user, list_users, refusal, remove_user, set_password, set_role
+from ner_core.storage.users import (MIN_PASSWORD, ROLES, UserError, add_user, list_users, refusal, remove_user, removed_users, set_password,
+                                    set_role)
 from pages.sign_in import current_user, signed_in
 
 st.title("Users")
@@ -18,6 +19,9 @@ with st.container():  # always here, empty or not: the tabs below keep their pla
         getattr(st, message[0])(message[1])
 st.dataframe(pd.DataFrame([{"name": u.name, "role": u.role} for u in users]), hide_index=True, key="users_table")
 st.caption("annotator < reviewer < admin: each role may do what the roles before it may (README: Working as a team).")
+if gone := removed_users(engine):  # helper-82: a name taken again took over the removed person's work
+    st.caption("Removed (each name stays theirs: what they saved is attributed by it): " + "; ".join(
+        f"{name}, {role}, on {at:%Y-%m-%d} by {by}" for name, role, at, by in gone) + ". Add one back with *Returning*, below.")
 if why := refusal(user, "manage users"):
     st.info(f"{why}: you see who signs in, but cannot change it.")
     st.stop()
@@ -39,7 +43,12 @@ def act(what: str, change, *keys: str) -> None:
     st.session_state.users_message = ("success", what.format(name=done.name, role=done.role))
     for key in ("users_add_password", "users_add_again", "users_reset_password", "users_reset_again"):
         st.session_state[key] = ""  # no password kept in the session once used
-    st.session_state.users_remove_sure = False
+    st.session_state.users_remove_sure = st.session_state.users_add_returning = False
+
+
+def add_one(engine, name: str, role: str, password: str, by) -> object:
+    """Add a user; with the form's *Returning* ticked, a removed user back, the same person."""
+    return add_user(engine, name, role, password, by, returning=bool(st.session_state.get("users_add_returning")))
 
 
 def passwords(key: str) -> None:
@@ -54,8 +63,9 @@ with add, st.form("users_add_form", border=False):
     st.text_input("Name", key="users_add_name", help="Letters, digits, '_', '.' or '-'")
     st.selectbox("Role", ROLES, key="users_add_role")
     passwords("users_add")
+    st.checkbox("Returning: a removed user of this name, the same person (their past work stays theirs)", key="users_add_returning")
     st.form_submit_button("Add", key="users_add", type="primary", on_click=act, args=(
-        "Added {name} ({role}): they sign in with the password you gave them.", add_user, "users_add_name", "users_add_role",
+        "Added {name} ({role}): they sign in with the password you gave them.", add_one, "users_add_name", "users_add_role",
         "users_add_password"))
 with role:
     st.selectbox("User", [u.name for u in users], key="users_role_who")

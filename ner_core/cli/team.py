@@ -135,7 +135,8 @@ def cmd_job(args: argparse.Namespace) -> int:
 
 def cmd_users(args: argparse.Namespace) -> int:
     from ..storage.db import make_engine
-    from ..storage.users import add_user, check_new_name, check_role, find_user, list_users, remove_user, set_password, set_role
+    from ..storage.users import (add_user, check_new_name, check_role, find_user, list_users, remove_user, removed_users, set_password,
+                                 set_role)
 
     engine = make_engine()
     if args.action == "list":
@@ -152,14 +153,16 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(f"no user has the role {args.role}", file=sys.stderr)
         for user in users:
             print(f"{user.name}\t{user.role}")
+        for name, role, at, by in removed_users(engine) if args.name is None and args.role is None else ():
+            print(f"{name}\tremoved on {at:%Y-%m-%d %H:%M} by {by} (was {role}; the name stays theirs: users add {name} --returning)")
         return 0
     if not args.name or (args.action in ("add", "set-role") and not args.role):
         raise ValueError(f"users {args.action} needs NAME" + (" and --role" if args.action in ("add", "set-role") else ""))
     if args.action == "add":
-        check_new_name(engine, args.name)  # name and role checked before asking for a password
+        check_new_name(engine, args.name, args.returning)  # name and role checked before asking for a password
         check_role(args.role)
-        user = add_user(engine, args.name, args.role, _new_password(args))
-        print(f"added {user.name} ({user.role})")
+        user = add_user(engine, args.name, args.role, _new_password(args), returning=args.returning)
+        print(f"added {user.name} ({user.role})" + (": back, with what they saved before" if args.returning else ""))
     elif args.action == "set-role":
         user = set_role(engine, args.name, args.role)
         print(f"{user.name} is now {user.role} (from their next page on)")
@@ -226,6 +229,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    "list: only the users of this role")
     p.add_argument("--password-stdin", action="store_true",
                    help="add, password: read the password from the first line of stdin (else prompt)")
+    p.add_argument("--returning", action="store_true", help="add: a removed user back, the same person (a removed user's "
+                   "name is theirs: what they saved is attributed by it, so no new user takes it)")
     p.set_defaults(func=cmd_users)
 
     p = sub.add_parser("pool", help="a dataset's pool of unlabelled sentences: add a file, rank it, see it")

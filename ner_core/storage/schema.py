@@ -134,6 +134,15 @@ class UserRow(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class RemovedUser(Base):
+    """A user removed: what they saved keeps their name, so the name stays theirs (a new user cannot take it over)."""
+    __tablename__ = "removed_users"
+    name: Mapped[str] = mapped_column(String(USER_NAME_MAX), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    removed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    removed_by: Mapped[str] = mapped_column(String(USER_NAME_MAX))
+
+
 class SessionRow(Base):
     __tablename__ = "user_sessions"
     token_sha256: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -507,8 +507,9 @@ class CorrectionStore:
         return corpus_bytes([s for _, s in numbered], fmt, scheme, [i for i, _ in numbered])
 
     def history(self, sentence: int | None = None, limit: int = 500) -> list[dict]:
-        """Every change (reverted ones too), newest first; ``rejected``: reverted by a reviewer's rejection of its
-        batch (``undone by`` and ``at`` are then the reviewer and the time of the rejection, ``why`` their note), not undone."""
+        """Every change (reverted ones too), newest first; ``reverted``: undone by its author, or (``rejected``) by a
+        reviewer's rejection of its batch (``reverted by`` and ``at`` are then the reviewer and the time of the rejection,
+        ``why`` their note). One "reverted" for both (helper-82: "undone" and "rejected" both ticked read as two events)."""
         rejection = and_(CorrectionReview.batch == Correction.batch, CorrectionReview.decision == "rejected",
                          CorrectionReview.reviewed_at == Correction.reverted_at)  # not its rows undone before the rejection
         with Session(self.engine) as session:
@@ -520,8 +521,8 @@ class CorrectionStore:
             return [
                 {"time": r.created_at, "sentence": r.sentence, "token": r.token,
                  "word": self.word(r.sentence, r.token), "old": r.old_tag, "new": r.new_tag, "author": r.author,
-                 "undone": r.reverted, "rejected": rejected, "why": note or "", "undone by": r.reverted_by,
-                 "undone at": r.reverted_at}  # a reviewer's note before the columns a narrow screen scrolls to
+                 "reverted": r.reverted, "rejected": rejected, "why": note or "", "reverted by": r.reverted_by,
+                 "reverted at": r.reverted_at}  # a reviewer's note before the columns a narrow screen scrolls to
                 for r, rejected, note in rows
             ]
 
@@ -529,7 +530,7 @@ class CorrectionStore:
         """``author``, who changed ``sentence`` last, as a conflict names them: where that change was their rejection of
         a save, said so, with their note (helper-79: it read as an ordinary edit)."""
         last = self.history(sentence, limit=1)
-        if not last or not last[0]["rejected"] or last[0]["undone by"] != author:
+        if not last or not last[0]["rejected"] or last[0]["reverted by"] != author:
             return author
         return f"{author}, who rejected the save of {last[0]['author']}" + (f" (\u201c{last[0]['why']}\u201d)" if last[0]["why"] else "")
 

@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from .schema import USER_NAME_MAX, SessionRow, UserRow
+from .schema import USER_NAME_MAX, RemovedUser, SessionRow, UserRow
 
 ROLES = ("annotator", "reviewer", "admin")
 # action -> the least role allowed to do it
@@ -92,27 +92,41 @@ def check_role(role: str) -> str:
     return role
 
 
-def _refuse_taken(session: Session, name: str) -> None:
-    """:class:`UserError` if a user has ``name`` already (in any case)."""
+def _refuse_taken(session: Session, name: str, returning: bool = False) -> RemovedUser | None:
+    """:class:`UserError` if a user has ``name`` already (in any case), or had it and was removed, unless ``returning``
+    (the same person back: their removal's row, returned); with ``returning``, a name no one removed is refused."""
     if session.scalar(select(UserRow.id).where(func.lower(UserRow.name) == name.lower())) is not None:
         raise UserError(f"a user named {name!r} exists already")
+    gone = session.scalar(select(RemovedUser).where(func.lower(RemovedUser.name) == name.lower()))
+    if gone is not None and not returning:
+        raise UserError(f"{gone.name!r} was a user, removed on {_aware(gone.removed_at):%Y-%m-%d} by {gone.removed_by}: what they "
+                        "saved keeps that name, so a new user takes another one; the same person back: add them as returning "
+                        f"('users add {gone.name} --role ROLE --returning')")
+    if gone is None and returning:
+        raise UserError(f"no removed user named {name!r} to bring back")
+    return gone
 
 
-def check_new_name(engine: Engine, name: str) -> str:
-    """``name`` if it is a valid user name that no user has (in any case), else :class:`UserError`."""
+def check_new_name(engine: Engine, name: str, returning: bool = False) -> str:
+    """``name`` if it is a valid user name that no user has nor had (in any case; ``returning``: that a removed user
+    had), else :class:`UserError`."""
     check_name(name)
     with Session(engine) as session:
-        _refuse_taken(session, name)
+        _refuse_taken(session, name, returning)
     return name
 
 
-def add_user(engine: Engine, name: str, role: str, password: str, by: User | None = None) -> User:
-    """Create a user (``by``: the acting user, an admin once users exist; ``None`` from the command line)."""
+def add_user(engine: Engine, name: str, role: str, password: str, by: User | None = None, returning: bool = False) -> User:
+    """Create a user (``by``: the acting user, an admin once users exist; ``None`` from the command line); ``returning``:
+    a removed user back, the same person, who keeps what they saved under the name."""
     require(by, "manage users")
     check_name(name)
     check_role(role)
     with Session(engine) as session, session.begin():
-        _refuse_taken(session, name)  # before the password: a taken name is the answer whatever the password
+        gone = _refuse_taken(session, name, returning)  # before the password: a taken name is the answer whatever the password
+        if gone is not None:
+            name = gone.name  # as it was written
+            session.delete(gone)
         session.add(UserRow(name=name, role=role, password_hash=_hash(password), created_at=_now()))
     return User(name, role)
 
@@ -164,8 +178,8 @@ def set_password(engine: Engine, name: str, password: str, by: User | None = Non
 
 
 def remove_user(engine: Engine, name: str, by: User | None = None) -> User:
-    """Remove ``name``: they can no longer sign in and their sessions end; what they saved keeps their name (in the
-    app, ``by``, never the last admin)."""
+    """Remove ``name``: they can no longer sign in and their sessions end; what they saved keeps their name, which no
+    new user can take (:func:`removed_users`; in the app, ``by``, never the last admin)."""
     require(by, "manage users")
     with Session(engine) as session, session.begin():
         row = _existing(session, name)
@@ -173,6 +187,7 @@ def remove_user(engine: Engine, name: str, by: User | None = None) -> User:
             _keep_an_admin(session, row, "removed")
         session.execute(delete(SessionRow).where(SessionRow.user_id == row.id))
         session.delete(row)
+        session.add(RemovedUser(name=row.name, role=row.role, removed_at=_now(), removed_by=by.name if by else "the command line"))
         return User(row.name, row.role)
 
 
@@ -186,6 +201,12 @@ def _keep_an_admin(session: Session, row: UserRow, what: str) -> None:
 def list_users(engine: Engine) -> list[User]:
     with Session(engine) as session:
         return [User(r.name, r.role) for r in session.scalars(select(UserRow).order_by(UserRow.name))]
+
+
+def removed_users(engine: Engine) -> list[tuple[str, str, datetime, str]]:
+    """The users removed (their names stay theirs): name, role, when and by whom."""
+    with Session(engine) as session:
+        return [(r.name, r.role, _aware(r.removed_at), r.removed_by) for r in session.scalars(select(RemovedUser).order_by(RemovedUser.name))]
 
 
 def has_users(engine: Engine) -> bool:

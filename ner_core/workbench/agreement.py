@@ -355,6 +355,9 @@ def adjudicate(store: CorrectionStore, sentence: int, tags: Sequence[str], choic
         row = _assignment(session, store, sentence)
         if row is None:
             raise AgreementError(f"sentence {sentence} is not doubly annotated")
+        if user is not None and user.name in (row.annotator_a, row.annotator_b):  # as no one reviews their own batch
+            raise AgreementError(f"sentence {sentence} is {user.name}'s own double annotation (with "
+                                 f"{row.annotator_b if user.name == row.annotator_a else row.annotator_a}): another reviewer settles it")
         claimed = session.execute(
             update(Assignment).where(Assignment.id == row.id, Assignment.adjudicated_at.is_(None))
             .values(adjudicated_by=_name(user), adjudicated_at=_now(), choice=choice)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import SPLITS
 from ..data.tags import spans
-from ..storage.schema import Correction
+from ..storage.schema import Assignment, Correction, DoubleAnnotation
 from ..storage.store import CorrectionStore
 
 ADDED = "added"  # the split name of a sentence added from New text (in the training part)
@@ -58,7 +58,8 @@ def search(rows: Iterable[CorpusRow], query: str = "", types: Sequence[str] = ()
 def activity(store: CorrectionStore) -> list[dict[str, object]]:
     """Per person who saved in ``store``'s dataset (on any page, New text's adds included): their saves (batches), the
     sentences and tokens they changed, how many of those token changes they undid and how many others reverted (a
-    reviewer's rejection, an adjudication), and their first and last save; the most tokens first."""
+    reviewer's rejection, an adjudication), their first and last save, and the sentences they tagged in double annotation
+    (Agreement: kept apart until adjudicated, which saves under the adjudicator's name); the most tokens first."""
     reverted = Correction.reverted.is_(True)
     by_others = and_(reverted, Correction.reverted_by != Correction.author)
     with Session(store.engine) as session:
@@ -67,7 +68,13 @@ def activity(store: CorrectionStore) -> list[dict[str, object]]:
             func.count(), func.sum(case((reverted, 1), else_=0)), func.sum(case((by_others, 1), else_=0)),
             func.min(Correction.created_at), func.max(Correction.created_at),
         ).where(Correction.dataset_id == store.dataset_id).group_by(Correction.author)).all()
+        doubles = dict(session.execute(select(DoubleAnnotation.annotator, func.count()).join(
+            Assignment, Assignment.id == DoubleAnnotation.assignment_id).where(Assignment.dataset_id == store.dataset_id)
+            .group_by(DoubleAnnotation.annotator)).tuples().all())  # helper-82: the annotators' work was not counted
     out = [{"person": author, "saves": saves, "sentences": sentences, "tokens changed": tokens,
-            "undone by themselves": undone - others, "reverted by others": others, "first save": first, "last save": last}
+            "undone by themselves": undone - others, "reverted by others": others, "double-annotated": doubles.pop(author, 0),
+            "first save": first, "last save": last}
            for author, saves, sentences, tokens, undone, others, first, last in rows]
-    return sorted(out, key=lambda r: (-r["tokens changed"], r["person"]))
+    out += [{"person": name, "saves": 0, "sentences": 0, "tokens changed": 0, "undone by themselves": 0, "reverted by others": 0,
+             "double-annotated": n, "first save": None, "last save": None} for name, n in doubles.items()]
+    return sorted(out, key=lambda r: (-r["tokens changed"], -r["double-annotated"], r["person"]))

@@ -224,8 +224,8 @@ def test_annotate_page_opens_where_the_annotator_left_off(app, monkeypatch, tmp_
     app.run()
     app.button(key="annotate_undo").click().run()
     assert store.tags(8) == tags
-    rows = next(d.value for d in app.dataframe if "undone by" in d.value.columns)
-    assert set(rows["undone by"]) == {"ann"} and rows["undone at"].notna().all()  # who undid it, and when
+    rows = next(d.value for d in app.dataframe if "reverted by" in d.value.columns)
+    assert set(rows["reverted by"]) == {"ann"} and rows["reverted at"].notna().all()  # who undid it, and when
     fresh = AppTest.from_file(APP, default_timeout=120)  # a new browser session, no link
     fresh.switch_page("pages/annotate.py")
     fresh.run()

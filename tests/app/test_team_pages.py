@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 from ner_core.data.corpus import Sentence, write_corpus
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
-from ner_core.storage.users import User, add_user, sign_in
+from ner_core.storage.users import User, add_user, set_role, sign_in
 from ner_core.workbench.agreement import assign, disagreements, save_annotation
 from ner_core.workbench.correction_review import decisions
 from pages.tab_guards import APP_RAN
@@ -159,6 +159,10 @@ def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):
     assert ann.selectbox(key="agreement_mine").options[0] == "0 · final (both tagged)"
     assert ann.button(key="agreement_save_mine").disabled  # said before an edit, not refused after it
     assert not [b for b in ann.button if b.key == "agreement_take_a"] and "bob" not in str(ann.get("data_editor"))
+    set_role(store.engine, "ann", "reviewer")  # helper-82: promoted, she could settle her own disagreement with bob
+    judge = page("agreement.py", sign_in(store.engine, "ann", "correct horse"))
+    assert judge.button(key="agreement_take_a").disabled and judge.button(key="agreement_take_a").proto.help.startswith("ann tagged it")
+    set_role(store.engine, "ann", "annotator")
     adopt = page("agreement.py", token)
     adopt.button(key="agreement_take_a").click().run()
     ann.run()
@@ -282,7 +286,7 @@ def test_in_one_person_mode_a_decision_is_made_in_the_name_typed_in_the_sidebar(
     app.sidebar.text_input(key="author_name").set_value("Zoe Q")
     batch.click().run()  # the name typed and the click in one run, as a browser sends them
     assert not app.exception and store.tags(0) == ["B-per", "O", "B-geo"]
-    assert [d["reviewer"] for d in decisions(store)] == ["Zoe Q"] and store.history(0)[0]["undone by"] == "Zoe Q"
+    assert [d["reviewer"] for d in decisions(store)] == ["Zoe Q"] and store.history(0)[0]["reverted by"] == "Zoe Q"
 
 
 def test_a_sentence_added_without_entities_waits_for_review_on_the_page(team):

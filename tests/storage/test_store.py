@@ -42,11 +42,11 @@ def test_corrections_survive_a_restart_and_never_touch_the_file(db_url, corpus_f
     again = CorrectionStore(make_engine(db_url), "demo", corpus_file)
     assert again.tags(1) == ["O", "B-art", "O", "O"]
     assert again.history(1)[0] | {"time": None} == {
-        "time": None, "sentence": 1, "token": 1, "word": "Iliad", "old": "O", "new": "B-art", "author": "ann", "undone": False,
-        "rejected": False, "undone by": None, "undone at": None, "why": "",
+        "time": None, "sentence": 1, "token": 1, "word": "Iliad", "old": "O", "new": "B-art", "author": "ann", "reverted": False,
+        "rejected": False, "reverted by": None, "reverted at": None, "why": "",
     }
     columns = list(again.history(1)[0])  # helper-72: at 1280 px the reviewer's note, last, was scrolled out of sight
-    assert columns.index("why") == columns.index("rejected") + 1 < columns.index("undone by")
+    assert columns.index("why") == columns.index("rejected") + 1 < columns.index("reverted by")
     assert corpus_file.read_bytes() == before
 
 
@@ -59,7 +59,7 @@ def test_undo_reverts_the_authors_own_latest_batch(store):
     assert store.tags(1) == ["O", "B-art", "O", "O"]  # bob's later batch is not ann's to undo
     assert store.undo("ann")[:3] == (2, [0, 1], [2]) and store.tags(2) == list(SENTENCES[2].tags)
     assert store.undo("ann") is None
-    assert [h["undone"] for h in store.history()] == [False, True, True, True]
+    assert [h["reverted"] for h in store.history()] == [False, True, True, True]
 
 
 def test_undo_with_an_empty_name_is_refused_and_changes_nothing(store):

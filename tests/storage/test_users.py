@@ -15,9 +15,12 @@ from ner_core.storage.users import (
     UserError,
     add_user,
     allowed,
+    find_user,
     has_users,
     list_users,
     refusal,
+    remove_user,
+    removed_users,
     require,
     sign_in,
     sign_out,
@@ -247,4 +250,27 @@ def test_an_admin_changes_a_role_resets_a_password_and_removes_a_user_from_the_c
     with pytest.raises(SignInError):
         user_for_token(engine, token)
     assert [u.name for u in list_users(engine)] == ["ada"]
+    engine.dispose()
+
+
+def test_a_removed_users_name_stays_theirs_unless_the_same_person_comes_back(db_url, monkeypatch, capsys):
+    """helper-82: a new "bob" added after bob's removal took over bob's double annotations, saves and decisions."""
+    for name, role in (("ada", "admin"), ("bob", "annotator")):
+        assert run_cli(["add", name, "--role", role, "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")[0] == 0
+    engine = make_engine(db_url)
+    ada = find_user(engine, "ada")
+    remove_user(engine, "bob", by=ada)
+    for name in ("bob", "BOB"):
+        with pytest.raises(UserError, match=r"'bob' was a user, removed on .* by ada: what they saved keeps that name"):
+            add_user(engine, name, "annotator", "another horse")
+    code, _, err = run_cli(["add", "bob", "--role", "annotator", "--password-stdin"], db_url, monkeypatch, capsys, "x" * 9 + "\n")
+    assert code == 1 and "--returning" in err and [u.name for u in list_users(engine)] == ["ada"]
+    code, out, _ = run_cli(["list"], db_url, monkeypatch, capsys)
+    assert code == 0 and out.splitlines()[-1].startswith("bob\tremoved on ") and "by ada (was annotator" in out
+    with pytest.raises(UserError, match="no removed user named 'carl' to bring back"):
+        add_user(engine, "carl", "annotator", "another horse", returning=True)
+    code, out, _ = run_cli(["add", "Bob", "--role", "reviewer", "--returning", "--password-stdin"], db_url, monkeypatch, capsys,
+                           "another horse\n")
+    assert (code, out) == (0, "added bob (reviewer): back, with what they saved before\n")  # the name as it was written
+    assert sign_in(engine, "bob", "another horse") and removed_users(engine) == []
     engine.dispose()

@@ -118,6 +118,9 @@ def test_refusals_change_nothing(store):
         adjudicate(store, sentence, ["O"] * length, "B", ANN, 0)
     with pytest.raises(ValueError, match="tags"):  # wrong length: the store refuses, the claim is released
         adjudicate(store, sentence, ["O"], "edited", RITA, 0)
+    promoted = User("ann", "reviewer")  # helper-82: ann, made a reviewer, settled her own disagreement with bob
+    with pytest.raises(AgreementError, match=f"sentence {sentence} is ann's own double annotation \\(with bob\\): another reviewer"):
+        adjudicate(store, sentence, ["O"] * length, "A", promoted, 0)
     assert len(disagreements(store)) == 1 and store.history() == []
 
 
@@ -146,7 +149,7 @@ def test_reviewers_accept_or_reject_correction_batches(store):
     assert store.sentence_version(3) == version + 1  # a save edited before the rejection is stale
     assert store.tags(0)[3] == "B-org" and store.tags(3) == ["B-per", "O"]  # rejected = reverted
     [rejected] = [h for h in store.history(3) if h["author"] == "ann"]
-    assert rejected["undone"] and rejected["undone by"] == "rita" and rejected["undone at"] is not None  # who and when
+    assert rejected["reverted"] and rejected["reverted by"] == "rita" and rejected["reverted at"] is not None  # who and when
     assert rejected["rejected"] is True and rejected["why"] == "Ali is a person here"  # a rejection, not an undo; and why
     assert [b.batch for b in pending(store)] == [own.batch]
     assert [(d["decision"], d["reviewer"], d["note"]) for d in decisions(store)] == [
@@ -303,8 +306,8 @@ def test_the_history_tells_a_rejection_from_an_undo(store):
     store.undo("ann", sentence=1)  # ann undoes her change of sentence 1; rita rejects the rest of the batch
     decide(store, pending(store)[0].batch, "rejected", RITA)
     rows = {h["sentence"]: h for h in store.history()}
-    assert (rows[1]["undone"], rows[1]["rejected"], rows[1]["undone by"]) == (True, False, "ann")
-    assert (rows[2]["undone"], rows[2]["rejected"], rows[2]["undone by"]) == (True, True, "rita")
+    assert (rows[1]["reverted"], rows[1]["rejected"], rows[1]["reverted by"]) == (True, False, "ann")
+    assert (rows[2]["reverted"], rows[2]["rejected"], rows[2]["reverted by"]) == (True, True, "rita")
 
 
 def test_adopting_or_adjudicating_keeps_what_someone_saved_since_the_annotators_started(store):

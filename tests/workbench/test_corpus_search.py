@@ -48,3 +48,21 @@ def test_activity_counts_each_persons_saves_and_what_was_undone_or_reverted(stor
             ann["reverted by others"]) == ("ann", 2, 2, 3, 2, 0)
     assert (bob["person"], bob["saves"], bob["tokens changed"], bob["undone by themselves"]) == ("bob", 1, 1, 0)
     assert ann["first save"] <= ann["last save"]
+
+
+def test_activity_counts_the_sentences_each_annotator_tagged_in_double_annotation(store):
+    """helper-82: ann and bob's double annotations were missing; only the adjudicator's save was counted."""
+    from ner_core.storage.users import User, add_user
+    from ner_core.workbench.agreement import adjudicate, assign, disagreements, save_annotation
+
+    for name, role in (("ann", "annotator"), ("bob", "annotator"), ("rita", "reviewer")):
+        add_user(store.engine, name, role, "correct horse")
+    chosen = assign(store, 0.2, ("ann", "bob"), None)
+    for sentence in chosen:
+        n = len(store.original[sentence].words)
+        save_annotation(store, sentence, ["O"] * n, User("ann", "annotator"))
+        save_annotation(store, sentence, ["B-geo"] + ["O"] * (n - 1), User("bob", "annotator"))
+    d = disagreements(store)[0]
+    adjudicate(store, d.sentence, d.tags_b, "B", User("rita", "reviewer"), d.version)
+    counts = {row["person"]: (row["double-annotated"], row["saves"]) for row in activity(store)}
+    assert counts == {"ann": (len(chosen), 0), "bob": (len(chosen), 0), "rita": (0, 1)}
