@@ -13,9 +13,10 @@ def words_key(words: Sequence[str]) -> str:
 
 
 def spelling_key(words: Sequence[str]) -> str:
-    """A hash of a sentence's characters, spaces left out: the same sentence tokenised another way has the same
-    (``deputy-leader`` and ``deputy - leader``)."""
-    return hashlib.sha1("".join("".join(w.split()) for w in words).encode()).hexdigest()
+    """A hash of a sentence's characters, spaces left out and case aside: the same sentence tokenised another way or
+    written in other capitals has the same (``deputy-leader`` and ``deputy - leader``; a test sentence in capitals,
+    which the pool would otherwise take in and training learn: helper-83)."""
+    return hashlib.sha1("".join("".join(w.split()) for w in words).casefold().encode()).hexdigest()
 
 
 def sentence_key(sentence: Sentence) -> str:

@@ -122,7 +122,7 @@ def _rank(model: Tagger | VotedPipeline, sentences: Sequence[Sequence[str]], str
                 rare.append(score)
                 types.append(kind)
                 marked.append(where)
-                strings.append(" ".join(w[j] for j in where))
+                strings.append(_runs(w, where))
     if strategy == "uncertain":
         items = sorted((Mined(i, uncertain[i], f"uncertain: {hints[i]}", ()) for i in order), key=lambda m: -m.score)
         tags = None if not pre_annotate else [t.tags for t in strong] if isinstance(model, Tagger) else _tags(model, sentences, tick)
@@ -191,6 +191,18 @@ def _rarity(marginals: torch.Tensor, p_detector: float | None, columns: dict[str
     best = max(by_type, key=lambda t: float(by_type[t].max()))
     marked = [j for j, p in enumerate(by_type[best].tolist()) if p >= 0.5]
     return _rare_score(p_detector, float(by_type[best].max())), best, marked
+
+
+def _runs(words: Sequence[str], marked: Sequence[int]) -> str:
+    """The marked words, each run of neighbours as one string and the runs apart: ``Twitter", "Facebook`` (helper-83:
+    "Twitter Facebook" read as one name)."""
+    runs: list[list[str]] = []
+    for k, j in enumerate(marked):
+        if k and j == marked[k - 1] + 1:
+            runs[-1].append(words[j])
+        else:
+            runs.append([words[j]])
+    return '", "'.join(" ".join(run) for run in runs)
 
 
 def _shortened(text: str) -> str:

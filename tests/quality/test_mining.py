@@ -152,3 +152,12 @@ def test_a_reason_without_marked_words_says_what_the_detector_says_and_never_cal
     assert unmarked and all(r.startswith("no rare type seen (the detector says ") or " possible: the detector says " in r
                             for r in unmarked)
     assert sum(r.startswith("no rare type seen") for r in reasons) > len(reasons) / 2  # most sentences hold none
+
+
+def test_a_reason_names_separate_marked_words_apart():
+    """helper-83: "Twitter Facebook" and "Hurricanes Katrina Rita Wilma" read as one name each."""
+    from ner_core.quality.mining import _runs
+
+    words = ["Hurricanes", "Katrina", ",", "Rita", "and", "Wilma", "hit", "Twitter", "and", "Facebook"]
+    assert _runs(words, [0, 1, 3, 5]) == 'Hurricanes Katrina", "Rita", "Wilma'
+    assert _runs(words, [7, 9]) == 'Twitter", "Facebook' and _runs(words, []) == ""

@@ -38,6 +38,9 @@ def test_intake_drops_duplicates_of_the_corpus_and_the_pool_and_counts_them(stor
     assert [i.line for i in pool.items()] == [1, 2, 3, 2]  # file order before any ranking
     retokenised = pool.add([("John", "lives", "in", "Par", "is"), ("John", "lives", "in", "Paris", "!")], "c.txt", "cy")
     assert (retokenised.added, retokenised.corpus_duplicates) == (1, 1)  # a corpus sentence split another way is the corpus's
+    shouted = pool.add([tuple(w.upper() for w in SENTENCES[0].words), tuple(w.lower() for w in NEW[1])], "d.txt", "di")
+    assert (shouted.added, shouted.corpus_duplicates, shouted.pool_duplicates) == (0, 1, 1)  # helper-83: a test sentence in
+    # capitals went into the pool, and could be added to training
 
 
 def test_sentences_mostly_in_a_script_the_corpus_does_not_use_are_dropped_unless_asked(store):
