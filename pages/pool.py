@@ -39,7 +39,9 @@ def ranking() -> None:
     entry, ranked = active_id(dataset), sorted(pool.ranked_with())
     others = [r for r in ranked if not r.endswith((f"({entry})", f" of {entry}"))]  # LABEL (ENTRY): this page; MEMBER of ENTRY: a retrain
     note = "" if others else ", one of the active models"
-    st.text(f"Ranked by {', '.join(ranked)}{note}" if ranked else "Not ranked yet: sentences show in file order.")
+    late = pool.unranked() if ranked else 0  # helper-83: sentences added since sat behind thousands, unsaid
+    st.text((f"Ranked by {', '.join(ranked)}{note}" + (f"; {late:,} open sentence(s) added since are not ranked: they come after "
+             "the ranked ones until the pool is ranked again" if late else "")) if ranked else "Not ranked yet: sentences show in file order.")
     job = latest_job(dataset, ("pool-rank", "retrain", "train-method"))
     if job is not None:
         followed_job(job, user, "pool_job", lambda s: "Last job that ranks the pool: " + (

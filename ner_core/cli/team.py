@@ -44,8 +44,9 @@ def cmd_pool(args: argparse.Namespace) -> int:
         print(f"ranked {result['sentences']:,} pool sentence(s) with {result['model']} in {result['seconds']} s"
               + (f" ({result['note']})" if result.get("note") else ""))
         return 0
-    counts = pool.counts()
-    print(", ".join(f"{n:,} {state}" for state, n in counts.items()))
+    counts, late = pool.counts(), pool.unranked()
+    print(", ".join(f"{n:,} {state}" for state, n in counts.items())
+          + (f"; {late:,} open not ranked (after the ranked ones until 'pool rank')" if late and late < counts["open"] else ""))
     for item in pool.items(limit=args.top):
         score = "unranked" if item.score is None else f"{item.score:.3f}"
         text = textwrap.shorten(" ".join(item.words), 100, placeholder=f" … ({len(item.words)} tokens)")  # a line each

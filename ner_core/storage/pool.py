@@ -178,6 +178,12 @@ class Pool:
                                    .group_by(PoolSentence.state)).all()
         return {OPEN: 0, ADDED: 0, DISCARDED: 0} | dict(rows)
 
+    def unranked(self) -> int:
+        """Open sentences no ranking has scored yet (added since the last one): shown after every ranked one."""
+        with Session(self.engine) as session:
+            return session.scalar(select(func.count()).where(PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == OPEN,
+                                                             PoolSentence.score.is_(None)))
+
     def items(self, limit: int = 8, skip: Sequence[int] = ()) -> list[PoolItem]:
         """Open sentences, best ranked first (those not ranked yet after, in file order), ``skip`` left out."""
         query = (select(PoolSentence).where(PoolSentence.dataset_id == self.dataset_id, PoolSentence.state == OPEN)

@@ -111,6 +111,10 @@ def test_a_pool_ranked_by_another_entry_than_the_active_one_says_so_beside_the_b
     app.run()
     assert f"Ranked by {active}, one of the active models" in [t.value for t in app.text]
     assert not [w.value for w in app.warning if w.value.startswith("Not the active model")]
+    pool.add([("Snow", "fell", "on", "Oslo", ".")], "later.txt", "ann")  # helper-83: after the ranking, unsaid
+    app.run()
+    assert f"Ranked by {active}, one of the active models; 1 open sentence(s) added since are not ranked: they come after the " \
+           "ranked ones until the pool is ranked again" in [t.value for t in app.text]
 
 
 def test_a_discarded_sentence_is_listed_and_put_back_in_the_pool(pool_app):
