@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 from collections import Counter
 from contextlib import closing
 from dataclasses import dataclass, field, replace
@@ -159,13 +160,13 @@ def format_of(name: str) -> str:
     raise CorpusError(f"{name}: unknown corpus format; expected one of: {known}, or one of them zipped")
 
 
-def load_corpus(path: str | os.PathLike, *, encoding: str | None = None, tags: bool = True) -> CorpusFile:
+def load_corpus(path: str | os.PathLike, *, encoding: str | None = None, tags: bool = True, limited: bool = True) -> CorpusFile:
     """Read a corpus file in any format of :data:`FORMATS`; ``encoding`` overrides the detection; without ``tags``
-    only its words are read (every tag ``O``, none checked). Each version of a file is parsed once per machine
-    (:mod:`.cache`)."""
+    only its words are read (every tag ``O``, none checked); without ``limited``, past the size limits that new input
+    is held to (a dataset's own file, taken in before). Each version of a file is parsed once per machine (:mod:`.cache`)."""
     path = _file(path)
-    limits = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS), max_bytes()
-    return parsed(path, (encoding, limits, tags), lambda: _load(path, str(path), encoding, tags))
+    limits = (_limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS), max_bytes()) if limited else None
+    return parsed(path, (encoding, limits, tags), lambda: _load(path, str(path), encoding, tags, limited))
 
 
 def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None, tags: bool = True) -> CorpusFile:
@@ -173,9 +174,9 @@ def load_corpus_bytes(data: bytes, filename: str, *, encoding: str | None = None
     return _load(data, filename, encoding, tags)
 
 
-def read_corpus(path: str | os.PathLike) -> list[Sentence]:
+def read_corpus(path: str | os.PathLike, limited: bool = True) -> list[Sentence]:
     """The sentences of a corpus file (see :func:`load_corpus`)."""
-    return load_corpus(path).sentences
+    return load_corpus(path, limited=limited).sentences
 
 
 def read_corpus_bytes(data: bytes, filename: str) -> list[Sentence]:
@@ -260,18 +261,18 @@ def _limit(env: str, default: int) -> int:
         raise CorpusError(f"{env}={value!r} is not a whole number") from None
 
 
-def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = True) -> CorpusFile:
+def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = True, limited: bool = True) -> CorpusFile:
     """Read ``source`` as a stream: the encoding in a first pass over its bytes, the sentences in a second
     (without ``tags``: its words, every tag ``O``)."""
     if not name.lower().endswith(".zip"):
         format_of(name)  # refuse an unknown format before reading anything
-    opened = Source(source, name, max_bytes())
+    opened = Source(source, name, max_bytes() if limited else sys.maxsize)
     fmt = format_of(opened.inner)
     reading = Reading(name, ignore_tags=not tags)
     converter = IOB2Converter() if tags else None
     if fmt == "spacy":
         text_encoding = None
-        sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), reading, converter)
+        sentences = _sentences(docbin.read(opened.read(), reading, opened.limit), reading, converter, limited)
     else:
         text_encoding = detect_encoding(opened, encoding)
         if opened.inner.lower().endswith(".txt") and (prose := _not_conll(opened, text_encoding)) and prose[0]:
@@ -279,7 +280,7 @@ def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = Tr
                                 f"running text, not as a CoNLL corpus ({prose[1][:60]!r}, for one); running text goes to "
                                 "predict, mine or a pool", prose[0])
         with closing(text_lines(opened, text_encoding, "" if fmt == "csv" else "\n")) as lines:
-            sentences = _sentences(_READERS[fmt](lines, reading), reading, converter)
+            sentences = _sentences(_READERS[fmt](lines, reading), reading, converter, limited)
     if not sentences:
         raise reading.error("no sentences")
     scheme, changes = (converter.scheme, dict(converter.changes)) if converter else ("", {})
@@ -287,11 +288,12 @@ def _load(source: Path | bytes, name: str, encoding: str | None, tags: bool = Tr
                       converter.first if converter else None)
 
 
-def _sentences(raw: Iterable[RawSentence], reading: Reading, converter: IOB2Converter | None) -> list[Sentence]:
+def _sentences(raw: Iterable[RawSentence], reading: Reading, converter: IOB2Converter | None, limited: bool = True) -> list[Sentence]:
     """The sentences read, in IOB2 (no ``converter``: every tag ``O``), their invisible tokens dropped (:func:`_visible`),
     equal strings shared; refused as soon as a limit is passed."""
     name = reading.name
-    max_sentences, max_tokens = _limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS)
+    max_sentences, max_tokens = ((_limit(MAX_SENTENCES_ENV, DEFAULT_MAX_SENTENCES), _limit(MAX_TOKENS_ENV, DEFAULT_MAX_TOKENS))
+                                 if limited else (sys.maxsize, sys.maxsize))
     memo: dict[str, str] = {}  # one object per distinct word, tag and POS tag of the file
     share = memo.setdefault
     sentences: list[Sentence] = []

@@ -112,7 +112,8 @@ class CorrectionStore:
 
     def __init__(self, engine: Engine, dataset: str, path: str | os.PathLike, sentences: Sequence[Sentence] | None = None) -> None:
         self.engine, self.name, self.path = engine, dataset, str(path)
-        self.original = list(sentences) if sentences is not None else read_corpus(path)
+        self.original = list(sentences) if sentences is not None else read_corpus(path, limited=False)  # taken in before: a
+        # limit lowered since holds new input, not the dataset's own file (helper-83: every pool add failed on the corpus)
         self._added_words: dict[int, tuple[str, ...]] = {}  # corpus index -> words of a sentence added from the pool
         for _ in range(2):  # a second process may create the dataset's row at the same moment
             try:

@@ -316,3 +316,16 @@ def test_text_added_to_a_pool_is_tokenised_as_the_dataset_corpus_is(tmp_path, sm
     assert "words kept whole as the corpus writes them (long-term): 2" in capsys.readouterr().err  # helper-75: its own style
     words = Pool(open_dataset("default")).items(limit=1)[0].words
     assert list(words) == ["The", "long-term", "plan", "of", "the", "pro-government", "party", "failed", "."]
+
+
+def test_a_size_limit_lowered_below_the_datasets_own_file_holds_new_input_not_the_corpus(tmp_path, monkeypatch):
+    """helper-83: with NER_MAX_UPLOAD_MB under the corpus's size, every pool add failed on the corpus file."""
+    from ner_core.data.corpus import CorpusError, load_corpus_bytes
+
+    path = tmp_path / "corpus.conll"
+    write_corpus(SENTENCES * 400, path)  # about 40 kB
+    monkeypatch.setenv("NER_MAX_UPLOAD_MB", "0.01")  # 10 kB
+    store = CorrectionStore(make_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"), "demo", path)
+    assert len(store.original) == 800 and Pool(store).add(NEW, "new.txt", "ann").added == len(NEW)
+    with pytest.raises(CorpusError, match="over the limit of 0.0 MB"):  # new input: held to it
+        load_corpus_bytes(path.read_bytes(), "again.conll")
