@@ -12,7 +12,7 @@ answers its health check, and:
   from the page handling the key to the first animation frame after the annotator shows another item; Playwright's
   own view (polling each frame, one round trip to the browser) is printed beside it: a frame that a
   long task of the browser holds back shows there as a late item that was drawn already;
-* New text (the pool, ``--pool`` sentences: lower-cased copies of the test split's, ranked with the
+* New text (the pool, ``--pool`` sentences: lower-cased copies of the test split's without their last token, ranked with the
   shipped models before the server starts, or with ``--unranked`` tagged by the page as they come up): the same
   timings for ``a`` (add as shown) and an edit;
 * the idle server's CPU share over ``--idle`` seconds.
@@ -158,14 +158,15 @@ def page_loads(browser, url: str, pages: list[str]) -> dict[str, dict[str, float
 
 
 def fill_pool(data: Path, sentences: int, ranked: bool = True) -> None:
-    """A pool of ``sentences`` new sentences (the test split's, lower-cased) in the server's database, ranked (else
-    the page tags each with the model as it comes up)."""
+    """A pool of ``sentences`` new sentences (the test split's, lower-cased and without their last token: the intake
+    drops a corpus sentence in other capitals) in the server's database, ranked (else the page tags each with the model as
+    it comes up)."""
     env = {"NER_DATA_DIR": str(data), "NER_DB_URL": f"sqlite:///{data / 'db.sqlite'}"}
     code = ("from ner_core.data.corpus import default_corpus_path, read_corpus, split_corpus\n"
             "from ner_core.storage.datasets import open_dataset\nfrom ner_core.storage.pool import Pool\n"
             "from ner_core.workbench.pool_rank import rank_dataset_pool\n"
             f"test = split_corpus(read_corpus(default_corpus_path())).test[:{sentences}]\n"
-            "Pool(open_dataset('default')).add([[w.lower() for w in s.words] for s in test], 'benchmark', 'bench')\n"
+            "Pool(open_dataset('default')).add([[w.lower() for w in s.words[:-1]] for s in test], 'benchmark', 'bench')\n"
             + ("print(rank_dataset_pool('default'))" if ranked else ""))
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
 
