@@ -117,7 +117,8 @@ def test_a_reviewer_sees_two_annotators_agreement_and_settles_a_disagreement(pag
     page.get_by_role("button", name="Take ann's").wait_for()
     shot(page, "agreement.png")
     page.get_by_role("button", name="Take ann's").click()
-    message = page.get_by_text("adjudicated:")
+    page.get_by_test_id("stToastText").get_by_text("adjudicated:").wait_for()  # in view wherever the page is scrolled (helper-82)
+    message = page.get_by_test_id("stAlertContentSuccess").get_by_text("adjudicated:")
     message.wait_for()
     page.wait_for_timeout(1500)  # a later rerun must not wipe the confirmation
     assert message.is_visible()
