@@ -57,7 +57,10 @@ def act(entry: str | None) -> None:
     """Activate ``entry`` (None: roll back to ``target``); the Entry box then shows the active one (set here, in the
     click's callback: a value set after the box is drawn, or dropped, left the browser showing the old one: helper-80)."""
     try:
-        activate(entry, user, dataset) if entry else roll_back(user, dataset)
+        if entry:
+            activate(entry, user, dataset)
+        else:
+            roll_back(user, dataset)
     except (CheckpointError, RoleError, StorageWriteError) as err:
         st.session_state.registry_error = str(err)
         return

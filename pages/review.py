@@ -41,9 +41,8 @@ if split != "train":
     st.info(f"Corrections on the {split} split are **evaluation only**: retraining learns from the train split.")
 
 
-def cross_validation() -> None:
-    """Start (admins) and follow the background job that scores the split out of sample."""
-    job = latest_job(dataset, "cross-val")
+def cross_validation(job: str | None) -> None:
+    """Start (admins) and follow the background job that scores the split out of sample (``job``: its latest run)."""
     if job is not None:
         status = followed_job(job, user, "review_cv", lambda s: f"Last run {job} ({started(s)}): {s['state']}"
                               + (f" ({s.get('error')})" if s.get("error") else ""))
@@ -81,10 +80,10 @@ uncomputed = MODEL in (sources or SOURCES) and not flags_computed(queue, split, 
 if uncomputed:
     st.info(f"The model's flags of the {split} split (the most suspicious annotations) are not computed yet: score the "
             "split out of sample below (a background job). Until then the queue holds the consistency flags.")
-scoring = (job := latest_job(dataset, "cross-val")) is not None and job_status(job)["state"] in ACTIVE
+scoring = (cv_job := latest_job(dataset, "cross-val")) is not None and job_status(cv_job)["state"] in ACTIVE
 with st.expander("Model flags: 5 taggers, each scoring the sentences it never saw (cross-validated label issues)",
                  expanded=uncomputed and scoring):  # open while its job runs: the progress (not another's: helper-80); else the item comes first
-    cross_validation()
+    cross_validation(cv_job)
 session: ReviewSession = st.session_state.setdefault("review_session", ReviewSession())
 
 

@@ -305,19 +305,25 @@ def test_annotate_page_holds_unsaved_edits_once_before_moving_on(app, monkeypatc
     assert not app.exception and app.session_state.annotate_sentence == 8
 
 
-def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path):
-    """The Review queue's cross-validation job (here a plugin kind that sleeps, under its name) has Cancel while it runs."""
+def sleeping_job(kind: str, monkeypatch, tmp_path) -> str:
+    """A job of ``kind`` running for two minutes: a plugin kind that sleeps, under that kind's name."""
     import os
 
-    from processes import stop_jobs, wait_for_job
     from ner_core.workbench.jobs import start_job
 
     root = Path(__file__).resolve().parents[2]
     monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
     monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NER_JOB_RUNNERS", "cross-val=jobkinds:sleep")
+    monkeypatch.setenv("NER_JOB_RUNNERS", f"{kind}=jobkinds:sleep")
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(root / "tests"), os.environ.get("PYTHONPATH", "")]))
-    job = start_job("cross-val", {"seconds": 120})
+    return start_job(kind, {"seconds": 120})
+
+
+def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path):
+    """The Review queue's cross-validation job (here a plugin kind that sleeps, under its name) has Cancel while it runs."""
+    from processes import stop_jobs, wait_for_job
+
+    job = sleeping_job("cross-val", monkeypatch, tmp_path)
     try:
         app.switch_page("pages/review.py")
         app.run(timeout=120)
@@ -338,17 +344,9 @@ def test_an_admin_cancels_a_running_job_from_its_page(app, monkeypatch, tmp_path
 
 def test_another_kind_of_job_leaves_the_review_queues_model_flags_folded(app, monkeypatch, tmp_path):
     """helper-80: a retrain running opened the Review queue's "Model flags" box, and at 1024x768 the item fell below the fold."""
-    import os
-
     from processes import stop_jobs
-    from ner_core.workbench.jobs import start_job
 
-    root = Path(__file__).resolve().parents[2]
-    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
-    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("NER_JOB_RUNNERS", "retrain=jobkinds:sleep")
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(root / "tests"), os.environ.get("PYTHONPATH", "")]))
-    start_job("retrain", {"seconds": 120})
+    sleeping_job("retrain", monkeypatch, tmp_path)
     try:
         app.switch_page("pages/review.py")
         app.run(timeout=120)
