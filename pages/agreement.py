@@ -4,11 +4,11 @@ import math
 import pandas as pd
 import streamlit as st
 
-from ner_core.storage.db import shared_engine
 from ner_core.storage.store import CorrectionError
-from ner_core.storage.users import RoleError, list_users, refusal
-from ner_core.workbench.agreement import (AgreementError, adjudicate, adopt_agreed, agreement, annotation, assign, assignments,
-                                          disagreements, my_share, save_annotation)
+from ner_core.storage.users import RoleError, refusal
+from ner_core.workbench.agreement import (AgreementError, adjudicate, adopt_agreed, agreement, annotation, disagreements, my_share,
+                                          save_annotation)
+from pages.agreement_assign import assign_section
 from pages.render import edited_column, plain
 from pages.sign_in import current_user, signed_in
 from pages.tab_guards import grid_edited, leave_guard
@@ -31,14 +31,6 @@ def act(what, *args) -> None:
     except (AgreementError, CorrectionError, RoleError) as err:
         st.session_state.agreement_message = ("error", f"Refused: {err}")
     st.toast(st.session_state.agreement_message[1], icon="✅" if st.session_state.agreement_message[0] == "success" else "⚠️")  # in view
-
-
-def do_assign() -> str:
-    """Assign with the boxes as the click sends them (a share typed and clicked at once is in it, not the one drawn)."""
-    pair, share = tuple(st.session_state.agreement_pair), st.session_state.agreement_share / 100
-    chosen = assign(store, share, pair, user, blind=st.session_state.agreement_blind)
-    listed = ", ".join(map(str, chosen[:50])) + (f" … ({len(chosen) - 50} more: see the table below)" if len(chosen) > 50 else "")
-    return f"{len(chosen)} sentence(s) assigned to {' and '.join(pair)}: {listed}."
 
 
 def do_save(sentence: int, editor: str, drawn: list[str], gold: list[str]) -> str:
@@ -65,18 +57,7 @@ if "agreement_message" in st.session_state:  # kept (not popped): a rerun of the
     kind, message = st.session_state.agreement_message
     getattr(st, kind)(str(message))
 
-with st.expander("Assign sentences to two annotators", expanded=False, key="agreement_assign_section"):  # stays open after Assign
-    names = [u.name for u in list_users(shared_engine())]
-    pair = st.multiselect("Annotators (two)", names, max_selections=2, key="agreement_pair")
-    st.number_input("Share of the sentences (%)", 0.01, 100.0, 1.0, key="agreement_share")
-    st.checkbox("Blind: they tag from no entity, without seeing the gold", key="agreement_blind", help="Else they correct "
-                "the gold, which anchors them: agreement then measures agreement on corrections")
-    why = refusal(user, "assign") or (None if len(pair) == 2 else "choose two annotators")
-    st.button("Assign", key="agreement_assign", disabled=why is not None, help=why, on_click=act, args=(do_assign,))
-    table = assignments(store)
-    if table:
-        st.caption("Assigned sentences")
-        st.dataframe(pd.DataFrame(table), hide_index=True, key="agreement_assignments")
+assign_section(store, user, act)
 
 mine = my_share(store, user.name)
 if mine.open or mine.settled:
@@ -114,8 +95,9 @@ else:
     st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "sentences": p.sentences, "tokens": p.tokens,
                                 "entity F1": fmt(p.entity_f1), "kappa (tags)": fmt(p.kappa), "open disagreements": p.disagreements,
                                 "adjudicated": p.adjudicated} for p in pairs]), hide_index=True, key="agreement_pairs")
-    st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "type": t, "entity F1": fmt(s["f1"]), "kappa": fmt(s["kappa"])}
-                               for p in pairs for t, s in p.per_type.items()]), hide_index=True, key="agreement_types")
+    st.dataframe(pd.DataFrame([{"pair": " / ".join(p.annotators), "type": t, "entities (A / B)": f"{s['a']} / {s['b']}",
+                                "entity F1": fmt(s["f1"]), "kappa": fmt(s["kappa"])} for p in pairs for t, s in p.per_type.items()]),
+                 hide_index=True, key="agreement_types")
 
 st.subheader("Disagreements")
 why = refusal(user, "adjudicate")

@@ -56,7 +56,8 @@ class PairAgreement:
     tokens: int
     entity_f1: float  # micro over types
     kappa: float  # on the token tags (nan when undefined: one tag only, on both sides)
-    per_type: dict[str, dict[str, float]] = field(default_factory=dict)  # type -> {"f1", "kappa"}
+    per_type: dict[str, dict[str, float]] = field(default_factory=dict)  # type -> {"f1", "kappa", "a", "b"}: a, b = how
+    # many entities of the type each annotator tagged
     disagreements: int = 0  # sentences open to adjudicate (:func:`disagreements`)
     adjudicated: int = 0  # sentences settled by an adjudicator (A's, B's or edited tags; not adopted alike)
 
@@ -102,8 +103,46 @@ def assign(store: CorrectionStore, share: float, annotators: tuple[str, str], by
     return chosen
 
 
-def _assignment(session: Session, store: CorrectionStore, sentence: int) -> Assignment | None:
-    return session.scalar(select(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence == sentence))
+def _assignment(session: Session, store: CorrectionStore, sentence: int, lock: bool = False) -> Assignment | None:
+    query = select(Assignment).where(Assignment.dataset_id == store.dataset_id, Assignment.sentence == sentence)
+    return session.scalar(query.with_for_update() if lock else query)
+
+
+def untagged(store: CorrectionStore) -> Counter[str]:
+    """How many open sentences each annotator has still to tag."""
+    with Session(store.engine) as session:
+        rows = session.execute(select(Assignment.id, Assignment.annotator_a, Assignment.annotator_b).where(
+            Assignment.dataset_id == store.dataset_id, Assignment.adjudicated_at.is_(None))).all()
+        done = set(session.execute(select(DoubleAnnotation.assignment_id, DoubleAnnotation.annotator).where(
+            DoubleAnnotation.assignment_id.in_([r.id for r in rows]))).all())
+    return Counter(name for r in rows for name in (r.annotator_a, r.annotator_b) if (r.id, name) not in done)
+
+
+def reassign(store: CorrectionStore, name: str, to: str, by: User | None) -> list[int]:
+    """Hand the open sentences assigned to ``name`` that ``name`` has not tagged yet to ``to`` (someone removed, or
+    away); those ``name`` tagged stay theirs, and so does one that ``to`` already shares with ``name``. Returns the
+    sentences handed over."""
+    require(by, "assign")
+    if to == name:
+        raise AgreementError("choose someone else to hand the sentences to")
+    if to not in {u.name for u in list_users(store.engine)}:
+        raise AgreementError(f"no user named {to!r}")
+    theirs = (Assignment.annotator_a == name) | (Assignment.annotator_b == name)
+    with Session(store.engine) as session, session.begin():
+        rows = session.scalars(select(Assignment).where(Assignment.dataset_id == store.dataset_id, theirs,
+                                                        Assignment.adjudicated_at.is_(None)).with_for_update()).all()
+        tagged = set(session.scalars(select(DoubleAnnotation.assignment_id).where(
+            DoubleAnnotation.assignment_id.in_([r.id for r in rows]), DoubleAnnotation.annotator == name)))
+        moved = [r for r in rows if r.id not in tagged and to not in (r.annotator_a, r.annotator_b)]
+        if not moved:
+            raise AgreementError(f"{name} has no open sentence left untagged that {to} could take ({len(rows)} open, "
+                                 f"{len(tagged)} of them tagged by {name})")
+        for r in moved:
+            if r.annotator_a == name:
+                r.annotator_a = to
+            else:
+                r.annotator_b = to
+        return [r.sentence for r in moved]
 
 
 def assigned_to(store: CorrectionStore, user: str) -> list[int]:
@@ -185,7 +224,7 @@ def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], 
     repaired = iob2_errors(tags)
     tags = _checked(store, sentence, tags)
     with Session(store.engine) as session, session.begin():
-        row = _assignment(session, store, sentence)
+        row = _assignment(session, store, sentence, lock=True)  # not handed to someone else meanwhile (:func:`reassign`)
         if row is None or user.name not in (row.annotator_a, row.annotator_b):
             raise AgreementError(f"sentence {sentence} is not assigned to {user.name}")
         if row.adjudicated_at is not None:
@@ -280,14 +319,16 @@ def kappa(a: Sequence[str], b: Sequence[str]) -> float:
 
 
 def pair_agreement(tags_a: Sequence[Sequence[str]], tags_b: Sequence[Sequence[str]]) -> dict[str, object]:
-    """Entity F1 (micro and per type) and token-tag kappa (overall and per type: the type's tokens vs the rest)."""
+    """Entity F1 (micro and per type), token-tag kappa (overall and per type: the type's tokens vs the rest) and how many
+    entities of each type each annotator tagged."""
     scores = entity_scores(tags_a, tags_b)
+    count_a, count_b = (Counter(span.type for s in side for span in spans(s)) for side in (tags_a, tags_b))
     flat_a = [t for s in tags_a for t in s]
     flat_b = [t for s in tags_b for t in s]
     types = sorted({tag_type(t) for t in flat_a + flat_b} - {None})
     per_type = {
         t: {"f1": scores["per_type"].get(t, {}).get("f1", 0.0),
-            "kappa": kappa([tag_type(x) == t for x in flat_a], [tag_type(x) == t for x in flat_b])}
+            "kappa": kappa([tag_type(x) == t for x in flat_a], [tag_type(x) == t for x in flat_b]), "a": count_a[t], "b": count_b[t]}
         for t in types
     }
     return {"entity_f1": scores["micro_f1"], "kappa": kappa(flat_a, flat_b), "per_type": per_type}

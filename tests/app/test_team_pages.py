@@ -8,8 +8,8 @@ from streamlit.testing.v1 import AppTest
 from ner_core.data.corpus import Sentence, write_corpus
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
-from ner_core.storage.users import User, add_user, set_role, sign_in
-from ner_core.workbench.agreement import assign, disagreements, save_annotation
+from ner_core.storage.users import User, add_user, remove_user, set_role, sign_in
+from ner_core.workbench.agreement import assign, assigned_to, disagreements, save_annotation
 from ner_core.workbench.correction_review import decisions
 from pages.tab_guards import APP_RAN
 
@@ -137,6 +137,23 @@ def test_an_admin_sees_who_got_which_sentences(team):
     chosen = [r["sentence"] for r in rows]
     assert chosen and app.success[0].value.endswith(f"assigned to ann and bob: {', '.join(map(str, chosen))}.")
     assert {(r["annotator A"], r["annotator B"]) for r in rows} == {("ann", "bob")}
+
+
+def test_an_admin_hands_a_removed_annotators_untagged_sentences_to_another(team):
+    """helper-82: they stayed assigned to the removed person, never adjudicated and never free to assign again."""
+    store, token = team
+    assign(store, 1.0, ("ann", "bob"), User("root", "admin"))
+    save_annotation(store, 1, ["O", "B-org", "O"], User("bob", "annotator"))
+    remove_user(store.engine, "bob", User("root", "admin"))
+    add_user(store.engine, "cat", "annotator", "correct horse")
+    app = page("agreement.py", token)
+    assert app.warning[0].value.startswith("Removed, with sentences still to tag: bob (1).")
+    assert app.selectbox(key="agreement_from").value == "bob"  # the removed first
+    app.selectbox(key="agreement_to").set_value("cat")
+    app.button(key="agreement_hand_over").click().run()
+    assert not app.exception and app.success[0].value == "1 sentence(s) of bob handed to cat: 0."
+    assert assigned_to(store, "cat") == [0] and assigned_to(store, "bob") == [1]  # what bob tagged stays his
+    assert not app.warning
 
 
 def test_an_annotators_confirmation_stays_and_their_list_explains_itself(team):

@@ -8,7 +8,7 @@ from ner_core.data.corpus import Sentence
 from ner_core.quality.review_queue import ACCEPTED, EDITED, MODEL, Candidate, ReviewQueue
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionError, CorrectionStore
-from ner_core.storage.users import RoleError, User, add_user
+from ner_core.storage.users import RoleError, User, add_user, remove_user
 from ner_core.workbench.agreement import (
     AgreementError,
     adjudicate,
@@ -20,7 +20,9 @@ from ner_core.workbench.agreement import (
     disagreements,
     kappa,
     pair_agreement,
+    reassign,
     save_annotation,
+    untagged,
 )
 from ner_core.workbench.correction_review import ReviewError, decide, decisions, pending, rejections, why_not
 
@@ -52,6 +54,7 @@ def test_entity_f1_and_kappa_by_hand():
     assert scores["entity_f1"] == pytest.approx(4 / 7)
     assert scores["per_type"]["per"]["f1"] == 0.0 and scores["per_type"]["geo"]["f1"] == 1.0
     assert scores["per_type"]["tim"]["f1"] == 0.0
+    assert {t: (c["a"], c["b"]) for t, c in scores["per_type"].items()} == {"geo": (1, 1), "org": (1, 1), "per": (1, 1), "tim": (0, 1)}
     # 8 tokens. A: B-per 1, I-per 1, O 4, B-geo 1, B-org 1. B: B-per 1, O 4, B-geo 1, B-org 1, B-tim 1.
     # agree on 6 of 8: po = 0.75; pe = (1*1 + 1*0 + 4*4 + 1*1 + 1*1 + 0*1) / 64 = 19/64; kappa = 29/45.
     assert scores["kappa"] == pytest.approx((0.75 - 19 / 64) / (1 - 19 / 64)) == pytest.approx(29 / 45)
@@ -94,6 +97,29 @@ def test_assign_annotate_measure_and_adjudicate(store):
     assert adopt_agreed(store, RITA) == (1, []) and assigned_to(store, "ann") == []
     assert {b.origin for b in pending(store)} == {"Agreement"}  # rita's adjudication and adoption, saved on Agreement
     assert agreement(store)[0].sentences == 2  # agreement still counts adjudicated sentences
+
+
+def test_a_removed_annotators_untagged_sentences_are_handed_to_another_and_their_tagged_ones_stay(store):
+    """helper-82: a removed annotator's open sentences were never adjudicated, nor free to assign again."""
+    tagged, *rest = assign(store, 1.0, ("ann", "bob"), ROOT, seed=1)
+    save_annotation(store, tagged, list(SENTENCES[tagged].tags), BOB)
+    assert untagged(store) == {"ann": 4, "bob": 3}
+    remove_user(store.engine, "bob", ROOT)
+    with pytest.raises(RoleError):
+        reassign(store, "bob", "rita", ANN)
+    with pytest.raises(AgreementError, match="no user named 'bob'"):
+        reassign(store, "ann", "bob", ROOT)
+    with pytest.raises(AgreementError, match="no open sentence left untagged that ann could take"):
+        reassign(store, "bob", "ann", ROOT)  # ann is the other annotator of every one
+    assert untagged(store) == {"ann": 4, "bob": 3}  # refusals change nothing
+
+    assert reassign(store, "bob", "rita", ROOT) == rest
+    assert untagged(store) == {"ann": 4, "rita": 3} and assigned_to(store, "rita") == rest
+    assert assigned_to(store, "bob") == [tagged]  # bob's tags stay his: ann's and his are adjudicated
+    save_annotation(store, rest[0], list(SENTENCES[rest[0]].tags), RITA)
+    save_annotation(store, rest[0], list(SENTENCES[rest[0]].tags), ANN)
+    [pair] = agreement(store)
+    assert pair.annotators == ("ann", "rita") and pair.sentences == 1
 
 
 def test_refusals_change_nothing(store):
