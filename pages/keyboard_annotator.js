@@ -270,8 +270,9 @@ export default function (component) {
       version.append(el("b", "", title), sentence(c.words, tags, j => differ[j] ? ["diff"] : []), button);
       versions.append(version);
     }
-    return [el("div", "status error", `Not saved: sentence ${c.sentence} was changed meanwhile by ${c.author || "someone"} `
-                                      + `(now version ${c.version}). Nothing was overwritten; choose which version to keep.`),
+    const why = c.decided ? `this item of sentence ${c.sentence} was ${c.decided} meanwhile by ${c.author || "someone"}`
+                          : `sentence ${c.sentence} was changed meanwhile by ${c.author || "someone"} (now version ${c.version})`;
+    return [el("div", "status error", `Not saved: ${why}. Nothing was overwritten; choose which version to keep.`),
             el("div", "head", `${n} token${n === 1 ? "" : "s"} differ${n === 1 ? "s" : ""} (outlined). Press o to overwrite with yours `
                               + "or t to keep theirs, or click a button."), versions];
   }

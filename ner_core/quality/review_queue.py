@@ -34,11 +34,12 @@ ACCEPTED, KEPT, EDITED = "accepted", "kept", "edited"
 
 class AlreadyDecided(CorrectionError):
     """The item was decided first (by someone else, or by this same decision sent again): nothing was saved.
-    ``action`` and ``author`` are the live decision's."""
+    ``action`` and ``author`` are the live decision's; ``mine`` the tags this decision would have saved where they
+    change the sentence (a conflict for the user to settle), else ``None``."""
 
-    def __init__(self, message: str, action: str, author: str) -> None:
+    def __init__(self, message: str, action: str, author: str, mine: list[str] | None = None) -> None:
         super().__init__(message)
-        self.action, self.author = action, author
+        self.action, self.author, self.mine = action, author, mine
 
 
 @dataclass(frozen=True)
@@ -410,14 +411,16 @@ class ReviewQueue:
                     settled.append(item.id)
         return settled
 
-    def decide(self, item_id: int, action: str, author: str, version: int, tags: Sequence[str] | None = None) -> int:
+    def decide(self, item_id: int, action: str, author: str, version: int, tags: Sequence[str] | None = None,
+               over: bool = False) -> int:
         """Decide an item from the sentence as it was at ``version``; returns the tokens changed.
 
         ``accepted`` applies the suggestion, ``kept`` keeps the gold (nothing changes), ``edited``
         stores ``tags``. A sentence changed since ``version`` is refused
         (:class:`~ner_core.storage.store.StaleSaveError`) and nothing is recorded then; the decision is
         stored in the same transaction as its save. An item someone decided first takes no second
-        decision: one that changes nothing is refused (:class:`AlreadyDecided`), changed tags are saved.
+        decision (:class:`AlreadyDecided`): where its tags would change the sentence, they are saved as a
+        correction only ``over`` that decision (the user chose to, seeing both).
         """
         item = self.item(item_id)
         current = self.store.snapshot(item.sentence)  # if not at ``version``, the save below refuses it
@@ -437,10 +440,10 @@ class ReviewQueue:
             if first is None:
                 session.add(ReviewDecision(item_id=item_id, action=action, author=author, sentence=item.sentence,
                                            changed=saved.changed, created_at=_now(), batch=saved.batch))
-            elif not saved.changed:  # decided meanwhile, and this changes nothing: not a second decision
+            elif not saved.changed or not over:  # decided meanwhile: not a second decision; other tags, a conflict
                 raise AlreadyDecided(f"sentence {item.sentence}: this item was {first.action} by {first.author} meanwhile; "
-                                     "nothing was saved", first.action, first.author)
-            # else decided meanwhile, but these tags change the sentence: saved as a correction (undone as one)
+                                     "nothing was saved", first.action, first.author, list(tags) if saved.changed else None)
+            # else decided meanwhile, and the user chose these tags over it: saved as a correction (undone as one)
 
         return self.store.save(item.sentence, list(tags), author=author, expected_version=version, also=record).changed
 

@@ -48,11 +48,12 @@ class Conflict:
     theirs: list[str]
     version: int  # the stored version, which an overwrite names
     author: str | None  # who saved it
+    decided: str | None = None  # the item was decided meanwhile (``kept``, …) by ``author``; the sentence may be unchanged
 
     def shown(self, sentence: int, words: Sequence[str]) -> dict:
         """What the keyboard annotator takes to show both versions (``o`` or ``t`` chooses)."""
         return {"item": self.item, "sentence": sentence, "words": list(words), "mine": self.mine, "theirs": self.theirs,
-                "author": self.author, "version": self.version, "decision": self.decision}
+                "author": self.author, "version": self.version, "decision": self.decision, "decided": self.decided}
 
 
 @dataclass
@@ -194,7 +195,7 @@ class ReviewSession(OpsSession):
         conflict, self.conflict = self.conflict, None
         if conflict is not None:
             try:
-                self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine)
+                self._decide(queue, split, author, queue.item(conflict.item), EDITED, conflict.version, conflict.mine, over=True)
             except Exception:
                 self.conflict = conflict  # still to resolve when the write is retried
                 raise
@@ -242,10 +243,10 @@ class ReviewSession(OpsSession):
                                    f"{len(done.saved):,} sentence(s) ({done.changed:,} tags changed). Press u to undo it all.{left}")
 
     def _decide(self, queue: ReviewQueue, split: str, author: str, item: QueueItem, decision: str, version: int,
-                tags: Sequence[str] | None, base: Sequence[str] | None = None) -> None:
+                tags: Sequence[str] | None, base: Sequence[str] | None = None, over: bool = False) -> None:
         before = queue.store.snapshot(item.sentence)  # what the decision changes, if it is saved (at ``version``)
         try:
-            changed = queue.decide(item.id, decision, author, version, tags)
+            changed = queue.decide(item.id, decision, author, version, tags, over)
         except StaleSaveError as err:
             if tags and base is not None and len(base) == len(tags) == len(err.tags):
                 mine = rebase(tags, base, err.tags)  # the edit on theirs: their change to another token stays
@@ -257,6 +258,9 @@ class ReviewSession(OpsSession):
                 self._decide(queue, split, author, item, decision, err.version, mine)
             return
         except AlreadyDecided as err:
+            if err.mine is not None:  # helper-84: another tab kept it, this one's accept changed the tags, the record said kept
+                self.conflict = Conflict(item.id, decision, err.mine, list(before.tags), before.version, err.author, err.action)
+                return
             self.current[(queue.store.name, split)] = None
             if (err.author, err.action) == (author, decision):  # this decision sent again (a reconnect, a reload): stored
                 self.message = ("success", f"Sentence {item.sentence}: {decision}: saved.")

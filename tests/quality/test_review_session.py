@@ -146,6 +146,25 @@ def test_an_item_someone_decided_first_is_not_decided_twice_nor_a_conflict(queue
     assert bob.conflict is None and not queue.is_open(other.id)
 
 
+def test_an_accept_of_an_item_kept_meanwhile_is_a_conflict_not_a_silent_save(queue):
+    """helper-84: a second tab's accept of an item the first tab kept changed the tags; the record still said kept."""
+    one, two = ReviewSession(), ReviewSession()
+    item = first(one, queue)
+    seen = queue.store.snapshot(item.sentence)
+    one.apply([op("g", "keep", item.id, seen.version)], queue, "train", "ann")
+    two.apply([op("a", "accept", item.id, seen.version)], queue, "train", "ann")  # the same version: the keep changed nothing
+    decided = lambda: [(d["author"], d["action"]) for d in queue.decisions() if d["item"] == item.id]  # noqa: E731
+    assert queue.store.tags(item.sentence) == seen.tags and decided() == [("ann", KEPT)]
+    conflict = two.conflict.shown(item.sentence, SENTENCES[item.sentence].words)
+    assert (conflict["decided"], conflict["author"], conflict["theirs"]) == (KEPT, "ann", seen.tags)
+    assert conflict["mine"] == item.apply(seen.tags) != seen.tags
+    two.apply([op("t", "theirs", item.id, conflict["version"])], queue, "train", "ann")
+    assert queue.store.tags(item.sentence) == seen.tags and decided() == [("ann", KEPT)]
+    two.apply([op("a2", "accept", item.id, seen.version)], queue, "train", "ann")
+    two.apply([op("o", "overwrite", item.id, two.conflict.version)], queue, "train", "ann")  # knowingly: saved as a correction
+    assert queue.store.tags(item.sentence) == item.apply(seen.tags) and decided() == [("ann", KEPT)]
+
+
 def ids(items) -> set[int]:
     return {i.id for i in items}
 
