@@ -4,6 +4,8 @@ const ROLES = ["button", "link", "radio", "checkbox", "switch", "tab", "menuitem
 const INTERACTIVE = ["button", "a[href]", "summary", "input", "select", "textarea", "iframe", "[contenteditable]:not([contenteditable='false'])",
                      ...ROLES.map(role => `[role='${role}']`)].join(", ");  // controls with keys of their own
 const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
+const KEY_OF = { accept: "a", keep: "g", edit: "Enter", discard: "d", skip: "s" };  // a key dropped (helper-84) is named in the status
+const KEYS_DECIDING = new Set(["a", "g", "d", "s", "n", "Enter"]);
 const RETRY_MS = 5000, RETRY_MAX_MS = 60000;  // unconfirmed ops are resent after this, doubling up to the max
 const RELOAD_AFTER_MS = 20000;  // unconfirmed ops and no answer for this long: a restarted server that drops what we send
 function typeOf(tag) { return tag === OUT ? null : tag.slice(2); }
@@ -112,7 +114,7 @@ export default function (component) {
   }
   function failed() { const op = s.pending.find(o => refused[o.id]); return op ? refused[op.id] : null; }
   function send(kind, tags) {
-    if (s.undoing) return;
+    if (s.undoing) { if (kind !== "undo") { s.dropped = KEY_OF[kind]; render(); } return; }  // said: not a decision on another item
     const it = current();
     if (!it && kind !== "undo") return;
     const op = queueOp(kind, it ? it.item : null, it ? it.version : null, tags || null, it ? it.tags : null);
@@ -154,11 +156,12 @@ export default function (component) {
     return node;
   }
   function statusText() {
-    if (s.undoing) return "Undoing…";
+    const note = s.dropped ? ` (${s.dropped} was not applied: press it again ${s.undoing ? "once the undone item is back" : current() ? "now" : "once the next item shows"})` : "";
+    if (s.undoing) return "Undoing…" + note;
     const waiting = s.pending.length, why = failed();
     if (why) return `${why} Retrying in a few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).`;
-    if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…`;
-    return data.message ? data.message.text : "";
+    if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…` + note;
+    return (data.message ? data.message.text : "") + note;
   }
   function render(reveal) {
     const it = current();
@@ -302,9 +305,12 @@ export default function (component) {
     const it = current();
     let handled = true;
     if (s.view) s.view.held = null;  // said right after a or g only
+    const dropped = s.dropped;
+    s.dropped = null;  // said until the next key
     if (undo) send("undo");
     else if (key === "r" && s.pending.length) { s.delay = RETRY_MS; resend(); render(); }
-    else if (!it) handled = false;
+    else if (!it && s.pending.length && KEYS_DECIDING.has(key)) { s.dropped = key; render(); }  // helper-84: typed past the items here
+    else if (!it) { handled = false; if (dropped) render(); }
     else if ((key === "a" || key === "g") && !data.pool && differs(s.view.tags, it.tags) && differs(s.view.tags, key === "a" ? it.suggestion : it.tags)) {
       s.view.held = key; render();  // it would store other tags than those on screen: the edits are not dropped unsaid
     }

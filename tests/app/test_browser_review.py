@@ -132,6 +132,24 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
     page.close()
 
 
+def test_a_key_pressed_while_an_undo_is_on_its_way_is_said_not_applied(browser, site):
+    """helper-84: g, u and a in a row: the a came while the undo was on its way and was dropped, unsaid."""
+    url, db, corpus_path = site
+    queue = reopen(db, corpus_path)
+    page = open_review(browser, url)
+    item = queue.item(on_screen(page))
+    press_and_wait(page, "g")
+    decided = len(queue.decisions())
+    page.keyboard.press("u")
+    page.keyboard.press("a")  # before the undo is stored: it would decide the item on screen, not the one coming back
+    expect(page.locator(f".ka[data-state='ready'][data-item='{item.id}']")).to_be_visible()  # the undone item is back
+    expect(page.locator(".ka .status")).to_contain_text("(a was not applied: press it again now)")
+    assert len(queue.decisions()) == decided - 1 and queue.is_open(item.id)  # the keep undone, and nothing decided since
+    page.keyboard.press("ArrowRight")
+    expect(page.locator(".ka .status")).not_to_contain_text("not applied")  # said until the next key
+    page.close()
+
+
 def test_on_a_laptop_screen_a_key_brings_the_suggestion_and_the_legend_into_view(browser, site):
     """helper-76: at 1024x768 the suggestion and the key legend sat below the fold, and keys left them there."""
     url, _, _ = site
