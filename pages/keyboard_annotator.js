@@ -3,6 +3,8 @@ const ROLES = ["button", "link", "radio", "checkbox", "switch", "tab", "menuitem
                "spinbutton", "textbox"];
 const INTERACTIVE = ["button", "a[href]", "summary", "input", "select", "textarea", "iframe", "[contenteditable]:not([contenteditable='false'])",
                      ...ROLES.map(role => `[role='${role}']`)].join(", ");  // controls with keys of their own
+const TYPING = ["textarea", "select", "[contenteditable]:not([contenteditable='false'])", "[role='combobox']", "[role='textbox']",
+                "[role='spinbutton']", "input:not([type='checkbox']):not([type='radio']):not([type='button']):not([type='submit'])"].join(", ");
 const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
 const KEY_OF = { accept: "a", keep: "g", edit: "Enter", discard: "d", skip: "s" };  // a key dropped (helper-84) is named in the status
 const KEYS_DECIDING = new Set(["a", "g", "d", "s", "n", "Enter"]);
@@ -49,10 +51,10 @@ export default function (component) {
   let root = parentElement.querySelector(".ka");
   if (!root) {
     root = el("div", "ka"); root.tabIndex = 0; parentElement.appendChild(root);
-    // Just opened: the keys come here unless the user is in a control of the page; the sidebar link that opened the page
-    // keeps the focus otherwise, and every visit began "Keys paused" (helper-80)
+    // Just opened: the keys come here unless the user is typing in a box of the page; the sidebar link, or the toggle, that
+    // opened it keeps the focus otherwise, and the annotator began "Keys paused" (helper-80, helper-84)
     const at = focused();
-    if (!at || at === document.body || (at.closest && at.closest("[data-testid='stSidebarNav']"))) root.focus({ preventScroll: true });
+    if (!at || at === document.body || !(at.matches && at.matches(TYPING))) root.focus({ preventScroll: true });
   }
   // Kept across renders: decisions the server has not confirmed yet, and the edit on screen.
   const s = root.__s || (root.__s = { pending: [], undoing: null, view: null, seq: 0, key: null, sentAt: 0, delay: RETRY_MS, attempt: 0 });

@@ -555,7 +555,7 @@ def test_the_corpus_page_walks_the_sentences_found_with_the_keyboard(browser, si
     differs = page.locator(".ka .preview").count() == 1  # the model's tags, drawn where they differ from the gold
     assert ("a saves the tags of" in line) == differs and ("agrees with the gold: a keeps it" in line) != differs, line
     assert "save the model's tags" in page.locator(".ka .legend").inner_text()
-    page.locator(".ka .sentence").click()
+    expect(page.locator(".ka .paused.on")).to_have_count(0)  # helper-84: the toggle kept the keys, "Keys paused"
     press_and_wait(page, "g")  # the gold kept: nothing saved
     assert on_screen(page) == found[1]
     assert page.locator(".ka .swatch").first.get_attribute("title") == "Places <b>on</b> a map"  # its guideline, as text
