@@ -103,15 +103,26 @@ def dataset_model(args: argparse.Namespace, fallback: bool = False) -> Path:
     if not available_models(args.dataset):
         raise CheckpointError(f"the dataset {args.dataset!r} has no trained model yet: train one (the Retrain page, or "
                               "`train-method`), or give --checkpoint DIR")
-    path = active_dir(args.dataset) / args.model
-    if not path.is_dir() and fallback:
+    active = active_dir(args.dataset)
+    there = _models_in(active)
+    if args.model in there:
+        return active / args.model
+    if fallback or args.model == DEFAULT_MODEL:  # not named by the user (helper-85: a pipeline's set has no bilstm_crf)
         served = Path(next(iter(available_models(args.dataset).values())))
         print(f"note: no {args.model!r} in the active set of {args.dataset!r}: using {served.name}, as its pages do", file=sys.stderr)
         return served
-    if not path.is_dir():
-        there = sorted(d.name for d in path.parent.iterdir() if d.is_dir() and (d / "config.json").is_file())
-        raise CheckpointError(f"no model {args.model!r} in the active set of {args.dataset!r}: give --model one of {', '.join(there)}")
-    return path
+    raise CheckpointError(f"no model {args.model!r} in the active set of {args.dataset!r}: give --model one of {', '.join(there)}")
+
+
+def _models_in(folder: Path) -> list[str]:
+    """The models of a model set: its taggers and pipelines, and a pipeline's own models as ``voted/strong``."""
+    found = []
+    for model in sorted(d for d in folder.iterdir() if d.is_dir()):
+        if (model / "config.json").is_file() or (model / "pipeline.json").is_file():
+            found.append(model.name)
+        if (model / "pipeline.json").is_file():
+            found += [f"{model.name}/{d.name}" for d in sorted(model.iterdir()) if (d / "config.json").is_file()]
+    return found
 
 
 def load_data(path: Path | None, split: str | None) -> tuple[CorpusFile, list[Sentence]]:

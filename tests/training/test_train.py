@@ -1,6 +1,7 @@
 """A tiny training run, checkpoint round trip, and the CLI on it (marked slow: it trains)."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -369,3 +370,24 @@ def test_evaluate_cli_scores_a_dataset_as_the_app_does_with_its_corrections(smal
                     checkpoints=base / "ckpt")  # pipeline refused mine's default model: the pages' model is used, as said
     assert mined.returncode == 0 and "note: no 'nosuch' in the active set of 'default': using " in mined.stderr, mined.stderr
     assert sorted(m["sentence"] for m in json.loads(mined.stdout)) == [0, 1]
+
+
+def test_a_dataset_whose_models_came_from_train_method_is_scored_without_naming_a_model(small_run, small_corpus, tmp_path,
+                                                                                         monkeypatch):
+    """helper-85: `evaluate --dataset D` with no --model looked for bilstm_crf in a set that holds a voted pipeline (its
+    taggers inside it), and listed nothing to choose from; --model strong was refused."""
+    base, _, _ = small_run
+    monkeypatch.setenv("NER_CORPUS", str(small_corpus))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'db.sqlite'}")
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    voted = tmp_path / "ckpt" / "voted"  # as train-method writes a set: the pipeline and, inside it, its models
+    shutil.copytree(base / "ckpt" / "voted", voted)
+    for member in ("strong", "weak", "detector"):
+        shutil.copytree(base / "ckpt" / member, voted / member)
+    served = run_cli("evaluate", "--dataset", "default", "--json", checkpoints=tmp_path / "ckpt")
+    assert served.returncode == 0 and "note: no 'bilstm_crf' in the active set of 'default': using voted" in served.stderr, served.stderr
+    strong = run_cli("evaluate", "--dataset", "default", "--model", "voted/strong", "--json", checkpoints=tmp_path / "ckpt")
+    assert strong.returncode == 0 and f"loading the model at {voted / 'strong'}" in strong.stderr, strong.stderr
+    unknown = run_cli("evaluate", "--dataset", "default", "--model", "strong", checkpoints=tmp_path / "ckpt")
+    assert unknown.returncode == 1 and unknown.stderr.strip().endswith(
+        "give --model one of voted, voted/detector, voted/strong, voted/weak"), unknown.stderr
