@@ -350,3 +350,15 @@ def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_
     assert gone.returncode == 1 and "restore it first (`python -m ner_core datasets restore --dataset 'mine'`)" in gone.stderr
     assert run_cli("datasets", "restore", "--dataset", "mine").returncode == 0
     assert run_cli("datasets", "export", str(tmp_path / "out.csv"), "--dataset", "mine").returncode == 0
+    # helper-85: an export replaced any file unasked, a user's corpus too, and a missing folder gave an OS error
+    again = run_cli("datasets", "export", str(tmp_path / "out.csv"), "--dataset", "mine")
+    assert again.returncode == 1 and f"{tmp_path / 'out.csv'} exists: give --force to replace it" in again.stderr
+    assert run_cli("datasets", "export", str(tmp_path / "out.csv"), "--dataset", "mine", "--force").returncode == 0
+    own = Path(open_dataset("mine").path)  # the copy the import keeps
+    before = own.read_bytes()
+    source = run_cli("datasets", "export", str(own.with_suffix(".csv")), "--dataset", "mine", "--force", "--format", own.suffix[1:])
+    assert source.returncode == 0  # another name beside it: written
+    source = run_cli("datasets", "export", str(own), "--dataset", "mine", "--force")
+    assert source.returncode == 1 and "is the corpus file of dataset 'mine'" in source.stderr and own.read_bytes() == before
+    nowhere = run_cli("datasets", "export", str(tmp_path / "no" / "out.csv"), "--dataset", "mine")
+    assert nowhere.returncode == 1 and f"no directory {tmp_path / 'no'}; create it first" in nowhere.stderr

@@ -95,12 +95,21 @@ def _export(args: argparse.Namespace) -> int:
     from ..data.corpus import SPAN_FORMATS, format_of, write_corpus
     from ..storage.datasets import open_dataset
 
-    fmt = args.format or format_of(args.file.name)
+    out = args.file
+    if out is None:
+        raise ValueError("datasets export needs the FILE to write")
+    fmt = args.format or format_of(out.name)
+    if not out.parent.is_dir():
+        raise ValueError(f"{out}: no directory {out.parent}; create it first")
     store = open_dataset(args.dataset)
+    if out.exists() and out.resolve() == Path(store.path).resolve():  # helper-85: a user's original corpus, replaced
+        raise ValueError(f"{out} is the corpus file of dataset {args.dataset!r}: write the export elsewhere")
+    if out.exists() and not args.force:
+        raise ValueError(f"{out} exists: give --force to replace it, or another name")
     numbered = store.numbered()
-    write_corpus((s for _, s in numbered), args.file, fmt, args.scheme or "IOB2", (i for i, _ in numbered))
+    write_corpus((s for _, s in numbered), out, fmt, args.scheme or "IOB2", (i for i, _ in numbered))
     scheme = "" if fmt in SPAN_FORMATS else f", {args.scheme or 'IOB2'} tags"
-    print(f"wrote {len(numbered):,} sentences of dataset {args.dataset!r} as it is now to {args.file} ({fmt}{scheme})")
+    print(f"wrote {len(numbered):,} sentences of dataset {args.dataset!r} as it is now to {out} ({fmt}{scheme})")
     return 0
 
 
@@ -210,6 +219,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=EXPORTS, help="export: csv, conll, jsonl, spacy, or an annotation tool's own "
                    "tasks: prodigy (JSONL for `prodigy db-in`), label-studio (a JSON array for its import)")
     p.add_argument("--scheme", choices=SCHEMES, help="export: the tag scheme of a csv, conll or jsonl file (default IOB2)")
+    p.add_argument("--force", action="store_true", help="export: replace FILE if it exists (never a dataset's own corpus file)")
     p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("types", help="a dataset's entity types: list them (with their guidelines), add one mid-project, "
