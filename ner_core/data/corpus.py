@@ -28,6 +28,7 @@ Writers produce a file chunk by chunk, its tags in IOB2 or another scheme of :da
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sys
 from collections import Counter
@@ -208,8 +209,8 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
                     style: TokenStyle | None = None) -> CorpusFile:
     """Sentences to tag or to annotate, their tags (if any) ignored: ``text`` (running text, tokenised in ``style``), ``tokens`` (one
     pre-tokenised sentence a line), ``corpus`` (any corpus format) or ``auto``: a ``.txt`` or bytes without a name
-    (stdin) are CoNLL if their lines look like CoNLL (the summary says "read as CoNLL, tags ignored") and text
-    otherwise, a name without a suffix is text, anything else a corpus file."""
+    (stdin) are CoNLL if their lines look like CoNLL (the summary says "read as CoNLL, tags ignored"), stdin is JSON lines
+    if its first line is a JSON object, and both are text otherwise; a name without a suffix is text, anything else a corpus file."""
     if kind not in UNLABELLED_KINDS:
         raise CorpusError(f"unknown input kind {kind!r}: use one of {', '.join(UNLABELLED_KINDS)}")
     piped = isinstance(source, bytes) and name in (None, "stdin")
@@ -220,6 +221,8 @@ def load_unlabelled(source: str | os.PathLike | bytes, name: str | None = None, 
         if inner.endswith(".txt") or piped:
             opened = _source(source, name)
             sniffed = _not_conll(opened, detect_encoding(opened)) is None
+        if piped and not sniffed and _json_lines(_source(source, name)):  # helper-85: its braces were tagged as words
+            return replace(load_corpus_bytes(source, f"{name}.jsonl", tags=False), name=name, format="read as JSON lines, tags ignored")
         kind = "corpus" if sniffed or "." in Path(inner).name and not inner.endswith(".txt") else "text"
     if kind in ("text", "tokens") and inner.endswith(MARKED_UP):  # its markup (braces, tags, the spaCy binary) would become words
         raise CorpusError(f"{name}: its name says a {format_of(name)} file, asked to be read as "
@@ -250,6 +253,16 @@ def _not_conll(opened: Source, encoding: str) -> tuple[int, str] | None:
     """For a ``.txt``: ``None`` when its lines look like CoNLL, else the first line that does not (see :func:`conll.not_conll`)."""
     with closing(text_lines(opened, encoding, "\n")) as lines:
         return conll.not_conll(lines)
+
+
+def _json_lines(opened: Source) -> bool:
+    """Whether the first line that holds anything is a JSON object (JSON lines, piped without a name to tell it by)."""
+    with closing(text_lines(opened, detect_encoding(opened), "\n")) as lines:
+        first = next((line for line in lines if line.strip()), "")
+    try:
+        return isinstance(json.loads(first), dict)
+    except ValueError:
+        return False
 
 
 def _limit(env: str, default: int) -> int:

@@ -608,6 +608,11 @@ def test_a_txt_read_for_its_words_by_one_rule_conll_lines_as_conll_and_prose_as_
         assert tags_alike.format == "text" and [s.words[:2] for s in tags_alike.sentences] == [("Take", "the"), ("We", "watched"),
                                                                                               ("Flying", "the")]
         assert load_unlabelled(b"Send an E-mail\n", name).sentences[0].words[:2] == ("Send", "an")  # all its words
+    piped = b'{"tokens": ["Rain", "fell", "in", "Spain"], "tags": ["O", "O", "O", "B-geo"]}\n{"text": "Snow fell."}\n'
+    read = load_unlabelled(piped, "stdin")  # helper-85: JSON lines piped to predict had their braces and quotes tagged as words
+    assert [s.words for s in read.sentences] == [("Rain", "fell", "in", "Spain"), ("Snow", "fell", ".")]
+    assert "read as JSON lines, tags ignored" in read.summary() and all(set(s.tags) == {"O"} for s in read.sentences)
+    assert load_unlabelled(b"{braces} open a line of prose\n", "stdin").sentences[0].words[0] == "{"
     with pytest.raises(CorpusError, match="no such file"):
         load_unlabelled(tmp_path / "missing.txt")
 
