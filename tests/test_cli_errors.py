@@ -145,6 +145,19 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
             assert len(refused.stderr.splitlines()) == 1  # helper-78: one line, not 25 of usage above it
     json_lines = run_cli("predict", "--data", missing, "--json")
     assert json_lines.returncode == 1 and "--json prints the tags of --text" in json_lines.stderr
+    ours = tmp_path / "ours"  # helper-85: a checkpoint of this workbench as the encoder: told to pip install transformers
+    ours.mkdir()
+    (ours / "config.json").write_text(json.dumps({"format_version": 1, "model_type": "crf_tagger", "meta": {}}))
+    encoder = run_cli(*train, "--encoder", str(ours))
+    assert encoder.returncode == 1 and "not a transformer but a model of this workbench (to start from it: --init-from)" in encoder.stderr
+    pipeline = tmp_path / "pipeline"  # helper-85: "unreadable checkpoint ([Errno 2] ... config.json)"
+    (pipeline / "strong").mkdir(parents=True)
+    (pipeline / "pipeline.json").write_text(json.dumps({"type": "voted", "strong": "strong", "weak": "weak", "detector": None}))
+    started = run_cli("train", "--limit", "30", "--out", str(tmp_path / "m"), "--init-from", str(pipeline))
+    assert started.returncode == 1 and started.stderr.strip().endswith(
+        f"{pipeline} is a voted pipeline, not one model: give one of its taggers ({pipeline / 'strong'} or weak)"), started.stderr
+    scored = run_cli("evaluate", "--checkpoint", str(tmp_path / "out"), "--data", missing)  # a folder, but no model: said first
+    assert scored.returncode == 1 and "not a checkpoint (no config.json)" in scored.stderr and "no-such-corpus" not in scored.stderr
     bogus = run_cli(*train, "--bogus", "1")  # refused with where train's usage is, not the list of commands
     assert (bogus.returncode, bogus.stderr) == (2, "error: unrecognized arguments: --bogus 1 (python -m ner_core train --help: the usage)\n")
 

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from ..data.corpus import CorpusFile, Sentence, default_corpus_path, load_corpus, split_corpus
 from ..data.tags import TagSet
-from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir
+from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir, is_checkpoint, not_one_model
 
 DEFAULT_MODEL = "bilstm_crf"
 GLOVE_ENCODER = ("--encoder is the encoder of the fused and finetune recipes, and --recipe glove uses none: leave it out, "
@@ -141,8 +141,10 @@ def model_path(args: argparse.Namespace) -> Path:
 def existing_model(args: argparse.Namespace) -> Path:
     """The model that ``--model`` / ``--checkpoint`` name, checked before any input is read."""
     path = model_path(args)
-    if path.is_dir():
+    if is_checkpoint(path):
         return path
+    if path.is_dir():  # helper-85: said only once the data was read, as an OS error
+        raise not_one_model(path)
     if args.checkpoint:
         raise CheckpointError(f"no checkpoint at {path}: give --checkpoint a directory that `train` or `train-method` wrote")
     there = sorted(d.name for d in checkpoints_dir().iterdir() if d.is_dir()) if checkpoints_dir().is_dir() else []

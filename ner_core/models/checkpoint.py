@@ -16,7 +16,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 from torch.optim.swa_utils import AveragedModel
 
-from .checkpoint_dirs import CheckpointError, building, resolve
+from .checkpoint_dirs import CheckpointError, building, not_one_model, resolve
 from .detector import DetectorConfig, WeakSentenceDetector
 from .encoder import EncoderError
 from .features import Vocab
@@ -57,6 +57,8 @@ def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[s
 def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
     """The model (a tagger or a detector) in eval mode, and the checkpoint's ``meta``."""
     directory = resolve(directory)
+    if not (directory / "config.json").is_file():
+        raise not_one_model(directory)
     try:
         config = json.loads((directory / "config.json").read_text())
         vocab_data = json.loads((directory / "vocab.json").read_text())

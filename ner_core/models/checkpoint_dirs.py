@@ -5,6 +5,7 @@ No torch here: the registry, jobs and CLI commands that only move checkpoints ar
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
@@ -24,6 +25,32 @@ def is_checkpoint(path: str | os.PathLike) -> bool:
     """Whether ``path`` is a directory holding a model checkpoint or a pipeline spec."""
     path = Path(path)
     return (path / "config.json").is_file() or (path / PIPELINE_FILE).is_file()
+
+
+def workbench_checkpoint(path: str | os.PathLike) -> bool:
+    """Whether ``path`` holds a model this workbench wrote (a tagger, a detector or a pipeline), not a transformer."""
+    path = Path(path)
+    if (path / PIPELINE_FILE).is_file():
+        return True
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(config, dict) and "format_version" in config and "meta" in config
+
+
+def not_one_model(directory: Path) -> CheckpointError:
+    """Why ``directory`` (no config.json) is no checkpoint of one model: a pipeline (its taggers named), or not ours."""
+    if (directory / PIPELINE_FILE).is_file():
+        try:
+            spec = json.loads((directory / PIPELINE_FILE).read_text())
+        except (OSError, ValueError):
+            spec = {}
+        taggers = [next((str(d / spec[k]) for d in (directory, directory.parent) if (d / spec[k]).is_dir()), spec[k])
+                   for k in ("strong", "weak") if isinstance(spec.get(k), str)]  # inside it or beside it, as it loads them
+        return CheckpointError(f"{directory} is a voted pipeline, not one model: give one of its taggers"
+                               + (f" ({' or '.join(taggers)})" if taggers else ""))
+    return CheckpointError(f"{directory}: not a checkpoint (no config.json): give a directory that `train` or `train-method` wrote")
 
 
 def check_replaceable(directory: str | os.PathLike, force: bool = True) -> None:

