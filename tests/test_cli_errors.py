@@ -84,12 +84,14 @@ def test_a_bad_device_or_recipe_is_refused_before_the_corpus_is_read(tmp_path, m
                     ("label-issues", "--data", missing, "--cross-val", "2")):
         device = run_cli(*command, "--device", "cuda:7")
         assert device.returncode == 1 and "--device cuda:7" in device.stderr and "no-such-corpus" not in device.stderr
+        bogus = run_cli(*command, "--device", "tpu")  # not a device at all: a usage error (helper-85)
+        assert bogus.returncode == 2 and "argument --device: unknown device 'tpu'" in bogus.stderr
         recipe = run_cli(*command, "--recipe", "bert")
-        assert recipe.returncode == 1 and "unknown recipe 'bert'" in recipe.stderr and "no-such-corpus" not in recipe.stderr
+        assert recipe.returncode == 2 and "unknown recipe 'bert'" in recipe.stderr and "no-such-corpus" not in recipe.stderr
         encoder = run_cli(*command, "--recipe", "glove", "--encoder", "minilm")  # it would be dropped, and recorded as used
         assert encoder.returncode == 1 and "--recipe glove uses none" in encoder.stderr and "no-such-corpus" not in encoder.stderr
     shipped = run_cli("train", "--recipe", "bert")  # helper-81: "checkpoints/bilstm_crf already holds a checkpoint" came first
-    assert shipped.returncode == 1 and "unknown recipe 'bert'" in shipped.stderr and "already holds" not in shipped.stderr
+    assert shipped.returncode == 2 and "unknown recipe 'bert'" in shipped.stderr and "already holds" not in shipped.stderr
     monkeypatch.setenv("NER_CHECKPOINTS", str(tmp_path / "none"))
     warm = run_cli("label-issues", "--data", missing, "--cross-val", "2", "--recipe", "warm")
     assert warm.returncode == 1 and "--recipe warm starts every fold model from the tagger --model or --checkpoint names" in warm.stderr

@@ -52,9 +52,32 @@ def comma_names(value: str) -> tuple[str, ...]:
     return tuple(filter(None, (part.strip() for part in value.split(","))))
 
 
+def device(value: str) -> str:
+    """An argparse type: a device's name (whether this machine has it is checked as the command starts). Loads torch."""
+    from ..models.device import DeviceError, device_name
+
+    try:
+        return device_name(value)
+    except DeviceError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+
+
+def recipe(warm: bool) -> Callable[[str], str]:
+    """An argparse type: a recipe's name (``warm`` too, for fold models). Loads torch."""
+    def parse(value: str) -> str:
+        from ..training.recipes import RECIPES
+
+        known = (*RECIPES, "warm") if warm else RECIPES
+        if value not in known:
+            raise argparse.ArgumentTypeError(f"unknown recipe {value!r}: expected one of {', '.join(known)}")
+        return value
+    parse.__name__ = "recipe"
+    return parse
+
+
 def device_arg(p: argparse.ArgumentParser) -> None:
     """``--device``, for a command that runs models."""
-    p.add_argument("--device", help="where models run: auto (a GPU when torch sees one), cpu, cuda, cuda:N or mps "
+    p.add_argument("--device", type=device, help="where models run: auto (a GPU when torch sees one), cpu, cuda, cuda:N or mps "
                    "(default: $NER_DEVICE, else auto)")
 
 
@@ -70,7 +93,7 @@ def model_args(p: argparse.ArgumentParser, default: str = DEFAULT_MODEL, threads
 
 def recipe_args(p: argparse.ArgumentParser, default: str, warm: str = "") -> None:
     """``--recipe`` and ``--budget`` (``default``: what no ``--recipe`` means for this command)."""
-    p.add_argument("--recipe", help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
+    p.add_argument("--recipe", type=recipe(bool(warm)), help="glove (GloVe + char Bi-LSTM-CRF), fused (the same with frozen encoder features), "
                    f"finetune (the encoder fine-tuned under the CRF), {warm}or auto (each trained, the best on dev kept) "
                    + default)
     p.add_argument("--budget", type=between(0, math.inf), metavar="MINUTES", help="time for the recipes: a candidate estimated "

@@ -11,6 +11,7 @@ from pathlib import Path
 from ..data.corpus import EXPORTS, SPLITS, UNLABELLED_KINDS
 from ..data.tag_schemes import SCHEMES
 from ..storage.datasets import DEFAULT_DATASET
+from ..storage.users import ROLES
 from .options import at_least, text_or_corpus
 
 
@@ -76,8 +77,10 @@ def cmd_datasets(args: argparse.Namespace) -> int:
               "archived: hidden from the app's sidebar and from commands, its sentences, corrections and models kept; "
               "`datasets restore` brings it back"))
         return 0
-    if args.file is None:
-        raise ValueError(f"datasets {args.action} needs the corpus FILE")
+    if args.file is None:  # a usage error, as argparse's own (exit 2)
+        args.command_parser.error(f"datasets {args.action} needs the {'corpus ' if args.action == 'import' else ''}FILE")
+    if str(args.file) == "-":
+        raise ValueError(f"datasets {args.action} takes a file, not stdin (-): its name tells the format")
     if args.action == "export":
         return _export(args)
     name = args.name if args.name is not None else name_for_file(args.file.name, dataset_names(engine))
@@ -96,8 +99,6 @@ def _export(args: argparse.Namespace) -> int:
     from ..storage.datasets import open_dataset
 
     out = args.file
-    if out is None:
-        raise ValueError("datasets export needs the FILE to write")
     fmt = args.format or format_of(out.name)
     if not out.parent.is_dir():
         raise ValueError(f"{out}: no directory {out.parent}; create it first")
@@ -236,7 +237,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("action", choices=("add", "list", "set-role", "password", "remove"),
                    help="password: set a new one (a forgotten one reset; their sessions end); remove: they can no longer sign in")
     p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")
-    p.add_argument("--role", help="annotator, reviewer or admin (each may do what the roles before it may); "
+    p.add_argument("--role", choices=ROLES, help="annotator, reviewer or admin (each may do what the roles before it may); "
                    "list: only the users of this role")
     p.add_argument("--password-stdin", action="store_true",
                    help="add, password: read the password from the first line of stdin (else prompt)")

@@ -161,7 +161,10 @@ def run_cli(args, url, monkeypatch, capsys, stdin=""):
     """``python -m ner_core users ...`` in this process (a subprocess would import torch again)."""
     monkeypatch.setenv("NER_DB_URL", url)
     monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
-    code = main(["users", *args])
+    try:
+        code = main(["users", *args])
+    except SystemExit as refused:  # a usage error, refused by argparse
+        code = refused.code
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -172,7 +175,7 @@ def test_the_users_command(db_url, monkeypatch, capsys):
     code, out, err = run_cli(["add", SQL, "--role", "admin", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
     assert code == 1 and err.startswith("error: invalid user name")
     code, out, err = run_cli(["add", "bob", "--role", "owner", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
-    assert code == 1 and "unknown role 'owner'" in err
+    assert code == 2 and "argument --role: invalid choice: 'owner' (choose from 'annotator', 'reviewer', 'admin')" in err
     code, out, err = run_cli(["list"], db_url, monkeypatch, capsys)
     assert (code, out) == (0, "ann\tannotator\n")
     engine = make_engine(db_url)
@@ -217,7 +220,7 @@ def test_users_list_by_role_says_when_no_one_is_defined_and_add_refuses_a_taken_
     assert run_cli(["list", "--role", "admin"], db_url, monkeypatch, capsys)[:2] == (0, "ada\tadmin\n")
     assert run_cli(["list", "--role", "reviewer"], db_url, monkeypatch, capsys) == (0, "", "no user has the role reviewer\n")
     code, _, err = run_cli(["list", "--role", "owner"], db_url, monkeypatch, capsys)
-    assert code == 1 and "unknown role 'owner'" in err
+    assert code == 2 and "invalid choice: 'owner'" in err
     code, _, err = run_cli(["add", "ANN", "--role", "admin", "--password-stdin"], db_url, monkeypatch, capsys, "short\n")
     assert code == 1 and "a user named 'ANN' exists already" in err
     engine = make_engine(db_url)

@@ -146,8 +146,9 @@ def test_cli_recipe_glove_trains_and_a_bad_recipe_is_refused(tmp_path, capsys):
     assert main([*common, "--out", str(tmp_path / "g"), "--recipe", "glove"]) == 0
     record = json.loads((tmp_path / "g" / "config.json").read_text())["meta"]["recipe"]
     assert record["chosen"] == "glove" and record["requested"] == "glove"
-    assert main([*common, "--out", str(tmp_path / "b"), "--recipe", "bert"]) == 1
-    assert "error: unknown recipe 'bert': expected one of auto, glove, fused, finetune" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):  # a usage error: argparse's exit status
+        main([*common, "--out", str(tmp_path / "b"), "--recipe", "bert"])
+    assert "error: argument --recipe: unknown recipe 'bert': expected one of auto, glove, fused, finetune" in capsys.readouterr().err
     assert main([*common, "--out", str(tmp_path / "b"), "--recipe", "glove", "--init-from", str(tmp_path / "g")]) == 1
     assert "leave out --init-from" in capsys.readouterr().err
     assert not (tmp_path / "b").exists()
@@ -210,8 +211,9 @@ def test_cli_label_issues_cross_validates_fine_tuned_fold_models(tiny_bert, tmp_
     captured = capsys.readouterr()
     assert isinstance(json.loads(captured.out), list) and "fold models: finetune" in captured.err
     assert isinstance(load_checkpoint(models / "fold1")[0], FineTuneTagger)
-    assert main(["label-issues", "--data", str(path), "--cross-val", "2", "--recipe", "bert"]) == 1
-    assert "unknown recipe 'bert'" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):
+        main(["label-issues", "--data", str(path), "--cross-val", "2", "--recipe", "bert"])
+    assert "unknown recipe 'bert': expected one of auto, glove, fused, finetune, warm" in capsys.readouterr().err
 
 
 def test_a_stages_progress_counts_the_epochs_of_the_candidate_it_trains():
