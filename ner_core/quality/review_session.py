@@ -263,7 +263,8 @@ class ReviewSession(OpsSession):
                 return
             self.current[(queue.store.name, split)] = None
             if (err.author, err.action) == (author, decision):  # this decision sent again (a reconnect, a reload): stored
-                self.message = ("success", f"Sentence {item.sentence}: {decision}: saved.")
+                self.message = ("success", f"Sentence {item.sentence}: {decision} already (by you: this tab or another); nothing "
+                                           "saved twice.")
             else:
                 self.message = ("info", f"Not saved: {err}. On to the next item.")
             return

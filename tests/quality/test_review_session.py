@@ -160,6 +160,9 @@ def test_an_accept_of_an_item_kept_meanwhile_is_a_conflict_not_a_silent_save(que
     assert conflict["mine"] == item.apply(seen.tags) != seen.tags
     two.apply([op("t", "theirs", item.id, conflict["version"])], queue, "train", "ann")
     assert queue.store.tags(item.sentence) == seen.tags and decided() == [("ann", KEPT)]
+    two.apply([op("g", "keep", item.id, seen.version)], queue, "train", "ann")  # helper-84: "kept: saved", though nothing was
+    assert two.pop_message() == ("success", f"Sentence {item.sentence}: kept already (by you: this tab or another); nothing "
+                                            "saved twice.") and decided() == [("ann", KEPT)]
     two.apply([op("a2", "accept", item.id, seen.version)], queue, "train", "ann")
     two.apply([op("o", "overwrite", item.id, two.conflict.version)], queue, "train", "ann")  # knowingly: saved as a correction
     assert queue.store.tags(item.sentence) == item.apply(seen.tags) and decided() == [("ann", KEPT)]
