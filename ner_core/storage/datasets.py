@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..data.corpus import COVERING, CorpusError, CorpusFile, default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
-from ..data.tags import OUTSIDE
+from ..data.tags import OUTSIDE, tag_type
 from .db import shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
 from .store import CorrectionError, CorrectionStore, _now, refuse_when_full
@@ -170,7 +170,15 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
     if log is not None:
         for part, each in zip(("", "dev: ", "test: "), reads):
             log(part + each.summary())
+        if unseen := sorted(_types(reads[1:]) - _types(reads[:1])):  # helper-85: imported unsaid
+            log(f"note: {', '.join(unseen)} {'is' if len(unseen) == 1 else 'are'} in the dev or test file, never in the training "
+                f"file: no model trained on this dataset learns {'it' if len(unseen) == 1 else 'them'} (recall 0), "
+                "unless sentences that hold it are added to train (New text)")
     return CorrectionStore(engine, name, target, sentences)
+
+
+def _types(reads: Iterable[CorpusFile]) -> set[str]:
+    return {tag_type(t) for r in reads for s in r.sentences for t in s.tags} - {None}
 
 
 def _read(data: bytes | str | os.PathLike, filename: str) -> CorpusFile:
