@@ -158,7 +158,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    help="how to read --data: running text (split and tokenised by spaCy), one pre-tokenised sentence a "
                         "line, or a corpus file; auto: text for stdin, no suffix or a .txt of running text (a .txt whose lines "
                         "hold a token and a tag each is read as CoNLL), else corpus")
-    p.add_argument("--out", type=Path, help="write .jsonl (the sentence's index, tokens, tags, probabilities), or .conll, .csv or .spacy (tokens and tags); default: JSON lines on stdout")
+    p.add_argument("--out", type=Path, help="write .jsonl or .json (JSON lines: the sentence's index, tokens, tags, probabilities), or CoNLL (.conll, "
+                   ".iob, .iob2, .bio, .txt, .tsv), .csv or .spacy (tokens and tags); default: JSON lines on stdout")
     p.add_argument("--json", action="store_true", help="with --text and no --out: one JSON line (--data writes JSON lines)")
     _active_set_arg(p)
     model_args(p)
