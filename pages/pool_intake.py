@@ -24,8 +24,9 @@ def intake(pool: Pool, user: User | None, author: str) -> None:
     st.radio("Read it as", list(INPUTS), format_func=INPUTS.get, horizontal=True, key="pool_input")
     st.checkbox("Keep sentences mostly in a script the corpus does not use", key="pool_any_script",
                 help="By default they are left out and counted: the model cannot read them.")
-    st.button("Add to the pool", key="pool_add", on_click=signed_in(add_to_pool), args=(pool, author),  # enabled: typed text
-              help="The file and the typed text, if both are given")  # arrives with the click, not before it
+    with st.container(horizontal=True, vertical_alignment="center"):  # no tooltip: it stayed over the checkbox (helper-84)
+        st.button("Add to the pool", key="pool_add", on_click=signed_in(add_to_pool), args=(pool, author))  # enabled: typed
+        st.caption("The file and the typed text, if both are given.")  # text arrives with the click, not before it
     for shown, text, detail in st.session_state.pop("pool_added", []):
         getattr(st, shown)(text)  # the reason of a refusal in the red box
         st.text(detail)
