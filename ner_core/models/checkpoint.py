@@ -48,7 +48,7 @@ def save_checkpoint(model: nn.Module, directory: str | os.PathLike, meta: dict[s
     with building(directory) as tmp:
         save_file(state, str(tmp / "model.safetensors"))
         (tmp / "config.json").write_text(json.dumps(config, indent=2))
-        (tmp / "vocab.json").write_text(json.dumps({"words": model.vocab.words, "chars": model.vocab.chars}))
+        (tmp / "vocab.json").write_text(json.dumps({"words": model.vocab.words, "chars": model.vocab.chars, "cased": model.vocab.cased}))
         if getattr(model, "bundled", False):
             model.save_bundle(tmp / BUNDLE_DIR)
     return Path(directory)
@@ -69,7 +69,7 @@ def load_checkpoint(directory: str | os.PathLike) -> tuple[nn.Module, dict[str, 
         raise CheckpointError(f"{directory}: unknown model type {config.get('model_type')!r}")
     model_cls, config_cls = MODEL_TYPES[config["model_type"]]
     labels = [config["id2label"][str(i)] for i in range(len(config["id2label"]))]
-    vocab = Vocab(vocab_data["words"], vocab_data["chars"], labels)
+    vocab = Vocab(vocab_data["words"], vocab_data["chars"], labels, vocab_data.get("cased", []))
     try:
         bundle = {"bundle": directory / BUNDLE_DIR} if getattr(model_cls, "bundled", False) else {}
         model = model_cls(config_cls(**config["model"]), vocab, **bundle)

@@ -134,8 +134,9 @@ class WeakSentenceDetector(nn.Module):
         return self.out(self.dropout(pooled))
 
     def reads_like(self, tagger: nn.Module) -> bool:
-        """Whether a tagger's batches hold this detector's inputs (its words and casing): the same words."""
-        return isinstance(tagger, CRFTagger) and tagger.config.word_features and tagger.vocab.words == self.vocab.words
+        """Whether a tagger's batches hold this detector's inputs (its words and casing): the same words, read alike."""
+        return (isinstance(tagger, CRFTagger) and tagger.config.word_features and tagger.vocab.words == self.vocab.words
+                and tagger.vocab.cased == self.vocab.cased)
 
     def encode(self, sentences: Sequence[Sentence]) -> Batch:
         """A training batch: words and each sentence's label."""

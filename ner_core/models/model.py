@@ -269,7 +269,8 @@ class CRFTagger(CRFModel):
         taggers trained on one corpus), so that one batch serves both."""
         keys = ("word_features", "open_vocab", "encoder", "encoder_layers")
         return (isinstance(other, CRFTagger) and all(getattr(self.config, k) == getattr(other.config, k) for k in keys)
-                and self.vocab.words == other.vocab.words and self.vocab.chars == other.vocab.chars)
+                and self.vocab.words == other.vocab.words and self.vocab.chars == other.vocab.chars
+                and self.vocab.cased == other.vocab.cased)
 
     def batch(self, words: Sequence[Sequence[str]], tags: Sequence[Sequence[str]] | None = None) -> Batch:
         """Tensors for ``words`` (and ``tags``), with encoder features when the model uses them."""

@@ -157,3 +157,26 @@ def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architec
     with pytest.raises(CheckpointError, match="same architecture"):
         average_checkpoints([tmp_path / "a", tmp_path / "small"], tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
+
+
+def test_a_sentence_in_capitals_is_read_in_the_forms_the_training_sentences_use(tmp_path):
+    """helper-83/84: an all-capitals sentence looked like a row of acronyms (0.26 micro F1 on the test split upper-cased)."""
+    import json
+
+    from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
+    training = [["John", "visited", "Moscow", "with", "US", "troops", "."], ["the", "US", "and", "Moscow", "talked"],
+                ["The", "troops", "left", "."]]
+    vocab = Vocab.build(training, glove_index(), LABELS, min_count=1)
+    assert vocab.cased == ["John", "Moscow", "US"]  # "The" once against "the" once: lower case wins a tie
+    shouted = ["JOHN", "VISITED", "MOSCOW", "WITH", "US", "TROOPS", "IN", "ZZYZX", "."]
+    assert vocab.truecase(shouted) == ["John", "visited", "Moscow", "with", "US", "troops", "In", "Zzyzx", "."]
+    for as_is in (["Talks", "IN", "MOSCOW"], ["NATO"], ["1990", "."], ["北京", "上海"]):  # a lower-case letter, one word, none
+        assert vocab.truecase(as_is) is as_is
+    torch.testing.assert_close(vocab.encode([shouted]).words, vocab.encode([vocab.truecase(shouted)]).words)
+    model = CRFTagger(ModelConfig(word_dim=50, hidden=8, char_dim=4, char_filters=4), vocab)
+    save_checkpoint(model, tmp_path / "ck", {})
+    assert load_checkpoint(tmp_path / "ck")[0].vocab.truecase(shouted) == vocab.truecase(shouted)
+    saved = json.loads((tmp_path / "ck" / "vocab.json").read_text())
+    del saved["cased"]  # a checkpoint written before: capitals read as they come
+    (tmp_path / "ck" / "vocab.json").write_text(json.dumps(saved))
+    assert load_checkpoint(tmp_path / "ck")[0].vocab.truecase(shouted) is shouted
