@@ -5,6 +5,7 @@ import streamlit as st
 from ner_core.storage.db import shared_engine
 from ner_core.storage.users import (MIN_PASSWORD, ROLES, UserError, add_user, list_users, refusal, remove_user, removed_users, set_password,
                                     set_role)
+from ner_core.workbench.agreement import left_to_tag_note
 from pages.sign_in import current_user, signed_in
 
 st.title("Users")
@@ -40,7 +41,8 @@ def act(what: str, change, *keys: str) -> None:
     except (UserError, PermissionError) as err:
         st.session_state.users_message = ("error", f"Refused: {err}")
         return
-    st.session_state.users_message = ("success", what.format(name=done.name, role=done.role))
+    note = left_to_tag_note(engine, done.name) if change is remove_user else ""  # helper-86: their open sentences, said
+    st.session_state.users_message = ("success", what.format(name=done.name, role=done.role) + note)
     for key in ("users_add_password", "users_add_again", "users_reset_password", "users_reset_again"):
         st.session_state[key] = ""  # no password kept in the session once used
     st.session_state.users_remove_sure = st.session_state.users_add_returning = False

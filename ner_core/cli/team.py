@@ -182,8 +182,11 @@ def cmd_users(args: argparse.Namespace) -> int:
         user = set_password(engine, args.name, _new_password(args))
         print(f"new password for {user.name}: their open sessions have ended, they sign in with it")
     else:
+        from ..workbench.agreement import left_to_tag_note
+
         user = remove_user(engine, args.name)
-        print(f"removed {user.name} ({user.role}): they can no longer sign in; what they saved keeps their name")
+        print(f"removed {user.name} ({user.role}): they can no longer sign in; what they saved keeps their name"
+              + left_to_tag_note(engine, user.name))
     everyone = list_users(engine)
     if everyone and all(u.role != "admin" for u in everyone):
         print("warning: the app asks everyone to sign in, and no one is an admin: nobody can import, retrain, "

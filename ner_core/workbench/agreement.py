@@ -17,12 +17,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import NamedTuple, Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..data.tags import iob2_errors, repair_iob2, spans, tag_type
 from ..evaluation.metrics import entity_scores
-from ..storage.schema import Assignment, Correction, DoubleAnnotation
+from ..storage.schema import Assignment, Correction, Dataset, DoubleAnnotation
 from ..storage.store import CorrectionError, CorrectionStore, SaveResult, StaleSaveError, check_known, refuse_when_full
 from ..storage.users import User, list_users, require
 
@@ -116,6 +117,23 @@ def untagged(store: CorrectionStore) -> Counter[str]:
         done = set(session.execute(select(DoubleAnnotation.assignment_id, DoubleAnnotation.annotator).where(
             DoubleAnnotation.assignment_id.in_([r.id for r in rows]))).all())
     return Counter(name for r in rows for name in (r.annotator_a, r.annotator_b) if (r.id, name) not in done)
+
+
+def left_to_tag_note(engine: Engine, name: str) -> str:
+    """What a removed user leaves to tag in double annotation, per dataset (until handed over, never adjudicated)."""
+    left = left_to_tag(engine, name)
+    return (f"; {name} leaves {', '.join(f'{n} sentence(s) of {d!r}' for d, n in left.items())} to tag in double annotation: "
+            "hand them to someone on the Agreement page") if left else ""
+
+
+def left_to_tag(engine: Engine, name: str) -> dict[str, int]:
+    """Per dataset, the open sentences assigned to ``name`` that ``name`` has not tagged."""
+    theirs = (Assignment.annotator_a == name) | (Assignment.annotator_b == name)
+    tagged = select(DoubleAnnotation.assignment_id).where(DoubleAnnotation.annotator == name)
+    with Session(engine) as session:
+        rows = session.execute(select(Dataset.name, func.count()).join(Assignment, Assignment.dataset_id == Dataset.id).where(
+            theirs, Assignment.adjudicated_at.is_(None), Assignment.id.not_in(tagged)).group_by(Dataset.name)).all()
+    return {dataset: n for dataset, n in sorted(rows)}
 
 
 def reassign(store: CorrectionStore, name: str, to: str, by: User | None) -> list[int]:
@@ -226,7 +244,8 @@ def save_annotation(store: CorrectionStore, sentence: int, tags: Sequence[str], 
     with Session(store.engine) as session, session.begin():
         row = _assignment(session, store, sentence, lock=True)  # not handed to someone else meanwhile (:func:`reassign`)
         if row is None or user.name not in (row.annotator_a, row.annotator_b):
-            raise AgreementError(f"sentence {sentence} is not assigned to {user.name}")
+            raise AgreementError(f"sentence {sentence} is not assigned to {user.name}" + (
+                "" if row is None else f": it is {row.annotator_a}'s and {row.annotator_b}'s (an admin may have handed it on)"))
         if row.adjudicated_at is not None:
             raise AgreementError(f"sentence {sentence} was adjudicated by {row.adjudicated_by}; correct it on the Annotate page")
         mine = session.scalar(select(DoubleAnnotation).where(DoubleAnnotation.assignment_id == row.id,
@@ -339,9 +358,11 @@ def agreement(store: CorrectionStore, open_ones: Sequence[Disagreement] | None =
     sentences are those :func:`disagreements` lists (``open_ones``, where read already), its adjudicated ones those
     settled otherwise than by adoption."""
     by_pair: dict[tuple[str, str], list[tuple[list[str], list[str], str | None]]] = {}
-    for row, a, b in _pairs(store, open_only=False):
-        by_pair.setdefault((row.annotator_a, row.annotator_b), []).append((a.tags, b.tags, row.choice))
-    listed = Counter(d.annotators for d in (disagreements(store) if open_ones is None else open_ones))
+    for row, a, b in _pairs(store, open_only=False):  # a pair is its two names in either order (helper-86: after a
+        flip = row.annotator_b < row.annotator_a      # hand-over, one pair was two rows, each with part of its sentences)
+        by_pair.setdefault(_pair(row.annotator_a, row.annotator_b), []).append((b.tags, a.tags, row.choice) if flip else
+                                                                               (a.tags, b.tags, row.choice))
+    listed = Counter(_pair(*d.annotators) for d in (disagreements(store) if open_ones is None else open_ones))
     result = []
     for pair, items in sorted(by_pair.items()):
         tags_a, tags_b = [a for a, _, _ in items], [b for _, b, _ in items]
@@ -350,6 +371,10 @@ def agreement(store: CorrectionStore, open_ones: Sequence[Disagreement] | None =
         result.append(PairAgreement(pair, len(items), sum(map(len, tags_a)), scores["entity_f1"], scores["kappa"],
                                     scores["per_type"], listed[pair], adjudicated))
     return result
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
 
 
 def disagreements(store: CorrectionStore) -> list[Disagreement]:

@@ -19,6 +19,7 @@ from ner_core.workbench.agreement import (
     assigned_to,
     disagreements,
     kappa,
+    left_to_tag_note,
     pair_agreement,
     reassign,
     save_annotation,
@@ -113,13 +114,31 @@ def test_a_removed_annotators_untagged_sentences_are_handed_to_another_and_their
         reassign(store, "bob", "ann", ROOT)  # ann is the other annotator of every one
     assert untagged(store) == {"ann": 4, "bob": 3}  # refusals change nothing
 
+    assert left_to_tag_note(store.engine, "bob") == ("; bob leaves 3 sentence(s) of 'demo' to tag in double annotation: hand "
+                                                     "them to someone on the Agreement page")  # said on removing bob
     assert reassign(store, "bob", "rita", ROOT) == rest
+    assert left_to_tag_note(store.engine, "bob") == ""
     assert untagged(store) == {"ann": 4, "rita": 3} and assigned_to(store, "rita") == rest
     assert assigned_to(store, "bob") == [tagged]  # bob's tags stay his: ann's and his are adjudicated
     save_annotation(store, rest[0], list(SENTENCES[rest[0]].tags), RITA)
     save_annotation(store, rest[0], list(SENTENCES[rest[0]].tags), ANN)
     [pair] = agreement(store)
     assert pair.annotators == ("ann", "rita") and pair.sentences == 1
+
+
+def test_a_pair_is_one_pair_in_either_order(store):
+    """helper-86: after a hand-over, (ann, rita) and (rita, ann) were two rows, each with part of their sentences."""
+    first = assign(store, 0.5, ("ann", "bob"), ROOT, seed=1)
+    second = assign(store, 1.0, ("rita", "ann"), ROOT)
+    assert reassign(store, "bob", "rita", ROOT) == first
+    for i in first + second:  # ann tags every entity, rita none
+        save_annotation(store, i, list(SENTENCES[i].tags), ANN)
+        save_annotation(store, i, ["O"] * len(SENTENCES[i].words), RITA)
+    [pair] = agreement(store)
+    assert pair.annotators == ("ann", "rita") and pair.sentences == 4 and pair.disagreements == 3  # "Rain fell": alike
+    assert {t: (c["a"], c["b"]) for t, c in pair.per_type.items()} == {"geo": (1, 0), "org": (1, 0), "per": (2, 0), "tim": (1, 0)}
+    with pytest.raises(AgreementError, match=f"sentence {first[0]} is not assigned to bob: it is ann's and rita's"):
+        save_annotation(store, first[0], list(SENTENCES[first[0]].tags), BOB)
 
 
 def test_refusals_change_nothing(store):
