@@ -155,8 +155,9 @@ class Vocab:
 
 def shouting(sentence: Sequence[str]) -> bool:
     """Whether ``sentence`` is in capitals throughout: two words or more with letters, and no lower-case letter."""
-    words = [w for w in sentence if any(c.isalpha() for c in w)]
-    return len(words) >= 2 and any(c.isupper() for w in words for c in w) and not any(c.islower() for w in words for c in w)
+    if any(c.islower() for w in sentence for c in w):  # most sentences: the first letters tell
+        return False
+    return sum(any(c.isalpha() for c in w) for w in sentence) >= 2 and any(c.isupper() for w in sentence for c in w)
 
 
 def length_batches(sentences: Sequence[Sequence[str]], size: int) -> Iterator[list[int]]:
