@@ -158,6 +158,8 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
     started = run_cli("train", "--limit", "30", "--out", str(tmp_path / "m"), "--init-from", str(pipeline))
     assert started.returncode == 1 and started.stderr.strip().endswith(
         f"{pipeline} is a voted pipeline, not one model: give one of its taggers ({pipeline / 'strong'} or weak)"), started.stderr
+    piped = run_cli("evaluate", "--data", "-")  # helper-85: "-: no such file"
+    assert piped.returncode == 1 and "-: standard input is not read here: give a file" in piped.stderr
     scored = run_cli("evaluate", "--checkpoint", str(tmp_path / "out"), "--data", missing)  # a folder, but no model: said first
     assert scored.returncode == 1 and "not a checkpoint (no config.json)" in scored.stderr and "no-such-corpus" not in scored.stderr
     bogus = run_cli(*train, "--bogus", "1")  # refused with where train's usage is, not the list of commands

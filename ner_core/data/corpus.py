@@ -240,7 +240,9 @@ def _file(path: str | os.PathLike) -> Path:
     """``path``, refused with the reason unless it is a file."""
     path = Path(path)
     if not path.is_file():
-        raise CorpusError(f"{path}: {'a directory, not a file' if path.is_dir() else 'no such file'}")
+        why = "a directory, not a file" if path.is_dir() else "standard input is not read here: give a file, whose suffix " \
+            "names its format" if str(path) == "-" else "no such file"
+        raise CorpusError(f"{path}: {why}")
     return path
 
 
