@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Hashable
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from ner_core.quality.walk_session import WalkSession
 from ner_core.storage.entity_types import guidelines
 from ner_core.storage.store import CorrectionStore
-from pages.keyboard_annotator import keyboard_annotator
+from pages.keyboard_annotator import keyboard_annotator, outage
 from pages.render import type_colours
 from pages.ui import dataset_types
 
@@ -25,8 +26,21 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
     at = st.query_params.get(AT)
     session.start((dataset, search), numbers, int(at) if at and at.isdigit() else None)  # a reload: where it was
 
+    def on_ops() -> None:
+        session.apply((st.session_state[KEY] or {}).get("ops") or [], store, author)
+
     @st.fragment
     def view() -> None:  # a decision reruns only this part of the page
+        try:
+            data = annotator_data()
+        except DBAPIError as err:  # the annotator stays, and with it the decisions not stored yet (helper-87)
+            outage(err, KEY, on_ops, mode="walk", split="", acked=session.acked, refused=session.refused, dataset=dataset,
+                   author=author)
+            return
+        keyboard_annotator(data, KEY, on_ops)
+
+    def annotator_data() -> dict:
+        """What the annotator shows: the sentence on screen and the next ones, read from the database."""
         ahead, conflict = session.ahead(store, author) if session.conflict is None else [], session.conflict
         if ahead:
             st.query_params[AT] = str(ahead[0])  # the address keeps the place
@@ -35,7 +49,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
         guesses = _suggestions(model_label, model, words)
         message = session.pop_message()
         types = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
-        keyboard_annotator({
+        return {
             "items": [{"item": i, "sentence": i, "version": states[i].version, "words": words[i], "tags": states[i].tags,
                        "suggestion": guesses.get(i, states[i].tags), "flagged": [0, 0], "score": None,
                        "source": _where(parts.get(i, "train")),
@@ -45,7 +59,7 @@ def keyboard_walk(dataset: str, store: CorrectionStore, numbers: list[int], sear
             "open": session.left(), "split": "", "evaluation": False, "author": author, "types": types,
             "colours": type_colours(types), "guidelines": guidelines(store), "empty": "The end of the sentences found: search again above.",
             "conflict": conflict.shown(conflict.item, store.words(conflict.item)) if conflict else None,
-        }, KEY, lambda: session.apply((st.session_state[KEY] or {}).get("ops") or [], store, author))
+        }
 
     view()
 

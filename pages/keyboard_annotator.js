@@ -182,7 +182,7 @@ export default function (component) {
     if (conflict) { root.replaceChildren(bar, ...conflictView()); return; }
     if (!it) {
       const waiting = s.pending.length || s.undoing;
-      const what = waiting ? "The next items are on their way…"
+      const what = data.outage ? data.outage : waiting ? "The next items are on their way…"
                  : open > 0 ? `${open.toLocaleString()} open item(s) are held by colleagues' pages (for up to 5 minutes `
                                    + "after they last showed them); they come back here when released: reload then."
                  : data.empty ? data.empty

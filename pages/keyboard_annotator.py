@@ -15,6 +15,7 @@ versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends
 nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent), ``data["back"]`` (the id of an op
 refused for good whose item the server now sends first, with the tags it keeps: shown at once unless an edit is open),
 ``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload),
+``data["outage"]`` (why nothing can be read: said in place of the item),
 ``data["guidelines"]`` (type -> what it covers: the legend's tooltips), ``data["mode"]`` (names that storage for a source other than the pool or a split's queue) and ``data["empty"]`` (said
 when nothing is left).
 
@@ -25,10 +26,12 @@ sentence is clicked or Esc pressed.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
+from ner_core.storage.store import database_failure
 from pages.sign_in import rerun_if_signed_out, signed_in
 
 HERE = Path(__file__).parent
@@ -36,6 +39,19 @@ CSS = (HERE / "keyboard_annotator.css").read_text(encoding="utf-8")  # scoped by
 JS = (HERE / "keyboard_annotator.js").read_text(encoding="utf-8")  # the script: keys, rendering, sending decisions
 
 _COMPONENT = st.components.v2.component("ner_keyboard_annotator", css=CSS, js=JS, isolate_styles=False)
+
+
+def outage(err: DBAPIError, key: str, on_ops: Callable[[], None], **kept: Any) -> None:
+    """The annotator while the database cannot be read: no item, and why. ``kept`` (``dataset``, ``author``, ``split``,
+    ``pool`` or ``mode``, ``acked``, ``refused``) names the tab's unconfirmed decisions as the page does, so that it keeps
+    them, resends them until the database is back and asks before a leave (helper-87: a traceback took the annotator's
+    place, and a tab closed then lost them)."""
+    acked, sent = set(kept.get("acked", ())), (st.session_state.get(key) or {}).get("ops") or []
+    refused = {**kept.pop("refused", {}), **{op["id"]: f"Not saved: {database_failure(err)}." for op in sent
+                                             if isinstance(op, dict) and op.get("id") not in acked}}  # said on its status line
+    why = (f"Nothing can be read or saved: {database_failure(err)}. Decisions you made are kept in this tab and sent again "
+           "until it is back: keep the tab open (a reload sends them too, once it is back).")
+    keyboard_annotator({"items": [], "types": [], "colours": {}, "open": 0, "outage": why, "refused": refused, **kept}, key, on_ops)
 
 
 def keyboard_annotator(data: dict, key: str, on_ops: Callable[[], None]) -> None:

@@ -1,5 +1,6 @@
 """New text: a dataset's pool of unlabelled sentences, best first, annotated by keyboard into the training split."""
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from ner_core.storage.pool import OPEN, Pool, PoolItem
 from ner_core.storage.entity_types import guidelines
@@ -11,7 +12,7 @@ from ner_core.workbench.pool_rank import PoolRankSpec, ranking_model
 from ner_core.workbench.registry import active_id
 from pages.author import author_name
 from pages.job_controls import followed_job, started
-from pages.keyboard_annotator import keyboard_annotator
+from pages.keyboard_annotator import keyboard_annotator, outage
 from pages.models import load_model
 from pages.pool_discards import discards
 from pages.pool_intake import intake
@@ -104,13 +105,23 @@ def note(item: PoolItem, model: str) -> str:
 @st.fragment
 def queue_view() -> None:
     """The counts, the sentence on screen and the next ones; a decision reruns only this part of the page."""
-    message, conflict = session.pop_message(), session.conflict  # an add refused: mine against the one stored first
-    counts, ahead = pool.counts(), session.ahead(pool, author) if conflict is None else []
+    try:
+        counts, data = annotator_data()
+    except DBAPIError as err:  # the annotator stays, and with it the decisions not stored yet (helper-87)
+        outage(err, KEY, on_ops, pool=True, acked=session.acked, refused=session.refused, dataset=dataset, author=author)
+        return
     for column, (label, state) in zip(st.columns(3), (("Open", "open"), ("Added to the corpus", "added"), ("Discarded", "discarded"))):
         column.metric(label, f"{counts[state]:,}")
+    keyboard_annotator(data, KEY, on_ops)
+
+
+def annotator_data() -> tuple[dict[str, int], dict]:
+    """The pool's counts, and what the annotator shows (the sentence on screen and the next ones, read from the database)."""
+    message, conflict = session.pop_message(), session.conflict  # an add refused: mine against the one stored first
+    counts, ahead = pool.counts(), session.ahead(pool, author) if conflict is None else []
     tags, model = suggestions(ahead)
     types = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
-    keyboard_annotator({
+    return counts, {
         "pool": True,
         "items": [{"item": i.id, "sentence": i.id, "version": 0, "words": list(i.words), "tags": back[0] if back else tags[i.id],
                    "suggestion": tags[i.id], "flagged": [0, 0], "source": f"{i.source}, sentence {i.line}",
@@ -121,7 +132,7 @@ def queue_view() -> None:
         "open": counts[OPEN], "split": "train", "evaluation": False,
         "author": author, "types": types, "colours": type_colours(types), "guidelines": guidelines(store),
         "conflict": conflict.shown((added := pool.item(conflict.item)).corpus_index, added.words) if conflict else None,
-    }, KEY, on_ops)
+    }
 
 
 queue_view()

@@ -1,21 +1,17 @@
 """Review queue: suspicious annotations one at a time, decided by keyboard; the next one at once."""
 import streamlit as st
+from sqlalchemy.exc import DBAPIError
 
 from ner_core.storage.entity_types import guidelines
-
-from ner_core.quality.issue_scores import CrossValJobSpec
 from ner_core.quality.review_queue import MODEL, SOURCES, SPLITS, QueueItem
 from ner_core.quality.review_session import ReviewSession, fill_review_queue, flags_computed, item_words, open_elsewhere
-from ner_core.storage.users import refusal
-from ner_core.training.cross_val import CrossValConfig, fold_caution
-from ner_core.training.recipes import RECIPES
 from ner_core.workbench.correction_review import rejections
-from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job, start_job
-from ner_core.workbench.registry import available_models, recipe_line
+from ner_core.workbench.jobs import ACTIVE, job_status, latest_job
+from ner_core.workbench.registry import available_models
 from pages.author import author_name
-from pages.job_controls import followed_job, started
-from pages.keyboard_annotator import keyboard_annotator
+from pages.keyboard_annotator import keyboard_annotator, outage
 from pages.models import load_model
+from pages.review_cross_val import cross_validation
 from pages.render import annotate_link, plain, remember, type_colours
 from pages.sign_in import current_user, signed_in
 from pages.ui import REVIEW_FIRST_SPLIT, correction_store, current_dataset, dataset_types, review_queue, split_parts
@@ -41,39 +37,6 @@ if split != "train":
     st.info(f"Corrections on the {split} split are **evaluation only**: retraining learns from the train split.")
 
 
-def cross_validation(job: str | None) -> None:
-    """Start (admins) and follow the background job that scores the split out of sample (``job``: its latest run)."""
-    if job is not None:
-        status = followed_job(job, user, "review_cv", lambda s: f"Last run {job} ({started(s)}): {s['state']}"
-                              + (f" ({s.get('error')})" if s.get("error") else ""))
-        result = status.get("result") or {}
-        if result.get("recipe"):
-            st.caption(f"Scored the {result['split']} split ({result['sentences']:,} sentences); fold models: "
-                       f"{recipe_line(result['recipe'])}")
-            if caution := fold_caution(result["recipe"]):
-                st.warning(f"Model flags of this run: {caution}.")
-    why = refusal(user, "retrain") or busy()  # one job at a time, of any dataset
-    left, right = st.columns(2)
-    recipe = left.selectbox("Fold models' recipe", RECIPES, key="review_cv_recipe",
-                            help="auto trains GloVe, GloVe + frozen MiniLM features and fine-tuned MiniLM on the first "
-                                 "fold, and the active tagger briefly where it never saw the split, and keeps the best "
-                                 "for every fold (README: Choosing a recipe)")
-    budget = right.number_input("Time for auto's recipe choice (minutes)", 5, 24 * 60, 60, key="review_cv_budget",
-                                help="auto skips a recipe whose five fold models would not finish within this time")
-    if st.button("Score the split out of sample (5 folds, a background job)", key="review_cross_val",
-                 disabled=why is not None, help=why):
-        try:
-            config = CrossValConfig(folds=5, recipe=recipe, budget_minutes=float(budget))
-            taggers = list(available_models(dataset, single=True).values())  # auto may start from the active tagger
-            init_from = taggers[0] if taggers and recipe == "auto" else None
-            start_job("cross-val", CrossValJobSpec(dataset, split, config, init_from), dataset, user)
-            st.toast("Started: the queue takes its flags when it has finished.")
-            st.rerun()  # its progress in place of the button
-        except (JobError, ValueError) as err:
-            st.error("Not started:")
-            st.text(str(err))
-
-
 with st.spinner("Filling the queue (once per source)…"):
     fill_review_queue(queue, split_parts(dataset), split, list(available_models(dataset, single=True).values()), load_model)
 uncomputed = MODEL in (sources or SOURCES) and not flags_computed(queue, split, split_parts(dataset)[split])
@@ -83,7 +46,7 @@ if uncomputed:
 scoring = (cv_job := latest_job(dataset, "cross-val")) is not None and job_status(cv_job)["state"] in ACTIVE
 with st.expander("Model flags: 5 taggers, each scoring the sentences it never saw (cross-validated label issues)",
                  expanded=uncomputed and scoring):  # open while its job runs: the progress (not another's: helper-80); else the item comes first
-    cross_validation(cv_job)
+    cross_validation(dataset, split, user, cv_job)
 session: ReviewSession = st.session_state.setdefault("review_session", ReviewSession())
 
 
@@ -116,24 +79,12 @@ def annotate_alike(item: QueueItem) -> None:
 @st.fragment
 def queue_view() -> None:
     """The item on screen and the next ones; a decision reruns only this part of the page."""
-    message = session.pop_message()  # the last decision's outcome, on the annotator's status line
-    conflict = conflict_data()
-    ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author) if conflict is None else ([], [])
-    states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
-    rejected = rejections(store, [i.id for i in ahead])  # back because a reviewer rejected a decision on it: said so
-    keys = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
-    keyboard_annotator({
-        "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,
-                   "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags),
-                   "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested, "source": i.source,
-                   "detail": " · ".join(filter(None, (i.note, rejected.get(i.id), i.changed_since(states[i.sentence])))),
-        "score": i.score if i.source == MODEL else None} for i in ahead],
-        "acked": session.acked, "refused": session.refused, "dataset": dataset, "message": {"kind": message[0], "text": message[1]} if message else None,
-        "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
-        "author": author, "types": keys, "colours": type_colours(keys), "guidelines": guidelines(store), "conflict": conflict,
-        "decided": session.decided[(dataset, split)],
-        "elsewhere": open_elsewhere(queue, split, chosen_types, sources, not uncomputed) if not ahead and conflict is None else None,
-    }, KEY, on_ops)
+    try:
+        data, ahead, upcoming = annotator_data()
+    except DBAPIError as err:  # the annotator stays, and with it the decisions not stored yet (helper-87)
+        outage(err, KEY, on_ops, acked=session.acked, refused=session.refused, dataset=dataset, split=split, author=author)
+        return
+    keyboard_annotator(data, KEY, on_ops)
     if not ahead:
         return
     item = ahead[0]
@@ -144,5 +95,28 @@ def queue_view() -> None:
     st.text("\n".join(f"{i.sentence:>7}  {f'{i.score:.3f}' if i.source == MODEL else '  -  '}  {i.source:<11}  {i.given} -> "
                       f"{i.suggested}  {item_words(store, i)}"
                       for i in (ahead[1:] + upcoming)[:8]) or "(nothing else)")
+
+
+def annotator_data() -> tuple[dict, list[QueueItem], list[QueueItem]]:
+    """What the annotator shows (the item on screen and the next ones, read from the database), and the items."""
+    message = session.pop_message()  # the last decision's outcome, on the annotator's status line
+    conflict = conflict_data()
+    ahead, upcoming = session.ahead(queue, split, chosen_types, sources, author) if conflict is None else ([], [])
+    states = store.snapshots(i.sentence for i in ahead)  # each item's tags with the version they are at
+    rejected = rejections(store, [i.id for i in ahead])  # back because a reviewer rejected a decision on it: said so
+    keys = list(dataset_types(dataset))  # read on each decision: a type an admin removed leaves the legend
+    return ({
+        "items": [{"item": i.id, "sentence": i.sentence, "version": (now := states[i.sentence]).version,
+                   "words": list(store.original[i.sentence].words), "tags": now.tags, "suggestion": i.apply(now.tags),
+                   "flagged": [i.start, i.end], "given": i.given, "suggested": i.suggested, "source": i.source,
+                   "detail": " · ".join(filter(None, (i.note, rejected.get(i.id), i.changed_since(states[i.sentence])))),
+        "score": i.score if i.source == MODEL else None} for i in ahead],
+        "acked": session.acked, "refused": session.refused, "dataset": dataset, "message": {"kind": message[0], "text": message[1]} if message else None,
+        "open": queue.count(split, chosen_types, sources), "split": split, "evaluation": split != "train",
+        "author": author, "types": keys, "colours": type_colours(keys), "guidelines": guidelines(store), "conflict": conflict,
+        "decided": session.decided[(dataset, split)],
+        "elsewhere": open_elsewhere(queue, split, chosen_types, sources, not uncomputed) if not ahead and conflict is None else None,
+    }, ahead, upcoming)
+
 
 queue_view()

@@ -120,3 +120,38 @@ def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpu
     store = CorrectionStore(engine, "default", small_corpus)
     assert store.tags(3)[0] == "B-org" and store.history(3)[0]["author"] == "ines"
     engine.dispose()
+
+
+def test_keys_pressed_during_an_outage_stay_in_the_tab_and_are_stored_once_it_is_back(server, small_corpus):
+    """helper-87: a traceback took the review queue's annotator away, and with it the resending of its decisions and
+    the question before a leave: a tab closed then lost them."""
+    from playwright.sync_api import expect, sync_playwright
+
+    from ner_core.quality.review_queue import KEPT, ReviewQueue
+
+    base, url = server
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(120_000)
+            page.goto(base + "/review")
+            page.locator(".ka[data-state='ready']").wait_for()
+            item = int(page.locator(".ka").get_attribute("data-item"))
+            reachable(url, False)
+            try:
+                page.keyboard.press("g")
+                expect(page.locator(".ka .status")).to_contain_text("Not saved: the database failed or cannot be reached")
+                expect(page.locator(".ka .head")).to_contain_text("Decisions you made are kept in this tab")
+                assert page.locator(".ka").get_attribute("data-pending") == "1"
+                assert page.get_by_test_id("stException").count() == 0  # no traceback in the annotator's place
+            finally:
+                reachable(url, True)
+            page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'", timeout=120_000)  # resent
+            page.locator(".ka[data-state='ready']").wait_for()
+        finally:
+            browser.close()
+    engine = make_engine(url)
+    decided = [d for d in ReviewQueue(CorrectionStore(engine, "default", small_corpus)).decisions() if d["item"] == item]
+    assert [d["action"] for d in decided] == [KEPT]  # stored once
+    engine.dispose()
