@@ -162,6 +162,8 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
     assert piped.returncode == 1 and "-: standard input is not read here: give a file" in piped.stderr
     scored = run_cli("evaluate", "--checkpoint", str(tmp_path / "out"), "--data", missing)  # a folder, but no model: said first
     assert scored.returncode == 1 and "not a checkpoint (no config.json)" in scored.stderr and "no-such-corpus" not in scored.stderr
+    typo = run_cli("predict", "--bogus")  # helper-78: "one of the arguments --text --data is required"
+    assert (typo.returncode, typo.stderr) == (2, "error: unrecognized arguments: --bogus (python -m ner_core predict --help: the usage)\n")
     bogus = run_cli(*train, "--bogus", "1")  # refused with where train's usage is, not the list of commands
     assert (bogus.returncode, bogus.stderr) == (2, "error: unrecognized arguments: --bogus 1 (python -m ner_core train --help: the usage)\n")
 

@@ -16,7 +16,13 @@ from . import label_issues, study, tag, team, train
 class Parser(argparse.ArgumentParser):
     """An argument parser whose refusal is one line, as every other refusal of the command line (its usage: ``--help``)."""
 
+    argv: Sequence[str] = ()  # the command line being parsed (:func:`main`)
+
     def error(self, message: str):
+        unknown = [a for a in Parser.argv if a.startswith("-") and a != "-" and a.split("=")[0] not in self._option_string_actions
+                   and not a.lstrip("-").replace(".", "", 1).isdigit()]
+        if message.startswith(("the following arguments are required", "one of the arguments")) and unknown:
+            message = f"unrecognized arguments: {' '.join(unknown)}"  # the typo, not what it left out (helper-78: predict --bogus)
         self.exit(2, f"error: {message} (python -m ner_core{self.prog.removeprefix('python -m ner_core')} --help: the usage)\n")
 
 
@@ -46,6 +52,7 @@ def stop_on_sigterm() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
+    Parser.argv = list(sys.argv[1:] if argv is None else argv)
     args, unknown = build_parser().parse_known_args(argv)
     if unknown:
         args.command_parser.error(f"unrecognized arguments: {' '.join(unknown)}")
