@@ -81,7 +81,8 @@ export default function (component) {
   store();
   if (s.undoing && acked.has(s.undoing)) { s.undoing = null; s.view = null; }  // show what the undo brought back
   const decided = new Set(s.pending.filter(op => op.kind !== "undo").map(op => op.item));
-  const items = data.items.filter(it => !decided.has(it.item));
+  if (!data.outage) s.held = data.items;  // an outage sends none: the ones held stay on screen, decided as ever (helper-88)
+  const items = (data.outage ? s.held || [] : data.items).filter(it => !decided.has(it.item));
   let conflict = data.conflict && !decided.has(data.conflict.item) ? data.conflict : null;  // until o or t answers it
   if (s.view) {  // keep the item on screen (and its edit) while the server still offers it at the same version
     const same = items.find(it => it.item === s.view.item);
@@ -110,6 +111,7 @@ export default function (component) {
     return op;
   }
   function resend() {  // every op not confirmed, again; the attempt number makes it a new value (the server applies an id once)
+    if (s.answeredAt >= s.sentAt) s.unansweredSince = Date.now();  // the sends since the last answer: none answered yet
     s.sentAt = Date.now();
     s.attempt += 1;
     setStateValue("ops", s.pending.map(o => ({ ...o, attempt: s.attempt })));
@@ -161,7 +163,8 @@ export default function (component) {
     const note = s.dropped ? ` (${s.dropped} was not applied: press it again ${s.undoing ? "once the undone item is back" : current() ? "now" : "once the next item shows"})` : "";
     if (s.undoing) return "Undoing…" + note;
     const waiting = s.pending.length, why = failed();
-    if (why) return `${why} Retrying in a few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).`;
+    if (why) return `${why} Retrying in a few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).` + note;
+    if (data.outage) return data.outage + note;
     if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…` + note;
     return (data.message ? data.message.text : "") + note;
   }
@@ -175,7 +178,7 @@ export default function (component) {
     root.dataset.author = data.author;
     root.dataset.state = conflict ? "conflict" : s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
     const hint = el("div", "paused" + (paused() ? " on" : ""), "Keys paused: click the sentence or press Esc");
-    const status = el("div", "status " + (failed() ? "error" : s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")),
+    const status = el("div", "status " + (failed() || data.outage ? "error" : s.pending.length || s.undoing ? "" : (data.message ? data.message.kind : "")),
                       statusText());
     const bar = el("div", "bar");
     bar.append(status, hint);
@@ -361,7 +364,7 @@ export default function (component) {
   function recover() {
     // A restarted server does not know this page's fragment and drops what it sends: once the server is up again,
     // reload; the decisions kept in the tab are sent at load (an undo is not kept: press u again if it did not happen).
-    if (s.reloading || Date.now() - s.answeredAt < RELOAD_AFTER_MS) return;
+    if (s.reloading || s.answeredAt >= s.sentAt || Date.now() - s.unansweredSince < RELOAD_AFTER_MS) return;  // sends unanswered
     s.reloading = true;
     fetch(new URL("_stcore/health", location.href), { cache: "no-store" })
       .then(answer => { if (answer.ok) location.reload(); else s.reloading = false; })

@@ -15,7 +15,8 @@ versions, the differing tokens outlined, until ``o`` or ``t`` (or a click) sends
 nothing is left), ``data["refused"]`` (op id -> why the database refused it: shown, and resent), ``data["back"]`` (the id of an op
 refused for good whose item the server now sends first, with the tags it keeps: shown at once unless an edit is open),
 ``data["dataset"]`` (with it, unconfirmed decisions are kept in the tab's sessionStorage and resent after a reload),
-``data["outage"]`` (why nothing can be read: said in place of the item),
+``data["outage"]`` (why nothing can be read: said, while the items the tab holds stay on screen),
+``data["heard"]`` (the last resend the server saw: an answer, so that a page kept waiting by an outage does not reload),
 ``data["guidelines"]`` (type -> what it covers: the legend's tooltips), ``data["mode"]`` (names that storage for a source other than the pool or a split's queue) and ``data["empty"]`` (said
 when nothing is left).
 
@@ -58,4 +59,6 @@ def keyboard_annotator(data: dict, key: str, on_ops: Callable[[], None]) -> None
     """Mount the annotator; ``on_ops`` runs when a key adds a decision (read ``st.session_state[key]["ops"]``), while
     the session is signed in."""
     rerun_if_signed_out()
-    _COMPONENT(key=key, data=data, on_ops_change=signed_in(on_ops), height="content")
+    sent = (st.session_state.get(key) or {}).get("ops") or []
+    heard = max((op.get("attempt", 0) for op in sent if isinstance(op, dict)), default=0)  # new on each resend: the page
+    _COMPONENT(key=key, data={**data, "heard": heard}, on_ops_change=signed_in(on_ops), height="content")  # sees an answer

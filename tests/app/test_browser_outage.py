@@ -138,20 +138,25 @@ def test_keys_pressed_during_an_outage_stay_in_the_tab_and_are_stored_once_it_is
             page.goto(base + "/review")
             page.locator(".ka[data-state='ready']").wait_for()
             item = int(page.locator(".ka").get_attribute("data-item"))
+            page.evaluate("window.__sameTab = true")  # gone if the page reloads itself
             reachable(url, False)
             try:
                 page.keyboard.press("g")
                 expect(page.locator(".ka .status")).to_contain_text("Not saved: the database failed or cannot be reached")
-                expect(page.locator(".ka .head")).to_contain_text("Decisions you made are kept in this tab")
                 assert page.locator(".ka").get_attribute("data-pending") == "1"
                 assert page.get_by_test_id("stException").count() == 0  # no traceback in the annotator's place
+                second = page.locator(".ka[data-state='ready']").get_attribute("data-item")  # helper-88: the items held
+                assert int(second) != item  # stay on screen, and a key decides the next one
+                page.keyboard.press("g")
+                expect(page.locator(".ka")).to_have_attribute("data-pending", "2")
+                page.wait_for_timeout(25_000)  # helper-88: after 20 s the page reloaded itself and could not be drawn
+                assert page.evaluate("window.__sameTab === true") and page.locator(".ka").count() == 1
             finally:
                 reachable(url, True)
             page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'", timeout=120_000)  # resent
-            page.locator(".ka[data-state='ready']").wait_for()
         finally:
             browser.close()
     engine = make_engine(url)
-    decided = [d for d in ReviewQueue(CorrectionStore(engine, "default", small_corpus)).decisions() if d["item"] == item]
-    assert [d["action"] for d in decided] == [KEPT]  # stored once
+    decided = ReviewQueue(CorrectionStore(engine, "default", small_corpus)).decisions()
+    assert [d["action"] for d in decided if d["item"] in (item, int(second))] == [KEPT, KEPT]  # each stored once
     engine.dispose()
