@@ -101,12 +101,13 @@ class Vocab:
         return {"words": self.words, "chars": self.chars, "labels": self.labels, "cased": self.cased}
 
     def truecase(self, sentence: Sequence[str]) -> Sequence[str]:
-        """``sentence`` as the training sentences would write it where it is in capitals throughout and this vocabulary
-        knows their forms: a known word in its usual form, an unknown one with a capital first (mostly names), the first
-        word with a capital; else ``sentence`` as it is."""
+        """``sentence`` as the training sentences would write it where it is in capitals (:func:`shouting`) and this
+        vocabulary knows their forms: each word in capitals, if known, in its usual form, else with a capital first (mostly
+        names); the first word with a capital; the other words as they are. Else ``sentence`` as it is."""
         if not self.case_of or not shouting(sentence):
             return sentence
-        out = [self.case_of.get(key := word_key(w), key if key in self.word2id else w[:1] + w[1:].lower()) for w in sentence]
+        out = [self.case_of.get(key := word_key(w), key if key in self.word2id else w[:1] + w[1:].lower()) if w.isupper() else w
+               for w in sentence]
         out[0] = out[0][:1].upper() + out[0][1:]
         return out
 
@@ -153,11 +154,15 @@ class Vocab:
         return found
 
 
+SHOUTED = 0.75  # a sentence whose words with letters are in capitals at least this often is in capitals (a stray "in",
+# a "McCAIN" aside: helper-88)
+
+
 def shouting(sentence: Sequence[str]) -> bool:
-    """Whether ``sentence`` is in capitals throughout: two words or more with letters, and no lower-case letter."""
-    if any(c.islower() for w in sentence for c in w):  # most sentences: the first letters tell
-        return False
-    return sum(any(c.isalpha() for c in w) for w in sentence) >= 2 and any(c.isupper() for w in sentence for c in w)
+    """Whether ``sentence`` is in capitals: two words or more in capitals, and at least :data:`SHOUTED` of its words with
+    cased letters."""
+    upper = sum(w.isupper() for w in sentence)  # a word with cased letters, all capitals
+    return upper >= 2 and upper >= SHOUTED * sum(w.isupper() or any(c.islower() for c in w) for w in sentence)
 
 
 def length_batches(sentences: Sequence[Sequence[str]], size: int) -> Iterator[list[int]]:

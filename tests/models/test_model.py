@@ -170,7 +170,9 @@ def test_a_sentence_in_capitals_is_read_in_the_forms_the_training_sentences_use(
     assert vocab.cased == ["John", "Moscow", "US"]  # "The" once against "the" once: lower case wins a tie
     shouted = ["JOHN", "VISITED", "MOSCOW", "WITH", "US", "TROOPS", "IN", "ZZYZX", "."]
     assert vocab.truecase(shouted) == ["John", "visited", "Moscow", "with", "US", "troops", "In", "Zzyzx", "."]
-    for as_is in (["Talks", "IN", "MOSCOW"], ["NATO"], ["1990", "."], ["北京", "上海"]):  # a lower-case letter, one word, none
+    mixed = ["JOHN", "McCAIN", "VISITED", "MOSCOW", "in", "TROOPS", "WITH", "US", "TALKED", "."]  # helper-88: stray words
+    assert vocab.truecase(mixed) == ["John", "McCAIN", "visited", "Moscow", "in", "troops", "with", "US", "talked", "."]
+    for as_is in (["Talks", "IN", "MOSCOW"], ["NATO"], ["1990", "."], ["北京", "上海"]):  # few capitals, one word, none
         assert vocab.truecase(as_is) is as_is
     torch.testing.assert_close(vocab.encode([shouted]).words, vocab.encode([vocab.truecase(shouted)]).words)
     model = CRFTagger(ModelConfig(word_dim=50, hidden=8, char_dim=4, char_filters=4), vocab)
