@@ -4,7 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, script_done, sign_in, streamlit_app
+from processes import CHROMIUM, ROOT, chromium_page, script_done, sign_in, streamlit_app
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -27,20 +27,12 @@ def server(small_corpus, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(120_000)
-            page.goto(server[0])
-            sign_in(page, "ada", "ada-password")
-            page.get_by_text("Signed in as ada").wait_for()
-            page.wait_for_function("() => document.cookie.includes('ner_session=')")
-            yield page
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        page.goto(server[0])
+        sign_in(page, "ada", "ada-password")
+        page.get_by_text("Signed in as ada").wait_for()
+        page.wait_for_function("() => document.cookie.includes('ner_session=')")
+        yield page
 
 
 def open_annotate(page, base: str, sentence: int) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import fresh_database
-from processes import CHROMIUM, ROOT, launch_chromium, script_done, streamlit_app
+from processes import CHROMIUM, ROOT, chromium_page, launch_chromium, script_done, streamlit_app
 from test_browser_annotate import first_gold_to_org, open_annotate
 
 from ner_core.storage.db import make_engine
@@ -24,6 +24,12 @@ def server(small_corpus, tmp_path_factory):
             {"NER_MODEL": str(ROOT / "checkpoints" / "bilstm_crf"), "NER_DATA_DIR": str(tmp / "data"), "NER_DB_URL": url,
              "NER_CORPUS": str(small_corpus)}) as base:
         yield base, url
+
+
+@pytest.fixture
+def page(server):
+    with chromium_page() as page:
+        yield page
 
 
 def reachable(url: str, on: bool) -> None:
@@ -83,79 +89,63 @@ def test_the_first_save_after_a_server_restart_saves(small_corpus, tmp_path):
     assert store.tags(3)[0] == "B-org" and store.history(3)[0]["author"] == "ines"
 
 
-def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, small_corpus):
-    from playwright.sync_api import sync_playwright
-
+def test_a_save_during_an_outage_keeps_the_edit_and_the_name(server, page, small_corpus):
     base, url = server
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(120_000)
-            open_annotate(page, base, 3)
-            page.get_by_label("Your name").fill("ines")
-            page.get_by_label("Your name").press("Enter")
-            script_done(page)
-            cells = first_gold_to_org(page)
+    open_annotate(page, base, 3)
+    page.get_by_label("Your name").fill("ines")
+    page.get_by_label("Your name").press("Enter")
+    script_done(page)
+    cells = first_gold_to_org(page)
 
-            reachable(url, False)
-            try:
-                page.get_by_role("button", name="Save").click()
-                page.get_by_text("Nothing was saved: the database failed or cannot be reached").wait_for()
-                page.get_by_text("The page cannot be drawn").wait_for()
-                page.get_by_text("open the page again from the sidebar, not by a reload").wait_for()
-                # helper-65: the page's leave guard was not drawn, so a reload, as the message said then, dropped the edit unasked
-                page.wait_for_function("() => window.__nerUnsaved && window.__nerUnsaved.size > 0")
-            finally:
-                reachable(url, True)
-            page.get_by_role("link", name="Annotate").click()
-            page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard (row").wait_for()
-            script_done(page)
-            assert cells.nth(2).inner_text() == "B-org" and page.get_by_label("Your name").input_value() == "ines"
-            page.get_by_role("button", name="Save").click()
-            page.get_by_text("Saved: 1 token(s) changed").wait_for()
-        finally:
-            browser.close()
+    reachable(url, False)
+    try:
+        page.get_by_role("button", name="Save").click()
+        page.get_by_text("Nothing was saved: the database failed or cannot be reached").wait_for()
+        page.get_by_text("The page cannot be drawn").wait_for()
+        page.get_by_text("open the page again from the sidebar, not by a reload").wait_for()
+        # helper-65: the page's leave guard was not drawn, so a reload, as the message said then, dropped the edit unasked
+        page.wait_for_function("() => window.__nerUnsaved && window.__nerUnsaved.size > 0")
+    finally:
+        reachable(url, True)
+    page.get_by_role("link", name="Annotate").click()
+    page.get_by_text("Unsaved edits restored: 1 token(s); Save them or Discard (row").wait_for()
+    script_done(page)
+    assert cells.nth(2).inner_text() == "B-org" and page.get_by_label("Your name").input_value() == "ines"
+    page.get_by_role("button", name="Save").click()
+    page.get_by_text("Saved: 1 token(s) changed").wait_for()
     engine = make_engine(url)
     store = CorrectionStore(engine, "default", small_corpus)
     assert store.tags(3)[0] == "B-org" and store.history(3)[0]["author"] == "ines"
     engine.dispose()
 
 
-def test_keys_pressed_during_an_outage_stay_in_the_tab_and_are_stored_once_it_is_back(server, small_corpus):
+def test_keys_pressed_during_an_outage_stay_in_the_tab_and_are_stored_once_it_is_back(server, page, small_corpus):
     """helper-87: a traceback took the review queue's annotator away, and with it the resending of its decisions and
     the question before a leave: a tab closed then lost them."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     from ner_core.quality.review_queue import KEPT, ReviewQueue
 
     base, url = server
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(120_000)
-            page.goto(base + "/review")
-            page.locator(".ka[data-state='ready']").wait_for()
-            item = int(page.locator(".ka").get_attribute("data-item"))
-            page.evaluate("window.__sameTab = true")  # gone if the page reloads itself
-            reachable(url, False)
-            try:
-                page.keyboard.press("g")
-                expect(page.locator(".ka .status")).to_contain_text("Not saved: the database failed or cannot be reached")
-                assert page.locator(".ka").get_attribute("data-pending") == "1"
-                assert page.get_by_test_id("stException").count() == 0  # no traceback in the annotator's place
-                second = page.locator(".ka[data-state='ready']").get_attribute("data-item")  # helper-88: the items held
-                assert int(second) != item  # stay on screen, and a key decides the next one
-                page.keyboard.press("g")
-                expect(page.locator(".ka")).to_have_attribute("data-pending", "2")
-                page.wait_for_timeout(25_000)  # helper-88: after 20 s the page reloaded itself and could not be drawn
-                assert page.evaluate("window.__sameTab === true") and page.locator(".ka").count() == 1
-            finally:
-                reachable(url, True)
-            page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'", timeout=120_000)  # resent
-        finally:
-            browser.close()
+    page.goto(base + "/review")
+    page.locator(".ka[data-state='ready']").wait_for()
+    item = int(page.locator(".ka").get_attribute("data-item"))
+    page.evaluate("window.__sameTab = true")  # gone if the page reloads itself
+    reachable(url, False)
+    try:
+        page.keyboard.press("g")
+        expect(page.locator(".ka .status")).to_contain_text("Not saved: the database failed or cannot be reached")
+        assert page.locator(".ka").get_attribute("data-pending") == "1"
+        assert page.get_by_test_id("stException").count() == 0  # no traceback in the annotator's place
+        second = page.locator(".ka[data-state='ready']").get_attribute("data-item")  # helper-88: the items held
+        assert int(second) != item  # stay on screen, and a key decides the next one
+        page.keyboard.press("g")
+        expect(page.locator(".ka")).to_have_attribute("data-pending", "2")
+        page.wait_for_timeout(25_000)  # helper-88: after 20 s the page reloaded itself and could not be drawn
+        assert page.evaluate("window.__sameTab === true") and page.locator(".ka").count() == 1
+    finally:
+        reachable(url, True)
+    page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'", timeout=120_000)  # resent
     engine = make_engine(url)
     decided = ReviewQueue(CorrectionStore(engine, "default", small_corpus)).decisions()
     assert [d["action"] for d in decided if d["item"] in (item, int(second))] == [KEPT, KEPT]  # each stored once

@@ -5,7 +5,7 @@ records with both names."""
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, launch_chromium, script_done, shot, sign_in, streamlit_app
+from processes import CHROMIUM, ROOT, chromium_page, script_done, shot, sign_in, streamlit_app
 from test_browser_annotate import settled_box
 
 from ner_core.storage.db import make_engine
@@ -32,16 +32,8 @@ def team_server(small_corpus, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(team_server):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch_chromium(p)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(120_000)
-            yield page
-        finally:
-            browser.close()
+    with chromium_page() as page:
+        yield page
 
 
 def test_annotator_corrects_cannot_retrain_and_a_reviewer_accepts(page, team_server, small_corpus):
