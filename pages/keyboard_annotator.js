@@ -8,7 +8,8 @@ const TYPING = ["textarea", "select", "[contenteditable]:not([contenteditable='f
 const DECIDING = new Set(["accept", "keep", "edit", "discard", "overwrite"]);
 const KEY_OF = { accept: "a", keep: "g", edit: "Enter", discard: "d", skip: "s" };  // a key dropped (helper-84) is named in the status
 const KEYS_DECIDING = new Set(["a", "g", "d", "s", "n", "Enter"]);
-const RETRY_MS = 5000, RETRY_MAX_MS = 60000;  // unconfirmed ops are resent after this, doubling up to the max
+const RETRY_MS = 5000, RETRY_MAX_MS = 15000;  // unconfirmed ops are resent after this, doubling up to the max (helper-89: at
+// 60 s, a decision waited a minute after an outage ended)
 const RELOAD_AFTER_MS = 20000;  // unconfirmed ops and no answer for this long: a restarted server that drops what we send
 function typeOf(tag) { return tag === OUT ? null : tag.slice(2); }
 function spans(tags) {
@@ -46,7 +47,8 @@ function focused() {
 }
 
 export default function (component) {
-  const { data, parentElement, setStateValue } = component;
+  const { parentElement, setStateValue } = component;
+  let data = component.data;
   if (!data || !data.items) return;
   let root = parentElement.querySelector(".ka");
   if (!root) {
@@ -74,6 +76,11 @@ export default function (component) {
     s.sentAt = 0;  // resend them at once
   }
   s.answeredAt = Date.now();  // drawn with the server's data: it answers
+  // An outage sends nothing to show: what the server sent last stays (the items held, the legend, the counts), decided as
+  // ever, with the outage said (helper-88, helper-89)
+  if (!data.outage) s.last = data;
+  else if (s.last) data = { ...s.last, outage: data.outage, acked: data.acked, refused: data.refused, heard: data.heard,
+                            message: null };
   const acked = new Set(data.acked), refused = data.refused || {};
   const before = s.pending.length;
   s.pending = s.pending.filter(op => !acked.has(op.id));
@@ -81,8 +88,7 @@ export default function (component) {
   store();
   if (s.undoing && acked.has(s.undoing)) { s.undoing = null; s.view = null; }  // show what the undo brought back
   const decided = new Set(s.pending.filter(op => op.kind !== "undo").map(op => op.item));
-  if (!data.outage) s.held = data.items;  // an outage sends none: the ones held stay on screen, decided as ever (helper-88)
-  const items = (data.outage ? s.held || [] : data.items).filter(it => !decided.has(it.item));
+  const items = data.items.filter(it => !decided.has(it.item));
   let conflict = data.conflict && !decided.has(data.conflict.item) ? data.conflict : null;  // until o or t answers it
   if (s.view) {  // keep the item on screen (and its edit) while the server still offers it at the same version
     const same = items.find(it => it.item === s.view.item);
@@ -163,8 +169,8 @@ export default function (component) {
     const note = s.dropped ? ` (${s.dropped} was not applied: press it again ${s.undoing ? "once the undone item is back" : current() ? "now" : "once the next item shows"})` : "";
     if (s.undoing) return "Undoing…" + note;
     const waiting = s.pending.length, why = failed();
-    if (why) return `${why} Retrying in a few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).` + note;
-    if (data.outage) return data.outage + note;
+    if (data.outage) return data.outage + note;  // the reason for every decision waiting, said once
+    if (why) return `${why} Retrying every few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).` + note;
     if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…` + note;
     return (data.message ? data.message.text : "") + note;
   }

@@ -134,11 +134,12 @@ def test_keys_pressed_during_an_outage_stay_in_the_tab_and_are_stored_once_it_is
     reachable(url, False)
     try:
         page.keyboard.press("g")
-        expect(page.locator(".ka .status")).to_contain_text("Not saved: the database failed or cannot be reached")
+        expect(page.locator(".ka .status")).to_contain_text("Nothing can be read or saved: the database failed or cannot be reached")
         assert page.locator(".ka").get_attribute("data-pending") == "1"
         assert page.get_by_test_id("stException").count() == 0  # no traceback in the annotator's place
         second = page.locator(".ka[data-state='ready']").get_attribute("data-item")  # helper-88: the items held
         assert int(second) != item  # stay on screen, and a key decides the next one
+        assert page.locator(".ka .legend .swatch").count() > 0  # helper-89: the legend and its type keys went too
         page.keyboard.press("g")
         expect(page.locator(".ka")).to_have_attribute("data-pending", "2")
         page.wait_for_timeout(25_000)  # helper-88: after 20 s the page reloaded itself and could not be drawn
