@@ -22,6 +22,7 @@ from ner_core.storage.users import SESSION_LIFETIME, SignInError, User, has_user
 from pages.cookies import first_read, keep_cookie
 from pages.render import DATASET_KEY, INTERRUPTED, plain
 from pages.drafts import DRAFTS
+from pages.outage_watch import RELOAD_SECONDS, outage_watch
 from pages.tab_guards import APP_RAN, leave_guard, through_app
 
 COOKIE = "ner_session"
@@ -45,7 +46,9 @@ def current_user() -> User | None:
         leave_guard(unsaved, "outage_leave")  # the page's own guard is not drawn: a reload would drop them unasked
         st.error(f"The page cannot be drawn: {database_failure(err)}. Nothing can be read or saved until it is back; then "
                  + ("open the page again from the sidebar, not by a reload: your unsaved grid edits are kept in this "
-                    "browser session, which a reload ends." if unsaved else "reload the page."))
+                    "browser session, which a reload ends." if unsaved else
+                    f"the page is drawn again: it reloads itself every {RELOAD_SECONDS} s."))
+        outage_watch(reload=not unsaved)  # keyboard decisions kept in the tab: said, guarded, and sent once it is back
         st.session_state[INTERRUPTED] = True  # no widget drawn: the next run draws the grid from its draft
         st.stop()
     if not users:

@@ -144,8 +144,13 @@ def test_keys_pressed_during_an_outage_stay_in_the_tab_and_are_stored_once_it_is
         expect(page.locator(".ka")).to_have_attribute("data-pending", "2")
         page.wait_for_timeout(25_000)  # helper-88: after 20 s the page reloaded itself and could not be drawn
         assert page.evaluate("window.__sameTab === true") and page.locator(".ka").count() == 1
+        page.on("dialog", lambda dialog: dialog.accept())  # the reload asks first: yes
+        page.reload()  # helper-89: a page reloaded now drew nothing of the decisions kept, and never came back by itself
+        page.get_by_text("The page cannot be drawn").wait_for()
+        expect(page.get_by_text("2 decisions made with keys are kept in this tab")).to_be_visible()
     finally:
         reachable(url, True)
+    page.locator(".ka").wait_for()  # the page reloads itself until it can be drawn
     page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'", timeout=120_000)  # resent
     engine = make_engine(url)
     decided = ReviewQueue(CorrectionStore(engine, "default", small_corpus)).decisions()
