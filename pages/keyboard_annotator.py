@@ -47,12 +47,9 @@ def outage(err: DBAPIError, key: str, on_ops: Callable[[], None], **kept: Any) -
     ``pool`` or ``mode``, ``acked``, ``refused``) names the tab's unconfirmed decisions as the page does, so that it keeps
     them, resends them until the database is back and asks before a leave (helper-87: a traceback took the annotator's
     place, and a tab closed then lost them)."""
-    acked, sent = set(kept.get("acked", ())), (st.session_state.get(key) or {}).get("ops") or []
-    refused = {**kept.pop("refused", {}), **{op["id"]: f"Not saved: {database_failure(err)}." for op in sent
-                                             if isinstance(op, dict) and op.get("id") not in acked}}  # said on its status line
     why = (f"Nothing can be read or saved: {database_failure(err)}. Decisions you made are kept in this tab and sent again "
-           "until it is back: keep the tab open (a reload sends them too, once it is back).")
-    keyboard_annotator({"items": [], "types": [], "colours": {}, "open": 0, "outage": why, "refused": refused, **kept}, key, on_ops)
+           "until it is back: keep the tab open (a reload sends them too, once it is back).")  # the status line says it
+    keyboard_annotator({"items": [], "types": [], "colours": {}, "open": 0, "outage": why, **kept}, key, on_ops)
 
 
 def keyboard_annotator(data: dict, key: str, on_ops: Callable[[], None]) -> None:

@@ -9,7 +9,7 @@ from typing import Callable, Sequence
 
 from ..data.corpus import CorpusFile, Sentence, default_corpus_path, load_corpus, split_corpus
 from ..data.tags import TagSet
-from ..models.checkpoint_dirs import CheckpointError, checkpoints_dir, is_checkpoint, not_one_model
+from ..models.checkpoint_dirs import PIPELINE_FILE, CheckpointError, checkpoints_dir, is_checkpoint, not_one_model
 
 DEFAULT_MODEL = "bilstm_crf"
 GLOVE_ENCODER = ("--encoder is the encoder of the fused and finetune recipes, and --recipe glove uses none: leave it out, "
@@ -140,11 +140,10 @@ def dataset_model(args: argparse.Namespace, fallback: bool = False) -> Path:
 def _models_in(folder: Path) -> list[str]:
     """The models of a model set: its taggers and pipelines, and a pipeline's own models as ``voted/strong``."""
     found = []
-    for model in sorted(d for d in folder.iterdir() if d.is_dir()):
-        if (model / "config.json").is_file() or (model / "pipeline.json").is_file():
-            found.append(model.name)
-        if (model / "pipeline.json").is_file():
-            found += [f"{model.name}/{d.name}" for d in sorted(model.iterdir()) if (d / "config.json").is_file()]
+    for model in sorted(d for d in folder.iterdir() if is_checkpoint(d)):
+        found.append(model.name)
+        if (model / PIPELINE_FILE).is_file():
+            found += [f"{model.name}/{d.name}" for d in sorted(model.iterdir()) if is_checkpoint(d)]
     return found
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import NamedTuple, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -109,14 +109,19 @@ def _assignment(session: Session, store: CorrectionStore, sentence: int, lock: b
     return session.scalar(query.with_for_update() if lock else query)
 
 
+def _untagged(session: Session, *where) -> list[tuple[int, str]]:
+    """(dataset id, annotator) of each open assignment's annotator who has not tagged it yet, among those ``where`` selects."""
+    rows = session.execute(select(Assignment.id, Assignment.dataset_id, Assignment.annotator_a, Assignment.annotator_b).where(
+        Assignment.adjudicated_at.is_(None), *where)).all()
+    done = set(session.execute(select(DoubleAnnotation.assignment_id, DoubleAnnotation.annotator).where(
+        DoubleAnnotation.assignment_id.in_([r.id for r in rows]))).all())
+    return [(r.dataset_id, name) for r in rows for name in (r.annotator_a, r.annotator_b) if (r.id, name) not in done]
+
+
 def untagged(store: CorrectionStore) -> Counter[str]:
     """How many open sentences each annotator has still to tag."""
     with Session(store.engine) as session:
-        rows = session.execute(select(Assignment.id, Assignment.annotator_a, Assignment.annotator_b).where(
-            Assignment.dataset_id == store.dataset_id, Assignment.adjudicated_at.is_(None))).all()
-        done = set(session.execute(select(DoubleAnnotation.assignment_id, DoubleAnnotation.annotator).where(
-            DoubleAnnotation.assignment_id.in_([r.id for r in rows]))).all())
-    return Counter(name for r in rows for name in (r.annotator_a, r.annotator_b) if (r.id, name) not in done)
+        return Counter(name for _, name in _untagged(session, Assignment.dataset_id == store.dataset_id))
 
 
 def left_to_tag_note(engine: Engine, name: str) -> str:
@@ -128,12 +133,11 @@ def left_to_tag_note(engine: Engine, name: str) -> str:
 
 def left_to_tag(engine: Engine, name: str) -> dict[str, int]:
     """Per dataset, the open sentences assigned to ``name`` that ``name`` has not tagged."""
-    theirs = (Assignment.annotator_a == name) | (Assignment.annotator_b == name)
-    tagged = select(DoubleAnnotation.assignment_id).where(DoubleAnnotation.annotator == name)
     with Session(engine) as session:
-        rows = session.execute(select(Dataset.name, func.count()).join(Assignment, Assignment.dataset_id == Dataset.id).where(
-            theirs, Assignment.adjudicated_at.is_(None), Assignment.id.not_in(tagged)).group_by(Dataset.name)).all()
-    return {dataset: n for dataset, n in sorted(rows)}
+        left = Counter(dataset for dataset, who in _untagged(session, (Assignment.annotator_a == name) | (Assignment.annotator_b == name))
+                       if who == name)
+        names = dict(session.execute(select(Dataset.id, Dataset.name).where(Dataset.id.in_(left))).tuples().all())
+    return {names[d]: n for d, n in sorted(left.items(), key=lambda item: names[item[0]])}
 
 
 def reassign(store: CorrectionStore, name: str, to: str, by: User | None) -> list[int]:
