@@ -67,6 +67,18 @@ def script_done(page, timeout_ms: float = 120_000) -> None:
                            " === 'notRunning'", timeout=timeout_ms, polling=50)
 
 
+def settled_box(page, locator) -> dict:
+    """The box of ``locator`` once two readings 300 ms apart agree: the grid is clicked by position, and the page above
+    it (the entity views, drawn as HTML) may still move it down on a slow first load."""
+    box = locator.bounding_box()
+    for _ in range(20):
+        page.wait_for_timeout(300)
+        again, box = box, locator.bounding_box()
+        if again == box:
+            break
+    return box
+
+
 def launch_chromium(playwright):
     """Debian's Chromium, headless, with the flags this machine's closed network needs."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)

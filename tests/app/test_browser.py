@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from processes import CHROMIUM, launch_chromium, script_done, shot, streamlit_app
+from processes import CHROMIUM, launch_chromium, script_done, settled_box, shot, streamlit_app
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium is not installed")]
 
@@ -60,7 +60,9 @@ def test_correct_a_sentence_and_reload(page, server):
         if gold != predicted:
             break
     assert gold != predicted
-    page.get_by_role("button", name="Accept the prediction").click()
+    accept = page.get_by_role("button", name="Accept the prediction")
+    settled_box(page, accept)  # the grid above may still move it on a slow first draw
+    accept.click()
     page.get_by_text("Prediction accepted").wait_for()
     page.reload()
     page.get_by_text("Gold (current)").wait_for()

@@ -4,7 +4,7 @@ import time
 from pathlib import Path
 
 import pytest
-from processes import CHROMIUM, ROOT, chromium_page, script_done, sign_in, streamlit_app
+from processes import CHROMIUM, ROOT, chromium_page, script_done, settled_box, sign_in, streamlit_app
 
 from ner_core.storage.db import make_engine
 from ner_core.storage.store import CorrectionStore
@@ -40,18 +40,6 @@ def open_annotate(page, base: str, sentence: int) -> None:
     page.goto(f"{base}/annotate?sentence={sentence}")
     page.get_by_text("Gold (current)").wait_for()
     script_done(page)
-
-
-def settled_box(page, locator) -> dict:
-    """The box of ``locator`` once two readings 300 ms apart agree: the grid is clicked by position, and the page above
-    it (the entity views, drawn as HTML) may still move it down on a slow first load."""
-    box = locator.bounding_box()
-    for _ in range(20):
-        page.wait_for_timeout(300)
-        again, box = box, locator.bounding_box()
-        if again == box:
-            break
-    return box
 
 
 def first_gold_to_org(page):
