@@ -1,7 +1,9 @@
-"""Sentences in capitals throughout (headlines, telexes): how the taggers read them, and where mining ranks them.
+"""Sentences in capitals throughout (headlines, telexes) or in headline style: how the taggers read them, and where
+mining ranks them.
 
-1. The test split tagged as it is and upper-cased, by each model, read as written and in the forms its training
-   sentences use (``Vocab.truecase``, the default; "as written" is the same model with its forms taken away).
+1. The test split tagged as it is, upper-cased and in Title Case (each word's first letter a capital), by each model,
+   read as written and in the forms its training sentences use (``Vocab.truecase``, the default; "as written" is the
+   same model with its forms taken away).
 2. A pool of the test split's first ``--pool`` sentences as they are plus ``--capitals`` other test sentences
    upper-cased: how many of those are in the top 100 of ``mine`` (mixed), against their share of the pool.
 
@@ -48,21 +50,21 @@ def main() -> None:
                                                          for s in test[args.pool: args.pool + args.capitals]]
     print(f"test split: {len(test):,} sentences; pool: {args.pool:,} as they are + {args.capitals} upper-cased "
           f"({args.capitals / len(pool):.1%})")
-    print("| model | reading | as it is | upper-cased (P / R) | upper-cased in mine's top 100 |")
-    print("|---|---|---:|---:|---:|")
+    print("| model | reading | as it is | upper-cased (P / R) | Title Case (P / R) | upper-cased in mine's top 100 |")
+    print("|---|---|---:|---:|---:|---:|")
     for name in args.models:
         for reading in ("usual forms (default)", "as written"):
             model = load_any(name)
             if reading == "as written":
                 without_forms(model)
             scores = []
-            for words in ([list(s.words) for s in test], [[w.upper() for w in s.words] for s in test]):
+            for words in ([list(s.words) for s in test], [[w.upper() for w in s.words] for s in test],
+                          [[w[:1].upper() + w[1:] for w in s.words] for s in test]):
                 scores.append(entity_scores(gold, [list(t.tags) for t in model.tag(words)]))
             top = mine(model, pool, "mixed", top=100).items
             shouted = sum(m.sentence >= args.pool for m in top)
-            upper = scores[1]
-            print(f"| {name} | {reading} | {scores[0]['micro_f1']:.4f} | {upper['micro_f1']:.4f} ({upper['micro_precision']:.3f} / "
-                  f"{upper['micro_recall']:.3f}) | {shouted} |")
+            changed = " | ".join(f"{s['micro_f1']:.4f} ({s['micro_precision']:.3f} / {s['micro_recall']:.3f})" for s in scores[1:])
+            print(f"| {name} | {reading} | {scores[0]['micro_f1']:.4f} | {changed} | {shouted} |")
 
 
 if __name__ == "__main__":

@@ -160,7 +160,8 @@ def test_averaging_checkpoints_gives_the_mean_weights_and_refuses_other_architec
 
 
 def test_a_sentence_in_capitals_is_read_in_the_forms_the_training_sentences_use(tmp_path):
-    """helper-83/84: an all-capitals sentence looked like a row of acronyms (0.26 micro F1 on the test split upper-cased)."""
+    """helper-83/84: an all-capitals sentence looked like a row of acronyms (0.26 micro F1 on the test split upper-cased);
+    a headline's capitals like a row of names (0.50 in Title Case)."""
     import json
 
     from ner_core.models.checkpoint import load_checkpoint, save_checkpoint
@@ -175,6 +176,11 @@ def test_a_sentence_in_capitals_is_read_in_the_forms_the_training_sentences_use(
     for as_is in (["Talks", "IN", "MOSCOW"], ["NATO"], ["1990", "."], ["北京", "上海"]):  # few capitals, one word, none
         assert vocab.truecase(as_is) is as_is
     torch.testing.assert_close(vocab.encode([shouted]).words, vocab.encode([vocab.truecase(shouted)]).words)
+    headline = ["John", "Visited", "Moscow", "With", "US", "Troops", "And", "Zzyzx", "Talked", "In", "Anti-US", "1990s"]
+    assert vocab.truecase(headline) == ["John", "visited", "Moscow", "with", "US", "troops", "and", "Zzyzx", "talked", "In",
+                                        "Anti-US", "1990s"]  # usual forms; unknown, short and mixed words as they are
+    for as_is in (["Talked", "With", "Troops"], ["The", "Troops", "Left", "Moscow", "with", "US", "troops"]):
+        assert vocab.truecase(as_is) is as_is  # a headline's three words without the first; its words in lower case
     model = CRFTagger(ModelConfig(word_dim=50, hidden=8, char_dim=4, char_filters=4), vocab)
     save_checkpoint(model, tmp_path / "ck", {})
     assert load_checkpoint(tmp_path / "ck")[0].vocab.truecase(shouted) == vocab.truecase(shouted)
