@@ -36,8 +36,9 @@ def act(what, *args) -> None:
 def do_save(sentence: int, editor: str, drawn: list[str], gold: list[str]) -> str:
     repaired = save_annotation(store, sentence, edited_column(editor, "tag", drawn), user, base=gold)  # the edits at the click
     share = my_share(store, user.name)  # on to the next one to tag
-    st.session_state.agreement_mine = next((s for s in share.open if s > sentence and s not in share.tagged), sentence)
-    return f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})." if repaired else ".")
+    st.session_state.agreement_mine = after = next((s for s in share.open if s > sentence and s not in share.tagged), sentence)
+    return (f"Your tags of sentence {sentence} are saved" + (f" (IOB2 repaired at {repaired})" if repaired else "")
+            + (f"; next to tag: sentence {after}." if after != sentence else "."))
 
 
 def do_adjudicate(sentence: int, tags: list[str], choice: str, version: int) -> str:
@@ -74,7 +75,7 @@ if mine.open:
     final = "final: both of you have tagged it; a reviewer adjudicates where you differ" if sentence in mine.final else None
     st.data_editor(pd.DataFrame({"token": words, "tag": start}), disabled=final is not None or ["token"], key=editor,
                    column_config={"tag": st.column_config.SelectboxColumn("tag", options=store.tagset.labels, required=True)})
-    st.button("Save my tags", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start), gold),
+    st.button(f"Save my tags of sentence {sentence}", key="agreement_save_mine", type="primary", on_click=act, args=(do_save, sentence, editor, list(start), gold),
               disabled=final is not None, help=final)
     st.caption(f"Your tags of sentence {sentence} are {final}." if final else ("Blind: tag every entity yourself. " if
                sentence in mine.blind else "") + "You may save again until the other annotator has saved theirs; then both are final.")

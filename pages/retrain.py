@@ -99,6 +99,8 @@ newest = latest_job(dataset, JOB_KINDS)
 own_running = newest is not None and job_status(newest)["state"] in ACTIVE
 if blocked and not refused and not own_running:  # another dataset's job, or another kind (the Review queue's, New text's)
     st.info(f"Nothing can start now: {blocked}. The start buttons come back when it ends.")
+if not_started := st.session_state.pop("retrain_not_started", None):
+    st.warning(f"Not started: {plain(not_started)}.")
 show_job(dataset, user, refused)
 earlier_jobs(dataset, JOB_KINDS, newest)
 
@@ -137,5 +139,8 @@ if spec is not None:
     try:
         start_training(spec, dataset, user)
         st.rerun()
-    except (JobError, ValueError, RoleError) as err:
+    except JobError as err:  # most often a colleague's job started first: the page drawn again shows it, without a form
+        st.session_state.retrain_not_started = str(err)
+        st.rerun()
+    except (ValueError, RoleError) as err:
         st.error(str(err))

@@ -67,7 +67,7 @@ class StaleSaveError(CorrectionError):
                  advice: str | None = None) -> None:
         self.sentence, self.tags, self.version, self.author = sentence, tags, version, author
         # an undo again would meet their change again: the way out is an edit
-        default = "edit it on Annotate to set back what you still want changed" if what == "undone" else "reload it and redo your change"
+        default = "edit its tags yourself to set back what you still want changed" if what == "undone" else "reload it and redo your change"
         when = "after your save" if what == "undone" else "since you opened it"  # an undo: the save it would take back
         super().__init__(f"sentence {sentence} was changed by {author or 'someone'} {when} "
                          f"(now version {version}); nothing was {what}: {advice or default}")

@@ -216,8 +216,9 @@ def test_an_edit_clicked_straight_into_save_or_take_is_kept(team):
     ann = page("agreement.py", sign_in(store.engine, "ann", "correct horse"))
     ann.selectbox(key="agreement_mine").set_value(0).run()
     edit_and_click(ann, "tag", {2: "B-geo"}, "agreement_save_mine")
-    assert not ann.exception and ann.success[0].value == "Your tags of sentence 0 are saved."
-    assert ann.selectbox(key="agreement_mine").value == 1  # on to the next one to tag
+    assert not ann.exception and ann.success[0].value == "Your tags of sentence 0 are saved; next to tag: sentence 1."
+    assert ann.selectbox(key="agreement_mine").value == 1  # on to the next one to tag, which the button names (helper-91:
+    assert ann.button(key="agreement_save_mine").label == "Save my tags of sentence 1"  # a second click saved it unseen)
     save_annotation(store, 0, ["O", "O", "B-geo"], User("bob", "annotator"))
     admin = page("agreement.py", token)
     [d] = disagreements(store)

@@ -315,6 +315,8 @@ def test_undo_names_its_batch_and_never_reverts_anyone_elses_later_change(store)
                        "your change from being undone; edit sentence 2 on Annotate") as refused:  # not "undo again": it cannot help
         store.undo("ann", batch=mine.batch)
     assert refused.value.tags == ["B-eve", "I-eve", "B-tim"] == store.tags(2)  # nothing undone
+    with pytest.raises(StaleSaveError, match="nothing was undone: edit its tags yourself to set back"):  # not "on Annotate",
+        store.undo("ann", sentence=2, expected_version=store.sentence_version(2) - 1)  # said on Annotate (helper-91)
     store.undo("bob")
     assert store.undo("ann", batch=mine.batch).sentences == [2]  # bob's change undone: ann's may go too
     assert store.tags(2) == list(SENTENCES[2].tags)
