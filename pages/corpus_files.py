@@ -72,10 +72,11 @@ def _import(user: User | None) -> None:
     dev, test = ((part.getvalue(), part.name) if (part := st.session_state.get(f"annotate_upload_{p}")) is not None else None
                  for p in ("dev", "test"))
     if upload is None or (dev is None) != (test is None):  # a click before an upload has arrived: say which, and wait
-        missing = "the corpus file" if upload is None else "the test file" if test is None else "the dev file"
-        st.session_state.annotate_imported = ("warning", f"Not imported: {missing} has not arrived (still uploading?). Once its "
-                                              "name shows under its box, click Import again; give both a dev and a test file, "
-                                              "or neither (the file is then split 80/10/10).", "")
+        missing = "no corpus file" if upload is None else ("a dev file without a test file" if test is None else
+                                                           "a test file without a dev file") + (
+            ": give both (the files' own split) or neither (the corpus file is then split 80/10/10)")  # helper-90: said plainly
+        st.session_state.annotate_imported = ("warning", f"Not imported: {missing}. A file still uploading counts once its name "
+                                              "shows under its box: click Import again then.", "")
         return
     name = (st.session_state.get("annotate_upload_name") or "").strip() or name_for_file(upload.name, dataset_names())
     try:

@@ -61,7 +61,7 @@ def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
     retrain = run_cli("experiments", "--retrain", "--out", str(tmp_path / "rep"))
     assert retrain.returncode == 1 and "--retrain replaces every checkpoint" in retrain.stderr and "--force" in retrain.stderr
     fold_only = run_cli("label-issues", "--init-from", "bilstm_crf", "--top", "1")
-    assert fold_only.returncode == 1 and "--init-from set(s) the fold models of --cross-val K" in fold_only.stderr
+    assert fold_only.returncode == 2 and "--init-from set(s) the fold models of --cross-val K" in fold_only.stderr
     (tmp_path / "folds" / "fold1").mkdir(parents=True)
     (tmp_path / "folds" / "fold1" / "notes.txt").write_text("mine")
     data = tmp_path / "few.conll"
@@ -72,7 +72,7 @@ def test_refusals_that_come_before_any_work(tmp_path, monkeypatch):
     folder = run_cli("evaluate", "--data", str(tmp_path))
     assert folder.returncode == 1 and "a directory, not a file" in folder.stderr
     nameless = run_cli("pool", "add", str(tmp_path / "none.txt"), "--author", " ")
-    assert nameless.returncode == 1 and "--author: give the name" in nameless.stderr
+    assert nameless.returncode == 2 and "--author: give the name" in nameless.stderr
     piped = cli("mine", "--data", "-", "--input", "corpus", "--model", "bilstm_crf", stdin=b"Paris\tB-geo\n")
     assert piped.returncode == 1 and b"a corpus on stdin has no file name" in piped.stderr
 
@@ -89,7 +89,7 @@ def test_a_bad_device_or_recipe_is_refused_before_the_corpus_is_read(tmp_path, m
         recipe = run_cli(*command, "--recipe", "bert")
         assert recipe.returncode == 2 and "unknown recipe 'bert'" in recipe.stderr and "no-such-corpus" not in recipe.stderr
         encoder = run_cli(*command, "--recipe", "glove", "--encoder", "minilm")  # it would be dropped, and recorded as used
-        assert encoder.returncode == 1 and "--recipe glove uses none" in encoder.stderr and "no-such-corpus" not in encoder.stderr
+        assert encoder.returncode == 2 and "--recipe glove uses none" in encoder.stderr and "no-such-corpus" not in encoder.stderr
     shipped = run_cli("train", "--recipe", "bert")  # helper-81: "checkpoints/bilstm_crf already holds a checkpoint" came first
     assert shipped.returncode == 2 and "unknown recipe 'bert'" in shipped.stderr and "already holds" not in shipped.stderr
     monkeypatch.setenv("NER_CHECKPOINTS", str(tmp_path / "none"))
@@ -135,7 +135,7 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
     encoder = run_cli(*train, "--encoder", str(tmp_path))
     assert encoder.returncode == 1 and "not a transformer" in encoder.stderr and "no-such-corpus" not in encoder.stderr
     fused = run_cli(*train, "--init-from", "x", "--recipe", "fused")
-    assert fused.returncode == 1 and fused.stderr.endswith("leave out --init-from\n")  # not --no-word-features
+    assert fused.returncode == 2 and "leave out --init-from (python -m ner_core train --help" in fused.stderr  # not --no-word-features
     out = tmp_path / "out" / "x.xyz"
     (tmp_path / "out").mkdir()
     unknown = run_cli("predict", "--data", missing, "--out", str(out))
@@ -146,7 +146,7 @@ def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):
             assert refused.returncode == 2 and f"--budget: must be in (0, inf), got {budget}" in refused.stderr, refused.stderr
             assert len(refused.stderr.splitlines()) == 1  # helper-78: one line, not 25 of usage above it
     json_lines = run_cli("predict", "--data", missing, "--json")
-    assert json_lines.returncode == 1 and "--json prints the tags of --text" in json_lines.stderr
+    assert json_lines.returncode == 2 and "--json prints the tags of --text" in json_lines.stderr
     ours = tmp_path / "ours"  # helper-85: a checkpoint of this workbench as the encoder: told to pip install transformers
     ours.mkdir()
     (ours / "config.json").write_text(json.dumps({"format_version": 1, "model_type": "crf_tagger", "meta": {}}))
@@ -367,6 +367,8 @@ def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_
     refused = run_cli("datasets", "export", str(tmp_path / "spans.json"), "--dataset", "mine", "--format", "label-studio",
                       "--scheme", "BIOES")
     assert refused.returncode == 1 and "holds entity spans, not tags" in refused.stderr and not (tmp_path / "spans.json").exists()
+    docx = run_cli("datasets", "export", str(tmp_path / "x.docx"), "--dataset", "mine")  # named as given (helper-90)
+    assert docx.returncode == 1 and f"error: {tmp_path / 'x.docx'}: unknown corpus format" in docx.stderr
     archived = run_cli("datasets", "archive", "--dataset", "mine", "--author", "lead")
     assert archived.returncode == 0 and "dataset 'mine' archived: hidden from the app's sidebar" in archived.stdout
     assert run_cli("datasets", "list").stdout.splitlines()[-1].startswith("mine\tarchived by lead on ")

@@ -11,6 +11,7 @@ from typing import Iterator, Sequence
 from ..models.checkpoint_dirs import CheckpointError
 from ..data.corpus import CorpusError
 from . import label_issues, study, tag, team, train
+from .options import FlagError
 
 
 class Parser(argparse.ArgumentParser):
@@ -62,6 +63,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader stopped (``| head``): the rest of the output is not wanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nor written again at exit
         return 0
+    except FlagError as err:  # flags that do not go together: as argparse refuses a wrong flag
+        args.command_parser.error(str(err))
     except (CorpusError, CheckpointError, ValueError, OSError, SQLAlchemyError) as err:  # a file, a disk, a database
         print(f"error: {_plain(err)}", file=sys.stderr)
         return 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ..data.corpus import SPLITS, Sentence, default_corpus_path, read_corpus
 from ..models.checkpoint_dirs import check_replaceable
-from .options import GLOVE_ENCODER, at_least, encoder_spec, existing_model, load_data, load_model, model_args, model_path, recipe_args, refuse_unknown_tags
+from .options import GLOVE_ENCODER, FlagError, at_least, encoder_spec, existing_model, load_data, load_model, model_args, model_path, recipe_args, refuse_unknown_tags
 
 
 def cmd_label_issues(args: argparse.Namespace) -> int:
@@ -17,8 +17,8 @@ def cmd_label_issues(args: argparse.Namespace) -> int:
     fold_only = [flag for flag, given in (("--init-from", args.init_from), ("--recipe", args.recipe), ("--budget", args.budget),
                                           ("--models-dir", args.models_dir), ("--encoder", args.encoder)) if given is not None]
     if fold_only and not args.cross_val:
-        raise ValueError(f"{', '.join(fold_only)} set(s) the fold models of --cross-val K: add --cross-val, or leave "
-                         f"{'it' if len(fold_only) == 1 else 'them'} out to score with --model's tagger")
+        raise FlagError(f"{', '.join(fold_only)} set(s) the fold models of --cross-val K: add --cross-val, or leave "
+                        f"{'it' if len(fold_only) == 1 else 'them'} out to score with --model's tagger")
     cross_val = _cross_val_settings(args) if args.cross_val else None  # refused before the data is read
     split = args.split or ("all" if args.data else "test")
     path = None if cross_val else existing_model(args)
@@ -58,9 +58,9 @@ def _cross_val_settings(args: argparse.Namespace) -> tuple:
 
     recipe = args.recipe or ("warm" if args.init_from else "auto")
     if args.init_from and recipe not in ("warm", "auto"):
-        raise ValueError("--init-from starts every fold model from one checkpoint: leave out --recipe (or give auto)")
+        raise FlagError("--init-from starts every fold model from one checkpoint: leave out --recipe (or give auto)")
     if recipe in ("glove", "warm") and args.encoder:
-        raise ValueError(GLOVE_ENCODER.replace("--recipe glove uses", f"--recipe {recipe} uses"))
+        raise FlagError(GLOVE_ENCODER.replace("--recipe glove uses", f"--recipe {recipe} uses"))
     if recipe == "warm" and not args.init_from and not model_path(args).is_dir():
         raise ValueError(f"--recipe warm starts every fold model from the tagger --model or --checkpoint names, and there is "
                          f"none at {model_path(args)}: give --init-from CKPT or another tagger (one that never saw this data), "

@@ -12,6 +12,12 @@ from ..data.tags import TagSet
 from ..models.checkpoint_dirs import PIPELINE_FILE, CheckpointError, checkpoints_dir, is_checkpoint, not_one_model
 
 DEFAULT_MODEL = "bilstm_crf"
+
+
+class FlagError(ValueError):
+    """Flags that do not go together, or one a command needs: refused as argparse refuses a wrong flag (exit code 2)."""
+
+
 GLOVE_ENCODER = ("--encoder is the encoder of the fused and finetune recipes, and --recipe glove uses none: leave it out, "
                  "or give --recipe fused, finetune or auto")
 

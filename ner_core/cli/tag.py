@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from ..data.corpus import SPLITS, UNLABELLED_KINDS, CorpusError
-from .options import (at_least, check_input, dataset_model, dataset_part, existing_model, load_data, load_model, model_args,
+from .options import (FlagError, at_least, check_input, dataset_model, dataset_part, existing_model, load_data, load_model, model_args,
                       refuse_unknown_tags, text_or_corpus)
 
 MINING_MODEL = "voted"  # mining aims at the rare types: the detector and the weak tagger are needed
@@ -23,7 +23,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     read = None
     if args.dataset is not None:
         if args.data is not None:
-            raise ValueError("--data and --dataset name two sources of sentences: give one")
+            raise FlagError("--data and --dataset name two sources of sentences: give one")
         path = dataset_model(args)
         sentences = dataset_part(args.dataset, split)
     else:
@@ -47,8 +47,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from ..data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
     from ..models.bulk import tag_in_batches, write_tagged
     if args.json and (args.text is None or args.out):
-        raise ValueError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
-                         "write JSON lines already (on stdout, or to a .jsonl file)")
+        raise FlagError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
+                        "write JSON lines already (on stdout, or to a .jsonl file)")
     if args.out:
         _check_output(args.out, args.data)
     path = dataset_model(args) if args.dataset else existing_model(args)

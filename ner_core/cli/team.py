@@ -12,7 +12,7 @@ from ..data.corpus import EXPORTS, SPLITS, UNLABELLED_KINDS
 from ..data.tag_schemes import SCHEMES
 from ..storage.datasets import DEFAULT_DATASET
 from ..storage.users import ROLES
-from .options import at_least, text_or_corpus
+from .options import FlagError, at_least, text_or_corpus
 
 
 def cmd_pool(args: argparse.Namespace) -> int:
@@ -20,7 +20,7 @@ def cmd_pool(args: argparse.Namespace) -> int:
     from ..storage.pool import Pool
 
     if not args.author.strip():
-        raise ValueError("--author: give the name the added sentences are credited to")
+        raise FlagError("--author: give the name the added sentences are credited to")
     pool = Pool(open_dataset(args.dataset))
     if args.action == "add":
         read = text_or_corpus(args, pool.store.token_style)
@@ -80,17 +80,24 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     if args.file is None:  # a usage error, as argparse's own (exit 2)
         args.command_parser.error(f"datasets {args.action} needs the {'corpus ' if args.action == 'import' else ''}FILE")
     if str(args.file) == "-":
-        raise ValueError(f"datasets {args.action} takes a file, not stdin (-): its name tells the format")
+        raise FlagError(f"datasets {args.action} takes a file, not stdin (-): its name tells the format")
     if args.action == "export":
         return _export(args)
     name = args.name if args.name is not None else name_for_file(args.file.name, dataset_names(engine))
     parts = {k: (path, path.name) for k, path in (("dev", args.dev), ("test", args.test)) if path is not None}
     store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
                            log=lambda summary: print(summary, file=sys.stderr), **parts)
-    sizes = ", ".join(f"{len(p):,} {n}" for n, p in zip(SPLITS, store.split_indices()))
-    print(f"imported {len(store.original):,} sentences as dataset {name!r} ({sizes}"
-          + (", the files' own split" if parts else f", {COVERING_SPLIT}") + f"): `pool add --dataset {shlex.quote(name)} FILE` "
-          "adds raw text to it; the app lists it in the sidebar, where Retrain trains its first models")
+    counts = dict(zip(SPLITS, map(len, store.split_indices())))
+    empty = [part for part in SPLITS[1:] if not counts[part]]  # a file of a few sentences: nothing to score on
+    sizes = ", ".join(f"{n:,} {part}" for part, n in counts.items())
+    total = len(store.original)
+    print(f"imported {total:,} sentence{'s' * (total != 1)} as dataset {name!r} ({sizes}"
+          + (", the files' own split" if parts else ", split 80/10/10" if empty else f", {COVERING_SPLIT}")
+          + f"): `pool add --dataset {shlex.quote(name)} FILE` adds raw text to it; the app lists it in the sidebar, where "
+          "Retrain trains its first models")
+    if empty:
+        print(f"note: {' and '.join(empty)} hold{'s' * (len(empty) == 1)} no sentence: a model trained on it has nothing to be "
+              "scored on; import more sentences, or give --dev and --test files", file=sys.stderr)
     return 0
 
 
@@ -99,7 +106,7 @@ def _export(args: argparse.Namespace) -> int:
     from ..storage.datasets import open_dataset
 
     out = args.file
-    fmt = args.format or format_of(out.name)
+    fmt = args.format or format_of(str(out))  # the path as given in any message (helper-90)
     if not out.parent.is_dir():
         raise ValueError(f"{out}: no directory {out.parent}; create it first")
     store = open_dataset(args.dataset)
@@ -120,10 +127,10 @@ def cmd_types(args: argparse.Namespace) -> int:
 
     store = open_dataset(args.dataset)
     if args.action != "list" and not args.name:
-        raise ValueError(f"types {args.action} needs the type's NAME")
+        raise FlagError(f"types {args.action} needs the type's NAME")
     if args.action == "describe":
         if args.text is None:
-            raise ValueError("types describe needs --text (an empty one takes the guideline back)")
+            raise FlagError("types describe needs --text (an empty one takes the guideline back)")
         set_guideline(store, args.name, args.text, args.author)
     if args.action == "add":
         print(f"dataset {args.dataset!r}: added {add_type(store, args.name, args.author)!r}, a rare type: train-method's "
@@ -168,7 +175,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(f"{name}\tremoved on {at:%Y-%m-%d %H:%M} by {by} (was {role}; the name stays theirs: users add {name} --returning)")
         return 0
     if not args.name or (args.action in ("add", "set-role") and not args.role):
-        raise ValueError(f"users {args.action} needs NAME" + (" and --role" if args.action in ("add", "set-role") else ""))
+        raise FlagError(f"users {args.action} needs NAME" + (" and --role" if args.action in ("add", "set-role") else ""))
     if args.action == "add":
         check_new_name(engine, args.name, args.returning)  # name and role checked before asking for a password
         check_role(args.role)

@@ -15,7 +15,7 @@ from ..data.sentence_keys import sentence_key
 from ..data.tags import WEAK_SHARE, TagSet
 from ..models.checkpoint_dirs import check_replaceable, checkpoints_dir
 from ..storage.datasets import DEFAULT_DATASET
-from .options import DEFAULT_MODEL, GLOVE_ENCODER, at_least, between, comma_names, device_arg, encoder_spec, recipe_args, type_margins
+from .options import DEFAULT_MODEL, GLOVE_ENCODER, FlagError, at_least, between, comma_names, device_arg, encoder_spec, recipe_args, type_margins
 
 
 def _expand(types: Sequence[str], tagset: TagSet) -> tuple[str, ...]:
@@ -62,10 +62,10 @@ def _out_dir(args: argparse.Namespace) -> Path:
         out = Path(args.out)
     elif args.name is not None:
         if args.name in ("", ".", "..") or Path(args.name).name != args.name:
-            raise ValueError(f"--name {args.name!r}: give a plain name (no '/' or '..'); for a path use --out DIR")
+            raise FlagError(f"--name {args.name!r}: give a plain name (no '/' or '..'); for a path use --out DIR")
         out = checkpoints_dir() / args.name
     else:
-        raise ValueError("give --name NAME (a checkpoint under checkpoints/ or $NER_CHECKPOINTS) or --out DIR")
+        raise FlagError("give --name NAME (a checkpoint under checkpoints/ or $NER_CHECKPOINTS) or --out DIR")
     check_replaceable(out, args.force)
     return out
 
@@ -143,12 +143,12 @@ def _recipe_choice(args: argparse.Namespace):
                                         ("--no-word-features", getattr(args, "no_word_features", False))) if given]
     if args.recipe is None and (by_hand or args.encoder):
         if args.budget is not None:
-            raise ValueError("--budget bounds the recipes' training: give --recipe")
+            raise FlagError("--budget bounds the recipes' training: give --recipe")
         return None
     if by_hand:
-        raise ValueError(f"--recipe trains new models of its own: leave out {' and '.join(by_hand)}")
+        raise FlagError(f"--recipe trains new models of its own: leave out {' and '.join(by_hand)}")
     if args.recipe == "glove" and args.encoder:
-        raise ValueError(GLOVE_ENCODER)
+        raise FlagError(GLOVE_ENCODER)
     encoder = parse_encoder(encoder_spec(args.encoder))[0] if args.encoder else MINILM
     return RecipeChoice(args.recipe or "auto", args.budget, encoder)
 
@@ -176,7 +176,7 @@ def cmd_train_method(args: argparse.Namespace) -> int:
         if "log" in event:  # a recipe choice's line: printed as it is said
             return
         if event["done"] == 0 and "batch" not in event:  # a stage starts
-            eta = "" if event["eta_seconds"] is None else f"; at most {duration(event['eta_seconds'])} of training left in all"
+            eta = "" if not event["eta_seconds"] else f"; estimated at most {duration(event['eta_seconds'])} left in all"
             recipe = f" ({event['recipe']} recipe)" if event.get("recipe") else ""
             if event["stage"].endswith("timing each recipe"):  # the estimates follow, one line each
                 tqdm.write(f"{event['stage']}{eta.replace(';', ':', 1)}", file=sys.stderr)

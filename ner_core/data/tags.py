@@ -183,12 +183,13 @@ class TagSet:
                  weak: Iterable[str] | None = None) -> "TagSet":
         """A dataset's tag set, by the one rule the app and the CLI share: every type tagged in ``train``
         or ``held_out``; weak: ``weak`` if given, else the types with less than ``weak_share`` of the
-        *training* part's entity mentions (a type seen only in ``held_out`` is weak)."""
+        *training* part's entity mentions. A type seen only in ``held_out`` is not weak: no model learns it, and a weak
+        tagger and a detector for it would learn nothing (helper-90)."""
         train = list(train)
         shares = mention_shares(train)
         types = set(shares) | set(mention_shares(held_out))
         if weak is None:
-            weak = [t for t in types if shares.get(t, 0.0) < weak_share]
+            weak = [t for t, share in shares.items() if share < weak_share]
         return cls(tuple(sorted(types)), frozenset(weak))
 
     @staticmethod

@@ -229,7 +229,8 @@ def train_recipe(
             raise ValueError(f"no recipe fits the budget of {choice.budget_minutes:g} min: "
                              + "; ".join(f"{e['recipe']} {e['skipped']}" for e in tried))
         name, result, model_config, path = best
-        record = {"requested": choice.recipe, "budget_minutes": choice.budget_minutes, "encoder": choice.encoder,
+        encoder = choice.encoder if set(choice.candidates) - {"glove"} else None  # glove alone reads no encoder (helper-90)
+        record = {"requested": choice.recipe, "budget_minutes": choice.budget_minutes, "encoder": encoder,
                   "chosen": name, "candidates": tried, "minutes": round((time.perf_counter() - started) / 60, 2)}
         if out_dir is not None:
             meta = json.loads((path / "config.json").read_text())["meta"] if (path / "config.json").is_file() else {}

@@ -253,7 +253,8 @@ def test_a_name_typed_and_imported_in_one_click_names_the_dataset_and_its_dev_an
     for key, seed, n in (("annotate_upload", 11, 12), ("annotate_upload_dev", 12, 3)):
         app.file_uploader(key=key).set_value((f"{key}.conll", conll_text(n, seed=seed).encode(), "text/plain")).run()
     app.button(key="annotate_import").click().run(timeout=120)  # the test file not there yet (a click during its upload)
-    assert app.sidebar.warning[0].value.startswith("Not imported: the test file has not arrived (still uploading?)")
+    assert app.sidebar.warning[0].value.startswith("Not imported: a dev file without a test file: give both (the files' own "
+                                                   "split) or neither")  # helper-90: "still uploading?" for a box left empty
     app.file_uploader(key="annotate_upload_test").set_value(("test.conll", conll_text(4, seed=13).encode(), "text/plain")).run()
     app.text_input(key="annotate_upload_name").set_value("capsules")
     app.button(key="annotate_import").click().run(timeout=120)  # the name and the click in one run, as a browser sends them

@@ -632,7 +632,7 @@ def test_a_line_break_ends_a_sentence_unless_the_lines_look_wrapped():
         "ugh Monday again", "Introduction to Machine Learning", "Deep Learning",
         "The ministers met in Brussels on Monday , where they agreed on a plan that will be signed in May ."]
     assert read.notes == {"lines read one by one (a line break ends a sentence)": 9,
-                          "lines joined as wrapped text": 4}
+                          "lines read as running text (joined, then split into sentences)": 4}
 
 
 # ---------------------------------------------------------------- tag schemes on writing, tags as written

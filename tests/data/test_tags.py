@@ -122,6 +122,8 @@ def test_one_rule_for_a_datasets_weak_types_shared_by_the_app_and_the_cli(tmp_pa
     _, cli = _training_data(build_parser().parse_args(["train-method", "--data", str(path)]))
     assert store.tagset == cli == rule
     assert TagSet.of_split(parts.train, weak=["per"]).weak == {"per"}  # named weak types win
+    unseen = TagSet.of_split(parts.train, [*parts.val, Sentence(("Kyiv",), ("B-loc",))])
+    assert "loc" in unseen.types and "loc" not in unseen.weak  # never in training: no weak tagger and detector for it (helper-90)
 
 
 def test_one_rule_for_what_a_type_holds():

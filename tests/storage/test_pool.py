@@ -281,7 +281,8 @@ def test_the_datasets_command_imports_a_corpus_whose_pool_then_takes_text(tmp_pa
     corpus.write_text("Aspirin\tB-DRUG\ncures\tO\n\nIbuprofen\tB-DRUG\nhelps\tO\n")
     assert main(["datasets", "import", str(corpus)]) == 0
     said = capsys.readouterr()
-    assert "imported 2 sentences as dataset 'drug notes' (2 train, 0 val, 0 test, split 80/10/10, each type in val and test): `pool add --dataset 'drug notes' FILE`" in said.out
+    assert "imported 2 sentences as dataset 'drug notes' (2 train, 0 val, 0 test, split 80/10/10): `pool add --dataset 'drug notes' FILE`" in said.out
+    assert "note: val and test hold no sentence: a model trained on it has nothing to be scored on" in said.err  # helper-90
     assert "drug notes.conll: conll, utf-8, 2 sentences" in said.err
     assert main(["datasets", "import", str(corpus), "--name", "drug notes"]) == 1
     assert "a dataset named 'drug notes' exists already" in capsys.readouterr().err

@@ -227,7 +227,7 @@ def test_train_cli_replaces_a_checkpoint_only_with_force_and_nothing_else_ever(t
     assert (papers / "thesis.tex").read_text() == "two years of work"
     for name in ("../victim", "a/b", "..", ""):
         refused = run_cli(*warm, "--name", name, checkpoints=tmp_path / "ckpts")
-        assert refused.returncode == 1 and "give a plain name" in refused.stderr, name
+        assert refused.returncode == 2 and "give a plain name" in refused.stderr, name
     assert not (tmp_path / "victim").exists()
     existing = tmp_path / "ckpts" / "mine"
     shutil.copytree(ckpt, existing)
@@ -353,7 +353,7 @@ def test_evaluate_cli_scores_a_dataset_as_the_app_does_with_its_corrections(smal
     assert saved["sentences"] == as_filed["sentences"] == len(test_ids)
     assert saved["per_type"] == expected["per_type"] != as_filed["per_type"]  # the gold as saved, not as filed
     refused = run_cli("evaluate", "--dataset", "default", "--data", str(small_corpus), checkpoints=base / "ckpt")
-    assert refused.returncode == 1 and "--data and --dataset name two sources" in refused.stderr
+    assert refused.returncode == 2 and "--data and --dataset name two sources" in refused.stderr
     unknown = run_cli("evaluate", "--dataset", "default", "--model", "nope", checkpoints=base / "ckpt")
     assert unknown.returncode == 1 and "no model 'nope' in the active set of 'default': give --model one of" in unknown.stderr
     nowhere = run_cli("evaluate", "--dataset", "nosuch", checkpoints=base / "ckpt")  # helper-65: "has no trained model yet"

@@ -69,7 +69,7 @@ def _paragraph(paragraph: list[str], line: int, reading: Reading) -> Iterator[Ra
     """The sentences of a paragraph: of its lines joined, where they look wrapped, else of each line apart."""
     if wrapped(paragraph):
         if len(paragraph) > 1:
-            reading.notes["lines joined as wrapped text"] += len(paragraph)
+            reading.notes["lines read as running text (joined, then split into sentences)"] += len(paragraph)
         yield from _sentences(paragraph, line, reading)
         return
     reading.notes["lines read one by one (a line break ends a sentence)"] += len(paragraph)
