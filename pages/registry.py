@@ -7,7 +7,7 @@ from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.workbench.registry import SHIPPED, activate, entry_line, entry_rows, load_index, roll_back, roll_back_target, shipped_score
 from ner_core.workbench.retrain import added_since_active, corrected_since_active, corrections_by_split
-from pages.sign_in import current_user
+from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset
 
 st.title("Registry")
@@ -53,27 +53,29 @@ if details := entry_line(index, choice):
 target = roll_back_target(index, dataset)
 
 
-def act(entry: str | None) -> None:
-    """Activate ``entry`` (None: roll back to ``target``); the Entry box then shows the active one (set here, in the
-    click's callback: a value set after the box is drawn, or dropped, left the browser showing the old one: helper-80)."""
+@signed_in
+def act(entry: str | None, shown: str) -> None:
+    """Activate ``entry`` (None: roll back from ``shown``, the active entry on screen); the Entry box then shows the active
+    one (set here, in the click's callback: a value set after the box is drawn, or dropped, left the browser showing the
+    old one: helper-80)."""
     try:
         if entry:
             activate(entry, user, dataset)
+            what = f"Activated {entry}"
         else:
-            roll_back(user, dataset)
+            what = f"Rolled back to {(entry := roll_back(user, dataset, active=shown))}"  # what is active now (helper-92)
     except (CheckpointError, RoleError, StorageWriteError) as err:
         st.session_state.registry_error = str(err)
         return
-    what = f"Activated {entry}" if entry else f"Rolled back to {target}"
     st.session_state.registry_message = f"{what}: Predict, Error analysis and the queues of `{dataset}` use it now."
-    st.session_state[key] = entry or target
+    st.session_state[key] = entry
 
 
 row = st.container(horizontal=True)  # the buttons as wide as their labels: none cut on a narrow screen
 row.button("Activate", type="primary", key="registry_activate", disabled=choice == index["active"] or refused is not None,
-           help=refused, on_click=act, args=(choice,))
+           help=refused, on_click=act, args=(choice, index["active"]))
 row.button("Roll back to the previously active", key="registry_rollback", disabled=target is None or refused is not None,
            help=refused or (f"Re-activate {target}." if target else "No earlier model of this dataset to go back to."),
-           on_click=act, args=(None,))
+           on_click=act, args=(None, index["active"]))
 if "registry_error" in st.session_state:
     st.error(st.session_state.pop("registry_error"))

@@ -30,6 +30,8 @@ SIGN_IN_AGE = int(SESSION_LIFETIME.total_seconds())
 OWNER = "signin_owner"  # st.session_state: whose work this browser session holds (_hand_over)
 SESSION_KEPT = ("signin_", "cookie_", DATASET_KEY, APP_RAN)  # what a hand-over keeps (key prefixes)
 UNSAVED = "signin_unsaved"  # st.session_state: why a write of the last click failed (the database), said atop the page
+ROLE = "signin_role"  # st.session_state: the role the page was drawn for (a click checks it: helper-92)
+ROLE_CHANGED = "signin_role_changed"  # st.session_state: why a click was refused for a role changed since
 
 
 def current_user() -> User | None:
@@ -37,8 +39,8 @@ def current_user() -> User | None:
     ``app.py`` reruns through it first (:func:`~pages.tab_guards.through_app`)."""
     through_app()
     engine = shared_engine()
-    if UNSAVED in st.session_state:
-        st.error(st.session_state.pop(UNSAVED))
+    for refused, say in ((UNSAVED, st.error), (ROLE_CHANGED, st.warning)):  # why the last click saved nothing
+        if refused in st.session_state: say(st.session_state.pop(refused))  # noqa: E701
     try:
         users = has_users(engine)
     except DBAPIError as err:
@@ -65,6 +67,7 @@ def current_user() -> User | None:
         else:
             _hand_over(user.name)
             keep_cookie(COOKIE, token, SIGN_IN_AGE)
+            st.session_state[ROLE] = user.role
             return user
     keep_cookie(COOKIE, None, SIGN_IN_AGE)
     _form(engine)
@@ -83,19 +86,25 @@ def _hand_over(name: str) -> None:
 
 
 def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
-    """``callback`` (a write) run only while this session's sign-in holds; otherwise nothing is written and the
-    page asks to sign in again (:func:`current_user`; a fragment: :func:`rerun_if_signed_out`)."""
+    """``callback`` (a write) run only while this session's sign-in holds, with the role the page was drawn for (an
+    admin demoted meanwhile added an admin: helper-92); otherwise nothing is written and the page asks to sign in again,
+    or is drawn for the new role (:func:`current_user`; a fragment: :func:`rerun_if_signed_out`)."""
     @functools.wraps(callback)
     def run(*args, **kwargs) -> None:
         engine = shared_engine()
         try:
             if has_users(engine):
                 try:
-                    user_for_token(engine, st.session_state.get("signin_token") or "")
+                    now = user_for_token(engine, st.session_state.get("signin_token") or "")
                 except SignInError:
                     st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, the session "
                                                        "expired, your password reset, or removed by an admin). Sign in again: "
                                                        "decisions made with keys wait in this tab and are sent then.")
+                    return
+                if (drawn := st.session_state.get(ROLE)) is not None and now.role != drawn:
+                    st.session_state[ROLE_CHANGED] = (f"Nothing was saved: your role is {now.role} now, not {drawn} as when "
+                                                      "this page was drawn (an admin changed it). The page now shows what "
+                                                      "you may do: do it again if you still may.")
                     return
             callback(*args, **kwargs)
         except DBAPIError as err:  # the database is down or refused: said on the page, which is drawn as it was
@@ -104,8 +113,9 @@ def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
 
 
 def rerun_if_signed_out() -> None:
-    """In a fragment (which skips :func:`current_user`): the whole page again, to the sign-in form, after a refused write."""
-    if "signin_message" in st.session_state:
+    """In a fragment (which skips :func:`current_user`): the whole page again, to the sign-in form or drawn for a new
+    role, after a refused write."""
+    if "signin_message" in st.session_state or ROLE_CHANGED in st.session_state:
         st.rerun()
 
 

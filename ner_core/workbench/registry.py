@@ -306,10 +306,12 @@ def activate(entry_id: str, user: User | None = None, dataset: str = DEFAULT_DAT
 
 
 @refuse_when_full()
-def roll_back(user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> str:
+def roll_back(user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None,
+              active: str | None = None) -> str:
     """Re-activate the entry that was active before the current one; returns its id.
 
-    Refused unless that entry exists: an imported dataset's first model has none before it.
+    Refused unless that entry exists (an imported dataset's first model has none before it), and unless ``active`` (if
+    given: the entry a page showed active) still is: a colleague's activation meanwhile is not undone unseen (helper-92).
     """
     require(user, "roll back")
     engine = _engine(engine)
@@ -317,6 +319,11 @@ def roll_back(user: User | None = None, dataset: str = DEFAULT_DATASET, engine: 
         with Session(engine) as session, session.begin():
             recent = session.scalars(select(Activation).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
                                      .order_by(Activation.id.desc()).limit(2)).all()
+            now = recent[0].entry_id if recent else SHIPPED  # as active_id says
+            if active is not None and now != active:
+                who = f" by {recent[0].author}" if recent and recent[0].author else ""
+                raise CheckpointError(f"nothing rolled back: {now} was activated meanwhile{who}, after {active}; the page "
+                                      "shows it now")
             if not recent:
                 raise CheckpointError("nothing to roll back to")
             previous = recent[1].entry_id if len(recent) > 1 else SHIPPED

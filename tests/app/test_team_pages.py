@@ -290,6 +290,24 @@ def test_an_admin_manages_users_on_the_users_page_and_others_only_see_them(team)
     assert admin.success[0].value == "Removed bob (annotator)." and "bob" not in [u.name for u in list_users(store.engine)]
 
 
+def test_a_page_drawn_for_an_admin_saves_nothing_once_the_admin_is_demoted(team):
+    """helper-92 (Critical): an admin demoted from the command line added an admin from the Users page still open."""
+    from ner_core.storage.users import list_users, set_role, sign_in
+
+    store, _ = team
+    add_user(store.engine, "carol", "admin", "correct horse")
+    carol = page("users.py", sign_in(store.engine, "carol", "correct horse"))
+    set_role(store.engine, "carol", "annotator")  # by the command line, while her page is open
+    for key, value in (("users_add_name", "mallory"), ("users_add_password", "battery staple"), ("users_add_again", "battery staple")):
+        carol.text_input(key=key).set_value(value)
+    carol.selectbox(key="users_add_role").set_value("admin")
+    carol.button(key="users_add").click().run()
+    assert "mallory" not in [u.name for u in list_users(store.engine)]
+    assert carol.warning[0].value.startswith("Nothing was saved: your role is annotator now, not admin as when this page was drawn")
+    assert carol.info[0].value.startswith("carol is an annotator: only admins may manage users")  # drawn for the new role
+    assert not [b for b in carol.button if b.key == "users_add"]
+
+
 def test_in_one_person_mode_a_decision_is_made_in_the_name_typed_in_the_sidebar(team, monkeypatch, tmp_path):
     """helper-63: a rejection in one-person mode was recorded as anonymous's; Review corrections had no name box."""
     store, _ = team
