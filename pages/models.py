@@ -16,7 +16,7 @@ from ner_core.models.runtime import use_server_threads
 from ner_core.models.tagger import Tagger
 from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.storage.db import shared_engine
-from ner_core.workbench.registry import SHIPPED, active_id, available_models, chosen_recipe, load_index
+from ner_core.workbench.registry import SHIPPED, active_id, available_models, chosen_recipe, load_index, missing_active
 
 from pages.render import plain, remember
 from pages.ui import current_dataset
@@ -60,6 +60,10 @@ def choose_model(dataset: str | None = None) -> tuple[str, str, Tagger | VotedPi
 def _chosen(dataset: str) -> tuple[str, str, Tagger | VotedPipeline]:
     """:func:`choose_model`'s choice; a model that cannot be loaded raises :class:`CheckpointError`."""
     models = available_models(dataset)
+    if not models and (missing := missing_active(dataset, shared_engine())):
+        st.error(plain(f"No model: {missing}."))
+        st.page_link("pages/registry.py", label="Registry", icon=":material/inventory_2:")
+        st.stop()
     if not models and dataset == DEFAULT_DATASET:
         st.error("No trained model under checkpoints/. Train one with `python -m ner_core train`.")
         st.stop()
@@ -101,6 +105,9 @@ def optional_model() -> tuple[str, Tagger | VotedPipeline | None]:
             st.warning(plain(f"The model could not be loaded: {err}. The gold tags are edited all the same; "
                              "predictions come back with a model that loads (Registry or Retrain)."))
             return "", None
+    if missing := missing_active(current_dataset(), shared_engine()):
+        st.warning(plain(f"No predictions: {missing}. The gold tags are edited all the same."))
+        return "", None
     st.info("Predictions appear here once a model is trained for this dataset (on the Retrain page).")
     st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
     return "", None

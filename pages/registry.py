@@ -5,8 +5,10 @@ import streamlit as st
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import SHIPPED, activate, entry_line, entry_rows, load_index, roll_back, roll_back_target, shipped_score
+from ner_core.workbench.registry import (SHIPPED, activate, entry_line, entry_rows, load_index, missing_active, roll_back, roll_back_target,
+                                        shipped_score)
 from ner_core.workbench.retrain import added_since_active, corrected_since_active, corrections_by_split
+from pages.render import plain
 from pages.sign_in import current_user, signed_in
 from pages.ui import correction_store, current_dataset
 
@@ -26,7 +28,9 @@ if not rows:
     st.page_link("pages/retrain.py", label="Train models", icon=":material/model_training:")
     st.stop()
 ids = [r["id"] for r in rows]
-if index["active"] not in ids:
+if missing := missing_active(dataset):
+    st.warning(f"{plain(missing)[0].upper()}{plain(missing)[1:]}.")
+elif index["active"] not in ids:
     st.info("No model of this dataset is active: activate one.")
 table = pd.DataFrame(rows)
 table.insert(0, "active", table["id"] == index["active"])

@@ -75,6 +75,15 @@ def active_id(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> s
     return latest or SHIPPED
 
 
+def missing_active(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> str | None:
+    """Why ``dataset``'s active entry cannot serve it (its folder gone from this machine: helper-92), or None."""
+    entry = active_id(dataset, engine)
+    if entry == SHIPPED or entry_dir(entry).is_dir():
+        return None
+    return (f"the active models of {dataset!r}, registry entry {entry}, are missing on this machine (their folder is gone): "
+            "an admin activates another entry or rolls back on the Registry page")
+
+
 def _servable(entry_id: str, dataset: str) -> bool:
     """Whether ``entry_id``'s files exist to serve ``dataset`` (the shipped set serves the default corpus only)."""
     return (entry_id != SHIPPED or dataset == DEFAULT_DATASET) and entry_dir(entry_id).is_dir()

@@ -295,3 +295,20 @@ def test_the_entry_box_follows_an_activation_and_a_roll_back(fresh):
     assert active_id("fresh") == second and app.selectbox(key="registry_choice:fresh").value == second
     app.button(key="registry_rollback").click().run()
     assert active_id("fresh") == first and app.selectbox(key="registry_choice:fresh").value == first
+
+
+def test_an_active_entry_whose_folder_is_gone_is_said_so_not_as_no_model_trained(fresh):
+    """helper-92: an admin who cleaned the disk read "No trained model under checkpoints/" and "train one"."""
+    from ner_core.workbench.registry import active_id, entry_dir
+    from pages.render import plain
+
+    entry = active_id("fresh")
+    folder = entry_dir(entry)
+    folder.rename(folder.with_name(folder.name + ".away"))
+    try:
+        said = f"the active models of 'fresh', registry entry {entry}, are missing on this machine (their folder is gone)"
+        assert open_page("predict", "fresh").error[0].value.startswith(plain(f"No model: {said}"))
+        assert open_page("annotate", "fresh").warning[0].value.startswith(plain(f"No predictions: {said}"))
+        assert open_page("registry", "fresh").warning[0].value.startswith(plain(f"The active models of 'fresh', registry entry {entry}"))
+    finally:
+        folder.with_name(folder.name + ".away").rename(folder)
