@@ -243,7 +243,10 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--author", default=os.environ.get("USER") or "cli", help="who added it")
     p.set_defaults(func=cmd_types)
 
-    p = sub.add_parser("users", help="add, list, change or remove the people who sign in to the app (none: one person, no sign-in)")
+    p = sub.add_parser("users", help="add, list, change or remove the people who sign in to the app (none: one person, no sign-in)",
+                       formatter_class=argparse.RawDescriptionHelpFormatter, epilog="each action:\n"
+                       "  users add NAME --role ROLE [--password-stdin] [--returning]\n  users list [NAME] [--role ROLE]\n"
+                       "  users set-role NAME --role ROLE\n  users password NAME [--password-stdin]\n  users remove NAME")
     p.add_argument("action", choices=("add", "list", "set-role", "password", "remove"),
                    help="password: set a new one (a forgotten one reset; their sessions end); remove: they can no longer sign in")
     p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")

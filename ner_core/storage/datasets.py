@@ -72,7 +72,7 @@ def archive_dataset(engine: Engine, name: str, author: str, user: User | None = 
     models are kept whole. Admins only, once users exist; the default corpus is never archived."""
     require(user, "archive datasets")
     if name == DEFAULT_DATASET:
-        raise CorrectionError("the default corpus is not archived: only an imported dataset is")
+        raise CorrectionError("the default corpus cannot be archived: only an imported dataset can")
     with refuse_when_full(), Session(engine) as session, session.begin():
         row = session.scalar(select(Dataset).where(Dataset.name == name))
         if row is None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from functools import cache
@@ -76,13 +77,21 @@ def _token_hash(token: str) -> str:
 
 
 def check_name(name: str) -> str:
-    """``name`` if it is a valid user name, else :class:`UserError` saying what is allowed."""
+    """``name`` (its accents composed, :func:`composed`) if it is a valid user name, else :class:`UserError` saying what
+    is allowed."""
+    name = composed(name)
     if isinstance(name, str) and len(name) > USER_NAME_MAX:  # checked first: such a name is not echoed
         raise UserError(f"a user name may hold at most {USER_NAME_MAX} characters, got {len(name)}")
     if not isinstance(name, str) or not NAME_PATTERN.fullmatch(name):
         raise UserError(f"invalid user name {name!r}: 1-{USER_NAME_MAX} letters, digits, '_', '.' or '-', "
                         "starting with a letter or digit")
     return name
+
+
+def composed(name: str) -> str:
+    """``name`` with its accents composed (NFC): "José" typed or pasted as "Jose" and a combining accent is the same
+    name (helper-92: refused as invalid, with a message that showed a valid name)."""
+    return unicodedata.normalize("NFC", name) if isinstance(name, str) else name
 
 
 def check_role(role: str) -> str:
@@ -110,7 +119,7 @@ def _refuse_taken(session: Session, name: str, returning: bool = False) -> Remov
 def check_new_name(engine: Engine, name: str, returning: bool = False) -> str:
     """``name`` if it is a valid user name that no user has nor had (in any case; ``returning``: that a removed user
     had), else :class:`UserError`."""
-    check_name(name)
+    name = check_name(name)
     with Session(engine) as session:
         _refuse_taken(session, name, returning)
     return name
@@ -120,7 +129,7 @@ def add_user(engine: Engine, name: str, role: str, password: str, by: User | Non
     """Create a user (``by``: the acting user, an admin once users exist; ``None`` from the command line); ``returning``:
     a removed user back, the same person, who keeps what they saved under the name."""
     require(by, "manage users")
-    check_name(name)
+    name = check_name(name)
     check_role(role)
     with Session(engine) as session, session.begin():
         gone = _refuse_taken(session, name, returning)  # before the password: a taken name is the answer whatever the password
@@ -147,6 +156,7 @@ def find_user(engine: Engine, name: str) -> User:
 
 def _existing(session: Session, name: str) -> UserRow:
     """The user named ``name``, else :class:`UserError` (names are matched as typed, then in any case)."""
+    name = composed(name)
     row = session.scalar(select(UserRow).where(UserRow.name == name)) or session.scalar(
         select(UserRow).where(func.lower(UserRow.name) == str(name).lower()))
     if row is None:
@@ -218,7 +228,7 @@ def has_users(engine: Engine) -> bool:
 def sign_in(engine: Engine, name: str, password: str, lifetime: timedelta = SESSION_LIFETIME) -> str:
     """A new session token for ``name``; :class:`SignInError` on a wrong name or password."""
     with Session(engine) as session, session.begin():
-        row = session.scalar(select(UserRow).where(UserRow.name == name)) if isinstance(name, str) else None
+        row = session.scalar(select(UserRow).where(UserRow.name == composed(name))) if isinstance(name, str) else None
         try:
             # an unknown name costs one hash too, so timing does not tell which names exist
             _hasher.verify(row.password_hash if row else _dummy_hash(), password)

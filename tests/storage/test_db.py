@@ -84,7 +84,7 @@ def test_an_archived_dataset_leaves_every_list_keeps_its_corrections_and_comes_b
     add_user(engine, "ann", "annotator", "correct horse")
     with pytest.raises(RoleError):
         archive_dataset(engine, "trial", "ann", User("ann", "annotator"))
-    with pytest.raises(CorrectionError, match="the default corpus is not archived"):
+    with pytest.raises(CorrectionError, match="the default corpus cannot be archived: only an imported dataset can"):
         archive_dataset(engine, "default", "root")
     archive_dataset(engine, "trial", "root", User("root", "admin"))
     assert "trial" not in dataset_paths(engine) and list(archived_datasets(engine)) == ["trial"]

@@ -92,6 +92,17 @@ def test_invalid_names_are_refused_and_nothing_is_written(engine):
     assert [u.name for u in list_users(engine)] == ["root"]
 
 
+def test_a_name_with_a_combining_accent_is_the_same_name_composed(engine):
+    """helper-92: "José" pasted as "Jose" + U+0301 was refused as invalid, by a message that showed a valid name."""
+    decomposed, composed = "Jose\u0301", "Jos\u00e9"
+    assert add_user(engine, decomposed, "annotator", "correct horse").name == composed
+    assert [u.name for u in list_users(engine)] == [composed]
+    for typed in (composed, decomposed):
+        assert user_for_token(engine, sign_in(engine, typed, "correct horse")).name == composed
+    with pytest.raises(UserError, match="a user named 'Jos.' exists already"):
+        add_user(engine, composed, "annotator", "correct horse")
+
+
 def test_name_lengths_are_checked_before_the_database_sees_them(engine):
     """PostgreSQL would refuse a name longer than its column with an uncaught DataError."""
     add_user(engine, "a" * USER_NAME_MAX, "admin", "correct horse")
@@ -170,6 +181,8 @@ def run_cli(args, url, monkeypatch, capsys, stdin=""):
 
 
 def test_the_users_command(db_url, monkeypatch, capsys):
+    code, out, _ = run_cli(["set-role", "--help"], db_url, monkeypatch, capsys)  # what each action needs (helper-92)
+    assert code == 0 and "  users set-role NAME --role ROLE\n" in out and "  users password NAME [--password-stdin]\n" in out
     code, out, err = run_cli(["add", "ann", "--role", "annotator", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
     assert (code, out) == (0, "added ann (annotator)\n"), err
     code, out, err = run_cli(["add", SQL, "--role", "admin", "--password-stdin"], db_url, monkeypatch, capsys, "correct horse\n")
