@@ -24,6 +24,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 MAX_SENTENCE_TOKENS = 250  # past it, text without sentence punctuation is cut (the default corpus's longest sentence has 104)
 _INVISIBLE = regex.compile(r"[\s\x1c-\x1f\p{Default_Ignorable_Code_Point}]*")  # \x1c-\x1f: str.isspace's, not \s's
+_SPACES = str.maketrans("\u200b\ufeff", "  ")  # a zero-width space between words separates them ("in\u200bWashington":
+# helper-94), as a stray U+FEFF does; a joiner (U+200D, U+2060) joins
 _GRAPHEME = regex.compile(r"\X")
 _CJK = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]")
 """Scripts written without spaces between words, and their punctuation (CJK symbols, full-width marks)."""
@@ -182,7 +184,7 @@ def tokenize_with_offsets(text: str, style: TokenStyle | None = None) -> list[li
     mentions, links and emoji that follow a sentence's end on its line end that sentence, rather than make one of their
     own (``?? 🤔``) or open the next where a capital shows that it begins after them (``!!! #Egypt #travel Which ...``,
     not ``. @jill you too``)."""
-    doc = _nlp()(text)
+    doc = _nlp()(text.translate(_SPACES))  # offsets kept: one character for one
     sentences: list[list[Token]] = []
     for sent in doc.sents:
         visible = [t for t in sent if not invisible(t.text)]
@@ -217,10 +219,22 @@ def tokenize(text: str) -> list[list[str]]:
 
 
 def even_pieces(items: Sequence[T], limit: int = MAX_SENTENCE_TOKENS) -> list[Sequence[T]]:
-    """``items`` whole, or cut into pieces of even length of at most ``limit`` (no lone "." left at the end)."""
-    pieces = max(1, -(-len(items) // limit))
-    size = -(-len(items) // pieces)
-    return [items[start:start + size] for start in range(0, len(items), size)] if items else [items]
+    """``items`` (words, or :class:`Token`) whole, or cut into pieces of about even length of at most ``limit`` (no lone "."
+    left at the end); each cut moved back by up to a tenth of a piece to fall between two words without a capital, not
+    inside a name ("United | Nations" was two entities: helper-94)."""
+    if len(items) <= limit:
+        return [items]
+    size = -(-len(items) // -(-len(items) // limit))
+    cuts = [0]
+    while len(items) - cuts[-1] > limit:
+        even = cuts[-1] + size
+        cuts.append(next((cut for cut in range(even, even - size // 10, -1)
+                          if not _capitalised(items[cut - 1]) and not _capitalised(items[cut])), even))
+    return [items[a:b] for a, b in zip(cuts, [*cuts[1:], len(items)])]
+
+
+def _capitalised(item: str | Token) -> bool:
+    return (item if isinstance(item, str) else item.text)[:1].isupper()
 
 
 def join_tokens(words: Sequence[str]) -> tuple[str, list[Token]]:

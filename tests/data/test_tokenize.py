@@ -8,7 +8,7 @@ from ner_core.data.tokenize import invisible, tokenize, tokenize_with_offsets
 def test_text_of_only_zero_width_characters_is_empty_as_whitespace_is():
     for text in ("\u200b\u200d", "\u200b \u200c \u200d\n\ufeff", "\u2060\u00ad\u200e", " \t\n"):
         assert tokenize(text) == [] and invisible(text)
-    assert tokenize("Rome \u200b is\ufeff \u2060 old .") == [["Rome", "is\ufeff", "old", "."]]  # inside a token: kept
+    assert tokenize("Rome \u200b is\ufeff \u2060 old .") == [["Rome", "is", "old", "."]]  # a stray U+FEFF: a space
 
 
 def test_joiners_inside_a_visible_word_are_kept():
@@ -94,6 +94,19 @@ def test_text_without_full_stops_is_cut_into_even_pieces_of_at_most_the_limit():
     pieces = tokenize(" ".join(words))
     assert [len(p) for p in pieces] == [167, 167, 167] and [w for p in pieces for w in p] == words
     assert even_pieces(words[:MAX_SENTENCE_TOKENS]) == [words[:MAX_SENTENCE_TOKENS]]  # at the limit: whole
+    named = ["the"] * 214 + ["United", "Nations"] + ["said"] * 214  # the even cut falls inside the name (helper-94)
+    assert [p[-2:] for p in even_pieces(named)] == [["the", "the"], ["said", "said"]] and sum(map(len, even_pieces(named))) == 430
+    assert [len(p) for p in even_pieces(named)] == [213, 217]
+
+
+def test_a_zero_width_space_between_words_separates_them():
+    """helper-94: "in\u200bWashington" was one token, and Washington was lost; the offsets stay the text's."""
+    from ner_core.data.tokenize import tokenize_with_offsets
+
+    text = "Blair met him in\u200bWashington\ufeffon Friday."
+    [sentence] = tokenize_with_offsets(text)
+    assert [t.text for t in sentence] == ["Blair", "met", "him", "in", "Washington", "on", "Friday", "."]
+    assert all(text[t.start:t.start + len(t.text)] == t.text for t in sentence)
 
 
 def test_new_text_is_tokenised_as_its_corpus_writes_hyphenated_words_and_possessives(corpus):
