@@ -4,13 +4,14 @@ import plotly.express as px
 import streamlit as st
 
 from ner_core.data.formats.csv_safety import safe_csv
+from ner_core.data.raw_text import readable
 from ner_core.data.scripts import foreign_note
 from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, join_tokens, tokenize_with_offsets
 from ner_core.models.pipeline import (RULE_BOTH_O, RULE_DETECTOR_NO, RULE_STRONG_HIGHER, RULE_STRONG_O, RULE_WEAK_HIGHER,
                                        RULE_WEAK_O, VotedPipeline)
 from ner_core.storage.datasets import DEFAULT_DATASET
 from pages.models import choose_model
-from pages.render import entities_html, remember
+from pages.render import entities_html, plain, remember
 from pages.sign_in import current_user
 from pages.ui import correction_store, current_dataset, dataset_colours
 
@@ -44,7 +45,7 @@ if st.session_state.get("predict_example", EXAMPLE) != example:  # another datas
         st.session_state.pop("predict_text", None)
 st.session_state.predict_example = example
 remember("predict_text", example)  # the typed text survives a page switch
-text = st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text")
+text, cleaned = readable(st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text"))
 found = tokenize_with_offsets(text, model.token_style or store.token_style)  # as its training data is (long-term: one token)
 sentences = [piece for sentence in found for piece in even_pieces(sentence)]  # text without full stops: in pieces
 n_tokens = sum(len(s) for s in sentences)
@@ -58,7 +59,8 @@ if n_tokens > MAX_TOKENS:
 words = [[t.text for t in s] for s in sentences]
 results = model.tag(words)
 cut = f" (sentences of over {MAX_SENTENCE_TOKENS} tokens cut into pieces)" if len(sentences) > len(found) else ""
-st.caption(f"{len(sentences)} sentence(s){cut}, {n_tokens:,} tokens · dataset `{dataset}` · {model_label}")
+st.caption(f"{len(sentences)} sentence(s){cut}, {n_tokens:,} tokens · dataset `{dataset}` · {model_label}"
+           + "".join(f" · {plain(what)}: {n}" for what, n in cleaned.items()))  # HTML taken out ... (helper-94)
 foreign = foreign_note(words, model.scripts)
 if foreign:
     st.warning(foreign[0].upper() + foreign[1:] + ".")

@@ -27,6 +27,15 @@ def test_predict_page_tags_a_sentence(app):
     assert set(table["tag"]) <= set(__import__("ner_core").Tagger.from_checkpoint("bilstm_crf").labels)
 
 
+def test_predict_page_reads_pasted_html_and_pdf_text_as_text(app):
+    """helper-94: "Obama</b" and "met&nbsp;Putin" lost both people; "Tues-" / "day" stayed two words."""
+    app.run()
+    app.text_area(key="predict_text").set_value("<p><b>Obama</b> met&nbsp;Putin on Tues-\nday.</p>").run()
+    assert not app.exception
+    assert app.dataframe[0].value["token"].tolist() == ["Obama", "met", "Putin", "on", "Tuesday", "."]
+    assert "HTML tags taken out: 4 · words hyphenated at a line break joined: 1" in app.caption[0].value
+
+
 def test_predict_page_empty_text(app):
     app.run()
     app.text_area(key="predict_text").set_value("   ").run()

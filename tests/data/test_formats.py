@@ -550,6 +550,24 @@ def test_running_text_reads_zero_width_characters_as_whitespace():
     assert lines.notes == {"lines of only invisible characters (zero-width spaces, U+FEFF ...) skipped": 1}  # not the blank one
 
 
+def test_running_text_as_pasted_from_a_web_page_a_pdf_or_a_windows_file_is_read_as_text():
+    """helper-94: tags and references became tokens ("Berlin</h1><p", "met&nbsp;Putin"), a script's text was read,
+    "Tues-" / "day" stayed apart, and a Windows file's quotes were control characters ("\x93We")."""
+    from ner_core.data.corpus import load_text
+
+    page = ('<div><h1>Merkel&nbsp;meets Obama in Berlin</h1><script>var x = "<b>Paris</b>";</script>'
+            '<p>&ldquo;We discussed Iran &amp; Syria,&rdquo; Merkel said.</p></div>\n')
+    read = load_text(page.encode(), "page.txt")
+    assert [" ".join(s.words) for s in read.sentences] == ["Merkel meets Obama in Berlin", "“ We discussed Iran & Syria , ” Merkel said ."]
+    assert read.notes == {"HTML tags taken out": 10}
+    pdf = load_text(b"Talks resumed on Tues-\nday in Teh-\nran with the United Na-\ntions.\n", "pdf.txt")
+    assert pdf.sentences[0].words[:8] == ("Talks", "resumed", "on", "Tuesday", "in", "Tehran", "with", "the")
+    assert pdf.notes["words hyphenated at a line break joined"] == 3
+    windows = load_text(b"\x93We will win,\x94 said Clinton \x96 on Monday.\n", "word.txt")  # latin-1: not UTF-8
+    assert windows.sentences[0].words[:6] == ("“", "We", "will", "win", ",", "”") and "–" in windows.sentences[0].words
+    assert load_text(b"AT&amp;T paid $5 &lt;billion&gt;.\n", "a.txt").sentences[0].words[:2] == ("AT&T", "paid")
+
+
 def test_a_byte_order_mark_that_begins_a_token_line_is_dropped_and_counted():
     """Two UTF-8 files with BOMs concatenated: the second file's first token keeps no U+FEFF."""
     data = "\ufeffApple\tB-corporation\n\n\ufeffParis\tB-location\nnow\tO\n".encode()

@@ -16,6 +16,7 @@ from bisect import bisect_right
 from itertools import accumulate
 from typing import Iterable, Iterator
 
+from ..raw_text import readable
 from ..tokenize import MAX_SENTENCE_TOKENS as MAX_TOKENS, even_pieces, invisible, tokenize_with_offsets
 from .base import MAX_LINE, RawSentence, Reading
 
@@ -66,6 +67,19 @@ def wrapped(lines: list[str]) -> bool:
 
 
 def _paragraph(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
+    """The sentences of a paragraph made readable (:func:`~ner_core.data.raw_text.readable`: HTML, Windows-1252, words
+    hyphenated at a line break), each of the paragraphs that gives (an HTML block element is one) read alone."""
+    cleaned = readable("\n".join(paragraph))
+    if not cleaned.notes:
+        yield from _lines(paragraph, line, reading)
+        return
+    reading.notes.update(cleaned.notes)
+    for part in cleaned.text.split("\n\n"):  # lines counted from the paragraph's first
+        if lines := [text for text in part.split("\n") if not invisible(text)]:
+            yield from _lines(lines, line, reading)
+
+
+def _lines(paragraph: list[str], line: int, reading: Reading) -> Iterator[RawSentence]:
     """The sentences of a paragraph: of its lines joined, where they look wrapped, else of each line apart."""
     if wrapped(paragraph):
         if len(paragraph) > 1:

@@ -1,0 +1,85 @@
+"""Raw text as people paste it or save it, made readable before it is tokenised (helper-94).
+
+- **HTML** (a web page's fragment): where the text holds tags of HTML, the text between them, a block element (``<p>``,
+  ``<h1>``, ``<li>``, ``<br>`` ...) a paragraph of its own, and nothing of ``<script>`` or ``<style>``
+  (:class:`html.parser.HTMLParser`); character references (``&amp;``, ``&nbsp;``, ``&#8220;``) decoded wherever they are.
+- **Windows-1252**: a file saved by Word on Windows reads as latin-1, its quotes and dashes as control characters
+  (``\\x93We win\\x94``); those control characters are read as the Windows-1252 characters they stand for (“We win”).
+- **A word hyphenated at a line break** (text copied from a PDF: ``Tues-`` / ``day``) is joined again where the next
+  line goes on in lower case.
+
+What was changed is counted in the reading's notes (:attr:`Cleaned.notes`).
+"""
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+from html.parser import HTMLParser
+from typing import NamedTuple
+
+_TAG = re.compile(r"</?(?:a|b|i|u|p|br|hr|div|span|h[1-6]|li|ul|ol|em|strong|small|sub|sup|font|img|table|tr|td|th|thead|"
+                  r"tbody|blockquote|pre|code|section|article|header|footer|nav|aside|main|figure|figcaption|html|head|"
+                  r"body|title|meta|link|script|style|iframe|center)\b[^<>]*>", re.IGNORECASE)
+_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
+_BLOCK = {"p", "br", "hr", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr", "td", "th",
+          "blockquote", "pre", "section", "article", "header", "footer", "nav", "aside", "main", "figure", "figcaption",
+          "title", "body", "html", "head", "center"}
+_HIDDEN = {"script", "style", "head"}
+_WINDOWS = str.maketrans({chr(b): bytes([b]).decode("cp1252") for b in range(0x80, 0xA0)
+                          if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)})  # the five bytes Windows-1252 leaves undefined
+_C1 = re.compile("[\x80-\x9f]")
+_HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=[a-zà-ÿ])")
+
+
+class Cleaned(NamedTuple):
+    text: str
+    notes: Counter  # what was changed -> how many
+
+
+def readable(text: str) -> Cleaned:
+    """``text`` with HTML taken out, Windows-1252 characters read as such and hyphenated line breaks joined (above)."""
+    notes: Counter = Counter()
+    if _C1.search(text):
+        notes["control characters read as Windows-1252 quotes and dashes (a file saved on Windows)"] += len(_C1.findall(text))
+        text = text.translate(_WINDOWS)
+    if tags := len(_TAG.findall(text)):
+        notes["HTML tags taken out"] += tags
+        text = _Text.of(text)
+    elif references := len(_REFERENCE.findall(text)):
+        notes["HTML character references decoded (&amp; ...)"] += references
+        text = html.unescape(text)
+    if joins := len(_HYPHEN_BREAK.findall(text)):
+        notes["words hyphenated at a line break joined"] += joins
+        text = _HYPHEN_BREAK.sub("", text)
+    return Cleaned(text, notes)
+
+
+class _Text(HTMLParser):
+    """The text of HTML: a block element a paragraph apart; scripts and styles dropped; references decoded."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    @classmethod
+    def of(cls, markup: str) -> str:
+        parser = cls()
+        parser.feed(markup)
+        parser.close()
+        return re.sub(r"\n[ \t]*\n\s*", "\n\n", "".join(parser.parts)).strip()
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self.hidden += tag in _HIDDEN
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        self.hidden -= tag in _HIDDEN and self.hidden > 0
+        if tag in _BLOCK:
+            self.parts.append("\n\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
