@@ -44,6 +44,7 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 
 def cmd_predict(args: argparse.Namespace) -> int:
+    from ..data.raw_text import readable
     from ..data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
     from ..models.bulk import tag_in_batches, write_tagged
     if args.json and (args.text is None or args.out):
@@ -56,11 +57,14 @@ def cmd_predict(args: argparse.Namespace) -> int:
         check_input(args)
     model = load_model(path, args.device)  # first: text is tokenised as its training sentences were (long-term, one token)
     if args.text is not None:
-        found = tokenize_with_offsets(args.text, model.token_style)
+        text, cleaned = readable(args.text)  # HTML, Windows-1252, hyphenated line breaks: as on the Predict page
+        found = tokenize_with_offsets(text, model.token_style)
         sentences = [[t.text for t in piece] for sentence in found for piece in even_pieces(sentence)]
         if not sentences:
             print("error: the text is empty; nothing to tag", file=sys.stderr)
             return 1
+        for what, n in cleaned.items():
+            print(f"note: {what}: {n}", file=sys.stderr)
         if len(sentences) > len(found):
             print(f"note: sentences of over {MAX_SENTENCE_TOKENS} tokens were cut into pieces", file=sys.stderr)
     else:
