@@ -10,7 +10,7 @@ import streamlit as st
 from ner_core.storage.users import RoleError, User, refusal
 from ner_core.workbench.jobs import ACTIVE, JobError, cancel_job, job_history, job_status
 from ner_core.workbench.retrain import duration, progress_line
-from pages.sign_in import signed_in
+from pages.sign_in import rerun_if_signed_out, signed_in
 
 
 def job_progress(job: str, status: dict, user: User | None, key: str) -> None:
@@ -70,6 +70,7 @@ def since_update(status: dict) -> float:
 
 def cancel_button(job: str, status: dict, user: User | None, key: str) -> None:
     """Cancel, for an admin, while the job runs (disabled, with the reason, for others)."""
+    rerun_if_signed_out()  # a click refused for a sign-in or a role gone: the whole page, which says so (helper-93)
     if said := st.session_state.pop(f"{key}_cancel_said", None):  # said here, not in the callback: it often runs in a fragment
         st.toast(said)
     if status["state"] not in ACTIVE:

@@ -69,7 +69,9 @@ def act(entry: str | None, shown: str) -> None:
         else:
             what = f"Rolled back to {(entry := roll_back(user, dataset, active=shown))}"  # what is active now (helper-92)
     except (CheckpointError, RoleError, StorageWriteError) as err:
-        st.session_state.registry_error = str(err)
+        st.session_state.registry_error = f"Not done: {err}."
+        if (now := load_index(dataset)["active"]) in ids:  # the box shows what is active now (helper-93)
+            st.session_state[key] = now
         return
     st.session_state.registry_message = f"{what}: Predict, Error analysis and the queues of `{dataset}` use it now."
     st.session_state[key] = entry

@@ -102,9 +102,9 @@ def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
                                                        "decisions made with keys wait in this tab and are sent then.")
                     return
                 if (drawn := st.session_state.get(ROLE)) is not None and now.role != drawn:
-                    st.session_state[ROLE_CHANGED] = (f"Nothing was saved: your role is {now.role} now, not {drawn} as when "
-                                                      "this page was drawn (an admin changed it). The page now shows what "
-                                                      "you may do: do it again if you still may.")
+                    st.session_state[ROLE_CHANGED] = (f"Your last click saved nothing: your role is {now.role} now, not {drawn} "
+                                                      "as when this page was drawn (an admin changed it). The page now shows "
+                                                      "what you may do; decisions made with keys are sent again by themselves.")
                     return
             callback(*args, **kwargs)
         except DBAPIError as err:  # the database is down or refused: said on the page, which is drawn as it was

@@ -88,6 +88,9 @@ def test_a_bad_device_or_recipe_is_refused_before_the_corpus_is_read(tmp_path, m
         assert bogus.returncode == 2 and "argument --device: unknown device 'tpu'" in bogus.stderr
         recipe = run_cli(*command, "--recipe", "bert")
         assert recipe.returncode == 2 and "unknown recipe 'bert'" in recipe.stderr and "no-such-corpus" not in recipe.stderr
+        if command[0] == "train-method":  # one rule for the weak types: a share beside named ones was ignored (helper-93)
+            both = run_cli(*command, "--weak-types", "eve", "--weak-share", "0.1")
+            assert both.returncode == 2 and "--weak-share: not allowed with argument --weak-types" in both.stderr
         encoder = run_cli(*command, "--recipe", "glove", "--encoder", "minilm")  # it would be dropped, and recorded as used
         assert encoder.returncode == 2 and "--recipe glove uses none" in encoder.stderr and "no-such-corpus" not in encoder.stderr
     shipped = run_cli("train", "--recipe", "bert")  # helper-81: "checkpoints/bilstm_crf already holds a checkpoint" came first
@@ -333,7 +336,7 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
     for part, n in (("train", 8), ("dev", 2), ("test", 3)):
         (tmp_path / f"{part}.conll").write_text("".join(f"W{part}{i}\tB-x\nok\tO\n\n" for i in range(n)))
     half = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"))
-    assert half.returncode == 1 and "give both a dev and a test file" in half.stderr
+    assert half.returncode == 2 and "give both --dev and --test" in half.stderr  # a usage error (helper-93)
     done = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"),
                    "--test", str(tmp_path / "test.conll"), "--name", "given")
     assert done.returncode == 0 and "(8 train, 2 val, 3 test, the files' own split)" in done.stdout, done.stderr

@@ -126,9 +126,11 @@ def dataset_model(args: argparse.Namespace, fallback: bool = False) -> Path:
     if args.checkpoint:
         return existing_model(args)
     from ..storage.datasets import open_dataset
-    from ..workbench.registry import active_dir, available_models
+    from ..workbench.registry import active_dir, available_models, missing_active
 
     open_dataset(args.dataset)  # an unknown one: named with the known ones
+    if not available_models(args.dataset) and (missing := missing_active(args.dataset)):
+        raise CheckpointError(f"{missing}, or give --checkpoint DIR")  # not "no trained model yet" (helper-93)
     if not available_models(args.dataset):
         raise CheckpointError(f"the dataset {args.dataset!r} has no trained model yet: train one (the Retrain page, or "
                               "`train-method`), or give --checkpoint DIR")

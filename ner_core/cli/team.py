@@ -85,6 +85,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
         return _export(args)
     name = args.name if args.name is not None else name_for_file(args.file.name, dataset_names(engine))
     parts = {k: (path, path.name) for k, path in (("dev", args.dev), ("test", args.test)) if path is not None}
+    if len(parts) == 1:  # before any file is read: a usage error (helper-93)
+        raise FlagError("give both --dev and --test (the files' own split), or neither (the file is split 80/10/10)")
     store = import_dataset(engine, name, args.file, args.file.name, data_dir() / "datasets",
                            log=lambda summary: print(summary, file=sys.stderr), **parts)
     counts = dict(zip(SPLITS, map(len, store.split_indices())))

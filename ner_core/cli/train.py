@@ -238,10 +238,11 @@ def _data_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dev", type=Path, help="dev file for early stopping (then all of --data trains)")
     p.add_argument("--out", help="output directory (overrides --name)")
     p.add_argument("--force", action="store_true", help="replace the checkpoint already at --name or --out")
-    p.add_argument("--weak-types", type=comma_names, help="the weak (rare) types, e.g. 'art,eve,nat' "
-                   "(default: types under --weak-share of the training entities)")
-    p.add_argument("--weak-share", type=between(0, 1), default=WEAK_SHARE,
-                   help=f"a type with less than this share of the training entities is weak (default {WEAK_SHARE})")
+    weak = p.add_mutually_exclusive_group()  # one rule or the other: a share beside named types was ignored (helper-93)
+    weak.add_argument("--weak-types", type=comma_names, help="the weak (rare) types, e.g. 'art,eve,nat' "
+                      "(default: types under --weak-share of the training entities)")
+    weak.add_argument("--weak-share", type=between(0, 1), default=WEAK_SHARE,
+                      help=f"a type with less than this share of the training entities is weak (default {WEAK_SHARE})")
     p.add_argument("--seed", type=int, default=13)
     p.add_argument("--threads", type=at_least(1), default=2)
     p.add_argument("--limit", type=at_least(1), help="use only the first N training sentences")

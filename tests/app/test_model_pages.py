@@ -281,7 +281,7 @@ def test_an_imported_datasets_models_are_retrained_warm_from_their_corrections(f
 
 def test_the_entry_box_follows_an_activation_and_a_roll_back(fresh):
     from ner_core.workbench.jobs import run_here
-    from ner_core.workbench.registry import active_id
+    from ner_core.workbench.registry import activate, active_id
     from ner_core.workbench.retrain import RetrainSpec
 
     engine, _ = fresh
@@ -293,11 +293,17 @@ def test_the_entry_box_follows_an_activation_and_a_roll_back(fresh):
     box.select(second).run()
     app.button(key="registry_activate").click().run()
     assert active_id("fresh") == second and app.selectbox(key="registry_choice:fresh").value == second
+    activate(first, dataset="fresh")  # a colleague, after this page was drawn: its roll back would undo that unseen
     app.button(key="registry_rollback").click().run()
-    assert active_id("fresh") == first and app.selectbox(key="registry_choice:fresh").value == first
+    assert active_id("fresh") == first and app.selectbox(key="registry_choice:fresh").value == first  # helper-92/93
+    assert app.error[0].value == f"Not done: nothing rolled back: {first} was activated meanwhile, after {second}; the page shows it now."
+    app.button(key="registry_rollback").click().run()  # drawn again: the one before first, now
+    assert active_id("fresh") == second and app.selectbox(key="registry_choice:fresh").value == second
+    assert app.success[0].value.startswith(f"Rolled back to {second}")
+    activate(first, dataset="fresh")
 
 
-def test_an_active_entry_whose_folder_is_gone_is_said_so_not_as_no_model_trained(fresh):
+def test_an_active_entry_whose_folder_is_gone_is_said_so_not_as_no_model_trained(fresh, capsys):
     """helper-92: an admin who cleaned the disk read "No trained model under checkpoints/" and "train one"."""
     from ner_core.workbench.registry import active_id, entry_dir
     from pages.render import plain
@@ -310,5 +316,9 @@ def test_an_active_entry_whose_folder_is_gone_is_said_so_not_as_no_model_trained
         assert open_page("predict", "fresh").error[0].value.startswith(plain(f"No model: {said}"))
         assert open_page("annotate", "fresh").warning[0].value.startswith(plain(f"No predictions: {said}"))
         assert open_page("registry", "fresh").warning[0].value.startswith(plain(f"The active models of 'fresh', registry entry {entry}"))
+        from ner_core.cli import main
+
+        assert main(["predict", "--dataset", "fresh", "--text", "Paris"]) == 1  # the command line too (helper-93)
+        assert f"error: {said}: an admin activates another entry" in capsys.readouterr().err
     finally:
         folder.with_name(folder.name + ".away").rename(folder)

@@ -303,7 +303,7 @@ def test_a_page_drawn_for_an_admin_saves_nothing_once_the_admin_is_demoted(team)
     carol.selectbox(key="users_add_role").set_value("admin")
     carol.button(key="users_add").click().run()
     assert "mallory" not in [u.name for u in list_users(store.engine)]
-    assert carol.warning[0].value.startswith("Nothing was saved: your role is annotator now, not admin as when this page was drawn")
+    assert carol.warning[0].value.startswith("Your last click saved nothing: your role is annotator now, not admin as when")
     assert carol.info[0].value.startswith("carol is an annotator: only admins may manage users")  # drawn for the new role
     assert not [b for b in carol.button if b.key == "users_add"]
 
