@@ -118,14 +118,13 @@ class Vocab:
         return sentence
 
     def headline(self, sentence: Sequence[str]) -> bool:
-        """Whether ``sentence`` is in headline style ("Bush Meets Putin In Moscow"): of its words after the first that are
-        usually in lower case here (4 letters or more: "in", "of" and "the" go either way), at least :data:`TITLED` and at
-        least :data:`SHOUTED` of them written with a capital. A sentence rich in names ("the Security Council met …") is
-        not: its usual lower-case words stay so."""
-        usual_lower = [w for w in sentence[1:] if len(w) > 3 and (k := word_key(w)) in self.word2id and k not in self.case_of
-                       and w[:1].isalpha() and (w == k or _capitalised(w))]  # "Anti-American", "1990s" say nothing
-        capitalised = sum(map(_capitalised, usual_lower))
-        return capitalised >= TITLED and capitalised >= 0.9 * len(usual_lower)
+        """Whether ``sentence`` is in headline style: of its words after the first that are usually in lower case here,
+        nine in ten or more written with a capital, at least two of them ("Bush Meets Putin In Moscow"); or so of those of 4
+        letters or more, at least :data:`TITLED` of them (a style that keeps "in", "of", "to" in lower case). A sentence
+        rich in names ("the Security Council met …") is not: its other words stay in lower case."""
+        usual_lower = [w for w in sentence[1:] if w[:1].isalpha() and (k := word_key(w)) in self.word2id
+                       and k not in self.case_of and (w == k or _capitalised(w))]  # "Anti-American", "1990s" say nothing
+        return _titled(usual_lower, 2) or _titled([w for w in usual_lower if len(w) > 3], TITLED)
 
     def _usual(self, word: str, unknown: str) -> str:
         """``word`` in the form the training sentences usually give it, ``unknown`` if they never do."""
@@ -181,6 +180,12 @@ SHOUTED = 0.75  # a sentence whose words with letters are in capitals at least t
 
 TITLED = 4  # words usually in lower case, written with a capital, that make a sentence a headline (three: a title,
 # "A Memoir of a Life of Soul", tagged art)
+
+
+def _titled(words: list[str], least: int) -> bool:
+    """Whether at least ``least`` of ``words``, and nine in ten of them, are written with a capital."""
+    capitalised = sum(map(_capitalised, words))
+    return capitalised >= least and capitalised >= 0.9 * len(words)
 
 
 def _capitalised(word: str) -> bool:
