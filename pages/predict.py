@@ -6,7 +6,8 @@ import streamlit as st
 from ner_core.data.formats.csv_safety import safe_csv
 from ner_core.data.raw_text import readable
 from ner_core.data.scripts import foreign_note
-from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, join_tokens, tokenize_with_offsets
+from ner_core.data.formats.text import typed_sentences
+from ner_core.data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, join_tokens
 from ner_core.models.pipeline import (RULE_BOTH_O, RULE_DETECTOR_NO, RULE_STRONG_HIGHER, RULE_STRONG_O, RULE_WEAK_HIGHER,
                                        RULE_WEAK_O, VotedPipeline)
 from ner_core.storage.datasets import DEFAULT_DATASET
@@ -46,7 +47,7 @@ if st.session_state.get("predict_example", EXAMPLE) != example:  # another datas
 st.session_state.predict_example = example
 remember("predict_text", example)  # the typed text survives a page switch
 text, cleaned = readable(st.text_area("Text to tag (several sentences are fine)", height=120, key="predict_text"))
-found = tokenize_with_offsets(text, model.token_style or store.token_style)  # as its training data is (long-term: one token)
+found = typed_sentences(text, model.token_style or store.token_style)  # as its training data is (long-term: one token)
 sentences = [piece for sentence in found for piece in even_pieces(sentence)]  # text without full stops: in pieces
 n_tokens = sum(len(s) for s in sentences)
 if not sentences:

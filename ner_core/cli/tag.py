@@ -45,7 +45,8 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
 
 def cmd_predict(args: argparse.Namespace) -> int:
     from ..data.raw_text import readable
-    from ..data.tokenize import MAX_SENTENCE_TOKENS, even_pieces, tokenize_with_offsets
+    from ..data.formats.text import typed_sentences
+    from ..data.tokenize import MAX_SENTENCE_TOKENS, even_pieces
     from ..models.bulk import tag_in_batches, write_tagged
     if args.json and (args.text is None or args.out):
         raise FlagError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
@@ -58,7 +59,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
     model = load_model(path, args.device)  # first: text is tokenised as its training sentences were (long-term, one token)
     if args.text is not None:
         text, cleaned = readable(args.text)  # HTML, Windows-1252, hyphenated line breaks: as on the Predict page
-        found = tokenize_with_offsets(text, model.token_style)
+        found = typed_sentences(text, model.token_style)  # a line a headline, as the Predict page reads it
         sentences = [[t.text for t in piece] for sentence in found for piece in even_pieces(sentence)]
         if not sentences:
             print("error: the text is empty; nothing to tag", file=sys.stderr)

@@ -568,6 +568,19 @@ def test_running_text_as_pasted_from_a_web_page_a_pdf_or_a_windows_file_is_read_
     assert load_text(b"AT&amp;T paid $5 &lt;billion&gt;.\n", "a.txt").sentences[0].words[:2] == ("AT&T", "paid")
 
 
+def test_typed_text_is_read_as_a_files_lines_are_a_headline_a_line_and_wrapped_lines_whole():
+    """helper-94: three headlines pasted on Predict, one a line, were one sentence of 32 tokens (a file's: three)."""
+    from ner_core.data.formats.text import typed_sentences
+
+    text = "Bush Meets Putin In Moscow\nStorm Hits Coast\n\u200b\nThe talks were held\nin Berlin on Monday.\r\nIt rained."
+    sentences = typed_sentences(text)
+    assert [[t.text for t in s] for s in sentences] == [["Bush", "Meets", "Putin", "In", "Moscow"], ["Storm", "Hits", "Coast"],
+                                                         ["The", "talks", "were", "held", "in", "Berlin", "on", "Monday", "."],
+                                                         ["It", "rained", "."]]
+    assert all(text[t.start:t.start + len(t.text)] == t.text for s in sentences for t in s)  # offsets in the text typed
+    assert typed_sentences(" \n\u200b") == []
+
+
 def test_a_byte_order_mark_that_begins_a_token_line_is_dropped_and_counted():
     """Two UTF-8 files with BOMs concatenated: the second file's first token keeps no U+FEFF."""
     data = "\ufeffApple\tB-corporation\n\n\ufeffParis\tB-location\nnow\tO\n".encode()

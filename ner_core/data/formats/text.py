@@ -17,7 +17,7 @@ from itertools import accumulate
 from typing import Iterable, Iterator
 
 from ..raw_text import readable
-from ..tokenize import MAX_SENTENCE_TOKENS as MAX_TOKENS, even_pieces, invisible, tokenize_with_offsets
+from ..tokenize import MAX_SENTENCE_TOKENS as MAX_TOKENS, Token, TokenStyle, even_pieces, invisible, tokenize_with_offsets
 from .base import MAX_LINE, RawSentence, Reading
 
 
@@ -44,6 +44,23 @@ def read(lines: Iterable[str], reading: Reading, tokenized: bool = False) -> Ite
             yield from _paragraph(paragraph, start, reading)
             paragraph = []
     yield from _paragraph(paragraph, start, reading)
+
+
+def typed_sentences(text: str, style: TokenStyle | None = None) -> list[list[Token]]:
+    """The sentences of typed or pasted ``text`` (the Predict page, ``predict --text``), their offsets in it, read as a
+    file's lines are (:func:`read`): a paragraph whose lines look wrapped as one text, else each line apart, so that three
+    headlines pasted one a line are three sentences, not one (helper-94)."""
+    sentences, paragraph, offset = [], [], 0  # paragraph: the (start, end) of its lines
+    for line in [*text.splitlines(keepends=True), ""]:
+        if not invisible(bare := line.rstrip("\r\n")):
+            paragraph.append((offset, offset + len(bare)))
+        elif paragraph:  # a blank line, or the end, ends the paragraph
+            parts = [(paragraph[0][0], paragraph[-1][1])] if wrapped([text[a:b] for a, b in paragraph]) else paragraph
+            sentences += [[Token(t.text, t.start + a) for t in sentence]
+                          for a, b in parts for sentence in tokenize_with_offsets(text[a:b], style)]
+            paragraph = []
+        offset += len(line)
+    return sentences
 
 
 SENTENCE_END = (".", "!", "?", "…", ":", ";", '"', "'", "”", "’", ")")
