@@ -559,13 +559,19 @@ def test_running_text_as_pasted_from_a_web_page_a_pdf_or_a_windows_file_is_read_
             '<p>&ldquo;We discussed Iran &amp; Syria,&rdquo; Merkel said.</p></div>\n')
     read = load_text(page.encode(), "page.txt")
     assert [" ".join(s.words) for s in read.sentences] == ["Merkel meets Obama in Berlin", "“ We discussed Iran & Syria , ” Merkel said ."]
-    assert read.notes == {"HTML tags taken out": 10}
+    assert read.notes == {"HTML tags taken out": 10, "HTML character references decoded (&amp; ...)": 4}
     pdf = load_text(b"Talks resumed on Tues-\nday in Teh-\nran with the United Na-\ntions.\n", "pdf.txt")
     assert pdf.sentences[0].words[:8] == ("Talks", "resumed", "on", "Tuesday", "in", "Tehran", "with", "the")
     assert pdf.notes["words hyphenated at a line break joined"] == 3
     windows = load_text(b"\x93We will win,\x94 said Clinton \x96 on Monday.\n", "word.txt")  # latin-1: not UTF-8
     assert windows.sentences[0].words[:6] == ("“", "We", "will", "win", ",", "”") and "–" in windows.sentences[0].words
     assert load_text(b"AT&amp;T paid $5 &lt;billion&gt;.\n", "a.txt").sentences[0].words[:2] == ("AT&T", "paid")
+    # helper-95: words read as a tag, "&reg" decoded in a link, a compound's hyphen dropped
+    assert "".join(load_text(b"When a<b and c>d , Microsoft wins .\n", "b.txt").sentences[0].words).startswith("Whena<bandc>d,")
+    linked = load_text(b"<p>See x.com/?id=5&region=eu &amp; more</p>\n", "l.txt")
+    assert "x.com/?id=5&region=eu" in linked.sentences[0].words and "&" in linked.sentences[0].words
+    compound = load_text(b"A Washington-\nbased group and a long-\nterm plan.\n", "c.txt").sentences[0].words
+    assert compound[:3] == ("A", "Washington-based", "group") or compound[:5] == ("A", "Washington", "-", "based", "group")
 
 
 def test_typed_text_is_read_as_a_files_lines_are_a_headline_a_line_and_wrapped_lines_whole():
