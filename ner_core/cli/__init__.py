@@ -10,7 +10,7 @@ from typing import Iterator, Sequence
 
 from ..models.checkpoint_dirs import CheckpointError
 from ..data.corpus import CorpusError
-from . import label_issues, study, tag, team, train
+from . import label_issues, registry, study, tag, team, train
 from .options import FlagError
 
 
@@ -30,7 +30,7 @@ class Parser(argparse.ArgumentParser):
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m ner_core", description="The NER workbench from the command line: train, evaluate, tag and mine corpora, and manage datasets, jobs and users (each command has its --help).")
     sub = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
-    for commands in (train, tag, label_issues, team, study):
+    for commands in (train, tag, label_issues, team, registry, study):
         commands.add_commands(sub)
     for command in sub.choices.values():  # an unknown option is refused with its command's usage, not the list of commands
         command.set_defaults(command_parser=command)

@@ -5,6 +5,7 @@ import argparse
 import functools
 import json
 import math
+import shlex
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -221,7 +222,8 @@ def cmd_retrain(args: argparse.Namespace) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 1
     entry = result["entry"]
-    print(f"registered {entry['id']} (not active); activate it from the app's registry page")
+    print(f"registered {entry['id']} (not active); activate it on the app's Registry page, or with "
+          f"`registry activate {entry['id']} --dataset {shlex.quote(args.dataset)}`")
     for system, c in result["comparisons"].items():
         corrected = (f"; corrected sentences {c['old_corrected']['micro_f1']:.4f} -> {c['new_corrected']['micro_f1']:.4f}"
                      if "new_corrected" in c else "")

@@ -48,6 +48,25 @@ def make_entry(base: Path, dataset: str = "default", **info) -> dict:
     return register(entry_id, new_entry_dir(entry_id, base), {"models": ["strong"], **info}, dataset=dataset)
 
 
+def test_the_registry_command_lists_activates_and_rolls_back_as_the_page_does(workspace, capsys):
+    """helper-92: the command line registered entries that only the app could activate."""
+    from ner_core.cli import main
+
+    first = make_entry(workspace, corrections=3)
+    assert main(["registry", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("active\tid") and lines[1].startswith(f"*\t{SHIPPED}\t") and lines[2].startswith(f"\t{first['id']}\t")
+    assert main(["registry", "activate", first["id"]]) == 0 and active_id() == first["id"]
+    assert f"activated {first['id']}" in capsys.readouterr().out
+    assert main(["registry", "list"]) == 0 and capsys.readouterr().out.splitlines()[2].startswith(f"*\t{first['id']}\t")
+    assert main(["registry", "roll-back"]) == 0 and active_id() == SHIPPED
+    assert capsys.readouterr().out == f"rolled back from {first['id']} to {SHIPPED}\n"
+    assert main(["registry", "activate", "r-nope"]) == 1 and "no registry entry 'r-nope'" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):  # a usage error: no entry named
+        main(["registry", "activate"])
+    assert main(["registry", "list", "--dataset", "nope"]) == 1 and "nope" in capsys.readouterr().err
+
+
 def test_register_activate_roll_back(workspace):
     assert load_index() == {"active": SHIPPED, "history": [SHIPPED], "entries": []} and active_dir() == workspace
     first, second = make_entry(workspace, corrections=3), make_entry(workspace)
