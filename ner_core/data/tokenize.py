@@ -157,6 +157,7 @@ def _cjk_pieces(text: str) -> list[str]:
     return pieces + [run] if run else pieces
 
 
+_LIST_MARKER = regex.compile(r"(?:\d{1,3}|[A-Za-z]|[ivxlcIVXLC]{1,5}) [.)]")  # a list item's number, alone: "1 .", "b )"
 _INITIALISM = regex.compile(r"^(?:[^\W\d_]\.){2,}$")  # letters each followed by a full stop: u.s., e.g., a.m.
 
 
@@ -197,7 +198,10 @@ def tokenize_with_offsets(text: str, style: TokenStyle | None = None) -> list[li
         if sentences and lead and "\n" not in text[sentences[-1][-1].start:visible[lead - 1].idx]:  # on the line before
             sentences[-1].extend(Token(t.text, t.idx) for t in visible[:lead])
             visible = visible[lead:]
-        if visible:
+        if visible and sentences and _LIST_MARKER.fullmatch(" ".join(t.text for t in sentences[-1])) and (
+                "\n" not in text[sentences[-1][-1].start:visible[0].idx]):  # "1. Iran denied it.": one sentence (helper-94)
+            sentences[-1].extend(Token(t.text, t.idx) for t in visible)
+        elif visible:
             sentences.append([Token(t.text, t.idx) for t in visible])
     return sentences if style is None or style == TokenStyle() else [style.apply(sentence) for sentence in sentences]
 

@@ -125,3 +125,10 @@ def test_new_text_is_tokenised_as_its_corpus_writes_hyphenated_words_and_possess
     read = load_unlabelled(text.encode(), "new.txt", style=TokenStyle(hyphens=True))
     assert read.sentences[0].words[:2] == ("Long-term", "use") and "Parkinson" in read.sentences[0].words
     assert "words kept whole as the corpus writes them (long-term): 3" in read.summary()
+
+
+def test_a_list_items_number_stays_with_its_sentence():
+    """helper-94: "1. Iran denied the report." was two sentences, "1 ." one of them (and a pool item)."""
+    assert tokenize("1. Iran denied the report. 2. Syria agreed.\n3.\nIt rained.") == [
+        ["1", ".", "Iran", "denied", "the", "report", "."], ["2", ".", "Syria", "agreed", "."], ["3", "."], ["It", "rained", "."]]
+    assert tokenize("The score was 2. Then it rained.") == [["The", "score", "was", "2", "."], ["Then", "it", "rained", "."]]
