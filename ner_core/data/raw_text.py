@@ -6,6 +6,9 @@
   ``&nbsp;``, ``&#8220;``; not the ``&reg`` of ``?id=5&region=eu``) decoded wherever they are.
 - **Windows-1252**: a file saved by Word on Windows reads as latin-1, its quotes and dashes as control characters
   (``\\x93We win\\x94``); those control characters are read as the Windows-1252 characters they stand for (“We win”).
+- **An e-mail**: its header lines (``From:``, ``Date:``, ``Subject:`` ..., two at least), contact lines (``Tel:``,
+  ``E-mail:``) and quoted reply (``> ...``) are left out: they are not sentences to annotate, and the ranking
+  of a pool put them first (helper-94).
 - **A word hyphenated at a line break** (text copied from a PDF: ``Tues-`` / ``day``) is joined again where the next
   line goes on in lower case; a compound's usual second part keeps the hyphen (``Washington-`` / ``based``).
 
@@ -37,6 +40,10 @@ _COMPOUND_ENDS = {"based", "backed", "born", "bound", "free", "led", "level", "l
                   "run", "style", "term", "time", "wide", "year"}  # "Washington-" / "based" keeps its hyphen
 
 
+_MAIL_HEADER = re.compile(r"^[ \t]*(?:From|To|Cc|Bcc|Sent|Date|Subject|Reply-To)[ \t]*:.*$", re.MULTILINE | re.IGNORECASE)
+_MAIL_OTHER = re.compile(r"^[ \t]*(?:>.*|(?:Tel|Phone|Fax|Mobile|E-?mail)[ \t]*:.*)$", re.MULTILINE | re.IGNORECASE)  # quoted, contact
+
+
 class Cleaned(NamedTuple):
     text: str
     notes: Counter  # what was changed -> how many
@@ -56,6 +63,10 @@ def readable(text: str) -> Cleaned:
         text = _Text.of(_BARE_AMPERSAND.sub("&amp;", text))  # a reference ends in ";" ("&region=eu" holds no "&reg")
     elif references:
         text = _REFERENCE.sub(lambda m: html.unescape(m.group()), text)
+    headers = _MAIL_HEADER.findall(text)
+    if mail := len(_MAIL_OTHER.findall(text)) + (len(headers) if len(headers) >= 2 else 0):  # "Date: tomorrow" alone: prose
+        notes["e-mail header, contact and quoted lines left out"] += mail
+        text = _MAIL_OTHER.sub("", _MAIL_HEADER.sub("", text) if len(headers) >= 2 else text)
     if joins := len(_HYPHEN_BREAK.findall(text)):
         notes["words hyphenated at a line break joined"] += joins
         text = _HYPHEN_BREAK.sub(lambda m: "-" if m.group(1) in _COMPOUND_ENDS else "", text)

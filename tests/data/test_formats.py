@@ -570,6 +570,11 @@ def test_running_text_as_pasted_from_a_web_page_a_pdf_or_a_windows_file_is_read_
     assert "".join(load_text(b"When a<b and c>d , Microsoft wins .\n", "b.txt").sentences[0].words).startswith("Whena<bandc>d,")
     linked = load_text(b"<p>See x.com/?id=5&region=eu &amp; more</p>\n", "l.txt")
     assert "x.com/?id=5&region=eu" in linked.sentences[0].words and "&" in linked.sentences[0].words
+    mail = load_text(b"From: John Smith\nDate: Mon, 3 Mar 2014 09:15:02 +0000\nSubject: Re: Kabul\n\nThe minister arrives in "
+                     b"Kabul on Tuesday.\n\n> Thanks, Maria\n\nJohn\nTel: +1 (212) 555-0199\n", "mail.txt")  # helper-94: ranked first
+    assert [" ".join(s.words) for s in mail.sentences] == ["The minister arrives in Kabul on Tuesday .", "John"]
+    assert mail.notes["e-mail header, contact and quoted lines left out"] == 5
+    assert load_text(b"Date: tomorrow we meet in Paris.\n", "d.txt").sentences[0].words[0] == "Date"  # one such line: prose
     compound = load_text(b"A Washington-\nbased group and a long-\nterm plan.\n", "c.txt").sentences[0].words
     assert compound[:3] == ("A", "Washington-based", "group") or compound[:5] == ("A", "Washington", "-", "based", "group")
 
