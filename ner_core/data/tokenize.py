@@ -226,11 +226,9 @@ def even_pieces(items: Sequence[T], limit: int = MAX_SENTENCE_TOKENS) -> list[Se
     """``items`` (words, or :class:`Token`) whole, or cut into pieces of about even length of at most ``limit`` (no lone "."
     left at the end); each cut moved back by up to a tenth of a piece to fall between two words without a capital, not
     inside a name ("United | Nations" was two entities: helper-94)."""
-    if len(items) <= limit:
-        return [items]
-    size = -(-len(items) // -(-len(items) // limit))
-    cuts = [0]
-    while len(items) - cuts[-1] > limit:
+    cuts, pieces = [0], -(-len(items) // limit)
+    while (left := len(items) - cuts[-1]) > limit:  # what is left, in even pieces: no short one at the end (helper-95)
+        size = -(-left // max(pieces - len(cuts) + 1, -(-left // limit)))
         even = cuts[-1] + size
         cuts.append(next((cut for cut in range(even, even - size // 10, -1)
                           if not _capitalised(items[cut - 1]) and not _capitalised(items[cut])), even))

@@ -97,6 +97,8 @@ def test_text_without_full_stops_is_cut_into_even_pieces_of_at_most_the_limit():
     named = ["the"] * 214 + ["United", "Nations"] + ["said"] * 214  # the even cut falls inside the name (helper-94)
     assert [p[-2:] for p in even_pieces(named)] == [["the", "the"], ["said", "said"]] and sum(map(len, even_pieces(named))) == 430
     assert [len(p) for p in even_pieces(named)] == [213, 217]
+    dense = ["a", "b", "Cc", "Dd", "Ee"] * 200  # each cut moved back to an "a | b": no short piece left at the end
+    assert max(map(len, even_pieces(dense))) <= MAX_SENTENCE_TOKENS and min(map(len, even_pieces(dense))) > 150  # helper-95
 
 
 def test_a_zero_width_space_between_words_separates_them():
