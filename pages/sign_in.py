@@ -97,10 +97,9 @@ def signed_in(callback: Callable[..., None]) -> Callable[..., None]:
                 try:
                     now = user_for_token(engine, st.session_state.get("signin_token") or "")
                 except SignInError:
-                    st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, the session "
-                                                       "expired, your password reset, or removed by an admin). Sign in again "
-                                                       "(if you were removed, an admin can add you back): decisions made with "
-                                                       "keys wait in this tab and are sent then.")
+                    st.session_state.signin_message = ("Nothing was saved: you were signed out (in another tab, the session expired, "
+                                                       "your password reset, or removed by an admin, who can add you back). Sign "
+                                                       "in again: decisions made with keys wait in this tab and are sent then.")
                     return
                 if (drawn := st.session_state.get(ROLE)) is not None and now.role != drawn:
                     st.session_state[ROLE_CHANGED] = (f"Your last click saved nothing: your role is {now.role} now, not {drawn} "
