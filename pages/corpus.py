@@ -27,11 +27,18 @@ def _rows(key: tuple[str, str, str], version: str) -> list[CorpusRow]:
 
 
 rows, type_names = _rows(store_key(dataset), store.version()), dataset_types(dataset)
+back = st.query_params.pop("sentence", None)  # the browser's Back from "Correct sentence N": Streamlit's history holds
+restored = False  # /corpus?sentence=N, not the search's address (helper-96): the search kept in the session comes back
 for key, default in {"corpus_query": "", "corpus_types": [], "corpus_splits": [], "corpus_corrected": False,
                      "corpus_walk_on": False}.items():
     if key in st.query_params and key not in st.session_state and f"{key}__kept" not in st.session_state:
         continue  # a reload or a shared link: the address holds the search (each widget is bound to it)
+    if back is not None and (kept := st.session_state.get(f"{key}__kept", default)) != default:
+        st.session_state[key], restored = kept, True
+        st.query_params[key] = [str(v) for v in kept] if isinstance(kept, list) else str(kept).lower() if isinstance(kept, bool) else kept
     remember(key, default)  # kept while Annotate fixes a sentence found here
+if restored:
+    st.rerun()  # the bound widgets take the search again
 if "corpus_types" in st.session_state:  # not another dataset's
     st.session_state.corpus_types = [t for t in st.session_state.corpus_types if t in type_names]
 left, middle, right = st.columns(3)

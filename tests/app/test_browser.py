@@ -140,3 +140,20 @@ def test_error_analysis_lists_the_sentences_of_a_clicked_type_and_category(page,
     page.wait_for_function("([el, before]) => el.innerText !== before", arg=[listed.element_handle(), before])
     assert int(listed.inner_text().split()[0].replace(",", "")) <= int(before.split()[0].replace(",", ""))
     shot(page, "errors_clicked.png")
+
+
+def test_the_browsers_back_from_a_sentence_corrected_brings_the_corpus_search_back(page, server):
+    """helper-96: Streamlit's history held /corpus?sentence=N for the search, which Back then dropped."""
+    page.goto(server + "/corpus?corpus_splits=test")
+    count = page.get_by_text(re.compile(r"^\d[\d,]* of [\d,]+ sentences"))
+    count.wait_for()
+    script_done(page)
+    searched = count.inner_text().split(".")[0]
+    box = settled_box(page, page.locator("[data-testid='stDataFrame']").first)
+    page.mouse.click(box["x"] + 10, box["y"] + 35 + 17)  # the first row's selection cell
+    page.get_by_role("link", name=re.compile("Correct sentence")).click()
+    page.get_by_text("Gold (current)").wait_for()
+    script_done(page)
+    page.go_back()
+    page.wait_for_url(re.compile(r"/corpus\?corpus_splits=test$"))
+    page.wait_for_function("t => [...document.querySelectorAll('p')].some(p => p.innerText.startsWith(t))", arg=searched)
