@@ -116,7 +116,9 @@ if st.session_state.get("errors_listed", (types, errors)) != (types, errors):  #
 st.session_state.errors_listed = (types, errors)
 table = pd.DataFrame(matches, columns=["sentence", "text", "errors", "types", "min_confidence", *([] if single else ["detector_prob"])])
 picks = [r["sentence"] for r in matches]
-st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences",
+st.dataframe(table, hide_index=True, width="stretch", key="errors_sentences", column_config={  # the filters' words (helper-96)
+             "min_confidence": st.column_config.NumberColumn("lowest token confidence", format="%.3f"),
+             "detector_prob": st.column_config.NumberColumn("detector P(weak entity)", format="%.3f")},
              on_select=partial(filter_by_click, "errors_sentences", "errors_pick", picks, one=True), selection_mode="single-row")
 if matches:
     texts = {r["sentence"]: r["text"] for r in matches}

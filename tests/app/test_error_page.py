@@ -33,6 +33,7 @@ def test_a_sentence_is_numbered_by_its_corpus_index_in_the_table_the_picker_and_
     assert numbers == [i for i, s in enumerate(corpus) if s in split_corpus(corpus).test][: len(numbers)]
     assert numbers[:2] != [0, 1]  # corpus indices, not places in the 100-sentence test split
     assert "detector_prob" not in listed.columns  # a single model: no detector, no column of blanks
+    assert '"label": "lowest token confidence"' in app.dataframe[-1].proto.columns  # as the filter says it (helper-96)
     scores = app.dataframe[0]  # a type the tagger never predicts, an average's gold count: blank, not "None"
     assert scores.value.isna().any().any() and scores.proto.HasField("placeholder") and scores.proto.placeholder == ""
     [tokens] = [json.loads(c.proto.spec) for c in app.get("plotly_chart") if "Tokens" in c.proto.spec]
