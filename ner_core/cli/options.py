@@ -129,11 +129,10 @@ def dataset_model(args: argparse.Namespace, fallback: bool = False) -> Path:
     from ..workbench.registry import active_dir, available_models, missing_active
 
     open_dataset(args.dataset)  # an unknown one: named with the known ones
-    if not available_models(args.dataset) and (missing := missing_active(args.dataset)):
-        raise CheckpointError(f"{missing}, or give --checkpoint DIR")  # not "no trained model yet" (helper-93)
-    if not available_models(args.dataset):
-        raise CheckpointError(f"the dataset {args.dataset!r} has no trained model yet: train one (the Retrain page, or "
-                              "`train-method`), or give --checkpoint DIR")
+    if not available_models(args.dataset):  # an active entry's folder gone is not "no trained model yet" (helper-93)
+        why = missing_active(args.dataset) or (f"the dataset {args.dataset!r} has no trained model yet: train one (the "
+                                                "Retrain page, or `train-method`)")
+        raise CheckpointError(f"{why}, or give --checkpoint DIR")
     active = active_dir(args.dataset)
     there = _models_in(active)
     if args.model in there:

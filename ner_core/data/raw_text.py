@@ -26,8 +26,9 @@ _TAG = re.compile(r"</?(?:a|b|i|u|p|br|hr|div|span|h[1-6]|li|ul|ol|em|strong|sma
                   r"tbody|blockquote|pre|code|section|article|header|footer|nav|aside|main|figure|figcaption|html|head|"
                   r"body|title|meta|link|script|style|iframe|center)\b[^<>]*>", re.IGNORECASE)
 _HTML = re.compile(r"</[A-Za-z][A-Za-z0-9]*\s*>|<br\s*/?>", re.IGNORECASE)  # a closing tag or a line break: HTML ("a<b and c>d" is not)
-_REFERENCE = re.compile(r"&(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});")
-_BARE_AMPERSAND = re.compile(r"&(?!(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});)")  # "?id=5&region=eu"
+_NAMED = r"(?:[A-Za-z][A-Za-z0-9]{1,31}|#[0-9]{1,7}|#[xX][0-9A-Fa-f]{1,6});"  # a character reference after its "&"
+_REFERENCE = re.compile("&" + _NAMED)
+_BARE_AMPERSAND = re.compile(f"&(?!{_NAMED})")  # "?id=5&region=eu"
 _BLOCK = {"p", "br", "hr", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul", "ol", "table", "tr", "td", "th",
           "blockquote", "pre", "section", "article", "header", "footer", "nav", "aside", "main", "figure", "figcaption",
           "title", "body", "html", "head", "center"}
@@ -38,8 +39,6 @@ _C1 = re.compile("[\x80-\x9f]")
 _HYPHEN_BREAK = re.compile(r"(?<=[^\W\d_])-[ \t]*\r?\n[ \t]*(?=([a-zà-ÿ]+))")
 _COMPOUND_ENDS = {"based", "backed", "born", "bound", "free", "led", "level", "like", "long", "made", "old", "owned", "related",
                   "run", "style", "term", "time", "wide", "year"}  # "Washington-" / "based" keeps its hyphen
-
-
 _MAIL_HEADER = re.compile(r"^[ \t]*(?:From|To|Cc|Bcc|Sent|Date|Subject|Reply-To)[ \t]*:.*$", re.MULTILINE | re.IGNORECASE)
 _MAIL_OTHER = re.compile(r"^[ \t]*(?:>.*|(?:Tel|Phone|Fax|Mobile|E-?mail)[ \t]*:.*)$", re.MULTILINE | re.IGNORECASE)  # quoted, contact
 

@@ -198,7 +198,7 @@ def tokenize_with_offsets(text: str, style: TokenStyle | None = None) -> list[li
         if sentences and lead and "\n" not in text[sentences[-1][-1].start:visible[lead - 1].idx]:  # on the line before
             sentences[-1].extend(Token(t.text, t.idx) for t in visible[:lead])
             visible = visible[lead:]
-        if visible and sentences and _LIST_MARKER.fullmatch(" ".join(t.text for t in sentences[-1])) and (
+        if visible and sentences and len(sentences[-1]) == 2 and _LIST_MARKER.fullmatch(" ".join(t.text for t in sentences[-1])) and (
                 "\n" not in text[sentences[-1][-1].start:visible[0].idx]):  # "1. Iran denied it.": one sentence (helper-94)
             sentences[-1].extend(Token(t.text, t.idx) for t in visible)
         elif visible:
@@ -231,11 +231,11 @@ def even_pieces(items: Sequence[T], limit: int = MAX_SENTENCE_TOKENS) -> list[Se
         size = -(-left // max(pieces - len(cuts) + 1, -(-left // limit)))
         even = cuts[-1] + size
         cuts.append(next((cut for cut in range(even, even - size // 10, -1)
-                          if not _capitalised(items[cut - 1]) and not _capitalised(items[cut])), even))
+                          if not _capital_first(items[cut - 1]) and not _capital_first(items[cut])), even))
     return [items[a:b] for a, b in zip(cuts, [*cuts[1:], len(items)])]
 
 
-def _capitalised(item: str | Token) -> bool:
+def _capital_first(item: str | Token) -> bool:
     return (item if isinstance(item, str) else item.text)[:1].isupper()
 
 
