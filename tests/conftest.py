@@ -53,7 +53,7 @@ def small_run(split, tmp_path_factory):
 
     base = tmp_path_factory.mktemp("exp")
     small = Split(split.train[:300], split.val[:100], split.test[:100])
-    settings = MethodSettings(epochs=2, weak_epochs=2, detector_epochs=1, threads=2, progress=False)
+    settings = MethodSettings(epochs=2, weak_epochs=2, detector_epochs=1, progress=False)
     summary = run_experiments(small, base / "reports", base / "ckpt", settings, log=lambda _: None)
     return base, small, summary
 

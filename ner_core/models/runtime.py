@@ -9,6 +9,8 @@ The server therefore tags with one thread unless ``$NER_TORCH_THREADS`` says oth
 from __future__ import annotations
 
 import os
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 
@@ -24,3 +26,17 @@ def server_threads() -> int:
 def use_server_threads() -> None:
     """Size torch's intra-op pool for the server (applies to every thread of the process)."""
     torch.set_num_threads(server_threads())
+
+
+@contextmanager
+def torch_threads(threads: int | None) -> Iterator[None]:
+    """torch's intra-op threads set to ``threads`` while the block runs (None: as the process has them), restored
+    after: training in a process that also tags (the app's worker, a test run of two workers on two cores) leaves the
+    process's setting as it found it."""
+    before = torch.get_num_threads()
+    if threads is not None:
+        torch.set_num_threads(threads)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

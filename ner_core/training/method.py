@@ -102,7 +102,7 @@ class MethodSettings:
     patience: int = 4
     weak_patience: int = 6
     detector_patience: int = 3
-    threads: int = 2
+    threads: int | None = None  # torch threads while training (None: as the process has them)
     seed: int = 13
     batch_size: int = 32  # the taggers' (a GPU out of memory: give a smaller one)
     recipe: Recipe = field(default_factory=Recipe)
@@ -113,7 +113,7 @@ class MethodSettings:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "weak_epochs", "detector_epochs", "patience", "weak_patience", "detector_patience", "threads", "batch_size"):
-            if getattr(self, name) < 1:
+            if getattr(self, name) is not None and getattr(self, name) < 1:  # threads None: as the process has them
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
 
 

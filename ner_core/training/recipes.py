@@ -31,6 +31,7 @@ from ..models.device import resolve_device
 from ..models.encoder import MINILM
 from ..models.finetune import FineTuneConfig
 from ..models.model import ModelConfig
+from ..models.runtime import torch_threads
 from ..models.tagger import Tagger
 from .train import BatchCallback, EpochReport, TrainConfig, TrainResult, build_model, train
 
@@ -124,7 +125,17 @@ def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequ
     any other, the first pass's one-time costs (on a GPU, its start), extrapolated by tokens, would be counted as
     per-token work (on an H200, 18.7 min estimated for two fine-tuning epochs that took 2.4; README). Weights are
     not changed."""
-    torch.set_num_threads(config.threads)
+    with torch_threads(config.threads):
+        passes = _timed_passes(model, data, dev, config)
+    if not model.caches_features:
+        passes[0] = passes[1]
+    model.eval()
+    data_tokens, dev_tokens = sum(map(len, data)), sum(map(len, dev))
+    return tuple(train_s * data_tokens + dev_s * dev_tokens for train_s, dev_s in passes)  # type: ignore[return-value]
+
+
+def _timed_passes(model: nn.Module, data: Sequence[Sentence], dev: Sequence[Sentence], config: TrainConfig) -> list[tuple[float, float]]:
+    """Two passes' seconds a training token and a dev token (estimate_epoch_seconds)."""
     device = resolve_device(config.device)
     model.to(device)
     sample = sorted(random.Random(config.seed).sample(list(data), min(len(data), PROBE_BATCHES * config.batch_size)), key=len)
@@ -143,11 +154,7 @@ def estimate_epoch_seconds(model: nn.Module, data: Sequence[Sentence], dev: Sequ
         trained = _clock(device)
         Tagger(model).tag(probe_dev)
         passes.append(((trained - started) / tokens[0], (_clock(device) - trained) / tokens[1]))
-    if not model.caches_features:
-        passes[0] = passes[1]
-    model.eval()
-    data_tokens, dev_tokens = sum(map(len, data)), sum(map(len, dev))
-    return tuple(train_s * data_tokens + dev_s * dev_tokens for train_s, dev_s in passes)  # type: ignore[return-value]
+    return passes
 
 
 def _clock(device: torch.device) -> float:

@@ -30,6 +30,7 @@ from ..models.features import Vocab
 from ..models.glove import glove_index, glove_vectors
 from ..models.finetune import FineTuneConfig, FineTuneTagger
 from ..models.model import CRFTagger, ModelConfig, gpu_memory_hint
+from ..models.runtime import torch_threads
 from ..models.tagger import Tagger
 from .tagging_bias import tune_tagging_bias
 
@@ -41,7 +42,7 @@ class TrainConfig:
     lr: float = 2e-3
     patience: int = 4
     seed: int = 13
-    threads: int = 2
+    threads: int | None = None  # torch threads while training (None: as the process has them)
     grad_clip: float = 5.0
     min_count: int = 2
     lr_decay: float = 0.5  # multiply the learning rate by this after an epoch without improvement
@@ -58,7 +59,7 @@ class TrainConfig:
             raise ValueError(f"lr_decay must be in (0, 1], got {self.lr_decay}")
         if not 0 <= self.warmup < 1:
             raise ValueError(f"warmup must be in [0, 1), got {self.warmup}")
-        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or self.threads < 1:
+        if self.epochs < 1 or self.batch_size < 1 or self.patience < 1 or (self.threads is not None and self.threads < 1):
             raise ValueError("epochs, batch_size, patience and threads must be at least 1")
         if self.average_from < 0:
             raise ValueError(f"average_from must be 0 (off) or an epoch number, got {self.average_from}")
@@ -156,7 +157,6 @@ def fit(
     With a ``deadline`` (a :func:`time.perf_counter` value), no epoch after the first starts that would end past
     it at the last epoch's pace (a model that caches features in its first epoch: the second always starts).
     """
-    torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     model.to(resolve_device(config.device))
     rng = random.Random(config.seed)
@@ -175,7 +175,8 @@ def fit(
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, mode="max", factor=config.lr_decay, patience=0)
     average = AveragedModel(model) if config.average_from else None
     best, best_state, waited, history, out_of_time = float("-inf"), None, 0, [], False
-    with tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep") as bar:  # closed before an interrupt is reported
+    with torch_threads(config.threads), tqdm(total=config.epochs, desc=desc, disable=not progress, unit="ep") as bar:
+        # the bar closed before an interrupt is reported
         for epoch in range(1, config.epochs + 1):
             if deadline is not None and history:
                 cached = len(history) == 1 and getattr(model, "caches_features", False)  # its first epoch's pace is no guide
