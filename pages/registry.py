@@ -5,8 +5,8 @@ import streamlit as st
 from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.store import StorageWriteError
 from ner_core.storage.users import RoleError, refusal
-from ner_core.workbench.registry import (SHIPPED, activate, entry_line, entry_rows, load_index, missing_active, roll_back, roll_back_target,
-                                        shipped_score)
+from ner_core.workbench.registry import (SHIPPED, activate, disk_use, entry_line, entry_rows, load_index, missing_active, prunable, prune,
+                                        roll_back, roll_back_target, shipped_score)
 from ner_core.workbench.retrain import added_since_active, corrected_since_active, corrections_by_split
 from pages.render import plain
 from pages.sign_in import current_user, signed_in
@@ -85,3 +85,27 @@ row.button("Roll back to the previously active", key="registry_rollback", disabl
            on_click=act, args=(None, index["active"]))
 if "registry_error" in st.session_state:
     st.error(st.session_state.pop("registry_error"))
+
+
+@signed_in
+def delete_old(keep: int, shown: list[str]) -> None:
+    """Delete the entries the button named (``shown``), unless what would go has changed since the page was drawn."""
+    index = load_index(dataset)
+    if prunable([e["id"] for e in index["entries"]], index["history"][-2:], keep) != shown:
+        st.session_state.registry_error = "Not done: the registry changed since this page was drawn; it shows it now."
+        return
+    try:
+        pruned = prune(keep, user, dataset)
+    except (RoleError, StorageWriteError) as err:
+        st.session_state.registry_error = f"Not done: {err}."
+        return
+    st.session_state.registry_message = f"Deleted {len(pruned.removed)} entr{'y' if len(pruned.removed) == 1 else 'ies'}: {pruned.freed / 1e6:,.1f} MB freed."
+
+
+entries = [e["id"] for e in index["entries"]]
+with st.expander(f"Disk: {len(entries)} entr{'y' if len(entries) == 1 else 'ies'}, {disk_use(dataset) / 1e6:,.1f} MB"):
+    keep = st.number_input("Keep the newest", min_value=0, value=min(5, len(entries)), step=1, key="registry_keep")
+    doomed = prunable(entries, index["history"][-2:], int(keep))
+    st.button(f"Delete the {len(doomed)} older entr{'y' if len(doomed) == 1 else 'ies'}", key="registry_prune", on_click=delete_old,
+              args=(int(keep), doomed), disabled=not doomed or refused is not None,
+              help=refused or "The active entry and the one a roll back re-activates are always kept.")

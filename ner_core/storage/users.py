@@ -34,6 +34,7 @@ ACTIONS = {
     "retrain": "admin",
     "activate": "admin",
     "roll back": "admin",
+    "delete models": "admin",
     "import": "admin",
     "change entity types": "admin",
     "archive datasets": "admin",

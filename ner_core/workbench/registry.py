@@ -16,7 +16,7 @@ import shutil
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
@@ -31,8 +31,8 @@ from ..storage.users import User, require
 
 SHIPPED = "shipped"
 __all__ = ["SHIPPED", "activate", "active_dir", "active_id", "available_models", "clean_builds", "data_dir", "entry_dir",
-           "entry_rows", "has_active_model", "load_index", "new_entry_dir", "new_entry_id", "recipe_of", "register", "registry_dir", "roll_back",
-           "roll_back_target"]
+           "entry_rows", "has_active_model", "load_index", "new_entry_dir", "new_entry_id", "prunable", "prune", "recipe_of", "register", "registry_dir",
+           "roll_back", "roll_back_target"]
 
 
 def registry_dir() -> Path:
@@ -205,14 +205,15 @@ def _retrained(entry: dict[str, Any], index: dict[str, Any]) -> str:
 
 
 def _base_recipe(entry: dict[str, Any], index: dict[str, Any]) -> str:
-    """The recipe chosen by the nearest entry ``entry`` was warm-started from, through its chain of retrains ("" if none chose)."""
+    """The recipe chosen by the nearest entry ``entry`` was warm-started from, through its chain of retrains ("" if none chose);
+    past an entry deleted by :func:`prune`, the recipe it recorded then."""
     by_id, seen = {e["id"]: e for e in index["entries"]}, set()
     while (base := entry.get("base")) in by_id and base not in seen:
         seen.add(base)
         entry = by_id[base]
         if chosen := (_recipe(entry) or {}).get("chosen"):
             return chosen
-    return ""
+    return entry.get("base_recipe", "")
 
 
 def recipe_line(record: dict[str, Any] | None) -> str:
@@ -382,3 +383,70 @@ def _import_legacy_index(engine: Engine) -> None:
         raise
     os.rename(claimed, legacy.with_name("registry.json.imported"))
     _imported.add(key)
+
+
+class Pruned(NamedTuple):
+    """What :func:`prune` deleted: the entries' ids (oldest first) and the bytes their folders freed."""
+
+    removed: list[str]
+    freed: int
+
+
+def prune(keep: int, user: User | None = None, dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> Pruned:
+    """Delete ``dataset``'s registry entries but its ``keep`` newest, the active one and the one a roll back re-activates
+    (their rows, then their folders). A kept entry warm-started from a deleted one records that one's recipe first."""
+    require(user, "delete models")
+    if keep < 0:
+        raise ValueError(f"keep must be 0 or more, got {keep}")
+    engine = _engine(engine)
+    with Session(engine) as session, session.begin():
+        rows = session.scalars(select(RegistryEntry).where(RegistryEntry.dataset == dataset)
+                               .order_by(RegistryEntry.created_at, RegistryEntry.id)).all()
+        history = session.scalars(select(Activation.entry_id).where(Activation.dataset == dataset, Activation.rolled_back.is_(False))
+                                  .order_by(Activation.id.desc()).limit(2)).all()  # the active one, and the roll back's
+        chosen = set(prunable([row.id for row in rows], history, keep))
+        doomed = [row for row in rows if row.id in chosen]
+        index = {"entries": [_entry(row) for row in rows]}
+        for row in rows:
+            if row.id not in chosen and row.info.get("base") in chosen and "base_recipe" not in row.info:
+                row.info = {**row.info, "base_recipe": chosen_recipe(index, row.info["base"])}
+        removed = [row.id for row in doomed]
+        session.execute(delete(RegistryEntry).where(RegistryEntry.id.in_(removed)))
+    now = active_id(dataset, engine)  # activated meanwhile (another admin): its files stay
+    folders = [entry_dir(entry_id) for entry_id in removed if entry_id != now and entry_dir(entry_id).is_dir()]
+    freed = _freed_bytes(folders)
+    for folder in folders:
+        shutil.rmtree(folder, ignore_errors=True)
+    return Pruned(removed, freed)
+
+
+def prunable(entry_ids: list[str], spared: list[str], keep: int) -> list[str]:
+    """Which of ``entry_ids`` (oldest first) :func:`prune` deletes: all but the ``keep`` newest and the ``spared`` (the
+    active one and the one a roll back re-activates: :func:`load_index`'s last two of ``history``)."""
+    return [entry_id for entry_id in entry_ids[: max(len(entry_ids) - keep, 0)] if entry_id not in spared]
+
+
+def disk_use(dataset: str = DEFAULT_DATASET, engine: Engine | None = None) -> int:
+    """Bytes the folders of ``dataset``'s registry entries take (a file hard-linked into several counted once)."""
+    return _bytes([entry_dir(e["id"]) for e in load_index(dataset, engine)["entries"]])
+
+
+def _files(folders: list[Path]) -> dict[tuple[int, int], tuple[int, int, int]]:
+    """Each file under ``folders`` by inode: its size, its links in the whole file system, and its links found here."""
+    found: dict[tuple[int, int], tuple[int, int, int]] = {}
+    for folder in folders:
+        for path in folder.rglob("*"):
+            if path.is_file() and not path.is_symlink():
+                info = path.stat()
+                key = (info.st_dev, info.st_ino)
+                found[key] = (info.st_size, info.st_nlink, found.get(key, (0, 0, 0))[2] + 1)
+    return found
+
+
+def _bytes(folders: list[Path]) -> int:
+    return sum(size for size, _, _ in _files(folders).values())
+
+
+def _freed_bytes(folders: list[Path]) -> int:
+    """Bytes that deleting ``folders`` frees: files with no hard link outside them."""
+    return sum(size for size, links, here in _files(folders).values() if here >= links)

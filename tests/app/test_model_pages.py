@@ -322,3 +322,31 @@ def test_an_active_entry_whose_folder_is_gone_is_said_so_not_as_no_model_trained
         assert f"error: {said}: an admin activates another entry" in capsys.readouterr().err
     finally:
         folder.with_name(folder.name + ".away").rename(folder)
+
+
+def test_old_entries_are_deleted_from_the_page_as_its_button_named_them(fresh):
+    """The last test of this module: it deletes entries. A button names how many go; if that changed after the page
+    was drawn (another admin's retrain or deletion), the click deletes nothing."""
+    from ner_core.workbench.registry import activate, active_id, entry_dir, load_index, new_entry_dir, new_entry_id, register
+
+    active = active_id("fresh")
+    extra = [register(new_entry_id(), new_entry_dir(f"x{i}", entry_dir(active)), {"models": ["strong"], "corrections": 0},
+                      dataset="fresh")["id"] for i in range(3)]
+    activate(extra[0], dataset="fresh")
+    activate(active, dataset="fresh")  # spared: the active entry, and extra[0] that a roll back re-activates
+    before = [e["id"] for e in load_index("fresh")["entries"]]
+    app = open_page("registry", "fresh")
+    app.number_input(key="registry_keep").set_value(1).run()
+    doomed = [e for e in before[:-1] if e not in (active, extra[0])]
+    assert doomed and app.button(key="registry_prune").label == f"Delete the {len(doomed)} older entr{'y' if len(doomed) == 1 else 'ies'}"
+    assert any(e.label.startswith(f"Disk: {len(before)} entries, ") and e.label.endswith(" MB") for e in app.expander)
+    late = register(new_entry_id(), new_entry_dir("late", entry_dir(active)), {"models": ["strong"], "corrections": 0}, dataset="fresh")["id"]
+    app.button(key="registry_prune").click().run()  # a retrain finished meanwhile: keeping 1 would now delete extra[2] too
+    assert app.error[0].value == "Not done: the registry changed since this page was drawn; it shows it now."
+    assert len(load_index("fresh")["entries"]) == len(before) + 1
+    app.button(key="registry_prune").click().run()
+    assert app.success[0].value.startswith(f"Deleted {len(doomed) + 1} entr")
+    kept = [e["id"] for e in load_index("fresh")["entries"]]
+    assert set(kept) == {active, extra[0], late} and all(entry_dir(e).is_dir() for e in kept)
+    assert extra[1] in doomed and not any(entry_dir(e).exists() for e in [*doomed, extra[2]])
+    assert active_id("fresh") == active

@@ -165,6 +165,41 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     assert entry_rows(load_index())[-1]["recipe"] == "fused, warm start, 3 epochs"  # the recipe of the entry it started from
 
 
+def test_prune_keeps_the_newest_the_active_and_the_roll_back_target_and_counts_only_unshared_files(workspace, capsys):
+    """helper-92: every retrain added a folder of checkpoints and nothing took one away."""
+    from ner_core.cli import main
+    from ner_core.storage.users import RoleError, User
+    from ner_core.workbench.registry import chosen_recipe, disk_use, prune
+
+    recipe = {"summary": {"recipe": {"chosen": "fused", "candidates": []}}}
+    made = [make_entry(workspace, corrections=0, **(recipe if i == 3 else {})) for i in range(5)]
+    ids = [e["id"] for e in made]
+    (registry_dir() / ids[2] / "own.bin").write_bytes(b"x" * 1000)  # only there; the rest are hard links to checkpoints/
+    newest = register(new_entry_id(), new_entry_dir("n", registry_dir() / ids[3]), {"models": ["strong"], "base": ids[3],
+                      "spec": {"warm_start": True, "epochs": 1}, "corrections": 0})["id"]  # warm-started from ids[3]
+    activate(ids[0])
+    activate(ids[1])  # active: ids[1]; a roll back re-activates ids[0]
+    assert disk_use() == len(b"weights") + 1000  # a file linked into six folders counted once
+    with pytest.raises(RoleError, match="only admins may delete models"):
+        prune(1, User("ann", "annotator"))
+    pruned = prune(1)
+    assert pruned.removed == ids[2:] and pruned.freed == 1000  # the shared weights stay on disk for the kept entries
+    assert [e["id"] for e in load_index()["entries"]] == [ids[0], ids[1], newest]
+    assert sorted(p.name for p in registry_dir().iterdir()) == sorted([ids[0], ids[1], newest])
+    assert chosen_recipe(load_index(), newest) == "fused"  # recorded before the entry it came from was deleted
+    assert roll_back() == ids[0] and prune(1).removed == [ids[1]]  # spared now: ids[0] (the shipped set before it)
+    assert [e["id"] for e in load_index()["entries"]] == [ids[0], newest]
+    with pytest.raises(SystemExit, match="2"):
+        main(["registry", "prune"])  # how many to keep is never guessed
+    with pytest.raises(SystemExit, match="2"):
+        main(["registry", "list", "--keep", "1"])
+    capsys.readouterr()
+    assert main(["registry", "prune", "--keep", "0"]) == 0
+    assert capsys.readouterr().out == (f"deleted 1 entry of 'default' ({newest}), 0.0 MB freed; kept the 0 newest, the active one "
+                                       "and the one a roll back re-activates\n")
+    assert (registry_dir() / ids[0] / "strong" / "model.safetensors").read_bytes() == b"weights"
+
+
 def test_a_legacy_registry_json_is_imported_once(workspace):
     legacy_id = "r20260101-120000"
     (registry_dir() / legacy_id / "strong").mkdir(parents=True)
