@@ -1,10 +1,11 @@
-"""Users: who signs in, with which role; an admin adds users, changes a role, resets a password, removes a user."""
+"""Users: who signs in, with which role; everyone changes their own password; an admin adds users, changes a role, resets a
+password, removes a user."""
 import pandas as pd
 import streamlit as st
 
 from ner_core.storage.db import shared_engine
-from ner_core.storage.users import (MIN_PASSWORD, ROLES, UserError, add_user, list_users, refusal, remove_user, removed_users, set_password,
-                                    set_role)
+from ner_core.storage.users import (MIN_PASSWORD, ROLES, SignInError, UserError, add_user, change_own_password, list_users, refusal,
+                                    remove_user, removed_users, set_password, set_role)
 from ner_core.workbench.agreement import left_to_tag_note
 from pages.sign_in import current_user, signed_in
 
@@ -23,6 +24,35 @@ st.caption("annotator < reviewer < admin: each role may do what the roles before
 if gone := removed_users(engine):  # helper-82: a name taken again took over the removed person's work
     st.caption("Removed (each name stays theirs: what they saved is attributed by it): " + "; ".join(
         f"{name}, {role}, on {at:%Y-%m-%d} by {by}" for name, role, at, by in gone) + ". Add one back with *Returning*, below.")
+
+
+def passwords(key: str) -> None:
+    """A new password, typed twice (compared when the form is sent). In a form: a password box left with Tab (to its
+    eye button) does not send its value on its own, so the boxes are sent together with the button."""
+    st.text_input("Password", type="password", key=f"{key}_password", help=f"At least {MIN_PASSWORD} characters")
+    st.text_input("Again", type="password", key=f"{key}_again")
+
+
+@signed_in
+def change_mine() -> None:
+    """The signed-in user's own password, given the current one; this session goes on, their others end."""
+    state = st.session_state
+    try:
+        if state.users_own_password != state.users_own_again:
+            raise UserError("the two passwords differ; nothing was changed")
+        change_own_password(engine, state.get("signin_token") or "", state.users_own_current, state.users_own_password)
+        state.users_message = ("success", "Your password is changed: sign in with it from now on. This session goes on; your "
+                                          "others (other browsers) have ended.")
+    except (UserError, SignInError) as err:
+        state.users_message = ("error", f"Refused: {err}")
+    for key in ("users_own_current", "users_own_password", "users_own_again"):
+        state[key] = ""  # no password kept in the session once used
+
+
+with st.expander(f"My password ({user.name})"), st.form("users_own_form", border=False):
+    st.text_input("Current password", type="password", key="users_own_current")
+    passwords("users_own")
+    st.form_submit_button("Change my password", key="users_own", on_click=change_mine)
 if why := refusal(user, "manage users"):
     st.info(f"{why}: you see who signs in, but cannot change it.")
     st.stop()
@@ -51,13 +81,6 @@ def act(what: str, change, *keys: str) -> None:
 def add_one(engine, name: str, role: str, password: str, by) -> object:
     """Add a user; with the form's *Returning* ticked, a removed user back, the same person."""
     return add_user(engine, name, role, password, by, returning=bool(st.session_state.get("users_add_returning")))
-
-
-def passwords(key: str) -> None:
-    """A new password, typed twice (compared when the form is sent). In a form: a password box left with Tab (to its
-    eye button) does not send its value on its own, so the boxes are sent together with the button."""
-    st.text_input("Password", type="password", key=f"{key}_password", help=f"At least {MIN_PASSWORD} characters")
-    st.text_input("Again", type="password", key=f"{key}_again")
 
 
 add, role, password, remove = st.tabs(["Add a user", "Change a role", "Reset a password", "Remove a user"])

@@ -188,6 +188,23 @@ def set_password(engine: Engine, name: str, password: str, by: User | None = Non
         return User(row.name, row.role)
 
 
+def change_own_password(engine: Engine, token: str, current: str, new: str) -> User:
+    """The signed-in user's (session ``token``) new password, given the ``current`` one: their other sessions end, this
+    one goes on. :class:`SignInError` if the session has ended or ``current`` is wrong."""
+    with Session(engine) as session, session.begin():
+        row = session.scalar(select(UserRow).join(SessionRow, SessionRow.user_id == UserRow.id)
+                             .where(SessionRow.token_sha256 == _token_hash(str(token))))
+        if row is None:
+            raise SignInError("your session has ended: sign in again")
+        try:
+            _hasher.verify(row.password_hash, current)
+        except (VerificationError, InvalidHashError):
+            raise SignInError("your current password is wrong; nothing was changed") from None
+        row.password_hash = _hash(new)
+        session.execute(delete(SessionRow).where(SessionRow.user_id == row.id, SessionRow.token_sha256 != _token_hash(str(token))))
+        return User(row.name, row.role)
+
+
 def remove_user(engine: Engine, name: str, by: User | None = None) -> User:
     """Remove ``name``: they can no longer sign in and their sessions end; what they saved keeps their name, which no
     new user can take (:func:`removed_users`; in the app, ``by``, never the last admin)."""

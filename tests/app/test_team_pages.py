@@ -290,6 +290,35 @@ def test_an_admin_manages_users_on_the_users_page_and_others_only_see_them(team)
     assert admin.success[0].value == "Removed bob (annotator)." and "bob" not in [u.name for u in list_users(store.engine)]
 
 
+def test_anyone_changes_their_own_password_given_the_current_one_and_keeps_this_session(team):
+    """helper-92: only an admin could change a password, so an annotator asked one to learn theirs."""
+    from ner_core.storage.users import SignInError, sign_in, user_for_token
+
+    store, _ = team
+    here, elsewhere = (sign_in(store.engine, "ann", "correct horse") for _ in range(2))
+    ann = page("users.py", here)
+    for current, new, again, said in (("wrong horse", "battery staple", "battery staple", "Refused: your current password is wrong"),
+                                      ("correct horse", "battery staple", "battery stapler", "Refused: the two passwords differ"),
+                                      ("correct horse", "short", "short", "Refused: the password needs at least 8 characters")):
+        ann.text_input(key="users_own_current").set_value(current)
+        ann.text_input(key="users_own_password").set_value(new)
+        ann.text_input(key="users_own_again").set_value(again)
+        ann.button(key="users_own").click().run()
+        assert ann.error[0].value.startswith(said) and ann.text_input(key="users_own_current").value == ""
+    assert sign_in(store.engine, "ann", "correct horse")  # nothing changed
+    ann.text_input(key="users_own_current").set_value("correct horse")
+    ann.text_input(key="users_own_password").set_value("battery staple")
+    ann.text_input(key="users_own_again").set_value("battery staple")
+    ann.button(key="users_own").click().run()
+    assert ann.success[0].value.startswith("Your password is changed") and ann.text_input(key="users_own_password").value == ""
+    assert sign_in(store.engine, "ann", "battery staple") and user_for_token(store.engine, here).name == "ann"  # this tab goes on
+    with pytest.raises(SignInError):
+        sign_in(store.engine, "ann", "correct horse")
+    with pytest.raises(SignInError):
+        user_for_token(store.engine, elsewhere)  # another browser signs in anew
+    assert not ann.exception and ann.info[0].value.startswith("ann is an annotator: only admins may manage users")
+
+
 def test_a_page_drawn_for_an_admin_saves_nothing_once_the_admin_is_demoted(team):
     """helper-92 (Critical): an admin demoted from the command line added an admin from the Users page still open."""
     from ner_core.storage.users import list_users, set_role, sign_in

@@ -15,6 +15,7 @@ from ner_core.storage.users import (
     UserError,
     add_user,
     allowed,
+    change_own_password,
     find_user,
     has_users,
     list_users,
@@ -63,6 +64,25 @@ def test_wrong_password_and_unknown_name_get_one_message_and_change_nothing(engi
         with pytest.raises(SignInError, match="^wrong user name or password$"):
             sign_in(engine, name, password)
     assert table_dump(engine) == before
+
+
+def test_an_own_password_change_needs_the_current_one_and_ends_only_the_other_sessions(engine):
+    add_user(engine, "ann", "annotator", "correct horse")
+    add_user(engine, "bob", "annotator", "correct horse")
+    here, other, bobs = sign_in(engine, "ann", "correct horse"), sign_in(engine, "ann", "correct horse"), sign_in(engine, "bob", "correct horse")
+    before = table_dump(engine)
+    with pytest.raises(SignInError, match="^your current password is wrong; nothing was changed$"):
+        change_own_password(engine, here, "correct hors", "battery staple")
+    with pytest.raises(SignInError, match="your session has ended"):
+        change_own_password(engine, "no-such-token", "correct horse", "battery staple")
+    with pytest.raises(UserError, match="at least 8 characters"):
+        change_own_password(engine, here, "correct horse", "short")
+    assert table_dump(engine) == before
+    assert change_own_password(engine, here, "correct horse", "battery staple") == User("ann", "annotator")
+    assert user_for_token(engine, here).name == "ann" and user_for_token(engine, bobs).name == "bob"
+    with pytest.raises(SignInError):
+        user_for_token(engine, other)
+    assert sign_in(engine, "ann", "battery staple") and sign_in(engine, "bob", "correct horse")
 
 
 def test_an_expired_session_is_refused_with_its_time(engine):
