@@ -346,12 +346,12 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
                   "--test", str(tmp_path / "test_geo.conll"), "--name", "geo")
     assert geo.returncode == 0 and "note: geo is in the dev or test file, never in the training file" in geo.stderr
     listed = run_cli("datasets", "list").stdout.splitlines()
-    assert listed[0].endswith("\tsplit 80/10/10, each type in val and test")  # helper-75: which rule, said
+    assert listed[0].endswith("\tsplit 80/10/10, each type of 3 sentences or more in val and test")  # helper-75: which rule, said
     assert listed[-2].startswith("given\t") and listed[-2].endswith("\tits files' split: 8/2/3")
     assert "(not on this machine)" not in listed[0]
     monkeypatch.setenv("NER_CORPUS", str(tmp_path / "nowhere.csv"))  # helper-78: listed as if it were there
     assert run_cli("datasets", "list").stdout.splitlines()[0] == f"default\t{tmp_path / 'nowhere.csv'} (not on this machine)\t" \
-        "split 80/10/10, each type in val and test"
+        "split 80/10/10, each type of 3 sentences or more in val and test"
 
 
 def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_path, monkeypatch):

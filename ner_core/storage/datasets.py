@@ -82,7 +82,7 @@ def archive_dataset(engine: Engine, name: str, author: str, user: User | None = 
         row.archived_at, row.archived_by = (None, None) if restore else (_now(), author)
 
 
-COVERING_SPLIT = "split 80/10/10, each type in val and test"
+COVERING_SPLIT = "split 80/10/10, each type of 3 sentences or more in val and test"
 """How a single-file dataset made since migration 0018 is split, in words."""
 
 
