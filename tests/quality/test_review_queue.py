@@ -361,3 +361,35 @@ def test_two_servers_filling_one_queue_at_once_add_its_items_once(db_url, tmp_pa
 
     assert first.fill("train", MODEL, "run-1", filled_meanwhile()) == 0
     assert len(first.items("train")) == 3 and first.filled("train", MODEL, "run-1")
+
+
+def test_two_annotators_deciding_one_item_at_the_same_moment_store_one_decision(db_url, tmp_path):
+    """helper-98: on SQLite an item kept by two annotators at once had two decisions: the check for an earlier one ran
+    outside the write transaction. Each round, two threads keep the same item at once; one decision is stored, the other
+    told who decided first."""
+    import threading
+
+    from ner_core.quality.review_queue import AlreadyDecided
+
+    queues = [ReviewQueue(CorrectionStore(make_engine(db_url), "tiny", tmp_path / "tiny.csv", SENTENCES)) for _ in range(2)]
+    fill_queue(queues[0], PARTS, lambda: SENTENCES, "train", ("run-1", lambda: ISSUES))
+    item = queues[0].items("train", sources=[MODEL])[0]
+    for _ in range(15):
+        version, outcomes, start = queues[0].store.sentence_version(item.sentence), [], threading.Barrier(2)
+
+        def keep(queue, author):
+            start.wait()
+            try:
+                queue.decide(item.id, KEPT, author, version)
+                outcomes.append(author)
+            except AlreadyDecided:
+                outcomes.append("refused")
+
+        threads = [threading.Thread(target=keep, args=(queue, name)) for queue, name in zip(queues, ("ann", "bob"))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes)[-1] == "refused" and len(queues[0].decisions()) == 1, outcomes
+        [winner] = [o for o in outcomes if o != "refused"]
+        assert queues[0].undo(winner, item.sentence) is not None and queues[0].is_open(item.id)
