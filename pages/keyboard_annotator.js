@@ -134,7 +134,7 @@ export default function (component) {
   }
   function resolve(kind) {  // the conflict on screen: "overwrite" (save mine) or "theirs" (keep the stored version)
     queueOp(kind, conflict.item, conflict.version, null);
-    conflict = null;
+    conflict = s.conflictKey = null;
     render();
   }
   function selection() { return [Math.min(s.view.anchor, s.view.focus), Math.max(s.view.anchor, s.view.focus) + 1]; }
@@ -288,7 +288,9 @@ export default function (component) {
                           : `sentence ${c.sentence} was changed meanwhile by ${c.author || "someone"} (now version ${c.version})`;
     return [el("div", "status error", `Not saved: ${why}. Nothing was overwritten; choose which version to keep.`),
             el("div", "head", `${n} token${n === 1 ? "" : "s"} differ${n === 1 ? "s" : ""} (outlined). Press o to overwrite with yours `
-                              + "or t to keep theirs, or click a button."), versions];
+                              + "or t to keep theirs, or click a button."),
+            ...(s.conflictKey ? [el("div", "status", `“${s.conflictKey}” does nothing until this is answered: o or t first.`)] : []),
+            versions];
   }
   function tokenAt(event) {
     const tok = event.target.closest ? event.target.closest(".tok") : null;
@@ -310,7 +312,10 @@ export default function (component) {
       if (key === "Escape" && !open) root.focus({ preventScroll: true });
       return;
     }
-    if (conflict) return;
+    if (conflict) {  // helper-98: a/g pressed here did nothing, unsaid
+      if (!event.ctrlKey && (KEYS_DECIDING.has(key) || key === "u")) { s.conflictKey = key; render(); event.preventDefault(); }
+      return;
+    }
     const undo = (event.ctrlKey && key.toLowerCase() === "z") || (!event.ctrlKey && key === "u");
     if (event.ctrlKey && !undo) return;
     const it = current();

@@ -8,7 +8,7 @@ answers. A sentence someone else decided first is reported, never overwritten: a
 those another add stored (a colleague's, or this user's other tab) is a conflict, kept until ``overwrite`` (ops kind:
 save mine over theirs) or ``theirs``; the same decision sent again (a reload, a restarted server) is recognised as
 saved. An undone sentence is shown again at once, first, with the tags its add had, until it is decided again or
-leaves the pool. Before the session's first op only the sentence on screen is claimed
+leaves the pool. Before the session's first op its sentences are claimed for a minute only
 (:meth:`~.review_session.OpsSession.hold`).
 """
 from __future__ import annotations

@@ -5,8 +5,8 @@ id once), the item kept on screen per dataset and split, the items skipped this 
 decided sentence (for undo), the decisions made per dataset and split, the message of the last
 action, a refused decision's conflict and a counted annotate-alike. Plain Python: the Review page keeps one per browser session and only draws.
 
-Before a session's first op (a decision, skip or undo) only the item on screen is claimed, so a browser that only
-looks holds one item; after it, the items sent, up to half of those open to it (:meth:`OpsSession.hold`).
+The items sent are claimed, up to half of those open to the session; before its first op (a decision, skip or undo)
+for a minute only, so that a browser that only looks soon lets them go (:meth:`OpsSession.hold`).
 """
 from __future__ import annotations
 
@@ -32,6 +32,13 @@ REMEMBERED = 500  # op ids kept: a replayed list applies none of them twice
 ACKED = 100  # op ids confirmed to the browser
 ACTIONS = {"accept": ACCEPTED, "keep": KEPT, "edit": EDITED}
 UNKNOWN_OP = "Not saved: the browser sent a decision this page does not know."
+def _untouched(item: QueueItem, base: Sequence[str], mine: Sequence[str], theirs: Sequence[str]) -> bool:
+    """Whether a save meanwhile (``theirs``, from ``base``) left alone every token a decision judged: the flagged ones
+    and those it changes (``mine``, on theirs). Then the decision stands on the new version, and no conflict is asked."""
+    judged = set(range(item.start, item.end)) | {i for i, (m, t) in enumerate(zip(mine, theirs)) if m != t}
+    return all(base[i] == theirs[i] for i in judged)
+
+
 def skipped(what: str) -> tuple[str, str]:
     """The message of a skip, naming what was skipped (the line is read after the next item is on screen)."""
     return "info", f"Skipped {what}: it comes back at the end of the queue."
@@ -100,11 +107,13 @@ class OpsSession:
 
     def hold(self, engine: Engine, kind: str, items: Sequence[int], author: str, available: int,
              decided: Sequence[int] = ()) -> list[int]:
-        """Claim the ``kind`` items sent, on screen first, for ``author``: before this session's first op only the one on
-        screen, for a minute (opening the page is not annotating); after it, at most half of the ``available`` ones (those another
-        annotator does not hold), so that a small queue stays shared; and ``decided``, items this session decided that no
-        stored decision keeps from the others (a walk's). Returns the items sent that another annotator holds."""
-        share = max(1, available // 2) if self.done else 1
+        """Claim the ``kind`` items sent, on screen first, for ``author``: at most half of the ``available`` ones (those
+        another annotator does not hold), so that a small queue stays shared, and before this session's first op for a
+        minute only (opening the page is not annotating); and ``decided``, items this session decided that no stored
+        decision keeps from the others (a walk's). Returns the items sent that another annotator holds. (Before stop 53 a
+        page that had only looked held the item on screen alone: a colleague who opened the queue a moment later was sent
+        the rest of its buffer, and the two decided the same items in turn: helper-98.)"""
+        share = max(1, available // 2)
         return claim(engine, kind, [*items[:share], *decided], author, looking=not self.done)
 
     def count(self, place: Hashable, step: int) -> None:
@@ -248,11 +257,17 @@ class ReviewSession(OpsSession):
         try:
             changed = queue.decide(item.id, decision, author, version, tags, over)
         except StaleSaveError as err:
-            if tags and base is not None and len(base) == len(tags) == len(err.tags):
+            rebased = tags and base is not None and len(base) == len(tags) == len(err.tags)
+            if rebased:
                 mine = rebase(tags, base, err.tags)  # the edit on theirs: their change to another token stays
             else:
                 mine = list(tags) if tags else (item.apply(err.tags) if decision == ACCEPTED else list(err.tags))
-            if mine != list(err.tags) or decision == KEPT:  # a keep judged the tags it saw, not these: the user chooses
+            if rebased and _untouched(item, base, mine, err.tags):  # theirs changed other tokens: both kept (helper-98)
+                self._decide(queue, split, author, item, decision, err.version, mine)
+                if self.message[0] == "success":
+                    self.message = ("success", f"{self.message[1]} {err.author or 'Someone'} had changed other tokens of it "
+                                               "meanwhile: theirs are kept.")
+            elif mine != list(err.tags) or decision == KEPT:  # a keep judged the tags it saw, not these: the user chooses
                 self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
             else:  # what was saved meanwhile is what this decision makes: no conflict
                 self._decide(queue, split, author, item, decision, err.version, mine)

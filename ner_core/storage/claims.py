@@ -1,7 +1,7 @@
 """Claims: a team at one queue works on different items.
 
-The items a browser has on screen and ahead (a review queue's or a pool's; before its first decision, skip or undo
-only the one on screen, for :data:`LOOK_SECONDS`; after it, up to half of those open to it: the callers'
+The items a browser has on screen and ahead (a review queue's or a pool's, up to half of those open to it; before its
+first decision, skip or undo for :data:`LOOK_SECONDS` only: the callers'
 :meth:`~ner_core.quality.review_session.OpsSession.hold`) are claimed for their annotator; another annotator's browser
 is not sent them while the claim lives (:data:`CLAIM_SECONDS`, renewed with every item drawn).
 So two people at the review queue or on New text do not decide the same items in turn (Prodigy's ``feed_overlap``
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from .schema import Claim
 
 CLAIM_ENV, CLAIM_SECONDS = "NER_CLAIM_SECONDS", 300  # an idle browser's items go back to the others after this long
-LOOK_SECONDS = 60  # ... and the item on screen of a page that has only looked (an admin who added text and left)
+LOOK_SECONDS = 60  # ... and those of a page that has only looked (an admin who added text and left)
 
 
 def _live(claimed_at: datetime, looking: bool, now: datetime) -> bool:

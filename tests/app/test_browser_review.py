@@ -372,6 +372,9 @@ def test_a_conflict_outlines_the_tokens_that_differ_and_a_key_resolves_it(browse
     differ = [str(j) for j, (m, t) in enumerate(zip(mine, theirs)) if m != t]
     assert tab_b.locator(".ka .diff").evaluate_all("tokens => tokens.map(t => t.dataset.i)") == differ * 2  # in both versions
     tab_b.get_by_text("Press o to overwrite with yours or t to keep theirs").wait_for()
+    tab_b.keyboard.press("g")  # helper-98: a decision key here did nothing, unsaid
+    tab_b.get_by_text("“g” does nothing until this is answered: o or t first.").wait_for()
+    assert tab_b.locator(".ka").get_attribute("data-state") == "conflict"
     tab_b.keyboard.press("o")
     tab_b.get_by_text(f"Sentence {item.sentence}: edited").wait_for()
     assert queue.store.tags(item.sentence) == mine

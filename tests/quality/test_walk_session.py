@@ -84,12 +84,12 @@ def test_two_people_walking_one_search_take_different_sentences(store):
     ann, bob = WalkSession(), WalkSession()
     for walk in (ann, bob):
         walk.start(("demo", "all"), [0, 1, 2, 3])
-    assert ann.ahead(store, "ann") == [0, 1, 2, 3]  # before a first decision only the one on screen is held
-    assert bob.ahead(store, "bob") == [1, 2, 3]
+    assert ann.ahead(store, "ann") == [0, 1, 2, 3]
+    assert bob.ahead(store, "bob") == [2, 3]  # she only looked, and holds half for a minute (before stop 53 only 0: helper-98)
     ann.apply([op(1, "keep", 0)], store, "ann")
-    assert ann.ahead(store, "ann") == [2, 3]  # after a decision: half of those open to her held (2), and 0, decided
-    assert bob.ahead(store, "bob") == [1, 3]  # helper-72: 0, which she kept, came to him next (no record keeps a keep)
-    bob.apply([op(1, "accept", 1, ["B-per", "O", "B-per"])], store, "bob")
-    assert bob.ahead(store, "bob") == [3] and ann.ahead(store, "ann") == [2]  # 1 his while he walks, 3 his share
+    assert ann.ahead(store, "ann") == [1, 3]  # 2 is on bob's screen; 0, decided, stays hers
+    assert bob.ahead(store, "bob") == [2, 3]  # helper-72: 0, which she kept, does not come to him (no record keeps a keep)
+    bob.apply([op(1, "accept", 2, ["B-geo", "O", "B-geo"])], store, "bob")
+    assert bob.ahead(store, "bob") == [3] and ann.ahead(store, "ann") == [1]  # 2 his while he walks, 3 his share
     ann.apply([op(2, "undo")], store, "ann")  # her keep of 0 taken back: shown to her again, still hers
-    assert ann.ahead(store, "ann")[0] == 0 and bob.ahead(store, "bob") == [2, 3]  # she holds 0 now, 2 no longer
+    assert ann.ahead(store, "ann") == [0, 1] and bob.ahead(store, "bob") == [1, 3]  # of her two open, she holds half: 0
