@@ -71,12 +71,14 @@ def train_method_form(dataset: str, store: CorrectionStore, blocked: str | None)
         weak_epochs = cols[1].number_input("Weak tagger epochs (at most)", 1, 100, 40, key="train_weak_epochs") if tagset.weak else 40
         detector_epochs = cols[2].number_input("Detector epochs (at most)", 1, 50, 6, key="train_detector_epochs") if tagset.weak else 6
         patience = cols[-1].number_input("Patience", 1, 20, 4, key="train_patience")
-        left, right = st.columns(2)
+        left, middle, right = st.columns(3)
         recipe = left.selectbox("Tagger recipe", RECIPES, key="train_recipe", help="auto trains GloVe, GloVe + frozen MiniLM "
                                 "features and fine-tuned MiniLM, and keeps the best on the val split (README: Choosing a recipe)")
-        budget = right.number_input("Time for the recipes (minutes)", 1, 24 * 60, 60, key="train_budget",
-                                    help="auto: how long trying the candidates may take; one recipe: its training stops there")
+        budget = middle.number_input("Time for the recipes (minutes)", 1, 24 * 60, 60, key="train_budget",
+                                     help="auto: how long trying the candidates may take; one recipe: its training stops there")
+        limit = right.number_input("Train on the first N training sentences (0 = all)", 0, 10_000_000, 0, key="train_limit",
+                                   help="A first model of a large corpus within the time: the others train later (helper-97)")
         submitted = st.form_submit_button("Train models", type="primary", disabled=(blocked or unfit) is not None,
                                           help=blocked or unfit)
     return TrainMethodSpec(dataset, int(epochs), int(weak_epochs), int(detector_epochs), int(patience), recipe=recipe,
-                           budget_minutes=float(budget), weak_types=weak) if submitted else None
+                           limit=int(limit) or None, budget_minutes=float(budget), weak_types=weak) if submitted else None

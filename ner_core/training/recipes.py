@@ -3,7 +3,7 @@ features), ``finetune`` (the encoder fine-tuned under the CRF), or ``auto``: eac
 train and scored on dev (micro F1), the best one kept.
 
 With a time budget, every candidate is first timed on a few batches (and on a few dev sentences, its
-per-epoch check). The candidates that fit :data:`MIN_EPOCHS` each, cheapest first, share the budget: each
+per-epoch check). The candidates that fit :data:`MIN_EPOCHS` each (fewer if fewer are asked for), cheapest first, share the budget: each
 one's epochs are capped to an equal share of the time left, never less than its own minimum and never
 eating into the minimum of those after it. One that cannot fit is skipped, and that is said (it is
 trained after all if those before it finished early enough). What was tried goes into the checkpoint's
@@ -86,9 +86,15 @@ class _Plan:
     planned: bool = True  # fits beside the cheaper candidates
 
     @property
+    def minimum(self) -> int:
+        """The epochs it must fit to be tried: :data:`MIN_EPOCHS`, or fewer where fewer were asked for (helper-97: one
+        epoch asked for was timed as two)."""
+        return min(MIN_EPOCHS, self.settings.epochs)
+
+    @property
     def least(self) -> float:
-        """Seconds of its :data:`MIN_EPOCHS` epochs."""
-        return self.first + (MIN_EPOCHS - 1) * self.later
+        """Seconds of its :attr:`minimum` epochs."""
+        return self.first + (self.minimum - 1) * self.later
 
 
 @dataclass
@@ -204,8 +210,8 @@ def train_recipe(
                 share = min(max(left / (1 + len(after)), plan.least), room)
                 fits = 1 + math.floor((share - plan.first) / plan.later) if share >= plan.first else 0
                 entry["estimated_epoch_minutes"] = round(plan.later / 60, 2)
-                if fits < MIN_EPOCHS:
-                    entry["skipped"] = (f"needs about {duration(plan.least)} for {MIN_EPOCHS} epochs; "
+                if fits < plan.minimum:
+                    entry["skipped"] = (f"needs about {duration(plan.least)} for {plan.minimum} epoch{'s' * (plan.minimum > 1)}; "
                                         f"{duration(max(room, 0))} of the budget left for it")
                     log(f"{name}: skipped: {entry['skipped']}")
                     tried.append(entry)
@@ -234,7 +240,8 @@ def train_recipe(
                 result.model.cpu()
         if best is None:
             raise ValueError(f"no recipe fits the budget of {choice.budget_minutes:g} min: "
-                             + "; ".join(f"{e['recipe']} {e['skipped']}" for e in tried))
+                             + "; ".join(f"{e['recipe']} {e['skipped']}" for e in tried)
+                             + ". Give a larger budget, or train on the first N training sentences only")
         name, result, model_config, path = best
         encoder = choice.encoder if set(choice.candidates) - {"glove"} else None  # glove alone reads no encoder (helper-90)
         record = {"requested": choice.recipe, "budget_minutes": choice.budget_minutes, "encoder": encoder,
@@ -262,6 +269,6 @@ def _plans(choice: RecipeChoice, config: TrainConfig, model: ModelConfig, data: 
         plan.planned = plan.least <= left
         left -= plan.least if plan.planned else 0
     log("estimated: " + "; ".join(f"{p.name} {duration(p.later)} an epoch" + (f" ({duration(p.first)} the first)" if p.first > 1.5 * p.later else "")
-                                  + ("" if p.planned else f", {MIN_EPOCHS} epochs do not fit beside the others") for p in plans)
+                                  + ("" if p.planned else f", {p.minimum} epoch(s) do not fit beside the others") for p in plans)
         + f"; budget {duration(deadline - time.perf_counter())} left")
     return plans

@@ -109,6 +109,8 @@ def describe(err: BaseException) -> str:
         if isinstance(seen, KeyboardInterrupt):
             return "interrupted (Ctrl-C in the terminal that ran it)"
         seen = seen.__cause__ or seen.__context__
+    if type(err) is ValueError and str(err):  # a refusal of the job's input, said in words (helper-97 read "ValueError: no
+        return str(err)  # recipe fits ..."); any other error keeps its kind, which tells an engineer where to look
     return f"{type(err).__name__}: {err}"
 
 

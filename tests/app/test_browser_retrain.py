@@ -23,7 +23,7 @@ def server(small_corpus, tmp_path):
     import_dataset(engine, "fresh", conll_text(40, seed=5).encode(), "fresh.conll", tmp_path / "data" / "datasets", log=lambda _: None)
     engine.dispose()
     with streamlit_app(env) as url:
-        yield url
+        yield url, env["NER_DB_URL"]
 
 
 def test_the_first_models_trained_replace_the_no_model_notice(server):
@@ -34,7 +34,7 @@ def test_the_first_models_trained_replace_the_no_model_notice(server):
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(120_000)
-            page.goto(server)
+            page.goto(server[0])
             script_done(page)
             page.get_by_role("combobox", name="Dataset").click()
             page.get_by_role("option", name="fresh").click()
@@ -43,8 +43,9 @@ def test_the_first_models_trained_replace_the_no_model_notice(server):
             page.get_by_text(NO_MODEL).wait_for()
             script_done(page)
             assert not page.get_by_label("Weak tagger epochs (at most)", exact=True).count()  # no weak type: no weak tagger
-            for label in ("Tagger epochs (at most)", "Patience"):
-                page.get_by_label(label, exact=True).fill("1")
+            for label, value in (("Tagger epochs (at most)", "1"), ("Patience", "1"),
+                                 ("Train on the first N training sentences (0 = all)", "20")):  # helper-97: no way to, before
+                page.get_by_label(label, exact=True).fill(value)
             page.get_by_role("combobox", name="Tagger recipe").click()
             page.get_by_role("option", name="glove", exact=True).click()
             page.get_by_role("button", name="Train models").click()
@@ -52,5 +53,10 @@ def test_the_first_models_trained_replace_the_no_model_notice(server):
             page.get_by_text(NO_MODEL).wait_for(state="detached", timeout=20_000)  # and by the rest of the page
             page.get_by_text("Nothing to compare with. The new models' micro F1 on the val split").wait_for()
             page.get_by_text(re.compile(r"The new entry r\S+ is active\. It was activated because the dataset had no model yet")).wait_for()
+            from ner_core.storage.db import make_engine
+            from ner_core.workbench.registry import load_index
+
+            [entry] = load_index("fresh", make_engine(server[1]))["entries"]
+            assert entry["spec"]["limit"] == 20
         finally:
             browser.close()

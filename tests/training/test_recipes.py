@@ -3,6 +3,7 @@ it all in the checkpoint's config.json; train-method chooses once for the strong
 chooses on its first fold; the CLI's ``--recipe``."""
 import json
 import os
+from dataclasses import replace
 
 import pytest
 
@@ -58,8 +59,13 @@ def test_auto_skips_what_does_not_fit_the_budget_and_records_it(tiny_bert, tmp_p
     best = max((glove, fused), key=lambda c: c["dev_micro_f1"])
     assert record["chosen"] == best["recipe"] == chosen.chosen
     assert isinstance(load_any(out).model, CRFTagger)
-    with pytest.raises(ValueError, match=r"no recipe fits the budget of 1 min: finetune needs about 20.0 min"):
+    with pytest.raises(ValueError, match=r"no recipe fits the budget of 1 min: finetune needs about 20.0 min for 2 epochs;"
+                                         r".* Give a larger budget, or train on the first N training sentences only"):
         train_recipe(SENTENCES, SENTENCES[:8], FAST, RecipeChoice("finetune", 1.0, str(tiny_bert)), progress=False)
+    with pytest.raises(ValueError, match=r"finetune needs about 10.0 min for 1 epoch;"):  # helper-97: one asked, two timed
+        train_recipe(SENTENCES, SENTENCES[:8], replace(FAST, epochs=1), RecipeChoice("finetune", 1.0, str(tiny_bert)), progress=False)
+    one = train_recipe(SENTENCES, SENTENCES[:8], replace(FAST, epochs=1), RecipeChoice("glove", 1.5 / 60), progress=False)
+    assert [c["epochs"] for c in one.record["candidates"]] == [1]  # one epoch of a second fits 1.5 s; two would not
 
 
 def test_a_candidate_that_fits_is_trained_when_a_dearer_one_after_it_cannot_fit(tiny_bert, tmp_path, monkeypatch):

@@ -225,6 +225,7 @@ def test_causes_in_words():
     assert describe(OSError(28, "No space left on device", "/data/x")) == "disk full: no space left on device (writing /data/x)"
     assert describe(MemoryError()) == "out of memory"
     assert describe(RuntimeError("boom")) == "RuntimeError: boom"
+    assert describe(ValueError("no recipe fits the budget")) == "no recipe fits the budget"  # a refusal, in words (helper-97)
     try:
         try:
             raise OSError(28, "No space left on device")
