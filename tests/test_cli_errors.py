@@ -341,13 +341,17 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
                    "--test", str(tmp_path / "test.conll"), "--name", "given")
     assert done.returncode == 0 and "(8 train, 2 val, 3 test, the files' own split)" in done.stdout, done.stderr
     assert "note:" not in done.stderr
+    again = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"),
+                    "--test", str(tmp_path / "test.conll"), "--name", "again")  # helper-97: a second copy, unsaid
+    assert again.returncode == 0 and ("note: the same sentences, in the same order, as dataset 'given': a second copy "
+                                      "(archive one if the file was imported twice by mistake)") in again.stderr
     (tmp_path / "test_geo.conll").write_text("Paris\tB-geo\nok\tO\n\n")  # helper-85: a type no model of it learns, unsaid
     geo = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"),
                   "--test", str(tmp_path / "test_geo.conll"), "--name", "geo")
     assert geo.returncode == 0 and "note: geo is in the dev or test file, never in the training file" in geo.stderr
     listed = run_cli("datasets", "list").stdout.splitlines()
     assert listed[0].endswith("\tsplit 80/10/10, each type of 3 sentences or more in val and test")  # helper-75: which rule, said
-    assert listed[-2].startswith("given\t") and listed[-2].endswith("\tits files' split: 8/2/3")
+    assert next(line for line in listed if line.startswith("given\t")).endswith("\tits files' split: 8/2/3")
     assert "(not on this machine)" not in listed[0]
     monkeypatch.setenv("NER_CORPUS", str(tmp_path / "nowhere.csv"))  # helper-78: listed as if it were there
     assert run_cli("datasets", "list").stdout.splitlines()[0] == f"default\t{tmp_path / 'nowhere.csv'} (not on this machine)\t" \

@@ -6,6 +6,7 @@ registered in the database with the tag scheme of its file, so every app instanc
 """
 from __future__ import annotations
 
+import filecmp
 import os
 import time
 import uuid
@@ -170,11 +171,23 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
     if log is not None:
         for part, each in zip(("", "dev: ", "test: "), reads):
             log(part + each.summary())
+        if twin := _same_sentences(engine, name, target):  # helper-97: the same file imported twice, a copy unsaid
+            log(f"note: the same sentences, in the same order, as dataset {twin!r}: a second copy (archive one if the file "
+                "was imported twice by mistake)")
         if unseen := sorted(_types(reads[1:]) - _types(reads[:1])):  # helper-85: imported unsaid
             log(f"note: {', '.join(unseen)} {'is' if len(unseen) == 1 else 'are'} in the dev or test file, never in the training "
                 f"file: no model trained on this dataset learns {'it' if len(unseen) == 1 else 'them'} (recall 0), "
                 "unless sentences that hold it are added to train (New text)")
     return CorrectionStore(engine, name, target, sentences)
+
+
+def _same_sentences(engine: Engine, name: str, kept: Path) -> str | None:
+    """Another dataset (archived ones too) whose kept sentences are ``kept``'s byte for byte, or None."""
+    with Session(engine) as session:
+        others = session.execute(select(Dataset.name, Dataset.path).where(Dataset.name != name).order_by(Dataset.id)).all()
+    size = kept.stat().st_size
+    return next((other for other, path in others if os.path.isfile(path) and os.path.getsize(path) == size
+                 and filecmp.cmp(path, kept, shallow=False)), None)
 
 
 def _types(reads: Iterable[CorpusFile]) -> set[str]:
