@@ -180,6 +180,7 @@ export default function (component) {
     const open = Math.max(0, data.open - s.pending.filter(op => DECIDING.has(op.kind)).length);
     const done = data.decided == null ? null : data.decided + s.pending.filter(op => DECIDING.has(op.kind)).length;
     root.dataset.item = it ? String(it.item) : "";
+    follow(conflict ? null : it);
     root.dataset.pending = String(s.pending.length);
     root.dataset.author = data.author;
     root.dataset.state = conflict ? "conflict" : s.undoing ? "busy" : it ? "ready" : s.pending.length ? "waiting" : "empty";
@@ -357,6 +358,14 @@ export default function (component) {
       s.view.tags = replaceSpan(s.view.tags, lo, hi, OUT); render();
     } else handled = false;
     if (handled) { event.preventDefault(); event.stopPropagation(); inView(); }
+  }
+  function follow(it) {  // the page's controls for one item (st.container key "ka_follows_<item>") are dimmed and not
+    // clickable while another item is on screen, until the rerun draws them for it (helper-98: a link named the sentence
+    // decided a moment before)
+    const rule = `[class*="st-key-ka_follows_"]:not(.st-key-ka_follows_${it ? it.item : "none"}) { opacity: .35; pointer-events: none; }`;
+    let style = document.getElementById("ka-follows");
+    if (!style) { style = document.createElement("style"); style.id = "ka-follows"; document.head.append(style); }
+    if (style.textContent !== rule) style.textContent = rule;
   }
   function differs(a, b) { return a.some((t, j) => t !== b[j]); }
   function inView() {  // after a key, on a short screen too: the whole annotator (its suggestion and legend), where it fits

@@ -88,13 +88,14 @@ def queue_view() -> None:
     if not ahead:
         return
     item = ahead[0]
-    annotate_link(dataset, item.sentence, f"Open sentence {item.sentence} in the grid editor", item=item.id)
-    if item.source == "consistency":
-        annotate_alike(item)
-    st.caption("Next in the queue")
-    st.text("\n".join(f"{i.sentence:>7}  {f'{i.score:.3f}' if i.source == MODEL else '  -  '}  {i.source:<11}  {i.given} -> "
-                      f"{i.suggested}  {item_words(store, i)}"
-                      for i in (ahead[1:] + upcoming)[:8]) or "(nothing else)")
+    with st.container(key=f"ka_follows_{item.id}"):  # dimmed by the annotator while another item is on screen
+        annotate_link(dataset, item.sentence, f"Open sentence {item.sentence} in the grid editor", item=item.id)
+        if item.source == "consistency":
+            annotate_alike(item)
+        st.caption("Next in the queue")
+        st.text("\n".join(f"{i.sentence:>7}  {f'{i.score:.3f}' if i.source == MODEL else '  -  '}  {i.source:<11}  {i.given} -> "
+                          f"{i.suggested}  {item_words(store, i)}"
+                          for i in (ahead[1:] + upcoming)[:8]) or "(nothing else)")
 
 
 def annotator_data() -> tuple[dict, list[QueueItem], list[QueueItem]]:

@@ -115,6 +115,14 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
         assert queue.store.tags(item.sentence) == expected
     assert len(queue.decisions()) == 5
     print("decision -> next item on screen (s):", ", ".join(f"{t:.2f}" for t in timings))
+    old = on_screen(page)  # helper-98: the grid link under the annotator named the item decided a moment before
+    page.locator(f".st-key-ka_follows_{old}").wait_for()
+    page.keyboard.press("s")
+    page.wait_for_function(f"() => document.querySelector('.ka')?.dataset.item !== '{old}'")
+    follows = "id => { const c = document.querySelector(`.st-key-ka_follows_${id}`); return c ? getComputedStyle(c).pointerEvents : 'gone'; }"
+    assert page.evaluate(follows, old) in ("none", "gone")  # dimmed until the rerun draws the controls for the new item
+    page.locator(f".st-key-ka_follows_{on_screen(page)}").wait_for()
+    assert page.evaluate(follows, on_screen(page)) == "auto"
     shown = queue.item(on_screen(page))  # helper-76: with an edit open, a (or g) stored other tags than those on screen, unsaid
     tags = queue.store.tags(shown.sentence)
     taken = {tag_type(tags[shown.start]), tag_type(shown.apply(tags)[shown.start])}  # neither the gold nor what a saves
