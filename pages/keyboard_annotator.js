@@ -171,6 +171,9 @@ export default function (component) {
     const waiting = s.pending.length, why = failed();
     if (data.outage) return data.outage + note;  // the reason for every decision waiting, said once
     if (why) return `${why} Retrying every few seconds; r retries now (${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab).` + note;
+    if (waiting && !navigator.onLine) {  // helper-98: "Saving 2 decisions…" all the while the network was gone
+      return `Offline: ${waiting} decision${waiting > 1 ? "s" : ""} kept in this tab, sent when the connection is back.` + note;
+    }
     if (waiting) return `Saving ${waiting} decision${waiting > 1 ? "s" : ""}…` + note;
     return (data.message ? data.message.text : "") + note;
   }
@@ -390,8 +393,9 @@ export default function (component) {
       .then(answer => { if (answer.ok) location.reload(); else s.reloading = false; })
       .catch(() => { s.reloading = false; });
   }
+  const onNetwork = () => { if (root.isConnected) render(); };
   const listeners = [[window, "keydown", onKey], [document, "focusin", onFocus], [document, "focusout", onFocus],
-                     [window, "beforeunload", onLeave]];
+                     [window, "beforeunload", onLeave], [window, "offline", onNetwork], [window, "online", onNetwork]];
   for (const [target, name, listener] of window.__nerKeyboard || []) target.removeEventListener(name, listener, true);
   window.__nerKeyboard = listeners;
   for (const [target, name, listener] of listeners) target.addEventListener(name, listener, true);

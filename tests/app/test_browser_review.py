@@ -137,6 +137,12 @@ def test_five_queue_items_decided_with_the_keyboard_alone(browser, site):
     expect(page.locator(".ka .edits")).to_have_text("")
     flagged = page.locator(".ka .tok.flag").first.get_attribute("data-i")  # helper-80: the selection stayed where it was
     assert page.locator(".ka .tok.sel").first.get_attribute("data-i") == flagged  # and a repeated edit went astray
+    page.context.set_offline(True)  # helper-98: "Saving 1 decision…" all the while the network was gone
+    page.keyboard.press("g")
+    expect(page.locator(".ka .status")).to_have_text("Offline: 1 decision kept in this tab, sent when the connection is back.")
+    page.context.set_offline(False)
+    page.wait_for_function("() => document.querySelector('.ka')?.dataset.pending === '0'")
+    assert not queue.is_open(shown.id)
     page.close()
 
 
