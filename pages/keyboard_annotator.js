@@ -381,8 +381,9 @@ export default function (component) {
     const hint = root.querySelector(".paused");
     if (hint) hint.classList.toggle("on", paused());
   }
-  function onLeave(event) {  // decisions not confirmed yet: the browser asks before the page goes
-    if (s.pending.length && !s.reloading) { event.preventDefault(); event.returnValue = ""; }
+  function onLeave(event) {  // decisions not confirmed yet, or tags changed and not saved: the browser asks before the page goes
+    const it = current(), edited = !!it && !!s.view && differs(s.view.tags, it.tags);  // helper-98: an edit lost unasked
+    if ((s.pending.length || edited) && !s.reloading) { event.preventDefault(); event.returnValue = ""; }
   }
   function recover() {
     // A restarted server does not know this page's fragment and drops what it sends: once the server is up again,
