@@ -52,7 +52,7 @@ def cmd_predict(args: argparse.Namespace) -> int:
         raise FlagError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
                         "write JSON lines already (on stdout, or to a .jsonl file)")
     if args.out:
-        _check_output(args.out, args.data)
+        _check_output(args.out, args.data, args.force)
     path = dataset_model(args) if args.dataset else existing_model(args)
     if args.text is None:
         check_input(args)
@@ -93,9 +93,11 @@ def cmd_predict(args: argparse.Namespace) -> int:
     return 0
 
 
-def _check_output(out: Path, data: str | None) -> None:
-    """Refuse an ``--out`` that cannot be written, or that is the input, before any tagging."""
+def _check_output(out: Path, data: str | None, force: bool) -> None:
+    """Refuse an ``--out`` that cannot be written, that is the input or a dataset's corpus file, or that exists (without
+    ``force``), before any tagging."""
     from ..data.corpus import format_of
+    from ..storage.datasets import corpus_owner
 
     endings = "give a file name ending .jsonl, .conll, .csv or .spacy"
     if out.is_dir():
@@ -112,6 +114,10 @@ def _check_output(out: Path, data: str | None) -> None:
         raise ValueError(f"--out {out}: unknown format; {endings}") from None
     if data not in (None, "-") and Path(data).resolve() == out.resolve():
         raise ValueError(f"--out {out} is the input file: tagging it would overwrite it; give another name")
+    if (owner := corpus_owner(out)) is not None:  # helper-100: a dataset's sentences replaced by 4 tagged lines
+        raise ValueError(f"--out {out} is the corpus file of dataset {owner!r}: write the tags elsewhere")
+    if out.exists() and not force:
+        raise ValueError(f"--out {out} exists: give --force to replace it, or another name")
 
 
 def cmd_mine(args: argparse.Namespace) -> int:
@@ -166,6 +172,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, help="write .jsonl or .json (JSON lines: the sentence's index, tokens, tags, probabilities), or CoNLL (.conll, "
                    ".iob, .iob2, .bio, .txt, .tsv), .csv or .spacy (tokens and tags); default: JSON lines on stdout")
     p.add_argument("--json", action="store_true", help="with --text and no --out: one JSON line (--data writes JSON lines)")
+    p.add_argument("--force", action="store_true", help="replace --out if it exists (never a dataset's corpus file)")
     _active_set_arg(p)
     model_args(p)
     p.set_defaults(func=cmd_predict)

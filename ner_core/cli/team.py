@@ -105,15 +105,15 @@ def cmd_datasets(args: argparse.Namespace) -> int:
 
 def _export(args: argparse.Namespace) -> int:
     from ..data.corpus import SPAN_FORMATS, format_of, write_corpus
-    from ..storage.datasets import open_dataset
+    from ..storage.datasets import corpus_owner, open_dataset
 
     out = args.file
     fmt = args.format or format_of(str(out))  # the path as given in any message (helper-90)
     if not out.parent.is_dir():
         raise ValueError(f"{out}: no directory {out.parent}; create it first")
     store = open_dataset(args.dataset)
-    if out.exists() and out.resolve() == Path(store.path).resolve():  # helper-85: a user's original corpus, replaced
-        raise ValueError(f"{out} is the corpus file of dataset {args.dataset!r}: write the export elsewhere")
+    if (owner := corpus_owner(out)) is not None:  # helper-85: a user's original corpus, replaced
+        raise ValueError(f"{out} is the corpus file of dataset {owner!r}: write the export elsewhere")
     if out.exists() and not args.force:
         raise ValueError(f"{out} exists: give --force to replace it, or another name")
     numbered = store.numbered()

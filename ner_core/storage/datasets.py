@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from ..data.corpus import COVERING, CorpusError, CorpusFile, default_corpus_path, load_corpus, load_corpus_bytes, write_corpus
 from ..data.tags import OUTSIDE, tag_type
-from .db import shared_engine
+from .db import SQLITE_FILE, data_path, shared_engine
 from .schema import DATASET_NAME_MAX, Dataset
 from .store import CorrectionError, CorrectionStore, _now, refuse_when_full
 from .users import User, require
@@ -53,6 +53,18 @@ def list_datasets(engine: Engine) -> dict[str, str]:
     """Dataset name -> corpus file, for every dataset the database knows but the archived ones."""
     with Session(engine) as session:
         return {d.name: d.path for d in session.scalars(select(Dataset).where(Dataset.archived_at.is_(None)).order_by(Dataset.id))}
+
+
+def corpus_owner(path: str | os.PathLike, engine: Engine | None = None) -> str | None:
+    """The dataset (the default corpus, an imported or an archived one) whose corpus file ``path`` is, or None: a
+    command never writes over one (helper-100: ``predict --out`` replaced a dataset's sentences with 4 tagged lines)."""
+    target = Path(path).resolve()
+    if target == default_corpus_path().resolve():
+        return DEFAULT_DATASET
+    if not target.exists() or not os.environ.get("NER_DB_URL") and not (data_path() / SQLITE_FILE).exists():
+        return None  # no file to replace, or no database, so no imported dataset
+    with Session(engine or shared_engine()) as session:
+        return next((name for name, kept in session.execute(select(Dataset.name, Dataset.path)) if Path(kept).resolve() == target), None)
 
 
 def dataset_names(engine: Engine | None = None) -> set[str]:

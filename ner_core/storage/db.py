@@ -40,9 +40,17 @@ def metadata() -> MetaData:
     return Base.metadata
 
 
+SQLITE_FILE = "workbench.db"  # the database under the data folder, unless $NER_DB_URL names another
+
+
+def data_path() -> Path:
+    """``$NER_DATA_DIR`` (default ``data/``): the database file, registry checkpoints, job logs; not created here."""
+    return Path(os.environ.get("NER_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
+
+
 def data_dir() -> Path:
-    """``$NER_DATA_DIR`` (default ``data/``): the database file, registry checkpoints, job logs."""
-    path = Path(os.environ.get("NER_DATA_DIR", Path(__file__).resolve().parents[2] / "data"))
+    """:func:`data_path`, created if missing."""
+    path = data_path()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -51,7 +59,7 @@ def default_db_url() -> str:
     """``$NER_DB_URL``, else a SQLite file under ``$NER_DATA_DIR`` (default ``data/``)."""
     if os.environ.get("NER_DB_URL"):
         return os.environ["NER_DB_URL"]
-    return f"sqlite:///{data_dir() / 'workbench.db'}"
+    return f"sqlite:///{data_dir() / SQLITE_FILE}"
 
 
 def driver_url(url: str) -> str:

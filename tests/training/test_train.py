@@ -240,9 +240,10 @@ def test_train_cli_replaces_a_checkpoint_only_with_force_and_nothing_else_ever(t
     assert (existing / "model.safetensors").read_bytes() != before
 
 
-def test_predict_cli_checks_its_output_before_tagging(tiny_model, tmp_path):
-    from ner_core.data.corpus import write_corpus
-    from ner_core.data.corpus import Sentence
+def test_predict_cli_checks_its_output_before_tagging(tiny_model, tmp_path, monkeypatch):
+    from ner_core.data.corpus import Sentence, write_corpus
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.storage.db import make_engine
 
     _, ckpt = tiny_model
     data = tmp_path / "in.conll"
@@ -255,6 +256,18 @@ def test_predict_cli_checks_its_output_before_tagging(tiny_model, tmp_path):
     assert data.read_bytes() == before
     done = run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(tmp_path / "x.csv"))
     assert done.returncode == 0 and "Paris" in (tmp_path / "x.csv").read_text()
+    (tmp_path / "x.csv").write_text("mine")  # helper-100: an existing file was replaced unasked
+    again = run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(tmp_path / "x.csv"))
+    assert again.returncode == 1 and f"--out {tmp_path / 'x.csv'} exists: give --force" in again.stderr
+    assert (tmp_path / "x.csv").read_text() == "mine"
+    assert run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(tmp_path / "x.csv"), "--force").returncode == 0
+    monkeypatch.setenv("NER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("NER_DB_URL", f"sqlite:///{tmp_path / 'data' / 'workbench.db'}")
+    (tmp_path / "data").mkdir()
+    kept = Path(import_dataset(make_engine(os.environ["NER_DB_URL"]), "meds", before, "meds.conll", tmp_path / "data" / "datasets").path)
+    sentences = kept.read_bytes()
+    own = run_cli("predict", "--data", str(data), "--checkpoint", str(ckpt), "--out", str(kept), "--force")  # not even forced
+    assert own.returncode == 1 and "is the corpus file of dataset 'meds'" in own.stderr and kept.read_bytes() == sentences
 
 
 @pytest.mark.parametrize("args", [("mine", "--top", "-1"), ("label-issues", "--top", "0"), ("train", "--limit", "-150"),
