@@ -35,8 +35,9 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     masked = getattr(model, "meta", {}).get("train", {}).get("mask_types", ())
     refuse_unknown_tags(model.labels, sentences, read, "evaluate a model trained on these tags")
     scores = evaluate(model, sentences, masked)
-    print(format_table(scores))
-    print(f"{scores['sentences']} sentences, {scores['tokens']} tokens, {scores['seconds']} s")
+    shown = sys.stderr if args.json else sys.stdout  # --json: stdout holds the JSON line alone (helper-100: jq choked)
+    print(format_table(scores), file=shown)
+    print(f"{scores['sentences']} sentences, {scores['tokens']} tokens, {scores['seconds']} s", file=shown)
     if args.json:
         keys = ("micro_f1", "macro_f1", "weighted_f1", "micro_precision", "micro_recall", "per_type")
         print(json.dumps({k: scores[k] for k in keys} | {k: scores[k] for k in ("sentences", "tokens", "seconds")}))
@@ -156,7 +157,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    "its own split, and --model from its active set (default: --data, a file as it is)")
     p.add_argument("--split", choices=(*SPLITS, "all"), help="part of the file's (or dataset's) split to score (default: all of --data; "
                    "the test split otherwise)")
-    p.add_argument("--json", action="store_true", help="end with one JSON line")
+    p.add_argument("--json", action="store_true", help="print one JSON line on stdout (the table goes to stderr)")
     model_args(p)
     p.set_defaults(func=cmd_evaluate)
 
