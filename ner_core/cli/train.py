@@ -160,6 +160,8 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     from ..training.method import MethodSettings, Recipe, train_method
     from ..training.recipes import duration
 
+    if args.dataset is not None:
+        return _train_dataset(args)
     choice = _recipe_choice(args)
     out = _out_dir(args)
     split, tagset = _training_data(args)
@@ -192,6 +194,38 @@ def cmd_train_method(args: argparse.Namespace) -> int:
     for line in summary["warnings"]:  # a tagger that found no entity of its types on dev
         print(f"warning: {line}", file=sys.stderr)
     print(json.dumps(summary))
+    return 0
+
+
+def _train_dataset(args: argparse.Namespace) -> int:
+    """``train-method --dataset D``: the Retrain page's Train models, from the command line (helper-100: a pipeline could
+    not train an imported dataset's first models without a browser): D's corrected and added sentences, its own split,
+    under the job lock, into a registry entry of D (activated if D had none)."""
+    from ..workbench.jobs import JobError, run_here
+    from ..workbench.retrain import TrainMethodSpec, check_trainable
+
+    defaults = {"data": None, "dev": None, "name": None, "out": None, "force": False, "encoder": None, "seed": 13,
+                "batch_size": 32, "open_vocab": None, "weak_share": WEAK_SHARE}
+    given = [f"--{k.replace('_', '-')}" for k, v in defaults.items() if getattr(args, k) != v]
+    if given:
+        raise FlagError(f"--dataset trains the dataset's own sentences with the app's settings into its registry: leave out "
+                        f"{', '.join(given)}")
+    _recipe_choice(args)  # a bad --recipe or --budget: refused before anything is read
+    spec = TrainMethodSpec(args.dataset, args.epochs, args.weak_epochs, args.detector_epochs, threads=args.threads,
+                           limit=args.limit, recipe=args.recipe or "auto", budget_minutes=args.budget, weak_types=args.weak_types)
+    check_trainable(spec)  # too small to split, no weak entity on val: refused before a job is recorded
+    try:
+        result = run_here("train-method", spec, args.dataset, echo=lambda event: print(json.dumps(event), file=sys.stderr, flush=True))
+    except JobError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    entry, dataset = result["entry"]["id"], shlex.quote(args.dataset)
+    print(f"registered {entry}" + (" and activated it: the dataset had no model" if result["activated"] else
+                                   f" (not active); activate it on the Registry page, or with `registry activate {entry} --dataset {dataset}`"))
+    for system, c in result["comparisons"].items():
+        print(f"{system}: test micro F1 {c['old']['micro_f1']:.4f} -> {c['new']['micro_f1']:.4f}")
+    for line in result["warnings"]:
+        print(f"warning: {line}", file=sys.stderr)
     return 0
 
 
@@ -303,6 +337,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--encoder", help="the encoder of the fused and finetune recipes: minilm (default), a local directory "
                    "holding a transformer or a model in the local Hugging Face cache")
     recipe_args(p, "of the strong (or single) tagger, chosen on dev; the weak tagger follows it (default: auto)")
+    p.add_argument("--dataset", help="train a dataset of the workbench (its corrected and added sentences, its own split) "
+                   "into its registry, as the Retrain page's Train models does; its first entry is activated")
     p.set_defaults(func=cmd_train_method)
 
     p = sub.add_parser("average", help="average the weights of taggers of one architecture (a model soup)")

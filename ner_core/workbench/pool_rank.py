@@ -5,6 +5,7 @@ retraining of the dataset, with the model just trained, so that the queue follow
 """
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -34,8 +35,8 @@ def ranking_model(dataset: str, engine: Engine | None = None) -> tuple[str, str]
     models = available_models(dataset, engine=engine)
     if not models:
         raise PoolError(f"dataset {dataset!r} has no model yet to rank its pool: train one first on the app's Retrain "
-                        "page with the dataset chosen (its first model is activated; the command line's retrain --dataset needs "
-                        "models to start from); its pool keeps every sentence meanwhile")
+                        f"page with the dataset chosen, or with `train-method --dataset {shlex.quote(dataset)}` (its first model is "
+                        "activated); its pool keeps every sentence meanwhile")
     label, path = next(iter(models.items()))
     return f"{label} ({active_id(dataset, engine)})", path
 

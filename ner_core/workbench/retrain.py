@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import random
+import shlex
 import shutil
 import time
 from collections import Counter
@@ -248,7 +249,7 @@ def check_retrainable(spec: RetrainSpec) -> None:
     available = retrainable(spec.dataset)
     if not available:
         raise ValueError(f"`{spec.dataset}` has no models to retrain yet: train its models first (the Retrain page's Train "
-                         "models, or train-method)")
+                         f"models, or `train-method --dataset {shlex.quote(spec.dataset)}`)")
     missing = [m for m in spec.models if m not in available]
     if missing:
         raise ValueError(f"the active models of `{spec.dataset}` have no {', '.join(missing)} to retrain; they have "

@@ -1,5 +1,6 @@
 """Every page on an imported dataset with another tag set (drug, dose): trained through the job
 runner, with its own models, registry, corrections and colours, never mixed with the default corpus's."""
+import os
 import random
 import re
 from pathlib import Path
@@ -354,3 +355,25 @@ def test_without_the_projects_corpus_a_page_says_how_to_get_one_and_an_imported_
     app = AppTest.from_file(APP, default_timeout=120)
     app.run()
     assert not app.exception and "nor are the files of the datasets imported before: pills" in app.error[0].value
+
+
+def test_the_command_line_trains_an_imported_datasets_first_models_into_its_registry(drugs, capsys):
+    """helper-100: only the Retrain page could train a dataset's first models; retrain --dataset needs models to start
+    from, and train-method wrote a checkpoint no dataset used."""
+    from ner_core.cli import main
+    from ner_core.storage.datasets import import_dataset
+    from ner_core.workbench.registry import active_id, load_index
+
+    root = Path(os.environ["NER_DATA_DIR"])
+    import_dataset(drugs["engine"], "scripted", conll_text(40, seed=9).encode(), "scripted.conll", root / "datasets")
+    assert main(["retrain", "--dataset", "scripted"]) == 1
+    assert "train its models first (the Retrain page's Train models, or `train-method --dataset scripted`)" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):  # a file or a checkpoint name of its own: not this dataset's training
+        main(["train-method", "--dataset", "scripted", "--name", "mine"])
+    assert "--dataset trains the dataset's own sentences with the app's settings into its registry: leave out --name" in capsys.readouterr().err
+    assert main(["train-method", "--dataset", "scripted", "--epochs", "1", "--threads", "1", "--recipe", "glove"]) == 0
+    out = capsys.readouterr().out
+    [entry] = load_index("scripted")["entries"]
+    assert out.startswith(f"registered {entry['id']} and activated it: the dataset had no model") and active_id("scripted") == entry["id"]
+    assert main(["predict", "--dataset", "scripted", "--text", "give aspirin 5 mg daily ."]) == 0
+    assert "aspirin\tB-drug" in capsys.readouterr().out
