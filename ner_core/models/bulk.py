@@ -46,7 +46,7 @@ def write_tagged(tagged: Iterable[TaggedSentence | VotedSentence], out: Path | T
     the sentences written."""
     if isinstance(out, Path) and format_of(out.name) != "jsonl":
         sentences = [Sentence(t.words, t.tags) for t in tagged]
-        write_corpus(sentences, out)
+        write_corpus(sentences, out, numbers=range(len(sentences)))  # a CSV's "Sentence: N" from 0, as the JSON lines' (helper-100)
         return len(sentences)
     if not isinstance(out, Path):
         return _write_records(tagged, out)

@@ -60,9 +60,10 @@ def test_predict_tags_a_whole_file_in_any_output_format(tiny_model, tmp_path, ca
 
     corpus = tmp_path / "gold.csv"  # a corpus file: its tags are ignored, its words tagged, in order
     write_corpus(split.test[:300], corpus)
-    for suffix in (".conll", ".spacy"):
+    for suffix in (".conll", ".spacy", ".csv"):
         target = tmp_path / f"tagged{suffix}"
         assert main(["predict", "--data", str(corpus), "--checkpoint", str(ckpt), "--out", str(target)]) == 0
         assert [s.words for s in load_corpus(target).sentences] == [s.words for s in split.test[:300]]
+    assert (tmp_path / "tagged.csv").read_text().splitlines()[1].startswith("Sentence: 0,")  # as the JSON lines number it
     assert main(["predict", "--data", str(tmp_path / "missing.txt"), "--checkpoint", str(ckpt)]) == 1
     assert "no such file" in capsys.readouterr().err
