@@ -142,7 +142,7 @@ def cmd_types(args: argparse.Namespace) -> int:
         print(f"dataset {args.dataset!r}: removed {args.name!r}")
     tagset, added, notes = store.tagset, store.added_types(), guidelines(store)
     for t in tagset.types:
-        print(f"{t}\t{'rare' if t in tagset.weak else 'frequent'}\t{'added in the app' if t in added else 'of the file'}\t"
+        print(f"{t}\t{'rare' if t in tagset.weak else 'frequent'}\t{'added later' if t in added else 'of the file'}\t"
               + notes.get(t, "").replace("\n", " "))
     return 0
 

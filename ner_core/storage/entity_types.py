@@ -73,7 +73,7 @@ def remove_type(store: CorrectionStore, name: str) -> None:
     tagged with now (naming them: untag them first)."""
     if name not in store.added_types():
         kind = "a type of the dataset's file" if name in store.tagset.types else "not a type of the dataset"
-        raise CorrectionError(f"{name!r} is {kind}: only a type added in the app can be removed")
+        raise CorrectionError(f"{name!r} is {kind}: only a type added later (in the app or with types add) can be removed")
     with Session(store.engine) as session, session.begin():  # removed, then checked: a save meanwhile waits, or is seen
         session.execute(delete(EntityType).where(EntityType.dataset_id == store.dataset_id, EntityType.name == name))
         session.execute(delete(TypeGuideline).where(TypeGuideline.dataset_id == store.dataset_id, TypeGuideline.name == name))

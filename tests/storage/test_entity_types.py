@@ -65,7 +65,7 @@ def test_an_added_type_is_removed_only_while_no_sentence_holds_it(store):
     store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "B-product"], author="ann")
     with pytest.raises(CorrectionError, match="'product' is not removed: sentence 1 is tagged with it; untag it first"):
         remove_type(store, "product")
-    with pytest.raises(CorrectionError, match="'ACTOR' is a type of the dataset's file: only a type added in the app"):
+    with pytest.raises(CorrectionError, match="'ACTOR' is a type of the dataset's file: only a type added later"):
         remove_type(store, "ACTOR")
     store.save(1, ["B-ACTOR", "I-ACTOR", "O", "O", "O"], author="ann")  # untagged (its correction row stays, overridden)
     assert tagged_with(store, "product") == []
@@ -86,7 +86,7 @@ def test_the_command_line_lists_adds_and_removes_types_as_the_sidebar_does(db_ur
     import_dataset(make_engine(db_url), "movies", path, "movies.conll", tmp_path / "data" / "datasets")
     done = run_cli("types", "add", "product", "--dataset", "movies", "--author", "lead")
     assert done.returncode == 0 and "added 'product', a rare type" in done.stdout
-    assert "product\trare\tadded in the app" in done.stdout and "ACTOR\tfrequent\tof the file" in done.stdout
+    assert "product\trare\tadded later" in done.stdout and "ACTOR\tfrequent\tof the file" in done.stdout
     refused = run_cli("types", "add", "PRODUCT", "--dataset", "movies")
     assert refused.returncode == 1 and "the dataset has the type 'product' already" in refused.stderr
     described = run_cli("types", "describe", "ACTOR", "--text", "Cast members.", "--dataset", "movies")
