@@ -345,6 +345,10 @@ def test_datasets_import_keeps_a_corpus_own_dev_and_test_files_and_refuses_one_o
                     "--test", str(tmp_path / "test.conll"), "--name", "again")  # helper-97: a second copy, unsaid
     assert again.returncode == 0 and ("note: the same sentences, in the same order, as dataset 'given': a second copy "
                                       "(archive one if the file was imported twice by mistake)") in again.stderr
+    with monkeypatch.context() as patch:  # helper-99: the project's own corpus, imported again
+        patch.setenv("NER_CORPUS", str(tmp_path / "train.conll"))
+        twice = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--name", "twice")
+    assert twice.returncode == 0 and "as dataset 'default': a second copy" in twice.stderr
     (tmp_path / "test_geo.conll").write_text("Paris\tB-geo\nok\tO\n\n")  # helper-85: a type no model of it learns, unsaid
     geo = run_cli("datasets", "import", str(tmp_path / "train.conll"), "--dev", str(tmp_path / "dev.conll"),
                   "--test", str(tmp_path / "test_geo.conll"), "--name", "geo")

@@ -271,6 +271,8 @@ class ReviewSession(OpsSession):
                 self.conflict = Conflict(item.id, decision, mine, list(err.tags), err.version, err.author)
             else:  # what was saved meanwhile is what this decision makes: no conflict
                 self._decide(queue, split, author, item, decision, err.version, mine)
+                if self.message[0] == "success" and decision != KEPT:  # helper-99: "no change", the colleague's work unsaid
+                    self.message = ("success", f"{self.message[1]} {err.author or 'Someone'} had made this change meanwhile.")
             return
         except AlreadyDecided as err:
             if err.mine is not None:  # helper-84: another tab kept it, this one's accept changed the tags, the record said kept

@@ -183,7 +183,7 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
     if log is not None:
         for part, each in zip(("", "dev: ", "test: "), reads):
             log(part + each.summary())
-        if twin := _same_sentences(engine, name, target):  # helper-97: the same file imported twice, a copy unsaid
+        if twin := _same_sentences(engine, name, target, data):  # helper-97: the same file imported twice, a copy unsaid
             log(f"note: the same sentences, in the same order, as dataset {twin!r}: a second copy (archive one if the file "
                 "was imported twice by mistake)")
         if unseen := sorted(_types(reads[1:]) - _types(reads[:1])):  # helper-85: imported unsaid
@@ -193,8 +193,13 @@ def import_dataset(engine: Engine, name: str, data: bytes | str | os.PathLike, f
     return CorrectionStore(engine, name, target, sentences)
 
 
-def _same_sentences(engine: Engine, name: str, kept: Path) -> str | None:
-    """Another dataset (archived ones too) whose kept sentences are ``kept``'s byte for byte, or None."""
+def _same_sentences(engine: Engine, name: str, kept: Path, source: bytes | str | os.PathLike) -> str | None:
+    """Another dataset (archived ones too) whose kept sentences are ``kept``'s byte for byte, or the default corpus if
+    ``source`` (the file imported, or its bytes) is its file; None if neither."""
+    default = default_corpus_path()
+    if default.is_file() and (Path(source).resolve() == default.resolve() if not isinstance(source, bytes) else
+                              len(source) == default.stat().st_size and source == default.read_bytes()):
+        return DEFAULT_DATASET  # helper-99: the project's own corpus imported again
     with Session(engine) as session:
         others = session.execute(select(Dataset.name, Dataset.path).where(Dataset.name != name).order_by(Dataset.id)).all()
     size = kept.stat().st_size

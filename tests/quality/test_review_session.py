@@ -157,6 +157,7 @@ def test_an_item_someone_decided_first_is_not_decided_twice_nor_a_conflict(queue
     queue.store.save(other.sentence, other.apply(now.tags), author="ann", expected_version=now.version)
     bob.apply([op("c", "accept", other.id, now.version)], queue, "train", "bob")
     assert bob.conflict is None and not queue.is_open(other.id)
+    assert bob.pop_message()[1].endswith("ann had made this change meanwhile.")  # helper-99: "no change", unsaid whose
 
 
 def test_an_accept_of_an_item_kept_meanwhile_is_a_conflict_not_a_silent_save(queue):
