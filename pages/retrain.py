@@ -7,7 +7,7 @@ from ner_core.models.checkpoint_dirs import CheckpointError
 from ner_core.storage.users import RoleError, refusal
 from ner_core.storage.datasets import DEFAULT_DATASET
 from ner_core.workbench.jobs import ACTIVE, JobError, busy, job_status, latest_job
-from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model, recipe_line
+from ner_core.workbench.registry import SHIPPED, activate, active_id, has_active_model, load_index, recipe_line
 from ner_core.workbench.retrain import (JOB_KINDS, added_since_active, comparison_f1, corrected_since_active, corrections_by_split, job_kind,
                                         retrainable, start_training, unlearned_types)
 from pages.job_controls import earlier_jobs, job_progress, started
@@ -25,6 +25,9 @@ def choose_entry(status: dict, dataset: str, user, refused: str | None) -> None:
     if active_id(dataset) == entry:
         st.success(f"The new entry {entry} is active." + (" It was activated because the dataset had no model yet."
                                                           if status.get("activated") else ""))
+        return
+    if entry not in {e["id"] for e in load_index(dataset)["entries"]}:  # helper-101: offered after a prune, Apply did nothing
+        st.info(f"The new entry {entry} was deleted since (Registry: delete old entries); the active models are {active_id(dataset)}.")
         return
     options = ([KEEP] if has_active_model(dataset) else []) + [f"Activate the new entry {entry}"]  # none active: none to keep
     choice = st.radio("Which models to use", options, index=0, key=f"retrain_choice_{entry}")

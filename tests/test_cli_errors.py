@@ -5,6 +5,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,33 @@ def test_users_add_without_a_terminal_or_with_a_windows_line_end(tmp_path):
     from ner_core.storage.users import sign_in
 
     assert sign_in(make_engine(db["NER_DB_URL"]), "erin", "password6")  # the password typed, not 'password6\r'
+
+
+def test_ctrl_d_at_the_password_prompt_is_one_line_and_adds_no_one(tmp_path):
+    """helper-101: end of input at "Password for erin:" ended in an EOFError traceback."""
+    import fcntl
+    import pty
+    import termios
+
+    db = {"NER_DB_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
+    main, terminal = pty.openpty()  # getpass reads the terminal (/dev/tty): the process gets one of its own
+
+    def own_terminal():
+        os.setsid()
+        fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
+
+    proc = subprocess.Popen([sys.executable, "-m", "ner_core", "users", "add", "erin", "--role", "admin"], stdin=terminal,
+                            stdout=terminal, stderr=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT), **db},
+                            cwd=ROOT, preexec_fn=own_terminal)
+    os.close(terminal)
+    shown, started = b"", time.monotonic()
+    while b"Password for erin" not in shown and time.monotonic() - started < 60:
+        shown += os.read(main, 1024)
+    os.write(main, b"\x04")  # Ctrl-D
+    _, err = proc.communicate(timeout=60)
+    os.close(main)
+    assert proc.returncode == 1 and err.decode().strip() == "error: no password typed (end of input); nothing was stored"
+    assert cli("users", "list", **db).stdout == b""
 
 
 def test_users_warn_while_no_one_is_an_admin_and_list_one_by_name(tmp_path):
@@ -129,7 +157,7 @@ def test_a_dataset_without_a_model_is_told_what_really_trains_one(tmp_path, monk
     import_dataset(make_engine(url), "mine", b"Paris\tB-geo\n\nRome\tB-geo\n\n", "mine.conll", tmp_path / "datasets")
     refused = run_cli("pool", "rank", "--dataset", "mine")
     assert refused.returncode == 1 and "has no model yet" in refused.stderr and "Retrain page" in refused.stderr
-    assert "train-method" not in refused.stderr  # it registers nothing for a dataset
+    assert "`train-method --dataset mine`" in refused.stderr  # which registers for the dataset (stop 53; before, nothing)
 
 
 def test_flags_are_checked_and_named_before_any_file_is_read(tmp_path):

@@ -46,7 +46,8 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                                         "ones (as the Registry page)")
     p.add_argument("action", choices=("list", "activate", "roll-back", "prune"),
                    help="list: every entry, the active one marked *; activate ENTRY; roll-back: re-activate the one before; "
-                        "prune --keep N: delete all but the N newest entries (never the active one or the one before it)")
+                        "prune --keep N (0 or more): delete all but the N newest entries (never the active one or the one a roll back "
+                        "re-activates)")
     p.add_argument("entry", nargs="?", help="activate: the entry's id (as 'registry list' shows it; 'shipped': the "
                                             "checkpoints/ models of the default corpus)")
     p.add_argument("--keep", type=at_least(0), help="prune: how many of the newest entries to keep")

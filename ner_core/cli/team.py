@@ -211,8 +211,12 @@ def _new_password(args: argparse.Namespace) -> str:
 
     if not sys.stdin.isatty():  # getpass would read the pipe and warn that it may echo
         raise ValueError("no terminal to type the password at: pipe it with --password-stdin")
-    password = getpass.getpass(f"Password for {args.name}: ")
-    if getpass.getpass("Again: ") != password:
+    try:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        again = getpass.getpass("Again: ")
+    except EOFError:  # Ctrl-D at the prompt (helper-101: a traceback)
+        raise ValueError("no password typed (end of input); nothing was stored") from None
+    if again != password:
         raise ValueError("the two passwords differ; nothing was stored")
     return password
 

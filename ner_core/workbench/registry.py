@@ -176,14 +176,16 @@ def chosen_recipe(index: dict[str, Any], entry_id: str) -> str:
 
 
 def entry_line(index: dict[str, Any], entry_id: str) -> str:
-    """What the table leaves out of entry ``entry_id``: when it was made, its recipe choice, the entry it was trained
-    from, and the data (corrections of corpus sentences and sentences added from the pool) it trained on; "" for the
+    """What the table leaves out of entry ``entry_id``: when it was made, its recipe choice, its first-N limit, the entry
+    it was trained from, and the data (corrections of corpus sentences and sentences added from the pool) it trained on; "" for the
     shipped set."""
     entry = next((e for e in index["entries"] if e["id"] == entry_id), None)
     if entry is None:
         return ""
+    spec = entry.get("spec") or {}  # a train-method's first-N limit (a retrain's is in its recipe line)
+    first = f"the first {spec['limit']:,} training sentences" if spec.get("limit") and "warm_start" not in spec else ""
     parts = [f"created {entry['created'][:16].replace('T', ' ')}", f"recipe: {recipe}" if (recipe := recipe_of(index, entry_id)) else "",
-             f"trained from {entry['base']}" if entry.get("base") else "",
+             first, f"trained from {entry['base']}" if entry.get("base") else "",
              f"data: {readable_version(entry['data_version'])}" if entry.get("data_version") else ""]
     return "; ".join(filter(None, parts))
 

@@ -350,3 +350,9 @@ def test_old_entries_are_deleted_from_the_page_as_its_button_named_them(fresh):
     assert set(kept) == {active, extra[0], late} and all(entry_dir(e).is_dir() for e in kept)
     assert extra[1] in doomed and not any(entry_dir(e).exists() for e in [*doomed, extra[2]])
     assert active_id("fresh") == active
+    from ner_core.workbench.jobs import job_status, latest_job
+
+    offered = job_status(latest_job("fresh"))["entry"]["id"]  # the newest job's entry, which Retrain offers to activate
+    said = [i.value for i in open_page("retrain", "fresh").info if i.value.startswith(f"The new entry {offered} was deleted since")]
+    assert said == ([] if offered in kept else [f"The new entry {offered} was deleted since (Registry: delete old entries); the "
+                                                 f"active models are {active}."])  # helper-101: Apply did nothing, unsaid

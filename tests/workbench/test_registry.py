@@ -145,6 +145,8 @@ def test_entry_rows_list_the_shipped_set_first_on_the_default_corpus(workspace):
     assert recipe_of(load_index(), SHIPPED) == "" and entry_line(load_index(), SHIPPED) == ""
     assert entry_line(load_index(), entry["id"]) == (f"created {entry['created'][:16].replace('T', ' ')}; recipe: fused (val micro F1: glove "
                                                      "0.8100 in 4.5 min; fused 0.8197 in 6.5 min); data: v1")
+    limited = make_entry(workspace, corrections=0, spec={"dataset": "default", "limit": 300}, summary={"recipe": recipe})
+    assert "; the first 300 training sentences" in entry_line(load_index(), limited["id"])  # helper-101: a train-method's limit
     assert list(rows[1])[:3] == ["id", "test micro F1", "models"]
     assert rows[0]["test micro F1"] == "not measured"  # the shipped checkpoints record no test score
     assert rows[1]["test micro F1"] == "voted: 0.8000 → 0.8100" and rows[1]["corrected tokens"] == 2
