@@ -49,6 +49,8 @@ def cmd_predict(args: argparse.Namespace) -> int:
     from ..data.formats.text import typed_sentences
     from ..data.tokenize import MAX_SENTENCE_TOKENS, even_pieces
     from ..models.bulk import tag_in_batches, write_tagged
+    if args.out == Path("-"):  # the usual "stdout" (helper-100): JSON lines there, as without --out
+        args.out = None
     if args.json and (args.text is None or args.out):
         raise FlagError("--json prints the tags of --text as one JSON line on stdout: leave it out, --data and --out "
                         "write JSON lines already (on stdout, or to a .jsonl file)")

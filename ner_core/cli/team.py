@@ -69,7 +69,8 @@ def cmd_datasets(args: argparse.Namespace) -> int:
             print(f"{name}\t{path}{'' if os.path.isfile(path) else ' (not on this machine)'}\t"
                   f"{rules.get(name, COVERING_SPLIT)}")  # the default corpus before its first use: no row yet
         for name, (by, at) in archived_datasets(engine).items():
-            print(f"{name}\tarchived by {by} on {at:%Y-%m-%d %H:%M} (datasets restore --dataset NAME shows it again)")
+            print(f"{name}\t(archived)\tarchived by {by} on {at:%Y-%m-%d %H:%M} (datasets restore --dataset NAME shows it "
+                  "again)")  # three columns, as every row (helper-100)
         return 0
     if args.action in ("archive", "restore"):
         archive_dataset(engine, args.dataset, args.author, restore=args.action == "restore")
@@ -164,7 +165,8 @@ def cmd_users(args: argparse.Namespace) -> int:
             check_role(args.role)
         everyone = list_users(engine)
         users = [u for u in everyone if (args.name is None or u.name.lower() == args.name.lower()) and args.role in (None, u.role)]
-        if args.name is not None and not users:
+        gone = [r for r in removed_users(engine) if args.role is None and (args.name is None or r[0].lower() == args.name.lower())]
+        if args.name is not None and not users and not gone:  # a removed user by name too (helper-100)
             raise ValueError(f"no user named {args.name!r}{' with role ' + args.role if args.role else ''} "
                              "('users list' without a name lists everyone)")
         if not everyone:
@@ -173,7 +175,7 @@ def cmd_users(args: argparse.Namespace) -> int:
             print(f"no user has the role {args.role}", file=sys.stderr)
         for user in users:
             print(f"{user.name}\t{user.role}")
-        for name, role, at, by in removed_users(engine) if args.name is None and args.role is None else ():
+        for name, role, at, by in gone:
             print(f"{name}\tremoved on {at:%Y-%m-%d %H:%M} by {by} (was {role}; the name stays theirs: users add {name} --returning)")
         return 0
     if not args.name or (args.action in ("add", "set-role") and not args.role):

@@ -65,5 +65,7 @@ def test_predict_tags_a_whole_file_in_any_output_format(tiny_model, tmp_path, ca
         assert main(["predict", "--data", str(corpus), "--checkpoint", str(ckpt), "--out", str(target)]) == 0
         assert [s.words for s in load_corpus(target).sentences] == [s.words for s in split.test[:300]]
     assert (tmp_path / "tagged.csv").read_text().splitlines()[1].startswith("Sentence: 0,")  # as the JSON lines number it
+    assert main(["predict", "--data", str(raw), "--checkpoint", str(ckpt), "--out", "-"]) == 0  # "-": stdout (helper-100)
+    assert [json.loads(line)["tokens"][:2] for line in capsys.readouterr().out.splitlines()][0] == ["Angela", "Merkel"]
     assert main(["predict", "--data", str(tmp_path / "missing.txt"), "--checkpoint", str(ckpt)]) == 1
     assert "no such file" in capsys.readouterr().err
