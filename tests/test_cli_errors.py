@@ -76,6 +76,8 @@ def test_users_warn_while_no_one_is_an_admin_and_list_one_by_name(tmp_path):
     assert unknown.returncode == 1 and b"no user named 'bob'" in unknown.stderr
     assert cli("users", "remove", "ann", **db).returncode == 0  # helper-100: listed as removed, but not by name
     assert cli("users", "list", "ann", **db).stdout.startswith(b"ann\tremoved on ")
+    assert [(u["name"], u["removed"] is None) for u in json.loads(cli("users", "list", "--json", **db).stdout)] == [
+        ("ada", True), ("ann", False)]
 
 
 def test_a_database_that_cannot_be_used_is_named_not_a_traceback():
@@ -413,6 +415,9 @@ def test_datasets_export_writes_a_dataset_as_it_is_now_in_any_export_format(tmp_
     archived = run_cli("datasets", "archive", "--dataset", "mine", "--author", "lead")
     assert archived.returncode == 0 and "dataset 'mine' archived: hidden from the app's sidebar" in archived.stdout
     assert run_cli("datasets", "list").stdout.splitlines()[-1].startswith("mine\t(archived)\tarchived by lead on ")  # 3 columns
+    listed = json.loads(run_cli("datasets", "list", "--json").stdout)  # helper-100: for a script
+    assert listed[0]["name"] == "default" and listed[-1]["name"] == "mine" and listed[-1]["archived"]["by"] == "lead"
+    assert run_cli("datasets", "export", str(tmp_path / "j.csv"), "--json").returncode == 2
     gone = run_cli("datasets", "export", str(tmp_path / "out.csv"), "--dataset", "mine")
     assert gone.returncode == 1 and "restore it first (`python -m ner_core datasets restore --dataset 'mine'`)" in gone.stderr
     assert run_cli("datasets", "restore", "--dataset", "mine").returncode == 0

@@ -4,6 +4,7 @@ activate one)."""
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 from ..storage.datasets import DEFAULT_DATASET
@@ -14,6 +15,8 @@ def cmd_registry(args: argparse.Namespace) -> int:
     from ..storage.datasets import open_dataset
     from ..workbench.registry import activate, active_id, entry_rows, load_index, missing_active, prune, roll_back
 
+    if args.json and args.action != "list":
+        raise FlagError("--json is for registry list")
     if (args.keep is None) == (args.action == "prune"):
         raise FlagError("registry prune needs --keep N" if args.keep is None else "--keep is for registry prune only")
     open_dataset(args.dataset)  # an unknown one: named with the known ones
@@ -30,6 +33,10 @@ def cmd_registry(args: argparse.Namespace) -> int:
     elif args.action == "roll-back":
         before = active_id(args.dataset)
         print(f"rolled back from {before} to {roll_back(None, args.dataset, active=before)}")
+    elif args.json:  # helper-100: a script parsed tab-separated lines
+        index = load_index(args.dataset)
+        print(json.dumps({"dataset": args.dataset, "active": index["active"],
+                          "entries": [{"active": row["id"] == index["active"], **row} for row in entry_rows(index, args.dataset)]}))
     else:
         index = load_index(args.dataset)
         print("active\tid\tmodels\trecipe\ttest micro F1 (old → new)")
@@ -51,5 +58,6 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("entry", nargs="?", help="activate: the entry's id (as 'registry list' shows it; 'shipped': the "
                                             "checkpoints/ models of the default corpus)")
     p.add_argument("--keep", type=at_least(0), help="prune: how many of the newest entries to keep")
+    p.add_argument("--json", action="store_true", help="list: one JSON line on stdout (the active entry, and every entry's row)")
     p.add_argument("--dataset", default=DEFAULT_DATASET, help="the dataset (default: default, the project's corpus)")
     p.set_defaults(func=cmd_registry)

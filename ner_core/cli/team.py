@@ -63,12 +63,21 @@ def cmd_datasets(args: argparse.Namespace) -> int:
     from ..storage.db import data_dir, make_engine
 
     engine = make_engine()
+    if args.json and args.action != "list":
+        raise FlagError("--json is for datasets list")
     if args.action == "list":  # name, file, split: the files' own (train/val/test sentences) or the seeded 80/10/10
         rules = split_rules(engine)
-        for name, path in dataset_paths(engine).items():
-            print(f"{name}\t{path}{'' if os.path.isfile(path) else ' (not on this machine)'}\t"
-                  f"{rules.get(name, COVERING_SPLIT)}")  # the default corpus before its first use: no row yet
-        for name, (by, at) in archived_datasets(engine).items():
+        listed = [{"name": name, "file": path, "on_machine": os.path.isfile(path), "split": rules.get(name, COVERING_SPLIT),
+                   "archived": None} for name, path in dataset_paths(engine).items()]  # the default corpus: no row before its use
+        hidden = archived_datasets(engine)
+        archived = [{"name": name, "file": None, "on_machine": None, "split": None, "archived": {"by": by, "at": at.isoformat()}}
+                    for name, (by, at) in hidden.items()]
+        if args.json:  # helper-100: a script parsed tab-separated lines
+            print(json.dumps(listed + archived))
+            return 0
+        for d in listed:
+            print(f"{d['name']}\t{d['file']}{'' if d['on_machine'] else ' (not on this machine)'}\t{d['split']}")
+        for name, (by, at) in hidden.items():
             print(f"{name}\t(archived)\tarchived by {by} on {at:%Y-%m-%d %H:%M} (datasets restore --dataset NAME shows it "
                   "again)")  # three columns, as every row (helper-100)
         return 0
@@ -160,6 +169,8 @@ def cmd_users(args: argparse.Namespace) -> int:
                                  set_role)
 
     engine = make_engine()
+    if args.json and args.action != "list":
+        raise FlagError("--json is for users list")
     if args.action == "list":
         if args.role is not None:
             check_role(args.role)
@@ -169,6 +180,10 @@ def cmd_users(args: argparse.Namespace) -> int:
         if args.name is not None and not users and not gone:  # a removed user by name too (helper-100)
             raise ValueError(f"no user named {args.name!r}{' with role ' + args.role if args.role else ''} "
                              "('users list' without a name lists everyone)")
+        if args.json:
+            print(json.dumps([{"name": u.name, "role": u.role, "removed": None} for u in users] + [
+                {"name": name, "role": role, "removed": {"by": by, "at": at.isoformat()}} for name, role, at, by in gone]))
+            return 0
         if not everyone:
             print("no users defined: the app runs for one person, without sign-in", file=sys.stderr)
         elif not users:
@@ -239,6 +254,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
                    "tasks: prodigy (JSONL for `prodigy db-in`), label-studio (a JSON array for its import)")
     p.add_argument("--scheme", choices=SCHEMES, help="export: the tag scheme of a csv, conll or jsonl file (default IOB2)")
     p.add_argument("--force", action="store_true", help="export: replace FILE if it exists (never a dataset's own corpus file)")
+    p.add_argument("--json", action="store_true", help="list: one JSON line on stdout (name, file, on_machine, split, archived)")
     p.set_defaults(func=cmd_datasets)
 
     p = sub.add_parser("types", help="a dataset's entity types: list them (with their guidelines), add one mid-project, "
@@ -260,6 +276,7 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", nargs="?", help="user name (add: letters, digits, '_', '.', '-'; list: only that user)")
     p.add_argument("--role", choices=ROLES, help="annotator, reviewer or admin (each may do what the roles before it may); "
                    "list: only the users of this role")
+    p.add_argument("--json", action="store_true", help="list: one JSON line on stdout (name, role, removed)")
     p.add_argument("--password-stdin", action="store_true",
                    help="add, password: read the password from the first line of stdin (else prompt)")
     p.add_argument("--returning", action="store_true", help="add: a removed user back, the same person (a removed user's "

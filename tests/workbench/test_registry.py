@@ -59,6 +59,9 @@ def test_the_registry_command_lists_activates_and_rolls_back_as_the_page_does(wo
     assert main(["registry", "activate", first["id"]]) == 0 and active_id() == first["id"]
     assert f"activated {first['id']}" in capsys.readouterr().out
     assert main(["registry", "list"]) == 0 and capsys.readouterr().out.splitlines()[2].startswith(f"*\t{first['id']}\t")
+    assert main(["registry", "list", "--json"]) == 0  # helper-100: for a script
+    listed = json.loads(capsys.readouterr().out)
+    assert listed["active"] == first["id"] and [e["active"] for e in listed["entries"]] == [False, True]
     assert main(["registry", "roll-back"]) == 0 and active_id() == SHIPPED
     assert capsys.readouterr().out == f"rolled back from {first['id']} to {SHIPPED}\n"
     assert main(["registry", "activate", "r-nope"]) == 1 and "no registry entry 'r-nope'" in capsys.readouterr().err
