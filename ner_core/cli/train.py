@@ -190,10 +190,10 @@ def cmd_train_method(args: argparse.Namespace) -> int:
 
     summary = train_method(split, tagset, out, settings, report)
     what = "voted pipeline (strong, weak, detector)" if summary["pipeline"] else "single model"
-    print(f"{what} in {out}; dev micro F1 {summary['dev_micro_f1']:.4f}")
+    print(f"{what} in {out}; dev micro F1 {summary['dev_micro_f1']:.4f}", file=sys.stderr)
     for line in summary["warnings"]:  # a tagger that found no entity of its types on dev
         print(f"warning: {line}", file=sys.stderr)
-    print(json.dumps(summary))
+    print(json.dumps(summary))  # stdout holds this JSON line alone (helper-100: a text line before it)
     return 0
 
 
