@@ -33,14 +33,20 @@ def passwords(key: str) -> None:
     st.text_input("Again", type="password", key=f"{key}_again")
 
 
+def typed_twice(key: str) -> str:
+    """The new password of the boxes of :func:`passwords` ``key``; :class:`UserError` if the two differ."""
+    password = str(st.session_state.get(f"{key}_password") or "").strip()
+    if password != str(st.session_state.get(f"{key}_again") or "").strip():
+        raise UserError("the two passwords differ; nothing was changed")
+    return password
+
+
 @signed_in
 def change_mine() -> None:
     """The signed-in user's own password, given the current one; this session goes on, their others end."""
     state = st.session_state
     try:
-        if state.users_own_password != state.users_own_again:
-            raise UserError("the two passwords differ; nothing was changed")
-        change_own_password(engine, state.get("signin_token") or "", state.users_own_current, state.users_own_password)
+        change_own_password(engine, state.get("signin_token") or "", state.users_own_current, typed_twice("users_own"))
         state.users_message = ("success", "Your password is changed: sign in with it from now on. This session goes on; your "
                                           "others (other browsers) have ended.")
     except (UserError, SignInError) as err:
@@ -63,10 +69,9 @@ def act(what: str, change, *keys: str) -> None:
     """Run one change as the signed-in admin with the values of the widgets ``keys`` as they are at the click (a box
     typed into and a click at once come in one run); its outcome, or the reason it was refused, is said atop the page."""
     values = [str(st.session_state.get(k) or "").strip() for k in keys]
-    again = st.session_state.get(keys[-1].replace("_password", "_again"))
     try:
-        if keys[-1].endswith("_password") and values[-1] != (again or "").strip():
-            raise UserError("the two passwords differ; nothing was changed")
+        if keys[-1].endswith("_password"):
+            typed_twice(keys[-1].removesuffix("_password"))
         done = change(engine, *values, by=user)
     except (UserError, PermissionError) as err:
         st.session_state.users_message = ("error", f"Refused: {err}")

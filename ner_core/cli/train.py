@@ -204,9 +204,8 @@ def _train_dataset(args: argparse.Namespace) -> int:
     from ..workbench.jobs import JobError, run_here
     from ..workbench.retrain import TrainMethodSpec, check_trainable
 
-    defaults = {"data": None, "dev": None, "name": None, "out": None, "force": False, "encoder": None, "seed": 13,
-                "batch_size": 32, "open_vocab": None, "weak_share": WEAK_SHARE}
-    given = [f"--{k.replace('_', '-')}" for k, v in defaults.items() if getattr(args, k) != v]
+    own = ("data", "dev", "name", "out", "force", "encoder", "seed", "batch_size", "open_vocab", "weak_share")  # the file run's
+    given = [f"--{k.replace('_', '-')}" for k in own if getattr(args, k) != args.command_parser.get_default(k)]
     if given:
         raise FlagError(f"--dataset trains the dataset's own sentences with the app's settings into its registry: leave out "
                         f"{', '.join(given)}")
